@@ -1,0 +1,4 @@
+//! The built-in functions, one file per family.
+
+pub mod names;
+pub mod text;

@@ -1,0 +1,1 @@
+//! File-name functions: dir, notdir, suffix, basename, addsuffix, addprefix, abspath, realpath, wildcard.

@@ -1,0 +1,1 @@
+//! Text functions: subst, patsubst, strip, findstring, filter, filter-out, sort, word, wordlist, words, firstword, lastword, join.

@@ -1,0 +1,3 @@
+//! Variables, compiled expansions and the built-in functions.
+
+pub mod functions;

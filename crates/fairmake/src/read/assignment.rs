@@ -1,0 +1,67 @@
+//! Recognizing variable assignments: `NAME OP VALUE` with every GNU operator.
+
+/// The assignment operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AssignOp {
+    /// `=`: recursively expanded.
+    Recursive,
+    /// `:=` and `::=`: simply expanded.
+    Simple,
+    /// `:::=`: immediately expanded, stored with `$` escaped (POSIX).
+    Immediate,
+    /// `?=`: only if not yet defined.
+    Conditional,
+    /// `+=`: append.
+    Append,
+    /// `!=`: the output of a shell command.
+    Shell,
+}
+
+/// Whether a command-line word is a variable assignment rather than a goal.
+pub fn looks_like_assignment(word: &[u8]) -> bool {
+    find_operator(word).is_some()
+}
+
+/// Finds the first assignment operator in `text` that is outside variable
+/// references; returns (start of operator, operator, end of operator).
+pub fn find_operator(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        match c {
+            b'$' if i + 1 < text.len() && matches!(text[i + 1], b'(' | b'{') => {
+                depth += 1;
+                i += 2;
+                continue;
+            }
+            b')' | b'}' if depth > 0 => depth -= 1,
+            _ if depth > 0 => {}
+            b'=' => return Some((i, AssignOp::Recursive, i + 1)),
+            b':' => {
+                if text[i..].starts_with(b":::=") {
+                    return Some((i, AssignOp::Immediate, i + 4));
+                }
+                if text[i..].starts_with(b"::=") {
+                    return Some((i, AssignOp::Simple, i + 3));
+                }
+                if text[i..].starts_with(b":=") {
+                    return Some((i, AssignOp::Simple, i + 2));
+                }
+                return None;
+            }
+            b'?' | b'+' | b'!' if text.get(i + 1) == Some(&b'=') => {
+                let op = match c {
+                    b'?' => AssignOp::Conditional,
+                    b'+' => AssignOp::Append,
+                    _ => AssignOp::Shell,
+                };
+                return Some((i, op, i + 2));
+            }
+            b'#' | b';' => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}

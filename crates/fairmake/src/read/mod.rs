@@ -1,0 +1,4 @@
+//! Makefile text → evaluated statements: logical lines, directives,
+//! conditionals, define, include.
+
+pub mod assignment;

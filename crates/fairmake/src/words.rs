@@ -1,0 +1,67 @@
+//! Splitting make text into whitespace-separated words, as every list function does.
+
+/// Whitespace between words: what C's `isspace` accepts, as GNU make uses.
+#[inline]
+pub fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+/// Blanks inside a logical line (no newline): space and tab.
+#[inline]
+pub fn is_blank(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+/// The words of `text`, in order.
+pub fn words(text: &[u8]) -> Words<'_> {
+    Words { rest: text }
+}
+
+/// Iterator over the words of a byte string.
+#[derive(Clone)]
+pub struct Words<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let start = self.rest.iter().position(|&b| !is_space(b))?;
+        let rest = &self.rest[start..];
+        let len = rest.iter().position(|&b| is_space(b)).unwrap_or(rest.len());
+        self.rest = &rest[len..];
+        Some(&rest[..len])
+    }
+}
+
+/// `text` without leading and trailing whitespace.
+pub fn trim(text: &[u8]) -> &[u8] {
+    let start = text.iter().position(|&b| !is_space(b)).unwrap_or(text.len());
+    let end = text.iter().rposition(|&b| !is_space(b)).map_or(start, |e| e + 1);
+    &text[start..end]
+}
+
+/// Appends `word` to `out`, with a single space first unless `out` is empty.
+#[inline]
+pub fn push_word(out: &mut Vec<u8>, first: &mut bool, word: &[u8]) {
+    if !*first {
+        out.push(b' ');
+    }
+    *first = false;
+    out.extend_from_slice(word);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_any_whitespace() {
+        let w: Vec<&[u8]> = words(b"  a\tbb\n c  ").collect();
+        assert_eq!(w, vec![&b"a"[..], b"bb", b"c"]);
+        assert_eq!(words(b"   ").count(), 0);
+        assert_eq!(trim(b"  x y \n"), b"x y");
+        assert_eq!(trim(b"   "), b"");
+    }
+}

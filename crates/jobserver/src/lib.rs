@@ -1,0 +1,1 @@
+//! GNU make's jobserver protocol, both sides, with no knowledge of make.
