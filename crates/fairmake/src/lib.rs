@@ -4,13 +4,29 @@
 //! evaluates makefiles into a [`rules`] database and [`eval`] variables → [`plan`]
 //! walks the goals → [`exec`] runs jobs under the jobserver.
 
+pub mod diag;
 pub mod eval;
+pub mod exec;
+pub mod fscache;
 pub mod options;
 pub mod pattern;
+pub mod plan;
 pub mod read;
+pub mod rules;
+pub mod session;
 pub mod words;
 
 /// Runs make with this process's argv and environment; returns the exit status.
+///
+/// The work runs on a thread with a large stack, so that deep prerequisite
+/// chains and deeply recursive `$(call)`s do not overflow it.
 pub fn run_from_env() -> i32 {
-    0
+    let worker = std::thread::Builder::new()
+        .name("fairmake".into())
+        .stack_size(1 << 30)
+        .spawn(session::run);
+    match worker.map(|w| w.join()) {
+        Ok(Ok(code)) => code,
+        _ => 2,
+    }
 }

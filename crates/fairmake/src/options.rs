@@ -157,3 +157,21 @@ fn push_operand(opts: &mut Options, arg: &[u8]) {
         opts.goals.push(arg.to_vec());
     }
 }
+
+/// Placeholder until the full option table lands.
+pub fn usage_text(prog: &str) -> String {
+    format!("Usage: {prog} [options] [target] ...\n")
+}
+
+/// `--version` output.
+pub fn version_text() -> String {
+    format!("GNU Make 4.4.1 compatible (fairmake {})\n", env!("CARGO_PKG_VERSION"))
+}
+
+/// The MAKEFLAGS value for children.
+pub fn makeflags_value(opts: &Options) -> Vec<u8> {
+    let mut letters = String::new();
+    if opts.keep_going { letters.push('k'); }
+    if opts.silent { letters.push('s'); }
+    letters.into_bytes()
+}

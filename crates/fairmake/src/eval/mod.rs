@@ -1,3 +1,379 @@
-//! Variables, compiled expansions and the built-in functions.
+//! The evaluator: variables in their scopes, the expansion of compiled text,
+//! and the state that expansion can reach (the rule database, the file cache,
+//! options). `$(eval)` re-enters the reader from here.
 
+pub mod expand;
 pub mod functions;
+pub mod vars;
+
+use std::rc::Rc;
+
+use crate::diag::{self, Fatal, Loc, Result};
+use crate::options::Options;
+use crate::rules::Database;
+pub use expand::{Expansion, Node};
+use vars::{Export, Flavor, Origin, SharedVarSet, Var, VarSet};
+
+/// A variable set seen from a target's context.
+#[derive(Clone, Debug)]
+pub struct ScopeEntry {
+    pub set: SharedVarSet,
+    /// Inherited from a parent target: `private` variables there are invisible.
+    pub inherited: bool,
+}
+
+/// The interpreter state shared by reading, planning and running.
+pub struct Evaluator {
+    pub globals: VarSet,
+    /// Target-specific scope, innermost first; empty at global level.
+    pub scope: Vec<ScopeEntry>,
+    /// Recursive values being expanded (by their compiled tree), to catch loops.
+    active: Vec<*const Expansion>,
+    pub db: Database,
+    /// Where the construct being evaluated came from, for error messages.
+    pub loc: Option<Loc>,
+    pub options: Rc<Options>,
+    pub fs: crate::fscache::FsCache,
+    /// `export` with no arguments, or `.EXPORT_ALL_VARIABLES`.
+    pub export_all: bool,
+    pub cwd: Vec<u8>,
+    /// Includes that could not be read, to be remade or reported.
+    pub missing_includes: Vec<MissingInclude>,
+    /// `MAKEFLAGS` was assigned in a makefile.
+    pub makeflags_changed: bool,
+    /// `MAKELEVEL` of this make.
+    pub level: u32,
+    /// `SHELL` as the environment gave it: children get it back.
+    pub original_shell: Option<Vec<u8>>,
+}
+
+/// An `include` whose file did not exist when it was read.
+#[derive(Clone, Debug)]
+pub struct MissingInclude {
+    pub name: Vec<u8>,
+    pub loc: Option<Loc>,
+    pub optional: bool,
+    pub error: Option<i32>,
+}
+
+/// What a definition should do with an existing variable of the same name.
+pub struct Definition<'a> {
+    pub name: &'a [u8],
+    pub value: Vec<u8>,
+    pub flavor: Flavor,
+    pub origin: Origin,
+    pub append: bool,
+    pub conditional: bool,
+    pub export: Option<Export>,
+    pub private: bool,
+}
+
+impl Evaluator {
+    pub fn new(options: Rc<Options>, cwd: Vec<u8>) -> Evaluator {
+        Evaluator {
+            globals: VarSet::new(),
+            scope: Vec::new(),
+            active: Vec::new(),
+            db: Database::default(),
+            loc: None,
+            options,
+            fs: crate::fscache::FsCache::new(),
+            export_all: false,
+            cwd,
+            missing_includes: Vec::new(),
+            makeflags_changed: false,
+            level: 0,
+            original_shell: None,
+        }
+    }
+
+    /// A fatal error at the current location.
+    pub fn fatal(&self, message: impl Into<String>) -> Fatal {
+        Fatal::new(self.loc.as_ref(), message)
+    }
+
+    /// Expands `exp`, appending to `out`.
+    pub fn expand(&mut self, exp: &Expansion, out: &mut Vec<u8>) -> Result<()> {
+        for node in &exp.nodes {
+            match node {
+                Node::Literal(text) => out.extend_from_slice(text),
+                Node::Var(name) => self.expand_var(name, out)?,
+                Node::ComputedVar(name) => {
+                    let name = self.expand_to_vec(name)?;
+                    self.expand_var(&name, out)?;
+                }
+                Node::SubstRef { name, from, to } => self.expand_subst_ref(name, from, to, out)?,
+                Node::Call { func, args } => functions::control::call(self, *func, args, out)?,
+                Node::Unterminated => return Err(self.fatal("unterminated variable reference")),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn expand_to_vec(&mut self, exp: &Expansion) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.expand(exp, &mut out)?;
+        Ok(out)
+    }
+
+    /// Parses and expands `text` in one go.
+    pub fn expand_text(&mut self, text: &[u8]) -> Result<Vec<u8>> {
+        if memchr::memchr(b'$', text).is_none() {
+            return Ok(text.to_vec());
+        }
+        self.expand_to_vec(&Expansion::parse(text))
+    }
+
+    fn expand_subst_ref(&mut self, name: &Expansion, from: &Expansion, to: &Expansion, out: &mut Vec<u8>) -> Result<()> {
+        let name = self.expand_to_vec(name)?;
+        let from = self.expand_to_vec(from)?;
+        let to = self.expand_to_vec(to)?;
+        let mut value = Vec::new();
+        self.expand_var(&name, &mut value)?;
+        functions::pure::subst_ref(&value, &from, &to, out);
+        Ok(())
+    }
+
+    /// Expands the variable `name` in the current scope.
+    pub fn expand_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        let chain = self.lookup_chain(name);
+        if chain.is_empty() {
+            if self.options.warn_undefined_variables {
+                diag::warn(self.loc.as_ref(), format_args!("warning: undefined variable '{}'", diag::show(name)));
+            }
+            return Ok(());
+        }
+        // Outermost definition first: `+=` pieces append to what they inherit.
+        let mut first = true;
+        for piece in chain.into_iter().rev() {
+            if !first && !piece.value_is_empty() {
+                out.push(b' ');
+            }
+            let before = out.len();
+            match piece {
+                Piece::Text(text) => out.extend_from_slice(&text),
+                Piece::Compiled(exp) => self.expand_recursive(name, &exp, out)?,
+            }
+            if out.len() > before {
+                first = false;
+            }
+        }
+        Ok(())
+    }
+
+    /// Expands a recursive value, refusing to re-enter one already being expanded.
+    pub fn expand_recursive(&mut self, name: &[u8], exp: &Rc<Expansion>, out: &mut Vec<u8>) -> Result<()> {
+        if let Some(text) = exp.as_literal() {
+            out.extend_from_slice(text);
+            return Ok(());
+        }
+        let key = Rc::as_ptr(exp);
+        if self.active.contains(&key) {
+            return Err(self.fatal(format!("Recursive variable '{}' references itself (eventually)", diag::show(name))));
+        }
+        self.active.push(key);
+        let result = self.expand(exp, out);
+        self.active.pop();
+        result
+    }
+
+    /// Expands a recursive value without the self-reference guard (`$(call)`).
+    pub fn expand_unguarded(&mut self, exp: &Rc<Expansion>, out: &mut Vec<u8>) -> Result<()> {
+        let saved = std::mem::take(&mut self.active);
+        let result = self.expand(exp, out);
+        self.active = saved;
+        result
+    }
+
+    /// The definitions that make up `name`'s value, innermost first; several
+    /// only when target-specific `+=` appends to an inherited value.
+    fn lookup_chain(&self, name: &[u8]) -> Vec<Piece> {
+        let mut chain = Vec::new();
+        for entry in &self.scope {
+            let set = entry.set.borrow();
+            if let Some(v) = set.get(name) {
+                if entry.inherited && v.private {
+                    continue;
+                }
+                chain.push(Piece::of(v));
+                if !v.append {
+                    return chain;
+                }
+            }
+        }
+        if let Some(v) = self.globals.get(name) {
+            if !(v.private && !self.scope.is_empty()) {
+                chain.push(Piece::of(v));
+            }
+        }
+        chain
+    }
+
+    /// Looks a variable up through the scope; calls `f` with it.
+    pub fn with_var<R>(&self, name: &[u8], f: impl FnOnce(Option<&Var>) -> R) -> R {
+        for entry in &self.scope {
+            let set = entry.set.borrow();
+            if let Some(v) = set.get(name) {
+                if entry.inherited && v.private {
+                    continue;
+                }
+                return f(Some(v));
+            }
+        }
+        f(self.globals.get(name))
+    }
+
+    /// Whether `name` is defined in the current scope.
+    pub fn is_defined(&self, name: &[u8]) -> bool {
+        self.with_var(name, |v| v.is_some())
+    }
+
+    /// The raw (unexpanded) value of a global variable.
+    pub fn global_value(&self, name: &[u8]) -> Option<&[u8]> {
+        self.globals.get(name).map(|v| v.value.as_slice())
+    }
+
+    /// Sets a global variable with the given origin, ignoring precedence.
+    pub fn set_global(&mut self, name: &[u8], value: &[u8], flavor: Flavor, origin: Origin) {
+        match self.globals.get_mut(name) {
+            Some(v) => {
+                v.set_value(value.to_vec());
+                v.flavor = flavor;
+                v.origin = origin;
+            }
+            None => self.globals.insert(name, Var::new(value.to_vec(), flavor, origin)),
+        }
+    }
+
+    /// Defines a variable in `set` (the globals when `None`), applying GNU's
+    /// precedence of origins and the semantics of `?=` and `+=`.
+    pub fn define(&mut self, target_set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
+        let loc = self.loc.clone();
+        match target_set {
+            None => {
+                let existing = self.globals.get(def.name).map(|v| (v.origin, v.flavor, v.value.clone()));
+                let Some(var) = self.compute_definition(def.name, existing, &def, false)? else {
+                    if let Some(export) = def.export {
+                        if let Some(v) = self.globals.get_mut(def.name) {
+                            v.export = export;
+                        }
+                    }
+                    return Ok(());
+                };
+                let mut var = var;
+                var.loc = loc;
+                if let Some(old) = self.globals.get(def.name) {
+                    if def.export.is_none() {
+                        var.export = old.export;
+                    }
+                }
+                self.globals.insert(def.name, var);
+            }
+            Some(set) => {
+                let existing = set.borrow().get(def.name).map(|v| (v.origin, v.flavor, v.value.clone()));
+                let Some(mut var) = self.compute_definition(def.name, existing.clone(), &def, true)? else {
+                    return Ok(());
+                };
+                // A target-specific `+=` with no local definition appends to the
+                // inherited value at lookup time.
+                if def.append && existing.is_none() {
+                    var.append = true;
+                }
+                var.loc = loc;
+                set.borrow_mut().insert(def.name, var);
+            }
+        }
+        Ok(())
+    }
+
+    /// The variable a definition produces, or `None` when it is ignored
+    /// (a lower origin than the existing one, or `?=` on a defined variable).
+    fn compute_definition(
+        &mut self,
+        name: &[u8],
+        existing: Option<(Origin, Flavor, Vec<u8>)>,
+        def: &Definition<'_>,
+        target_specific: bool,
+    ) -> Result<Option<Var>> {
+        if let Some((origin, _, _)) = &existing {
+            if *origin > def.origin && !(target_specific && def.origin == Origin::Override) {
+                return Ok(None);
+            }
+        }
+        if def.conditional {
+            let defined = if target_specific { existing.is_some() } else { self.globals.get(name).is_some() };
+            if defined {
+                return Ok(None);
+            }
+        }
+        let mut var = if def.append {
+            match existing {
+                Some((_, flavor, mut old)) => {
+                    let addition = if flavor == Flavor::Simple {
+                        self.expand_text(&def.value)?
+                    } else {
+                        def.value.clone()
+                    };
+                    if !old.is_empty() && !addition.is_empty() {
+                        old.push(b' ');
+                    }
+                    old.extend_from_slice(&addition);
+                    Var::new(old, flavor, def.origin)
+                }
+                None => Var::new(def.value.clone(), Flavor::Recursive, def.origin),
+            }
+        } else {
+            Var::new(def.value.clone(), def.flavor, def.origin)
+        };
+        var.private = def.private;
+        if let Some(export) = def.export {
+            var.export = export;
+        }
+        Ok(Some(var))
+    }
+
+    /// The `MAKEFLAGS` value children see.
+    pub fn makeflags_for_children(&self) -> Vec<u8> {
+        crate::options::makeflags_value(&self.options)
+    }
+
+    /// The `MFLAGS` value children see.
+    pub fn mflags_for_children(&self) -> Vec<u8> {
+        let flags = self.makeflags_for_children();
+        if flags.is_empty() || flags.starts_with(b"-") || flags.starts_with(b" ") {
+            flags
+        } else {
+            [&b"-"[..], &flags].concat()
+        }
+    }
+
+    /// Runs `f` with `scope` installed as the current target scope.
+    pub fn with_scope<R>(&mut self, scope: Vec<ScopeEntry>, f: impl FnOnce(&mut Evaluator) -> R) -> R {
+        let saved = std::mem::replace(&mut self.scope, scope);
+        let result = f(self);
+        self.scope = saved;
+        result
+    }
+}
+
+/// One definition in a lookup chain.
+enum Piece {
+    Text(Vec<u8>),
+    Compiled(Rc<Expansion>),
+}
+
+impl Piece {
+    fn of(v: &Var) -> Piece {
+        match v.flavor {
+            Flavor::Simple => Piece::Text(v.value.clone()),
+            Flavor::Recursive => Piece::Compiled(v.compiled()),
+        }
+    }
+
+    fn value_is_empty(&self) -> bool {
+        match self {
+            Piece::Text(t) => t.is_empty(),
+            Piece::Compiled(e) => e.nodes.is_empty(),
+        }
+    }
+}

@@ -1,4 +1,552 @@
 //! Makefile text → evaluated statements: logical lines, directives,
-//! conditionals, define, include.
+//! conditionals, define, include. Reading evaluates as it goes, as GNU make
+//! does: assignments take effect and rules enter the database line by line.
 
 pub mod assignment;
+pub mod conditional;
+pub mod lines;
+pub mod rule_line;
+
+use std::rc::Rc;
+
+use crate::diag::{self, Loc, Result};
+use crate::eval::vars::{Export, Flavor, Origin, SharedVarSet};
+use crate::eval::{Definition, Evaluator};
+use crate::rules::{Recipe, RecipeLine};
+use crate::words::{self, is_blank, trim};
+use assignment::AssignOp;
+use conditional::{Cond, Keyword};
+use lines::{collapse_continuations, strip_comment, LogicalLine, Lines};
+
+/// Where the recipe lines that follow a rule line go.
+pub struct RuleContext {
+    pub targets: Vec<rule_line::RecipeTarget>,
+    pub lines: Vec<RecipeLine>,
+    /// A `;` recipe or any recipe line was seen: the rule has a recipe.
+    pub has_recipe: bool,
+    pub loc: Loc,
+}
+
+/// The reading state of one buffer (a makefile or an `$(eval)` text).
+struct BufferReader {
+    file: Rc<[u8]>,
+    /// `$(eval)` text reports every error at the line of the eval call.
+    fixed_line: Option<u32>,
+    conds: Vec<Cond>,
+    rule: Option<RuleContext>,
+}
+
+/// Why a makefile could not be read.
+pub enum ReadError {
+    NotFound(std::io::Error),
+    Fatal(diag::Fatal),
+}
+
+/// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.
+pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(), ReadError> {
+    use std::os::unix::ffi::OsStrExt;
+    let text = if name == b"-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
+        buf
+    } else {
+        std::fs::read(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?
+    };
+    append_makefile_list(ev, name);
+    let display: Rc<[u8]> = if name == b"-" { Rc::from(&b"-"[..]) } else { Rc::from(name) };
+    let saved_loc = ev.loc.take();
+    let result = eval_buffer(ev, &text, display, None);
+    ev.loc = saved_loc;
+    result.map_err(ReadError::Fatal)
+}
+
+fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
+    let mut list = ev.global_value(b"MAKEFILE_LIST").map(<[u8]>::to_vec).unwrap_or_default();
+    list.push(b' ');
+    list.extend_from_slice(name);
+    ev.set_global(b"MAKEFILE_LIST", &list, Flavor::Simple, Origin::File);
+}
+
+/// Evaluates `text` as makefile lines (`$(eval)`), at the current location.
+pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
+    let saved_loc = ev.loc.clone();
+    let (file, line) = match &ev.loc {
+        Some(loc) => (loc.file.clone(), loc.line),
+        None => (Rc::from(&b""[..]), 0),
+    };
+    let result = eval_buffer(ev, text, file, Some(line));
+    ev.loc = saved_loc;
+    result
+}
+
+fn eval_buffer(ev: &mut Evaluator, text: &[u8], file: Rc<[u8]>, fixed_line: Option<u32>) -> Result<()> {
+    let mut reader = BufferReader { file, fixed_line, conds: Vec::new(), rule: None };
+    let mut lines = Lines::new(text, 1);
+    while let Some(line) = lines.next() {
+        reader.set_loc(ev, line.line);
+        reader.line(ev, &line, &mut lines)?;
+    }
+    reader.end_rule(ev)?;
+    if let Some(cond) = reader.conds.last() {
+        let line = cond.line;
+        reader.set_loc(ev, line);
+        return Err(ev.fatal("missing 'endif'"));
+    }
+    Ok(())
+}
+
+impl BufferReader {
+    fn set_loc(&self, ev: &mut Evaluator, line: u32) {
+        ev.loc = Some(Loc { file: self.file.clone(), line: self.fixed_line.unwrap_or(line) });
+    }
+
+    fn ignoring(&self) -> bool {
+        self.conds.last().is_some_and(|c| !c.taking || c.outer_ignoring)
+    }
+
+    fn line(&mut self, ev: &mut Evaluator, line: &LogicalLine<'_>, rest: &mut Lines<'_>) -> Result<()> {
+        let prefix = recipe_prefix(ev);
+        if line.raw.first() == Some(&prefix) && self.rule.is_some() {
+            if !self.ignoring() {
+                self.recipe_line(ev, line, prefix);
+            }
+            return Ok(());
+        }
+        let collapsed = collapse_continuations(line.raw);
+        let uncommented = strip_comment(&collapsed);
+        let text = trim_start(&uncommented);
+        if trim(text).is_empty() {
+            return Ok(());
+        }
+        if let Some((kw, args)) = conditional::keyword(text) {
+            return self.conditional(ev, kw, args);
+        }
+        if let Some(after) = directive_word(text, b"define") {
+            let body = read_define_body(ev, rest)?;
+            if self.ignoring() {
+                return Ok(());
+            }
+            self.end_rule(ev)?;
+            return define(ev, after, body, Modifiers::default());
+        }
+        if self.ignoring() {
+            return Ok(());
+        }
+        if directive_word(text, b"endef").is_some() {
+            return Err(ev.fatal("extraneous 'endef'"));
+        }
+        self.statement(ev, text, line, rest)
+    }
+
+    fn recipe_line(&mut self, ev: &Evaluator, line: &LogicalLine<'_>, prefix: u8) {
+        let rule = self.rule.as_mut().expect("recipe lines need a rule");
+        rule.has_recipe = true;
+        let loc = ev.loc.clone().expect("reading sets a location");
+        rule.lines.push(RecipeLine { text: strip_recipe_prefixes(&line.raw[1..], prefix), loc });
+    }
+
+    fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
+        let line = ev.loc.as_ref().map_or(0, |l| l.line);
+        match kw {
+            Keyword::Endif => {
+                if self.conds.pop().is_none() {
+                    return Err(ev.fatal("extraneous 'endif'"));
+                }
+                if !trim(args).is_empty() {
+                    diag::warn(ev.loc.as_ref(), "extraneous text after 'endif' directive");
+                }
+                Ok(())
+            }
+            Keyword::Else => {
+                let Some(cond) = self.conds.last() else {
+                    return Err(ev.fatal("extraneous 'else'"));
+                };
+                if cond.seen_else {
+                    return Err(ev.fatal("only one 'else' per conditional"));
+                }
+                let outer_ignoring = cond.outer_ignoring;
+                let any_taken = cond.any_taken;
+                let args = trim(args);
+                if args.is_empty() {
+                    let cond = self.conds.last_mut().expect("checked above");
+                    cond.seen_else = true;
+                    cond.taking = !any_taken;
+                    cond.any_taken = true;
+                    return Ok(());
+                }
+                // `else ifeq ...`: a chained test, evaluated only if still needed.
+                let Some((kw2, args2)) = conditional::keyword(args).filter(|(k, _)| !matches!(k, Keyword::Else | Keyword::Endif)) else {
+                    diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
+                    let cond = self.conds.last_mut().expect("checked above");
+                    cond.seen_else = true;
+                    cond.taking = !any_taken;
+                    cond.any_taken = true;
+                    return Ok(());
+                };
+                let taking = if any_taken || outer_ignoring { false } else { conditional::test(ev, kw2, args2)? };
+                let cond = self.conds.last_mut().expect("checked above");
+                cond.taking = taking;
+                cond.any_taken |= taking;
+                Ok(())
+            }
+            _ => {
+                let outer_ignoring = self.ignoring();
+                let taking = if outer_ignoring { false } else { conditional::test(ev, kw, args)? };
+                self.conds.push(Cond { taking, any_taken: taking, seen_else: false, outer_ignoring, line });
+                Ok(())
+            }
+        }
+    }
+
+    /// Any non-conditional line in a branch being read.
+    fn statement(&mut self, ev: &mut Evaluator, text: &[u8], line: &LogicalLine<'_>, rest: &mut Lines<'_>) -> Result<()> {
+        let mut mods = Modifiers::default();
+        let mut body = text;
+        // Leading `export`, `override`, `private` words modify what follows.
+        loop {
+            if let Some(after) = directive_word(body, b"override") {
+                mods.override_ = true;
+                body = after;
+            } else if let Some(after) = directive_word(body, b"private") {
+                mods.private = true;
+                body = after;
+            } else if let Some(after) = directive_word(body, b"export") {
+                mods.export = Some(Export::Yes);
+                body = after;
+            } else {
+                break;
+            }
+        }
+        if let Some(after) = directive_word(body, b"define") {
+            self.end_rule(ev)?;
+            let body_text = read_define_body(ev, rest)?;
+            return define(ev, after, body_text, mods);
+        }
+        if let Some(after) = directive_word(body, b"undefine") {
+            self.end_rule(ev)?;
+            return undefine(ev, after, mods);
+        }
+        if mods.export.is_some() && !mods.override_ && !mods.private {
+            if trim(body).is_empty() {
+                self.end_rule(ev)?;
+                ev.export_all = true;
+                return Ok(());
+            }
+            if assignment::find_operator(body).is_none() {
+                self.end_rule(ev)?;
+                return set_export(ev, body, Export::Yes);
+            }
+        }
+        if mods == Modifiers::default() {
+            if let Some(after) = directive_word(body, b"unexport") {
+                self.end_rule(ev)?;
+                if trim(after).is_empty() {
+                    ev.export_all = false;
+                    return Ok(());
+                }
+                return set_export(ev, after, Export::No);
+            }
+            for (word, optional) in [(&b"include"[..], false), (b"-include", true), (b"sinclude", true)] {
+                if let Some(after) = directive_word(body, word) {
+                    self.end_rule(ev)?;
+                    return include(ev, after, optional);
+                }
+            }
+            if let Some(after) = directive_word(body, b"vpath") {
+                self.end_rule(ev)?;
+                return rule_line::vpath(ev, after);
+            }
+        }
+        if let Some((start, op, end)) = assignment::find_operator(body) {
+            self.end_rule(ev)?;
+            let name = ev.expand_text(trim(&body[..start]))?;
+            let value = trim_start(&body[end..]);
+            return assign(ev, None, trim(&name), op, value, mods, Origin::File);
+        }
+        if mods != Modifiers::default() {
+            // `export foo bar` was handled above; `override` alone is text.
+            return Err(ev.fatal("missing separator"));
+        }
+        self.end_rule(ev)?;
+        match rule_line::parse(ev, line.raw)? {
+            rule_line::Parsed::Nothing => Ok(()),
+            rule_line::Parsed::Rule(ctx) => {
+                self.rule = Some(ctx);
+                Ok(())
+            }
+            rule_line::Parsed::NotARule => {
+                let prefix = recipe_prefix(ev);
+                if text.first() == Some(&prefix) || line.raw.first() == Some(&prefix) {
+                    return Err(ev.fatal("recipe commences before first target"));
+                }
+                if line.raw.starts_with(b"        ") {
+                    return Err(ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)"));
+                }
+                Err(ev.fatal("missing separator"))
+            }
+        }
+    }
+
+    /// Attaches the collected recipe to the rule that preceded it.
+    fn end_rule(&mut self, ev: &mut Evaluator) -> Result<()> {
+        let Some(ctx) = self.rule.take() else {
+            return Ok(());
+        };
+        let saved = ev.loc.clone();
+        let recipe = ctx.has_recipe.then(|| Rc::new(Recipe { lines: ctx.lines, loc: ctx.loc.clone() }));
+        rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);
+        ev.loc = saved;
+        Ok(())
+    }
+}
+
+/// `override`, `private`, `export` in front of an assignment or define.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Modifiers {
+    pub override_: bool,
+    pub private: bool,
+    pub export: Option<Export>,
+}
+
+/// The recipe prefix character (`.RECIPEPREFIX`, tab by default).
+fn recipe_prefix(ev: &Evaluator) -> u8 {
+    match ev.global_value(b".RECIPEPREFIX") {
+        Some(v) if !v.is_empty() => v[0],
+        _ => b'\t',
+    }
+}
+
+/// Removes the recipe prefix at the start of each continuation line.
+fn strip_recipe_prefixes(raw: &[u8], prefix: u8) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut pieces = raw.split(|&b| b == b'\n');
+    if let Some(first) = pieces.next() {
+        out.extend_from_slice(first);
+    }
+    for piece in pieces {
+        out.push(b'\n');
+        out.extend_from_slice(piece.strip_prefix(&[prefix]).unwrap_or(piece));
+    }
+    out
+}
+
+fn trim_start(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| is_blank(b)).count();
+    &s[n..]
+}
+
+/// If `text` starts with the directive `word` followed by a blank or the end
+/// (and is not an assignment to or a rule for a variable named like it),
+/// returns the text after it.
+fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
+    let rest = text.strip_prefix(word)?;
+    match rest.first() {
+        None => Some(rest),
+        Some(&b) if is_blank(b) => {
+            let after = trim_start(rest);
+            // `export := 1` or `include: x` name a variable or target.
+            let looks_like_op = after.first() == Some(&b'=')
+                || (after.first() == Some(&b':') && !after.starts_with(b"::"))
+                || after.starts_with(b":=")
+                || ([b'+', b'?', b'!'].contains(after.first().unwrap_or(&0)) && after.get(1) == Some(&b'='));
+            if looks_like_op && !matches!(word, b"define" | b"undefine") {
+                None
+            } else {
+                Some(after)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Reads the lines of a `define` up to its matching `endef`.
+fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>> {
+    let start = ev.loc.clone();
+    let mut depth = 0;
+    let mut body: Vec<u8> = Vec::new();
+    let mut first = true;
+    for line in rest.by_ref() {
+        let t = trim_start(line.raw);
+        if let Some(after) = directive_word(t, b"endef") {
+            if depth == 0 {
+                let after = strip_comment(after);
+                if !trim(&after).is_empty() {
+                    let loc = Loc { file: start.as_ref().map_or(Rc::from(&b""[..]), |l| l.file.clone()), line: line.line };
+                    diag::warn(Some(&loc), "extraneous text after 'endef' directive");
+                }
+                return Ok(body);
+            }
+            depth -= 1;
+        } else if directive_word(t, b"define").is_some() || define_with_modifiers(t) {
+            depth += 1;
+        }
+        if !first {
+            body.push(b'\n');
+        }
+        first = false;
+        body.extend_from_slice(&collapse_continuations(line.raw));
+    }
+    ev.loc = start;
+    Err(ev.fatal("missing 'endef', unterminated 'define'"))
+}
+
+fn define_with_modifiers(t: &[u8]) -> bool {
+    let mut t = t;
+    loop {
+        if let Some(a) = directive_word(t, b"override").or_else(|| directive_word(t, b"export")).or_else(|| directive_word(t, b"private")) {
+            t = a;
+        } else {
+            return directive_word(t, b"define").is_some();
+        }
+    }
+}
+
+/// `define NAME [OP]` with its body.
+fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> Result<()> {
+    let header = trim(header);
+    // The operator, if any, ends the header.
+    let (name, op) = match assignment::find_operator(header) {
+        Some((start, op, end)) if trim(&header[end..]).is_empty() => (trim(&header[..start]), op),
+        Some(_) => return Err(ev.fatal("extraneous text after 'define' directive")),
+        None => (header, AssignOp::Recursive),
+    };
+    let name = ev.expand_text(name)?;
+    if trim(&name).is_empty() {
+        return Err(ev.fatal("empty variable name"));
+    }
+    assign(ev, None, trim(&name), op, &body, mods, Origin::File)
+}
+
+/// `undefine NAME...`.
+fn undefine(ev: &mut Evaluator, names: &[u8], mods: Modifiers) -> Result<()> {
+    let names = ev.expand_text(names)?;
+    for name in words::words(&names) {
+        let blocked = ev.globals.get(name).is_some_and(|v| {
+            v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)
+        });
+        if !blocked {
+            ev.globals.remove(name);
+        }
+    }
+    Ok(())
+}
+
+/// `export NAMES` / `unexport NAMES`.
+fn set_export(ev: &mut Evaluator, names: &[u8], export: Export) -> Result<()> {
+    let names = ev.expand_text(names)?;
+    for name in words::words(&names) {
+        match ev.globals.get_mut(name) {
+            Some(v) => v.export = export,
+            None => {
+                // GNU defines it: empty, simple, from the file.
+                let mut v = crate::eval::vars::Var::new(Vec::new(), Flavor::Simple, Origin::File);
+                v.export = export;
+                ev.globals.insert(name, v);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An assignment with any operator, globally or into a target/pattern set.
+pub fn assign(
+    ev: &mut Evaluator,
+    set: Option<&SharedVarSet>,
+    name: &[u8],
+    op: AssignOp,
+    value: &[u8],
+    mods: Modifiers,
+    origin: Origin,
+) -> Result<()> {
+    if name.is_empty() {
+        return Err(ev.fatal("empty variable name"));
+    }
+    let origin = if mods.override_ { Origin::Override } else { origin };
+    let (value, flavor) = match op {
+        AssignOp::Recursive | AssignOp::Conditional | AssignOp::Append => (value.to_vec(), Flavor::Recursive),
+        AssignOp::Simple => (ev.expand_text(value)?, Flavor::Simple),
+        AssignOp::Immediate => {
+            let expanded = ev.expand_text(value)?;
+            (escape_dollars(&expanded), Flavor::Recursive)
+        }
+        AssignOp::Shell => {
+            let command = ev.expand_text(value)?;
+            let (output, _) = crate::exec::shell::run_function(ev, &command)?;
+            (output, Flavor::Recursive)
+        }
+    };
+    // `?=` on a variable that exists does nothing, even its export flag.
+    ev.define(
+        set,
+        Definition {
+            name,
+            value,
+            flavor,
+            origin,
+            append: op == AssignOp::Append,
+            conditional: op == AssignOp::Conditional,
+            export: mods.export,
+            private: mods.private,
+        },
+    )?;
+    if set.is_none() {
+        special_variable_assigned(ev, name);
+    }
+    Ok(())
+}
+
+fn escape_dollars(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for &b in text {
+        if b == b'$' {
+            out.push(b'$');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// Variables whose assignment changes how make behaves.
+fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
+    if name == b"MAKEFLAGS" {
+        // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
+        ev.makeflags_changed = true;
+    }
+}
+
+/// `include FILES`, `-include FILES`, `sinclude FILES`.
+fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
+    let names = ev.expand_text(names)?;
+    let loc = ev.loc.clone();
+    for name in words::words(&names).map(<[u8]>::to_vec).collect::<Vec<_>>() {
+        let path = find_include(ev, &name);
+        match read_makefile(ev, &path) {
+            Ok(()) => {}
+            Err(ReadError::Fatal(e)) => return Err(e),
+            Err(ReadError::NotFound(err)) => {
+                ev.missing_includes.push(crate::eval::MissingInclude { name: name.clone(), loc: loc.clone(), optional, error: err.raw_os_error() });
+            }
+        }
+        ev.loc = loc.clone();
+    }
+    Ok(())
+}
+
+/// Resolves an include name against `-I` dirs and the default include path.
+fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    if name.first() == Some(&b'/') || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
+        return name.to_vec();
+    }
+    let defaults: [&[u8]; 3] = [b"/usr/local/include", b"/usr/gnu/include", b"/usr/include"];
+    let dirs = ev.options.include_dirs.iter().map(Vec::as_slice).chain(defaults);
+    for dir in dirs {
+        let mut candidate = dir.to_vec();
+        candidate.push(b'/');
+        candidate.extend_from_slice(name);
+        if std::path::Path::new(std::ffi::OsStr::from_bytes(&candidate)).is_file() {
+            return candidate;
+        }
+    }
+    name.to_vec()
+}

@@ -1,0 +1,89 @@
+//! Diagnostics in GNU make's wording: the program name, `file:line:` locations,
+//! fatal errors (`*** ...  Stop.`) and warnings.
+
+use std::fmt;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::OnceLock;
+
+static PROGRAM: OnceLock<String> = OnceLock::new();
+static LEVEL: OnceLock<u32> = OnceLock::new();
+
+/// Records the name the binary was invoked as (basename of argv[0]) and MAKELEVEL.
+pub fn set_program(name: &str, level: u32) {
+    let _ = PROGRAM.set(name.to_string());
+    let _ = LEVEL.set(level);
+}
+
+/// `make` or `make[2]`: the prefix GNU puts before messages.
+pub fn prefix() -> String {
+    let name = PROGRAM.get().map(String::as_str).unwrap_or("make");
+    match LEVEL.get().copied().unwrap_or(0) {
+        0 => name.to_string(),
+        n => format!("{name}[{n}]"),
+    }
+}
+
+/// The bare program name, without the level.
+pub fn program() -> &'static str {
+    PROGRAM.get().map(String::as_str).unwrap_or("make")
+}
+
+/// Where a makefile construct came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loc {
+    pub file: Rc<[u8]>,
+    pub line: u32,
+}
+
+impl fmt::Display for Loc {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", bstr::BStr::new(&self.file[..]), self.line)
+    }
+}
+
+/// An error that stops make (exit status 2 unless said otherwise).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fatal {
+    pub loc: Option<Loc>,
+    pub message: String,
+}
+
+impl Fatal {
+    pub fn new(loc: Option<&Loc>, message: impl Into<String>) -> Fatal {
+        Fatal { loc: loc.cloned(), message: message.into() }
+    }
+
+    /// Prints `file:line: *** message.  Stop.` or `make: *** message.  Stop.`.
+    pub fn print(&self) {
+        let mut err = std::io::stderr().lock();
+        let _ = std::io::stdout().flush();
+        let _ = match &self.loc {
+            Some(loc) => writeln!(err, "{loc}: *** {}.  Stop.", self.message),
+            None => writeln!(err, "{}: *** {}.  Stop.", prefix(), self.message),
+        };
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Fatal>;
+
+/// Prints `file:line: message` (or `make: message`) to stderr.
+pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
+    let _ = std::io::stdout().flush();
+    let mut err = std::io::stderr().lock();
+    let _ = match loc {
+        Some(loc) => writeln!(err, "{loc}: {message}"),
+        None => writeln!(err, "{}: {message}", prefix()),
+    };
+}
+
+/// Prints a `make: *** message` error line that does not stop make.
+pub fn error_line(message: impl fmt::Display) {
+    let _ = std::io::stdout().flush();
+    let _ = writeln!(std::io::stderr().lock(), "{}: *** {message}", prefix());
+}
+
+/// Bytes shown as text in a message.
+pub fn show(bytes: &[u8]) -> &bstr::BStr {
+    bstr::BStr::new(bytes)
+}

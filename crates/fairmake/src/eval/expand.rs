@@ -1,0 +1,228 @@
+//! Make text compiled once into an expansion tree: literal runs, variable
+//! references, substitution references and function calls with their
+//! argument trees (DESIGN.md, "Parse once, expand many").
+
+use super::functions::{self, FuncId};
+
+/// A compiled piece of make text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Expansion {
+    pub nodes: Vec<Node>,
+}
+
+/// One element of an expansion.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    /// Text copied as is (`$$` already turned into `$`).
+    Literal(Vec<u8>),
+    /// `$(NAME)` or `$X` with a name known at parse time.
+    Var(Box<[u8]>),
+    /// `$($(a)_b)`: the name is itself expanded first.
+    ComputedVar(Expansion),
+    /// `$(NAME:FROM=TO)`.
+    SubstRef { name: Expansion, from: Expansion, to: Expansion },
+    /// `$(func arg,arg,...)`.
+    Call { func: FuncId, args: Vec<Expansion> },
+    /// `$(` with no closing paren: an error when expanded, as in GNU.
+    Unterminated,
+}
+
+impl Expansion {
+    /// Compiles `text`.
+    pub fn parse(text: &[u8]) -> Expansion {
+        let mut nodes = Vec::new();
+        parse_into(text, &mut nodes);
+        Expansion { nodes }
+    }
+
+    /// Whether the expansion is plain text.
+    pub fn as_literal(&self) -> Option<&[u8]> {
+        match self.nodes.as_slice() {
+            [] => Some(b""),
+            [Node::Literal(t)] => Some(t),
+            _ => None,
+        }
+    }
+}
+
+fn push_literal(nodes: &mut Vec<Node>, text: &[u8]) {
+    if text.is_empty() {
+        return;
+    }
+    if let Some(Node::Literal(prev)) = nodes.last_mut() {
+        prev.extend_from_slice(text);
+    } else {
+        nodes.push(Node::Literal(text.to_vec()));
+    }
+}
+
+fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
+    let mut i = 0;
+    while let Some(off) = memchr::memchr(b'$', &text[i..]) {
+        push_literal(nodes, &text[i..i + off]);
+        let d = i + off;
+        let Some(&c) = text.get(d + 1) else {
+            // A lone `$` at the very end expands to nothing.
+            return;
+        };
+        match c {
+            b'$' => {
+                push_literal(nodes, b"$");
+                i = d + 2;
+            }
+            b'(' | b'{' => {
+                let close = if c == b'(' { b')' } else { b'}' };
+                match find_close(text, d + 2, c, close) {
+                    Some(end) => {
+                        nodes.push(parse_reference(&text[d + 2..end], c, close));
+                        i = end + 1;
+                    }
+                    None => {
+                        nodes.push(Node::Unterminated);
+                        return;
+                    }
+                }
+            }
+            _ => {
+                nodes.push(Node::Var(Box::new([c])));
+                i = d + 2;
+            }
+        }
+    }
+    push_literal(nodes, &text[i..]);
+}
+
+/// Finds the paren closing a reference opened just before `start`, counting
+/// nested parens of the same kind only (as GNU make does).
+fn find_close(text: &[u8], start: usize, open: u8, close: u8) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, &b) in text.iter().enumerate().skip(start) {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            if depth == 0 {
+                return Some(j);
+            }
+            depth -= 1;
+        }
+    }
+    None
+}
+
+/// Parses the inside of `$( ... )`.
+fn parse_reference(inner: &[u8], open: u8, close: u8) -> Node {
+    if let Some(node) = parse_call(inner, open, close) {
+        return node;
+    }
+    if let Some(colon) = find_top_level(inner, b':', open, close) {
+        if let Some(eq) = find_top_level(&inner[colon + 1..], b'=', open, close) {
+            let eq = colon + 1 + eq;
+            return Node::SubstRef {
+                name: Expansion::parse(&inner[..colon]),
+                from: Expansion::parse(&inner[colon + 1..eq]),
+                to: Expansion::parse(&inner[eq + 1..]),
+            };
+        }
+    }
+    if memchr::memchr(b'$', inner).is_none() {
+        Node::Var(inner.into())
+    } else {
+        Node::ComputedVar(Expansion::parse(inner))
+    }
+}
+
+/// Finds `needle` outside nested references.
+fn find_top_level(text: &[u8], needle: u8, open: u8, close: u8) -> Option<usize> {
+    let mut depth = 0usize;
+    for (j, &b) in text.iter().enumerate() {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth = depth.saturating_sub(1);
+        } else if b == needle && depth == 0 {
+            return Some(j);
+        }
+    }
+    None
+}
+
+/// `name args` where `name` is a built-in function followed by a blank.
+fn parse_call(inner: &[u8], open: u8, close: u8) -> Option<Node> {
+    let name_len = inner.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))?;
+    if name_len == 0 || !matches!(inner[name_len], b' ' | b'\t' | b'\n') {
+        // GNU also accepts `$(name)` without arguments only as a variable.
+        return None;
+    }
+    let func = functions::lookup(&inner[..name_len])?;
+    let mut rest = &inner[name_len..];
+    // Whitespace after the function name is not part of the first argument.
+    while let Some((&b, tail)) = rest.split_first() {
+        if crate::words::is_space(b) {
+            rest = tail;
+        } else {
+            break;
+        }
+    }
+    let max = functions::max_args(func);
+    let args = split_args(rest, open, close, max).into_iter().map(Expansion::parse).collect();
+    Some(Node::Call { func, args })
+}
+
+/// Splits function arguments at top-level commas; with a maximum, the last
+/// argument takes the rest of the text, commas included.
+fn split_args(text: &[u8], open: u8, close: u8, max: usize) -> Vec<&[u8]> {
+    let mut args = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (j, &b) in text.iter().enumerate() {
+        if b == open {
+            depth += 1;
+        } else if b == close {
+            depth = depth.saturating_sub(1);
+        } else if b == b',' && depth == 0 && (max == 0 || args.len() + 1 < max) {
+            args.push(&text[start..j]);
+            start = j + 1;
+        }
+    }
+    args.push(&text[start..]);
+    args
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_literals_and_refs() {
+        let e = Expansion::parse(b"a$$b$(x)$y${z}");
+        assert_eq!(
+            e.nodes,
+            vec![
+                Node::Literal(b"a$b".to_vec()),
+                Node::Var(b"x"[..].into()),
+                Node::Var(b"y"[..].into()),
+                Node::Var(b"z"[..].into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn parses_subst_ref_and_unterminated() {
+        let e = Expansion::parse(b"$(x:.c=.o)");
+        assert!(matches!(e.nodes[0], Node::SubstRef { .. }));
+        let e = Expansion::parse(b"$(x");
+        assert_eq!(e.nodes, vec![Node::Unterminated]);
+    }
+
+    #[test]
+    fn parses_calls_with_capped_args() {
+        let e = Expansion::parse(b"$(if a,b,c,d)");
+        match &e.nodes[0] {
+            Node::Call { args, .. } => {
+                assert_eq!(args.len(), 3);
+                assert_eq!(args[2].as_literal(), Some(&b"c,d"[..]));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

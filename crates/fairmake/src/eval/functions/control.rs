@@ -1,0 +1,363 @@
+//! Dispatch of every built-in function, and the functions that reach into the
+//! evaluator: if, or, and, foreach, let, call, value, eval, origin, flavor,
+//! shell, error, warning, info, file, intcmp.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use super::{expands_args, max_args, min_args, name, FuncId};
+use crate::diag::{self, Result};
+use crate::eval::vars::{Flavor, Origin, Var, VarSet};
+use crate::eval::{Evaluator, Expansion, ScopeEntry};
+use crate::words::{self, trim};
+
+/// Calls `func` with its argument trees, appending the result to `out`.
+pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+    if args.len() < min_args(func) {
+        return Err(ev.fatal(format!(
+            "insufficient number of arguments ({}) to function '{}'",
+            args.len(),
+            name(func)
+        )));
+    }
+    if !expands_args(func) {
+        return call_lazy(ev, func, args, out);
+    }
+    let mut values = Vec::with_capacity(args.len());
+    for arg in args {
+        values.push(ev.expand_to_vec(arg)?);
+    }
+    call_expanded(ev, func, &values, out)
+}
+
+/// Calls a function whose arguments are already expanded (also used by `$(call)`
+/// on a built-in's name).
+pub fn call_expanded(ev: &mut Evaluator, func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result<()> {
+    let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
+    if let Some(result) = super::pure::dispatch_text(func, a, out) {
+        return result.map_err(|e| ev.fatal(e.to_string()));
+    }
+    if let Some(result) = super::pure::dispatch_names(ev, func, a, out) {
+        return result;
+    }
+    match func {
+        FuncId::Call => call_variable(ev, a, out),
+        FuncId::Value => {
+            let name = trim(arg(0));
+            ev.with_var(name, |v| {
+                if let Some(v) = v {
+                    out.extend_from_slice(&v.value);
+                }
+            });
+            Ok(())
+        }
+        FuncId::Eval => crate::read::eval_text(ev, arg(0)),
+        FuncId::Origin => {
+            let name = trim(arg(0));
+            let origin = ev.with_var(name, |v| v.map(|v| v.origin.name()));
+            out.extend_from_slice(origin.unwrap_or("undefined").as_bytes());
+            Ok(())
+        }
+        FuncId::Flavor => {
+            let name = trim(arg(0));
+            let flavor = ev.with_var(name, |v| match v.map(|v| v.flavor) {
+                None => "undefined",
+                Some(Flavor::Recursive) => "recursive",
+                Some(Flavor::Simple) => "simple",
+            });
+            out.extend_from_slice(flavor.as_bytes());
+            Ok(())
+        }
+        FuncId::Shell => {
+            let (output, _) = crate::exec::shell::run_function(ev, arg(0))?;
+            out.extend_from_slice(&output);
+            Ok(())
+        }
+        FuncId::Error => Err(ev.fatal(String::from_utf8_lossy(arg(0)).into_owned())),
+        FuncId::Warning => {
+            diag::warn(ev.loc.as_ref(), diag::show(arg(0)));
+            Ok(())
+        }
+        FuncId::Info => {
+            let mut stdout = std::io::stdout().lock();
+            let _ = stdout.write_all(arg(0));
+            let _ = stdout.write_all(b"\n");
+            let _ = stdout.flush();
+            Ok(())
+        }
+        FuncId::File => file(ev, arg(0), a.get(1).map(Vec::as_slice), out),
+        _ => Err(ev.fatal(format!("function '{}' is not implemented", name(func)))),
+    }
+}
+
+/// Functions that expand their own arguments: if, or, and, foreach, let, intcmp.
+fn call_lazy(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+    match func {
+        FuncId::If => {
+            let cond = ev.expand_to_vec(&args[0])?;
+            if !trim(&cond).is_empty() {
+                ev.expand(&args[1], out)
+            } else if let Some(other) = args.get(2) {
+                ev.expand(other, out)
+            } else {
+                Ok(())
+            }
+        }
+        FuncId::Or => {
+            for arg in args {
+                let value = ev.expand_to_vec(arg)?;
+                let value = trim(&value);
+                if !value.is_empty() {
+                    out.extend_from_slice(value);
+                    return Ok(());
+                }
+            }
+            Ok(())
+        }
+        FuncId::And => {
+            let mut last = Vec::new();
+            for arg in args {
+                last = ev.expand_to_vec(arg)?;
+                if trim(&last).is_empty() {
+                    return Ok(());
+                }
+            }
+            out.extend_from_slice(trim(&last));
+            Ok(())
+        }
+        FuncId::Foreach => foreach(ev, args, out),
+        FuncId::Let => let_(ev, args, out),
+        FuncId::Intcmp => intcmp(ev, args, out),
+        _ => unreachable!("every lazy function is handled above"),
+    }
+}
+
+/// A scope holding one variable set at the front: how foreach, let and call
+/// bind their variables so that they shadow every other definition.
+fn push_binding_scope(ev: &mut Evaluator) -> Rc<RefCell<VarSet>> {
+    let set = Rc::new(RefCell::new(VarSet::new()));
+    ev.scope.insert(0, ScopeEntry { set: set.clone(), inherited: false });
+    set
+}
+
+fn pop_binding_scope(ev: &mut Evaluator, set: &Rc<RefCell<VarSet>>) {
+    if let Some(pos) = ev.scope.iter().position(|e| Rc::ptr_eq(&e.set, set)) {
+        ev.scope.remove(pos);
+    }
+}
+
+fn bind(set: &Rc<RefCell<VarSet>>, name: &[u8], value: &[u8]) {
+    let mut set = set.borrow_mut();
+    match set.get_mut(name) {
+        Some(v) => v.set_value(value.to_vec()),
+        None => set.insert(name, Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic)),
+    }
+}
+
+fn foreach(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+    let var = ev.expand_to_vec(&args[0])?;
+    let var = trim(&var).to_vec();
+    let list = ev.expand_to_vec(&args[1])?;
+    let set = push_binding_scope(ev);
+    let mut first = true;
+    let mut result = Ok(());
+    for word in words::words(&list) {
+        bind(&set, &var, word);
+        let before = out.len();
+        if !first {
+            out.push(b' ');
+        }
+        if let Err(e) = ev.expand(&args[2], out) {
+            result = Err(e);
+            break;
+        }
+        if first && out.len() == before {
+            continue;
+        }
+        first = false;
+    }
+    pop_binding_scope(ev, &set);
+    result
+}
+
+fn let_(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+    let names = ev.expand_to_vec(&args[0])?;
+    let names: Vec<Vec<u8>> = words::words(&names).map(<[u8]>::to_vec).collect();
+    let list = ev.expand_to_vec(&args[1])?;
+    let set = push_binding_scope(ev);
+    let mut rest: &[u8] = &list;
+    for (i, name) in names.iter().enumerate() {
+        if i + 1 == names.len() {
+            bind(&set, name, trim(rest));
+        } else {
+            let mut it = words::words(rest);
+            let word = it.next().unwrap_or(b"");
+            bind(&set, name, word);
+            rest = match word.is_empty() {
+                true => b"",
+                false => {
+                    let end = word.as_ptr() as usize - rest.as_ptr() as usize + word.len();
+                    &rest[end..]
+                }
+            };
+        }
+    }
+    let result = ev.expand(&args[2], out);
+    pop_binding_scope(ev, &set);
+    result
+}
+
+thread_local! {
+    /// How many `$(1)..$(n)` the innermost `$(call)` bound, so that a nested
+    /// call with fewer arguments masks the outer ones.
+    static CALL_DEPTH_ARGS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result<()> {
+    let fname = trim(&a[0]).to_vec();
+    if let Some(builtin) = super::lookup(&fname) {
+        let rest: Vec<Vec<u8>> = a[1..].to_vec();
+        if rest.len() < min_args(builtin) {
+            return Err(ev.fatal(format!(
+                "insufficient number of arguments ({}) to function '{}'",
+                rest.len(),
+                name(builtin)
+            )));
+        }
+        let max = max_args(builtin);
+        let rest = if max != 0 && rest.len() > max {
+            let mut capped = rest[..max - 1].to_vec();
+            capped.push(rest[max - 1..].join(&b","[..]));
+            capped
+        } else {
+            rest
+        };
+        return call_expanded(ev, builtin, &rest, out);
+    }
+    let body = ev.with_var(&fname, |v| {
+        v.map(|v| match v.flavor {
+            Flavor::Simple => Err(v.value.clone()),
+            Flavor::Recursive => Ok(v.compiled()),
+        })
+    });
+    let Some(body) = body else {
+        return Ok(());
+    };
+    let outer = CALL_DEPTH_ARGS.with(|c| c.get());
+    let set = push_binding_scope(ev);
+    bind(&set, b"0", &fname);
+    let nargs = a.len() - 1;
+    for i in 1..=nargs.max(outer) {
+        let value = a.get(i).map(Vec::as_slice).unwrap_or(b"");
+        bind(&set, i.to_string().as_bytes(), value);
+    }
+    CALL_DEPTH_ARGS.with(|c| c.set(nargs));
+    let result = match body {
+        Err(text) => {
+            out.extend_from_slice(&text);
+            Ok(())
+        }
+        Ok(exp) => ev.expand_unguarded(&exp, out),
+    };
+    CALL_DEPTH_ARGS.with(|c| c.set(outer));
+    pop_binding_scope(ev, &set);
+    result
+}
+
+fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>) -> Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let spec = trim(spec);
+    let (mode, path) = if let Some(p) = spec.strip_prefix(b">>") {
+        (">>", p)
+    } else if let Some(p) = spec.strip_prefix(b">") {
+        (">", p)
+    } else if let Some(p) = spec.strip_prefix(b"<") {
+        ("<", p)
+    } else {
+        return Err(ev.fatal(format!("invalid file operation: {}", diag::show(spec))));
+    };
+    let path = trim(path);
+    if path.is_empty() {
+        return Err(ev.fatal("file: missing filename"));
+    }
+    let os_path = std::ffi::OsStr::from_bytes(path);
+    match mode {
+        "<" => {
+            if text.is_some() {
+                return Err(ev.fatal("file: too many arguments"));
+            }
+            match std::fs::read(os_path) {
+                Ok(mut data) => {
+                    if data.last() == Some(&b'\n') {
+                        data.pop();
+                    }
+                    out.extend_from_slice(&data);
+                    Ok(())
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(ev.fatal(format!("file: Failed to open '{}': {}", diag::show(path), crate::exec::io_error_text(&e)))),
+            }
+        }
+        _ => {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.create(true);
+            if mode == ">>" {
+                opts.append(true);
+            } else {
+                opts.write(true).truncate(true);
+            }
+            let result = opts.open(os_path).and_then(|mut f| match text {
+                Some(t) => {
+                    f.write_all(t)?;
+                    if t.last() != Some(&b'\n') {
+                        f.write_all(b"\n")?;
+                    }
+                    Ok(())
+                }
+                None => Ok(()),
+            });
+            ev.fs.invalidate(path);
+            result.map_err(|e| ev.fatal(format!("open: {}: {}", diag::show(path), crate::exec::io_error_text(&e))))
+        }
+    }
+}
+
+fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<i128> {
+    let t = trim(text);
+    let s = std::str::from_utf8(t).ok();
+    let parsed = s.and_then(|s| {
+        let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+        if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
+            None
+        } else {
+            s.parse::<i128>().ok()
+        }
+    });
+    parsed.ok_or_else(|| ev.fatal(format!("non-numeric {which} argument to 'intcmp' function: '{}'", diag::show(t))))
+}
+
+fn intcmp(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+    let lhs_text = ev.expand_to_vec(&args[0])?;
+    let rhs_text = ev.expand_to_vec(&args[1])?;
+    let lhs = parse_int(ev, &lhs_text, "first")?;
+    let rhs = parse_int(ev, &rhs_text, "second")?;
+    let ordering = lhs.cmp(&rhs);
+    if args.len() == 2 {
+        if ordering.is_eq() {
+            out.extend_from_slice(lhs.to_string().as_bytes());
+        }
+        return Ok(());
+    }
+    use std::cmp::Ordering::*;
+    // Missing parts: eq-part defaults to empty; gt-part defaults to eq-part.
+    let part = match ordering {
+        Less => args.get(2),
+        Equal => args.get(3),
+        Greater => args.get(4).or(args.get(3)),
+    };
+    match part {
+        Some(p) => ev.expand(p, out),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,64 @@
+//! The environment a recipe (or `$(shell)`) runs in: exported variables,
+//! expanded in the target's scope, plus MAKELEVEL, MAKEFLAGS and MFLAGS.
+
+use crate::diag::Result;
+use crate::eval::vars::{Export, Origin};
+use crate::eval::Evaluator;
+
+/// Whether a variable goes into children's environment.
+fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
+    match export {
+        Export::Yes => true,
+        Export::No => false,
+        Export::Default => {
+            matches!(origin, Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine)
+                || (ev.export_all && is_identifier(name))
+        }
+    }
+}
+
+fn is_identifier(name: &[u8]) -> bool {
+    !name.is_empty()
+        && !name[0].is_ascii_digit()
+        && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// The environment for a child, computed in the current scope.
+pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let mut names: Vec<Vec<u8>> = Vec::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    for entry in ev.scope.clone() {
+        for (name, var) in entry.set.borrow().iter() {
+            if var.origin == Origin::Automatic {
+                continue;
+            }
+            if seen.insert(name.to_vec()) && exported(ev, name, var.export, var.origin) {
+                names.push(name.to_vec());
+            }
+        }
+    }
+    for (name, var) in ev.globals.iter() {
+        if seen.insert(name.to_vec()) && exported(ev, name, var.export, var.origin) {
+            names.push(name.to_vec());
+        }
+    }
+    let mut env = Vec::with_capacity(names.len() + 3);
+    for name in names {
+        if matches!(&name[..], b"MAKELEVEL" | b"MAKEFLAGS" | b"MFLAGS" | b"SHELL") {
+            continue;
+        }
+        let mut value = Vec::new();
+        ev.expand_var(&name, &mut value)?;
+        env.push((name, value));
+    }
+    if let Some(shell) = &ev.original_shell {
+        env.push((b"SHELL".to_vec(), shell.clone()));
+    }
+    env.push((b"MAKELEVEL".to_vec(), (ev.level + 1).to_string().into_bytes()));
+    let makeflags = ev.makeflags_for_children();
+    if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
+        env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
+    }
+    env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));
+    Ok(env)
+}

@@ -1,0 +1,439 @@
+//! Jobs: expanding recipe lines, running them one after another (shell or
+//! direct exec), reaping children from one event loop, and reporting errors
+//! in GNU's wording.
+
+pub mod archive;
+pub mod env;
+pub mod shell;
+
+use std::collections::VecDeque;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::diag::{self, Loc, Result};
+use crate::eval::Evaluator;
+use crate::rules::{FileId, Recipe};
+
+/// The text of an I/O error as C's strerror gives it.
+pub fn io_error_text(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => {
+            // SAFETY: strerror returns a valid C string for any errno value.
+            let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) };
+            text.to_string_lossy().into_owned()
+        }
+        None => e.to_string(),
+    }
+}
+
+/// One command of a recipe, expanded, with its prefixes decoded.
+#[derive(Clone, Debug)]
+pub struct PreparedLine {
+    pub command: Vec<u8>,
+    pub silent: bool,
+    pub ignore_errors: bool,
+    /// `+` or `$(MAKE)`: runs even under `-n`, `-t`, `-q`.
+    pub recursive: bool,
+    pub loc: Loc,
+    pub shell: Vec<u8>,
+    pub shell_flags: Vec<u8>,
+}
+
+/// Expands a recipe's lines in the current scope (automatic variables set).
+pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
+    let (shell, shell_flags) = shell::shell_and_flags(ev)?;
+    let target = ev.with_var(b"@", |v| v.map(|v| v.value.clone())).unwrap_or_default();
+    let silent_target = ev.db.lookup(b".SILENT").is_some_and(|s| {
+        ev.db.file(s).rule.deps.iter().any(|d| ev.db.file(d.file).name == target)
+    });
+    let ignore_target = ev.db.lookup(b".IGNORE").is_some_and(|s| {
+        ev.db.file(s).rule.deps.iter().any(|d| ev.db.file(d.file).name == target)
+    });
+    let silent_all = ev.db.silent_all || ev.options.silent || silent_target;
+    let ignore_all = ev.db.ignore_all || ev.options.ignore_errors || ignore_target;
+    let mut out = Vec::new();
+    let saved = ev.loc.clone();
+    if ev.db.oneshell && !recipe.lines.is_empty() {
+        let mut text = Vec::new();
+        let mut recursive = false;
+        for (i, line) in recipe.lines.iter().enumerate() {
+            ev.loc = Some(line.loc.clone());
+            recursive |= mentions_make(&line.text);
+            if i > 0 {
+                text.push(b'\n');
+            }
+            let expanded = ev.expand_text(&line.text)?;
+            text.extend_from_slice(&expanded);
+        }
+        let (body, flags) = strip_prefixes(&text);
+        // Later lines' prefix characters are removed too, as GNU does.
+        let body = strip_oneshell_prefixes(body);
+        out.push(PreparedLine {
+            command: body,
+            silent: flags.silent || silent_all,
+            ignore_errors: flags.ignore || ignore_all,
+            recursive: flags.recursive || recursive,
+            loc: recipe.lines[0].loc.clone(),
+            shell: shell.clone(),
+            shell_flags: shell_flags.clone(),
+        });
+        ev.loc = saved;
+        return Ok(out);
+    }
+    for line in &recipe.lines {
+        ev.loc = Some(line.loc.clone());
+        let recursive_text = mentions_make(&line.text);
+        let expanded = ev.expand_text(&line.text)?;
+        // An expansion with newlines (a canned recipe) is several commands.
+        for piece in split_commands(&expanded) {
+            let (body, flags) = strip_prefixes(piece);
+            out.push(PreparedLine {
+                command: body.to_vec(),
+                silent: flags.silent || silent_all,
+                ignore_errors: flags.ignore || ignore_all,
+                recursive: flags.recursive || recursive_text,
+                loc: line.loc.clone(),
+                shell: shell.clone(),
+                shell_flags: shell_flags.clone(),
+            });
+        }
+    }
+    ev.loc = saved;
+    Ok(out)
+}
+
+fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    for (i, line) in body.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+            let n = line.iter().take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t')).count();
+            out.extend_from_slice(&line[n..]);
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+/// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.
+fn mentions_make(text: &[u8]) -> bool {
+    memchr::memmem::find(text, b"$(MAKE)").is_some() || memchr::memmem::find(text, b"${MAKE}").is_some()
+}
+
+/// Splits an expanded recipe line at newlines not preceded by a backslash.
+fn split_commands(text: &[u8]) -> Vec<&[u8]> {
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for (i, &b) in text.iter().enumerate() {
+        if b == b'\n' && !crate::read::lines::ends_with_odd_backslashes(&text[start..i]) {
+            pieces.push(&text[start..i]);
+            start = i + 1;
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+#[derive(Default)]
+struct PrefixFlags {
+    silent: bool,
+    ignore: bool,
+    recursive: bool,
+}
+
+/// Removes leading blanks and `@`, `-`, `+` in any order.
+fn strip_prefixes(line: &[u8]) -> (&[u8], PrefixFlags) {
+    let mut flags = PrefixFlags::default();
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'@' => flags.silent = true,
+            b'-' => flags.ignore = true,
+            b'+' => flags.recursive = true,
+            b' ' | b'\t' => {}
+            _ => break,
+        }
+        i += 1;
+    }
+    (&line[i..], flags)
+}
+
+/// What the planner hands over: a target's expanded recipe.
+pub struct JobRequest {
+    pub file: FileId,
+    pub name: Vec<u8>,
+    pub lines: Vec<PreparedLine>,
+    pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
+    pub precious: bool,
+    pub delete_on_error: bool,
+}
+
+/// A finished job.
+pub struct JobOutcome {
+    pub file: FileId,
+    pub ok: bool,
+}
+
+struct Job {
+    req: JobRequest,
+    next_line: usize,
+    pid: Option<u32>,
+    mtime_before: Option<crate::plan::mtime::Mtime>,
+}
+
+/// Execution switches from the options.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mode {
+    pub dry_run: bool,
+    pub touch: bool,
+    pub question: bool,
+    pub keep_going: bool,
+}
+
+/// Runs jobs and reaps their children.
+pub struct Runner {
+    jobs: Vec<Option<Job>>,
+    children: FxHashMap<u32, usize>,
+    finished: VecDeque<JobOutcome>,
+    /// `None`: unlimited (`-j` alone).
+    max_jobs: Option<u32>,
+    running: u32,
+    mode: Mode,
+    sigchld: OwnedFd,
+    /// A failed job has been reported; other running jobs are waited for.
+    pub any_failed: bool,
+}
+
+impl Runner {
+    pub fn new(max_jobs: Option<u32>, mode: Mode) -> std::io::Result<Runner> {
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
+        signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
+        Ok(Runner {
+            jobs: Vec::new(),
+            children: FxHashMap::default(),
+            finished: VecDeque::new(),
+            max_jobs,
+            running: 0,
+            mode,
+            sigchld: read,
+            any_failed: false,
+        })
+    }
+
+    pub fn running(&self) -> u32 {
+        self.running
+    }
+
+    pub fn is_serial(&self) -> bool {
+        self.max_jobs == Some(1)
+    }
+
+    pub fn has_free_slot(&self) -> bool {
+        self.max_jobs.is_none_or(|max| self.running < max)
+    }
+
+    /// Starts a job; its first command runs now.
+    pub fn start(&mut self, req: JobRequest) {
+        let mtime_before = crate::plan::mtime::of(&req.name);
+        let slot = self.jobs.iter().position(Option::is_none).unwrap_or_else(|| {
+            self.jobs.push(None);
+            self.jobs.len() - 1
+        });
+        self.jobs[slot] = Some(Job { req, next_line: 0, pid: None, mtime_before });
+        self.running += 1;
+        self.advance(slot);
+    }
+
+    /// Runs the job's next commands until one is running in a child or the job ends.
+    fn advance(&mut self, slot: usize) {
+        loop {
+            let job = self.jobs[slot].as_mut().expect("advancing a live job");
+            let Some(line) = job.req.lines.get(job.next_line).cloned() else {
+                self.finish(slot, true);
+                return;
+            };
+            job.next_line += 1;
+            let runs = !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
+            if !line.silent || (self.mode.dry_run && !line.recursive) {
+                println_flush(&line.command);
+            }
+            if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) {
+                continue;
+            }
+            match spawn(&line, &job.req.env) {
+                Ok(pid) => {
+                    job.pid = Some(pid);
+                    self.children.insert(pid, slot);
+                    return;
+                }
+                Err(e) => {
+                    let program = match shell::invocation(&line.command, &line.shell, &line.shell_flags) {
+                        shell::Invocation::Direct(argv) => argv.first().cloned().unwrap_or_default(),
+                        shell::Invocation::Shell { shell, .. } => shell,
+                    };
+                    diag::warn(None, format_args!("{}: {}", diag::show(&program), io_error_text(&e)));
+                    if !self.line_failed(slot, &line, ExitKind::Code(127)) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reports a failed command; returns whether the job goes on (ignored error).
+    fn line_failed(&mut self, slot: usize, line: &PreparedLine, kind: ExitKind) -> bool {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        let target = diag::show(&job.req.name).to_string();
+        let what = kind.describe();
+        if line.ignore_errors {
+            diag::warn(None, format_args!("[{}: {target}] {what} (ignored)", line.loc));
+            return true;
+        }
+        diag::error_line(format_args!("[{}: {target}] {what}", line.loc));
+        self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
+        self.finish(slot, false);
+        false
+    }
+
+    /// `.DELETE_ON_ERROR` (or an interrupt): remove a target the recipe changed.
+    fn delete_if_needed(&mut self, slot: usize, signalled: bool) {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        if job.req.precious || !(job.req.delete_on_error || signalled) {
+            return;
+        }
+        let now = crate::plan::mtime::of(&job.req.name);
+        if now.is_some() && now != job.mtime_before {
+            diag::error_line(format_args!("Deleting file '{}'", diag::show(&job.req.name)));
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
+        }
+    }
+
+    fn finish(&mut self, slot: usize, ok: bool) {
+        let job = self.jobs[slot].take().expect("finishing a live job");
+        self.running -= 1;
+        if !ok {
+            self.any_failed = true;
+        }
+        if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
+            touch(&job.req.name);
+        }
+        self.finished.push_back(JobOutcome { file: job.req.file, ok });
+    }
+
+    /// Waits until at least one job has finished; returns the finished ones.
+    pub fn wait_any(&mut self) -> Vec<JobOutcome> {
+        while self.finished.is_empty() {
+            if self.children.is_empty() {
+                break;
+            }
+            if !self.reap() {
+                self.wait_for_sigchld();
+            }
+        }
+        self.finished.drain(..).collect()
+    }
+
+    /// Reaps every exited child; returns whether any was reaped.
+    fn reap(&mut self) -> bool {
+        let mut any = false;
+        let pids: Vec<u32> = self.children.keys().copied().collect();
+        for pid in pids {
+            let mut status = 0;
+            // SAFETY: waitpid with a valid status pointer.
+            let r = unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
+            if r != pid as i32 {
+                continue;
+            }
+            any = true;
+            let slot = self.children.remove(&pid).expect("known child");
+            let exit = std::process::ExitStatus::from_raw(status);
+            self.child_exited(slot, exit);
+        }
+        any
+    }
+
+    fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
+        let job = self.jobs[slot].as_mut().expect("child of a live job");
+        job.pid = None;
+        let line = job.req.lines[job.next_line - 1].clone();
+        let kind = match (exit.code(), exit.signal()) {
+            (Some(0), _) => None,
+            (Some(code), _) => Some(ExitKind::Code(code)),
+            (None, Some(sig)) => Some(ExitKind::Signal(sig)),
+            (None, None) => Some(ExitKind::Code(1)),
+        };
+        match kind {
+            None => self.advance(slot),
+            Some(kind) => {
+                if self.line_failed(slot, &line, kind) {
+                    self.advance(slot);
+                }
+            }
+        }
+    }
+
+    fn wait_for_sigchld(&mut self) {
+        let mut fds = [rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN)];
+        let timeout = rustix::time::Timespec { tv_sec: 1, tv_nsec: 0 };
+        let _ = rustix::event::poll(&mut fds, Some(&timeout));
+        let mut buf = [0u8; 64];
+        while let Ok(n) = rustix::io::read(self.sigchld.as_fd(), &mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+    }
+}
+
+enum ExitKind {
+    Code(i32),
+    Signal(i32),
+}
+
+impl ExitKind {
+    fn describe(&self) -> String {
+        match *self {
+            ExitKind::Code(c) => format!("Error {c}"),
+            ExitKind::Signal(sig) => {
+                // SAFETY: strsignal returns a valid C string for any signal number.
+                let text = unsafe { std::ffi::CStr::from_ptr(libc::strsignal(sig)) };
+                text.to_string_lossy().into_owned()
+            }
+        }
+    }
+}
+
+fn println_flush(text: &[u8]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text);
+    let _ = out.write_all(b"\n");
+    let _ = out.flush();
+}
+
+fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32> {
+    let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
+    let Some(mut cmd) = shell::command_for(&inv) else {
+        return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
+    };
+    cmd.env_clear();
+    for (k, v) in env {
+        cmd.env(std::ffi::OsStr::from_bytes(k), std::ffi::OsStr::from_bytes(v));
+    }
+    let child = cmd.spawn()?;
+    Ok(child.id())
+}
+
+fn touch(name: &[u8]) {
+    let path = std::ffi::OsStr::from_bytes(name);
+    let now = std::time::SystemTime::now();
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    if let Ok(f) = file {
+        let _ = f.set_modified(now);
+    }
+}

@@ -1,0 +1,129 @@
+//! Running commands: the shell (`$(SHELL) $(.SHELLFLAGS)`) or, for lines
+//! with no shell syntax, the program directly; and `$(shell ...)`.
+
+use std::os::unix::ffi::OsStrExt;
+use std::process::{Command, Stdio};
+
+use crate::diag::Result;
+use crate::eval::Evaluator;
+
+/// Characters that need a shell.
+const SHELL_SPECIAL: &[u8] = b"#;\"*?[]&|<>(){}$`^~!'\\\n";
+
+/// Words that are shell keywords or builtins: a line starting with one needs a shell.
+const SHELL_WORDS: &[&[u8]] = &[
+    b".", b":", b"break", b"case", b"cd", b"continue", b"eval", b"exec", b"exit", b"export", b"for", b"if", b"login",
+    b"logout", b"read", b"readonly", b"set", b"shift", b"switch", b"test", b"times", b"trap", b"ulimit", b"umask",
+    b"unset", b"wait", b"while", b"alias", b"bg", b"command", b"fc", b"fg", b"getopts", b"hash", b"jobs", b"kill",
+    b"newgrp", b"pwd", b"type", b"unalias", b"until", b"do", b"done", b"then", b"else", b"elif", b"fi", b"esac",
+    b"function", b"select", b"source", b"return", b"local", b"declare", b"typeset", b"[", b"[[", b"!", b"{", b"}",
+    b"time",
+];
+
+/// How a recipe line is run.
+pub enum Invocation {
+    /// argv for a direct exec.
+    Direct(Vec<Vec<u8>>),
+    /// The shell, its flags (split into words) and the command.
+    Shell { shell: Vec<u8>, flags: Vec<Vec<u8>>, command: Vec<u8> },
+}
+
+/// Decides how to run `command` with the given shell.
+pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocation {
+    let default_shell = shell == b"/bin/sh";
+    if default_shell && shell_flags == b"-c" && !command.iter().any(|b| SHELL_SPECIAL.contains(b)) {
+        let argv: Vec<Vec<u8>> = crate::words::words(command).map(<[u8]>::to_vec).collect();
+        if let Some(first) = argv.first() {
+            // `NAME=value cmd` is an assignment for the shell.
+            if !SHELL_WORDS.contains(&first.as_slice()) && !first.contains(&b'=') {
+                return Invocation::Direct(argv);
+            }
+        } else {
+            return Invocation::Direct(argv);
+        }
+    }
+    let flags = crate::words::words(shell_flags).map(<[u8]>::to_vec).collect();
+    Invocation::Shell { shell: shell.to_vec(), flags, command: command.to_vec() }
+}
+
+/// A `Command` for an invocation (never for an empty argv).
+pub fn command_for(inv: &Invocation) -> Option<Command> {
+    match inv {
+        Invocation::Direct(argv) => {
+            let (first, rest) = argv.split_first()?;
+            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(first));
+            cmd.args(rest.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
+            Some(cmd)
+        }
+        Invocation::Shell { shell, flags, command } => {
+            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(shell));
+            cmd.args(flags.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
+            cmd.arg(std::ffi::OsStr::from_bytes(command));
+            Some(cmd)
+        }
+    }
+}
+
+/// The value of `SHELL` and `.SHELLFLAGS` in the current scope.
+pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
+    let mut shell = Vec::new();
+    ev.expand_var(b"SHELL", &mut shell)?;
+    if shell.is_empty() {
+        shell = b"/bin/sh".to_vec();
+    }
+    let mut flags = Vec::new();
+    ev.expand_var(b".SHELLFLAGS", &mut flags)?;
+    if flags.is_empty() {
+        flags = b"-c".to_vec();
+    }
+    Ok((shell, flags))
+}
+
+/// `$(shell COMMAND)` and `!=`: runs the command, returns its output with the
+/// trailing newline removed and other newlines turned into spaces, and sets
+/// `.SHELLSTATUS`.
+pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)> {
+    let (shell, flags) = shell_and_flags(ev)?;
+    let env = crate::exec::env::child_environment(ev)?;
+    let inv = Invocation::Shell {
+        shell: shell.clone(),
+        flags: crate::words::words(&flags).map(<[u8]>::to_vec).collect(),
+        command: command.to_vec(),
+    };
+    let Some(mut cmd) = command_for(&inv) else {
+        return Ok((Vec::new(), 0));
+    };
+    cmd.env_clear();
+    for (k, v) in &env {
+        cmd.env(std::ffi::OsStr::from_bytes(k), std::ffi::OsStr::from_bytes(v));
+    }
+    cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let (mut output, status) = match cmd.output() {
+        Ok(out) => {
+            use std::os::unix::process::ExitStatusExt;
+            let code = match out.status.code() {
+                Some(c) => c,
+                None => 128 + out.status.signal().unwrap_or(0),
+            };
+            (out.stdout, code)
+        }
+        Err(e) => {
+            let text = crate::exec::io_error_text(&e);
+            crate::diag::warn(ev.loc.as_ref(), format_args!("{}: {text}", crate::diag::show(&shell)));
+            (Vec::new(), 127)
+        }
+    };
+    ev.set_global(b".SHELLSTATUS", status.to_string().as_bytes(), crate::eval::vars::Flavor::Simple, crate::eval::vars::Origin::Override);
+    while output.last() == Some(&b'\n') {
+        output.pop();
+        if output.last() == Some(&b'\r') {
+            output.pop();
+        }
+    }
+    for b in output.iter_mut() {
+        if *b == b'\n' {
+            *b = b' ';
+        }
+    }
+    Ok((output, status))
+}

@@ -1,0 +1,168 @@
+//! Implicit-rule search: which pattern rule (possibly through a chain of
+//! intermediate files) can make a target, as GNU make chooses it.
+
+use std::rc::Rc;
+
+use crate::pattern::PercentPattern;
+use crate::rules::{PatternRule, Recipe};
+
+/// A pattern rule chosen for a target.
+#[derive(Clone, Debug)]
+pub struct Match {
+    pub rule: usize,
+    pub stem: Vec<u8>,
+    /// Prerequisite names with the stem substituted (directory re-added).
+    pub deps: Vec<Vec<u8>>,
+    pub order_only: Vec<Vec<u8>>,
+    pub recipe: Option<Rc<Recipe>>,
+    /// The target pattern that matched (for `$*` and grouped pattern targets).
+    pub target_index: usize,
+    /// Prerequisites that do not exist and must be made by further implicit
+    /// rules (intermediate files), with their own matches.
+    pub chain: Vec<(Vec<u8>, Match)>,
+}
+
+/// What the search needs to know about files.
+pub trait Knowledge {
+    /// The file exists (possibly through vpath).
+    fn exists(&mut self, name: &[u8]) -> bool;
+    /// The file is mentioned as a target or explicit prerequisite.
+    fn ought_to_exist(&self, name: &[u8]) -> bool;
+    /// The file is phony (never matched by implicit rules).
+    fn is_phony(&self, name: &[u8]) -> bool;
+}
+
+/// Splits `name` into (directory with trailing slash, file part).
+fn split_dir(name: &[u8]) -> (&[u8], &[u8]) {
+    match name.iter().rposition(|&b| b == b'/') {
+        Some(p) => (&name[..=p], &name[p + 1..]),
+        None => (b"", name),
+    }
+}
+
+/// A candidate: rule index, target pattern index, stem, and whether the
+/// directory was split off before matching.
+struct Candidate {
+    rule: usize,
+    target_index: usize,
+    stem: Vec<u8>,
+    dir: Vec<u8>,
+}
+
+fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candidate> {
+    let (dir, file) = split_dir(name);
+    let mut found = Vec::new();
+    for (ri, rule) in rules.iter().enumerate() {
+        if rule.recipe.is_none() && !rule.builtin && rule.deps.is_empty() {
+            // A pattern rule with no recipe cancels; it never matches.
+            continue;
+        }
+        if rule.recipe.is_none() {
+            continue;
+        }
+        for (ti, pat) in rule.targets.iter().enumerate() {
+            let match_anything = pat.text == b"%";
+            if match_anything && for_chain && !rule.terminal {
+                continue;
+            }
+            let has_slash = memchr::memchr(b'/', &pat.text).is_some();
+            let (subject, d) = if has_slash { (name, &b""[..]) } else { (file, dir) };
+            if let Some(stem) = pat.match_stem(subject) {
+                found.push(Candidate { rule: ri, target_index: ti, stem: stem.to_vec(), dir: d.to_vec() });
+                break;
+            }
+        }
+    }
+    // Shorter stems are more specific and win; ties keep definition order.
+    found.sort_by_key(|c| c.stem.len() + c.dir.len());
+    found
+}
+
+/// Substitutes the stem into a prerequisite pattern, re-adding the directory
+/// when the target pattern had none.
+fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
+    let pat = PercentPattern::new(pattern);
+    let mut out = Vec::new();
+    match pat.percent {
+        Some(_) => {
+            let has_slash = memchr::memchr(b'/', pattern).is_some();
+            if !c.dir.is_empty() && !has_slash {
+                out.extend_from_slice(&c.dir);
+            } else if !c.dir.is_empty() {
+                out.extend_from_slice(&c.dir);
+            }
+            pat.substitute(&c.stem, &mut out);
+        }
+        None => out.extend_from_slice(&pat.text),
+    }
+    out
+}
+
+/// Searches for a rule to make `name`. `depth` bounds chains.
+pub fn search(rules: &[PatternRule], name: &[u8], k: &mut dyn Knowledge, depth: usize, in_chain: &mut Vec<usize>) -> Option<Match> {
+    if depth > 16 {
+        return None;
+    }
+    let cands = candidates(rules, name, depth > 0);
+    // Pass 1: every prerequisite exists or ought to exist.
+    for c in &cands {
+        if in_chain.contains(&c.rule) {
+            continue;
+        }
+        let rule = &rules[c.rule];
+        let deps: Vec<Vec<u8>> = rule.deps.iter().map(|d| prereq_name(d, c)).collect();
+        if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
+            return Some(make_match(rules, c, deps, Vec::new()));
+        }
+    }
+    // Pass 2: missing prerequisites may themselves be made by implicit rules.
+    for c in &cands {
+        if in_chain.contains(&c.rule) {
+            continue;
+        }
+        let rule = &rules[c.rule];
+        if rule.terminal {
+            continue;
+        }
+        let deps: Vec<Vec<u8>> = rule.deps.iter().map(|d| prereq_name(d, c)).collect();
+        let mut chain = Vec::new();
+        let mut ok = true;
+        in_chain.push(c.rule);
+        for d in &deps {
+            if k.exists(d) || k.ought_to_exist(d) {
+                continue;
+            }
+            if k.is_phony(d) {
+                ok = false;
+                break;
+            }
+            match search(rules, d, k, depth + 1, in_chain) {
+                Some(m) => chain.push((d.clone(), m)),
+                None => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        in_chain.pop();
+        if ok {
+            return Some(make_match(rules, c, deps, chain));
+        }
+    }
+    None
+}
+
+fn make_match(rules: &[PatternRule], c: &Candidate, deps: Vec<Vec<u8>>, chain: Vec<(Vec<u8>, Match)>) -> Match {
+    let rule = &rules[c.rule];
+    let mut stem = c.dir.clone();
+    stem.extend_from_slice(&c.stem);
+    Match {
+        rule: c.rule,
+        stem,
+        deps,
+        order_only: rule.order_only.iter().map(|d| prereq_name(d, c)).collect(),
+        recipe: rule.recipe.clone(),
+        target_index: c.target_index,
+        chain,
+    }
+}

@@ -1,0 +1,790 @@
+//! The goal walk: for each goal, depth-first over prerequisites in GNU's
+//! order, resolve each file's rule (explicit or implicit), decide whether it
+//! is out of date, and hand its recipe to the executor. The walk is resumable:
+//! a file whose prerequisites are still running is revisited on the next pass.
+
+pub mod implicit;
+pub mod mtime;
+
+use std::rc::Rc;
+
+use crate::diag::{self, Result};
+use crate::eval::vars::{Flavor, Origin, Var, VarSet};
+use crate::eval::{Evaluator, ScopeEntry};
+use crate::exec::{JobRequest, Runner};
+use crate::pattern::PercentPattern;
+use crate::rules::{Dep, FileId, Recipe};
+use mtime::Mtime;
+
+/// Where a file is in the walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Not looked at yet.
+    New,
+    /// On the current walk's stack (a second visit is a cycle).
+    Visiting,
+    /// Prerequisites or its own recipe are still running.
+    Pending,
+    /// Its job is running.
+    Running,
+    /// Up to date or remade.
+    Done,
+    /// Could not be made.
+    Failed,
+}
+
+/// A file's rule after resolution: explicit, implicit or `.DEFAULT`.
+#[derive(Clone, Debug, Default)]
+pub struct Resolved {
+    pub deps: Vec<Dep>,
+    /// Recipes to run in order (several for double-colon targets), each with
+    /// the prerequisites it depends on.
+    pub recipes: Vec<(Rc<Recipe>, Vec<Dep>)>,
+    pub stem: Vec<u8>,
+    /// Pattern-specific variable sets matching this file, most specific first.
+    pub pattern_scope: Vec<ScopeEntry>,
+}
+
+/// Per-file planning state.
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub status: Status,
+    pub resolved: Option<Rc<Resolved>>,
+    /// Scope inherited from the parent that first asked for this file.
+    pub inherited: Option<Rc<Vec<ScopeEntry>>>,
+    /// Modification time before any recipe ran.
+    pub mtime: Option<Mtime>,
+    /// The name after vpath search.
+    pub path: Option<Vec<u8>>,
+    /// Its recipe ran (or would have, with -n/-q) in this run.
+    pub remade: bool,
+    /// Made as an intermediate file (deleted at the end).
+    pub made_intermediate: bool,
+    pub intermediate: bool,
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node {
+            status: Status::New,
+            resolved: None,
+            inherited: None,
+            mtime: None,
+            path: None,
+            remade: false,
+            made_intermediate: false,
+            intermediate: false,
+        }
+    }
+}
+
+/// The goal walker and its executor.
+pub struct Planner<'e> {
+    pub ev: &'e mut Evaluator,
+    pub nodes: Vec<Node>,
+    pub runner: Runner,
+    /// Some target failed.
+    pub failed: bool,
+    /// Stop starting new work (a failure without `-k`).
+    pub stopping: bool,
+    /// `-q`: something is out of date.
+    pub question_dirty: bool,
+    /// Files given to `-o`.
+    pub old_files: Vec<FileId>,
+    pub new_files: Vec<FileId>,
+}
+
+impl<'e> Planner<'e> {
+    pub fn new(ev: &'e mut Evaluator, runner: Runner) -> Planner<'e> {
+        let old_files = ev.options.old_files.clone();
+        let new_files = ev.options.new_files.clone();
+        let mut p = Planner {
+            ev,
+            nodes: Vec::new(),
+            runner,
+            failed: false,
+            stopping: false,
+            question_dirty: false,
+            old_files: Vec::new(),
+            new_files: Vec::new(),
+        };
+        for f in old_files {
+            let id = p.ev.db.intern(&f);
+            p.old_files.push(id);
+        }
+        for f in new_files {
+            let id = p.ev.db.intern(&f);
+            p.new_files.push(id);
+        }
+        p
+    }
+
+    fn node(&mut self, id: FileId) -> &mut Node {
+        if self.nodes.len() <= id {
+            self.nodes.resize_with(self.ev.db.files.len().max(id + 1), Node::default);
+        }
+        &mut self.nodes[id]
+    }
+
+    fn status(&mut self, id: FileId) -> Status {
+        self.node(id).status
+    }
+
+    /// Brings every goal up to date; returns the exit status.
+    pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
+        loop {
+            let mut all_settled = true;
+            for &goal in goals {
+                if self.stopping && !self.ev.options.keep_going {
+                    break;
+                }
+                let st = self.update(goal, None)?;
+                match st {
+                    Status::Done | Status::Failed => {}
+                    _ => all_settled = false,
+                }
+            }
+            if all_settled || (self.stopping && self.runner.running() == 0) {
+                break;
+            }
+            if self.runner.running() == 0 {
+                // Nothing can progress: should not happen; avoid a hang.
+                break;
+            }
+            self.wait_for_jobs()?;
+        }
+        while self.runner.running() > 0 {
+            self.wait_for_jobs()?;
+        }
+        self.report_goals(goals);
+        self.delete_intermediates();
+        if self.failed {
+            return Ok(2);
+        }
+        if self.ev.options.question && self.question_dirty {
+            return Ok(1);
+        }
+        Ok(0)
+    }
+
+    fn report_goals(&mut self, goals: &[FileId]) {
+        if self.failed || self.ev.options.question {
+            return;
+        }
+        for &goal in goals {
+            let node = &self.nodes[goal];
+            if node.remade {
+                continue;
+            }
+            let file = self.ev.db.file(goal);
+            let name = diag::show(&file.name).to_string();
+            let has_recipe = node.resolved.as_ref().is_some_and(|r| !r.recipes.is_empty());
+            if !self.ev.options.silent || true {
+                if has_recipe || file.phony && file.rule.deps.is_empty() && false {
+                    println!("{}: '{}' is up to date.", diag::prefix(), name);
+                } else if has_recipe || !file.rule.deps.is_empty() || file.is_target {
+                    if has_recipe {
+                        println!("{}: '{}' is up to date.", diag::prefix(), name);
+                    } else {
+                        println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
+                    }
+                } else {
+                    println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
+                }
+            }
+        }
+    }
+
+    /// Waits for at least one job to finish and records the results.
+    fn wait_for_jobs(&mut self) -> Result<()> {
+        let done = self.runner.wait_any();
+        for outcome in done {
+            self.job_finished(outcome);
+        }
+        Ok(())
+    }
+
+    fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+        let id = outcome.file;
+        if outcome.ok {
+            self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+            let node = self.node(id);
+            node.status = Status::Done;
+            node.remade = true;
+        } else {
+            self.node(id).status = Status::Failed;
+            self.failed = true;
+            if !self.ev.options.keep_going {
+                self.stopping = true;
+            }
+        }
+        // Grouped targets are made by the same recipe.
+        if let Some(group) = self.ev.db.file(id).rule.group.clone() {
+            for &g in group.iter() {
+                if g != id {
+                    let st = self.nodes[id].status;
+                    let node = self.node(g);
+                    node.status = st;
+                    node.remade = true;
+                }
+            }
+        }
+    }
+
+    /// Updates `id`, returning where it stands.
+    fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        match self.status(id) {
+            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            Status::Visiting => return Ok(Status::Visiting),
+            Status::New | Status::Pending => {}
+        }
+        let first_visit = self.nodes[id].status == Status::New;
+        self.nodes[id].status = Status::Visiting;
+        if first_visit {
+            if let Some(p) = parent {
+                let scope = self.scope_for(p);
+                self.nodes[id].inherited = Some(Rc::new(scope));
+            }
+            if let Err(e) = self.resolve(id, parent) {
+                self.nodes[id].status = Status::Failed;
+                return Err(e);
+            }
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        if resolved.recipes.is_empty() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target && !self.nodes[id].intermediate {
+            // A plain file with no rule: it must exist.
+            return self.leaf(id, parent);
+        }
+        // Prerequisites, in order; `.WAIT` holds back the rest until the
+        // earlier ones are done.
+        let mut pending = false;
+        let mut failed = false;
+        let serial = self.ev.db.not_parallel;
+        for (i, dep) in resolved.deps.iter().enumerate() {
+            if dep.wait_before && pending {
+                break;
+            }
+            if self.stopping && !self.ev.options.keep_going {
+                pending = true;
+                break;
+            }
+            let st = self.update(dep.file, Some(id))?;
+            match st {
+                Status::Visiting => {
+                    let me = diag::show(&self.ev.db.file(id).name).to_string();
+                    let other = diag::show(&self.ev.db.file(dep.file).name).to_string();
+                    diag::warn(None, format_args!("Circular {me} <- {other} dependency dropped."));
+                    let mut r = (*resolved).clone();
+                    r.deps.remove(i);
+                    self.nodes[id].resolved = Some(Rc::new(r));
+                    self.nodes[id].status = Status::Pending;
+                    return self.update_after_drop(id, parent);
+                }
+                Status::Failed => failed = true,
+                Status::Done => {}
+                _ => pending = true,
+            }
+            if serial && pending {
+                break;
+            }
+        }
+        if failed {
+            self.nodes[id].status = Status::Failed;
+            if self.ev.options.keep_going && parent.is_none() {
+                let name = diag::show(&self.ev.db.file(id).name).to_string();
+                diag::warn(None, format_args!("Target '{name}' not remade because of errors."));
+            }
+            return Ok(Status::Failed);
+        }
+        if pending {
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Pending);
+        }
+        self.decide(id, &resolved)
+    }
+
+    fn update_after_drop(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        self.update(id, parent)
+    }
+
+    /// A file with no rule: fine if it exists, an error otherwise.
+    fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        let exists = self.mtime_of(id).is_some();
+        if exists || self.ev.db.file(id).phony {
+            self.nodes[id].status = Status::Done;
+            if self.ev.db.file(id).phony {
+                self.nodes[id].remade = true;
+            }
+            return Ok(Status::Done);
+        }
+        let name = diag::show(&self.ev.db.file(id).name).to_string();
+        let message = match parent {
+            Some(p) => format!("No rule to make target '{}', needed by '{}'", name, diag::show(&self.ev.db.file(p).name)),
+            None => format!("No rule to make target '{name}'"),
+        };
+        self.nodes[id].status = Status::Failed;
+        self.failed = true;
+        if self.ev.options.keep_going {
+            diag::error_line(format_args!("{message}."));
+            Ok(Status::Failed)
+        } else {
+            self.stopping = true;
+            if self.runner.running() > 0 {
+                diag::error_line(format_args!("{message}."));
+                Ok(Status::Failed)
+            } else {
+                Err(diag::Fatal::new(None, message))
+            }
+        }
+    }
+
+    /// All prerequisites are settled: decide whether to run the recipe.
+    fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
+        let my_mtime = self.mtime_of(id);
+        let file = self.ev.db.file(id);
+        let phony = file.phony;
+        let opts = self.ev.options.clone();
+        let mut out_of_date = phony || my_mtime.is_none() || opts.always_make;
+        let mut newer = Vec::new();
+        for dep in &resolved.deps {
+            if dep.order_only {
+                continue;
+            }
+            let dep_mtime = self.mtime_of(dep.file);
+            let dep_newer = match (dep_mtime, my_mtime) {
+                _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
+                _ if self.new_files.contains(&dep.file) => true,
+                (None, _) => self.nodes[dep.file].remade,
+                (Some(_), None) => true,
+                (Some(d), Some(m)) => d > m,
+            };
+            if dep_newer || my_mtime.is_none() || phony {
+                newer.push(dep.file);
+            }
+            if dep_newer {
+                out_of_date = true;
+            }
+        }
+        if self.old_files.contains(&id) {
+            out_of_date = false;
+        }
+        if !out_of_date || resolved.recipes.is_empty() {
+            self.nodes[id].status = Status::Done;
+            if out_of_date && (my_mtime.is_none() || phony || !newer.is_empty()) {
+                // No recipe, but it counts as updated for its parents.
+                self.nodes[id].remade = true;
+            }
+            return Ok(Status::Done);
+        }
+        if opts.question {
+            self.question_dirty = true;
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            self.stopping = true;
+            return Ok(Status::Done);
+        }
+        self.start(id, resolved, newer)
+    }
+
+    /// Expands the recipe and hands it to the executor.
+    fn start(&mut self, id: FileId, resolved: &Rc<Resolved>, newer: Vec<FileId>) -> Result<Status> {
+        let mut lines = Vec::new();
+        for (recipe, _) in &resolved.recipes {
+            let scope = self.recipe_scope(id, resolved, &newer);
+            let expanded = self.ev.with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
+            lines.extend(expanded);
+        }
+        let env = self.child_env(id, resolved)?;
+        let request = JobRequest {
+            file: id,
+            name: self.ev.db.file(id).name.clone(),
+            lines,
+            env,
+            precious: self.is_precious(id),
+            delete_on_error: self.ev.db.delete_on_error,
+        };
+        // Wait for a job slot, letting finished jobs report meanwhile.
+        while !self.runner.has_free_slot() {
+            self.wait_for_jobs()?;
+        }
+        self.runner.start(request);
+        self.nodes[id].status = Status::Running;
+        self.nodes[id].remade = true;
+        if self.runner.is_serial() {
+            while self.nodes[id].status == Status::Running {
+                self.wait_for_jobs()?;
+            }
+        }
+        Ok(self.nodes[id].status)
+    }
+
+    fn is_precious(&self, id: FileId) -> bool {
+        let file = self.ev.db.file(id);
+        file.precious || file.phony || self.ev.db.precious_patterns.iter().any(|p| p.match_stem(&file.name).is_some())
+    }
+
+    /// The variables a recipe sees: automatic ones first, then the target's,
+    /// the matching pattern-specific ones, then those inherited from parents.
+    fn recipe_scope(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> Vec<ScopeEntry> {
+        let autos = self.automatic_vars(id, resolved, newer);
+        let mut scope = vec![ScopeEntry { set: Rc::new(std::cell::RefCell::new(autos)), inherited: false }];
+        scope.extend(self.scope_for(id));
+        scope
+    }
+
+    /// The target-specific scope of `id` (without automatic variables).
+    fn scope_for(&mut self, id: FileId) -> Vec<ScopeEntry> {
+        let mut scope = Vec::new();
+        if let Some(set) = self.ev.db.file(id).vars.clone() {
+            scope.push(ScopeEntry { set, inherited: false });
+        }
+        let name = self.ev.db.file(id).name.clone();
+        let mut pattern_sets: Vec<(usize, ScopeEntry)> = self
+            .ev
+            .db
+            .pattern_vars
+            .iter()
+            .filter_map(|(p, set)| p.match_stem(&name).map(|stem| (stem.len(), ScopeEntry { set: set.clone(), inherited: false })))
+            .collect();
+        pattern_sets.sort_by_key(|(len, _)| *len);
+        scope.extend(pattern_sets.into_iter().map(|(_, e)| e));
+        if let Some(inherited) = self.node(id).inherited.clone() {
+            scope.extend(inherited.iter().map(|e| ScopeEntry { set: e.set.clone(), inherited: true }));
+        }
+        scope
+    }
+
+    fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> VarSet {
+        let mut set = VarSet::new();
+        let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
+            p.nodes.get(f).and_then(|n| n.path.clone()).unwrap_or_else(|| p.ev.db.file(f).name.clone())
+        };
+        let target = self.nodes[id].path.clone().unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        let normal: Vec<FileId> = resolved.deps.iter().filter(|d| !d.order_only).map(|d| d.file).collect();
+        let order_only: Vec<FileId> = resolved.deps.iter().filter(|d| d.order_only).map(|d| d.file).collect();
+        let first = normal.first().map(|&f| name_of(self, f)).unwrap_or_default();
+        let join = |p: &Planner<'_>, ids: &[FileId], dedup: bool| -> Vec<u8> {
+            let mut out = Vec::new();
+            let mut seen = rustc_hash::FxHashSet::default();
+            for &f in ids {
+                if dedup && !seen.insert(f) {
+                    continue;
+                }
+                if !out.is_empty() {
+                    out.push(b' ');
+                }
+                out.extend_from_slice(&name_of(p, f));
+            }
+            out
+        };
+        let all = join(self, &normal, true);
+        let plus = join(self, &normal, false);
+        let oo = join(self, &order_only, true);
+        let newer_list: Vec<FileId> = normal.iter().copied().filter(|f| newer.contains(f)).collect();
+        let qm = join(self, &newer_list, true);
+        let stem = resolved.stem.clone();
+        let (target_name, member) = crate::exec::archive::split_member(&target);
+        for (n, v) in [
+            (&b"@"[..], target_name.to_vec()),
+            (b"%", member.to_vec()),
+            (b"<", first),
+            (b"^", all),
+            (b"+", plus),
+            (b"|", oo),
+            (b"?", qm),
+            (b"*", stem),
+        ] {
+            let (d, f) = dir_and_file_lists(&v);
+            set.insert(&[n[0], b'D'], Var::new(d, Flavor::Simple, Origin::Automatic));
+            set.insert(&[n[0], b'F'], Var::new(f, Flavor::Simple, Origin::Automatic));
+            set.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+        }
+        set
+    }
+
+    fn child_env(&mut self, id: FileId, resolved: &Resolved) -> Result<Rc<Vec<(Vec<u8>, Vec<u8>)>>> {
+        let scope = {
+            let mut s = self.scope_for(id);
+            let _ = resolved;
+            s.shrink_to_fit();
+            s
+        };
+        let ev = &mut *self.ev;
+        ev.with_scope(scope, crate::exec::env::child_environment).map(Rc::new)
+    }
+
+    /// The modification time of a file (vpath-resolved), cached per run.
+    fn mtime_of(&mut self, id: FileId) -> Option<Mtime> {
+        let path = self.node(id).path.clone().unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        mtime::of(&path)
+    }
+
+    /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.
+    fn resolve(&mut self, id: FileId, _parent: Option<FileId>) -> Result<()> {
+        let file = self.ev.db.file(id);
+        let mut resolved = Resolved::default();
+        let phony = file.phony;
+        let mut deps = file.rule.deps.clone();
+        let mut stem = file.rule.stem.clone().unwrap_or_default();
+        let mut recipe = file.rule.recipe.clone();
+        let name = file.name.clone();
+        let second = file.rule.second_expansion.clone();
+        let double: Vec<(Option<Rc<Recipe>>, Vec<Dep>)> = file.double_colon.iter().map(|r| (r.recipe.clone(), r.deps.clone())).collect();
+        if let Some((normal, order_only)) = second {
+            let extra = self.second_expansion(id, &normal, &order_only, &deps)?;
+            deps.extend(extra);
+        }
+        if !double.is_empty() {
+            for (r, d) in double {
+                deps.extend(d.iter().cloned());
+                if let Some(r) = r {
+                    resolved.recipes.push((r, d));
+                }
+            }
+        } else if recipe.is_none() && !phony {
+            if let Some(m) = self.implicit(&name) {
+                stem = m.stem.clone();
+                recipe = m.recipe.clone();
+                let mut extra = Vec::new();
+                for (inter_name, inter_match) in &m.chain {
+                    self.adopt_intermediate(inter_name, inter_match);
+                }
+                for d in &m.deps {
+                    let f = self.ev.db.intern(d);
+                    extra.push(Dep { file: f, order_only: false, wait_before: false });
+                }
+                for d in &m.order_only {
+                    let f = self.ev.db.intern(d);
+                    extra.push(Dep { file: f, order_only: true, wait_before: false });
+                }
+                // The implicit rule's prerequisites come first: `$<` is its first.
+                extra.extend(deps);
+                deps = extra;
+            } else if !self.ev.db.file(id).is_target || self.mtime_of(id).is_none() {
+                if let Some(default) = self.ev.db.lookup(b".DEFAULT").and_then(|d| self.ev.db.file(d).rule.recipe.clone()) {
+                    if self.mtime_of(id).is_none() {
+                        recipe = Some(default);
+                    }
+                }
+            }
+        }
+        if stem.is_empty() && recipe.is_some() {
+            stem = explicit_stem(&self.ev.db, &name);
+        }
+        if let Some(r) = recipe {
+            resolved.recipes.push((r, Vec::new()));
+        }
+        resolved.deps = deps;
+        resolved.stem = stem;
+        // Prerequisites found through vpath are known by their found names.
+        for d in resolved.deps.clone() {
+            self.vpath_resolve(d.file);
+        }
+        self.vpath_resolve(id);
+        self.node(id).resolved = Some(Rc::new(resolved));
+        Ok(())
+    }
+
+    fn implicit(&mut self, name: &[u8]) -> Option<implicit::Match> {
+        if self.ev.db.pattern_rules.is_empty() {
+            return None;
+        }
+        let rules = std::mem::take(&mut self.ev.db.pattern_rules);
+        let mut k = DbKnowledge { ev: self.ev };
+        let found = implicit::search(&rules, name, &mut k, 0, &mut Vec::new());
+        self.ev.db.pattern_rules = rules;
+        found
+    }
+
+    /// Records a file created by an implicit-rule chain.
+    fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
+        let id = self.ev.db.intern(name);
+        let mut deps = Vec::new();
+        for (n, sub) in &m.chain {
+            self.adopt_intermediate(n, sub);
+        }
+        for d in &m.deps {
+            let f = self.ev.db.intern(d);
+            deps.push(Dep { file: f, order_only: false, wait_before: false });
+        }
+        let resolved = Resolved {
+            deps,
+            recipes: m.recipe.clone().map(|r| vec![(r, Vec::new())]).unwrap_or_default(),
+            stem: m.stem.clone(),
+            pattern_scope: Vec::new(),
+        };
+        let secondary = {
+            let f = self.ev.db.file(id);
+            f.secondary || f.precious || self.ev.db.secondary_all || f.notintermediate || f.is_target
+        };
+        let node = self.node(id);
+        node.resolved = Some(Rc::new(resolved));
+        node.intermediate = !secondary;
+        if node.status == Status::New {
+            node.status = Status::Pending;
+        }
+    }
+
+    fn vpath_resolve(&mut self, id: FileId) {
+        if self.node(id).path.is_some() {
+            return;
+        }
+        let name = self.ev.db.file(id).name.clone();
+        if mtime::of(&name).is_some() || name.first() == Some(&b'/') {
+            return;
+        }
+        if let Some(found) = vpath_search(self.ev, &name) {
+            self.node(id).path = Some(found);
+        }
+    }
+
+    fn second_expansion(&mut self, id: FileId, normal: &[u8], order_only: &[u8], known: &[Dep]) -> Result<Vec<Dep>> {
+        let name = self.ev.db.file(id).name.clone();
+        let mut autos = VarSet::new();
+        let names = |deps: &[Dep], oo: bool, ev: &Evaluator| -> Vec<u8> {
+            let mut v = Vec::new();
+            for d in deps.iter().filter(|d| d.order_only == oo) {
+                if !v.is_empty() {
+                    v.push(b' ');
+                }
+                v.extend_from_slice(&ev.db.file(d.file).name);
+            }
+            v
+        };
+        let first = known.iter().find(|d| !d.order_only).map(|d| self.ev.db.file(d.file).name.clone()).unwrap_or_default();
+        let all = names(known, false, self.ev);
+        let oo = names(known, true, self.ev);
+        let stem = self.ev.db.file(id).rule.stem.clone().unwrap_or_default();
+        for (n, v) in [(&b"@"[..], name.clone()), (b"<", first), (b"^", all.clone()), (b"+", all), (b"|", oo), (b"*", stem), (b"?", Vec::new())] {
+            autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+        }
+        let mut scope = vec![ScopeEntry { set: Rc::new(std::cell::RefCell::new(autos)), inherited: false }];
+        scope.extend(self.scope_for(id));
+        let text = [normal, b" | ", order_only].concat();
+        let text = if order_only.is_empty() { normal.to_vec() } else { text };
+        let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&text))?;
+        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded))
+    }
+
+    /// Deletes intermediate files made in this run (`rm a b`).
+    fn delete_intermediates(&mut self) {
+        let mut names = Vec::new();
+        for (id, node) in self.nodes.iter().enumerate() {
+            if node.intermediate && node.remade && !self.ev.db.file(id).precious {
+                let name = self.ev.db.file(id).name.clone();
+                if mtime::of(&name).is_some() {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() || self.ev.options.dry_run {
+            return;
+        }
+        if !self.ev.options.silent {
+            let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
+            println!("rm {}", list.join(" "));
+        }
+        for n in names {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&n));
+        }
+    }
+}
+
+/// `$*` for an explicit rule: the name minus a known suffix.
+fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
+    let Some(suffixes) = db.lookup(b".SUFFIXES") else {
+        return Vec::new();
+    };
+    for d in &db.file(suffixes).rule.deps {
+        let s = &db.file(d.file).name;
+        if name.len() > s.len() && name.ends_with(s) {
+            return name[..name.len() - s.len()].to_vec();
+        }
+    }
+    Vec::new()
+}
+
+/// Splits each word into its directory (`D`) and file (`F`) parts.
+fn dir_and_file_lists(v: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut d = Vec::new();
+    let mut f = Vec::new();
+    for (i, w) in crate::words::words(v).enumerate() {
+        if i > 0 {
+            d.push(b' ');
+            f.push(b' ');
+        }
+        match w.iter().rposition(|&b| b == b'/') {
+            Some(p) if p == 0 => {
+                d.push(b'/');
+                f.extend_from_slice(&w[1..]);
+            }
+            Some(p) => {
+                d.extend_from_slice(&w[..p]);
+                f.extend_from_slice(&w[p + 1..]);
+            }
+            None => {
+                d.push(b'.');
+                f.extend_from_slice(w);
+            }
+        }
+    }
+    (d, f)
+}
+
+/// Looks `name` up in the `vpath` directives and `VPATH`.
+pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
+    let mut dirs: Vec<Vec<u8>> = Vec::new();
+    for v in &ev.db.vpaths {
+        if v.pattern.match_stem(name).is_some() {
+            dirs.extend(v.dirs.iter().cloned());
+        }
+    }
+    if let Some(vpath) = ev.global_value(b"VPATH") {
+        let vpath = vpath.to_vec();
+        let expanded = ev.expand_text(&vpath).unwrap_or_default();
+        for w in crate::words::words(&expanded) {
+            dirs.extend(w.split(|&b| b == b':').filter(|d| !d.is_empty()).map(<[u8]>::to_vec));
+        }
+    }
+    for dir in dirs {
+        let mut candidate = dir.clone();
+        candidate.push(b'/');
+        candidate.extend_from_slice(name);
+        if mtime::of(&candidate).is_some() {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+/// The implicit-rule search's view of the database and the file system.
+struct DbKnowledge<'a> {
+    ev: &'a mut Evaluator,
+}
+
+impl implicit::Knowledge for DbKnowledge<'_> {
+    fn exists(&mut self, name: &[u8]) -> bool {
+        mtime::of(name).is_some() || vpath_search(self.ev, name).is_some()
+    }
+
+    fn ought_to_exist(&self, name: &[u8]) -> bool {
+        self.ev.db.lookup(name).is_some_and(|id| {
+            let f = self.ev.db.file(id);
+            f.is_target || mentioned_as_dep(&self.ev.db, id)
+        })
+    }
+
+    fn is_phony(&self, name: &[u8]) -> bool {
+        self.ev.db.lookup(name).is_some_and(|id| self.ev.db.file(id).phony)
+    }
+}
+
+fn mentioned_as_dep(db: &crate::rules::Database, id: FileId) -> bool {
+    db.files.iter().any(|f| f.rule.deps.iter().any(|d| d.file == id))
+}
+
+/// Unused for now: pattern matching of names (kept for pattern-specific lookups).
+pub fn matches(pattern: &PercentPattern, name: &[u8]) -> bool {
+    pattern.match_stem(name).is_some()
+}

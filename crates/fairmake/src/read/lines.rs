@@ -1,0 +1,158 @@
+//! Physical lines → logical lines: backslash-newline joining, the collapsing
+//! of continuations outside recipes, and comment stripping.
+
+/// A logical line: the raw bytes (continuations still inside) and the number
+/// of its first physical line.
+pub struct LogicalLine<'a> {
+    pub raw: &'a [u8],
+    pub line: u32,
+    /// How many physical lines it spans.
+    pub span: u32,
+}
+
+/// Splits a buffer into logical lines.
+pub struct Lines<'a> {
+    text: &'a [u8],
+    pos: usize,
+    line: u32,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a [u8], first_line: u32) -> Lines<'a> {
+        Lines { text, pos: 0, line: first_line }
+    }
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = LogicalLine<'a>;
+
+    fn next(&mut self) -> Option<LogicalLine<'a>> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start = self.pos;
+        let first = self.line;
+        let mut span = 0;
+        loop {
+            span += 1;
+            match memchr::memchr(b'\n', &self.text[self.pos..]) {
+                None => {
+                    self.pos = self.text.len();
+                    break;
+                }
+                Some(off) => {
+                    let nl = self.pos + off;
+                    self.pos = nl + 1;
+                    if !ends_with_odd_backslashes(&self.text[start..nl]) || self.pos >= self.text.len() {
+                        break;
+                    }
+                }
+            }
+        }
+        self.line += span;
+        let mut end = self.pos;
+        if end > start && self.text[end - 1] == b'\n' {
+            end -= 1;
+        }
+        // Carriage returns before newlines are dropped, as GNU does.
+        let mut raw = &self.text[start..end];
+        if raw.last() == Some(&b'\r') {
+            raw = &raw[..raw.len() - 1];
+        }
+        Some(LogicalLine { raw, line: first, span })
+    }
+}
+
+/// Whether `text` ends with an odd number of backslashes (a continuation).
+pub fn ends_with_odd_backslashes(text: &[u8]) -> bool {
+    text.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
+}
+
+/// Joins continuation lines outside recipes: each backslash-newline, with the
+/// whitespace around it, becomes a single space.
+pub fn collapse_continuations(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr(b'\n', raw).is_none() {
+        return std::borrow::Cow::Borrowed(raw);
+    }
+    let mut out = Vec::with_capacity(raw.len());
+    let mut pieces = raw.split(|&b| b == b'\n').peekable();
+    let mut first = true;
+    while let Some(piece) = pieces.next() {
+        let mut piece = piece;
+        if !first {
+            piece = trim_start_blanks(piece);
+        }
+        let last = pieces.peek().is_none();
+        if !last {
+            // Drop the continuation backslash and the blanks before it.
+            piece = &piece[..piece.len() - 1];
+            let kept = trim_end_blanks(piece);
+            out.extend_from_slice(kept);
+            out.push(b' ');
+        } else {
+            out.extend_from_slice(piece);
+        }
+        first = false;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+fn trim_start_blanks(s: &[u8]) -> &[u8] {
+    let n = s.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[n..]
+}
+
+fn trim_end_blanks(s: &[u8]) -> &[u8] {
+    let n = s.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+    &s[..s.len() - n]
+}
+
+/// Removes a comment: the first `#` not escaped by a backslash. `\#` becomes
+/// `#`; backslashes before it are halved as GNU does.
+pub fn strip_comment(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let Some(first) = memchr::memchr(b'#', line) else {
+        return std::borrow::Cow::Borrowed(line);
+    };
+    if first == 0 || line[first - 1] != b'\\' {
+        return std::borrow::Cow::Borrowed(&line[..first]);
+    }
+    let mut out = Vec::with_capacity(line.len());
+    let mut i = 0;
+    while i < line.len() {
+        let Some(off) = memchr::memchr(b'#', &line[i..]) else {
+            out.extend_from_slice(&line[i..]);
+            break;
+        };
+        let hash = i + off;
+        let backslashes = line[i..hash].iter().rev().take_while(|&&b| b == b'\\').count();
+        out.extend_from_slice(&line[i..hash - backslashes]);
+        out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+        if backslashes % 2 == 0 {
+            break;
+        }
+        out.push(b'#');
+        i = hash + 1;
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joins_continuations() {
+        let lines: Vec<_> = Lines::new(b"a \\\n  b\nc\n", 1).collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].raw, b"a \\\n  b");
+        assert_eq!(lines[1].line, 3);
+        assert_eq!(&*collapse_continuations(lines[0].raw), b"a b");
+    }
+
+    #[test]
+    fn strips_comments() {
+        assert_eq!(&*strip_comment(b"a # c"), b"a ");
+        assert_eq!(&*strip_comment(b"a \\# c"), b"a # c");
+        assert_eq!(&*strip_comment(b"a \\\\# c"), b"a \\");
+    }
+}

@@ -1,0 +1,515 @@
+//! Rule lines: `targets : prerequisites | order-only ; recipe`, with double
+//! colons, grouped targets, static patterns, pattern rules, target-specific
+//! variables and special targets; and `vpath`.
+
+use std::rc::Rc;
+
+use super::assignment::{self, AssignOp};
+use super::{assign, lines, Modifiers, RuleContext};
+use crate::diag::{self, Loc, Result};
+use crate::eval::vars::{Export, Origin};
+use crate::eval::Evaluator;
+use crate::pattern::PercentPattern;
+use crate::rules::{Dep, FileId, PatternRule, Recipe, Rule, Vpath};
+use crate::words::{self, trim};
+
+/// What a rule line's recipe will be attached to.
+pub enum RecipeTarget {
+    /// The single-colon rule of a file.
+    Single(FileId),
+    /// Double-colon rule number `.1` of a file.
+    Double(FileId, usize),
+    /// A pattern rule by index.
+    Pattern(usize),
+}
+
+/// The result of parsing a line that is not an assignment or directive.
+pub enum Parsed {
+    /// The line expanded to nothing (e.g. `$(info ...)` alone).
+    Nothing,
+    Rule(RuleContext),
+    /// No colon: the caller reports a missing separator.
+    NotARule,
+}
+
+/// Parses and records a rule line (`raw` is the logical line as written).
+pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
+    let raw = super::trim_start(raw);
+    let (head_raw, recipe) = split_recipe(raw);
+    let head = lines::collapse_continuations(head_raw);
+    let head = lines::strip_comment(&head).into_owned();
+    let loc = ev.loc.clone().expect("reading sets a location");
+    let Some(colon) = find_colon(&head) else {
+        let expanded = ev.expand_text(&head)?;
+        if trim(&expanded).is_empty() {
+            return Ok(if recipe.is_some() { Parsed::NotARule } else { Parsed::Nothing });
+        }
+        // A variable may expand to a whole rule: parse the expansion, escaping
+        // nothing further.
+        if let Some(c) = find_colon(&expanded) {
+            let (targets, rest) = (expanded[..c].to_vec(), expanded[c..].to_vec());
+            return rule(ev, &targets, &rest, recipe, loc, true);
+        }
+        return Ok(Parsed::NotARule);
+    };
+    let targets = head[..colon].to_vec();
+    let rest = head[colon..].to_vec();
+    rule(ev, &targets, &rest, recipe, loc, false)
+}
+
+/// Splits off the recipe after the first `;` that is outside references and
+/// before any comment.
+fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'$' if matches!(raw.get(i + 1), Some(b'(') | Some(b'{')) => {
+                depth += 1;
+                i += 1;
+            }
+            b'$' => i += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            b'#' if depth == 0 && (i == 0 || raw[i - 1] != b'\\') => return (raw, None),
+            b';' if depth == 0 => {
+                let recipe = super::trim_start(&raw[i + 1..]);
+                return (&raw[..i], Some(super::strip_recipe_prefixes(recipe, b'\t')));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (raw, None)
+}
+
+/// The first `:` outside variable references.
+fn find_colon(text: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < text.len() {
+        match text[i] {
+            b'$' if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) => {
+                depth += 1;
+                i += 1;
+            }
+            b'$' => i += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            b':' if depth == 0 => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// `targets` (unexpanded, up to the colon) and `rest` (from the colon on).
+fn rule(
+    ev: &mut Evaluator,
+    targets_raw: &[u8],
+    rest: &[u8],
+    recipe: Option<Vec<u8>>,
+    loc: Loc,
+    pre_expanded: bool,
+) -> Result<Parsed> {
+    let mut rest = &rest[1..];
+    let double_colon = rest.first() == Some(&b':');
+    if double_colon {
+        rest = &rest[1..];
+    }
+    let mut targets_raw = targets_raw;
+    let grouped = targets_raw.last() == Some(&b'&');
+    if grouped {
+        targets_raw = &targets_raw[..targets_raw.len() - 1];
+    }
+    let targets_text = if pre_expanded { targets_raw.to_vec() } else { ev.expand_text(targets_raw)? };
+    let targets: Vec<Vec<u8>> = words::words(&targets_text).map(normalize_name).collect();
+    if targets.is_empty() {
+        if recipe.is_some() || !trim(rest).is_empty() {
+            return Err(ev.fatal("missing target pattern"));
+        }
+        return Ok(Parsed::Nothing);
+    }
+
+    // A target-specific variable: `targets: [modifiers] NAME op value`.
+    if let Some(parsed) = target_variable(ev, &targets, rest, recipe.as_deref())? {
+        return Ok(parsed);
+    }
+
+    // A static pattern rule has a second colon.
+    let (static_pattern, prereq_raw) = match find_colon(rest) {
+        Some(c) => (Some(&rest[..c]), &rest[c + 1..]),
+        None => (None, rest),
+    };
+    let second = ev.db.second_expansion;
+    let prereq_text = if pre_expanded { prereq_raw.to_vec() } else { ev.expand_text(prereq_raw)? };
+    let static_pattern = match static_pattern {
+        Some(p) => {
+            let p = if pre_expanded { p.to_vec() } else { ev.expand_text(p)? };
+            let p = trim(&p).to_vec();
+            if PercentPattern::new(&p).percent.is_none() {
+                return Err(ev.fatal("target pattern contains no '%'"));
+            }
+            Some(p)
+        }
+        None => None,
+    };
+
+    let is_pattern = |t: &Vec<u8>| PercentPattern::new(t).percent.is_some();
+    let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
+    if any_pattern && !targets.iter().all(is_pattern) {
+        return Err(ev.fatal("mixed implicit and normal rules"));
+    }
+
+    let has_recipe = recipe.is_some();
+    let mut ctx = RuleContext { targets: Vec::new(), lines: Vec::new(), has_recipe, loc: loc.clone() };
+    if let Some(text) = recipe {
+        ctx.lines.push(crate::rules::RecipeLine { text, loc: loc.clone() });
+    }
+
+    if any_pattern {
+        let (normal, order_only) = split_order_only(&prereq_text);
+        let deps = words::words(normal).map(<[u8]>::to_vec).collect();
+        let order_only = words::words(order_only).map(<[u8]>::to_vec).collect();
+        let index = ev.db.pattern_rules.len();
+        ev.db.pattern_rules.push(PatternRule {
+            targets: targets.iter().map(|t| PercentPattern::new(t)).collect(),
+            deps,
+            order_only,
+            recipe: None,
+            terminal: double_colon,
+            builtin: false,
+        });
+        ctx.targets.push(RecipeTarget::Pattern(index));
+        return Ok(Parsed::Rule(ctx));
+    }
+
+    let group = if grouped && targets.len() > 1 {
+        let ids: Vec<FileId> = targets.iter().map(|t| ev.db.intern(t)).collect();
+        Some(Rc::new(ids))
+    } else {
+        None
+    };
+    for target in &targets {
+        let (deps_text, stem) = match &static_pattern {
+            Some(pattern) => {
+                let pat = PercentPattern::new(pattern);
+                let Some(stem) = pat.match_stem(target) else {
+                    diag::warn(Some(&loc), format_args!("target '{}' doesn't match the target pattern", diag::show(target)));
+                    continue;
+                };
+                (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
+            }
+            None => (prereq_text.clone(), None),
+        };
+        let id = ev.db.intern(target);
+        if special_target(ev, id, target, &deps_text) {
+            continue;
+        }
+        let deps = if second && memchr::memchr(b'$', &deps_text).is_some() { Vec::new() } else { intern_deps(ev, &deps_text) };
+        let second_text = (second && memchr::memchr(b'$', &deps_text).is_some()).then(|| {
+            let (n, o) = split_order_only(&deps_text);
+            (n.to_vec(), o.to_vec())
+        });
+        let file = ev.db.file_mut(id);
+        let first_rule = !file.is_target;
+        file.is_target = true;
+        if file.loc.is_none() {
+            file.loc = Some(loc.clone());
+        }
+        if double_colon {
+            if !file.rule.deps.is_empty() || file.rule.recipe.is_some() {
+                return Err(ev.fatal(format!("target file '{}' has both : and :: entries", diag::show(target))));
+            }
+            file.double_colon.push(Rule { deps, second_expansion: second_text, recipe: None, stem, group: group.clone() });
+            let n = file.double_colon.len() - 1;
+            ctx.targets.push(RecipeTarget::Double(id, n));
+        } else {
+            if !file.double_colon.is_empty() {
+                return Err(ev.fatal(format!("target file '{}' has both : and :: entries", diag::show(target))));
+            }
+            file.rule.deps.extend(deps);
+            if let Some((n, o)) = second_text {
+                let entry = file.rule.second_expansion.get_or_insert_with(Default::default);
+                append_words(&mut entry.0, &n);
+                append_words(&mut entry.1, &o);
+            }
+            if stem.is_some() && (has_recipe || file.rule.stem.is_none()) {
+                file.rule.stem = stem;
+            }
+            if group.is_some() {
+                file.rule.group = group.clone();
+            }
+            ctx.targets.push(RecipeTarget::Single(id));
+        }
+        if first_rule {
+            maybe_default_goal(ev, id, target);
+        }
+    }
+    Ok(Parsed::Rule(ctx))
+}
+
+fn append_words(into: &mut Vec<u8>, more: &[u8]) {
+    if !into.is_empty() && !more.is_empty() {
+        into.push(b' ');
+    }
+    into.extend_from_slice(more);
+}
+
+/// GNU drops a leading `./` from file names.
+pub fn normalize_name(word: &[u8]) -> Vec<u8> {
+    let mut w = word;
+    while w.len() > 2 && w.starts_with(b"./") {
+        w = &w[2..];
+        while w.first() == Some(&b'/') && w.len() > 1 {
+            w = &w[1..];
+        }
+    }
+    w.to_vec()
+}
+
+/// Splits a prerequisite list at `|` into normal and order-only parts.
+pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {
+    let mut pos = None;
+    for w in words::words(text) {
+        if w == b"|" {
+            pos = Some(w.as_ptr() as usize - text.as_ptr() as usize);
+            break;
+        }
+    }
+    match pos {
+        Some(p) => (&text[..p], &text[p + 1..]),
+        None => (text, b""),
+    }
+}
+
+/// Substitutes the stem into each prerequisite pattern of a static rule.
+fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut first = true;
+    for w in words::words(text) {
+        if !first {
+            out.push(b' ');
+        }
+        first = false;
+        if w == b"|" {
+            out.push(b'|');
+            continue;
+        }
+        PercentPattern::new(w).substitute(stem, &mut out);
+    }
+    out
+}
+
+/// Interns a prerequisite list (normal and order-only, with `.WAIT`).
+pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
+    let (normal, order_only) = split_order_only(text);
+    let mut deps = Vec::new();
+    for (part, oo) in [(normal, false), (order_only, true)] {
+        let mut wait = false;
+        for w in words::words(part) {
+            if w == b".WAIT" {
+                wait = true;
+                continue;
+            }
+            let name = normalize_name(w);
+            for name in expand_archive_group(&name) {
+                let file = ev.db.intern(&name);
+                deps.push(Dep { file, order_only: oo, wait_before: wait });
+            }
+            wait = false;
+        }
+    }
+    deps
+}
+
+/// `lib(a.o b.o)` written as one word is already split by words(); GNU also
+/// accepts `lib(a.o)` as is.
+fn expand_archive_group(name: &[u8]) -> Vec<Vec<u8>> {
+    vec![name.to_vec()]
+}
+
+/// The first plain target becomes the default goal (`.DEFAULT_GOAL`).
+fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
+    let empty = ev.global_value(b".DEFAULT_GOAL").is_none_or(|v| trim(v).is_empty());
+    if !empty {
+        return;
+    }
+    if name.first() == Some(&b'.') && memchr::memchr(b'/', name).is_none() {
+        return;
+    }
+    let _ = id;
+    ev.set_global(b".DEFAULT_GOAL", name, crate::eval::vars::Flavor::Simple, Origin::File);
+}
+
+/// Handles special targets; returns true when the rule is fully consumed.
+fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8]) -> bool {
+    if name.first() != Some(&b'.') {
+        return false;
+    }
+    let deps: Vec<Vec<u8>> = words::words(deps_text).map(normalize_name).collect();
+    let db = &mut ev.db;
+    let mark = |db: &mut crate::rules::Database, f: fn(&mut crate::rules::File)| {
+        for d in &deps {
+            let dep = db.intern(d);
+            f(db.file_mut(dep));
+        }
+    };
+    match name {
+        b".PHONY" => mark(db, |f| f.phony = true),
+        b".PRECIOUS" => {
+            for d in &deps {
+                if PercentPattern::new(d).percent.is_some() {
+                    db.precious_patterns.push(PercentPattern::new(d));
+                } else {
+                    let dep = db.intern(d);
+                    db.file_mut(dep).precious = true;
+                }
+            }
+        }
+        b".INTERMEDIATE" => {
+            if deps.is_empty() {
+                db.intermediate_all = true;
+            }
+            mark(db, |f| f.intermediate = true)
+        }
+        b".SECONDARY" => {
+            if deps.is_empty() {
+                db.secondary_all = true;
+            }
+            mark(db, |f| f.secondary = true)
+        }
+        b".NOTINTERMEDIATE" => mark(db, |f| f.notintermediate = true),
+        b".SECONDEXPANSION" => db.second_expansion = true,
+        b".ONESHELL" => db.oneshell = true,
+        b".POSIX" => db.posix = true,
+        b".DELETE_ON_ERROR" => db.delete_on_error = true,
+        b".NOTPARALLEL" => {
+            if deps.is_empty() {
+                db.not_parallel = true;
+            }
+        }
+        b".SILENT" => {
+            if deps.is_empty() {
+                db.silent_all = true;
+            }
+        }
+        b".IGNORE" => {
+            if deps.is_empty() {
+                db.ignore_all = true;
+            }
+        }
+        b".EXPORT_ALL_VARIABLES" => ev.export_all = true,
+        b".LOW_RESOLUTION_TIME" => {
+            for d in &deps {
+                let dep = db.intern(d);
+                db.low_resolution_time.push(dep);
+            }
+        }
+        _ => return false,
+    }
+    // Special targets still get their prerequisites recorded for `-p` and for
+    // `.SILENT`/`.IGNORE` with lists.
+    let deps = intern_deps(ev, deps_text);
+    let file = ev.db.file_mut(id);
+    file.is_target = true;
+    file.rule.deps.extend(deps);
+    true
+}
+
+/// `targets: [override|export|private]... NAME op value`.
+fn target_variable(ev: &mut Evaluator, targets: &[Vec<u8>], rest: &[u8], recipe: Option<&[u8]>) -> Result<Option<Parsed>> {
+    let mut body = super::trim_start(rest);
+    let mut mods = Modifiers::default();
+    loop {
+        if let Some(a) = super::directive_word(body, b"override") {
+            mods.override_ = true;
+            body = a;
+        } else if let Some(a) = super::directive_word(body, b"export") {
+            mods.export = Some(Export::Yes);
+            body = a;
+        } else if let Some(a) = super::directive_word(body, b"private") {
+            mods.private = true;
+            body = a;
+        } else if let Some(a) = super::directive_word(body, b"unexport") {
+            mods.export = Some(Export::No);
+            body = a;
+        } else {
+            break;
+        }
+    }
+    let Some((start, op, end)) = assignment::find_operator(body) else {
+        return Ok(None);
+    };
+    // The value runs to the end of the line, a `;` included.
+    let mut value = super::trim_start(&body[end..]).to_vec();
+    if let Some(r) = recipe {
+        value.push(b';');
+        value.extend_from_slice(r);
+    }
+    let name = ev.expand_text(trim(&body[..start]))?;
+    let name = trim(&name).to_vec();
+    for target in targets {
+        let set = if PercentPattern::new(target).percent.is_some() {
+            ev.db.pattern_vars_of(target)
+        } else {
+            let id = ev.db.intern(target);
+            ev.db.vars_of(id)
+        };
+        let op = if op == AssignOp::Shell { AssignOp::Shell } else { op };
+        assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
+    }
+    Ok(Some(Parsed::Nothing))
+}
+
+/// Gives the recipe collected after a rule line to its targets.
+pub fn attach_recipe(ev: &mut Evaluator, targets: &[RecipeTarget], recipe: Option<Rc<Recipe>>, loc: &Loc) {
+    let Some(recipe) = recipe else {
+        return;
+    };
+    for target in targets {
+        match *target {
+            RecipeTarget::Pattern(i) => ev.db.pattern_rules[i].recipe = Some(recipe.clone()),
+            RecipeTarget::Double(id, n) => ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone()),
+            RecipeTarget::Single(id) => {
+                let file = ev.db.file_mut(id);
+                if let Some(old) = &file.rule.recipe {
+                    let name = diag::show(&file.name).to_string();
+                    let old_loc = old.loc.clone();
+                    diag::warn(Some(loc), format_args!("warning: overriding recipe for target '{name}'"));
+                    diag::warn(Some(&old_loc), format_args!("warning: ignoring old recipe for target '{name}'"));
+                }
+                let file = ev.db.file_mut(id);
+                file.rule.recipe = Some(recipe.clone());
+                file.loc = Some(loc.clone());
+            }
+        }
+    }
+}
+
+/// `vpath`, `vpath PATTERN`, `vpath PATTERN DIRS`.
+pub fn vpath(ev: &mut Evaluator, args: &[u8]) -> Result<()> {
+    let args = ev.expand_text(args)?;
+    let mut it = words::words(&args);
+    let Some(pattern) = it.next() else {
+        ev.db.vpaths.clear();
+        return Ok(());
+    };
+    let pattern = PercentPattern::new(pattern);
+    let dirs: Vec<Vec<u8>> = it
+        .flat_map(|w| w.split(|&b| b == b':'))
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let mut d = d.to_vec();
+            while d.len() > 1 && d.last() == Some(&b'/') {
+                d.pop();
+            }
+            d
+        })
+        .collect();
+    if dirs.is_empty() {
+        ev.db.vpaths.retain(|v| v.pattern != pattern);
+    } else {
+        ev.db.vpaths.push(Vpath { pattern, dirs });
+    }
+    Ok(())
+}

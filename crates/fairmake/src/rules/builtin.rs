@@ -1,0 +1,1 @@
+//! The built-in rules and variables of GNU make 4.4.1.

@@ -1,0 +1,163 @@
+//! The rule database: files (targets and prerequisites) interned by name,
+//! their explicit and double-colon rules, pattern rules, pattern-specific
+//! variables, vpath directives and the special-target flags.
+
+pub mod builtin;
+
+use std::rc::Rc;
+
+use rustc_hash::FxHashMap;
+
+use crate::diag::Loc;
+use crate::eval::vars::SharedVarSet;
+use crate::pattern::PercentPattern;
+
+/// Index of a file in [`Database::files`].
+pub type FileId = usize;
+
+/// One line of a recipe, unexpanded.
+#[derive(Clone, Debug)]
+pub struct RecipeLine {
+    pub text: Vec<u8>,
+    pub loc: Loc,
+}
+
+/// A recipe: its lines and where its rule was written.
+#[derive(Clone, Debug)]
+pub struct Recipe {
+    pub lines: Vec<RecipeLine>,
+    pub loc: Loc,
+}
+
+/// A prerequisite as written in a rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dep {
+    pub file: FileId,
+    pub order_only: bool,
+    /// A `.WAIT` came before this prerequisite in its list.
+    pub wait_before: bool,
+}
+
+/// The prerequisites of one rule, with their unexpanded text kept for
+/// `.SECONDEXPANSION`.
+#[derive(Clone, Debug, Default)]
+pub struct Rule {
+    pub deps: Vec<Dep>,
+    /// Prerequisite text still to be expanded a second time (`.SECONDEXPANSION`).
+    pub second_expansion: Option<(Vec<u8>, Vec<u8>)>,
+    pub recipe: Option<Rc<Recipe>>,
+    /// For pattern-static rules: the stem of this target.
+    pub stem: Option<Vec<u8>>,
+    /// The other targets of a grouped (`&:`) rule.
+    pub group: Option<Rc<Vec<FileId>>>,
+}
+
+/// A file make knows about.
+#[derive(Debug, Default)]
+pub struct File {
+    pub name: Vec<u8>,
+    /// The single-colon rule, merged over every rule line naming this target.
+    pub rule: Rule,
+    /// Double-colon rules, each run on its own.
+    pub double_colon: Vec<Rule>,
+    /// Whether a rule names this file as a target.
+    pub is_target: bool,
+    pub phony: bool,
+    pub precious: bool,
+    pub intermediate: bool,
+    pub secondary: bool,
+    pub notintermediate: bool,
+    /// Target-specific variables.
+    pub vars: Option<SharedVarSet>,
+    /// Where the rule with the recipe (or the first rule) was written.
+    pub loc: Option<Loc>,
+}
+
+/// A pattern rule (from a `%` rule, a suffix rule, or the built-in catalog).
+#[derive(Clone, Debug)]
+pub struct PatternRule {
+    pub targets: Vec<PercentPattern>,
+    /// Prerequisite patterns (may contain `%`), unexpanded if second expansion applies.
+    pub deps: Vec<Vec<u8>>,
+    pub order_only: Vec<Vec<u8>>,
+    pub recipe: Option<Rc<Recipe>>,
+    /// `::`: a terminal rule, whose prerequisites must exist.
+    pub terminal: bool,
+    pub builtin: bool,
+}
+
+/// A `vpath PATTERN DIRS` directive.
+#[derive(Clone, Debug)]
+pub struct Vpath {
+    pub pattern: PercentPattern,
+    pub dirs: Vec<Vec<u8>>,
+}
+
+/// Everything the makefiles said about rules.
+#[derive(Debug, Default)]
+pub struct Database {
+    pub files: Vec<File>,
+    index: FxHashMap<Box<[u8]>, FileId>,
+    pub pattern_rules: Vec<PatternRule>,
+    /// Pattern-specific variables, in definition order.
+    pub pattern_vars: Vec<(PercentPattern, SharedVarSet)>,
+    pub vpaths: Vec<Vpath>,
+    /// The first target eligible as default goal.
+    pub first_target: Option<FileId>,
+    pub second_expansion: bool,
+    pub oneshell: bool,
+    pub posix: bool,
+    pub delete_on_error: bool,
+    pub low_resolution_time: Vec<FileId>,
+    /// `.NOTPARALLEL` with no prerequisites.
+    pub not_parallel: bool,
+    /// `.SILENT` with no prerequisites.
+    pub silent_all: bool,
+    /// `.IGNORE` with no prerequisites.
+    pub ignore_all: bool,
+    /// `.PRECIOUS`/`.SECONDARY` etc. with patterns.
+    pub precious_patterns: Vec<PercentPattern>,
+    pub intermediate_all: bool,
+    pub secondary_all: bool,
+}
+
+impl Database {
+    /// The id of `name`, creating an entry when it is new.
+    pub fn intern(&mut self, name: &[u8]) -> FileId {
+        if let Some(&id) = self.index.get(name) {
+            return id;
+        }
+        let id = self.files.len();
+        self.files.push(File { name: name.to_vec(), ..File::default() });
+        self.index.insert(name.into(), id);
+        id
+    }
+
+    pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
+        self.index.get(name).copied()
+    }
+
+    pub fn file(&self, id: FileId) -> &File {
+        &self.files[id]
+    }
+
+    pub fn file_mut(&mut self, id: FileId) -> &mut File {
+        &mut self.files[id]
+    }
+
+    /// The target-specific variable set of `id`, created on first use.
+    pub fn vars_of(&mut self, id: FileId) -> SharedVarSet {
+        self.files[id].vars.get_or_insert_with(Default::default).clone()
+    }
+
+    /// The pattern-specific variable set for `pattern`, created on first use.
+    pub fn pattern_vars_of(&mut self, pattern: &[u8]) -> SharedVarSet {
+        let pattern = PercentPattern::new(pattern);
+        if let Some((_, set)) = self.pattern_vars.iter().find(|(p, _)| *p == pattern) {
+            return set.clone();
+        }
+        let set: SharedVarSet = Default::default();
+        self.pattern_vars.push((pattern, set.clone()));
+        set
+    }
+}

@@ -1,0 +1,233 @@
+//! One run of make, start to finish: options, the initial variables, reading
+//! the makefiles, remaking them, choosing the goals, and running the plan.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::rc::Rc;
+
+use crate::diag::{self, Fatal};
+use crate::eval::vars::{Export, Flavor, Origin, Var};
+use crate::eval::Evaluator;
+use crate::options::{self, Options};
+use crate::read::{self, ReadError};
+
+/// The GNU make version fairmake emulates.
+pub const EMULATED_VERSION: &str = "4.4.1";
+
+/// The features `.FEATURES` lists: only what works.
+const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs notintermediate shell-export";
+
+/// Runs make; returns the exit status.
+pub fn run() -> i32 {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let argv0 = args.first().cloned().unwrap_or_else(|| OsString::from("make"));
+    let program = std::path::Path::new(&argv0).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "make".into());
+    let level: u32 = std::env::var("MAKELEVEL").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    diag::set_program(&program, level);
+
+    let opts = match options::parse_args(&args[1..]) {
+        Ok(o) => o,
+        Err(e) => {
+            diag::warn(None, &e.message);
+            eprint!("{}", options::usage_text(&program));
+            return 2;
+        }
+    };
+    if opts.help {
+        print!("{}", options::usage_text(&program));
+        return 0;
+    }
+    if opts.version {
+        print!("{}", options::version_text());
+        return 0;
+    }
+    match run_with(opts, argv0.into_vec(), level) {
+        Ok(code) => code,
+        Err(fatal) => {
+            fatal.print();
+            2
+        }
+    }
+}
+
+fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
+    for dir in &opts.directories {
+        if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
+            return Err(Fatal::new(None, format!("{}: {}", diag::show(dir), crate::exec::io_error_text(&e))));
+        }
+    }
+    let cwd = std::env::current_dir().map(|p| p.into_os_string().into_vec()).unwrap_or_default();
+    let print_directory = opts.print_directory.unwrap_or(level > 0 || !opts.directories.is_empty());
+    if print_directory {
+        println!("{}: Entering directory '{}'", diag::prefix(), diag::show(&cwd));
+    }
+    let code = build(opts, argv0, level, cwd.clone());
+    if print_directory {
+        println!("{}: Leaving directory '{}'", diag::prefix(), diag::show(&cwd));
+    }
+    code
+}
+
+fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32, Fatal> {
+    let opts = Rc::new(opts);
+    let mut ev = Evaluator::new(opts.clone(), cwd.clone());
+    ev.level = level;
+    initial_variables(&mut ev, &opts, &argv0, &cwd)?;
+    for text in &opts.evals {
+        read::eval_text(&mut ev, text)?;
+    }
+
+    let found_makefile = read_makefiles(&mut ev, &opts)?;
+    if let Some(code) = report_missing_includes(&mut ev)? {
+        return Ok(code);
+    }
+
+    let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
+        let default = ev.global_value(b".DEFAULT_GOAL").map(|v| crate::words::trim(v).to_vec()).unwrap_or_default();
+        if default.is_empty() {
+            let message = if found_makefile { "No targets" } else { "No targets specified and no makefile found" };
+            return Err(Fatal::new(None, message));
+        }
+        crate::words::words(&default).map(<[u8]>::to_vec).collect()
+    } else {
+        opts.goals.clone()
+    };
+    let goals: Vec<usize> = goal_names.iter().map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g))).collect();
+
+    let mode = crate::exec::Mode {
+        dry_run: opts.dry_run,
+        touch: opts.touch,
+        question: opts.question,
+        keep_going: opts.keep_going,
+    };
+    let max_jobs = match opts.jobs {
+        None => Some(1),
+        Some(None) => None,
+        Some(Some(n)) => Some(n.max(1)),
+    };
+    let runner = crate::exec::Runner::new(max_jobs, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let mut planner = crate::plan::Planner::new(&mut ev, runner);
+    let result = planner.run_goals(&goals);
+    match result {
+        Ok(code) => Ok(code),
+        Err(fatal) => {
+            // Let running jobs finish before stopping, as GNU does.
+            fatal.print();
+            Ok(2)
+        }
+    }
+}
+
+/// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
+/// Returns whether any makefile was read.
+fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
+    if let Some(list) = std::env::var_os("MAKEFILES") {
+        for name in crate::words::words(list.as_bytes()).map(<[u8]>::to_vec).collect::<Vec<_>>() {
+            if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &name) {
+                return Err(e);
+            }
+        }
+    }
+    if !opts.makefiles.is_empty() {
+        for name in &opts.makefiles {
+            match read::read_makefile(ev, name) {
+                Ok(()) => {}
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::NotFound(e)) => {
+                    ev.missing_includes.push(crate::eval::MissingInclude {
+                        name: name.clone(),
+                        loc: None,
+                        optional: false,
+                        error: e.raw_os_error(),
+                    });
+                }
+            }
+        }
+        return Ok(true);
+    }
+    for name in [&b"GNUmakefile"[..], b"makefile", b"Makefile"] {
+        if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
+            match read::read_makefile(ev, name) {
+                Ok(()) => return Ok(true),
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::NotFound(_)) => continue,
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Makefiles and includes that do not exist: try to make them; report those
+/// that still cannot be had.
+fn report_missing_includes(ev: &mut Evaluator) -> Result<Option<i32>, Fatal> {
+    let missing = std::mem::take(&mut ev.missing_includes);
+    for m in missing {
+        if m.optional {
+            continue;
+        }
+        let text = m.error.map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c))).unwrap_or_default();
+        match &m.loc {
+            Some(loc) => diag::warn(Some(loc), format_args!("{}: {text}", diag::show(&m.name))),
+            None => diag::warn(None, format_args!("{}: {text}", diag::show(&m.name))),
+        }
+        return Err(Fatal::new(None, format!("No rule to make target '{}'", diag::show(&m.name))));
+    }
+    Ok(None)
+}
+
+fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<(), Fatal> {
+    let env_origin = if opts.environment_overrides { Origin::EnvironmentOverride } else { Origin::Environment };
+    for (k, v) in std::env::vars_os() {
+        let (k, v) = (k.into_vec(), v.into_vec());
+        if k == b"SHELL" {
+            ev.original_shell = Some(v);
+            continue;
+        }
+        if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
+            continue;
+        }
+        let mut var = Var::new(v, Flavor::Recursive, env_origin);
+        var.export = Export::Yes;
+        ev.globals.insert(&k, var);
+    }
+    let defaults: [(&[u8], Vec<u8>); 10] = [
+        (b"MAKE_VERSION", EMULATED_VERSION.into()),
+        (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
+        (b"SHELL", b"/bin/sh".to_vec()),
+        (b".SHELLFLAGS", b"-c".to_vec()),
+        (b"MAKE_COMMAND", argv0.to_vec()),
+        (b"MAKE", b"$(MAKE_COMMAND)".to_vec()),
+        (b".FEATURES", FEATURES.into()),
+        (b".INCLUDE_DIRS", b"/usr/local/include /usr/include".to_vec()),
+        (b"MAKEFILE_LIST", Vec::new()),
+        (b".RECIPEPREFIX", Vec::new()),
+    ];
+    for (name, value) in defaults {
+        let flavor = if name == b"MAKE" { Flavor::Recursive } else { Flavor::Simple };
+        let origin = if matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX" | b"MAKE_COMMAND" | b"MAKE") { Origin::Default } else { Origin::Default };
+        ev.globals.insert(name, Var::new(value, flavor, origin));
+    }
+    let simple_file = [
+        (&b"CURDIR"[..], cwd.to_vec()),
+        (b"MAKELEVEL", ev.level.to_string().into_bytes()),
+        (b"MAKECMDGOALS", opts.goals.join(&b' ')),
+    ];
+    for (name, value) in simple_file {
+        let origin = if name == b"MAKELEVEL" { Origin::Environment } else { Origin::File };
+        ev.globals.insert(name, Var::new(value, Flavor::Simple, origin));
+    }
+    if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
+        v.export = Export::Yes;
+    }
+    ev.globals.insert(b"MAKEFLAGS", Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File));
+    ev.globals.insert(b"SUFFIXES", Var::new(Vec::new(), Flavor::Simple, Origin::Default));
+    for assignment in &opts.variables {
+        let Some((start, op, end)) = read::assignment::find_operator(assignment) else {
+            continue;
+        };
+        let name = crate::words::trim(&assignment[..start]).to_vec();
+        let value = &assignment[end..];
+        read::assign(ev, None, &name, op, value, read::Modifiers::default(), Origin::CommandLine)?;
+    }
+    Ok(())
+}
