@@ -5,6 +5,8 @@
 //! walks the goals → [`exec`] runs jobs under the jobserver.
 
 pub mod eval;
+pub mod fscache;
+pub mod glob;
 pub mod options;
 pub mod pattern;
 pub mod read;

@@ -1,0 +1,1 @@
+//! Wildcard matching over bytes (placeholder).
