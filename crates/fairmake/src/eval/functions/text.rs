@@ -67,7 +67,12 @@ pub fn subst(from: &[u8], to: &[u8], text: &[u8], out: &mut Vec<u8>) {
 /// is skipped whole (GNU resumes the search after it, not inside it).
 fn subst_words(from: &[u8], to: &[u8], text: &[u8], out: &mut Vec<u8>) {
     if from.is_empty() {
+        // As in `subst`, the empty string matches once, at the end; here it
+        // only counts when that end is a word boundary.
         out.extend_from_slice(text);
+        if text.last().map_or(true, |&b| is_space(b)) {
+            out.extend_from_slice(to);
+        }
         return;
     }
     let finder = memchr::memmem::Finder::new(from);
@@ -104,15 +109,22 @@ pub fn patsubst(pattern: &[u8], replacement: &[u8], text: &[u8], out: &mut Vec<u
 }
 
 /// Rewrites each word of `text` matching `pat` by `rep`; other words pass
-/// through unchanged. Words are joined by single spaces.
+/// through unchanged. Words are joined by single spaces. GNU drops a
+/// matching word, separator included, when the replacement is empty, but
+/// keeps the separator when a non-empty replacement yields an empty word
+/// (`$(patsubst a%,,a b)` is `b`; `$(patsubst a%,%,a b)` is ` b`).
 fn patsubst_words(pat: &PercentPattern, rep: &PercentPattern, text: &[u8], out: &mut Vec<u8>) {
     let mut first = true;
     for w in words(text) {
+        let stem = pat.match_stem(w);
+        if stem.is_some() && rep.text.is_empty() {
+            continue;
+        }
         if !first {
             out.push(b' ');
         }
         first = false;
-        match pat.match_stem(w) {
+        match stem {
             Some(stem) => rep.substitute(stem, out),
             None => out.extend_from_slice(w),
         }
@@ -390,6 +402,24 @@ mod tests {
     }
 
     #[test]
+    fn patsubst_empty_results() {
+        assert_eq!(run(|o| patsubst(b"a%", b"", b"a1 b a2 c", o)), "b c");
+        assert_eq!(run(|o| patsubst(b"a%", b"", b"b a1 a2", o)), "b");
+        assert_eq!(run(|o| patsubst(b"%", b"", b" a\tb ", o)), "");
+        assert_eq!(run(|o| patsubst(b"a%", b"%", b"a b", o)), " b");
+        assert_eq!(run(|o| patsubst(b"a%", b"%", b"b a", o)), "b ");
+        assert_eq!(run(|o| patsubst(b"a%", b"%", b"a b a", o)), " b ");
+        assert_eq!(
+            run(|o| substitution_ref(b"a%", b"", b"a1 b a2 c", o)),
+            "b c"
+        );
+        assert_eq!(
+            run(|o| substitution_ref(b"1", b"", b"a1 b a2 c", o)),
+            "a b a2 c"
+        );
+    }
+
+    #[test]
     fn patsubst_quoting() {
         assert_eq!(
             run(|o| patsubst(b"a\\%%", b"x%", b"a%b a\\%b", o)),
@@ -411,6 +441,10 @@ mod tests {
     fn patsubst_without_percent_is_word_subst() {
         assert_eq!(run(|o| patsubst(b"a", b"b", b"a  a ab", o)), "b  b ab");
         assert_eq!(run(|o| patsubst(b"", b"b", b"a  a ab", o)), "a  a ab");
+        // An empty pattern matches at the end when that is a word boundary.
+        assert_eq!(run(|o| patsubst(b"", b"\\ab", b" ", o)), " \\ab");
+        assert_eq!(run(|o| patsubst(b"", b"x", b"", o)), "x");
+        assert_eq!(run(|o| patsubst(b"", b"a%%", b"b\t", o)), "b\ta%%");
         assert_eq!(run(|o| patsubst(b"a", b"b", b"a \ta", o)), "b \tb");
         assert_eq!(run(|o| patsubst(b"a b", b"X", b"a b c", o)), "X c");
         assert_eq!(run(|o| patsubst(b"a ", b"X", b"a b", o)), "a b");
