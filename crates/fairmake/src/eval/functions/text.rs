@@ -305,7 +305,8 @@ pub fn word(n: &[u8], text: &[u8], out: &mut Vec<u8>) -> Result<(), FunctionErro
     Ok(())
 }
 
-/// `$(wordlist start,end,text)`: words `start..=end` (1-based). Both numbers
+/// `$(wordlist start,end,text)`: words `start..=end` (1-based), with the
+/// original whitespace between them (unlike most list functions). Both numbers
 /// are checked for being numeric before `start` is checked for being positive;
 /// `end` may be 0 or below `start`, giving nothing.
 pub fn wordlist(
@@ -327,8 +328,21 @@ pub fn wordlist(
     }
     let skip = usize::try_from(s - 1).unwrap_or(usize::MAX);
     let take = usize::try_from(e - s + 1).unwrap_or(usize::MAX);
-    push_all(words(text).skip(skip).take(take), out);
+    // GNU copies the text from the first chosen word to the end of the last,
+    // keeping the whitespace between them as it was.
+    let mut chosen = words(text).skip(skip).take(take);
+    if let Some(first) = chosen.next() {
+        let last = chosen.last().unwrap_or(first);
+        let from = offset_in(text, first);
+        let to = offset_in(text, last) + last.len();
+        out.extend_from_slice(&text[from..to]);
+    }
     Ok(())
+}
+
+/// Byte offset of `part`, a subslice produced by splitting `text`, within it.
+fn offset_in(text: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - text.as_ptr() as usize
 }
 
 /// `$(join list1,list2)`: pairwise concatenation; the longer list's extra
@@ -647,7 +661,9 @@ mod tests {
         let ok = |s: &[u8], e: &[u8], t: &[u8]| run_err(|o| wordlist(s, e, t, o)).unwrap();
         assert_eq!(ok(b"2", b"3", b"a b c d"), "b c");
         assert_eq!(ok(b"3", b"2", b"a b c d"), "");
-        assert_eq!(ok(b"2", b"9", b" a  b  c  d "), "b c d");
+        assert_eq!(ok(b"2", b"9", b" a  b  c  d "), "b  c  d");
+        assert_eq!(ok(b"2", b"4", b"a b\tc\n d e"), "b\tc\n d");
+        assert_eq!(ok(b"2", b"2", b" a  b  c"), "b");
         assert_eq!(ok(b"5", b"9", b"a b c"), "");
         assert_eq!(ok(b"2", b"0", b"a b c"), "");
         assert_eq!(ok(b"1", b"1", b"a b"), "a");
