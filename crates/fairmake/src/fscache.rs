@@ -1,8 +1,547 @@
-//! Placeholder: replaced by the stat and directory cache.
-pub struct FsCache;
+//! The per-run cache of file status and directory contents.
+//!
+//! A no-op build asks "does this exist?" and "how old is it?" tens of
+//! thousands of times, mostly about the same few directories. One `FsCache`
+//! lives for the whole make run: each path is `stat`ed at most once and each
+//! directory is read at most once (kept sorted, so membership is a binary
+//! search). Existence checks go through the directory listing, so probing
+//! many implicit-rule candidates in one directory costs a single `readdir`.
+//!
+//! The cache is only wrong about files changed behind make's back. After make
+//! itself rebuilds a target, [`FsCache::invalidate`] refreshes what it knew.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// A modification time with nanosecond precision; orders chronologically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Mtime {
+    pub secs: i64,
+    pub nanos: u32,
+}
+
+/// What `stat` (following symlinks) says about an existing path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stat {
+    pub mtime: Mtime,
+    pub is_dir: bool,
+}
+
+/// The type of a directory entry as `readdir` reported it (without
+/// following symlinks). `Unknown` when the file system did not say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Dir,
+    Symlink,
+    Other,
+    Unknown,
+}
+
+/// A directory's entries, sorted by name, without `.` and `..`.
+#[derive(Clone, Debug, Default)]
+pub struct Listing {
+    names: Vec<Vec<u8>>,
+    kinds: Vec<EntryKind>,
+}
+
+impl Listing {
+    /// Entry names in byte order.
+    pub fn names(&self) -> &[Vec<u8>] {
+        &self.names
+    }
+
+    /// The `readdir` type of the `i`-th entry.
+    pub fn kind(&self, i: usize) -> EntryKind {
+        self.kinds.get(i).copied().unwrap_or(EntryKind::Unknown)
+    }
+
+    /// Whether an entry called `name` exists.
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.find(name).is_ok()
+    }
+
+    fn find(&self, name: &[u8]) -> Result<usize, usize> {
+        self.names.binary_search_by(|n| n.as_slice().cmp(name))
+    }
+
+    fn read(dir: &[u8]) -> Option<Listing> {
+        let mut entries: Vec<(Vec<u8>, EntryKind)> = fs::read_dir(os_path(dir))
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| {
+                let kind = e.file_type().map_or(EntryKind::Unknown, kind_of);
+                (e.file_name().as_bytes().to_vec(), kind)
+            })
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let (names, kinds) = entries.into_iter().unzip();
+        Some(Listing { names, kinds })
+    }
+
+    /// Makes the listing agree with the file system about one entry.
+    fn update(&mut self, name: &[u8], now: Option<EntryKind>) {
+        match (self.find(name), now) {
+            (Ok(i), Some(kind)) => self.kinds[i] = kind,
+            (Ok(i), None) => {
+                self.names.remove(i);
+                self.kinds.remove(i);
+            }
+            (Err(i), Some(kind)) => {
+                self.names.insert(i, name.to_vec());
+                self.kinds.insert(i, kind);
+            }
+            (Err(_), None) => {}
+        }
+    }
+}
+
+fn kind_of(t: fs::FileType) -> EntryKind {
+    if t.is_dir() {
+        EntryKind::Dir
+    } else if t.is_symlink() {
+        EntryKind::Symlink
+    } else {
+        EntryKind::Other
+    }
+}
+
+/// FxHash: paths are short and trusted-enough (they come from the makefile
+/// author), so a fast non-keyed hash beats SipHash on this hot path.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ rest.len() as u64);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+type FxMap<V> = HashMap<Vec<u8>, V, BuildHasherDefault<FxHasher>>;
+
+/// The per-run cache. Negative answers are cached too.
+#[derive(Default)]
+pub struct FsCache {
+    /// `stat` (following symlinks) by normalized path.
+    stats: FxMap<Option<Stat>>,
+    /// Directory listings by normalized directory path (no trailing slash).
+    dirs: FxMap<Option<Listing>>,
+}
+
 impl FsCache {
     pub fn new() -> FsCache {
-        FsCache
+        FsCache::default()
     }
-    pub fn invalidate(&mut self, _path: &[u8]) {}
+
+    /// `stat` of `path`, following symlinks; `None` if it does not exist or
+    /// cannot be examined.
+    pub fn stat(&mut self, path: &[u8]) -> Option<Stat> {
+        let key = normalize(path);
+        if let Some(s) = self.stats.get(key.as_ref()) {
+            return *s;
+        }
+        let s = stat_now(&key);
+        self.stats.insert(key.into_owned(), s);
+        s
+    }
+
+    /// Modification time of `path` (following symlinks).
+    pub fn mtime(&mut self, path: &[u8]) -> Option<Mtime> {
+        self.stat(path).map(|s| s.mtime)
+    }
+
+    /// Whether `path` is a directory (following symlinks).
+    pub fn is_dir(&mut self, path: &[u8]) -> bool {
+        self.stat(path).is_some_and(|s| s.is_dir)
+    }
+
+    /// Whether `path` exists as a directory entry. A dangling symlink exists
+    /// (as for GNU make's `wildcard`); a trailing slash demands a directory.
+    pub fn exists(&mut self, path: &[u8]) -> bool {
+        let key = normalize(path);
+        if key.ends_with(b"/") {
+            return self.is_dir(&key);
+        }
+        match split_parent(&key) {
+            Some((dir, name)) if name != b".." && name != b"." => {
+                if let Some(listing) = self.listing(dir) {
+                    return listing.contains(name);
+                }
+                // Unreadable directory (e.g. mode 0711): ask about the file.
+                self.stat(&key).is_some() || lstat_kind(&key).is_some()
+            }
+            _ => self.stat(&key).is_some(),
+        }
+    }
+
+    /// The sorted entry names of directory `dir` (`.` and `..` omitted), or
+    /// `None` if it cannot be read.
+    pub fn dir_entries(&mut self, dir: &[u8]) -> Option<&[Vec<u8>]> {
+        self.listing(dir).map(Listing::names)
+    }
+
+    /// The cached listing of `dir`, with entry types; read on first use.
+    pub fn listing(&mut self, dir: &[u8]) -> Option<&Listing> {
+        let key = dir_key(dir);
+        if !self.dirs.contains_key(key.as_ref()) {
+            let listing = Listing::read(&key);
+            self.dirs.insert(key.to_vec(), listing);
+        }
+        self.dirs.get(key.as_ref()).and_then(Option::as_ref)
+    }
+
+    /// Forgets what is known about `path` after make changed it (rebuilt a
+    /// target, removed a file). Its parent's listing is patched in place
+    /// rather than re-read, so rebuilding many files in one big directory
+    /// stays linear. Ancestors cached as missing are forgotten too, since a
+    /// recipe may have created them.
+    pub fn invalidate(&mut self, path: &[u8]) {
+        let key = normalize(path).into_owned();
+        let mut child = strip_trailing_slashes(&key).to_vec();
+        self.forget(&child);
+        let mut now = lstat_kind(&child);
+        while let Some((dir, name)) = split_parent(&child) {
+            let dir = dir.to_vec();
+            if let Some(Some(listing)) = self.dirs.get_mut(dir_key(&dir).as_ref()) {
+                listing.update(name, now);
+            }
+            // A vanished child says nothing new about its ancestors.
+            if now.is_none() || !self.thinks_missing(&dir) {
+                break;
+            }
+            self.forget(&dir);
+            now = lstat_kind(&dir);
+            child = dir;
+        }
+    }
+
+    /// Whether any cached answer says the (normalized) path `p` is absent.
+    fn thinks_missing(&self, p: &[u8]) -> bool {
+        if self.stats.get(p) == Some(&None)
+            || self
+                .dirs
+                .get(dir_key(p).as_ref())
+                .is_some_and(Option::is_none)
+        {
+            return true;
+        }
+        split_parent(p).is_some_and(|(dir, name)| match self.dirs.get(dir_key(dir).as_ref()) {
+            Some(Some(listing)) => !listing.contains(name),
+            _ => false,
+        })
+    }
+
+    /// Drops the cached stat and listing of `bare` (no trailing slash).
+    fn forget(&mut self, bare: &[u8]) {
+        self.stats.remove(bare);
+        let mut slashed = bare.to_vec();
+        slashed.push(b'/');
+        self.stats.remove(slashed.as_slice());
+        self.dirs.remove(dir_key(bare).as_ref());
+    }
+}
+
+/// Converts path bytes for the OS: file names are bytes, never UTF-8.
+pub fn os_path(path: &[u8]) -> &Path {
+    Path::new(OsStr::from_bytes(path))
+}
+
+fn stat_now(path: &[u8]) -> Option<Stat> {
+    let md = fs::metadata(os_path(path)).ok()?;
+    // The nanosecond field is always below 1e9; clamp defensively anyway.
+    let nanos = u32::try_from(md.mtime_nsec()).unwrap_or(0).min(999_999_999);
+    Some(Stat {
+        mtime: Mtime {
+            secs: md.mtime(),
+            nanos,
+        },
+        is_dir: md.is_dir(),
+    })
+}
+
+fn lstat_kind(path: &[u8]) -> Option<EntryKind> {
+    fs::symlink_metadata(os_path(path))
+        .ok()
+        .map(|m| kind_of(m.file_type()))
+}
+
+/// Splits a normalized path into its directory and last component. The
+/// directory of a bare name is `.`; the root has no parent.
+fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let path = strip_trailing_slashes(path);
+    if path.is_empty() || path == b"/" || path == b"." {
+        return None;
+    }
+    match memchr::memrchr(b'/', path) {
+        Some(0) => Some((&path[..1], &path[1..])),
+        Some(i) => Some((&path[..i], &path[i + 1..])),
+        None => Some((b".", path)),
+    }
+}
+
+fn strip_trailing_slashes(path: &[u8]) -> &[u8] {
+    let mut end = path.len();
+    while end > 1 && path[end - 1] == b'/' {
+        end -= 1;
+    }
+    &path[..end]
+}
+
+/// The cache key of a directory: normalized, without a trailing slash, and
+/// `.` for the empty path.
+fn dir_key(dir: &[u8]) -> Cow<'_, [u8]> {
+    match normalize(dir) {
+        Cow::Borrowed(d) => Cow::Borrowed(strip_trailing_slashes(d)),
+        Cow::Owned(mut d) => {
+            let len = strip_trailing_slashes(&d).len();
+            d.truncate(len);
+            Cow::Owned(d)
+        }
+    }
+}
+
+/// Lexically normalizes a path for use as a cache key, so `./a`, `a` and
+/// `a//./b` spellings share entries. Only `.` components and repeated
+/// slashes go; `..` stays (it may cross a symlink). A trailing slash (also
+/// from a trailing `/.`) is kept as one slash because it changes meaning:
+/// `file/` does not exist.
+pub fn normalize(path: &[u8]) -> Cow<'_, [u8]> {
+    if is_normal(path) {
+        return Cow::Borrowed(path);
+    }
+    let absolute = path.first() == Some(&b'/');
+    let mut out = Vec::with_capacity(path.len());
+    if absolute {
+        out.push(b'/');
+    }
+    let mut any = false;
+    for comp in path
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty() && *c != b".")
+    {
+        if any {
+            out.push(b'/');
+        }
+        out.extend_from_slice(comp);
+        any = true;
+    }
+    if !any {
+        return Cow::Borrowed(if absolute { b"/" } else { b"." });
+    }
+    let last = path.rsplit(|&b| b == b'/').next().unwrap_or_default();
+    if last.is_empty() || last == b"." {
+        out.push(b'/');
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `normalize` would leave `path` unchanged (the common case).
+fn is_normal(path: &[u8]) -> bool {
+    if path.is_empty() || path == b"." || path == b"/" {
+        return true;
+    }
+    if path.starts_with(b"./") || path.ends_with(b"/") || path.ends_with(b"/.") {
+        return false;
+    }
+    memchr::memmem::find(path, b"//").is_none() && memchr::memmem::find(path, b"/./").is_none()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    /// A fresh scratch directory under the system temp dir.
+    fn scratch(name: &str) -> Vec<u8> {
+        let dir =
+            std::env::temp_dir().join(format!("fairmake-fscache-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("create scratch dir");
+        dir.as_os_str().as_bytes().to_vec()
+    }
+
+    fn join(dir: &[u8], name: &str) -> Vec<u8> {
+        let mut p = dir.to_vec();
+        p.push(b'/');
+        p.extend_from_slice(name.as_bytes());
+        p
+    }
+
+    #[test]
+    fn normalizes_keys() {
+        let n = |p: &[u8]| normalize(p).into_owned();
+        assert_eq!(n(b"a/b"), b"a/b");
+        assert_eq!(n(b"./a"), b"a");
+        assert_eq!(n(b"a//./b"), b"a/b");
+        assert_eq!(n(b"a/b/"), b"a/b/");
+        assert_eq!(n(b"a/b/."), b"a/b/");
+        assert_eq!(n(b"a/../b"), b"a/../b");
+        assert_eq!(n(b"//"), b"/");
+        assert_eq!(n(b"./"), b".");
+        assert_eq!(n(b"/./a"), b"/a");
+        assert_eq!(n(b""), b"");
+        assert!(matches!(normalize(b"src/foo.c"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn splits_parents() {
+        assert_eq!(split_parent(b"a/b"), Some((&b"a"[..], &b"b"[..])));
+        assert_eq!(split_parent(b"/a"), Some((&b"/"[..], &b"a"[..])));
+        assert_eq!(split_parent(b"a"), Some((&b"."[..], &b"a"[..])));
+        assert_eq!(split_parent(b"a/b/"), Some((&b"a"[..], &b"b"[..])));
+        assert_eq!(split_parent(b"/"), None);
+        assert_eq!(split_parent(b"."), None);
+    }
+
+    #[test]
+    fn stats_and_lists() {
+        let d = scratch("basic");
+        fs::write(os_path(&join(&d, "b.c")), b"x").expect("write");
+        fs::write(os_path(&join(&d, "a.c")), b"x").expect("write");
+        fs::create_dir(os_path(&join(&d, "sub"))).expect("mkdir");
+        let mut c = FsCache::new();
+        assert_eq!(
+            c.dir_entries(&d).map(<[_]>::to_vec),
+            Some(vec![b"a.c".to_vec(), b"b.c".to_vec(), b"sub".to_vec()])
+        );
+        assert!(c.exists(&join(&d, "a.c")));
+        assert!(!c.exists(&join(&d, "zz")));
+        assert!(c.exists(&join(&d, "sub/")));
+        assert!(!c.exists(&join(&d, "a.c/")));
+        assert!(c.is_dir(&join(&d, "sub")));
+        assert!(c.mtime(&join(&d, "a.c")).is_some());
+        assert!(c.mtime(&join(&d, "nope")).is_none());
+        assert!(c.dir_entries(&join(&d, "nope")).is_none());
+        assert!(c.dir_entries(&join(&d, "a.c")).is_none());
+        let listing = c.listing(&d).expect("listing");
+        assert_eq!(listing.kind(2), EntryKind::Dir);
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn answers_come_from_the_cache() {
+        let d = scratch("cached");
+        let f = join(&d, "f");
+        let mut c = FsCache::new();
+        assert!(!c.exists(&f));
+        assert!(c.mtime(&f).is_none());
+        fs::write(os_path(&f), b"x").expect("write");
+        // Changed behind make's back: the cache keeps its negative answers.
+        assert!(!c.exists(&f));
+        assert!(c.mtime(&f).is_none());
+        c.invalidate(&f);
+        assert!(c.exists(&f));
+        assert!(c.mtime(&f).is_some());
+        assert!(c
+            .dir_entries(&d)
+            .is_some_and(|e| e.iter().any(|n| n == b"f")));
+        fs::remove_file(os_path(&f)).expect("rm");
+        c.invalidate(&f);
+        assert!(!c.exists(&f));
+        assert!(c.dir_entries(&d).is_some_and(|e| e.is_empty()));
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn invalidate_revives_missing_ancestors() {
+        let d = scratch("ancestors");
+        let f = join(&d, "x/y/f");
+        let mut c = FsCache::new();
+        assert!(!c.exists(&f));
+        assert!(!c.exists(&join(&d, "x")));
+        assert!(c.dir_entries(&join(&d, "x/y")).is_none());
+        fs::create_dir_all(os_path(&join(&d, "x/y"))).expect("mkdir");
+        fs::write(os_path(&f), b"x").expect("write");
+        c.invalidate(&f);
+        assert!(c.exists(&f));
+        assert!(c.exists(&join(&d, "x")));
+        assert!(c.is_dir(&join(&d, "x/y")));
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn mtimes_have_nanoseconds_and_follow_symlinks() {
+        let d = scratch("mtime");
+        let f = join(&d, "f");
+        fs::write(os_path(&f), b"x").expect("write");
+        let md = fs::metadata(os_path(&f)).expect("stat");
+        let mut c = FsCache::new();
+        let m = c.mtime(&f).expect("mtime");
+        assert_eq!((m.secs, i64::from(m.nanos)), (md.mtime(), md.mtime_nsec()));
+        symlink(os_path(&f), os_path(&join(&d, "link"))).expect("symlink");
+        symlink(os_path(b"/nonexistent/x"), os_path(&join(&d, "dangling"))).expect("symlink");
+        assert_eq!(c.mtime(&join(&d, "link")), Some(m));
+        // Dangling symlinks exist as entries but have no mtime.
+        assert!(c.exists(&join(&d, "dangling")));
+        assert!(c.mtime(&join(&d, "dangling")).is_none());
+        assert!(Mtime { secs: 1, nanos: 2 } < Mtime { secs: 1, nanos: 3 });
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn spellings_share_entries() {
+        let d = scratch("spell");
+        let f = join(&d, "f");
+        fs::write(os_path(&f), b"x").expect("write");
+        let mut c = FsCache::new();
+        assert!(c.exists(&f));
+        let mut odd = d.clone();
+        odd.extend_from_slice(b"/.//f");
+        assert!(c.exists(&odd));
+        assert_eq!(c.dirs.len(), 1);
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn many_lookups_are_fast() {
+        let d = scratch("fast");
+        for i in 0..200 {
+            fs::write(os_path(&join(&d, &format!("f{i}.c"))), b"").expect("write");
+        }
+        let mut c = FsCache::new();
+        let names: Vec<Vec<u8>> = (0..20_000)
+            .map(|i| join(&d, &format!("f{}.{}", i % 400, ["c", "o"][i % 2])))
+            .collect();
+        let start = std::time::Instant::now();
+        let found = names.iter().filter(|n| c.exists(n)).count();
+        assert_eq!(found, 5_000);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
 }

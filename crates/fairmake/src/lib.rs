@@ -8,6 +8,7 @@ pub mod diag;
 pub mod eval;
 pub mod exec;
 pub mod fscache;
+pub mod glob;
 pub mod options;
 pub mod pattern;
 pub mod plan;

@@ -1,40 +1,51 @@
 //! Wiring of the pure text and file-name functions (in `text` and `names`)
 //! into the evaluator: argument unpacking and error wording.
 
-use super::FuncId;
+use super::{names, text, FuncId};
 use crate::diag::Result;
 use crate::eval::Evaluator;
 
 /// Calls a pure text function; `None` when `func` is not one.
 pub fn dispatch_text(func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Option<std::result::Result<(), String>> {
-    let _ = (func, a, out);
-    None
+    let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
+    let result = match func {
+        FuncId::Subst => Ok(text::subst(arg(0), arg(1), arg(2), out)),
+        FuncId::Patsubst => Ok(text::patsubst(arg(0), arg(1), arg(2), out)),
+        FuncId::Strip => Ok(text::strip(arg(0), out)),
+        FuncId::Findstring => Ok(text::findstring(arg(0), arg(1), out)),
+        FuncId::Filter => Ok(text::filter(arg(0), arg(1), out)),
+        FuncId::FilterOut => Ok(text::filter_out(arg(0), arg(1), out)),
+        FuncId::Sort => Ok(text::sort(arg(0), out)),
+        FuncId::Words => Ok(text::words_count(arg(0), out)),
+        FuncId::Firstword => Ok(text::firstword(arg(0), out)),
+        FuncId::Lastword => Ok(text::lastword(arg(0), out)),
+        FuncId::Word => text::word(arg(0), arg(1), out),
+        FuncId::Wordlist => text::wordlist(arg(0), arg(1), arg(2), out),
+        FuncId::Join => Ok(text::join(arg(0), arg(1), out)),
+        _ => return None,
+    };
+    Some(result.map_err(|e| String::from_utf8_lossy(e.message()).into_owned()))
 }
 
 /// Calls a file-name function; `None` when `func` is not one.
 pub fn dispatch_names(ev: &mut Evaluator, func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Option<Result<()>> {
-    let _ = (ev, func, a, out);
-    None
+    let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
+    match func {
+        FuncId::Dir => names::dir(arg(0), out),
+        FuncId::Notdir => names::notdir(arg(0), out),
+        FuncId::Suffix => names::suffix(arg(0), out),
+        FuncId::Basename => names::basename(arg(0), out),
+        FuncId::Addsuffix => names::addsuffix(arg(0), arg(1), out),
+        FuncId::Addprefix => names::addprefix(arg(0), arg(1), out),
+        FuncId::Abspath => names::abspath(&ev.cwd, arg(0), out),
+        FuncId::Realpath => names::realpath(&ev.cwd, arg(0), out),
+        FuncId::Wildcard => names::wildcard(arg(0), &mut ev.fs, out),
+        _ => return None,
+    }
+    Some(Ok(()))
 }
 
-/// `$(var:from=to)`: patsubst with `%` added when `from` has none.
+/// `$(var:from=to)`, applied to the variable's expanded value.
 pub fn subst_ref(value: &[u8], from: &[u8], to: &[u8], out: &mut Vec<u8>) {
-    let (from, to) = if crate::pattern::find_percent(from).1.is_some() {
-        (from.to_vec(), to.to_vec())
-    } else {
-        ([b"%", from].concat(), [b"%", to].concat())
-    };
-    let from = crate::pattern::PercentPattern::new(&from);
-    let to = crate::pattern::PercentPattern::new(&to);
-    let mut first = true;
-    for w in crate::words::words(value) {
-        if !first {
-            out.push(b' ');
-        }
-        first = false;
-        match from.match_stem(w) {
-            Some(stem) => to.substitute(stem, out),
-            None => out.extend_from_slice(w),
-        }
-    }
+    text::substitution_ref(from, to, value, out);
 }
