@@ -91,6 +91,10 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         // An expansion with newlines (a canned recipe) is several commands.
         for piece in split_commands(&expanded) {
             let (body, flags) = strip_prefixes(piece);
+            if body.iter().all(|&b| crate::words::is_space(b)) {
+                // GNU neither echoes nor runs an empty command.
+                continue;
+            }
             out.push(PreparedLine {
                 command: body.to_vec(),
                 silent: flags.silent || silent_all,
@@ -207,6 +211,9 @@ pub struct Runner {
     sigchld: OwnedFd,
     /// A failed job has been reported; other running jobs are waited for.
     pub any_failed: bool,
+    /// How many jobs have been started: the planner tells from it whether a
+    /// goal needed any commands.
+    pub started: u64,
 }
 
 impl Runner {
@@ -222,6 +229,7 @@ impl Runner {
             mode,
             sigchld: read,
             any_failed: false,
+            started: 0,
         })
     }
 
@@ -246,6 +254,7 @@ impl Runner {
         });
         self.jobs[slot] = Some(Job { req, next_line: 0, pid: None, mtime_before });
         self.running += 1;
+        self.started += 1;
         self.advance(slot);
     }
 

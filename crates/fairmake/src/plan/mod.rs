@@ -132,15 +132,24 @@ impl<'e> Planner<'e> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
+        let mut started = vec![0u64; goals.len()];
+        let mut reported = vec![false; goals.len()];
         loop {
             let mut all_settled = true;
-            for &goal in goals {
+            for (i, &goal) in goals.iter().enumerate() {
                 if self.stopping && !self.ev.options.keep_going {
                     break;
                 }
+                let before = self.runner.started;
                 let st = self.update(goal, None)?;
+                started[i] += self.runner.started - before;
                 match st {
-                    Status::Done | Status::Failed => {}
+                    Status::Done | Status::Failed => {
+                        if st == Status::Done && !reported[i] && started[i] == 0 {
+                            self.report_nothing_done(goal);
+                        }
+                        reported[i] = true;
+                    }
                     _ => all_settled = false,
                 }
             }
@@ -148,7 +157,7 @@ impl<'e> Planner<'e> {
                 break;
             }
             if self.runner.running() == 0 {
-                // Nothing can progress: should not happen; avoid a hang.
+                // Nothing can progress (a cycle through pending files): stop rather than hang.
                 break;
             }
             self.wait_for_jobs()?;
@@ -156,7 +165,6 @@ impl<'e> Planner<'e> {
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
-        self.report_goals(goals);
         self.delete_intermediates();
         if self.failed {
             return Ok(2);
@@ -167,31 +175,18 @@ impl<'e> Planner<'e> {
         Ok(0)
     }
 
-    fn report_goals(&mut self, goals: &[FileId]) {
-        if self.failed || self.ev.options.question {
+    /// GNU's note for a goal that needed no commands.
+    fn report_nothing_done(&mut self, goal: FileId) {
+        let opts = &self.ev.options;
+        if opts.silent || opts.question {
             return;
         }
-        for &goal in goals {
-            let node = &self.nodes[goal];
-            if node.remade {
-                continue;
-            }
-            let file = self.ev.db.file(goal);
-            let name = diag::show(&file.name).to_string();
-            let has_recipe = node.resolved.as_ref().is_some_and(|r| !r.recipes.is_empty());
-            if !self.ev.options.silent || true {
-                if has_recipe || file.phony && file.rule.deps.is_empty() && false {
-                    println!("{}: '{}' is up to date.", diag::prefix(), name);
-                } else if has_recipe || !file.rule.deps.is_empty() || file.is_target {
-                    if has_recipe {
-                        println!("{}: '{}' is up to date.", diag::prefix(), name);
-                    } else {
-                        println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
-                    }
-                } else {
-                    println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
-                }
-            }
+        let name = diag::show(&self.ev.db.file(goal).name).to_string();
+        let has_recipe = self.nodes[goal].resolved.as_ref().is_some_and(|r| !r.recipes.is_empty());
+        if has_recipe && !self.ev.db.file(goal).phony {
+            println!("{}: '{}' is up to date.", diag::prefix(), name);
+        } else {
+            println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
         }
     }
 
@@ -393,6 +388,11 @@ impl<'e> Planner<'e> {
             let scope = self.recipe_scope(id, resolved, &newer);
             let expanded = self.ev.with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
+        }
+        if lines.is_empty() {
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            return Ok(Status::Done);
         }
         let env = self.child_env(id, resolved)?;
         let request = JobRequest {
