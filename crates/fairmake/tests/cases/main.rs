@@ -100,10 +100,10 @@ fn run_case(case: &Case, t: &Target) -> Result<(), Failed> {
         bless::rewrite(case, &out).map_err(|e| format!("blessing: {e}"))?;
     }
     let mut report = format!(
-        "case {}\n  file: {}\n  command: make {}\n",
+        "case {}\n  file: {}\n  command: {}\n",
         case.name,
         case.path.display(),
-        case.args.join(" ")
+        command_line(&case.args)
     );
     if t.oracle {
         report.push_str(&format!(
@@ -117,6 +117,22 @@ fn run_case(case: &Case, t: &Target) -> Result<(), Failed> {
         report.push('\n');
     }
     Err(report.into())
+}
+
+/// `make ARGS` as one could paste it into a shell.
+fn command_line(args: &[String]) -> String {
+    let mut s = String::from("make");
+    for a in args {
+        let plain = !a.is_empty()
+            && a.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_=./:,+%@".contains(&b));
+        if plain {
+            s = format!("{s} {a}");
+        } else {
+            s = format!("{s} '{}'", a.replace('\'', "'\\''"));
+        }
+    }
+    s
 }
 
 fn trial(case: Case, t: &Target) -> Trial {
