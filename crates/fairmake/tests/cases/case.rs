@@ -149,7 +149,7 @@ pub fn parse(name: String, path: &Path, dir: Option<PathBuf>) -> Result<Case, Pa
         args: Vec::new(),
         env: Vec::new(),
         cwd: None,
-        timeout_secs: 30,
+        timeout_secs: 10,
         options: Options::default(),
         setup: Vec::new(),
         stdout: None,
