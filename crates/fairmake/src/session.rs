@@ -57,7 +57,8 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
         }
     }
     let cwd = std::env::current_dir().map(|p| p.into_os_string().into_vec()).unwrap_or_default();
-    let print_directory = opts.print_directory.unwrap_or(level > 0 || !opts.directories.is_empty());
+    // `-s` implies --no-print-directory.
+    let print_directory = opts.print_directory.unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
     if print_directory {
         println!("{}: Entering directory '{}'", diag::prefix(), diag::show(&cwd));
     }
@@ -78,6 +79,11 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
 
     let found_makefile = read_makefiles(&mut ev, &opts)?;
+    let builtin_loc = crate::diag::Loc { file: std::rc::Rc::from(&b"<builtin>"[..]), line: 0 };
+    if !opts.no_builtin_rules {
+        ev.db.convert_suffix_rules();
+        ev.db.add_builtin_rules(&builtin_loc);
+    }
     if let Some(code) = report_missing_includes(&mut ev)? {
         return Ok(code);
     }
@@ -220,7 +226,17 @@ fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8
         v.export = Export::Yes;
     }
     ev.globals.insert(b"MAKEFLAGS", Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File));
-    ev.globals.insert(b"SUFFIXES", Var::new(Vec::new(), Flavor::Simple, Origin::Default));
+    if !opts.no_builtin_variables {
+        for &(name, value) in crate::rules::builtin::VARIABLES {
+            ev.globals.insert(name, Var::new(value.to_vec(), Flavor::Recursive, Origin::Default));
+        }
+    }
+    if !opts.no_builtin_rules {
+        ev.globals.insert(b"SUFFIXES", Var::new(crate::rules::builtin::SUFFIXES.to_vec(), Flavor::Simple, Origin::Default));
+        let suffixes = ev.db.intern(b".SUFFIXES");
+        let deps = crate::read::rule_line::intern_deps(ev, crate::rules::builtin::SUFFIXES);
+        ev.db.file_mut(suffixes).rule.deps = deps;
+    }
     for assignment in &opts.variables {
         let Some((start, op, end)) = read::assignment::find_operator(assignment) else {
             continue;

@@ -25,6 +25,8 @@ pub enum Node {
     Call { func: FuncId, args: Vec<Expansion> },
     /// `$(` with no closing paren: an error when expanded, as in GNU.
     Unterminated,
+    /// `$(func ...` with no closing paren.
+    UnterminatedCall(FuncId),
 }
 
 impl Expansion {
@@ -78,7 +80,7 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
                         i = end + 1;
                     }
                     None => {
-                        nodes.push(Node::Unterminated);
+                        nodes.push(unterminated(&text[d + 2..]));
                         return;
                     }
                 }
@@ -90,6 +92,18 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
         }
     }
     push_literal(nodes, &text[i..]);
+}
+
+/// The error node for an unclosed reference: a call when it starts with a
+/// function name and a blank.
+fn unterminated(inner: &[u8]) -> Node {
+    let name_len = inner.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-')).unwrap_or(inner.len());
+    if name_len < inner.len() && matches!(inner[name_len], b' ' | b'\t') {
+        if let Some(f) = functions::lookup(&inner[..name_len]) {
+            return Node::UnterminatedCall(f);
+        }
+    }
+    Node::Unterminated
 }
 
 /// Finds the paren closing a reference opened just before `start`, counting

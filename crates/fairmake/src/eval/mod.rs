@@ -105,6 +105,10 @@ impl Evaluator {
                 Node::SubstRef { name, from, to } => self.expand_subst_ref(name, from, to, out)?,
                 Node::Call { func, args } => functions::control::call(self, *func, args, out)?,
                 Node::Unterminated => return Err(self.fatal("unterminated variable reference")),
+                Node::UnterminatedCall(f) => {
+                    let name = functions::name(*f);
+                    return Err(self.fatal(format!("unterminated call to function '{name}': missing ')'")));
+                }
             }
         }
         Ok(())
@@ -152,13 +156,25 @@ impl Evaluator {
             let before = out.len();
             match piece {
                 Piece::Text(text) => out.extend_from_slice(&text),
-                Piece::Compiled(exp) => self.expand_recursive(name, &exp, out)?,
+                Piece::Compiled(exp, loc) => self.expand_recursive_at(name, &exp, loc, out)?,
             }
             if out.len() > before {
                 first = false;
             }
         }
         Ok(())
+    }
+
+    /// Expands a recursive value; a self-reference is reported at the
+    /// variable's definition, as GNU does.
+    fn expand_recursive_at(&mut self, name: &[u8], exp: &Rc<Expansion>, loc: Option<Loc>, out: &mut Vec<u8>) -> Result<()> {
+        match self.expand_recursive(name, exp, out) {
+            Err(mut e) if e.message.starts_with("Recursive variable") && loc.is_some() && e.loc == self.loc => {
+                e.loc = loc;
+                Err(e)
+            }
+            other => other,
+        }
     }
 
     /// Expands a recursive value, refusing to re-enter one already being expanded.
@@ -359,21 +375,21 @@ impl Evaluator {
 /// One definition in a lookup chain.
 enum Piece {
     Text(Vec<u8>),
-    Compiled(Rc<Expansion>),
+    Compiled(Rc<Expansion>, Option<Loc>),
 }
 
 impl Piece {
     fn of(v: &Var) -> Piece {
         match v.flavor {
             Flavor::Simple => Piece::Text(v.value.clone()),
-            Flavor::Recursive => Piece::Compiled(v.compiled()),
+            Flavor::Recursive => Piece::Compiled(v.compiled(), v.loc.clone()),
         }
     }
 
     fn value_is_empty(&self) -> bool {
         match self {
             Piece::Text(t) => t.is_empty(),
-            Piece::Compiled(e) => e.nodes.is_empty(),
+            Piece::Compiled(e, _) => e.nodes.is_empty(),
         }
     }
 }

@@ -62,7 +62,9 @@ pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(),
 
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
     let mut list = ev.global_value(b"MAKEFILE_LIST").map(<[u8]>::to_vec).unwrap_or_default();
-    list.push(b' ');
+    if !list.is_empty() {
+        list.push(b' ');
+    }
     list.extend_from_slice(name);
     ev.set_global(b"MAKEFILE_LIST", &list, Flavor::Simple, Origin::File);
 }
@@ -82,14 +84,15 @@ pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
 fn eval_buffer(ev: &mut Evaluator, text: &[u8], file: Rc<[u8]>, fixed_line: Option<u32>) -> Result<()> {
     let mut reader = BufferReader { file, fixed_line, conds: Vec::new(), rule: None };
     let mut lines = Lines::new(text, 1);
+    let mut last_line = 1;
     while let Some(line) = lines.next() {
         reader.set_loc(ev, line.line);
+        last_line = line.line + line.span - 1;
         reader.line(ev, &line, &mut lines)?;
     }
     reader.end_rule(ev)?;
-    if let Some(cond) = reader.conds.last() {
-        let line = cond.line;
-        reader.set_loc(ev, line);
+    if !reader.conds.is_empty() {
+        reader.set_loc(ev, last_line);
         return Err(ev.fatal("missing 'endif'"));
     }
     Ok(())
@@ -518,7 +521,18 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
 fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
     let names = ev.expand_text(names)?;
     let loc = ev.loc.clone();
-    for name in words::words(&names).map(<[u8]>::to_vec).collect::<Vec<_>>() {
+    // Include names are globbed, as `$(wildcard)` does; a pattern that
+    // matches nothing stays as written.
+    let mut expanded = Vec::new();
+    for word in crate::glob::glob_words(&names) {
+        let found = crate::glob::glob(word, &mut ev.fs);
+        if found.is_empty() {
+            expanded.push(crate::glob::unescape(word).into_owned());
+        } else {
+            expanded.extend(found);
+        }
+    }
+    for name in expanded {
         let path = find_include(ev, &name);
         match read_makefile(ev, &path) {
             Ok(()) => {}

@@ -399,6 +399,14 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
             }
         }
         b".EXPORT_ALL_VARIABLES" => ev.export_all = true,
+        b".SUFFIXES" => {
+            // An empty list clears the known suffixes; otherwise they accumulate.
+            if deps.is_empty() {
+                db.file_mut(id).rule.deps.clear();
+                db.file_mut(id).is_target = true;
+                return true;
+            }
+        }
         b".LOW_RESOLUTION_TIME" => {
             for d in &deps {
                 let dep = db.intern(d);

@@ -161,3 +161,72 @@ impl Database {
         set
     }
 }
+
+impl Database {
+    /// Adds the built-in pattern rules after the makefile's own.
+    pub fn add_builtin_rules(&mut self, loc: &Loc) {
+        for &(target, terminal, deps, recipe) in builtin::PATTERN_RULES {
+            if recipe.is_empty() {
+                continue;
+            }
+            let lines = recipe.iter().map(|l| RecipeLine { text: l.to_vec(), loc: loc.clone() }).collect();
+            self.pattern_rules.push(PatternRule {
+                targets: vec![PercentPattern::new(target)],
+                deps: crate::words::words(deps).map(<[u8]>::to_vec).collect(),
+                order_only: Vec::new(),
+                recipe: Some(Rc::new(Recipe { lines, loc: loc.clone() })),
+                terminal,
+                builtin: true,
+            });
+        }
+    }
+
+    /// The suffixes listed as prerequisites of `.SUFFIXES`.
+    pub fn suffixes(&self) -> Vec<Vec<u8>> {
+        match self.lookup(b".SUFFIXES") {
+            Some(id) => self.files[id].rule.deps.iter().map(|d| self.files[d.file].name.clone()).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// Turns the makefile's suffix rules (`.c.o:`, `.c:`) into pattern rules,
+    /// ahead of the built-in ones, as GNU does once reading is done.
+    pub fn convert_suffix_rules(&mut self) {
+        let suffixes = self.suffixes();
+        if suffixes.is_empty() {
+            return;
+        }
+        let mut converted = Vec::new();
+        for file in &self.files {
+            if !file.is_target || file.name.first() != Some(&b'.') {
+                continue;
+            }
+            let Some(recipe) = file.rule.recipe.clone() else { continue };
+            let name = &file.name;
+            // `.X.Y`: both suffixes known; `.X`: a single-suffix rule.
+            let pair = suffixes.iter().find_map(|s| {
+                let rest = name.strip_prefix(s.as_slice())?;
+                if rest.is_empty() {
+                    return Some((s.clone(), Vec::new()));
+                }
+                suffixes.iter().find(|t| t.as_slice() == rest).map(|t| (s.clone(), t.clone()))
+            });
+            let Some((from, to)) = pair else { continue };
+            let target = [&b"%"[..], &to].concat();
+            let dep = [&b"%"[..], &from].concat();
+            converted.push(PatternRule {
+                targets: vec![PercentPattern::new(&target)],
+                deps: vec![dep],
+                order_only: Vec::new(),
+                recipe: Some(recipe),
+                terminal: false,
+                builtin: false,
+            });
+        }
+        // Converted rules go after the makefile's pattern rules and before built-ins.
+        let at = self.pattern_rules.iter().position(|r| r.builtin).unwrap_or(self.pattern_rules.len());
+        for (i, rule) in converted.into_iter().enumerate() {
+            self.pattern_rules.insert(at + i, rule);
+        }
+    }
+}

@@ -275,7 +275,7 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     } else if let Some(p) = spec.strip_prefix(b"<") {
         ("<", p)
     } else {
-        return Err(ev.fatal(format!("invalid file operation: {}", diag::show(spec))));
+        return Err(ev.fatal(format!("file: invalid file operation: {}", diag::show(spec))));
     };
     let path = trim(path);
     if path.is_empty() {
@@ -334,7 +334,7 @@ fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<i128> {
             s.parse::<i128>().ok()
         }
     });
-    parsed.ok_or_else(|| ev.fatal(format!("non-numeric {which} argument to 'intcmp' function: '{}'", diag::show(t))))
+    parsed.ok_or_else(|| ev.fatal(format!("invalid {which} argument to 'intcmp' function: '{}'", diag::show(t))))
 }
 
 fn intcmp(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {

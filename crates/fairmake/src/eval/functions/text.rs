@@ -282,9 +282,10 @@ fn parse_count(arg: &[u8]) -> Option<u64> {
     }))
 }
 
-/// `non-numeric <which> argument to '<func>' function: '<arg>'`.
+/// `invalid <which> argument to '<func>' function: '<arg>'` (GNU 4.4.1's
+/// wording; 4.3 said "non-numeric").
 fn non_numeric(which: &str, func: &str, arg: &[u8]) -> FunctionError {
-    let mut m = format!("non-numeric {which} argument to '{func}' function: '").into_bytes();
+    let mut m = format!("invalid {which} argument to '{func}' function: '").into_bytes();
     m.extend_from_slice(arg);
     m.push(b'\'');
     FunctionError::new(m)
@@ -627,24 +628,24 @@ mod tests {
         let e = |n: &[u8]| run_err(|o| word(n, b"a b", o)).unwrap_err();
         assert_eq!(
             e(b"x"),
-            "non-numeric first argument to 'word' function: 'x'"
+            "invalid first argument to 'word' function: 'x'"
         );
         assert_eq!(
             e(b" x "),
-            "non-numeric first argument to 'word' function: ' x '"
+            "invalid first argument to 'word' function: ' x '"
         );
-        assert_eq!(e(b""), "non-numeric first argument to 'word' function: ''");
+        assert_eq!(e(b""), "invalid first argument to 'word' function: ''");
         assert_eq!(
             e(b"-1"),
-            "non-numeric first argument to 'word' function: '-1'"
+            "invalid first argument to 'word' function: '-1'"
         );
         assert_eq!(
             e(b"+1"),
-            "non-numeric first argument to 'word' function: '+1'"
+            "invalid first argument to 'word' function: '+1'"
         );
         assert_eq!(
             e(b"1 2"),
-            "non-numeric first argument to 'word' function: '1 2'"
+            "invalid first argument to 'word' function: '1 2'"
         );
         assert_eq!(
             e(b"0"),
@@ -676,27 +677,27 @@ mod tests {
         let e = |s: &[u8], e: &[u8]| run_err(|o| wordlist(s, e, b"a", o)).unwrap_err();
         assert_eq!(
             e(b"x", b"1"),
-            "non-numeric first argument to 'wordlist' function: 'x'"
+            "invalid first argument to 'wordlist' function: 'x'"
         );
         assert_eq!(
             e(b"1", b"x"),
-            "non-numeric second argument to 'wordlist' function: 'x'"
+            "invalid second argument to 'wordlist' function: 'x'"
         );
         assert_eq!(
             e(b"x", b"y"),
-            "non-numeric first argument to 'wordlist' function: 'x'"
+            "invalid first argument to 'wordlist' function: 'x'"
         );
         assert_eq!(
             e(b"0", b"y"),
-            "non-numeric second argument to 'wordlist' function: 'y'"
+            "invalid second argument to 'wordlist' function: 'y'"
         );
         assert_eq!(
             e(b"1", b"-1"),
-            "non-numeric second argument to 'wordlist' function: '-1'"
+            "invalid second argument to 'wordlist' function: '-1'"
         );
         assert_eq!(
             e(b"", b"1"),
-            "non-numeric first argument to 'wordlist' function: ''"
+            "invalid first argument to 'wordlist' function: ''"
         );
         assert_eq!(
             e(b" 0 ", b"1"),
