@@ -1,0 +1,169 @@
+//! `fairmake-jobserver -jN [--style=pipe|fifo] -- CMD ARGS...`
+//!
+//! One jobserver for unrelated tools: serves N job slots, runs CMD with
+//! MAKEFLAGS naming them (so make, cargo, ninja and gcc LTO below it share
+//! them), restores tokens lost by killed clients when CMD exits, and exits
+//! with CMD's status (128+signal if it was killed).
+
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use fairmake_jobserver::{Server, Style};
+
+const NAME: &str = "fairmake-jobserver";
+const USAGE: &str = "usage: fairmake-jobserver -jN [--style=pipe|fifo] [--] CMD [ARGS...]";
+
+/// What the command line asked for.
+#[derive(Debug)]
+struct Args {
+    jobs: u32,
+    style: Style,
+    command: Vec<OsString>,
+}
+
+fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> {
+    let mut jobs = None;
+    let mut style = Style::Fifo;
+    let mut command = Vec::new();
+    while let Some(arg) = args.next() {
+        let bytes = arg.as_bytes();
+        let jobs_text = if bytes == b"-j" || bytes == b"--jobs" {
+            Some(args.next().ok_or("-j needs a number")?)
+        } else if let Some(n) = bytes.strip_prefix(b"--jobs=").or(bytes.strip_prefix(b"-j")) {
+            Some(OsString::from(std::ffi::OsStr::from_bytes(n)))
+        } else {
+            None
+        };
+        if let Some(text) = jobs_text {
+            let n: u32 = text
+                .to_str()
+                .and_then(|s| s.parse().ok())
+                .filter(|&n| n >= 1)
+                .ok_or_else(|| format!("invalid job count '{}'", text.to_string_lossy()))?;
+            jobs = Some(n);
+        } else if let Some(s) = bytes.strip_prefix(b"--style=") {
+            style = match s {
+                b"pipe" => Style::Pipe,
+                b"fifo" => Style::Fifo,
+                _ => return Err(format!("unknown style '{}'", arg.to_string_lossy())),
+            };
+        } else if bytes == b"--" {
+            command.extend(args.by_ref());
+        } else if bytes.starts_with(b"-") {
+            return Err(format!("unknown option '{}'", arg.to_string_lossy()));
+        } else {
+            command.push(arg);
+            command.extend(args.by_ref());
+        }
+    }
+    let jobs = jobs.ok_or("-jN is required")?;
+    if command.is_empty() {
+        return Err("no command given".into());
+    }
+    Ok(Args {
+        jobs,
+        style,
+        command,
+    })
+}
+
+/// The child's pid once spawned, for the signal handler to forward to.
+static CHILD: AtomicI32 = AtomicI32::new(0);
+/// A signal that arrived before the child existed.
+static PENDING: AtomicI32 = AtomicI32::new(0);
+
+/// Forwards the signal to the command; we outlive it to clean up.
+/// Async-signal-safe: atomics and kill(2) only.
+extern "C" fn forward(sig: libc::c_int) {
+    let pid = CHILD.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill is async-signal-safe.
+        unsafe { libc::kill(pid, sig) };
+    } else {
+        PENDING.store(sig, Ordering::SeqCst);
+    }
+}
+
+fn install_forwarding() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        // SAFETY: a zeroed sigaction with a plain handler is valid; the
+        // handler only does async-signal-safe work.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = forward as *const () as libc::sighandler_t;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+fn run(args: Args) -> Result<u8, String> {
+    let server = Server::create(args.jobs, args.style, None)
+        .map_err(|e| format!("cannot create jobserver: {e}"))?;
+    server.register_signal_cleanup();
+    install_forwarding();
+
+    let mut cmd = Command::new(&args.command[0]);
+    cmd.args(&args.command[1..])
+        .env("MAKEFLAGS", server.makeflags())
+        // An outer jobserver named here would win over ours in cargo.
+        .env_remove("CARGO_MAKEFLAGS")
+        .env_remove("MFLAGS");
+    let guard = server
+        .prepare_child(true)
+        .map_err(|e| format!("cannot pass the jobserver on: {e}"))?;
+    let spawned = cmd.spawn();
+    drop(guard);
+    let mut child = spawned.map_err(|e| {
+        format!("{}: {e}", args.command[0].to_string_lossy())
+    })?;
+    CHILD.store(child.id() as i32, Ordering::SeqCst);
+    let pending = PENDING.swap(0, Ordering::SeqCst);
+    if pending != 0 {
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(child.id() as i32, pending) };
+    }
+    let status = child.wait().map_err(|e| format!("wait: {e}"))?;
+    CHILD.store(0, Ordering::SeqCst);
+
+    // CMD is gone, so nobody it started should hold a token any more.
+    match server.heal(0) {
+        Ok(h) if h.restored > 0 => eprintln!(
+            "{NAME}: warning: {} jobserver token(s) lost by a killed client; restored",
+            h.restored
+        ),
+        Ok(h) if h.removed > 0 => eprintln!(
+            "{NAME}: warning: {} surplus jobserver token(s) removed",
+            h.removed
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("{NAME}: cannot check the jobserver tokens: {e}"),
+    }
+    drop(server);
+    Ok(match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(sig)) => (128 + sig) as u8,
+        (None, None) => 1,
+    })
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args_os().skip(1)) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("{NAME}: {e}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("{NAME}: {e}");
+            ExitCode::from(127)
+        }
+    }
+}

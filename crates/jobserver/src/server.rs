@@ -1,0 +1,522 @@
+//! The server side: creating the jobserver, counting and healing tokens.
+//!
+//! Owns the pipe or fifo, the N−1 tokens put in it, the MAKEFLAGS words that
+//! name it (as GNU make 4.4.1 writes them), the fifo's removal, and the
+//! checks at the end: how many tokens are back (FIONREAD, which takes
+//! none), GNU's shortfall message, and restoring tokens lost to killed
+//! clients when the owner knows no client can hold any.
+
+use std::ffi::{CString, OsString};
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
+
+use crate::auth::{self, Auth};
+use crate::cleanup::{self, FifoPaths};
+use crate::client::{Client, ClientError, Strategy};
+use crate::inherit::SpawnGuard;
+use crate::sys::{self, ReadOne};
+
+/// The byte GNU make uses for the tokens it creates.
+pub const TOKEN_BYTE: u8 = b'+';
+
+/// How the jobserver is reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Style {
+    /// A named pipe in a private directory (`fifo:PATH`), GNU make 4.4's
+    /// default. Clients open it by path; nothing is inherited.
+    #[default]
+    Fifo,
+    /// An anonymous pipe whose descriptors recursive children inherit
+    /// (`R,W`). Understood by every client, including GNU make < 4.4.
+    Pipe,
+}
+
+/// Tokens found at shutdown versus tokens expected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCount {
+    pub available: usize,
+    pub expected: usize,
+}
+
+impl TokenCount {
+    /// All tokens are back, and no more.
+    pub fn is_complete(&self) -> bool {
+        self.available == self.expected
+    }
+
+    /// Tokens missing (0 if none or a surplus).
+    pub fn shortfall(&self) -> usize {
+        self.expected.saturating_sub(self.available)
+    }
+}
+
+impl fmt::Display for TokenCount {
+    /// GNU make's wording (it prefixes `make: `).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "INTERNAL: Exiting with {} jobserver tokens available; should be {}!",
+            self.available, self.expected
+        )
+    }
+}
+
+/// What [`Server::heal`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Healing {
+    /// Tokens that were lost and have been written back.
+    pub restored: usize,
+    /// Surplus tokens (written twice by some client) taken out again.
+    pub removed: usize,
+}
+
+/// A jobserver for `jobs` parallel jobs: N−1 tokens plus the implicit one
+/// each make has.
+#[derive(Debug)]
+pub struct Server {
+    jobs: u32,
+    style: Style,
+    auth: Auth,
+    /// Pipe: the shared read end. Fifo: our private O_RDWR description.
+    read: OwnedFd,
+    /// Pipe: the shared write end. Fifo: a duplicate of `read`.
+    pub(crate) write: OwnedFd,
+    /// A private non-blocking reader for taking surplus tokens out
+    /// (always for a fifo; for a pipe when `/proc` allows a reopen).
+    drain: Option<OwnedFd>,
+    fifo: Option<&'static FifoPaths>,
+}
+
+impl Server {
+    /// Creates a jobserver for `jobs` jobs holding `jobs - 1` tokens.
+    ///
+    /// A fifo goes in a fresh directory (mode 0700) under `tmpdir`, else
+    /// `$MAKE_TMPDIR`, else `$TMPDIR`, else `/tmp`; the fifo is mode 0600.
+    pub fn create(jobs: u32, style: Style, tmpdir: Option<&Path>) -> io::Result<Server> {
+        if jobs == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a jobserver needs at least one job",
+            ));
+        }
+        let tokens = (jobs - 1) as usize;
+        let server = match style {
+            Style::Pipe => Server::create_pipe(jobs)?,
+            Style::Fifo => Server::create_fifo(jobs, &choose_tmpdir(tmpdir))?,
+        };
+        server.fill(tokens)?;
+        Ok(server)
+    }
+
+    fn create_pipe(jobs: u32) -> io::Result<Server> {
+        let (read, write) = sys::pipe()?;
+        let auth = Auth::Pipe {
+            read: read.as_raw_fd(),
+            write: write.as_raw_fd(),
+        };
+        let drain = reopen_nonblocking(read.as_fd()).ok();
+        Ok(Server {
+            jobs,
+            style: Style::Pipe,
+            auth,
+            read,
+            write,
+            drain,
+            fifo: None,
+        })
+    }
+
+    fn create_fifo(jobs: u32, tmpdir: &Path) -> io::Result<Server> {
+        let dir = make_private_dir(tmpdir)?;
+        let fifo_path = dir.join("fifo");
+        let paths: &'static FifoPaths = Box::leak(Box::new(FifoPaths {
+            fifo: cstring(fifo_path.as_os_str().as_bytes())?,
+            dir: cstring(dir.as_os_str().as_bytes())?,
+        }));
+        match open_new_fifo(paths) {
+            Ok(fd) => {
+                let write = sys::dup(fd.as_fd())?;
+                let drain = Some(sys::dup(fd.as_fd())?);
+                Ok(Server {
+                    jobs,
+                    style: Style::Fifo,
+                    auth: Auth::Fifo(fifo_path),
+                    read: fd,
+                    write,
+                    drain,
+                    fifo: Some(paths),
+                })
+            }
+            Err(e) => {
+                paths.remove();
+                Err(e)
+            }
+        }
+    }
+
+    /// Puts the initial tokens in. The pipe is not shared with anyone yet,
+    /// so making its write side non-blocking for a moment is safe, and it
+    /// turns "more tokens than the pipe holds" into an error, not a hang.
+    fn fill(&self, tokens: usize) -> io::Result<()> {
+        if tokens == 0 {
+            return Ok(());
+        }
+        let w = self.write.as_fd();
+        if self.style == Style::Pipe {
+            sys::set_nonblocking(w, true)?;
+        }
+        if tokens > sys::bytes_capacity_hint() {
+            // Best effort: a pipe can often be grown (Linux F_SETPIPE_SZ).
+            sys::grow_pipe(w, tokens);
+        }
+        let result = self.put_tokens(tokens);
+        if self.style == Style::Pipe {
+            sys::set_nonblocking(w, false)?;
+        }
+        result
+    }
+
+    fn put_tokens(&self, n: usize) -> io::Result<()> {
+        let buf = [TOKEN_BYTE; 256];
+        let mut left = n;
+        while left > 0 {
+            let chunk = left.min(buf.len());
+            // SAFETY: writing from a buffer at least `chunk` long.
+            let wrote = unsafe { libc::write(self.write.as_raw_fd(), buf.as_ptr().cast(), chunk) };
+            if wrote < 0 {
+                let e = io::Error::last_os_error();
+                match e.kind() {
+                    io::ErrorKind::Interrupted => continue,
+                    io::ErrorKind::WouldBlock => {
+                        return Err(io::Error::new(
+                            io::ErrorKind::InvalidInput,
+                            format!("the jobserver pipe cannot hold {n} tokens"),
+                        ))
+                    }
+                    _ => return Err(e),
+                }
+            }
+            left -= wrote as usize;
+        }
+        Ok(())
+    }
+
+    /// The number of jobs (`N` of `-jN`).
+    pub fn jobs(&self) -> u32 {
+        self.jobs
+    }
+
+    /// Tokens the pipe holds when all are back: N−1.
+    pub fn tokens_total(&self) -> usize {
+        (self.jobs - 1) as usize
+    }
+
+    pub fn style(&self) -> Style {
+        self.style
+    }
+
+    /// The auth value: `fifo:PATH` or `R,W`.
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    /// The fifo's path (fifo style only).
+    pub fn fifo_path(&self) -> Option<&Path> {
+        match &self.auth {
+            Auth::Fifo(p) => Some(p),
+            Auth::Pipe { .. } => None,
+        }
+    }
+
+    /// The MAKEFLAGS words GNU make 4.4.1 writes: `-jN` and
+    /// `--jobserver-auth=fifo:PATH` (or `=R,W`), blanks escaped.
+    pub fn makeflags_words(&self) -> Vec<Vec<u8>> {
+        let mut auth_word = b"--jobserver-auth=".to_vec();
+        auth_word.extend(auth::escape(&self.auth.to_bytes()));
+        vec![format!("-j{}", self.jobs).into_bytes(), auth_word]
+    }
+
+    /// The words joined by a blank, ready for `MAKEFLAGS`.
+    pub fn makeflags(&self) -> OsString {
+        OsString::from_vec(self.makeflags_words().join(&b' '))
+    }
+
+    /// A client of this very server: the top-level make takes tokens from
+    /// its own jobserver like any other member.
+    pub fn client(&self) -> Result<Client, ClientError> {
+        Client::from_auth(&self.auth, Strategy::Auto)
+    }
+
+    /// Before spawning a child: a recursive child (pipe style) inherits the
+    /// descriptors until the guard drops. Single-threaded spawners only.
+    pub fn prepare_child(&self, recursive: bool) -> io::Result<SpawnGuard<'_>> {
+        match self.style {
+            Style::Pipe => {
+                SpawnGuard::open(&[self.read.as_raw_fd(), self.write.as_raw_fd()], recursive)
+            }
+            Style::Fifo => SpawnGuard::open(&[], false),
+        }
+    }
+
+    /// The read side, e.g. to poll it.
+    pub fn read_fd(&self) -> BorrowedFd<'_> {
+        self.read.as_fd()
+    }
+
+    /// The write side (tools and tests that put tokens in by hand).
+    pub fn write_fd(&self) -> BorrowedFd<'_> {
+        self.write.as_fd()
+    }
+
+    /// Tokens in the pipe right now (FIONREAD: takes none).
+    pub fn tokens_available(&self) -> io::Result<usize> {
+        sys::bytes_readable(self.read.as_fd())
+    }
+
+    /// Counts the tokens at the end of a run. If `!is_complete()`, print
+    /// `make: {count}` as GNU make does.
+    pub fn shutdown_check(&self) -> io::Result<TokenCount> {
+        Ok(TokenCount {
+            available: self.tokens_available()?,
+            expected: self.tokens_total(),
+        })
+    }
+
+    /// Restores lost tokens. Call it only when no client can be holding a
+    /// token except the `expected_outstanding` ones the owner knows of
+    /// (e.g. no recursive child is running): then every other token must be
+    /// in the pipe, and any missing one was lost (a client was killed).
+    /// Surplus tokens are taken out again when a private reader exists.
+    pub fn heal(&self, expected_outstanding: usize) -> io::Result<Healing> {
+        let want = self.tokens_total().saturating_sub(expected_outstanding);
+        let have = self.tokens_available()?;
+        let mut healing = Healing::default();
+        if have < want {
+            for _ in have..want {
+                sys::write_one(self.write.as_fd(), TOKEN_BYTE)?;
+                healing.restored += 1;
+            }
+        } else if let Some(drain) = &self.drain {
+            for _ in want..have {
+                match sys::read_one(drain.as_fd())? {
+                    ReadOne::Byte(_) => healing.removed += 1,
+                    ReadOne::Empty | ReadOne::Eof => break,
+                }
+            }
+        }
+        Ok(healing)
+    }
+
+    /// Lets [`signal_cleanup`](crate::signal_cleanup) remove this server's
+    /// fifo from a signal handler. One server at a time; no-op for pipes.
+    pub fn register_signal_cleanup(&self) {
+        if let Some(paths) = self.fifo {
+            cleanup::register(paths);
+        }
+    }
+
+    /// Removes the fifo and its directory now (clients that opened it keep
+    /// working; new ones cannot join). Also done on drop.
+    pub fn remove_fifo(&self) {
+        if let Some(paths) = self.fifo {
+            paths.remove();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(paths) = self.fifo {
+            cleanup::unregister(paths);
+            paths.remove();
+        }
+    }
+}
+
+fn cstring(bytes: &[u8]) -> io::Result<CString> {
+    CString::new(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+}
+
+fn choose_tmpdir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(p) = explicit {
+        return p.to_owned();
+    }
+    for var in ["MAKE_TMPDIR", "TMPDIR"] {
+        match std::env::var_os(var) {
+            Some(v) if !v.is_empty() => return PathBuf::from(v),
+            _ => {}
+        }
+    }
+    PathBuf::from("/tmp")
+}
+
+/// `mkdtemp`: a fresh directory only we can enter (0700).
+fn make_private_dir(tmpdir: &Path) -> io::Result<PathBuf> {
+    let mut template = tmpdir.as_os_str().as_bytes().to_vec();
+    template.extend_from_slice(b"/fairmake-js.XXXXXX\0");
+    // SAFETY: a writable, NUL-terminated template ending in XXXXXX.
+    let p = unsafe { libc::mkdtemp(template.as_mut_ptr().cast()) };
+    if p.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    template.pop();
+    Ok(PathBuf::from(OsString::from_vec(template)))
+}
+
+/// Makes the fifo (0600 whatever the umask) and opens it O_RDWR, which
+/// never blocks and keeps it alive; the description is ours alone.
+fn open_new_fifo(paths: &FifoPaths) -> io::Result<OwnedFd> {
+    // SAFETY: NUL-terminated path.
+    if unsafe { libc::mkfifo(paths.fifo.as_ptr(), 0o600) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    if unsafe { libc::chmod(paths.fifo.as_ptr(), 0o600) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    sys::open(&paths.fifo, libc::O_RDWR | libc::O_NONBLOCK)
+}
+
+/// A private non-blocking description of our own pipe's read end.
+fn reopen_nonblocking(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    let path = format!("/proc/self/fd/{}\0", fd.as_raw_fd());
+    let c = CString::from_vec_with_nul(path.into_bytes())
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    sys::open(&c, libc::O_RDONLY | libc::O_NONBLOCK)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn scratch() -> PathBuf {
+        make_private_dir(&std::env::temp_dir()).expect("scratch dir")
+    }
+
+    #[test]
+    fn fifo_server_is_private_and_full() {
+        let tmp = scratch();
+        let s = Server::create(5, Style::Fifo, Some(&tmp)).unwrap();
+        let fifo = s.fifo_path().unwrap().to_owned();
+        let dir = fifo.parent().unwrap().to_owned();
+        assert_eq!(dir.parent().unwrap(), tmp);
+        let fm = std::fs::metadata(&fifo).unwrap();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&fm.file_type()));
+        assert_eq!(fm.permissions().mode() & 0o777, 0o600);
+        let dm = std::fs::metadata(&dir).unwrap();
+        assert_eq!(dm.permissions().mode() & 0o777, 0o700);
+        assert_eq!(s.tokens_available().unwrap(), 4);
+        let words = s.makeflags_words();
+        assert_eq!(words[0], b"-j5");
+        let mut want = b"--jobserver-auth=fifo:".to_vec();
+        want.extend_from_slice(fifo.as_os_str().as_bytes());
+        assert_eq!(words[1], want);
+        drop(s);
+        assert!(!fifo.exists(), "fifo removed on drop");
+        assert!(!dir.exists(), "private dir removed on drop");
+        std::fs::remove_dir(tmp).unwrap();
+    }
+
+    #[test]
+    fn pipe_server_words_and_cloexec() {
+        let s = Server::create(4, Style::Pipe, None).unwrap();
+        let (r, w) = match s.auth() {
+            Auth::Pipe { read, write } => (*read, *write),
+            a => panic!("{a:?}"),
+        };
+        assert_eq!(
+            s.makeflags(),
+            OsString::from(format!("-j4 --jobserver-auth={r},{w}"))
+        );
+        assert_eq!(s.tokens_available().unwrap(), 3);
+        let cloexec = |fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } & libc::FD_CLOEXEC != 0;
+        assert!(cloexec(r) && cloexec(w), "not inherited by default");
+        let g = s.prepare_child(false).unwrap();
+        assert!(cloexec(r) && cloexec(w), "non-recursive child gets nothing");
+        drop(g);
+        let g = s.prepare_child(true).unwrap();
+        assert!(!cloexec(r) && !cloexec(w), "recursive child inherits");
+        g.finish().unwrap();
+        assert!(cloexec(r) && cloexec(w), "closed again after spawn");
+        // The shared descriptions stay blocking for other clients.
+        let fl = unsafe { libc::fcntl(r, libc::F_GETFL) };
+        assert_eq!(fl & libc::O_NONBLOCK, 0);
+        let fl = unsafe { libc::fcntl(w, libc::F_GETFL) };
+        assert_eq!(fl & libc::O_NONBLOCK, 0);
+    }
+
+    #[test]
+    fn job_counts_at_the_edges() {
+        assert!(Server::create(0, Style::Pipe, None).is_err());
+        let s = Server::create(1, Style::Pipe, None).unwrap();
+        assert_eq!(s.tokens_available().unwrap(), 0);
+        let s = Server::create(5000, Style::Pipe, None).unwrap();
+        assert_eq!(s.tokens_available().unwrap(), 4999);
+    }
+
+    #[test]
+    fn shutdown_check_reports_gnu_wording() {
+        let s = Server::create(4, Style::Pipe, None).unwrap();
+        let c = s.client().unwrap();
+        let ok = s.shutdown_check().unwrap();
+        assert!(ok.is_complete());
+        let t = c.try_acquire().unwrap().unwrap();
+        let short = s.shutdown_check().unwrap();
+        assert_eq!(short.shortfall(), 1);
+        assert_eq!(
+            short.to_string(),
+            "INTERNAL: Exiting with 2 jobserver tokens available; should be 3!"
+        );
+        drop(t);
+        assert!(s.shutdown_check().unwrap().is_complete());
+    }
+
+    #[test]
+    fn heal_restores_lost_and_removes_surplus() {
+        for style in [Style::Pipe, Style::Fifo] {
+            let s = Server::create(6, style, None).unwrap();
+            let c = s.client().unwrap();
+            let held = c.try_acquire().unwrap().unwrap();
+            c.try_acquire().unwrap().unwrap().leak();
+            c.try_acquire().unwrap().unwrap().leak();
+            assert_eq!(s.tokens_available().unwrap(), 2);
+            // One token is legitimately out: only the two leaked are lost.
+            assert_eq!(
+                s.heal(1).unwrap(),
+                Healing {
+                    restored: 2,
+                    removed: 0
+                }
+            );
+            assert_eq!(s.tokens_available().unwrap(), 4);
+            drop(held);
+            assert_eq!(s.heal(0).unwrap(), Healing::default());
+            // A buggy client writes one back twice.
+            sys::write_one(s.write.as_fd(), TOKEN_BYTE).unwrap();
+            assert_eq!(
+                s.heal(0).unwrap(),
+                Healing {
+                    restored: 0,
+                    removed: 1
+                }
+            );
+            assert!(s.shutdown_check().unwrap().is_complete());
+        }
+    }
+
+    #[test]
+    fn signal_cleanup_removes_registered_fifo() {
+        let s = Server::create(2, Style::Fifo, None).unwrap();
+        let fifo = s.fifo_path().unwrap().to_owned();
+        s.register_signal_cleanup();
+        crate::signal_cleanup();
+        assert!(!fifo.exists());
+        assert!(!fifo.parent().unwrap().exists());
+        drop(s);
+        // Unregistered on drop: a later call touches nothing.
+        crate::signal_cleanup();
+    }
+}
