@@ -95,6 +95,8 @@ pub struct Options {
     pub stats: bool,
     /// fairmake-only: `--progress`.
     pub progress: bool,
+    /// `-j` came from the command line (not from MAKEFLAGS).
+    pub jobs_on_command_line: bool,
 }
 
 /// A usage error: GNU prints the message, then the usage text, and exits 2.
@@ -134,6 +136,11 @@ pub fn parse_args(args: &[OsString]) -> Result<Options, OptionError> {
                 }
             }
             b"-n" => opts.dry_run = true,
+            _ if arg.starts_with(b"-j") => {
+                let n = std::str::from_utf8(&arg[2..]).ok().and_then(|s| s.parse::<u32>().ok());
+                opts.jobs = Some(n);
+                opts.jobs_on_command_line = true;
+            }
             b"-s" => opts.silent = true,
             b"-k" => opts.keep_going = true,
             b"-r" => opts.no_builtin_rules = true,
@@ -169,9 +176,14 @@ pub fn version_text() -> String {
 }
 
 /// The MAKEFLAGS value for children.
-pub fn makeflags_value(opts: &Options) -> Vec<u8> {
+pub fn makeflags_value(opts: &Options, jobserver_words: &[Vec<u8>]) -> Vec<u8> {
     let mut letters = String::new();
     if opts.keep_going { letters.push('k'); }
     if opts.silent { letters.push('s'); }
-    letters.into_bytes()
+    let mut out = letters.into_bytes();
+    for w in jobserver_words {
+        if !out.is_empty() { out.push(b' '); }
+        out.extend_from_slice(w);
+    }
+    out
 }

@@ -106,12 +106,15 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
         question: opts.question,
         keep_going: opts.keep_going,
     };
-    let max_jobs = match opts.jobs {
-        None => Some(1),
-        Some(None) => None,
-        Some(Some(n)) => Some(n.max(1)),
+    let style = match opts.jobserver_style {
+        Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
+        _ => fairmake_jobserver::Style::Fifo,
     };
-    let runner = crate::exec::Runner::new(max_jobs, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let env_makeflags = std::env::var_os("MAKEFLAGS").map(|v| v.into_vec()).unwrap_or_default();
+    let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
+    let slots = crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
+    ev.jobserver_words = slots.makeflags_words();
+    let runner = crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
     let mut planner = crate::plan::Planner::new(&mut ev, runner);
     let result = planner.run_goals(&goals);
     match result {

@@ -45,6 +45,8 @@ pub struct Evaluator {
     pub level: u32,
     /// `SHELL` as the environment gave it: children get it back.
     pub original_shell: Option<Vec<u8>>,
+    /// The MAKEFLAGS words that pass the jobserver (or `-j`) to children.
+    pub jobserver_words: Vec<Vec<u8>>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -84,6 +86,7 @@ impl Evaluator {
             makeflags_changed: false,
             level: 0,
             original_shell: None,
+            jobserver_words: Vec::new(),
         }
     }
 
@@ -350,7 +353,7 @@ impl Evaluator {
 
     /// The `MAKEFLAGS` value children see.
     pub fn makeflags_for_children(&self) -> Vec<u8> {
-        crate::options::makeflags_value(&self.options)
+        crate::options::makeflags_value(&self.options, &self.jobserver_words)
     }
 
     /// The `MFLAGS` value children see.

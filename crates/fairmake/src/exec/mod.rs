@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod env;
 pub mod shell;
+pub mod slots;
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -202,11 +203,14 @@ pub struct Mode {
 /// Runs jobs and reaps their children.
 pub struct Runner {
     jobs: Vec<Option<Job>>,
-    children: FxHashMap<u32, usize>,
+    children: FxHashMap<u32, (usize, bool)>,
     finished: VecDeque<JobOutcome>,
-    /// `None`: unlimited (`-j` alone).
-    max_jobs: Option<u32>,
+    pub slots: slots::Slots,
     running: u32,
+    /// Children running a recursive (`$(MAKE)` or `+`) command: they may hold tokens.
+    recursive_children: usize,
+    /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
+    fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     mode: Mode,
     sigchld: OwnedFd,
     /// A failed job has been reported; other running jobs are waited for.
@@ -217,15 +221,22 @@ pub struct Runner {
 }
 
 impl Runner {
-    pub fn new(max_jobs: Option<u32>, mode: Mode) -> std::io::Result<Runner> {
+    pub fn new(slots: slots::Slots, mode: Mode) -> std::io::Result<Runner> {
         let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
+        let fatal_signal = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+            signal_hook::flag::register_usize(sig, fatal_signal.clone(), sig as usize)?;
+            signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
+        }
         signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
         Ok(Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
             finished: VecDeque::new(),
-            max_jobs,
+            slots,
             running: 0,
+            recursive_children: 0,
+            fatal_signal,
             mode,
             sigchld: read,
             any_failed: false,
@@ -238,11 +249,12 @@ impl Runner {
     }
 
     pub fn is_serial(&self) -> bool {
-        self.max_jobs == Some(1)
+        self.slots.is_serial()
     }
 
-    pub fn has_free_slot(&self) -> bool {
-        self.max_jobs.is_none_or(|max| self.running < max)
+    /// Whether a job may start now (taking a jobserver token if needed).
+    pub fn has_free_slot(&mut self) -> bool {
+        self.slots.try_reserve(self.running)
     }
 
     /// Starts a job; its first command runs now.
@@ -274,10 +286,17 @@ impl Runner {
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) {
                 continue;
             }
-            match spawn(&line, &job.req.env) {
+            let guard = self.slots.prepare_child(line.recursive);
+            let spawned = spawn(&line, &job.req.env);
+            drop(guard);
+            match spawned {
                 Ok(pid) => {
+                    let job = self.jobs[slot].as_mut().expect("advancing a live job");
                     job.pid = Some(pid);
-                    self.children.insert(pid, slot);
+                    if line.recursive {
+                        self.recursive_children += 1;
+                    }
+                    self.children.insert(pid, (slot, line.recursive));
                     return;
                 }
                 Err(e) => {
@@ -325,6 +344,7 @@ impl Runner {
     fn finish(&mut self, slot: usize, ok: bool) {
         let job = self.jobs[slot].take().expect("finishing a live job");
         self.running -= 1;
+        self.slots.release(self.running);
         if !ok {
             self.any_failed = true;
         }
@@ -337,14 +357,57 @@ impl Runner {
     /// Waits until at least one job has finished; returns the finished ones.
     pub fn wait_any(&mut self) -> Vec<JobOutcome> {
         while self.finished.is_empty() {
+            self.check_fatal_signal();
             if self.children.is_empty() {
                 break;
             }
             if !self.reap() {
-                self.wait_for_sigchld();
+                self.wait_for_event(false);
             }
         }
         self.finished.drain(..).collect()
+    }
+
+    /// Waits for a child to exit or, when a slot is wanted, for the
+    /// jobserver to become readable: one poll() for both, never a blocking
+    /// read on the token pipe.
+    pub fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
+        self.check_fatal_signal();
+        if self.finished.is_empty() && !self.reap() {
+            self.wait_for_event(true);
+            self.reap();
+        }
+        self.finished.drain(..).collect()
+    }
+
+    /// On SIGINT/SIGTERM/SIGHUP: pass it to the children, wait for them
+    /// (their targets are deleted as they are reported), remove the fifo,
+    /// and die of the same signal.
+    fn check_fatal_signal(&mut self) {
+        let sig = self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32;
+        if sig == 0 {
+            return;
+        }
+        for &pid in self.children.keys() {
+            // SAFETY: sending a signal to our own child.
+            unsafe { libc::kill(pid as i32, sig) };
+        }
+        while !self.children.is_empty() {
+            if !self.reap() {
+                self.wait_for_event(false);
+            }
+        }
+        self.slots.finish();
+        self.slots.remove_fifo();
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        // SAFETY: restoring the default action and re-raising ends the process
+        // with the signal, as GNU make does.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::raise(sig);
+        }
+        std::process::exit(128 + sig);
     }
 
     /// Reaps every exited child; returns whether any was reaped.
@@ -359,7 +422,12 @@ impl Runner {
                 continue;
             }
             any = true;
-            let slot = self.children.remove(&pid).expect("known child");
+            let (slot, recursive) = self.children.remove(&pid).expect("known child");
+            if recursive {
+                self.recursive_children -= 1;
+                // A sub-make killed hard may have taken tokens with it.
+                self.slots.heal_if_idle(self.recursive_children, self.running);
+            }
             let exit = std::process::ExitStatus::from_raw(status);
             self.child_exited(slot, exit);
         }
@@ -386,10 +454,22 @@ impl Runner {
         }
     }
 
-    fn wait_for_sigchld(&mut self) {
-        let mut fds = [rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN)];
+    fn wait_for_event(&mut self, want_token: bool) {
+        let token_fd = if want_token { self.slots.poll_fd() } else { None };
         let timeout = rustix::time::Timespec { tv_sec: 1, tv_nsec: 0 };
-        let _ = rustix::event::poll(&mut fds, Some(&timeout));
+        match token_fd {
+            Some(fd) => {
+                let mut fds = [
+                    rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN),
+                    rustix::event::PollFd::from_borrowed_fd(fd, rustix::event::PollFlags::IN),
+                ];
+                let _ = rustix::event::poll(&mut fds, Some(&timeout));
+            }
+            None => {
+                let mut fds = [rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN)];
+                let _ = rustix::event::poll(&mut fds, Some(&timeout));
+            }
+        }
         let mut buf = [0u8; 64];
         while let Ok(n) = rustix::io::read(self.sigchld.as_fd(), &mut buf) {
             if n == 0 {

@@ -165,6 +165,7 @@ impl<'e> Planner<'e> {
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
+        self.runner.slots.finish();
         self.delete_intermediates();
         if self.failed {
             return Ok(2);
@@ -405,7 +406,9 @@ impl<'e> Planner<'e> {
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {
-            self.wait_for_jobs()?;
+            for outcome in self.runner.wait_for_slot() {
+                self.job_finished(outcome);
+            }
         }
         self.runner.start(request);
         self.nodes[id].status = Status::Running;

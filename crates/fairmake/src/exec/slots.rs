@@ -1,0 +1,173 @@
+//! Job slots: the implicit one every make has, plus tokens from the
+//! jobserver (our own as the top-level make, or the parent's). A token is
+//! taken only when a job is about to start and given back as soon as a job
+//! ends, so the make never holds one with nothing to run.
+
+use std::os::fd::BorrowedFd;
+
+use fairmake_jobserver::{Client, ClientError, Server, SpawnGuard, Style, Token};
+
+use crate::diag;
+
+/// Where parallelism comes from.
+pub enum Slots {
+    /// `-jN` without a jobserver (N = 1, or a sub-make told to use -j1),
+    /// or `-j` alone (`None`: unlimited).
+    Local(Option<u32>),
+    /// A jobserver: ours (with the server) or the parent's.
+    Jobserver { server: Option<Server>, client: Client, tokens: Vec<Token> },
+}
+
+impl Slots {
+    /// Chooses the slots for this make from `-j` and the inherited MAKEFLAGS.
+    pub fn setup(jobs: Option<Option<u32>>, jobs_from_command_line: bool, style: Style, env_makeflags: &[u8]) -> Slots {
+        let inherited = if jobs_from_command_line { Ok(None) } else { Client::from_makeflags(env_makeflags) };
+        match inherited {
+            Ok(Some(client)) => return Slots::Jobserver { server: None, client, tokens: Vec::new() },
+            Ok(None) => {}
+            Err(ClientError::Unavailable { .. }) => {
+                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
+                return Slots::Local(Some(1));
+            }
+            Err(e) => {
+                diag::warn(None, format_args!("warning: {e}: using -j1"));
+                return Slots::Local(Some(1));
+            }
+        }
+        if jobs_from_command_line && fairmake_jobserver::parse_makeflags(env_makeflags).ok().flatten().is_some() {
+            if let Some(Some(n)) = jobs {
+                diag::warn(None, format_args!("warning: -j{n} forced in submake: resetting jobserver mode."));
+            }
+        }
+        match jobs {
+            Some(Some(n)) if n > 1 => {
+                let tmpdir = std::env::var_os("MAKE_TMPDIR").map(std::path::PathBuf::from);
+                match Server::create(n, style, tmpdir.as_deref()) {
+                    Ok(server) => {
+                        server.register_signal_cleanup();
+                        match server.client() {
+                            Ok(client) => Slots::Jobserver { server: Some(server), client, tokens: Vec::new() },
+                            Err(e) => {
+                                diag::warn(None, format_args!("warning: cannot use the jobserver: {e}"));
+                                Slots::Local(Some(n))
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        diag::warn(None, format_args!("warning: cannot create the jobserver: {e}: using -j1"));
+                        Slots::Local(Some(1))
+                    }
+                }
+            }
+            Some(None) => Slots::Local(None),
+            _ => Slots::Local(Some(1)),
+        }
+    }
+
+    /// Whether only one job runs at a time (GNU then waits for each job).
+    pub fn is_serial(&self) -> bool {
+        matches!(self, Slots::Local(Some(1)))
+    }
+
+    /// Whether a job may start now, with `running` jobs running; takes a
+    /// token from the jobserver when the implicit slot is in use.
+    pub fn try_reserve(&mut self, running: u32) -> bool {
+        match self {
+            Slots::Local(max) => max.is_none_or(|m| running < m),
+            Slots::Jobserver { client, tokens, .. } => {
+                if running as usize <= tokens.len() {
+                    return true;
+                }
+                match client.try_acquire() {
+                    Ok(Some(token)) => {
+                        tokens.push(token);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// A job ended: give back the token it used, if it held one.
+    pub fn release(&mut self, running_after: u32) {
+        if let Slots::Jobserver { client, tokens, .. } = self {
+            while tokens.len() > running_after as usize {
+                if let Some(token) = tokens.pop() {
+                    if let Err(e) = client.release(token) {
+                        diag::warn(None, format_args!("warning: cannot return a jobserver token: {e}"));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The descriptor that becomes readable when a token may be free.
+    pub fn poll_fd(&self) -> Option<BorrowedFd<'_>> {
+        match self {
+            Slots::Jobserver { client, .. } => Some(client.poll_fd()),
+            Slots::Local(_) => None,
+        }
+    }
+
+    /// Keeps pipe-style descriptors open across the exec of a recursive child.
+    pub fn prepare_child(&self, recursive: bool) -> Option<SpawnGuard<'_>> {
+        match self {
+            Slots::Jobserver { server: Some(server), .. } => server.prepare_child(recursive).ok(),
+            Slots::Jobserver { client, .. } => client.prepare_child(recursive).ok(),
+            Slots::Local(_) => None,
+        }
+    }
+
+    /// The MAKEFLAGS words that hand the jobserver to children.
+    pub fn makeflags_words(&self) -> Vec<Vec<u8>> {
+        match self {
+            Slots::Jobserver { server: Some(server), .. } => server.makeflags_words(),
+            Slots::Jobserver { client, .. } => vec![client.auth_word()],
+            Slots::Local(None) => vec![b"-j".to_vec()],
+            Slots::Local(Some(_)) => Vec::new(),
+        }
+    }
+
+    /// At exit, as the server: every token must be back. Tokens lost to
+    /// killed sub-makes are restored (beyond GNU) with a warning first.
+    pub fn finish(&mut self) {
+        let Slots::Jobserver { server: Some(server), tokens, client } = self else {
+            return;
+        };
+        for token in tokens.drain(..) {
+            let _ = client.release(token);
+        }
+        if let Ok(count) = server.shutdown_check() {
+            if !count.is_complete() {
+                diag::warn(None, &count);
+                // Beyond GNU: leave a shared jobserver whole for whoever uses it next.
+                let _ = server.heal(0);
+            }
+        }
+        server.remove_fifo();
+    }
+
+    /// Removes our fifo (before dying of a signal).
+    pub fn remove_fifo(&self) {
+        if let Slots::Jobserver { server: Some(server), .. } = self {
+            server.remove_fifo();
+        }
+    }
+
+    /// Heals lost tokens when no recursive child can be holding any.
+    pub fn heal_if_idle(&mut self, recursive_children: usize, running: u32) {
+        let Slots::Jobserver { server: Some(server), tokens, .. } = self else {
+            return;
+        };
+        if recursive_children != 0 {
+            return;
+        }
+        let _ = running;
+        if let Ok(healing) = server.heal(tokens.len()) {
+            if healing.restored > 0 {
+                diag::warn(None, format_args!("warning: {} jobserver token(s) lost by a killed sub-make were restored", healing.restored));
+            }
+        }
+    }
+}
