@@ -73,7 +73,10 @@ fn seed_race(style: Style, strategy: Strategy) {
     let t1 = match t1 {
         Some(t) => t,
         // The helper thread delivers asynchronously.
-        None => client.acquire_timeout(Duration::from_secs(10)).unwrap().unwrap(),
+        None => client
+            .acquire_timeout(Duration::from_secs(10))
+            .unwrap()
+            .unwrap(),
     };
     let mut a = job();
     let a_exit = pidfd(&a);
@@ -102,7 +105,9 @@ fn seed_race(style: Style, strategy: Strategy) {
     // --- the loop reads: it must not sleep, and must go back to poll.
     let client = std::sync::Arc::new(client);
     let c = std::sync::Arc::clone(&client);
-    let got = bounded(Duration::from_secs(10), move || c.try_acquire().map(|t| t.is_some()));
+    let got = bounded(Duration::from_secs(10), move || {
+        c.try_acquire().map(|t| t.is_some())
+    });
     assert!(!got.unwrap(), "the token was stolen; nothing to read");
 
     // Back in poll with both sources: the child's exit is what is ready.
@@ -119,7 +124,10 @@ fn seed_race(style: Style, strategy: Strategy) {
         },
     ];
     let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, 10_000) };
-    assert!(n >= 1 && fds[1].revents & libc::POLLIN != 0, "child exit seen");
+    assert!(
+        n >= 1 && fds[1].revents & libc::POLLIN != 0,
+        "child exit seen"
+    );
     // Reap A and give back its token: the slot is not lost.
     assert!(a.wait().unwrap().success());
     drop(t1);
@@ -131,9 +139,14 @@ fn seed_race(style: Style, strategy: Strategy) {
     drop(t2);
     // The thief finishes and gives its token back: all are home.
     let w = server.write_fd();
-    assert_eq!(unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) }, 1);
+    assert_eq!(
+        unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) },
+        1
+    );
     drop(client);
-    wait_for("all tokens home", || server.tokens_available().unwrap() == 2);
+    wait_for("all tokens home", || {
+        server.tokens_available().unwrap() == 2
+    });
 }
 
 #[test]
@@ -172,7 +185,10 @@ fn seed_race_control_blocking_read_sleeps() {
     );
     // Wake it so the thread ends, and check it took exactly that token.
     let w = server.write_fd();
-    assert_eq!(unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) }, 1);
+    assert_eq!(
+        unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) },
+        1
+    );
     let (n, b) = rx.recv_timeout(Duration::from_secs(10)).unwrap().unwrap();
     assert_eq!((n, b), (1, TOKEN_BYTE));
 }
@@ -199,9 +215,14 @@ fn handout(style: Style, first_wins: bool) {
     };
     let t = winner.try_acquire().unwrap().expect("winner reads it");
     let l = std::sync::Arc::clone(loser);
-    let lost = bounded(Duration::from_secs(10), move || l.try_acquire().map(|t| t.is_none()));
+    let lost = bounded(Duration::from_secs(10), move || {
+        l.try_acquire().map(|t| t.is_none())
+    });
     assert!(lost.unwrap(), "loser: EAGAIN, back to poll");
-    assert!(!readable(loser.poll_fd(), 0), "loser waits in poll, not read");
+    assert!(
+        !readable(loser.poll_fd(), 0),
+        "loser waits in poll, not read"
+    );
     assert_eq!(server.tokens_available().unwrap(), 0);
     drop(t);
     let t = loser
@@ -238,7 +259,12 @@ fn handout_with_helper_thread_either_order() {
         // Race: the helper thread vs. the plain client.
         let mine = plain.try_acquire().unwrap();
         let theirs = if mine.is_none() {
-            Some(helped.acquire_timeout(Duration::from_secs(10)).unwrap().unwrap())
+            Some(
+                helped
+                    .acquire_timeout(Duration::from_secs(10))
+                    .unwrap()
+                    .unwrap(),
+            )
         } else {
             helped.withdraw().unwrap();
             None
