@@ -64,7 +64,9 @@ fn ours(board: &Board) -> i32 {
             }
         };
         // All of a foreign server's tokens may be the same byte.
-        let byte = std::env::var_os("FMJS_SAME_BYTES").is_none().then(|| token.byte());
+        let byte = std::env::var_os("FMJS_SAME_BYTES")
+            .is_none()
+            .then(|| token.byte());
         board.enter(byte);
         jitter(&mut rng);
         board.leave(byte);
@@ -167,7 +169,13 @@ fn mark_tokens(server: &Server) -> Vec<u8> {
     let bytes: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
     for &b in &bytes {
         let w = server.write_fd();
-        let r = unsafe { libc::write(std::os::fd::AsRawFd::as_raw_fd(&w), (&b as *const u8).cast(), 1) };
+        let r = unsafe {
+            libc::write(
+                std::os::fd::AsRawFd::as_raw_fd(&w),
+                (&b as *const u8).cast(),
+                1,
+            )
+        };
         assert_eq!(r, 1);
     }
     bytes
@@ -223,13 +231,29 @@ fn conservation(style: Style) {
     for (s, k) in statuses.iter().zip(kinds) {
         assert!(s.success(), "{k:?} helper failed: {s}");
     }
-    eprintln!("{style:?}: {} rounds, at most {} at once", board.rounds(), board.max());
+    eprintln!(
+        "{style:?}: {} rounds, at most {} at once",
+        board.rounds(),
+        board.max()
+    );
     assert_eq!(board.rounds(), ROUNDS * kinds.len() as u32);
     assert_eq!(board.errors(), 0, "a token was held twice");
-    assert!(board.max() <= JOBS - 1, "{} jobs ran on {} tokens", board.max(), JOBS - 1);
-    assert!(board.max() >= 2, "never ran in parallel: test proves nothing");
+    assert!(
+        board.max() < JOBS,
+        "{} jobs ran on {} tokens",
+        board.max(),
+        JOBS - 1
+    );
+    assert!(
+        board.max() >= 2,
+        "never ran in parallel: test proves nothing"
+    );
     assert_eq!(server.tokens_available().unwrap(), (JOBS - 1) as usize);
-    assert_eq!(token_bytes(&server), marked, "the very same bytes came back");
+    assert_eq!(
+        token_bytes(&server),
+        marked,
+        "the very same bytes came back"
+    );
     assert!(server.shutdown_check().unwrap().is_complete());
     std::fs::remove_dir_all(dir).unwrap();
 }
@@ -319,7 +343,13 @@ fn have_make() -> bool {
 fn make_version() -> (u32, u32) {
     let out = Command::new(MAKE).arg("--version").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    let v = text.lines().next().unwrap_or("").rsplit(' ').next().unwrap_or("0.0");
+    let v = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .rsplit(' ')
+        .next()
+        .unwrap_or("0.0");
     let mut it = v.split('.').map(|p| p.parse().unwrap_or(0));
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
@@ -370,7 +400,11 @@ fn gnu_make_serves_our_client() {
         .stdout(Stdio::null())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_clean_make_stderr(&out.stderr);
     assert_eq!(board.errors(), 0);
     assert_eq!(board.current(), 0);
@@ -398,7 +432,11 @@ fn gnu_make_non_recursive_recipe_is_unavailable() {
         .env_remove("MFLAGS")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -429,7 +467,10 @@ fn our_server_runs_gnu_submakes(style: Style) {
         child
     };
     let first = spawn();
-    let token = me.acquire_timeout(Duration::from_secs(30)).unwrap().unwrap();
+    let token = me
+        .acquire_timeout(Duration::from_secs(30))
+        .unwrap()
+        .unwrap();
     let second = spawn();
     let outs: Vec<_> = [first, second]
         .into_iter()

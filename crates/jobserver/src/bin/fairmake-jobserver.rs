@@ -32,10 +32,11 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> 
         let bytes = arg.as_bytes();
         let jobs_text = if bytes == b"-j" || bytes == b"--jobs" {
             Some(args.next().ok_or("-j needs a number")?)
-        } else if let Some(n) = bytes.strip_prefix(b"--jobs=").or(bytes.strip_prefix(b"-j")) {
-            Some(OsString::from(std::ffi::OsStr::from_bytes(n)))
         } else {
-            None
+            bytes
+                .strip_prefix(b"--jobs=")
+                .or(bytes.strip_prefix(b"-j"))
+                .map(|n| OsString::from(std::ffi::OsStr::from_bytes(n)))
         };
         if let Some(text) = jobs_text {
             let n: u32 = text
@@ -118,9 +119,7 @@ fn run(args: Args) -> Result<u8, String> {
         .map_err(|e| format!("cannot pass the jobserver on: {e}"))?;
     let spawned = cmd.spawn();
     drop(guard);
-    let mut child = spawned.map_err(|e| {
-        format!("{}: {e}", args.command[0].to_string_lossy())
-    })?;
+    let mut child = spawned.map_err(|e| format!("{}: {e}", args.command[0].to_string_lossy()))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let pending = PENDING.swap(0, Ordering::SeqCst);
     if pending != 0 {

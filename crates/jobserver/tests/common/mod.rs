@@ -42,7 +42,11 @@ impl Board {
     }
 
     pub fn open(path: &Path) -> Board {
-        let f = OpenOptions::new().read(true).write(true).open(path).unwrap();
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .unwrap();
         Board::map(&f)
     }
 
@@ -139,12 +143,18 @@ pub fn scratch(name: &str) -> PathBuf {
 /// This test binary run as a helper in `mode`.
 pub fn helper(mode: &str, board: &Path) -> Command {
     let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args(["helper_entry", "--exact", "--nocapture", "--test-threads=1", "-q"])
-        .env("FMJS_HELPER", mode)
-        .env("FMJS_BOARD", board)
-        .env_remove("CARGO_MAKEFLAGS")
-        .env_remove("MFLAGS")
-        .env_remove("MAKEFLAGS");
+    c.args([
+        "helper_entry",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+        "-q",
+    ])
+    .env("FMJS_HELPER", mode)
+    .env("FMJS_BOARD", board)
+    .env_remove("CARGO_MAKEFLAGS")
+    .env_remove("MFLAGS")
+    .env_remove("MAKEFLAGS");
     c
 }
 
