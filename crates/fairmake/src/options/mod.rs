@@ -17,6 +17,9 @@ mod makeflags;
 mod table;
 mod usage;
 
+#[cfg(test)]
+mod tests;
+
 pub use makeflags::{makeflags_value, mflags_value, parse_makeflags, CmdlineVar, VarFlavor};
 pub use usage::{usage_text, version_text};
 
