@@ -655,3 +655,9 @@ fn help_and_version_texts() {
     assert!(version.contains("MIT OR Apache-2.0"));
     assert!(version.contains("NO WARRANTY"));
 }
+
+#[test]
+#[ignore = "prints the help text for diffing against a real GNU make"]
+fn print_help_text() {
+    print!("{}", usage_text("make"));
+}
