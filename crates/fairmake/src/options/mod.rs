@@ -235,6 +235,8 @@ fn apply(opts: &mut Options, spec: &Spec, value: Option<Vec<u8>>) -> Result<(), 
         OptId::Jobs => opts.jobs = Some(parse_jobs(value)?),
         OptId::LoadAverage => opts.load_average = Some(value.as_deref().and_then(parse_load)),
         OptId::OutputSync => {
+            // The last -O wins, so an earlier bad type no longer matters.
+            opts.bad_output_sync = None;
             opts.output_sync_set = true;
             opts.output_sync = match value {
                 None => OutputSync::Target,
@@ -402,6 +404,8 @@ fn pending_bad_sync(opts: &mut Options, v: Vec<u8>) {
 }
 
 fn set_shuffle(opts: &mut Options, v: Vec<u8>) {
+    // The last --shuffle wins, so an earlier bad mode no longer matters.
+    opts.bad_shuffle = None;
     opts.shuffle_identity = false;
     let lower = v.to_ascii_lowercase();
     opts.shuffle = match lower.as_slice() {

@@ -295,6 +295,11 @@ fn fatal_errors_have_no_usage() {
         err(&["-Ox", "--debug=x"]).message,
         "*** unknown debug level specification 'x'.  Stop."
     );
+    assert_eq!(ok(&["-Ox", "-Oline"]).output_sync, OutputSync::Line);
+    assert_eq!(
+        ok(&["--shuffle=x", "--shuffle=3"]).shuffle,
+        Shuffle::Seed(3)
+    );
     assert!(err(&["--shuffle=sideways"])
         .message
         .contains("invalid shuffle mode"));
