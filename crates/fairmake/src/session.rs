@@ -25,11 +25,10 @@ pub fn run() -> i32 {
     let level: u32 = std::env::var("MAKELEVEL").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(0);
     diag::set_program(&program, level);
 
-    let opts = match options::parse_args(&args[1..]) {
+    let opts = match parse_options(&args[1..]) {
         Ok(o) => o,
         Err(e) => {
-            diag::warn(None, &e.message);
-            eprint!("{}", options::usage_text(&program));
+            eprint!("{}", e.render(&diag::prefix()));
             return 2;
         }
     };
@@ -48,6 +47,21 @@ pub fn run() -> i32 {
             2
         }
     }
+}
+
+/// MAKEFLAGS from the environment first, then argv (which wins), as GNU does.
+fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
+    let mut opts = Options::default();
+    if let Some(flags) = std::env::var_os("MAKEFLAGS") {
+        for message in options::parse_makeflags(&mut opts, flags.as_bytes())? {
+            diag::warn(None, message);
+        }
+    }
+    // Whether `-j` was given here decides if a sub-make leaves its parent's jobserver.
+    let own = options::parse_args(argv)?;
+    options::parse_args_into(&mut opts, argv)?;
+    opts.jobs_on_command_line = own.jobs.is_some();
+    Ok(opts)
 }
 
 fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {

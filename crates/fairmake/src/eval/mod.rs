@@ -351,19 +351,36 @@ impl Evaluator {
         Ok(Some(var))
     }
 
+    /// The jobserver's `--jobserver-auth=` word, if children get one.
+    fn jobserver_auth_word(&self) -> Option<String> {
+        self.jobserver_words
+            .iter()
+            .find(|w| w.starts_with(b"--jobserver-auth="))
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+    }
+
     /// The `MAKEFLAGS` value children see.
     pub fn makeflags_for_children(&self) -> Vec<u8> {
-        crate::options::makeflags_value(&self.options, &self.jobserver_words)
+        let mut parsed = Vec::new();
+        for assignment in &self.options.variables {
+            if let Some((start, op, end)) = crate::read::assignment::find_operator(assignment) {
+                let flavor = match op {
+                    crate::read::assignment::AssignOp::Simple | crate::read::assignment::AssignOp::Immediate => {
+                        crate::options::VarFlavor::Simple
+                    }
+                    _ => crate::options::VarFlavor::Recursive,
+                };
+                parsed.push((crate::words::trim(&assignment[..start]), flavor, &assignment[end..]));
+            }
+        }
+        let vars: Vec<crate::options::CmdlineVar<'_>> =
+            parsed.iter().map(|&(name, flavor, value)| crate::options::CmdlineVar { name, flavor, value }).collect();
+        crate::options::makeflags_value(&self.options, self.jobserver_auth_word().as_deref(), &vars)
     }
 
     /// The `MFLAGS` value children see.
     pub fn mflags_for_children(&self) -> Vec<u8> {
-        let flags = self.makeflags_for_children();
-        if flags.is_empty() || flags.starts_with(b"-") || flags.starts_with(b" ") {
-            flags
-        } else {
-            [&b"-"[..], &flags].concat()
-        }
+        crate::options::mflags_value(&self.options, self.jobserver_auth_word().as_deref())
     }
 
     /// Runs `f` with `scope` installed as the current target scope.
