@@ -128,6 +128,12 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let slots = crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
+    // Recipes see the jobserver in $(MAKEFLAGS) too, unless the makefile set it.
+    if ev.globals.get(b"MAKEFLAGS").is_some_and(|v| v.origin == Origin::File && !ev.makeflags_changed) {
+        let (flags, mflags) = (ev.makeflags_for_children(), ev.mflags_for_children());
+        ev.set_global(b"MAKEFLAGS", &flags, Flavor::Simple, Origin::File);
+        ev.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
+    }
     let runner = crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
     let mut planner = crate::plan::Planner::new(&mut ev, runner);
     let result = planner.run_goals(&goals);
@@ -243,6 +249,7 @@ fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8
         v.export = Export::Yes;
     }
     ev.globals.insert(b"MAKEFLAGS", Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File));
+    ev.globals.insert(b"MFLAGS", Var::new(ev.mflags_for_children(), Flavor::Simple, Origin::File));
     if !opts.no_builtin_variables {
         for &(name, value) in crate::rules::builtin::VARIABLES {
             ev.globals.insert(name, Var::new(value.to_vec(), Flavor::Recursive, Origin::Default));

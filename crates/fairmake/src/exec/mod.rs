@@ -280,7 +280,7 @@ impl Runner {
             };
             job.next_line += 1;
             let runs = !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
-            if !line.silent || (self.mode.dry_run && !line.recursive) {
+            if !line.silent || self.mode.dry_run {
                 println_flush(&line.command);
             }
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) {

@@ -348,6 +348,7 @@ impl<'e> Planner<'e> {
             }
             let dep_mtime = self.mtime_of(dep.file);
             let dep_newer = match (dep_mtime, my_mtime) {
+                _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
                 _ if self.new_files.contains(&dep.file) => true,
                 (None, _) => self.nodes[dep.file].remade,
@@ -372,6 +373,24 @@ impl<'e> Planner<'e> {
             }
             return Ok(Status::Done);
         }
+        // Double-colon rules run one by one, each only if out of date
+        // against its own prerequisites (or if it has none).
+        let resolved = if self.ev.db.file(id).double_colon.is_empty() {
+            resolved.clone()
+        } else {
+            let mut r = (**resolved).clone();
+            r.recipes.retain(|(_, deps)| {
+                my_mtime.is_none()
+                    || deps.is_empty()
+                    || deps.iter().any(|d| newer.contains(&d.file) && !d.order_only)
+            });
+            if r.recipes.is_empty() {
+                self.nodes[id].status = Status::Done;
+                return Ok(Status::Done);
+            }
+            Rc::new(r)
+        };
+        let resolved = &resolved;
         if opts.question {
             self.question_dirty = true;
             self.nodes[id].status = Status::Done;

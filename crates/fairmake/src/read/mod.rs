@@ -92,7 +92,8 @@ fn eval_buffer(ev: &mut Evaluator, text: &[u8], file: Rc<[u8]>, fixed_line: Opti
     }
     reader.end_rule(ev)?;
     if !reader.conds.is_empty() {
-        reader.set_loc(ev, last_line);
+        // GNU counts the end of the file as the line after the last one.
+        reader.set_loc(ev, last_line + 1);
         return Err(ev.fatal("missing 'endif'"));
     }
     Ok(())
