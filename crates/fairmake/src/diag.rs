@@ -51,7 +51,10 @@ pub struct Fatal {
 
 impl Fatal {
     pub fn new(loc: Option<&Loc>, message: impl Into<String>) -> Fatal {
-        Fatal { loc: loc.cloned(), message: message.into() }
+        Fatal {
+            loc: loc.cloned(),
+            message: message.into(),
+        }
     }
 
     /// Prints `file:line: *** message.  Stop.` or `make: *** message.  Stop.`.

@@ -48,7 +48,10 @@ pub struct PercentPattern {
 impl PercentPattern {
     pub fn new(raw: &[u8]) -> PercentPattern {
         let (text, percent) = find_percent(raw);
-        PercentPattern { text: text.into_owned(), percent }
+        PercentPattern {
+            text: text.into_owned(),
+            percent,
+        }
     }
 
     pub fn prefix(&self) -> &[u8] {

@@ -20,9 +20,18 @@ const FEATURES: &str = "target-specific order-only second-expansion else-if shor
 /// Runs make; returns the exit status.
 pub fn run() -> i32 {
     let args: Vec<OsString> = std::env::args_os().collect();
-    let argv0 = args.first().cloned().unwrap_or_else(|| OsString::from("make"));
-    let program = std::path::Path::new(&argv0).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "make".into());
-    let level: u32 = std::env::var("MAKELEVEL").ok().and_then(|v| v.trim().parse().ok()).unwrap_or(0);
+    let argv0 = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| OsString::from("make"));
+    let program = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "make".into());
+    let level: u32 = std::env::var("MAKELEVEL")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
     diag::set_program(&program, level);
 
     let opts = match parse_options(&args[1..]) {
@@ -67,18 +76,33 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
 fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     for dir in &opts.directories {
         if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
-            return Err(Fatal::new(None, format!("{}: {}", diag::show(dir), crate::exec::io_error_text(&e))));
+            return Err(Fatal::new(
+                None,
+                format!("{}: {}", diag::show(dir), crate::exec::io_error_text(&e)),
+            ));
         }
     }
-    let cwd = std::env::current_dir().map(|p| p.into_os_string().into_vec()).unwrap_or_default();
+    let cwd = std::env::current_dir()
+        .map(|p| p.into_os_string().into_vec())
+        .unwrap_or_default();
     // `-s` implies --no-print-directory.
-    let print_directory = opts.print_directory.unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
+    let print_directory = opts
+        .print_directory
+        .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
     if print_directory {
-        println!("{}: Entering directory '{}'", diag::prefix(), diag::show(&cwd));
+        println!(
+            "{}: Entering directory '{}'",
+            diag::prefix(),
+            diag::show(&cwd)
+        );
     }
     let code = build(opts, argv0, level, cwd.clone());
     if print_directory {
-        println!("{}: Leaving directory '{}'", diag::prefix(), diag::show(&cwd));
+        println!(
+            "{}: Leaving directory '{}'",
+            diag::prefix(),
+            diag::show(&cwd)
+        );
     }
     code
 }
@@ -93,7 +117,10 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
 
     let found_makefile = read_makefiles(&mut ev, &opts)?;
-    let builtin_loc = crate::diag::Loc { file: std::rc::Rc::from(&b"<builtin>"[..]), line: 0 };
+    let builtin_loc = crate::diag::Loc {
+        file: std::rc::Rc::from(&b"<builtin>"[..]),
+        line: 0,
+    };
     if !opts.no_builtin_rules {
         ev.db.convert_suffix_rules();
         ev.db.add_builtin_rules(&builtin_loc);
@@ -103,16 +130,26 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
 
     let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
-        let default = ev.global_value(b".DEFAULT_GOAL").map(|v| crate::words::trim(v).to_vec()).unwrap_or_default();
+        let default = ev
+            .global_value(b".DEFAULT_GOAL")
+            .map(|v| crate::words::trim(v).to_vec())
+            .unwrap_or_default();
         if default.is_empty() {
-            let message = if found_makefile { "No targets" } else { "No targets specified and no makefile found" };
+            let message = if found_makefile {
+                "No targets"
+            } else {
+                "No targets specified and no makefile found"
+            };
             return Err(Fatal::new(None, message));
         }
         crate::words::words(&default).map(<[u8]>::to_vec).collect()
     } else {
         opts.goals.clone()
     };
-    let goals: Vec<usize> = goal_names.iter().map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g))).collect();
+    let goals: Vec<usize> = goal_names
+        .iter()
+        .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
+        .collect();
 
     let mode = crate::exec::Mode {
         dry_run: opts.dry_run,
@@ -124,17 +161,25 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
         _ => fairmake_jobserver::Style::Fifo,
     };
-    let env_makeflags = std::env::var_os("MAKEFLAGS").map(|v| v.into_vec()).unwrap_or_default();
+    let env_makeflags = std::env::var_os("MAKEFLAGS")
+        .map(|v| v.into_vec())
+        .unwrap_or_default();
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
-    let slots = crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
+    let slots =
+        crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
     // Recipes see the jobserver in $(MAKEFLAGS) too, unless the makefile set it.
-    if ev.globals.get(b"MAKEFLAGS").is_some_and(|v| v.origin == Origin::File && !ev.makeflags_changed) {
+    if ev
+        .globals
+        .get(b"MAKEFLAGS")
+        .is_some_and(|v| v.origin == Origin::File && !ev.makeflags_changed)
+    {
         let (flags, mflags) = (ev.makeflags_for_children(), ev.mflags_for_children());
         ev.set_global(b"MAKEFLAGS", &flags, Flavor::Simple, Origin::File);
         ev.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
     }
-    let runner = crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let runner =
+        crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
     let mut planner = crate::plan::Planner::new(&mut ev, runner);
     let result = planner.run_goals(&goals);
     match result {
@@ -151,7 +196,10 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
 /// Returns whether any makefile was read.
 fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
     if let Some(list) = std::env::var_os("MAKEFILES") {
-        for name in crate::words::words(list.as_bytes()).map(<[u8]>::to_vec).collect::<Vec<_>>() {
+        for name in crate::words::words(list.as_bytes())
+            .map(<[u8]>::to_vec)
+            .collect::<Vec<_>>()
+        {
             if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &name) {
                 return Err(e);
             }
@@ -194,18 +242,33 @@ fn report_missing_includes(ev: &mut Evaluator) -> Result<Option<i32>, Fatal> {
         if m.optional {
             continue;
         }
-        let text = m.error.map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c))).unwrap_or_default();
+        let text = m
+            .error
+            .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+            .unwrap_or_default();
         match &m.loc {
             Some(loc) => diag::warn(Some(loc), format_args!("{}: {text}", diag::show(&m.name))),
             None => diag::warn(None, format_args!("{}: {text}", diag::show(&m.name))),
         }
-        return Err(Fatal::new(None, format!("No rule to make target '{}'", diag::show(&m.name))));
+        return Err(Fatal::new(
+            None,
+            format!("No rule to make target '{}'", diag::show(&m.name)),
+        ));
     }
     Ok(None)
 }
 
-fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<(), Fatal> {
-    let env_origin = if opts.environment_overrides { Origin::EnvironmentOverride } else { Origin::Environment };
+fn initial_variables(
+    ev: &mut Evaluator,
+    opts: &Options,
+    argv0: &[u8],
+    cwd: &[u8],
+) -> Result<(), Fatal> {
+    let env_origin = if opts.environment_overrides {
+        Origin::EnvironmentOverride
+    } else {
+        Origin::Environment
+    };
     for (k, v) in std::env::vars_os() {
         let (k, v) = (k.into_vec(), v.into_vec());
         if k == b"SHELL" {
@@ -227,14 +290,21 @@ fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8
         (b"MAKE_COMMAND", argv0.to_vec()),
         (b"MAKE", b"$(MAKE_COMMAND)".to_vec()),
         (b".FEATURES", FEATURES.into()),
-        (b".INCLUDE_DIRS", b"/usr/local/include /usr/include".to_vec()),
+        (
+            b".INCLUDE_DIRS",
+            b"/usr/local/include /usr/include".to_vec(),
+        ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
     ];
     for (name, value) in defaults {
-        let flavor = if name == b"MAKE" { Flavor::Recursive } else { Flavor::Simple };
-        let origin = if matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX" | b"MAKE_COMMAND" | b"MAKE") { Origin::Default } else { Origin::Default };
-        ev.globals.insert(name, Var::new(value, flavor, origin));
+        let flavor = if name == b"MAKE" {
+            Flavor::Recursive
+        } else {
+            Flavor::Simple
+        };
+        ev.globals
+            .insert(name, Var::new(value, flavor, Origin::Default));
     }
     let simple_file = [
         (&b"CURDIR"[..], cwd.to_vec()),
@@ -242,21 +312,42 @@ fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8
         (b"MAKECMDGOALS", opts.goals.join(&b' ')),
     ];
     for (name, value) in simple_file {
-        let origin = if name == b"MAKELEVEL" { Origin::Environment } else { Origin::File };
-        ev.globals.insert(name, Var::new(value, Flavor::Simple, origin));
+        let origin = if name == b"MAKELEVEL" {
+            Origin::Environment
+        } else {
+            Origin::File
+        };
+        ev.globals
+            .insert(name, Var::new(value, Flavor::Simple, origin));
     }
     if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
         v.export = Export::Yes;
     }
-    ev.globals.insert(b"MAKEFLAGS", Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File));
-    ev.globals.insert(b"MFLAGS", Var::new(ev.mflags_for_children(), Flavor::Simple, Origin::File));
+    ev.globals.insert(
+        b"MAKEFLAGS",
+        Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File),
+    );
+    ev.globals.insert(
+        b"MFLAGS",
+        Var::new(ev.mflags_for_children(), Flavor::Simple, Origin::File),
+    );
     if !opts.no_builtin_variables {
         for &(name, value) in crate::rules::builtin::VARIABLES {
-            ev.globals.insert(name, Var::new(value.to_vec(), Flavor::Recursive, Origin::Default));
+            ev.globals.insert(
+                name,
+                Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
+            );
         }
     }
     if !opts.no_builtin_rules {
-        ev.globals.insert(b"SUFFIXES", Var::new(crate::rules::builtin::SUFFIXES.to_vec(), Flavor::Simple, Origin::Default));
+        ev.globals.insert(
+            b"SUFFIXES",
+            Var::new(
+                crate::rules::builtin::SUFFIXES.to_vec(),
+                Flavor::Simple,
+                Origin::Default,
+            ),
+        );
         let suffixes = ev.db.intern(b".SUFFIXES");
         let deps = crate::read::rule_line::intern_deps(ev, crate::rules::builtin::SUFFIXES);
         ev.db.file_mut(suffixes).rule.deps = deps;
@@ -267,7 +358,15 @@ fn initial_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8
         };
         let name = crate::words::trim(&assignment[..start]).to_vec();
         let value = &assignment[end..];
-        read::assign(ev, None, &name, op, value, read::Modifiers::default(), Origin::CommandLine)?;
+        read::assign(
+            ev,
+            None,
+            &name,
+            op,
+            value,
+            read::Modifiers::default(),
+            Origin::CommandLine,
+        )?;
     }
     Ok(())
 }

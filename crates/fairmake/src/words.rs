@@ -37,8 +37,14 @@ impl<'a> Iterator for Words<'a> {
 
 /// `text` without leading and trailing whitespace.
 pub fn trim(text: &[u8]) -> &[u8] {
-    let start = text.iter().position(|&b| !is_space(b)).unwrap_or(text.len());
-    let end = text.iter().rposition(|&b| !is_space(b)).map_or(start, |e| e + 1);
+    let start = text
+        .iter()
+        .position(|&b| !is_space(b))
+        .unwrap_or(text.len());
+    let end = text
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(start, |e| e + 1);
     &text[start..end]
 }
 

@@ -20,7 +20,11 @@ pub enum Node {
     /// `$($(a)_b)`: the name is itself expanded first.
     ComputedVar(Expansion),
     /// `$(NAME:FROM=TO)`.
-    SubstRef { name: Expansion, from: Expansion, to: Expansion },
+    SubstRef {
+        name: Expansion,
+        from: Expansion,
+        to: Expansion,
+    },
     /// `$(func arg,arg,...)`.
     Call { func: FuncId, args: Vec<Expansion> },
     /// `$(` with no closing paren: an error when expanded, as in GNU.
@@ -97,7 +101,10 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
 /// The error node for an unclosed reference: a call when it starts with a
 /// function name and a blank.
 fn unterminated(inner: &[u8]) -> Node {
-    let name_len = inner.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-')).unwrap_or(inner.len());
+    let name_len = inner
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .unwrap_or(inner.len());
     if name_len < inner.len() && matches!(inner[name_len], b' ' | b'\t') {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
             return Node::UnterminatedCall(f);
@@ -162,7 +169,9 @@ fn find_top_level(text: &[u8], needle: u8, open: u8, close: u8) -> Option<usize>
 
 /// `name args` where `name` is a built-in function followed by a blank.
 fn parse_call(inner: &[u8], open: u8, close: u8) -> Option<Node> {
-    let name_len = inner.iter().position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))?;
+    let name_len = inner
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))?;
     if name_len == 0 || !matches!(inner[name_len], b' ' | b'\t' | b'\n') {
         // GNU also accepts `$(name)` without arguments only as a variable.
         return None;
@@ -178,7 +187,10 @@ fn parse_call(inner: &[u8], open: u8, close: u8) -> Option<Node> {
         }
     }
     let max = functions::max_args(func);
-    let args = split_args(rest, open, close, max).into_iter().map(Expansion::parse).collect();
+    let args = split_args(rest, open, close, max)
+        .into_iter()
+        .map(Expansion::parse)
+        .collect();
     Some(Node::Call { func, args })
 }
 

@@ -110,7 +110,9 @@ impl Evaluator {
                 Node::Unterminated => return Err(self.fatal("unterminated variable reference")),
                 Node::UnterminatedCall(f) => {
                     let name = functions::name(*f);
-                    return Err(self.fatal(format!("unterminated call to function '{name}': missing ')'")));
+                    return Err(self.fatal(format!(
+                        "unterminated call to function '{name}': missing ')'"
+                    )));
                 }
             }
         }
@@ -131,7 +133,13 @@ impl Evaluator {
         self.expand_to_vec(&Expansion::parse(text))
     }
 
-    fn expand_subst_ref(&mut self, name: &Expansion, from: &Expansion, to: &Expansion, out: &mut Vec<u8>) -> Result<()> {
+    fn expand_subst_ref(
+        &mut self,
+        name: &Expansion,
+        from: &Expansion,
+        to: &Expansion,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         let name = self.expand_to_vec(name)?;
         let from = self.expand_to_vec(from)?;
         let to = self.expand_to_vec(to)?;
@@ -146,7 +154,10 @@ impl Evaluator {
         let chain = self.lookup_chain(name);
         if chain.is_empty() {
             if self.options.warn_undefined_variables {
-                diag::warn(self.loc.as_ref(), format_args!("warning: undefined variable '{}'", diag::show(name)));
+                diag::warn(
+                    self.loc.as_ref(),
+                    format_args!("warning: undefined variable '{}'", diag::show(name)),
+                );
             }
             return Ok(());
         }
@@ -170,9 +181,19 @@ impl Evaluator {
 
     /// Expands a recursive value; a self-reference is reported at the
     /// variable's definition, as GNU does.
-    fn expand_recursive_at(&mut self, name: &[u8], exp: &Rc<Expansion>, loc: Option<Loc>, out: &mut Vec<u8>) -> Result<()> {
+    fn expand_recursive_at(
+        &mut self,
+        name: &[u8],
+        exp: &Rc<Expansion>,
+        loc: Option<Loc>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         match self.expand_recursive(name, exp, out) {
-            Err(mut e) if e.message.starts_with("Recursive variable") && loc.is_some() && e.loc == self.loc => {
+            Err(mut e)
+                if e.message.starts_with("Recursive variable")
+                    && loc.is_some()
+                    && e.loc == self.loc =>
+            {
                 e.loc = loc;
                 Err(e)
             }
@@ -181,14 +202,22 @@ impl Evaluator {
     }
 
     /// Expands a recursive value, refusing to re-enter one already being expanded.
-    pub fn expand_recursive(&mut self, name: &[u8], exp: &Rc<Expansion>, out: &mut Vec<u8>) -> Result<()> {
+    pub fn expand_recursive(
+        &mut self,
+        name: &[u8],
+        exp: &Rc<Expansion>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
         if let Some(text) = exp.as_literal() {
             out.extend_from_slice(text);
             return Ok(());
         }
         let key = Rc::as_ptr(exp);
         if self.active.contains(&key) {
-            return Err(self.fatal(format!("Recursive variable '{}' references itself (eventually)", diag::show(name))));
+            return Err(self.fatal(format!(
+                "Recursive variable '{}' references itself (eventually)",
+                diag::show(name)
+            )));
         }
         self.active.push(key);
         let result = self.expand(exp, out);
@@ -221,7 +250,7 @@ impl Evaluator {
             }
         }
         if let Some(v) = self.globals.get(name) {
-            if !(v.private && !self.scope.is_empty()) {
+            if !v.private || self.scope.is_empty() {
                 chain.push(Piece::of(v));
             }
         }
@@ -260,7 +289,9 @@ impl Evaluator {
                 v.flavor = flavor;
                 v.origin = origin;
             }
-            None => self.globals.insert(name, Var::new(value.to_vec(), flavor, origin)),
+            None => self
+                .globals
+                .insert(name, Var::new(value.to_vec(), flavor, origin)),
         }
     }
 
@@ -270,7 +301,10 @@ impl Evaluator {
         let loc = self.loc.clone();
         match target_set {
             None => {
-                let existing = self.globals.get(def.name).map(|v| (v.origin, v.flavor, v.value.clone()));
+                let existing = self
+                    .globals
+                    .get(def.name)
+                    .map(|v| (v.origin, v.flavor, v.value.clone()));
                 let Some(var) = self.compute_definition(def.name, existing, &def, false)? else {
                     if let Some(export) = def.export {
                         if let Some(v) = self.globals.get_mut(def.name) {
@@ -289,8 +323,13 @@ impl Evaluator {
                 self.globals.insert(def.name, var);
             }
             Some(set) => {
-                let existing = set.borrow().get(def.name).map(|v| (v.origin, v.flavor, v.value.clone()));
-                let Some(mut var) = self.compute_definition(def.name, existing.clone(), &def, true)? else {
+                let existing = set
+                    .borrow()
+                    .get(def.name)
+                    .map(|v| (v.origin, v.flavor, v.value.clone()));
+                let Some(mut var) =
+                    self.compute_definition(def.name, existing.clone(), &def, true)?
+                else {
                     return Ok(());
                 };
                 // A target-specific `+=` with no local definition appends to the
@@ -320,7 +359,11 @@ impl Evaluator {
             }
         }
         if def.conditional {
-            let defined = if target_specific { existing.is_some() } else { self.globals.get(name).is_some() };
+            let defined = if target_specific {
+                existing.is_some()
+            } else {
+                self.globals.get(name).is_some()
+            };
             if defined {
                 return Ok(None);
             }
@@ -365,16 +408,27 @@ impl Evaluator {
         for assignment in &self.options.variables {
             if let Some((start, op, end)) = crate::read::assignment::find_operator(assignment) {
                 let flavor = match op {
-                    crate::read::assignment::AssignOp::Simple | crate::read::assignment::AssignOp::Immediate => {
+                    crate::read::assignment::AssignOp::Simple
+                    | crate::read::assignment::AssignOp::Immediate => {
                         crate::options::VarFlavor::Simple
                     }
                     _ => crate::options::VarFlavor::Recursive,
                 };
-                parsed.push((crate::words::trim(&assignment[..start]), flavor, &assignment[end..]));
+                parsed.push((
+                    crate::words::trim(&assignment[..start]),
+                    flavor,
+                    &assignment[end..],
+                ));
             }
         }
-        let vars: Vec<crate::options::CmdlineVar<'_>> =
-            parsed.iter().map(|&(name, flavor, value)| crate::options::CmdlineVar { name, flavor, value }).collect();
+        let vars: Vec<crate::options::CmdlineVar<'_>> = parsed
+            .iter()
+            .map(|&(name, flavor, value)| crate::options::CmdlineVar {
+                name,
+                flavor,
+                value,
+            })
+            .collect();
         crate::options::makeflags_value(&self.options, self.jobserver_auth_word().as_deref(), &vars)
     }
 
@@ -384,7 +438,11 @@ impl Evaluator {
     }
 
     /// Runs `f` with `scope` installed as the current target scope.
-    pub fn with_scope<R>(&mut self, scope: Vec<ScopeEntry>, f: impl FnOnce(&mut Evaluator) -> R) -> R {
+    pub fn with_scope<R>(
+        &mut self,
+        scope: Vec<ScopeEntry>,
+        f: impl FnOnce(&mut Evaluator) -> R,
+    ) -> R {
         let saved = std::mem::replace(&mut self.scope, scope);
         let result = f(self);
         self.scope = saved;

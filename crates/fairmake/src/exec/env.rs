@@ -11,8 +11,10 @@ fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool
         Export::Yes => true,
         Export::No => false,
         Export::Default => {
-            matches!(origin, Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine)
-                || (ev.export_all && is_identifier(name))
+            matches!(
+                origin,
+                Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
+            ) || (ev.export_all && is_identifier(name))
         }
     }
 }
@@ -44,7 +46,10 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     }
     let mut env = Vec::with_capacity(names.len() + 3);
     for name in names {
-        if matches!(&name[..], b"MAKELEVEL" | b"MAKEFLAGS" | b"MFLAGS" | b"SHELL") {
+        if matches!(
+            &name[..],
+            b"MAKELEVEL" | b"MAKEFLAGS" | b"MFLAGS" | b"SHELL"
+        ) {
             continue;
         }
         let mut value = Vec::new();
@@ -54,7 +59,10 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     if let Some(shell) = &ev.original_shell {
         env.push((b"SHELL".to_vec(), shell.clone()));
     }
-    env.push((b"MAKELEVEL".to_vec(), (ev.level + 1).to_string().into_bytes()));
+    env.push((
+        b"MAKELEVEL".to_vec(),
+        (ev.level + 1).to_string().into_bytes(),
+    ));
     let makeflags = ev.makeflags_for_children();
     if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));

@@ -47,12 +47,24 @@ pub struct PreparedLine {
 /// Expands a recipe's lines in the current scope (automatic variables set).
 pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
-    let target = ev.with_var(b"@", |v| v.map(|v| v.value.clone())).unwrap_or_default();
+    let target = ev
+        .with_var(b"@", |v| v.map(|v| v.value.clone()))
+        .unwrap_or_default();
     let silent_target = ev.db.lookup(b".SILENT").is_some_and(|s| {
-        ev.db.file(s).rule.deps.iter().any(|d| ev.db.file(d.file).name == target)
+        ev.db
+            .file(s)
+            .rule
+            .deps
+            .iter()
+            .any(|d| ev.db.file(d.file).name == target)
     });
     let ignore_target = ev.db.lookup(b".IGNORE").is_some_and(|s| {
-        ev.db.file(s).rule.deps.iter().any(|d| ev.db.file(d.file).name == target)
+        ev.db
+            .file(s)
+            .rule
+            .deps
+            .iter()
+            .any(|d| ev.db.file(d.file).name == target)
     });
     let silent_all = ev.db.silent_all || ev.options.silent || silent_target;
     let ignore_all = ev.db.ignore_all || ev.options.ignore_errors || ignore_target;
@@ -116,7 +128,10 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             out.push(b'\n');
-            let n = line.iter().take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t')).count();
+            let n = line
+                .iter()
+                .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
+                .count();
             out.extend_from_slice(&line[n..]);
         } else {
             out.extend_from_slice(line);
@@ -127,7 +142,8 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
 
 /// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.
 fn mentions_make(text: &[u8]) -> bool {
-    memchr::memmem::find(text, b"$(MAKE)").is_some() || memchr::memmem::find(text, b"${MAKE}").is_some()
+    memchr::memmem::find(text, b"$(MAKE)").is_some()
+        || memchr::memmem::find(text, b"${MAKE}").is_some()
 }
 
 /// Splits an expanded recipe line at newlines not preceded by a backslash.
@@ -222,9 +238,15 @@ pub struct Runner {
 
 impl Runner {
     pub fn new(slots: slots::Slots, mode: Mode) -> std::io::Result<Runner> {
-        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK)?;
+        let (read, write) = rustix::pipe::pipe_with(
+            rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
+        )?;
         let fatal_signal = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        for sig in [
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+        ] {
             signal_hook::flag::register_usize(sig, fatal_signal.clone(), sig as usize)?;
             signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
         }
@@ -260,11 +282,20 @@ impl Runner {
     /// Starts a job; its first command runs now.
     pub fn start(&mut self, req: JobRequest) {
         let mtime_before = crate::plan::mtime::of(&req.name);
-        let slot = self.jobs.iter().position(Option::is_none).unwrap_or_else(|| {
-            self.jobs.push(None);
-            self.jobs.len() - 1
+        let slot = self
+            .jobs
+            .iter()
+            .position(Option::is_none)
+            .unwrap_or_else(|| {
+                self.jobs.push(None);
+                self.jobs.len() - 1
+            });
+        self.jobs[slot] = Some(Job {
+            req,
+            next_line: 0,
+            pid: None,
+            mtime_before,
         });
-        self.jobs[slot] = Some(Job { req, next_line: 0, pid: None, mtime_before });
         self.running += 1;
         self.started += 1;
         self.advance(slot);
@@ -279,7 +310,8 @@ impl Runner {
                 return;
             };
             job.next_line += 1;
-            let runs = !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
+            let runs =
+                !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
             if !line.silent || self.mode.dry_run {
                 println_flush(&line.command);
             }
@@ -300,11 +332,17 @@ impl Runner {
                     return;
                 }
                 Err(e) => {
-                    let program = match shell::invocation(&line.command, &line.shell, &line.shell_flags) {
-                        shell::Invocation::Direct(argv) => argv.first().cloned().unwrap_or_default(),
-                        shell::Invocation::Shell { shell, .. } => shell,
-                    };
-                    diag::warn(None, format_args!("{}: {}", diag::show(&program), io_error_text(&e)));
+                    let program =
+                        match shell::invocation(&line.command, &line.shell, &line.shell_flags) {
+                            shell::Invocation::Direct(argv) => {
+                                argv.first().cloned().unwrap_or_default()
+                            }
+                            shell::Invocation::Shell { shell, .. } => shell,
+                        };
+                    diag::warn(
+                        None,
+                        format_args!("{}: {}", diag::show(&program), io_error_text(&e)),
+                    );
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
                         return;
                     }
@@ -319,7 +357,10 @@ impl Runner {
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
         if line.ignore_errors {
-            diag::warn(None, format_args!("[{}: {target}] {what} (ignored)", line.loc));
+            diag::warn(
+                None,
+                format_args!("[{}: {target}] {what} (ignored)", line.loc),
+            );
             return true;
         }
         diag::error_line(format_args!("[{}: {target}] {what}", line.loc));
@@ -336,7 +377,10 @@ impl Runner {
         }
         let now = crate::plan::mtime::of(&job.req.name);
         if now.is_some() && now != job.mtime_before {
-            diag::error_line(format_args!("Deleting file '{}'", diag::show(&job.req.name)));
+            diag::error_line(format_args!(
+                "Deleting file '{}'",
+                diag::show(&job.req.name)
+            ));
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
     }
@@ -351,7 +395,10 @@ impl Runner {
         if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
             touch(&job.req.name);
         }
-        self.finished.push_back(JobOutcome { file: job.req.file, ok });
+        self.finished.push_back(JobOutcome {
+            file: job.req.file,
+            ok,
+        });
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
@@ -426,7 +473,8 @@ impl Runner {
             if recursive {
                 self.recursive_children -= 1;
                 // A sub-make killed hard may have taken tokens with it.
-                self.slots.heal_if_idle(self.recursive_children, self.running);
+                self.slots
+                    .heal_if_idle(self.recursive_children, self.running);
             }
             let exit = std::process::ExitStatus::from_raw(status);
             self.child_exited(slot, exit);
@@ -455,8 +503,15 @@ impl Runner {
     }
 
     fn wait_for_event(&mut self, want_token: bool) {
-        let token_fd = if want_token { self.slots.poll_fd() } else { None };
-        let timeout = rustix::time::Timespec { tv_sec: 1, tv_nsec: 0 };
+        let token_fd = if want_token {
+            self.slots.poll_fd()
+        } else {
+            None
+        };
+        let timeout = rustix::time::Timespec {
+            tv_sec: 1,
+            tv_nsec: 0,
+        };
         match token_fd {
             Some(fd) => {
                 let mut fds = [
@@ -466,7 +521,10 @@ impl Runner {
                 let _ = rustix::event::poll(&mut fds, Some(&timeout));
             }
             None => {
-                let mut fds = [rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN)];
+                let mut fds = [rustix::event::PollFd::new(
+                    &self.sigchld,
+                    rustix::event::PollFlags::IN,
+                )];
                 let _ = rustix::event::poll(&mut fds, Some(&timeout));
             }
         }
@@ -512,7 +570,10 @@ fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32
     };
     cmd.env_clear();
     for (k, v) in env {
-        cmd.env(std::ffi::OsStr::from_bytes(k), std::ffi::OsStr::from_bytes(v));
+        cmd.env(
+            std::ffi::OsStr::from_bytes(k),
+            std::ffi::OsStr::from_bytes(v),
+        );
     }
     let child = cmd.spawn()?;
     Ok(child.id())
@@ -521,7 +582,10 @@ fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32
 fn touch(name: &[u8]) {
     let path = std::ffi::OsStr::from_bytes(name);
     let now = std::time::SystemTime::now();
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path);
     if let Ok(f) = file {
         let _ = f.set_modified(now);
     }

@@ -12,11 +12,66 @@ const SHELL_SPECIAL: &[u8] = b"#;\"*?[]&|<>(){}$`^~!'\\\n";
 
 /// Words that are shell keywords or builtins: a line starting with one needs a shell.
 const SHELL_WORDS: &[&[u8]] = &[
-    b".", b":", b"break", b"case", b"cd", b"continue", b"eval", b"exec", b"exit", b"export", b"for", b"if", b"login",
-    b"logout", b"read", b"readonly", b"set", b"shift", b"switch", b"test", b"times", b"trap", b"ulimit", b"umask",
-    b"unset", b"wait", b"while", b"alias", b"bg", b"command", b"fc", b"fg", b"getopts", b"hash", b"jobs", b"kill",
-    b"newgrp", b"pwd", b"type", b"unalias", b"until", b"do", b"done", b"then", b"else", b"elif", b"fi", b"esac",
-    b"function", b"select", b"source", b"return", b"local", b"declare", b"typeset", b"[", b"[[", b"!", b"{", b"}",
+    b".",
+    b":",
+    b"break",
+    b"case",
+    b"cd",
+    b"continue",
+    b"eval",
+    b"exec",
+    b"exit",
+    b"export",
+    b"for",
+    b"if",
+    b"login",
+    b"logout",
+    b"read",
+    b"readonly",
+    b"set",
+    b"shift",
+    b"switch",
+    b"test",
+    b"times",
+    b"trap",
+    b"ulimit",
+    b"umask",
+    b"unset",
+    b"wait",
+    b"while",
+    b"alias",
+    b"bg",
+    b"command",
+    b"fc",
+    b"fg",
+    b"getopts",
+    b"hash",
+    b"jobs",
+    b"kill",
+    b"newgrp",
+    b"pwd",
+    b"type",
+    b"unalias",
+    b"until",
+    b"do",
+    b"done",
+    b"then",
+    b"else",
+    b"elif",
+    b"fi",
+    b"esac",
+    b"function",
+    b"select",
+    b"source",
+    b"return",
+    b"local",
+    b"declare",
+    b"typeset",
+    b"[",
+    b"[[",
+    b"!",
+    b"{",
+    b"}",
     b"time",
 ];
 
@@ -25,7 +80,11 @@ pub enum Invocation {
     /// argv for a direct exec.
     Direct(Vec<Vec<u8>>),
     /// The shell, its flags (split into words) and the command.
-    Shell { shell: Vec<u8>, flags: Vec<Vec<u8>>, command: Vec<u8> },
+    Shell {
+        shell: Vec<u8>,
+        flags: Vec<Vec<u8>>,
+        command: Vec<u8>,
+    },
 }
 
 /// Decides how to run `command` with the given shell.
@@ -42,8 +101,14 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
             return Invocation::Direct(argv);
         }
     }
-    let flags = crate::words::words(shell_flags).map(<[u8]>::to_vec).collect();
-    Invocation::Shell { shell: shell.to_vec(), flags, command: command.to_vec() }
+    let flags = crate::words::words(shell_flags)
+        .map(<[u8]>::to_vec)
+        .collect();
+    Invocation::Shell {
+        shell: shell.to_vec(),
+        flags,
+        command: command.to_vec(),
+    }
 }
 
 /// A `Command` for an invocation (never for an empty argv).
@@ -55,7 +120,11 @@ pub fn command_for(inv: &Invocation) -> Option<Command> {
             cmd.args(rest.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
             Some(cmd)
         }
-        Invocation::Shell { shell, flags, command } => {
+        Invocation::Shell {
+            shell,
+            flags,
+            command,
+        } => {
             let mut cmd = Command::new(std::ffi::OsStr::from_bytes(shell));
             cmd.args(flags.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
             cmd.arg(std::ffi::OsStr::from_bytes(command));
@@ -95,9 +164,14 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
     };
     cmd.env_clear();
     for (k, v) in &env {
-        cmd.env(std::ffi::OsStr::from_bytes(k), std::ffi::OsStr::from_bytes(v));
+        cmd.env(
+            std::ffi::OsStr::from_bytes(k),
+            std::ffi::OsStr::from_bytes(v),
+        );
     }
-    cmd.stdin(Stdio::inherit()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
     let (mut output, status) = match cmd.output() {
         Ok(out) => {
             use std::os::unix::process::ExitStatusExt;
@@ -109,11 +183,19 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
         }
         Err(e) => {
             let text = crate::exec::io_error_text(&e);
-            crate::diag::warn(ev.loc.as_ref(), format_args!("{}: {text}", crate::diag::show(&shell)));
+            crate::diag::warn(
+                ev.loc.as_ref(),
+                format_args!("{}: {text}", crate::diag::show(&shell)),
+            );
             (Vec::new(), 127)
         }
     };
-    ev.set_global(b".SHELLSTATUS", status.to_string().as_bytes(), crate::eval::vars::Flavor::Simple, crate::eval::vars::Origin::Override);
+    ev.set_global(
+        b".SHELLSTATUS",
+        status.to_string().as_bytes(),
+        crate::eval::vars::Flavor::Simple,
+        crate::eval::vars::Origin::Override,
+    );
     while output.last() == Some(&b'\n') {
         output.pop();
         if output.last() == Some(&b'\r') {

@@ -15,15 +15,34 @@ pub enum Slots {
     /// or `-j` alone (`None`: unlimited).
     Local(Option<u32>),
     /// A jobserver: ours (with the server) or the parent's.
-    Jobserver { server: Option<Server>, client: Client, tokens: Vec<Token> },
+    Jobserver {
+        server: Option<Server>,
+        client: Client,
+        tokens: Vec<Token>,
+    },
 }
 
 impl Slots {
     /// Chooses the slots for this make from `-j` and the inherited MAKEFLAGS.
-    pub fn setup(jobs: Option<Option<u32>>, jobs_from_command_line: bool, style: Style, env_makeflags: &[u8]) -> Slots {
-        let inherited = if jobs_from_command_line { Ok(None) } else { Client::from_makeflags(env_makeflags) };
+    pub fn setup(
+        jobs: Option<Option<u32>>,
+        jobs_from_command_line: bool,
+        style: Style,
+        env_makeflags: &[u8],
+    ) -> Slots {
+        let inherited = if jobs_from_command_line {
+            Ok(None)
+        } else {
+            Client::from_makeflags(env_makeflags)
+        };
         match inherited {
-            Ok(Some(client)) => return Slots::Jobserver { server: None, client, tokens: Vec::new() },
+            Ok(Some(client)) => {
+                return Slots::Jobserver {
+                    server: None,
+                    client,
+                    tokens: Vec::new(),
+                }
+            }
             Ok(None) => {}
             Err(ClientError::Unavailable { .. }) => {
                 diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
@@ -34,9 +53,17 @@ impl Slots {
                 return Slots::Local(Some(1));
             }
         }
-        if jobs_from_command_line && fairmake_jobserver::parse_makeflags(env_makeflags).ok().flatten().is_some() {
+        if jobs_from_command_line
+            && fairmake_jobserver::parse_makeflags(env_makeflags)
+                .ok()
+                .flatten()
+                .is_some()
+        {
             if let Some(Some(n)) = jobs {
-                diag::warn(None, format_args!("warning: -j{n} forced in submake: resetting jobserver mode."));
+                diag::warn(
+                    None,
+                    format_args!("warning: -j{n} forced in submake: resetting jobserver mode."),
+                );
             }
         }
         match jobs {
@@ -46,15 +73,25 @@ impl Slots {
                     Ok(server) => {
                         server.register_signal_cleanup();
                         match server.client() {
-                            Ok(client) => Slots::Jobserver { server: Some(server), client, tokens: Vec::new() },
+                            Ok(client) => Slots::Jobserver {
+                                server: Some(server),
+                                client,
+                                tokens: Vec::new(),
+                            },
                             Err(e) => {
-                                diag::warn(None, format_args!("warning: cannot use the jobserver: {e}"));
+                                diag::warn(
+                                    None,
+                                    format_args!("warning: cannot use the jobserver: {e}"),
+                                );
                                 Slots::Local(Some(n))
                             }
                         }
                     }
                     Err(e) => {
-                        diag::warn(None, format_args!("warning: cannot create the jobserver: {e}: using -j1"));
+                        diag::warn(
+                            None,
+                            format_args!("warning: cannot create the jobserver: {e}: using -j1"),
+                        );
                         Slots::Local(Some(1))
                     }
                 }
@@ -95,7 +132,10 @@ impl Slots {
             while tokens.len() > running_after as usize {
                 if let Some(token) = tokens.pop() {
                     if let Err(e) = client.release(token) {
-                        diag::warn(None, format_args!("warning: cannot return a jobserver token: {e}"));
+                        diag::warn(
+                            None,
+                            format_args!("warning: cannot return a jobserver token: {e}"),
+                        );
                     }
                 }
             }
@@ -113,7 +153,10 @@ impl Slots {
     /// Keeps pipe-style descriptors open across the exec of a recursive child.
     pub fn prepare_child(&self, recursive: bool) -> Option<SpawnGuard<'_>> {
         match self {
-            Slots::Jobserver { server: Some(server), .. } => server.prepare_child(recursive).ok(),
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => server.prepare_child(recursive).ok(),
             Slots::Jobserver { client, .. } => client.prepare_child(recursive).ok(),
             Slots::Local(_) => None,
         }
@@ -122,7 +165,10 @@ impl Slots {
     /// The MAKEFLAGS words that hand the jobserver to children.
     pub fn makeflags_words(&self) -> Vec<Vec<u8>> {
         match self {
-            Slots::Jobserver { server: Some(server), .. } => server.makeflags_words(),
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => server.makeflags_words(),
             Slots::Jobserver { client, .. } => vec![client.auth_word()],
             Slots::Local(None) => vec![b"-j".to_vec()],
             Slots::Local(Some(_)) => Vec::new(),
@@ -132,7 +178,12 @@ impl Slots {
     /// At exit, as the server: every token must be back. Tokens lost to
     /// killed sub-makes are restored (beyond GNU) with a warning first.
     pub fn finish(&mut self) {
-        let Slots::Jobserver { server: Some(server), tokens, client } = self else {
+        let Slots::Jobserver {
+            server: Some(server),
+            tokens,
+            client,
+        } = self
+        else {
             return;
         };
         for token in tokens.drain(..) {
@@ -140,7 +191,7 @@ impl Slots {
         }
         if let Ok(count) = server.shutdown_check() {
             if !count.is_complete() {
-                diag::warn(None, &count);
+                diag::warn(None, count);
                 // Beyond GNU: leave a shared jobserver whole for whoever uses it next.
                 let _ = server.heal(0);
             }
@@ -150,14 +201,23 @@ impl Slots {
 
     /// Removes our fifo (before dying of a signal).
     pub fn remove_fifo(&self) {
-        if let Slots::Jobserver { server: Some(server), .. } = self {
+        if let Slots::Jobserver {
+            server: Some(server),
+            ..
+        } = self
+        {
             server.remove_fifo();
         }
     }
 
     /// Heals lost tokens when no recursive child can be holding any.
     pub fn heal_if_idle(&mut self, recursive_children: usize, running: u32) {
-        let Slots::Jobserver { server: Some(server), tokens, .. } = self else {
+        let Slots::Jobserver {
+            server: Some(server),
+            tokens,
+            ..
+        } = self
+        else {
             return;
         };
         if recursive_children != 0 {
@@ -166,7 +226,13 @@ impl Slots {
         let _ = running;
         if let Ok(healing) = server.heal(tokens.len()) {
             if healing.restored > 0 {
-                diag::warn(None, format_args!("warning: {} jobserver token(s) lost by a killed sub-make were restored", healing.restored));
+                diag::warn(
+                    None,
+                    format_args!(
+                        "warning: {} jobserver token(s) lost by a killed sub-make were restored",
+                        healing.restored
+                    ),
+                );
             }
         }
     }

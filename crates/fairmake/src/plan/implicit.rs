@@ -66,9 +66,18 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
                 continue;
             }
             let has_slash = memchr::memchr(b'/', &pat.text).is_some();
-            let (subject, d) = if has_slash { (name, &b""[..]) } else { (file, dir) };
+            let (subject, d) = if has_slash {
+                (name, &b""[..])
+            } else {
+                (file, dir)
+            };
             if let Some(stem) = pat.match_stem(subject) {
-                found.push(Candidate { rule: ri, target_index: ti, stem: stem.to_vec(), dir: d.to_vec() });
+                found.push(Candidate {
+                    rule: ri,
+                    target_index: ti,
+                    stem: stem.to_vec(),
+                    dir: d.to_vec(),
+                });
                 break;
             }
         }
@@ -85,12 +94,8 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
     let mut out = Vec::new();
     match pat.percent {
         Some(_) => {
-            let has_slash = memchr::memchr(b'/', pattern).is_some();
-            if !c.dir.is_empty() && !has_slash {
-                out.extend_from_slice(&c.dir);
-            } else if !c.dir.is_empty() {
-                out.extend_from_slice(&c.dir);
-            }
+            // The directory split off the target goes back in front.
+            out.extend_from_slice(&c.dir);
             pat.substitute(&c.stem, &mut out);
         }
         None => out.extend_from_slice(&pat.text),
@@ -99,7 +104,13 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
 }
 
 /// Searches for a rule to make `name`. `depth` bounds chains.
-pub fn search(rules: &[PatternRule], name: &[u8], k: &mut dyn Knowledge, depth: usize, in_chain: &mut Vec<usize>) -> Option<Match> {
+pub fn search(
+    rules: &[PatternRule],
+    name: &[u8],
+    k: &mut dyn Knowledge,
+    depth: usize,
+    in_chain: &mut Vec<usize>,
+) -> Option<Match> {
     if depth > 16 {
         return None;
     }
@@ -152,7 +163,12 @@ pub fn search(rules: &[PatternRule], name: &[u8], k: &mut dyn Knowledge, depth: 
     None
 }
 
-fn make_match(rules: &[PatternRule], c: &Candidate, deps: Vec<Vec<u8>>, chain: Vec<(Vec<u8>, Match)>) -> Match {
+fn make_match(
+    rules: &[PatternRule],
+    c: &Candidate,
+    deps: Vec<Vec<u8>>,
+    chain: Vec<(Vec<u8>, Match)>,
+) -> Match {
     let rule = &rules[c.rule];
     let mut stem = c.dir.clone();
     stem.extend_from_slice(&c.stem);

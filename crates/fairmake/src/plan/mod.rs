@@ -16,6 +16,9 @@ use crate::pattern::PercentPattern;
 use crate::rules::{Dep, FileId, Recipe};
 use mtime::Mtime;
 
+/// A child's environment: (name, value) pairs.
+pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// Where a file is in the walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -121,7 +124,8 @@ impl<'e> Planner<'e> {
 
     fn node(&mut self, id: FileId) -> &mut Node {
         if self.nodes.len() <= id {
-            self.nodes.resize_with(self.ev.db.files.len().max(id + 1), Node::default);
+            self.nodes
+                .resize_with(self.ev.db.files.len().max(id + 1), Node::default);
         }
         &mut self.nodes[id]
     }
@@ -183,7 +187,10 @@ impl<'e> Planner<'e> {
             return;
         }
         let name = diag::show(&self.ev.db.file(goal).name).to_string();
-        let has_recipe = self.nodes[goal].resolved.as_ref().is_some_and(|r| !r.recipes.is_empty());
+        let has_recipe = self.nodes[goal]
+            .resolved
+            .as_ref()
+            .is_some_and(|r| !r.recipes.is_empty());
         if has_recipe && !self.ev.db.file(goal).phony {
             println!("{}: '{}' is up to date.", diag::prefix(), name);
         } else {
@@ -247,7 +254,11 @@ impl<'e> Planner<'e> {
             }
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipes.is_empty() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target && !self.nodes[id].intermediate {
+        if resolved.recipes.is_empty()
+            && resolved.deps.is_empty()
+            && !self.ev.db.file(id).is_target
+            && !self.nodes[id].intermediate
+        {
             // A plain file with no rule: it must exist.
             return self.leaf(id, parent);
         }
@@ -269,7 +280,10 @@ impl<'e> Planner<'e> {
                 Status::Visiting => {
                     let me = diag::show(&self.ev.db.file(id).name).to_string();
                     let other = diag::show(&self.ev.db.file(dep.file).name).to_string();
-                    diag::warn(None, format_args!("Circular {me} <- {other} dependency dropped."));
+                    diag::warn(
+                        None,
+                        format_args!("Circular {me} <- {other} dependency dropped."),
+                    );
                     let mut r = (*resolved).clone();
                     r.deps.remove(i);
                     self.nodes[id].resolved = Some(Rc::new(r));
@@ -288,7 +302,10 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Failed;
             if self.ev.options.keep_going && parent.is_none() {
                 let name = diag::show(&self.ev.db.file(id).name).to_string();
-                diag::warn(None, format_args!("Target '{name}' not remade because of errors."));
+                diag::warn(
+                    None,
+                    format_args!("Target '{name}' not remade because of errors."),
+                );
             }
             return Ok(Status::Failed);
         }
@@ -315,7 +332,11 @@ impl<'e> Planner<'e> {
         }
         let name = diag::show(&self.ev.db.file(id).name).to_string();
         let message = match parent {
-            Some(p) => format!("No rule to make target '{}', needed by '{}'", name, diag::show(&self.ev.db.file(p).name)),
+            Some(p) => format!(
+                "No rule to make target '{}', needed by '{}'",
+                name,
+                diag::show(&self.ev.db.file(p).name)
+            ),
             None => format!("No rule to make target '{name}'"),
         };
         self.nodes[id].status = Status::Failed;
@@ -382,7 +403,9 @@ impl<'e> Planner<'e> {
             r.recipes.retain(|(_, deps)| {
                 my_mtime.is_none()
                     || deps.is_empty()
-                    || deps.iter().any(|d| newer.contains(&d.file) && !d.order_only)
+                    || deps
+                        .iter()
+                        .any(|d| newer.contains(&d.file) && !d.order_only)
             });
             if r.recipes.is_empty() {
                 self.nodes[id].status = Status::Done;
@@ -406,7 +429,9 @@ impl<'e> Planner<'e> {
         let mut lines = Vec::new();
         for (recipe, _) in &resolved.recipes {
             let scope = self.recipe_scope(id, resolved, &newer);
-            let expanded = self.ev.with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
+            let expanded = self
+                .ev
+                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
         }
         if lines.is_empty() {
@@ -414,7 +439,7 @@ impl<'e> Planner<'e> {
             self.nodes[id].remade = true;
             return Ok(Status::Done);
         }
-        let env = self.child_env(id, resolved)?;
+        let env = self.child_env(id)?;
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.clone(),
@@ -442,14 +467,29 @@ impl<'e> Planner<'e> {
 
     fn is_precious(&self, id: FileId) -> bool {
         let file = self.ev.db.file(id);
-        file.precious || file.phony || self.ev.db.precious_patterns.iter().any(|p| p.match_stem(&file.name).is_some())
+        file.precious
+            || file.phony
+            || self
+                .ev
+                .db
+                .precious_patterns
+                .iter()
+                .any(|p| p.match_stem(&file.name).is_some())
     }
 
     /// The variables a recipe sees: automatic ones first, then the target's,
     /// the matching pattern-specific ones, then those inherited from parents.
-    fn recipe_scope(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> Vec<ScopeEntry> {
+    fn recipe_scope(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        newer: &[FileId],
+    ) -> Vec<ScopeEntry> {
         let autos = self.automatic_vars(id, resolved, newer);
-        let mut scope = vec![ScopeEntry { set: Rc::new(std::cell::RefCell::new(autos)), inherited: false }];
+        let mut scope = vec![ScopeEntry {
+            set: Rc::new(std::cell::RefCell::new(autos)),
+            inherited: false,
+        }];
         scope.extend(self.scope_for(id));
         scope
     }
@@ -458,7 +498,10 @@ impl<'e> Planner<'e> {
     fn scope_for(&mut self, id: FileId) -> Vec<ScopeEntry> {
         let mut scope = Vec::new();
         if let Some(set) = self.ev.db.file(id).vars.clone() {
-            scope.push(ScopeEntry { set, inherited: false });
+            scope.push(ScopeEntry {
+                set,
+                inherited: false,
+            });
         }
         let name = self.ev.db.file(id).name.clone();
         let mut pattern_sets: Vec<(usize, ScopeEntry)> = self
@@ -466,12 +509,25 @@ impl<'e> Planner<'e> {
             .db
             .pattern_vars
             .iter()
-            .filter_map(|(p, set)| p.match_stem(&name).map(|stem| (stem.len(), ScopeEntry { set: set.clone(), inherited: false })))
+            .filter_map(|(p, set)| {
+                p.match_stem(&name).map(|stem| {
+                    (
+                        stem.len(),
+                        ScopeEntry {
+                            set: set.clone(),
+                            inherited: false,
+                        },
+                    )
+                })
+            })
             .collect();
         pattern_sets.sort_by_key(|(len, _)| *len);
         scope.extend(pattern_sets.into_iter().map(|(_, e)| e));
         if let Some(inherited) = self.node(id).inherited.clone() {
-            scope.extend(inherited.iter().map(|e| ScopeEntry { set: e.set.clone(), inherited: true }));
+            scope.extend(inherited.iter().map(|e| ScopeEntry {
+                set: e.set.clone(),
+                inherited: true,
+            }));
         }
         scope
     }
@@ -479,12 +535,31 @@ impl<'e> Planner<'e> {
     fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> VarSet {
         let mut set = VarSet::new();
         let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
-            p.nodes.get(f).and_then(|n| n.path.clone()).unwrap_or_else(|| p.ev.db.file(f).name.clone())
+            p.nodes
+                .get(f)
+                .and_then(|n| n.path.clone())
+                .unwrap_or_else(|| p.ev.db.file(f).name.clone())
         };
-        let target = self.nodes[id].path.clone().unwrap_or_else(|| self.ev.db.file(id).name.clone());
-        let normal: Vec<FileId> = resolved.deps.iter().filter(|d| !d.order_only).map(|d| d.file).collect();
-        let order_only: Vec<FileId> = resolved.deps.iter().filter(|d| d.order_only).map(|d| d.file).collect();
-        let first = normal.first().map(|&f| name_of(self, f)).unwrap_or_default();
+        let target = self.nodes[id]
+            .path
+            .clone()
+            .unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        let normal: Vec<FileId> = resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only)
+            .map(|d| d.file)
+            .collect();
+        let order_only: Vec<FileId> = resolved
+            .deps
+            .iter()
+            .filter(|d| d.order_only)
+            .map(|d| d.file)
+            .collect();
+        let first = normal
+            .first()
+            .map(|&f| name_of(self, f))
+            .unwrap_or_default();
         let join = |p: &Planner<'_>, ids: &[FileId], dedup: bool| -> Vec<u8> {
             let mut out = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
@@ -502,7 +577,11 @@ impl<'e> Planner<'e> {
         let all = join(self, &normal, true);
         let plus = join(self, &normal, false);
         let oo = join(self, &order_only, true);
-        let newer_list: Vec<FileId> = normal.iter().copied().filter(|f| newer.contains(f)).collect();
+        let newer_list: Vec<FileId> = normal
+            .iter()
+            .copied()
+            .filter(|f| newer.contains(f))
+            .collect();
         let qm = join(self, &newer_list, true);
         let stem = resolved.stem.clone();
         let (target_name, member) = crate::exec::archive::split_member(&target);
@@ -517,27 +596,33 @@ impl<'e> Planner<'e> {
             (b"*", stem),
         ] {
             let (d, f) = dir_and_file_lists(&v);
-            set.insert(&[n[0], b'D'], Var::new(d, Flavor::Simple, Origin::Automatic));
-            set.insert(&[n[0], b'F'], Var::new(f, Flavor::Simple, Origin::Automatic));
+            set.insert(
+                &[n[0], b'D'],
+                Var::new(d, Flavor::Simple, Origin::Automatic),
+            );
+            set.insert(
+                &[n[0], b'F'],
+                Var::new(f, Flavor::Simple, Origin::Automatic),
+            );
             set.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
         }
         set
     }
 
-    fn child_env(&mut self, id: FileId, resolved: &Resolved) -> Result<Rc<Vec<(Vec<u8>, Vec<u8>)>>> {
-        let scope = {
-            let mut s = self.scope_for(id);
-            let _ = resolved;
-            s.shrink_to_fit();
-            s
-        };
+    fn child_env(&mut self, id: FileId) -> Result<Rc<Environment>> {
+        let scope = self.scope_for(id);
         let ev = &mut *self.ev;
-        ev.with_scope(scope, crate::exec::env::child_environment).map(Rc::new)
+        ev.with_scope(scope, crate::exec::env::child_environment)
+            .map(Rc::new)
     }
 
     /// The modification time of a file (vpath-resolved), cached per run.
     fn mtime_of(&mut self, id: FileId) -> Option<Mtime> {
-        let path = self.node(id).path.clone().unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        let path = self
+            .node(id)
+            .path
+            .clone()
+            .unwrap_or_else(|| self.ev.db.file(id).name.clone());
         mtime::of(&path)
     }
 
@@ -551,7 +636,11 @@ impl<'e> Planner<'e> {
         let mut recipe = file.rule.recipe.clone();
         let name = file.name.clone();
         let second = file.rule.second_expansion.clone();
-        let double: Vec<(Option<Rc<Recipe>>, Vec<Dep>)> = file.double_colon.iter().map(|r| (r.recipe.clone(), r.deps.clone())).collect();
+        let double: Vec<(Option<Rc<Recipe>>, Vec<Dep>)> = file
+            .double_colon
+            .iter()
+            .map(|r| (r.recipe.clone(), r.deps.clone()))
+            .collect();
         if let Some((normal, order_only)) = second {
             let extra = self.second_expansion(id, &normal, &order_only, &deps)?;
             deps.extend(extra);
@@ -573,17 +662,30 @@ impl<'e> Planner<'e> {
                 }
                 for d in &m.deps {
                     let f = self.ev.db.intern(d);
-                    extra.push(Dep { file: f, order_only: false, wait_before: false });
+                    extra.push(Dep {
+                        file: f,
+                        order_only: false,
+                        wait_before: false,
+                    });
                 }
                 for d in &m.order_only {
                     let f = self.ev.db.intern(d);
-                    extra.push(Dep { file: f, order_only: true, wait_before: false });
+                    extra.push(Dep {
+                        file: f,
+                        order_only: true,
+                        wait_before: false,
+                    });
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
             } else if !self.ev.db.file(id).is_target || self.mtime_of(id).is_none() {
-                if let Some(default) = self.ev.db.lookup(b".DEFAULT").and_then(|d| self.ev.db.file(d).rule.recipe.clone()) {
+                if let Some(default) = self
+                    .ev
+                    .db
+                    .lookup(b".DEFAULT")
+                    .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
+                {
                     if self.mtime_of(id).is_none() {
                         recipe = Some(default);
                     }
@@ -627,17 +729,29 @@ impl<'e> Planner<'e> {
         }
         for d in &m.deps {
             let f = self.ev.db.intern(d);
-            deps.push(Dep { file: f, order_only: false, wait_before: false });
+            deps.push(Dep {
+                file: f,
+                order_only: false,
+                wait_before: false,
+            });
         }
         let resolved = Resolved {
             deps,
-            recipes: m.recipe.clone().map(|r| vec![(r, Vec::new())]).unwrap_or_default(),
+            recipes: m
+                .recipe
+                .clone()
+                .map(|r| vec![(r, Vec::new())])
+                .unwrap_or_default(),
             stem: m.stem.clone(),
             pattern_scope: Vec::new(),
         };
         let secondary = {
             let f = self.ev.db.file(id);
-            f.secondary || f.precious || self.ev.db.secondary_all || f.notintermediate || f.is_target
+            f.secondary
+                || f.precious
+                || self.ev.db.secondary_all
+                || f.notintermediate
+                || f.is_target
         };
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
@@ -660,7 +774,13 @@ impl<'e> Planner<'e> {
         }
     }
 
-    fn second_expansion(&mut self, id: FileId, normal: &[u8], order_only: &[u8], known: &[Dep]) -> Result<Vec<Dep>> {
+    fn second_expansion(
+        &mut self,
+        id: FileId,
+        normal: &[u8],
+        order_only: &[u8],
+        known: &[Dep],
+    ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name.clone();
         let mut autos = VarSet::new();
         let names = |deps: &[Dep], oo: bool, ev: &Evaluator| -> Vec<u8> {
@@ -673,17 +793,36 @@ impl<'e> Planner<'e> {
             }
             v
         };
-        let first = known.iter().find(|d| !d.order_only).map(|d| self.ev.db.file(d.file).name.clone()).unwrap_or_default();
+        let first = known
+            .iter()
+            .find(|d| !d.order_only)
+            .map(|d| self.ev.db.file(d.file).name.clone())
+            .unwrap_or_default();
         let all = names(known, false, self.ev);
         let oo = names(known, true, self.ev);
         let stem = self.ev.db.file(id).rule.stem.clone().unwrap_or_default();
-        for (n, v) in [(&b"@"[..], name.clone()), (b"<", first), (b"^", all.clone()), (b"+", all), (b"|", oo), (b"*", stem), (b"?", Vec::new())] {
+        for (n, v) in [
+            (&b"@"[..], name.clone()),
+            (b"<", first),
+            (b"^", all.clone()),
+            (b"+", all),
+            (b"|", oo),
+            (b"*", stem),
+            (b"?", Vec::new()),
+        ] {
             autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
         }
-        let mut scope = vec![ScopeEntry { set: Rc::new(std::cell::RefCell::new(autos)), inherited: false }];
+        let mut scope = vec![ScopeEntry {
+            set: Rc::new(std::cell::RefCell::new(autos)),
+            inherited: false,
+        }];
         scope.extend(self.scope_for(id));
         let text = [normal, b" | ", order_only].concat();
-        let text = if order_only.is_empty() { normal.to_vec() } else { text };
+        let text = if order_only.is_empty() {
+            normal.to_vec()
+        } else {
+            text
+        };
         let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&text))?;
         Ok(crate::read::rule_line::intern_deps(self.ev, &expanded))
     }
@@ -737,7 +876,7 @@ fn dir_and_file_lists(v: &[u8]) -> (Vec<u8>, Vec<u8>) {
             f.push(b' ');
         }
         match w.iter().rposition(|&b| b == b'/') {
-            Some(p) if p == 0 => {
+            Some(0) => {
                 d.push(b'/');
                 f.extend_from_slice(&w[1..]);
             }
@@ -766,7 +905,11 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
         let vpath = vpath.to_vec();
         let expanded = ev.expand_text(&vpath).unwrap_or_default();
         for w in crate::words::words(&expanded) {
-            dirs.extend(w.split(|&b| b == b':').filter(|d| !d.is_empty()).map(<[u8]>::to_vec));
+            dirs.extend(
+                w.split(|&b| b == b':')
+                    .filter(|d| !d.is_empty())
+                    .map(<[u8]>::to_vec),
+            );
         }
     }
     for dir in dirs {
@@ -798,12 +941,17 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {
-        self.ev.db.lookup(name).is_some_and(|id| self.ev.db.file(id).phony)
+        self.ev
+            .db
+            .lookup(name)
+            .is_some_and(|id| self.ev.db.file(id).phony)
     }
 }
 
 fn mentioned_as_dep(db: &crate::rules::Database, id: FileId) -> bool {
-    db.files.iter().any(|f| f.rule.deps.iter().any(|d| d.file == id))
+    db.files
+        .iter()
+        .any(|f| f.rule.deps.iter().any(|d| d.file == id))
 }
 
 /// Unused for now: pattern matching of names (kept for pattern-specific lookups).

@@ -58,7 +58,9 @@ pub fn keyword(line: &[u8]) -> Option<(Keyword, &[u8])> {
             match rest.first() {
                 None => return Some((kw, rest)),
                 Some(&b) if is_blank(b) => return Some((kw, rest)),
-                Some(b'(') if matches!(kw, Keyword::Ifeq | Keyword::Ifneq) => return Some((kw, rest)),
+                Some(b'(') if matches!(kw, Keyword::Ifeq | Keyword::Ifneq) => {
+                    return Some((kw, rest))
+                }
                 _ => {}
             }
         }

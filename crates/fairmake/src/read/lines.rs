@@ -19,7 +19,11 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a [u8], first_line: u32) -> Lines<'a> {
-        Lines { text, pos: 0, line: first_line }
+        Lines {
+            text,
+            pos: 0,
+            line: first_line,
+        }
     }
 }
 
@@ -43,7 +47,9 @@ impl<'a> Iterator for Lines<'a> {
                 Some(off) => {
                     let nl = self.pos + off;
                     self.pos = nl + 1;
-                    if !ends_with_odd_backslashes(&self.text[start..nl]) || self.pos >= self.text.len() {
+                    if !ends_with_odd_backslashes(&self.text[start..nl])
+                        || self.pos >= self.text.len()
+                    {
                         break;
                     }
                 }
@@ -59,7 +65,11 @@ impl<'a> Iterator for Lines<'a> {
         if raw.last() == Some(&b'\r') {
             raw = &raw[..raw.len() - 1];
         }
-        Some(LogicalLine { raw, line: first, span })
+        Some(LogicalLine {
+            raw,
+            line: first,
+            span,
+        })
     }
 }
 
@@ -103,7 +113,11 @@ fn trim_start_blanks(s: &[u8]) -> &[u8] {
 }
 
 fn trim_end_blanks(s: &[u8]) -> &[u8] {
-    let n = s.iter().rev().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let n = s
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
     &s[..s.len() - n]
 }
 
@@ -124,7 +138,11 @@ pub fn strip_comment(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
             break;
         };
         let hash = i + off;
-        let backslashes = line[i..hash].iter().rev().take_while(|&&b| b == b'\\').count();
+        let backslashes = line[i..hash]
+            .iter()
+            .rev()
+            .take_while(|&&b| b == b'\\')
+            .count();
         out.extend_from_slice(&line[i..hash - backslashes]);
         out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
         if backslashes % 2 == 0 {

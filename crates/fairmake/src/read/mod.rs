@@ -16,7 +16,7 @@ use crate::rules::{Recipe, RecipeLine};
 use crate::words::{self, is_blank, trim};
 use assignment::AssignOp;
 use conditional::{Cond, Keyword};
-use lines::{collapse_continuations, strip_comment, LogicalLine, Lines};
+use lines::{collapse_continuations, strip_comment, Lines, LogicalLine};
 
 /// Where the recipe lines that follow a rule line go.
 pub struct RuleContext {
@@ -53,7 +53,11 @@ pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(),
         std::fs::read(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?
     };
     append_makefile_list(ev, name);
-    let display: Rc<[u8]> = if name == b"-" { Rc::from(&b"-"[..]) } else { Rc::from(name) };
+    let display: Rc<[u8]> = if name == b"-" {
+        Rc::from(&b"-"[..])
+    } else {
+        Rc::from(name)
+    };
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, display, None);
     ev.loc = saved_loc;
@@ -61,7 +65,10 @@ pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(),
 }
 
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
-    let mut list = ev.global_value(b"MAKEFILE_LIST").map(<[u8]>::to_vec).unwrap_or_default();
+    let mut list = ev
+        .global_value(b"MAKEFILE_LIST")
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
     if !list.is_empty() {
         list.push(b' ');
     }
@@ -81,8 +88,18 @@ pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
     result
 }
 
-fn eval_buffer(ev: &mut Evaluator, text: &[u8], file: Rc<[u8]>, fixed_line: Option<u32>) -> Result<()> {
-    let mut reader = BufferReader { file, fixed_line, conds: Vec::new(), rule: None };
+fn eval_buffer(
+    ev: &mut Evaluator,
+    text: &[u8],
+    file: Rc<[u8]>,
+    fixed_line: Option<u32>,
+) -> Result<()> {
+    let mut reader = BufferReader {
+        file,
+        fixed_line,
+        conds: Vec::new(),
+        rule: None,
+    };
     let mut lines = Lines::new(text, 1);
     let mut last_line = 1;
     while let Some(line) = lines.next() {
@@ -101,14 +118,24 @@ fn eval_buffer(ev: &mut Evaluator, text: &[u8], file: Rc<[u8]>, fixed_line: Opti
 
 impl BufferReader {
     fn set_loc(&self, ev: &mut Evaluator, line: u32) {
-        ev.loc = Some(Loc { file: self.file.clone(), line: self.fixed_line.unwrap_or(line) });
+        ev.loc = Some(Loc {
+            file: self.file.clone(),
+            line: self.fixed_line.unwrap_or(line),
+        });
     }
 
     fn ignoring(&self) -> bool {
-        self.conds.last().is_some_and(|c| !c.taking || c.outer_ignoring)
+        self.conds
+            .last()
+            .is_some_and(|c| !c.taking || c.outer_ignoring)
     }
 
-    fn line(&mut self, ev: &mut Evaluator, line: &LogicalLine<'_>, rest: &mut Lines<'_>) -> Result<()> {
+    fn line(
+        &mut self,
+        ev: &mut Evaluator,
+        line: &LogicalLine<'_>,
+        rest: &mut Lines<'_>,
+    ) -> Result<()> {
         let prefix = recipe_prefix(ev);
         if line.raw.first() == Some(&prefix) && self.rule.is_some() {
             if !self.ignoring() {
@@ -146,7 +173,10 @@ impl BufferReader {
         let rule = self.rule.as_mut().expect("recipe lines need a rule");
         rule.has_recipe = true;
         let loc = ev.loc.clone().expect("reading sets a location");
-        rule.lines.push(RecipeLine { text: strip_recipe_prefixes(&line.raw[1..], prefix), loc });
+        rule.lines.push(RecipeLine {
+            text: strip_recipe_prefixes(&line.raw[1..], prefix),
+            loc,
+        });
     }
 
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
@@ -179,7 +209,9 @@ impl BufferReader {
                     return Ok(());
                 }
                 // `else ifeq ...`: a chained test, evaluated only if still needed.
-                let Some((kw2, args2)) = conditional::keyword(args).filter(|(k, _)| !matches!(k, Keyword::Else | Keyword::Endif)) else {
+                let Some((kw2, args2)) = conditional::keyword(args)
+                    .filter(|(k, _)| !matches!(k, Keyword::Else | Keyword::Endif))
+                else {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
                     let cond = self.conds.last_mut().expect("checked above");
                     cond.seen_else = true;
@@ -187,7 +219,11 @@ impl BufferReader {
                     cond.any_taken = true;
                     return Ok(());
                 };
-                let taking = if any_taken || outer_ignoring { false } else { conditional::test(ev, kw2, args2)? };
+                let taking = if any_taken || outer_ignoring {
+                    false
+                } else {
+                    conditional::test(ev, kw2, args2)?
+                };
                 let cond = self.conds.last_mut().expect("checked above");
                 cond.taking = taking;
                 cond.any_taken |= taking;
@@ -195,15 +231,31 @@ impl BufferReader {
             }
             _ => {
                 let outer_ignoring = self.ignoring();
-                let taking = if outer_ignoring { false } else { conditional::test(ev, kw, args)? };
-                self.conds.push(Cond { taking, any_taken: taking, seen_else: false, outer_ignoring, line });
+                let taking = if outer_ignoring {
+                    false
+                } else {
+                    conditional::test(ev, kw, args)?
+                };
+                self.conds.push(Cond {
+                    taking,
+                    any_taken: taking,
+                    seen_else: false,
+                    outer_ignoring,
+                    line,
+                });
                 Ok(())
             }
         }
     }
 
     /// Any non-conditional line in a branch being read.
-    fn statement(&mut self, ev: &mut Evaluator, text: &[u8], line: &LogicalLine<'_>, rest: &mut Lines<'_>) -> Result<()> {
+    fn statement(
+        &mut self,
+        ev: &mut Evaluator,
+        text: &[u8],
+        line: &LogicalLine<'_>,
+        rest: &mut Lines<'_>,
+    ) -> Result<()> {
         let mut mods = Modifiers::default();
         let mut body = text;
         // Leading `export`, `override`, `private` words modify what follows.
@@ -250,7 +302,11 @@ impl BufferReader {
                 }
                 return set_export(ev, after, Export::No);
             }
-            for (word, optional) in [(&b"include"[..], false), (b"-include", true), (b"sinclude", true)] {
+            for (word, optional) in [
+                (&b"include"[..], false),
+                (b"-include", true),
+                (b"sinclude", true),
+            ] {
                 if let Some(after) = directive_word(body, word) {
                     self.end_rule(ev)?;
                     return include(ev, after, optional);
@@ -284,7 +340,9 @@ impl BufferReader {
                     return Err(ev.fatal("recipe commences before first target"));
                 }
                 if line.raw.starts_with(b"        ") {
-                    return Err(ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)"));
+                    return Err(
+                        ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)")
+                    );
                 }
                 Err(ev.fatal("missing separator"))
             }
@@ -297,7 +355,12 @@ impl BufferReader {
             return Ok(());
         };
         let saved = ev.loc.clone();
-        let recipe = ctx.has_recipe.then(|| Rc::new(Recipe { lines: ctx.lines, loc: ctx.loc.clone() }));
+        let recipe = ctx.has_recipe.then(|| {
+            Rc::new(Recipe {
+                lines: ctx.lines,
+                loc: ctx.loc.clone(),
+            })
+        });
         rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);
         ev.loc = saved;
         Ok(())
@@ -352,7 +415,8 @@ fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
             let looks_like_op = after.first() == Some(&b'=')
                 || (after.first() == Some(&b':') && !after.starts_with(b"::"))
                 || after.starts_with(b":=")
-                || ([b'+', b'?', b'!'].contains(after.first().unwrap_or(&0)) && after.get(1) == Some(&b'='));
+                || ([b'+', b'?', b'!'].contains(after.first().unwrap_or(&0))
+                    && after.get(1) == Some(&b'='));
             if looks_like_op && !matches!(word, b"define" | b"undefine") {
                 None
             } else {
@@ -375,7 +439,12 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>>
             if depth == 0 {
                 let after = strip_comment(after);
                 if !trim(&after).is_empty() {
-                    let loc = Loc { file: start.as_ref().map_or(Rc::from(&b""[..]), |l| l.file.clone()), line: line.line };
+                    let loc = Loc {
+                        file: start
+                            .as_ref()
+                            .map_or(Rc::from(&b""[..]), |l| l.file.clone()),
+                        line: line.line,
+                    };
                     diag::warn(Some(&loc), "extraneous text after 'endef' directive");
                 }
                 return Ok(body);
@@ -397,7 +466,10 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>>
 fn define_with_modifiers(t: &[u8]) -> bool {
     let mut t = t;
     loop {
-        if let Some(a) = directive_word(t, b"override").or_else(|| directive_word(t, b"export")).or_else(|| directive_word(t, b"private")) {
+        if let Some(a) = directive_word(t, b"override")
+            .or_else(|| directive_word(t, b"export"))
+            .or_else(|| directive_word(t, b"private"))
+        {
             t = a;
         } else {
             return directive_word(t, b"define").is_some();
@@ -465,9 +537,15 @@ pub fn assign(
     if name.is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
-    let origin = if mods.override_ { Origin::Override } else { origin };
+    let origin = if mods.override_ {
+        Origin::Override
+    } else {
+        origin
+    };
     let (value, flavor) = match op {
-        AssignOp::Recursive | AssignOp::Conditional | AssignOp::Append => (value.to_vec(), Flavor::Recursive),
+        AssignOp::Recursive | AssignOp::Conditional | AssignOp::Append => {
+            (value.to_vec(), Flavor::Recursive)
+        }
         AssignOp::Simple => (ev.expand_text(value)?, Flavor::Simple),
         AssignOp::Immediate => {
             let expanded = ev.expand_text(value)?;
@@ -539,7 +617,12 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(err)) => {
-                ev.missing_includes.push(crate::eval::MissingInclude { name: name.clone(), loc: loc.clone(), optional, error: err.raw_os_error() });
+                ev.missing_includes.push(crate::eval::MissingInclude {
+                    name: name.clone(),
+                    loc: loc.clone(),
+                    optional,
+                    error: err.raw_os_error(),
+                });
             }
         }
         ev.loc = loc.clone();
@@ -550,11 +633,18 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
 /// Resolves an include name against `-I` dirs and the default include path.
 fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
-    if name.first() == Some(&b'/') || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
+    if name.first() == Some(&b'/')
+        || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists()
+    {
         return name.to_vec();
     }
     let defaults: [&[u8]; 3] = [b"/usr/local/include", b"/usr/gnu/include", b"/usr/include"];
-    let dirs = ev.options.include_dirs.iter().map(Vec::as_slice).chain(defaults);
+    let dirs = ev
+        .options
+        .include_dirs
+        .iter()
+        .map(Vec::as_slice)
+        .chain(defaults);
     for dir in dirs {
         let mut candidate = dir.to_vec();
         candidate.push(b'/');

@@ -42,7 +42,11 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
     let Some(colon) = find_colon(&head) else {
         let expanded = ev.expand_text(&head)?;
         if trim(&expanded).is_empty() {
-            return Ok(if recipe.is_some() { Parsed::NotARule } else { Parsed::Nothing });
+            return Ok(if recipe.is_some() {
+                Parsed::NotARule
+            } else {
+                Parsed::Nothing
+            });
         }
         // A variable may expand to a whole rule: parse the expansion, escaping
         // nothing further.
@@ -121,7 +125,11 @@ fn rule(
     if grouped {
         targets_raw = &targets_raw[..targets_raw.len() - 1];
     }
-    let targets_text = if pre_expanded { targets_raw.to_vec() } else { ev.expand_text(targets_raw)? };
+    let targets_text = if pre_expanded {
+        targets_raw.to_vec()
+    } else {
+        ev.expand_text(targets_raw)?
+    };
     let targets: Vec<Vec<u8>> = words::words(&targets_text).map(normalize_name).collect();
     if targets.is_empty() {
         if recipe.is_some() || !trim(rest).is_empty() {
@@ -141,10 +149,18 @@ fn rule(
         None => (None, rest),
     };
     let second = ev.db.second_expansion;
-    let prereq_text = if pre_expanded { prereq_raw.to_vec() } else { ev.expand_text(prereq_raw)? };
+    let prereq_text = if pre_expanded {
+        prereq_raw.to_vec()
+    } else {
+        ev.expand_text(prereq_raw)?
+    };
     let static_pattern = match static_pattern {
         Some(p) => {
-            let p = if pre_expanded { p.to_vec() } else { ev.expand_text(p)? };
+            let p = if pre_expanded {
+                p.to_vec()
+            } else {
+                ev.expand_text(p)?
+            };
             let p = trim(&p).to_vec();
             if PercentPattern::new(&p).percent.is_none() {
                 return Err(ev.fatal("target pattern contains no '%'"));
@@ -161,9 +177,17 @@ fn rule(
     }
 
     let has_recipe = recipe.is_some();
-    let mut ctx = RuleContext { targets: Vec::new(), lines: Vec::new(), has_recipe, loc: loc.clone() };
+    let mut ctx = RuleContext {
+        targets: Vec::new(),
+        lines: Vec::new(),
+        has_recipe,
+        loc: loc.clone(),
+    };
     if let Some(text) = recipe {
-        ctx.lines.push(crate::rules::RecipeLine { text, loc: loc.clone() });
+        ctx.lines.push(crate::rules::RecipeLine {
+            text,
+            loc: loc.clone(),
+        });
     }
 
     if any_pattern {
@@ -194,7 +218,13 @@ fn rule(
             Some(pattern) => {
                 let pat = PercentPattern::new(pattern);
                 let Some(stem) = pat.match_stem(target) else {
-                    diag::warn(Some(&loc), format_args!("target '{}' doesn't match the target pattern", diag::show(target)));
+                    diag::warn(
+                        Some(&loc),
+                        format_args!(
+                            "target '{}' doesn't match the target pattern",
+                            diag::show(target)
+                        ),
+                    );
                     continue;
                 };
                 (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
@@ -205,7 +235,11 @@ fn rule(
         if special_target(ev, id, target, &deps_text) {
             continue;
         }
-        let deps = if second && memchr::memchr(b'$', &deps_text).is_some() { Vec::new() } else { intern_deps(ev, &deps_text) };
+        let deps = if second && memchr::memchr(b'$', &deps_text).is_some() {
+            Vec::new()
+        } else {
+            intern_deps(ev, &deps_text)
+        };
         let second_text = (second && memchr::memchr(b'$', &deps_text).is_some()).then(|| {
             let (n, o) = split_order_only(&deps_text);
             (n.to_vec(), o.to_vec())
@@ -218,18 +252,33 @@ fn rule(
         }
         if double_colon {
             if !file.rule.deps.is_empty() || file.rule.recipe.is_some() {
-                return Err(ev.fatal(format!("target file '{}' has both : and :: entries", diag::show(target))));
+                return Err(ev.fatal(format!(
+                    "target file '{}' has both : and :: entries",
+                    diag::show(target)
+                )));
             }
-            file.double_colon.push(Rule { deps, second_expansion: second_text, recipe: None, stem, group: group.clone() });
+            file.double_colon.push(Rule {
+                deps,
+                second_expansion: second_text,
+                recipe: None,
+                stem,
+                group: group.clone(),
+            });
             let n = file.double_colon.len() - 1;
             ctx.targets.push(RecipeTarget::Double(id, n));
         } else {
             if !file.double_colon.is_empty() {
-                return Err(ev.fatal(format!("target file '{}' has both : and :: entries", diag::show(target))));
+                return Err(ev.fatal(format!(
+                    "target file '{}' has both : and :: entries",
+                    diag::show(target)
+                )));
             }
             file.rule.deps.extend(deps);
             if let Some((n, o)) = second_text {
-                let entry = file.rule.second_expansion.get_or_insert_with(Default::default);
+                let entry = file
+                    .rule
+                    .second_expansion
+                    .get_or_insert_with(Default::default);
                 append_words(&mut entry.0, &n);
                 append_words(&mut entry.1, &o);
             }
@@ -314,7 +363,11 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
             let name = normalize_name(w);
             for name in expand_archive_group(&name) {
                 let file = ev.db.intern(&name);
-                deps.push(Dep { file, order_only: oo, wait_before: wait });
+                deps.push(Dep {
+                    file,
+                    order_only: oo,
+                    wait_before: wait,
+                });
             }
             wait = false;
         }
@@ -330,7 +383,9 @@ fn expand_archive_group(name: &[u8]) -> Vec<Vec<u8>> {
 
 /// The first plain target becomes the default goal (`.DEFAULT_GOAL`).
 fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
-    let empty = ev.global_value(b".DEFAULT_GOAL").is_none_or(|v| trim(v).is_empty());
+    let empty = ev
+        .global_value(b".DEFAULT_GOAL")
+        .is_none_or(|v| trim(v).is_empty());
     if !empty {
         return;
     }
@@ -338,7 +393,12 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
         return;
     }
     let _ = id;
-    ev.set_global(b".DEFAULT_GOAL", name, crate::eval::vars::Flavor::Simple, Origin::File);
+    ev.set_global(
+        b".DEFAULT_GOAL",
+        name,
+        crate::eval::vars::Flavor::Simple,
+        Origin::File,
+    );
 }
 
 /// Handles special targets; returns true when the rule is fully consumed.
@@ -425,7 +485,12 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
 }
 
 /// `targets: [override|export|private]... NAME op value`.
-fn target_variable(ev: &mut Evaluator, targets: &[Vec<u8>], rest: &[u8], recipe: Option<&[u8]>) -> Result<Option<Parsed>> {
+fn target_variable(
+    ev: &mut Evaluator,
+    targets: &[Vec<u8>],
+    rest: &[u8],
+    recipe: Option<&[u8]>,
+) -> Result<Option<Parsed>> {
     let mut body = super::trim_start(rest);
     let mut mods = Modifiers::default();
     loop {
@@ -463,28 +528,45 @@ fn target_variable(ev: &mut Evaluator, targets: &[Vec<u8>], rest: &[u8], recipe:
             let id = ev.db.intern(target);
             ev.db.vars_of(id)
         };
-        let op = if op == AssignOp::Shell { AssignOp::Shell } else { op };
+        let op = if op == AssignOp::Shell {
+            AssignOp::Shell
+        } else {
+            op
+        };
         assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
     }
     Ok(Some(Parsed::Nothing))
 }
 
 /// Gives the recipe collected after a rule line to its targets.
-pub fn attach_recipe(ev: &mut Evaluator, targets: &[RecipeTarget], recipe: Option<Rc<Recipe>>, loc: &Loc) {
+pub fn attach_recipe(
+    ev: &mut Evaluator,
+    targets: &[RecipeTarget],
+    recipe: Option<Rc<Recipe>>,
+    loc: &Loc,
+) {
     let Some(recipe) = recipe else {
         return;
     };
     for target in targets {
         match *target {
             RecipeTarget::Pattern(i) => ev.db.pattern_rules[i].recipe = Some(recipe.clone()),
-            RecipeTarget::Double(id, n) => ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone()),
+            RecipeTarget::Double(id, n) => {
+                ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone())
+            }
             RecipeTarget::Single(id) => {
                 let file = ev.db.file_mut(id);
                 if let Some(old) = &file.rule.recipe {
                     let name = diag::show(&file.name).to_string();
                     let old_loc = old.loc.clone();
-                    diag::warn(Some(loc), format_args!("warning: overriding recipe for target '{name}'"));
-                    diag::warn(Some(&old_loc), format_args!("warning: ignoring old recipe for target '{name}'"));
+                    diag::warn(
+                        Some(loc),
+                        format_args!("warning: overriding recipe for target '{name}'"),
+                    );
+                    diag::warn(
+                        Some(&old_loc),
+                        format_args!("warning: ignoring old recipe for target '{name}'"),
+                    );
                 }
                 let file = ev.db.file_mut(id);
                 file.rule.recipe = Some(recipe.clone());

@@ -128,7 +128,10 @@ impl Database {
             return id;
         }
         let id = self.files.len();
-        self.files.push(File { name: name.to_vec(), ..File::default() });
+        self.files.push(File {
+            name: name.to_vec(),
+            ..File::default()
+        });
         self.index.insert(name.into(), id);
         id
     }
@@ -147,7 +150,10 @@ impl Database {
 
     /// The target-specific variable set of `id`, created on first use.
     pub fn vars_of(&mut self, id: FileId) -> SharedVarSet {
-        self.files[id].vars.get_or_insert_with(Default::default).clone()
+        self.files[id]
+            .vars
+            .get_or_insert_with(Default::default)
+            .clone()
     }
 
     /// The pattern-specific variable set for `pattern`, created on first use.
@@ -169,12 +175,21 @@ impl Database {
             if recipe.is_empty() {
                 continue;
             }
-            let lines = recipe.iter().map(|l| RecipeLine { text: l.to_vec(), loc: loc.clone() }).collect();
+            let lines = recipe
+                .iter()
+                .map(|l| RecipeLine {
+                    text: l.to_vec(),
+                    loc: loc.clone(),
+                })
+                .collect();
             self.pattern_rules.push(PatternRule {
                 targets: vec![PercentPattern::new(target)],
                 deps: crate::words::words(deps).map(<[u8]>::to_vec).collect(),
                 order_only: Vec::new(),
-                recipe: Some(Rc::new(Recipe { lines, loc: loc.clone() })),
+                recipe: Some(Rc::new(Recipe {
+                    lines,
+                    loc: loc.clone(),
+                })),
                 terminal,
                 builtin: true,
             });
@@ -184,7 +199,12 @@ impl Database {
     /// The suffixes listed as prerequisites of `.SUFFIXES`.
     pub fn suffixes(&self) -> Vec<Vec<u8>> {
         match self.lookup(b".SUFFIXES") {
-            Some(id) => self.files[id].rule.deps.iter().map(|d| self.files[d.file].name.clone()).collect(),
+            Some(id) => self.files[id]
+                .rule
+                .deps
+                .iter()
+                .map(|d| self.files[d.file].name.clone())
+                .collect(),
             None => Vec::new(),
         }
     }
@@ -201,7 +221,9 @@ impl Database {
             if !file.is_target || file.name.first() != Some(&b'.') {
                 continue;
             }
-            let Some(recipe) = file.rule.recipe.clone() else { continue };
+            let Some(recipe) = file.rule.recipe.clone() else {
+                continue;
+            };
             let name = &file.name;
             // `.X.Y`: both suffixes known; `.X`: a single-suffix rule.
             let pair = suffixes.iter().find_map(|s| {
@@ -209,7 +231,10 @@ impl Database {
                 if rest.is_empty() {
                     return Some((s.clone(), Vec::new()));
                 }
-                suffixes.iter().find(|t| t.as_slice() == rest).map(|t| (s.clone(), t.clone()))
+                suffixes
+                    .iter()
+                    .find(|t| t.as_slice() == rest)
+                    .map(|t| (s.clone(), t.clone()))
             });
             let Some((from, to)) = pair else { continue };
             let target = [&b"%"[..], &to].concat();
@@ -224,7 +249,11 @@ impl Database {
             });
         }
         // Converted rules go after the makefile's pattern rules and before built-ins.
-        let at = self.pattern_rules.iter().position(|r| r.builtin).unwrap_or(self.pattern_rules.len());
+        let at = self
+            .pattern_rules
+            .iter()
+            .position(|r| r.builtin)
+            .unwrap_or(self.pattern_rules.len());
         for (i, rule) in converted.into_iter().enumerate() {
             self.pattern_rules.insert(at + i, rule);
         }

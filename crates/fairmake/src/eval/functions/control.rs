@@ -33,7 +33,12 @@ pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<
 
 /// Calls a function whose arguments are already expanded (also used by `$(call)`
 /// on a built-in's name).
-pub fn call_expanded(ev: &mut Evaluator, func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result<()> {
+pub fn call_expanded(
+    ev: &mut Evaluator,
+    func: FuncId,
+    a: &[Vec<u8>],
+    out: &mut Vec<u8>,
+) -> Result<()> {
     let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
     if let Some(result) = super::pure::dispatch_text(func, a, out) {
         return result.map_err(|e| ev.fatal(e.to_string()));
@@ -92,7 +97,12 @@ pub fn call_expanded(ev: &mut Evaluator, func: FuncId, a: &[Vec<u8>], out: &mut 
 }
 
 /// Functions that expand their own arguments: if, or, and, foreach, let, intcmp.
-fn call_lazy(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
+fn call_lazy(
+    ev: &mut Evaluator,
+    func: FuncId,
+    args: &[Expansion],
+    out: &mut Vec<u8>,
+) -> Result<()> {
     match func {
         FuncId::If => {
             let cond = ev.expand_to_vec(&args[0])?;
@@ -137,7 +147,13 @@ fn call_lazy(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec
 /// bind their variables so that they shadow every other definition.
 fn push_binding_scope(ev: &mut Evaluator) -> Rc<RefCell<VarSet>> {
     let set = Rc::new(RefCell::new(VarSet::new()));
-    ev.scope.insert(0, ScopeEntry { set: set.clone(), inherited: false });
+    ev.scope.insert(
+        0,
+        ScopeEntry {
+            set: set.clone(),
+            inherited: false,
+        },
+    );
     set
 }
 
@@ -151,7 +167,10 @@ fn bind(set: &Rc<RefCell<VarSet>>, name: &[u8], value: &[u8]) {
     let mut set = set.borrow_mut();
     match set.get_mut(name) {
         Some(v) => v.set_value(value.to_vec()),
-        None => set.insert(name, Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic)),
+        None => set.insert(
+            name,
+            Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic),
+        ),
     }
 }
 
@@ -275,7 +294,10 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     } else if let Some(p) = spec.strip_prefix(b"<") {
         ("<", p)
     } else {
-        return Err(ev.fatal(format!("file: invalid file operation: {}", diag::show(spec))));
+        return Err(ev.fatal(format!(
+            "file: invalid file operation: {}",
+            diag::show(spec)
+        )));
     };
     let path = trim(path);
     if path.is_empty() {
@@ -296,7 +318,11 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
                     Ok(())
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(ev.fatal(format!("file: Failed to open '{}': {}", diag::show(path), crate::exec::io_error_text(&e)))),
+                Err(e) => Err(ev.fatal(format!(
+                    "file: Failed to open '{}': {}",
+                    diag::show(path),
+                    crate::exec::io_error_text(&e)
+                ))),
             }
         }
         _ => {
@@ -318,7 +344,13 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
                 None => Ok(()),
             });
             ev.fs.invalidate(path);
-            result.map_err(|e| ev.fatal(format!("open: {}: {}", diag::show(path), crate::exec::io_error_text(&e))))
+            result.map_err(|e| {
+                ev.fatal(format!(
+                    "open: {}: {}",
+                    diag::show(path),
+                    crate::exec::io_error_text(&e)
+                ))
+            })
         }
     }
 }
@@ -334,7 +366,12 @@ fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<i128> {
             s.parse::<i128>().ok()
         }
     });
-    parsed.ok_or_else(|| ev.fatal(format!("invalid {which} argument to 'intcmp' function: '{}'", diag::show(t))))
+    parsed.ok_or_else(|| {
+        ev.fatal(format!(
+            "invalid {which} argument to 'intcmp' function: '{}'",
+            diag::show(t)
+        ))
+    })
 }
 
 fn intcmp(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {

@@ -93,7 +93,10 @@ const TABLE: &[(&str, FuncId, usize, usize, bool)] = &[
 
 fn entry(f: FuncId) -> &'static (&'static str, FuncId, usize, usize, bool) {
     // The table is tiny; a linear scan keeps it in one place.
-    TABLE.iter().find(|e| e.1 == f).expect("every FuncId is in TABLE")
+    TABLE
+        .iter()
+        .find(|e| e.1 == f)
+        .expect("every FuncId is in TABLE")
 }
 
 /// The function called `name`, if it is built in.

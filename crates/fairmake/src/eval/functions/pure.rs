@@ -6,29 +6,41 @@ use crate::diag::Result;
 use crate::eval::Evaluator;
 
 /// Calls a pure text function; `None` when `func` is not one.
-pub fn dispatch_text(func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Option<std::result::Result<(), String>> {
+pub fn dispatch_text(
+    func: FuncId,
+    a: &[Vec<u8>],
+    out: &mut Vec<u8>,
+) -> Option<std::result::Result<(), String>> {
     let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
-    let result = match func {
-        FuncId::Subst => Ok(text::subst(arg(0), arg(1), arg(2), out)),
-        FuncId::Patsubst => Ok(text::patsubst(arg(0), arg(1), arg(2), out)),
-        FuncId::Strip => Ok(text::strip(arg(0), out)),
-        FuncId::Findstring => Ok(text::findstring(arg(0), arg(1), out)),
-        FuncId::Filter => Ok(text::filter(arg(0), arg(1), out)),
-        FuncId::FilterOut => Ok(text::filter_out(arg(0), arg(1), out)),
-        FuncId::Sort => Ok(text::sort(arg(0), out)),
-        FuncId::Words => Ok(text::words_count(arg(0), out)),
-        FuncId::Firstword => Ok(text::firstword(arg(0), out)),
-        FuncId::Lastword => Ok(text::lastword(arg(0), out)),
-        FuncId::Word => text::word(arg(0), arg(1), out),
-        FuncId::Wordlist => text::wordlist(arg(0), arg(1), arg(2), out),
-        FuncId::Join => Ok(text::join(arg(0), arg(1), out)),
+    let message = |e: text::FunctionError| String::from_utf8_lossy(e.message()).into_owned();
+    match func {
+        FuncId::Word => return Some(text::word(arg(0), arg(1), out).map_err(message)),
+        FuncId::Wordlist => {
+            return Some(text::wordlist(arg(0), arg(1), arg(2), out).map_err(message))
+        }
+        FuncId::Subst => text::subst(arg(0), arg(1), arg(2), out),
+        FuncId::Patsubst => text::patsubst(arg(0), arg(1), arg(2), out),
+        FuncId::Strip => text::strip(arg(0), out),
+        FuncId::Findstring => text::findstring(arg(0), arg(1), out),
+        FuncId::Filter => text::filter(arg(0), arg(1), out),
+        FuncId::FilterOut => text::filter_out(arg(0), arg(1), out),
+        FuncId::Sort => text::sort(arg(0), out),
+        FuncId::Words => text::words_count(arg(0), out),
+        FuncId::Firstword => text::firstword(arg(0), out),
+        FuncId::Lastword => text::lastword(arg(0), out),
+        FuncId::Join => text::join(arg(0), arg(1), out),
         _ => return None,
-    };
-    Some(result.map_err(|e| String::from_utf8_lossy(e.message()).into_owned()))
+    }
+    Some(Ok(()))
 }
 
 /// Calls a file-name function; `None` when `func` is not one.
-pub fn dispatch_names(ev: &mut Evaluator, func: FuncId, a: &[Vec<u8>], out: &mut Vec<u8>) -> Option<Result<()>> {
+pub fn dispatch_names(
+    ev: &mut Evaluator,
+    func: FuncId,
+    a: &[Vec<u8>],
+    out: &mut Vec<u8>,
+) -> Option<Result<()>> {
     let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
     match func {
         FuncId::Dir => names::dir(arg(0), out),

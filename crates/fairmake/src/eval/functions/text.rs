@@ -70,7 +70,7 @@ fn subst_words(from: &[u8], to: &[u8], text: &[u8], out: &mut Vec<u8>) {
         // As in `subst`, the empty string matches once, at the end; here it
         // only counts when that end is a word boundary.
         out.extend_from_slice(text);
-        if text.last().map_or(true, |&b| is_space(b)) {
+        if text.last().is_none_or(|&b| is_space(b)) {
             out.extend_from_slice(to);
         }
         return;
@@ -626,23 +626,14 @@ mod tests {
     #[test]
     fn word_errors() {
         let e = |n: &[u8]| run_err(|o| word(n, b"a b", o)).unwrap_err();
-        assert_eq!(
-            e(b"x"),
-            "invalid first argument to 'word' function: 'x'"
-        );
+        assert_eq!(e(b"x"), "invalid first argument to 'word' function: 'x'");
         assert_eq!(
             e(b" x "),
             "invalid first argument to 'word' function: ' x '"
         );
         assert_eq!(e(b""), "invalid first argument to 'word' function: ''");
-        assert_eq!(
-            e(b"-1"),
-            "invalid first argument to 'word' function: '-1'"
-        );
-        assert_eq!(
-            e(b"+1"),
-            "invalid first argument to 'word' function: '+1'"
-        );
+        assert_eq!(e(b"-1"), "invalid first argument to 'word' function: '-1'");
+        assert_eq!(e(b"+1"), "invalid first argument to 'word' function: '+1'");
         assert_eq!(
             e(b"1 2"),
             "invalid first argument to 'word' function: '1 2'"
