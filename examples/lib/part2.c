@@ -1,0 +1,2 @@
+#include "tables.h"
+int part2(int x) { return x * TABLE2 + 2; }
