@@ -121,8 +121,8 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
     };
+    ev.db.convert_suffix_rules();
     if !opts.no_builtin_rules {
-        ev.db.convert_suffix_rules();
         ev.db.add_builtin_rules(&builtin_loc);
     }
     if let Some(code) = report_missing_includes(&mut ev)? {

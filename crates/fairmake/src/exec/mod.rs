@@ -579,7 +579,8 @@ fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32
     Ok(child.id())
 }
 
-fn touch(name: &[u8]) {
+/// `-t`: creates the file or sets its modification time to now.
+pub fn touch(name: &[u8]) {
     let path = std::ffi::OsStr::from_bytes(name);
     let now = std::time::SystemTime::now();
     let file = std::fs::OpenOptions::new()

@@ -20,6 +20,9 @@ pub struct Match {
     /// Prerequisites that do not exist and must be made by further implicit
     /// rules (intermediate files), with their own matches.
     pub chain: Vec<(Vec<u8>, Match)>,
+    /// The other targets the same recipe run makes (a pattern rule with
+    /// several targets).
+    pub siblings: Vec<Vec<u8>>,
 }
 
 /// What the search needs to know about files.
@@ -30,6 +33,31 @@ pub trait Knowledge {
     fn ought_to_exist(&self, name: &[u8]) -> bool;
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
+    /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
+    /// `None` when second expansion is off.
+    fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>>;
+}
+
+/// A rule's prerequisites for one candidate: second expansion (when on and
+/// the text has a `$`), then the stem substituted into each word.
+fn rule_deps(
+    patterns: &[Vec<u8>],
+    c: &Candidate,
+    target: &[u8],
+    k: &mut dyn Knowledge,
+) -> Vec<Vec<u8>> {
+    let mut deps = Vec::new();
+    for pattern in patterns {
+        if memchr::memchr(b'$', pattern).is_some() {
+            let stem = [c.dir.as_slice(), &c.stem].concat();
+            if let Some(expanded) = k.second_expand(pattern, target, &stem) {
+                deps.extend(crate::words::words(&expanded).map(|w| prereq_name(w, c)));
+                continue;
+            }
+        }
+        deps.push(prereq_name(pattern, c));
+    }
+    deps
 }
 
 /// Splits `name` into (directory with trailing slash, file part).
@@ -121,7 +149,7 @@ pub fn search(
             continue;
         }
         let rule = &rules[c.rule];
-        let deps: Vec<Vec<u8>> = rule.deps.iter().map(|d| prereq_name(d, c)).collect();
+        let deps = rule_deps(&rule.deps, c, name, k);
         if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
             return Some(make_match(rules, c, deps, Vec::new()));
         }
@@ -135,7 +163,7 @@ pub fn search(
         if rule.terminal {
             continue;
         }
-        let deps: Vec<Vec<u8>> = rule.deps.iter().map(|d| prereq_name(d, c)).collect();
+        let deps = rule_deps(&rule.deps, c, name, k);
         let mut chain = Vec::new();
         let mut ok = true;
         in_chain.push(c.rule);
@@ -180,5 +208,23 @@ fn make_match(
         recipe: rule.recipe.clone(),
         target_index: c.target_index,
         chain,
+        siblings: siblings(rule, c),
     }
+}
+
+/// The names a multi-target pattern rule makes besides the matched one.
+fn siblings(rule: &PatternRule, c: &Candidate) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for (i, pat) in rule.targets.iter().enumerate() {
+        if i == c.target_index {
+            continue;
+        }
+        let mut name = Vec::new();
+        if memchr::memchr(b'/', &pat.text).is_none() {
+            name.extend_from_slice(&c.dir);
+        }
+        pat.substitute(&c.stem, &mut name);
+        out.push(name);
+    }
+    out
 }

@@ -46,6 +46,10 @@ pub struct Resolved {
     pub stem: Vec<u8>,
     /// Pattern-specific variable sets matching this file, most specific first.
     pub pattern_scope: Vec<ScopeEntry>,
+    /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
+    pub hidden: Vec<FileId>,
+    /// Files the same recipe run makes (multi-target pattern rules).
+    pub siblings: Vec<FileId>,
 }
 
 /// Per-file planning state.
@@ -221,17 +225,27 @@ impl<'e> Planner<'e> {
                 self.stopping = true;
             }
         }
-        // Grouped targets are made by the same recipe.
-        if let Some(group) = self.ev.db.file(id).rule.group.clone() {
-            for &g in group.iter() {
-                if g != id {
-                    let st = self.nodes[id].status;
-                    let node = self.node(g);
-                    node.status = st;
-                    node.remade = true;
-                }
-            }
+        // Grouped targets and pattern siblings were made by the same recipe.
+        let status = self.nodes[id].status;
+        for other in self.companions(id) {
+            self.ev.fs.invalidate(&self.ev.db.file(other).name.clone());
+            let node = self.node(other);
+            node.status = status;
+            node.remade = true;
         }
+    }
+
+    /// The other files one run of `id`'s recipe makes: members of a grouped
+    /// (`&:`) rule and the other targets of a multi-target pattern rule.
+    fn companions(&self, id: FileId) -> Vec<FileId> {
+        let mut out: Vec<FileId> = Vec::new();
+        if let Some(group) = &self.ev.db.file(id).rule.group {
+            out.extend(group.iter().copied().filter(|&g| g != id));
+        }
+        if let Some(resolved) = self.nodes.get(id).and_then(|n| n.resolved.as_ref()) {
+            out.extend(resolved.siblings.iter().copied().filter(|&g| g != id));
+        }
+        out
     }
 
     /// Updates `id`, returning where it stands.
@@ -274,6 +288,10 @@ impl<'e> Planner<'e> {
             if self.stopping && !self.ev.options.keep_going {
                 pending = true;
                 break;
+            }
+            if self.intermediate_not_needed(dep.file, id) {
+                self.nodes[dep.file].status = Status::Done;
+                continue;
             }
             let st = self.update(dep.file, Some(id))?;
             match st {
@@ -318,6 +336,42 @@ impl<'e> Planner<'e> {
 
     fn update_after_drop(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         self.update(id, parent)
+    }
+
+    /// A missing intermediate file need not be made when everything it
+    /// would be made from exists and is older than the file that needs it.
+    fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
+        if self.ev.options.always_make
+            || self.nodes[dep].status != Status::Pending
+            || !self.nodes[dep].intermediate
+        {
+            return false;
+        }
+        let Some(parent_mtime) = self.mtime_of(parent) else {
+            return false;
+        };
+        self.older_chain(dep, parent_mtime, 0)
+    }
+
+    /// `dep` is missing and all it is made from is older than `limit`.
+    fn older_chain(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
+        if depth > 32 || self.mtime_of(dep).is_some() || self.ev.db.file(dep).phony {
+            return false;
+        }
+        let Some(resolved) = self.nodes[dep].resolved.clone() else {
+            return false;
+        };
+        resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only)
+            .all(|d| match self.mtime_of(d.file) {
+                Some(m) => m <= limit,
+                None => {
+                    self.nodes.get(d.file).is_some_and(|n| n.intermediate)
+                        && self.older_chain(d.file, limit, depth + 1)
+                }
+            })
     }
 
     /// A file with no rule: fine if it exists, an error otherwise.
@@ -439,6 +493,19 @@ impl<'e> Planner<'e> {
             self.nodes[id].remade = true;
             return Ok(Status::Done);
         }
+        // `-t`: touch instead of running, unless a line is recursive.
+        if self.ev.options.touch && !lines.iter().any(|l| l.recursive) {
+            let name = self.ev.db.file(id).name.clone();
+            if !self.ev.options.silent {
+                println!("touch {}", diag::show(&name));
+            }
+            crate::exec::touch(&name);
+            self.runner.started += 1;
+            self.ev.fs.invalidate(&name);
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            return Ok(Status::Done);
+        }
         let env = self.child_env(id)?;
         let request = JobRequest {
             file: id,
@@ -457,6 +524,13 @@ impl<'e> Planner<'e> {
         self.runner.start(request);
         self.nodes[id].status = Status::Running;
         self.nodes[id].remade = true;
+        for other in self.companions(id) {
+            let node = self.node(other);
+            if matches!(node.status, Status::New | Status::Pending) {
+                node.status = Status::Running;
+                node.remade = true;
+            }
+        }
         if self.runner.is_serial() {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
@@ -547,13 +621,13 @@ impl<'e> Planner<'e> {
         let normal: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| !d.order_only)
+            .filter(|d| !d.order_only && !resolved.hidden.contains(&d.file))
             .map(|d| d.file)
             .collect();
         let order_only: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| d.order_only)
+            .filter(|d| d.order_only && !resolved.hidden.contains(&d.file))
             .map(|d| d.file)
             .collect();
         let first = normal
@@ -656,6 +730,7 @@ impl<'e> Planner<'e> {
             if let Some(m) = self.implicit(&name) {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
+                resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
                 let mut extra = Vec::new();
                 for (inter_name, inter_match) in &m.chain {
                     self.adopt_intermediate(inter_name, inter_match);
@@ -697,6 +772,24 @@ impl<'e> Planner<'e> {
         }
         if let Some(r) = recipe {
             resolved.recipes.push((r, Vec::new()));
+        }
+        // `.EXTRA_PREREQS` (global or target-specific) come first and stay
+        // out of the automatic variables.
+        let scope = self.scope_for(id);
+        let extra = self.ev.with_scope(scope, |ev| {
+            let mut v = Vec::new();
+            if !ev.is_defined(b".EXTRA_PREREQS") {
+                return Ok(v);
+            }
+            ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+        })?;
+        if !crate::words::trim(&extra).is_empty() {
+            let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
+            hidden.retain(|d| d.file != id);
+            resolved.hidden = hidden.iter().map(|d| d.file).collect();
+            let mut all = hidden;
+            all.extend(deps);
+            deps = all;
         }
         resolved.deps = deps;
         resolved.stem = stem;
@@ -744,6 +837,8 @@ impl<'e> Planner<'e> {
                 .unwrap_or_default(),
             stem: m.stem.clone(),
             pattern_scope: Vec::new(),
+            hidden: Vec::new(),
+            siblings: Vec::new(),
         };
         let secondary = {
             let f = self.ev.db.file(id);
@@ -831,7 +926,13 @@ impl<'e> Planner<'e> {
     fn delete_intermediates(&mut self) {
         let mut names = Vec::new();
         for (id, node) in self.nodes.iter().enumerate() {
-            if node.intermediate && node.remade && !self.ev.db.file(id).precious {
+            let file = self.ev.db.file(id);
+            let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
+            if (node.intermediate || explicit)
+                && node.remade
+                && !self.is_precious(id)
+                && !file.secondary
+            {
                 let name = self.ev.db.file(id).name.clone();
                 if mtime::of(&name).is_some() {
                     names.push(name);
@@ -945,6 +1046,27 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             .db
             .lookup(name)
             .is_some_and(|id| self.ev.db.file(id).phony)
+    }
+
+    fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
+        if !self.ev.db.second_expansion {
+            return None;
+        }
+        let mut autos = VarSet::new();
+        let (d, f) = dir_and_file_lists(target);
+        for (n, v) in [
+            (&b"@"[..], target.to_vec()),
+            (b"*", stem.to_vec()),
+            (b"@D", d),
+            (b"@F", f),
+        ] {
+            autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+        }
+        let scope = vec![ScopeEntry {
+            set: Rc::new(std::cell::RefCell::new(autos)),
+            inherited: false,
+        }];
+        self.ev.with_scope(scope, |ev| ev.expand_text(text)).ok()
     }
 }
 

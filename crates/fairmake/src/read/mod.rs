@@ -164,7 +164,8 @@ impl BufferReader {
             return Ok(());
         }
         if directive_word(text, b"endef").is_some() {
-            return Err(ev.fatal("extraneous 'endef'"));
+            // GNU reads a stray endef as an ordinary line.
+            return Err(ev.fatal("missing separator"));
         }
         self.statement(ev, text, line, rest)
     }

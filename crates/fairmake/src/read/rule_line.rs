@@ -225,6 +225,14 @@ fn rule(
                             diag::show(target)
                         ),
                     );
+                    // GNU keeps the target, with the recipe and no prerequisites.
+                    let id = ev.db.intern(target);
+                    let file = ev.db.file_mut(id);
+                    file.is_target = true;
+                    if file.loc.is_none() {
+                        file.loc = Some(loc.clone());
+                    }
+                    ctx.targets.push(RecipeTarget::Single(id));
                     continue;
                 };
                 (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
