@@ -57,8 +57,24 @@ impl Fatal {
         }
     }
 
+    /// A stop whose messages were already printed; `code` is the exit status.
+    pub fn silent(code: i32) -> Fatal {
+        Fatal {
+            loc: None,
+            message: format!("\0{code}"),
+        }
+    }
+
+    /// The exit status of a silent stop.
+    pub fn silent_code(&self) -> Option<i32> {
+        self.message.strip_prefix('\0').and_then(|c| c.parse().ok())
+    }
+
     /// Prints `file:line: *** message.  Stop.` or `make: *** message.  Stop.`.
     pub fn print(&self) {
+        if self.silent_code().is_some() {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         let _ = std::io::stdout().flush();
         let _ = match &self.loc {

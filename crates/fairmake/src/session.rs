@@ -53,7 +53,7 @@ pub fn run() -> i32 {
         Ok(code) => code,
         Err(fatal) => {
             fatal.print();
-            2
+            fatal.silent_code().unwrap_or(2)
         }
     }
 }
@@ -74,6 +74,9 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
 }
 
 fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
+    if let Ok(dir) = std::env::current_dir() {
+        let _ = START_DIR.set(dir);
+    }
     for dir in &opts.directories {
         if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
             return Err(Fatal::new(
@@ -125,32 +128,6 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
-    if let Some(code) = report_missing_includes(&mut ev)? {
-        return Ok(code);
-    }
-
-    let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
-        let default = ev
-            .global_value(b".DEFAULT_GOAL")
-            .map(|v| crate::words::trim(v).to_vec())
-            .unwrap_or_default();
-        if default.is_empty() {
-            let message = if found_makefile {
-                "No targets"
-            } else {
-                "No targets specified and no makefile found"
-            };
-            return Err(Fatal::new(None, message));
-        }
-        crate::words::words(&default).map(<[u8]>::to_vec).collect()
-    } else {
-        opts.goals.clone()
-    };
-    let goals: Vec<usize> = goal_names
-        .iter()
-        .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
-        .collect();
-
     let mode = crate::exec::Mode {
         dry_run: opts.dry_run,
         touch: opts.touch,
@@ -180,6 +157,32 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
     let runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let runner = match remake_makefiles(&mut ev, runner)? {
+        Remade::No(runner) => *runner,
+        Remade::Yes => return restart(),
+    };
+    let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
+        let default = ev
+            .global_value(b".DEFAULT_GOAL")
+            .map(|v| crate::words::trim(v).to_vec())
+            .unwrap_or_default();
+        if default.is_empty() {
+            let message = if found_makefile {
+                "No targets"
+            } else {
+                "No targets specified and no makefile found"
+            };
+            return Err(Fatal::new(None, message));
+        }
+        crate::words::words(&default).map(<[u8]>::to_vec).collect()
+    } else {
+        opts.goals.clone()
+    };
+    let goals: Vec<usize> = goal_names
+        .iter()
+        .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
+        .collect();
+
     let mut planner = crate::plan::Planner::new(&mut ev, runner);
     let result = planner.run_goals(&goals);
     match result {
@@ -234,29 +237,129 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
     Ok(false)
 }
 
-/// Makefiles and includes that do not exist: try to make them; report those
-/// that still cannot be had.
-fn report_missing_includes(ev: &mut Evaluator) -> Result<Option<i32>, Fatal> {
+/// What remaking the makefiles did.
+enum Remade {
+    /// Nothing changed: go on with the goals, on the same runner.
+    No(Box<crate::exec::Runner>),
+    /// A makefile changed: make must start again.
+    Yes,
+}
+
+/// Every makefile read, and every missing include, is a goal first (GNU's
+/// "remaking makefiles"): `-n`, `-q` and `-t` do not apply to them.
+fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Result<Remade, Fatal> {
     let missing = std::mem::take(&mut ev.missing_includes);
-    for m in missing {
-        if m.optional {
+    let list = ev
+        .global_value(b"MAKEFILE_LIST")
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let mut goals = Vec::new();
+    for name in crate::words::words(&list) {
+        if name == b"-" {
             continue;
         }
-        let text = m
-            .error
-            .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
-            .unwrap_or_default();
-        match &m.loc {
-            Some(loc) => diag::warn(Some(loc), format_args!("{}: {text}", diag::show(&m.name))),
-            None => diag::warn(None, format_args!("{}: {text}", diag::show(&m.name))),
+        if let Some(id) = ev.db.lookup(name) {
+            let file = ev.db.file(id);
+            if file.is_target
+                && (file.rule.recipe.is_some() || !file.rule.deps.is_empty())
+                && !goals.contains(&id)
+            {
+                goals.push(id);
+            }
         }
-        return Err(Fatal::new(
-            None,
-            format!("No rule to make target '{}'", diag::show(&m.name)),
-        ));
     }
-    Ok(None)
+    let mut dont_care = Vec::new();
+    for m in &missing {
+        let id = ev.db.intern(&m.name);
+        if !goals.contains(&id) {
+            goals.push(id);
+        }
+        if m.optional {
+            dont_care.push(id);
+        }
+    }
+    if goals.is_empty() {
+        return Ok(Remade::No(Box::new(runner)));
+    }
+    let saved_mode = runner.mode;
+    runner.mode = crate::exec::Mode {
+        keep_going: saved_mode.keep_going,
+        ..Default::default()
+    };
+    let mut planner = crate::plan::Planner::new(ev, runner);
+    planner.makefiles_phase = true;
+    planner.dont_care = dont_care;
+    let result = planner.run_goals(&goals);
+    let remade: Vec<bool> = goals
+        .iter()
+        .map(|&g| {
+            planner.was_remade(g) && crate::plan::mtime::of(&planner.ev.db.file(g).name).is_some()
+        })
+        .collect();
+    let mut runner = planner.into_runner();
+    runner.mode = saved_mode;
+    match result {
+        Ok(0) => {}
+        Ok(code) => return Err(Fatal::silent(code)),
+        Err(fatal) => {
+            // A missing makefile nothing can make: GNU names it first.
+            for m in missing.iter().filter(|m| !m.optional) {
+                if fatal
+                    .message
+                    .contains(&format!("'{}'", diag::show(&m.name)))
+                {
+                    print_missing(m);
+                }
+            }
+            return Err(fatal);
+        }
+    }
+    if remade.iter().any(|&r| r) {
+        runner.slots.finish();
+        return Ok(Remade::Yes);
+    }
+    Ok(Remade::No(Box::new(runner)))
 }
+
+fn print_missing(m: &crate::eval::MissingInclude) {
+    let text = m
+        .error
+        .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .unwrap_or_default();
+    diag::warn(
+        m.loc.as_ref(),
+        format_args!("{}: {text}", diag::show(&m.name)),
+    );
+}
+
+/// Starts make again from the top, in the directory it started in, with
+/// `MAKE_RESTARTS` counting the restarts.
+fn restart() -> Result<i32, Fatal> {
+    use std::os::unix::process::CommandExt;
+    let restarts: u32 = std::env::var("MAKE_RESTARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    let exe = std::env::current_exe()
+        .map(|p| p.into_os_string())
+        .unwrap_or_else(|_| argv0.clone());
+    if let Some(start) = START_DIR.get() {
+        let _ = std::env::set_current_dir(start);
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let err = std::process::Command::new(exe)
+        .arg0(argv0)
+        .args(args)
+        .env("MAKE_RESTARTS", (restarts + 1).to_string())
+        .exec();
+    Err(Fatal::new(None, format!("cannot restart: {err}")))
+}
+
+/// The directory make was started in (restarts go back there before `-C`).
+static START_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
 fn initial_variables(
     ev: &mut Evaluator,

@@ -227,7 +227,7 @@ pub struct Runner {
     recursive_children: usize,
     /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-    mode: Mode,
+    pub mode: Mode,
     sigchld: OwnedFd,
     /// A failed job has been reported; other running jobs are waited for.
     pub any_failed: bool,

@@ -96,6 +96,11 @@ pub struct Planner<'e> {
     pub stopping: bool,
     /// `-q`: something is out of date.
     pub question_dirty: bool,
+    /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
+    /// "Nothing to be done" notes.
+    pub makefiles_phase: bool,
+    /// Files whose absence is no error (optional includes).
+    pub dont_care: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -112,6 +117,8 @@ impl<'e> Planner<'e> {
             failed: false,
             stopping: false,
             question_dirty: false,
+            makefiles_phase: false,
+            dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
         };
@@ -124,6 +131,26 @@ impl<'e> Planner<'e> {
             p.new_files.push(id);
         }
         p
+    }
+
+    /// Gives the runner back (for the next phase).
+    pub fn into_runner(self) -> Runner {
+        self.runner
+    }
+
+    /// `-q` is in force.
+    fn question(&self) -> bool {
+        self.ev.options.question && !self.makefiles_phase
+    }
+
+    /// `-t` is in force.
+    fn touch(&self) -> bool {
+        self.ev.options.touch && !self.makefiles_phase
+    }
+
+    /// Whether `id` was remade in this run.
+    pub fn was_remade(&self, id: FileId) -> bool {
+        self.nodes.get(id).is_some_and(|n| n.remade)
     }
 
     fn node(&mut self, id: FileId) -> &mut Node {
@@ -178,7 +205,7 @@ impl<'e> Planner<'e> {
         if self.failed {
             return Ok(2);
         }
-        if self.ev.options.question && self.question_dirty {
+        if self.question() && self.question_dirty {
             return Ok(1);
         }
         Ok(0)
@@ -187,7 +214,7 @@ impl<'e> Planner<'e> {
     /// GNU's note for a goal that needed no commands.
     fn report_nothing_done(&mut self, goal: FileId) {
         let opts = &self.ev.options;
-        if opts.silent || opts.question {
+        if opts.silent || opts.question || self.makefiles_phase {
             return;
         }
         let name = diag::show(&self.ev.db.file(goal).name).to_string();
@@ -377,7 +404,7 @@ impl<'e> Planner<'e> {
     /// A file with no rule: fine if it exists, an error otherwise.
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.mtime_of(id).is_some();
-        if exists || self.ev.db.file(id).phony {
+        if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
             self.nodes[id].status = Status::Done;
             if self.ev.db.file(id).phony {
                 self.nodes[id].remade = true;
@@ -468,7 +495,7 @@ impl<'e> Planner<'e> {
             Rc::new(r)
         };
         let resolved = &resolved;
-        if opts.question {
+        if self.question() {
             self.question_dirty = true;
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
@@ -494,7 +521,7 @@ impl<'e> Planner<'e> {
             return Ok(Status::Done);
         }
         // `-t`: touch instead of running, unless a line is recursive.
-        if self.ev.options.touch && !lines.iter().any(|l| l.recursive) {
+        if self.touch() && !lines.iter().any(|l| l.recursive) {
             let name = self.ev.db.file(id).name.clone();
             if !self.ev.options.silent {
                 println!("touch {}", diag::show(&name));
@@ -939,7 +966,7 @@ impl<'e> Planner<'e> {
                 }
             }
         }
-        if names.is_empty() || self.ev.options.dry_run {
+        if names.is_empty() || (self.ev.options.dry_run && !self.makefiles_phase) {
             return;
         }
         if !self.ev.options.silent {
