@@ -5,6 +5,7 @@
 
 pub mod implicit;
 pub mod mtime;
+pub mod shuffle;
 
 use std::rc::Rc;
 
@@ -507,6 +508,7 @@ impl<'e> Planner<'e> {
 
     /// Expands the recipe and hands it to the executor.
     fn start(&mut self, id: FileId, resolved: &Rc<Resolved>, newer: Vec<FileId>) -> Result<Status> {
+        let my_mtime_missing = self.mtime_of(id).is_none();
         let mut lines = Vec::new();
         for (recipe, _) in &resolved.recipes {
             let scope = self.recipe_scope(id, resolved, &newer);
@@ -534,6 +536,13 @@ impl<'e> Planner<'e> {
             return Ok(Status::Done);
         }
         let env = self.child_env(id)?;
+        if self.ev.options.trace {
+            self.trace_reason(id, resolved, &newer, my_mtime_missing);
+            // --trace shows every command, `@` or not.
+            for line in &mut lines {
+                line.silent = false;
+            }
+        }
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.clone(),
@@ -564,6 +573,28 @@ impl<'e> Planner<'e> {
             }
         }
         Ok(self.nodes[id].status)
+    }
+
+    /// `--trace`: why a target's recipe runs, in GNU 4.4.1's words.
+    fn trace_reason(&self, id: FileId, resolved: &Resolved, newer: &[FileId], missing: bool) {
+        let file = self.ev.db.file(id);
+        let loc = match resolved.recipes.first() {
+            Some((r, _)) if r.loc.line > 0 => r.loc.to_string(),
+            _ => "<builtin>".to_string(),
+        };
+        let target = diag::show(&file.name);
+        let why = if file.phony {
+            "target is .PHONY".to_string()
+        } else if missing {
+            "target does not exist".to_string()
+        } else {
+            let names: Vec<String> = newer
+                .iter()
+                .map(|&f| diag::show(&self.ev.db.file(f).name).to_string())
+                .collect();
+            names.join(" ")
+        };
+        println!("{loc}: update target '{target}' due to: {why}");
     }
 
     fn is_precious(&self, id: FileId) -> bool {
@@ -818,6 +849,7 @@ impl<'e> Planner<'e> {
             all.extend(deps);
             deps = all;
         }
+        shuffle::apply(&self.ev.options.shuffle, &name, &mut deps);
         resolved.deps = deps;
         resolved.stem = stem;
         // Prerequisites found through vpath are known by their found names.
