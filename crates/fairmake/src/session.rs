@@ -120,6 +120,21 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
 
     let found_makefile = read_makefiles(&mut ev, &opts)?;
+    let result = run_after_reading(&mut ev, &opts, found_makefile);
+    // `-p` prints the data base however the run ended, as GNU does.
+    if opts.print_data_base {
+        crate::rules::print::print_database(&ev);
+    }
+    result
+}
+
+/// Everything after the makefiles are read: built-in rules, remaking
+/// makefiles, choosing goals, and the build.
+fn run_after_reading(
+    ev: &mut Evaluator,
+    opts: &Rc<Options>,
+    found_makefile: bool,
+) -> Result<i32, Fatal> {
     let builtin_loc = crate::diag::Loc {
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
@@ -157,7 +172,7 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
     }
     let runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
-    let runner = match remake_makefiles(&mut ev, runner)? {
+    let runner = match remake_makefiles(ev, runner)? {
         Remade::No(runner) => *runner,
         Remade::Yes => return restart(),
     };
@@ -183,8 +198,9 @@ fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32,
         .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
         .collect();
 
-    let mut planner = crate::plan::Planner::new(&mut ev, runner);
+    let mut planner = crate::plan::Planner::new(ev, runner);
     let result = planner.run_goals(&goals);
+
     match result {
         Ok(code) => Ok(code),
         Err(fatal) => {

@@ -356,10 +356,15 @@ impl BufferReader {
             return Ok(());
         };
         let saved = ev.loc.clone();
+        // GNU places a recipe at its first line.
+        let recipe_loc = ctx
+            .lines
+            .first()
+            .map_or_else(|| ctx.loc.clone(), |l| l.loc.clone());
         let recipe = ctx.has_recipe.then(|| {
             Rc::new(Recipe {
                 lines: ctx.lines,
-                loc: ctx.loc.clone(),
+                loc: recipe_loc,
             })
         });
         rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);

@@ -3,6 +3,7 @@
 //! variables, vpath directives and the special-target flags.
 
 pub mod builtin;
+pub mod print;
 
 use std::rc::Rc;
 
