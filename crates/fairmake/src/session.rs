@@ -110,7 +110,14 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     code
 }
 
-fn build(opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32, Fatal> {
+fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32, Fatal> {
+    // `--shuffle=random` picks a seed once, so every sub-make (through
+    // MAKEFLAGS) shuffles the same way.
+    if opts.shuffle == options::Shuffle::Random {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let seed = (now.as_nanos() as u64 ^ u64::from(std::process::id())) % 1_000_000_000;
+        opts.shuffle = options::Shuffle::Seed(seed);
+    }
     let opts = Rc::new(opts);
     let mut ev = Evaluator::new(opts.clone(), cwd.clone());
     ev.level = level;
@@ -148,6 +155,7 @@ fn run_after_reading(
         touch: opts.touch,
         question: opts.question,
         keep_going: opts.keep_going,
+        max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
     };
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,

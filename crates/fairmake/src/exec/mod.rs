@@ -214,6 +214,8 @@ pub struct Mode {
     pub touch: bool,
     pub question: bool,
     pub keep_going: bool,
+    /// `-l N`.
+    pub max_load: Option<f64>,
 }
 
 /// Runs jobs and reaps their children.
@@ -234,6 +236,8 @@ pub struct Runner {
     /// How many jobs have been started: the planner tells from it whether a
     /// goal needed any commands.
     pub started: u64,
+    /// When jobs were started in the last second (for `-l`).
+    recent_starts: Vec<std::time::Instant>,
 }
 
 impl Runner {
@@ -263,6 +267,7 @@ impl Runner {
             sigchld: read,
             any_failed: false,
             started: 0,
+            recent_starts: Vec::new(),
         })
     }
 
@@ -276,7 +281,30 @@ impl Runner {
 
     /// Whether a job may start now (taking a jobserver token if needed).
     pub fn has_free_slot(&mut self) -> bool {
+        if self.over_load_limit() {
+            return false;
+        }
         self.slots.try_reserve(self.running)
+    }
+
+    /// `-l N`: while jobs run, start no more when the load average is N or
+    /// more. The one-minute average lags, so the jobs started in the last
+    /// second count as load too (GNU's back-off does the same).
+    fn over_load_limit(&mut self) -> bool {
+        let Some(limit) = self.mode.max_load else {
+            return false;
+        };
+        if self.running == 0 {
+            return false;
+        }
+        let mut avg = [0f64; 1];
+        // SAFETY: getloadavg writes at most one value into the array.
+        if unsafe { libc::getloadavg(avg.as_mut_ptr(), 1) } != 1 {
+            return false;
+        }
+        let now = std::time::Instant::now();
+        self.recent_starts.retain(|t| now.duration_since(*t).as_secs_f64() < 1.0);
+        avg[0] + self.recent_starts.len() as f64 >= limit
     }
 
     /// Starts a job; its first command runs now.
@@ -298,6 +326,9 @@ impl Runner {
         });
         self.running += 1;
         self.started += 1;
+        if self.mode.max_load.is_some() {
+            self.recent_starts.push(std::time::Instant::now());
+        }
         self.advance(slot);
     }
 
