@@ -238,6 +238,8 @@ pub struct Runner {
     pub started: u64,
     /// When jobs were started in the last second (for `-l`).
     recent_starts: Vec<std::time::Instant>,
+    /// The last slot request was refused for load: do not wait on tokens.
+    load_limited: bool,
 }
 
 impl Runner {
@@ -268,6 +270,7 @@ impl Runner {
             any_failed: false,
             started: 0,
             recent_starts: Vec::new(),
+            load_limited: false,
         })
     }
 
@@ -281,7 +284,8 @@ impl Runner {
 
     /// Whether a job may start now (taking a jobserver token if needed).
     pub fn has_free_slot(&mut self) -> bool {
-        if self.over_load_limit() {
+        self.load_limited = self.over_load_limit();
+        if self.load_limited {
             return false;
         }
         self.slots.try_reserve(self.running)
@@ -452,7 +456,9 @@ impl Runner {
     pub fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
         self.check_fatal_signal();
         if self.finished.is_empty() && !self.reap() {
-            self.wait_for_event(true);
+            // Held back by load, a readable token pipe is no reason to wake.
+            let want_token = !self.load_limited;
+            self.wait_for_event(want_token);
             self.reap();
         }
         self.finished.drain(..).collect()
@@ -539,9 +545,11 @@ impl Runner {
         } else {
             None
         };
-        let timeout = rustix::time::Timespec {
-            tv_sec: 1,
-            tv_nsec: 0,
+        // Under `-l`, look at the load again soon even if nothing happens.
+        let timeout = if self.load_limited {
+            rustix::time::Timespec { tv_sec: 0, tv_nsec: 100_000_000 }
+        } else {
+            rustix::time::Timespec { tv_sec: 1, tv_nsec: 0 }
         };
         match token_fd {
             Some(fd) => {
