@@ -156,6 +156,7 @@ fn run_after_reading(
         question: opts.question,
         keep_going: opts.keep_going,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
+        output_sync: opts.output_sync,
     };
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod env;
+pub mod output;
 pub mod shell;
 pub mod slots;
 
@@ -205,6 +206,8 @@ struct Job {
     next_line: usize,
     pid: Option<u32>,
     mtime_before: Option<crate::plan::mtime::Mtime>,
+    /// Output being held back under `-O`.
+    capture: Option<output::Captured>,
 }
 
 /// Execution switches from the options.
@@ -216,6 +219,8 @@ pub struct Mode {
     pub keep_going: bool,
     /// `-l N`.
     pub max_load: Option<f64>,
+    /// `-O`: how job output is grouped.
+    pub output_sync: crate::options::OutputSync,
 }
 
 /// Runs jobs and reaps their children.
@@ -322,7 +327,9 @@ impl Runner {
                 self.jobs.push(None);
                 self.jobs.len() - 1
             });
+        let capture = self.capture_for(&req);
         self.jobs[slot] = Some(Job {
+            capture,
             req,
             next_line: 0,
             pid: None,
@@ -334,6 +341,19 @@ impl Runner {
             self.recent_starts.push(std::time::Instant::now());
         }
         self.advance(slot);
+    }
+
+    /// Under `-O`, the files a job's output is held in. A recursive job's
+    /// sub-make syncs its own output, except with `-Orecurse`.
+    fn capture_for(&self, req: &JobRequest) -> Option<output::Captured> {
+        use crate::options::OutputSync;
+        let recursive = req.lines.iter().any(|l| l.recursive);
+        match self.mode.output_sync {
+            OutputSync::None => None,
+            OutputSync::Recurse => output::Captured::new().ok(),
+            OutputSync::Line | OutputSync::Target if !recursive => output::Captured::new().ok(),
+            _ => None,
+        }
     }
 
     /// Runs the job's next commands until one is running in a child or the job ends.
@@ -348,13 +368,17 @@ impl Runner {
             let runs =
                 !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
             if !line.silent || self.mode.dry_run {
-                println_flush(&line.command);
+                match &mut job.capture {
+                    Some(c) => c.echo(&line.command),
+                    None => println_flush(&line.command),
+                }
             }
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) {
                 continue;
             }
             let guard = self.slots.prepare_child(line.recursive);
-            let spawned = spawn(&line, &job.req.env);
+            let stdio = job.capture.as_ref().and_then(|c| c.stdio().ok());
+            let spawned = spawn(&line, &job.req.env, stdio);
             drop(guard);
             match spawned {
                 Ok(pid) => {
@@ -388,6 +412,10 @@ impl Runner {
 
     /// Reports a failed command; returns whether the job goes on (ignored error).
     fn line_failed(&mut self, slot: usize, line: &PreparedLine, kind: ExitKind) -> bool {
+        // The job's own output comes before make's word about it.
+        if let Some(c) = &mut self.jobs[slot].as_mut().expect("live job").capture {
+            c.flush();
+        }
         let job = self.jobs[slot].as_ref().expect("live job");
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
@@ -421,7 +449,10 @@ impl Runner {
     }
 
     fn finish(&mut self, slot: usize, ok: bool) {
-        let job = self.jobs[slot].take().expect("finishing a live job");
+        let mut job = self.jobs[slot].take().expect("finishing a live job");
+        if let Some(c) = &mut job.capture {
+            c.flush();
+        }
         self.running -= 1;
         self.slots.release(self.running);
         if !ok {
@@ -520,8 +551,14 @@ impl Runner {
     }
 
     fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
+        let line_mode = self.mode.output_sync == crate::options::OutputSync::Line;
         let job = self.jobs[slot].as_mut().expect("child of a live job");
         job.pid = None;
+        if line_mode {
+            if let Some(c) = &mut job.capture {
+                c.flush();
+            }
+        }
         let line = job.req.lines[job.next_line - 1].clone();
         let kind = match (exit.code(), exit.signal()) {
             (Some(0), _) => None,
@@ -602,7 +639,11 @@ fn println_flush(text: &[u8]) {
     let _ = out.flush();
 }
 
-fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32> {
+fn spawn(
+    line: &PreparedLine,
+    env: &[(Vec<u8>, Vec<u8>)],
+    stdio: Option<(std::process::Stdio, std::process::Stdio)>,
+) -> std::io::Result<u32> {
     let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
     let Some(mut cmd) = shell::command_for(&inv) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
@@ -613,6 +654,9 @@ fn spawn(line: &PreparedLine, env: &[(Vec<u8>, Vec<u8>)]) -> std::io::Result<u32
             std::ffi::OsStr::from_bytes(k),
             std::ffi::OsStr::from_bytes(v),
         );
+    }
+    if let Some((out, err)) = stdio {
+        cmd.stdout(out).stderr(err);
     }
     let child = cmd.spawn()?;
     Ok(child.id())
