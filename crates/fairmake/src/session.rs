@@ -114,7 +114,9 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     // `--shuffle=random` picks a seed once, so every sub-make (through
     // MAKEFLAGS) shuffles the same way.
     if opts.shuffle == options::Shuffle::Random {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let seed = (now.as_nanos() as u64 ^ u64::from(std::process::id())) % 1_000_000_000;
         opts.shuffle = options::Shuffle::Seed(seed);
     }
@@ -126,6 +128,10 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
         read::eval_text(&mut ev, text)?;
     }
 
+    if opts.debug.basic {
+        print!("{}", options::version_text());
+        println!("Reading makefiles...");
+    }
     let found_makefile = read_makefiles(&mut ev, &opts)?;
     let result = run_after_reading(&mut ev, &opts, found_makefile);
     // `-p` prints the data base however the run ended, as GNU does.
@@ -181,10 +187,16 @@ fn run_after_reading(
     }
     let runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    if opts.debug.basic {
+        println!("Updating makefiles....");
+    }
     let runner = match remake_makefiles(ev, runner)? {
         Remade::No(runner) => *runner,
         Remade::Yes => return restart(),
     };
+    if opts.debug.basic {
+        println!("Updating goal targets....");
+    }
     let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
         let default = ev
             .global_value(b".DEFAULT_GOAL")

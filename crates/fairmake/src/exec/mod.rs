@@ -312,7 +312,8 @@ impl Runner {
             return false;
         }
         let now = std::time::Instant::now();
-        self.recent_starts.retain(|t| now.duration_since(*t).as_secs_f64() < 1.0);
+        self.recent_starts
+            .retain(|t| now.duration_since(*t).as_secs_f64() < 1.0);
         avg[0] + self.recent_starts.len() as f64 >= limit
     }
 
@@ -584,9 +585,15 @@ impl Runner {
         };
         // Under `-l`, look at the load again soon even if nothing happens.
         let timeout = if self.load_limited {
-            rustix::time::Timespec { tv_sec: 0, tv_nsec: 100_000_000 }
+            rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            }
         } else {
-            rustix::time::Timespec { tv_sec: 1, tv_nsec: 0 }
+            rustix::time::Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            }
         };
         match token_fd {
             Some(fd) => {

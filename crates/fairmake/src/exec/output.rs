@@ -15,7 +15,10 @@ pub struct Captured {
 impl Captured {
     /// Two unnamed temporary files (never visible in a shared directory).
     pub fn new() -> std::io::Result<Captured> {
-        Ok(Captured { out: tempfile::tempfile()?, err: tempfile::tempfile()? })
+        Ok(Captured {
+            out: tempfile::tempfile()?,
+            err: tempfile::tempfile()?,
+        })
     }
 
     /// A command echo, written where the job's output goes.
@@ -26,7 +29,10 @@ impl Captured {
 
     /// The child's stdout and stderr.
     pub fn stdio(&self) -> std::io::Result<(Stdio, Stdio)> {
-        Ok((Stdio::from(self.out.try_clone()?), Stdio::from(self.err.try_clone()?)))
+        Ok((
+            Stdio::from(self.out.try_clone()?),
+            Stdio::from(self.err.try_clone()?),
+        ))
     }
 
     /// Copies what was captured to the real stdout and stderr, then empties

@@ -68,6 +68,8 @@ pub struct Node {
     pub remade: bool,
     /// Made as an intermediate file (deleted at the end).
     pub made_intermediate: bool,
+    /// How deep in the walk it was first met (for `--debug` indentation).
+    pub depth: usize,
     pub intermediate: bool,
 }
 
@@ -81,6 +83,7 @@ impl Default for Node {
             path: None,
             remade: false,
             made_intermediate: false,
+            depth: 0,
             intermediate: false,
         }
     }
@@ -100,6 +103,8 @@ pub struct Planner<'e> {
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
     /// "Nothing to be done" notes.
     pub makefiles_phase: bool,
+    /// Depth of the walk right now.
+    depth: usize,
     /// Files whose absence is no error (optional includes).
     pub dont_care: Vec<FileId>,
     /// Files given to `-o`.
@@ -119,6 +124,7 @@ impl<'e> Planner<'e> {
             stopping: false,
             question_dirty: false,
             makefiles_phase: false,
+            depth: 0,
             dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
@@ -132,6 +138,15 @@ impl<'e> Planner<'e> {
             p.new_files.push(id);
         }
         p
+    }
+
+    /// A `--debug=basic` line about `id`, indented by its depth as GNU does
+    /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
+    fn debug_line(&self, id: FileId, extra: usize, template: &str) {
+        let depth = self.nodes.get(id).map_or(0, |n| n.depth);
+        let name = diag::show(&self.ev.db.file(id).name).to_string();
+        let text = template.replace("{}", &name);
+        println!("{:indent$}{text}", "", indent = depth * 2 + extra);
     }
 
     /// Gives the runner back (for the next phase).
@@ -241,6 +256,14 @@ impl<'e> Planner<'e> {
 
     fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
         let id = outcome.file;
+        if self.ev.options.debug.basic {
+            let template = if outcome.ok {
+                "Successfully remade target file '{}'."
+            } else {
+                "Failed to remake target file '{}'."
+            };
+            self.debug_line(id, 0, template);
+        }
         if outcome.ok {
             self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
             let node = self.node(id);
@@ -286,6 +309,10 @@ impl<'e> Planner<'e> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
+            self.nodes[id].depth = self.depth;
+            if self.ev.options.debug.basic && self.mtime_of(id).is_none() {
+                self.debug_line(id, 1, "File '{}' does not exist.");
+            }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
                 self.nodes[id].inherited = Some(Rc::new(scope));
@@ -321,7 +348,10 @@ impl<'e> Planner<'e> {
                 self.nodes[dep.file].status = Status::Done;
                 continue;
             }
-            let st = self.update(dep.file, Some(id))?;
+            self.depth += 1;
+            let st = self.update(dep.file, Some(id));
+            self.depth -= 1;
+            let st = st?;
             match st {
                 Status::Visiting => {
                     let me = diag::show(&self.ev.db.file(id).name).to_string();
@@ -536,9 +566,15 @@ impl<'e> Planner<'e> {
             return Ok(Status::Done);
         }
         let env = self.child_env(id)?;
-        if self.ev.options.trace {
+        if self.ev.options.debug.basic {
+            self.debug_line(id, 0, "Must remake target '{}'.");
+        }
+        let debug = self.ev.options.debug;
+        if self.ev.options.trace || debug.why {
             self.trace_reason(id, resolved, &newer, my_mtime_missing);
-            // --trace shows every command, `@` or not.
+        }
+        if self.ev.options.trace || debug.print {
+            // --trace and --debug=print show every command, `@` or not.
             for line in &mut lines {
                 line.silent = false;
             }
