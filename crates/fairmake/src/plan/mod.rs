@@ -13,7 +13,6 @@ use crate::diag::{self, Result};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::{JobRequest, Runner};
-use crate::pattern::PercentPattern;
 use crate::rules::{Dep, FileId, Recipe};
 use mtime::Mtime;
 
@@ -45,8 +44,6 @@ pub struct Resolved {
     /// the prerequisites it depends on.
     pub recipes: Vec<(Rc<Recipe>, Vec<Dep>)>,
     pub stem: Vec<u8>,
-    /// Pattern-specific variable sets matching this file, most specific first.
-    pub pattern_scope: Vec<ScopeEntry>,
     /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
     pub hidden: Vec<FileId>,
     /// Files the same recipe run makes (multi-target pattern rules).
@@ -931,7 +928,6 @@ impl<'e> Planner<'e> {
                 .map(|r| vec![(r, Vec::new())])
                 .unwrap_or_default(),
             stem: m.stem.clone(),
-            pattern_scope: Vec::new(),
             hidden: Vec::new(),
             siblings: Vec::new(),
         };
@@ -1132,7 +1128,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     fn ought_to_exist(&self, name: &[u8]) -> bool {
         self.ev.db.lookup(name).is_some_and(|id| {
             let f = self.ev.db.file(id);
-            f.is_target || mentioned_as_dep(&self.ev.db, id)
+            f.is_target || f.is_prerequisite
         })
     }
 
@@ -1163,15 +1159,4 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         }];
         self.ev.with_scope(scope, |ev| ev.expand_text(text)).ok()
     }
-}
-
-fn mentioned_as_dep(db: &crate::rules::Database, id: FileId) -> bool {
-    db.files
-        .iter()
-        .any(|f| f.rule.deps.iter().any(|d| d.file == id))
-}
-
-/// Unused for now: pattern matching of names (kept for pattern-specific lookups).
-pub fn matches(pattern: &PercentPattern, name: &[u8]) -> bool {
-    pattern.match_stem(name).is_some()
 }

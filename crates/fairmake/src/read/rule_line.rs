@@ -371,6 +371,7 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
             let name = normalize_name(w);
             for name in expand_archive_group(&name) {
                 let file = ev.db.intern(&name);
+                ev.db.file_mut(file).is_prerequisite = true;
                 deps.push(Dep {
                     file,
                     order_only: oo,

@@ -63,6 +63,8 @@ pub struct File {
     pub double_colon: Vec<Rule>,
     /// Whether a rule names this file as a target.
     pub is_target: bool,
+    /// Whether a rule names this file as a prerequisite ("ought to exist").
+    pub is_prerequisite: bool,
     pub phony: bool,
     pub precious: bool,
     pub intermediate: bool,
