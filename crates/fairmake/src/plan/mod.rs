@@ -788,7 +788,7 @@ impl<'e> Planner<'e> {
             .path
             .clone()
             .unwrap_or_else(|| self.ev.db.file(id).name.clone());
-        mtime::of(&path)
+        mtime::cached(&mut self.ev.fs, &path)
     }
 
     /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.
@@ -952,7 +952,7 @@ impl<'e> Planner<'e> {
             return;
         }
         let name = self.ev.db.file(id).name.clone();
-        if mtime::of(&name).is_some() || name.first() == Some(&b'/') {
+        if self.ev.fs.exists(&name) || name.first() == Some(&b'/') {
             return;
         }
         if let Some(found) = vpath_search(self.ev, &name) {
@@ -1108,7 +1108,7 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
         let mut candidate = dir.clone();
         candidate.push(b'/');
         candidate.extend_from_slice(name);
-        if mtime::of(&candidate).is_some() {
+        if ev.fs.exists(&candidate) {
             return Some(candidate);
         }
     }
@@ -1122,7 +1122,7 @@ struct DbKnowledge<'a> {
 
 impl implicit::Knowledge for DbKnowledge<'_> {
     fn exists(&mut self, name: &[u8]) -> bool {
-        mtime::of(name).is_some() || vpath_search(self.ev, name).is_some()
+        self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
     }
 
     fn ought_to_exist(&self, name: &[u8]) -> bool {

@@ -10,3 +10,8 @@ pub fn of(path: &[u8]) -> Option<Mtime> {
     let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(path)).ok()?;
     Some(meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128)
 }
+
+/// The modification time through the run's stat cache.
+pub fn cached(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
+    fs.mtime(path).map(|m| m.secs as i128 * 1_000_000_000 + m.nanos as i128)
+}
