@@ -75,12 +75,11 @@ impl Fatal {
         if self.silent_code().is_some() {
             return;
         }
-        let mut err = std::io::stderr().lock();
-        let _ = std::io::stdout().flush();
-        let _ = match &self.loc {
-            Some(loc) => writeln!(err, "{loc}: *** {}.  Stop.", self.message),
-            None => writeln!(err, "{}: *** {}.  Stop.", prefix(), self.message),
+        let line = match &self.loc {
+            Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
+            None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
         };
+        write_whole(&line);
     }
 }
 
@@ -88,18 +87,23 @@ pub type Result<T> = std::result::Result<T, Fatal>;
 
 /// Prints `file:line: message` (or `make: message`) to stderr.
 pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
-    let _ = std::io::stdout().flush();
-    let mut err = std::io::stderr().lock();
-    let _ = match loc {
-        Some(loc) => writeln!(err, "{loc}: {message}"),
-        None => writeln!(err, "{}: {message}", prefix()),
+    let line = match loc {
+        Some(loc) => format!("{loc}: {message}\n"),
+        None => format!("{}: {message}\n", prefix()),
     };
+    write_whole(&line);
 }
 
 /// Prints a `make: *** message` error line that does not stop make.
 pub fn error_line(message: impl fmt::Display) {
+    write_whole(&format!("{}: *** {message}\n", prefix()));
+}
+
+/// Writes a message to stderr in one `write`, so that the lines of parallel
+/// sub-makes sharing the terminal never mix.
+fn write_whole(line: &str) {
     let _ = std::io::stdout().flush();
-    let _ = writeln!(std::io::stderr().lock(), "{}: *** {message}", prefix());
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Bytes shown as text in a message.

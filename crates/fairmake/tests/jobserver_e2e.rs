@@ -347,7 +347,6 @@ fn random_failures_under_k_conserve_tokens() {
 /// comes after them, and a `.WAIT` after it holds until they end. Checked
 /// against GNU make 4.3 for the message order (4.3 has no `.WAIT`).
 #[test]
-#[ignore = "fairmake bug: under -k a failed prerequisite finishes its target while the other prerequisites still run"]
 fn k_failed_prerequisite_waits_for_the_others() {
     let sb = Sandbox::new();
     let log = sb.join("jobs.log");
@@ -596,7 +595,6 @@ fn sigint_to_process_group() {
 /// with one write(2), so lines never mix. 4 sub-makes × 25 failing jobs
 /// under -k: every stderr line must be one whole message.
 #[test]
-#[ignore = "fairmake bug: diag.rs writes each message in pieces, so parallel sub-makes' stderr lines interleave"]
 fn parallel_submakes_write_whole_lines() {
     let sb = Sandbox::new();
     let mut top = String::from("all: s1 s2 s3 s4\n");
@@ -736,7 +734,6 @@ fn invalid_auth_missing_fifo() {
 /// GNU make 4.4.1's exact words for a missing fifo (`jobserver_parse_auth`
 /// prints an error, then main() the usual "unavailable" warning).
 #[test]
-#[ignore = "fairmake bug: missing jobserver fifo gets fairmake's own wording, not GNU 4.4.1's two lines"]
 fn invalid_auth_missing_fifo_gnu_wording() {
     invalid_auth(
         " -j4 --jobserver-auth=fifo:/nonexistent/fairmake-e2e/fifo",

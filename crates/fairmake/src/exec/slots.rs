@@ -48,6 +48,31 @@ impl Slots {
                 diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
                 return Slots::Local(Some(1));
             }
+            Err(ClientError::FifoMissing(path)) => {
+                let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+                diag::warn(
+                    None,
+                    format_args!(
+                        "cannot open jobserver {}: {}",
+                        path.display(),
+                        crate::exec::io_error_text(&e)
+                    ),
+                );
+                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
+                return Slots::Local(Some(1));
+            }
+            Err(ClientError::Open { path, error }) => {
+                diag::warn(
+                    None,
+                    format_args!(
+                        "cannot open jobserver {}: {}",
+                        path.display(),
+                        crate::exec::io_error_text(&error)
+                    ),
+                );
+                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
+                return Slots::Local(Some(1));
+            }
             Err(e) => {
                 diag::warn(None, format_args!("warning: {e}: using -j1"));
                 return Slots::Local(Some(1));

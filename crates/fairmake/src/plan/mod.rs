@@ -371,6 +371,12 @@ impl<'e> Planner<'e> {
                 break;
             }
         }
+        // Prerequisites still running come first: with -k a failed one must
+        // not end the target while its siblings are still being made.
+        if pending {
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Pending);
+        }
         if failed {
             self.nodes[id].status = Status::Failed;
             if self.ev.options.keep_going && parent.is_none() {
@@ -381,10 +387,6 @@ impl<'e> Planner<'e> {
                 );
             }
             return Ok(Status::Failed);
-        }
-        if pending {
-            self.nodes[id].status = Status::Pending;
-            return Ok(Status::Pending);
         }
         self.decide(id, &resolved)
     }

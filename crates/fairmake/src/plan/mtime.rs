@@ -13,5 +13,6 @@ pub fn of(path: &[u8]) -> Option<Mtime> {
 
 /// The modification time through the run's stat cache.
 pub fn cached(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
-    fs.mtime(path).map(|m| m.secs as i128 * 1_000_000_000 + m.nanos as i128)
+    fs.mtime(path)
+        .map(|m| m.secs as i128 * 1_000_000_000 + m.nanos as i128)
 }
