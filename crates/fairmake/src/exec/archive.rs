@@ -1,4 +1,6 @@
-//! Archive member names: `lib.a(member.o)`.
+//! Archive members as targets: `lib.a(member.o)` names, grouping
+//! `lib.a(a.o b.o)` into one name per member, and a member's modification
+//! time read from the `ar` archive itself.
 
 /// Splits `lib(member)` into (`lib`, `member`); other names give an empty member.
 pub fn split_member(name: &[u8]) -> (&[u8], &[u8]) {
@@ -10,4 +12,138 @@ pub fn split_member(name: &[u8]) -> (&[u8], &[u8]) {
         }
     }
     (name, b"")
+}
+
+/// Whether `name` is an archive member reference.
+pub fn is_member(name: &[u8]) -> bool {
+    !split_member(name).1.is_empty()
+}
+
+/// Rejoins words of a list so that `lib(a.o b.o)` becomes `lib(a.o)` and
+/// `lib(b.o)`; other words pass through.
+pub fn expand_groups<'a>(words: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut open: Option<(Vec<u8>, bool)> = None;
+    for word in words {
+        match open.take() {
+            None => match memchr::memchr(b'(', word) {
+                Some(p) if p > 0 && !word.ends_with(b")") => {
+                    let (lib, first) = (&word[..p], &word[p + 1..]);
+                    if !first.is_empty() {
+                        out.push(member_name(lib, first));
+                    }
+                    open = Some((lib.to_vec(), true));
+                }
+                Some(p) if p > 0 => {
+                    let (lib, members) = (&word[..p], &word[p + 1..word.len() - 1]);
+                    out.push(member_name(lib, members));
+                }
+                _ => out.push(word.to_vec()),
+            },
+            Some((lib, _)) => {
+                if let Some(last) = word.strip_suffix(b")") {
+                    if !last.is_empty() {
+                        out.push(member_name(&lib, last));
+                    }
+                } else {
+                    out.push(member_name(&lib, word));
+                    open = Some((lib, true));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn member_name(lib: &[u8], member: &[u8]) -> Vec<u8> {
+    [lib, b"(", member, b")"].concat()
+}
+
+/// The modification time (nanoseconds) of `member` inside the `ar` archive
+/// `archive`, or `None` if either does not exist.
+pub fn member_mtime(archive: &[u8], member: &[u8]) -> Option<i128> {
+    use std::os::unix::ffi::OsStrExt;
+    let data = std::fs::read(std::ffi::OsStr::from_bytes(archive)).ok()?;
+    let body = data.strip_prefix(b"!<arch>\n")?;
+    let wanted = member.rsplit(|&b| b == b'/').next().unwrap_or(member);
+    let mut names_table: &[u8] = b"";
+    let mut pos = 0;
+    while pos + 60 <= body.len() {
+        let header = &body[pos..pos + 60];
+        let size: usize = parse_field(&header[48..58])?;
+        let content = body.get(pos + 60..pos + 60 + size)?;
+        let raw_name = trim_field(&header[0..16]);
+        let name: &[u8] = if raw_name == b"//" {
+            names_table = content;
+            b""
+        } else if raw_name == b"/" || raw_name.starts_with(b"__.SYMDEF") {
+            b""
+        } else if let Some(offset) = raw_name
+            .strip_prefix(b"/")
+            .and_then(|o| std::str::from_utf8(o).ok()?.parse::<usize>().ok())
+        {
+            let rest = names_table.get(offset..).unwrap_or(b"");
+            let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+            rest[..end].strip_suffix(b"/").unwrap_or(&rest[..end])
+        } else {
+            raw_name.strip_suffix(b"/").unwrap_or(raw_name)
+        };
+        if name == wanted {
+            let secs: i64 = parse_field(&header[16..28])?;
+            return Some(i128::from(secs) * 1_000_000_000);
+        }
+        pos += 60 + size + (size & 1);
+    }
+    None
+}
+
+fn trim_field(field: &[u8]) -> &[u8] {
+    let end = field.iter().rposition(|&b| b != b' ').map_or(0, |e| e + 1);
+    &field[..end]
+}
+
+fn parse_field<T: std::str::FromStr>(field: &[u8]) -> Option<T> {
+    std::str::from_utf8(trim_field(field)).ok()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_expand_per_member() {
+        let words: Vec<&[u8]> = vec![b"lib.a(a.o", b"b.o)", b"x", b"l(c.o)"];
+        let out = expand_groups(words.into_iter());
+        assert_eq!(
+            out,
+            vec![
+                b"lib.a(a.o)".to_vec(),
+                b"lib.a(b.o)".to_vec(),
+                b"x".to_vec(),
+                b"l(c.o)".to_vec()
+            ]
+        );
+        assert_eq!(split_member(b"lib.a(a.o)"), (&b"lib.a"[..], &b"a.o"[..]));
+        assert!(!is_member(b"plain"));
+    }
+
+    #[test]
+    fn reads_member_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.a");
+        let mut data = b"!<arch>\n".to_vec();
+        data.extend_from_slice(
+            format!(
+                "{:<16}{:<12}{:<6}{:<6}{:<8}{:<10}`\n",
+                "a.o/", 1234, 0, 0, 644, 3
+            )
+            .as_bytes(),
+        );
+        data.extend_from_slice(b"xyz\n");
+        std::fs::write(&path, &data).unwrap();
+        use std::os::unix::ffi::OsStrExt;
+        let p = path.as_os_str().as_bytes();
+        assert_eq!(member_mtime(p, b"a.o"), Some(1234 * 1_000_000_000));
+        assert_eq!(member_mtime(p, b"b.o"), None);
+    }
 }

@@ -483,6 +483,13 @@ impl<'e> Planner<'e> {
                 _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
                 _ if self.new_files.contains(&dep.file) => true,
+                // A member just put into an archive counts as new, whatever
+                // date `ar` recorded (deterministic archives record 0).
+                _ if self.nodes[dep.file].remade
+                    && crate::exec::archive::is_member(&self.ev.db.file(dep.file).name) =>
+                {
+                    true
+                }
                 (None, _) => self.nodes[dep.file].remade,
                 (Some(_), None) => true,
                 (Some(d), Some(m)) => d > m,
@@ -701,11 +708,17 @@ impl<'e> Planner<'e> {
 
     fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> VarSet {
         let mut set = VarSet::new();
+        // Prerequisites that are archive members appear by member name.
         let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
-            p.nodes
+            let name = p
+                .nodes
                 .get(f)
                 .and_then(|n| n.path.clone())
-                .unwrap_or_else(|| p.ev.db.file(f).name.clone())
+                .unwrap_or_else(|| p.ev.db.file(f).name.clone());
+            match crate::exec::archive::split_member(&name) {
+                (_, member) if !member.is_empty() => member.to_vec(),
+                _ => name,
+            }
         };
         let target = self.nodes[id]
             .path
@@ -790,6 +803,10 @@ impl<'e> Planner<'e> {
             .path
             .clone()
             .unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        let (archive, member) = crate::exec::archive::split_member(&path);
+        if !member.is_empty() {
+            return crate::exec::archive::member_mtime(archive, member);
+        }
         mtime::cached(&mut self.ev.fs, &path)
     }
 
@@ -902,7 +919,16 @@ impl<'e> Planner<'e> {
         }
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
         let mut k = DbKnowledge { ev: self.ev };
-        let found = implicit::search(&rules, name, &mut k, 0, &mut Vec::new());
+        // An archive member is first looked up as `(member)`, which the
+        // built-in `(%): %` rule matches.
+        let (_, member) = crate::exec::archive::split_member(name);
+        let found = if member.is_empty() {
+            implicit::search(&rules, name, &mut k, 0, &mut Vec::new())
+        } else {
+            let bare = [&b"("[..], member, b")"].concat();
+            implicit::search(&rules, &bare, &mut k, 0, &mut Vec::new())
+                .or_else(|| implicit::search(&rules, name, &mut k, 0, &mut Vec::new()))
+        };
         self.ev.db.pattern_rules = rules;
         found
     }
@@ -1032,6 +1058,8 @@ impl<'e> Planner<'e> {
                 }
             }
         }
+        // Latest made first, as GNU lists them.
+        names.reverse();
         if names.is_empty() || (self.ev.options.dry_run && !self.makefiles_phase) {
             return;
         }

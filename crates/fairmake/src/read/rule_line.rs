@@ -130,7 +130,10 @@ fn rule(
     } else {
         ev.expand_text(targets_raw)?
     };
-    let targets: Vec<Vec<u8>> = words::words(&targets_text).map(normalize_name).collect();
+    let targets: Vec<Vec<u8>> = crate::exec::archive::expand_groups(words::words(&targets_text))
+        .iter()
+        .map(|t| normalize_name(t))
+        .collect();
     if targets.is_empty() {
         if recipe.is_some() || !trim(rest).is_empty() {
             return Err(ev.fatal("missing target pattern"));
@@ -363,13 +366,13 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        for w in words::words(part) {
+        for w in crate::exec::archive::expand_groups(words::words(part)) {
             if w == b".WAIT" {
                 wait = true;
                 continue;
             }
-            let name = normalize_name(w);
-            for name in expand_archive_group(&name) {
+            {
+                let name = normalize_name(&w);
                 let file = ev.db.intern(&name);
                 ev.db.file_mut(file).is_prerequisite = true;
                 deps.push(Dep {
@@ -382,12 +385,6 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
         }
     }
     deps
-}
-
-/// `lib(a.o b.o)` written as one word is already split by words(); GNU also
-/// accepts `lib(a.o)` as is.
-fn expand_archive_group(name: &[u8]) -> Vec<Vec<u8>> {
-    vec![name.to_vec()]
 }
 
 /// The first plain target becomes the default goal (`.DEFAULT_GOAL`).
