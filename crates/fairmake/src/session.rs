@@ -15,7 +15,7 @@ use crate::read::{self, ReadError};
 pub const EMULATED_VERSION: &str = "4.4.1";
 
 /// The features `.FEATURES` lists: only what works.
-const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs notintermediate shell-export";
+const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs notintermediate shell-export archives jobserver jobserver-fifo output-sync check-symlink";
 
 /// Runs make; returns the exit status.
 pub fn run() -> i32 {

@@ -807,7 +807,11 @@ impl<'e> Planner<'e> {
         if !member.is_empty() {
             return crate::exec::archive::member_mtime(archive, member);
         }
-        mtime::cached(&mut self.ev.fs, &path)
+        let found = mtime::cached(&mut self.ev.fs, &path);
+        if self.ev.options.check_symlink_times && found.is_some() {
+            return mtime::newest_of_links(&path).or(found);
+        }
+        found
     }
 
     /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.

@@ -16,3 +16,25 @@ pub fn cached(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
     fs.mtime(path)
         .map(|m| m.secs as i128 * 1_000_000_000 + m.nanos as i128)
 }
+
+/// `-L`: the newest of the times of the symlinks leading to the file and of
+/// the file itself.
+pub fn newest_of_links(path: &[u8]) -> Option<Mtime> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let mut current = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path));
+    let mut newest = of(path)?;
+    for _ in 0..40 {
+        let meta = std::fs::symlink_metadata(&current).ok()?;
+        newest = newest.max(meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128);
+        if !meta.file_type().is_symlink() {
+            break;
+        }
+        let target = std::fs::read_link(&current).ok()?;
+        current = match current.parent() {
+            Some(dir) if target.is_relative() => dir.join(target),
+            _ => target,
+        };
+    }
+    Some(newest)
+}
