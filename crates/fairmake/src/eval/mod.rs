@@ -47,6 +47,9 @@ pub struct Evaluator {
     pub original_shell: Option<Vec<u8>>,
     /// The MAKEFLAGS words that pass the jobserver (or `-j`) to children.
     pub jobserver_words: Vec<Vec<u8>>,
+    /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
+    /// do nothing (for fuzzing the reader and the expander).
+    pub sandboxed: bool,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -87,6 +90,7 @@ impl Evaluator {
             level: 0,
             original_shell: None,
             jobserver_words: Vec::new(),
+            sandboxed: false,
         }
     }
 
