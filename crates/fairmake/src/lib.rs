@@ -15,6 +15,7 @@ pub mod plan;
 pub mod read;
 pub mod rules;
 pub mod session;
+pub mod trace;
 pub mod words;
 
 /// Runs make with this process's argv and environment; returns the exit status.

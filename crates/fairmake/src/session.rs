@@ -185,8 +185,11 @@ fn run_after_reading(
         ev.set_global(b"MAKEFLAGS", &flags, Flavor::Simple, Origin::File);
         ev.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
     }
-    let runner =
+    let mut runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let observe = Observation::setup(ev, opts);
+    runner.trace = observe.recorder(ev);
+    runner.progress = opts.progress.then(crate::trace::progress::Progress::new);
     if opts.debug.basic {
         println!("Updating makefiles....");
     }
@@ -221,6 +224,11 @@ fn run_after_reading(
 
     let mut planner = crate::plan::Planner::new(ev, runner);
     let result = planner.run_goals(&goals);
+    let mut runner = planner.into_runner();
+    if let Some(p) = &mut runner.progress {
+        p.finish();
+    }
+    observe.finish(runner.trace.take(), opts);
 
     match result {
         Ok(code) => Ok(code),
@@ -272,6 +280,109 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
         }
     }
     Ok(false)
+}
+
+/// `--trace-json`, `--stats`: where this make's trace goes and what to do
+/// with it at the end.
+struct Observation {
+    path: Option<Vec<u8>>,
+    /// This make opened the trace (the top of the tree, or a make given the
+    /// option itself).
+    owner: bool,
+    /// Print the summary at the end (top-level make only).
+    stats: bool,
+    /// The trace exists only for `--stats`: delete it afterwards.
+    temporary: bool,
+    start_us: u64,
+}
+
+impl Observation {
+    fn setup(ev: &mut Evaluator, opts: &Options) -> Observation {
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
+        let stats = opts.stats
+            || (ev.level == 0 && std::env::var_os("FAIRMAKE_STATS").is_some_and(|v| v == "1"));
+        let inherited = std::env::var_os(crate::trace::TRACE_ENV).map(|v| v.into_vec());
+        let (path, owner, temporary) = match (&opts.trace_json, inherited) {
+            (Some(p), _) => (Some(p.clone()), true, false),
+            (None, Some(p)) if !stats => (Some(p), false, false),
+            _ if stats => {
+                let dir = std::env::var_os("TMPDIR")
+                    .map(|v| v.into_vec())
+                    .unwrap_or_else(|| b"/tmp".to_vec());
+                let name = format!("/fairmake-stats-{}.json", std::process::id());
+                (Some([dir.as_slice(), name.as_bytes()].concat()), true, true)
+            }
+            _ => (None, false, false),
+        };
+        ev.trace_path = path.clone();
+        Observation {
+            path,
+            owner,
+            stats,
+            temporary,
+            start_us: now_us,
+        }
+    }
+
+    fn recorder(&self, ev: &Evaluator) -> Option<crate::trace::Recorder> {
+        let path = self.path.as_ref()?;
+        let name = format!("{} {}", diag::prefix(), diag::show(&ev.cwd));
+        match crate::trace::Recorder::open(path, self.owner, &name) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                diag::warn(
+                    None,
+                    format_args!("warning: cannot write the trace {}: {e}", diag::show(path)),
+                );
+                None
+            }
+        }
+    }
+
+    fn finish(&self, recorder: Option<crate::trace::Recorder>, opts: &Options) {
+        let Some(mut recorder) = recorder else {
+            return;
+        };
+        recorder.close();
+        drop(recorder);
+        let Some(path) = &self.path else {
+            return;
+        };
+        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
+        if self.stats {
+            let end_us = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_micros() as u64)
+                .unwrap_or(0);
+            let events = crate::trace::read_events(path).unwrap_or_default();
+            let jobs = match opts.jobs {
+                Some(Some(n)) => n,
+                Some(None) => u32::MAX,
+                None => 1,
+            };
+            let summary = crate::trace::stats::summarize(&events, jobs, self.start_us, end_us);
+            let (user, sys) = children_cpu_us();
+            eprint!("{}", crate::trace::stats::render(&summary, jobs, user, sys));
+        }
+        if self.temporary && self.owner {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// CPU time of every child waited for (the whole build below this make).
+fn children_cpu_us() -> (u64, u64) {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
+        usage
+    };
+    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
+    (us(usage.ru_utime), us(usage.ru_stime))
 }
 
 /// What remaking the makefiles did.

@@ -50,6 +50,8 @@ pub struct Evaluator {
     /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
     /// do nothing (for fuzzing the reader and the expander).
     pub sandboxed: bool,
+    /// The trace file every sub-make appends to (`--trace-json`, `--stats`).
+    pub trace_path: Option<Vec<u8>>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -91,6 +93,7 @@ impl Evaluator {
             original_shell: None,
             jobserver_words: Vec::new(),
             sandboxed: false,
+            trace_path: None,
         }
     }
 

@@ -68,5 +68,8 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
     }
     env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));
+    if let Some(path) = &ev.trace_path {
+        env.push((crate::trace::TRACE_ENV.as_bytes().to_vec(), path.clone()));
+    }
     Ok(env)
 }

@@ -208,6 +208,9 @@ struct Job {
     mtime_before: Option<crate::plan::mtime::Mtime>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
+    /// When it started (trace clock), for `--trace-json` and `--stats`.
+    start_us: u64,
+    token_wait_us: u64,
 }
 
 /// Execution switches from the options.
@@ -245,6 +248,13 @@ pub struct Runner {
     recent_starts: Vec<std::time::Instant>,
     /// The last slot request was refused for load: do not wait on tokens.
     load_limited: bool,
+    /// `--trace-json` (or `--stats`): where job events go.
+    pub trace: Option<crate::trace::Recorder>,
+    /// `--progress`.
+    pub progress: Option<crate::trace::progress::Progress>,
+    /// A job has been waiting for a slot since then (trace clock).
+    waiting_since: Option<u64>,
+    last_token_wait_us: u64,
 }
 
 impl Runner {
@@ -276,6 +286,10 @@ impl Runner {
             started: 0,
             recent_starts: Vec::new(),
             load_limited: false,
+            trace: None,
+            progress: None,
+            waiting_since: None,
+            last_token_wait_us: 0,
         })
     }
 
@@ -290,10 +304,26 @@ impl Runner {
     /// Whether a job may start now (taking a jobserver token if needed).
     pub fn has_free_slot(&mut self) -> bool {
         self.load_limited = self.over_load_limit();
-        if self.load_limited {
-            return false;
+        let free = !self.load_limited && self.slots.try_reserve(self.running);
+        self.note_token_wait(free);
+        free
+    }
+
+    /// Records, for the trace, how long a ready job waited for a slot.
+    fn note_token_wait(&mut self, free: bool) {
+        let Some(trace) = &mut self.trace else {
+            return;
+        };
+        match (free, self.waiting_since) {
+            (false, None) => self.waiting_since = Some(trace.now_us()),
+            (true, Some(since)) => {
+                let now = trace.now_us();
+                trace.token_wait(since, now);
+                self.last_token_wait_us = now - since;
+                self.waiting_since = None;
+            }
+            _ => {}
         }
-        self.slots.try_reserve(self.running)
     }
 
     /// `-l N`: while jobs run, start no more when the load average is N or
@@ -329,8 +359,16 @@ impl Runner {
                 self.jobs.len() - 1
             });
         let capture = self.capture_for(&req);
+        let start_us = self.trace.as_ref().map_or(0, |t| t.now_us());
+        let token_wait_us = self.last_token_wait_us;
+        self.last_token_wait_us = 0;
+        if let Some(p) = &mut self.progress {
+            p.started();
+        }
         self.jobs[slot] = Some(Job {
             capture,
+            start_us,
+            token_wait_us,
             req,
             next_line: 0,
             pid: None,
@@ -342,6 +380,35 @@ impl Runner {
             self.recent_starts.push(std::time::Instant::now());
         }
         self.advance(slot);
+    }
+
+    /// Trace and progress for a job that ended.
+    fn record_job(&mut self, slot: usize, job: &Job, ok: bool) {
+        let target = String::from_utf8_lossy(&job.req.name).into_owned();
+        if let Some(p) = &mut self.progress {
+            p.finished(&target);
+        }
+        let Some(trace) = &mut self.trace else {
+            return;
+        };
+        let command = job
+            .req
+            .lines
+            .first()
+            .map(|l| String::from_utf8_lossy(&l.command).into_owned())
+            .unwrap_or_default();
+        let record = crate::trace::JobRecord {
+            target,
+            command,
+            start_us: job.start_us,
+            status: if ok { 0 } else { 1 },
+            recursive: job.req.lines.iter().any(|l| l.recursive),
+            token_wait_us: job.token_wait_us,
+        };
+        let end = trace.now_us();
+        trace.job(slot, &record, end);
+        let free = self.slots.tokens_free();
+        trace.counters(self.running, free);
     }
 
     /// Under `-O`, the files a job's output is held in. A recursive job's
@@ -451,6 +518,7 @@ impl Runner {
 
     fn finish(&mut self, slot: usize, ok: bool) {
         let mut job = self.jobs[slot].take().expect("finishing a live job");
+        self.record_job(slot, &job, ok);
         if let Some(c) = &mut job.capture {
             c.flush();
         }

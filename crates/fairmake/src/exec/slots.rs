@@ -224,6 +224,17 @@ impl Slots {
         server.remove_fifo();
     }
 
+    /// Tokens in the jobserver right now, when this make is the server.
+    pub fn tokens_free(&self) -> Option<usize> {
+        match self {
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => server.tokens_available().ok(),
+            _ => None,
+        }
+    }
+
     /// Removes our fifo (before dying of a signal).
     pub fn remove_fifo(&self) {
         if let Slots::Jobserver {

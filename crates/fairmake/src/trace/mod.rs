@@ -1,0 +1,153 @@
+//! Seeing a build: a Chrome/Perfetto trace shared by every make of a
+//! recursive build (`--trace-json`), the end-of-build summary (`--stats`) and
+//! the status line (`--progress`).
+//!
+//! Each make appends one JSON event per line to the same file, each line in
+//! a single `write` on an `O_APPEND` descriptor, so sub-makes never mix their
+//! lines. The top-level make writes the opening `[` and, at exit, a closing
+//! `{}]`, which makes the file one JSON array.
+
+pub mod progress;
+pub mod report;
+pub mod stats;
+
+use std::fs::File;
+use std::io::Write;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+
+/// The environment variable that carries the trace file to sub-makes.
+pub const TRACE_ENV: &str = "FAIRMAKE_TRACE_JSON";
+
+/// What the trace says about one job.
+pub struct JobRecord {
+    pub target: String,
+    pub command: String,
+    pub start_us: u64,
+    /// 0 when it succeeded, 1 when it failed.
+    pub status: i32,
+    /// It ran a sub-make: its time is the sub-make's, not work of its own.
+    pub recursive: bool,
+    /// How long the job waited for its token before it could start.
+    pub token_wait_us: u64,
+}
+
+/// Where this make's trace events go.
+pub struct Recorder {
+    file: File,
+    pid: u32,
+    /// The top-level make owns the file: it starts and closes the array.
+    owner: bool,
+    /// Time origin shared by every make: microseconds since the epoch.
+    epoch_us_at_start: u64,
+    started: Instant,
+}
+
+impl Recorder {
+    /// Opens the trace for this make. The top-level make (`owner`) truncates
+    /// the file and names the array; sub-makes append.
+    pub fn open(path: &[u8], owner: bool, make_name: &str) -> std::io::Result<Recorder> {
+        use std::os::unix::ffi::OsStrExt;
+        let path = std::ffi::OsStr::from_bytes(path);
+        let mut options = std::fs::OpenOptions::new();
+        options.append(true).create(true);
+        if owner {
+            // Start afresh: truncate, then reopen for appending.
+            File::create(path)?;
+        }
+        let file = options.open(path)?;
+        let epoch_us_at_start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as u64)
+            .unwrap_or(0);
+        let mut rec = Recorder {
+            file,
+            pid: std::process::id(),
+            owner,
+            epoch_us_at_start,
+            started: Instant::now(),
+        };
+        if owner {
+            rec.write_line("[");
+        }
+        rec.emit(json!({"ph": "M", "name": "process_name", "pid": rec.pid, "tid": 0, "args": {"name": make_name}}));
+        Ok(rec)
+    }
+
+    /// Microseconds since the epoch, for event timestamps.
+    pub fn now_us(&self) -> u64 {
+        self.epoch_us_at_start + self.started.elapsed().as_micros() as u64
+    }
+
+    fn write_line(&mut self, line: &str) {
+        let mut buf = String::with_capacity(line.len() + 2);
+        buf.push_str(line);
+        buf.push('\n');
+        let _ = self.file.write_all(buf.as_bytes());
+    }
+
+    fn emit(&mut self, event: Value) {
+        let line = format!("{event},");
+        self.write_line(&line);
+    }
+
+    /// A job: one slice on the track of its slot.
+    pub fn job(&mut self, slot: usize, job: &JobRecord, end_us: u64) {
+        let pid = self.pid;
+        self.emit(json!({
+            "ph": "X", "cat": "job", "name": job.target, "pid": pid, "tid": slot + 1,
+            "ts": job.start_us, "dur": end_us.saturating_sub(job.start_us),
+            "args": {"target": job.target, "command": job.command, "status": job.status,
+                     "recursive": job.recursive, "token_wait_us": job.token_wait_us}
+        }));
+    }
+
+    /// Time spent waiting for a job slot (a token) while work was ready.
+    pub fn token_wait(&mut self, start_us: u64, end_us: u64) {
+        let pid = self.pid;
+        self.emit(json!({
+            "ph": "X", "cat": "wait", "name": "waiting for a token", "pid": pid, "tid": 0,
+            "ts": start_us, "dur": end_us.saturating_sub(start_us)
+        }));
+    }
+
+    /// Counters: jobs in flight in this make, and free tokens when known.
+    pub fn counters(&mut self, jobs_in_flight: u32, tokens_free: Option<usize>) {
+        let (pid, ts) = (self.pid, self.now_us());
+        self.emit(json!({"ph": "C", "name": "jobs in flight", "pid": pid, "ts": ts, "args": {"jobs": jobs_in_flight}}));
+        if let Some(free) = tokens_free {
+            self.emit(json!({"ph": "C", "name": "tokens free", "pid": pid, "ts": ts, "args": {"tokens": free}}));
+        }
+    }
+
+    /// Whether this make opened the file.
+    pub fn is_owner(&self) -> bool {
+        self.owner
+    }
+
+    /// The top-level make closes the array at exit.
+    pub fn close(&mut self) {
+        if self.owner {
+            self.write_line("{}]");
+        }
+    }
+}
+
+/// Reads a trace file back as its events (a file still being written, or
+/// one line per event, is accepted as well).
+pub fn read_events(path: &std::path::Path) -> std::io::Result<Vec<Value>> {
+    let text = std::fs::read_to_string(path)?;
+    let mut events = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_end_matches(',');
+        let line = line.strip_suffix(']').unwrap_or(line);
+        if line.is_empty() || line == "[" || line == "{}" {
+            continue;
+        }
+        if let Ok(v) = serde_json::from_str::<Value>(line) {
+            events.push(v);
+        }
+    }
+    Ok(events)
+}
