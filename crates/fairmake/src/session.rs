@@ -133,7 +133,7 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
         println!("Reading makefiles...");
     }
     let found_makefile = read_makefiles(&mut ev, &opts)?;
-    let result = run_after_reading(&mut ev, &opts, found_makefile);
+    let result = run_after_reading(&mut ev, found_makefile);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
         crate::rules::print::print_database(&ev);
@@ -143,11 +143,10 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
 
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
-fn run_after_reading(
-    ev: &mut Evaluator,
-    opts: &Rc<Options>,
-    found_makefile: bool,
-) -> Result<i32, Fatal> {
+fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
+    // The makefiles may have added switches through MAKEFLAGS.
+    ev.makeflags_after_reading();
+    let opts = &ev.options.clone();
     let builtin_loc = crate::diag::Loc {
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
@@ -175,16 +174,8 @@ fn run_after_reading(
     let slots =
         crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
-    // Recipes see the jobserver in $(MAKEFLAGS) too, unless the makefile set it.
-    if ev
-        .globals
-        .get(b"MAKEFLAGS")
-        .is_some_and(|v| v.origin == Origin::File && !ev.makeflags_changed)
-    {
-        let (flags, mflags) = (ev.makeflags_for_children(), ev.mflags_for_children());
-        ev.set_global(b"MAKEFLAGS", &flags, Flavor::Simple, Origin::File);
-        ev.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
-    }
+    // Recipes see the jobserver in $(MAKEFLAGS) too.
+    ev.publish_makeflags();
     let mut runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
     let observe = Observation::setup(ev, opts);
@@ -574,14 +565,12 @@ fn initial_variables(
     if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
         v.export = Export::Yes;
     }
+    let overrides = ev.overrides_from_options();
     ev.globals.insert(
-        b"MAKEFLAGS",
-        Var::new(ev.makeflags_for_children(), Flavor::Simple, Origin::File),
+        b"MAKEOVERRIDES",
+        Var::new(overrides, Flavor::Simple, Origin::Default),
     );
-    ev.globals.insert(
-        b"MFLAGS",
-        Var::new(ev.mflags_for_children(), Flavor::Simple, Origin::File),
-    );
+    ev.publish_makeflags();
     if !opts.no_builtin_variables {
         for &(name, value) in crate::rules::builtin::VARIABLES {
             ev.globals.insert(

@@ -4,6 +4,7 @@
 
 pub mod expand;
 pub mod functions;
+pub mod makeflags;
 pub mod vars;
 
 use std::rc::Rc;
@@ -39,8 +40,6 @@ pub struct Evaluator {
     pub cwd: Vec<u8>,
     /// Includes that could not be read, to be remade or reported.
     pub missing_includes: Vec<MissingInclude>,
-    /// `MAKEFLAGS` was assigned in a makefile.
-    pub makeflags_changed: bool,
     /// `MAKELEVEL` of this make.
     pub level: u32,
     /// `SHELL` as the environment gave it: children get it back.
@@ -88,7 +87,6 @@ impl Evaluator {
             export_all: false,
             cwd,
             missing_includes: Vec::new(),
-            makeflags_changed: false,
             level: 0,
             original_shell: None,
             jobserver_words: Vec::new(),
@@ -399,49 +397,6 @@ impl Evaluator {
             var.export = export;
         }
         Ok(Some(var))
-    }
-
-    /// The jobserver's `--jobserver-auth=` word, if children get one.
-    fn jobserver_auth_word(&self) -> Option<String> {
-        self.jobserver_words
-            .iter()
-            .find(|w| w.starts_with(b"--jobserver-auth="))
-            .map(|w| String::from_utf8_lossy(w).into_owned())
-    }
-
-    /// The `MAKEFLAGS` value children see.
-    pub fn makeflags_for_children(&self) -> Vec<u8> {
-        let mut parsed = Vec::new();
-        for assignment in &self.options.variables {
-            if let Some((start, op, end)) = crate::read::assignment::find_operator(assignment) {
-                let flavor = match op {
-                    crate::read::assignment::AssignOp::Simple
-                    | crate::read::assignment::AssignOp::Immediate => {
-                        crate::options::VarFlavor::Simple
-                    }
-                    _ => crate::options::VarFlavor::Recursive,
-                };
-                parsed.push((
-                    crate::words::trim(&assignment[..start]),
-                    flavor,
-                    &assignment[end..],
-                ));
-            }
-        }
-        let vars: Vec<crate::options::CmdlineVar<'_>> = parsed
-            .iter()
-            .map(|&(name, flavor, value)| crate::options::CmdlineVar {
-                name,
-                flavor,
-                value,
-            })
-            .collect();
-        crate::options::makeflags_value(&self.options, self.jobserver_auth_word().as_deref(), &vars)
-    }
-
-    /// The `MFLAGS` value children see.
-    pub fn mflags_for_children(&self) -> Vec<u8> {
-        crate::options::mflags_value(&self.options, self.jobserver_auth_word().as_deref())
     }
 
     /// Runs `f` with `scope` installed as the current target scope.

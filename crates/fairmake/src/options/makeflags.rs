@@ -244,7 +244,9 @@ fn format_g(x: f64) -> String {
 
 /// `NAME=VALUE` words, newest variable first as GNU writes them. A name given
 /// twice keeps its first position and its last value.
-fn variable_words(vars: &[CmdlineVar]) -> Vec<Vec<u8>> {
+/// The `NAME=value` words for `-- ...` (newest first, one per name), as
+/// MAKEOVERRIDES holds them.
+pub fn variable_words(vars: &[CmdlineVar]) -> Vec<Vec<u8>> {
     let mut unique: Vec<CmdlineVar> = Vec::new();
     for v in vars {
         match unique.iter_mut().find(|u| u.name == v.name) {

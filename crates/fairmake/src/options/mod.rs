@@ -20,7 +20,9 @@ mod usage;
 #[cfg(test)]
 mod tests;
 
-pub use makeflags::{makeflags_value, mflags_value, parse_makeflags, CmdlineVar, VarFlavor};
+pub use makeflags::{
+    makeflags_value, mflags_value, parse_makeflags, variable_words, CmdlineVar, VarFlavor,
+};
 pub use usage::{usage_text, version_text};
 
 use std::ffi::OsString;

@@ -598,7 +598,7 @@ fn escape_dollars(text: &[u8]) -> Vec<u8> {
 fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
     if name == b"MAKEFLAGS" {
         // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
-        ev.makeflags_changed = true;
+        ev.makeflags_assigned();
     }
 }
 

@@ -1,0 +1,149 @@
+//! The MAKEFLAGS, MFLAGS and MAKEOVERRIDES variables: written from the
+//! options (GNU 4.4's canonical form), read back as switches whenever a
+//! makefile assigns MAKEFLAGS, and handed to children in their environment.
+
+use std::rc::Rc;
+
+use super::vars::{Flavor, Origin};
+use super::Evaluator;
+use crate::diag;
+use crate::options::{self, CmdlineVar, VarFlavor};
+use crate::read::assignment::{find_operator, AssignOp};
+
+impl Evaluator {
+    /// The jobserver's `--jobserver-auth=` word, if children get one.
+    fn jobserver_auth_word(&self) -> Option<String> {
+        self.jobserver_words
+            .iter()
+            .find(|w| w.starts_with(b"--jobserver-auth="))
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+    }
+
+    /// The command-line variables as MAKEOVERRIDES first holds them.
+    pub fn overrides_from_options(&self) -> Vec<u8> {
+        let mut parsed = Vec::new();
+        for assignment in &self.options.variables {
+            if let Some((start, op, end)) = find_operator(assignment) {
+                let flavor = match op {
+                    AssignOp::Simple | AssignOp::Immediate => VarFlavor::Simple,
+                    _ => VarFlavor::Recursive,
+                };
+                parsed.push((
+                    crate::words::trim(&assignment[..start]),
+                    flavor,
+                    &assignment[end..],
+                ));
+            }
+        }
+        let vars: Vec<CmdlineVar<'_>> = parsed
+            .iter()
+            .map(|&(name, flavor, value)| CmdlineVar {
+                name,
+                flavor,
+                value,
+            })
+            .collect();
+        options::variable_words(&vars).join(&b' ')
+    }
+
+    /// The switches part of MAKEFLAGS (everything before ` -- `).
+    fn makeflags_switches(&self) -> Vec<u8> {
+        options::makeflags_value(&self.options, self.jobserver_auth_word().as_deref(), &[])
+    }
+
+    /// The `MAKEFLAGS` value children see: the switches, then ` -- ` and
+    /// the current MAKEOVERRIDES (a makefile may empty it).
+    pub fn makeflags_for_children(&self) -> Vec<u8> {
+        let mut flags = self.makeflags_switches();
+        let overrides = self
+            .global_value(b"MAKEOVERRIDES")
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        if !crate::words::trim(&overrides).is_empty() {
+            flags.extend_from_slice(b" -- ");
+            flags.extend_from_slice(&overrides);
+        }
+        flags
+    }
+
+    /// The `MFLAGS` value children see.
+    pub fn mflags_for_children(&self) -> Vec<u8> {
+        options::mflags_value(&self.options, self.jobserver_auth_word().as_deref())
+    }
+
+    /// Sets the MAKEFLAGS and MFLAGS variables from the options. MAKEFLAGS
+    /// refers to `$(MAKEOVERRIDES)`, as GNU's does, so emptying that in a
+    /// makefile drops the variables.
+    pub fn publish_makeflags(&mut self) {
+        let mut value = Vec::new();
+        for &b in &self.makeflags_switches() {
+            if b == b'$' {
+                value.push(b'$');
+            }
+            value.push(b);
+        }
+        let has_overrides = self
+            .global_value(b"MAKEOVERRIDES")
+            .is_some_and(|v| !crate::words::trim(v).is_empty());
+        if has_overrides {
+            value.extend_from_slice(b" -- $(MAKEOVERRIDES)");
+        }
+        let origin = self
+            .globals
+            .get(b"MAKEFLAGS")
+            .map_or(Origin::File, |v| v.origin);
+        self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
+        let mflags = self.mflags_for_children();
+        self.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
+    }
+
+    /// A makefile assigned MAKEFLAGS: its words are switches from now on
+    /// (`MAKEFLAGS += -k` keeps going), and the variable is written back in
+    /// canonical form.
+    pub fn makeflags_assigned(&mut self) {
+        let mut value = Vec::new();
+        if self.expand_var(b"MAKEFLAGS", &mut value).is_err() {
+            return;
+        }
+        let mut opts = (*self.options).clone();
+        match options::parse_makeflags(&mut opts, &value) {
+            Ok(messages) => {
+                for m in messages {
+                    diag::warn(self.loc.as_ref(), m);
+                }
+            }
+            Err(e) => diag::warn(self.loc.as_ref(), e.message),
+        }
+        // Variables named in MAKEFLAGS are not switches; keep the command line's.
+        opts.variables = self.options.variables.clone();
+        self.options = Rc::new(opts);
+        self.publish_makeflags();
+    }
+
+    /// After all makefiles are read: options that imply others take effect
+    /// (`-R` implies `-r`), built-in variables go if `-R` came late, and
+    /// MAKEFLAGS is written afresh.
+    pub fn makeflags_after_reading(&mut self) {
+        let mut opts = (*self.options).clone();
+        if opts.no_builtin_variables && !opts.no_builtin_rules {
+            opts.no_builtin_rules = true;
+        }
+        if opts.no_builtin_variables {
+            let builtin: Vec<&[u8]> = crate::rules::builtin::VARIABLES
+                .iter()
+                .map(|v| v.0)
+                .collect();
+            for name in builtin {
+                if self
+                    .globals
+                    .get(name)
+                    .is_some_and(|v| v.origin == Origin::Default)
+                {
+                    self.globals.remove(name);
+                }
+            }
+        }
+        self.options = Rc::new(opts);
+        self.publish_makeflags();
+    }
+}
