@@ -122,6 +122,11 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     }
     let opts = Rc::new(opts);
     let mut ev = Evaluator::new(opts.clone(), cwd.clone());
+    let argv: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let env_makeflags = std::env::var_os("MAKEFLAGS")
+        .map(|v| v.into_vec())
+        .unwrap_or_default();
+    ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
     initial_variables(&mut ev, &opts, &argv0, &cwd)?;
     for text in &opts.evals {

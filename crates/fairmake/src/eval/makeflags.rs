@@ -7,8 +7,11 @@ use std::rc::Rc;
 use super::vars::{Flavor, Origin};
 use super::Evaluator;
 use crate::diag;
-use crate::options::{self, CmdlineVar, VarFlavor};
+use crate::options::{self, CmdlineVar, Options, VarFlavor};
 use crate::read::assignment::{find_operator, AssignOp};
+
+/// How MAKEFLAGS refers to the command-line variables.
+const OVERRIDES_REF: &[u8] = b" -- $(MAKEOVERRIDES)";
 
 impl Evaluator {
     /// The jobserver's `--jobserver-auth=` word, if children get one.
@@ -86,7 +89,7 @@ impl Evaluator {
             .global_value(b"MAKEOVERRIDES")
             .is_some_and(|v| !crate::words::trim(v).is_empty());
         if has_overrides {
-            value.extend_from_slice(b" -- $(MAKEOVERRIDES)");
+            value.extend_from_slice(OVERRIDES_REF);
         }
         let origin = self
             .globals
@@ -101,21 +104,41 @@ impl Evaluator {
     /// (`MAKEFLAGS += -k` keeps going), and the variable is written back in
     /// canonical form.
     pub fn makeflags_assigned(&mut self) {
-        let mut value = Vec::new();
-        if self.expand_var(b"MAKEFLAGS", &mut value).is_err() {
+        // The command-line variables we published stay out of the switches:
+        // `MAKEFLAGS += -k` appends after them.
+        let raw = self
+            .global_value(b"MAKEFLAGS")
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        let raw = match memchr::memmem::find(&raw, OVERRIDES_REF) {
+            Some(at) => [&raw[..at], &raw[at + OVERRIDES_REF.len()..]].concat(),
+            None => raw,
+        };
+        let Ok(value) = self.expand_text(&raw) else {
             return;
-        }
-        let mut opts = (*self.options).clone();
-        match options::parse_makeflags(&mut opts, &value) {
-            Ok(messages) => {
-                for m in messages {
-                    diag::warn(self.loc.as_ref(), m);
-                }
+        };
+        // The makefile's switches first, then the environment's and the
+        // command line's again: those keep the last word (`-S` on the
+        // command line beats `MAKEFLAGS += -k`).
+        let mut opts = Options::default();
+        let (argv, env) = &*self.invocation.clone();
+        let mut messages = Vec::new();
+        for source in [&value, env] {
+            match options::parse_makeflags(&mut opts, source) {
+                Ok(m) => messages.extend(m),
+                Err(e) => messages.push(e.message),
             }
-            Err(e) => diag::warn(self.loc.as_ref(), e.message),
         }
-        // Variables named in MAKEFLAGS are not switches; keep the command line's.
+        if let Err(e) = options::parse_args_into(&mut opts, argv) {
+            messages.push(e.message);
+        }
+        for m in messages {
+            diag::warn(self.loc.as_ref(), m);
+        }
+        // What the parsers cannot know stays as it was.
         opts.variables = self.options.variables.clone();
+        opts.shuffle = self.options.shuffle.clone();
+        opts.jobs_on_command_line = self.options.jobs_on_command_line;
         self.options = Rc::new(opts);
         self.publish_makeflags();
     }

@@ -51,6 +51,9 @@ pub struct Evaluator {
     pub sandboxed: bool,
     /// The trace file every sub-make appends to (`--trace-json`, `--stats`).
     pub trace_path: Option<Vec<u8>>,
+    /// argv and the inherited MAKEFLAGS: they keep the last word over a
+    /// makefile's MAKEFLAGS.
+    pub invocation: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -92,6 +95,7 @@ impl Evaluator {
             jobserver_words: Vec::new(),
             sandboxed: false,
             trace_path: None,
+            invocation: Rc::default(),
         }
     }
 

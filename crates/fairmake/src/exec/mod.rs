@@ -105,7 +105,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         // An expansion with newlines (a canned recipe) is several commands.
         for piece in split_commands(&expanded) {
             let (body, flags) = strip_prefixes(piece);
-            if body.iter().all(|&b| crate::words::is_space(b)) {
+            if is_blank_command(body) {
                 // GNU neither echoes nor runs an empty command.
                 continue;
             }
@@ -139,6 +139,19 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// A command with nothing but blanks and backslash-newlines is no command.
+fn is_blank_command(body: &[u8]) -> bool {
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'\\' if body.get(i + 1) == Some(&b'\n') => i += 2,
+            b if crate::words::is_space(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.

@@ -136,7 +136,8 @@ fn flag_is_set(opts: &Options, id: OptId) -> bool {
         OptId::Silent => opts.silent,
         OptId::Touch => opts.touch,
         OptId::PrintDirectory => opts.print_directory == Some(true),
-        // `-S` and `--no-silent` only restore defaults: nothing to write.
+        // GNU 4.4.1 writes `S` back when `-S` has the last word.
+        OptId::NoKeepGoing => opts.stop,
         _ => false,
     }
 }
@@ -155,7 +156,7 @@ fn option_words(opts: &Options, jobserver: Option<&str>, with_evals: bool) -> Ve
     let mut words = Vec::new();
     for spec in table::TABLE.iter().filter(|s| s.to_env) {
         match spec.id {
-            OptId::IncludeDir => words.extend(opts.include_dirs.iter().map(|d| escaped("-I", d))),
+            OptId::IncludeDir => words.extend(unique(&opts.include_dirs).map(|d| escaped("-I", d))),
             OptId::Jobs => words.extend(jobs_word(opts.jobs)),
             OptId::LoadAverage => {
                 if let Some(Some(load)) = opts.load_average {
@@ -165,7 +166,8 @@ fn option_words(opts: &Options, jobserver: Option<&str>, with_evals: bool) -> Ve
             OptId::OutputSync if opts.output_sync_set => {
                 words.push(format!("-O{}", sync_name(opts.output_sync)).into_bytes());
             }
-            OptId::Debug => words.extend(opts.debug_specs.iter().map(|d| escaped("--debug=", d))),
+            OptId::Debug => words.extend(unique(&opts.debug_specs).map(|d| escaped("--debug=", d))),
+            OptId::NoSilent if opts.no_silent => words.push(b"--no-silent".to_vec()),
             OptId::JobserverAuth => words.extend(jobserver.map(|j| j.as_bytes().to_vec())),
             OptId::Trace if opts.trace => words.push(b"--trace".to_vec()),
             OptId::NoPrintDirectory if opts.print_directory == Some(false) => {
@@ -185,6 +187,16 @@ fn option_words(opts: &Options, jobserver: Option<&str>, with_evals: bool) -> Ve
         words.extend(opts.evals.iter().map(|e| escaped("--eval=", e)));
     }
     words
+}
+
+/// Values in order, each once: an option given in the makefile, the
+/// environment and the command line is written back once.
+fn unique(values: &[Vec<u8>]) -> impl Iterator<Item = &Vec<u8>> {
+    values
+        .iter()
+        .enumerate()
+        .filter(move |(i, v)| !values[..*i].contains(v))
+        .map(|(_, v)| v)
 }
 
 fn jobs_word(jobs: Option<Option<u32>>) -> Option<Vec<u8>> {

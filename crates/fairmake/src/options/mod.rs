@@ -146,6 +146,8 @@ pub struct Options {
     pub bad_shuffle: Option<Vec<u8>>,
     /// `-j` came from the command line (not from MAKEFLAGS).
     pub jobs_on_command_line: bool,
+    /// `-S` was the last word on keeping going (GNU 4.4.1 writes `S` back).
+    pub stop: bool,
 }
 
 /// A command-line error. GNU prints every message as `PROG: message`, then,
@@ -310,8 +312,14 @@ fn apply_flag(opts: &mut Options, id: OptId) {
         OptId::EnvironmentOverrides => opts.environment_overrides = true,
         OptId::Help => opts.help = true,
         OptId::IgnoreErrors => opts.ignore_errors = true,
-        OptId::KeepGoing => opts.keep_going = true,
-        OptId::NoKeepGoing => opts.keep_going = false,
+        OptId::KeepGoing => {
+            opts.keep_going = true;
+            opts.stop = false;
+        }
+        OptId::NoKeepGoing => {
+            opts.keep_going = false;
+            opts.stop = true;
+        }
         OptId::CheckSymlinkTimes => opts.check_symlink_times = true,
         OptId::JustPrint => opts.dry_run = true,
         OptId::PrintDataBase => opts.print_data_base = true,

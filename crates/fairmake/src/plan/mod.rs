@@ -532,13 +532,6 @@ impl<'e> Planner<'e> {
             Rc::new(r)
         };
         let resolved = &resolved;
-        if self.question() {
-            self.question_dirty = true;
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
-            self.stopping = true;
-            return Ok(Status::Done);
-        }
         self.start(id, resolved, newer)
     }
 
@@ -556,6 +549,15 @@ impl<'e> Planner<'e> {
         if lines.is_empty() {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
+            return Ok(Status::Done);
+        }
+        // `-q`: the recipe is expanded (its `$(info)`s print) but not run; a
+        // command to run means out of date.
+        if self.question() {
+            self.question_dirty = true;
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            self.stopping = true;
             return Ok(Status::Done);
         }
         // `-t`: touch instead of running, unless a line is recursive.
