@@ -843,7 +843,7 @@ impl<'e> Planner<'e> {
                 }
             }
         } else if recipe.is_none() && !phony {
-            if let Some(m) = self.implicit(&name) {
+            if let Some(m) = self.implicit(&name, &deps) {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
@@ -919,12 +919,13 @@ impl<'e> Planner<'e> {
         Ok(())
     }
 
-    fn implicit(&mut self, name: &[u8]) -> Option<implicit::Match> {
+    fn implicit(&mut self, name: &[u8], explicit: &[Dep]) -> Option<implicit::Match> {
         if self.ev.db.pattern_rules.is_empty() {
             return None;
         }
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
-        let mut k = DbKnowledge { ev: self.ev };
+        let explicit: Vec<FileId> = explicit.iter().map(|d| d.file).collect();
+        let mut k = DbKnowledge { ev: self.ev, explicit };
         // An archive member is first looked up as `(member)`, which the
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
@@ -1154,6 +1155,8 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
 /// The implicit-rule search's view of the database and the file system.
 struct DbKnowledge<'a> {
     ev: &'a mut Evaluator,
+    /// The explicit prerequisites of the target searched for.
+    explicit: Vec<FileId>,
 }
 
 impl implicit::Knowledge for DbKnowledge<'_> {
@@ -1161,11 +1164,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
     }
 
+    /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
+    /// target being searched for (not of any other target).
     fn ought_to_exist(&self, name: &[u8]) -> bool {
-        self.ev.db.lookup(name).is_some_and(|id| {
-            let f = self.ev.db.file(id);
-            f.is_target || f.is_prerequisite
-        })
+        self.ev.db.lookup(name).is_some_and(|id| self.ev.db.file(id).is_target || self.explicit.contains(&id))
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {
