@@ -118,7 +118,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
         name=name, cwd=path, args=[f"-j{jobs}"], jobs=jobs, log=log,
         expected=expected, sleep_ms_total=n * ms if mode == "sleep" else 0.0,
         units=n, unit="job", sorted_output=True, zombies=zombies,
-        title=f"{title}: {makes - 1} sub-makes ({' x '.join(map(str, fanout))}),"
+        title=f"{title}: {makes - 1} sub-makes ({' x '.join(map(str, fanout))} = {width} leaf makes),"
               f" {n} jobs x {ms} ms {mode}, -j{jobs}")
 
 
