@@ -870,7 +870,8 @@ impl<'e> Planner<'e> {
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
-            } else if !self.ev.db.file(id).is_target || self.mtime_of(id).is_none() {
+            } else if !self.ev.db.file(id).is_target {
+                // `.DEFAULT` serves files no rule at all names as a target.
                 if let Some(default) = self
                     .ev
                     .db
@@ -916,6 +917,12 @@ impl<'e> Planner<'e> {
         }
         self.vpath_resolve(id);
         self.node(id).resolved = Some(Rc::new(resolved));
+        // Resolution interns files (implicit prerequisites, intermediates,
+        // second expansion): every id in the database has a node from here on.
+        let files = self.ev.db.files.len();
+        if self.nodes.len() < files {
+            self.nodes.resize_with(files, Node::default);
+        }
         Ok(())
     }
 
