@@ -54,6 +54,9 @@ pub struct Evaluator {
     /// argv and the inherited MAKEFLAGS: they keep the last word over a
     /// makefile's MAKEFLAGS.
     pub invocation: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
+    /// The environment of a child with no target-specific variables, and the
+    /// generation of `globals` (and `export_all`) it was computed from.
+    pub env_cache: Option<(u64, bool, Rc<Vec<(Vec<u8>, Vec<u8>)>>)>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -96,6 +99,7 @@ impl Evaluator {
             sandboxed: false,
             trace_path: None,
             invocation: Rc::default(),
+            env_cache: None,
         }
     }
 

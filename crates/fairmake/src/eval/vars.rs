@@ -107,6 +107,9 @@ impl Var {
 #[derive(Debug, Default)]
 pub struct VarSet {
     map: FxHashMap<Box<[u8]>, Var>,
+    /// Bumped by every change, so that values derived from the whole set
+    /// (a child's environment) can be cached.
+    generation: u64,
 }
 
 impl VarSet {
@@ -119,15 +122,23 @@ impl VarSet {
     }
 
     pub fn get_mut(&mut self, name: &[u8]) -> Option<&mut Var> {
+        self.generation += 1;
         self.map.get_mut(name)
     }
 
     pub fn insert(&mut self, name: &[u8], var: Var) {
+        self.generation += 1;
         self.map.insert(name.into(), var);
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Var> {
+        self.generation += 1;
         self.map.remove(name)
+    }
+
+    /// Changes so far: equal generations mean equal contents.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Var)> {
@@ -135,6 +146,7 @@ impl VarSet {
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut Var)> {
+        self.generation += 1;
         self.map.iter_mut().map(|(k, v)| (&k[..], v))
     }
 

@@ -733,7 +733,11 @@ fn spawn(
     stdio: Option<(std::process::Stdio, std::process::Stdio)>,
 ) -> std::io::Result<u32> {
     let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
-    let Some(mut cmd) = shell::command_for(&inv) else {
+    let path = env
+        .iter()
+        .find(|(k, _)| k == b"PATH")
+        .map(|(_, v)| v.as_slice());
+    let Some(mut cmd) = shell::command_for(&inv, path) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
     };
     cmd.env_clear();

@@ -111,12 +111,27 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
     }
 }
 
-/// A `Command` for an invocation (never for an empty argv).
-pub fn command_for(inv: &Invocation) -> Option<Command> {
+/// A `Command` for an invocation (never for an empty argv). `path` is the
+/// child's PATH: a bare program name is looked up in it here, because
+/// std spawns with `posix_spawn` only when it need not search PATH itself
+/// (otherwise it forks the whole make for every job).
+pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
     match inv {
         Invocation::Direct(argv) => {
             let (first, rest) = argv.split_first()?;
-            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(first));
+            let program = match path {
+                Some(path) if !first.contains(&b'/') => {
+                    lookup_program(path, first).unwrap_or_else(|| first.clone())
+                }
+                _ => first.clone(),
+            };
+            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(&program));
+            #[cfg(unix)]
+            {
+                use std::os::unix::process::CommandExt;
+                // argv[0] stays as written, as with execvp.
+                cmd.arg0(std::ffi::OsStr::from_bytes(first));
+            }
             cmd.args(rest.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
             Some(cmd)
         }
@@ -131,6 +146,32 @@ pub fn command_for(inv: &Invocation) -> Option<Command> {
             Some(cmd)
         }
     }
+}
+
+thread_local! {
+    /// Programs found on PATH: (PATH, name) → full path, or None.
+    static PROGRAMS: std::cell::RefCell<rustc_hash::FxHashMap<(Vec<u8>, Vec<u8>), Option<Vec<u8>>>> =
+        Default::default();
+}
+
+/// The first executable `name` in the directories of `path`, as execvp finds it.
+fn lookup_program(path: &[u8], name: &[u8]) -> Option<Vec<u8>> {
+    let key = (path.to_vec(), name.to_vec());
+    if let Some(found) = PROGRAMS.with(|p| p.borrow().get(&key).cloned()) {
+        return found;
+    }
+    let found = path.split(|&b| b == b':').find_map(|dir| {
+        let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
+        let candidate = [dir, b"/", name].concat();
+        let c = std::ffi::CString::new(candidate.clone()).ok()?;
+        // SAFETY: access() with a valid C string.
+        let executable = unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0;
+        let is_file =
+            std::fs::metadata(std::ffi::OsStr::from_bytes(&candidate)).is_ok_and(|m| m.is_file());
+        (executable && is_file).then_some(candidate)
+    });
+    PROGRAMS.with(|p| p.borrow_mut().insert(key, found.clone()));
+    found
 }
 
 /// The value of `SHELL` and `.SHELLFLAGS` in the current scope.
@@ -162,7 +203,11 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
         flags: crate::words::words(&flags).map(<[u8]>::to_vec).collect(),
         command: command.to_vec(),
     };
-    let Some(mut cmd) = command_for(&inv) else {
+    let path = env
+        .iter()
+        .find(|(k, _)| k == b"PATH")
+        .map(|(_, v)| v.as_slice());
+    let Some(mut cmd) = command_for(&inv, path) else {
         return Ok((Vec::new(), 0));
     };
     cmd.env_clear();

@@ -573,7 +573,15 @@ impl<'e> Planner<'e> {
             self.nodes[id].remade = true;
             return Ok(Status::Done);
         }
-        let env = self.child_env(id)?;
+        // Under -n only recursive lines run: the others need no environment.
+        let env = if self.ev.options.dry_run
+            && !self.makefiles_phase
+            && !lines.iter().any(|l| l.recursive)
+        {
+            Rc::default()
+        } else {
+            self.child_env(id)?
+        };
         if self.ev.options.debug.basic {
             self.debug_line(id, 0, "Must remake target '{}'.");
         }
@@ -791,11 +799,28 @@ impl<'e> Planner<'e> {
         set
     }
 
+    /// The environment of `id`'s recipe. Without target-specific variables
+    /// it is the same for every job until a global variable changes, so it is
+    /// computed once (a per-job cost that dominated big `-n` runs).
     fn child_env(&mut self, id: FileId) -> Result<Rc<Environment>> {
         let scope = self.scope_for(id);
         let ev = &mut *self.ev;
-        ev.with_scope(scope, crate::exec::env::child_environment)
-            .map(Rc::new)
+        if !scope.is_empty() {
+            return ev
+                .with_scope(scope, crate::exec::env::child_environment)
+                .map(Rc::new);
+        }
+        let key = (ev.globals.generation(), ev.export_all);
+        if let Some((generation, export_all, env)) = &ev.env_cache {
+            if (*generation, *export_all) == key {
+                return Ok(env.clone());
+            }
+        }
+        let env = Rc::new(crate::exec::env::child_environment(ev)?);
+        // Expanding may itself change globals (`$(shell)` sets .SHELLSTATUS):
+        // key the cache by the state after it.
+        ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        Ok(env)
     }
 
     /// The modification time of a file (vpath-resolved), cached per run.
@@ -932,7 +957,10 @@ impl<'e> Planner<'e> {
         }
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
         let explicit: Vec<FileId> = explicit.iter().map(|d| d.file).collect();
-        let mut k = DbKnowledge { ev: self.ev, explicit };
+        let mut k = DbKnowledge {
+            ev: self.ev,
+            explicit,
+        };
         // An archive member is first looked up as `(member)`, which the
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
@@ -1174,7 +1202,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
     /// target being searched for (not of any other target).
     fn ought_to_exist(&self, name: &[u8]) -> bool {
-        self.ev.db.lookup(name).is_some_and(|id| self.ev.db.file(id).is_target || self.explicit.contains(&id))
+        self.ev
+            .db
+            .lookup(name)
+            .is_some_and(|id| self.ev.db.file(id).is_target || self.explicit.contains(&id))
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {

@@ -65,15 +65,20 @@ pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(),
 }
 
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
-    let mut list = ev
-        .global_value(b"MAKEFILE_LIST")
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
-    if !list.is_empty() {
-        list.push(b' ');
+    // Appended in place: thousands of `-include`d .d files must not copy the
+    // growing list each time.
+    match ev.globals.get_mut(b"MAKEFILE_LIST") {
+        Some(var) => {
+            let mut value = std::mem::take(&mut var.value);
+            if !value.is_empty() {
+                value.push(b' ');
+            }
+            value.extend_from_slice(name);
+            var.set_value(value);
+            var.origin = Origin::File;
+        }
+        None => ev.set_global(b"MAKEFILE_LIST", name, Flavor::Simple, Origin::File),
     }
-    list.extend_from_slice(name);
-    ev.set_global(b"MAKEFILE_LIST", &list, Flavor::Simple, Origin::File);
 }
 
 /// Evaluates `text` as makefile lines (`$(eval)`), at the current location.
