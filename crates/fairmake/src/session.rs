@@ -404,8 +404,14 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         }
         if let Some(id) = ev.db.lookup(name) {
             let file = ev.db.file(id);
+            // A phony makefile, or a `::` one without prerequisites, would be
+            // remade on every run: GNU leaves those alone.
+            let always_remade = file.phony || file.double_colon.iter().any(|r| r.deps.is_empty());
             if file.is_target
-                && (file.rule.recipe.is_some() || !file.rule.deps.is_empty())
+                && !always_remade
+                && (file.rule.recipe.is_some()
+                    || !file.rule.deps.is_empty()
+                    || !file.double_colon.is_empty())
                 && !goals.contains(&id)
             {
                 goals.push(id);

@@ -15,6 +15,10 @@ use crate::rules::Database;
 pub use expand::{Expansion, Node};
 use vars::{Export, Flavor, Origin, SharedVarSet, Var, VarSet};
 
+/// A cached child environment: the `globals` generation and `export_all`
+/// it was computed for, and the (name, value) pairs.
+pub type EnvCache = (u64, bool, Rc<Vec<(Vec<u8>, Vec<u8>)>>);
+
 /// A variable set seen from a target's context.
 #[derive(Clone, Debug)]
 pub struct ScopeEntry {
@@ -56,7 +60,7 @@ pub struct Evaluator {
     pub invocation: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
     /// The environment of a child with no target-specific variables, and the
     /// generation of `globals` (and `export_all`) it was computed from.
-    pub env_cache: Option<(u64, bool, Rc<Vec<(Vec<u8>, Vec<u8>)>>)>,
+    pub env_cache: Option<EnvCache>,
 }
 
 /// An `include` whose file did not exist when it was read.

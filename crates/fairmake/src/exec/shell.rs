@@ -148,9 +148,11 @@ pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
     }
 }
 
+/// Programs found on PATH: (PATH, name) → full path, or None.
+type ProgramCache = rustc_hash::FxHashMap<(Vec<u8>, Vec<u8>), Option<Vec<u8>>>;
+
 thread_local! {
-    /// Programs found on PATH: (PATH, name) → full path, or None.
-    static PROGRAMS: std::cell::RefCell<rustc_hash::FxHashMap<(Vec<u8>, Vec<u8>), Option<Vec<u8>>>> =
+    static PROGRAMS: std::cell::RefCell<ProgramCache> =
         Default::default();
 }
 

@@ -151,6 +151,13 @@ impl<'e> Planner<'e> {
         self.runner
     }
 
+    /// `-B` is in force; after a restart it no longer applies to makefiles,
+    /// or make would remake them and restart forever.
+    fn always_make(&self) -> bool {
+        self.ev.options.always_make
+            && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
+    }
+
     /// `-q` is in force.
     fn question(&self) -> bool {
         self.ev.options.question && !self.makefiles_phase
@@ -398,7 +405,7 @@ impl<'e> Planner<'e> {
     /// A missing intermediate file need not be made when everything it
     /// would be made from exists and is older than the file that needs it.
     fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
-        if self.ev.options.always_make
+        if self.always_make()
             || self.nodes[dep].status != Status::Pending
             || !self.nodes[dep].intermediate
         {
@@ -471,8 +478,7 @@ impl<'e> Planner<'e> {
         let my_mtime = self.mtime_of(id);
         let file = self.ev.db.file(id);
         let phony = file.phony;
-        let opts = self.ev.options.clone();
-        let mut out_of_date = phony || my_mtime.is_none() || opts.always_make;
+        let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
         for dep in &resolved.deps {
             if dep.order_only {
@@ -494,7 +500,8 @@ impl<'e> Planner<'e> {
                 (Some(_), None) => true,
                 (Some(d), Some(m)) => d > m,
             };
-            if dep_newer || my_mtime.is_none() || phony {
+            // With -B every prerequisite counts as newer, in `$?` too.
+            if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 newer.push(dep.file);
             }
             if dep_newer {
