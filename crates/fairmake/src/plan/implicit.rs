@@ -36,6 +36,8 @@ pub trait Knowledge {
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
     /// `None` when second expansion is off.
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>>;
+    /// The files a wildcard pattern names, sorted (empty if none).
+    fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>>;
 }
 
 /// A rule's prerequisites for one candidate: second expansion (when on and
@@ -46,16 +48,30 @@ fn rule_deps(
     target: &[u8],
     k: &mut dyn Knowledge,
 ) -> Vec<Vec<u8>> {
-    let mut deps = Vec::new();
+    let mut names = Vec::new();
     for pattern in patterns {
         if memchr::memchr(b'$', pattern).is_some() {
             let stem = [c.dir.as_slice(), &c.stem].concat();
             if let Some(expanded) = k.second_expand(pattern, target, &stem) {
-                deps.extend(crate::words::words(&expanded).map(|w| prereq_name(w, c)));
+                names.extend(crate::words::words(&expanded).map(|w| prereq_name(w, c)));
                 continue;
             }
         }
-        deps.push(prereq_name(pattern, c));
+        names.push(prereq_name(pattern, c));
+    }
+    // Wildcards in prerequisite patterns match files, as in explicit rules.
+    let mut deps = Vec::with_capacity(names.len());
+    for name in names {
+        let found = if crate::glob::has_magic(&name) {
+            k.glob(&name)
+        } else {
+            Vec::new()
+        };
+        if found.is_empty() {
+            deps.push(name);
+        } else {
+            deps.extend(found);
+        }
     }
     deps
 }

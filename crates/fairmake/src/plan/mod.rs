@@ -67,6 +67,8 @@ pub struct Node {
     pub made_intermediate: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: usize,
+    /// It is being made as another target's `.EXTRA_PREREQS`.
+    pub extra: bool,
     pub intermediate: bool,
 }
 
@@ -82,6 +84,7 @@ impl Default for Node {
             made_intermediate: false,
             depth: 0,
             intermediate: false,
+            extra: false,
         }
     }
 }
@@ -351,6 +354,9 @@ impl<'e> Planner<'e> {
             if self.intermediate_not_needed(dep.file, id) {
                 self.nodes[dep.file].status = Status::Done;
                 continue;
+            }
+            if resolved.hidden.contains(&dep.file) && self.nodes[dep.file].status == Status::New {
+                self.nodes[dep.file].extra = true;
             }
             self.depth += 1;
             let st = self.update(dep.file, Some(id));
@@ -879,6 +885,9 @@ impl<'e> Planner<'e> {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+                // A file an implicit rule makes counts as a target from now on
+                // ("ought to exist" for later searches).
+                self.ev.db.file_mut(id).is_target = true;
                 let mut extra = Vec::new();
                 for (inter_name, inter_match) in &m.chain {
                     self.adopt_intermediate(inter_name, inter_match);
@@ -922,23 +931,23 @@ impl<'e> Planner<'e> {
         if let Some(r) = recipe {
             resolved.recipes.push((r, Vec::new()));
         }
-        // `.EXTRA_PREREQS` (global or target-specific) come first and stay
-        // out of the automatic variables.
-        let scope = self.scope_for(id);
-        let extra = self.ev.with_scope(scope, |ev| {
-            let mut v = Vec::new();
-            if !ev.is_defined(b".EXTRA_PREREQS") {
-                return Ok(v);
+        // `.EXTRA_PREREQS` are built but stay out of the automatic variables.
+        // The target's own value is not inherited by its prerequisites and
+        // comes after its other prerequisites; the global value comes first;
+        // neither applies to a file being made as someone's extra prerequisite.
+        if !self.nodes.get(id).is_some_and(|n| n.extra) {
+            let (extra, own) = self.extra_prereqs(id)?;
+            if !crate::words::trim(&extra).is_empty() {
+                let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
+                hidden.retain(|d| d.file != id);
+                resolved.hidden = hidden.iter().map(|d| d.file).collect();
+                if own {
+                    deps.extend(hidden);
+                } else {
+                    hidden.extend(deps);
+                    deps = hidden;
+                }
             }
-            ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
-        })?;
-        if !crate::words::trim(&extra).is_empty() {
-            let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
-            hidden.retain(|d| d.file != id);
-            resolved.hidden = hidden.iter().map(|d| d.file).collect();
-            let mut all = hidden;
-            all.extend(deps);
-            deps = all;
         }
         shuffle::apply(&self.ev.options.shuffle, &name, &mut deps);
         resolved.deps = deps;
@@ -982,6 +991,27 @@ impl<'e> Planner<'e> {
         found
     }
 
+    /// `.EXTRA_PREREQS` for `id`, expanded in its own scope (not the one
+    /// inherited from its parent), and whether the value is the target's own.
+    fn extra_prereqs(&mut self, id: FileId) -> Result<(Vec<u8>, bool)> {
+        let scope: Vec<ScopeEntry> = self
+            .scope_for(id)
+            .into_iter()
+            .filter(|e| !e.inherited)
+            .collect();
+        let own = scope
+            .iter()
+            .any(|e| e.set.borrow().get(b".EXTRA_PREREQS").is_some());
+        if !own && self.ev.globals.get(b".EXTRA_PREREQS").is_none() {
+            return Ok((Vec::new(), false));
+        }
+        let value = self.ev.with_scope(scope, |ev| {
+            let mut v = Vec::new();
+            ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+        })?;
+        Ok((value, own))
+    }
+
     /// Records a file created by an implicit-rule chain.
     fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
         let id = self.ev.db.intern(name);
@@ -1015,6 +1045,8 @@ impl<'e> Planner<'e> {
                 || self.ev.db.secondary_all
                 || f.notintermediate
                 || f.is_target
+                // Named in the makefile as anyone's prerequisite: not intermediate.
+                || f.is_prerequisite
         };
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
@@ -1209,10 +1241,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
     /// target being searched for (not of any other target).
     fn ought_to_exist(&self, name: &[u8]) -> bool {
-        self.ev
-            .db
-            .lookup(name)
-            .is_some_and(|id| self.ev.db.file(id).is_target || self.explicit.contains(&id))
+        self.ev.db.lookup(name).is_some_and(|id| {
+            let f = self.ev.db.file(id);
+            f.is_target || f.phony || self.explicit.contains(&id)
+        })
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {
@@ -1220,6 +1252,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             .db
             .lookup(name)
             .is_some_and(|id| self.ev.db.file(id).phony)
+    }
+
+    fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>> {
+        crate::glob::glob(pattern, &mut self.ev.fs)
     }
 
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {

@@ -130,7 +130,8 @@ fn rule(
     } else {
         ev.expand_text(targets_raw)?
     };
-    let targets: Vec<Vec<u8>> = crate::exec::archive::expand_groups(words::words(&targets_text))
+    let targets = crate::exec::archive::expand_groups(words::words(&targets_text));
+    let targets: Vec<Vec<u8>> = glob_names(ev, targets)
         .iter()
         .map(|t| normalize_name(t))
         .collect();
@@ -195,8 +196,17 @@ fn rule(
 
     if any_pattern {
         let (normal, order_only) = split_order_only(&prereq_text);
-        let deps = words::words(normal).map(<[u8]>::to_vec).collect();
-        let order_only = words::words(order_only).map(<[u8]>::to_vec).collect();
+        // Text left for a second expansion stays whole: splitting it now
+        // would cut references like `$(sort %.c)` apart.
+        let split = |text: &[u8]| -> Vec<Vec<u8>> {
+            if second && memchr::memchr(b'$', text).is_some() {
+                vec![trim(text).to_vec()]
+            } else {
+                words::words(text).map(<[u8]>::to_vec).collect()
+            }
+        };
+        let deps = split(normal);
+        let order_only = split(order_only);
         let index = ev.db.pattern_rules.len();
         ev.db.pattern_rules.push(PatternRule {
             targets: targets.iter().map(|t| PercentPattern::new(t)).collect(),
@@ -366,7 +376,7 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        for w in crate::exec::archive::expand_groups(words::words(part)) {
+        for w in glob_names(ev, crate::exec::archive::expand_groups(words::words(part))) {
             if w == b".WAIT" {
                 wait = true;
                 continue;
@@ -385,6 +395,25 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
         }
     }
     deps
+}
+
+/// File names in rules are globbed, as GNU does: `*.c` becomes the matching
+/// files (sorted), or stays as written when nothing matches.
+pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if !crate::glob::has_magic(&name) || crate::exec::archive::is_member(&name) {
+            out.push(name);
+            continue;
+        }
+        let found = crate::glob::glob(&name, &mut ev.fs);
+        if found.is_empty() {
+            out.push(name);
+        } else {
+            out.extend(found);
+        }
+    }
+    out
 }
 
 /// The first plain target becomes the default goal (`.DEFAULT_GOAL`).
