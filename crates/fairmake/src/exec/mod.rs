@@ -141,6 +141,16 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Where a failed command came from, as GNU names it: `Makefile:3`, or
+/// `<builtin>` for a built-in rule.
+fn recipe_place(loc: &Loc) -> String {
+    if loc.line == 0 {
+        diag::show(&loc.file).to_string()
+    } else {
+        loc.to_string()
+    }
+}
+
 /// A command with nothing but blanks and backslash-newlines is no command.
 fn is_blank_command(body: &[u8]) -> bool {
     let mut i = 0;
@@ -503,11 +513,14 @@ impl Runner {
         if line.ignore_errors {
             diag::warn(
                 None,
-                format_args!("[{}: {target}] {what} (ignored)", line.loc),
+                format_args!("[{}: {target}] {what} (ignored)", recipe_place(&line.loc)),
             );
             return true;
         }
-        diag::error_line(format_args!("[{}: {target}] {what}", line.loc));
+        diag::error_line(format_args!(
+            "[{}: {target}] {what}",
+            recipe_place(&line.loc)
+        ));
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
         self.finish(slot, false);
         false

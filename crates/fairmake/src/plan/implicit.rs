@@ -159,19 +159,24 @@ pub fn search(
         return None;
     }
     let cands = candidates(rules, name, depth > 0);
+    // Each candidate's prerequisites are computed once: a second expansion
+    // (with its `$(info)`s) happens once per candidate, as in GNU.
+    let mut computed: Vec<Option<Vec<Vec<u8>>>> = vec![None; cands.len()];
     // Pass 1: every prerequisite exists or ought to exist.
-    for c in &cands {
+    for (i, c) in cands.iter().enumerate() {
         if in_chain.contains(&c.rule) {
             continue;
         }
         let rule = &rules[c.rule];
-        let deps = rule_deps(&rule.deps, c, name, k);
+        let deps = computed[i]
+            .get_or_insert_with(|| rule_deps(&rule.deps, c, name, k))
+            .clone();
         if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
             return Some(make_match(rules, c, deps, Vec::new()));
         }
     }
     // Pass 2: missing prerequisites may themselves be made by implicit rules.
-    for c in &cands {
+    for (i, c) in cands.iter().enumerate() {
         if in_chain.contains(&c.rule) {
             continue;
         }
@@ -179,7 +184,9 @@ pub fn search(
         if rule.terminal {
             continue;
         }
-        let deps = rule_deps(&rule.deps, c, name, k);
+        let Some(deps) = computed[i].take() else {
+            continue;
+        };
         let mut chain = Vec::new();
         let mut ok = true;
         in_chain.push(c.rule);

@@ -1078,9 +1078,15 @@ impl<'e> Planner<'e> {
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name.clone();
         let mut autos = VarSet::new();
-        let names = |deps: &[Dep], oo: bool, ev: &Evaluator| -> Vec<u8> {
+        // `$^` and `$|` name each file once; `$+` keeps repeats.
+        let names = |deps: &[Dep], oo: bool, dedup: bool, ev: &Evaluator| -> Vec<u8> {
             let mut v = Vec::new();
+            let mut seen = Vec::new();
             for d in deps.iter().filter(|d| d.order_only == oo) {
+                if dedup && seen.contains(&d.file) {
+                    continue;
+                }
+                seen.push(d.file);
                 if !v.is_empty() {
                     v.push(b' ');
                 }
@@ -1093,14 +1099,15 @@ impl<'e> Planner<'e> {
             .find(|d| !d.order_only)
             .map(|d| self.ev.db.file(d.file).name.clone())
             .unwrap_or_default();
-        let all = names(known, false, self.ev);
-        let oo = names(known, true, self.ev);
+        let all = names(known, false, true, self.ev);
+        let plus = names(known, false, false, self.ev);
+        let oo = names(known, true, true, self.ev);
         let stem = self.ev.db.file(id).rule.stem.clone().unwrap_or_default();
         for (n, v) in [
             (&b"@"[..], name.clone()),
             (b"<", first),
-            (b"^", all.clone()),
-            (b"+", all),
+            (b"^", all),
+            (b"+", plus),
             (b"|", oo),
             (b"*", stem),
             (b"?", Vec::new()),
