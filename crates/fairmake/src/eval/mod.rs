@@ -340,10 +340,20 @@ impl Evaluator {
                 self.globals.insert(def.name, var);
             }
             Some(set) => {
+                // A command-line (or override) variable is not overridden by a
+                // target-specific one unless that says `override`.
+                if self
+                    .globals
+                    .get(def.name)
+                    .is_some_and(|g| g.origin > def.origin && g.origin != Origin::Automatic)
+                {
+                    return Ok(());
+                }
                 let existing = set
                     .borrow()
                     .get(def.name)
                     .map(|v| (v.origin, v.flavor, v.value.clone()));
+                let was_append = set.borrow().get(def.name).is_some_and(|v| v.append);
                 let Some(mut var) =
                     self.compute_definition(def.name, existing.clone(), &def, true)?
                 else {
@@ -351,7 +361,7 @@ impl Evaluator {
                 };
                 // A target-specific `+=` with no local definition appends to the
                 // inherited value at lookup time.
-                if def.append && existing.is_none() {
+                if def.append && (existing.is_none() || was_append) {
                     var.append = true;
                 }
                 var.loc = loc;

@@ -34,7 +34,13 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             if var.origin == Origin::Automatic {
                 continue;
             }
-            if seen.insert(name.to_vec()) && exported(ev, name, var.export, var.origin) {
+            // A target-specific value takes the export status of the global
+            // variable of that name unless it says otherwise.
+            let (export, origin) = match (var.export, ev.globals.get(name)) {
+                (Export::Default, Some(global)) => (global.export, global.origin),
+                _ => (var.export, var.origin),
+            };
+            if seen.insert(name.to_vec()) && exported(ev, name, export, origin) {
                 names.push(name.to_vec());
             }
         }

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::assignment::{self, AssignOp};
+use super::assignment;
 use super::{assign, lines, Modifiers, RuleContext};
 use crate::diag::{self, Loc, Result};
 use crate::eval::vars::{Export, Origin};
@@ -551,11 +551,10 @@ fn target_variable(
     // The value runs to the end of the line, a `;` included.
     let mut value = super::trim_start(&body[end..]).to_vec();
     if let Some(r) = recipe {
+        // Not a recipe after all: continuation lines join as in any value.
         value.push(b';');
-        value.extend_from_slice(r);
+        value.extend_from_slice(&super::lines::collapse_continuations(r));
     }
-    let name = ev.expand_text(trim(&body[..start]))?;
-    let name = trim(&name).to_vec();
     for target in targets {
         let set = if PercentPattern::new(target).percent.is_some() {
             ev.db.pattern_vars_of(target)
@@ -563,11 +562,13 @@ fn target_variable(
             let id = ev.db.intern(target);
             ev.db.vars_of(id)
         };
-        let op = if op == AssignOp::Shell {
-            AssignOp::Shell
-        } else {
-            op
-        };
+        // The name is expanded with the target's own variables in view.
+        let scope = vec![crate::eval::ScopeEntry {
+            set: set.clone(),
+            inherited: false,
+        }];
+        let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
+        let name = trim(&name).to_vec();
         assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
     }
     Ok(Some(Parsed::Nothing))
