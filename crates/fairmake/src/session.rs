@@ -151,6 +151,7 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
+    check_special_targets(ev)?;
     let opts = &ev.options.clone();
     let builtin_loc = crate::diag::Loc {
         file: std::rc::Rc::from(&b"<builtin>"[..]),
@@ -379,6 +380,36 @@ fn children_cpu_us() -> (u64, u64) {
     };
     let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
     (us(usage.ru_utime), us(usage.ru_stime))
+}
+
+/// Contradictions between special targets that GNU refuses.
+fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
+    for file in &ev.db.files {
+        if !file.notintermediate {
+            continue;
+        }
+        let other = if file.intermediate {
+            ".INTERMEDIATE"
+        } else if file.secondary {
+            ".SECONDARY"
+        } else {
+            continue;
+        };
+        return Err(Fatal::new(
+            None,
+            format!(
+                "{} cannot be both .NOTINTERMEDIATE and {other}",
+                diag::show(&file.name)
+            ),
+        ));
+    }
+    if ev.db.secondary_all && ev.db.files.iter().any(|f| f.notintermediate) {
+        return Err(Fatal::new(
+            None,
+            ".NOTINTERMEDIATE and .SECONDARY are mutually exclusive",
+        ));
+    }
+    Ok(())
 }
 
 /// What remaking the makefiles did.

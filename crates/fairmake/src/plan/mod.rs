@@ -69,6 +69,8 @@ pub struct Node {
     pub depth: usize,
     /// It is being made as another target's `.EXTRA_PREREQS`.
     pub extra: bool,
+    /// When its job finished, in the order of the run (0: not made).
+    pub made_seq: u64,
     pub intermediate: bool,
 }
 
@@ -85,6 +87,7 @@ impl Default for Node {
             depth: 0,
             intermediate: false,
             extra: false,
+            made_seq: 0,
         }
     }
 }
@@ -105,6 +108,8 @@ pub struct Planner<'e> {
     pub makefiles_phase: bool,
     /// Depth of the walk right now.
     depth: usize,
+    /// Jobs finished so far (orders intermediate deletion).
+    made_count: u64,
     /// Files whose absence is no error (optional includes).
     pub dont_care: Vec<FileId>,
     /// Files given to `-o`.
@@ -125,6 +130,7 @@ impl<'e> Planner<'e> {
             question_dirty: false,
             makefiles_phase: false,
             depth: 0,
+            made_count: 0,
             dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
@@ -273,9 +279,12 @@ impl<'e> Planner<'e> {
         }
         if outcome.ok {
             self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+            self.made_count += 1;
+            let seq = self.made_count;
             let node = self.node(id);
             node.status = Status::Done;
             node.remade = true;
+            node.made_seq = seq;
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -411,16 +420,34 @@ impl<'e> Planner<'e> {
     /// A missing intermediate file need not be made when everything it
     /// would be made from exists and is older than the file that needs it.
     fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
-        if self.always_make()
-            || self.nodes[dep].status != Status::Pending
-            || !self.nodes[dep].intermediate
-        {
+        if self.always_make() || !self.may_stay_missing(dep) {
+            return false;
+        }
+        if self.nodes[dep].status == Status::New {
+            // Declared .INTERMEDIATE/.SECONDARY files are resolved here first.
+            if self.resolve(dep, Some(parent)).is_err() {
+                return false;
+            }
+            self.nodes[dep].status = Status::Pending;
+        }
+        if self.nodes[dep].status != Status::Pending {
             return false;
         }
         let Some(parent_mtime) = self.mtime_of(parent) else {
             return false;
         };
         self.older_chain(dep, parent_mtime, 0)
+    }
+
+    /// Intermediate and secondary files need not exist while what they are
+    /// made from is older than what needs them.
+    fn may_stay_missing(&self, id: FileId) -> bool {
+        let file = self.ev.db.file(id);
+        !file.notintermediate
+            && (self.nodes.get(id).is_some_and(|n| n.intermediate)
+                || file.intermediate
+                || file.secondary
+                || self.ev.db.secondary_all)
     }
 
     /// `dep` is missing and all it is made from is older than `limit`.
@@ -437,10 +464,7 @@ impl<'e> Planner<'e> {
             .filter(|d| !d.order_only)
             .all(|d| match self.mtime_of(d.file) {
                 Some(m) => m <= limit,
-                None => {
-                    self.nodes.get(d.file).is_some_and(|n| n.intermediate)
-                        && self.older_chain(d.file, limit, depth + 1)
-                }
+                None => self.may_stay_missing(d.file) && self.older_chain(d.file, limit, depth + 1),
             })
     }
 
@@ -1132,7 +1156,11 @@ impl<'e> Planner<'e> {
     /// Deletes intermediate files made in this run (`rm a b`).
     fn delete_intermediates(&mut self) {
         let mut names = Vec::new();
-        for (id, node) in self.nodes.iter().enumerate() {
+        let mut order: Vec<FileId> = (0..self.nodes.len()).collect();
+        // In the order they were made.
+        order.sort_by_key(|&id| self.nodes[id].made_seq);
+        for id in order {
+            let node = &self.nodes[id];
             let file = self.ev.db.file(id);
             let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
             if (node.intermediate || explicit)
@@ -1146,8 +1174,6 @@ impl<'e> Planner<'e> {
                 }
             }
         }
-        // Latest made first, as GNU lists them.
-        names.reverse();
         if names.is_empty() || (self.ev.options.dry_run && !self.makefiles_phase) {
             return;
         }
