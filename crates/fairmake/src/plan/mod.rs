@@ -306,8 +306,15 @@ impl<'e> Planner<'e> {
     /// (`&:`) rule and the other targets of a multi-target pattern rule.
     fn companions(&self, id: FileId) -> Vec<FileId> {
         let mut out: Vec<FileId> = Vec::new();
-        if let Some(group) = &self.ev.db.file(id).rule.group {
-            out.extend(group.iter().copied().filter(|&g| g != id));
+        let file = self.ev.db.file(id);
+        let groups =
+            std::iter::once(&file.rule.group).chain(file.double_colon.iter().map(|r| &r.group));
+        for group in groups.flatten() {
+            for &g in group.iter() {
+                if g != id && !out.contains(&g) {
+                    out.push(g);
+                }
+            }
         }
         if let Some(resolved) = self.nodes.get(id).and_then(|n| n.resolved.as_ref()) {
             out.extend(resolved.siblings.iter().copied().filter(|&g| g != id));

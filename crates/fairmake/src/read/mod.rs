@@ -25,6 +25,8 @@ pub struct RuleContext {
     /// A `;` recipe or any recipe line was seen: the rule has a recipe.
     pub has_recipe: bool,
     pub loc: Loc,
+    /// `&:`: the targets are made together and need a recipe.
+    pub grouped: bool,
 }
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
@@ -360,6 +362,12 @@ impl BufferReader {
         let Some(ctx) = self.rule.take() else {
             return Ok(());
         };
+        if ctx.grouped && !ctx.has_recipe {
+            return Err(diag::Fatal::new(
+                Some(&ctx.loc),
+                "grouped targets must provide a recipe",
+            ));
+        }
         let saved = ev.loc.clone();
         // GNU places a recipe at its first line.
         let recipe_loc = ctx

@@ -186,6 +186,7 @@ fn rule(
         lines: Vec::new(),
         has_recipe,
         loc: loc.clone(),
+        grouped: grouped && targets.len() > 1,
     };
     if let Some(text) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
