@@ -124,6 +124,24 @@ pub struct Database {
     pub secondary_all: bool,
 }
 
+/// GNU's built-in rules are mostly suffix rules (`.c.o`), which exist only
+/// while both suffixes are in `.SUFFIXES`; the few true pattern rules
+/// (several prerequisites, RCS/SCCS, archive members) always do.
+fn builtin_rule_enabled(target: &[u8], terminal: bool, deps: &[u8], suffixes: &[Vec<u8>]) -> bool {
+    let mut words = crate::words::words(deps);
+    let (Some(dep), None) = (words.next(), words.next()) else {
+        return true;
+    };
+    let (Some(from), Some(to)) = (dep.strip_prefix(b"%"), target.strip_prefix(b"%")) else {
+        return true;
+    };
+    if terminal || !from.starts_with(b".") || !(to.is_empty() || to.starts_with(b".")) {
+        return true;
+    }
+    let known = |s: &[u8]| suffixes.iter().any(|k| k == s);
+    known(from) && (to.is_empty() || known(to))
+}
+
 impl Database {
     /// The id of `name`, creating an entry when it is new.
     pub fn intern(&mut self, name: &[u8]) -> FileId {
@@ -174,8 +192,9 @@ impl Database {
 impl Database {
     /// Adds the built-in pattern rules after the makefile's own.
     pub fn add_builtin_rules(&mut self, loc: &Loc) {
+        let suffixes = self.suffixes();
         for &(target, terminal, deps, recipe) in builtin::PATTERN_RULES {
-            if recipe.is_empty() {
+            if recipe.is_empty() || !builtin_rule_enabled(target, terminal, deps, &suffixes) {
                 continue;
             }
             let lines = recipe
@@ -227,6 +246,11 @@ impl Database {
             let Some(recipe) = file.rule.recipe.clone() else {
                 continue;
             };
+            // With prerequisites it is an ordinary rule, except under .POSIX,
+            // where the prerequisites are ignored with a warning.
+            if !file.rule.deps.is_empty() && !self.posix {
+                continue;
+            }
             let name = &file.name;
             // `.X.Y`: both suffixes known; `.X`: a single-suffix rule.
             let pair = suffixes.iter().find_map(|s| {
@@ -240,6 +264,12 @@ impl Database {
                     .map(|t| (s.clone(), t.clone()))
             });
             let Some((from, to)) = pair else { continue };
+            if !file.rule.deps.is_empty() {
+                crate::diag::warn(
+                    file.loc.as_ref(),
+                    "warning: ignoring prerequisites on suffix rule definition",
+                );
+            }
             let target = [&b"%"[..], &to].concat();
             let dep = [&b"%"[..], &from].concat();
             converted.push(PatternRule {
