@@ -100,6 +100,9 @@ fn stats_totals_match_the_jobs_run() {
     );
     assert!(stderr.contains("of -j4"), "{stderr}");
     assert!(stderr.contains("critical path"), "{stderr}");
+    // As the jobserver, the top-level make samples free tokens against the
+    // time jobs waited for one.
+    assert!(stderr.contains("idle tokens     "), "{stderr}");
     // The temporary trace behind --stats is gone.
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()

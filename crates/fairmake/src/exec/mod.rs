@@ -677,11 +677,13 @@ impl Runner {
         } else {
             None
         };
-        // Under `-l`, look at the load again soon even if nothing happens.
-        let timeout = if self.load_limited {
+        // Under `-l`, look at the load again soon even if nothing happens;
+        // a traced jobserver samples its free tokens every 50 ms.
+        let sampling = self.trace.is_some() && self.slots.tokens_free().is_some();
+        let timeout = if self.load_limited || sampling {
             rustix::time::Timespec {
                 tv_sec: 0,
-                tv_nsec: 100_000_000,
+                tv_nsec: if sampling { 50_000_000 } else { 100_000_000 },
             }
         } else {
             rustix::time::Timespec {
@@ -709,6 +711,13 @@ impl Runner {
         while let Ok(n) = rustix::io::read(self.sigchld.as_fd(), &mut buf) {
             if n == 0 {
                 break;
+            }
+        }
+        if sampling {
+            let free = self.slots.tokens_free();
+            let running = self.running;
+            if let Some(trace) = &mut self.trace {
+                trace.counters(running, free);
             }
         }
     }

@@ -26,6 +26,10 @@ pub struct Summary {
     pub busy_us: u64,
     pub below_full_us: u64,
     pub token_wait_us: u64,
+    /// Time during which some make had a job waiting for a token while the
+    /// jobserver had tokens free: tokens idle while work was pending (what
+    /// GNU make 4.2.1's starvation looked like). `None` without a server trace.
+    pub idle_while_pending_us: Option<u64>,
     pub critical_path: Vec<JobSpan>,
     pub slowest: Vec<JobSpan>,
 }
@@ -42,6 +46,8 @@ pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Sum
         }
     }
     let mut spans = Vec::new();
+    let mut waits: Vec<(u64, u64)> = Vec::new();
+    let mut free_tokens: Vec<(u64, u64)> = Vec::new();
     let mut summary = Summary {
         makes: names.len().max(1),
         wall_us: end_us.saturating_sub(start_us),
@@ -71,9 +77,24 @@ pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Sum
                     recursive,
                 });
             }
-            (Some("X"), Some("wait")) => summary.token_wait_us += e["dur"].as_u64().unwrap_or(0),
+            (Some("X"), Some("wait")) => {
+                let start = e["ts"].as_u64().unwrap_or(0);
+                let dur = e["dur"].as_u64().unwrap_or(0);
+                summary.token_wait_us += dur;
+                waits.push((start, start + dur));
+            }
+            (Some("C"), _) if e["name"] == "tokens free" => {
+                free_tokens.push((
+                    e["ts"].as_u64().unwrap_or(0),
+                    e["args"]["tokens"].as_u64().unwrap_or(0),
+                ));
+            }
             _ => {}
         }
+    }
+    if !free_tokens.is_empty() {
+        free_tokens.sort();
+        summary.idle_while_pending_us = Some(idle_while_pending(&waits, &free_tokens));
     }
     let work: Vec<JobSpan> = spans.iter().filter(|s| !s.recursive).cloned().collect();
     summary.jobs = work.len();
@@ -86,6 +107,29 @@ pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Sum
     slowest.truncate(5);
     summary.slowest = slowest;
     summary
+}
+
+/// Time covered by a wait interval while the free-token count (a step
+/// function sampled by the server) was above zero.
+fn idle_while_pending(waits: &[(u64, u64)], free: &[(u64, u64)]) -> u64 {
+    // The intervals during which tokens were free.
+    let mut idle = Vec::new();
+    for (i, &(t, n)) in free.iter().enumerate() {
+        let end = free.get(i + 1).map_or(t, |next| next.0);
+        if n > 0 && end > t {
+            idle.push((t, end));
+        }
+    }
+    let mut total = 0;
+    for &(ws, we) in waits {
+        for &(is, ie) in &idle {
+            let (s, e) = (ws.max(is), we.min(ie));
+            if e > s {
+                total += e - s;
+            }
+        }
+    }
+    total
 }
 
 /// The make's directory, shortened to its last component (`make[1] /a/b` → `b`).
@@ -176,6 +220,12 @@ pub fn render(s: &Summary, jobs: u32, cpu_user_us: u64, cpu_sys_us: u64) -> Stri
         "  token wait      {} (jobs ready, no token free)\n",
         secs(s.token_wait_us)
     ));
+    if let Some(idle) = s.idle_while_pending_us {
+        out.push_str(&format!(
+            "  idle tokens     {} while jobs waited for one\n",
+            secs(idle)
+        ));
+    }
     let path_len: u64 = s.critical_path.iter().map(|j| j.end - j.start).sum();
     let chain: Vec<String> = s
         .critical_path
@@ -221,5 +271,14 @@ mod tests {
         let labels: Vec<&str> = s.critical_path.iter().map(|j| j.label.as_str()).collect();
         assert_eq!(labels, vec!["top:a", "top:c"]);
         assert!(render(&s, 2, 10, 5).contains("jobs run        3 in 1 make (1 recursive)"));
+        assert_eq!(s.idle_while_pending_us, None);
+    }
+
+    #[test]
+    fn idle_tokens_overlap_waits() {
+        // Tokens free from 10 to 20 and from 40 on (sampled at 50); a job
+        // waited from 15 to 45: idle while pending for 5 + 5.
+        let free = [(0, 0), (10, 2), (20, 0), (40, 1), (50, 0)];
+        assert_eq!(idle_while_pending(&[(15, 45)], &free), 10);
     }
 }
