@@ -116,7 +116,11 @@ pub fn expand(data: &[u8]) {
         assert_eq!(exp, Expansion::parse(text), "parse is not deterministic");
         // Text without `$` is its own expansion.
         if !text.contains(&b'$') {
-            assert_eq!(exp.as_literal(), Some(text), "plain text did not compile to itself");
+            assert_eq!(
+                exp.as_literal(),
+                Some(text),
+                "plain text did not compile to itself"
+            );
         }
         let mut out = Vec::new();
         let result = ev.expand(&exp, &mut out);
@@ -204,6 +208,15 @@ pub fn makeflags(data: &[u8]) {
 
 /// MAKEFLAGS written from `opts`, read back and written again, is unchanged.
 fn round_trip(opts: &Options) {
+    // Known bug (tests/cases/reliability/load-average-infinite*.case):
+    // `makeflags_value` panics on an infinite `-l` load. With
+    // FAIRMAKE_FUZZ_SKIP_KNOWN set, such inputs are skipped so the fuzzer
+    // can look past it.
+    if std::env::var_os("FAIRMAKE_FUZZ_SKIP_KNOWN").is_some()
+        && matches!(opts.load_average, Some(Some(l)) if !l.is_finite())
+    {
+        return;
+    }
     let first = fairmake::options::makeflags_value(opts, None, &[]);
     // The make expands `$(MAKEFLAGS)` before decoding it: `$$` becomes `$`.
     let expanded = unescape_dollars(&first);
@@ -217,7 +230,11 @@ fn round_trip(opts: &Options) {
                 "MAKEFLAGS does not survive being read back"
             );
         }
-        Err(e) => panic!("MAKEFLAGS we wrote is rejected: {:?}: {}", String::from_utf8_lossy(&first), e.message),
+        Err(e) => panic!(
+            "MAKEFLAGS we wrote is rejected: {:?}: {}",
+            String::from_utf8_lossy(&first),
+            e.message
+        ),
     }
 }
 
@@ -226,7 +243,11 @@ fn unescape_dollars(text: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < text.len() {
         out.push(text[i]);
-        i += if text[i] == b'$' && text.get(i + 1) == Some(&b'$') { 2 } else { 1 };
+        i += if text[i] == b'$' && text.get(i + 1) == Some(&b'$') {
+            2
+        } else {
+            1
+        };
     }
     out
 }

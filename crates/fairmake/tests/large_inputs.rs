@@ -84,9 +84,23 @@ fn run(make: &str, dir: &Path, args: &[&str]) -> Run {
 fn fairmake(dir: &Path, args: &[&str]) -> Run {
     let r = run(env!("CARGO_BIN_EXE_fairmake"), dir, args);
     let stderr = String::from_utf8_lossy(&r.stderr);
-    let tail: String = stderr.chars().rev().take(2000).collect::<Vec<_>>().into_iter().rev().collect();
-    assert!(!r.timed_out, "fairmake did not finish within {LIMIT:?}; stderr tail:\n{tail}");
-    assert!(r.signal.is_none(), "fairmake died of signal {:?}; stderr tail:\n{tail}", r.signal);
+    let tail: String = stderr
+        .chars()
+        .rev()
+        .take(2000)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(
+        !r.timed_out,
+        "fairmake did not finish within {LIMIT:?}; stderr tail:\n{tail}"
+    );
+    assert!(
+        r.signal.is_none(),
+        "fairmake died of signal {:?}; stderr tail:\n{tail}",
+        r.signal
+    );
     assert!(!stderr.contains("panicked"), "fairmake panicked:\n{tail}");
     assert!(
         matches!(r.code, Some(0) | Some(2)),
@@ -94,7 +108,10 @@ fn fairmake(dir: &Path, args: &[&str]) -> Run {
         r.code
     );
     if r.code == Some(2) {
-        assert!(stderr.contains("***"), "exit 2 without a GNU-style error line:\n{tail}");
+        assert!(
+            stderr.contains("***"),
+            "exit 2 without a GNU-style error line:\n{tail}"
+        );
     }
     eprintln!("fairmake {args:?}: {:?} in {:.2?}", r.code, r.elapsed);
     r
@@ -130,7 +147,11 @@ fn compare_with_gnu(dir: &Path, args: &[&str], ours: &Run) {
 }
 
 fn head(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).lines().take(5).collect::<Vec<_>>().join("\n")
+    String::from_utf8_lossy(b)
+        .lines()
+        .take(5)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn dir() -> tempfile::TempDir {
@@ -147,8 +168,7 @@ fn numbers(levels: usize) -> String {
     for v in vars[..levels].iter().rev() {
         inner = format!("$(foreach {v},$(d),{inner})");
     }
-    format!("d := 0 1 2 3 4 5 6 7 8 9\n")
-        + &format!("n := {inner}\n")
+    format!("d := 0 1 2 3 4 5 6 7 8 9\nn := {inner}\n")
 }
 
 #[test]
@@ -185,7 +205,10 @@ fn variable_of_a_million_words() {
     std::fs::write(d.path().join("Makefile"), sorted).unwrap();
     let r = fairmake(d.path(), &[]);
     assert_eq!(r.code, Some(0));
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "1000000 1000000 x000000 x999999\n");
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        "1000000 1000000 x000000 x999999\n"
+    );
     compare_with_gnu(d.path(), &[], &r);
 
     // fairmake only: GNU make 4.3's $(filter-out) puts the word array on the
@@ -196,7 +219,10 @@ fn variable_of_a_million_words() {
     std::fs::write(d.path().join("filter.mk"), filtered).unwrap();
     let r = fairmake(d.path(), &["-f", "filter.mk"]);
     assert_eq!(r.code, Some(0));
-    assert_eq!(String::from_utf8_lossy(&r.stdout), "809100 x656554 809100\n");
+    assert_eq!(
+        String::from_utf8_lossy(&r.stdout),
+        "809100 x656554 809100\n"
+    );
 }
 
 #[test]
