@@ -294,7 +294,7 @@ impl BufferReader {
                 ev.export_all = true;
                 return Ok(());
             }
-            if assignment::find_operator(body).is_none() {
+            if assignment::find_assignment(body).is_none() {
                 self.end_rule(ev)?;
                 return set_export(ev, body, Export::Yes);
             }
@@ -323,7 +323,7 @@ impl BufferReader {
                 return rule_line::vpath(ev, after);
             }
         }
-        if let Some((start, op, end)) = assignment::find_operator(body) {
+        if let Some((start, op, end)) = assignment::find_assignment(body) {
             self.end_rule(ev)?;
             let name = ev.expand_text(trim(&body[..start]))?;
             let value = trim_start(&body[end..]);
