@@ -261,6 +261,15 @@ impl Evaluator {
         result
     }
 
+    /// Whether the value `name` has in the current scope is being expanded
+    /// (so expanding it again would reference itself).
+    pub fn is_being_expanded(&self, name: &[u8]) -> bool {
+        self.lookup_chain(name).iter().any(|piece| match piece {
+            Piece::Compiled(exp, _) => self.active.contains(&Rc::as_ptr(exp)),
+            Piece::Text(_) => false,
+        })
+    }
+
     /// Expands a recursive value without the self-reference guard (`$(call)`).
     pub fn expand_unguarded(&mut self, exp: &Rc<Expansion>, out: &mut Vec<u8>) -> Result<()> {
         let saved = std::mem::take(&mut self.active);

@@ -121,35 +121,45 @@ fn trim_end_blanks(s: &[u8]) -> &[u8] {
     &s[..s.len() - n]
 }
 
-/// Removes a comment: the first `#` not escaped by a backslash. `\#` becomes
-/// `#`; backslashes before it are halved as GNU does.
+/// Removes a comment: the first `#` not escaped by a backslash and not
+/// inside a variable reference or function call. `\#` becomes `#`;
+/// backslashes before it are halved as GNU does.
 pub fn strip_comment(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let Some(first) = memchr::memchr(b'#', line) else {
         return std::borrow::Cow::Borrowed(line);
     };
-    if first == 0 || line[first - 1] != b'\\' {
+    if (first == 0 || line[first - 1] != b'\\') && !line[..first].contains(&b'$') {
         return std::borrow::Cow::Borrowed(&line[..first]);
     }
     let mut out = Vec::with_capacity(line.len());
+    // Open parens or braces of references around the current byte.
+    let mut closers: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < line.len() {
-        let Some(off) = memchr::memchr(b'#', &line[i..]) else {
-            out.extend_from_slice(&line[i..]);
-            break;
-        };
-        let hash = i + off;
-        let backslashes = line[i..hash]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b'\\')
-            .count();
-        out.extend_from_slice(&line[i..hash - backslashes]);
-        out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
-        if backslashes % 2 == 0 {
-            break;
+        let b = line[i];
+        match b {
+            b'$' if matches!(line.get(i + 1), Some(b'(' | b'{')) => {
+                closers.push(if line[i + 1] == b'(' { b')' } else { b'}' });
+                out.extend_from_slice(&line[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            b'(' | b'{' if !closers.is_empty() => closers.push(if b == b'(' { b')' } else { b'}' }),
+            b')' | b'}' if closers.last() == Some(&b) => {
+                closers.pop();
+            }
+            b'#' if closers.is_empty() => {
+                let backslashes = out.iter().rev().take_while(|&&c| c == b'\\').count();
+                out.truncate(out.len() - backslashes);
+                out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                if backslashes % 2 == 0 {
+                    return std::borrow::Cow::Owned(out);
+                }
+            }
+            _ => {}
         }
-        out.push(b'#');
-        i = hash + 1;
+        out.push(b);
+        i += 1;
     }
     std::borrow::Cow::Owned(out)
 }
@@ -172,5 +182,7 @@ mod tests {
         assert_eq!(&*strip_comment(b"a # c"), b"a ");
         assert_eq!(&*strip_comment(b"a \\# c"), b"a # c");
         assert_eq!(&*strip_comment(b"a \\\\# c"), b"a \\");
+        assert_eq!(&*strip_comment(b"$(x #) # c"), b"$(x #) ");
+        assert_eq!(&*strip_comment(b"${x \\#} \\# c"), b"${x \\#} # c");
     }
 }
