@@ -548,11 +548,9 @@ fn initial_variables(
     argv0: &[u8],
     cwd: &[u8],
 ) -> Result<(), Fatal> {
-    let env_origin = if opts.environment_overrides {
-        Origin::EnvironmentOverride
-    } else {
-        Origin::Environment
-    };
+    // Under `-e` an imported variable becomes "environment override" when
+    // the makefiles first define it (`Evaluator::define`), as in GNU 4.4.
+    let env_origin = Origin::Environment;
     for (k, v) in std::env::vars_os() {
         let (k, v) = (k.into_vec(), v.into_vec());
         if k == b"SHELL" {

@@ -105,7 +105,7 @@ fn unterminated(inner: &[u8]) -> Node {
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
         .unwrap_or(inner.len());
-    if name_len < inner.len() && matches!(inner[name_len], b' ' | b'\t') {
+    if name_len < inner.len() && crate::words::is_space(inner[name_len]) {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
             return Node::UnterminatedCall(f);
         }
@@ -132,6 +132,53 @@ fn find_close(text: &[u8], start: usize, open: u8, close: u8) -> Option<usize> {
 
 /// Parses the inside of `$( ... )`.
 fn parse_reference(inner: &[u8], open: u8, close: u8) -> Node {
+    // In a recipe, backslash-newlines inside a reference are joined as
+    // outside recipes: with the blanks around them, into one space.
+    if memchr::memmem::find(inner, b"\\\n").is_some() {
+        return parse_reference_text(&join_continuations(inner), open, close);
+    }
+    parse_reference_text(inner, open, close)
+}
+
+/// Replaces each backslash-newline (an odd run of backslashes before a
+/// newline), with the blanks around it and any that follow at once, by
+/// one space.
+fn join_continuations(text: &[u8]) -> Vec<u8> {
+    let blank = |b: u8| b == b' ' || b == b'\t';
+    let mut out = Vec::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        let b = text[i];
+        if b == b'\n' {
+            let backslashes = out.iter().rev().take_while(|&&c| c == b'\\').count();
+            if backslashes % 2 == 1 {
+                out.pop();
+                while out.last().is_some_and(|&c| blank(c)) {
+                    out.pop();
+                }
+                // Blanks and further backslash-newlines after it.
+                i += 1;
+                loop {
+                    while i < text.len() && blank(text[i]) {
+                        i += 1;
+                    }
+                    if text[i..].starts_with(b"\\\n") {
+                        i += 2;
+                    } else {
+                        break;
+                    }
+                }
+                out.push(b' ');
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+fn parse_reference_text(inner: &[u8], open: u8, close: u8) -> Node {
     if let Some(node) = parse_call(inner, open, close) {
         return node;
     }
@@ -172,7 +219,7 @@ fn parse_call(inner: &[u8], open: u8, close: u8) -> Option<Node> {
     let name_len = inner
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))?;
-    if name_len == 0 || !matches!(inner[name_len], b' ' | b'\t' | b'\n') {
+    if name_len == 0 || !crate::words::is_space(inner[name_len]) {
         // GNU also accepts `$(name)` without arguments only as a variable.
         return None;
     }

@@ -37,6 +37,10 @@ pub struct Evaluator {
     pub db: Database,
     /// Where the construct being evaluated came from, for error messages.
     pub loc: Option<Loc>,
+    /// The definition of the innermost variable being expanded that has one:
+    /// GNU reports errors found while parsing a value (bad numbers,
+    /// unterminated references, too few arguments) there.
+    expanding_loc: Option<Loc>,
     pub options: Rc<Options>,
     pub fs: crate::fscache::FsCache,
     /// `export` with no arguments, or `.EXPORT_ALL_VARIABLES`.
@@ -92,6 +96,7 @@ impl Evaluator {
             active: Vec::new(),
             db: Database::default(),
             loc: None,
+            expanding_loc: None,
             options,
             fs: crate::fscache::FsCache::new(),
             export_all: false,
@@ -112,6 +117,12 @@ impl Evaluator {
         Fatal::new(self.loc.as_ref(), message)
     }
 
+    /// A fatal error at the definition of the variable being expanded, or at
+    /// the current location outside any variable.
+    pub fn fatal_in_value(&self, message: impl Into<String>) -> Fatal {
+        Fatal::new(self.expanding_loc.as_ref().or(self.loc.as_ref()), message)
+    }
+
     /// Expands `exp`, appending to `out`.
     pub fn expand(&mut self, exp: &Expansion, out: &mut Vec<u8>) -> Result<()> {
         for node in &exp.nodes {
@@ -124,10 +135,12 @@ impl Evaluator {
                 }
                 Node::SubstRef { name, from, to } => self.expand_subst_ref(name, from, to, out)?,
                 Node::Call { func, args } => functions::control::call(self, *func, args, out)?,
-                Node::Unterminated => return Err(self.fatal("unterminated variable reference")),
+                Node::Unterminated => {
+                    return Err(self.fatal_in_value("unterminated variable reference"))
+                }
                 Node::UnterminatedCall(f) => {
                     let name = functions::name(*f);
-                    return Err(self.fatal(format!(
+                    return Err(self.fatal_in_value(format!(
                         "unterminated call to function '{name}': missing ')'"
                     )));
                 }
@@ -205,7 +218,13 @@ impl Evaluator {
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        match self.expand_recursive(name, exp, out) {
+        let saved = match loc.clone() {
+            Some(l) => self.expanding_loc.replace(l),
+            None => self.expanding_loc.clone(),
+        };
+        let result = self.expand_recursive(name, exp, out);
+        self.expanding_loc = saved;
+        match result {
             Err(mut e)
                 if e.message.starts_with("Recursive variable")
                     && loc.is_some()
@@ -240,6 +259,15 @@ impl Evaluator {
         let result = self.expand(exp, out);
         self.active.pop();
         result
+    }
+
+    /// Whether the value `name` has in the current scope is being expanded
+    /// (so expanding it again would reference itself).
+    pub fn is_being_expanded(&self, name: &[u8]) -> bool {
+        self.lookup_chain(name).iter().any(|piece| match piece {
+            Piece::Compiled(exp, _) => self.active.contains(&Rc::as_ptr(exp)),
+            Piece::Text(_) => false,
+        })
     }
 
     /// Expands a recursive value without the self-reference guard (`$(call)`).
@@ -318,6 +346,13 @@ impl Evaluator {
         let loc = self.loc.clone();
         match target_set {
             None => {
+                if self.options.environment_overrides {
+                    if let Some(v) = self.globals.get_mut(def.name) {
+                        if v.origin == Origin::Environment {
+                            v.origin = Origin::EnvironmentOverride;
+                        }
+                    }
+                }
                 let existing = self
                     .globals
                     .get(def.name)

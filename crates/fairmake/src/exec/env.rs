@@ -27,6 +27,17 @@ fn is_identifier(name: &[u8]) -> bool {
 
 /// The environment for a child, computed in the current scope.
 pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    environment(ev, false)
+}
+
+/// The environment for `$(shell)`: as GNU 4.4 does, a variable that cannot
+/// be expanded without referencing itself gets the value make was started
+/// with, or is left out.
+pub fn shell_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    environment(ev, true)
+}
+
+fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     for entry in ev.scope.clone() {
@@ -59,7 +70,25 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             continue;
         }
         let mut value = Vec::new();
-        ev.expand_var(&name, &mut value)?;
+        if for_shell {
+            let recursive = ev.is_being_expanded(&name)
+                || match ev.expand_var(&name, &mut value) {
+                    Err(e) if e.message.starts_with("Recursive variable") => true,
+                    other => {
+                        other?;
+                        false
+                    }
+                };
+            if recursive {
+                use std::os::unix::ffi::{OsStrExt, OsStringExt};
+                if let Some(v) = std::env::var_os(std::ffi::OsStr::from_bytes(&name)) {
+                    env.push((name, v.into_vec()));
+                }
+                continue;
+            }
+        } else {
+            ev.expand_var(&name, &mut value)?;
+        }
         env.push((name, value));
     }
     if let Some(shell) = &ev.original_shell {

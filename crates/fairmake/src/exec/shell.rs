@@ -199,11 +199,12 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
         return Ok((Vec::new(), 0));
     }
     let (shell, flags) = shell_and_flags(ev)?;
-    let env = crate::exec::env::child_environment(ev)?;
-    let inv = Invocation::Shell {
-        shell: shell.clone(),
-        flags: crate::words::words(&flags).map(<[u8]>::to_vec).collect(),
-        command: command.to_vec(),
+    let env = crate::exec::env::shell_environment(ev)?;
+    // Simple commands are run directly, as recipes are (GNU 4.4).
+    let inv = invocation(command, &shell, &flags);
+    let program = match &inv {
+        Invocation::Direct(argv) => argv.first().cloned().unwrap_or_default(),
+        Invocation::Shell { shell, .. } => shell.clone(),
     };
     let path = env
         .iter()
@@ -233,10 +234,11 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
         }
         Err(e) => {
             let text = crate::exec::io_error_text(&e);
-            crate::diag::warn(
-                ev.loc.as_ref(),
-                format_args!("{}: {text}", crate::diag::show(&shell)),
-            );
+            let loc = match inv {
+                Invocation::Direct(_) => None,
+                Invocation::Shell { .. } => ev.loc.as_ref(),
+            };
+            crate::diag::warn(loc, format_args!("{}: {text}", crate::diag::show(&program)));
             (Vec::new(), 127)
         }
     };

@@ -22,6 +22,28 @@ pub fn looks_like_assignment(word: &[u8]) -> bool {
     find_operator(word).is_some()
 }
 
+/// Like `find_operator`, for a makefile line: a variable name cannot contain
+/// blanks outside references (`x y = 1` is no assignment, `$(X) = 1` is).
+pub fn find_assignment(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
+    let found = find_operator(text)?;
+    let name = crate::words::trim(&text[..found.0]);
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < name.len() {
+        match name[i] {
+            b'$' if matches!(name.get(i + 1), Some(b'(' | b'{')) => {
+                depth += 1;
+                i += 1;
+            }
+            b')' | b'}' if depth > 0 => depth -= 1,
+            b if depth == 0 && crate::words::is_blank(b) => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(found)
+}
+
 /// Finds the first assignment operator in `text` that is outside variable
 /// references; returns (start of operator, operator, end of operator).
 pub fn find_operator(text: &[u8]) -> Option<(usize, AssignOp, usize)> {

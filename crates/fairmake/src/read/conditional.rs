@@ -57,10 +57,8 @@ pub fn keyword(line: &[u8]) -> Option<(Keyword, &[u8])> {
         if let Some(rest) = line.strip_prefix(word) {
             match rest.first() {
                 None => return Some((kw, rest)),
+                // GNU 4.4: `ifeq(` is not a conditional (a missing separator).
                 Some(&b) if is_blank(b) => return Some((kw, rest)),
-                Some(b'(') if matches!(kw, Keyword::Ifeq | Keyword::Ifneq) => {
-                    return Some((kw, rest))
-                }
                 _ => {}
             }
         }

@@ -47,9 +47,9 @@ impl<'a> Iterator for Lines<'a> {
                 Some(off) => {
                     let nl = self.pos + off;
                     self.pos = nl + 1;
-                    if !ends_with_odd_backslashes(&self.text[start..nl])
-                        || self.pos >= self.text.len()
-                    {
+                    let before = &self.text[start..nl];
+                    let before = before.strip_suffix(b"\r").unwrap_or(before);
+                    if !ends_with_odd_backslashes(before) || self.pos >= self.text.len() {
                         break;
                     }
                 }
@@ -65,6 +65,11 @@ impl<'a> Iterator for Lines<'a> {
         if raw.last() == Some(&b'\r') {
             raw = &raw[..raw.len() - 1];
         }
+        // A backslash-newline at the very end of the text continues nothing:
+        // the backslash goes.
+        if end < self.pos && ends_with_odd_backslashes(raw) {
+            raw = &raw[..raw.len() - 1];
+        }
         Some(LogicalLine {
             raw,
             line: first,
@@ -78,31 +83,49 @@ pub fn ends_with_odd_backslashes(text: &[u8]) -> bool {
     text.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
 
-/// Joins continuation lines outside recipes: each backslash-newline, with the
-/// whitespace around it, becomes a single space.
+/// Joins continuation lines outside recipes: each backslash-newline, with
+/// the whitespace around it and any backslash-newlines right after it,
+/// becomes a single space. Under `.POSIX` (`posix`) the whitespace before
+/// the backslash stays and every backslash-newline is its own space.
 pub fn collapse_continuations(raw: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    collapse_continuations_with(raw, false)
+}
+
+/// `collapse_continuations`, choosing GNU's or POSIX's rules.
+pub fn collapse_continuations_with(raw: &[u8], posix: bool) -> std::borrow::Cow<'_, [u8]> {
     if memchr::memchr(b'\n', raw).is_none() {
         return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut pieces = raw.split(|&b| b == b'\n').peekable();
     let mut first = true;
+    let mut pending_space = false;
     while let Some(piece) = pieces.next() {
         let mut piece = piece;
         if !first {
             piece = trim_start_blanks(piece);
         }
+        first = false;
         let last = pieces.peek().is_none();
         if !last {
-            // Drop the continuation backslash and the blanks before it.
+            // Drop the continuation backslash (and a CR before the newline).
+            piece = piece.strip_suffix(b"\r").unwrap_or(piece);
             piece = &piece[..piece.len() - 1];
-            let kept = trim_end_blanks(piece);
-            out.extend_from_slice(kept);
-            out.push(b' ');
-        } else {
-            out.extend_from_slice(piece);
+            if !posix {
+                piece = trim_end_blanks(piece);
+            }
         }
-        first = false;
+        if pending_space && (posix || !piece.is_empty()) {
+            out.push(b' ');
+            pending_space = false;
+        }
+        out.extend_from_slice(piece);
+        if !last {
+            pending_space = true;
+        }
+    }
+    if pending_space {
+        out.push(b' ');
     }
     std::borrow::Cow::Owned(out)
 }
@@ -121,35 +144,45 @@ fn trim_end_blanks(s: &[u8]) -> &[u8] {
     &s[..s.len() - n]
 }
 
-/// Removes a comment: the first `#` not escaped by a backslash. `\#` becomes
-/// `#`; backslashes before it are halved as GNU does.
+/// Removes a comment: the first `#` not escaped by a backslash and not
+/// inside a variable reference or function call. `\#` becomes `#`;
+/// backslashes before it are halved as GNU does.
 pub fn strip_comment(line: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let Some(first) = memchr::memchr(b'#', line) else {
         return std::borrow::Cow::Borrowed(line);
     };
-    if first == 0 || line[first - 1] != b'\\' {
+    if (first == 0 || line[first - 1] != b'\\') && !line[..first].contains(&b'$') {
         return std::borrow::Cow::Borrowed(&line[..first]);
     }
     let mut out = Vec::with_capacity(line.len());
+    // Open parens or braces of references around the current byte.
+    let mut closers: Vec<u8> = Vec::new();
     let mut i = 0;
     while i < line.len() {
-        let Some(off) = memchr::memchr(b'#', &line[i..]) else {
-            out.extend_from_slice(&line[i..]);
-            break;
-        };
-        let hash = i + off;
-        let backslashes = line[i..hash]
-            .iter()
-            .rev()
-            .take_while(|&&b| b == b'\\')
-            .count();
-        out.extend_from_slice(&line[i..hash - backslashes]);
-        out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
-        if backslashes % 2 == 0 {
-            break;
+        let b = line[i];
+        match b {
+            b'$' if matches!(line.get(i + 1), Some(b'(' | b'{')) => {
+                closers.push(if line[i + 1] == b'(' { b')' } else { b'}' });
+                out.extend_from_slice(&line[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            b'(' | b'{' if !closers.is_empty() => closers.push(if b == b'(' { b')' } else { b'}' }),
+            b')' | b'}' if closers.last() == Some(&b) => {
+                closers.pop();
+            }
+            b'#' if closers.is_empty() => {
+                let backslashes = out.iter().rev().take_while(|&&c| c == b'\\').count();
+                out.truncate(out.len() - backslashes);
+                out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                if backslashes % 2 == 0 {
+                    return std::borrow::Cow::Owned(out);
+                }
+            }
+            _ => {}
         }
-        out.push(b'#');
-        i = hash + 1;
+        out.push(b);
+        i += 1;
     }
     std::borrow::Cow::Owned(out)
 }
@@ -172,5 +205,7 @@ mod tests {
         assert_eq!(&*strip_comment(b"a # c"), b"a ");
         assert_eq!(&*strip_comment(b"a \\# c"), b"a # c");
         assert_eq!(&*strip_comment(b"a \\\\# c"), b"a \\");
+        assert_eq!(&*strip_comment(b"$(x #) # c"), b"$(x #) ");
+        assert_eq!(&*strip_comment(b"${x \\#} \\# c"), b"${x \\#} # c");
     }
 }

@@ -16,7 +16,7 @@ use crate::rules::{Recipe, RecipeLine};
 use crate::words::{self, is_blank, trim};
 use assignment::AssignOp;
 use conditional::{Cond, Keyword};
-use lines::{collapse_continuations, strip_comment, Lines, LogicalLine};
+use lines::{collapse_continuations_with, strip_comment, Lines, LogicalLine};
 
 /// Where the recipe lines that follow a rule line go.
 pub struct RuleContext {
@@ -150,7 +150,7 @@ impl BufferReader {
             }
             return Ok(());
         }
-        let collapsed = collapse_continuations(line.raw);
+        let collapsed = collapse_continuations_with(line.raw, ev.db.posix);
         let uncommented = strip_comment(&collapsed);
         let text = trim_start(&uncommented);
         if trim(text).is_empty() {
@@ -296,7 +296,7 @@ impl BufferReader {
                 ev.export_all = true;
                 return Ok(());
             }
-            if assignment::find_operator(body).is_none() {
+            if assignment::find_assignment(body).is_none() {
                 self.end_rule(ev)?;
                 return set_export(ev, body, Export::Yes);
             }
@@ -325,7 +325,7 @@ impl BufferReader {
                 return rule_line::vpath(ev, after);
             }
         }
-        if let Some((start, op, end)) = assignment::find_operator(body) {
+        if let Some((start, op, end)) = assignment::find_assignment(body) {
             self.end_rule(ev)?;
             let name = ev.expand_text(trim(&body[..start]))?;
             let value = trim_start(&body[end..]);
@@ -347,7 +347,12 @@ impl BufferReader {
                 if text.first() == Some(&prefix) || line.raw.first() == Some(&prefix) {
                     return Err(ev.fatal("recipe commences before first target"));
                 }
-                if line.raw.starts_with(b"        ") {
+                if text.starts_with(b"ifeq(") || text.starts_with(b"ifneq(") {
+                    return Err(
+                        ev.fatal("missing separator (ifeq/ifneq must be followed by whitespace)")
+                    );
+                }
+                if prefix == b'\t' && line.raw.starts_with(b"        ") {
                     return Err(
                         ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)")
                     );
@@ -476,7 +481,7 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>>
             body.push(b'\n');
         }
         first = false;
-        body.extend_from_slice(&collapse_continuations(line.raw));
+        body.extend_from_slice(&collapse_continuations_with(line.raw, ev.db.posix));
     }
     ev.loc = start;
     Err(ev.fatal("missing 'endef', unterminated 'define'"))
@@ -502,7 +507,10 @@ fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> 
     // The operator, if any, ends the header.
     let (name, op) = match assignment::find_operator(header) {
         Some((start, op, end)) if trim(&header[end..]).is_empty() => (trim(&header[..start]), op),
-        Some(_) => return Err(ev.fatal("extraneous text after 'define' directive")),
+        Some((start, op, _)) => {
+            diag::warn(ev.loc.as_ref(), "extraneous text after 'define' directive");
+            (trim(&header[..start]), op)
+        }
         None => (header, AssignOp::Recursive),
     };
     let name = ev.expand_text(name)?;
@@ -515,6 +523,9 @@ fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> 
 /// `undefine NAME...`.
 fn undefine(ev: &mut Evaluator, names: &[u8], mods: Modifiers) -> Result<()> {
     let names = ev.expand_text(names)?;
+    if trim(&names).is_empty() {
+        return Err(ev.fatal("empty variable name"));
+    }
     for name in words::words(&names) {
         let blocked = ev.globals.get(name).is_some_and(|v| {
             v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)

@@ -15,7 +15,7 @@ use crate::words::{self, trim};
 /// Calls `func` with its argument trees, appending the result to `out`.
 pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
     if args.len() < min_args(func) {
-        return Err(ev.fatal(format!(
+        return Err(ev.fatal_in_value(format!(
             "insufficient number of arguments ({}) to function '{}'",
             args.len(),
             name(func)
@@ -41,7 +41,7 @@ pub fn call_expanded(
 ) -> Result<()> {
     let arg = |i: usize| a.get(i).map(Vec::as_slice).unwrap_or(b"");
     if let Some(result) = super::pure::dispatch_text(func, a, out) {
-        return result.map_err(|e| ev.fatal(e.to_string()));
+        return result.map_err(|e| ev.fatal_in_value(e));
     }
     if let Some(result) = super::pure::dispatch_names(ev, func, a, out) {
         return result;
@@ -181,20 +181,17 @@ fn foreach(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<
     let set = push_binding_scope(ev);
     let mut first = true;
     let mut result = Ok(());
+    // Results are joined by one space each, empty ones included.
     for word in words::words(&list) {
         bind(&set, &var, word);
-        let before = out.len();
         if !first {
             out.push(b' ');
         }
+        first = false;
         if let Err(e) = ev.expand(&args[2], out) {
             result = Err(e);
             break;
         }
-        if first && out.len() == before {
-            continue;
-        }
-        first = false;
     }
     pop_binding_scope(ev, &set);
     result
@@ -208,7 +205,9 @@ fn let_(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()>
     let mut rest: &[u8] = &list;
     for (i, name) in names.iter().enumerate() {
         if i + 1 == names.len() {
-            bind(&set, name, trim(rest));
+            // The last name takes the rest, trailing whitespace included.
+            let start = rest.iter().position(|&b| !words::is_space(b));
+            bind(&set, name, &rest[start.unwrap_or(rest.len())..]);
         } else {
             let mut it = words::words(rest);
             let word = it.next().unwrap_or(b"");
@@ -358,22 +357,65 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     }
 }
 
-fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<i128> {
-    let t = trim(text);
-    let s = std::str::from_utf8(t).ok();
-    let parsed = s.and_then(|s| {
-        let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-        if body.is_empty() || !body.bytes().all(|b| b.is_ascii_digit()) {
-            None
-        } else {
-            s.parse::<i128>().ok()
+/// An integer of any size: its sign and its digits without leading zeros
+/// (zero has no sign), so that comparing needs no arithmetic.
+#[derive(PartialEq, Eq)]
+struct BigInt {
+    negative: bool,
+    digits: Vec<u8>,
+}
+
+impl BigInt {
+    fn cmp(&self, other: &BigInt) -> std::cmp::Ordering {
+        let magnitude = self
+            .digits
+            .len()
+            .cmp(&other.digits.len())
+            .then_with(|| self.digits.cmp(&other.digits));
+        match (self.negative, other.negative) {
+            (false, false) => magnitude,
+            (true, true) => magnitude.reverse(),
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
         }
-    });
-    parsed.ok_or_else(|| {
-        ev.fatal(format!(
-            "invalid {which} argument to 'intcmp' function: '{}'",
+    }
+
+    fn text(&self) -> Vec<u8> {
+        let mut t = Vec::with_capacity(self.digits.len() + 1);
+        if self.negative {
+            t.push(b'-');
+        }
+        if self.digits.is_empty() {
+            t.push(b'0');
+        }
+        t.extend_from_slice(&self.digits);
+        t
+    }
+}
+
+fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<BigInt> {
+    let t = trim(text);
+    if t.is_empty() {
+        return Err(ev.fatal_in_value(format!(
+            "non-numeric {which} argument to 'intcmp' function: empty value"
+        )));
+    }
+    let (negative, body) = match t.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, t),
+    };
+    if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
+        return Err(ev.fatal_in_value(format!(
+            "non-numeric {which} argument to 'intcmp' function: '{}'",
             diag::show(t)
-        ))
+        )));
+    }
+    let start = body.iter().position(|&b| b != b'0').unwrap_or(body.len());
+    let digits = body[start..].to_vec();
+    Ok(BigInt {
+        negative: negative && !digits.is_empty(),
+        digits,
     })
 }
 
@@ -385,7 +427,7 @@ fn intcmp(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<(
     let ordering = lhs.cmp(&rhs);
     if args.len() == 2 {
         if ordering.is_eq() {
-            out.extend_from_slice(lhs.to_string().as_bytes());
+            out.extend_from_slice(&lhs.text());
         }
         return Ok(());
     }

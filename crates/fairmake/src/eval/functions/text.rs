@@ -269,31 +269,36 @@ pub fn lastword(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Parses a function's count argument: optional surrounding whitespace around
-/// decimal digits, no sign. Values beyond `u64` saturate, which can only
-/// mean "past the last word".
-fn parse_count(arg: &[u8]) -> Option<u64> {
+/// Parses a function's count argument as GNU 4.4.1 does: optional
+/// surrounding whitespace around decimal digits, no sign; the value must fit
+/// a signed 64-bit integer. The error names the argument (`which`, `func`).
+fn parse_count(arg: &[u8], which: &str, func: &str) -> Result<u64, FunctionError> {
     let digits = trim(arg);
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
+    if digits.is_empty() {
+        return Err(FunctionError::new(format!(
+            "invalid {which} argument to '{func}' function: empty value"
+        )));
     }
-    Some(digits.iter().fold(0u64, |n, &d| {
-        n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    }))
-}
-
-/// `invalid <which> argument to '<func>' function: '<arg>'` (GNU 4.4.1's
-/// wording; 4.3 said "non-numeric").
-fn non_numeric(which: &str, func: &str, arg: &[u8]) -> FunctionError {
     let mut m = format!("invalid {which} argument to '{func}' function: '").into_bytes();
     m.extend_from_slice(arg);
     m.push(b'\'');
-    FunctionError::new(m)
+    if !digits.iter().all(u8::is_ascii_digit) {
+        return Err(FunctionError::new(m));
+    }
+    let value = digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?
+            .checked_add(u64::from(d - b'0'))
+            .filter(|&v| v <= i64::MAX as u64)
+    });
+    value.ok_or_else(|| {
+        m.extend_from_slice(b" out of range");
+        FunctionError::new(m)
+    })
 }
 
 /// `$(word n,text)`: the n-th word (1-based), or nothing past the end.
 pub fn word(n: &[u8], text: &[u8], out: &mut Vec<u8>) -> Result<(), FunctionError> {
-    let index = parse_count(n).ok_or_else(|| non_numeric("first", "word", n))?;
+    let index = parse_count(n, "first", "word")?;
     if index == 0 {
         return Err(FunctionError::new(
             "first argument to 'word' function must be greater than 0",
@@ -316,8 +321,8 @@ pub fn wordlist(
     text: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<(), FunctionError> {
-    let s = parse_count(start).ok_or_else(|| non_numeric("first", "wordlist", start))?;
-    let e = parse_count(end).ok_or_else(|| non_numeric("second", "wordlist", end))?;
+    let s = parse_count(start, "first", "wordlist")?;
+    let e = parse_count(end, "second", "wordlist")?;
     if s == 0 {
         // GNU prints the parsed number here, not the argument text.
         return Err(FunctionError::new(format!(
@@ -618,7 +623,7 @@ mod tests {
         assert_eq!(run_err(|o| word(b"02", b"a b c", o)), Ok("b".into()));
         assert_eq!(run_err(|o| word(b"1", b" ", o)), Ok("".into()));
         assert_eq!(
-            run_err(|o| word(b"99999999999999999999999", b"a", o)),
+            run_err(|o| word(b"9223372036854775807", b"a", o)),
             Ok("".into())
         );
     }
@@ -631,7 +636,14 @@ mod tests {
             e(b" x "),
             "invalid first argument to 'word' function: ' x '"
         );
-        assert_eq!(e(b""), "invalid first argument to 'word' function: ''");
+        assert_eq!(
+            e(b""),
+            "invalid first argument to 'word' function: empty value"
+        );
+        assert_eq!(
+            e(b"9223372036854775808"),
+            "invalid first argument to 'word' function: '9223372036854775808' out of range"
+        );
         assert_eq!(e(b"-1"), "invalid first argument to 'word' function: '-1'");
         assert_eq!(e(b"+1"), "invalid first argument to 'word' function: '+1'");
         assert_eq!(
@@ -660,7 +672,7 @@ mod tests {
         assert_eq!(ok(b"2", b"0", b"a b c"), "");
         assert_eq!(ok(b"1", b"1", b"a b"), "a");
         assert_eq!(ok(b" 1 ", b" 2 ", b"a b c"), "a b");
-        assert_eq!(ok(b"1", b"99999999999999999999999", b"a b"), "a b");
+        assert_eq!(ok(b"1", b"9223372036854775807", b"a b"), "a b");
     }
 
     #[test]
@@ -688,7 +700,7 @@ mod tests {
         );
         assert_eq!(
             e(b"", b"1"),
-            "invalid first argument to 'wordlist' function: ''"
+            "invalid first argument to 'wordlist' function: empty value"
         );
         assert_eq!(
             e(b" 0 ", b"1"),
