@@ -68,7 +68,8 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
         push_literal(nodes, &text[i..i + off]);
         let d = i + off;
         let Some(&c) = text.get(d + 1) else {
-            // A lone `$` at the very end expands to nothing.
+            // A lone `$` at the very end stays a `$`, as in GNU make.
+            push_literal(nodes, b"$");
             return;
         };
         match c {

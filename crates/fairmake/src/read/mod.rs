@@ -101,6 +101,8 @@ fn eval_buffer(
     file: Rc<[u8]>,
     fixed_line: Option<u32>,
 ) -> Result<()> {
+    // GNU reads makefiles as C strings: a NUL byte ends the text.
+    let text = memchr::memchr(0, text).map_or(text, |nul| &text[..nul]);
     let mut reader = BufferReader {
         file,
         fixed_line,
