@@ -983,9 +983,23 @@ impl<'e> Planner<'e> {
         shuffle::apply(&self.ev.options.shuffle, &name, &mut deps);
         resolved.deps = deps;
         resolved.stem = stem;
-        // Prerequisites found through vpath are known by their found names.
-        for d in resolved.deps.clone() {
+        // Prerequisites found through vpath are known by their found names;
+        // one found as another target of the makefile becomes that target.
+        for d in &mut resolved.deps {
             self.vpath_resolve(d.file);
+            if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
+                let named = self.ev.db.file(d.file);
+                if !named.is_target {
+                    if let Some(target) = self
+                        .ev
+                        .db
+                        .lookup(&found)
+                        .filter(|&t| self.ev.db.file(t).is_target)
+                    {
+                        d.file = target;
+                    }
+                }
+            }
         }
         self.vpath_resolve(id);
         self.node(id).resolved = Some(Rc::new(resolved));
@@ -1092,6 +1106,12 @@ impl<'e> Planner<'e> {
             return;
         }
         let name = self.ev.db.file(id).name.clone();
+        if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
+            if let Some(found) = library_search(self.ev, lib) {
+                self.node(id).path = Some(found);
+            }
+            return;
+        }
         if self.ev.fs.exists(&name) || name.first() == Some(&b'/') {
             return;
         }
@@ -1236,6 +1256,41 @@ fn dir_and_file_lists(v: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (d, f)
 }
 
+/// A `-lNAME` prerequisite: each `.LIBPATTERNS` pattern with NAME for `%`,
+/// looked for here, through vpath, then in the system library directories.
+fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
+    let mut patterns = Vec::new();
+    ev.expand_var(b".LIBPATTERNS", &mut patterns).ok()?;
+    for pattern in crate::words::words(&patterns) {
+        let pattern = crate::pattern::PercentPattern::new(pattern);
+        if pattern.percent.is_none() {
+            crate::diag::warn(
+                None,
+                format_args!(
+                    ".LIBPATTERNS element '{}' is not a pattern",
+                    crate::diag::show(&pattern.text)
+                ),
+            );
+            continue;
+        }
+        let mut name = Vec::new();
+        pattern.substitute(lib, &mut name);
+        if ev.fs.exists(&name) {
+            return Some(name);
+        }
+        if let Some(found) = vpath_search(ev, &name) {
+            return Some(found);
+        }
+        for dir in [&b"/lib"[..], b"/usr/lib", b"/usr/local/lib"] {
+            let candidate = [dir, b"/", &name].concat();
+            if ev.fs.exists(&candidate) {
+                return Some(candidate);
+            }
+        }
+    }
+    None
+}
+
 /// Looks `name` up in the `vpath` directives and `VPATH`.
 pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
     let mut dirs: Vec<Vec<u8>> = Vec::new();
@@ -1257,9 +1312,16 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
     }
     for dir in dirs {
         let mut candidate = dir.clone();
-        candidate.push(b'/');
+        if candidate.last() != Some(&b'/') {
+            candidate.push(b'/');
+        }
         candidate.extend_from_slice(name);
-        if ev.fs.exists(&candidate) {
+        // A file the makefile names as a target counts, existing or not.
+        let is_target = ev
+            .db
+            .lookup(&candidate)
+            .is_some_and(|id| ev.db.file(id).is_target);
+        if is_target || ev.fs.exists(&candidate) {
             return Some(candidate);
         }
     }
