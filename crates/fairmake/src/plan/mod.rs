@@ -582,6 +582,13 @@ impl<'e> Planner<'e> {
     /// Expands the recipe and hands it to the executor.
     fn start(&mut self, id: FileId, resolved: &Rc<Resolved>, newer: Vec<FileId>) -> Result<Status> {
         let my_mtime_missing = self.mtime_of(id).is_none();
+        // A target found through vpath is remade under its own name, unless
+        // its directory is in GPATH.
+        if let Some(found) = self.nodes[id].path.clone() {
+            if !in_gpath(self.ev, &found) {
+                self.nodes[id].path = None;
+            }
+        }
         let mut lines = Vec::new();
         for (recipe, _) in &resolved.recipes {
             let scope = self.recipe_scope(id, resolved, &newer);
@@ -1254,6 +1261,21 @@ fn dir_and_file_lists(v: &[u8]) -> (Vec<u8>, Vec<u8>) {
         }
     }
     (d, f)
+}
+
+/// Whether a vpath-found name lies in a GPATH directory.
+fn in_gpath(ev: &mut Evaluator, found: &[u8]) -> bool {
+    let Some(gpath) = ev.global_value(b"GPATH").map(<[u8]>::to_vec) else {
+        return false;
+    };
+    let gpath = ev.expand_text(&gpath).unwrap_or_default();
+    let dir = match found.iter().rposition(|&b| b == b'/') {
+        Some(p) => &found[..p],
+        None => return false,
+    };
+    crate::words::words(&gpath)
+        .flat_map(|w| w.split(|&b| b == b':'))
+        .any(|g| g.strip_suffix(b"/").unwrap_or(g) == dir)
 }
 
 /// A `-lNAME` prerequisite: each `.LIBPATTERNS` pattern with NAME for `%`,
