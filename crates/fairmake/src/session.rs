@@ -49,12 +49,24 @@ pub fn run() -> i32 {
         print!("{}", options::version_text());
         return 0;
     }
-    match run_with(opts, argv0.into_vec(), level) {
+    match run_with(opts, command_name(argv0.into_vec()), level) {
         Ok(code) => code,
         Err(fatal) => {
             fatal.print();
             fatal.silent_code().unwrap_or(2)
         }
+    }
+}
+
+/// `$(MAKE)`: argv[0], made absolute when it is a relative path with a `/`
+/// (as GNU does), so that recipes run after `-C` still find this make.
+fn command_name(argv0: Vec<u8>) -> Vec<u8> {
+    if argv0.first() == Some(&b'/') || !argv0.contains(&b'/') {
+        return argv0;
+    }
+    match std::env::current_dir() {
+        Ok(cwd) => [cwd.into_os_string().into_vec(), b"/".to_vec(), argv0].concat(),
+        Err(_) => argv0,
     }
 }
 
