@@ -316,7 +316,9 @@ impl Observation {
         let inherited = std::env::var_os(crate::trace::TRACE_ENV).map(|v| v.into_vec());
         let (path, owner, temporary) = match (&opts.trace_json, inherited) {
             (Some(p), _) => (Some(p.clone()), true, false),
-            (None, Some(p)) if !stats => (Some(p), false, false),
+            // Set by the user for the top-level make, the variable makes it
+            // the owner; sub-makes (MAKELEVEL > 0) append.
+            (None, Some(p)) if !stats => (Some(p), ev.level == 0, false),
             _ if stats => {
                 let dir = std::env::var_os("TMPDIR")
                     .map(|v| v.into_vec())

@@ -162,3 +162,27 @@ fn report_renders_the_trace() {
     assert!(page.contains("12 jobs in 4 makes"));
     assert!(page.contains("<polyline class=\"utilization\""));
 }
+
+#[test]
+fn trace_through_the_environment_is_one_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("env-trace.json");
+    std::fs::write(dir.path().join("Makefile"), TOP).unwrap();
+    std::fs::write(dir.path().join("sub.mk"), SUB).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fairmake"))
+        .arg("-j2")
+        .current_dir(dir.path())
+        .env_remove("MAKEFLAGS")
+        .env_remove("MAKELEVEL")
+        .env_remove("FAIRMAKE_STATS")
+        .env("FAIRMAKE_TRACE_JSON", &trace)
+        .env("TMPDIR", dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let jobs = events(&trace)
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "job")
+        .count();
+    assert_eq!(jobs, 15);
+}
