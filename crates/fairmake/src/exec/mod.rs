@@ -759,7 +759,30 @@ fn spawn(
         .iter()
         .find(|(k, _)| k == b"PATH")
         .map(|(_, v)| v.as_slice());
-    let Some(mut cmd) = shell::command_for(&inv, path) else {
+    // Captured output (-O) is handed over with the first try; only an
+    // uncaptured spawn can be retried.
+    let can_retry = stdio.is_none();
+    match spawn_invocation(&inv, path, env, stdio) {
+        // A script without `#!`: execvp runs it with /bin/sh, and so does GNU.
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) && can_retry => {
+            let shell::Invocation::Direct(argv) = inv else {
+                return Err(e);
+            };
+            let mut with_sh = vec![b"/bin/sh".to_vec()];
+            with_sh.extend(argv);
+            spawn_invocation(&shell::Invocation::Direct(with_sh), path, env, None)
+        }
+        other => other,
+    }
+}
+
+fn spawn_invocation(
+    inv: &shell::Invocation,
+    path: Option<&[u8]>,
+    env: &[(Vec<u8>, Vec<u8>)],
+    stdio: Option<(std::process::Stdio, std::process::Stdio)>,
+) -> std::io::Result<u32> {
+    let Some(mut cmd) = shell::command_for(inv, path) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
     };
     cmd.env_clear();
