@@ -106,6 +106,22 @@ fn write_whole(line: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+static SYNC_DIRECTORY: OnceLock<Vec<u8>> = OnceLock::new();
+
+/// `make: Entering directory '/x'` (or Leaving).
+pub fn directory_line(what: &str, dir: &[u8]) -> String {
+    format!("{}: {what} directory '{}'", prefix(), show(dir))
+}
+
+/// Under -O with -w: the directory each synchronized output block names.
+pub fn set_sync_directory(dir: &[u8]) {
+    let _ = SYNC_DIRECTORY.set(dir.to_vec());
+}
+
+pub fn sync_directory() -> Option<&'static [u8]> {
+    SYNC_DIRECTORY.get().map(Vec::as_slice)
+}
+
 /// Bytes shown as text in a message.
 pub fn show(bytes: &[u8]) -> &bstr::BStr {
     bstr::BStr::new(bytes)

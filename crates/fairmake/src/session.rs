@@ -104,20 +104,18 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     let print_directory = opts
         .print_directory
         .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
-    if print_directory {
-        println!(
-            "{}: Entering directory '{}'",
-            diag::prefix(),
-            diag::show(&cwd)
-        );
+    // Under --output-sync each job's output block carries its own
+    // Entering/Leaving lines instead of one pair around the run.
+    let per_block = print_directory && opts.output_sync != options::OutputSync::None;
+    if per_block {
+        diag::set_sync_directory(&cwd);
+    }
+    if print_directory && !per_block {
+        println!("{}", diag::directory_line("Entering", &cwd));
     }
     let code = build(opts, argv0, level, cwd.clone());
-    if print_directory {
-        println!(
-            "{}: Leaving directory '{}'",
-            diag::prefix(),
-            diag::show(&cwd)
-        );
+    if print_directory && !per_block {
+        println!("{}", diag::directory_line("Leaving", &cwd));
     }
     code
 }
@@ -181,6 +179,14 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync: opts.output_sync,
     };
+    if let Some(bad) = &opts.jobserver_style_invalid {
+        if opts.jobs.is_some_and(|j| j != Some(1)) {
+            return Err(Fatal::new(
+                None,
+                format!("unknown jobserver auth style '{}'", diag::show(bad)),
+            ));
+        }
+    }
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
         _ => fairmake_jobserver::Style::Fifo,

@@ -38,8 +38,17 @@ impl Captured {
     /// Copies what was captured to the real stdout and stderr, then empties
     /// the files for what comes next.
     pub fn flush(&mut self) {
+        let empty = self.out.metadata().map_or(true, |m| m.len() == 0)
+            && self.err.metadata().map_or(true, |m| m.len() == 0);
+        let dir = crate::diag::sync_directory().filter(|_| !empty);
+        if let Some(dir) = dir {
+            println!("{}", crate::diag::directory_line("Entering", dir));
+        }
         copy_out(&mut self.out, &mut std::io::stdout().lock());
         copy_out(&mut self.err, &mut std::io::stderr().lock());
+        if let Some(dir) = dir {
+            println!("{}", crate::diag::directory_line("Leaving", dir));
+        }
     }
 }
 

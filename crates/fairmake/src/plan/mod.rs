@@ -289,6 +289,9 @@ impl<'e> Planner<'e> {
             self.node(id).status = Status::Failed;
             self.failed = true;
             if !self.ev.options.keep_going {
+                if !self.stopping && self.runner.running() > 0 {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
                 self.stopping = true;
             }
         }
@@ -930,21 +933,22 @@ impl<'e> Planner<'e> {
                 for (inter_name, inter_match) in &m.chain {
                     self.adopt_intermediate(inter_name, inter_match);
                 }
-                for d in &m.deps {
-                    let f = self.ev.db.intern(d);
-                    extra.push(Dep {
-                        file: f,
-                        order_only: false,
-                        wait_before: false,
-                    });
-                }
-                for d in &m.order_only {
-                    let f = self.ev.db.intern(d);
-                    extra.push(Dep {
-                        file: f,
-                        order_only: true,
-                        wait_before: false,
-                    });
+                // `.WAIT` in a pattern rule's prerequisites orders, it is no file.
+                for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
+                    let mut wait_before = false;
+                    for d in list {
+                        if d == b".WAIT" {
+                            wait_before = true;
+                            continue;
+                        }
+                        let file = self.ev.db.intern(d);
+                        extra.push(Dep {
+                            file,
+                            order_only,
+                            wait_before,
+                        });
+                        wait_before = false;
+                    }
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);

@@ -451,6 +451,11 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
         }
     };
     match name {
+        b".WAIT" => {
+            if !deps.is_empty() {
+                diag::warn(ev.loc.as_ref(), ".WAIT should not have prerequisites");
+            }
+        }
         b".PHONY" => mark(db, |f| f.phony = true),
         b".PRECIOUS" => {
             for d in &deps {
@@ -592,6 +597,10 @@ pub fn attach_recipe(
                 ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone())
             }
             RecipeTarget::Single(id) => {
+                if ev.db.file(id).name == b".WAIT" {
+                    diag::warn(Some(loc), ".WAIT should not have commands");
+                    continue;
+                }
                 let file = ev.db.file_mut(id);
                 if let Some(old) = &file.rule.recipe {
                     let name = diag::show(&file.name).to_string();
