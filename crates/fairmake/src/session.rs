@@ -61,8 +61,16 @@ pub fn run() -> i32 {
 /// MAKEFLAGS from the environment first, then argv (which wins), as GNU does.
 fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let mut opts = Options::default();
+    // GNUMAKEFLAGS first (GNU-only switches), then MAKEFLAGS.
+    if let Some(flags) = std::env::var_os("GNUMAKEFLAGS") {
+        let flags = undouble_dollars(flags.as_bytes());
+        for message in options::parse_makeflags(&mut opts, &flags)? {
+            diag::warn(None, message);
+        }
+    }
     if let Some(flags) = std::env::var_os("MAKEFLAGS") {
-        for message in options::parse_makeflags(&mut opts, flags.as_bytes())? {
+        let flags = undouble_dollars(flags.as_bytes());
+        for message in options::parse_makeflags(&mut opts, &flags)? {
             diag::warn(None, message);
         }
     }
@@ -71,6 +79,35 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     options::parse_args_into(&mut opts, argv)?;
     opts.jobs_on_command_line = own.jobs.is_some();
     Ok(opts)
+}
+
+/// MAKEFLAGS from the environment is expanded as a variable before it is
+/// parsed: the `$$` a parent wrote for `--eval=$(...)` becomes `$` again.
+fn undouble_dollars(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        out.push(value[i]);
+        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
+            2
+        } else {
+            1
+        };
+    }
+    out
+}
+
+/// A MAKEFLAGS value whose first word is switch letters gets its `-`, so
+/// that two values can be parsed as one.
+fn dashed(value: &[u8]) -> Vec<u8> {
+    let value = crate::words::trim(value);
+    let first = crate::words::words(value).next().unwrap_or_default();
+    if value.is_empty() || value[0] == b'-' || crate::read::assignment::looks_like_assignment(first)
+    {
+        value.to_vec()
+    } else {
+        [&b"-"[..], value].concat()
+    }
 }
 
 fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
@@ -123,9 +160,13 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     let opts = Rc::new(opts);
     let mut ev = Evaluator::new(opts.clone(), cwd.clone());
     let argv: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let env_makeflags = std::env::var_os("MAKEFLAGS")
-        .map(|v| v.into_vec())
-        .unwrap_or_default();
+    let mut env_makeflags = Vec::new();
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if let Some(v) = std::env::var_os(name) {
+            env_makeflags.extend(dashed(&undouble_dollars(v.as_bytes())));
+            env_makeflags.push(b' ');
+        }
+    }
     ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
     initial_variables(&mut ev, &opts, &argv0, &cwd)?;
@@ -239,15 +280,22 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
 /// Returns whether any makefile was read.
 fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
-    if let Some(list) = std::env::var_os("MAKEFILES") {
-        for name in crate::words::words(list.as_bytes())
-            .map(<[u8]>::to_vec)
-            .collect::<Vec<_>>()
-        {
-            if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &name) {
+    // MAKEFILES (from the environment or the command line) names makefiles
+    // read first, quietly when missing; their targets never become the
+    // default goal.
+    let list = ev.global_value(b"MAKEFILES").map(<[u8]>::to_vec);
+    let list = ev.expand_text(&list.unwrap_or_default())?;
+    let names: Vec<Vec<u8>> = crate::words::words(&list).map(<[u8]>::to_vec).collect();
+    if !names.is_empty() {
+        let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
+        for name in names {
+            let path = read::find_include(ev, &name);
+            if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &path) {
                 return Err(e);
             }
         }
+        let goal = saved_goal.unwrap_or_default();
+        ev.set_global(b".DEFAULT_GOAL", &goal, Flavor::Simple, Origin::File);
     }
     if !opts.makefiles.is_empty() {
         for name in &opts.makefiles {
@@ -529,6 +577,13 @@ fn initial_variables(
             continue;
         }
         if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
+            continue;
+        }
+        if k == b"GNUMAKEFLAGS" {
+            // Its switches are in MAKEFLAGS now: children see it empty.
+            let mut var = Var::new(Vec::new(), Flavor::Recursive, env_origin);
+            var.export = Export::Yes;
+            ev.globals.insert(&k, var);
             continue;
         }
         let mut var = Var::new(v, Flavor::Recursive, env_origin);

@@ -646,7 +646,7 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
 }
 
 /// Resolves an include name against `-I` dirs and the default include path.
-fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
+pub fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     if name.first() == Some(&b'/')
         || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists()
