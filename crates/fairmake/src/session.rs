@@ -41,21 +41,65 @@ pub fn run() -> i32 {
             return 2;
         }
     };
+    catch_stdout_write_errors();
     if opts.help {
-        print!("{}", options::usage_text(&program));
-        return 0;
+        return print_and_close(&options::usage_text(&program));
     }
     if opts.version {
-        print!("{}", options::version_text());
-        return 0;
+        return print_and_close(&options::version_text());
     }
-    match run_with(opts, argv0.into_vec(), level) {
+    let code = match run_with(opts, argv0.into_vec(), level) {
         Ok(code) => code,
         Err(fatal) => {
             fatal.print();
             fatal.silent_code().unwrap_or(2)
         }
+    };
+    close_stdout(code)
+}
+
+/// GNU's message when stdout cannot be written (a full disk, `>/dev/full`);
+/// the status is 1 (EXIT_FAILURE), not make's usual 2.
+fn stdout_write_error() -> i32 {
+    eprintln!("{}: write error: stdout", diag::prefix());
+    1
+}
+
+/// Prints `text` on stdout; a write error is GNU's `write error: stdout`.
+fn print_and_close(text: &str) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(_) => stdout_write_error(),
     }
+}
+
+/// At exit: what is still buffered for stdout must reach it.
+fn close_stdout(code: i32) -> i32 {
+    use std::io::Write;
+    match std::io::stdout().flush() {
+        Ok(()) => code,
+        Err(_) => stdout_write_error(),
+    }
+}
+
+/// `println!` panics when stdout cannot be written; make instead says
+/// `write error: stdout` and exits with status 1, as GNU does.
+fn catch_stdout_write_errors() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(stdout_write_error());
+        }
+        previous(info);
+    }));
 }
 
 /// MAKEFLAGS from the environment first, then argv (which wins), as GNU does.
@@ -129,7 +173,9 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     let print_directory = opts
         .print_directory
         .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
-    if print_directory {
+    // A restarted make already said where it is.
+    let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+    if print_directory && !restarted {
         println!(
             "{}: Entering directory '{}'",
             diag::prefix(),
@@ -577,6 +623,13 @@ fn initial_variables(
             continue;
         }
         if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
+            continue;
+        }
+        if k == b"MAKE_RESTARTS" {
+            // Only for this make: a sub-make starts its own count.
+            let mut var = Var::new(v, Flavor::Simple, Origin::Override);
+            var.export = Export::No;
+            ev.globals.insert(&k, var);
             continue;
         }
         if k == b"GNUMAKEFLAGS" {
