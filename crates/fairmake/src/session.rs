@@ -653,7 +653,7 @@ fn initial_variables(
         (b".FEATURES", FEATURES.into()),
         (
             b".INCLUDE_DIRS",
-            b"/usr/local/include /usr/include".to_vec(),
+            read::include_path(&opts.include_dirs).join(&b' '),
         ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
