@@ -336,8 +336,10 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
         let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
         for name in names {
             let path = read::find_include(ev, &name);
-            if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &path) {
-                return Err(e);
+            match read::read_makefile(ev, &path) {
+                Ok(()) => {}
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
             }
         }
         let goal = saved_goal.unwrap_or_default();
@@ -369,7 +371,21 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
             }
         }
     }
+    // None there: a rule may make one (then make starts again).
+    for name in [&b"GNUmakefile"[..], b"makefile", b"Makefile"] {
+        optional_makefile(ev, name.to_vec(), None);
+    }
     Ok(false)
+}
+
+/// A makefile that may be missing: remade if a rule can, quietly otherwise.
+fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
+    ev.missing_includes.push(crate::eval::MissingInclude {
+        name,
+        loc: None,
+        optional: true,
+        error,
+    });
 }
 
 /// `--trace-json`, `--stats`: where this make's trace goes and what to do
@@ -513,27 +529,75 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         }
     }
     let mut dont_care = Vec::new();
+    let mut required = Vec::new();
+    let mut preamble = Vec::new();
+    let mut unmakeable = false;
     for m in &missing {
         let id = ev.db.intern(&m.name);
+        let file = ev.db.file(id);
+        // A phony makefile, or a `::` one without prerequisites, is not
+        // remade (it would be, on every run): a missing one stays missing.
+        if file.phony || file.double_colon.iter().any(|r| r.deps.is_empty()) {
+            if !m.optional {
+                print_missing(m);
+                unmakeable = true;
+            }
+            continue;
+        }
+        let exists = crate::plan::mtime::of(&m.name).is_some();
+        let has_rule = file.rule.recipe.is_some()
+            || !file.rule.deps.is_empty()
+            || !file.double_colon.is_empty();
+        if !m.optional && exists && !has_rule {
+            // There but unreadable, and nothing can make it anew.
+            print_missing(m);
+            return Err(Fatal::new(
+                None,
+                format!("No rule to make target '{}'", diag::show(&m.name)),
+            ));
+        }
         if !goals.contains(&id) {
             goals.push(id);
         }
         if m.optional {
             dont_care.push(id);
+        } else {
+            required.push((id, m));
+            preamble.push((m.name.clone(), missing_line(m)));
         }
+    }
+    if unmakeable {
+        return Err(Fatal::silent(2));
     }
     if goals.is_empty() {
         return Ok(Remade::No(Box::new(runner)));
+    }
+    // What only optional makefiles need may fail quietly too.
+    let required_ids: Vec<usize> = goals
+        .iter()
+        .copied()
+        .filter(|g| !dont_care.contains(g))
+        .collect();
+    let needed = explicit_closure(ev, &required_ids);
+    for id in explicit_closure(ev, &dont_care) {
+        if !needed.contains(&id) && !dont_care.contains(&id) {
+            dont_care.push(id);
+        }
     }
     let saved_mode = runner.mode;
     runner.mode = crate::exec::Mode {
         keep_going: saved_mode.keep_going,
         ..Default::default()
     };
+    diag::set_preamble(preamble);
     let mut planner = crate::plan::Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = dont_care;
     let result = planner.run_goals(&goals);
+    if result.is_ok() {
+        // (An error still to be printed keeps the notes.)
+        diag::set_preamble(Vec::new());
+    }
     let remade: Vec<bool> = goals
         .iter()
         .map(|&g| {
@@ -544,25 +608,61 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     runner.mode = saved_mode;
     match result {
         Ok(0) => {}
-        Ok(code) => return Err(Fatal::silent(code)),
-        Err(fatal) => {
-            // A missing makefile nothing can make: GNU names it first.
-            for m in missing.iter().filter(|m| !m.optional) {
-                if fatal
-                    .message
-                    .contains(&format!("'{}'", diag::show(&m.name)))
-                {
-                    print_missing(m);
+        Ok(code) if !ev.options.keep_going => return Err(Fatal::silent(code)),
+        Ok(code) => {
+            // `-k`: every required makefile still missing is named.
+            let mut failed = false;
+            for (id, m) in &required {
+                if crate::plan::mtime::of(&ev.db.file(*id).name).is_none() {
+                    diag::warn(
+                        m.loc.as_ref(),
+                        format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
+                    );
+                    failed = true;
                 }
             }
-            return Err(fatal);
+            return Err(Fatal::silent(if failed { 2 } else { code }));
         }
+        Err(fatal) => return Err(fatal),
     }
     if remade.iter().any(|&r| r) {
         runner.slots.finish();
         return Ok(Remade::Yes);
     }
     Ok(Remade::No(Box::new(runner)))
+}
+
+/// Every file the explicit rules of `roots` lead to, `roots` included.
+fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
+    let mut seen: Vec<usize> = roots.to_vec();
+    let mut i = 0;
+    while i < seen.len() {
+        let file = ev.db.file(seen[i]);
+        for dep in file
+            .rule
+            .deps
+            .iter()
+            .chain(file.double_colon.iter().flat_map(|r| r.deps.iter()))
+        {
+            if !seen.contains(&dep.file) {
+                seen.push(dep.file);
+            }
+        }
+        i += 1;
+    }
+    seen
+}
+
+fn missing_line(m: &crate::eval::MissingInclude) -> String {
+    let text = m
+        .error
+        .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .unwrap_or_default();
+    let message = format!("{}: {text}", diag::show(&m.name));
+    match &m.loc {
+        Some(loc) => format!("{loc}: {message}\n"),
+        None => format!("{}: {message}\n", diag::prefix()),
+    }
 }
 
 fn print_missing(m: &crate::eval::MissingInclude) {
