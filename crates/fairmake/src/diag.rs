@@ -75,6 +75,7 @@ impl Fatal {
         if self.silent_code().is_some() {
             return;
         }
+        flush_preamble();
         let line = match &self.loc {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
             None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
@@ -96,7 +97,32 @@ pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
 
 /// Prints a `make: *** message` error line that does not stop make.
 pub fn error_line(message: impl fmt::Display) {
+    flush_preamble();
     write_whole(&format!("{}: *** {message}\n", prefix()));
+}
+
+/// A note printed before the next error, if its file is still missing then.
+type Preamble = Vec<(Vec<u8>, String)>;
+
+thread_local! {
+    static PREAMBLE: std::cell::RefCell<Preamble> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// While makefiles are remade: `notes` (a missing makefile's name, its
+/// `file:line: name: No such file or directory` line) are printed before the
+/// first error, for each makefile still missing at that moment, as GNU does.
+pub fn set_preamble(notes: Preamble) {
+    PREAMBLE.with(|p| *p.borrow_mut() = notes);
+}
+
+fn flush_preamble() {
+    let notes = PREAMBLE.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    for (name, line) in notes {
+        use std::os::unix::ffi::OsStrExt;
+        if !std::path::Path::new(std::ffi::OsStr::from_bytes(&name)).exists() {
+            write_whole(&line);
+        }
+    }
 }
 
 /// Writes a message to stderr in one `write`, so that the lines of parallel

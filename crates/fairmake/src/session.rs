@@ -41,20 +41,37 @@ pub fn run() -> i32 {
             return 2;
         }
     };
+    catch_stdout_write_errors();
     if opts.help {
-        print!("{}", options::usage_text(&program));
-        return 0;
+        return print_and_close(&options::usage_text(&program));
     }
     if opts.version {
-        print!("{}", options::version_text());
-        return 0;
+        return print_and_close(&options::version_text());
     }
-    match run_with(opts, command_name(argv0.into_vec()), level) {
+    let code = match run_with(opts, command_name(argv0.into_vec()), level) {
         Ok(code) => code,
         Err(fatal) => {
             fatal.print();
             fatal.silent_code().unwrap_or(2)
         }
+    };
+    close_stdout(code)
+}
+
+/// GNU's message when stdout cannot be written (a full disk, `>/dev/full`);
+/// the status is 1 (EXIT_FAILURE), not make's usual 2.
+fn stdout_write_error() -> i32 {
+    eprintln!("{}: write error: stdout", diag::prefix());
+    1
+}
+
+/// Prints `text` on stdout; a write error is GNU's `write error: stdout`.
+fn print_and_close(text: &str) -> i32 {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => 0,
+        Err(_) => stdout_write_error(),
     }
 }
 
@@ -70,11 +87,46 @@ fn command_name(argv0: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// At exit: what is still buffered for stdout must reach it.
+fn close_stdout(code: i32) -> i32 {
+    use std::io::Write;
+    match std::io::stdout().flush() {
+        Ok(()) => code,
+        Err(_) => stdout_write_error(),
+    }
+}
+
+/// `println!` panics when stdout cannot be written; make instead says
+/// `write error: stdout` and exits with status 1, as GNU does.
+fn catch_stdout_write_errors() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") {
+            std::process::exit(stdout_write_error());
+        }
+        previous(info);
+    }));
+}
+
 /// MAKEFLAGS from the environment first, then argv (which wins), as GNU does.
 fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let mut opts = Options::default();
+    // GNUMAKEFLAGS first (GNU-only switches), then MAKEFLAGS.
+    if let Some(flags) = std::env::var_os("GNUMAKEFLAGS") {
+        let flags = undouble_dollars(flags.as_bytes());
+        for message in options::parse_makeflags(&mut opts, &flags)? {
+            diag::warn(None, message);
+        }
+    }
     if let Some(flags) = std::env::var_os("MAKEFLAGS") {
-        for message in options::parse_makeflags(&mut opts, flags.as_bytes())? {
+        let flags = undouble_dollars(flags.as_bytes());
+        for message in options::parse_makeflags(&mut opts, &flags)? {
             diag::warn(None, message);
         }
     }
@@ -83,6 +135,35 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     options::parse_args_into(&mut opts, argv)?;
     opts.jobs_on_command_line = own.jobs.is_some();
     Ok(opts)
+}
+
+/// MAKEFLAGS from the environment is expanded as a variable before it is
+/// parsed: the `$$` a parent wrote for `--eval=$(...)` becomes `$` again.
+fn undouble_dollars(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        out.push(value[i]);
+        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
+            2
+        } else {
+            1
+        };
+    }
+    out
+}
+
+/// A MAKEFLAGS value whose first word is switch letters gets its `-`, so
+/// that two values can be parsed as one.
+fn dashed(value: &[u8]) -> Vec<u8> {
+    let value = crate::words::trim(value);
+    let first = crate::words::words(value).next().unwrap_or_default();
+    if value.is_empty() || value[0] == b'-' || crate::read::assignment::looks_like_assignment(first)
+    {
+        value.to_vec()
+    } else {
+        [&b"-"[..], value].concat()
+    }
 }
 
 fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
@@ -110,7 +191,9 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     if per_block {
         diag::set_sync_directory(&cwd);
     }
-    if print_directory && !per_block {
+    // A restarted make already said where it is.
+    let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+    if print_directory && !per_block && !restarted {
         println!("{}", diag::directory_line("Entering", &cwd));
     }
     let code = build(opts, argv0, level, cwd.clone());
@@ -133,9 +216,13 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     let opts = Rc::new(opts);
     let mut ev = Evaluator::new(opts.clone(), cwd.clone());
     let argv: Vec<OsString> = std::env::args_os().skip(1).collect();
-    let env_makeflags = std::env::var_os("MAKEFLAGS")
-        .map(|v| v.into_vec())
-        .unwrap_or_default();
+    let mut env_makeflags = Vec::new();
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if let Some(v) = std::env::var_os(name) {
+            env_makeflags.extend(dashed(&undouble_dollars(v.as_bytes())));
+            env_makeflags.push(b' ');
+        }
+    }
     ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
     initial_variables(&mut ev, &opts, &argv0, &cwd)?;
@@ -258,15 +345,24 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
 /// Returns whether any makefile was read.
 fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
-    if let Some(list) = std::env::var_os("MAKEFILES") {
-        for name in crate::words::words(list.as_bytes())
-            .map(<[u8]>::to_vec)
-            .collect::<Vec<_>>()
-        {
-            if let Err(ReadError::Fatal(e)) = read::read_makefile(ev, &name) {
-                return Err(e);
+    // MAKEFILES (from the environment or the command line) names makefiles
+    // read first, quietly when missing; their targets never become the
+    // default goal.
+    let list = ev.global_value(b"MAKEFILES").map(<[u8]>::to_vec);
+    let list = ev.expand_text(&list.unwrap_or_default())?;
+    let names: Vec<Vec<u8>> = crate::words::words(&list).map(<[u8]>::to_vec).collect();
+    if !names.is_empty() {
+        let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
+        for name in names {
+            let path = read::find_include(ev, &name);
+            match read::read_makefile(ev, &path) {
+                Ok(()) => {}
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
             }
         }
+        let goal = saved_goal.unwrap_or_default();
+        ev.set_global(b".DEFAULT_GOAL", &goal, Flavor::Simple, Origin::File);
     }
     if !opts.makefiles.is_empty() {
         for name in &opts.makefiles {
@@ -294,7 +390,21 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
             }
         }
     }
+    // None there: a rule may make one (then make starts again).
+    for name in [&b"GNUmakefile"[..], b"makefile", b"Makefile"] {
+        optional_makefile(ev, name.to_vec(), None);
+    }
     Ok(false)
+}
+
+/// A makefile that may be missing: remade if a rule can, quietly otherwise.
+fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
+    ev.missing_includes.push(crate::eval::MissingInclude {
+        name,
+        loc: None,
+        optional: true,
+        error,
+    });
 }
 
 /// `--trace-json`, `--stats`: where this make's trace goes and what to do
@@ -470,27 +580,75 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         }
     }
     let mut dont_care = Vec::new();
+    let mut required = Vec::new();
+    let mut preamble = Vec::new();
+    let mut unmakeable = false;
     for m in &missing {
         let id = ev.db.intern(&m.name);
+        let file = ev.db.file(id);
+        // A phony makefile, or a `::` one without prerequisites, is not
+        // remade (it would be, on every run): a missing one stays missing.
+        if file.phony || file.double_colon.iter().any(|r| r.deps.is_empty()) {
+            if !m.optional {
+                print_missing(m);
+                unmakeable = true;
+            }
+            continue;
+        }
+        let exists = crate::plan::mtime::of(&m.name).is_some();
+        let has_rule = file.rule.recipe.is_some()
+            || !file.rule.deps.is_empty()
+            || !file.double_colon.is_empty();
+        if !m.optional && exists && !has_rule {
+            // There but unreadable, and nothing can make it anew.
+            print_missing(m);
+            return Err(Fatal::new(
+                None,
+                format!("No rule to make target '{}'", diag::show(&m.name)),
+            ));
+        }
         if !goals.contains(&id) {
             goals.push(id);
         }
         if m.optional {
             dont_care.push(id);
+        } else {
+            required.push((id, m));
+            preamble.push((m.name.clone(), missing_line(m)));
         }
+    }
+    if unmakeable {
+        return Err(Fatal::silent(2));
     }
     if goals.is_empty() {
         return Ok(Remade::No(Box::new(runner)));
+    }
+    // What only optional makefiles need may fail quietly too.
+    let required_ids: Vec<usize> = goals
+        .iter()
+        .copied()
+        .filter(|g| !dont_care.contains(g))
+        .collect();
+    let needed = explicit_closure(ev, &required_ids);
+    for id in explicit_closure(ev, &dont_care) {
+        if !needed.contains(&id) && !dont_care.contains(&id) {
+            dont_care.push(id);
+        }
     }
     let saved_mode = runner.mode;
     runner.mode = crate::exec::Mode {
         keep_going: saved_mode.keep_going,
         ..Default::default()
     };
+    diag::set_preamble(preamble);
     let mut planner = crate::plan::Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = dont_care;
     let result = planner.run_goals(&goals);
+    if result.is_ok() {
+        // (An error still to be printed keeps the notes.)
+        diag::set_preamble(Vec::new());
+    }
     let remade: Vec<bool> = goals
         .iter()
         .map(|&g| {
@@ -501,25 +659,61 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     runner.mode = saved_mode;
     match result {
         Ok(0) => {}
-        Ok(code) => return Err(Fatal::silent(code)),
-        Err(fatal) => {
-            // A missing makefile nothing can make: GNU names it first.
-            for m in missing.iter().filter(|m| !m.optional) {
-                if fatal
-                    .message
-                    .contains(&format!("'{}'", diag::show(&m.name)))
-                {
-                    print_missing(m);
+        Ok(code) if !ev.options.keep_going => return Err(Fatal::silent(code)),
+        Ok(code) => {
+            // `-k`: every required makefile still missing is named.
+            let mut failed = false;
+            for (id, m) in &required {
+                if crate::plan::mtime::of(&ev.db.file(*id).name).is_none() {
+                    diag::warn(
+                        m.loc.as_ref(),
+                        format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
+                    );
+                    failed = true;
                 }
             }
-            return Err(fatal);
+            return Err(Fatal::silent(if failed { 2 } else { code }));
         }
+        Err(fatal) => return Err(fatal),
     }
     if remade.iter().any(|&r| r) {
         runner.slots.finish();
         return Ok(Remade::Yes);
     }
     Ok(Remade::No(Box::new(runner)))
+}
+
+/// Every file the explicit rules of `roots` lead to, `roots` included.
+fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
+    let mut seen: Vec<usize> = roots.to_vec();
+    let mut i = 0;
+    while i < seen.len() {
+        let file = ev.db.file(seen[i]);
+        for dep in file
+            .rule
+            .deps
+            .iter()
+            .chain(file.double_colon.iter().flat_map(|r| r.deps.iter()))
+        {
+            if !seen.contains(&dep.file) {
+                seen.push(dep.file);
+            }
+        }
+        i += 1;
+    }
+    seen
+}
+
+fn missing_line(m: &crate::eval::MissingInclude) -> String {
+    let text = m
+        .error
+        .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .unwrap_or_default();
+    let message = format!("{}: {text}", diag::show(&m.name));
+    match &m.loc {
+        Some(loc) => format!("{loc}: {message}\n"),
+        None => format!("{}: {message}\n", diag::prefix()),
+    }
 }
 
 fn print_missing(m: &crate::eval::MissingInclude) {
@@ -580,6 +774,20 @@ fn initial_variables(
         if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
             continue;
         }
+        if k == b"MAKE_RESTARTS" {
+            // Only for this make: a sub-make starts its own count.
+            let mut var = Var::new(v, Flavor::Simple, Origin::Override);
+            var.export = Export::No;
+            ev.globals.insert(&k, var);
+            continue;
+        }
+        if k == b"GNUMAKEFLAGS" {
+            // Its switches are in MAKEFLAGS now: children see it empty.
+            let mut var = Var::new(Vec::new(), Flavor::Recursive, env_origin);
+            var.export = Export::Yes;
+            ev.globals.insert(&k, var);
+            continue;
+        }
         let mut var = Var::new(v, Flavor::Recursive, env_origin);
         var.export = Export::Yes;
         ev.globals.insert(&k, var);
@@ -594,7 +802,7 @@ fn initial_variables(
         (b".FEATURES", FEATURES.into()),
         (
             b".INCLUDE_DIRS",
-            b"/usr/local/include /usr/include".to_vec(),
+            read::include_path(&opts.include_dirs).join(&b' '),
         ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),

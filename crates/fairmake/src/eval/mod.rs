@@ -183,7 +183,7 @@ impl Evaluator {
     pub fn expand_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
         let chain = self.lookup_chain(name);
         if chain.is_empty() {
-            if self.options.warn_undefined_variables {
+            if self.options.warn_undefined_variables && !is_special_variable(name) {
                 diag::warn(
                     self.loc.as_ref(),
                     format_args!("warning: undefined variable '{}'", diag::show(name)),
@@ -489,4 +489,37 @@ impl Piece {
             Piece::Compiled(e, _) => e.nodes.is_empty(),
         }
     }
+}
+
+/// Variables GNU make defines or consults itself: referencing them while
+/// unset draws no `--warn-undefined-variables` warning.
+fn is_special_variable(name: &[u8]) -> bool {
+    const NAMES: &[&[u8]] = &[
+        b".VARIABLES",
+        b"MAKECMDGOALS",
+        b"MAKE_RESTARTS",
+        b"CURDIR",
+        b"GNUMAKEFLAGS",
+        b"MAKEFLAGS",
+        b"MFLAGS",
+        b"MAKE_COMMAND",
+        b"MAKE",
+        b"MAKEFILE_LIST",
+        b"MAKEOVERRIDES",
+        b"-*-command-variables-*-",
+        b".RECIPEPREFIX",
+        b".LOADED",
+        b".FEATURES",
+        b"SHELL",
+        b".SHELLFLAGS",
+        b"MAKE_TERMOUT",
+        b"MAKE_TERMERR",
+        b".DEFAULT",
+        b".DEFAULT_GOAL",
+        b"-*-eval-flags-*-",
+        b"SUFFIXES",
+        b"VPATH",
+        b"GPATH",
+    ];
+    NAMES.contains(&name)
 }

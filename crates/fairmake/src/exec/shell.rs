@@ -101,9 +101,7 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
             return Invocation::Direct(argv);
         }
     }
-    let flags = crate::words::words(shell_flags)
-        .map(<[u8]>::to_vec)
-        .collect();
+    let flags = split_quoted(shell_flags);
     Invocation::Shell {
         shell: shell.to_vec(),
         flags,
@@ -140,12 +138,44 @@ pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
             flags,
             command,
         } => {
-            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(shell));
+            // `SHELL := echo hi`: a shell with arguments of its own.
+            let mut words = crate::words::words(shell);
+            let program = words.next().unwrap_or(shell);
+            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(program));
+            cmd.args(words.map(std::ffi::OsStr::from_bytes));
             cmd.args(flags.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
             cmd.arg(std::ffi::OsStr::from_bytes(command));
             Some(cmd)
         }
     }
+}
+
+/// Splits `.SHELLFLAGS` into words as a shell would: blanks separate,
+/// `'…'`, `"…"` and `\` quote.
+fn split_quoted(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut word: Option<Vec<u8>> = None;
+    let mut quote = None;
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        i += 1;
+        match (quote, c) {
+            (None, b' ' | b'\t' | b'\n') => out.extend(word.take()),
+            (None, b'\'' | b'"') => {
+                quote = Some(c);
+                word.get_or_insert_with(Vec::new);
+            }
+            (None | Some(b'"'), b'\\') if i < text.len() => {
+                word.get_or_insert_with(Vec::new).push(text[i]);
+                i += 1;
+            }
+            (Some(q), _) if c == q => quote = None,
+            _ => word.get_or_insert_with(Vec::new).push(c),
+        }
+    }
+    out.extend(word);
+    out
 }
 
 /// Programs found on PATH: (PATH, name) → full path, or None.

@@ -411,7 +411,8 @@ impl<'e> Planner<'e> {
         }
         if failed {
             self.nodes[id].status = Status::Failed;
-            if self.ev.options.keep_going && parent.is_none() {
+            // A makefile that failed gets "Failed to remake makefile" instead.
+            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
                 let name = diag::show(&self.ev.db.file(id).name).to_string();
                 diag::warn(
                     None,

@@ -46,6 +46,17 @@ pub enum ReadError {
 
 /// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.
 pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(), ReadError> {
+    read_makefile_as(ev, name, name)
+}
+
+/// Reads the makefile at `name` (the path found, which goes into
+/// `MAKEFILE_LIST`); messages name it `display`, as written in the
+/// `include` line (an include found through `-I`).
+pub fn read_makefile_as(
+    ev: &mut Evaluator,
+    name: &[u8],
+    display: &[u8],
+) -> std::result::Result<(), ReadError> {
     use std::os::unix::ffi::OsStrExt;
     let text = if name == b"-" {
         let mut buf = Vec::new();
@@ -55,11 +66,7 @@ pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(),
         std::fs::read(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?
     };
     append_makefile_list(ev, name);
-    let display: Rc<[u8]> = if name == b"-" {
-        Rc::from(&b"-"[..])
-    } else {
-        Rc::from(name)
-    };
+    let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, display, None);
     ev.loc = saved_loc;
@@ -649,7 +656,7 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
     }
     for name in expanded {
         let path = find_include(ev, &name);
-        match read_makefile(ev, &path) {
+        match read_makefile_as(ev, &path, &name) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(err)) => {
@@ -667,22 +674,15 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
 }
 
 /// Resolves an include name against `-I` dirs and the default include path.
-fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
+pub fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
     if name.first() == Some(&b'/')
         || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists()
     {
         return name.to_vec();
     }
-    let defaults: [&[u8]; 3] = [b"/usr/local/include", b"/usr/gnu/include", b"/usr/include"];
-    let dirs = ev
-        .options
-        .include_dirs
-        .iter()
-        .map(Vec::as_slice)
-        .chain(defaults);
-    for dir in dirs {
-        let mut candidate = dir.to_vec();
+    for dir in include_path(&ev.options.include_dirs) {
+        let mut candidate = dir;
         candidate.push(b'/');
         candidate.extend_from_slice(name);
         if std::path::Path::new(std::ffi::OsStr::from_bytes(&candidate)).is_file() {
@@ -690,4 +690,40 @@ fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
         }
     }
     name.to_vec()
+}
+
+/// The directories `include` searches (`.INCLUDE_DIRS`): the `-I` dirs that
+/// exist, in order, then the default ones that exist. `-I-` forgets every
+/// directory before it, the defaults included.
+pub fn include_path(dirs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let is_dir = |d: &[u8]| std::path::Path::new(std::ffi::OsStr::from_bytes(d)).is_dir();
+    let mut path = Vec::new();
+    let mut defaults = true;
+    for dir in dirs {
+        if dir == b"-" {
+            path.clear();
+            defaults = false;
+            continue;
+        }
+        let mut dir = dir.as_slice();
+        while dir.len() > 1 && dir.ends_with(b"/") {
+            dir = &dir[..dir.len() - 1];
+        }
+        if is_dir(dir) {
+            path.push(dir.to_vec());
+        }
+    }
+    if defaults {
+        for dir in [
+            &b"/usr/local/include"[..],
+            b"/usr/gnu/include",
+            b"/usr/include",
+        ] {
+            if is_dir(dir) {
+                path.push(dir.to_vec());
+            }
+        }
+    }
+    path
 }
