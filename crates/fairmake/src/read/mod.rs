@@ -58,17 +58,26 @@ pub fn read_makefile_as(
     display: &[u8],
 ) -> std::result::Result<(), ReadError> {
     use std::os::unix::ffi::OsStrExt;
+    // The file stays open while it is evaluated, as GNU keeps it: a makefile
+    // that includes itself runs out of descriptors and stops, instead of
+    // recursing forever.
+    let mut open_file = None;
     let text = if name == b"-" {
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
         buf
     } else {
-        std::fs::read(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?
+        let mut file = std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut file, &mut buf).map_err(ReadError::NotFound)?;
+        open_file = Some(file);
+        buf
     };
     append_makefile_list(ev, name);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, display, None);
+    drop(open_file);
     ev.loc = saved_loc;
     result.map_err(ReadError::Fatal)
 }
