@@ -182,6 +182,13 @@ impl Evaluator {
     /// Expands the variable `name` in the current scope.
     pub fn expand_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
         let chain = self.lookup_chain(name);
+        if chain.is_empty() && name == b".VARIABLES" {
+            // Computed on demand: every global variable's name.
+            let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
+            names.sort_unstable();
+            out.extend_from_slice(&names.join(&b' '));
+            return Ok(());
+        }
         if chain.is_empty() {
             if self.options.warn_undefined_variables && !is_special_variable(name) {
                 diag::warn(

@@ -67,7 +67,8 @@ pub fn read_makefile_as(
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
         buf
     } else {
-        let mut file = std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
+        let mut file =
+            std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
         let mut buf = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut buf).map_err(ReadError::NotFound)?;
         open_file = Some(file);
