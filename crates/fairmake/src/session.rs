@@ -303,10 +303,17 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         println!("Updating goal targets....");
     }
     let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
-        let default = ev
-            .global_value(b".DEFAULT_GOAL")
-            .map(|v| crate::words::trim(v).to_vec())
-            .unwrap_or_default();
+        // The value is expanded (it may be `$N`, or recursive), and must
+        // name one target.
+        let mut default = Vec::new();
+        ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
+        let default = crate::words::trim(&default).to_vec();
+        if crate::words::words(&default).count() > 1 {
+            return Err(Fatal::new(
+                None,
+                ".DEFAULT_GOAL contains more than one target",
+            ));
+        }
         if default.is_empty() {
             let message = if found_makefile {
                 "No targets"
