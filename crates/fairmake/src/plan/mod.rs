@@ -160,6 +160,11 @@ impl<'e> Planner<'e> {
         self.runner
     }
 
+    /// Remaking makefiles in a make that has already restarted.
+    fn restarted_makefiles_phase(&self) -> bool {
+        self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some()
+    }
+
     /// `-B` is in force; after a restart it no longer applies to makefiles,
     /// or make would remake them and restart forever.
     fn always_make(&self) -> bool {
@@ -529,7 +534,11 @@ impl<'e> Planner<'e> {
             let dep_newer = match (dep_mtime, my_mtime) {
                 _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
-                _ if self.new_files.contains(&dep.file) => true,
+                // -W makes a file new, except for makefiles after a restart
+                // (or make would restart forever).
+                _ if self.new_files.contains(&dep.file) && !self.restarted_makefiles_phase() => {
+                    true
+                }
                 // A member just put into an archive counts as new, whatever
                 // date `ar` recorded (deterministic archives record 0).
                 _ if self.nodes[dep.file].remade
