@@ -51,22 +51,8 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
     let target = ev
         .with_var(b"@", |v| v.map(|v| v.value.clone()))
         .unwrap_or_default();
-    let silent_target = ev.db.lookup(b".SILENT").is_some_and(|s| {
-        ev.db
-            .file(s)
-            .rule
-            .deps
-            .iter()
-            .any(|d| ev.db.file(d.file).name == target)
-    });
-    let ignore_target = ev.db.lookup(b".IGNORE").is_some_and(|s| {
-        ev.db
-            .file(s)
-            .rule
-            .deps
-            .iter()
-            .any(|d| ev.db.file(d.file).name == target)
-    });
+    let silent_target = listed_in(ev, b".SILENT", &target);
+    let ignore_target = listed_in(ev, b".IGNORE", &target);
     let silent_all = ev.db.silent_all || ev.options.silent || silent_target;
     let ignore_all = ev.db.ignore_all || ev.options.ignore_errors || ignore_target;
     let mut out = Vec::new();
@@ -162,6 +148,18 @@ fn is_blank_command(body: &[u8]) -> bool {
         }
     }
     true
+}
+
+/// Whether `target` is a prerequisite of the special target `special`.
+fn listed_in(ev: &Evaluator, special: &[u8], target: &[u8]) -> bool {
+    ev.db.lookup(special).is_some_and(|s| {
+        ev.db
+            .file(s)
+            .rule
+            .deps
+            .iter()
+            .any(|d| ev.db.file(d.file).name == target)
+    })
 }
 
 /// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.

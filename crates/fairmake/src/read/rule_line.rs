@@ -61,49 +61,53 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
     rule(ev, &targets, &rest, recipe, loc, false)
 }
 
+/// The bytes of `text` that are outside variable references, with their
+/// positions: where a rule line's `:`, `;` and `#` can be.
+fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut depth = 0usize;
+    let mut skip = false;
+    text.iter().enumerate().filter_map(move |(i, &b)| {
+        if std::mem::take(&mut skip) {
+            return None;
+        }
+        match b {
+            b'$' => {
+                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) {
+                    depth += 1;
+                }
+                // `$$`, `$x` and `$(` are never separators themselves.
+                skip = true;
+                None
+            }
+            b')' | b'}' if depth > 0 => {
+                depth -= 1;
+                None
+            }
+            _ if depth > 0 => None,
+            _ => Some((i, b)),
+        }
+    })
+}
+
 /// Splits off the recipe after the first `;` that is outside references and
 /// before any comment.
 fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < raw.len() {
-        match raw[i] {
-            b'$' if matches!(raw.get(i + 1), Some(b'(') | Some(b'{')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'$' => i += 1,
-            b')' | b'}' if depth > 0 => depth -= 1,
-            b'#' if depth == 0 && (i == 0 || raw[i - 1] != b'\\') => return (raw, None),
-            b';' if depth == 0 => {
+    for (i, b) in top_level(raw) {
+        match b {
+            b'#' if i == 0 || raw[i - 1] != b'\\' => return (raw, None),
+            b';' => {
                 let recipe = super::trim_start(&raw[i + 1..]);
                 return (&raw[..i], Some(super::strip_recipe_prefixes(recipe, b'\t')));
             }
             _ => {}
         }
-        i += 1;
     }
     (raw, None)
 }
 
 /// The first `:` outside variable references.
 fn find_colon(text: &[u8]) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut i = 0;
-    while i < text.len() {
-        match text[i] {
-            b'$' if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) => {
-                depth += 1;
-                i += 1;
-            }
-            b'$' => i += 1,
-            b')' | b'}' if depth > 0 => depth -= 1,
-            b':' if depth == 0 => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
 }
 
 /// `targets` (unexpanded, up to the colon) and `rest` (from the colon on).
