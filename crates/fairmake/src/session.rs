@@ -240,6 +240,10 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     if opts.print_data_base {
         crate::rules::print::print_database(&ev);
     }
+    // The copy of a makefile read from stdin goes with the last make using it.
+    if let Some(copy) = &ev.stdin_copy {
+        let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
+    }
     result
 }
 
@@ -297,7 +301,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     }
     let runner = match remake_makefiles(ev, runner)? {
         Remade::No(runner) => *runner,
-        Remade::Yes => return restart(),
+        Remade::Yes => return restart(ev.stdin_copy.as_deref(), opts.debug.basic),
     };
     if opts.debug.basic {
         println!("Updating goal targets....");
@@ -372,7 +376,26 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
         ev.set_global(b".DEFAULT_GOAL", &goal, Flavor::Simple, Origin::File);
     }
     if !opts.makefiles.is_empty() {
+        if opts
+            .makefiles
+            .iter()
+            .filter(|m| m.as_slice() == b"-")
+            .count()
+            > 1
+        {
+            return Err(Fatal::new(
+                None,
+                "Makefile from standard input specified twice",
+            ));
+        }
+        // After a restart, `--temp-stdin=FILE` (also in the list) stands for `-`.
+        if let Some(copy) = &opts.temp_stdin {
+            ev.stdin_copy = Some(copy.clone());
+        }
         for name in &opts.makefiles {
+            if name == b"-" && opts.temp_stdin.is_some() {
+                continue;
+            }
             match read::read_makefile(ev, name) {
                 Ok(()) => {}
                 Err(ReadError::Fatal(e)) => return Err(e),
@@ -621,7 +644,13 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             dont_care.push(id);
         } else {
             required.push((id, m));
-            preamble.push((m.name.clone(), missing_line(m)));
+            if m.loc.is_none() {
+                // A `-f` makefile that is missing is said at once, before
+                // anything is remade; includes wait until their error.
+                eprint!("{}", missing_line(m));
+            } else {
+                preamble.push((m.name.clone(), missing_line(m)));
+            }
         }
     }
     if unmakeable {
@@ -736,7 +765,7 @@ fn print_missing(m: &crate::eval::MissingInclude) {
 
 /// Starts make again from the top, in the directory it started in, with
 /// `MAKE_RESTARTS` counting the restarts.
-fn restart() -> Result<i32, Fatal> {
+fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
     use std::os::unix::process::CommandExt;
     let restarts: u32 = std::env::var("MAKE_RESTARTS")
         .ok()
@@ -744,20 +773,53 @@ fn restart() -> Result<i32, Fatal> {
         .unwrap_or(0);
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    let exe = std::env::current_exe()
-        .map(|p| p.into_os_string())
-        .unwrap_or_else(|_| argv0.clone());
+    // argv[0] when it is a path (GNU re-executes that), else this program.
+    let exe = if argv0.as_bytes().contains(&b'/') {
+        argv0.clone()
+    } else {
+        std::env::current_exe()
+            .map(|p| p.into_os_string())
+            .unwrap_or_else(|_| argv0.clone())
+    };
     if let Some(start) = START_DIR.get() {
         let _ = std::env::set_current_dir(start);
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    let err = std::process::Command::new(exe)
+    let mut args: Vec<std::ffi::OsString> = args.collect();
+    // The makefile from stdin is read again from its copy.
+    if let Some(copy) = stdin_copy {
+        if !args
+            .iter()
+            .any(|a| a.as_bytes().starts_with(b"--temp-stdin="))
+        {
+            args.push(std::ffi::OsString::from_vec(
+                [&b"--temp-stdin="[..], copy].concat(),
+            ));
+        }
+    }
+    if debug_basic {
+        let words: Vec<String> = std::iter::once(argv0.clone())
+            .chain(args.iter().cloned())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        println!("Re-executing[{}]: {}", restarts + 1, words.join(" "));
+        let _ = std::io::stdout().flush();
+    }
+    let err = std::process::Command::new(&exe)
         .arg0(argv0)
         .args(args)
         .env("MAKE_RESTARTS", (restarts + 1).to_string())
         .exec();
-    Err(Fatal::new(None, format!("cannot restart: {err}")))
+    diag::warn(
+        None,
+        format_args!(
+            "{}: {}",
+            exe.to_string_lossy(),
+            crate::exec::io_error_text(&err)
+        ),
+    );
+    Ok(127)
 }
 
 /// The directory make was started in (restarts go back there before `-C`).

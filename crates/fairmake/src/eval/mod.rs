@@ -65,6 +65,8 @@ pub struct Evaluator {
     /// The environment of a child with no target-specific variables, and the
     /// generation of `globals` (and `export_all`) it was computed from.
     pub env_cache: Option<EnvCache>,
+    /// Where the makefile read from standard input was copied.
+    pub stdin_copy: Option<Vec<u8>>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -109,6 +111,7 @@ impl Evaluator {
             trace_path: None,
             invocation: Rc::default(),
             env_cache: None,
+            stdin_copy: None,
         }
     }
 

@@ -63,9 +63,7 @@ pub fn read_makefile_as(
     // recursing forever.
     let mut open_file = None;
     let text = if name == b"-" {
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
-        buf
+        stdin_makefile(ev)?
     } else {
         let mut file =
             std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
@@ -81,6 +79,31 @@ pub fn read_makefile_as(
     drop(open_file);
     ev.loc = saved_loc;
     result.map_err(ReadError::Fatal)
+}
+
+/// The makefile named `-`: standard input, copied to a temporary file so
+/// that a restart (after remaking makefiles) can read it again through
+/// `--temp-stdin=FILE`, as GNU 4.4 does.
+fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError> {
+    let mut buf = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
+    let stored = tempfile::Builder::new()
+        .prefix("GmStdin")
+        .tempfile()
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, &buf)?;
+            f.keep().map_err(|e| e.error)
+        });
+    match stored {
+        Ok((_, path)) => ev.stdin_copy = Some(path.into_os_string().into_encoded_bytes()),
+        Err(_) => {
+            return Err(ReadError::Fatal(diag::Fatal::new(
+                None,
+                "cannot store makefile from stdin to a temporary file",
+            )))
+        }
+    }
+    Ok(buf)
 }
 
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
