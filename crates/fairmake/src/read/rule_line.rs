@@ -65,18 +65,28 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
 /// positions: where a rule line's `:`, `;` and `#` can be.
 fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
     let mut depth = 0usize;
-    let mut skip = false;
+    let mut skip = 0;
     text.iter().enumerate().filter_map(move |(i, &b)| {
-        if std::mem::take(&mut skip) {
+        if skip > 0 {
+            skip -= 1;
             return None;
         }
         match b {
             b'$' => {
                 if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) {
                     depth += 1;
+                    skip = 1;
+                } else if text.get(i + 1) == Some(&b'$')
+                    && matches!(text.get(i + 2), Some(b'(') | Some(b'{'))
+                {
+                    // `$$(...)` becomes a reference in a second expansion:
+                    // its colons are not separators either.
+                    depth += 1;
+                    skip = 2;
+                } else {
+                    // `$$` and `$x` are never separators themselves.
+                    skip = 1;
                 }
-                // `$$`, `$x` and `$(` are never separators themselves.
-                skip = true;
                 None
             }
             b')' | b'}' if depth > 0 => {
