@@ -1184,6 +1184,16 @@ impl<'e> Planner<'e> {
             (b"*", stem),
             (b"?", Vec::new()),
         ] {
+            // `$$(@D)` and friends work in the second expansion too.
+            let (d, f) = dir_and_file_lists(&v);
+            autos.insert(
+                &[n[0], b'D'],
+                Var::new(d, Flavor::Simple, Origin::Automatic),
+            );
+            autos.insert(
+                &[n[0], b'F'],
+                Var::new(f, Flavor::Simple, Origin::Automatic),
+            );
             autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
         }
         let mut scope = vec![ScopeEntry {
