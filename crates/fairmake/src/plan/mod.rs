@@ -603,8 +603,18 @@ impl<'e> Planner<'e> {
             }
         }
         let mut lines = Vec::new();
-        for (recipe, _) in &resolved.recipes {
-            let scope = self.recipe_scope(id, resolved, &newer);
+        for (recipe, rule_deps) in &resolved.recipes {
+            // A double-colon rule's automatic variables name its own
+            // prerequisites only.
+            let scope = if self.ev.db.file(id).double_colon.is_empty() {
+                self.recipe_scope(id, resolved, &newer)
+            } else {
+                let own = Resolved {
+                    deps: rule_deps.clone(),
+                    ..(**resolved).clone()
+                };
+                self.recipe_scope(id, &own, &newer)
+            };
             let expanded = self
                 .ev
                 .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
