@@ -72,6 +72,11 @@ pub fn read_makefile_as(
         open_file = Some(file);
         buf
     };
+    // A UTF-8 byte-order mark at the start is not part of the makefile.
+    let text = match text.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => rest.to_vec(),
+        None => text,
+    };
     append_makefile_list(ev, name);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
