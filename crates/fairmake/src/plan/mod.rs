@@ -819,6 +819,8 @@ impl<'e> Planner<'e> {
             .iter()
             .filter(|d| d.order_only && !resolved.hidden.contains(&d.file))
             .map(|d| d.file)
+            // Named as a normal prerequisite too, it is a normal one.
+            .filter(|f| !normal.contains(f))
             .collect();
         let first = normal
             .first()
