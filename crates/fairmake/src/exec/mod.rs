@@ -48,6 +48,19 @@ pub struct PreparedLine {
 /// Expands a recipe's lines in the current scope (automatic variables set).
 pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
+    // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
+    // errors are ignored; flags the makefile set are used as they are.
+    let posix_flags = ev.db.posix
+        && ev.with_var(b".SHELLFLAGS", |v| {
+            v.is_none_or(|v| v.origin == crate::eval::vars::Origin::Default)
+        });
+    let flags_for = |ignore: bool| -> Vec<u8> {
+        match (posix_flags, ignore) {
+            (true, false) => b"-ec".to_vec(),
+            (true, true) => b"-c".to_vec(),
+            (false, _) => shell_flags.clone(),
+        }
+    };
     let target = ev
         .with_var(b"@", |v| v.map(|v| v.value.clone()))
         .unwrap_or_default();
@@ -79,7 +92,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             recursive: flags.recursive || recursive,
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
-            shell_flags: shell_flags.clone(),
+            shell_flags: flags_for(flags.ignore || ignore_all),
         });
         ev.loc = saved;
         return Ok(out);
@@ -102,7 +115,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
                 recursive: flags.recursive || recursive_text,
                 loc: line.loc.clone(),
                 shell: shell.clone(),
-                shell_flags: shell_flags.clone(),
+                shell_flags: flags_for(flags.ignore || ignore_all),
             });
         }
     }
