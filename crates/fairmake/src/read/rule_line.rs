@@ -94,6 +94,8 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
                 None
             }
             _ if depth > 0 => None,
+            // `\:` is part of a name, not a separator.
+            b':' if text[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1 => None,
             _ => Some((i, b)),
         }
     })
@@ -349,7 +351,34 @@ pub fn normalize_name(word: &[u8]) -> Vec<u8> {
             w = &w[1..];
         }
     }
-    w.to_vec()
+    unescape_colons(w)
+}
+
+/// `\:` in a file name is a colon (`foo\:bar` names `foo:bar`); the
+/// backslashes before it pair up, as GNU reads them.
+fn unescape_colons(name: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b':', name).is_none() {
+        return name.to_vec();
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut backslashes = 0;
+    for &b in name {
+        match b {
+            b'\\' => backslashes += 1,
+            b':' => {
+                out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                out.push(b':');
+                backslashes = 0;
+            }
+            _ => {
+                out.extend(std::iter::repeat_n(b'\\', backslashes));
+                backslashes = 0;
+                out.push(b);
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n(b'\\', backslashes));
+    out
 }
 
 /// Splits a prerequisite list at `|` into normal and order-only parts.
