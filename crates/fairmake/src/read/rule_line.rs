@@ -320,7 +320,8 @@ fn rule(
                 append_words(&mut entry.0, &n);
                 append_words(&mut entry.1, &o);
             }
-            if stem.is_some() && (has_recipe || file.rule.stem.is_none()) {
+            // The last static pattern rule naming the target sets `$*`.
+            if stem.is_some() {
                 file.rule.stem = stem;
             }
             if group.is_some() {
