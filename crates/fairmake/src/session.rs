@@ -563,7 +563,7 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
             ),
         ));
     }
-    if ev.db.secondary_all && ev.db.files.iter().any(|f| f.notintermediate) {
+    if ev.db.secondary_all && ev.db.notintermediate_all {
         return Err(Fatal::new(
             None,
             ".NOTINTERMEDIATE and .SECONDARY are mutually exclusive",

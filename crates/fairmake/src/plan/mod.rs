@@ -459,7 +459,14 @@ impl<'e> Planner<'e> {
     /// made from is older than what needs them.
     fn may_stay_missing(&self, id: FileId) -> bool {
         let file = self.ev.db.file(id);
-        !file.notintermediate
+        let db = &self.ev.db;
+        let notintermediate = file.notintermediate
+            || db.notintermediate_all
+            || db
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(&file.name).is_some());
+        !notintermediate
             && (self.nodes.get(id).is_some_and(|n| n.intermediate)
                 || file.intermediate
                 || file.secondary
@@ -1122,6 +1129,8 @@ impl<'e> Planner<'e> {
                 || f.precious
                 || self.ev.db.secondary_all
                 || f.notintermediate
+                || self.ev.db.notintermediate_all
+                || self.ev.db.notintermediate_patterns.iter().any(|p| p.match_stem(&f.name).is_some())
                 || f.is_target
                 // Named in the makefile as anyone's prerequisite: not intermediate.
                 || f.is_prerequisite

@@ -523,7 +523,19 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
             }
             mark(db, |f| f.secondary = true)
         }
-        b".NOTINTERMEDIATE" => mark(db, |f| f.notintermediate = true),
+        b".NOTINTERMEDIATE" => {
+            if deps.is_empty() {
+                db.notintermediate_all = true;
+            }
+            for d in &deps {
+                if PercentPattern::new(d).percent.is_some() {
+                    db.notintermediate_patterns.push(PercentPattern::new(d));
+                } else {
+                    let dep = db.intern(d);
+                    db.file_mut(dep).notintermediate = true;
+                }
+            }
+        }
         b".SECONDEXPANSION" => db.second_expansion = true,
         b".ONESHELL" => db.oneshell = true,
         b".POSIX" => db.posix = true,

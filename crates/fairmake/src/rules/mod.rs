@@ -121,6 +121,10 @@ pub struct Database {
     /// `.PRECIOUS`/`.SECONDARY` etc. with patterns.
     pub precious_patterns: Vec<PercentPattern>,
     pub intermediate_all: bool,
+    /// `.NOTINTERMEDIATE` with no prerequisites: nothing is intermediate.
+    pub notintermediate_all: bool,
+    /// `.NOTINTERMEDIATE` with patterns.
+    pub notintermediate_patterns: Vec<PercentPattern>,
     pub secondary_all: bool,
 }
 
