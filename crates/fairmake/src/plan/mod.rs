@@ -460,17 +460,18 @@ impl<'e> Planner<'e> {
     fn may_stay_missing(&self, id: FileId) -> bool {
         let file = self.ev.db.file(id);
         let db = &self.ev.db;
+        // Naming the file in .INTERMEDIATE or .SECONDARY beats a general
+        // or pattern .NOTINTERMEDIATE.
+        if (file.intermediate || file.secondary) && !file.notintermediate {
+            return true;
+        }
         let notintermediate = file.notintermediate
             || db.notintermediate_all
             || db
                 .notintermediate_patterns
                 .iter()
                 .any(|p| p.match_stem(&file.name).is_some());
-        !notintermediate
-            && (self.nodes.get(id).is_some_and(|n| n.intermediate)
-                || file.intermediate
-                || file.secondary
-                || self.ev.db.secondary_all)
+        !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
     /// `dep` is missing and all it is made from is older than `limit`.
