@@ -40,14 +40,18 @@ pub fn shell_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
 fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
+    // A recipe runs in a target's context, where `private` globals and the
+    // private variables of parent targets are out of sight.
+    let in_target = !for_shell;
     for entry in ev.scope.clone() {
         for (name, var) in entry.set.borrow().iter() {
-            if var.origin == Origin::Automatic {
+            if var.origin == Origin::Automatic || (entry.inherited && var.private) {
                 continue;
             }
             // A target-specific value takes the export status of the global
             // variable of that name unless it says otherwise.
-            let (export, origin) = match (var.export, ev.globals.get(name)) {
+            let global = ev.globals.get(name).filter(|g| !(in_target && g.private));
+            let (export, origin) = match (var.export, global) {
                 (Export::Default, Some(global)) => (global.export, global.origin),
                 _ => (var.export, var.origin),
             };
@@ -57,6 +61,9 @@ fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<
         }
     }
     for (name, var) in ev.globals.iter() {
+        if in_target && var.private {
+            continue;
+        }
         if seen.insert(name.to_vec()) && exported(ev, name, var.export, var.origin) {
             names.push(name.to_vec());
         }
