@@ -98,7 +98,14 @@ fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<
         }
         env.push((name, value));
     }
-    if let Some(shell) = &ev.original_shell {
+    // Children get the SHELL they were started with, unless the makefile
+    // exports its own.
+    let exported_shell = ev.with_var(b"SHELL", |v| v.is_some_and(|v| v.export == Export::Yes));
+    if exported_shell {
+        let mut shell = Vec::new();
+        ev.expand_var(b"SHELL", &mut shell)?;
+        env.push((b"SHELL".to_vec(), shell));
+    } else if let Some(shell) = &ev.original_shell {
         env.push((b"SHELL".to_vec(), shell.clone()));
     }
     env.push((
