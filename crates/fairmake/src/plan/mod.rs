@@ -48,6 +48,19 @@ pub struct Resolved {
     pub hidden: Vec<FileId>,
     /// Files the same recipe run makes (multi-target pattern rules).
     pub siblings: Vec<FileId>,
+    /// The order prerequisites are made in (`--shuffle`); empty: as written.
+    pub order: Vec<usize>,
+}
+
+impl Resolved {
+    /// Indices of `deps` in the order they are made.
+    fn build_order(&self) -> Vec<usize> {
+        if self.order.len() == self.deps.len() {
+            self.order.clone()
+        } else {
+            (0..self.deps.len()).collect()
+        }
+    }
 }
 
 /// Per-file planning state.
@@ -367,7 +380,8 @@ impl<'e> Planner<'e> {
         let mut pending = false;
         let mut failed = false;
         let serial = self.ev.db.not_parallel;
-        for (i, dep) in resolved.deps.iter().enumerate() {
+        for i in resolved.build_order() {
+            let dep = &resolved.deps[i];
             if dep.wait_before && pending {
                 break;
             }
@@ -396,6 +410,7 @@ impl<'e> Planner<'e> {
                     );
                     let mut r = (*resolved).clone();
                     r.deps.remove(i);
+                    r.order.clear();
                     self.nodes[id].resolved = Some(Rc::new(r));
                     self.nodes[id].status = Status::Pending;
                     return self.update_after_drop(id, parent);
@@ -1021,7 +1036,13 @@ impl<'e> Planner<'e> {
                 }
             }
         }
-        shuffle::apply(&self.ev.options.shuffle, &name, &mut deps);
+        // --shuffle changes the order prerequisites are made in, not their
+        // order in `$^` and friends.
+        let mut order: Vec<usize> = (0..deps.len()).collect();
+        shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
+            deps[i].wait_before
+        });
+        resolved.order = order;
         resolved.deps = deps;
         resolved.stem = stem;
         // Prerequisites found through vpath are known by their found names;
@@ -1123,6 +1144,7 @@ impl<'e> Planner<'e> {
             stem: m.stem.clone(),
             hidden: Vec::new(),
             siblings: Vec::new(),
+            order: Vec::new(),
         };
         let secondary = {
             let f = self.ev.db.file(id);

@@ -2,24 +2,26 @@
 //! permuted by a seed, to shake out missing dependencies in parallel builds.
 
 use crate::options::Shuffle;
+#[cfg(test)]
 use crate::rules::Dep;
 
-/// Reorders `deps` as `mode` says. `.WAIT` boundaries are kept: only the
-/// prerequisites between two `.WAIT`s are permuted among themselves.
-pub fn apply(mode: &Shuffle, target: &[u8], deps: &mut [Dep]) {
-    if matches!(mode, Shuffle::None | Shuffle::Random) || deps.len() < 2 {
+/// Reorders `items` as `mode` says. `.WAIT` boundaries (items for which
+/// `wait` holds start a new run) are kept: only the items between two
+/// `.WAIT`s are permuted among themselves.
+pub fn apply<T>(mode: &Shuffle, target: &[u8], items: &mut [T], wait: impl Fn(&T) -> bool) {
+    if matches!(mode, Shuffle::None | Shuffle::Random) || items.len() < 2 {
         return;
     }
     let mut start = 0;
-    for i in 1..=deps.len() {
-        if i == deps.len() || deps[i].wait_before {
-            shuffle_run(mode, target, &mut deps[start..i]);
+    for i in 1..=items.len() {
+        if i == items.len() || wait(&items[i]) {
+            shuffle_run(mode, target, &mut items[start..i]);
             start = i;
         }
     }
 }
 
-fn shuffle_run(mode: &Shuffle, target: &[u8], run: &mut [Dep]) {
+fn shuffle_run<T>(mode: &Shuffle, target: &[u8], run: &mut [T]) {
     match mode {
         Shuffle::Reverse => run.reverse(),
         Shuffle::Seed(seed) => {
@@ -66,12 +68,12 @@ mod tests {
     #[test]
     fn reverse_and_seed() {
         let mut d = deps(3);
-        apply(&Shuffle::Reverse, b"t", &mut d);
+        apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(d.iter().map(|d| d.file).collect::<Vec<_>>(), vec![2, 1, 0]);
         let mut a = deps(10);
         let mut b = deps(10);
-        apply(&Shuffle::Seed(42), b"t", &mut a);
-        apply(&Shuffle::Seed(42), b"t", &mut b);
+        apply(&Shuffle::Seed(42), b"t", &mut a, |d| d.wait_before);
+        apply(&Shuffle::Seed(42), b"t", &mut b, |d| d.wait_before);
         assert_eq!(a, b);
         assert_ne!(a, deps(10));
     }
@@ -80,7 +82,7 @@ mod tests {
     fn wait_is_a_barrier() {
         let mut d = deps(4);
         d[2].wait_before = true;
-        apply(&Shuffle::Reverse, b"t", &mut d);
+        apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(
             d.iter().map(|d| d.file).collect::<Vec<_>>(),
             vec![1, 0, 3, 2]
