@@ -70,8 +70,9 @@ pub struct Node {
     pub resolved: Option<Rc<Resolved>>,
     /// Scope inherited from the parent that first asked for this file.
     pub inherited: Option<Rc<Vec<ScopeEntry>>>,
-    /// Modification time before any recipe ran.
-    pub mtime: Option<Mtime>,
+    /// Its modification time once looked at (`None`: not yet), until it is
+    /// remade or its vpath name changes.
+    pub mtime: Option<Option<Mtime>>,
     /// The name after vpath search.
     pub path: Option<Vec<u8>>,
     /// Its recipe ran (or would have, with -n/-q) in this run.
@@ -297,6 +298,7 @@ impl<'e> Planner<'e> {
         }
         if outcome.ok {
             self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+            self.forget_mtime(id);
             self.made_count += 1;
             let seq = self.made_count;
             let node = self.node(id);
@@ -317,6 +319,7 @@ impl<'e> Planner<'e> {
         let status = self.nodes[id].status;
         for other in self.companions(id) {
             self.ev.fs.invalidate(&self.ev.db.file(other).name.clone());
+            self.forget_mtime(other);
             let node = self.node(other);
             node.status = status;
             node.remade = true;
@@ -623,6 +626,7 @@ impl<'e> Planner<'e> {
         if let Some(found) = self.nodes[id].path.clone() {
             if !in_gpath(self.ev, &found) {
                 self.nodes[id].path = None;
+                self.forget_mtime(id);
             }
         }
         let mut lines = Vec::new();
@@ -666,6 +670,7 @@ impl<'e> Planner<'e> {
             crate::exec::touch(&name);
             self.runner.started += 1;
             self.ev.fs.invalidate(&name);
+            self.forget_mtime(id);
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
             return Ok(Status::Done);
@@ -924,6 +929,22 @@ impl<'e> Planner<'e> {
 
     /// The modification time of a file (vpath-resolved), cached per run.
     fn mtime_of(&mut self, id: FileId) -> Option<Mtime> {
+        // Asked for every edge of the graph: remembered per file until the
+        // file is remade or its vpath name changes.
+        if let Some(known) = self.node(id).mtime {
+            return known;
+        }
+        let found = self.stat_mtime(id);
+        self.nodes[id].mtime = Some(found);
+        found
+    }
+
+    /// Forgets what `mtime_of` remembered about `id`.
+    fn forget_mtime(&mut self, id: FileId) {
+        self.node(id).mtime = None;
+    }
+
+    fn stat_mtime(&mut self, id: FileId) -> Option<Mtime> {
         let path = self
             .node(id)
             .path
@@ -1174,6 +1195,8 @@ impl<'e> Planner<'e> {
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).path = Some(found);
+                self.forget_mtime(id);
+                self.forget_mtime(id);
             }
             return;
         }
@@ -1182,6 +1205,7 @@ impl<'e> Planner<'e> {
         }
         if let Some(found) = vpath_search(self.ev, &name) {
             self.node(id).path = Some(found);
+            self.forget_mtime(id);
         }
     }
 
