@@ -266,7 +266,6 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         dry_run: opts.dry_run,
         touch: opts.touch,
         question: opts.question,
-        keep_going: opts.keep_going,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync: opts.output_sync,
     };
@@ -675,10 +674,8 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         }
     }
     let saved_mode = runner.mode;
-    runner.mode = crate::exec::Mode {
-        keep_going: saved_mode.keep_going,
-        ..Default::default()
-    };
+    // -n, -q and -t do not apply to remaking makefiles.
+    runner.mode = crate::exec::Mode::default();
     diag::set_preamble(preamble);
     let mut planner = crate::plan::Planner::new(ev, runner);
     planner.makefiles_phase = true;

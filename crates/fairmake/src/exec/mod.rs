@@ -253,7 +253,6 @@ pub struct Mode {
     pub dry_run: bool,
     pub touch: bool,
     pub question: bool,
-    pub keep_going: bool,
     /// `-l N`.
     pub max_load: Option<f64>,
     /// `-O`: how job output is grouped.
@@ -273,8 +272,6 @@ pub struct Runner {
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub mode: Mode,
     sigchld: OwnedFd,
-    /// A failed job has been reported; other running jobs are waited for.
-    pub any_failed: bool,
     /// How many jobs have been started: the planner tells from it whether a
     /// goal needed any commands.
     pub started: u64,
@@ -316,7 +313,6 @@ impl Runner {
             fatal_signal,
             mode,
             sigchld: read,
-            any_failed: false,
             started: 0,
             recent_starts: Vec::new(),
             load_limited: false,
@@ -561,9 +557,6 @@ impl Runner {
         }
         self.running -= 1;
         self.slots.release(self.running);
-        if !ok {
-            self.any_failed = true;
-        }
         if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
             touch(&job.req.name);
         }

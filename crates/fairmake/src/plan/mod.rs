@@ -77,8 +77,6 @@ pub struct Node {
     pub path: Option<Vec<u8>>,
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
-    /// Made as an intermediate file (deleted at the end).
-    pub made_intermediate: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: usize,
     /// It is being made as another target's `.EXTRA_PREREQS`.
@@ -97,7 +95,6 @@ impl Default for Node {
             mtime: None,
             path: None,
             remade: false,
-            made_intermediate: false,
             depth: 0,
             intermediate: false,
             extra: false,
@@ -416,7 +413,7 @@ impl<'e> Planner<'e> {
                     r.order.clear();
                     self.nodes[id].resolved = Some(Rc::new(r));
                     self.nodes[id].status = Status::Pending;
-                    return self.update_after_drop(id, parent);
+                    return self.update(id, parent);
                 }
                 Status::Failed => failed = true,
                 Status::Done => {}
@@ -445,10 +442,6 @@ impl<'e> Planner<'e> {
             return Ok(Status::Failed);
         }
         self.decide(id, &resolved)
-    }
-
-    fn update_after_drop(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
-        self.update(id, parent)
     }
 
     /// A missing intermediate file need not be made when everything it
