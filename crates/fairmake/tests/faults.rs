@@ -9,8 +9,9 @@
 //! the jobserver, no fifo and no process left behind.
 //!
 //! The random tests run `FAIRMAKE_FAULT_RUNS` rounds (default 6, as in
-//! `.ci/run`); the long mode of the README runs 10 000. A failure prints
-//! the seed: `FAIRMAKE_E2E_SEED=N` replays it.
+//! `.ci/run`) on `FAIRMAKE_FAULT_THREADS` threads (default 1); the long
+//! mode of the README runs 10 000. A failure prints the seed of its round:
+//! `FAIRMAKE_E2E_SEED=N FAIRMAKE_FAULT_RUNS=1` replays it.
 
 mod e2e;
 
@@ -27,10 +28,37 @@ const LIMIT: Duration = Duration::from_secs(60);
 
 /// Rounds of each random test.
 fn rounds() -> u64 {
-    std::env::var("FAIRMAKE_FAULT_RUNS")
+    env_number("FAIRMAKE_FAULT_RUNS", 6)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(6)
+        .unwrap_or(default)
+}
+
+/// Runs `round(seed)` for `rounds()` seeds from `base`, on
+/// `FAIRMAKE_FAULT_THREADS` threads (default 1); returns how many rounds
+/// returned true.
+fn run_rounds(base: u64, round: fn(u64) -> bool) -> u64 {
+    let threads = env_number("FAIRMAKE_FAULT_THREADS", 1).max(1);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let hits = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= rounds() {
+                    return;
+                }
+                if round(base.wrapping_add(i)) {
+                    hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    hits.into_inner()
 }
 
 /// The children of `pid` (from `/proc/*/stat`) that run `exe`.
@@ -167,9 +195,7 @@ fn kill_round(seed: u64) -> bool {
 #[test]
 fn random_submake_kills_lose_no_token() {
     let base = e2e::seed();
-    let kills = (0..rounds())
-        .filter(|round| kill_round(base.wrapping_add(*round)))
-        .count() as u64;
+    let kills = run_rounds(base, kill_round);
     // The delay is drawn within the sub-makes' lifetime: most rounds kill.
     assert!(
         kills * 2 >= rounds(),
@@ -208,7 +234,8 @@ fn signal_round_project(sb: &Sandbox, rng: &mut Rng) -> Vec<String> {
         .collect()
 }
 
-fn signal_round(seed: u64) {
+/// One round; always true (every round signals).
+fn signal_round(seed: u64) -> bool {
     let mut rng = Rng::new(seed);
     let sb = Sandbox::new();
     let targets = signal_round_project(&sb, &mut rng);
@@ -242,6 +269,7 @@ fn signal_round(seed: u64) {
         &format!("a panic ({context})"),
     );
     sb.assert_no_fifo_left();
+    true
 }
 
 /// SIGINT, SIGTERM or SIGHUP, to the top make or to its whole process
@@ -249,10 +277,7 @@ fn signal_round(seed: u64) {
 /// running, the fifo is gone, and make dies of the signal as GNU's does.
 #[test]
 fn random_signals_leave_no_partial_target() {
-    let base = e2e::seed();
-    for round in 0..rounds() {
-        signal_round(base.wrapping_add(round));
-    }
+    run_rounds(e2e::seed(), signal_round);
 }
 
 // 3. Hostile jobservers ----------------------------------------------------
