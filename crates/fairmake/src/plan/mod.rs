@@ -13,7 +13,7 @@ use crate::diag::{self, Result};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::{JobRequest, Runner};
-use crate::rules::{Dep, FileId, Recipe};
+use crate::rules::{Deferred, Dep, FileId, Recipe, Rule};
 use mtime::Mtime;
 
 /// A child's environment: (name, value) pairs.
@@ -84,6 +84,9 @@ pub struct Node {
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u64,
     pub intermediate: bool,
+    /// The double-colon rule being worked on: each is resolved, brought up
+    /// to date and run in turn, as if it were a target of its own.
+    pub double_colon_rule: usize,
 }
 
 impl Default for Node {
@@ -99,6 +102,7 @@ impl Default for Node {
             intermediate: false,
             extra: false,
             made_seq: 0,
+            double_colon_rule: 0,
         }
     }
 }
@@ -126,6 +130,8 @@ pub struct Planner<'e> {
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
+    /// Single-colon prerequisites after the second expansion, by file.
+    expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
 }
 
 impl<'e> Planner<'e> {
@@ -145,6 +151,7 @@ impl<'e> Planner<'e> {
             dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
+            expanded: Default::default(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -293,15 +300,20 @@ impl<'e> Planner<'e> {
             };
             self.debug_line(id, 0, template);
         }
+        // Grouped targets and pattern siblings were made by the same recipe.
+        let companions = self.companions(id);
         if outcome.ok {
-            self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
-            self.forget_mtime(id);
             self.made_count += 1;
             let seq = self.made_count;
             let node = self.node(id);
-            node.status = Status::Done;
             node.remade = true;
             node.made_seq = seq;
+            // Every double-colon rule is judged by the file's time before the
+            // first of them ran.
+            if self.rule_finished(id) == Status::Done {
+                self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+                self.forget_mtime(id);
+            }
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -312,9 +324,12 @@ impl<'e> Planner<'e> {
                 self.stopping = true;
             }
         }
-        // Grouped targets and pattern siblings were made by the same recipe.
-        let status = self.nodes[id].status;
-        for other in self.companions(id) {
+        let status = if outcome.ok {
+            Status::Done
+        } else {
+            Status::Failed
+        };
+        for other in companions {
             self.ev.fs.invalidate(&self.ev.db.file(other).name.clone());
             self.forget_mtime(other);
             let node = self.node(other);
@@ -328,8 +343,9 @@ impl<'e> Planner<'e> {
     fn companions(&self, id: FileId) -> Vec<FileId> {
         let mut out: Vec<FileId> = Vec::new();
         let file = self.ev.db.file(id);
+        let rule = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
         let groups =
-            std::iter::once(&file.rule.group).chain(file.double_colon.iter().map(|r| &r.group));
+            std::iter::once(&file.rule.group).chain(file.double_colon.get(rule).map(|r| &r.group));
         for group in groups.flatten() {
             for &g in group.iter() {
                 if g != id && !out.contains(&g) {
@@ -361,6 +377,9 @@ impl<'e> Planner<'e> {
                 let scope = self.scope_for(p);
                 self.nodes[id].inherited = Some(Rc::new(scope));
             }
+        }
+        // Resolved on the first visit, and again for each double-colon rule.
+        if self.nodes[id].resolved.is_none() {
             if let Err(e) = self.resolve(id, parent) {
                 self.nodes[id].status = Status::Failed;
                 return Err(e);
@@ -441,7 +460,26 @@ impl<'e> Planner<'e> {
             }
             return Ok(Status::Failed);
         }
-        self.decide(id, &resolved)
+        match self.decide(id, &resolved)? {
+            // On to the next double-colon rule.
+            Status::Pending => self.update(id, parent),
+            st => Ok(st),
+        }
+    }
+
+    /// One rule of `id` is done: a double-colon target moves on to its next
+    /// rule (`Pending`); otherwise the file is `Done`.
+    fn rule_finished(&mut self, id: FileId) -> Status {
+        let rules = self.ev.db.file(id).double_colon.len();
+        let node = self.node(id);
+        if node.double_colon_rule + 1 < rules {
+            node.double_colon_rule += 1;
+            node.resolved = None;
+            node.status = Status::Pending;
+        } else {
+            node.status = Status::Done;
+        }
+        node.status
     }
 
     /// A missing intermediate file need not be made when everything it
@@ -577,37 +615,20 @@ impl<'e> Planner<'e> {
                 out_of_date = true;
             }
         }
+        // A double-colon rule without prerequisites always runs.
+        if !self.ev.db.file(id).double_colon.is_empty() && resolved.deps.is_empty() {
+            out_of_date = true;
+        }
         if self.old_files.contains(&id) {
             out_of_date = false;
         }
         if !out_of_date || resolved.recipes.is_empty() {
-            self.nodes[id].status = Status::Done;
             if out_of_date && (my_mtime.is_none() || phony || !newer.is_empty()) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
             }
-            return Ok(Status::Done);
+            return Ok(self.rule_finished(id));
         }
-        // Double-colon rules run one by one, each only if out of date
-        // against its own prerequisites (or if it has none).
-        let resolved = if self.ev.db.file(id).double_colon.is_empty() {
-            resolved.clone()
-        } else {
-            let mut r = (**resolved).clone();
-            r.recipes.retain(|(_, deps)| {
-                my_mtime.is_none()
-                    || deps.is_empty()
-                    || deps
-                        .iter()
-                        .any(|d| newer.contains(&d.file) && !d.order_only)
-            });
-            if r.recipes.is_empty() {
-                self.nodes[id].status = Status::Done;
-                return Ok(Status::Done);
-            }
-            Rc::new(r)
-        };
-        let resolved = &resolved;
         self.start(id, resolved, newer)
     }
 
@@ -641,9 +662,8 @@ impl<'e> Planner<'e> {
             lines.extend(expanded);
         }
         if lines.is_empty() {
-            self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
-            return Ok(Status::Done);
+            return Ok(self.rule_finished(id));
         }
         // `-q`: the recipe is expanded (its `$(info)`s print) but not run; a
         // command to run means out of date.
@@ -959,26 +979,21 @@ impl<'e> Planner<'e> {
         let file = self.ev.db.file(id);
         let mut resolved = Resolved::default();
         let phony = file.phony;
-        let mut deps = file.rule.deps.clone();
         let mut stem = file.rule.stem.clone().unwrap_or_default();
         let mut recipe = file.rule.recipe.clone();
         let name = file.name.clone();
-        let second = file.rule.second_expansion.clone();
-        let double: Vec<(Option<Rc<Recipe>>, Vec<Dep>)> = file
-            .double_colon
-            .iter()
-            .map(|r| (r.recipe.clone(), r.deps.clone()))
-            .collect();
-        if let Some((normal, order_only)) = second {
-            let extra = self.second_expansion(id, &normal, &order_only, &deps)?;
-            deps.extend(extra);
-        }
-        if !double.is_empty() {
-            for (r, d) in double {
-                deps.extend(d.iter().cloned());
-                if let Some(r) = r {
-                    resolved.recipes.push((r, d));
-                }
+        let rule_index = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
+        let double = file.double_colon.get(rule_index).cloned();
+        let mut deps = self.expanded_deps(id)?;
+        if let Some(rule) = double {
+            // Each double-colon rule is resolved on its own, when its turn comes.
+            let d = self.second_expand_rule(id, &rule, true)?;
+            deps.extend(d.iter().cloned());
+            if let Some(r) = rule.recipe {
+                resolved.recipes.push((r, d));
+            }
+            if let Some(s) = rule.stem {
+                stem = s;
             }
         } else if recipe.is_none() && !phony {
             if let Some(m) = self.implicit(&name, &deps) {
@@ -1202,11 +1217,50 @@ impl<'e> Planner<'e> {
         }
     }
 
-    fn second_expansion(
+    /// The prerequisites of `id`'s single-colon rule, its deferred lists
+    /// expanded a second time (once per run).
+    fn expanded_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
+        if self.ev.db.file(id).rule.deferred.is_empty() {
+            return Ok(self.ev.db.file(id).rule.deps.clone());
+        }
+        if let Some(deps) = self.expanded.get(&id) {
+            return Ok(deps.clone());
+        }
+        let rule = self.ev.db.file(id).rule.clone();
+        let deps = self.second_expand_rule(id, &rule, false)?;
+        self.expanded.insert(id, deps.clone());
+        Ok(deps)
+    }
+
+    /// A rule's prerequisites with its deferred lists expanded, in makefile
+    /// order: each list sees as `$$<`, `$$^`, `$$+` and `$$|` the
+    /// prerequisites known by then (none in a double-colon rule, whose
+    /// rules are independent).
+    fn second_expand_rule(&mut self, id: FileId, rule: &Rule, double: bool) -> Result<Vec<Dep>> {
+        let mut out: Vec<Dep> = Vec::new();
+        let mut next = 0;
+        for d in &rule.deferred {
+            let at = d.at.clamp(next, rule.deps.len());
+            out.extend_from_slice(&rule.deps[next..at]);
+            next = at;
+            let known: Vec<Dep> = if double {
+                Vec::new()
+            } else {
+                out.iter().chain(&rule.deps[next..]).cloned().collect()
+            };
+            let more = self.second_expand_list(id, d, &known)?;
+            out.extend(more);
+        }
+        out.extend_from_slice(&rule.deps[next..]);
+        Ok(out)
+    }
+
+    /// Expands one deferred list of `id` with the automatic variables of the
+    /// prerequisites `known` so far.
+    fn second_expand_list(
         &mut self,
         id: FileId,
-        normal: &[u8],
-        order_only: &[u8],
+        list: &Deferred,
         known: &[Dep],
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name.clone();
@@ -1235,9 +1289,11 @@ impl<'e> Planner<'e> {
         let all = names(known, false, true, self.ev);
         let plus = names(known, false, false, self.ev);
         let oo = names(known, true, true, self.ev);
-        let stem = self.ev.db.file(id).rule.stem.clone().unwrap_or_default();
+        let stem = list.stem.clone().unwrap_or_default();
+        let (target_name, member) = crate::exec::archive::split_member(&name);
         for (n, v) in [
-            (&b"@"[..], name.clone()),
+            (&b"@"[..], target_name.to_vec()),
+            (b"%", member.to_vec()),
             (b"<", first),
             (b"^", all),
             (b"+", plus),
@@ -1262,14 +1318,11 @@ impl<'e> Planner<'e> {
             inherited: false,
         }];
         scope.extend(self.scope_for(id));
-        let text = [normal, b" | ", order_only].concat();
-        let text = if order_only.is_empty() {
-            normal.to_vec()
-        } else {
-            text
-        };
-        let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&text))?;
-        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded))
+        // Errors name the rule line.
+        let saved = self.ev.loc.replace(list.loc.clone());
+        let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&list.text));
+        self.ev.loc = saved;
+        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }
 
     /// Deletes intermediate files made in this run (`rm a b`).
