@@ -87,6 +87,9 @@ pub struct Node {
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
     pub double_colon_rule: usize,
+    /// The other targets of its grouped rule have had their prerequisites
+    /// added to its own.
+    pub peers_added: bool,
 }
 
 impl Default for Node {
@@ -103,6 +106,7 @@ impl Default for Node {
             extra: false,
             made_seq: 0,
             double_colon_rule: 0,
+            peers_added: false,
         }
     }
 }
@@ -448,6 +452,10 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
+        if !failed && !self.nodes[id].peers_added && self.add_peer_prereqs(id)? {
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, parent);
+        }
         if failed {
             self.nodes[id].status = Status::Failed;
             // A makefile that failed gets "Failed to remake makefile" instead.
@@ -465,6 +473,61 @@ impl<'e> Planner<'e> {
             Status::Pending => self.update(id, parent),
             st => Ok(st),
         }
+    }
+
+    /// A target of a grouped rule is made with the others: once its own
+    /// prerequisites are done, theirs are made too (expanded a second time
+    /// now), as prerequisites that stay out of the automatic variables.
+    /// Returns whether any were added.
+    fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+        self.nodes[id].peers_added = true;
+        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+            return Ok(false);
+        };
+        let Some(resolved) = self.nodes[id].resolved.clone() else {
+            return Ok(false);
+        };
+        let mut r = (*resolved).clone();
+        for &peer in group.iter().filter(|&&p| p != id) {
+            for dep in self.expanded_deps(peer)? {
+                if dep.file != id && !r.deps.iter().any(|d| d.file == dep.file) {
+                    r.hidden.push(dep.file);
+                    r.deps.push(dep);
+                }
+            }
+        }
+        if r.deps.len() == resolved.deps.len() {
+            return Ok(false);
+        }
+        r.order.clear();
+        self.node(id).resolved = Some(Rc::new(r));
+        Ok(true)
+    }
+
+    /// Another target of `id`'s grouped rule is missing or older than one
+    /// of its prerequisites: the recipe that makes them all must run.
+    fn peer_out_of_date(&mut self, id: FileId) -> Result<bool> {
+        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+            return Ok(false);
+        };
+        for &peer in group.iter().filter(|&&p| p != id) {
+            let Some(peer_mtime) = self.mtime_of(peer) else {
+                return Ok(true);
+            };
+            for dep in self.expanded_deps(peer)? {
+                if dep.order_only {
+                    continue;
+                }
+                let newer = match self.mtime_of(dep.file) {
+                    Some(m) => m > peer_mtime,
+                    None => self.nodes[dep.file].remade,
+                };
+                if newer {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
     }
 
     /// One rule of `id` is done: a double-colon target moves on to its next
@@ -617,6 +680,9 @@ impl<'e> Planner<'e> {
         }
         // A double-colon rule without prerequisites always runs.
         if !self.ev.db.file(id).double_colon.is_empty() && resolved.deps.is_empty() {
+            out_of_date = true;
+        }
+        if !out_of_date && !resolved.recipes.is_empty() && self.peer_out_of_date(id)? {
             out_of_date = true;
         }
         if self.old_files.contains(&id) {
