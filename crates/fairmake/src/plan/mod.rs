@@ -1062,7 +1062,7 @@ impl<'e> Planner<'e> {
                 stem = s;
             }
         } else if recipe.is_none() && !phony {
-            if let Some(m) = self.implicit(&name, &deps) {
+            if let Some(m) = self.implicit(id, &name, &deps)? {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
@@ -1169,15 +1169,28 @@ impl<'e> Planner<'e> {
         Ok(())
     }
 
-    fn implicit(&mut self, name: &[u8], explicit: &[Dep]) -> Option<implicit::Match> {
+    fn implicit(
+        &mut self,
+        id: FileId,
+        name: &[u8],
+        explicit: &[Dep],
+    ) -> Result<Option<implicit::Match>> {
         if self.ev.db.pattern_rules.is_empty() {
-            return None;
+            return Ok(None);
         }
+        let scope = if self.ev.db.second_expansion {
+            self.scope_for(id)
+        } else {
+            Vec::new()
+        };
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
-        let explicit: Vec<FileId> = explicit.iter().map(|d| d.file).collect();
         let mut k = DbKnowledge {
             ev: self.ev,
-            explicit,
+            explicit: explicit.iter().map(|d| d.file).collect(),
+            explicit_deps: explicit.to_vec(),
+            target: name.to_vec(),
+            scope,
+            error: None,
         };
         // An archive member is first looked up as `(member)`, which the
         // built-in `(%): %` rule matches.
@@ -1189,8 +1202,12 @@ impl<'e> Planner<'e> {
             implicit::search(&rules, &bare, &mut k, 0, &mut Vec::new())
                 .or_else(|| implicit::search(&rules, name, &mut k, 0, &mut Vec::new()))
         };
+        let error = k.error.take();
         self.ev.db.pattern_rules = rules;
-        found
+        match error {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
     }
 
     /// `.EXTRA_PREREQS` for `id`, expanded in its own scope (not the one
@@ -1559,6 +1576,13 @@ struct DbKnowledge<'a> {
     ev: &'a mut Evaluator,
     /// The explicit prerequisites of the target searched for.
     explicit: Vec<FileId>,
+    /// The same, as written (for `$$<`, `$$^`, `$$+` and `$$|`).
+    explicit_deps: Vec<Dep>,
+    /// The target searched for, and its variables.
+    target: Vec<u8>,
+    scope: Vec<ScopeEntry>,
+    /// The first error of a second expansion: the search ends with it.
+    error: Option<diag::Fatal>,
 }
 
 impl implicit::Knowledge for DbKnowledge<'_> {
@@ -1590,20 +1614,66 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         if !self.ev.db.second_expansion {
             return None;
         }
+        if self.error.is_some() {
+            return Some(Vec::new());
+        }
+        // The target's explicit prerequisites are its `$$<`, `$$^`, `$$+`
+        // and `$$|`; files searched for along a chain have none.
+        let own = target == self.target.as_slice();
+        let known: &[Dep] = if own { &self.explicit_deps } else { &[] };
+        let names = |oo: bool, dedup: bool| -> Vec<u8> {
+            let mut v = Vec::new();
+            let mut seen = Vec::new();
+            for d in known.iter().filter(|d| d.order_only == oo) {
+                if dedup && seen.contains(&d.file) {
+                    continue;
+                }
+                seen.push(d.file);
+                if !v.is_empty() {
+                    v.push(b' ');
+                }
+                v.extend_from_slice(&self.ev.db.file(d.file).name);
+            }
+            v
+        };
+        let first = known
+            .iter()
+            .find(|d| !d.order_only)
+            .map(|d| self.ev.db.file(d.file).name.clone())
+            .unwrap_or_default();
         let mut autos = VarSet::new();
-        let (d, f) = dir_and_file_lists(target);
         for (n, v) in [
             (&b"@"[..], target.to_vec()),
             (b"*", stem.to_vec()),
-            (b"@D", d),
-            (b"@F", f),
+            (b"<", first),
+            (b"^", names(false, true)),
+            (b"+", names(false, false)),
+            (b"|", names(true, true)),
         ] {
+            let (d, f) = dir_and_file_lists(&v);
+            autos.insert(
+                &[n[0], b'D'],
+                Var::new(d, Flavor::Simple, Origin::Automatic),
+            );
+            autos.insert(
+                &[n[0], b'F'],
+                Var::new(f, Flavor::Simple, Origin::Automatic),
+            );
             autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
         }
-        let scope = vec![ScopeEntry {
+        let mut scope = vec![ScopeEntry {
             set: Rc::new(std::cell::RefCell::new(autos)),
             inherited: false,
         }];
-        self.ev.with_scope(scope, |ev| ev.expand_text(text)).ok()
+        if own {
+            scope.extend(self.scope.iter().cloned());
+        }
+        match self.ev.with_scope(scope, |ev| ev.expand_text(text)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                Some(Vec::new())
+            }
+        }
     }
 }

@@ -82,11 +82,14 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
         }
         match b {
             b'$' => {
-                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) {
+                // An unterminated reference is no reference: GNU still finds
+                // the `;` after `$(firstword x;`.
+                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) && closes(text, i + 1) {
                     depth += 1;
                     skip = 1;
                 } else if text.get(i + 1) == Some(&b'$')
                     && matches!(text.get(i + 2), Some(b'(') | Some(b'{'))
+                    && closes(text, i + 2)
                 {
                     // `$$(...)` becomes a reference in a second expansion:
                     // its colons are not separators either.
@@ -108,6 +111,27 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
             _ => Some((i, b)),
         }
     })
+}
+
+/// Whether the parenthesis or brace at `open` has its match in `text`.
+fn closes(text: &[u8], open: usize) -> bool {
+    let (o, c) = if text[open] == b'(' {
+        (b'(', b')')
+    } else {
+        (b'{', b'}')
+    };
+    let mut depth = 0usize;
+    for &b in &text[open..] {
+        if b == o {
+            depth += 1;
+        } else if b == c {
+            depth -= 1;
+            if depth == 0 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Splits off the recipe after the first `;` that is outside references and
@@ -229,11 +253,11 @@ fn rule(
 
     if any_pattern {
         let (normal, order_only) = split_order_only(&prereq_text);
-        // Text left for a second expansion stays whole: splitting it now
-        // would cut references like `$(sort %.c)` apart.
+        // Text left for a second expansion is split into words around its
+        // references: `$(sort %.c)` stays one word.
         let split = |text: &[u8]| -> Vec<Vec<u8>> {
             if second && memchr::memchr(b'$', text).is_some() {
-                vec![trim(text).to_vec()]
+                words_outside_refs(text)
             } else {
                 words::words(text).map(<[u8]>::to_vec).collect()
             }
@@ -420,8 +444,33 @@ pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
+/// The blank-separated words of `text`, a reference with blanks inside
+/// counting as part of its word.
+fn words_outside_refs(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'(' | b'{' if i > 0 && text[i - 1] == b'$' => depth += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            _ if depth == 0 && words::is_blank(b) => {
+                if i > start {
+                    out.push(text[start..i].to_vec());
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if text.len() > start {
+        out.push(text[start..].to_vec());
+    }
+    out
+}
+
 /// `text` with each `$` doubled, to survive one more expansion.
-fn escape_dollars(text: &[u8]) -> Vec<u8> {
+pub fn escape_dollars(text: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     for &b in text {
         if b == b'$' {
