@@ -142,6 +142,8 @@ impl<'e> Planner<'e> {
     pub fn new(ev: &'e mut Evaluator, runner: Runner) -> Planner<'e> {
         let old_files = ev.options.old_files.clone();
         let new_files = ev.options.new_files.clone();
+        // From now on rules come only from the makefiles already read.
+        ev.db.rules_closed = true;
         let mut p = Planner {
             ev,
             nodes: Vec::new(),
@@ -1401,9 +1403,13 @@ impl<'e> Planner<'e> {
             inherited: false,
         }];
         scope.extend(self.scope_for(id));
-        // Errors name the rule line.
-        let saved = self.ev.loc.replace(list.loc.clone());
-        let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&list.text));
+        // Errors name the rule line; an `$(eval)` in it reads text from
+        // no makefile.
+        let saved = self.ev.loc.take();
+        let loc = list.loc.clone();
+        let expanded = self
+            .ev
+            .with_scope(scope, |ev| ev.expand_text_at(&list.text, loc));
         self.ev.loc = saved;
         Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }

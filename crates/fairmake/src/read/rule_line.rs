@@ -199,6 +199,14 @@ fn rule(
     if let Some(parsed) = target_variable(ev, &targets, rest, recipe.as_deref())? {
         return Ok(parsed);
     }
+    if ev.db.rules_closed {
+        // Text from no makefile (a second expansion's `$(eval)`) names no line.
+        let loc = ev.loc.as_ref().filter(|l| !l.file.is_empty());
+        return Err(diag::Fatal::new(
+            loc,
+            "prerequisites cannot be defined in recipes",
+        ));
+    }
 
     // A static pattern rule has a second colon.
     let (static_pattern, prereq_raw) = match find_colon(rest) {
@@ -369,7 +377,8 @@ fn rule(
         };
         if deferred {
             rule.deferred.push(Deferred {
-                text: deps_text,
+                // `\:` is a colon here too: `$$(@\:%=%.o)` is a substitution.
+                text: unescape_colons(&deps_text),
                 at: rule.deps.len(),
                 stem: stem.clone(),
                 loc: loc.clone(),

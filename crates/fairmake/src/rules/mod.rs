@@ -140,6 +140,9 @@ pub struct Database {
     /// `.NOTINTERMEDIATE` with patterns.
     pub notintermediate_patterns: Vec<PercentPattern>,
     pub secondary_all: bool,
+    /// The makefiles are read: a rule defined now (by an `$(eval)` in a
+    /// recipe or a second expansion) is an error.
+    pub rules_closed: bool,
 }
 
 /// GNU's built-in rules are mostly suffix rules (`.c.o`), which exist only
