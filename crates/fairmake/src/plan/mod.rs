@@ -1147,14 +1147,19 @@ impl<'e> Planner<'e> {
         for d in &mut resolved.deps {
             self.vpath_resolve(d.file);
             if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
-                let named = self.ev.db.file(d.file);
-                if !named.is_target {
-                    if let Some(target) = self
-                        .ev
-                        .db
-                        .lookup(&found)
-                        .filter(|&t| self.ev.db.file(t).is_target)
+                let named_is_target = self.ev.db.file(d.file).is_target;
+                if let Some(target) = self
+                    .ev
+                    .db
+                    .lookup(&found)
+                    .filter(|&t| t != d.file && self.ev.db.file(t).is_target)
+                {
+                    if !named_is_target {
+                        d.file = target;
+                    } else if self.node(d.file).status == Status::New
+                        && self.node(target).status == Status::New
                     {
+                        self.merge_found_target(d.file, target);
                         d.file = target;
                     }
                 }
@@ -1169,6 +1174,46 @@ impl<'e> Planner<'e> {
             self.nodes.resize_with(files, Node::default);
         }
         Ok(())
+    }
+
+    /// A target found through vpath as another target of the makefile
+    /// becomes that one: its prerequisites join the other's, and the other's
+    /// recipe wins (GNU 4.4 says so when both have one).
+    fn merge_found_target(&mut self, from: FileId, to: FileId) {
+        let old = std::mem::take(&mut self.ev.db.file_mut(from).rule);
+        if let (Some(recipe), Some(_)) = (&old.recipe, &self.ev.db.file(to).rule.recipe) {
+            let from_name = diag::show(&self.ev.db.file(from).name).to_string();
+            let to_name = diag::show(&self.ev.db.file(to).name).to_string();
+            let loc = Some(&recipe.loc);
+            diag::warn(
+                loc,
+                format_args!(
+                    "Recipe was specified for file '{from_name}' at {},",
+                    recipe.loc
+                ),
+            );
+            diag::warn(
+                loc,
+                format_args!("but '{from_name}' is now considered the same file as '{to_name}'."),
+            );
+            diag::warn(
+                loc,
+                format_args!(
+                    "Recipe for '{from_name}' will be ignored in favor of the one for '{to_name}'."
+                ),
+            );
+        }
+        let rule = &mut self.ev.db.file_mut(to).rule;
+        let offset = rule.deps.len();
+        rule.deps.extend(old.deps);
+        rule.deferred.extend(old.deferred.into_iter().map(|mut d| {
+            d.at += offset;
+            d
+        }));
+        if rule.recipe.is_none() {
+            rule.recipe = old.recipe;
+        }
+        self.expanded.remove(&to);
     }
 
     fn implicit(
