@@ -238,6 +238,23 @@ fn rule(
         None => None,
     };
 
+    // The targets of a static pattern rule lose the backslashes that quote
+    // a `%` (`the\%file` names `the%file`), as the pattern does.
+    let targets: Vec<Vec<u8>> = if static_pattern.is_some() {
+        targets
+            .into_iter()
+            .map(|t| {
+                let p = PercentPattern::new(&t);
+                if p.percent.is_none() {
+                    p.text
+                } else {
+                    t
+                }
+            })
+            .collect()
+    } else {
+        targets
+    };
     let is_pattern = |t: &Vec<u8>| PercentPattern::new(t).percent.is_some();
     let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
     if any_pattern && !targets.iter().all(is_pattern) {
