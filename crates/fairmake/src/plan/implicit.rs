@@ -36,6 +36,9 @@ pub trait Knowledge {
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
     /// `None` when second expansion is off.
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>>;
+    /// A name a second expansion produced from a word without `%`: it is
+    /// mentioned in the makefile, so not an intermediate file.
+    fn mention(&mut self, _name: &[u8]) {}
     /// The files a wildcard pattern names, sorted (empty if none).
     fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>>;
 }
@@ -69,6 +72,11 @@ fn rule_deps(
                 let dir: &[u8] = if percent.is_some() { &c.dir } else { b"" };
                 if let Some(expanded) = k.second_expand(&text, target, &stem) {
                     let (n, o) = crate::read::rule_line::split_order_only(&expanded);
+                    if percent.is_none() {
+                        for w in crate::words::words(n).chain(crate::words::words(o)) {
+                            k.mention(w);
+                        }
+                    }
                     let name = |w: &[u8]| [dir, w].concat();
                     let names = crate::words::words(n).map(name);
                     if oo {

@@ -1661,6 +1661,11 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         crate::glob::glob(pattern, &mut self.ev.fs)
     }
 
+    fn mention(&mut self, name: &[u8]) {
+        let id = self.ev.db.intern(name);
+        self.ev.db.file_mut(id).is_prerequisite = true;
+    }
+
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
         if !self.ev.db.second_expansion {
             return None;
