@@ -57,11 +57,13 @@ fn rule_deps(
     for (patterns, oo) in [(&rule.deps, false), (&rule.order_only, true)] {
         for pattern in patterns {
             if memchr::memchr(b'$', pattern).is_some() {
-                // The stem goes into the first `%` before the expansion (its
-                // `$`s escaped); the directory goes in front of each name a
-                // pattern word expands to.
+                // Each name the expansion gives gets the stem in its first
+                // `%` (and the directory in front), as a prerequisite
+                // pattern; a `%` in a variable's name (`$(%_SRCS)`) gets the
+                // stem before the expansion (its `$`s escaped).
                 let percent = memchr::memchr(b'%', pattern);
-                let text = match percent {
+                let pre = percent.filter(|&p| in_variable_name(pattern, p));
+                let text = match pre {
                     Some(p) => {
                         let stem = crate::read::rule_line::escape_dollars(&c.stem);
                         [&pattern[..p], &stem, &pattern[p + 1..]].concat()
@@ -69,7 +71,7 @@ fn rule_deps(
                     None => pattern.clone(),
                 };
                 let stem = [c.dir.as_slice(), &c.stem].concat();
-                let dir: &[u8] = if percent.is_some() { &c.dir } else { b"" };
+                let dir: &[u8] = if pre.is_some() { &c.dir } else { b"" };
                 if let Some(expanded) = k.second_expand(&text, target, &stem) {
                     let (n, o) = crate::read::rule_line::split_order_only(&expanded);
                     if percent.is_none() {
@@ -77,7 +79,13 @@ fn rule_deps(
                             k.mention(w);
                         }
                     }
-                    let name = |w: &[u8]| [dir, w].concat();
+                    let name = |w: &[u8]| {
+                        if memchr::memchr(b'%', w).is_some() {
+                            prereq_name(w, c)
+                        } else {
+                            [dir, w].concat()
+                        }
+                    };
                     let names = crate::words::words(n).map(name);
                     if oo {
                         order_only.extend(names);
@@ -97,6 +105,20 @@ fn rule_deps(
         }
     }
     (globbed(normal, k), globbed(order_only, k))
+}
+
+/// Whether the `%` at `p` is part of a variable's name: `$(` or `${` comes
+/// before it with nothing that ends a name in between.
+fn in_variable_name(text: &[u8], p: usize) -> bool {
+    let mut i = p;
+    while i > 0 {
+        match text[i - 1] {
+            b'(' | b'{' => return i >= 2 && text[i - 2] == b'$',
+            b' ' | b'\t' | b',' | b':' | b')' | b'}' | b'$' | b'=' => return false,
+            _ => i -= 1,
+        }
+    }
+    false
 }
 
 /// Wildcards in prerequisite patterns match files, as in explicit rules.
