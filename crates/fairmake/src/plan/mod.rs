@@ -319,6 +319,7 @@ impl<'e> Planner<'e> {
             if self.rule_finished(id) == Status::Done {
                 self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
                 self.forget_mtime(id);
+                self.find_made_library(id);
             }
         } else {
             self.node(id).status = Status::Failed;
@@ -1182,26 +1183,7 @@ impl<'e> Planner<'e> {
     fn merge_found_target(&mut self, from: FileId, to: FileId) {
         let old = std::mem::take(&mut self.ev.db.file_mut(from).rule);
         if let (Some(recipe), Some(_)) = (&old.recipe, &self.ev.db.file(to).rule.recipe) {
-            let from_name = diag::show(&self.ev.db.file(from).name).to_string();
-            let to_name = diag::show(&self.ev.db.file(to).name).to_string();
-            let loc = Some(&recipe.loc);
-            diag::warn(
-                loc,
-                format_args!(
-                    "Recipe was specified for file '{from_name}' at {},",
-                    recipe.loc
-                ),
-            );
-            diag::warn(
-                loc,
-                format_args!("but '{from_name}' is now considered the same file as '{to_name}'."),
-            );
-            diag::warn(
-                loc,
-                format_args!(
-                    "Recipe for '{from_name}' will be ignored in favor of the one for '{to_name}'."
-                ),
-            );
+            self.warn_recipe_ignored(from, to, &recipe.loc);
         }
         let rule = &mut self.ev.db.file_mut(to).rule;
         let offset = rule.deps.len();
@@ -1214,6 +1196,54 @@ impl<'e> Planner<'e> {
             rule.recipe = old.recipe;
         }
         self.expanded.remove(&to);
+    }
+
+    /// GNU 4.4's notice that `from`'s recipe (at `loc`) gives way to the
+    /// one of `to`, the file `from` turned out to be.
+    fn warn_recipe_ignored(&self, from: FileId, to: FileId, loc: &crate::diag::Loc) {
+        let from = diag::show(&self.ev.db.file(from).name).to_string();
+        let to = diag::show(&self.ev.db.file(to).name).to_string();
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe was specified for file '{from}' at {loc},"),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("but '{from}' is now considered the same file as '{to}'."),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe for '{from}' will be ignored in favor of the one for '{to}'."),
+        );
+    }
+
+    /// A `-lNAME` just made is looked up as a library again: found as a
+    /// target with a recipe of its own, it is that file from now on.
+    fn find_made_library(&mut self, id: FileId) {
+        let name = self.ev.db.file(id).name.clone();
+        let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) else {
+            return;
+        };
+        if self.node(id).path.is_some() {
+            return;
+        }
+        let Some(found) = library_search(self.ev, lib) else {
+            return;
+        };
+        self.node(id).path = Some(found.clone());
+        let Some(to) = self.ev.db.lookup(&found) else {
+            return;
+        };
+        if self.ev.db.file(to).rule.recipe.is_none() {
+            return;
+        }
+        let recipe = self.nodes[id]
+            .resolved
+            .as_ref()
+            .and_then(|r| r.recipes.first().map(|(r, _)| r.loc.clone()));
+        if let Some(loc) = recipe {
+            self.warn_recipe_ignored(id, to, &loc);
+        }
     }
 
     fn implicit(
