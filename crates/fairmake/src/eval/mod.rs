@@ -164,6 +164,15 @@ impl Evaluator {
     }
 
     /// Parses and expands `text` in one go.
+    /// Expands `text` with its errors reported at `loc` (a rule line whose
+    /// prerequisites are expanded a second time, after reading).
+    pub fn expand_text_at(&mut self, text: &[u8], loc: Loc) -> Result<Vec<u8>> {
+        let saved = self.expanding_loc.replace(loc);
+        let result = self.expand_text(text);
+        self.expanding_loc = saved;
+        result
+    }
+
     pub fn expand_text(&mut self, text: &[u8]) -> Result<Vec<u8>> {
         if memchr::memchr(b'$', text).is_none() {
             return Ok(text.to_vec());
