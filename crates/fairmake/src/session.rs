@@ -193,13 +193,12 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     }
     // A restarted make already said where it is.
     let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
-    if print_directory && !per_block && !restarted {
-        println!("{}", diag::directory_line("Entering", &cwd));
+    if print_directory && !per_block {
+        diag::enter_directory(&cwd, restarted);
     }
     let code = build(opts, argv0, level, cwd.clone());
-    if print_directory && !per_block {
-        println!("{}", diag::directory_line("Leaving", &cwd));
-    }
+    // A makefile may have turned -w on (`MAKEFLAGS += -w`).
+    diag::leave_directory(&cwd);
     code
 }
 
@@ -268,6 +267,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         question: opts.question,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync: opts.output_sync,
+        debug_jobs: opts.debug.jobs,
     };
     if let Some(bad) = &opts.jobserver_style_invalid {
         if opts.jobs.is_some_and(|j| j != Some(1)) {

@@ -257,6 +257,8 @@ pub struct Mode {
     pub max_load: Option<f64>,
     /// `-O`: how job output is grouped.
     pub output_sync: crate::options::OutputSync,
+    /// `--debug=j`: say when children start and end.
+    pub debug_jobs: bool,
 }
 
 /// Runs jobs and reaps their children.
@@ -482,6 +484,17 @@ impl Runner {
                 Ok(pid) => {
                     let job = self.jobs[slot].as_mut().expect("advancing a live job");
                     job.pid = Some(pid);
+                    if self.mode.debug_jobs {
+                        let id = job_id(job);
+                        let name = diag::show(&job.req.name);
+                        println_flush(
+                            format!(
+                                "Putting child {id:#x} ({name}) PID {pid} on the chain.\n\
+                                 Live child {id:#x} ({name}) PID {pid} "
+                            )
+                            .as_bytes(),
+                        );
+                    }
                     if line.recursive {
                         self.recursive_children += 1;
                     }
@@ -637,6 +650,19 @@ impl Runner {
             }
             any = true;
             let (slot, recursive) = self.children.remove(&pid).expect("known child");
+            if self.mode.debug_jobs {
+                if let Some(job) = &self.jobs[slot] {
+                    let id = job_id(job);
+                    let how = if status == 0 { "winning" } else { "losing" };
+                    println_flush(
+                        format!(
+                            "Reaping {how} child {id:#x} PID {pid} \n\
+                             Removing child {id:#x} PID {pid} from chain."
+                        )
+                        .as_bytes(),
+                    );
+                }
+            }
             if recursive {
                 self.recursive_children -= 1;
                 // A sub-make killed hard may have taken tokens with it.
@@ -743,6 +769,11 @@ impl ExitKind {
             }
         }
     }
+}
+
+/// The number `--debug=j` names a job by (GNU prints its child's address).
+fn job_id(job: &Job) -> usize {
+    job as *const Job as usize
 }
 
 fn println_flush(text: &[u8]) {
