@@ -451,7 +451,10 @@ impl<'e> Planner<'e> {
             return false;
         }
         if self.nodes[dep].status == Status::New {
-            // Declared .INTERMEDIATE/.SECONDARY files are resolved here first.
+            // Declared .INTERMEDIATE/.SECONDARY files are resolved here
+            // first, with what they inherit from the parent.
+            let scope = self.scope_for(parent);
+            self.nodes[dep].inherited = Some(Rc::new(scope));
             if self.resolve(dep, Some(parent)).is_err() {
                 return false;
             }

@@ -103,18 +103,30 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
 
 /// Splits off the recipe after the first `;` that is outside references and
 /// before any comment.
+/// The text after the `;` is returned as written: a target-specific
+/// variable's value takes it whole (`t: V = ; x` is `; x`).
 fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
+    match find_semicolon(raw) {
+        Some(i) => (&raw[..i], Some(raw[i + 1..].to_vec())),
+        None => (raw, None),
+    }
+}
+
+/// The recipe line that follows a rule's `;`.
+fn recipe_after_semicolon(tail: &[u8]) -> Vec<u8> {
+    super::strip_recipe_prefixes(super::trim_start(tail), b'\t')
+}
+
+/// Where the recipe's `;` is: the first outside references, before any comment.
+fn find_semicolon(raw: &[u8]) -> Option<usize> {
     for (i, b) in top_level(raw) {
         match b {
-            b'#' if i == 0 || raw[i - 1] != b'\\' => return (raw, None),
-            b';' => {
-                let recipe = super::trim_start(&raw[i + 1..]);
-                return (&raw[..i], Some(super::strip_recipe_prefixes(recipe, b'\t')));
-            }
+            b'#' if i == 0 || raw[i - 1] != b'\\' => return None,
+            b';' => return Some(i),
             _ => {}
         }
     }
-    (raw, None)
+    None
 }
 
 /// The first `:` outside variable references.
@@ -204,9 +216,9 @@ fn rule(
         loc: loc.clone(),
         grouped: grouped && targets.len() > 1,
     };
-    if let Some(text) = recipe {
+    if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
-            text,
+            text: recipe_after_semicolon(&tail),
             loc: loc.clone(),
         });
     }
