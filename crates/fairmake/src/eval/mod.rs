@@ -67,6 +67,8 @@ pub struct Evaluator {
     pub env_cache: Option<EnvCache>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
+    /// A recipe is being expanded: `$(eval)` may not define rules then.
+    pub in_recipe: bool,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -112,6 +114,7 @@ impl Evaluator {
             invocation: Rc::default(),
             env_cache: None,
             stdin_copy: None,
+            in_recipe: false,
         }
     }
 

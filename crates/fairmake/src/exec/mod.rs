@@ -47,6 +47,13 @@ pub struct PreparedLine {
 
 /// Expands a recipe's lines in the current scope (automatic variables set).
 pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
+    let outer = std::mem::replace(&mut ev.in_recipe, true);
+    let lines = expand_lines(ev, recipe);
+    ev.in_recipe = outer;
+    lines
+}
+
+fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored; flags the makefile set are used as they are.
@@ -100,10 +107,16 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
     for line in &recipe.lines {
         ev.loc = Some(line.loc.clone());
         let recursive_text = mentions_make(&line.text);
-        let expanded = ev.expand_text(&line.text)?;
+        // Prefixes written before any reference apply to every command the
+        // line expands to (`@$(CANNED)` silences all of them).
+        let (unexpanded, outer) = strip_prefixes(&line.text);
+        let expanded = ev.expand_text(unexpanded)?;
         // An expansion with newlines (a canned recipe) is several commands.
         for piece in split_commands(&expanded) {
-            let (body, flags) = strip_prefixes(piece);
+            let (body, mut flags) = strip_prefixes(piece);
+            flags.silent |= outer.silent;
+            flags.ignore |= outer.ignore;
+            flags.recursive |= outer.recursive;
             if is_blank_command(body) {
                 // GNU neither echoes nor runs an empty command.
                 continue;

@@ -628,7 +628,7 @@ pub fn assign(
         }
         AssignOp::Shell => {
             let command = ev.expand_text(value)?;
-            let (output, _) = crate::exec::shell::run_function(ev, &command)?;
+            let (output, _) = crate::exec::shell::run_function(ev, &command, true)?;
             (output, Flavor::Recursive)
         }
     };

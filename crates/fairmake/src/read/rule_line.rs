@@ -175,6 +175,12 @@ fn rule(
         return Ok(parsed);
     }
 
+    // Rules made while recipes run would come after the graph was
+    // built (`$(eval)` in a recipe), so GNU refuses them.
+    if ev.in_recipe {
+        return Err(ev.fatal("prerequisites cannot be defined in recipes"));
+    }
+
     // A static pattern rule has a second colon.
     let (static_pattern, prereq_raw) = match find_colon(rest) {
         Some(c) => (Some(&rest[..c]), &rest[c + 1..]),
