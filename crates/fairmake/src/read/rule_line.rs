@@ -143,6 +143,7 @@ fn rule(
     loc: Loc,
     pre_expanded: bool,
 ) -> Result<Parsed> {
+    let full_rest = rest;
     let mut rest = &rest[1..];
     let double_colon = rest.first() == Some(&b':');
     if double_colon {
@@ -158,7 +159,26 @@ fn rule(
     } else {
         ev.expand_text(targets_raw)?
     };
-    let targets = crate::exec::archive::expand_groups(words::words(&targets_text));
+    if !pre_expanded {
+        if let Some(c) = find_colon(&targets_text) {
+            // A reference expanded to a colon (`$(dir)foo: x` with `dir = a:`):
+            // GNU reads the rule anew from the expanded text.
+            let mut line = escape_dollars(&targets_text[..c]);
+            let targets_end = line.len();
+            line.extend_from_slice(&escape_dollars(&targets_text[c..]));
+            line.extend_from_slice(full_rest);
+            return rule(
+                ev,
+                &line[..targets_end],
+                &line[targets_end..],
+                recipe,
+                loc,
+                false,
+            );
+        }
+    }
+    let names = name_words(&targets_text);
+    let targets = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
     let targets: Vec<Vec<u8>> = glob_names(ev, targets)
         .iter()
         .map(|t| normalize_name(t))
@@ -361,6 +381,62 @@ fn append_words(into: &mut Vec<u8>, more: &[u8]) {
     into.extend_from_slice(more);
 }
 
+/// `$` doubled, so that expanding the text again gives it back.
+fn escape_dollars(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for &b in text {
+        if b == b'$' {
+            out.push(b'$');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The file names of a target or prerequisite list: words split at blanks,
+/// except a blank escaped by a backslash (`foo\ bar` names `foo bar`). The
+/// backslashes before a blank pair up, as GNU reads them: `x\\ y` is `x\`
+/// and `y`.
+fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    if memchr::memchr(b'\\', text).is_none() {
+        return words::words(text).map(Cow::Borrowed).collect();
+    }
+    let mut names = Vec::new();
+    let mut word: Option<Vec<u8>> = None;
+    let mut backslashes = 0;
+    for &b in text {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if words::is_space(b) {
+            if backslashes % 2 == 1 {
+                let w = word.get_or_insert_with(Vec::new);
+                w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                w.push(b);
+            } else {
+                if backslashes > 0 {
+                    let w = word.get_or_insert_with(Vec::new);
+                    w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                }
+                names.extend(word.take().map(Cow::Owned));
+            }
+        } else {
+            let w = word.get_or_insert_with(Vec::new);
+            w.extend(std::iter::repeat_n(b'\\', backslashes));
+            w.push(b);
+        }
+        backslashes = 0;
+    }
+    if backslashes > 0 {
+        word.get_or_insert_with(Vec::new)
+            .extend(std::iter::repeat_n(b'\\', backslashes));
+    }
+    names.extend(word.map(Cow::Owned));
+    names
+}
+
 /// GNU drops a leading `./` from file names.
 pub fn normalize_name(word: &[u8]) -> Vec<u8> {
     let mut w = word;
@@ -439,7 +515,9 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        for w in glob_names(ev, crate::exec::archive::expand_groups(words::words(part))) {
+        let names = name_words(part);
+        let names = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
+        for w in glob_names(ev, names) {
             if w == b".WAIT" {
                 wait = true;
                 continue;
