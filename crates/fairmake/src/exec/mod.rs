@@ -240,6 +240,9 @@ pub struct JobRequest {
     pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
     pub precious: bool,
     pub delete_on_error: bool,
+    /// Made only for an optional makefile (`-include`): a failure is not
+    /// reported.
+    pub quiet_failure: bool,
 }
 
 /// A finished job.
@@ -550,10 +553,12 @@ impl Runner {
             );
             return true;
         }
-        diag::error_line(format_args!(
-            "[{}: {target}] {what}",
-            recipe_place(&line.loc)
-        ));
+        if !job.req.quiet_failure {
+            diag::error_line(format_args!(
+                "[{}: {target}] {what}",
+                recipe_place(&line.loc)
+            ));
+        }
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
         self.finish(slot, false);
         false

@@ -123,6 +123,8 @@ pub struct Planner<'e> {
     made_count: u64,
     /// Files whose absence is no error (optional includes).
     pub dont_care: Vec<FileId>,
+    /// Makefiles that exist but could not be read: remade as if missing.
+    pub unreadable: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -143,6 +145,7 @@ impl<'e> Planner<'e> {
             depth: 0,
             made_count: 0,
             dont_care: Vec::new(),
+            unreadable: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
         };
@@ -164,6 +167,24 @@ impl<'e> Planner<'e> {
         let name = diag::show(&self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
+    }
+
+    /// The files settled so far (up to date or remade), for a later walk
+    /// in the same run; the others start afresh there, and so do those of
+    /// optional makefiles, whose missing rules were forgiven.
+    pub fn settled_nodes(&self) -> Vec<Node> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(id, n)| match n.status {
+                Status::Done if !self.dont_care.contains(&id) => Node {
+                    depth: 0,
+                    inherited: None,
+                    ..n.clone()
+                },
+                _ => Node::default(),
+            })
+            .collect()
     }
 
     /// Gives the runner back (for the next phase).
@@ -191,6 +212,13 @@ impl<'e> Planner<'e> {
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.options.touch && !self.makefiles_phase
+    }
+
+    /// Whether making `id` failed in this run.
+    pub fn has_failed(&self, id: FileId) -> bool {
+        self.nodes
+            .get(id)
+            .is_some_and(|n| n.status == Status::Failed)
     }
 
     /// Whether `id` was remade in this run.
@@ -245,7 +273,10 @@ impl<'e> Planner<'e> {
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
-        self.runner.slots.finish();
+        // The goals still need the jobserver after the makefiles are remade.
+        if !self.makefiles_phase {
+            self.runner.slots.finish();
+        }
         self.delete_intermediates();
         if self.failed {
             return Ok(2);
@@ -302,6 +333,9 @@ impl<'e> Planner<'e> {
             node.status = Status::Done;
             node.remade = true;
             node.made_seq = seq;
+        } else if self.dont_care.contains(&id) {
+            // Only an optional makefile needed it: no error, no stop.
+            self.node(id).status = Status::Failed;
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -543,7 +577,11 @@ impl<'e> Planner<'e> {
 
     /// All prerequisites are settled: decide whether to run the recipe.
     fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
-        let my_mtime = self.mtime_of(id);
+        let my_mtime = if self.unreadable.contains(&id) {
+            None
+        } else {
+            self.mtime_of(id)
+        };
         let file = self.ev.db.file(id);
         let phony = file.phony;
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
@@ -700,6 +738,7 @@ impl<'e> Planner<'e> {
             env,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
+            quiet_failure: self.dont_care.contains(&id),
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {
