@@ -84,6 +84,9 @@ pub struct Node {
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u64,
     pub intermediate: bool,
+    /// Under -n its recipe was only shown (some line was not recursive):
+    /// it counts as new for its parents.
+    pub shown_only: bool,
 }
 
 impl Default for Node {
@@ -99,6 +102,7 @@ impl Default for Node {
             intermediate: false,
             extra: false,
             made_seq: 0,
+            shown_only: false,
         }
     }
 }
@@ -154,7 +158,7 @@ impl<'e> Planner<'e> {
             p.old_files.push(id);
         }
         for f in new_files {
-            let id = p.ev.db.intern(&f);
+            let id = p.ev.db.intern(&crate::read::rule_line::normalize_name(&f));
             p.new_files.push(id);
         }
         p
@@ -212,6 +216,21 @@ impl<'e> Planner<'e> {
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.options.touch && !self.makefiles_phase
+    }
+
+    /// Whether `-W` names `id`, by its name or by the name vpath found
+    /// for it (`-W dir/x` with `VPATH = dir`).
+    fn is_new_file(&self, id: FileId) -> bool {
+        if self.new_files.contains(&id) {
+            return true;
+        }
+        let Some(path) = self.nodes.get(id).and_then(|n| n.path.as_ref()) else {
+            return false;
+        };
+        let path = crate::read::rule_line::normalize_name(path);
+        self.new_files
+            .iter()
+            .any(|&f| self.ev.db.file(f).name == path)
     }
 
     /// Whether making `id` failed in this run.
@@ -594,11 +613,12 @@ impl<'e> Planner<'e> {
             let dep_newer = match (dep_mtime, my_mtime) {
                 _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
+                // Under -n nothing changes on disk: what would have been
+                // remade counts as new.
+                _ if self.nodes[dep.file].shown_only => true,
                 // -W makes a file new, except for makefiles after a restart
                 // (or make would restart forever).
-                _ if self.new_files.contains(&dep.file) && !self.restarted_makefiles_phase() => {
-                    true
-                }
+                _ if self.is_new_file(dep.file) && !self.restarted_makefiles_phase() => true,
                 // A member just put into an archive counts as new, whatever
                 // date `ar` recorded (deterministic archives record 0).
                 _ if self.nodes[dep.file].remade
@@ -681,6 +701,27 @@ impl<'e> Planner<'e> {
                 .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
         }
+        // `-t`: touch instead of running, unless a line is recursive as
+        // written (a `+` that a variable expands to does not count, as in
+        // GNU); under `-n` only say so. A recipe that expands to nothing is
+        // touched too.
+        if self.touch() && !recursive_as_written(resolved) {
+            let name = self.ev.db.file(id).name.clone();
+            if !self.ev.options.silent || self.ev.options.dry_run {
+                println!("touch {}", diag::show(&name));
+            }
+            if self.ev.options.dry_run {
+                self.nodes[id].shown_only = true;
+            } else {
+                crate::exec::touch(&name);
+            }
+            self.runner.started += 1;
+            self.ev.fs.invalidate(&name);
+            self.forget_mtime(id);
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            return Ok(Status::Done);
+        }
         if lines.is_empty() {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
@@ -693,20 +734,6 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
             self.stopping = true;
-            return Ok(Status::Done);
-        }
-        // `-t`: touch instead of running, unless a line is recursive.
-        if self.touch() && !lines.iter().any(|l| l.recursive) {
-            let name = self.ev.db.file(id).name.clone();
-            if !self.ev.options.silent {
-                println!("touch {}", diag::show(&name));
-            }
-            crate::exec::touch(&name);
-            self.runner.started += 1;
-            self.ev.fs.invalidate(&name);
-            self.forget_mtime(id);
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
             return Ok(Status::Done);
         }
         // Under -n only recursive lines run: the others need no environment.
@@ -730,6 +757,9 @@ impl<'e> Planner<'e> {
             for line in &mut lines {
                 line.silent = false;
             }
+        }
+        if self.ev.options.dry_run && !self.makefiles_phase {
+            self.nodes[id].shown_only = lines.iter().any(|l| !l.recursive);
         }
         let request = JobRequest {
             file: id,
@@ -1529,4 +1559,21 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         }];
         self.ev.with_scope(scope, |ev| ev.expand_text(text)).ok()
     }
+}
+
+/// Whether a recipe line as written is recursive: a `+` among its leading
+/// prefix characters, or a `$(MAKE)` reference.
+fn recursive_as_written(resolved: &Resolved) -> bool {
+    resolved.recipes.iter().any(|(recipe, _)| {
+        recipe.lines.iter().any(|line| {
+            let text = &line.text;
+            let prefix = text
+                .iter()
+                .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
+                .any(|&b| b == b'+');
+            prefix
+                || memchr::memmem::find(text, b"$(MAKE)").is_some()
+                || memchr::memmem::find(text, b"${MAKE}").is_some()
+        })
+    })
 }
