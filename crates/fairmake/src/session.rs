@@ -292,6 +292,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     ev.publish_makeflags();
     let mut runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    runner.remove_on_signal.extend(ev.stdin_copy.clone());
     let observe = Observation::setup(ev, opts);
     runner.trace = observe.recorder(ev);
     runner.progress = opts.progress.then(crate::trace::progress::Progress::new);

@@ -304,6 +304,9 @@ pub struct Runner {
     /// A job has been waiting for a slot since then (trace clock).
     waiting_since: Option<u64>,
     last_token_wait_us: u64,
+    /// Files to remove when a fatal signal ends make (the copy of a
+    /// makefile read from standard input).
+    pub remove_on_signal: Vec<Vec<u8>>,
 }
 
 impl Runner {
@@ -338,6 +341,7 @@ impl Runner {
             progress: None,
             waiting_since: None,
             last_token_wait_us: 0,
+            remove_on_signal: Vec::new(),
         })
     }
 
@@ -644,6 +648,10 @@ impl Runner {
         }
         self.slots.finish();
         self.slots.remove_fifo();
+        for path in &self.remove_on_signal {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         // SAFETY: restoring the default action and re-raising ends the process
