@@ -224,11 +224,17 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     }
     ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
+    // A sub-make's jobserver is in MAKEFLAGS from the start (GNU sets it up
+    // before reading): `$(shell $(MAKE))` children see it too.
+    if !opts.jobs_on_command_line {
+        ev.jobserver_words.extend(inherited_pipe_auth_word());
+    }
     initial_variables(&mut ev, &opts, &argv0, &cwd)?;
     for text in &opts.evals {
         read::eval_text(&mut ev, text)?;
     }
 
+    keep_inherited_jobserver_private();
     if opts.debug.basic {
         print!("{}", options::version_text());
         println!("Reading makefiles...");
@@ -244,6 +250,39 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
         let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
     }
     result
+}
+
+/// The pipe jobserver named in the inherited MAKEFLAGS.
+fn inherited_pipe_auth() -> Option<fairmake_jobserver::Auth> {
+    let flags = std::env::var_os("MAKEFLAGS")?;
+    match fairmake_jobserver::parse_makeflags(flags.as_bytes()) {
+        Ok(Some(auth @ fairmake_jobserver::Auth::Pipe { .. })) => Some(auth),
+        _ => None,
+    }
+}
+
+/// Its `--jobserver-auth=R,W` word.
+fn inherited_pipe_auth_word() -> Option<Vec<u8>> {
+    let auth = inherited_pipe_auth()?;
+    Some([&b"--jobserver-auth="[..], &auth.to_bytes()].concat())
+}
+
+/// An inherited pipe jobserver is kept from the `$(shell)` commands run
+/// while the makefiles are read, as GNU does: a sub-make run there says the
+/// jobserver is unavailable. (Recursive recipes get it back later.)
+fn keep_inherited_jobserver_private() {
+    if let Some(fairmake_jobserver::Auth::Pipe { read, write }) = inherited_pipe_auth() {
+        for fd in [read, write] {
+            // SAFETY: fcntl on a descriptor number only reads and sets its
+            // flags; a closed one just fails.
+            unsafe {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+        }
+    }
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking
