@@ -295,10 +295,10 @@ impl Evaluator {
     /// only when target-specific `+=` appends to an inherited value.
     fn lookup_chain(&self, name: &[u8]) -> Vec<Piece> {
         let mut chain = Vec::new();
-        for entry in &self.scope {
+        for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
-                if entry.inherited && v.private {
+                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
                 chain.push(Piece::of(v));
@@ -315,12 +315,23 @@ impl Evaluator {
         chain
     }
 
+    /// A pattern-specific `?=` definition at `depth` of the scope gives way
+    /// to any definition of `name` further out that is the target's own or
+    /// global.
+    fn conditional_hidden(&self, v: &Var, depth: usize, name: &[u8]) -> bool {
+        v.conditional
+            && (self.globals.get(name).is_some()
+                || self.scope[depth + 1..]
+                    .iter()
+                    .any(|e| !e.inherited && e.set.borrow().get(name).is_some()))
+    }
+
     /// Looks a variable up through the scope; calls `f` with it.
     pub fn with_var<R>(&self, name: &[u8], f: impl FnOnce(Option<&Var>) -> R) -> R {
-        for entry in &self.scope {
+        for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
-                if entry.inherited && v.private {
+                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
                 return f(Some(v));
@@ -434,11 +445,8 @@ impl Evaluator {
             }
         }
         if def.conditional {
-            let defined = if target_specific {
-                existing.is_some()
-            } else {
-                self.globals.get(name).is_some()
-            };
+            // A target-specific `?=` also sees the global variable (GNU).
+            let defined = existing.is_some() || self.globals.get(name).is_some();
             if defined {
                 return Ok(None);
             }

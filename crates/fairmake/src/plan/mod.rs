@@ -860,6 +860,8 @@ impl<'e> Planner<'e> {
             .db
             .pattern_vars
             .iter()
+            // Later definitions first: they are looked at before earlier ones.
+            .rev()
             .filter_map(|(p, set)| {
                 p.match_stem(&name).map(|stem| {
                     (
@@ -872,6 +874,7 @@ impl<'e> Planner<'e> {
                 })
             })
             .collect();
+        // Shorter stems (more specific patterns) first; the sort is stable.
         pattern_sets.sort_by_key(|(len, _)| *len);
         scope.extend(pattern_sets.into_iter().map(|(_, e)| e));
         if let Some(inherited) = self.node(id).inherited.clone() {

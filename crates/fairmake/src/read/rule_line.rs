@@ -714,7 +714,8 @@ fn target_variable(
         value.extend_from_slice(&super::lines::collapse_continuations(r));
     }
     for target in targets {
-        let set = if PercentPattern::new(target).percent.is_some() {
+        let is_pattern = PercentPattern::new(target).percent.is_some();
+        let set = if is_pattern {
             ev.db.pattern_vars_of(target)
         } else {
             let id = ev.db.intern(target);
@@ -727,9 +728,32 @@ fn target_variable(
         }];
         let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
         let name = trim(&name).to_vec();
+        if is_pattern && overridden_for_pattern(ev, target, &name, mods.override_) {
+            continue;
+        }
         assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
+        if is_pattern && op == assignment::AssignOp::Conditional {
+            // Decided when a target looks it up (see `Var::conditional`).
+            if let Some(v) = set.borrow_mut().get_mut(&name) {
+                v.conditional = true;
+            }
+        }
     }
     Ok(Some(Parsed::Nothing))
+}
+
+/// Whether an earlier `override` definition of `name` for the same pattern
+/// outranks a plain one, which is then ignored as GNU does.
+fn overridden_for_pattern(ev: &Evaluator, pattern: &[u8], name: &[u8], is_override: bool) -> bool {
+    let pattern = PercentPattern::new(pattern);
+    !is_override
+        && ev.db.pattern_vars.iter().any(|(p, set)| {
+            *p == pattern
+                && set
+                    .borrow()
+                    .get(name)
+                    .is_some_and(|v| v.origin == Origin::Override)
+        })
 }
 
 /// Gives the recipe collected after a rule line to its targets.
