@@ -175,7 +175,10 @@ impl Evaluator {
             self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
         }
         if self.options.print_directory == Some(true) {
-            diag::enter_directory(&self.cwd, false);
+            // A restarted make already said where it is.
+            let restarted =
+                std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+            diag::enter_directory(&self.cwd, restarted);
         }
         self.publish_makeflags();
     }
