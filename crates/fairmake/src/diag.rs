@@ -139,6 +139,30 @@ pub fn directory_line(what: &str, dir: &[u8]) -> String {
     format!("{}: {what} directory '{}'", prefix(), show(dir))
 }
 
+/// Whether `Entering directory` was said and `Leaving directory` is owed.
+static ENTERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says `Entering directory` once: at start for `-w`, or when a makefile
+/// turns `-w` on through MAKEFLAGS. `quietly` records it without printing
+/// (a restarted make already said it). Not under `-O`, where each output
+/// block names its directory.
+pub fn enter_directory(dir: &[u8], quietly: bool) {
+    use std::sync::atomic::Ordering;
+    if sync_directory().is_some() || ENTERED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    if !quietly {
+        println!("{}", directory_line("Entering", dir));
+    }
+}
+
+/// Says `Leaving directory` if `Entering directory` was said.
+pub fn leave_directory(dir: &[u8]) {
+    if ENTERED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        println!("{}", directory_line("Leaving", dir));
+    }
+}
+
 /// Under -O with -w: the directory each synchronized output block names.
 pub fn set_sync_directory(dir: &[u8]) {
     let _ = SYNC_DIRECTORY.set(dir.to_vec());

@@ -193,13 +193,12 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     }
     // A restarted make already said where it is.
     let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
-    if print_directory && !per_block && !restarted {
-        println!("{}", diag::directory_line("Entering", &cwd));
+    if print_directory && !per_block {
+        diag::enter_directory(&cwd, restarted);
     }
     let code = build(opts, argv0, level, cwd.clone());
-    if print_directory && !per_block {
-        println!("{}", diag::directory_line("Leaving", &cwd));
-    }
+    // A makefile may have turned -w on (`MAKEFLAGS += -w`).
+    diag::leave_directory(&cwd);
     code
 }
 
@@ -225,11 +224,17 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     }
     ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
+    // A sub-make's jobserver is in MAKEFLAGS from the start (GNU sets it up
+    // before reading): `$(shell $(MAKE))` children see it too.
+    if !opts.jobs_on_command_line {
+        ev.jobserver_words.extend(inherited_pipe_auth_word());
+    }
     initial_variables(&mut ev, &opts, &argv0, &cwd)?;
     for text in &opts.evals {
         read::eval_text(&mut ev, text)?;
     }
 
+    keep_inherited_jobserver_private();
     if opts.debug.basic {
         print!("{}", options::version_text());
         println!("Reading makefiles...");
@@ -245,6 +250,39 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
         let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
     }
     result
+}
+
+/// The pipe jobserver named in the inherited MAKEFLAGS.
+fn inherited_pipe_auth() -> Option<fairmake_jobserver::Auth> {
+    let flags = std::env::var_os("MAKEFLAGS")?;
+    match fairmake_jobserver::parse_makeflags(flags.as_bytes()) {
+        Ok(Some(auth @ fairmake_jobserver::Auth::Pipe { .. })) => Some(auth),
+        _ => None,
+    }
+}
+
+/// Its `--jobserver-auth=R,W` word.
+fn inherited_pipe_auth_word() -> Option<Vec<u8>> {
+    let auth = inherited_pipe_auth()?;
+    Some([&b"--jobserver-auth="[..], &auth.to_bytes()].concat())
+}
+
+/// An inherited pipe jobserver is kept from the `$(shell)` commands run
+/// while the makefiles are read, as GNU does: a sub-make run there says the
+/// jobserver is unavailable. (Recursive recipes get it back later.)
+fn keep_inherited_jobserver_private() {
+    if let Some(fairmake_jobserver::Auth::Pipe { read, write }) = inherited_pipe_auth() {
+        for fd in [read, write] {
+            // SAFETY: fcntl on a descriptor number only reads and sets its
+            // flags; a closed one just fails.
+            unsafe {
+                let flags = libc::fcntl(fd, libc::F_GETFD);
+                if flags >= 0 {
+                    libc::fcntl(fd, libc::F_SETFD, flags | libc::FD_CLOEXEC);
+                }
+            }
+        }
+    }
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking
@@ -268,6 +306,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         question: opts.question,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync: opts.output_sync,
+        debug_jobs: opts.debug.jobs,
     };
     if let Some(bad) = &opts.jobserver_style_invalid {
         if opts.jobs.is_some_and(|j| j != Some(1)) {
@@ -292,14 +331,15 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     ev.publish_makeflags();
     let mut runner =
         crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    runner.remove_on_signal.extend(ev.stdin_copy.clone());
     let observe = Observation::setup(ev, opts);
     runner.trace = observe.recorder(ev);
     runner.progress = opts.progress.then(crate::trace::progress::Progress::new);
     if opts.debug.basic {
         println!("Updating makefiles....");
     }
-    let runner = match remake_makefiles(ev, runner)? {
-        Remade::No(runner) => *runner,
+    let (runner, settled) = match remake_makefiles(ev, runner)? {
+        Remade::No(runner, settled) => (*runner, settled),
         Remade::Yes => return restart(ev.stdin_copy.as_deref(), opts.debug.basic),
     };
     if opts.debug.basic {
@@ -338,6 +378,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         .collect();
 
     let mut planner = crate::plan::Planner::new(ev, runner);
+    // Files made or checked while remaking makefiles are not looked at again.
+    planner.nodes = settled;
     let result = planner.run_goals(&goals);
     let mut runner = planner.into_runner();
     if let Some(p) = &mut runner.progress {
@@ -576,8 +618,9 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 
 /// What remaking the makefiles did.
 enum Remade {
-    /// Nothing changed: go on with the goals, on the same runner.
-    No(Box<crate::exec::Runner>),
+    /// Nothing changed: go on with the goals, on the same runner, knowing
+    /// the files already brought up to date.
+    No(Box<crate::exec::Runner>, Vec<crate::plan::Node>),
     /// A makefile changed: make must start again.
     Yes,
 }
@@ -595,26 +638,21 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         if name == b"-" {
             continue;
         }
-        if let Some(id) = ev.db.lookup(name) {
-            let file = ev.db.file(id);
-            // A phony makefile, or a `::` one without prerequisites, would be
-            // remade on every run: GNU leaves those alone.
-            let always_remade = file.phony || file.double_colon.iter().any(|r| r.deps.is_empty());
-            if file.is_target
-                && !always_remade
-                && (file.rule.recipe.is_some()
-                    || !file.rule.deps.is_empty()
-                    || !file.double_colon.is_empty())
-                && !goals.contains(&id)
-            {
-                goals.push(id);
-            }
+        // Implicit rules may remake a makefile too.
+        let id = ev.db.intern(name);
+        let file = ev.db.file(id);
+        // A phony makefile, or a `::` one without prerequisites, would be
+        // remade on every run: GNU leaves those alone.
+        let always_remade = file.phony || file.double_colon.iter().any(|r| r.deps.is_empty());
+        if !always_remade && !goals.contains(&id) {
+            goals.push(id);
         }
     }
     let mut dont_care = Vec::new();
     let mut required = Vec::new();
     let mut preamble = Vec::new();
     let mut unmakeable = false;
+    let mut unreadable = Vec::new();
     for m in &missing {
         let id = ev.db.intern(&m.name);
         let file = ev.db.file(id);
@@ -639,6 +677,9 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
                 format!("No rule to make target '{}'", diag::show(&m.name)),
             ));
         }
+        if exists {
+            unreadable.push(id);
+        }
         if !goals.contains(&id) {
             goals.push(id);
         }
@@ -659,7 +700,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         return Err(Fatal::silent(2));
     }
     if goals.is_empty() {
-        return Ok(Remade::No(Box::new(runner)));
+        return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     // What only optional makefiles need may fail quietly too.
     let required_ids: Vec<usize> = goals
@@ -680,20 +721,49 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     let mut planner = crate::plan::Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = dont_care;
+    planner.unreadable = unreadable;
+    let mtimes_before: Vec<_> = goals
+        .iter()
+        .map(|&g| crate::plan::mtime::of(&planner.ev.db.file(g).name))
+        .collect();
     let result = planner.run_goals(&goals);
     if result.is_ok() {
         // (An error still to be printed keeps the notes.)
         diag::set_preamble(Vec::new());
     }
+    // Required makefiles still missing after a failure nobody reported
+    // (the recipe was run for an optional one).
+    let unreported: Vec<&crate::eval::MissingInclude> = required
+        .iter()
+        .filter(|(id, _)| {
+            planner.has_failed(*id)
+                && crate::plan::mtime::of(&planner.ev.db.file(*id).name).is_none()
+        })
+        .map(|&(_, m)| m)
+        .collect();
+    // Only a makefile that changed (or appeared) makes make start over: a
+    // recipe that left it as it was does not.
     let remade: Vec<bool> = goals
         .iter()
-        .map(|&g| {
-            planner.was_remade(g) && crate::plan::mtime::of(&planner.ev.db.file(g).name).is_some()
+        .zip(&mtimes_before)
+        .map(|(&g, before)| {
+            let after = crate::plan::mtime::of(&planner.ev.db.file(g).name);
+            planner.was_remade(g) && after.is_some() && after != *before
         })
         .collect();
+    let settled = planner.settled_nodes();
     let mut runner = planner.into_runner();
     runner.mode = saved_mode;
     match result {
+        Ok(0) if !unreported.is_empty() => {
+            for m in unreported {
+                diag::warn(
+                    m.loc.as_ref(),
+                    format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
+                );
+            }
+            return Err(Fatal::silent(2));
+        }
         Ok(0) => {}
         Ok(code) if !ev.options.keep_going => return Err(Fatal::silent(code)),
         Ok(code) => {
@@ -716,7 +786,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         runner.slots.finish();
         return Ok(Remade::Yes);
     }
-    Ok(Remade::No(Box::new(runner)))
+    Ok(Remade::No(Box::new(runner), settled))
 }
 
 /// Every file the explicit rules of `roots` lead to, `roots` included.

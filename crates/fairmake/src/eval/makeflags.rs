@@ -91,10 +91,15 @@ impl Evaluator {
         if has_overrides {
             value.extend_from_slice(OVERRIDES_REF);
         }
-        let origin = self
+        let mut origin = self
             .globals
             .get(b"MAKEFLAGS")
             .map_or(Origin::File, |v| v.origin);
+        // Under `-e` MAKEFLAGS counts as coming from the environment, so a
+        // makefile's `MAKEFLAGS += ...` is ignored, as GNU does.
+        if self.options.environment_overrides && origin < Origin::EnvironmentOverride {
+            origin = Origin::EnvironmentOverride;
+        }
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
         let mflags = self.mflags_for_children();
         self.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
@@ -135,11 +140,46 @@ impl Evaluator {
         for m in messages {
             diag::warn(self.loc.as_ref(), m);
         }
+        // `--debug` words add up; those of the environment and the command
+        // line come first in MAKEFLAGS, the makefile's after them.
+        let mut outer = Options::default();
+        let _ = options::parse_makeflags(&mut outer, env);
+        let _ = options::parse_args_into(&mut outer, argv);
+        let mut specs = outer.debug_specs;
+        specs.extend(
+            opts.debug_specs
+                .iter()
+                .filter(|s| !specs.contains(s))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        opts.debug_specs = specs;
         // What the parsers cannot know stays as it was.
         opts.variables = self.options.variables.clone();
         opts.shuffle = self.options.shuffle.clone();
         opts.jobs_on_command_line = self.options.jobs_on_command_line;
+        // The command line's `-I` words came back through the makefile's
+        // value and again from argv: each directory counts once, where it
+        // first appeared (a second `-I-` would empty the path).
+        let mut dirs: Vec<Vec<u8>> = Vec::new();
+        for d in std::mem::take(&mut opts.include_dirs) {
+            if !dirs.contains(&d) {
+                dirs.push(d);
+            }
+        }
+        opts.include_dirs = dirs;
+        let include_dirs_changed = opts.include_dirs != self.options.include_dirs;
         self.options = Rc::new(opts);
+        if include_dirs_changed {
+            let dirs = crate::read::include_path(&self.options.include_dirs).join(&b' ');
+            self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
+        }
+        if self.options.print_directory == Some(true) {
+            // A restarted make already said where it is.
+            let restarted =
+                std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+            diag::enter_directory(&self.cwd, restarted);
+        }
         self.publish_makeflags();
     }
 

@@ -309,10 +309,10 @@ impl Evaluator {
             chain.push(Piece::of(v));
             return chain;
         }
-        for entry in &self.scope {
+        for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
-                if entry.inherited && v.private {
+                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
                 chain.push(Piece::of(v));
@@ -329,15 +329,26 @@ impl Evaluator {
         chain
     }
 
+    /// A pattern-specific `?=` definition at `depth` of the scope gives way
+    /// to any definition of `name` further out that is the target's own or
+    /// global.
+    fn conditional_hidden(&self, v: &Var, depth: usize, name: &[u8]) -> bool {
+        v.conditional
+            && (self.globals.get(name).is_some()
+                || self.scope[depth + 1..]
+                    .iter()
+                    .any(|e| !e.inherited && e.set.borrow().get(name).is_some()))
+    }
+
     /// Looks a variable up through the scope; calls `f` with it.
     pub fn with_var<R>(&self, name: &[u8], f: impl FnOnce(Option<&Var>) -> R) -> R {
         if let Some(v) = self.bindings.get(name) {
             return f(Some(v));
         }
-        for entry in &self.scope {
+        for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
-                if entry.inherited && v.private {
+                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
                 return f(Some(v));
@@ -451,11 +462,8 @@ impl Evaluator {
             }
         }
         if def.conditional {
-            let defined = if target_specific {
-                existing.is_some()
-            } else {
-                self.globals.get(name).is_some()
-            };
+            // A target-specific `?=` also sees the global variable (GNU).
+            let defined = existing.is_some() || self.globals.get(name).is_some();
             if defined {
                 return Ok(None);
             }

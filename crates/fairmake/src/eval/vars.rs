@@ -67,6 +67,9 @@ pub struct Var {
     pub private: bool,
     /// A target/pattern-specific `+=`: appends to the inherited value when looked up.
     pub append: bool,
+    /// A pattern-specific `?=`: ignored when looked up if an outer scope
+    /// (an earlier definition, a parent, the globals) defines the name.
+    pub conditional: bool,
     /// Set by `-e`-style or conditional definitions; printed by `-p`.
     pub loc: Option<Loc>,
     compiled: RefCell<Option<Rc<Expansion>>>,
@@ -81,6 +84,7 @@ impl Var {
             export: Export::Default,
             private: false,
             append: false,
+            conditional: false,
             loc: None,
             compiled: RefCell::new(None),
         }

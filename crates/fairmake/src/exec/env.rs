@@ -25,6 +25,27 @@ fn is_identifier(name: &[u8]) -> bool {
         && name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The export status (and origin) of the first definition of `name` in
+/// `outer` scopes that says `export` or `unexport`, else of the global one.
+fn outer_export(
+    ev: &Evaluator,
+    outer: &[crate::eval::ScopeEntry],
+    name: &[u8],
+    in_target: bool,
+) -> Option<(Export, Origin)> {
+    for entry in outer {
+        if let Some(v) = entry.set.borrow().get(name) {
+            if v.export != Export::Default && !(entry.inherited && v.private) {
+                return Some((v.export, v.origin));
+            }
+        }
+    }
+    ev.globals
+        .get(name)
+        .filter(|g| !(in_target && g.private))
+        .map(|g| (g.export, g.origin))
+}
+
 /// The environment for a child, computed in the current scope.
 pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     environment(ev, false)
@@ -43,16 +64,18 @@ fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<
     // A recipe runs in a target's context, where `private` globals and the
     // private variables of parent targets are out of sight.
     let in_target = !for_shell;
-    for entry in ev.scope.clone() {
+    let scope = ev.scope.clone();
+    for (depth, entry) in scope.iter().enumerate() {
         for (name, var) in entry.set.borrow().iter() {
             if var.origin == Origin::Automatic || (entry.inherited && var.private) {
                 continue;
             }
-            // A target-specific value takes the export status of the global
-            // variable of that name unless it says otherwise.
-            let global = ev.globals.get(name).filter(|g| !(in_target && g.private));
-            let (export, origin) = match (var.export, global) {
-                (Export::Default, Some(global)) => (global.export, global.origin),
+            // A target-specific value takes the export status of the
+            // definition it hides (a parent target's, then the global one)
+            // unless it says otherwise.
+            let (export, origin) = match var.export {
+                Export::Default => outer_export(ev, &scope[depth + 1..], name, in_target)
+                    .unwrap_or((var.export, var.origin)),
                 _ => (var.export, var.origin),
             };
             if seen.insert(name.to_vec()) && exported(ev, name, export, origin) {

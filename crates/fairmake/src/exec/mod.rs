@@ -100,10 +100,16 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
     for line in &recipe.lines {
         ev.loc = Some(line.loc.clone());
         let recursive_text = mentions_make(&line.text);
-        let expanded = ev.expand_text(&line.text)?;
+        // Prefixes written before any reference apply to every command the
+        // line expands to (`@$(CANNED)` silences all of them).
+        let (unexpanded, outer) = strip_prefixes(&line.text);
+        let expanded = ev.expand_text(unexpanded)?;
         // An expansion with newlines (a canned recipe) is several commands.
         for piece in split_commands(&expanded) {
-            let (body, flags) = strip_prefixes(piece);
+            let (body, mut flags) = strip_prefixes(piece);
+            flags.silent |= outer.silent;
+            flags.ignore |= outer.ignore;
+            flags.recursive |= outer.recursive;
             if is_blank_command(body) {
                 // GNU neither echoes nor runs an empty command.
                 continue;
@@ -227,6 +233,9 @@ pub struct JobRequest {
     pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
     pub precious: bool,
     pub delete_on_error: bool,
+    /// Made only for an optional makefile (`-include`): a failure is not
+    /// reported.
+    pub quiet_failure: bool,
 }
 
 /// A finished job.
@@ -257,6 +266,8 @@ pub struct Mode {
     pub max_load: Option<f64>,
     /// `-O`: how job output is grouped.
     pub output_sync: crate::options::OutputSync,
+    /// `--debug=j`: say when children start and end.
+    pub debug_jobs: bool,
 }
 
 /// Runs jobs and reaps their children.
@@ -286,6 +297,9 @@ pub struct Runner {
     /// A job has been waiting for a slot since then (trace clock).
     waiting_since: Option<u64>,
     last_token_wait_us: u64,
+    /// Files to remove when a fatal signal ends make (the copy of a
+    /// makefile read from standard input).
+    pub remove_on_signal: Vec<Vec<u8>>,
 }
 
 impl Runner {
@@ -320,6 +334,7 @@ impl Runner {
             progress: None,
             waiting_since: None,
             last_token_wait_us: 0,
+            remove_on_signal: Vec::new(),
         })
     }
 
@@ -482,6 +497,17 @@ impl Runner {
                 Ok(pid) => {
                     let job = self.jobs[slot].as_mut().expect("advancing a live job");
                     job.pid = Some(pid);
+                    if self.mode.debug_jobs {
+                        let id = job_id(job);
+                        let name = diag::show(&job.req.name);
+                        println_flush(
+                            format!(
+                                "Putting child {id:#x} ({name}) PID {pid} on the chain.\n\
+                                 Live child {id:#x} ({name}) PID {pid} "
+                            )
+                            .as_bytes(),
+                        );
+                    }
                     if line.recursive {
                         self.recursive_children += 1;
                     }
@@ -524,10 +550,12 @@ impl Runner {
             );
             return true;
         }
-        diag::error_line(format_args!(
-            "[{}: {target}] {what}",
-            recipe_place(&line.loc)
-        ));
+        if !job.req.quiet_failure {
+            diag::error_line(format_args!(
+                "[{}: {target}] {what}",
+                recipe_place(&line.loc)
+            ));
+        }
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
         self.finish(slot, false);
         false
@@ -613,6 +641,10 @@ impl Runner {
         }
         self.slots.finish();
         self.slots.remove_fifo();
+        for path in &self.remove_on_signal {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));
+        }
         use std::io::Write;
         let _ = std::io::stdout().flush();
         // SAFETY: restoring the default action and re-raising ends the process
@@ -637,6 +669,19 @@ impl Runner {
             }
             any = true;
             let (slot, recursive) = self.children.remove(&pid).expect("known child");
+            if self.mode.debug_jobs {
+                if let Some(job) = &self.jobs[slot] {
+                    let id = job_id(job);
+                    let how = if status == 0 { "winning" } else { "losing" };
+                    println_flush(
+                        format!(
+                            "Reaping {how} child {id:#x} PID {pid} \n\
+                             Removing child {id:#x} PID {pid} from chain."
+                        )
+                        .as_bytes(),
+                    );
+                }
+            }
             if recursive {
                 self.recursive_children -= 1;
                 // A sub-make killed hard may have taken tokens with it.
@@ -743,6 +788,11 @@ impl ExitKind {
             }
         }
     }
+}
+
+/// The number `--debug=j` names a job by (GNU prints its child's address).
+fn job_id(job: &Job) -> usize {
+    job as *const Job as usize
 }
 
 fn println_flush(text: &[u8]) {

@@ -222,9 +222,16 @@ pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
 }
 
 /// `$(shell COMMAND)` and `!=`: runs the command, returns its output with the
-/// trailing newline removed and other newlines turned into spaces, and sets
+/// trailing newlines removed and other newlines turned into spaces, and sets
 /// `.SHELLSTATUS`.
-pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)> {
+///
+/// `$(shell)` drops every trailing newline; `!=` (`assignment`) only the
+/// last one, the others becoming spaces as GNU does.
+pub fn run_function(
+    ev: &mut Evaluator,
+    command: &[u8],
+    assignment: bool,
+) -> Result<(Vec<u8>, i32)> {
     if ev.sandboxed {
         return Ok((Vec::new(), 0));
     }
@@ -282,6 +289,9 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
         output.pop();
         if output.last() == Some(&b'\r') {
             output.pop();
+        }
+        if assignment {
+            break;
         }
     }
     for b in output.iter_mut() {

@@ -90,6 +90,9 @@ pub struct Node {
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
+    /// Under -n its recipe was only shown (some line was not recursive):
+    /// it counts as new for its parents.
+    pub shown_only: bool,
 }
 
 impl Default for Node {
@@ -107,6 +110,7 @@ impl Default for Node {
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,
+            shown_only: false,
         }
     }
 }
@@ -131,6 +135,8 @@ pub struct Planner<'e> {
     made_count: u64,
     /// Files whose absence is no error (optional includes).
     pub dont_care: Vec<FileId>,
+    /// Makefiles that exist but could not be read: remade as if missing.
+    pub unreadable: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -155,6 +161,7 @@ impl<'e> Planner<'e> {
             depth: 0,
             made_count: 0,
             dont_care: Vec::new(),
+            unreadable: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             expanded: Default::default(),
@@ -164,7 +171,7 @@ impl<'e> Planner<'e> {
             p.old_files.push(id);
         }
         for f in new_files {
-            let id = p.ev.db.intern(&f);
+            let id = p.ev.db.intern(&crate::read::rule_line::normalize_name(&f));
             p.new_files.push(id);
         }
         p
@@ -177,6 +184,24 @@ impl<'e> Planner<'e> {
         let name = diag::show(&self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
+    }
+
+    /// The files settled so far (up to date or remade), for a later walk
+    /// in the same run; the others start afresh there, and so do those of
+    /// optional makefiles, whose missing rules were forgiven.
+    pub fn settled_nodes(&self) -> Vec<Node> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .map(|(id, n)| match n.status {
+                Status::Done if !self.dont_care.contains(&id) => Node {
+                    depth: 0,
+                    inherited: None,
+                    ..n.clone()
+                },
+                _ => Node::default(),
+            })
+            .collect()
     }
 
     /// Gives the runner back (for the next phase).
@@ -204,6 +229,28 @@ impl<'e> Planner<'e> {
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.options.touch && !self.makefiles_phase
+    }
+
+    /// Whether `-W` names `id`, by its name or by the name vpath found
+    /// for it (`-W dir/x` with `VPATH = dir`).
+    fn is_new_file(&self, id: FileId) -> bool {
+        if self.new_files.contains(&id) {
+            return true;
+        }
+        let Some(path) = self.nodes.get(id).and_then(|n| n.path.as_ref()) else {
+            return false;
+        };
+        let path = crate::read::rule_line::normalize_name(path);
+        self.new_files
+            .iter()
+            .any(|&f| self.ev.db.file(f).name == path)
+    }
+
+    /// Whether making `id` failed in this run.
+    pub fn has_failed(&self, id: FileId) -> bool {
+        self.nodes
+            .get(id)
+            .is_some_and(|n| n.status == Status::Failed)
     }
 
     /// Whether `id` was remade in this run.
@@ -258,7 +305,10 @@ impl<'e> Planner<'e> {
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
-        self.runner.slots.finish();
+        // The goals still need the jobserver after the makefiles are remade.
+        if !self.makefiles_phase {
+            self.runner.slots.finish();
+        }
         self.delete_intermediates();
         if self.failed {
             return Ok(2);
@@ -321,6 +371,9 @@ impl<'e> Planner<'e> {
                 self.forget_mtime(id);
                 self.find_made_library(id);
             }
+        } else if self.dont_care.contains(&id) {
+            // Only an optional makefile needed it: no error, no stop.
+            self.node(id).status = Status::Failed;
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -555,7 +608,10 @@ impl<'e> Planner<'e> {
             return false;
         }
         if self.nodes[dep].status == Status::New {
-            // Declared .INTERMEDIATE/.SECONDARY files are resolved here first.
+            // Declared .INTERMEDIATE/.SECONDARY files are resolved here
+            // first, with what they inherit from the parent.
+            let scope = self.scope_for(parent);
+            self.nodes[dep].inherited = Some(Rc::new(scope));
             if self.resolve(dep, Some(parent)).is_err() {
                 return false;
             }
@@ -644,7 +700,11 @@ impl<'e> Planner<'e> {
 
     /// All prerequisites are settled: decide whether to run the recipe.
     fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
-        let my_mtime = self.mtime_of(id);
+        let my_mtime = if self.unreadable.contains(&id) {
+            None
+        } else {
+            self.mtime_of(id)
+        };
         let file = self.ev.db.file(id);
         let phony = file.phony;
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
@@ -657,11 +717,12 @@ impl<'e> Planner<'e> {
             let dep_newer = match (dep_mtime, my_mtime) {
                 _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
+                // Under -n nothing changes on disk: what would have been
+                // remade counts as new.
+                _ if self.nodes[dep.file].shown_only => true,
                 // -W makes a file new, except for makefiles after a restart
                 // (or make would restart forever).
-                _ if self.new_files.contains(&dep.file) && !self.restarted_makefiles_phase() => {
-                    true
-                }
+                _ if self.is_new_file(dep.file) && !self.restarted_makefiles_phase() => true,
                 // A member just put into an archive counts as new, whatever
                 // date `ar` recorded (deterministic archives record 0).
                 _ if self.nodes[dep.file].remade
@@ -730,6 +791,27 @@ impl<'e> Planner<'e> {
                 .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
         }
+        // `-t`: touch instead of running, unless a line is recursive as
+        // written (a `+` that a variable expands to does not count, as in
+        // GNU); under `-n` only say so. A recipe that expands to nothing is
+        // touched too.
+        if self.touch() && !recursive_as_written(resolved) {
+            let name = self.ev.db.file(id).name.clone();
+            if !self.ev.options.silent || self.ev.options.dry_run {
+                println!("touch {}", diag::show(&name));
+            }
+            if self.ev.options.dry_run {
+                self.nodes[id].shown_only = true;
+            } else {
+                crate::exec::touch(&name);
+            }
+            self.runner.started += 1;
+            self.ev.fs.invalidate(&name);
+            self.forget_mtime(id);
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            return Ok(Status::Done);
+        }
         if lines.is_empty() {
             self.nodes[id].remade = true;
             return Ok(self.rule_finished(id));
@@ -741,20 +823,6 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
             self.stopping = true;
-            return Ok(Status::Done);
-        }
-        // `-t`: touch instead of running, unless a line is recursive.
-        if self.touch() && !lines.iter().any(|l| l.recursive) {
-            let name = self.ev.db.file(id).name.clone();
-            if !self.ev.options.silent {
-                println!("touch {}", diag::show(&name));
-            }
-            crate::exec::touch(&name);
-            self.runner.started += 1;
-            self.ev.fs.invalidate(&name);
-            self.forget_mtime(id);
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
             return Ok(Status::Done);
         }
         // Under -n only recursive lines run: the others need no environment.
@@ -779,6 +847,9 @@ impl<'e> Planner<'e> {
                 line.silent = false;
             }
         }
+        if self.ev.options.dry_run && !self.makefiles_phase {
+            self.nodes[id].shown_only = lines.iter().any(|l| !l.recursive);
+        }
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.clone(),
@@ -786,6 +857,7 @@ impl<'e> Planner<'e> {
             env,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
+            quiet_failure: self.dont_care.contains(&id),
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {
@@ -877,6 +949,8 @@ impl<'e> Planner<'e> {
             .db
             .pattern_vars
             .iter()
+            // Later definitions first: they are looked at before earlier ones.
+            .rev()
             .filter_map(|(p, set)| {
                 p.match_stem(&name).map(|stem| {
                     (
@@ -889,6 +963,7 @@ impl<'e> Planner<'e> {
                 })
             })
             .collect();
+        // Shorter stems (more specific patterns) first; the sort is stable.
         pattern_sets.sort_by_key(|(len, _)| *len);
         scope.extend(pattern_sets.into_iter().map(|(_, e)| e));
         if let Some(inherited) = self.node(id).inherited.clone() {
@@ -1762,4 +1837,21 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             }
         }
     }
+}
+
+/// Whether a recipe line as written is recursive: a `+` among its leading
+/// prefix characters, or a `$(MAKE)` reference.
+fn recursive_as_written(resolved: &Resolved) -> bool {
+    resolved.recipes.iter().any(|(recipe, _)| {
+        recipe.lines.iter().any(|line| {
+            let text = &line.text;
+            let prefix = text
+                .iter()
+                .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
+                .any(|&b| b == b'+');
+            prefix
+                || memchr::memmem::find(text, b"$(MAKE)").is_some()
+                || memchr::memmem::find(text, b"${MAKE}").is_some()
+        })
+    })
 }

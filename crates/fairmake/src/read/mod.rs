@@ -324,6 +324,10 @@ impl BufferReader {
             } else if let Some(after) = directive_word(body, b"export") {
                 mods.export = Some(Export::Yes);
                 body = after;
+            } else if let Some(after) = directive_word(body, b"unexport") {
+                // `unexport NAME = value` assigns and unexports (GNU 4.4).
+                mods.export = Some(Export::No);
+                body = after;
             } else {
                 break;
             }
@@ -337,26 +341,18 @@ impl BufferReader {
             self.end_rule(ev)?;
             return undefine(ev, after, mods);
         }
-        if mods.export.is_some() && !mods.override_ && !mods.private {
+        if let Some(export) = mods.export.filter(|_| !mods.override_ && !mods.private) {
             if trim(body).is_empty() {
                 self.end_rule(ev)?;
-                ev.export_all = true;
+                ev.export_all = export == Export::Yes;
                 return Ok(());
             }
             if assignment::find_assignment(body).is_none() {
                 self.end_rule(ev)?;
-                return set_export(ev, body, Export::Yes);
+                return set_export(ev, body, export);
             }
         }
         if mods == Modifiers::default() {
-            if let Some(after) = directive_word(body, b"unexport") {
-                self.end_rule(ev)?;
-                if trim(after).is_empty() {
-                    ev.export_all = false;
-                    return Ok(());
-                }
-                return set_export(ev, after, Export::No);
-            }
             for (word, optional) in [
                 (&b"include"[..], false),
                 (b"-include", true),
@@ -488,7 +484,8 @@ fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
                 || after.starts_with(b":=")
                 || ([b'+', b'?', b'!'].contains(after.first().unwrap_or(&0))
                     && after.get(1) == Some(&b'='));
-            if looks_like_op && !matches!(word, b"define" | b"undefine") {
+            // Also `define = x`: a variable named `define` (GNU 4.4).
+            if looks_like_op {
                 None
             } else {
                 Some(after)
@@ -539,6 +536,7 @@ fn define_with_modifiers(t: &[u8]) -> bool {
     loop {
         if let Some(a) = directive_word(t, b"override")
             .or_else(|| directive_word(t, b"export"))
+            .or_else(|| directive_word(t, b"unexport"))
             .or_else(|| directive_word(t, b"private"))
         {
             t = a;
@@ -630,7 +628,7 @@ pub fn assign(
         }
         AssignOp::Shell => {
             let command = ev.expand_text(value)?;
-            let (output, _) = crate::exec::shell::run_function(ev, &command)?;
+            let (output, _) = crate::exec::shell::run_function(ev, &command, true)?;
             (output, Flavor::Recursive)
         }
     };

@@ -136,18 +136,30 @@ fn closes(text: &[u8], open: usize) -> bool {
 
 /// Splits off the recipe after the first `;` that is outside references and
 /// before any comment.
+/// The text after the `;` is returned as written: a target-specific
+/// variable's value takes it whole (`t: V = ; x` is `; x`).
 fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
+    match find_semicolon(raw) {
+        Some(i) => (&raw[..i], Some(raw[i + 1..].to_vec())),
+        None => (raw, None),
+    }
+}
+
+/// The recipe line that follows a rule's `;`.
+fn recipe_after_semicolon(tail: &[u8]) -> Vec<u8> {
+    super::strip_recipe_prefixes(super::trim_start(tail), b'\t')
+}
+
+/// Where the recipe's `;` is: the first outside references, before any comment.
+fn find_semicolon(raw: &[u8]) -> Option<usize> {
     for (i, b) in top_level(raw) {
         match b {
-            b'#' if i == 0 || raw[i - 1] != b'\\' => return (raw, None),
-            b';' => {
-                let recipe = super::trim_start(&raw[i + 1..]);
-                return (&raw[..i], Some(super::strip_recipe_prefixes(recipe, b'\t')));
-            }
+            b'#' if i == 0 || raw[i - 1] != b'\\' => return None,
+            b';' => return Some(i),
             _ => {}
         }
     }
-    (raw, None)
+    None
 }
 
 /// The first `:` outside variable references.
@@ -164,6 +176,7 @@ fn rule(
     loc: Loc,
     pre_expanded: bool,
 ) -> Result<Parsed> {
+    let full_rest = rest;
     let mut rest = &rest[1..];
     let double_colon = rest.first() == Some(&b':');
     if double_colon {
@@ -179,7 +192,26 @@ fn rule(
     } else {
         ev.expand_text(targets_raw)?
     };
-    let targets = crate::exec::archive::expand_groups(words::words(&targets_text));
+    if !pre_expanded {
+        if let Some(c) = find_colon(&targets_text) {
+            // A reference expanded to a colon (`$(dir)foo: x` with `dir = a:`):
+            // GNU reads the rule anew from the expanded text.
+            let mut line = escape_dollars(&targets_text[..c]);
+            let targets_end = line.len();
+            line.extend_from_slice(&escape_dollars(&targets_text[c..]));
+            line.extend_from_slice(full_rest);
+            return rule(
+                ev,
+                &line[..targets_end],
+                &line[targets_end..],
+                recipe,
+                loc,
+                false,
+            );
+        }
+    }
+    let names = name_words(&targets_text);
+    let targets = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
     let targets: Vec<Vec<u8>> = glob_names(ev, targets)
         .iter()
         .map(|t| normalize_name(t))
@@ -269,9 +301,9 @@ fn rule(
         loc: loc.clone(),
         grouped: grouped && targets.len() > 1,
     };
-    if let Some(text) = recipe {
+    if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
-            text,
+            text: recipe_after_semicolon(&tail),
             loc: loc.clone(),
         });
     }
@@ -422,6 +454,50 @@ fn rule(
     Ok(Parsed::Rule(ctx))
 }
 
+/// The file names of a target or prerequisite list: words split at blanks,
+/// except a blank escaped by a backslash (`foo\ bar` names `foo bar`). The
+/// backslashes before a blank pair up, as GNU reads them: `x\\ y` is `x\`
+/// and `y`.
+fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    if memchr::memchr(b'\\', text).is_none() {
+        return words::words(text).map(Cow::Borrowed).collect();
+    }
+    let mut names = Vec::new();
+    let mut word: Option<Vec<u8>> = None;
+    let mut backslashes = 0;
+    for &b in text {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if words::is_space(b) {
+            if backslashes % 2 == 1 {
+                let w = word.get_or_insert_with(Vec::new);
+                w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                w.push(b);
+            } else {
+                if backslashes > 0 {
+                    let w = word.get_or_insert_with(Vec::new);
+                    w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                }
+                names.extend(word.take().map(Cow::Owned));
+            }
+        } else {
+            let w = word.get_or_insert_with(Vec::new);
+            w.extend(std::iter::repeat_n(b'\\', backslashes));
+            w.push(b);
+        }
+        backslashes = 0;
+    }
+    if backslashes > 0 {
+        word.get_or_insert_with(Vec::new)
+            .extend(std::iter::repeat_n(b'\\', backslashes));
+    }
+    names.extend(word.map(Cow::Owned));
+    names
+}
+
 /// GNU drops a leading `./` from file names.
 pub fn normalize_name(word: &[u8]) -> Vec<u8> {
     let mut w = word;
@@ -531,7 +607,9 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        for w in glob_names(ev, crate::exec::archive::expand_groups(words::words(part))) {
+        let names = name_words(part);
+        let names = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
+        for w in glob_names(ev, names) {
             if w == b".WAIT" {
                 wait = true;
                 continue;
@@ -728,7 +806,8 @@ fn target_variable(
         value.extend_from_slice(&super::lines::collapse_continuations(r));
     }
     for target in targets {
-        let set = if PercentPattern::new(target).percent.is_some() {
+        let is_pattern = PercentPattern::new(target).percent.is_some();
+        let set = if is_pattern {
             ev.db.pattern_vars_of(target)
         } else {
             let id = ev.db.intern(target);
@@ -741,9 +820,32 @@ fn target_variable(
         }];
         let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
         let name = trim(&name).to_vec();
+        if is_pattern && overridden_for_pattern(ev, target, &name, mods.override_) {
+            continue;
+        }
         assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
+        if is_pattern && op == assignment::AssignOp::Conditional {
+            // Decided when a target looks it up (see `Var::conditional`).
+            if let Some(v) = set.borrow_mut().get_mut(&name) {
+                v.conditional = true;
+            }
+        }
     }
     Ok(Some(Parsed::Nothing))
+}
+
+/// Whether an earlier `override` definition of `name` for the same pattern
+/// outranks a plain one, which is then ignored as GNU does.
+fn overridden_for_pattern(ev: &Evaluator, pattern: &[u8], name: &[u8], is_override: bool) -> bool {
+    let pattern = PercentPattern::new(pattern);
+    !is_override
+        && ev.db.pattern_vars.iter().any(|(p, set)| {
+            *p == pattern
+                && set
+                    .borrow()
+                    .get(name)
+                    .is_some_and(|v| v.origin == Origin::Override)
+        })
 }
 
 /// Gives the recipe collected after a rule line to its targets.

@@ -198,12 +198,12 @@ impl Database {
             .clone()
     }
 
-    /// The pattern-specific variable set for `pattern`, created on first use.
+    /// A new pattern-specific variable set for one definition for
+    /// `pattern`: GNU applies the definitions of every pattern a target
+    /// matches one by one, in the order they were made (`a%: X = 1` then
+    /// `%b: X += 2` gives `ab` `1 2`), so each keeps its own set.
     pub fn pattern_vars_of(&mut self, pattern: &[u8]) -> SharedVarSet {
         let pattern = PercentPattern::new(pattern);
-        if let Some((_, set)) = self.pattern_vars.iter().find(|(p, _)| *p == pattern) {
-            return set.clone();
-        }
         let set: SharedVarSet = Default::default();
         self.pattern_vars.push((pattern, set.clone()));
         set

@@ -74,7 +74,7 @@ pub fn call_expanded(
             Ok(())
         }
         FuncId::Shell => {
-            let (output, _) = crate::exec::shell::run_function(ev, arg(0))?;
+            let (output, _) = crate::exec::shell::run_function(ev, arg(0), false)?;
             out.extend_from_slice(&output);
             Ok(())
         }
