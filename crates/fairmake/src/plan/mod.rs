@@ -1194,8 +1194,10 @@ impl<'e> Planner<'e> {
         // `.EXTRA_PREREQS` are built but stay out of the automatic variables.
         // The target's own value is not inherited by its prerequisites and
         // comes after its other prerequisites; the global value comes first;
-        // neither applies to a file being made as someone's extra prerequisite.
-        if !self.nodes.get(id).is_some_and(|n| n.extra) {
+        // neither applies to a file being made as someone's extra prerequisite,
+        // nor to a makefile no rule names (only an implicit rule could remake it).
+        let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
+        if !self.nodes.get(id).is_some_and(|n| n.extra) && !ruleless_makefile {
             let (extra, own) = self.extra_prereqs(id)?;
             if !crate::words::trim(&extra).is_empty() {
                 let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
