@@ -346,26 +346,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         println!("Updating goal targets....");
     }
     let goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
-        // The value is expanded (it may be `$N`, or recursive), and must
-        // name one target.
-        let mut default = Vec::new();
-        ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
-        let default = crate::words::trim(&default).to_vec();
-        if crate::words::words(&default).count() > 1 {
-            return Err(Fatal::new(
-                None,
-                ".DEFAULT_GOAL contains more than one target",
-            ));
-        }
-        if default.is_empty() {
-            let message = if found_makefile {
-                "No targets"
-            } else {
-                "No targets specified and no makefile found"
-            };
-            return Err(Fatal::new(None, message));
-        }
-        crate::words::words(&default).map(<[u8]>::to_vec).collect()
+        vec![default_goal(ev, found_makefile)?]
     } else {
         opts.goals.clone()
     };
@@ -614,6 +595,32 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
         ));
     }
     Ok(())
+}
+
+/// The goal when the command line names none: `.DEFAULT_GOAL`, expanded
+/// (it may be `$N`, or recursive), which must name one target.
+fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fatal> {
+    let mut default = Vec::new();
+    ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
+    let default = crate::words::trim(&default).to_vec();
+    // The target that set it may have blanks in its name (`a\ b:`).
+    let first_target = ev.db.first_target.map(|id| &ev.db.file(id).name);
+    if first_target == Some(&default) {
+        return Ok(default);
+    }
+    let mut words = crate::words::words(&default);
+    match (words.next(), words.next()) {
+        (Some(goal), None) => Ok(goal.to_vec()),
+        (Some(_), Some(_)) => Err(Fatal::new(
+            None,
+            ".DEFAULT_GOAL contains more than one target",
+        )),
+        (None, _) if found_makefile => Err(Fatal::new(None, "No targets")),
+        (None, _) => Err(Fatal::new(
+            None,
+            "No targets specified and no makefile found",
+        )),
+    }
 }
 
 /// What remaking the makefiles did.

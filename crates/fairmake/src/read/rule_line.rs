@@ -660,7 +660,7 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     if name.first() == Some(&b'.') && memchr::memchr(b'/', name).is_none() {
         return;
     }
-    let _ = id;
+    ev.db.first_target = Some(id);
     ev.set_global(
         b".DEFAULT_GOAL",
         name,
