@@ -1102,11 +1102,11 @@ impl<'e> Planner<'e> {
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
         let found = if member.is_empty() {
-            implicit::search(&rules, name, &mut k, 0, &mut Vec::new())
+            implicit::search(&rules, name, &mut k)
         } else {
             let bare = [&b"("[..], member, b")"].concat();
-            implicit::search(&rules, &bare, &mut k, 0, &mut Vec::new())
-                .or_else(|| implicit::search(&rules, name, &mut k, 0, &mut Vec::new()))
+            implicit::search(&rules, &bare, &mut k)
+                .or_else(|| implicit::search(&rules, name, &mut k))
         };
         self.ev.db.pattern_rules = rules;
         found
@@ -1171,6 +1171,7 @@ impl<'e> Planner<'e> {
                 || f.is_target
                 // Named in the makefile as anyone's prerequisite: not intermediate.
                 || f.is_prerequisite
+                || f.pattern_prerequisite
         };
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
@@ -1447,12 +1448,13 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
     }
 
-    /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
-    /// target being searched for (not of any other target).
-    fn ought_to_exist(&self, name: &[u8]) -> bool {
+    fn ought_to_exist(&self, name: &[u8], ought: implicit::Ought, own: bool) -> bool {
         self.ev.db.lookup(name).is_some_and(|id| {
             let f = self.ev.db.file(id);
-            f.is_target || f.phony || self.explicit.contains(&id)
+            f.is_target
+                || f.phony
+                || (own && self.explicit.contains(&id))
+                || (ought == implicit::Ought::Compat && f.is_prerequisite)
         })
     }
 
