@@ -237,8 +237,10 @@ fn search_candidates(
         let deps = computed[i]
             .get_or_insert_with(|| rule_deps(&rule.deps, c, name, k))
             .clone();
+        let order_only = order_only_names(rule, c);
         if deps
             .iter()
+            .chain(&order_only)
             .all(|d| k.exists(d) || k.ought_to_exist(d, ought, own))
         {
             return Some(make_match(rules, c, deps, Vec::new()));
@@ -255,7 +257,8 @@ fn search_candidates(
         let mut chain = Vec::new();
         let mut ok = true;
         in_chain.push(c.rule);
-        for d in &deps {
+        let order_only = order_only_names(rule, c);
+        for d in deps.iter().chain(&order_only) {
             if k.exists(d) || k.ought_to_exist(d, ought, own) {
                 continue;
             }
@@ -292,12 +295,17 @@ fn make_match(
         rule: c.rule,
         stem,
         deps,
-        order_only: rule.order_only.iter().map(|d| prereq_name(d, c)).collect(),
+        order_only: order_only_names(rule, c),
         recipe: rule.recipe.clone(),
         target_index: c.target_index,
         chain,
         siblings: siblings(rule, c),
     }
+}
+
+/// A rule's order-only prerequisites for one candidate.
+fn order_only_names(rule: &PatternRule, c: &Candidate) -> Vec<Vec<u8>> {
+    rule.order_only.iter().map(|d| prereq_name(d, c)).collect()
 }
 
 /// The names a multi-target pattern rule makes besides the matched one.

@@ -63,6 +63,17 @@ impl Resolved {
     }
 }
 
+/// What walking a target's prerequisites found.
+#[derive(Default)]
+struct Walk {
+    /// Some are still being made.
+    pending: bool,
+    failed: bool,
+    /// Missing intermediate files whose making waits until the target is
+    /// known to need them.
+    deferred: Vec<FileId>,
+}
+
 /// Per-file planning state.
 #[derive(Clone, Debug)]
 pub struct Node {
@@ -126,6 +137,8 @@ pub struct Planner<'e> {
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
+    /// The goals being made: never deleted as intermediate files.
+    goals: Vec<FileId>,
 }
 
 impl<'e> Planner<'e> {
@@ -145,6 +158,7 @@ impl<'e> Planner<'e> {
             dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
+            goals: Vec::new(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -212,6 +226,7 @@ impl<'e> Planner<'e> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
+        self.goals.extend_from_slice(goals);
         let mut started = vec![0u64; goals.len()];
         let mut reported = vec![false; goals.len()];
         loop {
@@ -350,6 +365,44 @@ impl<'e> Planner<'e> {
             Status::Visiting => return Ok(Status::Visiting),
             Status::New | Status::Pending => {}
         }
+        self.enter(id, parent)?;
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        if resolved.recipes.is_empty()
+            && resolved.deps.is_empty()
+            && !self.ev.db.file(id).is_target
+            && !self.nodes[id].intermediate
+        {
+            // A plain file with no rule: it must exist.
+            return self.leaf(id, parent);
+        }
+        let walk = self.walk_prereqs(id)?;
+        if let Some(settled) = self.unsettled(id, parent, &walk) {
+            return Ok(settled);
+        }
+        if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
+            // Something needs remaking: now the intermediate files are made.
+            let mut made = Walk::default();
+            for &d in &walk.deferred {
+                self.depth += 1;
+                let st = self.update(d, Some(id));
+                self.depth -= 1;
+                match st? {
+                    Status::Failed => made.failed = true,
+                    Status::Done => {}
+                    _ => made.pending = true,
+                }
+            }
+            if let Some(settled) = self.unsettled(id, parent, &made) {
+                return Ok(settled);
+            }
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        self.decide(id, &resolved)
+    }
+
+    /// The first visit of `id` (its rule is resolved), or a revisit; it is
+    /// `Visiting` afterwards.
+    fn enter(&mut self, id: FileId, parent: Option<FileId>) -> Result<()> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
@@ -366,41 +419,63 @@ impl<'e> Planner<'e> {
                 return Err(e);
             }
         }
-        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipes.is_empty()
-            && resolved.deps.is_empty()
-            && !self.ev.db.file(id).is_target
-            && !self.nodes[id].intermediate
-        {
-            // A plain file with no rule: it must exist.
-            return self.leaf(id, parent);
+        Ok(())
+    }
+
+    /// After a walk: `Some` status when `id` cannot be decided yet
+    /// (prerequisites still running) or failed through a prerequisite.
+    fn unsettled(&mut self, id: FileId, parent: Option<FileId>, walk: &Walk) -> Option<Status> {
+        // Prerequisites still running come first: with -k a failed one must
+        // not end the target while its siblings are still being made.
+        if walk.pending {
+            self.nodes[id].status = Status::Pending;
+            return Some(Status::Pending);
         }
-        // Prerequisites, in order; `.WAIT` holds back the rest until the
-        // earlier ones are done.
-        let mut pending = false;
-        let mut failed = false;
+        if walk.failed {
+            self.nodes[id].status = Status::Failed;
+            // A makefile that failed gets "Failed to remake makefile" instead.
+            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
+                let name = diag::show(&self.ev.db.file(id).name).to_string();
+                diag::warn(
+                    None,
+                    format_args!("Target '{name}' not remade because of errors."),
+                );
+            }
+            return Some(Status::Failed);
+        }
+        None
+    }
+
+    /// Updates the prerequisites of `id` (which is `Visiting`), in order;
+    /// `.WAIT` holds back the rest until the earlier ones are done. A
+    /// missing file that may stay missing (intermediate, secondary) only
+    /// has its own prerequisites updated: whether it is made is decided once
+    /// all of `id`'s prerequisites are.
+    fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel;
         for i in resolved.build_order() {
             let dep = &resolved.deps[i];
-            if dep.wait_before && pending {
+            if dep.wait_before && walk.pending {
                 break;
             }
             if self.stopping && !self.ev.options.keep_going {
-                pending = true;
+                walk.pending = true;
                 break;
-            }
-            if self.intermediate_not_needed(dep.file, id) {
-                self.nodes[dep.file].status = Status::Done;
-                continue;
             }
             if resolved.hidden.contains(&dep.file) && self.nodes[dep.file].status == Status::New {
                 self.nodes[dep.file].extra = true;
             }
+            let deferred = self.deferrable(dep.file);
             self.depth += 1;
-            let st = self.update(dep.file, Some(id));
+            let st = if deferred {
+                self.update_deferred(dep.file, id)
+            } else {
+                self.update(dep.file, Some(id))
+            };
             self.depth -= 1;
-            let st = st?;
-            match st {
+            match st? {
                 Status::Visiting => {
                     let me = diag::show(&self.ev.db.file(id).name).to_string();
                     let other = diag::show(&self.ev.db.file(dep.file).name).to_string();
@@ -412,58 +487,76 @@ impl<'e> Planner<'e> {
                     r.deps.remove(i);
                     r.order.clear();
                     self.nodes[id].resolved = Some(Rc::new(r));
-                    self.nodes[id].status = Status::Pending;
-                    return self.update(id, parent);
+                    return self.walk_prereqs(id);
                 }
-                Status::Failed => failed = true,
+                Status::Failed => walk.failed = true,
                 Status::Done => {}
-                _ => pending = true,
+                _ => walk.pending = true,
             }
-            if serial && pending {
+            if deferred && !walk.deferred.contains(&dep.file) {
+                walk.deferred.push(dep.file);
+            }
+            if serial && walk.pending {
                 break;
             }
         }
-        // Prerequisites still running come first: with -k a failed one must
-        // not end the target while its siblings are still being made.
-        if pending {
-            self.nodes[id].status = Status::Pending;
-            return Ok(Status::Pending);
-        }
-        if failed {
-            self.nodes[id].status = Status::Failed;
-            // A makefile that failed gets "Failed to remake makefile" instead.
-            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
-                let name = diag::show(&self.ev.db.file(id).name).to_string();
-                diag::warn(
-                    None,
-                    format_args!("Target '{name}' not remade because of errors."),
-                );
-            }
-            return Ok(Status::Failed);
-        }
-        self.decide(id, &resolved)
+        Ok(walk)
     }
 
-    /// A missing intermediate file need not be made when everything it
-    /// would be made from exists and is older than the file that needs it.
-    fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
-        if self.always_make() || !self.may_stay_missing(dep) {
+    /// Brings the prerequisites of the missing intermediate `id` up to date
+    /// without deciding about `id` itself; `Done` when they all are.
+    fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
+        match self.status(id) {
+            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            Status::Visiting => return Ok(Status::Visiting),
+            Status::New | Status::Pending => {}
+        }
+        self.enter(id, Some(parent))?;
+        let walk = self.walk_prereqs(id)?;
+        if walk.failed && !walk.pending {
+            self.nodes[id].status = Status::Failed;
+            return Ok(Status::Failed);
+        }
+        self.nodes[id].status = Status::Pending;
+        Ok(if walk.pending || walk.failed {
+            Status::Pending
+        } else {
+            Status::Done
+        })
+    }
+
+    /// A prerequisite that is not made unless something needs it: a missing
+    /// intermediate or secondary file not yet decided about.
+    fn deferrable(&mut self, id: FileId) -> bool {
+        if self.always_make()
+            || !matches!(self.status(id), Status::New | Status::Pending)
+            || self.ev.db.file(id).phony
+        {
             return false;
         }
-        if self.nodes[dep].status == Status::New {
-            // Declared .INTERMEDIATE/.SECONDARY files are resolved here first.
-            if self.resolve(dep, Some(parent)).is_err() {
-                return false;
-            }
-            self.nodes[dep].status = Status::Pending;
-        }
-        if self.nodes[dep].status != Status::Pending {
+        self.may_stay_missing(id) && self.mtime_of(id).is_none()
+    }
+
+    /// Whether `id`, its other prerequisites all up to date, must be
+    /// remade, and so its missing intermediate prerequisites made: it is
+    /// out of date anyway, or something those are made from is newer.
+    fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> bool {
+        if self.old_files.contains(&id) {
             return false;
         }
-        let Some(parent_mtime) = self.mtime_of(parent) else {
-            return false;
+        let Some(mine) = self.mtime_of(id) else {
+            return true;
         };
-        self.older_chain(dep, parent_mtime, 0)
+        if self.ev.db.file(id).phony {
+            return true;
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let others_newer = resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only && !deferred.contains(&d.file))
+            .any(|d| self.dep_is_newer(d.file, Some(mine)));
+        others_newer || deferred.iter().any(|&d| self.chain_changed(d, mine, 0))
     }
 
     /// Intermediate and secondary files need not exist while what they are
@@ -485,21 +578,25 @@ impl<'e> Planner<'e> {
         !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
-    /// `dep` is missing and all it is made from is older than `limit`.
-    fn older_chain(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
-        if depth > 32 || self.mtime_of(dep).is_some() || self.ev.db.file(dep).phony {
-            return false;
+    /// The missing intermediate `dep` would be remade (and be newer than
+    /// `limit`): something it is made from was remade or is newer.
+    fn chain_changed(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
+        if depth > 32 {
+            return true;
         }
         let Some(resolved) = self.nodes[dep].resolved.clone() else {
-            return false;
+            return true;
         };
         resolved
             .deps
             .iter()
             .filter(|d| !d.order_only)
-            .all(|d| match self.mtime_of(d.file) {
-                Some(m) => m <= limit,
-                None => self.may_stay_missing(d.file) && self.older_chain(d.file, limit, depth + 1),
+            .any(|d| match self.mtime_of(d.file) {
+                _ if self.nodes[d.file].remade => true,
+                Some(m) => m > limit,
+                None => {
+                    !self.may_stay_missing(d.file) || self.chain_changed(d.file, limit, depth + 1)
+                }
             })
     }
 
@@ -549,26 +646,7 @@ impl<'e> Planner<'e> {
             if dep.order_only {
                 continue;
             }
-            let dep_mtime = self.mtime_of(dep.file);
-            let dep_newer = match (dep_mtime, my_mtime) {
-                _ if self.old_files.contains(&dep.file) => false,
-                _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
-                // -W makes a file new, except for makefiles after a restart
-                // (or make would restart forever).
-                _ if self.new_files.contains(&dep.file) && !self.restarted_makefiles_phase() => {
-                    true
-                }
-                // A member just put into an archive counts as new, whatever
-                // date `ar` recorded (deterministic archives record 0).
-                _ if self.nodes[dep.file].remade
-                    && crate::exec::archive::is_member(&self.ev.db.file(dep.file).name) =>
-                {
-                    true
-                }
-                (None, _) => self.nodes[dep.file].remade,
-                (Some(_), None) => true,
-                (Some(d), Some(m)) => d > m,
-            };
+            let dep_newer = self.dep_is_newer(dep.file, my_mtime);
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 newer.push(dep.file);
@@ -609,6 +687,28 @@ impl<'e> Planner<'e> {
         };
         let resolved = &resolved;
         self.start(id, resolved, newer)
+    }
+
+    /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
+    fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>) -> bool {
+        let dep_mtime = self.mtime_of(dep);
+        match (dep_mtime, my_mtime) {
+            _ if self.old_files.contains(&dep) => false,
+            _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
+            // -W makes a file new, except for makefiles after a restart
+            // (or make would restart forever).
+            _ if self.new_files.contains(&dep) && !self.restarted_makefiles_phase() => true,
+            // A member just put into an archive counts as new, whatever
+            // date `ar` recorded (deterministic archives record 0).
+            _ if self.nodes[dep].remade
+                && crate::exec::archive::is_member(&self.ev.db.file(dep).name) =>
+            {
+                true
+            }
+            (None, _) => self.nodes[dep].remade,
+            (Some(_), None) => true,
+            (Some(d), Some(m)) => d > m,
+        }
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -985,30 +1085,16 @@ impl<'e> Planner<'e> {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+                for &sibling in &resolved.siblings {
+                    self.adopt_sibling(sibling);
+                }
                 // A file an implicit rule makes counts as a target from now on
                 // ("ought to exist" for later searches).
                 self.ev.db.file_mut(id).is_target = true;
-                let mut extra = Vec::new();
                 for (inter_name, inter_match) in &m.chain {
                     self.adopt_intermediate(inter_name, inter_match);
                 }
-                // `.WAIT` in a pattern rule's prerequisites orders, it is no file.
-                for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
-                    let mut wait_before = false;
-                    for d in list {
-                        if d == b".WAIT" {
-                            wait_before = true;
-                            continue;
-                        }
-                        let file = self.ev.db.intern(d);
-                        extra.push(Dep {
-                            file,
-                            order_only,
-                            wait_before,
-                        });
-                        wait_before = false;
-                    }
-                }
+                let mut extra = self.match_deps(&m);
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
@@ -1133,21 +1219,37 @@ impl<'e> Planner<'e> {
         Ok((value, own))
     }
 
+    /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
+    /// pattern rule's prerequisites orders, it is no file).
+    fn match_deps(&mut self, m: &implicit::Match) -> Vec<Dep> {
+        let mut deps = Vec::new();
+        for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
+            let mut wait_before = false;
+            for d in list {
+                if d == b".WAIT" {
+                    wait_before = true;
+                    continue;
+                }
+                let file = self.ev.db.intern(d);
+                deps.push(Dep {
+                    file,
+                    order_only,
+                    wait_before,
+                });
+                wait_before = false;
+            }
+        }
+        deps
+    }
+
     /// Records a file created by an implicit-rule chain.
     fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
         let id = self.ev.db.intern(name);
-        let mut deps = Vec::new();
         for (n, sub) in &m.chain {
             self.adopt_intermediate(n, sub);
         }
-        for d in &m.deps {
-            let f = self.ev.db.intern(d);
-            deps.push(Dep {
-                file: f,
-                order_only: false,
-                wait_before: false,
-            });
-        }
+        let deps = self.match_deps(m);
+        let siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
             recipes: m
@@ -1157,27 +1259,52 @@ impl<'e> Planner<'e> {
                 .unwrap_or_default(),
             stem: m.stem.clone(),
             hidden: Vec::new(),
-            siblings: Vec::new(),
+            siblings,
             order: Vec::new(),
         };
-        let secondary = {
-            let f = self.ev.db.file(id);
-            f.secondary
-                || f.precious
-                || self.ev.db.secondary_all
-                || f.notintermediate
-                || self.ev.db.notintermediate_all
-                || self.ev.db.notintermediate_patterns.iter().any(|p| p.match_stem(&f.name).is_some())
-                || f.is_target
-                // Named in the makefile as anyone's prerequisite: not intermediate.
-                || f.is_prerequisite
-                || f.pattern_prerequisite
-        };
+        let intermediate = self.may_be_intermediate(id);
+        for &sibling in &resolved.siblings {
+            self.adopt_sibling(sibling);
+        }
         let node = self.node(id);
+        if node.resolved.is_some() {
+            // Already known (another chain, or made): keep what it is.
+            return;
+        }
         node.resolved = Some(Rc::new(resolved));
-        node.intermediate = !secondary;
+        node.intermediate = intermediate;
         if node.status == Status::New {
             node.status = Status::Pending;
+        }
+    }
+
+    /// A file an implicit rule makes without the makefile mentioning it is
+    /// intermediate, unless marked otherwise (.SECONDARY, .PRECIOUS,
+    /// .NOTINTERMEDIATE).
+    fn may_be_intermediate(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        let f = db.file(id);
+        let kept = f.secondary
+            || f.precious
+            || db.secondary_all
+            || f.notintermediate
+            || db.notintermediate_all
+            || db
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(&f.name).is_some());
+        // Named in the makefile as a target or anyone's prerequisite: not
+        // intermediate.
+        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
+        !kept && !mentioned
+    }
+
+    /// Another target of a multi-target pattern rule, made by the same
+    /// recipe: intermediate when it does not exist yet and the makefile
+    /// does not mention it.
+    fn adopt_sibling(&mut self, id: FileId) {
+        if self.may_be_intermediate(id) && self.mtime_of(id).is_none() {
+            self.node(id).intermediate = true;
         }
     }
 
@@ -1285,6 +1412,7 @@ impl<'e> Planner<'e> {
             let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
             if (node.intermediate || explicit)
                 && node.remade
+                && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary
             {
