@@ -284,9 +284,10 @@ impl Database {
             let Some(recipe) = file.rule.recipe.clone() else {
                 continue;
             };
-            // With prerequisites it is an ordinary rule, except under .POSIX,
-            // where the prerequisites are ignored with a warning.
-            if !file.rule.deps.is_empty() && !self.posix {
+            // With prerequisites it is an ordinary rule; GNU 4.4 still makes
+            // a suffix rule of it too, ignoring the prerequisites with a
+            // warning, except under .POSIX.
+            if !file.rule.deps.is_empty() && self.posix {
                 continue;
             }
             let name = &file.name;
