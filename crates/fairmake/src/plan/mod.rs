@@ -139,6 +139,16 @@ pub struct Planner<'e> {
     pub new_files: Vec<FileId>,
     /// The goals being made: never deleted as intermediate files.
     goals: Vec<FileId>,
+    /// Running multi-target pattern recipes: the modification times before
+    /// the run of the target and its peers, to warn about peers not updated.
+    peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
+}
+
+/// A multi-target pattern recipe's target and peers before it ran.
+struct PeerCheck {
+    before: Option<Mtime>,
+    peers: Vec<(FileId, Option<Mtime>)>,
+    loc: crate::diag::Loc,
 }
 
 impl<'e> Planner<'e> {
@@ -159,6 +169,7 @@ impl<'e> Planner<'e> {
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
+            peer_checks: Default::default(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -335,6 +346,29 @@ impl<'e> Planner<'e> {
             let node = self.node(other);
             node.status = status;
             node.remade = true;
+        }
+        if let Some(check) = self.peer_checks.remove(&id) {
+            if outcome.ok {
+                self.check_peers(id, check);
+            }
+        }
+    }
+
+    /// GNU 4.4 warns when a pattern recipe that updated its target left
+    /// another target of the rule as it was.
+    fn check_peers(&mut self, id: FileId, check: PeerCheck) {
+        let after = self.mtime_of(id);
+        if after.is_none() || after == check.before {
+            return;
+        }
+        for (peer, before) in check.peers {
+            if self.mtime_of(peer) == before {
+                let name = diag::show(&self.ev.db.file(peer).name).to_string();
+                diag::warn(
+                    Some(&check.loc),
+                    format_args!("warning: pattern recipe did not update peer target '{name}'."),
+                );
+            }
         }
     }
 
@@ -802,6 +836,19 @@ impl<'e> Planner<'e> {
         while !self.runner.has_free_slot() {
             for outcome in self.runner.wait_for_slot() {
                 self.job_finished(outcome);
+            }
+        }
+        if !resolved.siblings.is_empty() {
+            if let Some((recipe, _)) = resolved.recipes.first() {
+                let before = self.mtime_of(id);
+                let peers = resolved
+                    .siblings
+                    .iter()
+                    .map(|&p| (p, self.mtime_of(p)))
+                    .collect();
+                let loc = recipe.loc.clone();
+                self.peer_checks
+                    .insert(id, PeerCheck { before, peers, loc });
             }
         }
         self.runner.start(request);
