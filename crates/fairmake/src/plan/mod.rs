@@ -1132,9 +1132,6 @@ impl<'e> Planner<'e> {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
-                for &sibling in &resolved.siblings {
-                    self.adopt_sibling(sibling);
-                }
                 // A file an implicit rule makes counts as a target from now on
                 // ("ought to exist" for later searches).
                 self.ev.db.file_mut(id).is_target = true;
@@ -1142,6 +1139,9 @@ impl<'e> Planner<'e> {
                     self.adopt_intermediate(inter_name, inter_match);
                 }
                 let mut extra = self.match_deps(&m);
+                for d in &extra {
+                    self.adopt_made_peer(d.file);
+                }
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
@@ -1310,9 +1310,6 @@ impl<'e> Planner<'e> {
             order: Vec::new(),
         };
         let intermediate = self.may_be_intermediate(id);
-        for &sibling in &resolved.siblings {
-            self.adopt_sibling(sibling);
-        }
         let node = self.node(id);
         if node.resolved.is_some() {
             // Already known (another chain, or made): keep what it is.
@@ -1346,12 +1343,12 @@ impl<'e> Planner<'e> {
         !kept && !mentioned
     }
 
-    /// Another target of a multi-target pattern rule, made by the same
-    /// recipe: intermediate when it does not exist yet and the makefile
-    /// does not mention it.
-    fn adopt_sibling(&mut self, id: FileId) {
-        if self.may_be_intermediate(id) && self.mtime_of(id).is_none() {
-            self.node(id).intermediate = true;
+    /// A prerequisite of an implicit rule that exists only because this run
+    /// made it as another target of a pattern rule is intermediate like
+    /// one made through a chain, unless the makefile mentions it.
+    fn adopt_made_peer(&mut self, id: FileId) {
+        if self.node(id).remade && self.may_be_intermediate(id) {
+            self.nodes[id].intermediate = true;
         }
     }
 
