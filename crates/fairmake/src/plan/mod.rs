@@ -46,6 +46,9 @@ pub struct Resolved {
     pub stem: Vec<u8>,
     /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
     pub hidden: Vec<FileId>,
+    /// Of `hidden`, those that are prerequisites of other targets of the
+    /// same pattern recipe (not `.EXTRA_PREREQS`).
+    pub peer_deps: Vec<FileId>,
     /// Files the same recipe run makes (multi-target pattern rules).
     pub siblings: Vec<FileId>,
     /// The order prerequisites are made in (`--shuffle`); empty: as written.
@@ -498,7 +501,10 @@ impl<'e> Planner<'e> {
                 walk.pending = true;
                 break;
             }
-            if resolved.hidden.contains(&dep.file) && self.nodes[dep.file].status == Status::New {
+            if resolved.hidden.contains(&dep.file)
+                && !resolved.peer_deps.contains(&dep.file)
+                && self.nodes[dep.file].status == Status::New
+            {
                 self.nodes[dep.file].extra = true;
             }
             let deferred = self.deferrable(dep.file);
@@ -1145,6 +1151,17 @@ impl<'e> Planner<'e> {
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
+                // The recipe makes the other targets too: their own
+                // prerequisites are made first (built, not in `$^`).
+                for &sibling in &resolved.siblings {
+                    for d in self.ev.db.file(sibling).rule.deps.clone() {
+                        if !deps.iter().any(|e| e.file == d.file) {
+                            resolved.hidden.push(d.file);
+                            resolved.peer_deps.push(d.file);
+                            deps.push(d);
+                        }
+                    }
+                }
             } else if !self.ev.db.file(id).is_target {
                 // `.DEFAULT` serves files no rule at all names as a target.
                 if let Some(default) = self
@@ -1174,7 +1191,7 @@ impl<'e> Planner<'e> {
             if !crate::words::trim(&extra).is_empty() {
                 let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
                 hidden.retain(|d| d.file != id);
-                resolved.hidden = hidden.iter().map(|d| d.file).collect();
+                resolved.hidden.extend(hidden.iter().map(|d| d.file));
                 if own {
                     deps.extend(hidden);
                 } else {
@@ -1306,6 +1323,7 @@ impl<'e> Planner<'e> {
                 .unwrap_or_default(),
             stem: m.stem.clone(),
             hidden: Vec::new(),
+            peer_deps: Vec::new(),
             siblings,
             order: Vec::new(),
         };
