@@ -240,6 +240,9 @@ impl<'e> Planner<'e> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
+        // A goal found through vpath as another target is that target.
+        let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
+        let goals = &goals[..];
         self.goals.extend_from_slice(goals);
         let mut started = vec![0u64; goals.len()];
         let mut reported = vec![false; goals.len()];
@@ -1212,20 +1215,7 @@ impl<'e> Planner<'e> {
         // Prerequisites found through vpath are known by their found names;
         // one found as another target of the makefile becomes that target.
         for d in &mut resolved.deps {
-            self.vpath_resolve(d.file);
-            if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
-                let named = self.ev.db.file(d.file);
-                if !named.is_target {
-                    if let Some(target) = self
-                        .ev
-                        .db
-                        .lookup(&found)
-                        .filter(|&t| self.ev.db.file(t).is_target)
-                    {
-                        d.file = target;
-                    }
-                }
-            }
+            d.file = self.vpath_target(d.file);
         }
         self.vpath_resolve(id);
         self.node(id).resolved = Some(Rc::new(resolved));
@@ -1368,6 +1358,23 @@ impl<'e> Planner<'e> {
         if self.node(id).remade && self.may_be_intermediate(id) {
             self.nodes[id].intermediate = true;
         }
+    }
+
+    /// `id` found through vpath as a name the makefile has a rule for: that
+    /// target (otherwise `id` itself, its vpath name remembered).
+    fn vpath_target(&mut self, id: FileId) -> FileId {
+        self.vpath_resolve(id);
+        if self.ev.db.file(id).is_target {
+            return id;
+        }
+        let Some(found) = self.nodes.get(id).and_then(|n| n.path.clone()) else {
+            return id;
+        };
+        self.ev
+            .db
+            .lookup(&found)
+            .filter(|&t| self.ev.db.file(t).is_target)
+            .unwrap_or(id)
     }
 
     fn vpath_resolve(&mut self, id: FileId) {
