@@ -1566,6 +1566,8 @@ fn in_gpath(ev: &mut Evaluator, found: &[u8]) -> bool {
 fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
     let mut patterns = Vec::new();
     ev.expand_var(b".LIBPATTERNS", &mut patterns).ok()?;
+    let mut best: Option<(Vec<u8>, usize)> = None;
+    let mut names = Vec::new();
     for pattern in crate::words::words(&patterns) {
         let pattern = crate::pattern::PercentPattern::new(pattern);
         if pattern.percent.is_none() {
@@ -1583,9 +1585,19 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
         if ev.fs.exists(&name) {
             return Some(name);
         }
-        if let Some(found) = vpath_search(ev, &name) {
-            return Some(found);
+        // Through vpath, the earliest directory wins, whichever pattern
+        // found it.
+        if let Some((found, rank)) = vpath_search_ranked(ev, &name) {
+            if best.as_ref().is_none_or(|(_, r)| rank < *r) {
+                best = Some((found, rank));
+            }
         }
+        names.push(name);
+    }
+    if let Some((found, _)) = best {
+        return Some(found);
+    }
+    for name in names {
         for dir in [&b"/lib"[..], b"/usr/lib", b"/usr/local/lib"] {
             let candidate = [dir, b"/", &name].concat();
             if ev.fs.exists(&candidate) {
@@ -1598,24 +1610,32 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
 
 /// Looks `name` up in the `vpath` directives and `VPATH`.
 pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
-    let mut dirs: Vec<Vec<u8>> = Vec::new();
+    vpath_search_ranked(ev, name).map(|(found, _)| found)
+}
+
+/// [`vpath_search`], with the position of the directory that had it among
+/// all those searched.
+fn vpath_search_ranked(ev: &mut Evaluator, name: &[u8]) -> Option<(Vec<u8>, usize)> {
+    // The rank counts the directories of every directive, matching or not,
+    // so that ranks of different names compare.
+    let mut dirs: Vec<(Vec<u8>, usize)> = Vec::new();
+    let mut rank = 0;
     for v in &ev.db.vpaths {
         if v.pattern.match_stem(name).is_some() {
-            dirs.extend(v.dirs.iter().cloned());
+            dirs.extend(v.dirs.iter().cloned().zip(rank..));
         }
+        rank += v.dirs.len();
     }
     if let Some(vpath) = ev.global_value(b"VPATH") {
         let vpath = vpath.to_vec();
         let expanded = ev.expand_text(&vpath).unwrap_or_default();
-        for w in crate::words::words(&expanded) {
-            dirs.extend(
-                w.split(|&b| b == b':')
-                    .filter(|d| !d.is_empty())
-                    .map(<[u8]>::to_vec),
-            );
-        }
+        let general = crate::words::words(&expanded)
+            .flat_map(|w| w.split(|&b| b == b':'))
+            .filter(|d| !d.is_empty())
+            .map(<[u8]>::to_vec);
+        dirs.extend(general.zip(rank..));
     }
-    for dir in dirs {
+    for (dir, rank) in dirs {
         let mut candidate = dir.clone();
         if candidate.last() != Some(&b'/') {
             candidate.push(b'/');
@@ -1627,7 +1647,7 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
             .lookup(&candidate)
             .is_some_and(|id| ev.db.file(id).is_target);
         if is_target || ev.fs.exists(&candidate) {
-            return Some(candidate);
+            return Some((candidate, rank));
         }
     }
     None
