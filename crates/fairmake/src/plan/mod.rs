@@ -1137,7 +1137,14 @@ impl<'e> Planner<'e> {
                 }
             }
         } else if recipe.is_none() && !phony {
-            if let Some(m) = self.implicit(&name, &deps) {
+            // A file found through vpath in a GPATH directory is that file
+            // from now on, for the implicit search too.
+            self.vpath_resolve(id);
+            let search_name = match self.nodes[id].path.clone() {
+                Some(found) if in_gpath(self.ev, &found) => found,
+                _ => name.clone(),
+            };
+            if let Some(m) = self.implicit(&search_name, &deps) {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
