@@ -98,6 +98,9 @@ pub struct Node {
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u64,
     pub intermediate: bool,
+    /// Its recipe was only printed (-n, a line not recursive): it counts as
+    /// updated though its file did not change.
+    pub simulated: bool,
 }
 
 impl Default for Node {
@@ -111,6 +114,7 @@ impl Default for Node {
             remade: false,
             depth: 0,
             intermediate: false,
+            simulated: false,
             extra: false,
             made_seq: 0,
         }
@@ -749,6 +753,9 @@ impl<'e> Planner<'e> {
                 true
             }
             (None, _) => self.nodes[dep].remade,
+            // Under -n a prerequisite whose recipe would have run counts as
+            // updated, though its file did not change.
+            _ if self.nodes[dep].remade && self.nodes[dep].simulated => true,
             (Some(_), None) => true,
             (Some(d), Some(m)) => d > m,
         }
@@ -833,6 +840,8 @@ impl<'e> Planner<'e> {
                 line.silent = false;
             }
         }
+        self.nodes[id].simulated =
+            self.ev.options.dry_run && !self.makefiles_phase && !lines.iter().all(|l| l.recursive);
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.clone(),
