@@ -149,6 +149,8 @@ pub struct Planner<'e> {
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
+    /// Files found through vpath as another target, and that target.
+    vpath_aliases: rustc_hash::FxHashMap<FileId, FileId>,
 }
 
 /// A multi-target pattern recipe's target and peers before it ran.
@@ -177,6 +179,7 @@ impl<'e> Planner<'e> {
             new_files: Vec::new(),
             goals: Vec::new(),
             peer_checks: Default::default(),
+            vpath_aliases: Default::default(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -1379,18 +1382,61 @@ impl<'e> Planner<'e> {
     /// `id` found through vpath as a name the makefile has a rule for: that
     /// target (otherwise `id` itself, its vpath name remembered).
     fn vpath_target(&mut self, id: FileId) -> FileId {
-        self.vpath_resolve(id);
-        if self.ev.db.file(id).is_target {
-            return id;
+        if let Some(&target) = self.vpath_aliases.get(&id) {
+            return target;
         }
+        let target = self.find_vpath_target(id);
+        if target != id {
+            self.vpath_aliases.insert(id, target);
+        }
+        target
+    }
+
+    fn find_vpath_target(&mut self, id: FileId) -> FileId {
+        self.vpath_resolve(id);
         let Some(found) = self.nodes.get(id).and_then(|n| n.path.clone()) else {
             return id;
         };
-        self.ev
+        let Some(target) = self
+            .ev
             .db
             .lookup(&found)
-            .filter(|&t| self.ev.db.file(t).is_target)
-            .unwrap_or(id)
+            .filter(|&t| t != id && self.ev.db.file(t).is_target)
+        else {
+            return id;
+        };
+        let file = self.ev.db.file(id);
+        if !file.is_target {
+            return target;
+        }
+        // A target of its own that does not exist becomes the one found,
+        // unless it adds prerequisites or double-colon rules to it.
+        if !file.rule.deps.is_empty() || !file.double_colon.is_empty() {
+            return id;
+        }
+        if let (Some(mine), Some(theirs)) =
+            (&file.rule.recipe, &self.ev.db.file(target).rule.recipe)
+        {
+            if !Rc::ptr_eq(mine, theirs) {
+                let (name, other) = (diag::show(&file.name), diag::show(&found));
+                let loc = &mine.loc;
+                diag::warn(
+                    Some(loc),
+                    format_args!("Recipe was specified for file '{name}' at {loc},"),
+                );
+                diag::warn(
+                    Some(loc),
+                    format_args!("but '{name}' is now considered the same file as '{other}'."),
+                );
+                diag::warn(
+                    Some(loc),
+                    format_args!(
+                        "Recipe for '{name}' will be ignored in favor of the one for '{other}'."
+                    ),
+                );
+            }
+        }
+        target
     }
 
     fn vpath_resolve(&mut self, id: FileId) {
