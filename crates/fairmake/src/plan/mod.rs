@@ -739,6 +739,20 @@ impl<'e> Planner<'e> {
         self.start(id, resolved, newer)
     }
 
+    /// `dep` was given to -W, by its own name or the one vpath found.
+    fn is_new_file(&self, dep: FileId) -> bool {
+        if self.new_files.contains(&dep) {
+            return true;
+        }
+        let Some(found) = self.nodes.get(dep).and_then(|n| n.path.as_ref()) else {
+            return false;
+        };
+        let found = crate::read::rule_line::normalize_name(found);
+        self.new_files
+            .iter()
+            .any(|&f| crate::read::rule_line::normalize_name(&self.ev.db.file(f).name) == found)
+    }
+
     /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
     fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>) -> bool {
         let dep_mtime = self.mtime_of(dep);
@@ -747,7 +761,7 @@ impl<'e> Planner<'e> {
             _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
             // -W makes a file new, except for makefiles after a restart
             // (or make would restart forever).
-            _ if self.new_files.contains(&dep) && !self.restarted_makefiles_phase() => true,
+            _ if self.is_new_file(dep) && !self.restarted_makefiles_phase() => true,
             // A member just put into an archive counts as new, whatever
             // date `ar` recorded (deterministic archives record 0).
             _ if self.nodes[dep].remade
