@@ -807,7 +807,15 @@ impl<'e> Planner<'e> {
                 .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
         }
-        if lines.is_empty() {
+        // -t touches instead of running, unless a line is written recursive
+        // (a `+` prefix or `$(MAKE)` before expansion).
+        let written_recursive = resolved
+            .recipes
+            .iter()
+            .any(|(r, _)| crate::exec::written_recursive(r));
+        let touch = self.touch() && !written_recursive;
+        // An empty recipe does nothing, but -t still touches its target.
+        if lines.is_empty() && !touch {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
             return Ok(Status::Done);
@@ -821,18 +829,23 @@ impl<'e> Planner<'e> {
             self.stopping = true;
             return Ok(Status::Done);
         }
-        // `-t`: touch instead of running, unless a line is recursive.
-        if self.touch() && !lines.iter().any(|l| l.recursive) {
+        // `-t`: touch instead of running (see `touch` above).
+        // With -n too the touch is only shown.
+        if touch {
             let name = self.ev.db.file(id).name.clone();
             if !self.ev.options.silent {
                 println!("touch {}", diag::show(&name));
             }
-            crate::exec::touch(&name);
+            let dry_run = self.ev.options.dry_run;
+            if !dry_run {
+                crate::exec::touch(&name);
+            }
             self.runner.started += 1;
             self.ev.fs.invalidate(&name);
             self.forget_mtime(id);
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
+            self.nodes[id].simulated = dry_run;
             return Ok(Status::Done);
         }
         // Under -n only recursive lines run: the others need no environment.
