@@ -1972,8 +1972,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     }
 
     fn mention(&mut self, name: &[u8]) {
+        // Like a name written without `%` in a pattern rule: no intermediate
+        // file, but not one that "ought to exist" either.
         let id = self.ev.db.intern(name);
-        self.ev.db.file_mut(id).is_prerequisite = true;
+        self.ev.db.file_mut(id).pattern_prerequisite = true;
     }
 
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
