@@ -101,6 +101,8 @@ pub struct Node {
     /// Its recipe was only printed (-n, a line not recursive): it counts as
     /// updated though its file did not change.
     pub simulated: bool,
+    /// A prerequisite of a terminal pattern rule: no implicit rule makes it.
+    pub no_implicit: bool,
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
     pub double_colon_rule: usize,
@@ -121,6 +123,7 @@ impl Default for Node {
             depth: 0,
             intermediate: false,
             simulated: false,
+            no_implicit: false,
             extra: false,
             made_seq: 0,
             double_colon_rule: 0,
@@ -1268,7 +1271,13 @@ impl<'e> Planner<'e> {
                 Some(found) if in_gpath(self.ev, &found) => found,
                 _ => name.clone(),
             };
-            if let Some(m) = self.implicit(id, &search_name, &deps)? {
+            // A terminal rule's prerequisites are not made by implicit rules.
+            let found = if self.node(id).no_implicit {
+                None
+            } else {
+                self.implicit(id, &search_name, &deps)?
+            };
+            if let Some(m) = found {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
@@ -1279,8 +1288,12 @@ impl<'e> Planner<'e> {
                     self.adopt_intermediate(inter_name, inter_match);
                 }
                 let mut extra = self.match_deps(&m);
+                let terminal = self.ev.db.pattern_rules[m.rule].terminal;
                 for d in &extra {
                     self.adopt_made_peer(d.file);
+                    if terminal {
+                        self.node(d.file).no_implicit = true;
+                    }
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
