@@ -296,6 +296,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
     };
+    ev.db.settle_pattern_rules();
     ev.db.convert_suffix_rules();
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);

@@ -181,6 +181,16 @@ fn listed_in(ev: &Evaluator, special: &[u8], target: &[u8]) -> bool {
     })
 }
 
+/// Whether a recipe, as written (before expansion), has a line with a `+`
+/// prefix or naming `$(MAKE)`: what `-t` goes by to run it instead of
+/// touching its target.
+pub fn written_recursive(recipe: &Recipe) -> bool {
+    recipe
+        .lines
+        .iter()
+        .any(|l| strip_prefixes(&l.text).1.recursive || mentions_make(&l.text))
+}
+
 /// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.
 fn mentions_make(text: &[u8]) -> bool {
     memchr::memmem::find(text, b"$(MAKE)").is_some()

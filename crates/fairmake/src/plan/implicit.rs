@@ -25,12 +25,23 @@ pub struct Match {
     pub siblings: Vec<Vec<u8>>,
 }
 
+/// Which files "ought to exist" (GNU 4.4): first only targets and the
+/// explicit prerequisites of the target searched for; when that finds no
+/// rule, for compatibility, any file the makefile mentions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ought {
+    Strict,
+    Compat,
+}
+
 /// What the search needs to know about files.
 pub trait Knowledge {
     /// The file exists (possibly through vpath).
     fn exists(&mut self, name: &[u8]) -> bool;
-    /// The file is mentioned as a target or explicit prerequisite.
-    fn ought_to_exist(&self, name: &[u8]) -> bool;
+    /// The file ought to exist: a target of some rule, or (`own` true) an
+    /// explicit prerequisite of the target searched for, or (`Compat`) a
+    /// file mentioned anywhere in the makefile.
+    fn ought_to_exist(&self, name: &[u8], ought: Ought, own: bool) -> bool;
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
@@ -159,19 +170,13 @@ struct Candidate {
 fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candidate> {
     let (dir, file) = split_dir(name);
     let mut found = Vec::new();
+    // A rule that is not match-anything (`%`) matching, or a prerequisite
+    // of an implicit rule being searched for, rules out non-terminal
+    // match-anything rules. Rules without a recipe count here: they are
+    // dropped only after.
+    let mut specific = false;
     for (ri, rule) in rules.iter().enumerate() {
-        if rule.recipe.is_none() && !rule.builtin && rule.deps.is_empty() {
-            // A pattern rule with no recipe cancels; it never matches.
-            continue;
-        }
-        if rule.recipe.is_none() {
-            continue;
-        }
         for (ti, pat) in rule.targets.iter().enumerate() {
-            let match_anything = pat.text == b"%";
-            if match_anything && for_chain && !rule.terminal {
-                continue;
-            }
             let has_slash = memchr::memchr(b'/', &pat.text).is_some();
             let (subject, d) = if has_slash {
                 (name, &b""[..])
@@ -179,16 +184,28 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
                 (file, dir)
             };
             if let Some(stem) = pat.match_stem(subject) {
-                found.push(Candidate {
-                    rule: ri,
-                    target_index: ti,
-                    stem: stem.to_vec(),
-                    dir: d.to_vec(),
-                });
+                specific |= pat.text != b"%";
+                found.push((
+                    pat.text == b"%",
+                    Candidate {
+                        rule: ri,
+                        target_index: ti,
+                        stem: stem.to_vec(),
+                        dir: d.to_vec(),
+                    },
+                ));
                 break;
             }
         }
     }
+    let mut found: Vec<Candidate> = found
+        .into_iter()
+        .filter(|(anything, c)| {
+            let rule = &rules[c.rule];
+            rule.recipe.is_some() && !(*anything && (specific || for_chain) && !rule.terminal)
+        })
+        .map(|(_, c)| c)
+        .collect();
     // Shorter stems are more specific and win; ties keep definition order.
     found.sort_by_key(|c| c.stem.len() + c.dir.len());
     found
@@ -210,23 +227,74 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
     out
 }
 
-/// Searches for a rule to make `name`. `depth` bounds chains.
-pub fn search(
+/// Searches for a rule to make `name`: with the strict "ought to exist",
+/// then, finding none, with the compatible one.
+pub fn search(rules: &[PatternRule], name: &[u8], k: &mut dyn Knowledge) -> Option<Match> {
+    let cands = candidates(rules, name, false);
+    // Each candidate's prerequisites are computed once: a second expansion
+    // (with its `$(info)`s) happens once per candidate, as in GNU.
+    let mut computed: Vec<Option<CandidateDeps>> = vec![None; cands.len()];
+    let mut in_chain = Vec::new();
+    [Ought::Strict, Ought::Compat]
+        .into_iter()
+        .find_map(|ought| {
+            search_candidates(
+                rules,
+                name,
+                &cands,
+                &mut computed,
+                k,
+                0,
+                &mut in_chain,
+                ought,
+            )
+        })
+}
+
+/// Searches for a rule to make the missing prerequisite `name` of an
+/// implicit rule (an intermediate file). `depth` bounds chains.
+fn search_chain(
     rules: &[PatternRule],
     name: &[u8],
     k: &mut dyn Knowledge,
     depth: usize,
     in_chain: &mut Vec<usize>,
+    ought: Ought,
 ) -> Option<Match> {
     if depth > 16 {
         return None;
     }
-    let cands = candidates(rules, name, depth > 0);
-    // Each candidate's prerequisites are computed once: a second expansion
-    // (with its `$(info)`s) happens once per candidate, as in GNU.
-    #[allow(clippy::type_complexity)]
-    let mut computed: Vec<Option<(Vec<Vec<u8>>, Vec<Vec<u8>>)>> = vec![None; cands.len()];
-    // Pass 1: every prerequisite exists or ought to exist.
+    let cands = candidates(rules, name, true);
+    let mut computed = vec![None; cands.len()];
+    search_candidates(
+        rules,
+        name,
+        &cands,
+        &mut computed,
+        k,
+        depth,
+        in_chain,
+        ought,
+    )
+}
+
+/// A candidate's normal and order-only prerequisites, once computed.
+type CandidateDeps = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+
+/// The two passes over the candidates: every prerequisite exists or ought
+/// to exist; then missing ones may be made by further implicit rules.
+#[allow(clippy::too_many_arguments)]
+fn search_candidates(
+    rules: &[PatternRule],
+    name: &[u8],
+    cands: &[Candidate],
+    computed: &mut [Option<CandidateDeps>],
+    k: &mut dyn Knowledge,
+    depth: usize,
+    in_chain: &mut Vec<usize>,
+    ought: Ought,
+) -> Option<Match> {
+    let own = depth == 0;
     for (i, c) in cands.iter().enumerate() {
         if in_chain.contains(&c.rule) {
             continue;
@@ -235,34 +303,34 @@ pub fn search(
         let (deps, order_only) = computed[i]
             .get_or_insert_with(|| rule_deps(rule, c, name, k))
             .clone();
-        if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
+        if deps
+            .iter()
+            .chain(&order_only)
+            .all(|d| k.exists(d) || k.ought_to_exist(d, ought, own))
+        {
             return Some(make_match(rules, c, deps, order_only, Vec::new()));
         }
     }
-    // Pass 2: missing prerequisites may themselves be made by implicit rules.
     for (i, c) in cands.iter().enumerate() {
-        if in_chain.contains(&c.rule) {
-            continue;
-        }
         let rule = &rules[c.rule];
-        if rule.terminal {
+        if in_chain.contains(&c.rule) || rule.terminal {
             continue;
         }
-        let Some((deps, order_only)) = computed[i].take() else {
+        let Some((deps, order_only)) = computed[i].clone() else {
             continue;
         };
         let mut chain = Vec::new();
         let mut ok = true;
         in_chain.push(c.rule);
-        for d in &deps {
-            if k.exists(d) || k.ought_to_exist(d) {
+        for d in deps.iter().chain(&order_only) {
+            if k.exists(d) || k.ought_to_exist(d, ought, own) {
                 continue;
             }
             if k.is_phony(d) {
                 ok = false;
                 break;
             }
-            match search(rules, d, k, depth + 1, in_chain) {
+            match search_chain(rules, d, k, depth + 1, in_chain, ought) {
                 Some(m) => chain.push((d.clone(), m)),
                 None => {
                     ok = false;

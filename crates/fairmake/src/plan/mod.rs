@@ -46,6 +46,9 @@ pub struct Resolved {
     pub stem: Vec<u8>,
     /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
     pub hidden: Vec<FileId>,
+    /// Of `hidden`, those that are prerequisites of other targets of the
+    /// same pattern recipe (not `.EXTRA_PREREQS`).
+    pub peer_deps: Vec<FileId>,
     /// Files the same recipe run makes (multi-target pattern rules).
     pub siblings: Vec<FileId>,
     /// The order prerequisites are made in (`--shuffle`); empty: as written.
@@ -61,6 +64,17 @@ impl Resolved {
             (0..self.deps.len()).collect()
         }
     }
+}
+
+/// What walking a target's prerequisites found.
+#[derive(Default)]
+struct Walk {
+    /// Some are still being made.
+    pending: bool,
+    failed: bool,
+    /// Missing intermediate files whose making waits until the target is
+    /// known to need them.
+    deferred: Vec<FileId>,
 }
 
 /// Per-file planning state.
@@ -84,15 +98,17 @@ pub struct Node {
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u64,
     pub intermediate: bool,
+    /// Its recipe was only printed (-n, a line not recursive): it counts as
+    /// updated though its file did not change.
+    pub simulated: bool,
+    /// A prerequisite of a terminal pattern rule: no implicit rule makes it.
+    pub no_implicit: bool,
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
     pub double_colon_rule: usize,
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
-    /// Under -n its recipe was only shown (some line was not recursive):
-    /// it counts as new for its parents.
-    pub shown_only: bool,
 }
 
 impl Default for Node {
@@ -106,11 +122,12 @@ impl Default for Node {
             remade: false,
             depth: 0,
             intermediate: false,
+            simulated: false,
+            no_implicit: false,
             extra: false,
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,
-            shown_only: false,
         }
     }
 }
@@ -140,8 +157,20 @@ pub struct Planner<'e> {
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
+    /// The goals being made: never deleted as intermediate files.
+    goals: Vec<FileId>,
+    /// Running multi-target pattern recipes: the modification times before
+    /// the run of the target and its peers, to warn about peers not updated.
+    peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+}
+
+/// A multi-target pattern recipe's target and peers before it ran.
+struct PeerCheck {
+    before: Option<Mtime>,
+    peers: Vec<(FileId, Option<Mtime>)>,
+    loc: crate::diag::Loc,
 }
 
 impl<'e> Planner<'e> {
@@ -164,6 +193,8 @@ impl<'e> Planner<'e> {
             unreadable: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
+            goals: Vec::new(),
+            peer_checks: Default::default(),
             expanded: Default::default(),
         };
         for f in old_files {
@@ -272,6 +303,10 @@ impl<'e> Planner<'e> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
+        // A goal found through vpath as another target is that target.
+        let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
+        let goals = &goals[..];
+        self.goals.extend_from_slice(goals);
         let mut started = vec![0u64; goals.len()];
         let mut reported = vec![false; goals.len()];
         loop {
@@ -396,6 +431,29 @@ impl<'e> Planner<'e> {
             node.status = status;
             node.remade = true;
         }
+        if let Some(check) = self.peer_checks.remove(&id) {
+            if outcome.ok {
+                self.check_peers(id, check);
+            }
+        }
+    }
+
+    /// GNU 4.4 warns when a pattern recipe that updated its target left
+    /// another target of the rule as it was.
+    fn check_peers(&mut self, id: FileId, check: PeerCheck) {
+        let after = self.mtime_of(id);
+        if after.is_none() || after == check.before {
+            return;
+        }
+        for (peer, before) in check.peers {
+            if self.mtime_of(peer) == before {
+                let name = diag::show(&self.ev.db.file(peer).name).to_string();
+                diag::warn(
+                    Some(&check.loc),
+                    format_args!("warning: pattern recipe did not update peer target '{name}'."),
+                );
+            }
+        }
     }
 
     /// The other files one run of `id`'s recipe makes: members of a grouped
@@ -426,6 +484,56 @@ impl<'e> Planner<'e> {
             Status::Visiting => return Ok(Status::Visiting),
             Status::New | Status::Pending => {}
         }
+        self.enter(id, parent)?;
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        if resolved.recipes.is_empty()
+            && resolved.deps.is_empty()
+            && !self.ev.db.file(id).is_target
+            && !self.nodes[id].intermediate
+        {
+            // A plain file with no rule: it must exist.
+            return self.leaf(id, parent);
+        }
+        let walk = self.walk_prereqs(id)?;
+        if !walk.pending
+            && !walk.failed
+            && !self.nodes[id].peers_added
+            && self.add_peer_prereqs(id)?
+        {
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, parent);
+        }
+        if let Some(settled) = self.unsettled(id, parent, &walk) {
+            return Ok(settled);
+        }
+        if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
+            // Something needs remaking: now the intermediate files are made.
+            let mut made = Walk::default();
+            for &d in &walk.deferred {
+                self.depth += 1;
+                let st = self.update(d, Some(id));
+                self.depth -= 1;
+                match st? {
+                    Status::Failed => made.failed = true,
+                    Status::Done => {}
+                    _ => made.pending = true,
+                }
+            }
+            if let Some(settled) = self.unsettled(id, parent, &made) {
+                return Ok(settled);
+            }
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        match self.decide(id, &resolved)? {
+            // On to the next double-colon rule.
+            Status::Pending => self.update(id, parent),
+            st => Ok(st),
+        }
+    }
+
+    /// The first visit of `id` (its rule is resolved), or a revisit; it is
+    /// `Visiting` afterwards.
+    fn enter(&mut self, id: FileId, parent: Option<FileId>) -> Result<()> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
@@ -445,41 +553,66 @@ impl<'e> Planner<'e> {
                 return Err(e);
             }
         }
-        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipes.is_empty()
-            && resolved.deps.is_empty()
-            && !self.ev.db.file(id).is_target
-            && !self.nodes[id].intermediate
-        {
-            // A plain file with no rule: it must exist.
-            return self.leaf(id, parent);
+        Ok(())
+    }
+
+    /// After a walk: `Some` status when `id` cannot be decided yet
+    /// (prerequisites still running) or failed through a prerequisite.
+    fn unsettled(&mut self, id: FileId, parent: Option<FileId>, walk: &Walk) -> Option<Status> {
+        // Prerequisites still running come first: with -k a failed one must
+        // not end the target while its siblings are still being made.
+        if walk.pending {
+            self.nodes[id].status = Status::Pending;
+            return Some(Status::Pending);
         }
-        // Prerequisites, in order; `.WAIT` holds back the rest until the
-        // earlier ones are done.
-        let mut pending = false;
-        let mut failed = false;
+        if walk.failed {
+            self.nodes[id].status = Status::Failed;
+            // A makefile that failed gets "Failed to remake makefile" instead.
+            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
+                let name = diag::show(&self.ev.db.file(id).name).to_string();
+                diag::warn(
+                    None,
+                    format_args!("Target '{name}' not remade because of errors."),
+                );
+            }
+            return Some(Status::Failed);
+        }
+        None
+    }
+
+    /// Updates the prerequisites of `id` (which is `Visiting`), in order;
+    /// `.WAIT` holds back the rest until the earlier ones are done. A
+    /// missing file that may stay missing (intermediate, secondary) only
+    /// has its own prerequisites updated: whether it is made is decided once
+    /// all of `id`'s prerequisites are.
+    fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel;
         for i in resolved.build_order() {
             let dep = &resolved.deps[i];
-            if dep.wait_before && pending {
+            if dep.wait_before && walk.pending {
                 break;
             }
             if self.stopping && !self.ev.options.keep_going {
-                pending = true;
+                walk.pending = true;
                 break;
             }
-            if self.intermediate_not_needed(dep.file, id) {
-                self.nodes[dep.file].status = Status::Done;
-                continue;
-            }
-            if resolved.hidden.contains(&dep.file) && self.nodes[dep.file].status == Status::New {
+            if resolved.hidden.contains(&dep.file)
+                && !resolved.peer_deps.contains(&dep.file)
+                && self.nodes[dep.file].status == Status::New
+            {
                 self.nodes[dep.file].extra = true;
             }
+            let deferred = self.deferrable(dep.file);
             self.depth += 1;
-            let st = self.update(dep.file, Some(id));
+            let st = if deferred {
+                self.update_deferred(dep.file, id)
+            } else {
+                self.update(dep.file, Some(id))
+            };
             self.depth -= 1;
-            let st = st?;
-            match st {
+            match st? {
                 Status::Visiting => {
                     let me = diag::show(&self.ev.db.file(id).name).to_string();
                     let other = diag::show(&self.ev.db.file(dep.file).name).to_string();
@@ -491,44 +624,20 @@ impl<'e> Planner<'e> {
                     r.deps.remove(i);
                     r.order.clear();
                     self.nodes[id].resolved = Some(Rc::new(r));
-                    self.nodes[id].status = Status::Pending;
-                    return self.update(id, parent);
+                    return self.walk_prereqs(id);
                 }
-                Status::Failed => failed = true,
+                Status::Failed => walk.failed = true,
                 Status::Done => {}
-                _ => pending = true,
+                _ => walk.pending = true,
             }
-            if serial && pending {
+            if deferred && !walk.deferred.contains(&dep.file) {
+                walk.deferred.push(dep.file);
+            }
+            if serial && walk.pending {
                 break;
             }
         }
-        // Prerequisites still running come first: with -k a failed one must
-        // not end the target while its siblings are still being made.
-        if pending {
-            self.nodes[id].status = Status::Pending;
-            return Ok(Status::Pending);
-        }
-        if !failed && !self.nodes[id].peers_added && self.add_peer_prereqs(id)? {
-            self.nodes[id].status = Status::Pending;
-            return self.update(id, parent);
-        }
-        if failed {
-            self.nodes[id].status = Status::Failed;
-            // A makefile that failed gets "Failed to remake makefile" instead.
-            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
-                let name = diag::show(&self.ev.db.file(id).name).to_string();
-                diag::warn(
-                    None,
-                    format_args!("Target '{name}' not remade because of errors."),
-                );
-            }
-            return Ok(Status::Failed);
-        }
-        match self.decide(id, &resolved)? {
-            // On to the next double-colon rule.
-            Status::Pending => self.update(id, parent),
-            st => Ok(st),
-        }
+        Ok(walk)
     }
 
     /// A target of a grouped rule is made with the others: once its own
@@ -601,29 +710,60 @@ impl<'e> Planner<'e> {
         node.status
     }
 
-    /// A missing intermediate file need not be made when everything it
-    /// would be made from exists and is older than the file that needs it.
-    fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
-        if self.always_make() || !self.may_stay_missing(dep) {
+    /// Brings the prerequisites of the missing intermediate `id` up to date
+    /// without deciding about `id` itself; `Done` when they all are.
+    fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
+        match self.status(id) {
+            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            Status::Visiting => return Ok(Status::Visiting),
+            Status::New | Status::Pending => {}
+        }
+        self.enter(id, Some(parent))?;
+        let walk = self.walk_prereqs(id)?;
+        if walk.failed && !walk.pending {
+            self.nodes[id].status = Status::Failed;
+            return Ok(Status::Failed);
+        }
+        self.nodes[id].status = Status::Pending;
+        Ok(if walk.pending || walk.failed {
+            Status::Pending
+        } else {
+            Status::Done
+        })
+    }
+
+    /// A prerequisite that is not made unless something needs it: a missing
+    /// intermediate or secondary file not yet decided about.
+    fn deferrable(&mut self, id: FileId) -> bool {
+        if self.always_make()
+            || !matches!(self.status(id), Status::New | Status::Pending)
+            || self.ev.db.file(id).phony
+        {
             return false;
         }
-        if self.nodes[dep].status == Status::New {
-            // Declared .INTERMEDIATE/.SECONDARY files are resolved here
-            // first, with what they inherit from the parent.
-            let scope = self.scope_for(parent);
-            self.nodes[dep].inherited = Some(Rc::new(scope));
-            if self.resolve(dep, Some(parent)).is_err() {
-                return false;
-            }
-            self.nodes[dep].status = Status::Pending;
-        }
-        if self.nodes[dep].status != Status::Pending {
+        self.may_stay_missing(id) && self.mtime_of(id).is_none()
+    }
+
+    /// Whether `id`, its other prerequisites all up to date, must be
+    /// remade, and so its missing intermediate prerequisites made: it is
+    /// out of date anyway, or something those are made from is newer.
+    fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> bool {
+        if self.old_files.contains(&id) {
             return false;
         }
-        let Some(parent_mtime) = self.mtime_of(parent) else {
-            return false;
+        let Some(mine) = self.mtime_of(id) else {
+            return true;
         };
-        self.older_chain(dep, parent_mtime, 0)
+        if self.ev.db.file(id).phony {
+            return true;
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let others_newer = resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only && !deferred.contains(&d.file))
+            .any(|d| self.dep_is_newer(d.file, Some(mine)));
+        others_newer || deferred.iter().any(|&d| self.chain_changed(d, mine, 0))
     }
 
     /// Intermediate and secondary files need not exist while what they are
@@ -645,21 +785,25 @@ impl<'e> Planner<'e> {
         !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
-    /// `dep` is missing and all it is made from is older than `limit`.
-    fn older_chain(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
-        if depth > 32 || self.mtime_of(dep).is_some() || self.ev.db.file(dep).phony {
-            return false;
+    /// The missing intermediate `dep` would be remade (and be newer than
+    /// `limit`): something it is made from was remade or is newer.
+    fn chain_changed(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
+        if depth > 32 {
+            return true;
         }
         let Some(resolved) = self.nodes[dep].resolved.clone() else {
-            return false;
+            return true;
         };
         resolved
             .deps
             .iter()
             .filter(|d| !d.order_only)
-            .all(|d| match self.mtime_of(d.file) {
-                Some(m) => m <= limit,
-                None => self.may_stay_missing(d.file) && self.older_chain(d.file, limit, depth + 1),
+            .any(|d| match self.mtime_of(d.file) {
+                _ if self.nodes[d.file].remade => true,
+                Some(m) => m > limit,
+                None => {
+                    !self.may_stay_missing(d.file) || self.chain_changed(d.file, limit, depth + 1)
+                }
             })
     }
 
@@ -713,27 +857,7 @@ impl<'e> Planner<'e> {
             if dep.order_only {
                 continue;
             }
-            let dep_mtime = self.mtime_of(dep.file);
-            let dep_newer = match (dep_mtime, my_mtime) {
-                _ if self.old_files.contains(&dep.file) => false,
-                _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
-                // Under -n nothing changes on disk: what would have been
-                // remade counts as new.
-                _ if self.nodes[dep.file].shown_only => true,
-                // -W makes a file new, except for makefiles after a restart
-                // (or make would restart forever).
-                _ if self.is_new_file(dep.file) && !self.restarted_makefiles_phase() => true,
-                // A member just put into an archive counts as new, whatever
-                // date `ar` recorded (deterministic archives record 0).
-                _ if self.nodes[dep.file].remade
-                    && crate::exec::archive::is_member(&self.ev.db.file(dep.file).name) =>
-                {
-                    true
-                }
-                (None, _) => self.nodes[dep.file].remade,
-                (Some(_), None) => true,
-                (Some(d), Some(m)) => d > m,
-            };
+            let dep_newer = self.dep_is_newer(dep.file, my_mtime);
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 newer.push(dep.file);
@@ -760,6 +884,31 @@ impl<'e> Planner<'e> {
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
+    fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>) -> bool {
+        let dep_mtime = self.mtime_of(dep);
+        match (dep_mtime, my_mtime) {
+            _ if self.old_files.contains(&dep) => false,
+            _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
+            // -W makes a file new, except for makefiles after a restart
+            // (or make would restart forever).
+            _ if self.is_new_file(dep) && !self.restarted_makefiles_phase() => true,
+            // A member just put into an archive counts as new, whatever
+            // date `ar` recorded (deterministic archives record 0).
+            _ if self.nodes[dep].remade
+                && crate::exec::archive::is_member(&self.ev.db.file(dep).name) =>
+            {
+                true
+            }
+            (None, _) => self.nodes[dep].remade,
+            // Under -n a prerequisite whose recipe would have run counts as
+            // updated, though its file did not change.
+            _ if self.nodes[dep].remade && self.nodes[dep].simulated => true,
+            (Some(_), None) => true,
+            (Some(d), Some(m)) => d > m,
+        }
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -791,28 +940,15 @@ impl<'e> Planner<'e> {
                 .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
             lines.extend(expanded);
         }
-        // `-t`: touch instead of running, unless a line is recursive as
-        // written (a `+` that a variable expands to does not count, as in
-        // GNU); under `-n` only say so. A recipe that expands to nothing is
-        // touched too.
-        if self.touch() && !recursive_as_written(resolved) {
-            let name = self.ev.db.file(id).name.clone();
-            if !self.ev.options.silent || self.ev.options.dry_run {
-                println!("touch {}", diag::show(&name));
-            }
-            if self.ev.options.dry_run {
-                self.nodes[id].shown_only = true;
-            } else {
-                crate::exec::touch(&name);
-            }
-            self.runner.started += 1;
-            self.ev.fs.invalidate(&name);
-            self.forget_mtime(id);
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
-            return Ok(Status::Done);
-        }
-        if lines.is_empty() {
+        // -t touches instead of running, unless a line is written recursive
+        // (a `+` prefix or `$(MAKE)` before expansion).
+        let written_recursive = resolved
+            .recipes
+            .iter()
+            .any(|(r, _)| crate::exec::written_recursive(r));
+        let touch = self.touch() && !written_recursive;
+        // An empty recipe does nothing, but -t still touches its target.
+        if lines.is_empty() && !touch {
             self.nodes[id].remade = true;
             return Ok(self.rule_finished(id));
         }
@@ -823,6 +959,25 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
             self.stopping = true;
+            return Ok(Status::Done);
+        }
+        // `-t`: touch instead of running (see `touch` above).
+        // With -n too the touch is only shown.
+        if touch {
+            let name = self.ev.db.file(id).name.clone();
+            let dry_run = self.ev.options.dry_run;
+            if !self.ev.options.silent || dry_run {
+                println!("touch {}", diag::show(&name));
+            }
+            if !dry_run {
+                crate::exec::touch(&name);
+            }
+            self.runner.started += 1;
+            self.ev.fs.invalidate(&name);
+            self.forget_mtime(id);
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            self.nodes[id].simulated = dry_run;
             return Ok(Status::Done);
         }
         // Under -n only recursive lines run: the others need no environment.
@@ -847,9 +1002,8 @@ impl<'e> Planner<'e> {
                 line.silent = false;
             }
         }
-        if self.ev.options.dry_run && !self.makefiles_phase {
-            self.nodes[id].shown_only = lines.iter().any(|l| !l.recursive);
-        }
+        self.nodes[id].simulated =
+            self.ev.options.dry_run && !self.makefiles_phase && !lines.iter().all(|l| l.recursive);
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.clone(),
@@ -863,6 +1017,19 @@ impl<'e> Planner<'e> {
         while !self.runner.has_free_slot() {
             for outcome in self.runner.wait_for_slot() {
                 self.job_finished(outcome);
+            }
+        }
+        if !resolved.siblings.is_empty() {
+            if let Some((recipe, _)) = resolved.recipes.first() {
+                let before = self.mtime_of(id);
+                let peers = resolved
+                    .siblings
+                    .iter()
+                    .map(|&p| (p, self.mtime_of(p)))
+                    .collect();
+                let loc = recipe.loc.clone();
+                self.peer_checks
+                    .insert(id, PeerCheck { before, peers, loc });
             }
         }
         self.runner.start(request);
@@ -1140,37 +1307,51 @@ impl<'e> Planner<'e> {
                 stem = s;
             }
         } else if recipe.is_none() && !phony {
-            if let Some(m) = self.implicit(id, &name, &deps)? {
+            // A file found through vpath in a GPATH directory is that file
+            // from now on, for the implicit search too.
+            self.vpath_resolve(id);
+            let search_name = match self.nodes[id].path.clone() {
+                Some(found) if in_gpath(self.ev, &found) => found,
+                _ => name.clone(),
+            };
+            // A terminal rule's prerequisites are not made by implicit rules.
+            let found = if self.node(id).no_implicit {
+                None
+            } else {
+                self.implicit(id, &search_name, &deps)?
+            };
+            if let Some(m) = found {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
                 // A file an implicit rule makes counts as a target from now on
                 // ("ought to exist" for later searches).
                 self.ev.db.file_mut(id).is_target = true;
-                let mut extra = Vec::new();
                 for (inter_name, inter_match) in &m.chain {
                     self.adopt_intermediate(inter_name, inter_match);
                 }
-                // `.WAIT` in a pattern rule's prerequisites orders, it is no file.
-                for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
-                    let mut wait_before = false;
-                    for d in list {
-                        if d == b".WAIT" {
-                            wait_before = true;
-                            continue;
-                        }
-                        let file = self.ev.db.intern(d);
-                        extra.push(Dep {
-                            file,
-                            order_only,
-                            wait_before,
-                        });
-                        wait_before = false;
+                let mut extra = self.match_deps(&m);
+                let terminal = self.ev.db.pattern_rules[m.rule].terminal;
+                for d in &extra {
+                    self.adopt_made_peer(d.file);
+                    if terminal {
+                        self.node(d.file).no_implicit = true;
                     }
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
                 extra.extend(deps);
                 deps = extra;
+                // The recipe makes the other targets too: their own
+                // prerequisites are made first (built, not in `$^`).
+                for &sibling in &resolved.siblings {
+                    for d in self.ev.db.file(sibling).rule.deps.clone() {
+                        if !deps.iter().any(|e| e.file == d.file) {
+                            resolved.hidden.push(d.file);
+                            resolved.peer_deps.push(d.file);
+                            deps.push(d);
+                        }
+                    }
+                }
             } else if !self.ev.db.file(id).is_target {
                 // `.DEFAULT` serves files no rule at all names as a target.
                 if let Some(default) = self
@@ -1202,7 +1383,7 @@ impl<'e> Planner<'e> {
             if !crate::words::trim(&extra).is_empty() {
                 let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
                 hidden.retain(|d| d.file != id);
-                resolved.hidden = hidden.iter().map(|d| d.file).collect();
+                resolved.hidden.extend(hidden.iter().map(|d| d.file));
                 if own {
                     deps.extend(hidden);
                 } else {
@@ -1350,11 +1531,11 @@ impl<'e> Planner<'e> {
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
         let found = if member.is_empty() {
-            implicit::search(&rules, name, &mut k, 0, &mut Vec::new())
+            implicit::search(&rules, name, &mut k)
         } else {
             let bare = [&b"("[..], member, b")"].concat();
-            implicit::search(&rules, &bare, &mut k, 0, &mut Vec::new())
-                .or_else(|| implicit::search(&rules, name, &mut k, 0, &mut Vec::new()))
+            implicit::search(&rules, &bare, &mut k)
+                .or_else(|| implicit::search(&rules, name, &mut k))
         };
         let error = k.error.take();
         self.ev.db.pattern_rules = rules;
@@ -1385,21 +1566,37 @@ impl<'e> Planner<'e> {
         Ok((value, own))
     }
 
+    /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
+    /// pattern rule's prerequisites orders, it is no file).
+    fn match_deps(&mut self, m: &implicit::Match) -> Vec<Dep> {
+        let mut deps = Vec::new();
+        for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
+            let mut wait_before = false;
+            for d in list {
+                if d == b".WAIT" {
+                    wait_before = true;
+                    continue;
+                }
+                let file = self.ev.db.intern(d);
+                deps.push(Dep {
+                    file,
+                    order_only,
+                    wait_before,
+                });
+                wait_before = false;
+            }
+        }
+        deps
+    }
+
     /// Records a file created by an implicit-rule chain.
     fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
         let id = self.ev.db.intern(name);
-        let mut deps = Vec::new();
         for (n, sub) in &m.chain {
             self.adopt_intermediate(n, sub);
         }
-        for d in &m.deps {
-            let f = self.ev.db.intern(d);
-            deps.push(Dep {
-                file: f,
-                order_only: false,
-                wait_before: false,
-            });
-        }
+        let deps = self.match_deps(m);
+        let siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
             recipes: m
@@ -1409,27 +1606,69 @@ impl<'e> Planner<'e> {
                 .unwrap_or_default(),
             stem: m.stem.clone(),
             hidden: Vec::new(),
-            siblings: Vec::new(),
+            peer_deps: Vec::new(),
+            siblings,
             order: Vec::new(),
         };
-        let secondary = {
-            let f = self.ev.db.file(id);
-            f.secondary
-                || f.precious
-                || self.ev.db.secondary_all
-                || f.notintermediate
-                || self.ev.db.notintermediate_all
-                || self.ev.db.notintermediate_patterns.iter().any(|p| p.match_stem(&f.name).is_some())
-                || f.is_target
-                // Named in the makefile as anyone's prerequisite: not intermediate.
-                || f.is_prerequisite
-        };
+        let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
+        if node.resolved.is_some() {
+            // Already known (another chain, or made): keep what it is.
+            return;
+        }
         node.resolved = Some(Rc::new(resolved));
-        node.intermediate = !secondary;
+        node.intermediate = intermediate;
         if node.status == Status::New {
             node.status = Status::Pending;
         }
+    }
+
+    /// A file an implicit rule makes without the makefile mentioning it is
+    /// intermediate, unless marked otherwise (.SECONDARY, .PRECIOUS,
+    /// .NOTINTERMEDIATE).
+    fn may_be_intermediate(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        let f = db.file(id);
+        let kept = f.secondary
+            || f.precious
+            || db.secondary_all
+            || f.notintermediate
+            || db.notintermediate_all
+            || db
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(&f.name).is_some());
+        // Named in the makefile as a target or anyone's prerequisite: not
+        // intermediate.
+        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
+        !kept && !mentioned
+    }
+
+    /// A prerequisite of an implicit rule that exists only because this run
+    /// made it as another target of a pattern rule is intermediate like
+    /// one made through a chain, unless the makefile mentions it.
+    fn adopt_made_peer(&mut self, id: FileId) {
+        if self.node(id).remade && self.may_be_intermediate(id) {
+            self.nodes[id].intermediate = true;
+        }
+    }
+
+    /// A goal that is no target, found through vpath as a name the
+    /// makefile has a rule for: that target (otherwise `id` itself, its
+    /// vpath name remembered).
+    fn vpath_target(&mut self, id: FileId) -> FileId {
+        self.vpath_resolve(id);
+        if self.ev.db.file(id).is_target {
+            return id;
+        }
+        let Some(found) = self.nodes.get(id).and_then(|n| n.path.clone()) else {
+            return id;
+        };
+        self.ev
+            .db
+            .lookup(&found)
+            .filter(|&t| self.ev.db.file(t).is_target)
+            .unwrap_or(id)
     }
 
     fn vpath_resolve(&mut self, id: FileId) {
@@ -1578,6 +1817,7 @@ impl<'e> Planner<'e> {
             let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
             if (node.intermediate || explicit)
                 && node.remade
+                && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary
             {
@@ -1662,6 +1902,8 @@ fn in_gpath(ev: &mut Evaluator, found: &[u8]) -> bool {
 fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
     let mut patterns = Vec::new();
     ev.expand_var(b".LIBPATTERNS", &mut patterns).ok()?;
+    let mut best: Option<(Vec<u8>, usize)> = None;
+    let mut names = Vec::new();
     for pattern in crate::words::words(&patterns) {
         let pattern = crate::pattern::PercentPattern::new(pattern);
         if pattern.percent.is_none() {
@@ -1679,9 +1921,19 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
         if ev.fs.exists(&name) {
             return Some(name);
         }
-        if let Some(found) = vpath_search(ev, &name) {
-            return Some(found);
+        // Through vpath, the earliest directory wins, whichever pattern
+        // found it.
+        if let Some((found, rank)) = vpath_search_ranked(ev, &name) {
+            if best.as_ref().is_none_or(|(_, r)| rank < *r) {
+                best = Some((found, rank));
+            }
         }
+        names.push(name);
+    }
+    if let Some((found, _)) = best {
+        return Some(found);
+    }
+    for name in names {
         for dir in [&b"/lib"[..], b"/usr/lib", b"/usr/local/lib"] {
             let candidate = [dir, b"/", &name].concat();
             if ev.fs.exists(&candidate) {
@@ -1694,24 +1946,32 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
 
 /// Looks `name` up in the `vpath` directives and `VPATH`.
 pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
-    let mut dirs: Vec<Vec<u8>> = Vec::new();
+    vpath_search_ranked(ev, name).map(|(found, _)| found)
+}
+
+/// [`vpath_search`], with the position of the directory that had it among
+/// all those searched.
+fn vpath_search_ranked(ev: &mut Evaluator, name: &[u8]) -> Option<(Vec<u8>, usize)> {
+    // The rank counts the directories of every directive, matching or not,
+    // so that ranks of different names compare.
+    let mut dirs: Vec<(Vec<u8>, usize)> = Vec::new();
+    let mut rank = 0;
     for v in &ev.db.vpaths {
         if v.pattern.match_stem(name).is_some() {
-            dirs.extend(v.dirs.iter().cloned());
+            dirs.extend(v.dirs.iter().cloned().zip(rank..));
         }
+        rank += v.dirs.len();
     }
     if let Some(vpath) = ev.global_value(b"VPATH") {
         let vpath = vpath.to_vec();
         let expanded = ev.expand_text(&vpath).unwrap_or_default();
-        for w in crate::words::words(&expanded) {
-            dirs.extend(
-                w.split(|&b| b == b':')
-                    .filter(|d| !d.is_empty())
-                    .map(<[u8]>::to_vec),
-            );
-        }
+        let general = crate::words::words(&expanded)
+            .flat_map(|w| w.split(|&b| b == b':'))
+            .filter(|d| !d.is_empty())
+            .map(<[u8]>::to_vec);
+        dirs.extend(general.zip(rank..));
     }
-    for dir in dirs {
+    for (dir, rank) in dirs {
         let mut candidate = dir.clone();
         if candidate.last() != Some(&b'/') {
             candidate.push(b'/');
@@ -1723,7 +1983,7 @@ pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
             .lookup(&candidate)
             .is_some_and(|id| ev.db.file(id).is_target);
         if is_target || ev.fs.exists(&candidate) {
-            return Some(candidate);
+            return Some((candidate, rank));
         }
     }
     None
@@ -1748,12 +2008,13 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
     }
 
-    /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
-    /// target being searched for (not of any other target).
-    fn ought_to_exist(&self, name: &[u8]) -> bool {
+    fn ought_to_exist(&self, name: &[u8], ought: implicit::Ought, own: bool) -> bool {
         self.ev.db.lookup(name).is_some_and(|id| {
             let f = self.ev.db.file(id);
-            f.is_target || f.phony || self.explicit.contains(&id)
+            f.is_target
+                || f.phony
+                || (own && self.explicit.contains(&id))
+                || (ought == implicit::Ought::Compat && f.is_prerequisite)
         })
     }
 
@@ -1769,8 +2030,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     }
 
     fn mention(&mut self, name: &[u8]) {
+        // Like a name written without `%` in a pattern rule: no intermediate
+        // file, but not one that "ought to exist" either.
         let id = self.ev.db.intern(name);
-        self.ev.db.file_mut(id).is_prerequisite = true;
+        self.ev.db.file_mut(id).pattern_prerequisite = true;
     }
 
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
@@ -1839,21 +2102,4 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             }
         }
     }
-}
-
-/// Whether a recipe line as written is recursive: a `+` among its leading
-/// prefix characters, or a `$(MAKE)` reference.
-fn recursive_as_written(resolved: &Resolved) -> bool {
-    resolved.recipes.iter().any(|(recipe, _)| {
-        recipe.lines.iter().any(|line| {
-            let text = &line.text;
-            let prefix = text
-                .iter()
-                .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
-                .any(|&b| b == b'+');
-            prefix
-                || memchr::memmem::find(text, b"$(MAKE)").is_some()
-                || memchr::memmem::find(text, b"${MAKE}").is_some()
-        })
-    })
 }

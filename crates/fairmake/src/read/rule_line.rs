@@ -321,6 +321,17 @@ fn rule(
         };
         let deps = split(normal);
         let order_only = split(order_only);
+        // A prerequisite without `%` names one file: mentioned in the
+        // makefile, it is never an intermediate file.
+        for name in deps.iter().chain(&order_only) {
+            let plain = PercentPattern::new(name).percent.is_none()
+                && memchr::memchr(b'$', name).is_none()
+                && name != b".WAIT";
+            if plain {
+                let file = ev.db.intern(&normalize_name(name));
+                ev.db.file_mut(file).pattern_prerequisite = true;
+            }
+        }
         let index = ev.db.pattern_rules.len();
         ev.db.pattern_rules.push(PatternRule {
             targets: targets.iter().map(|t| PercentPattern::new(t)).collect(),

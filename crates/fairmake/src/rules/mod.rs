@@ -79,6 +79,9 @@ pub struct File {
     pub is_target: bool,
     /// Whether a rule names this file as a prerequisite ("ought to exist").
     pub is_prerequisite: bool,
+    /// Named (without `%`) as a prerequisite of a pattern rule: not an
+    /// intermediate file, though it does not "ought to exist".
+    pub pattern_prerequisite: bool,
     pub phony: bool,
     pub precious: bool,
     pub intermediate: bool,
@@ -101,6 +104,14 @@ pub struct PatternRule {
     /// `::`: a terminal rule, whose prerequisites must exist.
     pub terminal: bool,
     pub builtin: bool,
+}
+
+impl PatternRule {
+    /// The same targets and prerequisites: a later definition replaces this
+    /// one (or, without a recipe, cancels it).
+    fn same_as(&self, other: &PatternRule) -> bool {
+        self.targets == other.targets && self.deps == other.deps
+    }
 }
 
 /// A `vpath PATTERN DIRS` directive.
@@ -211,6 +222,26 @@ impl Database {
 }
 
 impl Database {
+    /// Once the makefiles are read: a pattern rule defined again with the
+    /// same targets and prerequisites replaces the earlier definition and
+    /// takes its place at the end; one without a recipe stays as a
+    /// cancellation that suffix and built-in rules do not override.
+    pub fn settle_pattern_rules(&mut self) {
+        let rules = std::mem::take(&mut self.pattern_rules);
+        let mut kept: Vec<PatternRule> = Vec::with_capacity(rules.len());
+        for rule in rules {
+            kept.retain(|k| !k.same_as(&rule));
+            kept.push(rule);
+        }
+        self.pattern_rules = kept;
+    }
+
+    /// Whether a rule with the same targets and prerequisites is defined
+    /// (or cancelled) already.
+    fn pattern_rule_defined(&self, rule: &PatternRule) -> bool {
+        self.pattern_rules.iter().any(|r| r.same_as(rule))
+    }
+
     /// Adds the built-in pattern rules after the makefile's own.
     pub fn add_builtin_rules(&mut self, loc: &Loc) {
         let suffixes = self.suffixes();
@@ -225,7 +256,7 @@ impl Database {
                     loc: loc.clone(),
                 })
                 .collect();
-            self.pattern_rules.push(PatternRule {
+            let rule = PatternRule {
                 targets: vec![PercentPattern::new(target)],
                 deps: crate::words::words(deps).map(<[u8]>::to_vec).collect(),
                 order_only: Vec::new(),
@@ -235,7 +266,10 @@ impl Database {
                 })),
                 terminal,
                 builtin: true,
-            });
+            };
+            if !self.pattern_rule_defined(&rule) {
+                self.pattern_rules.push(rule);
+            }
         }
     }
 
@@ -267,9 +301,10 @@ impl Database {
             let Some(recipe) = file.rule.recipe.clone() else {
                 continue;
             };
-            // With prerequisites it is an ordinary rule, except under .POSIX,
-            // where the prerequisites are ignored with a warning.
-            if !file.rule.deps.is_empty() && !self.posix {
+            // With prerequisites it is an ordinary rule; GNU 4.4 still makes
+            // a suffix rule of it too, ignoring the prerequisites with a
+            // warning, except under .POSIX.
+            if !file.rule.deps.is_empty() && self.posix {
                 continue;
             }
             let name = &file.name;
@@ -308,6 +343,8 @@ impl Database {
             .iter()
             .position(|r| r.builtin)
             .unwrap_or(self.pattern_rules.len());
+        // They do not replace a pattern rule the makefile defined.
+        converted.retain(|rule| !self.pattern_rule_defined(rule));
         for (i, rule) in converted.into_iter().enumerate() {
             self.pattern_rules.insert(at + i, rule);
         }
