@@ -152,10 +152,17 @@ fn rule(
         .map(|t| normalize_name(t))
         .collect();
     if targets.is_empty() {
-        if recipe.is_some() || !trim(rest).is_empty() {
-            return Err(ev.fatal("missing target pattern"));
-        }
-        return Ok(Parsed::Nothing);
+        // As in GNU make, a rule whose targets expand to nothing (Kbuild's
+        // `$(multi-dtb-y): FORCE`) defines nothing and is not an error; its
+        // prerequisites are not expanded, and the recipe lines that follow
+        // belong to it, so they are read and dropped.
+        return Ok(Parsed::Rule(RuleContext {
+            targets: Vec::new(),
+            lines: Vec::new(),
+            has_recipe: false,
+            loc,
+            grouped: false,
+        }));
     }
 
     // A target-specific variable: `targets: [modifiers] NAME op value`.
@@ -182,6 +189,9 @@ fn rule(
                 ev.expand_text(p)?
             };
             let p = trim(&p).to_vec();
+            if p.is_empty() {
+                return Err(ev.fatal("missing target pattern"));
+            }
             if PercentPattern::new(&p).percent.is_none() {
                 return Err(ev.fatal("target pattern contains no '%'"));
             }
