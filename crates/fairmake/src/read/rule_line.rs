@@ -15,8 +15,10 @@ use crate::words::{self, trim};
 
 /// What a rule line's recipe will be attached to.
 pub enum RecipeTarget {
-    /// The single-colon rule of a file.
-    Single(FileId),
+    /// The single-colon rule of a file, and where this rule line's
+    /// prerequisites are in its list (`start`, count): a recipe moves them to
+    /// the front, as GNU does (they come first in `$<`, `$^` and `$+`).
+    Single(FileId, usize, usize),
     /// Double-colon rule number `.1` of a file.
     Double(FileId, usize),
     /// A pattern rule by index.
@@ -272,7 +274,7 @@ fn rule(
                     if file.loc.is_none() {
                         file.loc = Some(loc.clone());
                     }
-                    ctx.targets.push(RecipeTarget::Single(id));
+                    ctx.targets.push(RecipeTarget::Single(id, 0, 0));
                     continue;
                 };
                 (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
@@ -321,6 +323,8 @@ fn rule(
                     diag::show(target)
                 )));
             }
+            let start = file.rule.deps.len();
+            let count = deps.len();
             file.rule.deps.extend(deps);
             if let Some((n, o)) = second_text {
                 let entry = file
@@ -337,7 +341,7 @@ fn rule(
             if group.is_some() {
                 file.rule.group = group.clone();
             }
-            ctx.targets.push(RecipeTarget::Single(id));
+            ctx.targets.push(RecipeTarget::Single(id, start, count));
         }
         if first_rule {
             maybe_default_goal(ev, id, target);
@@ -662,7 +666,7 @@ pub fn attach_recipe(
             RecipeTarget::Double(id, n) => {
                 ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone())
             }
-            RecipeTarget::Single(id) => {
+            RecipeTarget::Single(id, start, count) => {
                 if ev.db.file(id).name == b".WAIT" {
                     diag::warn(Some(loc), ".WAIT should not have commands");
                     continue;
@@ -672,7 +676,7 @@ pub fn attach_recipe(
                     let name = diag::show(&file.name).to_string();
                     let old_loc = old.loc.clone();
                     diag::warn(
-                        Some(loc),
+                        Some(&recipe.loc),
                         format_args!("warning: overriding recipe for target '{name}'"),
                     );
                     diag::warn(
@@ -683,6 +687,7 @@ pub fn attach_recipe(
                 let file = ev.db.file_mut(id);
                 file.rule.recipe = Some(recipe.clone());
                 file.loc = Some(loc.clone());
+                file.rule.deps[..start + count].rotate_right(count);
             }
         }
     }
