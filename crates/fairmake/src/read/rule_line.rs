@@ -190,7 +190,9 @@ fn rule(
             } else {
                 ev.expand_text(p)?
             };
-            let p = trim(&p).to_vec();
+            // The targets lose a leading `./`, so the pattern does too
+            // (Kbuild: `$(obj)/.checked-%` with `obj := .`).
+            let p = normalize_name(trim(&p));
             if p.is_empty() {
                 return Err(ev.fatal("missing target pattern"));
             }
