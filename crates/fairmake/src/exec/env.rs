@@ -2,7 +2,7 @@
 //! expanded in the target's scope, plus MAKELEVEL, MAKEFLAGS and MFLAGS.
 
 use crate::diag::Result;
-use crate::eval::vars::{Export, Origin};
+use crate::eval::vars::{Export, Flavor, Origin};
 use crate::eval::Evaluator;
 
 /// Whether a variable goes into children's environment.
@@ -48,22 +48,46 @@ fn outer_export(
 
 /// The environment for a child, computed in the current scope.
 pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    environment(ev, false)
+    environment(ev, For::Recipe)
 }
 
 /// The environment for `$(shell)`: as GNU 4.4 does, a variable that cannot
 /// be expanded without referencing itself gets the value make was started
 /// with, or is left out.
+///
+/// A `$(shell)` run while the environment of another `$(shell)` is being
+/// computed (an exported variable whose value calls `$(shell)`) gets the
+/// start-up values of the exported recursive variables instead: expanding
+/// them again at every level runs n! shells for n such variables, and the
+/// Linux kernel exports several (`KERNELRELEASE`, `CC_VERSION_TEXT`, ...).
 pub fn shell_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    environment(ev, true)
+    let nested = SHELL_ENVIRONMENTS.with(|depth| depth.get()) > 0;
+    SHELL_ENVIRONMENTS.with(|depth| depth.set(depth.get() + 1));
+    let env = environment(ev, if nested { For::NestedShell } else { For::Shell });
+    SHELL_ENVIRONMENTS.with(|depth| depth.set(depth.get() - 1));
+    env
 }
 
-fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+thread_local! {
+    /// How many `$(shell)` environments are being computed (nested ones).
+    static SHELL_ENVIRONMENTS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// Whom an environment is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum For {
+    Recipe,
+    Shell,
+    /// A `$(shell)` inside the expansion of another `$(shell)`'s environment.
+    NestedShell,
+}
+
+fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
     // A recipe runs in a target's context, where `private` globals and the
     // private variables of parent targets are out of sight.
-    let in_target = !for_shell;
+    let in_target = who == For::Recipe;
     let scope = ev.scope.clone();
     for (depth, entry) in scope.iter().enumerate() {
         for (name, var) in entry.set.borrow().iter() {
@@ -100,8 +124,9 @@ fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<
             continue;
         }
         let mut value = Vec::new();
-        if for_shell {
+        if who != For::Recipe {
             let recursive = ev.is_being_expanded(&name)
+                || (who == For::NestedShell && is_recursive(ev, &name))
                 || match ev.expand_var(&name, &mut value) {
                     Err(e) if e.message.starts_with("Recursive variable") => true,
                     other => {
@@ -144,4 +169,11 @@ fn environment(ev: &mut Evaluator, for_shell: bool) -> Result<Vec<(Vec<u8>, Vec<
         env.push((crate::trace::TRACE_ENV.as_bytes().to_vec(), path.clone()));
     }
     Ok(env)
+}
+
+/// Whether a variable's value would need expanding (recursive, with a `$`).
+fn is_recursive(ev: &Evaluator, name: &[u8]) -> bool {
+    ev.with_var(name, |v| {
+        v.is_some_and(|v| v.flavor == Flavor::Recursive && v.value.contains(&b'$'))
+    })
 }

@@ -217,7 +217,9 @@ fn rule(
         .map(|t| normalize_name(t))
         .collect();
     if targets.is_empty() {
-        // A rule without targets is ignored, recipe lines and all.
+        // As in GNU make, a rule whose targets expand to nothing (Kbuild's
+        // `$(multi-dtb-y): FORCE`) defines nothing and is not an error; the
+        // recipe lines that follow belong to it and are dropped.
         return Ok(Parsed::Rule(RuleContext {
             targets: Vec::new(),
             lines: Vec::new(),
@@ -258,7 +260,9 @@ fn rule(
             } else {
                 ev.expand_text(p)?
             };
-            let p = trim(&p).to_vec();
+            // The targets lose a leading `./`, so the pattern does too
+            // (Kbuild: `$(obj)/.checked-%` with `obj := .`).
+            let p = normalize_name(trim(&p));
             if p.is_empty() {
                 return Err(ev.fatal("missing target pattern"));
             }
