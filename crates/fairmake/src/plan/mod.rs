@@ -53,12 +53,12 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// Indices of `deps` in the order they are made.
-    fn build_order(&self) -> Vec<usize> {
+    /// The index in `deps` of the `k`-th prerequisite to make.
+    fn made_at(&self, k: usize) -> usize {
         if self.order.len() == self.deps.len() {
-            self.order.clone()
+            self.order[k]
         } else {
-            (0..self.deps.len()).collect()
+            k
         }
     }
 }
@@ -359,7 +359,10 @@ impl<'e> Planner<'e> {
             }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
-                self.nodes[id].inherited = Some(Rc::new(scope));
+                // Most files inherit nothing: no allocation for them.
+                if !scope.is_empty() {
+                    self.nodes[id].inherited = Some(Rc::new(scope));
+                }
             }
             if let Err(e) = self.resolve(id, parent) {
                 self.nodes[id].status = Status::Failed;
@@ -380,7 +383,8 @@ impl<'e> Planner<'e> {
         let mut pending = false;
         let mut failed = false;
         let serial = self.ev.db.not_parallel;
-        for i in resolved.build_order() {
+        for k in 0..resolved.deps.len() {
+            let i = resolved.made_at(k);
             let dep = &resolved.deps[i];
             if dep.wait_before && pending {
                 break;
@@ -782,14 +786,13 @@ impl<'e> Planner<'e> {
                 inherited: false,
             });
         }
-        let name = self.ev.db.file(id).name.clone();
-        let mut pattern_sets: Vec<(usize, ScopeEntry)> = self
-            .ev
-            .db
+        let db = &self.ev.db;
+        let name = &db.file(id).name;
+        let mut pattern_sets: Vec<(usize, ScopeEntry)> = db
             .pattern_vars
             .iter()
             .filter_map(|(p, set)| {
-                p.match_stem(&name).map(|stem| {
+                p.match_stem(name).map(|stem| {
                     (
                         stem.len(),
                         ScopeEntry {
@@ -1052,11 +1055,13 @@ impl<'e> Planner<'e> {
         }
         // --shuffle changes the order prerequisites are made in, not their
         // order in `$^` and friends.
-        let mut order: Vec<usize> = (0..deps.len()).collect();
-        shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
-            deps[i].wait_before
-        });
-        resolved.order = order;
+        if shuffle::reorders(&self.ev.options.shuffle) {
+            let mut order: Vec<usize> = (0..deps.len()).collect();
+            shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
+                deps[i].wait_before
+            });
+            resolved.order = order;
+        }
         resolved.deps = deps;
         resolved.stem = stem;
         // Prerequisites found through vpath are known by their found names;
@@ -1184,7 +1189,12 @@ impl<'e> Planner<'e> {
         if self.node(id).path.is_some() {
             return;
         }
-        let name = self.ev.db.file(id).name.clone();
+        let name = &self.ev.db.file(id).name;
+        let library = name.len() > 2 && name.starts_with(b"-l");
+        if !library && !vpath_configured(self.ev) {
+            return;
+        }
+        let name = name.clone();
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).path = Some(found);
@@ -1396,6 +1406,15 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+/// Whether any `vpath` directive or a non-empty `VPATH` could find a file
+/// elsewhere (without them, resolving each prerequisite costs nothing).
+fn vpath_configured(ev: &Evaluator) -> bool {
+    !ev.db.vpaths.is_empty()
+        || ev
+            .global_value(b"VPATH")
+            .is_some_and(|v| !crate::words::trim(v).is_empty())
 }
 
 /// Looks `name` up in the `vpath` directives and `VPATH`.
