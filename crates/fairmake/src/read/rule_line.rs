@@ -2,6 +2,7 @@
 //! colons, grouped targets, static patterns, pattern rules, target-specific
 //! variables and special targets; and `vpath`.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::assignment;
@@ -36,8 +37,8 @@ pub enum Parsed {
 pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
     let raw = super::trim_start(raw);
     let (head_raw, recipe) = split_recipe(raw);
-    let head = lines::collapse_continuations(head_raw);
-    let head = lines::strip_comment(&head).into_owned();
+    let collapsed = lines::collapse_continuations(head_raw);
+    let head = lines::strip_comment(&collapsed);
     let loc = ev.loc.clone().expect("reading sets a location");
     let Some(colon) = find_colon(&head) else {
         let expanded = ev.expand_text(&head)?;
@@ -56,9 +57,7 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
         }
         return Ok(Parsed::NotARule);
     };
-    let targets = head[..colon].to_vec();
-    let rest = head[colon..].to_vec();
-    rule(ev, &targets, &rest, recipe, loc, false)
+    rule(ev, &head[..colon], &head[colon..], recipe, loc, false)
 }
 
 /// The bytes of `text` that are outside variable references, with their
@@ -141,16 +140,9 @@ fn rule(
     if grouped {
         targets_raw = &targets_raw[..targets_raw.len() - 1];
     }
-    let targets_text = if pre_expanded {
-        targets_raw.to_vec()
-    } else {
-        ev.expand_text(targets_raw)?
-    };
-    let targets = crate::exec::archive::expand_groups(words::words(&targets_text));
-    let targets: Vec<Vec<u8>> = glob_names(ev, targets)
-        .iter()
-        .map(|t| normalize_name(t))
-        .collect();
+    let targets_text = expand_unless(ev, targets_raw, pre_expanded)?;
+    let mut targets: Vec<Vec<u8>> = Vec::new();
+    for_each_name(ev, &targets_text, |_, t| targets.push(t.to_vec()));
     if targets.is_empty() {
         if recipe.is_some() || !trim(rest).is_empty() {
             return Err(ev.fatal("missing target pattern"));
@@ -169,11 +161,7 @@ fn rule(
         None => (None, rest),
     };
     let second = ev.db.second_expansion;
-    let prereq_text = if pre_expanded {
-        prereq_raw.to_vec()
-    } else {
-        ev.expand_text(prereq_raw)?
-    };
+    let prereq_text = expand_unless(ev, prereq_raw, pre_expanded)?;
     let static_pattern = match static_pattern {
         Some(p) => {
             let p = if pre_expanded {
@@ -265,9 +253,10 @@ fn rule(
                     ctx.targets.push(RecipeTarget::Single(id));
                     continue;
                 };
-                (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
+                let text = substitute_each(&prereq_text, stem);
+                (Cow::Owned(text), Some(stem.to_vec()))
             }
-            None => (prereq_text.clone(), None),
+            None => (Cow::Borrowed(&*prereq_text), None),
         };
         let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
@@ -341,6 +330,45 @@ fn append_words(into: &mut Vec<u8>, more: &[u8]) {
         into.push(b' ');
     }
     into.extend_from_slice(more);
+}
+
+/// Calls `each` with every file name of a target or prerequisite list as
+/// rules record them: archive groups `lib(a b)` split into members, globs
+/// expanded, a leading `./` dropped and `\:` unescaped.
+fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Evaluator, &[u8])) {
+    if memchr::memchr(b'(', text).is_some() {
+        let groups = crate::exec::archive::expand_groups(words::words(text));
+        for name in glob_names(ev, groups) {
+            each(ev, &normalize_name(&name));
+        }
+        return;
+    }
+    // No archive groups: each word stands alone, and most are plain names
+    // that need no copy at all.
+    for word in words::words(text) {
+        if crate::glob::has_magic(word) {
+            for name in glob_names(ev, vec![word.to_vec()]) {
+                each(ev, &normalize_name(&name));
+            }
+        } else if word.starts_with(b"./") || memchr::memchr(b':', word).is_some() {
+            each(ev, &normalize_name(word));
+        } else {
+            each(ev, word);
+        }
+    }
+}
+
+/// `text` expanded, or as it is when `pre_expanded` or when it has no
+/// reference (no copy then).
+fn expand_unless<'t>(
+    ev: &mut Evaluator,
+    text: &'t [u8],
+    pre_expanded: bool,
+) -> Result<Cow<'t, [u8]>> {
+    if pre_expanded || memchr::memchr(b'$', text).is_none() {
+        return Ok(Cow::Borrowed(text));
+    }
+    ev.expand_text(text).map(Cow::Owned)
 }
 
 /// GNU drops a leading `./` from file names.
@@ -421,23 +449,20 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        for w in glob_names(ev, crate::exec::archive::expand_groups(words::words(part))) {
-            if w == b".WAIT" {
+        for_each_name(ev, part, |ev, name| {
+            if name == b".WAIT" {
                 wait = true;
-                continue;
+                return;
             }
-            {
-                let name = normalize_name(&w);
-                let file = ev.db.intern(&name);
-                ev.db.file_mut(file).is_prerequisite = true;
-                deps.push(Dep {
-                    file,
-                    order_only: oo,
-                    wait_before: wait,
-                });
-            }
+            let file = ev.db.intern(name);
+            ev.db.file_mut(file).is_prerequisite = true;
+            deps.push(Dep {
+                file,
+                order_only: oo,
+                wait_before: wait,
+            });
             wait = false;
-        }
+        });
     }
     deps
 }
