@@ -9,6 +9,13 @@
 //!
 //! The cache is only wrong about files changed behind make's back. After make
 //! itself rebuilds a target, [`FsCache::invalidate`] refreshes what it knew.
+//!
+//! [`FsCache::stat_fresh`] serves callers that keep the answer themselves
+//! (the planner): it always asks the file system about files that exist,
+//! but a file missing from a listing read since the last outside change
+//! (a job, `$(shell)`, `$(file)`) is missing without a `stat`. A walk over
+//! 15 000 files that do not exist then costs one `readdir`, not 15 000
+//! failed `stat`s.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -47,6 +54,8 @@ pub enum EntryKind {
 pub struct Listing {
     names: Vec<Vec<u8>>,
     kinds: Vec<EntryKind>,
+    /// [`FsCache::outside_changes`] when it was read.
+    read_at: u64,
 }
 
 impl Listing {
@@ -80,7 +89,11 @@ impl Listing {
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let (names, kinds) = entries.into_iter().unzip();
-        Some(Listing { names, kinds })
+        Some(Listing {
+            names,
+            kinds,
+            read_at: 0,
+        })
     }
 
     /// Makes the listing agree with the file system about one entry.
@@ -124,7 +137,19 @@ pub struct FsCache {
     stats: FxMap<Option<Stat>>,
     /// Directory listings by normalized directory path (no trailing slash).
     dirs: FxMap<Option<Listing>>,
+    /// Counts the moments something other than make's own reading may
+    /// have created files: a job started or ended, `$(shell)` ran,
+    /// `$(file)` wrote.
+    outside_changes: u64,
+    /// Jobs running now: while any does, no listing is current.
+    jobs_running: usize,
+    /// Failed `stat_fresh` calls per directory not yet listed.
+    misses: FxMap<u32>,
 }
+
+/// Failed `stat`s in one directory after which reading its listing is
+/// likely cheaper than going on (GNU reads every directory it looks in).
+const MISSES_BEFORE_LISTING: u32 = 8;
 
 impl FsCache {
     pub fn new() -> FsCache {
@@ -141,6 +166,79 @@ impl FsCache {
         let s = stat_now(&key);
         self.stats.insert(key.into_owned(), s);
         s
+    }
+
+    /// `stat` of `path` now, not remembered (the caller keeps it); except
+    /// that a name absent from a current listing of its directory is
+    /// missing without asking.
+    pub fn stat_fresh(&mut self, path: &[u8]) -> Option<Stat> {
+        let key = normalize(path);
+        let parent = split_parent(&key)
+            .filter(|(_, name)| !key.ends_with(b"/") && *name != b"." && *name != b"..");
+        if let Some((dir, name)) = parent {
+            if self.current_listing_lacks(dir, name) {
+                return None;
+            }
+        }
+        let found = stat_now(&key);
+        if let (None, Some((dir, _))) = (found, parent) {
+            self.count_miss(dir);
+        }
+        found
+    }
+
+    /// Whether `dir` has a listing read since the last outside change, and
+    /// `name` is not in it.
+    fn current_listing_lacks(&self, dir: &[u8], name: &[u8]) -> bool {
+        if self.jobs_running > 0 {
+            return false;
+        }
+        match self.dirs.get(dir) {
+            Some(Some(listing)) => {
+                listing.read_at == self.outside_changes && !listing.contains(name)
+            }
+            _ => false,
+        }
+    }
+
+    /// Notes a failed `stat` in `dir`; lists the directory after a few.
+    fn count_miss(&mut self, dir: &[u8]) {
+        if self.dirs.contains_key(dir) {
+            return;
+        }
+        let n = match self.misses.get_mut(dir) {
+            Some(n) => {
+                *n += 1;
+                *n
+            }
+            None => {
+                self.misses.insert(dir.to_vec(), 1);
+                1
+            }
+        };
+        if n >= MISSES_BEFORE_LISTING {
+            self.misses.remove(dir);
+            self.listing(dir);
+        }
+    }
+
+    /// Something outside make's reading may have changed files (a
+    /// `$(shell)` command ran, `$(file)` wrote): no listing read before is
+    /// current any more.
+    pub fn outside_change(&mut self) {
+        self.outside_changes += 1;
+    }
+
+    /// A job started: listings are not current while it runs.
+    pub fn job_started(&mut self) {
+        self.jobs_running += 1;
+        self.outside_change();
+    }
+
+    /// A job ended.
+    pub fn job_ended(&mut self) {
+        self.jobs_running = self.jobs_running.saturating_sub(1);
+        self.outside_change();
     }
 
     /// Modification time of `path` (following symlinks).
@@ -182,7 +280,10 @@ impl FsCache {
     pub fn listing(&mut self, dir: &[u8]) -> Option<&Listing> {
         let key = dir_key(dir);
         if !self.dirs.contains_key(key.as_ref()) {
-            let listing = Listing::read(&key);
+            let listing = Listing::read(&key).map(|mut l| {
+                l.read_at = self.outside_changes;
+                l
+            });
             self.dirs.insert(key.to_vec(), listing);
         }
         self.dirs.get(key.as_ref()).and_then(Option::as_ref)
@@ -341,7 +442,10 @@ fn is_normal(path: &[u8]) -> bool {
     if path.starts_with(b"./") || path.ends_with(b"/") || path.ends_with(b"/.") {
         return false;
     }
-    memchr::memmem::find(path, b"//").is_none() && memchr::memmem::find(path, b"/./").is_none()
+    // No `//` and no `/./` (one pass: asked for every file of a walk).
+    !path.windows(2).enumerate().any(|(i, w)| {
+        w[0] == b'/' && (w[1] == b'/' || (w[1] == b'.' && path.get(i + 2) == Some(&b'/')))
+    })
 }
 
 #[cfg(test)]

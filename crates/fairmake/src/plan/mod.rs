@@ -284,6 +284,7 @@ impl<'e> Planner<'e> {
     }
 
     fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+        self.ev.fs.job_ended();
         let id = outcome.file;
         if self.ev.options.debug.basic {
             let template = if outcome.ok {
@@ -549,6 +550,9 @@ impl<'e> Planner<'e> {
         let phony = file.phony;
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
+        let mut any_newer = false;
+        // Without a recipe nobody reads `$?`: a bare walk collects nothing.
+        let collect = !resolved.recipes.is_empty();
         for dep in &resolved.deps {
             if dep.order_only {
                 continue;
@@ -575,7 +579,10 @@ impl<'e> Planner<'e> {
             };
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
-                newer.push(dep.file);
+                any_newer = true;
+                if collect {
+                    newer.push(dep.file);
+                }
             }
             if dep_newer {
                 out_of_date = true;
@@ -586,7 +593,7 @@ impl<'e> Planner<'e> {
         }
         if !out_of_date || resolved.recipes.is_empty() {
             self.nodes[id].status = Status::Done;
-            if out_of_date && (my_mtime.is_none() || phony || !newer.is_empty()) {
+            if out_of_date && (my_mtime.is_none() || phony || any_newer) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
             }
@@ -708,6 +715,7 @@ impl<'e> Planner<'e> {
                 self.job_finished(outcome);
             }
         }
+        self.ev.fs.job_started();
         self.runner.start(request);
         self.nodes[id].status = Status::Running;
         self.nodes[id].remade = true;
@@ -940,19 +948,21 @@ impl<'e> Planner<'e> {
         self.node(id).mtime = None;
     }
 
+    /// Asks the file system, not the run's stat cache: the node keeps the
+    /// answer, and a second copy of 20 000 stats costs time and memory.
     fn stat_mtime(&mut self, id: FileId) -> Option<Mtime> {
-        let path = self
-            .node(id)
-            .path
-            .clone()
-            .unwrap_or_else(|| self.ev.db.file(id).name.clone());
-        let (archive, member) = crate::exec::archive::split_member(&path);
+        self.node(id);
+        let path = match &self.nodes[id].path {
+            Some(found) => found,
+            None => &self.ev.db.file(id).name,
+        };
+        let (archive, member) = crate::exec::archive::split_member(path);
         if !member.is_empty() {
             return crate::exec::archive::member_mtime(archive, member);
         }
-        let found = mtime::cached(&mut self.ev.fs, &path);
+        let found = mtime::fresh(&mut self.ev.fs, path);
         if self.ev.options.check_symlink_times && found.is_some() {
-            return mtime::newest_of_links(&path).or(found);
+            return mtime::newest_of_links(path).or(found);
         }
         found
     }
