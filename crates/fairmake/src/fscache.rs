@@ -260,7 +260,8 @@ impl FsCache {
         }
         match split_parent(&key) {
             Some((dir, name)) if name != b".." && name != b"." => {
-                if let Some(listing) = self.listing(dir) {
+                // `dir` comes from a normalized path: no second normalization.
+                if let Some(listing) = self.listing_by_key(dir) {
                     return listing.contains(name);
                 }
                 // Unreadable directory (e.g. mode 0711): ask about the file.
@@ -279,14 +280,19 @@ impl FsCache {
     /// The cached listing of `dir`, with entry types; read on first use.
     pub fn listing(&mut self, dir: &[u8]) -> Option<&Listing> {
         let key = dir_key(dir);
-        if !self.dirs.contains_key(key.as_ref()) {
-            let listing = Listing::read(&key).map(|mut l| {
+        self.listing_by_key(&key)
+    }
+
+    /// `listing` of a directory already in cache-key form (`dir_key`).
+    fn listing_by_key(&mut self, key: &[u8]) -> Option<&Listing> {
+        if !self.dirs.contains_key(key) {
+            let listing = Listing::read(key).map(|mut l| {
                 l.read_at = self.outside_changes;
                 l
             });
             self.dirs.insert(key.to_vec(), listing);
         }
-        self.dirs.get(key.as_ref()).and_then(Option::as_ref)
+        self.dirs.get(key).and_then(Option::as_ref)
     }
 
     /// Forgets what is known about `path` after make changed it (rebuilt a

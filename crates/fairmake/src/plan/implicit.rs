@@ -109,7 +109,9 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
             if match_anything && for_chain && !rule.terminal {
                 continue;
             }
-            let has_slash = memchr::memchr(b'/', &pat.text).is_some();
+            // A plain scan: patterns are short, and this runs for every
+            // rule of every search (memchr's setup cost more than the scan).
+            let has_slash = pat.text.contains(&b'/');
             let (subject, d) = if has_slash {
                 (name, &b""[..])
             } else {
@@ -168,11 +170,9 @@ pub fn search(
             continue;
         }
         let rule = &rules[c.rule];
-        let deps = computed[i]
-            .get_or_insert_with(|| rule_deps(&rule.deps, c, name, k))
-            .clone();
+        let deps = computed[i].get_or_insert_with(|| rule_deps(&rule.deps, c, name, k));
         if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
-            return Some(make_match(rules, c, deps, Vec::new()));
+            return Some(make_match(rules, c, deps.clone(), Vec::new()));
         }
     }
     // Pass 2: missing prerequisites may themselves be made by implicit rules.

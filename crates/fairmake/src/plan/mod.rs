@@ -1473,7 +1473,8 @@ struct DbKnowledge<'a> {
 
 impl implicit::Knowledge for DbKnowledge<'_> {
     fn exists(&mut self, name: &[u8]) -> bool {
-        self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
+        self.ev.fs.exists(name)
+            || (vpath_configured(self.ev) && vpath_search(self.ev, name).is_some())
     }
 
     /// GNU 4.4: a target of some rule, or an explicit prerequisite of the
