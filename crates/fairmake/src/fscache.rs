@@ -21,7 +21,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fs;
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -84,7 +84,8 @@ impl Listing {
             .filter_map(|e| e.ok())
             .map(|e| {
                 let kind = e.file_type().map_or(EntryKind::Unknown, kind_of);
-                (e.file_name().as_bytes().to_vec(), kind)
+                // `into_vec` keeps the name's own buffer: no second copy.
+                (e.file_name().into_vec(), kind)
             })
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
