@@ -118,6 +118,8 @@ fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
 
 /// The first `:` outside variable references.
 fn find_colon(text: &[u8]) -> Option<usize> {
+    // Most prerequisite lists have no colon at all.
+    memchr::memchr(b':', text)?;
     top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
 }
 
