@@ -223,23 +223,32 @@ impl FsCache {
         }
     }
 
-    /// Something outside make's reading may have changed files (a
-    /// `$(shell)` command ran, `$(file)` wrote): no listing read before is
-    /// current any more.
+    /// A `$(shell)` command ran or `$(file)` wrote: anything may have
+    /// changed, and later `$(wildcard)`s must see it (as GNU's do), so
+    /// everything cached is forgotten.
     pub fn outside_change(&mut self) {
+        self.stats.clear();
+        self.dirs.clear();
+        self.misses.clear();
+        self.outside_changes += 1;
+    }
+
+    /// No listing read before now is current (jobs change files; their
+    /// targets are patched in by `invalidate`).
+    fn listings_age(&mut self) {
         self.outside_changes += 1;
     }
 
     /// A job started: listings are not current while it runs.
     pub fn job_started(&mut self) {
         self.jobs_running += 1;
-        self.outside_change();
+        self.listings_age();
     }
 
     /// A job ended.
     pub fn job_ended(&mut self) {
         self.jobs_running = self.jobs_running.saturating_sub(1);
-        self.outside_change();
+        self.listings_age();
     }
 
     /// Modification time of `path` (following symlinks).
