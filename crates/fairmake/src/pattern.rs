@@ -74,7 +74,10 @@ impl PercentPattern {
             None => (word == self.text.as_slice()).then_some(&word[..0]),
             Some(_) => {
                 let (p, s) = (self.prefix(), self.suffix());
-                if word.len() >= p.len() + s.len() && word.starts_with(p) && word.ends_with(s) {
+                if word.len() >= p.len() + s.len()
+                    && same_bytes(&word[..p.len()], p)
+                    && same_bytes(&word[word.len() - s.len()..], s)
+                {
                     Some(&word[p.len()..word.len() - s.len()])
                 } else {
                     None
@@ -94,6 +97,14 @@ impl PercentPattern {
             }
         }
     }
+}
+
+/// `a == b` for the short prefixes and suffixes of patterns, compared from
+/// the end (where `.o` and `.c` differ) and without a call to `memcmp`: an
+/// implicit-rule search matches every pattern rule against each name.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().rev().zip(b.iter().rev()).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]

@@ -260,7 +260,10 @@ pub fn run_function(
     cmd.stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let (mut output, status) = match cmd.output() {
+    let ran = cmd.output();
+    // The command may have made or removed files.
+    ev.fs.outside_change();
+    let (mut output, status) = match ran {
         Ok(out) => {
             use std::os::unix::process::ExitStatusExt;
             let code = match out.status.code() {

@@ -177,7 +177,9 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
     let mut specific = false;
     for (ri, rule) in rules.iter().enumerate() {
         for (ti, pat) in rule.targets.iter().enumerate() {
-            let has_slash = memchr::memchr(b'/', &pat.text).is_some();
+            // A plain scan: patterns are short, and this runs for every
+            // rule of every search (memchr's setup cost more than the scan).
+            let has_slash = pat.text.contains(&b'/');
             let (subject, d) = if has_slash {
                 (name, &b""[..])
             } else {
@@ -300,14 +302,13 @@ fn search_candidates(
             continue;
         }
         let rule = &rules[c.rule];
-        let (deps, order_only) = computed[i]
-            .get_or_insert_with(|| rule_deps(rule, c, name, k))
-            .clone();
+        let (deps, order_only) = computed[i].get_or_insert_with(|| rule_deps(rule, c, name, k));
         if deps
             .iter()
-            .chain(&order_only)
+            .chain(order_only.iter())
             .all(|d| k.exists(d) || k.ought_to_exist(d, ought, own))
         {
+            let (deps, order_only) = (deps.clone(), order_only.clone());
             return Some(make_match(rules, c, deps, order_only, Vec::new()));
         }
     }

@@ -56,12 +56,12 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// Indices of `deps` in the order they are made.
-    fn build_order(&self) -> Vec<usize> {
+    /// The index in `deps` of the `k`-th prerequisite to make.
+    fn made_at(&self, k: usize) -> usize {
         if self.order.len() == self.deps.len() {
-            self.order.clone()
+            self.order[k]
         } else {
-            (0..self.deps.len()).collect()
+            k
         }
     }
 }
@@ -382,6 +382,7 @@ impl<'e> Planner<'e> {
     }
 
     fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+        self.ev.fs.job_ended();
         let id = outcome.file;
         if self.ev.options.debug.basic {
             let template = if outcome.ok {
@@ -543,7 +544,10 @@ impl<'e> Planner<'e> {
             }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
-                self.nodes[id].inherited = Some(Rc::new(scope));
+                // Most files inherit nothing: no allocation for them.
+                if !scope.is_empty() {
+                    self.nodes[id].inherited = Some(Rc::new(scope));
+                }
             }
         }
         // Resolved on the first visit, and again for each double-colon rule.
@@ -589,7 +593,8 @@ impl<'e> Planner<'e> {
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel;
-        for i in resolved.build_order() {
+        for k in 0..resolved.deps.len() {
+            let i = resolved.made_at(k);
             let dep = &resolved.deps[i];
             if dep.wait_before && walk.pending {
                 break;
@@ -853,6 +858,9 @@ impl<'e> Planner<'e> {
         let phony = file.phony;
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
+        let mut any_newer = false;
+        // Without a recipe nobody reads `$?`: a bare walk collects nothing.
+        let collect = !resolved.recipes.is_empty();
         for dep in &resolved.deps {
             if dep.order_only {
                 continue;
@@ -860,7 +868,10 @@ impl<'e> Planner<'e> {
             let dep_newer = self.dep_is_newer(dep.file, my_mtime);
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
-                newer.push(dep.file);
+                any_newer = true;
+                if collect {
+                    newer.push(dep.file);
+                }
             }
             if dep_newer {
                 out_of_date = true;
@@ -877,7 +888,7 @@ impl<'e> Planner<'e> {
             out_of_date = false;
         }
         if !out_of_date || resolved.recipes.is_empty() {
-            if out_of_date && (my_mtime.is_none() || phony || !newer.is_empty()) {
+            if out_of_date && (my_mtime.is_none() || phony || any_newer) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
             }
@@ -1032,6 +1043,7 @@ impl<'e> Planner<'e> {
                     .insert(id, PeerCheck { before, peers, loc });
             }
         }
+        self.ev.fs.job_started();
         self.runner.start(request);
         self.nodes[id].status = Status::Running;
         self.nodes[id].remade = true;
@@ -1110,16 +1122,15 @@ impl<'e> Planner<'e> {
                 inherited: false,
             });
         }
-        let name = self.ev.db.file(id).name.clone();
-        let mut pattern_sets: Vec<(usize, ScopeEntry)> = self
-            .ev
-            .db
+        let db = &self.ev.db;
+        let name = &db.file(id).name;
+        let mut pattern_sets: Vec<(usize, ScopeEntry)> = db
             .pattern_vars
             .iter()
             // Later definitions first: they are looked at before earlier ones.
             .rev()
             .filter_map(|(p, set)| {
-                p.match_stem(&name).map(|stem| {
+                p.match_stem(name).map(|stem| {
                     (
                         stem.len(),
                         ScopeEntry {
@@ -1268,19 +1279,21 @@ impl<'e> Planner<'e> {
         self.node(id).mtime = None;
     }
 
+    /// Asks the file system, not the run's stat cache: the node keeps the
+    /// answer, and a second copy of 20 000 stats costs time and memory.
     fn stat_mtime(&mut self, id: FileId) -> Option<Mtime> {
-        let path = self
-            .node(id)
-            .path
-            .clone()
-            .unwrap_or_else(|| self.ev.db.file(id).name.clone());
-        let (archive, member) = crate::exec::archive::split_member(&path);
+        self.node(id);
+        let path = match &self.nodes[id].path {
+            Some(found) => found,
+            None => &self.ev.db.file(id).name,
+        };
+        let (archive, member) = crate::exec::archive::split_member(path);
         if !member.is_empty() {
             return crate::exec::archive::member_mtime(archive, member);
         }
-        let found = mtime::cached(&mut self.ev.fs, &path);
+        let found = mtime::fresh(&mut self.ev.fs, path);
         if self.ev.options.check_symlink_times && found.is_some() {
-            return mtime::newest_of_links(&path).or(found);
+            return mtime::newest_of_links(path).or(found);
         }
         found
     }
@@ -1394,11 +1407,13 @@ impl<'e> Planner<'e> {
         }
         // --shuffle changes the order prerequisites are made in, not their
         // order in `$^` and friends.
-        let mut order: Vec<usize> = (0..deps.len()).collect();
-        shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
-            deps[i].wait_before
-        });
-        resolved.order = order;
+        if shuffle::reorders(&self.ev.options.shuffle) {
+            let mut order: Vec<usize> = (0..deps.len()).collect();
+            shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
+                deps[i].wait_before
+            });
+            resolved.order = order;
+        }
         resolved.deps = deps;
         resolved.stem = stem;
         // Prerequisites found through vpath are known by their found names;
@@ -1675,7 +1690,12 @@ impl<'e> Planner<'e> {
         if self.node(id).path.is_some() {
             return;
         }
-        let name = self.ev.db.file(id).name.clone();
+        let name = &self.ev.db.file(id).name;
+        let library = name.len() > 2 && name.starts_with(b"-l");
+        if !library && !vpath_configured(self.ev) {
+            return;
+        }
+        let name = name.clone();
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).path = Some(found);
@@ -1944,6 +1964,15 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
+/// Whether any `vpath` directive or a non-empty `VPATH` could find a file
+/// elsewhere (without them, resolving each prerequisite costs nothing).
+fn vpath_configured(ev: &Evaluator) -> bool {
+    !ev.db.vpaths.is_empty()
+        || ev
+            .global_value(b"VPATH")
+            .is_some_and(|v| !crate::words::trim(v).is_empty())
+}
+
 /// Looks `name` up in the `vpath` directives and `VPATH`.
 pub fn vpath_search(ev: &mut Evaluator, name: &[u8]) -> Option<Vec<u8>> {
     vpath_search_ranked(ev, name).map(|(found, _)| found)
@@ -2005,7 +2034,8 @@ struct DbKnowledge<'a> {
 
 impl implicit::Knowledge for DbKnowledge<'_> {
     fn exists(&mut self, name: &[u8]) -> bool {
-        self.ev.fs.exists(name) || vpath_search(self.ev, name).is_some()
+        self.ev.fs.exists(name)
+            || (vpath_configured(self.ev) && vpath_search(self.ev, name).is_some())
     }
 
     fn ought_to_exist(&self, name: &[u8], ought: implicit::Ought, own: bool) -> bool {

@@ -11,10 +11,12 @@ pub fn of(path: &[u8]) -> Option<Mtime> {
     Some(meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128)
 }
 
-/// The modification time through the run's stat cache.
-pub fn cached(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
-    fs.mtime(path)
-        .map(|m| m.secs as i128 * 1_000_000_000 + m.nanos as i128)
+/// The modification time as the file system says now, except that a file
+/// absent from a current listing of its directory is not asked about
+/// ([`crate::fscache::FsCache::stat_fresh`]).
+pub fn fresh(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
+    fs.stat_fresh(path)
+        .map(|s| s.mtime.secs as i128 * 1_000_000_000 + s.mtime.nanos as i128)
 }
 
 /// `-L`: the newest of the times of the symlinks leading to the file and of

@@ -5,11 +5,16 @@ use crate::options::Shuffle;
 #[cfg(test)]
 use crate::rules::Dep;
 
+/// Whether `mode` changes any order at all.
+pub fn reorders(mode: &Shuffle) -> bool {
+    !matches!(mode, Shuffle::None | Shuffle::Random)
+}
+
 /// Reorders `items` as `mode` says. `.WAIT` boundaries (items for which
 /// `wait` holds start a new run) are kept: only the items between two
 /// `.WAIT`s are permuted among themselves.
 pub fn apply<T>(mode: &Shuffle, target: &[u8], items: &mut [T], wait: impl Fn(&T) -> bool) {
-    if matches!(mode, Shuffle::None | Shuffle::Random) || items.len() < 2 {
+    if !reorders(mode) || items.len() < 2 {
         return;
     }
     let mut start = 0;

@@ -47,6 +47,9 @@ pub fn find_assignment(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
 /// Finds the first assignment operator in `text` that is outside variable
 /// references; returns (start of operator, operator, end of operator).
 pub fn find_operator(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
+    // Every operator has a `=`: a long prerequisite list without one is
+    // passed over at memchr's speed, not byte by byte.
+    memchr::memchr(b'=', text)?;
     let mut depth = 0usize;
     let mut i = 0;
     while i < text.len() {

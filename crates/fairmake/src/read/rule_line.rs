@@ -2,6 +2,7 @@
 //! colons, grouped targets, static patterns, pattern rules, target-specific
 //! variables and special targets; and `vpath`.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::assignment;
@@ -45,8 +46,8 @@ pub enum Parsed {
 pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
     let raw = super::trim_start(raw);
     let (head_raw, recipe) = split_recipe(raw);
-    let head = lines::collapse_continuations(head_raw);
-    let head = lines::strip_comment(&head).into_owned();
+    let collapsed = lines::collapse_continuations(head_raw);
+    let head = lines::strip_comment(&collapsed);
     let loc = ev.loc.clone().expect("reading sets a location");
     let Some(colon) = find_colon(&head) else {
         let expanded = ev.expand_text(&head)?;
@@ -65,9 +66,7 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
         }
         return Ok(Parsed::NotARule);
     };
-    let targets = head[..colon].to_vec();
-    let rest = head[colon..].to_vec();
-    rule(ev, &targets, &rest, recipe, loc, false)
+    rule(ev, &head[..colon], &head[colon..], recipe, loc, false)
 }
 
 /// The bytes of `text` that are outside variable references, with their
@@ -164,6 +163,8 @@ fn find_semicolon(raw: &[u8]) -> Option<usize> {
 
 /// The first `:` outside variable references.
 fn find_colon(text: &[u8]) -> Option<usize> {
+    // Most prerequisite lists have no colon at all.
+    memchr::memchr(b':', text)?;
     top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
 }
 
@@ -187,11 +188,7 @@ fn rule(
     if grouped {
         targets_raw = &targets_raw[..targets_raw.len() - 1];
     }
-    let targets_text = if pre_expanded {
-        targets_raw.to_vec()
-    } else {
-        ev.expand_text(targets_raw)?
-    };
+    let targets_text = expand_unless(ev, targets_raw, pre_expanded)?;
     if !pre_expanded {
         if let Some(c) = find_colon(&targets_text) {
             // A reference expanded to a colon (`$(dir)foo: x` with `dir = a:`):
@@ -210,12 +207,8 @@ fn rule(
             );
         }
     }
-    let names = name_words(&targets_text);
-    let targets = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
-    let targets: Vec<Vec<u8>> = glob_names(ev, targets)
-        .iter()
-        .map(|t| normalize_name(t))
-        .collect();
+    let mut targets: Vec<Vec<u8>> = Vec::new();
+    for_each_name(ev, &targets_text, |_, t| targets.push(t.to_vec()));
     if targets.is_empty() {
         // As in GNU make, a rule whose targets expand to nothing (Kbuild's
         // `$(multi-dtb-y): FORCE`) defines nothing and is not an error; the
@@ -248,11 +241,7 @@ fn rule(
         None => (None, rest),
     };
     let second = ev.db.second_expansion;
-    let prereq_text = if pre_expanded {
-        prereq_raw.to_vec()
-    } else {
-        ev.expand_text(prereq_raw)?
-    };
+    let prereq_text = expand_unless(ev, prereq_raw, pre_expanded)?;
     let static_pattern = match static_pattern {
         Some(p) => {
             let p = if pre_expanded {
@@ -396,11 +385,11 @@ fn rule(
                     stem
                 };
                 (
-                    substitute_each(&prereq_text, stem_text),
+                    Cow::Owned(substitute_each(&prereq_text, stem_text)),
                     Some(stem.to_vec()),
                 )
             }
-            None => (prereq_text.clone(), None),
+            None => (Cow::Borrowed(&*prereq_text), None),
         };
         let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
@@ -513,6 +502,47 @@ fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
     names
 }
 
+/// Calls `each` with every file name of a target or prerequisite list as
+/// rules record them: blanks escaped with `\` kept in names, archive groups
+/// `lib(a b)` split into members, globs expanded, a leading `./` dropped
+/// and `\:` unescaped.
+fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Evaluator, &[u8])) {
+    if memchr::memchr(b'(', text).is_some() || memchr::memchr(b'\\', text).is_some() {
+        let names = name_words(text);
+        let groups = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
+        for name in glob_names(ev, groups) {
+            each(ev, &normalize_name(&name));
+        }
+        return;
+    }
+    // No archive groups: each word stands alone, and most are plain names
+    // that need no copy at all.
+    for word in words::words(text) {
+        if crate::glob::has_magic(word) {
+            for name in glob_names(ev, vec![word.to_vec()]) {
+                each(ev, &normalize_name(&name));
+            }
+        } else if word.starts_with(b"./") || memchr::memchr(b':', word).is_some() {
+            each(ev, &normalize_name(word));
+        } else {
+            each(ev, word);
+        }
+    }
+}
+
+/// `text` expanded, or as it is when `pre_expanded` or when it has no
+/// reference (no copy then).
+fn expand_unless<'t>(
+    ev: &mut Evaluator,
+    text: &'t [u8],
+    pre_expanded: bool,
+) -> Result<Cow<'t, [u8]>> {
+    if pre_expanded || memchr::memchr(b'$', text).is_none() {
+        return Ok(Cow::Borrowed(text));
+    }
+    ev.expand_text(text).map(Cow::Owned)
+}
+
 /// GNU drops a leading `./` from file names.
 pub fn normalize_name(word: &[u8]) -> Vec<u8> {
     let mut w = word;
@@ -622,25 +652,20 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let mut deps = Vec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
-        let names = name_words(part);
-        let names = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
-        for w in glob_names(ev, names) {
-            if w == b".WAIT" {
+        for_each_name(ev, part, |ev, name| {
+            if name == b".WAIT" {
                 wait = true;
-                continue;
+                return;
             }
-            {
-                let name = normalize_name(&w);
-                let file = ev.db.intern(&name);
-                ev.db.file_mut(file).is_prerequisite = true;
-                deps.push(Dep {
-                    file,
-                    order_only: oo,
-                    wait_before: wait,
-                });
-            }
+            let file = ev.db.intern(name);
+            ev.db.file_mut(file).is_prerequisite = true;
+            deps.push(Dep {
+                file,
+                order_only: oo,
+                wait_before: wait,
+            });
             wait = false;
-        }
+        });
     }
     deps
 }

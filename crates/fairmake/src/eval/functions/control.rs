@@ -301,6 +301,8 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
             }
         }
         _ => {
+            // A file may appear: directory listings read so far are old.
+            ev.fs.outside_change();
             let mut opts = std::fs::OpenOptions::new();
             opts.create(true);
             if mode == ">>" {
