@@ -166,7 +166,7 @@ fn dashed(value: &[u8]) -> Vec<u8> {
     }
 }
 
-fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
+fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     if let Ok(dir) = std::env::current_dir() {
         let _ = START_DIR.set(dir);
     }
@@ -185,9 +185,15 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     let print_directory = opts
         .print_directory
         .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
-    // Under --output-sync each job's output block carries its own
-    // Entering/Leaving lines instead of one pair around the run.
-    let per_block = print_directory && opts.output_sync != options::OutputSync::None;
+    let reading_output = reading_capture(&mut opts);
+    // Under --output-sync=line or =target each output block carries its own
+    // Entering/Leaving lines instead of one pair around the run; with
+    // =recurse the run is one block.
+    let per_block = print_directory
+        && matches!(
+            opts.output_sync,
+            options::OutputSync::Line | options::OutputSync::Target
+        );
     if per_block {
         diag::set_sync_directory(&cwd);
     }
@@ -196,14 +202,42 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     if print_directory && !per_block && !restarted {
         println!("{}", diag::directory_line("Entering", &cwd));
     }
-    let code = build(opts, argv0, level, cwd.clone());
+    let code = build(opts, argv0, level, cwd.clone(), reading_output);
     if print_directory && !per_block {
         println!("{}", diag::directory_line("Leaving", &cwd));
     }
     code
 }
 
-fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32, Fatal> {
+/// Under --output-sync, what reading the makefiles prints is one block.
+/// Without a temporary file to hold it, output sync is off for the run.
+fn reading_capture(opts: &mut Options) -> Option<crate::exec::output::Captured> {
+    if opts.output_sync == options::OutputSync::None {
+        return None;
+    }
+    match crate::exec::output::Captured::new() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            diag::warn(
+                None,
+                format_args!(
+                    "cannot create temporary file: {}: suppressing output-sync",
+                    crate::exec::io_error_text(&e)
+                ),
+            );
+            opts.output_sync = options::OutputSync::None;
+            None
+        }
+    }
+}
+
+fn build(
+    mut opts: Options,
+    argv0: Vec<u8>,
+    level: u32,
+    cwd: Vec<u8>,
+    reading_output: Option<crate::exec::output::Captured>,
+) -> Result<i32, Fatal> {
     // `--shuffle=random` picks a seed once, so every sub-make (through
     // MAKEFLAGS) shuffles the same way.
     if opts.shuffle == options::Shuffle::Random {
@@ -225,16 +259,20 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     }
     ev.invocation = Rc::new((argv, env_makeflags));
     ev.level = level;
-    initial_variables(&mut ev, &opts, &argv0, &cwd)?;
-    for text in &opts.evals {
-        read::eval_text(&mut ev, text)?;
-    }
-
-    if opts.debug.basic {
-        print!("{}", options::version_text());
-        println!("Reading makefiles...");
-    }
-    let found_makefile = read_makefiles(&mut ev, &opts)?;
+    let redirected = reading_output
+        .as_ref()
+        .and_then(crate::exec::output::Captured::redirect);
+    let found_makefile = match read_all(&mut ev, &opts, &argv0, &cwd) {
+        // A stop while reading is said inside the block.
+        Err(fatal) if redirected.is_some() => {
+            fatal.print();
+            Err(Fatal::silent(fatal.silent_code().unwrap_or(2)))
+        }
+        other => other,
+    };
+    drop(redirected);
+    drop(reading_output);
+    let found_makefile = found_makefile?;
     let result = run_after_reading(&mut ev, found_makefile);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
@@ -245,6 +283,20 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
         let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
     }
     result
+}
+
+/// The initial variables, `--eval`s and the makefiles; returns whether any
+/// makefile was read.
+fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<bool, Fatal> {
+    initial_variables(ev, opts, argv0, cwd)?;
+    for text in &opts.evals {
+        read::eval_text(ev, text)?;
+    }
+    if opts.debug.basic {
+        print!("{}", options::version_text());
+        println!("Reading makefiles...");
+    }
+    read_makefiles(ev, opts)
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking

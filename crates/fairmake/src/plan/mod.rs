@@ -611,6 +611,34 @@ impl<'e> Planner<'e> {
         self.start(id, resolved, newer)
     }
 
+    /// Expands a target's recipes, each in its rule's scope.
+    fn expand_recipes(
+        &mut self,
+        id: FileId,
+        resolved: &Rc<Resolved>,
+        newer: &[FileId],
+    ) -> Result<Vec<crate::exec::PreparedLine>> {
+        let mut lines = Vec::new();
+        for (recipe, rule_deps) in &resolved.recipes {
+            // A double-colon rule's automatic variables name its own
+            // prerequisites only.
+            let scope = if self.ev.db.file(id).double_colon.is_empty() {
+                self.recipe_scope(id, resolved, newer)
+            } else {
+                let own = Resolved {
+                    deps: rule_deps.clone(),
+                    ..(**resolved).clone()
+                };
+                self.recipe_scope(id, &own, newer)
+            };
+            let expanded = self
+                .ev
+                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
+            lines.extend(expanded);
+        }
+        Ok(lines)
+    }
+
     /// Expands the recipe and hands it to the executor.
     fn start(&mut self, id: FileId, resolved: &Rc<Resolved>, newer: Vec<FileId>) -> Result<Status> {
         let my_mtime_missing = self.mtime_of(id).is_none();
@@ -622,24 +650,14 @@ impl<'e> Planner<'e> {
                 self.forget_mtime(id);
             }
         }
-        let mut lines = Vec::new();
-        for (recipe, rule_deps) in &resolved.recipes {
-            // A double-colon rule's automatic variables name its own
-            // prerequisites only.
-            let scope = if self.ev.db.file(id).double_colon.is_empty() {
-                self.recipe_scope(id, resolved, &newer)
-            } else {
-                let own = Resolved {
-                    deps: rule_deps.clone(),
-                    ..(**resolved).clone()
-                };
-                self.recipe_scope(id, &own, &newer)
-            };
-            let expanded = self
-                .ev
-                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
-            lines.extend(expanded);
-        }
+        // Under -O, what expanding the recipe prints is the job's output.
+        let capture = self.runner.capture_for_recipe();
+        let redirected = capture
+            .as_ref()
+            .and_then(crate::exec::output::Captured::redirect);
+        let lines = self.expand_recipes(id, resolved, &newer);
+        drop(redirected);
+        let mut lines = lines?;
         if lines.is_empty() {
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
@@ -657,6 +675,7 @@ impl<'e> Planner<'e> {
         // `-t`: touch instead of running, unless a line is recursive.
         if self.touch() && !lines.iter().any(|l| l.recursive) {
             let name = self.ev.db.file(id).name.clone();
+            drop(capture);
             if !self.ev.options.silent {
                 println!("touch {}", diag::show(&name));
             }
@@ -697,6 +716,7 @@ impl<'e> Planner<'e> {
             env,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
+            capture,
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {
