@@ -463,7 +463,8 @@ impl<'e> Planner<'e> {
         let Some(parent_mtime) = self.mtime_of(parent) else {
             return false;
         };
-        self.older_chain(dep, parent_mtime, 0)
+        let coarse = crate::exec::archive::is_member(&self.ev.db.file(parent).name);
+        self.older_chain(dep, parent_mtime, coarse, 0)
     }
 
     /// Intermediate and secondary files need not exist while what they are
@@ -486,7 +487,7 @@ impl<'e> Planner<'e> {
     }
 
     /// `dep` is missing and all it is made from is older than `limit`.
-    fn older_chain(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
+    fn older_chain(&mut self, dep: FileId, limit: Mtime, coarse: bool, depth: usize) -> bool {
         if depth > 32 || self.mtime_of(dep).is_some() || self.ev.db.file(dep).phony {
             return false;
         }
@@ -498,8 +499,11 @@ impl<'e> Planner<'e> {
             .iter()
             .filter(|d| !d.order_only)
             .all(|d| match self.mtime_of(d.file) {
-                Some(m) => m <= limit,
-                None => self.may_stay_missing(d.file) && self.older_chain(d.file, limit, depth + 1),
+                Some(m) => !mtime::newer(m, limit, coarse),
+                None => {
+                    self.may_stay_missing(d.file)
+                        && self.older_chain(d.file, limit, coarse, depth + 1)
+                }
             })
     }
 
@@ -545,11 +549,14 @@ impl<'e> Planner<'e> {
         let phony = file.phony;
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
+        let member_target = crate::exec::archive::is_member(&self.ev.db.file(id).name);
         for dep in &resolved.deps {
             if dep.order_only {
                 continue;
             }
             let dep_mtime = self.mtime_of(dep.file);
+            let coarse =
+                member_target || crate::exec::archive::is_member(&self.ev.db.file(dep.file).name);
             let dep_newer = match (dep_mtime, my_mtime) {
                 _ if self.old_files.contains(&dep.file) => false,
                 _ if self.nodes[dep.file].remade && self.ev.db.file(dep.file).phony => true,
@@ -567,7 +574,7 @@ impl<'e> Planner<'e> {
                 }
                 (None, _) => self.nodes[dep.file].remade,
                 (Some(_), None) => true,
-                (Some(d), Some(m)) => d > m,
+                (Some(d), Some(m)) => mtime::newer(d, m, coarse),
             };
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
@@ -1209,6 +1216,19 @@ impl<'e> Planner<'e> {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).path = Some(found);
                 self.forget_mtime(id);
+                self.forget_mtime(id);
+            }
+            return;
+        }
+        // `lib(member)`: the archive is what vpath finds.
+        let (archive, member) = crate::exec::archive::split_member(&name);
+        if !member.is_empty() {
+            if self.ev.fs.exists(archive) || archive.first() == Some(&b'/') {
+                return;
+            }
+            if let Some(found) = vpath_search(self.ev, archive) {
+                let path = [&found[..], b"(", member, b")"].concat();
+                self.node(id).path = Some(path);
                 self.forget_mtime(id);
             }
             return;

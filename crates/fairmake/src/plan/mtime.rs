@@ -3,6 +3,19 @@
 /// Nanoseconds since the epoch.
 pub type Mtime = i128;
 
+/// Whether `a` is newer than `b`. An archive member's time has whole
+/// seconds only: compared with one (`coarse`), only whole seconds count, so
+/// a file written in the same second as the member is not newer (nor is
+/// the archive that holds it), as in GNU make.
+pub fn newer(a: Mtime, b: Mtime, coarse: bool) -> bool {
+    const SECOND: Mtime = 1_000_000_000;
+    if coarse {
+        a.div_euclid(SECOND) > b.div_euclid(SECOND)
+    } else {
+        a > b
+    }
+}
+
 /// The modification time of `path`, following symlinks; `None` if it does not exist.
 pub fn of(path: &[u8]) -> Option<Mtime> {
     use std::os::unix::ffi::OsStrExt;

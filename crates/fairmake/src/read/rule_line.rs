@@ -447,7 +447,14 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
 pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        if !crate::glob::has_magic(&name) || crate::exec::archive::is_member(&name) {
+        if crate::exec::archive::is_member(&name) {
+            match crate::exec::archive::glob_members(&name) {
+                Some(found) => out.extend(found),
+                None => out.push(name),
+            }
+            continue;
+        }
+        if !crate::glob::has_magic(&name) {
             out.push(name);
             continue;
         }
