@@ -227,6 +227,8 @@ pub struct JobRequest {
     pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
     pub precious: bool,
     pub delete_on_error: bool,
+    /// A failure is said by nobody (a prerequisite of an optional makefile).
+    pub quiet_failure: bool,
     /// Under `-O`: the block what expanding the recipe printed is already
     /// in; the job's output and make's words about it follow.
     pub capture: Option<output::Captured>,
@@ -546,9 +548,11 @@ impl Runner {
             }
             return true;
         }
-        self.in_job_block(slot, || {
-            diag::error_line(format_args!("[{place}: {target}] {what}"))
-        });
+        if !job.req.quiet_failure {
+            self.in_job_block(slot, || {
+                diag::error_line(format_args!("[{place}: {target}] {what}"))
+            });
+        }
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
         self.finish(slot, false);
         false

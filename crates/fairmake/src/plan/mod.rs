@@ -302,6 +302,10 @@ impl<'e> Planner<'e> {
             node.status = Status::Done;
             node.remade = true;
             node.made_seq = seq;
+        } else if self.dont_care.contains(&id) {
+            // Remaking an optional makefile failed: that is no error (and
+            // the runner said nothing), it stays as it was.
+            self.node(id).status = Status::Failed;
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -389,9 +393,16 @@ impl<'e> Planner<'e> {
                 pending = true;
                 break;
             }
-            if self.intermediate_not_needed(dep.file, id) {
-                self.nodes[dep.file].status = Status::Done;
-                continue;
+            match self.missing_intermediate_need(dep.file, id)? {
+                Need::No => {
+                    self.nodes[dep.file].status = Status::Done;
+                    continue;
+                }
+                Need::Wait => {
+                    pending = true;
+                    continue;
+                }
+                Need::Yes => {}
             }
             if resolved.hidden.contains(&dep.file) && self.nodes[dep.file].status == Status::New {
                 self.nodes[dep.file].extra = true;
@@ -415,7 +426,13 @@ impl<'e> Planner<'e> {
                     self.nodes[id].status = Status::Pending;
                     return self.update(id, parent);
                 }
-                Status::Failed => failed = true,
+                Status::Failed => {
+                    failed = true;
+                    // Without -k nothing more is tried for this target.
+                    if !self.ev.options.keep_going {
+                        break;
+                    }
+                }
                 Status::Done => {}
                 _ => pending = true,
             }
@@ -445,26 +462,33 @@ impl<'e> Planner<'e> {
     }
 
     /// A missing intermediate file need not be made when everything it
-    /// would be made from exists and is older than the file that needs it.
-    fn intermediate_not_needed(&mut self, dep: FileId, parent: FileId) -> bool {
+    /// would be made from is up to date and older than the file that needs
+    /// it. What it is made from is brought up to date first (so a stale
+    /// source still remakes it), order-only prerequisites too.
+    fn missing_intermediate_need(&mut self, dep: FileId, parent: FileId) -> Result<Need> {
         if self.always_make() || !self.may_stay_missing(dep) {
-            return false;
+            return Ok(Need::Yes);
         }
-        if self.nodes[dep].status == Status::New {
-            // Declared .INTERMEDIATE/.SECONDARY files are resolved here first.
-            if self.resolve(dep, Some(parent)).is_err() {
-                return false;
-            }
-            self.nodes[dep].status = Status::Pending;
-        }
-        if self.nodes[dep].status != Status::Pending {
-            return false;
+        if !self.resolve_for_chain(dep, parent) || self.nodes[dep].status != Status::Pending {
+            return Ok(Need::Yes);
         }
         let Some(parent_mtime) = self.mtime_of(parent) else {
-            return false;
+            return Ok(Need::Yes);
         };
         let coarse = crate::exec::archive::is_member(&self.ev.db.file(parent).name);
         self.older_chain(dep, parent_mtime, coarse, 0)
+    }
+
+    /// Declared .INTERMEDIATE/.SECONDARY files are resolved here first;
+    /// returns whether `id` has its rule.
+    fn resolve_for_chain(&mut self, id: FileId, parent: FileId) -> bool {
+        if self.node(id).status == Status::New {
+            if self.resolve(id, Some(parent)).is_err() {
+                return false;
+            }
+            self.nodes[id].status = Status::Pending;
+        }
+        self.nodes[id].resolved.is_some()
     }
 
     /// Intermediate and secondary files need not exist while what they are
@@ -486,25 +510,56 @@ impl<'e> Planner<'e> {
         !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
-    /// `dep` is missing and all it is made from is older than `limit`.
-    fn older_chain(&mut self, dep: FileId, limit: Mtime, coarse: bool, depth: usize) -> bool {
+    /// Whether the missing `dep` must be made for something no newer than
+    /// `limit`: what it is made from is updated first; a missing
+    /// intermediate among that is looked through in turn.
+    fn older_chain(
+        &mut self,
+        dep: FileId,
+        limit: Mtime,
+        coarse: bool,
+        depth: usize,
+    ) -> Result<Need> {
         if depth > 32 || self.mtime_of(dep).is_some() || self.ev.db.file(dep).phony {
-            return false;
+            return Ok(Need::Yes);
         }
         let Some(resolved) = self.nodes[dep].resolved.clone() else {
-            return false;
+            return Ok(Need::Yes);
         };
-        resolved
-            .deps
-            .iter()
-            .filter(|d| !d.order_only)
-            .all(|d| match self.mtime_of(d.file) {
-                Some(m) => !mtime::newer(m, limit, coarse),
-                None => {
-                    self.may_stay_missing(d.file)
-                        && self.older_chain(d.file, limit, coarse, depth + 1)
+        let mut wait = false;
+        for d in &resolved.deps {
+            let through = !d.order_only
+                && self.mtime_of(d.file).is_none()
+                && self.may_stay_missing(d.file)
+                && self.resolve_for_chain(d.file, dep);
+            if through {
+                match self.older_chain(d.file, limit, coarse, depth + 1)? {
+                    Need::Yes => return Ok(Need::Yes),
+                    Need::Wait => wait = true,
+                    Need::No => {}
                 }
-            })
+                continue;
+            }
+            match self.update(d.file, Some(dep))? {
+                Status::Done => {}
+                Status::Pending | Status::Running => {
+                    wait = true;
+                    continue;
+                }
+                _ => return Ok(Need::Yes),
+            }
+            if d.order_only {
+                continue;
+            }
+            let newer = match self.mtime_of(d.file) {
+                Some(m) => mtime::newer(m, limit, coarse),
+                None => true,
+            };
+            if newer || self.nodes[d.file].remade {
+                return Ok(Need::Yes);
+            }
+        }
+        Ok(if wait { Need::Wait } else { Need::No })
     }
 
     /// A file with no rule: fine if it exists, an error otherwise.
@@ -701,7 +756,7 @@ impl<'e> Planner<'e> {
         {
             Rc::default()
         } else {
-            self.child_env(id)?
+            self.child_env(id, resolved, &newer)?
         };
         if self.ev.options.debug.basic {
             self.debug_line(id, 0, "Must remake target '{}'.");
@@ -723,6 +778,7 @@ impl<'e> Planner<'e> {
             env,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
+            quiet_failure: self.dont_care.contains(&id),
             capture,
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
@@ -923,27 +979,36 @@ impl<'e> Planner<'e> {
         set
     }
 
-    /// The environment of `id`'s recipe. Without target-specific variables
-    /// it is the same for every job until a global variable changes, so it is
-    /// computed once (a per-job cost that dominated big `-n` runs).
-    fn child_env(&mut self, id: FileId) -> Result<Rc<Environment>> {
-        let scope = self.scope_for(id);
-        let ev = &mut *self.ev;
-        if !scope.is_empty() {
-            return ev
-                .with_scope(scope, crate::exec::env::child_environment)
-                .map(Rc::new);
-        }
-        let key = (ev.globals.generation(), ev.export_all);
-        if let Some((generation, export_all, env)) = &ev.env_cache {
-            if (*generation, *export_all) == key {
-                return Ok(env.clone());
+    /// The environment of `id`'s recipe, expanded in its scope (automatic
+    /// variables included: `export X = $(shell ... $@)` differs per target).
+    /// When nothing exported can differ between targets (no target-specific
+    /// variables, no exported recursive variable with a reference) it is the
+    /// same for every job until a global variable changes, so it is computed
+    /// once (a per-job cost that dominated big `-n` runs).
+    fn child_env(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        newer: &[FileId],
+    ) -> Result<Rc<Environment>> {
+        let own_scope = self.scope_for(id).is_empty();
+        let key = (self.ev.globals.generation(), self.ev.export_all);
+        if own_scope {
+            if let Some((generation, export_all, env)) = &self.ev.env_cache {
+                if (*generation, *export_all) == key {
+                    return Ok(env.clone());
+                }
             }
         }
-        let env = Rc::new(crate::exec::env::child_environment(ev)?);
-        // Expanding may itself change globals (`$(shell)` sets .SHELLSTATUS):
-        // key the cache by the state after it.
-        ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        let same_for_all = own_scope && crate::exec::env::context_free(self.ev);
+        let scope = self.recipe_scope(id, resolved, newer);
+        let ev = &mut *self.ev;
+        let env = Rc::new(ev.with_scope(scope, crate::exec::env::child_environment)?);
+        if same_for_all {
+            // Expanding may itself change globals (`$(shell)` sets
+            // .SHELLSTATUS): key the cache by the state after it.
+            ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        }
         Ok(env)
     }
 
@@ -1345,6 +1410,15 @@ impl<'e> Planner<'e> {
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&n));
         }
     }
+}
+
+/// Whether a missing intermediate file must be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Need {
+    Yes,
+    No,
+    /// What it is made from is still being made.
+    Wait,
 }
 
 /// `$*` for an explicit rule: the name minus a known suffix.
