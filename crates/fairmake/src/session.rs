@@ -352,7 +352,12 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     }
     let runner = match remake_makefiles(ev, runner)? {
         Remade::No(runner) => *runner,
-        Remade::Yes => return restart(ev.stdin_copy.as_deref(), opts.debug.basic),
+        Remade::Yes => {
+            // A sub-make given its own -j left its parent's jobserver: the
+            // make it becomes again must not leave it (and say so) twice.
+            let left_parent = jobs_from_command_line;
+            return restart(ev.stdin_copy.as_deref(), opts.debug.basic, left_parent);
+        }
     };
     if opts.debug.basic {
         println!("Updating goal targets....");
@@ -817,7 +822,11 @@ fn print_missing(m: &crate::eval::MissingInclude) {
 
 /// Starts make again from the top, in the directory it started in, with
 /// `MAKE_RESTARTS` counting the restarts.
-fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
+fn restart(
+    stdin_copy: Option<&[u8]>,
+    debug_basic: bool,
+    left_parent_jobserver: bool,
+) -> Result<i32, Fatal> {
     use std::os::unix::process::CommandExt;
     let restarts: u32 = std::env::var("MAKE_RESTARTS")
         .ok()
@@ -858,11 +867,17 @@ fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
         println!("Re-executing[{}]: {}", restarts + 1, words.join(" "));
         let _ = std::io::stdout().flush();
     }
-    let err = std::process::Command::new(&exe)
+    let mut command = std::process::Command::new(&exe);
+    command
         .arg0(argv0)
         .args(args)
-        .env("MAKE_RESTARTS", (restarts + 1).to_string())
-        .exec();
+        .env("MAKE_RESTARTS", (restarts + 1).to_string());
+    if left_parent_jobserver {
+        if let Some(flags) = std::env::var_os("MAKEFLAGS") {
+            command.env("MAKEFLAGS", without_jobserver_auth(flags.as_bytes()));
+        }
+    }
+    let err = command.exec();
     diag::warn(
         None,
         format_args!(
@@ -872,6 +887,15 @@ fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
         ),
     );
     Ok(127)
+}
+
+/// MAKEFLAGS without the words that name a jobserver.
+fn without_jobserver_auth(flags: &[u8]) -> std::ffi::OsString {
+    let kept: Vec<&[u8]> = flags
+        .split(|&b| b == b' ')
+        .filter(|w| !w.starts_with(b"--jobserver-auth=") && !w.starts_with(b"--jobserver-fds="))
+        .collect();
+    std::ffi::OsString::from_vec(kept.join(&b' '))
 }
 
 /// The directory make was started in (restarts go back there before `-C`).
