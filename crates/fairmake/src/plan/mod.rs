@@ -383,7 +383,7 @@ impl<'e> Planner<'e> {
         // earlier ones are done.
         let mut pending = false;
         let mut failed = false;
-        let serial = self.ev.db.not_parallel;
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         for i in resolved.build_order() {
             let dep = &resolved.deps[i];
             if dep.wait_before && pending {
@@ -459,6 +459,13 @@ impl<'e> Planner<'e> {
             return Ok(Status::Failed);
         }
         self.decide(id, &resolved)
+    }
+
+    /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
+    fn listed_not_parallel(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        db.lookup(b".NOTPARALLEL")
+            .is_some_and(|s| db.file(s).rule.deps.iter().any(|d| d.file == id))
     }
 
     /// A missing intermediate file need not be made when everything it

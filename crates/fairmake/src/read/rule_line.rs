@@ -271,6 +271,10 @@ fn rule(
         };
         let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
+            if target == b".WAIT" {
+                // Only for the warning about its commands.
+                ctx.targets.push(RecipeTarget::Single(id));
+            }
             continue;
         }
         let deps = if second && memchr::memchr(b'$', &deps_text).is_some() {
