@@ -986,10 +986,13 @@ fn initial_variables(
     ev.publish_makeflags();
     if !opts.no_builtin_variables {
         for &(name, value) in crate::rules::builtin::VARIABLES {
-            ev.globals.insert(
-                name,
-                Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
-            );
+            // The environment's value beats a default one.
+            if ev.globals.get(name).is_none() {
+                ev.globals.insert(
+                    name,
+                    Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
+                );
+            }
         }
     }
     if !opts.no_builtin_rules {

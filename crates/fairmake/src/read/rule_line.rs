@@ -549,7 +549,10 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
         }
         b".SECONDEXPANSION" => db.second_expansion = true,
         b".ONESHELL" => db.oneshell = true,
-        b".POSIX" => db.posix = true,
+        b".POSIX" => {
+            db.posix = true;
+            posix_defaults(ev);
+        }
         b".DELETE_ON_ERROR" => db.delete_on_error = true,
         b".NOTPARALLEL" => {
             if deps.is_empty() {
@@ -590,6 +593,28 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
     file.is_target = true;
     file.rule.deps.extend(deps);
     true
+}
+
+/// `.POSIX`: the standard's defaults replace GNU's for the variables that
+/// still have their default value.
+fn posix_defaults(ev: &mut Evaluator) {
+    if ev.options.no_builtin_variables {
+        return;
+    }
+    for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {
+        if ev
+            .globals
+            .get(name)
+            .is_none_or(|v| v.origin == Origin::Default)
+        {
+            let var = crate::eval::vars::Var::new(
+                value.to_vec(),
+                crate::eval::vars::Flavor::Recursive,
+                Origin::Default,
+            );
+            ev.globals.insert(name, var);
+        }
+    }
 }
 
 /// `targets: [override|export|private]... NAME op value`.
