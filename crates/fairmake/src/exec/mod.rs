@@ -83,8 +83,14 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             text.extend_from_slice(&expanded);
         }
         let (body, flags) = strip_prefixes(&text);
-        // Later lines' prefix characters are removed too, as GNU does.
-        let body = strip_oneshell_prefixes(body);
+        // Later lines' prefix characters are removed too, as GNU does, when
+        // the shell is a Bourne shell: to another interpreter (`SHELL =
+        // perl`) they may be code.
+        let body = if shell::is_bourne_compatible(&shell) {
+            strip_oneshell_prefixes(body)
+        } else {
+            body.to_vec()
+        };
         out.push(PreparedLine {
             command: body,
             silent: flags.silent || silent_all,
