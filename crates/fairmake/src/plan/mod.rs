@@ -1047,7 +1047,7 @@ impl<'e> Planner<'e> {
             return crate::exec::archive::member_mtime(archive, member);
         }
         let found = mtime::cached(&mut self.ev.fs, &path);
-        if self.ev.options.check_symlink_times && found.is_some() {
+        if self.ev.options.check_symlink_times {
             return mtime::newest_of_links(&path).or(found);
         }
         found

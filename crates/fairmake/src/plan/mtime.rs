@@ -31,23 +31,28 @@ pub fn cached(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
 }
 
 /// `-L`: the newest of the times of the symlinks leading to the file and of
-/// the file itself.
+/// the file itself; a dangling symlink has its own time.
 pub fn newest_of_links(path: &[u8]) -> Option<Mtime> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     let mut current = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path));
-    let mut newest = of(path)?;
+    let mut newest = of(path);
     for _ in 0..40 {
-        let meta = std::fs::symlink_metadata(&current).ok()?;
-        newest = newest.max(meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128);
+        let Ok(meta) = std::fs::symlink_metadata(&current) else {
+            break;
+        };
+        let time = meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128;
+        newest = Some(newest.map_or(time, |n| n.max(time)));
         if !meta.file_type().is_symlink() {
             break;
         }
-        let target = std::fs::read_link(&current).ok()?;
+        let Ok(target) = std::fs::read_link(&current) else {
+            break;
+        };
         current = match current.parent() {
             Some(dir) if target.is_relative() => dir.join(target),
             _ => target,
         };
     }
-    Some(newest)
+    newest
 }
