@@ -388,7 +388,10 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     };
     let mut goal_names = goal_names;
     // --shuffle orders the goals too.
-    crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
+    // (Not under .NOTPARALLEL, which keeps every order.)
+    if !ev.db.not_parallel {
+        crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
+    }
     let goals: Vec<usize> = goal_names
         .iter()
         .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))

@@ -1151,10 +1151,14 @@ impl<'e> Planner<'e> {
         }
         // --shuffle changes the order prerequisites are made in, not their
         // order in `$^` and friends.
+        // Under .NOTPARALLEL the order is kept (every prerequisite waits for
+        // the one before it).
         let mut order: Vec<usize> = (0..deps.len()).collect();
-        shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
-            deps[i].wait_before
-        });
+        if !self.ev.db.not_parallel && !self.listed_not_parallel(id) {
+            shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
+                deps[i].wait_before
+            });
+        }
         resolved.order = order;
         resolved.deps = deps;
         resolved.stem = stem;
