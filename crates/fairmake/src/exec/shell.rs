@@ -253,7 +253,9 @@ pub fn run_function(ev: &mut Evaluator, command: &[u8]) -> Result<(Vec<u8>, i32)
     cmd.stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let (mut output, status) = match cmd.output() {
+    let ran = cmd.output();
+    ev.fs.forget_all();
+    let (mut output, status) = match ran {
         Ok(out) => {
             use std::os::unix::process::ExitStatusExt;
             let code = match out.status.code() {
