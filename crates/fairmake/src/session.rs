@@ -350,8 +350,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     if opts.debug.basic {
         println!("Updating makefiles....");
     }
-    let runner = match remake_makefiles(ev, runner)? {
-        Remade::No(runner) => *runner,
+    let (runner, made_before) = match remake_makefiles(ev, runner)? {
+        Remade::No(runner, made) => (*runner, made),
         Remade::Yes => {
             // A sub-make given its own -j left its parent's jobserver: the
             // make it becomes again must not leave it (and say so) twice.
@@ -398,6 +398,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         .collect();
 
     let mut planner = crate::plan::Planner::new(ev, runner);
+    // What remaking the makefiles made is not made again.
+    planner.assume_made(&made_before);
     let result = planner.run_goals(&goals);
     let mut runner = planner.into_runner();
     if let Some(p) = &mut runner.progress {
@@ -636,8 +638,9 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 
 /// What remaking the makefiles did.
 enum Remade {
-    /// Nothing changed: go on with the goals, on the same runner.
-    No(Box<crate::exec::Runner>),
+    /// Nothing changed: go on with the goals, on the same runner; the
+    /// files made meanwhile are done with.
+    No(Box<crate::exec::Runner>, Vec<crate::rules::FileId>),
     /// A makefile changed: make must start again.
     Yes,
 }
@@ -719,7 +722,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         return Err(Fatal::silent(2));
     }
     if goals.is_empty() {
-        return Ok(Remade::No(Box::new(runner)));
+        return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     // What only optional makefiles need may fail quietly too.
     let required_ids: Vec<usize> = goals
@@ -737,6 +740,10 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     // -n, -q and -t do not apply to remaking makefiles.
     runner.mode = crate::exec::Mode::default();
     diag::set_preamble(preamble);
+    let before: Vec<Option<crate::plan::mtime::Mtime>> = goals
+        .iter()
+        .map(|&g| crate::plan::mtime::of(&ev.db.file(g).name))
+        .collect();
     let mut planner = crate::plan::Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = dont_care;
@@ -745,12 +752,17 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         // (An error still to be printed keeps the notes.)
         diag::set_preamble(Vec::new());
     }
+    // A makefile counts as remade when its recipe changed it: one whose
+    // recipe left it alone is no reason to start again.
     let remade: Vec<bool> = goals
         .iter()
-        .map(|&g| {
-            planner.was_remade(g) && crate::plan::mtime::of(&planner.ev.db.file(g).name).is_some()
+        .zip(&before)
+        .map(|(&g, before)| {
+            let now = crate::plan::mtime::of(&planner.ev.db.file(g).name);
+            planner.was_remade(g) && now.is_some() && now != *before
         })
         .collect();
+    let made = planner.remade_files();
     let mut runner = planner.into_runner();
     runner.mode = saved_mode;
     match result {
@@ -776,7 +788,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         runner.slots.finish();
         return Ok(Remade::Yes);
     }
-    Ok(Remade::No(Box::new(runner)))
+    Ok(Remade::No(Box::new(runner), made))
 }
 
 /// Every file the explicit rules of `roots` lead to, `roots` included.

@@ -166,6 +166,26 @@ impl<'e> Planner<'e> {
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
     }
 
+    /// The files this run made (or imagined made): done with. (What only
+    /// optional makefiles needed and no recipe made is looked at again, for
+    /// its errors.)
+    pub fn remade_files(&self) -> Vec<FileId> {
+        (0..self.nodes.len())
+            .filter(|&id| self.nodes[id].status == Status::Done && self.nodes[id].remade)
+            .filter(|id| !self.dont_care.contains(id) || self.nodes[*id].made_seq > 0)
+            .collect()
+    }
+
+    /// Files an earlier phase of this make made are done, as GNU keeps
+    /// them: their recipes do not run (or expand) twice.
+    pub fn assume_made(&mut self, files: &[FileId]) {
+        for &id in files {
+            let node = self.node(id);
+            node.status = Status::Done;
+            node.remade = true;
+        }
+    }
+
     /// Gives the runner back (for the next phase).
     pub fn into_runner(self) -> Runner {
         self.runner
