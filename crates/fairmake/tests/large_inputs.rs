@@ -173,10 +173,21 @@ fn numbers(levels: usize) -> String {
 
 #[test]
 fn makefile_of_20_megabytes() {
+    makefile_of_megabytes(20);
+}
+
+/// Long mode (README): `cargo test --release -p fairmake --test large_inputs -- --ignored`.
+#[test]
+#[ignore = "long: a 100 MB makefile, run by the README's long command"]
+fn makefile_of_100_megabytes() {
+    makefile_of_megabytes(100);
+}
+
+fn makefile_of_megabytes(mb: usize) {
     let d = dir();
-    let mut text = String::with_capacity(21 << 20);
+    let mut text = String::with_capacity((mb + 1) << 20);
     let mut i = 0u32;
-    while text.len() < 20 << 20 {
+    while text.len() < mb << 20 {
         text.push_str(&format!(
             "v_{i:07} = value number {i:07} with a few words $(v_{i:07}_x)\n\
              s_{i:07} := {i:07}\n\
@@ -262,6 +273,46 @@ fn call_recursion_10000_deep() {
     assert_eq!(String::from_utf8_lossy(&r.stdout), "10000 10000\n");
     // Not compared: GNU make 4.3 overflows its 8 MiB stack on this (SIGSEGV);
     // fairmake runs the make on a 1 GiB stack thread.
+}
+
+/// 100 000 variables each calling the next: the `$(call)` nesting is as
+/// deep as the chain, and each level's lookups must not scan the levels
+/// above it. GNU make 4.3 dies of SIGSEGV on this.
+#[test]
+fn call_chain_100000_deep() {
+    let d = dir();
+    const N: usize = 100_000;
+    let mut text = String::new();
+    for i in 0..N - 1 {
+        text.push_str(&format!("c{i} = $(call c{},$(1))x\n", i + 1));
+    }
+    text.push_str(&format!("c{} = $(1)\n", N - 1));
+    text.push_str("r := $(call c0,y)\nall:; @echo $(words $(subst x,x ,$(r)))\n");
+    std::fs::write(d.path().join("Makefile"), text).unwrap();
+    let r = fairmake(d.path(), &[]);
+    assert_eq!(r.code, Some(0));
+    // "yx x x ... x": the first x joins the y.
+    assert_eq!(String::from_utf8_lossy(&r.stdout), format!("{}\n", N - 1));
+}
+
+/// 100 000 recursive variables each referencing the next: the loop guard
+/// must stay cheap at that depth. GNU make 4.3 dies of SIGSEGV on this.
+#[test]
+fn reference_chain_100000_deep() {
+    let d = dir();
+    const N: usize = 100_000;
+    let mut text = String::new();
+    for i in 0..N - 1 {
+        text.push_str(&format!("v{i} = $(v{})x\n", i + 1));
+    }
+    text.push_str(&format!(
+        "v{} = y\nall:; @echo $(words $(subst x,x ,$(v0)))\n",
+        N - 1
+    ));
+    std::fs::write(d.path().join("Makefile"), text).unwrap();
+    let r = fairmake(d.path(), &[]);
+    assert_eq!(r.code, Some(0));
+    assert_eq!(String::from_utf8_lossy(&r.stdout), format!("{}\n", N - 1));
 }
 
 #[test]

@@ -376,7 +376,12 @@ fn open_new_fifo(paths: &FifoPaths) -> io::Result<OwnedFd> {
     if unsafe { libc::chmod(paths.fifo.as_ptr(), 0o600) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    sys::open(&paths.fifo, libc::O_RDWR | libc::O_NONBLOCK)
+    // O_NOFOLLOW: what we open is the fifo we made, never a symlink put in
+    // its place (the directory is private, so this is belt and braces).
+    sys::open(
+        &paths.fifo,
+        libc::O_RDWR | libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    )
 }
 
 /// A private non-blocking description of our own pipe's read end.

@@ -2,6 +2,7 @@
 //! and the state that expansion can reach (the rule database, the file cache,
 //! options). `$(eval)` re-enters the reader from here.
 
+pub mod bindings;
 pub mod expand;
 pub mod functions;
 pub mod makeflags;
@@ -32,8 +33,11 @@ pub struct Evaluator {
     pub globals: VarSet,
     /// Target-specific scope, innermost first; empty at global level.
     pub scope: Vec<ScopeEntry>,
-    /// Recursive values being expanded (by their compiled tree), to catch loops.
-    active: Vec<*const Expansion>,
+    /// `$(foreach)`, `$(let)` and `$(call)` variables: they shadow the scope.
+    pub bindings: bindings::Bindings,
+    /// Recursive values being expanded (by their compiled tree), to catch
+    /// loops. A set: chains of references can be 100 000 deep.
+    active: rustc_hash::FxHashSet<*const Expansion>,
     pub db: Database,
     /// Where the construct being evaluated came from, for error messages.
     pub loc: Option<Loc>,
@@ -95,7 +99,8 @@ impl Evaluator {
         Evaluator {
             globals: VarSet::new(),
             scope: Vec::new(),
-            active: Vec::new(),
+            bindings: bindings::Bindings::default(),
+            active: Default::default(),
             db: Database::default(),
             loc: None,
             expanding_loc: None,
@@ -159,6 +164,15 @@ impl Evaluator {
     }
 
     /// Parses and expands `text` in one go.
+    /// Expands `text` with its errors reported at `loc` (a rule line whose
+    /// prerequisites are expanded a second time, after reading).
+    pub fn expand_text_at(&mut self, text: &[u8], loc: Loc) -> Result<Vec<u8>> {
+        let saved = self.expanding_loc.replace(loc);
+        let result = self.expand_text(text);
+        self.expanding_loc = saved;
+        result
+    }
+
     pub fn expand_text(&mut self, text: &[u8]) -> Result<Vec<u8>> {
         if memchr::memchr(b'$', text).is_none() {
             return Ok(text.to_vec());
@@ -259,15 +273,14 @@ impl Evaluator {
             return Ok(());
         }
         let key = Rc::as_ptr(exp);
-        if self.active.contains(&key) {
+        if !self.active.insert(key) {
             return Err(self.fatal(format!(
                 "Recursive variable '{}' references itself (eventually)",
                 diag::show(name)
             )));
         }
-        self.active.push(key);
         let result = self.expand(exp, out);
-        self.active.pop();
+        self.active.remove(&key);
         result
     }
 
@@ -292,6 +305,10 @@ impl Evaluator {
     /// only when target-specific `+=` appends to an inherited value.
     fn lookup_chain(&self, name: &[u8]) -> Vec<Piece> {
         let mut chain = Vec::new();
+        if let Some(v) = self.bindings.get(name) {
+            chain.push(Piece::of(v));
+            return chain;
+        }
         for entry in &self.scope {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
@@ -314,6 +331,9 @@ impl Evaluator {
 
     /// Looks a variable up through the scope; calls `f` with it.
     pub fn with_var<R>(&self, name: &[u8], f: impl FnOnce(Option<&Var>) -> R) -> R {
+        if let Some(v) = self.bindings.get(name) {
+            return f(Some(v));
+        }
         for entry in &self.scope {
             let set = entry.set.borrow();
             if let Some(v) = set.get(name) {
@@ -472,9 +492,12 @@ impl Evaluator {
         scope: Vec<ScopeEntry>,
         f: impl FnOnce(&mut Evaluator) -> R,
     ) -> R {
+        // A target's context starts afresh: no function's bindings show.
         let saved = std::mem::replace(&mut self.scope, scope);
+        let saved_bindings = std::mem::take(&mut self.bindings);
         let result = f(self);
         self.scope = saved;
+        self.bindings = saved_bindings;
         result
     }
 }

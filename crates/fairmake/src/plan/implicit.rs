@@ -36,30 +36,93 @@ pub trait Knowledge {
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
     /// `None` when second expansion is off.
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>>;
+    /// A name a second expansion produced from a word without `%`: it is
+    /// mentioned in the makefile, so not an intermediate file.
+    fn mention(&mut self, _name: &[u8]) {}
     /// The files a wildcard pattern names, sorted (empty if none).
     fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>>;
 }
 
-/// A rule's prerequisites for one candidate: second expansion (when on and
-/// the text has a `$`), then the stem substituted into each word.
+/// A rule's normal and order-only prerequisites for one candidate: second
+/// expansion (when on and the text has a `$`; a `|` in its result starts
+/// order-only names), then the stem substituted into each word.
 fn rule_deps(
-    patterns: &[Vec<u8>],
+    rule: &PatternRule,
     c: &Candidate,
     target: &[u8],
     k: &mut dyn Knowledge,
-) -> Vec<Vec<u8>> {
-    let mut names = Vec::new();
-    for pattern in patterns {
-        if memchr::memchr(b'$', pattern).is_some() {
-            let stem = [c.dir.as_slice(), &c.stem].concat();
-            if let Some(expanded) = k.second_expand(pattern, target, &stem) {
-                names.extend(crate::words::words(&expanded).map(|w| prereq_name(w, c)));
-                continue;
+) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let mut normal = Vec::new();
+    let mut order_only = Vec::new();
+    for (patterns, oo) in [(&rule.deps, false), (&rule.order_only, true)] {
+        for pattern in patterns {
+            if memchr::memchr(b'$', pattern).is_some() {
+                // Each name the expansion gives gets the stem in its first
+                // `%` (and the directory in front), as a prerequisite
+                // pattern; a `%` in a variable's name (`$(%_SRCS)`) gets the
+                // stem before the expansion (its `$`s escaped).
+                let percent = memchr::memchr(b'%', pattern);
+                let pre = percent.filter(|&p| in_variable_name(pattern, p));
+                let text = match pre {
+                    Some(p) => {
+                        let stem = crate::read::rule_line::escape_dollars(&c.stem);
+                        [&pattern[..p], &stem, &pattern[p + 1..]].concat()
+                    }
+                    None => pattern.clone(),
+                };
+                let stem = [c.dir.as_slice(), &c.stem].concat();
+                let dir: &[u8] = if pre.is_some() { &c.dir } else { b"" };
+                if let Some(expanded) = k.second_expand(&text, target, &stem) {
+                    let (n, o) = crate::read::rule_line::split_order_only(&expanded);
+                    if percent.is_none() {
+                        for w in crate::words::words(n).chain(crate::words::words(o)) {
+                            k.mention(w);
+                        }
+                    }
+                    let name = |w: &[u8]| {
+                        if memchr::memchr(b'%', w).is_some() {
+                            prereq_name(w, c)
+                        } else {
+                            [dir, w].concat()
+                        }
+                    };
+                    let names = crate::words::words(n).map(name);
+                    if oo {
+                        order_only.extend(names);
+                    } else {
+                        normal.extend(names);
+                    }
+                    order_only.extend(crate::words::words(o).map(name));
+                    continue;
+                }
+            }
+            let name = prereq_name(pattern, c);
+            if oo {
+                order_only.push(name);
+            } else {
+                normal.push(name);
             }
         }
-        names.push(prereq_name(pattern, c));
     }
-    // Wildcards in prerequisite patterns match files, as in explicit rules.
+    (globbed(normal, k), globbed(order_only, k))
+}
+
+/// Whether the `%` at `p` is part of a variable's name: `$(` or `${` comes
+/// before it with nothing that ends a name in between.
+fn in_variable_name(text: &[u8], p: usize) -> bool {
+    let mut i = p;
+    while i > 0 {
+        match text[i - 1] {
+            b'(' | b'{' => return i >= 2 && text[i - 2] == b'$',
+            b' ' | b'\t' | b',' | b':' | b')' | b'}' | b'$' | b'=' => return false,
+            _ => i -= 1,
+        }
+    }
+    false
+}
+
+/// Wildcards in prerequisite patterns match files, as in explicit rules.
+fn globbed(names: Vec<Vec<u8>>, k: &mut dyn Knowledge) -> Vec<Vec<u8>> {
     let mut deps = Vec::with_capacity(names.len());
     for name in names {
         let found = if crate::glob::has_magic(&name) {
@@ -161,18 +224,19 @@ pub fn search(
     let cands = candidates(rules, name, depth > 0);
     // Each candidate's prerequisites are computed once: a second expansion
     // (with its `$(info)`s) happens once per candidate, as in GNU.
-    let mut computed: Vec<Option<Vec<Vec<u8>>>> = vec![None; cands.len()];
+    #[allow(clippy::type_complexity)]
+    let mut computed: Vec<Option<(Vec<Vec<u8>>, Vec<Vec<u8>>)>> = vec![None; cands.len()];
     // Pass 1: every prerequisite exists or ought to exist.
     for (i, c) in cands.iter().enumerate() {
         if in_chain.contains(&c.rule) {
             continue;
         }
         let rule = &rules[c.rule];
-        let deps = computed[i]
-            .get_or_insert_with(|| rule_deps(&rule.deps, c, name, k))
+        let (deps, order_only) = computed[i]
+            .get_or_insert_with(|| rule_deps(rule, c, name, k))
             .clone();
         if deps.iter().all(|d| k.exists(d) || k.ought_to_exist(d)) {
-            return Some(make_match(rules, c, deps, Vec::new()));
+            return Some(make_match(rules, c, deps, order_only, Vec::new()));
         }
     }
     // Pass 2: missing prerequisites may themselves be made by implicit rules.
@@ -184,7 +248,7 @@ pub fn search(
         if rule.terminal {
             continue;
         }
-        let Some(deps) = computed[i].take() else {
+        let Some((deps, order_only)) = computed[i].take() else {
             continue;
         };
         let mut chain = Vec::new();
@@ -208,7 +272,7 @@ pub fn search(
         }
         in_chain.pop();
         if ok {
-            return Some(make_match(rules, c, deps, chain));
+            return Some(make_match(rules, c, deps, order_only, chain));
         }
     }
     None
@@ -218,6 +282,7 @@ fn make_match(
     rules: &[PatternRule],
     c: &Candidate,
     deps: Vec<Vec<u8>>,
+    order_only: Vec<Vec<u8>>,
     chain: Vec<(Vec<u8>, Match)>,
 ) -> Match {
     let rule = &rules[c.rule];
@@ -227,7 +292,7 @@ fn make_match(
         rule: c.rule,
         stem,
         deps,
-        order_only: rule.order_only.iter().map(|d| prereq_name(d, c)).collect(),
+        order_only,
         recipe: rule.recipe.clone(),
         target_index: c.target_index,
         chain,

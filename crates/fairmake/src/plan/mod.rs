@@ -13,7 +13,7 @@ use crate::diag::{self, Result};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::{JobRequest, Runner};
-use crate::rules::{Dep, FileId, Recipe};
+use crate::rules::{Deferred, Dep, FileId, Recipe, Rule};
 use mtime::Mtime;
 
 /// A child's environment: (name, value) pairs.
@@ -84,6 +84,12 @@ pub struct Node {
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u64,
     pub intermediate: bool,
+    /// The double-colon rule being worked on: each is resolved, brought up
+    /// to date and run in turn, as if it were a target of its own.
+    pub double_colon_rule: usize,
+    /// The other targets of its grouped rule have had their prerequisites
+    /// added to its own.
+    pub peers_added: bool,
 }
 
 impl Default for Node {
@@ -99,6 +105,8 @@ impl Default for Node {
             intermediate: false,
             extra: false,
             made_seq: 0,
+            double_colon_rule: 0,
+            peers_added: false,
         }
     }
 }
@@ -126,12 +134,16 @@ pub struct Planner<'e> {
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
+    /// Single-colon prerequisites after the second expansion, by file.
+    expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
 }
 
 impl<'e> Planner<'e> {
     pub fn new(ev: &'e mut Evaluator, runner: Runner) -> Planner<'e> {
         let old_files = ev.options.old_files.clone();
         let new_files = ev.options.new_files.clone();
+        // From now on rules come only from the makefiles already read.
+        ev.db.rules_closed = true;
         let mut p = Planner {
             ev,
             nodes: Vec::new(),
@@ -145,6 +157,7 @@ impl<'e> Planner<'e> {
             dont_care: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
+            expanded: Default::default(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -313,15 +326,21 @@ impl<'e> Planner<'e> {
             };
             self.debug_line(id, 0, template);
         }
+        // Grouped targets and pattern siblings were made by the same recipe.
+        let companions = self.companions(id);
         if outcome.ok {
-            self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
-            self.forget_mtime(id);
             self.made_count += 1;
             let seq = self.made_count;
             let node = self.node(id);
-            node.status = Status::Done;
             node.remade = true;
             node.made_seq = seq;
+            // Every double-colon rule is judged by the file's time before the
+            // first of them ran.
+            if self.rule_finished(id) == Status::Done {
+                self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+                self.forget_mtime(id);
+                self.find_made_library(id);
+            }
         } else if self.dont_care.contains(&id) {
             // Remaking an optional makefile failed: that is no error (and
             // the runner said nothing), it stays as it was.
@@ -336,9 +355,12 @@ impl<'e> Planner<'e> {
                 self.stopping = true;
             }
         }
-        // Grouped targets and pattern siblings were made by the same recipe.
-        let status = self.nodes[id].status;
-        for other in self.companions(id) {
+        let status = if outcome.ok {
+            Status::Done
+        } else {
+            Status::Failed
+        };
+        for other in companions {
             self.ev.fs.invalidate(&self.ev.db.file(other).name.clone());
             self.forget_mtime(other);
             let node = self.node(other);
@@ -352,8 +374,9 @@ impl<'e> Planner<'e> {
     fn companions(&self, id: FileId) -> Vec<FileId> {
         let mut out: Vec<FileId> = Vec::new();
         let file = self.ev.db.file(id);
+        let rule = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
         let groups =
-            std::iter::once(&file.rule.group).chain(file.double_colon.iter().map(|r| &r.group));
+            std::iter::once(&file.rule.group).chain(file.double_colon.get(rule).map(|r| &r.group));
         for group in groups.flatten() {
             for &g in group.iter() {
                 if g != id && !out.contains(&g) {
@@ -385,6 +408,9 @@ impl<'e> Planner<'e> {
                 let scope = self.scope_for(p);
                 self.nodes[id].inherited = Some(Rc::new(scope));
             }
+        }
+        // Resolved on the first visit, and again for each double-colon rule.
+        if self.nodes[id].resolved.is_none() {
             if let Err(e) = self.resolve(id, parent) {
                 self.nodes[id].status = Status::Failed;
                 return Err(e);
@@ -466,6 +492,10 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
+        if !failed && !self.nodes[id].peers_added && self.add_peer_prereqs(id)? {
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, parent);
+        }
         if failed {
             self.nodes[id].status = Status::Failed;
             // A makefile that failed gets "Failed to remake makefile" instead.
@@ -478,7 +508,81 @@ impl<'e> Planner<'e> {
             }
             return Ok(Status::Failed);
         }
-        self.decide(id, &resolved)
+        match self.decide(id, &resolved)? {
+            // On to the next double-colon rule.
+            Status::Pending => self.update(id, parent),
+            st => Ok(st),
+        }
+    }
+
+    /// A target of a grouped rule is made with the others: once its own
+    /// prerequisites are done, theirs are made too (expanded a second time
+    /// now), as prerequisites that stay out of the automatic variables.
+    /// Returns whether any were added.
+    fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+        self.nodes[id].peers_added = true;
+        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+            return Ok(false);
+        };
+        let Some(resolved) = self.nodes[id].resolved.clone() else {
+            return Ok(false);
+        };
+        let mut r = (*resolved).clone();
+        for &peer in group.iter().filter(|&&p| p != id) {
+            for dep in self.expanded_deps(peer)? {
+                if dep.file != id && !r.deps.iter().any(|d| d.file == dep.file) {
+                    r.hidden.push(dep.file);
+                    r.deps.push(dep);
+                }
+            }
+        }
+        if r.deps.len() == resolved.deps.len() {
+            return Ok(false);
+        }
+        r.order.clear();
+        self.node(id).resolved = Some(Rc::new(r));
+        Ok(true)
+    }
+
+    /// Another target of `id`'s grouped rule is missing or older than one
+    /// of its prerequisites: the recipe that makes them all must run.
+    fn peer_out_of_date(&mut self, id: FileId) -> Result<bool> {
+        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+            return Ok(false);
+        };
+        for &peer in group.iter().filter(|&&p| p != id) {
+            let Some(peer_mtime) = self.mtime_of(peer) else {
+                return Ok(true);
+            };
+            for dep in self.expanded_deps(peer)? {
+                if dep.order_only {
+                    continue;
+                }
+                let newer = match self.mtime_of(dep.file) {
+                    Some(m) => m > peer_mtime,
+                    None => self.nodes[dep.file].remade,
+                };
+                if newer {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// One rule of `id` is done: a double-colon target moves on to its next
+    /// rule (`Pending`); otherwise the file is `Done`.
+    fn rule_finished(&mut self, id: FileId) -> Status {
+        let rules = self.ev.db.file(id).double_colon.len();
+        let node = self.node(id);
+        if node.double_colon_rule + 1 < rules {
+            node.double_colon_rule += 1;
+            node.resolved = None;
+            node.status = Status::Pending;
+        } else {
+            node.status = Status::Done;
+        }
+        node.status
     }
 
     /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
@@ -666,37 +770,23 @@ impl<'e> Planner<'e> {
                 out_of_date = true;
             }
         }
+        // A double-colon rule without prerequisites always runs.
+        if !self.ev.db.file(id).double_colon.is_empty() && resolved.deps.is_empty() {
+            out_of_date = true;
+        }
+        if !out_of_date && !resolved.recipes.is_empty() && self.peer_out_of_date(id)? {
+            out_of_date = true;
+        }
         if self.old_files.contains(&id) {
             out_of_date = false;
         }
         if !out_of_date || resolved.recipes.is_empty() {
-            self.nodes[id].status = Status::Done;
             if out_of_date && (my_mtime.is_none() || phony || !newer.is_empty()) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
             }
-            return Ok(Status::Done);
+            return Ok(self.rule_finished(id));
         }
-        // Double-colon rules run one by one, each only if out of date
-        // against its own prerequisites (or if it has none).
-        let resolved = if self.ev.db.file(id).double_colon.is_empty() {
-            resolved.clone()
-        } else {
-            let mut r = (**resolved).clone();
-            r.recipes.retain(|(_, deps)| {
-                my_mtime.is_none()
-                    || deps.is_empty()
-                    || deps
-                        .iter()
-                        .any(|d| newer.contains(&d.file) && !d.order_only)
-            });
-            if r.recipes.is_empty() {
-                self.nodes[id].status = Status::Done;
-                return Ok(Status::Done);
-            }
-            Rc::new(r)
-        };
-        let resolved = &resolved;
         self.start(id, resolved, newer)
     }
 
@@ -748,9 +838,8 @@ impl<'e> Planner<'e> {
         drop(redirected);
         let mut lines = lines?;
         if lines.is_empty() {
-            self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
-            return Ok(Status::Done);
+            return Ok(self.rule_finished(id));
         }
         // `-q`: the recipe is expanded (its `$(info)`s print) but not run; a
         // command to run means out of date.
@@ -1078,29 +1167,24 @@ impl<'e> Planner<'e> {
         let file = self.ev.db.file(id);
         let mut resolved = Resolved::default();
         let phony = file.phony;
-        let mut deps = file.rule.deps.clone();
         let mut stem = file.rule.stem.clone().unwrap_or_default();
         let mut recipe = file.rule.recipe.clone();
         let name = file.name.clone();
-        let second = file.rule.second_expansion.clone();
-        let double: Vec<(Option<Rc<Recipe>>, Vec<Dep>)> = file
-            .double_colon
-            .iter()
-            .map(|r| (r.recipe.clone(), r.deps.clone()))
-            .collect();
-        if let Some((normal, order_only)) = second {
-            let extra = self.second_expansion(id, &normal, &order_only, &deps)?;
-            deps.extend(extra);
-        }
-        if !double.is_empty() {
-            for (r, d) in double {
-                deps.extend(d.iter().cloned());
-                if let Some(r) = r {
-                    resolved.recipes.push((r, d));
-                }
+        let rule_index = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
+        let double = file.double_colon.get(rule_index).cloned();
+        let mut deps = self.expanded_deps(id)?;
+        if let Some(rule) = double {
+            // Each double-colon rule is resolved on its own, when its turn comes.
+            let d = self.second_expand_rule(id, &rule, true)?;
+            deps.extend(d.iter().cloned());
+            if let Some(r) = rule.recipe {
+                resolved.recipes.push((r, d));
+            }
+            if let Some(s) = rule.stem {
+                stem = s;
             }
         } else if recipe.is_none() && !phony {
-            if let Some(m) = self.implicit(&name, &deps) {
+            if let Some(m) = self.implicit(id, &name, &deps)? {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
                 resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
@@ -1187,14 +1271,19 @@ impl<'e> Planner<'e> {
         for d in &mut resolved.deps {
             self.vpath_resolve(d.file);
             if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
-                let named = self.ev.db.file(d.file);
-                if !named.is_target {
-                    if let Some(target) = self
-                        .ev
-                        .db
-                        .lookup(&found)
-                        .filter(|&t| self.ev.db.file(t).is_target)
+                let named_is_target = self.ev.db.file(d.file).is_target;
+                if let Some(target) = self
+                    .ev
+                    .db
+                    .lookup(&found)
+                    .filter(|&t| t != d.file && self.ev.db.file(t).is_target)
+                {
+                    if !named_is_target {
+                        d.file = target;
+                    } else if self.node(d.file).status == Status::New
+                        && self.node(target).status == Status::New
                     {
+                        self.merge_found_target(d.file, target);
                         d.file = target;
                     }
                 }
@@ -1211,15 +1300,97 @@ impl<'e> Planner<'e> {
         Ok(())
     }
 
-    fn implicit(&mut self, name: &[u8], explicit: &[Dep]) -> Option<implicit::Match> {
-        if self.ev.db.pattern_rules.is_empty() {
-            return None;
+    /// A target found through vpath as another target of the makefile
+    /// becomes that one: its prerequisites join the other's, and the other's
+    /// recipe wins (GNU 4.4 says so when both have one).
+    fn merge_found_target(&mut self, from: FileId, to: FileId) {
+        let old = std::mem::take(&mut self.ev.db.file_mut(from).rule);
+        if let (Some(recipe), Some(_)) = (&old.recipe, &self.ev.db.file(to).rule.recipe) {
+            self.warn_recipe_ignored(from, to, &recipe.loc);
         }
+        let rule = &mut self.ev.db.file_mut(to).rule;
+        let offset = rule.deps.len();
+        rule.deps.extend(old.deps);
+        rule.deferred.extend(old.deferred.into_iter().map(|mut d| {
+            d.at += offset;
+            d
+        }));
+        if rule.recipe.is_none() {
+            rule.recipe = old.recipe;
+        }
+        self.expanded.remove(&to);
+    }
+
+    /// GNU 4.4's notice that `from`'s recipe (at `loc`) gives way to the
+    /// one of `to`, the file `from` turned out to be.
+    fn warn_recipe_ignored(&self, from: FileId, to: FileId, loc: &crate::diag::Loc) {
+        let from = diag::show(&self.ev.db.file(from).name).to_string();
+        let to = diag::show(&self.ev.db.file(to).name).to_string();
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe was specified for file '{from}' at {loc},"),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("but '{from}' is now considered the same file as '{to}'."),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe for '{from}' will be ignored in favor of the one for '{to}'."),
+        );
+    }
+
+    /// A `-lNAME` just made is looked up as a library again: found as a
+    /// target with a recipe of its own, it is that file from now on.
+    fn find_made_library(&mut self, id: FileId) {
+        let name = self.ev.db.file(id).name.clone();
+        let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) else {
+            return;
+        };
+        if self.node(id).path.is_some() {
+            return;
+        }
+        let Some(found) = library_search(self.ev, lib) else {
+            return;
+        };
+        self.node(id).path = Some(found.clone());
+        let Some(to) = self.ev.db.lookup(&found) else {
+            return;
+        };
+        if self.ev.db.file(to).rule.recipe.is_none() {
+            return;
+        }
+        let recipe = self.nodes[id]
+            .resolved
+            .as_ref()
+            .and_then(|r| r.recipes.first().map(|(r, _)| r.loc.clone()));
+        if let Some(loc) = recipe {
+            self.warn_recipe_ignored(id, to, &loc);
+        }
+    }
+
+    fn implicit(
+        &mut self,
+        id: FileId,
+        name: &[u8],
+        explicit: &[Dep],
+    ) -> Result<Option<implicit::Match>> {
+        if self.ev.db.pattern_rules.is_empty() {
+            return Ok(None);
+        }
+        let scope = if self.ev.db.second_expansion {
+            self.scope_for(id)
+        } else {
+            Vec::new()
+        };
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
-        let explicit: Vec<FileId> = explicit.iter().map(|d| d.file).collect();
         let mut k = DbKnowledge {
             ev: self.ev,
-            explicit,
+            explicit: explicit.iter().map(|d| d.file).collect(),
+            explicit_deps: explicit.to_vec(),
+            target: name.to_vec(),
+            scope,
+            error: None,
         };
         // An archive member is first looked up as `(member)`, which the
         // built-in `(%): %` rule matches.
@@ -1231,8 +1402,12 @@ impl<'e> Planner<'e> {
             implicit::search(&rules, &bare, &mut k, 0, &mut Vec::new())
                 .or_else(|| implicit::search(&rules, name, &mut k, 0, &mut Vec::new()))
         };
+        let error = k.error.take();
         self.ev.db.pattern_rules = rules;
-        found
+        match error {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
     }
 
     /// `.EXTRA_PREREQS` for `id`, expanded in its own scope (not the one
@@ -1338,11 +1513,50 @@ impl<'e> Planner<'e> {
         }
     }
 
-    fn second_expansion(
+    /// The prerequisites of `id`'s single-colon rule, its deferred lists
+    /// expanded a second time (once per run).
+    fn expanded_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
+        if self.ev.db.file(id).rule.deferred.is_empty() {
+            return Ok(self.ev.db.file(id).rule.deps.clone());
+        }
+        if let Some(deps) = self.expanded.get(&id) {
+            return Ok(deps.clone());
+        }
+        let rule = self.ev.db.file(id).rule.clone();
+        let deps = self.second_expand_rule(id, &rule, false)?;
+        self.expanded.insert(id, deps.clone());
+        Ok(deps)
+    }
+
+    /// A rule's prerequisites with its deferred lists expanded, in makefile
+    /// order: each list sees as `$$<`, `$$^`, `$$+` and `$$|` the
+    /// prerequisites known by then (none in a double-colon rule, whose
+    /// rules are independent).
+    fn second_expand_rule(&mut self, id: FileId, rule: &Rule, double: bool) -> Result<Vec<Dep>> {
+        let mut out: Vec<Dep> = Vec::new();
+        let mut next = 0;
+        for d in &rule.deferred {
+            let at = d.at.clamp(next, rule.deps.len());
+            out.extend_from_slice(&rule.deps[next..at]);
+            next = at;
+            let known: Vec<Dep> = if double {
+                Vec::new()
+            } else {
+                out.iter().chain(&rule.deps[next..]).cloned().collect()
+            };
+            let more = self.second_expand_list(id, d, &known)?;
+            out.extend(more);
+        }
+        out.extend_from_slice(&rule.deps[next..]);
+        Ok(out)
+    }
+
+    /// Expands one deferred list of `id` with the automatic variables of the
+    /// prerequisites `known` so far.
+    fn second_expand_list(
         &mut self,
         id: FileId,
-        normal: &[u8],
-        order_only: &[u8],
+        list: &Deferred,
         known: &[Dep],
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name.clone();
@@ -1371,9 +1585,11 @@ impl<'e> Planner<'e> {
         let all = names(known, false, true, self.ev);
         let plus = names(known, false, false, self.ev);
         let oo = names(known, true, true, self.ev);
-        let stem = self.ev.db.file(id).rule.stem.clone().unwrap_or_default();
+        let stem = list.stem.clone().unwrap_or_default();
+        let (target_name, member) = crate::exec::archive::split_member(&name);
         for (n, v) in [
-            (&b"@"[..], name.clone()),
+            (&b"@"[..], target_name.to_vec()),
+            (b"%", member.to_vec()),
             (b"<", first),
             (b"^", all),
             (b"+", plus),
@@ -1398,14 +1614,15 @@ impl<'e> Planner<'e> {
             inherited: false,
         }];
         scope.extend(self.scope_for(id));
-        let text = [normal, b" | ", order_only].concat();
-        let text = if order_only.is_empty() {
-            normal.to_vec()
-        } else {
-            text
-        };
-        let expanded = self.ev.with_scope(scope, |ev| ev.expand_text(&text))?;
-        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded))
+        // Errors name the rule line; an `$(eval)` in it reads text from
+        // no makefile.
+        let saved = self.ev.loc.take();
+        let loc = list.loc.clone();
+        let expanded = self
+            .ev
+            .with_scope(scope, |ev| ev.expand_text_at(&list.text, loc));
+        self.ev.loc = saved;
+        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }
 
     /// Deletes intermediate files made in this run (`rm a b`).
@@ -1585,6 +1802,13 @@ struct DbKnowledge<'a> {
     ev: &'a mut Evaluator,
     /// The explicit prerequisites of the target searched for.
     explicit: Vec<FileId>,
+    /// The same, as written (for `$$<`, `$$^`, `$$+` and `$$|`).
+    explicit_deps: Vec<Dep>,
+    /// The target searched for, and its variables.
+    target: Vec<u8>,
+    scope: Vec<ScopeEntry>,
+    /// The first error of a second expansion: the search ends with it.
+    error: Option<diag::Fatal>,
 }
 
 impl implicit::Knowledge for DbKnowledge<'_> {
@@ -1612,24 +1836,75 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         crate::glob::glob(pattern, &mut self.ev.fs)
     }
 
+    fn mention(&mut self, name: &[u8]) {
+        let id = self.ev.db.intern(name);
+        self.ev.db.file_mut(id).is_prerequisite = true;
+    }
+
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
         if !self.ev.db.second_expansion {
             return None;
         }
+        if self.error.is_some() {
+            return Some(Vec::new());
+        }
+        // The target's explicit prerequisites are its `$$<`, `$$^`, `$$+`
+        // and `$$|`; files searched for along a chain have none.
+        let own = target == self.target.as_slice();
+        let known: &[Dep] = if own { &self.explicit_deps } else { &[] };
+        let names = |oo: bool, dedup: bool| -> Vec<u8> {
+            let mut v = Vec::new();
+            let mut seen = Vec::new();
+            for d in known.iter().filter(|d| d.order_only == oo) {
+                if dedup && seen.contains(&d.file) {
+                    continue;
+                }
+                seen.push(d.file);
+                if !v.is_empty() {
+                    v.push(b' ');
+                }
+                v.extend_from_slice(&self.ev.db.file(d.file).name);
+            }
+            v
+        };
+        let first = known
+            .iter()
+            .find(|d| !d.order_only)
+            .map(|d| self.ev.db.file(d.file).name.clone())
+            .unwrap_or_default();
         let mut autos = VarSet::new();
-        let (d, f) = dir_and_file_lists(target);
         for (n, v) in [
             (&b"@"[..], target.to_vec()),
             (b"*", stem.to_vec()),
-            (b"@D", d),
-            (b"@F", f),
+            (b"<", first),
+            (b"^", names(false, true)),
+            (b"+", names(false, false)),
+            (b"|", names(true, true)),
         ] {
+            let (d, f) = dir_and_file_lists(&v);
+            autos.insert(
+                &[n[0], b'D'],
+                Var::new(d, Flavor::Simple, Origin::Automatic),
+            );
+            autos.insert(
+                &[n[0], b'F'],
+                Var::new(f, Flavor::Simple, Origin::Automatic),
+            );
             autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
         }
-        let scope = vec![ScopeEntry {
+        let mut scope = vec![ScopeEntry {
             set: Rc::new(std::cell::RefCell::new(autos)),
             inherited: false,
         }];
-        self.ev.with_scope(scope, |ev| ev.expand_text(text)).ok()
+        if own {
+            scope.extend(self.scope.iter().cloned());
+        }
+        match self.ev.with_scope(scope, |ev| ev.expand_text(text)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                Some(Vec::new())
+            }
+        }
     }
 }

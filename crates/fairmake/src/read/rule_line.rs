@@ -10,17 +10,26 @@ use crate::diag::{self, Loc, Result};
 use crate::eval::vars::{Export, Origin};
 use crate::eval::Evaluator;
 use crate::pattern::PercentPattern;
-use crate::rules::{Dep, FileId, PatternRule, Recipe, Rule, Vpath};
+use crate::rules::{Deferred, Dep, FileId, PatternRule, Recipe, Rule, Vpath};
 use crate::words::{self, trim};
 
 /// What a rule line's recipe will be attached to.
 pub enum RecipeTarget {
-    /// The single-colon rule of a file.
-    Single(FileId),
+    /// The single-colon rule of a file, and what the rule line added to it.
+    Single(FileId, Added),
     /// Double-colon rule number `.1` of a file.
     Double(FileId, usize),
     /// A pattern rule by index.
     Pattern(usize),
+}
+
+/// What one rule line added to a target's single-colon rule: a run of
+/// prerequisites, or a list left for the second expansion. A recipe brings
+/// them to the front, as GNU lists the prerequisites of the rule with the
+/// recipe first.
+pub struct Added {
+    pub deps: std::ops::Range<usize>,
+    pub deferred: Option<usize>,
 }
 
 /// The result of parsing a line that is not an assignment or directive.
@@ -73,11 +82,14 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
         }
         match b {
             b'$' => {
-                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) {
+                // An unterminated reference is no reference: GNU still finds
+                // the `;` after `$(firstword x;`.
+                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) && closes(text, i + 1) {
                     depth += 1;
                     skip = 1;
                 } else if text.get(i + 1) == Some(&b'$')
                     && matches!(text.get(i + 2), Some(b'(') | Some(b'{'))
+                    && closes(text, i + 2)
                 {
                     // `$$(...)` becomes a reference in a second expansion:
                     // its colons are not separators either.
@@ -99,6 +111,27 @@ fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
             _ => Some((i, b)),
         }
     })
+}
+
+/// Whether the parenthesis or brace at `open` has its match in `text`.
+fn closes(text: &[u8], open: usize) -> bool {
+    let (o, c) = if text[open] == b'(' {
+        (b'(', b')')
+    } else {
+        (b'{', b'}')
+    };
+    let mut depth = 0usize;
+    for &b in &text[open..] {
+        if b == o {
+            depth += 1;
+        } else if b == c {
+            depth -= 1;
+            if depth == 0 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Splits off the recipe after the first `;` that is outside references and
@@ -152,15 +185,27 @@ fn rule(
         .map(|t| normalize_name(t))
         .collect();
     if targets.is_empty() {
-        if recipe.is_some() || !trim(rest).is_empty() {
-            return Err(ev.fatal("missing target pattern"));
-        }
-        return Ok(Parsed::Nothing);
+        // A rule without targets is ignored, recipe lines and all.
+        return Ok(Parsed::Rule(RuleContext {
+            targets: Vec::new(),
+            lines: Vec::new(),
+            has_recipe: recipe.is_some(),
+            loc,
+            grouped: false,
+        }));
     }
 
     // A target-specific variable: `targets: [modifiers] NAME op value`.
     if let Some(parsed) = target_variable(ev, &targets, rest, recipe.as_deref())? {
         return Ok(parsed);
+    }
+    if ev.db.rules_closed {
+        // Text from no makefile (a second expansion's `$(eval)`) names no line.
+        let loc = ev.loc.as_ref().filter(|l| !l.file.is_empty());
+        return Err(diag::Fatal::new(
+            loc,
+            "prerequisites cannot be defined in recipes",
+        ));
     }
 
     // A static pattern rule has a second colon.
@@ -182,6 +227,9 @@ fn rule(
                 ev.expand_text(p)?
             };
             let p = trim(&p).to_vec();
+            if p.is_empty() {
+                return Err(ev.fatal("missing target pattern"));
+            }
             if PercentPattern::new(&p).percent.is_none() {
                 return Err(ev.fatal("target pattern contains no '%'"));
             }
@@ -190,6 +238,23 @@ fn rule(
         None => None,
     };
 
+    // The targets of a static pattern rule lose the backslashes that quote
+    // a `%` (`the\%file` names `the%file`), as the pattern does.
+    let targets: Vec<Vec<u8>> = if static_pattern.is_some() {
+        targets
+            .into_iter()
+            .map(|t| {
+                let p = PercentPattern::new(&t);
+                if p.percent.is_none() {
+                    p.text
+                } else {
+                    t
+                }
+            })
+            .collect()
+    } else {
+        targets
+    };
     let is_pattern = |t: &Vec<u8>| PercentPattern::new(t).percent.is_some();
     let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
     if any_pattern && !targets.iter().all(is_pattern) {
@@ -213,11 +278,11 @@ fn rule(
 
     if any_pattern {
         let (normal, order_only) = split_order_only(&prereq_text);
-        // Text left for a second expansion stays whole: splitting it now
-        // would cut references like `$(sort %.c)` apart.
+        // Text left for a second expansion is split into words around its
+        // references: `$(sort %.c)` stays one word.
         let split = |text: &[u8]| -> Vec<Vec<u8>> {
             if second && memchr::memchr(b'$', text).is_some() {
-                vec![trim(text).to_vec()]
+                words_outside_refs(text)
             } else {
                 words::words(text).map(<[u8]>::to_vec).collect()
             }
@@ -243,6 +308,9 @@ fn rule(
     } else {
         None
     };
+    // Whether the prerequisites wait for a second expansion is decided on
+    // the text as written, before any stem goes in.
+    let deferred = second && memchr::memchr(b'$', &prereq_text).is_some();
     for target in &targets {
         let (deps_text, stem) = match &static_pattern {
             Some(pattern) => {
@@ -262,10 +330,28 @@ fn rule(
                     if file.loc.is_none() {
                         file.loc = Some(loc.clone());
                     }
-                    ctx.targets.push(RecipeTarget::Single(id));
+                    ctx.targets.push(RecipeTarget::Single(
+                        id,
+                        Added {
+                            deps: 0..0,
+                            deferred: None,
+                        },
+                    ));
                     continue;
                 };
-                (substitute_each(&prereq_text, stem), Some(stem.to_vec()))
+                // A stem substituted into text left for the second expansion
+                // is not expanded again: its `$`s are escaped.
+                let escaped;
+                let stem_text = if deferred {
+                    escaped = escape_dollars(stem);
+                    &escaped
+                } else {
+                    stem
+                };
+                (
+                    substitute_each(&prereq_text, stem_text),
+                    Some(stem.to_vec()),
+                )
             }
             None => (prereq_text.clone(), None),
         };
@@ -273,57 +359,61 @@ fn rule(
         if special_target(ev, id, target, &deps_text) {
             if target == b".WAIT" {
                 // Only for the warning about its commands.
-                ctx.targets.push(RecipeTarget::Single(id));
+                let nothing = Added {
+                    deps: 0..0,
+                    deferred: None,
+                };
+                ctx.targets.push(RecipeTarget::Single(id, nothing));
             }
             continue;
         }
-        let deps = if second && memchr::memchr(b'$', &deps_text).is_some() {
+        let deps = if deferred {
             Vec::new()
         } else {
             intern_deps(ev, &deps_text)
         };
-        let second_text = (second && memchr::memchr(b'$', &deps_text).is_some()).then(|| {
-            let (n, o) = split_order_only(&deps_text);
-            (n.to_vec(), o.to_vec())
-        });
         let file = ev.db.file_mut(id);
         let first_rule = !file.is_target;
         file.is_target = true;
         if file.loc.is_none() {
             file.loc = Some(loc.clone());
         }
-        if double_colon {
-            if !file.rule.deps.is_empty() || file.rule.recipe.is_some() {
-                return Err(ev.fatal(format!(
-                    "target file '{}' has both : and :: entries",
-                    diag::show(target)
-                )));
-            }
+        if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
+            || !double_colon && !file.double_colon.is_empty()
+        {
+            return Err(ev.fatal(format!(
+                "target file '{}' has both : and :: entries",
+                diag::show(target)
+            )));
+        }
+        let rule = if double_colon {
             file.double_colon.push(Rule {
-                deps,
-                second_expansion: second_text,
-                recipe: None,
-                stem,
+                stem: stem.clone(),
                 group: group.clone(),
+                ..Rule::default()
             });
+            file.double_colon.last_mut().expect("just pushed")
+        } else {
+            &mut file.rule
+        };
+        let added = Added {
+            deps: rule.deps.len()..rule.deps.len() + deps.len(),
+            deferred: deferred.then_some(rule.deferred.len()),
+        };
+        if deferred {
+            rule.deferred.push(Deferred {
+                // `\:` is a colon here too: `$$(@\:%=%.o)` is a substitution.
+                text: unescape_colons(&deps_text),
+                at: rule.deps.len(),
+                stem: stem.clone(),
+                loc: loc.clone(),
+            });
+        }
+        rule.deps.extend(deps);
+        if double_colon {
             let n = file.double_colon.len() - 1;
             ctx.targets.push(RecipeTarget::Double(id, n));
         } else {
-            if !file.double_colon.is_empty() {
-                return Err(ev.fatal(format!(
-                    "target file '{}' has both : and :: entries",
-                    diag::show(target)
-                )));
-            }
-            file.rule.deps.extend(deps);
-            if let Some((n, o)) = second_text {
-                let entry = file
-                    .rule
-                    .second_expansion
-                    .get_or_insert_with(Default::default);
-                append_words(&mut entry.0, &n);
-                append_words(&mut entry.1, &o);
-            }
             // The last static pattern rule naming the target sets `$*`.
             if stem.is_some() {
                 file.rule.stem = stem;
@@ -331,20 +421,13 @@ fn rule(
             if group.is_some() {
                 file.rule.group = group.clone();
             }
-            ctx.targets.push(RecipeTarget::Single(id));
+            ctx.targets.push(RecipeTarget::Single(id, added));
         }
         if first_rule {
             maybe_default_goal(ev, id, target);
         }
     }
     Ok(Parsed::Rule(ctx))
-}
-
-fn append_words(into: &mut Vec<u8>, more: &[u8]) {
-    if !into.is_empty() && !more.is_empty() {
-        into.push(b' ');
-    }
-    into.extend_from_slice(more);
 }
 
 /// GNU drops a leading `./` from file names.
@@ -386,19 +469,50 @@ fn unescape_colons(name: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Splits a prerequisite list at `|` into normal and order-only parts.
+/// Splits a prerequisite list at its first `|` outside references (GNU
+/// splits there even inside a word: `a|b`) into normal and order-only parts.
 pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {
-    let mut pos = None;
-    for w in words::words(text) {
-        if w == b"|" {
-            pos = Some(w.as_ptr() as usize - text.as_ptr() as usize);
-            break;
-        }
-    }
-    match pos {
-        Some(p) => (&text[..p], &text[p + 1..]),
+    match top_level(text).find(|&(_, b)| b == b'|') {
+        Some((p, _)) => (&text[..p], &text[p + 1..]),
         None => (text, b""),
     }
+}
+
+/// The blank-separated words of `text`, a reference with blanks inside
+/// counting as part of its word.
+fn words_outside_refs(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'(' | b'{' if i > 0 && text[i - 1] == b'$' => depth += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            _ if depth == 0 && words::is_blank(b) => {
+                if i > start {
+                    out.push(text[start..i].to_vec());
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if text.len() > start {
+        out.push(text[start..].to_vec());
+    }
+    out
+}
+
+/// `text` with each `$` doubled, to survive one more expansion.
+pub fn escape_dollars(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len());
+    for &b in text {
+        if b == b'$' {
+            out.push(b'$');
+        }
+        out.push(b);
+    }
+    out
 }
 
 /// Substitutes the stem into each prerequisite pattern of a static rule.
@@ -688,7 +802,7 @@ pub fn attach_recipe(
             RecipeTarget::Double(id, n) => {
                 ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone())
             }
-            RecipeTarget::Single(id) => {
+            RecipeTarget::Single(id, ref added) => {
                 if ev.db.file(id).name == b".WAIT" {
                     diag::warn(Some(loc), ".WAIT should not have commands");
                     continue;
@@ -698,7 +812,7 @@ pub fn attach_recipe(
                     let name = diag::show(&file.name).to_string();
                     let old_loc = old.loc.clone();
                     diag::warn(
-                        Some(loc),
+                        Some(&recipe.loc),
                         format_args!("warning: overriding recipe for target '{name}'"),
                     );
                     diag::warn(
@@ -709,7 +823,29 @@ pub fn attach_recipe(
                 let file = ev.db.file_mut(id);
                 file.rule.recipe = Some(recipe.clone());
                 file.loc = Some(loc.clone());
+                recipe_rule_first(&mut file.rule, added);
             }
+        }
+    }
+}
+
+/// Moves what the rule line with the recipe added to the front of the
+/// target's prerequisites (and of its second expansions).
+fn recipe_rule_first(rule: &mut Rule, added: &Added) {
+    if let Some(i) = added.deferred.filter(|&i| i < rule.deferred.len()) {
+        let mut d = rule.deferred.remove(i);
+        d.at = 0;
+        rule.deferred.insert(0, d);
+        return;
+    }
+    let range = added.deps.clone();
+    if range.is_empty() || range.end > rule.deps.len() {
+        return;
+    }
+    rule.deps[..range.end].rotate_right(range.len());
+    for d in &mut rule.deferred {
+        if d.at <= range.start {
+            d.at += range.len();
         }
     }
 }

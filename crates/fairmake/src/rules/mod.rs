@@ -39,13 +39,27 @@ pub struct Dep {
     pub wait_before: bool,
 }
 
-/// The prerequisites of one rule, with their unexpanded text kept for
-/// `.SECONDEXPANSION`.
+/// A rule line's prerequisite list left for `.SECONDEXPANSION`.
+#[derive(Clone, Debug)]
+pub struct Deferred {
+    /// The list after the first expansion (order-only names after a `|`).
+    pub text: Vec<u8>,
+    /// Where its names go in the rule's `deps`: before `deps[at]`.
+    pub at: usize,
+    /// The stem of the static pattern rule that wrote it, for `$$*`.
+    pub stem: Option<Vec<u8>>,
+    /// The rule line, where errors of the second expansion are reported.
+    pub loc: Loc,
+}
+
+/// The prerequisites of one rule, with the lists that wait for a second
+/// expansion kept apart in makefile order.
 #[derive(Clone, Debug, Default)]
 pub struct Rule {
+    /// Prerequisites known after reading.
     pub deps: Vec<Dep>,
-    /// Prerequisite text still to be expanded a second time (`.SECONDEXPANSION`).
-    pub second_expansion: Option<(Vec<u8>, Vec<u8>)>,
+    /// Lists still to be expanded a second time, ordered by `at`.
+    pub deferred: Vec<Deferred>,
     pub recipe: Option<Rc<Recipe>>,
     /// For pattern-static rules: the stem of this target.
     pub stem: Option<Vec<u8>>,
@@ -126,6 +140,9 @@ pub struct Database {
     /// `.NOTINTERMEDIATE` with patterns.
     pub notintermediate_patterns: Vec<PercentPattern>,
     pub secondary_all: bool,
+    /// The makefiles are read: a rule defined now (by an `$(eval)` in a
+    /// recipe or a second expansion) is an error.
+    pub rules_closed: bool,
 }
 
 /// GNU's built-in rules are mostly suffix rules (`.c.o`), which exist only

@@ -2,14 +2,13 @@
 //! evaluator: if, or, and, foreach, let, call, value, eval, origin, flavor,
 //! shell, error, warning, info, file, intcmp.
 
-use std::cell::RefCell;
 use std::io::Write;
-use std::rc::Rc;
 
 use super::{expands_args, max_args, min_args, name, FuncId};
 use crate::diag::{self, Result};
-use crate::eval::vars::{Flavor, Origin, Var, VarSet};
-use crate::eval::{Evaluator, Expansion, ScopeEntry};
+use crate::eval::bindings::Frame;
+use crate::eval::vars::Flavor;
+use crate::eval::{Evaluator, Expansion};
 use crate::words::{self, trim};
 
 /// Calls `func` with its argument trees, appending the result to `out`.
@@ -143,47 +142,21 @@ fn call_lazy(
     }
 }
 
-/// A scope holding one variable set at the front: how foreach, let and call
-/// bind their variables so that they shadow every other definition.
-fn push_binding_scope(ev: &mut Evaluator) -> Rc<RefCell<VarSet>> {
-    let set = Rc::new(RefCell::new(VarSet::new()));
-    ev.scope.insert(
-        0,
-        ScopeEntry {
-            set: set.clone(),
-            inherited: false,
-        },
-    );
-    set
-}
-
-fn pop_binding_scope(ev: &mut Evaluator, set: &Rc<RefCell<VarSet>>) {
-    if let Some(pos) = ev.scope.iter().position(|e| Rc::ptr_eq(&e.set, set)) {
-        ev.scope.remove(pos);
-    }
-}
-
-fn bind(set: &Rc<RefCell<VarSet>>, name: &[u8], value: &[u8]) {
-    let mut set = set.borrow_mut();
-    match set.get_mut(name) {
-        Some(v) => v.set_value(value.to_vec()),
-        None => set.insert(
-            name,
-            Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic),
-        ),
-    }
+/// Binds `name` for the function whose variables `frame` collects.
+fn bind(ev: &mut Evaluator, frame: &mut Frame, name: &[u8], value: &[u8]) {
+    ev.bindings.bind(frame, name, value);
 }
 
 fn foreach(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
     let var = ev.expand_to_vec(&args[0])?;
     let var = trim(&var).to_vec();
     let list = ev.expand_to_vec(&args[1])?;
-    let set = push_binding_scope(ev);
+    let mut frame = Frame::new();
     let mut first = true;
     let mut result = Ok(());
     // Results are joined by one space each, empty ones included.
     for word in words::words(&list) {
-        bind(&set, &var, word);
+        bind(ev, &mut frame, &var, word);
         if !first {
             out.push(b' ');
         }
@@ -193,7 +166,7 @@ fn foreach(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<
             break;
         }
     }
-    pop_binding_scope(ev, &set);
+    ev.bindings.unbind(frame);
     result
 }
 
@@ -201,17 +174,17 @@ fn let_(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()>
     let names = ev.expand_to_vec(&args[0])?;
     let names: Vec<Vec<u8>> = words::words(&names).map(<[u8]>::to_vec).collect();
     let list = ev.expand_to_vec(&args[1])?;
-    let set = push_binding_scope(ev);
+    let mut frame = Frame::new();
     let mut rest: &[u8] = &list;
     for (i, name) in names.iter().enumerate() {
         if i + 1 == names.len() {
             // The last name takes the rest, trailing whitespace included.
             let start = rest.iter().position(|&b| !words::is_space(b));
-            bind(&set, name, &rest[start.unwrap_or(rest.len())..]);
+            bind(ev, &mut frame, name, &rest[start.unwrap_or(rest.len())..]);
         } else {
             let mut it = words::words(rest);
             let word = it.next().unwrap_or(b"");
-            bind(&set, name, word);
+            bind(ev, &mut frame, name, word);
             rest = match word.is_empty() {
                 true => b"",
                 false => {
@@ -222,7 +195,7 @@ fn let_(ev: &mut Evaluator, args: &[Expansion], out: &mut Vec<u8>) -> Result<()>
         }
     }
     let result = ev.expand(&args[2], out);
-    pop_binding_scope(ev, &set);
+    ev.bindings.unbind(frame);
     result
 }
 
@@ -263,12 +236,12 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
         return Ok(());
     };
     let outer = CALL_DEPTH_ARGS.with(|c| c.get());
-    let set = push_binding_scope(ev);
-    bind(&set, b"0", &fname);
+    let mut frame = Frame::new();
+    bind(ev, &mut frame, b"0", &fname);
     let nargs = a.len() - 1;
     for i in 1..=nargs.max(outer) {
         let value = a.get(i).map(Vec::as_slice).unwrap_or(b"");
-        bind(&set, i.to_string().as_bytes(), value);
+        bind(ev, &mut frame, i.to_string().as_bytes(), value);
     }
     CALL_DEPTH_ARGS.with(|c| c.set(nargs));
     let result = match body {
@@ -279,7 +252,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
         Ok(exp) => ev.expand_unguarded(&exp, out),
     };
     CALL_DEPTH_ARGS.with(|c| c.set(outer));
-    pop_binding_scope(ev, &set);
+    ev.bindings.unbind(frame);
     result
 }
 

@@ -1,0 +1,521 @@
+//! Fault injection against the `fairmake` binary: sub-makes SIGKILLed at
+//! random moments, fatal signals at random moments of a parallel recursive
+//! build, and hostile jobservers (pipes with too many, too few or garbage
+//! tokens, a pipe at end of file, a fifo that cannot be opened).
+//!
+//! What is asserted is what a user sees: exit status, the files left
+//! behind (never a half-written target), the jobs' start/end log (never
+//! more than N at once; full parallelism after a kill), the tokens left in
+//! the jobserver, no fifo and no process left behind.
+//!
+//! The random tests run `FAIRMAKE_FAULT_RUNS` rounds (default 6, as in
+//! `.ci/run`) on `FAIRMAKE_FAULT_THREADS` threads (default 1); the long
+//! mode of the README runs 10 000. A failure prints the seed of its round:
+//! `FAIRMAKE_E2E_SEED=N FAIRMAKE_FAULT_RUNS=1` replays it.
+
+mod e2e;
+
+use std::fs;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use e2e::{fairmake, logged_recipe, run, spawn, JobLog, Outcome, Rng, Sandbox};
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Rounds of each random test.
+fn rounds() -> u64 {
+    env_number("FAIRMAKE_FAULT_RUNS", 6)
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Runs `round(seed)` for `rounds()` seeds from `base`, on
+/// `FAIRMAKE_FAULT_THREADS` threads (default 1); returns how many rounds
+/// returned true.
+fn run_rounds(base: u64, round: fn(u64) -> bool) -> u64 {
+    let threads = env_number("FAIRMAKE_FAULT_THREADS", 1).max(1);
+    let next = std::sync::atomic::AtomicU64::new(0);
+    let hits = std::sync::atomic::AtomicU64::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= rounds() {
+                    return;
+                }
+                if round(base.wrapping_add(i)) {
+                    hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    hits.into_inner()
+}
+
+/// The children of `pid` (from `/proc/*/stat`) that run `exe`.
+fn children_running(pid: i32, exe: &Path) -> Vec<i32> {
+    let Ok(rd) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    rd.flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|&child| parent_of(child) == Some(pid))
+        .filter(|&child| fs::read_link(format!("/proc/{child}/exe")).ok().as_deref() == Some(exe))
+        .collect()
+}
+
+fn parent_of(pid: i32) -> Option<i32> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ppid ..." — comm may hold blanks, so start after ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// The `-f` makefile on the command line of process `pid`.
+fn makefile_of(pid: i32) -> Option<String> {
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args: Vec<&[u8]> = cmdline.split(|&b| b == 0).collect();
+    let at = args.iter().position(|a| *a == b"-f")?;
+    Some(String::from_utf8_lossy(args.get(at + 1)?).into_owned())
+}
+
+/// Whether any process of process group `pgid` is still alive.
+fn group_alive(pgid: i32) -> bool {
+    // SAFETY: signal 0 only checks for existence.
+    unsafe { libc::kill(-pgid, 0) == 0 }
+}
+
+// 1. Sub-makes SIGKILLed at random moments ---------------------------------
+
+/// `top.mk` runs three sub-makes of `jobs` sleeping jobs each, then (after
+/// `.WAIT`) a probe sub-make of 8 × 200 ms jobs. Returns the probe's jobs.
+fn kill_round_project(sb: &Sandbox, rng: &mut Rng) -> Vec<String> {
+    let log = sb.join("jobs.log");
+    for s in 1..=3 {
+        let mut mk = String::from("all:");
+        let jobs: Vec<String> = (1..=6).map(|j| format!("s{s}-{j}")).collect();
+        for j in &jobs {
+            mk.push_str(&format!(" {j}"));
+        }
+        mk.push('\n');
+        for j in &jobs {
+            let ms = 20 + rng.below(120) as u32;
+            mk.push_str(&format!("{j}:\n{}", logged_recipe(&log, j, ms)));
+        }
+        mk.push_str(".PHONY: all\n");
+        sb.write(&format!("sub{s}.mk"), &mk);
+    }
+    let probe_log = sb.join("probe.log");
+    let names: Vec<String> = (1..=8).map(|j| format!("p{j}")).collect();
+    let mut probe = format!("all: {}\n", names.join(" "));
+    for n in &names {
+        probe.push_str(&format!("{n}:\n{}", logged_recipe(&probe_log, n, 200)));
+    }
+    sb.write("probe.mk", &probe);
+    sb.write(
+        "top.mk",
+        "all: s1 s2 s3 .WAIT probe\n\
+         s1 s2 s3:\n\t$(MAKE) -f sub$(subst s,,$@).mk\n\
+         probe:\n\t$(MAKE) -f probe.mk\n\
+         .PHONY: all s1 s2 s3 probe\n",
+    );
+    names
+}
+
+/// One round: SIGKILL a random sub-make after a random delay, under -k.
+/// Returns whether a sub-make was there to kill.
+fn kill_round(seed: u64) -> bool {
+    let mut rng = Rng::new(seed);
+    let sb = Sandbox::new();
+    let probe_jobs = kill_round_project(&sb, &mut rng);
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-k", "-j4", "-f", "top.mk"]);
+    let running = spawn(&sb, cmd);
+    let top = running.pid();
+    std::thread::sleep(Duration::from_millis(rng.below(400)));
+    let subs = children_running(top, &fairmake());
+    let victim = (!subs.is_empty()).then(|| subs[rng.below(subs.len() as u64) as usize]);
+    // Read before the kill: /proc forgets a dead process's command line.
+    let victim_makefile = victim.and_then(makefile_of);
+    if let Some(pid) = victim {
+        // SAFETY: killing a sub-make of the make this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let o = running.wait(LIMIT);
+    let context = format!("seed {seed}, victim {victim:?}");
+    o.check(
+        matches!(o.code(), Some(0) | Some(2)),
+        &format!("exit status not 0 or 2 ({context})"),
+    );
+    o.check(
+        !o.stderr.contains("INTERNAL") && !o.stderr.contains("panicked"),
+        &format!("tokens missing at exit or a panic ({context})"),
+    );
+    let probe = JobLog::read(&sb.join("probe.log"));
+    probe.assert_all_ran(&probe_jobs, &o);
+    o.check(
+        probe.max_concurrency() == 4,
+        &format!(
+            "after the kill only {} jobs ran at once under -j4 ({context})",
+            probe.max_concurrency()
+        ),
+    );
+    // Jobs orphaned by the kill go on running outside any slot (as under
+    // GNU make): the limit holds for everyone else's.
+    let victim_jobs = victim_makefile
+        .map(|mk| format!("{}-", mk.trim_start_matches("sub").trim_end_matches(".mk")));
+    let mut others = JobLog::read(&sb.join("jobs.log"));
+    if let Some(prefix) = &victim_jobs {
+        let prefix = format!("s{prefix}");
+        others.lines.retain(|(_, name)| !name.starts_with(&prefix));
+    }
+    o.check(
+        others.max_concurrency() <= 4,
+        &format!("more than 4 jobs at once ({context})"),
+    );
+    // Orphaned jobs of the killed sub-make end on their own, within their sleep.
+    let gone = e2e::wait_until(Duration::from_secs(5), || !group_alive(top));
+    o.check(gone, &format!("processes left running ({context})"));
+    sb.assert_no_fifo_left();
+    victim.is_some()
+}
+
+/// SIGKILL a sub-make holding tokens at random moments: the build fails
+/// (or finishes, when the kill came late), the lost tokens come back, and
+/// the sub-make that follows runs at full -j4.
+#[test]
+fn random_submake_kills_lose_no_token() {
+    let base = e2e::seed();
+    let kills = run_rounds(base, kill_round);
+    // The delay is drawn within the sub-makes' lifetime: most rounds kill.
+    assert!(
+        kills * 2 >= rounds(),
+        "only {kills} of {} rounds found a sub-make to kill (seed {base})",
+        rounds()
+    );
+}
+
+// 2. Fatal signals at random moments ---------------------------------------
+
+/// A recursive build whose every target is written in two steps with a
+/// pause between; a complete target holds `done`. `.DELETE_ON_ERROR` in
+/// both makefiles. Returns every target.
+fn signal_round_project(sb: &Sandbox, rng: &mut Rng) -> Vec<String> {
+    let recipe = |ms: u64| {
+        format!(
+            "\t@echo partial > $@; sleep 0.{ms:03}; echo done > $@\n",
+            ms = ms
+        )
+    };
+    let mut top = String::from(".DELETE_ON_ERROR:\nall: t1 t2 t3 sub\nsub:\n\t$(MAKE) -f sub.mk\n");
+    let mut sub = String::from(".DELETE_ON_ERROR:\nall: u1 u2 u3 u4\n");
+    for t in ["t1", "t2", "t3"] {
+        top.push_str(&format!("{t}:\n{}", recipe(50 + rng.below(400))));
+    }
+    for u in ["u1", "u2", "u3", "u4"] {
+        sub.push_str(&format!("{u}:\n{}", recipe(50 + rng.below(400))));
+    }
+    top.push_str(".PHONY: all sub\n");
+    sub.push_str(".PHONY: all\n");
+    sb.write("top.mk", &top);
+    sb.write("sub.mk", &sub);
+    ["t1", "t2", "t3", "u1", "u2", "u3", "u4"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// One round; always true (every round signals).
+fn signal_round(seed: u64) -> bool {
+    let mut rng = Rng::new(seed);
+    let sb = Sandbox::new();
+    let targets = signal_round_project(&sb, &mut rng);
+    let sig = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP][rng.below(3) as usize];
+    let to_group = rng.below(2) == 0;
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-j4", "-f", "top.mk"]);
+    let running = spawn(&sb, cmd);
+    let top = running.pid();
+    std::thread::sleep(Duration::from_millis(rng.below(600)));
+    // SAFETY: signalling the make this test started, or its process group.
+    unsafe { libc::kill(if to_group { -top } else { top }, sig) };
+    let o = running.wait(LIMIT);
+    let context = format!("seed {seed}, signal {sig}, to the group: {to_group}");
+    use std::os::unix::process::ExitStatusExt;
+    o.check(
+        o.status.signal() == Some(sig) || o.code() == Some(0),
+        &format!("neither killed by the signal nor a success ({context})"),
+    );
+    for t in &targets {
+        let text = sb.read(t);
+        o.check(
+            !sb.exists(t) || text == "done\n",
+            &format!("{t} left half-written: {text:?} ({context})"),
+        );
+    }
+    let gone = e2e::wait_until(Duration::from_secs(3), || !group_alive(top));
+    o.check(gone, &format!("jobs left running ({context})"));
+    o.check(
+        !o.stderr.contains("panicked"),
+        &format!("a panic ({context})"),
+    );
+    sb.assert_no_fifo_left();
+    true
+}
+
+/// SIGINT, SIGTERM or SIGHUP, to the top make or to its whole process
+/// group, at a random moment: no half-written target is left, no job keeps
+/// running, the fifo is gone, and make dies of the signal as GNU's does.
+#[test]
+fn random_signals_leave_no_partial_target() {
+    run_rounds(e2e::seed(), signal_round);
+}
+
+// 3. Hostile jobservers ----------------------------------------------------
+
+/// A pipe (both ends close-on-exec in this process).
+fn pipe() -> (OwnedFd, OwnedFd) {
+    let mut fds = [0; 2];
+    // SAFETY: pipe2 fills two new descriptors that we then own.
+    let rc = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) };
+    assert_eq!(rc, 0, "pipe2");
+    // SAFETY: just created, owned by nobody else.
+    unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
+}
+
+fn write_all(fd: &OwnedFd, bytes: &[u8]) {
+    // SAFETY: writing from a valid buffer to a descriptor we own.
+    let n = unsafe { libc::write(fd.as_raw_fd(), bytes.as_ptr().cast(), bytes.len()) };
+    assert_eq!(n, bytes.len() as isize, "write tokens");
+}
+
+/// Everything readable from `fd` right now (the writers may stay open).
+fn drain(fd: &OwnedFd) -> Vec<u8> {
+    // SAFETY: fcntl on a descriptor we own; nobody else uses it any more.
+    unsafe {
+        let fl = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+    let mut out = Vec::new();
+    let mut buf = [0u8; 256];
+    loop {
+        // SAFETY: reading into a valid buffer.
+        let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n <= 0 {
+            return out;
+        }
+        out.extend_from_slice(&buf[..n as usize]);
+    }
+}
+
+/// `cmd` gets `read` as fd 3 and `write` as fd 4, and MAKEFLAGS naming them.
+fn hand_pipe(cmd: &mut Command, read: &OwnedFd, write: &OwnedFd) {
+    let (r, w) = (read.as_raw_fd(), write.as_raw_fd());
+    cmd.env("MAKEFLAGS", " -j4 --jobserver-auth=3,4");
+    // SAFETY: fcntl, dup2 and close are async-signal-safe. Both ends first
+    // move above 3 and 4 (either may *be* 3 or 4 here); dup2 then clears
+    // close-on-exec on 3 and 4.
+    unsafe {
+        cmd.pre_exec(move || {
+            let r_high = libc::fcntl(r, libc::F_DUPFD_CLOEXEC, 10);
+            let w_high = libc::fcntl(w, libc::F_DUPFD_CLOEXEC, 10);
+            if r_high < 0 || w_high < 0 || libc::dup2(r_high, 3) < 0 || libc::dup2(w_high, 4) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
+/// A makefile of `n` logged jobs of `ms` ms; returns their names.
+fn jobs_makefile(sb: &Sandbox, n: usize, ms: u32) -> Vec<String> {
+    let log = sb.join("jobs.log");
+    let names: Vec<String> = (1..=n).map(|j| format!("j{j}")).collect();
+    let mut mk = format!("all: {}\n", names.join(" "));
+    for name in &names {
+        mk.push_str(&format!("{name}:\n{}", logged_recipe(&log, name, ms)));
+    }
+    sb.write("Makefile", &mk);
+    names
+}
+
+/// Runs a client make over a pipe pre-filled with `tokens`; returns the
+/// outcome, the highest concurrency seen and what the pipe holds after.
+fn client_over_pipe(tokens: &[u8], jobs: usize) -> (Outcome, usize, Vec<u8>) {
+    let sb = Sandbox::new();
+    let names = jobs_makefile(&sb, jobs, 150);
+    let (read, write) = pipe();
+    write_all(&write, tokens);
+    let mut cmd = sb.command(&fairmake());
+    hand_pipe(&mut cmd, &read, &write);
+    let o = run(&sb, cmd, LIMIT);
+    let jl = JobLog::read(&sb.join("jobs.log"));
+    jl.assert_all_ran(&names, &o);
+    o.check(o.code() == Some(0), "exit status is not 0");
+    o.assert_clean_stderr();
+    let left = drain(&read);
+    (o, jl.max_concurrency(), left)
+}
+
+fn sorted(mut v: Vec<u8>) -> Vec<u8> {
+    v.sort_unstable();
+    v
+}
+
+/// More tokens in the pipe than the parent's -j4 says: a client uses what
+/// it finds (as GNU's does) and gives back exactly what it took.
+#[test]
+fn pipe_with_extra_tokens() {
+    let tokens = b"+++++++";
+    let (o, max, left) = client_over_pipe(tokens, 12);
+    o.check(max <= tokens.len() + 1, &format!("{max} jobs at once"));
+    o.check(max >= 5, &format!("the extra tokens were not used: {max}"));
+    o.check(
+        sorted(left) == sorted(tokens.to_vec()),
+        "tokens not returned",
+    );
+}
+
+/// No token at all in the pipe (a parent that lost them): the client runs
+/// on its implicit token, one job at a time, and never hangs.
+#[test]
+fn pipe_with_no_tokens() {
+    let (o, max, left) = client_over_pipe(b"", 4);
+    o.check(max == 1, &format!("{max} jobs at once with no token"));
+    o.check(left.is_empty(), &format!("tokens appeared: {left:?}"));
+}
+
+/// Garbage bytes as tokens (another client wrote them): each is given back
+/// as the same byte, as the protocol says.
+#[test]
+fn pipe_with_garbage_tokens() {
+    let tokens = [0u8, 0xff, b'\n', b'-'];
+    let (o, max, left) = client_over_pipe(&tokens, 8);
+    o.check(max <= 5, &format!("{max} jobs at once"));
+    o.check(
+        sorted(left.clone()) == sorted(tokens.to_vec()),
+        &format!("bytes returned {left:?}, not {tokens:?}"),
+    );
+}
+
+/// The read end at end of file (every writer of it closed; the write end
+/// named belongs to another pipe): no hang, no spin, the build completes.
+#[test]
+fn pipe_at_end_of_file() {
+    let sb = Sandbox::new();
+    let names = jobs_makefile(&sb, 4, 50);
+    let (read, dead_write) = pipe();
+    drop(dead_write);
+    let (_other_read, other_write) = pipe();
+    let mut cmd = sb.command(&fairmake());
+    hand_pipe(&mut cmd, &read, &other_write);
+    let o = run(&sb, cmd, Duration::from_secs(20));
+    o.check(o.code() == Some(0), "exit status is not 0");
+    let jl = JobLog::read(&sb.join("jobs.log"));
+    jl.assert_all_ran(&names, &o);
+    o.check(jl.max_concurrency() == 1, "ran in parallel without tokens");
+    o.check(!o.stderr.contains("panicked"), "a panic");
+}
+
+/// A fifo this user may not open (owned by root, mode 0600, make run as
+/// `nobody`; or, not root, mode 0000): GNU's error and warning, -j1, exit 0.
+#[test]
+fn fifo_not_permitted() {
+    let sb = Sandbox::new();
+    let names = jobs_makefile(&sb, 4, 50);
+    let fifo = sb.join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8 path")).expect("path");
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    // SAFETY: plain getter.
+    let root = unsafe { libc::geteuid() } == 0;
+    let make = if root {
+        // `nobody` needs to reach the binary, the directory and the log.
+        let bin = sb.join("make-bin");
+        fs::copy(fairmake(), &bin).expect("copy fairmake");
+        chmod(&bin, 0o755);
+        chmod(sb.path(), 0o777);
+        chmod(&sb.tmpdir(), 0o777);
+        bin
+    } else {
+        chmod(&fifo, 0);
+        fairmake()
+    };
+    let mut cmd = sb.command(&make);
+    if root {
+        cmd.uid(65534).gid(65534);
+    }
+    cmd.env(
+        "MAKEFLAGS",
+        format!(" -j4 --jobserver-auth=fifo:{}", fifo.display()),
+    );
+    let o = run(&sb, cmd, LIMIT);
+    o.check(o.code() == Some(0), "exit status is not 0");
+    o.check(
+        o.stderr.contains(&format!(
+            "cannot open jobserver {}: Permission denied",
+            fifo.display()
+        )),
+        "no GNU error for the fifo",
+    );
+    o.check(
+        o.stderr
+            .contains("warning: jobserver unavailable: using -j1.  Add '+' to parent make rule."),
+        "no GNU warning",
+    );
+    let jl = JobLog::read(&sb.join("jobs.log"));
+    jl.assert_all_ran(&names, &o);
+    o.check(jl.max_concurrency() == 1, "did not fall back to -j1");
+}
+
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// A fifo deleted while the build runs: the make keeps the descriptor it
+/// opened, so the build completes at full parallelism and returns every
+/// token; the top level removes nothing it did not create.
+#[test]
+fn fifo_deleted_during_the_build() {
+    let sb = Sandbox::new();
+    let names = jobs_makefile(&sb, 8, 200);
+    let fifo = sb.join("fifo");
+    let c = std::ffi::CString::new(fifo.to_str().expect("utf-8 path")).expect("path");
+    // SAFETY: mkfifo on a path we own.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
+    // Hold the fifo open read-write (as its server would) with 3 tokens.
+    let holder = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&fifo)
+        .expect("open fifo");
+    let holder = OwnedFd::from(holder);
+    write_all(&holder, b"+++");
+    let mut cmd = sb.command(&fairmake());
+    cmd.env(
+        "MAKEFLAGS",
+        format!(" -j4 --jobserver-auth=fifo:{}", fifo.display()),
+    );
+    let running = spawn(&sb, cmd);
+    let started = e2e::wait_until(Duration::from_secs(10), || {
+        !JobLog::read(&sb.join("jobs.log")).lines.is_empty()
+    });
+    fs::remove_file(&fifo).expect("delete fifo");
+    let o = running.wait(LIMIT);
+    o.check(started, "no job started");
+    o.check(o.code() == Some(0), "exit status is not 0");
+    let jl = JobLog::read(&sb.join("jobs.log"));
+    jl.assert_all_ran(&names, &o);
+    o.check(jl.max_concurrency() == 4, "did not run at -j4");
+    o.check(drain(&holder) == b"+++", "tokens not returned");
+}
