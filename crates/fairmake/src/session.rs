@@ -166,7 +166,7 @@ fn dashed(value: &[u8]) -> Vec<u8> {
     }
 }
 
-fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
+fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     if let Ok(dir) = std::env::current_dir() {
         let _ = START_DIR.set(dir);
     }
@@ -185,9 +185,15 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     let print_directory = opts
         .print_directory
         .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
-    // Under --output-sync each job's output block carries its own
-    // Entering/Leaving lines instead of one pair around the run.
-    let per_block = print_directory && opts.output_sync != options::OutputSync::None;
+    let reading_output = reading_capture(&mut opts);
+    // Under --output-sync=line or =target each output block carries its own
+    // Entering/Leaving lines instead of one pair around the run; with
+    // =recurse the run is one block.
+    let per_block = print_directory
+        && matches!(
+            opts.output_sync,
+            options::OutputSync::Line | options::OutputSync::Target
+        );
     if per_block {
         diag::set_sync_directory(&cwd);
     }
@@ -196,13 +202,41 @@ fn run_with(opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     if print_directory && !per_block {
         diag::enter_directory(&cwd, restarted);
     }
-    let code = build(opts, argv0, level, cwd.clone());
+    let code = build(opts, argv0, level, cwd.clone(), reading_output);
     // A makefile may have turned -w on (`MAKEFLAGS += -w`).
     diag::leave_directory(&cwd);
     code
 }
 
-fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<i32, Fatal> {
+/// Under --output-sync, what reading the makefiles prints is one block.
+/// Without a temporary file to hold it, output sync is off for the run.
+fn reading_capture(opts: &mut Options) -> Option<crate::exec::output::Captured> {
+    if opts.output_sync == options::OutputSync::None {
+        return None;
+    }
+    match crate::exec::output::Captured::new() {
+        Ok(c) => Some(c),
+        Err(e) => {
+            diag::warn(
+                None,
+                format_args!(
+                    "cannot create temporary file: {}: suppressing output-sync",
+                    crate::exec::io_error_text(&e)
+                ),
+            );
+            opts.output_sync = options::OutputSync::None;
+            None
+        }
+    }
+}
+
+fn build(
+    mut opts: Options,
+    argv0: Vec<u8>,
+    level: u32,
+    cwd: Vec<u8>,
+    reading_output: Option<crate::exec::output::Captured>,
+) -> Result<i32, Fatal> {
     // `--shuffle=random` picks a seed once, so every sub-make (through
     // MAKEFLAGS) shuffles the same way.
     if opts.shuffle == options::Shuffle::Random {
@@ -229,17 +263,20 @@ fn build(mut opts: Options, argv0: Vec<u8>, level: u32, cwd: Vec<u8>) -> Result<
     if !opts.jobs_on_command_line {
         ev.jobserver_words.extend(inherited_pipe_auth_word());
     }
-    initial_variables(&mut ev, &opts, &argv0, &cwd)?;
-    for text in &opts.evals {
-        read::eval_text(&mut ev, text)?;
-    }
-
-    keep_inherited_jobserver_private();
-    if opts.debug.basic {
-        print!("{}", options::version_text());
-        println!("Reading makefiles...");
-    }
-    let found_makefile = read_makefiles(&mut ev, &opts)?;
+    let redirected = reading_output
+        .as_ref()
+        .and_then(crate::exec::output::Captured::redirect);
+    let found_makefile = match read_all(&mut ev, &opts, &argv0, &cwd) {
+        // A stop while reading is said inside the block.
+        Err(fatal) if redirected.is_some() => {
+            fatal.print();
+            Err(Fatal::silent(fatal.silent_code().unwrap_or(2)))
+        }
+        other => other,
+    };
+    drop(redirected);
+    drop(reading_output);
+    let found_makefile = found_makefile?;
     let result = run_after_reading(&mut ev, found_makefile);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
@@ -283,6 +320,21 @@ fn keep_inherited_jobserver_private() {
             }
         }
     }
+}
+
+/// The initial variables, `--eval`s and the makefiles; returns whether any
+/// makefile was read.
+fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<bool, Fatal> {
+    initial_variables(ev, opts, argv0, cwd)?;
+    for text in &opts.evals {
+        read::eval_text(ev, text)?;
+    }
+    keep_inherited_jobserver_private();
+    if opts.debug.basic {
+        print!("{}", options::version_text());
+        println!("Reading makefiles...");
+    }
+    read_makefiles(ev, opts)
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking
@@ -341,7 +393,12 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     }
     let (runner, settled) = match remake_makefiles(ev, runner)? {
         Remade::No(runner, settled) => (*runner, settled),
-        Remade::Yes => return restart(ev.stdin_copy.as_deref(), opts.debug.basic),
+        Remade::Yes => {
+            // A sub-make given its own -j left its parent's jobserver: the
+            // make it becomes again must not leave it (and say so) twice.
+            let left_parent = jobs_from_command_line;
+            return restart(ev.stdin_copy.as_deref(), opts.debug.basic, left_parent);
+        }
     };
     if opts.debug.basic {
         println!("Updating goal targets....");
@@ -353,7 +410,10 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     };
     let mut goal_names = goal_names;
     // --shuffle orders the goals too.
-    crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
+    // (Not under .NOTPARALLEL, which keeps every order.)
+    if !ev.db.not_parallel {
+        crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
+    }
     let goals: Vec<usize> = goal_names
         .iter()
         .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
@@ -843,7 +903,11 @@ fn print_missing(m: &crate::eval::MissingInclude) {
 
 /// Starts make again from the top, in the directory it started in, with
 /// `MAKE_RESTARTS` counting the restarts.
-fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
+fn restart(
+    stdin_copy: Option<&[u8]>,
+    debug_basic: bool,
+    left_parent_jobserver: bool,
+) -> Result<i32, Fatal> {
     use std::os::unix::process::CommandExt;
     let restarts: u32 = std::env::var("MAKE_RESTARTS")
         .ok()
@@ -884,11 +948,17 @@ fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
         println!("Re-executing[{}]: {}", restarts + 1, words.join(" "));
         let _ = std::io::stdout().flush();
     }
-    let err = std::process::Command::new(&exe)
+    let mut command = std::process::Command::new(&exe);
+    command
         .arg0(argv0)
         .args(args)
-        .env("MAKE_RESTARTS", (restarts + 1).to_string())
-        .exec();
+        .env("MAKE_RESTARTS", (restarts + 1).to_string());
+    if left_parent_jobserver {
+        if let Some(flags) = std::env::var_os("MAKEFLAGS") {
+            command.env("MAKEFLAGS", without_jobserver_auth(flags.as_bytes()));
+        }
+    }
+    let err = command.exec();
     diag::warn(
         None,
         format_args!(
@@ -898,6 +968,15 @@ fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
         ),
     );
     Ok(127)
+}
+
+/// MAKEFLAGS without the words that name a jobserver.
+fn without_jobserver_auth(flags: &[u8]) -> std::ffi::OsString {
+    let kept: Vec<&[u8]> = flags
+        .split(|&b| b == b' ')
+        .filter(|w| !w.starts_with(b"--jobserver-auth=") && !w.starts_with(b"--jobserver-fds="))
+        .collect();
+    std::ffi::OsString::from_vec(kept.join(&b' '))
 }
 
 /// The directory make was started in (restarts go back there before `-C`).
@@ -988,10 +1067,13 @@ fn initial_variables(
     ev.publish_makeflags();
     if !opts.no_builtin_variables {
         for &(name, value) in crate::rules::builtin::VARIABLES {
-            ev.globals.insert(
-                name,
-                Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
-            );
+            // The environment's value beats a default one.
+            if ev.globals.get(name).is_none() {
+                ev.globals.insert(
+                    name,
+                    Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
+                );
+            }
         }
     }
     if !opts.no_builtin_rules {

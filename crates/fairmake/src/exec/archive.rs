@@ -27,14 +27,15 @@ pub fn expand_groups<'a>(words: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> 
     for word in words {
         match open.take() {
             None => match memchr::memchr(b'(', word) {
-                Some(p) if p > 0 && !word.ends_with(b")") => {
+                // `lib(a.o` opens a group; `foo(bar).baz` is a plain name.
+                Some(p) if p > 0 && memchr::memchr(b')', &word[p..]).is_none() => {
                     let (lib, first) = (&word[..p], &word[p + 1..]);
                     if !first.is_empty() {
                         out.push(member_name(lib, first));
                     }
                     open = Some((lib.to_vec(), true));
                 }
-                Some(p) if p > 0 => {
+                Some(p) if p > 0 && word.ends_with(b")") => {
                     let (lib, members) = (&word[..p], &word[p + 1..word.len() - 1]);
                     out.push(member_name(lib, members));
                 }
@@ -62,11 +63,39 @@ fn member_name(lib: &[u8], member: &[u8]) -> Vec<u8> {
 /// The modification time (nanoseconds) of `member` inside the `ar` archive
 /// `archive`, or `None` if either does not exist.
 pub fn member_mtime(archive: &[u8], member: &[u8]) -> Option<i128> {
+    let wanted = member.rsplit(|&b| b == b'/').next().unwrap_or(member);
+    members(archive)?
+        .into_iter()
+        .find(|(name, _)| name == wanted)
+        .map(|(_, secs)| i128::from(secs) * 1_000_000_000)
+}
+
+/// `lib(*.o)`: a member pattern matches the members the archive holds now
+/// (sorted), as GNU's manual says; `None` for other names, or when nothing
+/// matches (the name then stays as written).
+pub fn glob_members(name: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let (archive, pattern) = split_member(name);
+    if pattern.is_empty() || !crate::glob::has_magic(pattern) {
+        return None;
+    }
+    let mut found: Vec<Vec<u8>> = members(archive)?
+        .into_iter()
+        .filter(|(member, _)| crate::glob::fnmatch(pattern, member))
+        .map(|(member, _)| member_name(archive, &member))
+        .collect();
+    found.sort();
+    found.dedup();
+    (!found.is_empty()).then_some(found)
+}
+
+/// Every member of the `ar` archive `archive` with its modification time
+/// (seconds), in archive order; `None` if it cannot be read as one.
+fn members(archive: &[u8]) -> Option<Vec<(Vec<u8>, i64)>> {
     use std::os::unix::ffi::OsStrExt;
     let data = std::fs::read(std::ffi::OsStr::from_bytes(archive)).ok()?;
     let body = data.strip_prefix(b"!<arch>\n")?;
-    let wanted = member.rsplit(|&b| b == b'/').next().unwrap_or(member);
     let mut names_table: &[u8] = b"";
+    let mut out = Vec::new();
     let mut pos = 0;
     while pos + 60 <= body.len() {
         let header = &body[pos..pos + 60];
@@ -88,13 +117,12 @@ pub fn member_mtime(archive: &[u8], member: &[u8]) -> Option<i128> {
         } else {
             raw_name.strip_suffix(b"/").unwrap_or(raw_name)
         };
-        if name == wanted {
-            let secs: i64 = parse_field(&header[16..28])?;
-            return Some(i128::from(secs) * 1_000_000_000);
+        if !name.is_empty() {
+            out.push((name.to_vec(), parse_field(&header[16..28])?));
         }
         pos += 60 + size + (size & 1);
     }
-    None
+    Some(out)
 }
 
 fn trim_field(field: &[u8]) -> &[u8] {
@@ -112,7 +140,7 @@ mod tests {
 
     #[test]
     fn groups_expand_per_member() {
-        let words: Vec<&[u8]> = vec![b"lib.a(a.o", b"b.o)", b"x", b"l(c.o)"];
+        let words: Vec<&[u8]> = vec![b"lib.a(a.o", b"b.o)", b"x", b"l(c.o)", b"f(b).z"];
         let out = expand_groups(words.into_iter());
         assert_eq!(
             out,
@@ -120,7 +148,8 @@ mod tests {
                 b"lib.a(a.o)".to_vec(),
                 b"lib.a(b.o)".to_vec(),
                 b"x".to_vec(),
-                b"l(c.o)".to_vec()
+                b"l(c.o)".to_vec(),
+                b"f(b).z".to_vec()
             ]
         );
         assert_eq!(split_member(b"lib.a(a.o)"), (&b"lib.a"[..], &b"a.o"[..]));
@@ -145,5 +174,8 @@ mod tests {
         let p = path.as_os_str().as_bytes();
         assert_eq!(member_mtime(p, b"a.o"), Some(1234 * 1_000_000_000));
         assert_eq!(member_mtime(p, b"b.o"), None);
+        let lib = [p, b"(*.o)"].concat();
+        assert_eq!(glob_members(&lib), Some(vec![[p, b"(a.o)"].concat()]));
+        assert_eq!(glob_members(&[p, b"(*.c)"].concat()), None);
     }
 }

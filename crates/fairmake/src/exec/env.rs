@@ -46,6 +46,17 @@ fn outer_export(
         .map(|g| (g.export, g.origin))
 }
 
+/// Whether the exported global variables expand the same for every target:
+/// none is recursive with a reference in its value (which could name `$@`,
+/// or run a `$(shell)`).
+pub fn context_free(ev: &Evaluator) -> bool {
+    ev.globals.iter().all(|(name, var)| {
+        var.flavor != crate::eval::vars::Flavor::Recursive
+            || memchr::memchr(b'$', &var.value).is_none()
+            || !exported(ev, name, var.export, var.origin)
+    })
+}
+
 /// The environment for a child, computed in the current scope.
 pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     environment(ev, For::Recipe)

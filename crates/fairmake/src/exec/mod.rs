@@ -83,8 +83,14 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             text.extend_from_slice(&expanded);
         }
         let (body, flags) = strip_prefixes(&text);
-        // Later lines' prefix characters are removed too, as GNU does.
-        let body = strip_oneshell_prefixes(body);
+        // Later lines' prefix characters are removed too, as GNU does, when
+        // the shell is a Bourne shell: to another interpreter (`SHELL =
+        // perl`) they may be code.
+        let body = if shell::is_bourne_compatible(&shell) {
+            strip_oneshell_prefixes(body)
+        } else {
+            body.to_vec()
+        };
         out.push(PreparedLine {
             command: body,
             silent: flags.silent || silent_all,
@@ -243,9 +249,11 @@ pub struct JobRequest {
     pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
     pub precious: bool,
     pub delete_on_error: bool,
-    /// Made only for an optional makefile (`-include`): a failure is not
-    /// reported.
+    /// A failure is said by nobody (a prerequisite of an optional makefile).
     pub quiet_failure: bool,
+    /// Under `-O`: the block what expanding the recipe printed is already
+    /// in; the job's output and make's words about it follow.
+    pub capture: Option<output::Captured>,
 }
 
 /// A finished job.
@@ -403,7 +411,7 @@ impl Runner {
     }
 
     /// Starts a job; its first command runs now.
-    pub fn start(&mut self, req: JobRequest) {
+    pub fn start(&mut self, mut req: JobRequest) {
         let mtime_before = crate::plan::mtime::of(&req.name);
         let slot = self
             .jobs
@@ -413,7 +421,9 @@ impl Runner {
                 self.jobs.push(None);
                 self.jobs.len() - 1
             });
-        let capture = self.capture_for(&req);
+        let capture = self.job_capture(&mut req);
+        // (A block not kept is written out as it is dropped.)
+        req.capture = None;
         let start_us = self.trace.as_ref().map_or(0, |t| t.now_us());
         let token_wait_us = self.last_token_wait_us;
         self.last_token_wait_us = 0;
@@ -466,16 +476,24 @@ impl Runner {
         trace.counters(self.running, free);
     }
 
-    /// Under `-O`, the files a job's output is held in. A recursive job's
-    /// sub-make syncs its own output, except with `-Orecurse`.
-    fn capture_for(&self, req: &JobRequest) -> Option<output::Captured> {
+    /// Under `-O`, the block a target's output goes to, from the expansion
+    /// of its recipe on (see [`JobRequest::capture`]).
+    pub fn capture_for_recipe(&self) -> Option<output::Captured> {
+        if self.mode.output_sync == crate::options::OutputSync::None {
+            return None;
+        }
+        output::Captured::new().ok()
+    }
+
+    /// A recursive job's sub-make syncs its own output, except with
+    /// `-Orecurse`: what its expansion printed goes out now.
+    fn job_capture(&self, req: &mut JobRequest) -> Option<output::Captured> {
         use crate::options::OutputSync;
         let recursive = req.lines.iter().any(|l| l.recursive);
         match self.mode.output_sync {
             OutputSync::None => None,
-            OutputSync::Recurse => output::Captured::new().ok(),
-            OutputSync::Line | OutputSync::Target if !recursive => output::Captured::new().ok(),
-            _ => None,
+            OutputSync::Line | OutputSync::Target if recursive => None,
+            _ => req.capture.take(),
         }
     }
 
@@ -532,10 +550,12 @@ impl Runner {
                             }
                             shell::Invocation::Shell { shell, .. } => shell,
                         };
-                    diag::warn(
-                        None,
-                        format_args!("{}: {}", diag::show(&program), io_error_text(&e)),
-                    );
+                    self.in_job_block(slot, || {
+                        diag::warn(
+                            None,
+                            format_args!("{}: {}", diag::show(&program), io_error_text(&e)),
+                        )
+                    });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
                         return;
                     }
@@ -544,31 +564,47 @@ impl Runner {
         }
     }
 
+    /// Runs `say` (make's words about a job) with its output going where
+    /// the job's own goes: into its block under `-O`.
+    fn in_job_block<R>(&self, slot: usize, say: impl FnOnce() -> R) -> R {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        let _redirected = job.capture.as_ref().and_then(output::Captured::redirect);
+        say()
+    }
+
     /// Reports a failed command; returns whether the job goes on (ignored error).
     fn line_failed(&mut self, slot: usize, line: &PreparedLine, kind: ExitKind) -> bool {
-        // The job's own output comes before make's word about it.
-        if let Some(c) = &mut self.jobs[slot].as_mut().expect("live job").capture {
-            c.flush();
-        }
         let job = self.jobs[slot].as_ref().expect("live job");
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
+        let place = recipe_place(&line.loc);
         if line.ignore_errors {
-            diag::warn(
-                None,
-                format_args!("[{}: {target}] {what} (ignored)", recipe_place(&line.loc)),
-            );
+            self.in_job_block(slot, || {
+                diag::warn(None, format_args!("[{place}: {target}] {what} (ignored)"))
+            });
+            if self.mode.output_sync == crate::options::OutputSync::Line {
+                self.flush_job_output(slot);
+            }
             return true;
         }
         if !job.req.quiet_failure {
-            diag::error_line(format_args!(
-                "[{}: {target}] {what}",
-                recipe_place(&line.loc)
-            ));
+            self.in_job_block(slot, || {
+                diag::error_line(format_args!(
+                    "[{}: {target}] {what}",
+                    recipe_place(&line.loc)
+                ))
+            });
         }
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
         self.finish(slot, false);
         false
+    }
+
+    fn flush_job_output(&mut self, slot: usize) {
+        let job = self.jobs[slot].as_mut().expect("live job");
+        if let Some(c) = &mut job.capture {
+            c.flush();
+        }
     }
 
     /// `.DELETE_ON_ERROR` (or an interrupt): remove a target the recipe changed.
@@ -579,10 +615,12 @@ impl Runner {
         }
         let now = crate::plan::mtime::of(&job.req.name);
         if now.is_some() && now != job.mtime_before {
-            diag::error_line(format_args!(
-                "Deleting file '{}'",
-                diag::show(&job.req.name)
-            ));
+            self.in_job_block(slot, || {
+                diag::error_line(format_args!(
+                    "Deleting file '{}'",
+                    diag::show(&job.req.name)
+                ))
+            });
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
     }
@@ -705,14 +743,8 @@ impl Runner {
     }
 
     fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
-        let line_mode = self.mode.output_sync == crate::options::OutputSync::Line;
         let job = self.jobs[slot].as_mut().expect("child of a live job");
         job.pid = None;
-        if line_mode {
-            if let Some(c) = &mut job.capture {
-                c.flush();
-            }
-        }
         let line = job.req.lines[job.next_line - 1].clone();
         let kind = match (exit.code(), exit.signal()) {
             (Some(0), _) => None,
@@ -721,7 +753,12 @@ impl Runner {
             (None, None) => Some(ExitKind::Code(1)),
         };
         match kind {
-            None => self.advance(slot),
+            None => {
+                if self.mode.output_sync == crate::options::OutputSync::Line {
+                    self.flush_job_output(slot);
+                }
+                self.advance(slot)
+            }
             Some(kind) => {
                 if self.line_failed(slot, &line, kind) {
                     self.advance(slot);

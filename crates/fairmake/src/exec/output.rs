@@ -1,24 +1,55 @@
 //! Output sync (`-O`/`--output-sync`): a job's output goes to private,
-//! unnamed temporary files and reaches the terminal in one piece, stdout
-//! then stderr, when the job (or, with `-Oline`, each command) ends.
+//! unnamed temporary files and reaches the terminal in one piece when the
+//! job (or, with `-Oline`, each command) ends.
+//!
+//! Make's own words about a job (its errors, the `$(info)` and `$(shell)`
+//! output of expanding its recipe) belong to the job's block too, and so does
+//! what reading the makefiles prints: while such a block is being written,
+//! file descriptors 1 and 2 themselves point into it ([`Captured::redirect`]),
+//! so that `$(shell)` children write there as well.
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, OwnedFd};
 use std::process::Stdio;
+use std::sync::OnceLock;
 
-/// A job's captured stdout and stderr.
+/// Output held back for one block.
 pub struct Captured {
     out: File,
-    err: File,
+    /// stderr's own file; `None` when stdout and stderr are one file (a
+    /// terminal, a `2>&1` log), where their lines keep their order in one.
+    err: Option<File>,
+}
+
+/// Whether fds 1 and 2 are the same open file, decided once at the start
+/// (while they are still make's own).
+fn stdout_is_stderr() -> bool {
+    static SHARED: OnceLock<bool> = OnceLock::new();
+    *SHARED.get_or_init(|| {
+        let out = rustix::fs::fstat(rustix::stdio::stdout());
+        let err = rustix::fs::fstat(rustix::stdio::stderr());
+        match (out, err) {
+            (Ok(o), Ok(e)) => o.st_dev == e.st_dev && o.st_ino == e.st_ino,
+            _ => false,
+        }
+    })
 }
 
 impl Captured {
-    /// Two unnamed temporary files (never visible in a shared directory).
+    /// Unnamed temporary files (never visible in a shared directory).
     pub fn new() -> std::io::Result<Captured> {
-        Ok(Captured {
-            out: tempfile::tempfile()?,
-            err: tempfile::tempfile()?,
-        })
+        let out = tempfile::tempfile()?;
+        let err = if stdout_is_stderr() {
+            None
+        } else {
+            Some(tempfile::tempfile()?)
+        };
+        Ok(Captured { out, err })
+    }
+
+    fn err_file(&self) -> &File {
+        self.err.as_ref().unwrap_or(&self.out)
     }
 
     /// A command echo, written where the job's output goes.
@@ -31,36 +62,92 @@ impl Captured {
     pub fn stdio(&self) -> std::io::Result<(Stdio, Stdio)> {
         Ok((
             Stdio::from(self.out.try_clone()?),
-            Stdio::from(self.err.try_clone()?),
+            Stdio::from(self.err_file().try_clone()?),
         ))
+    }
+
+    /// Points fds 1 and 2 into this block until the guard is dropped.
+    pub fn redirect(&self) -> Option<Redirected> {
+        let _ = std::io::stdout().flush();
+        let saved_out = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stdout(), 0).ok()?;
+        let saved_err = rustix::io::fcntl_dupfd_cloexec(rustix::stdio::stderr(), 0).ok()?;
+        let guard = Redirected {
+            saved_out,
+            saved_err,
+        };
+        rustix::stdio::dup2_stdout(self.out.as_fd()).ok()?;
+        rustix::stdio::dup2_stderr(self.err_file().as_fd()).ok()?;
+        Some(guard)
     }
 
     /// Copies what was captured to the real stdout and stderr, then empties
     /// the files for what comes next.
     pub fn flush(&mut self) {
-        let empty = self.out.metadata().map_or(true, |m| m.len() == 0)
-            && self.err.metadata().map_or(true, |m| m.len() == 0);
-        let dir = crate::diag::sync_directory().filter(|_| !empty);
-        if let Some(dir) = dir {
-            println!("{}", crate::diag::directory_line("Entering", dir));
+        let out = take_all(&mut self.out);
+        let err = self.err.as_mut().map(take_all).unwrap_or_default();
+        if out.is_empty() && err.is_empty() {
+            return;
         }
-        copy_out(&mut self.out, &mut std::io::stdout().lock());
-        copy_out(&mut self.err, &mut std::io::stderr().lock());
-        if let Some(dir) = dir {
-            println!("{}", crate::diag::directory_line("Leaving", dir));
+        let dir = crate::diag::sync_directory();
+        let line = |what| {
+            dir.map(|d| format!("{}\n", crate::diag::directory_line(what, d)))
+                .unwrap_or_default()
+        };
+        // As few writes as can be, so that parallel makes do not mix.
+        let mut first = line("Entering").into_bytes();
+        first.extend_from_slice(&out);
+        let last = line("Leaving").into_bytes();
+        if err.is_empty() {
+            first.extend_from_slice(&last);
+            write_out(&first);
+        } else {
+            write_out(&first);
+            let mut stderr = std::io::stderr().lock();
+            let _ = stderr.write_all(&err);
+            let _ = stderr.flush();
+            write_out(&last);
         }
     }
 }
 
-fn copy_out(file: &mut File, to: &mut impl Write) {
-    if file.seek(SeekFrom::Start(0)).is_err() {
+impl Drop for Captured {
+    /// Nothing captured is lost, whatever way the block ends.
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// While alive, fds 1 and 2 point into a [`Captured`]; dropping it puts make's
+/// own back.
+pub struct Redirected {
+    saved_out: OwnedFd,
+    saved_err: OwnedFd,
+}
+
+impl Drop for Redirected {
+    fn drop(&mut self) {
+        let _ = std::io::stdout().flush();
+        let _ = rustix::stdio::dup2_stdout(self.saved_out.as_fd());
+        let _ = rustix::stdio::dup2_stderr(self.saved_err.as_fd());
+    }
+}
+
+fn write_out(data: &[u8]) {
+    if data.is_empty() {
         return;
     }
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(data);
+    let _ = stdout.flush();
+}
+
+/// What `file` holds; it is left empty for what comes next.
+fn take_all(file: &mut File) -> Vec<u8> {
     let mut data = Vec::new();
-    if file.read_to_end(&mut data).is_ok() && !data.is_empty() {
-        let _ = to.write_all(&data);
-        let _ = to.flush();
+    if file.seek(SeekFrom::Start(0)).is_ok() {
+        let _ = file.read_to_end(&mut data);
     }
     let _ = file.set_len(0);
     let _ = file.seek(SeekFrom::Start(0));
+    data
 }

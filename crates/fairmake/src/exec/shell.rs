@@ -304,3 +304,14 @@ pub fn run_function(
     }
     Ok((output, status))
 }
+
+/// Whether `shell` names a Bourne-compatible shell (by its file name), one
+/// that `.ONESHELL` recipes may be given with their prefixes removed.
+pub fn is_bourne_compatible(shell: &[u8]) -> bool {
+    let first = crate::words::words(shell).next().unwrap_or_default();
+    let name = first.rsplit(|&b| b == b'/').next().unwrap_or(first);
+    matches!(
+        name,
+        b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh" | b"mksh" | b"posh"
+    )
+}

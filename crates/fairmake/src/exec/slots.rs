@@ -84,7 +84,8 @@ impl Slots {
                 .flatten()
                 .is_some()
         {
-            if let Some(Some(n)) = jobs {
+            // `-j` alone is said as -j0.
+            if let Some(n) = jobs.map(|n| n.unwrap_or(0)) {
                 diag::warn(
                     None,
                     format_args!("warning: -j{n} forced in submake: resetting jobserver mode."),

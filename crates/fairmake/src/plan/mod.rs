@@ -219,13 +219,14 @@ impl<'e> Planner<'e> {
 
     /// The files settled so far (up to date or remade), for a later walk
     /// in the same run; the others start afresh there, and so do those of
-    /// optional makefiles, whose missing rules were forgiven.
+    /// optional makefiles whose missing rules were forgiven (one whose
+    /// recipe ran is done with).
     pub fn settled_nodes(&self) -> Vec<Node> {
         self.nodes
             .iter()
             .enumerate()
             .map(|(id, n)| match n.status {
-                Status::Done if !self.dont_care.contains(&id) => Node {
+                Status::Done if !self.dont_care.contains(&id) || n.made_seq > 0 => Node {
                     depth: 0,
                     inherited: None,
                     ..n.clone()
@@ -592,7 +593,7 @@ impl<'e> Planner<'e> {
     fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let mut walk = Walk::default();
-        let serial = self.ev.db.not_parallel;
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         for k in 0..resolved.deps.len() {
             let i = resolved.made_at(k);
             let dep = &resolved.deps[i];
@@ -631,7 +632,13 @@ impl<'e> Planner<'e> {
                     self.nodes[id].resolved = Some(Rc::new(r));
                     return self.walk_prereqs(id);
                 }
-                Status::Failed => walk.failed = true,
+                Status::Failed => {
+                    walk.failed = true;
+                    // Without -k nothing more is tried for this target.
+                    if !self.ev.options.keep_going {
+                        break;
+                    }
+                }
                 Status::Done => {}
                 _ => walk.pending = true,
             }
@@ -715,6 +722,13 @@ impl<'e> Planner<'e> {
         node.status
     }
 
+    /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
+    fn listed_not_parallel(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        db.lookup(b".NOTPARALLEL")
+            .is_some_and(|s| db.file(s).rule.deps.iter().any(|d| d.file == id))
+    }
+
     /// Brings the prerequisites of the missing intermediate `id` up to date
     /// without deciding about `id` itself; `Done` when they all are.
     fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
@@ -762,12 +776,13 @@ impl<'e> Planner<'e> {
         if self.ev.db.file(id).phony {
             return true;
         }
+        let member_target = crate::exec::archive::is_member(&self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let others_newer = resolved
             .deps
             .iter()
             .filter(|d| !d.order_only && !deferred.contains(&d.file))
-            .any(|d| self.dep_is_newer(d.file, Some(mine)));
+            .any(|d| self.dep_is_newer(d.file, Some(mine), member_target));
         others_newer || deferred.iter().any(|&d| self.chain_changed(d, mine, 0))
     }
 
@@ -856,6 +871,7 @@ impl<'e> Planner<'e> {
         };
         let file = self.ev.db.file(id);
         let phony = file.phony;
+        let member_target = crate::exec::archive::is_member(&file.name);
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
         let mut any_newer = false;
@@ -865,7 +881,7 @@ impl<'e> Planner<'e> {
             if dep.order_only {
                 continue;
             }
-            let dep_newer = self.dep_is_newer(dep.file, my_mtime);
+            let dep_newer = self.dep_is_newer(dep.file, my_mtime, member_target);
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 any_newer = true;
@@ -898,8 +914,11 @@ impl<'e> Planner<'e> {
     }
 
     /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
-    fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>) -> bool {
+    /// An archive member's time has whole seconds only: a comparison with
+    /// one (as target or prerequisite, `member_target`) ignores the rest.
+    fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>, member_target: bool) -> bool {
         let dep_mtime = self.mtime_of(dep);
+        let coarse = member_target || crate::exec::archive::is_member(&self.ev.db.file(dep).name);
         match (dep_mtime, my_mtime) {
             _ if self.old_files.contains(&dep) => false,
             _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
@@ -918,8 +937,36 @@ impl<'e> Planner<'e> {
             // updated, though its file did not change.
             _ if self.nodes[dep].remade && self.nodes[dep].simulated => true,
             (Some(_), None) => true,
-            (Some(d), Some(m)) => d > m,
+            (Some(d), Some(m)) => mtime::newer(d, m, coarse),
         }
+    }
+
+    /// The lines of `id`'s recipes, expanded in its scope.
+    fn expand_recipes(
+        &mut self,
+        id: FileId,
+        resolved: &Rc<Resolved>,
+        newer: &[FileId],
+    ) -> Result<Vec<crate::exec::PreparedLine>> {
+        let mut lines = Vec::new();
+        for (recipe, rule_deps) in &resolved.recipes {
+            // A double-colon rule's automatic variables name its own
+            // prerequisites only.
+            let scope = if self.ev.db.file(id).double_colon.is_empty() {
+                self.recipe_scope(id, resolved, newer)
+            } else {
+                let own = Resolved {
+                    deps: rule_deps.clone(),
+                    ..(**resolved).clone()
+                };
+                self.recipe_scope(id, &own, newer)
+            };
+            let expanded = self
+                .ev
+                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
+            lines.extend(expanded);
+        }
+        Ok(lines)
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -933,24 +980,14 @@ impl<'e> Planner<'e> {
                 self.forget_mtime(id);
             }
         }
-        let mut lines = Vec::new();
-        for (recipe, rule_deps) in &resolved.recipes {
-            // A double-colon rule's automatic variables name its own
-            // prerequisites only.
-            let scope = if self.ev.db.file(id).double_colon.is_empty() {
-                self.recipe_scope(id, resolved, &newer)
-            } else {
-                let own = Resolved {
-                    deps: rule_deps.clone(),
-                    ..(**resolved).clone()
-                };
-                self.recipe_scope(id, &own, &newer)
-            };
-            let expanded = self
-                .ev
-                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
-            lines.extend(expanded);
-        }
+        // Under -O, what expanding the recipe prints is the job's output.
+        let capture = self.runner.capture_for_recipe();
+        let redirected = capture
+            .as_ref()
+            .and_then(crate::exec::output::Captured::redirect);
+        let lines = self.expand_recipes(id, resolved, &newer);
+        drop(redirected);
+        let mut lines = lines?;
         // -t touches instead of running, unless a line is written recursive
         // (a `+` prefix or `$(MAKE)` before expansion).
         let written_recursive = resolved
@@ -976,6 +1013,7 @@ impl<'e> Planner<'e> {
         // With -n too the touch is only shown.
         if touch {
             let name = self.ev.db.file(id).name.clone();
+            drop(capture);
             let dry_run = self.ev.options.dry_run;
             if !self.ev.options.silent || dry_run {
                 println!("touch {}", diag::show(&name));
@@ -998,7 +1036,7 @@ impl<'e> Planner<'e> {
         {
             Rc::default()
         } else {
-            self.child_env(id)?
+            self.child_env(id, resolved, &newer)?
         };
         if self.ev.options.debug.basic {
             self.debug_line(id, 0, "Must remake target '{}'.");
@@ -1023,6 +1061,7 @@ impl<'e> Planner<'e> {
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
             quiet_failure: self.dont_care.contains(&id),
+            capture,
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {
@@ -1238,27 +1277,36 @@ impl<'e> Planner<'e> {
         set
     }
 
-    /// The environment of `id`'s recipe. Without target-specific variables
-    /// it is the same for every job until a global variable changes, so it is
-    /// computed once (a per-job cost that dominated big `-n` runs).
-    fn child_env(&mut self, id: FileId) -> Result<Rc<Environment>> {
-        let scope = self.scope_for(id);
-        let ev = &mut *self.ev;
-        if !scope.is_empty() {
-            return ev
-                .with_scope(scope, crate::exec::env::child_environment)
-                .map(Rc::new);
-        }
-        let key = (ev.globals.generation(), ev.export_all);
-        if let Some((generation, export_all, env)) = &ev.env_cache {
-            if (*generation, *export_all) == key {
-                return Ok(env.clone());
+    /// The environment of `id`'s recipe, expanded in its scope (automatic
+    /// variables included: `export X = $(shell ... $@)` differs per target).
+    /// When nothing exported can differ between targets (no target-specific
+    /// variables, no exported recursive variable with a reference) it is the
+    /// same for every job until a global variable changes, so it is computed
+    /// once (a per-job cost that dominated big `-n` runs).
+    fn child_env(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        newer: &[FileId],
+    ) -> Result<Rc<Environment>> {
+        let own_scope = self.scope_for(id).is_empty();
+        let key = (self.ev.globals.generation(), self.ev.export_all);
+        if own_scope {
+            if let Some((generation, export_all, env)) = &self.ev.env_cache {
+                if (*generation, *export_all) == key {
+                    return Ok(env.clone());
+                }
             }
         }
-        let env = Rc::new(crate::exec::env::child_environment(ev)?);
-        // Expanding may itself change globals (`$(shell)` sets .SHELLSTATUS):
-        // key the cache by the state after it.
-        ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        let same_for_all = own_scope && crate::exec::env::context_free(self.ev);
+        let scope = self.recipe_scope(id, resolved, newer);
+        let ev = &mut *self.ev;
+        let env = Rc::new(ev.with_scope(scope, crate::exec::env::child_environment)?);
+        if same_for_all {
+            // Expanding may itself change globals (`$(shell)` sets
+            // .SHELLSTATUS): key the cache by the state after it.
+            ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        }
         Ok(env)
     }
 
@@ -1292,7 +1340,8 @@ impl<'e> Planner<'e> {
             return crate::exec::archive::member_mtime(archive, member);
         }
         let found = mtime::fresh(&mut self.ev.fs, path);
-        if self.ev.options.check_symlink_times && found.is_some() {
+        if self.ev.options.check_symlink_times {
+            // A dangling symlink exists, with its own time.
             return mtime::newest_of_links(path).or(found);
         }
         found
@@ -1406,8 +1455,10 @@ impl<'e> Planner<'e> {
             }
         }
         // --shuffle changes the order prerequisites are made in, not their
-        // order in `$^` and friends.
-        if shuffle::reorders(&self.ev.options.shuffle) {
+        // order in `$^` and friends. Under .NOTPARALLEL the order is kept
+        // (every prerequisite waits for the one before it).
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
+        if shuffle::reorders(&self.ev.options.shuffle) && !serial {
             let mut order: Vec<usize> = (0..deps.len()).collect();
             shuffle::apply(&self.ev.options.shuffle, &name, &mut order, |&i| {
                 deps[i].wait_before
@@ -1700,6 +1751,19 @@ impl<'e> Planner<'e> {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).path = Some(found);
                 self.forget_mtime(id);
+                self.forget_mtime(id);
+            }
+            return;
+        }
+        // `lib(member)`: the archive is what vpath finds.
+        let (archive, member) = crate::exec::archive::split_member(&name);
+        if !member.is_empty() {
+            if self.ev.fs.exists(archive) || archive.first() == Some(&b'/') {
+                return;
+            }
+            if let Some(found) = vpath_search(self.ev, archive) {
+                let path = [&found[..], b"(", member, b")"].concat();
+                self.node(id).path = Some(path);
                 self.forget_mtime(id);
             }
             return;

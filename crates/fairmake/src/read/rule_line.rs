@@ -393,6 +393,14 @@ fn rule(
         };
         let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
+            if target == b".WAIT" {
+                // Only for the warning about its commands.
+                let nothing = Added {
+                    deps: 0..0,
+                    deferred: None,
+                };
+                ctx.targets.push(RecipeTarget::Single(id, nothing));
+            }
             continue;
         }
         let deps = if deferred {
@@ -675,7 +683,14 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
 pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        if !crate::glob::has_magic(&name) || crate::exec::archive::is_member(&name) {
+        if crate::exec::archive::is_member(&name) {
+            match crate::exec::archive::glob_members(&name) {
+                Some(found) => out.extend(found),
+                None => out.push(name),
+            }
+            continue;
+        }
+        if !crate::glob::has_magic(&name) {
             out.push(name);
             continue;
         }
@@ -766,7 +781,10 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
         }
         b".SECONDEXPANSION" => db.second_expansion = true,
         b".ONESHELL" => db.oneshell = true,
-        b".POSIX" => db.posix = true,
+        b".POSIX" => {
+            db.posix = true;
+            posix_defaults(ev);
+        }
         b".DELETE_ON_ERROR" => db.delete_on_error = true,
         b".NOTPARALLEL" => {
             if deps.is_empty() {
@@ -807,6 +825,28 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
     file.is_target = true;
     file.rule.deps.extend(deps);
     true
+}
+
+/// `.POSIX`: the standard's defaults replace GNU's for the variables that
+/// still have their default value.
+fn posix_defaults(ev: &mut Evaluator) {
+    if ev.options.no_builtin_variables {
+        return;
+    }
+    for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {
+        if ev
+            .globals
+            .get(name)
+            .is_none_or(|v| v.origin == Origin::Default)
+        {
+            let var = crate::eval::vars::Var::new(
+                value.to_vec(),
+                crate::eval::vars::Flavor::Recursive,
+                Origin::Default,
+            );
+            ev.globals.insert(name, var);
+        }
+    }
 }
 
 /// `targets: [override|export|private]... NAME op value`.

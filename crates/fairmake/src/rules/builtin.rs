@@ -2,6 +2,24 @@
 //! shows them: switched off by `-r` (rules) and `-R` (variables).
 
 /// Built-in variables: (name, recursive value).
+/// What `.POSIX` makes the defaults of these variables (GNU 4.4 follows
+/// the standard's values).
+pub const POSIX_VARIABLES: &[(&[u8], &[u8])] = &[
+    (b"AR", b"ar"),
+    (b"ARFLAGS", b"-rv"),
+    (b"CC", b"c99"),
+    (b"CFLAGS", b"-O1"),
+    (b"FC", b"fort77"),
+    (b"FFLAGS", b"-O1"),
+    (b"LDFLAGS", b""),
+    (b"LEX", b"lex"),
+    (b"LFLAGS", b""),
+    (b"SCCSFLAGS", b""),
+    (b"SCCSGETFLAGS", b"-s"),
+    (b"YACC", b"yacc"),
+    (b"YFLAGS", b""),
+];
+
 pub const VARIABLES: &[(&[u8], &[u8])] = &[
     (b".LIBPATTERNS", b"lib%.so lib%.a"),
     (b"AR", b"ar"),
