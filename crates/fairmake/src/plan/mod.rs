@@ -783,7 +783,10 @@ impl<'e> Planner<'e> {
             .iter()
             .filter(|d| !d.order_only && !deferred.contains(&d.file))
             .any(|d| self.dep_is_newer(d.file, Some(mine), member_target));
-        others_newer || deferred.iter().any(|&d| self.chain_changed(d, mine, 0))
+        others_newer
+            || deferred
+                .iter()
+                .any(|&d| self.chain_changed(d, mine, member_target, 0))
     }
 
     /// Intermediate and secondary files need not exist while what they are
@@ -807,7 +810,8 @@ impl<'e> Planner<'e> {
 
     /// The missing intermediate `dep` would be remade (and be newer than
     /// `limit`): something it is made from was remade or is newer.
-    fn chain_changed(&mut self, dep: FileId, limit: Mtime, depth: usize) -> bool {
+    /// `coarse`: the target is an archive member (whole seconds).
+    fn chain_changed(&mut self, dep: FileId, limit: Mtime, coarse: bool, depth: usize) -> bool {
         if depth > 32 {
             return true;
         }
@@ -820,9 +824,10 @@ impl<'e> Planner<'e> {
             .filter(|d| !d.order_only)
             .any(|d| match self.mtime_of(d.file) {
                 _ if self.nodes[d.file].remade => true,
-                Some(m) => m > limit,
+                Some(m) => mtime::newer(m, limit, coarse),
                 None => {
-                    !self.may_stay_missing(d.file) || self.chain_changed(d.file, limit, depth + 1)
+                    !self.may_stay_missing(d.file)
+                        || self.chain_changed(d.file, limit, coarse, depth + 1)
                 }
             })
     }
