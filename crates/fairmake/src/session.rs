@@ -451,6 +451,7 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
     if !names.is_empty() {
         let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
         for name in names {
+            read::announce(ev, &name, read::ReadAs::Optional);
             let path = read::find_include(ev, &name);
             match read::read_makefile(ev, &path) {
                 Ok(()) => {}
@@ -482,6 +483,7 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
             if name == b"-" && opts.temp_stdin.is_some() {
                 continue;
             }
+            read::announce(ev, name, read::ReadAs::Main);
             match read::read_makefile(ev, name) {
                 Ok(()) => {}
                 Err(ReadError::Fatal(e)) => return Err(e),
@@ -499,6 +501,7 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
     }
     for name in [&b"GNUmakefile"[..], b"makefile", b"Makefile"] {
         if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
+            read::announce(ev, name, read::ReadAs::Main);
             match read::read_makefile(ev, name) {
                 Ok(()) => return Ok(true),
                 Err(ReadError::Fatal(e)) => return Err(e),

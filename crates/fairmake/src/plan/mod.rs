@@ -258,6 +258,19 @@ impl<'e> Planner<'e> {
         self.ev.options.question && !self.makefiles_phase
     }
 
+    /// `--debug=b` lines are printed: not while remaking makefiles, which
+    /// only `--debug=m` shows.
+    fn basic(&self) -> bool {
+        let debug = &self.ev.options.debug;
+        debug.basic && (!self.makefiles_phase || debug.makefile)
+    }
+
+    /// `--debug=v` lines are printed (not while remaking makefiles either).
+    fn verbose(&self) -> bool {
+        let debug = &self.ev.options.debug;
+        debug.verbose && (!self.makefiles_phase || debug.makefile)
+    }
+
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.options.touch && !self.makefiles_phase
@@ -385,7 +398,7 @@ impl<'e> Planner<'e> {
     fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
         let id = outcome.file;
-        if self.ev.options.debug.basic {
+        if self.basic() {
             let template = if outcome.ok {
                 "Successfully remade target file '{}'."
             } else {
@@ -482,7 +495,18 @@ impl<'e> Planner<'e> {
     /// Updates `id`, returning where it stands.
     fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         match self.status(id) {
-            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            Status::Done | Status::Failed => {
+                if self.verbose() {
+                    println!(
+                        "{:indent$}Pruning file '{}'.",
+                        "",
+                        diag::show(&self.ev.db.file(id).name),
+                        indent = self.depth * 2
+                    );
+                }
+                return Ok(self.nodes[id].status);
+            }
+            Status::Running => return Ok(Status::Running),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New | Status::Pending => {}
         }
@@ -525,6 +549,9 @@ impl<'e> Planner<'e> {
                 return Ok(settled);
             }
         }
+        if self.verbose() {
+            self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+        }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         match self.decide(id, &resolved)? {
             // On to the next double-colon rule.
@@ -540,7 +567,10 @@ impl<'e> Planner<'e> {
         self.nodes[id].status = Status::Visiting;
         if first_visit {
             self.nodes[id].depth = self.depth;
-            if self.ev.options.debug.basic && self.mtime_of(id).is_none() {
+            if self.verbose() {
+                self.debug_line(id, 0, "Considering target file '{}'.");
+            }
+            if self.basic() && self.mtime_of(id).is_none() {
                 self.debug_line(id, 1, "File '{}' does not exist.");
             }
             if let Some(p) = parent {
@@ -836,6 +866,10 @@ impl<'e> Planner<'e> {
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.mtime_of(id).is_some();
         if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
+            if exists && self.verbose() {
+                self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+                self.debug_line(id, 0, "No need to remake target '{}'.");
+            }
             self.nodes[id].status = Status::Done;
             if self.ev.db.file(id).phony {
                 self.nodes[id].remade = true;
@@ -887,6 +921,15 @@ impl<'e> Planner<'e> {
                 continue;
             }
             let dep_newer = self.dep_is_newer(dep.file, my_mtime, member_target);
+            if my_mtime.is_some() && self.verbose() {
+                let word = if dep_newer { "newer" } else { "older" };
+                let dep_name = diag::show(&self.ev.db.file(dep.file).name).to_string();
+                self.debug_line(
+                    id,
+                    1,
+                    &format!("Prerequisite '{dep_name}' is {word} than target '{{}}'."),
+                );
+            }
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 any_newer = true;
@@ -912,6 +955,12 @@ impl<'e> Planner<'e> {
             if out_of_date && (my_mtime.is_none() || phony || any_newer) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
+                if self.basic() {
+                    self.debug_line(id, 0, "Must remake target '{}'.");
+                    self.debug_line(id, 0, "Successfully remade target file '{}'.");
+                }
+            } else if self.verbose() {
+                self.debug_line(id, 0, "No need to remake target '{}'.");
             }
             return Ok(self.rule_finished(id));
         }
@@ -1043,7 +1092,7 @@ impl<'e> Planner<'e> {
         } else {
             self.child_env(id, resolved, &newer)?
         };
-        if self.ev.options.debug.basic {
+        if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
         }
         let debug = self.ev.options.debug;

@@ -44,6 +44,30 @@ pub enum ReadError {
     Fatal(diag::Fatal),
 }
 
+/// How a makefile is being read, as `--debug=v` says it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReadAs {
+    /// Named by `-f` or found under a default name.
+    Main,
+    /// `include`, searched for in the include path.
+    Included,
+    /// `-include`, `sinclude` or `MAKEFILES`: its absence is no error.
+    Optional,
+}
+
+/// `--debug=v`: "Reading makefile 'NAME' (...)...", before the attempt.
+pub fn announce(ev: &Evaluator, name: &[u8], how: ReadAs) {
+    if !ev.options.debug.verbose {
+        return;
+    }
+    let flags = match how {
+        ReadAs::Main => "",
+        ReadAs::Included => " (search path) (no ~ expansion)",
+        ReadAs::Optional => " (search path) (don't care) (no ~ expansion)",
+    };
+    println!("Reading makefile '{}'{flags}...", diag::show(name));
+}
+
 /// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.
 pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(), ReadError> {
     read_makefile_as(ev, name, name)
@@ -695,6 +719,15 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
         }
     }
     for name in expanded {
+        announce(
+            ev,
+            &name,
+            if optional {
+                ReadAs::Optional
+            } else {
+                ReadAs::Included
+            },
+        );
         let path = find_include(ev, &name);
         match read_makefile_as(ev, &path, &name) {
             Ok(()) => {}
