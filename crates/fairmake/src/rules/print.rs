@@ -39,14 +39,18 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
     if ev.db.pattern_vars.is_empty() {
         writeln!(out, "# No pattern-specific variable values.")?;
     }
+    let mut pattern_values = 0;
     for (pattern, set) in &ev.db.pattern_vars {
         let set = set.borrow();
         let mut vars: Vec<(&[u8], &Var)> = set.iter().collect();
         vars.sort_by(|a, b| a.0.cmp(b.0));
         for (name, var) in vars {
-            write!(out, "{}: ", bstr::BStr::new(&pattern.text))?;
-            write_variable(out, name, var)?;
+            write_pattern_variable(out, &pattern.text, name, var)?;
+            pattern_values += 1;
         }
+    }
+    if pattern_values > 0 {
+        writeln!(out, "# {pattern_values} pattern-specific variable values")?;
     }
     writeln!(out)?;
     writeln!(out, "# Implicit Rules")?;
@@ -133,6 +137,45 @@ fn origin_comment(var: &Var) -> String {
             None => "makefile".into(),
         },
     }
+}
+
+/// One pattern-specific definition as GNU lists it: the pattern, where the
+/// value comes from, and the value as a comment (`$` doubled, `:=` whatever
+/// the flavor).
+fn write_pattern_variable(
+    out: &mut impl Write,
+    pattern: &[u8],
+    name: &[u8],
+    var: &Var,
+) -> std::io::Result<()> {
+    let origin = match var.origin {
+        Origin::Override => "'override' directive",
+        Origin::CommandLine => "command line",
+        Origin::Environment => "environment",
+        Origin::EnvironmentOverride => "environment under -e",
+        Origin::Default => "default",
+        Origin::Automatic => "automatic",
+        Origin::File => "makefile",
+    };
+    let private = if var.private { " private" } else { "" };
+    let from = match &var.loc {
+        Some(loc) => format!(
+            " (from '{}', line {})",
+            bstr::BStr::new(&loc.file[..]),
+            loc.line
+        ),
+        None => String::new(),
+    };
+    let value = bstr::ByteSlice::replace(&var.value[..], "$", "$$");
+    writeln!(out, "{} :", bstr::BStr::new(pattern))?;
+    writeln!(out, "# {origin}{private}{from}")?;
+    writeln!(
+        out,
+        "# {} := {}",
+        bstr::BStr::new(name),
+        bstr::BStr::new(&value)
+    )?;
+    writeln!(out)
 }
 
 fn write_variable(out: &mut impl Write, name: &[u8], var: &Var) -> std::io::Result<()> {
