@@ -365,6 +365,9 @@ fn parse_jobs(value: Option<Vec<u8>>) -> Result<Option<u32>, String> {
 /// `-l N`: GNU reads the longest leading decimal number (like `strtod`), so
 /// `3x` is 3 and `x` is 0; a negative load means no limit.
 fn parse_load(v: &[u8]) -> Option<f64> {
+    if let Some(special) = parse_load_special(v) {
+        return (special >= 0.0 || special.is_nan()).then_some(special);
+    }
     let mut end = 0;
     let digits = |s: &[u8], mut i: usize| {
         while i < s.len() && s[i].is_ascii_digit() {
@@ -397,6 +400,38 @@ fn parse_load(v: &[u8]) -> Option<f64> {
     }
     let n: f64 = std::str::from_utf8(&v[..end]).ok()?.parse().ok()?;
     (n >= 0.0).then_some(n)
+}
+
+/// The spellings C's `strtod` reads besides decimal numbers: `inf`,
+/// `infinity` and `nan` in any case, and hexadecimal `0x...` (its integer
+/// part), each with an optional sign. MAKEFLAGS carries `-linf` (the way
+/// `%g` writes an overflowing `-l1e999`) and must read back as written.
+fn parse_load_special(v: &[u8]) -> Option<f64> {
+    let (sign, rest) = match v.first() {
+        Some(b'-') => (-1.0, &v[1..]),
+        Some(b'+') => (1.0, &v[1..]),
+        _ => (1.0, v),
+    };
+    let lower = rest.to_ascii_lowercase();
+    if lower.starts_with(b"inf") {
+        return Some(sign * f64::INFINITY);
+    }
+    if lower.starts_with(b"nan") {
+        return Some(f64::NAN);
+    }
+    let hex = lower.strip_prefix(b"0x")?;
+    let digits: Vec<u8> = hex
+        .iter()
+        .copied()
+        .take_while(u8::is_ascii_hexdigit)
+        .collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let value = digits.iter().fold(0.0, |acc, &d| {
+        acc * 16.0 + f64::from((d as char).to_digit(16).unwrap_or(0))
+    });
+    Some(sign * value)
 }
 
 fn parse_output_sync(v: &[u8]) -> Option<OutputSync> {

@@ -353,6 +353,12 @@ fn load_average_edge_cases() {
     assert_eq!(ok(&["-lx"]).load_average, Some(Some(0.0)));
     assert_eq!(ok(&["-l", "1.2.3"]).load_average, Some(Some(1.2)));
     assert_eq!(ok(&["-l1e3"]).load_average, Some(Some(1000.0)));
+    // strtod's other spellings: MAKEFLAGS carries `-linf` back.
+    assert_eq!(ok(&["-linf"]).load_average, Some(Some(f64::INFINITY)));
+    assert_eq!(ok(&["-lINFINITY"]).load_average, Some(Some(f64::INFINITY)));
+    assert_eq!(ok(&["-l0x10"]).load_average, Some(Some(16.0)));
+    assert_eq!(ok(&["-l-inf"]).load_average, Some(None));
+    assert!(ok(&["-lnan"]).load_average.unwrap().unwrap().is_nan());
     assert_eq!(ok(&["-l-1"]).load_average, Some(None));
     assert_eq!(ok(&["--max-load=1.5"]).load_average, Some(Some(1.5)));
     assert_eq!(ok(&["--load-average", "2"]).load_average, Some(Some(2.0)));
