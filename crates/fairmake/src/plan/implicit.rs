@@ -54,68 +54,122 @@ pub trait Knowledge {
     fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>>;
 }
 
-/// A rule's normal and order-only prerequisites for one candidate: second
-/// expansion (when on and the text has a `$`; a `|` in its result starts
-/// order-only names), then the stem substituted into each word.
-fn rule_deps(
-    rule: &PatternRule,
+/// A candidate's prerequisites, expanded one rule word at a time as the
+/// search reaches them. GNU stops at the first word whose names neither
+/// exist nor ought to, so a later word's second expansion (and its
+/// `$(info)`s) waits until what the earlier words lead to was searched;
+/// each word is expanded once.
+#[derive(Clone, Debug, Default)]
+struct CandidateDeps {
+    /// Per rule word so far: its normal and order-only names.
+    words: Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>)>,
+}
+
+impl CandidateDeps {
+    /// The names of rule word `i` (the prerequisites, then the order-only
+    /// ones), expanding the words up to it that are not yet.
+    fn word(
+        &mut self,
+        i: usize,
+        rule: &PatternRule,
+        c: &Candidate,
+        target: &[u8],
+        k: &mut dyn Knowledge,
+    ) -> &(Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        while self.words.len() <= i {
+            let w = self.words.len();
+            let (pattern, oo) = match rule.deps.get(w) {
+                Some(p) => (p, false),
+                None => (&rule.order_only[w - rule.deps.len()], true),
+            };
+            let (normal, order_only) = word_names(pattern, oo, c, target, k);
+            self.words
+                .push((globbed(normal, k), globbed(order_only, k)));
+        }
+        &self.words[i]
+    }
+
+    /// Every name so far: the normal ones, then the order-only ones.
+    fn names(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let normal = self
+            .words
+            .iter()
+            .flat_map(|w| w.0.iter().cloned())
+            .collect();
+        let order_only = self
+            .words
+            .iter()
+            .flat_map(|w| w.1.iter().cloned())
+            .collect();
+        (normal, order_only)
+    }
+}
+
+/// How many words a rule's prerequisite lists have.
+fn word_count(rule: &PatternRule) -> usize {
+    rule.deps.len() + rule.order_only.len()
+}
+
+/// The normal and order-only names one prerequisite word of a pattern rule
+/// gives for one candidate: second expansion (when on and the word has a
+/// `$`; a `|` in its result starts order-only names), then the stem
+/// substituted.
+fn word_names(
+    pattern: &[u8],
+    oo: bool,
     c: &Candidate,
     target: &[u8],
     k: &mut dyn Knowledge,
 ) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let mut normal = Vec::new();
     let mut order_only = Vec::new();
-    for (patterns, oo) in [(&rule.deps, false), (&rule.order_only, true)] {
-        for pattern in patterns {
-            if memchr::memchr(b'$', pattern).is_some() {
-                // Each name the expansion gives gets the stem in its first
-                // `%` (and the directory in front), as a prerequisite
-                // pattern; a `%` in a variable's name (`$(%_SRCS)`) gets the
-                // stem before the expansion (its `$`s escaped).
-                let percent = memchr::memchr(b'%', pattern);
-                let pre = percent.filter(|&p| in_variable_name(pattern, p));
-                let text = match pre {
-                    Some(p) => {
-                        let stem = crate::read::rule_line::escape_dollars(&c.stem);
-                        [&pattern[..p], &stem, &pattern[p + 1..]].concat()
-                    }
-                    None => pattern.clone(),
-                };
-                let stem = [c.dir.as_slice(), &c.stem].concat();
-                let dir: &[u8] = if pre.is_some() { &c.dir } else { b"" };
-                if let Some(expanded) = k.second_expand(&text, target, &stem) {
-                    let (n, o) = crate::read::rule_line::split_order_only(&expanded);
-                    if percent.is_none() {
-                        for w in crate::words::words(n).chain(crate::words::words(o)) {
-                            k.mention(w);
-                        }
-                    }
-                    let name = |w: &[u8]| {
-                        if memchr::memchr(b'%', w).is_some() {
-                            prereq_name(w, c)
-                        } else {
-                            [dir, w].concat()
-                        }
-                    };
-                    let names = crate::words::words(n).map(name);
-                    if oo {
-                        order_only.extend(names);
-                    } else {
-                        normal.extend(names);
-                    }
-                    order_only.extend(crate::words::words(o).map(name));
-                    continue;
+    if memchr::memchr(b'$', pattern).is_some() {
+        // Each name the expansion gives gets the stem in its first `%` (and
+        // the directory in front), as a prerequisite pattern; a `%` in a
+        // variable's name (`$(%_SRCS)`) gets the stem before the expansion
+        // (its `$`s escaped).
+        let percent = memchr::memchr(b'%', pattern);
+        let pre = percent.filter(|&p| in_variable_name(pattern, p));
+        let text = match pre {
+            Some(p) => {
+                let stem = crate::read::rule_line::escape_dollars(&c.stem);
+                [&pattern[..p], &stem, &pattern[p + 1..]].concat()
+            }
+            None => pattern.to_vec(),
+        };
+        let stem = [c.dir.as_slice(), &c.stem].concat();
+        let dir: &[u8] = if pre.is_some() { &c.dir } else { b"" };
+        if let Some(expanded) = k.second_expand(&text, target, &stem) {
+            let (n, o) = crate::read::rule_line::split_order_only(&expanded);
+            if percent.is_none() {
+                for w in crate::words::words(n).chain(crate::words::words(o)) {
+                    k.mention(w);
                 }
             }
-            let name = prereq_name(pattern, c);
+            let name = |w: &[u8]| {
+                if memchr::memchr(b'%', w).is_some() {
+                    prereq_name(w, c)
+                } else {
+                    [dir, w].concat()
+                }
+            };
+            let names = crate::words::words(n).map(name);
             if oo {
-                order_only.push(name);
+                order_only.extend(names);
             } else {
-                normal.push(name);
+                normal.extend(names);
             }
+            order_only.extend(crate::words::words(o).map(name));
+            return (normal, order_only);
         }
     }
-    (globbed(normal, k), globbed(order_only, k))
+    let name = prereq_name(pattern, c);
+    if oo {
+        order_only.push(name);
+    } else {
+        normal.push(name);
+    }
+    (normal, order_only)
 }
 
 /// Whether the `%` at `p` is part of a variable's name: `$(` or `${` comes
@@ -280,9 +334,6 @@ fn search_chain(
     )
 }
 
-/// A candidate's normal and order-only prerequisites, once computed.
-type CandidateDeps = (Vec<Vec<u8>>, Vec<Vec<u8>>);
-
 /// The two passes over the candidates: every prerequisite exists or ought
 /// to exist; then missing ones may be made by further implicit rules.
 #[allow(clippy::too_many_arguments)]
@@ -302,13 +353,19 @@ fn search_candidates(
             continue;
         }
         let rule = &rules[c.rule];
-        let (deps, order_only) = computed[i].get_or_insert_with(|| rule_deps(rule, c, name, k));
-        if deps
-            .iter()
-            .chain(order_only.iter())
-            .all(|d| k.exists(d) || k.ought_to_exist(d, ought, own))
-        {
-            let (deps, order_only) = (deps.clone(), order_only.clone());
+        let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+        let mut all_there = true;
+        'words: for w in 0..word_count(rule) {
+            let (normal, order_only) = deps.word(w, rule, c, name, k).clone();
+            for d in normal.iter().chain(&order_only) {
+                if !(k.exists(d) || k.ought_to_exist(d, ought, own)) {
+                    all_there = false;
+                    break 'words;
+                }
+            }
+        }
+        if all_there {
+            let (deps, order_only) = deps.names();
             return Some(make_match(rules, c, deps, order_only, Vec::new()));
         }
     }
@@ -317,30 +374,34 @@ fn search_candidates(
         if in_chain.contains(&c.rule) || rule.terminal {
             continue;
         }
-        let Some((deps, order_only)) = computed[i].clone() else {
+        let Some(deps) = computed[i].as_mut() else {
             continue;
         };
         let mut chain = Vec::new();
         let mut ok = true;
         in_chain.push(c.rule);
-        for d in deps.iter().chain(&order_only) {
-            if k.exists(d) || k.ought_to_exist(d, ought, own) {
-                continue;
-            }
-            if k.is_phony(d) {
-                ok = false;
-                break;
-            }
-            match search_chain(rules, d, k, depth + 1, in_chain, ought) {
-                Some(m) => chain.push((d.clone(), m)),
-                None => {
+        'words: for w in 0..word_count(rule) {
+            let (normal, order_only) = deps.word(w, rule, c, name, k).clone();
+            for d in normal.iter().chain(&order_only) {
+                if k.exists(d) || k.ought_to_exist(d, ought, own) {
+                    continue;
+                }
+                if k.is_phony(d) {
                     ok = false;
-                    break;
+                    break 'words;
+                }
+                match search_chain(rules, d, k, depth + 1, in_chain, ought) {
+                    Some(m) => chain.push((d.clone(), m)),
+                    None => {
+                        ok = false;
+                        break 'words;
+                    }
                 }
             }
         }
         in_chain.pop();
         if ok {
+            let (deps, order_only) = deps.names();
             return Some(make_match(rules, c, deps, order_only, chain));
         }
     }
