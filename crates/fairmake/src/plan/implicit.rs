@@ -61,9 +61,12 @@ pub trait Knowledge {
 /// each word is expanded once.
 #[derive(Clone, Debug, Default)]
 struct CandidateDeps {
-    /// Per rule word so far: its normal and order-only names.
-    words: Vec<(Vec<Vec<u8>>, Vec<Vec<u8>>)>,
+    /// Per rule word so far: its names.
+    words: Vec<WordNames>,
 }
+
+/// The normal and the order-only names a prerequisite word gives.
+type WordNames = (Vec<Vec<u8>>, Vec<Vec<u8>>);
 
 impl CandidateDeps {
     /// The names of rule word `i` (the prerequisites, then the order-only
@@ -75,7 +78,7 @@ impl CandidateDeps {
         c: &Candidate,
         target: &[u8],
         k: &mut dyn Knowledge,
-    ) -> &(Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    ) -> &WordNames {
         while self.words.len() <= i {
             let w = self.words.len();
             let (pattern, oo) = match rule.deps.get(w) {
@@ -90,7 +93,7 @@ impl CandidateDeps {
     }
 
     /// Every name so far: the normal ones, then the order-only ones.
-    fn names(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    fn names(&self) -> WordNames {
         let normal = self
             .words
             .iter()
@@ -120,7 +123,7 @@ fn word_names(
     c: &Candidate,
     target: &[u8],
     k: &mut dyn Knowledge,
-) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+) -> WordNames {
     let mut normal = Vec::new();
     let mut order_only = Vec::new();
     if memchr::memchr(b'$', pattern).is_some() {
