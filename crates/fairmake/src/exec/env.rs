@@ -118,11 +118,14 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             }
         }
     }
+    // Global names are unique: only the scopes' names need remembering, and
+    // the hundreds of unexported globals (the built-in variables) are
+    // skipped without a copy of their name.
     for (name, var) in ev.globals.iter() {
         if in_target && var.private {
             continue;
         }
-        if seen.insert(name.to_vec()) && exported(ev, name, var.export, var.origin) {
+        if exported(ev, name, var.export, var.origin) && !seen.contains(name) {
             names.push(name.to_vec());
         }
     }

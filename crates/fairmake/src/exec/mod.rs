@@ -514,7 +514,7 @@ impl Runner {
                     None => println_flush(&line.command),
                 }
             }
-            if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) {
+            if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
                 continue;
             }
             let guard = self.slots.prepare_child(line.recursive);
@@ -838,6 +838,14 @@ impl ExitKind {
 }
 
 /// The number `--debug=j` names a job by (GNU prints its child's address).
+/// A command that is exactly `:` for the default shell and flags runs no
+/// process, as in GNU make (with `.SHELLFLAGS := -xc` it runs, printing
+/// `+ :`). Recipes such as `all: ; @:` are common, and a sub-make's job is
+/// cheaper without a shell.
+fn is_no_op(line: &PreparedLine) -> bool {
+    line.command == b":" && line.shell == b"/bin/sh" && line.shell_flags == b"-c"
+}
+
 fn job_id(job: &Job) -> usize {
     job as *const Job as usize
 }

@@ -152,10 +152,13 @@ impl Slots {
         }
     }
 
-    /// A job ended: give back the token it used, if it held one.
+    /// A job ended: give back every token the jobs still running do not
+    /// need. One of them runs on the implicit slot, so `running_after` jobs
+    /// hold `running_after - 1` tokens; keeping one more would starve the
+    /// other makes until the next job here ends.
     pub fn release(&mut self, running_after: u32) {
         if let Slots::Jobserver { client, tokens, .. } = self {
-            while tokens.len() > running_after as usize {
+            while tokens.len() > running_after.saturating_sub(1) as usize {
                 if let Some(token) = tokens.pop() {
                     if let Err(e) = client.release(token) {
                         diag::warn(

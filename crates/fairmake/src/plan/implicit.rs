@@ -135,13 +135,13 @@ fn word_names(
         let pre = percent.filter(|&p| in_variable_name(pattern, p));
         let text = match pre {
             Some(p) => {
-                let stem = crate::read::rule_line::escape_dollars(&c.stem);
+                let stem = crate::read::rule_line::escape_dollars(c.stem);
                 [&pattern[..p], &stem, &pattern[p + 1..]].concat()
             }
             None => pattern.to_vec(),
         };
-        let stem = [c.dir.as_slice(), &c.stem].concat();
-        let dir: &[u8] = if pre.is_some() { &c.dir } else { b"" };
+        let stem = [c.dir, c.stem].concat();
+        let dir: &[u8] = if pre.is_some() { c.dir } else { b"" };
         if let Some(expanded) = k.second_expand(&text, target, &stem) {
             let (n, o) = crate::read::rule_line::split_order_only(&expanded);
             if percent.is_none() {
@@ -215,16 +215,17 @@ fn split_dir(name: &[u8]) -> (&[u8], &[u8]) {
     }
 }
 
-/// A candidate: rule index, target pattern index, stem, and whether the
-/// directory was split off before matching.
-struct Candidate {
+/// A candidate: rule index, target pattern index, stem, and the directory
+/// split off before matching (empty if none). Stem and directory are parts
+/// of the name searched for: a failed search allocates nothing per rule.
+struct Candidate<'n> {
     rule: usize,
     target_index: usize,
-    stem: Vec<u8>,
-    dir: Vec<u8>,
+    stem: &'n [u8],
+    dir: &'n [u8],
 }
 
-fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candidate> {
+fn candidates<'n>(rules: &[PatternRule], name: &'n [u8], for_chain: bool) -> Vec<Candidate<'n>> {
     let (dir, file) = split_dir(name);
     let mut found = Vec::new();
     // A rule that is not match-anything (`%`) matching, or a prerequisite
@@ -236,7 +237,8 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
         for (ti, pat) in rule.targets.iter().enumerate() {
             // A plain scan: patterns are short, and this runs for every
             // rule of every search (memchr's setup cost more than the scan).
-            let has_slash = pat.text.contains(&b'/');
+            // A name without a directory is its own file part either way.
+            let has_slash = !dir.is_empty() && pat.text.contains(&b'/');
             let (subject, d) = if has_slash {
                 (name, &b""[..])
             } else {
@@ -249,15 +251,15 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
                     Candidate {
                         rule: ri,
                         target_index: ti,
-                        stem: stem.to_vec(),
-                        dir: d.to_vec(),
+                        stem,
+                        dir: d,
                     },
                 ));
                 break;
             }
         }
     }
-    let mut found: Vec<Candidate> = found
+    let mut found: Vec<Candidate<'n>> = found
         .into_iter()
         .filter(|(anything, c)| {
             let rule = &rules[c.rule];
@@ -273,13 +275,28 @@ fn candidates(rules: &[PatternRule], name: &[u8], for_chain: bool) -> Vec<Candid
 /// Substitutes the stem into a prerequisite pattern, re-adding the directory
 /// when the target pattern had none.
 fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
+    // Most prerequisite patterns have no backslash to unescape: substitute
+    // in place, without building a pattern.
+    if memchr::memchr(b'\\', pattern).is_none() {
+        let mut out = Vec::with_capacity(c.dir.len() + c.stem.len() + pattern.len());
+        match memchr::memchr(b'%', pattern) {
+            Some(p) => {
+                out.extend_from_slice(c.dir);
+                out.extend_from_slice(&pattern[..p]);
+                out.extend_from_slice(c.stem);
+                out.extend_from_slice(&pattern[p + 1..]);
+            }
+            None => out.extend_from_slice(pattern),
+        }
+        return out;
+    }
     let pat = PercentPattern::new(pattern);
     let mut out = Vec::new();
     match pat.percent {
         Some(_) => {
             // The directory split off the target goes back in front.
-            out.extend_from_slice(&c.dir);
-            pat.substitute(&c.stem, &mut out);
+            out.extend_from_slice(c.dir);
+            pat.substitute(c.stem, &mut out);
         }
         None => out.extend_from_slice(&pat.text),
     }
@@ -419,8 +436,8 @@ fn make_match(
     chain: Vec<(Vec<u8>, Match)>,
 ) -> Match {
     let rule = &rules[c.rule];
-    let mut stem = c.dir.clone();
-    stem.extend_from_slice(&c.stem);
+    let mut stem = c.dir.to_vec();
+    stem.extend_from_slice(c.stem);
     Match {
         rule: c.rule,
         stem,
@@ -442,9 +459,9 @@ fn siblings(rule: &PatternRule, c: &Candidate) -> Vec<Vec<u8>> {
         }
         let mut name = Vec::new();
         if memchr::memchr(b'/', &pat.text).is_none() {
-            name.extend_from_slice(&c.dir);
+            name.extend_from_slice(c.dir);
         }
-        pat.substitute(&c.stem, &mut name);
+        pat.substitute(c.stem, &mut name);
         out.push(name);
     }
     out

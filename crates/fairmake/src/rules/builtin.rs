@@ -438,3 +438,16 @@ pub const PATTERN_RULES: &[BuiltinRule] = &[
 
 /// The default `.SUFFIXES`.
 pub const SUFFIXES: &[u8] = b".out .a .ln .o .c .cc .C .cpp .p .f .F .m .r .y .l .ym .yl .s .S .mod .sym .def .h .info .dvi .tex .texinfo .texi .txinfo .w .ch .web .sh .elc .el";
+
+#[cfg(test)]
+mod tests {
+    /// `add_builtin_rules` relies on it: no built-in rule replaces another.
+    #[test]
+    fn no_two_pattern_rules_have_the_same_targets_and_prerequisites() {
+        for (i, a) in super::PATTERN_RULES.iter().enumerate() {
+            for b in &super::PATTERN_RULES[..i] {
+                assert!((a.0, a.2) != (b.0, b.2), "duplicate built-in rule");
+            }
+        }
+    }
+}

@@ -245,6 +245,10 @@ impl Database {
     /// Adds the built-in pattern rules after the makefile's own.
     pub fn add_builtin_rules(&mut self, loc: &Loc) {
         let suffixes = self.suffixes();
+        // Only the makefile's own rules can replace a built-in one: the
+        // built-in table has no two rules with the same targets and
+        // prerequisites (a test checks it), so it is not compared with itself.
+        let own = self.pattern_rules.len();
         for &(target, terminal, deps, recipe) in builtin::PATTERN_RULES {
             if recipe.is_empty() || !builtin_rule_enabled(target, terminal, deps, &suffixes) {
                 continue;
@@ -267,7 +271,7 @@ impl Database {
                 terminal,
                 builtin: true,
             };
-            if !self.pattern_rule_defined(&rule) {
+            if !self.pattern_rules[..own].iter().any(|r| r.same_as(&rule)) {
                 self.pattern_rules.push(rule);
             }
         }
