@@ -903,6 +903,17 @@ fn restart(stdin_copy: Option<&[u8]>, debug_basic: bool) -> Result<i32, Fatal> {
 /// The directory make was started in (restarts go back there before `-C`).
 static START_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
+/// The value of `MAKECMDGOALS`: the goals as make names them, without a
+/// leading `./` (Kbuild matches `arch/%` against `./arch/x86/`), with their
+/// `\:` kept.
+fn makecmdgoals(goals: &[Vec<u8>]) -> Vec<u8> {
+    let names: Vec<&[u8]> = goals
+        .iter()
+        .map(|g| crate::read::rule_line::strip_dot_slash(g))
+        .collect();
+    names.join(&b' ')
+}
+
 fn initial_variables(
     ev: &mut Evaluator,
     opts: &Options,
@@ -966,7 +977,7 @@ fn initial_variables(
     let simple_file = [
         (&b"CURDIR"[..], cwd.to_vec()),
         (b"MAKELEVEL", ev.level.to_string().into_bytes()),
-        (b"MAKECMDGOALS", opts.goals.join(&b' ')),
+        (b"MAKECMDGOALS", makecmdgoals(&opts.goals)),
     ];
     for (name, value) in simple_file {
         let origin = if name == b"MAKELEVEL" {

@@ -545,6 +545,12 @@ fn expand_unless<'t>(
 
 /// GNU drops a leading `./` from file names.
 pub fn normalize_name(word: &[u8]) -> Vec<u8> {
+    unescape_colons(strip_dot_slash(word))
+}
+
+/// `word` without its leading `./` (and the slashes after it), as GNU
+/// names files and lists the goals in `MAKECMDGOALS`; `./` itself stays.
+pub fn strip_dot_slash(word: &[u8]) -> &[u8] {
     let mut w = word;
     while w.len() > 2 && w.starts_with(b"./") {
         w = &w[2..];
@@ -552,7 +558,7 @@ pub fn normalize_name(word: &[u8]) -> Vec<u8> {
             w = &w[1..];
         }
     }
-    unescape_colons(w)
+    w
 }
 
 /// `\:` in a file name is a colon (`foo\:bar` names `foo:bar`); the
