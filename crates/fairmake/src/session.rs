@@ -966,6 +966,15 @@ fn initial_variables(
         (b".RECIPEPREFIX", Vec::new()),
     ];
     for (name, value) in defaults {
+        // An environment value wins over a default (Kbuild exports MAKE and
+        // link-vmlinux.sh runs `${MAKE}` from a sub-make's recipe).
+        let from_env = ev
+            .globals
+            .get(name)
+            .is_some_and(|v| v.origin == Origin::Environment);
+        if from_env && !matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX") {
+            continue;
+        }
         let flavor = if name == b"MAKE" {
             Flavor::Recursive
         } else {
