@@ -305,11 +305,16 @@ fn rule(
         let (normal, order_only) = split_order_only(&prereq_text);
         // Text left for a second expansion is split into words around its
         // references: `$(sort %.c)` stays one word.
+        // A leading `./` goes as it does from file names, before the stem
+        // goes in: Kbuild's `$(obj)/%.s: $(src)/%.c` with `obj := .` gives
+        // `kernel/bounds.c`, not `kernel/./bounds.c`.
         let split = |text: &[u8]| -> Vec<Vec<u8>> {
             if second && memchr::memchr(b'$', text).is_some() {
                 words_outside_refs(text)
             } else {
-                words::words(text).map(<[u8]>::to_vec).collect()
+                words::words(text)
+                    .map(|w| strip_dot_slash(w).to_vec())
+                    .collect()
             }
         };
         let deps = split(normal);
