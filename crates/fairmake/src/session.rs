@@ -989,6 +989,17 @@ fn without_jobserver_auth(flags: &[u8]) -> std::ffi::OsString {
 /// The directory make was started in (restarts go back there before `-C`).
 static START_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
+/// The value of `MAKECMDGOALS`: the goals as make names them, without a
+/// leading `./` (Kbuild matches `arch/%` against `./arch/x86/`), with their
+/// `\:` kept.
+fn makecmdgoals(goals: &[Vec<u8>]) -> Vec<u8> {
+    let names: Vec<&[u8]> = goals
+        .iter()
+        .map(|g| crate::read::rule_line::strip_dot_slash(g))
+        .collect();
+    names.join(&b' ')
+}
+
 fn initial_variables(
     ev: &mut Evaluator,
     opts: &Options,
@@ -1041,6 +1052,15 @@ fn initial_variables(
         (b".RECIPEPREFIX", Vec::new()),
     ];
     for (name, value) in defaults {
+        // An environment value wins over a default (Kbuild exports MAKE and
+        // link-vmlinux.sh runs `${MAKE}` from a sub-make's recipe).
+        let from_env = ev
+            .globals
+            .get(name)
+            .is_some_and(|v| v.origin == Origin::Environment);
+        if from_env && !matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX") {
+            continue;
+        }
         let flavor = if name == b"MAKE" {
             Flavor::Recursive
         } else {
@@ -1052,7 +1072,7 @@ fn initial_variables(
     let simple_file = [
         (&b"CURDIR"[..], cwd.to_vec()),
         (b"MAKELEVEL", ev.level.to_string().into_bytes()),
-        (b"MAKECMDGOALS", opts.goals.join(&b' ')),
+        (b"MAKECMDGOALS", makecmdgoals(&opts.goals)),
     ];
     for (name, value) in simple_file {
         let origin = if name == b"MAKELEVEL" {

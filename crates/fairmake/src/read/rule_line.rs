@@ -305,11 +305,16 @@ fn rule(
         let (normal, order_only) = split_order_only(&prereq_text);
         // Text left for a second expansion is split into words around its
         // references: `$(sort %.c)` stays one word.
+        // A leading `./` goes as it does from file names, before the stem
+        // goes in: Kbuild's `$(obj)/%.s: $(src)/%.c` with `obj := .` gives
+        // `kernel/bounds.c`, not `kernel/./bounds.c`.
         let split = |text: &[u8]| -> Vec<Vec<u8>> {
             if second && memchr::memchr(b'$', text).is_some() {
                 words_outside_refs(text)
             } else {
-                words::words(text).map(<[u8]>::to_vec).collect()
+                words::words(text)
+                    .map(|w| strip_dot_slash(w).to_vec())
+                    .collect()
             }
         };
         let deps = split(normal);
@@ -553,6 +558,12 @@ fn expand_unless<'t>(
 
 /// GNU drops a leading `./` from file names.
 pub fn normalize_name(word: &[u8]) -> Vec<u8> {
+    unescape_colons(strip_dot_slash(word))
+}
+
+/// `word` without its leading `./` (and the slashes after it), as GNU
+/// names files and lists the goals in `MAKECMDGOALS`; `./` itself stays.
+pub fn strip_dot_slash(word: &[u8]) -> &[u8] {
     let mut w = word;
     while w.len() > 2 && w.starts_with(b"./") {
         w = &w[2..];
@@ -560,7 +571,7 @@ pub fn normalize_name(word: &[u8]) -> Vec<u8> {
             w = &w[1..];
         }
     }
-    unescape_colons(w)
+    w
 }
 
 /// `\:` in a file name is a colon (`foo\:bar` names `foo:bar`); the
