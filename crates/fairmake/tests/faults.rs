@@ -141,11 +141,18 @@ fn kill_round(seed: u64) -> bool {
     cmd.args(["-k", "-j4", "-f", "top.mk"]);
     let running = spawn(&sb, cmd);
     let top = running.pid();
-    std::thread::sleep(Duration::from_millis(rng.below(400)));
-    let subs = children_running(top, &fairmake());
-    let victim = (!subs.is_empty()).then(|| subs[rng.below(subs.len() as u64) as usize]);
-    // Read before the kill: /proc forgets a dead process's command line.
-    let victim_makefile = victim.and_then(makefile_of);
+    std::thread::sleep(Duration::from_millis(rng.below(300)));
+    // Only the first three sub-makes are victims: the probe after `.WAIT`
+    // measures what the kill left behind. Their makefiles are read before
+    // the kill (/proc forgets a dead process's command line).
+    let subs: Vec<(i32, String)> = children_running(top, &fairmake())
+        .into_iter()
+        .filter_map(|pid| Some((pid, makefile_of(pid)?)))
+        .filter(|(_, mk)| mk.starts_with("sub"))
+        .collect();
+    let chosen = (!subs.is_empty()).then(|| subs[rng.below(subs.len() as u64) as usize].clone());
+    let victim = chosen.as_ref().map(|(pid, _)| *pid);
+    let victim_makefile = chosen.map(|(_, mk)| mk);
     if let Some(pid) = victim {
         // SAFETY: killing a sub-make of the make this test started.
         unsafe { libc::kill(pid, libc::SIGKILL) };
