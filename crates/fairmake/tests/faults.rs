@@ -52,6 +52,10 @@ fn run_rounds(base: u64, round: fn(u64) -> bool) -> u64 {
                 if i >= rounds() {
                     return;
                 }
+                // Long runs show progress (`-- --nocapture`).
+                if i > 0 && i % 500 == 0 {
+                    eprintln!("{} rounds started", i);
+                }
                 if round(base.wrapping_add(i)) {
                     hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 }
