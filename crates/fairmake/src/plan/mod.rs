@@ -1879,30 +1879,14 @@ impl<'e> Planner<'e> {
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name.clone();
         let mut autos = VarSet::new();
-        // `$^` and `$|` name each file once; `$+` keeps repeats.
-        let names = |deps: &[Dep], oo: bool, dedup: bool, ev: &Evaluator| -> Vec<u8> {
-            let mut v = Vec::new();
-            let mut seen = Vec::new();
-            for d in deps.iter().filter(|d| d.order_only == oo) {
-                if dedup && seen.contains(&d.file) {
-                    continue;
-                }
-                seen.push(d.file);
-                if !v.is_empty() {
-                    v.push(b' ');
-                }
-                v.extend_from_slice(&ev.db.file(d.file).name);
-            }
-            v
-        };
         let first = known
             .iter()
             .find(|d| !d.order_only)
             .map(|d| self.ev.db.file(d.file).name.clone())
             .unwrap_or_default();
-        let all = names(known, false, true, self.ev);
-        let plus = names(known, false, false, self.ev);
-        let oo = names(known, true, true, self.ev);
+        let all = prerequisite_list(&self.ev.db, known, false, true);
+        let plus = prerequisite_list(&self.ev.db, known, false, false);
+        let oo = prerequisite_list(&self.ev.db, known, true, true);
         let stem = list.stem.clone().unwrap_or_default();
         let (target_name, member) = crate::exec::archive::split_member(&name);
         for (n, v) in [
@@ -1977,6 +1961,30 @@ impl<'e> Planner<'e> {
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&n));
         }
     }
+}
+
+/// The names of the normal (or, `order_only`, the order-only) prerequisites
+/// among `deps`, blank-separated: `$^` and `$|` name each file once
+/// (`dedup`), `$+` keeps repeats.
+fn prerequisite_list(
+    db: &crate::rules::Database,
+    deps: &[Dep],
+    order_only: bool,
+    dedup: bool,
+) -> Vec<u8> {
+    let mut v = Vec::new();
+    let mut seen = Vec::new();
+    for d in deps.iter().filter(|d| d.order_only == order_only) {
+        if dedup && seen.contains(&d.file) {
+            continue;
+        }
+        seen.push(d.file);
+        if !v.is_empty() {
+            v.push(b' ');
+        }
+        v.extend_from_slice(&db.file(d.file).name);
+    }
+    v
 }
 
 /// `$*` for an explicit rule: the name minus a known suffix.
@@ -2195,21 +2203,6 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         // and `$$|`; files searched for along a chain have none.
         let own = target == self.target.as_slice();
         let known: &[Dep] = if own { &self.explicit_deps } else { &[] };
-        let names = |oo: bool, dedup: bool| -> Vec<u8> {
-            let mut v = Vec::new();
-            let mut seen = Vec::new();
-            for d in known.iter().filter(|d| d.order_only == oo) {
-                if dedup && seen.contains(&d.file) {
-                    continue;
-                }
-                seen.push(d.file);
-                if !v.is_empty() {
-                    v.push(b' ');
-                }
-                v.extend_from_slice(&self.ev.db.file(d.file).name);
-            }
-            v
-        };
         let first = known
             .iter()
             .find(|d| !d.order_only)
@@ -2220,9 +2213,9 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             (&b"@"[..], target.to_vec()),
             (b"*", stem.to_vec()),
             (b"<", first),
-            (b"^", names(false, true)),
-            (b"+", names(false, false)),
-            (b"|", names(true, true)),
+            (b"^", prerequisite_list(&self.ev.db, known, false, true)),
+            (b"+", prerequisite_list(&self.ev.db, known, false, false)),
+            (b"|", prerequisite_list(&self.ev.db, known, true, true)),
         ] {
             let (d, f) = dir_and_file_lists(&v);
             autos.insert(

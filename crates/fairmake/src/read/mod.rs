@@ -652,7 +652,7 @@ pub fn assign(
         AssignOp::Simple => (ev.expand_text(value)?, Flavor::Simple),
         AssignOp::Immediate => {
             let expanded = ev.expand_text(value)?;
-            (escape_dollars(&expanded), Flavor::Recursive)
+            (rule_line::escape_dollars(&expanded), Flavor::Recursive)
         }
         AssignOp::Shell => {
             let command = ev.expand_text(value)?;
@@ -678,17 +678,6 @@ pub fn assign(
         special_variable_assigned(ev, name);
     }
     Ok(())
-}
-
-fn escape_dollars(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    for &b in text {
-        if b == b'$' {
-            out.push(b'$');
-        }
-        out.push(b);
-    }
-    out
 }
 
 /// Variables whose assignment changes how make behaves.
