@@ -381,13 +381,16 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         .map(|v| v.into_vec())
         .unwrap_or_default();
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
+    // Caught before the jobserver's fifo exists, so that no fatal signal
+    // can end make the default way with the fifo left behind.
+    let signals =
+        crate::exec::SignalWatch::install().map_err(|e| Fatal::new(None, e.to_string()))?;
     let slots =
         crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
-    let mut runner =
-        crate::exec::Runner::new(slots, mode).map_err(|e| Fatal::new(None, e.to_string()))?;
+    let mut runner = crate::exec::Runner::new(slots, mode, signals);
     runner.remove_on_signal.extend(ev.stdin_copy.clone());
     let observe = Observation::setup(ev, opts);
     runner.trace = observe.recorder(ev);

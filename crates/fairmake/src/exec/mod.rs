@@ -320,8 +320,17 @@ pub struct Runner {
     pub remove_on_signal: Vec<Vec<u8>>,
 }
 
-impl Runner {
-    pub fn new(slots: slots::Slots, mode: Mode) -> std::io::Result<Runner> {
+/// SIGINT, SIGTERM, SIGHUP and SIGCHLD, caught into a flag and a self-pipe
+/// that the event loop polls. Installed before the jobserver is created:
+/// a fatal signal in between would kill make the default way, with its
+/// fifo and directory left behind.
+pub struct SignalWatch {
+    read: std::os::fd::OwnedFd,
+    fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SignalWatch {
+    pub fn install() -> std::io::Result<SignalWatch> {
         let (read, write) = rustix::pipe::pipe_with(
             rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
         )?;
@@ -335,7 +344,14 @@ impl Runner {
             signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
         }
         signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
-        Ok(Runner {
+        Ok(SignalWatch { read, fatal_signal })
+    }
+}
+
+impl Runner {
+    pub fn new(slots: slots::Slots, mode: Mode, signals: SignalWatch) -> Runner {
+        let SignalWatch { read, fatal_signal } = signals;
+        Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
             finished: VecDeque::new(),
@@ -353,7 +369,7 @@ impl Runner {
             waiting_since: None,
             last_token_wait_us: 0,
             remove_on_signal: Vec::new(),
-        })
+        }
     }
 
     pub fn running(&self) -> u32 {
