@@ -1317,16 +1317,7 @@ impl<'e> Planner<'e> {
             (b"?", qm),
             (b"*", stem),
         ] {
-            let (d, f) = dir_and_file_lists(&v);
-            set.insert(
-                &[n[0], b'D'],
-                Var::new(d, Flavor::Simple, Origin::Automatic),
-            );
-            set.insert(
-                &[n[0], b'F'],
-                Var::new(f, Flavor::Simple, Origin::Automatic),
-            );
-            set.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+            insert_automatic(&mut set, n, v);
         }
         set
     }
@@ -1899,17 +1890,7 @@ impl<'e> Planner<'e> {
             (b"*", stem),
             (b"?", Vec::new()),
         ] {
-            // `$$(@D)` and friends work in the second expansion too.
-            let (d, f) = dir_and_file_lists(&v);
-            autos.insert(
-                &[n[0], b'D'],
-                Var::new(d, Flavor::Simple, Origin::Automatic),
-            );
-            autos.insert(
-                &[n[0], b'F'],
-                Var::new(f, Flavor::Simple, Origin::Automatic),
-            );
-            autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+            insert_automatic(&mut autos, n, v);
         }
         let mut scope = vec![ScopeEntry {
             set: Rc::new(std::cell::RefCell::new(autos)),
@@ -1985,6 +1966,21 @@ fn prerequisite_list(
         v.extend_from_slice(&db.file(d.file).name);
     }
     v
+}
+
+/// Sets automatic variable `name` (`@`, `<`, ...) and its `D` and `F`
+/// forms (`$(@D)` works in second expansions too).
+fn insert_automatic(set: &mut VarSet, name: &[u8], value: Vec<u8>) {
+    let (d, f) = dir_and_file_lists(&value);
+    set.insert(
+        &[name[0], b'D'],
+        Var::new(d, Flavor::Simple, Origin::Automatic),
+    );
+    set.insert(
+        &[name[0], b'F'],
+        Var::new(f, Flavor::Simple, Origin::Automatic),
+    );
+    set.insert(name, Var::new(value, Flavor::Simple, Origin::Automatic));
 }
 
 /// `$*` for an explicit rule: the name minus a known suffix.
@@ -2217,16 +2213,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             (b"+", prerequisite_list(&self.ev.db, known, false, false)),
             (b"|", prerequisite_list(&self.ev.db, known, true, true)),
         ] {
-            let (d, f) = dir_and_file_lists(&v);
-            autos.insert(
-                &[n[0], b'D'],
-                Var::new(d, Flavor::Simple, Origin::Automatic),
-            );
-            autos.insert(
-                &[n[0], b'F'],
-                Var::new(f, Flavor::Simple, Origin::Automatic),
-            );
-            autos.insert(n, Var::new(v, Flavor::Simple, Origin::Automatic));
+            insert_automatic(&mut autos, n, v);
         }
         let mut scope = vec![ScopeEntry {
             set: Rc::new(std::cell::RefCell::new(autos)),
