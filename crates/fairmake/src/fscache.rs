@@ -330,13 +330,6 @@ impl FsCache {
         }
     }
 
-    /// Forgets everything: a command make ran itself (`$(shell)`) may have
-    /// changed any file or directory behind its back.
-    pub fn forget_all(&mut self) {
-        self.stats.clear();
-        self.dirs.clear();
-    }
-
     /// Whether any cached answer says the (normalized) path `p` is absent.
     fn thinks_missing(&self, p: &[u8]) -> bool {
         if self.stats.get(p) == Some(&None)
