@@ -4,6 +4,9 @@
 use std::rc::Rc;
 
 use crate::pattern::PercentPattern;
+use rustc_hash::FxHashMap;
+
+use super::rule_index::RuleIndex;
 use crate::rules::{PatternRule, Recipe};
 
 /// A pattern rule chosen for a target.
@@ -52,6 +55,8 @@ pub trait Knowledge {
     fn mention(&mut self, _name: &[u8]) {}
     /// The files a wildcard pattern names, sorted (empty if none).
     fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>>;
+    /// `.SECONDEXPANSION` is on: prerequisite text may run functions.
+    fn second_expansion(&self) -> bool;
 }
 
 /// A candidate's prerequisites, expanded one rule word at a time as the
@@ -225,50 +230,73 @@ struct Candidate<'n> {
     dir: &'n [u8],
 }
 
-fn candidates<'n>(rules: &[PatternRule], name: &'n [u8], for_chain: bool) -> Vec<Candidate<'n>> {
+/// The pattern rules a search uses, with their index.
+#[derive(Clone, Copy)]
+pub struct Rules<'r> {
+    pub list: &'r [PatternRule],
+    pub index: &'r RuleIndex,
+}
+
+fn candidates<'n>(rules: Rules, name: &'n [u8], for_chain: bool) -> Vec<Candidate<'n>> {
     let (dir, file) = split_dir(name);
+    let mut may_match = Vec::new();
+    rules.index.may_match(name, &mut may_match);
     let mut found = Vec::new();
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
     // match-anything rules. Rules without a recipe count here: they are
     // dropped only after.
     let mut specific = false;
-    for (ri, rule) in rules.iter().enumerate() {
-        for (ti, pat) in rule.targets.iter().enumerate() {
-            // A plain scan: patterns are short, and this runs for every
-            // rule of every search (memchr's setup cost more than the scan).
-            // A name without a directory is its own file part either way.
-            let has_slash = !dir.is_empty() && pat.text.contains(&b'/');
-            let (subject, d) = if has_slash {
-                (name, &b""[..])
-            } else {
-                (file, dir)
-            };
-            if let Some(stem) = pat.match_stem(subject) {
-                specific |= pat.text != b"%";
-                found.push((
-                    pat.text == b"%",
-                    Candidate {
-                        rule: ri,
-                        target_index: ti,
-                        stem,
-                        dir: d,
-                    },
-                ));
-                break;
-            }
+    let mut last_rule = None;
+    for (ri, ti) in may_match {
+        // Only a rule's first matching target pattern counts.
+        if last_rule == Some(ri) {
+            continue;
         }
+        let rule = &rules.list[ri];
+        let pat = &rule.targets[ti];
+        // A name without a directory is its own file part either way.
+        let has_slash = !dir.is_empty() && pat.text.contains(&b'/');
+        let (subject, d) = if has_slash {
+            (name, &b""[..])
+        } else {
+            (file, dir)
+        };
+        let Some(stem) = pat.match_stem(subject) else {
+            continue;
+        };
+        last_rule = Some(ri);
+        let anything = pat.text == b"%";
+        specific |= !anything;
+        if anything && !rule.terminal && for_chain {
+            continue;
+        }
+        found.push(Candidate {
+            rule: ri,
+            target_index: ti,
+            stem,
+            dir: d,
+        });
     }
-    let mut found: Vec<Candidate<'n>> = found
-        .into_iter()
-        .filter(|(anything, c)| {
-            let rule = &rules[c.rule];
-            rule.recipe.is_some() && !(*anything && (specific || for_chain) && !rule.terminal)
-        })
-        .map(|(_, c)| c)
-        .collect();
+    if specific {
+        // A `%` target of a rule with others, matched first.
+        found.retain(|c| {
+            rules.list[c.rule].terminal || rules.list[c.rule].targets[c.target_index].text != b"%"
+        });
+    }
+    let anything = |ri: usize| Candidate {
+        rule: ri,
+        target_index: 0,
+        stem: file,
+        dir,
+    };
+    found.extend(rules.index.anything_terminal.iter().map(|&ri| anything(ri)));
+    if !(specific || for_chain) {
+        found.extend(rules.index.anything_other.iter().map(|&ri| anything(ri)));
+    }
+    found.retain(|c| rules.list[c.rule].recipe.is_some());
     // Shorter stems are more specific and win; ties keep definition order.
-    found.sort_by_key(|c| c.stem.len() + c.dir.len());
+    found.sort_by_key(|c| (c.stem.len() + c.dir.len(), c.rule));
     found
 }
 
@@ -305,137 +333,182 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
 
 /// Searches for a rule to make `name`: with the strict "ought to exist",
 /// then, finding none, with the compatible one.
-pub fn search(rules: &[PatternRule], name: &[u8], k: &mut dyn Knowledge) -> Option<Match> {
+pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match> {
     let cands = candidates(rules, name, false);
     // Each candidate's prerequisites are computed once: a second expansion
     // (with its `$(info)`s) happens once per candidate, as in GNU.
     let mut computed: Vec<Option<CandidateDeps>> = vec![None; cands.len()];
-    let mut in_chain = Vec::new();
-    [Ought::Strict, Ought::Compat]
-        .into_iter()
-        .find_map(|ought| {
-            search_candidates(
-                rules,
-                name,
-                &cands,
-                &mut computed,
-                k,
-                0,
-                &mut in_chain,
-                ought,
-            )
-        })
-}
-
-/// Searches for a rule to make the missing prerequisite `name` of an
-/// implicit rule (an intermediate file). `depth` bounds chains.
-fn search_chain(
-    rules: &[PatternRule],
-    name: &[u8],
-    k: &mut dyn Knowledge,
-    depth: usize,
-    in_chain: &mut Vec<usize>,
-    ought: Ought,
-) -> Option<Match> {
-    if depth > 16 {
+    let pure = !k.second_expansion();
+    let mut s = Search {
+        rules,
+        k,
+        in_chain: Vec::new(),
+        ought: Ought::Strict,
+        failed: FxHashMap::default(),
+        memo: pure,
+        compat_differs: !pure,
+    };
+    if let Some(m) = s.candidates(name, &cands, &mut computed, 0) {
+        return Some(m);
+    }
+    // The compatible pass can only find more when some answer differs.
+    if !s.compat_differs {
         return None;
     }
-    let cands = candidates(rules, name, true);
-    let mut computed = vec![None; cands.len()];
-    search_candidates(
-        rules,
-        name,
-        &cands,
-        &mut computed,
-        k,
-        depth,
-        in_chain,
-        ought,
-    )
+    s.ought = Ought::Compat;
+    s.failed.clear();
+    s.candidates(name, &cands, &mut computed, 0)
 }
 
-/// The two passes over the candidates: every prerequisite exists or ought
-/// to exist; then missing ones may be made by further implicit rules.
-#[allow(clippy::too_many_arguments)]
-fn search_candidates(
-    rules: &[PatternRule],
-    name: &[u8],
-    cands: &[Candidate],
-    computed: &mut [Option<CandidateDeps>],
-    k: &mut dyn Knowledge,
-    depth: usize,
-    in_chain: &mut Vec<usize>,
+/// One search: the rules, what is known of files, and what this search
+/// has learnt so far.
+struct Search<'r, 'k> {
+    rules: Rules<'r>,
+    k: &'k mut dyn Knowledge,
+    /// The rules of the chain being followed (a rule is used once per
+    /// chain).
+    in_chain: Vec<usize>,
     ought: Ought,
-) -> Option<Match> {
-    let own = depth == 0;
-    for (i, c) in cands.iter().enumerate() {
-        if in_chain.contains(&c.rule) {
-            continue;
+    /// Intermediate files no chain could make, with the rules that were
+    /// excluded (sorted) and the depth at the time. The same name is
+    /// reached along many chains (`%: %.o` then `%.o: %.c` and `%: %.c`
+    /// both reach `x.c`); with no more rules and no more depth to use, it
+    /// fails again.
+    failed: FxHashMap<Vec<u8>, Vec<(Vec<usize>, usize)>>,
+    /// Failures may be remembered: what the search learns of files does
+    /// not change while it runs (no second expansion, whose `$(info)`s
+    /// must also run each time).
+    memo: bool,
+    /// During the strict pass: a name was not to exist strictly but would
+    /// be compatibly (or the search is not pure), so the compatible pass
+    /// may find more.
+    compat_differs: bool,
+}
+
+impl Search<'_, '_> {
+    /// `d` exists or ought to exist.
+    fn there(&mut self, d: &[u8], own: bool) -> bool {
+        if self.k.exists(d) || self.k.ought_to_exist(d, self.ought, own) {
+            return true;
         }
-        let rule = &rules[c.rule];
-        let deps = computed[i].get_or_insert_with(CandidateDeps::default);
-        let mut all_there = true;
-        'words: for w in 0..word_count(rule) {
-            let (normal, order_only) = deps.word(w, rule, c, name, k).clone();
-            for d in normal.iter().chain(&order_only) {
-                if !(k.exists(d) || k.ought_to_exist(d, ought, own)) {
-                    all_there = false;
-                    break 'words;
-                }
-            }
+        if self.ought == Ought::Strict && !self.compat_differs {
+            self.compat_differs = self.k.ought_to_exist(d, Ought::Compat, own);
         }
-        if all_there {
-            let (deps, order_only) = deps.names();
-            return Some(make_match(rules, c, deps, order_only, Vec::new()));
-        }
+        false
     }
-    for (i, c) in cands.iter().enumerate() {
-        let rule = &rules[c.rule];
-        if in_chain.contains(&c.rule) || rule.terminal {
-            continue;
+
+    /// Searches for a rule to make the missing prerequisite `name` of an
+    /// implicit rule (an intermediate file). `depth` bounds chains.
+    fn chain(&mut self, name: &[u8], depth: usize) -> Option<Match> {
+        if depth > 16 || self.known_to_fail(name, depth) {
+            return None;
         }
-        let Some(deps) = computed[i].as_mut() else {
-            continue;
+        let cands = candidates(self.rules, name, true);
+        let mut computed = vec![None; cands.len()];
+        let found = self.candidates(name, &cands, &mut computed, depth);
+        if found.is_none() && self.memo {
+            let mut excluded = self.in_chain.clone();
+            excluded.sort_unstable();
+            self.failed
+                .entry(name.to_vec())
+                .or_default()
+                .push((excluded, depth));
+        }
+        found
+    }
+
+    /// A search for `name` failed before with no more rules available and
+    /// no more depth left than now: it fails again.
+    fn known_to_fail(&self, name: &[u8], depth: usize) -> bool {
+        let Some(before) = self.failed.get(name) else {
+            return false;
         };
-        let mut chain = Vec::new();
-        let mut ok = true;
-        in_chain.push(c.rule);
-        'words: for w in 0..word_count(rule) {
-            let (normal, order_only) = deps.word(w, rule, c, name, k).clone();
-            for d in normal.iter().chain(&order_only) {
-                if k.exists(d) || k.ought_to_exist(d, ought, own) {
-                    continue;
-                }
-                if k.is_phony(d) {
-                    ok = false;
-                    break 'words;
-                }
-                match search_chain(rules, d, k, depth + 1, in_chain, ought) {
-                    Some(m) => chain.push((d.clone(), m)),
-                    None => {
-                        ok = false;
+        before.iter().any(|(excluded, at)| {
+            *at <= depth && excluded.iter().all(|r| self.in_chain.contains(r))
+        })
+    }
+
+    /// The two passes over the candidates: every prerequisite exists or
+    /// ought to exist; then missing ones may be made by further implicit
+    /// rules.
+    fn candidates(
+        &mut self,
+        name: &[u8],
+        cands: &[Candidate],
+        computed: &mut [Option<CandidateDeps>],
+        depth: usize,
+    ) -> Option<Match> {
+        let own = depth == 0;
+        let rules = self.rules;
+        for (i, c) in cands.iter().enumerate() {
+            if self.in_chain.contains(&c.rule) {
+                continue;
+            }
+            let rule = &rules.list[c.rule];
+            let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+            let mut all_there = true;
+            'words: for w in 0..word_count(rule) {
+                let (normal, order_only) = deps.word(w, rule, c, name, self.k);
+                for d in normal.iter().chain(order_only) {
+                    if !self.there(d, own) {
+                        all_there = false;
                         break 'words;
                     }
                 }
             }
+            if all_there {
+                let (deps, order_only) = deps.names();
+                return Some(make_match(rules, c, deps, order_only, Vec::new()));
+            }
         }
-        in_chain.pop();
-        if ok {
-            let (deps, order_only) = deps.names();
-            return Some(make_match(rules, c, deps, order_only, chain));
+        for (i, c) in cands.iter().enumerate() {
+            let rule = &rules.list[c.rule];
+            if self.in_chain.contains(&c.rule) || rule.terminal {
+                continue;
+            }
+            let Some(deps) = computed[i].as_mut() else {
+                continue;
+            };
+            let mut chain = Vec::new();
+            let mut ok = true;
+            self.in_chain.push(c.rule);
+            'words: for w in 0..word_count(rule) {
+                let (normal, order_only) = deps.word(w, rule, c, name, self.k);
+                for d in normal.iter().chain(order_only) {
+                    if self.there(d, own) {
+                        continue;
+                    }
+                    if self.k.is_phony(d) {
+                        ok = false;
+                        break 'words;
+                    }
+                    match self.chain(d, depth + 1) {
+                        Some(m) => chain.push((d.clone(), m)),
+                        None => {
+                            ok = false;
+                            break 'words;
+                        }
+                    }
+                }
+            }
+            self.in_chain.pop();
+            if ok {
+                let (deps, order_only) = deps.names();
+                return Some(make_match(rules, c, deps, order_only, chain));
+            }
         }
+        None
     }
-    None
 }
 
 fn make_match(
-    rules: &[PatternRule],
+    rules: Rules,
     c: &Candidate,
     deps: Vec<Vec<u8>>,
     order_only: Vec<Vec<u8>>,
     chain: Vec<(Vec<u8>, Match)>,
 ) -> Match {
-    let rule = &rules[c.rule];
+    let rule = &rules.list[c.rule];
     let mut stem = c.dir.to_vec();
     stem.extend_from_slice(c.stem);
     Match {

@@ -5,6 +5,7 @@
 
 pub mod implicit;
 pub mod mtime;
+mod rule_index;
 pub mod shuffle;
 
 use std::rc::Rc;
@@ -164,6 +165,8 @@ pub struct Planner<'e> {
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// The pattern rules' targets by suffix, for the implicit search.
+    rule_index: rule_index::RuleIndex,
 }
 
 /// A multi-target pattern recipe's target and peers before it ran.
@@ -196,6 +199,7 @@ impl<'e> Planner<'e> {
             goals: Vec::new(),
             peer_checks: Default::default(),
             expanded: Default::default(),
+            rule_index: Default::default(),
         };
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -1630,6 +1634,13 @@ impl<'e> Planner<'e> {
             Vec::new()
         };
         let rules = std::mem::take(&mut self.ev.db.pattern_rules);
+        if !self.rule_index.is_for(&rules) {
+            self.rule_index = rule_index::RuleIndex::new(&rules);
+        }
+        let indexed = implicit::Rules {
+            list: &rules,
+            index: &self.rule_index,
+        };
         let mut k = DbKnowledge {
             ev: self.ev,
             explicit: explicit.iter().map(|d| d.file).collect(),
@@ -1642,11 +1653,11 @@ impl<'e> Planner<'e> {
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
         let found = if member.is_empty() {
-            implicit::search(&rules, name, &mut k)
+            implicit::search(indexed, name, &mut k)
         } else {
             let bare = [&b"("[..], member, b")"].concat();
-            implicit::search(&rules, &bare, &mut k)
-                .or_else(|| implicit::search(&rules, name, &mut k))
+            implicit::search(indexed, &bare, &mut k)
+                .or_else(|| implicit::search(indexed, name, &mut k))
         };
         let error = k.error.take();
         self.ev.db.pattern_rules = rules;
@@ -2186,6 +2197,10 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         // file, but not one that "ought to exist" either.
         let id = self.ev.db.intern(name);
         self.ev.db.file_mut(id).pattern_prerequisite = true;
+    }
+
+    fn second_expansion(&self) -> bool {
+        self.ev.db.second_expansion
     }
 
     fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
