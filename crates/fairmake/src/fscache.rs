@@ -54,6 +54,10 @@ pub enum EntryKind {
 pub struct Listing {
     names: Vec<Vec<u8>>,
     kinds: Vec<EntryKind>,
+    /// The hashes of the names, ever: most lookups (an implicit-rule search
+    /// asks about many files that do not exist) end here without a binary
+    /// search. A removed name's hash stays; it only costs that search.
+    hashes: rustc_hash::FxHashSet<u64>,
     /// [`FsCache::outside_changes`] when it was read.
     read_at: u64,
 }
@@ -71,7 +75,7 @@ impl Listing {
 
     /// Whether an entry called `name` exists.
     pub fn contains(&self, name: &[u8]) -> bool {
-        self.find(name).is_ok()
+        self.hashes.contains(&name_hash(name)) && self.find(name).is_ok()
     }
 
     fn find(&self, name: &[u8]) -> Result<usize, usize> {
@@ -89,10 +93,12 @@ impl Listing {
             })
             .collect();
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let hashes = entries.iter().map(|(n, _)| name_hash(n)).collect();
         let (names, kinds) = entries.into_iter().unzip();
         Some(Listing {
             names,
             kinds,
+            hashes,
             read_at: 0,
         })
     }
@@ -106,12 +112,17 @@ impl Listing {
                 self.kinds.remove(i);
             }
             (Err(i), Some(kind)) => {
+                self.hashes.insert(name_hash(name));
                 self.names.insert(i, name.to_vec());
                 self.kinds.insert(i, kind);
             }
             (Err(_), None) => {}
         }
     }
+}
+
+fn name_hash(name: &[u8]) -> u64 {
+    std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, name)
 }
 
 fn kind_of(t: fs::FileType) -> EntryKind {
