@@ -292,6 +292,27 @@ impl FsCache {
         }
     }
 
+    /// Whether `path` exists, following symlinks (a dangling symlink does
+    /// not). Answered from the directory's listing for a name it lacks or
+    /// lists as a file or directory; a symlink is asked about.
+    pub fn exists_following_links(&mut self, path: &[u8]) -> bool {
+        let key = normalize(path);
+        let parent = split_parent(&key)
+            .filter(|(_, name)| !key.ends_with(b"/") && *name != b"." && *name != b"..");
+        if let Some((dir, name)) = parent {
+            if let Some(listing) = self.listing_by_key(dir) {
+                match listing.find(name) {
+                    Err(_) => return false,
+                    Ok(i) if matches!(listing.kind(i), EntryKind::Other | EntryKind::Dir) => {
+                        return true
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+        self.stat(&key).is_some()
+    }
+
     /// The sorted entry names of directory `dir` (`.` and `..` omitted), or
     /// `None` if it cannot be read.
     pub fn dir_entries(&mut self, dir: &[u8]) -> Option<&[Vec<u8>]> {

@@ -1,6 +1,7 @@
 //! One run of make, start to finish: options, the initial variables, reading
 //! the makefiles, remaking them, choosing the goals, and running the plan.
 
+use rustc_hash::FxHashSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::rc::Rc;
@@ -712,6 +713,9 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
     let mut goals = Vec::new();
+    // Membership of the lists below is asked once per makefile: sets, as a
+    // tree may include thousands of `.d` files.
+    let mut goal_set = FxHashSet::default();
     for name in crate::words::words(&list) {
         if name == b"-" {
             continue;
@@ -722,15 +726,15 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         // A phony makefile, or a `::` one without prerequisites, would be
         // remade on every run: GNU leaves those alone.
         let always_remade = file.phony || file.double_colon.iter().any(|r| r.deps.is_empty());
-        if !always_remade && !goals.contains(&id) {
+        if !always_remade && goal_set.insert(id) {
             goals.push(id);
         }
     }
-    let mut dont_care = Vec::new();
+    let mut dont_care = FxHashSet::default();
     let mut required = Vec::new();
     let mut preamble = Vec::new();
     let mut unmakeable = false;
-    let mut unreadable = Vec::new();
+    let mut unreadable = FxHashSet::default();
     for m in &missing {
         let id = ev.db.intern(&m.name);
         let file = ev.db.file(id);
@@ -756,13 +760,13 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             ));
         }
         if exists {
-            unreadable.push(id);
+            unreadable.insert(id);
         }
-        if !goals.contains(&id) {
+        if goal_set.insert(id) {
             goals.push(id);
         }
         if m.optional {
-            dont_care.push(id);
+            dont_care.insert(id);
         } else {
             required.push((id, m));
             if m.loc.is_none() {
@@ -786,10 +790,15 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .copied()
         .filter(|g| !dont_care.contains(g))
         .collect();
-    let needed = explicit_closure(ev, &required_ids);
-    for id in explicit_closure(ev, &dont_care) {
-        if !needed.contains(&id) && !dont_care.contains(&id) {
-            dont_care.push(id);
+    let needed: FxHashSet<usize> = explicit_closure(ev, &required_ids).into_iter().collect();
+    let optional: Vec<usize> = goals
+        .iter()
+        .copied()
+        .filter(|g| dont_care.contains(g))
+        .collect();
+    for id in explicit_closure(ev, &optional) {
+        if !needed.contains(&id) {
+            dont_care.insert(id);
         }
     }
     let saved_mode = runner.mode;
@@ -802,7 +811,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     planner.unreadable = unreadable;
     let mtimes_before: Vec<_> = goals
         .iter()
-        .map(|&g| crate::plan::mtime::of(&planner.ev.db.file(g).name))
+        .map(|&g| planner.mtime_before_walk(g))
         .collect();
     let result = planner.run_goals(&goals);
     if result.is_ok() {
@@ -825,8 +834,10 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .iter()
         .zip(&mtimes_before)
         .map(|(&g, before)| {
-            let after = crate::plan::mtime::of(&planner.ev.db.file(g).name);
-            planner.was_remade(g) && after.is_some() && after != *before
+            planner.was_remade(g) && {
+                let after = planner.mtime_now(g);
+                after.is_some() && after != *before
+            }
         })
         .collect();
     let settled = planner.settled_nodes();
@@ -869,23 +880,25 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
 
 /// Every file the explicit rules of `roots` lead to, `roots` included.
 fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
-    let mut seen: Vec<usize> = roots.to_vec();
+    let mut order: Vec<usize> = Vec::with_capacity(roots.len());
+    let mut seen = FxHashSet::default();
+    order.extend(roots.iter().copied().filter(|&r| seen.insert(r)));
     let mut i = 0;
-    while i < seen.len() {
-        let file = ev.db.file(seen[i]);
+    while i < order.len() {
+        let file = ev.db.file(order[i]);
         for dep in file
             .rule
             .deps
             .iter()
             .chain(file.double_colon.iter().flat_map(|r| r.deps.iter()))
         {
-            if !seen.contains(&dep.file) {
-                seen.push(dep.file);
+            if seen.insert(dep.file) {
+                order.push(dep.file);
             }
         }
         i += 1;
     }
-    seen
+    order
 }
 
 fn missing_line(m: &crate::eval::MissingInclude) -> String {

@@ -152,9 +152,9 @@ pub struct Planner<'e> {
     /// Jobs finished so far (orders intermediate deletion).
     made_count: u64,
     /// Files whose absence is no error (optional includes).
-    pub dont_care: Vec<FileId>,
+    pub dont_care: rustc_hash::FxHashSet<FileId>,
     /// Makefiles that exist but could not be read: remade as if missing.
-    pub unreadable: Vec<FileId>,
+    pub unreadable: rustc_hash::FxHashSet<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -192,8 +192,8 @@ impl<'e> Planner<'e> {
             makefiles_phase: false,
             depth: 0,
             made_count: 0,
-            dont_care: Vec::new(),
-            unreadable: Vec::new(),
+            dont_care: Default::default(),
+            unreadable: Default::default(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
@@ -1369,6 +1369,19 @@ impl<'e> Planner<'e> {
         let found = self.stat_mtime(id);
         self.nodes[id].mtime = Some(found);
         found
+    }
+
+    /// The modification time of `id` now, as the walk will see it (asked
+    /// before remaking makefiles, to tell which changed: the walk then
+    /// reuses it instead of asking the file system again).
+    pub fn mtime_before_walk(&mut self, id: FileId) -> Option<Mtime> {
+        self.mtime_of(id)
+    }
+
+    /// The modification time of `id` as the file system says now.
+    pub fn mtime_now(&mut self, id: FileId) -> Option<Mtime> {
+        self.forget_mtime(id);
+        self.mtime_of(id)
     }
 
     /// Forgets what `mtime_of` remembered about `id`.

@@ -89,10 +89,14 @@ pub fn read_makefile_as(
     let text = if name == b"-" {
         stdin_makefile(ev)?
     } else {
-        let mut file =
+        let file =
             std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
-        let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut file, &mut buf).map_err(ReadError::NotFound)?;
+        // Read through `Take` with room to spare: `File`'s own
+        // `read_to_end` asks for the size first (`fstat` and `lseek`), two
+        // system calls more per makefile, most of which are small `.d`s.
+        let mut buf = Vec::with_capacity(16 * 1024);
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf)
+            .map_err(ReadError::NotFound)?;
         open_file = Some(file);
         buf
     };
@@ -736,11 +740,11 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
 }
 
 /// Resolves an include name against `-I` dirs and the default include path.
-pub fn find_include(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
+pub fn find_include(ev: &mut Evaluator, name: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::OsStrExt;
-    if name.first() == Some(&b'/')
-        || std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists()
-    {
+    // From the directory's listing: a tree may include thousands of `.d`
+    // files, each one `stat` less.
+    if name.first() == Some(&b'/') || ev.fs.exists_following_links(name) {
         return name.to_vec();
     }
     for dir in include_path(&ev.options.include_dirs) {
