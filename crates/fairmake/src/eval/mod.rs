@@ -396,8 +396,8 @@ impl Evaluator {
                 }
                 let existing = self
                     .globals
-                    .get(def.name)
-                    .map(|v| (v.origin, v.flavor, v.value.clone()));
+                    .get_mut(def.name)
+                    .map(|v| (v.origin, v.flavor, old_value_for(v, &def)));
                 let Some(var) = self.compute_definition(def.name, existing, &def, false)? else {
                     if let Some(export) = def.export {
                         if let Some(v) = self.globals.get_mut(def.name) {
@@ -507,6 +507,23 @@ impl Evaluator {
         self.scope = saved;
         self.bindings = saved_bindings;
         result
+    }
+}
+
+/// What a global definition needs of the variable's old value: `+=` takes
+/// it, rather than a copy, so that a long run of appends (`obj-y += …`)
+/// stays linear; other operators need none. A copy stays when the
+/// definition may be ignored (a lower origin) or when a simple variable's
+/// addition, expanded first, may refer to the variable itself.
+fn old_value_for(v: &mut Var, def: &Definition<'_>) -> Vec<u8> {
+    if !def.append {
+        return Vec::new();
+    }
+    let self_reference = v.flavor == Flavor::Simple && memchr::memchr(b'$', &def.value).is_some();
+    if v.origin > def.origin || self_reference {
+        v.value.clone()
+    } else {
+        std::mem::take(&mut v.value)
     }
 }
 
