@@ -282,8 +282,8 @@ impl FsCache {
         match split_parent(&key) {
             Some((dir, name)) if name != b".." && name != b"." => {
                 // `dir` comes from a normalized path: no second normalization.
-                if let Some(listing) = self.listing_by_key(dir) {
-                    return listing.contains(name);
+                if let Some(found) = self.listing_contains(dir, name) {
+                    return found;
                 }
                 // Unreadable directory (e.g. mode 0711): ask about the file.
                 self.stat(&key).is_some() || lstat_kind(&key).is_some()
@@ -323,6 +323,16 @@ impl FsCache {
     pub fn listing(&mut self, dir: &[u8]) -> Option<&Listing> {
         let key = dir_key(dir);
         self.listing_by_key(&key)
+    }
+
+    /// Whether the listing of `dir` (in cache-key form) has `name`; `None`
+    /// if the directory cannot be read. One hash lookup when the listing is
+    /// known (an implicit-rule search asks this for every name it tries).
+    fn listing_contains(&mut self, dir: &[u8], name: &[u8]) -> Option<bool> {
+        if let Some(known) = self.dirs.get(dir) {
+            return known.as_ref().map(|l| l.contains(name));
+        }
+        self.listing_by_key(dir).map(|l| l.contains(name))
     }
 
     /// `listing` of a directory already in cache-key form (`dir_key`).

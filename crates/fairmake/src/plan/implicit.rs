@@ -97,6 +97,20 @@ impl CandidateDeps {
         &self.words[i]
     }
 
+    /// Every name of every word: the normal ones, then the order-only ones.
+    fn all_names(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        target: &[u8],
+        k: &mut dyn Knowledge,
+    ) -> WordNames {
+        if let Some(last) = word_count(rule).checked_sub(1) {
+            self.word(last, rule, c, target, k);
+        }
+        self.names()
+    }
+
     /// Every name so far: the normal ones, then the order-only ones.
     fn names(&self) -> WordNames {
         let normal = self
@@ -196,6 +210,9 @@ fn in_variable_name(text: &[u8], p: usize) -> bool {
 
 /// Wildcards in prerequisite patterns match files, as in explicit rules.
 fn globbed(names: Vec<Vec<u8>>, k: &mut dyn Knowledge) -> Vec<Vec<u8>> {
+    if !names.iter().any(|n| crate::glob::has_magic(n)) {
+        return names;
+    }
     let mut deps = Vec::with_capacity(names.len());
     for name in names {
         let found = if crate::glob::has_magic(&name) {
@@ -303,10 +320,17 @@ fn candidates<'n>(rules: Rules, name: &'n [u8], for_chain: bool) -> Vec<Candidat
 /// Substitutes the stem into a prerequisite pattern, re-adding the directory
 /// when the target pattern had none.
 fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
+    let mut out = Vec::with_capacity(c.dir.len() + c.stem.len() + pattern.len());
+    prereq_name_into(pattern, c, &mut out);
+    out
+}
+
+/// [`prereq_name`] into `out`, which is cleared first.
+fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
+    out.clear();
     // Most prerequisite patterns have no backslash to unescape: substitute
     // in place, without building a pattern.
     if memchr::memchr(b'\\', pattern).is_none() {
-        let mut out = Vec::with_capacity(c.dir.len() + c.stem.len() + pattern.len());
         match memchr::memchr(b'%', pattern) {
             Some(p) => {
                 out.extend_from_slice(c.dir);
@@ -316,19 +340,17 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
             }
             None => out.extend_from_slice(pattern),
         }
-        return out;
+        return;
     }
     let pat = PercentPattern::new(pattern);
-    let mut out = Vec::new();
     match pat.percent {
         Some(_) => {
             // The directory split off the target goes back in front.
             out.extend_from_slice(c.dir);
-            pat.substitute(c.stem, &mut out);
+            pat.substitute(c.stem, out);
         }
         None => out.extend_from_slice(&pat.text),
     }
-    out
 }
 
 /// Searches for a rule to make `name`: with the strict "ought to exist",
@@ -428,6 +450,13 @@ impl Search<'_, '_> {
         })
     }
 
+    /// A rule whose prerequisites are names as written, one per pattern
+    /// (no second expansion, no wildcard): they are checked without being
+    /// kept, which is what most candidates of a failing search need.
+    fn plain(&self, rule: usize) -> bool {
+        self.memo && self.rules.index.plain[rule]
+    }
+
     /// The two passes over the candidates: every prerequisite exists or
     /// ought to exist; then missing ones may be made by further implicit
     /// rules.
@@ -440,24 +469,23 @@ impl Search<'_, '_> {
     ) -> Option<Match> {
         let own = depth == 0;
         let rules = self.rules;
+        let mut scratch = Vec::with_capacity(name.len() + 64);
         for (i, c) in cands.iter().enumerate() {
             if self.in_chain.contains(&c.rule) {
                 continue;
             }
             let rule = &rules.list[c.rule];
-            let deps = computed[i].get_or_insert_with(CandidateDeps::default);
-            let mut all_there = true;
-            'words: for w in 0..word_count(rule) {
-                let (normal, order_only) = deps.word(w, rule, c, name, self.k);
-                for d in normal.iter().chain(order_only) {
-                    if !self.there(d, own) {
-                        all_there = false;
-                        break 'words;
-                    }
-                }
-            }
+            let all_there = if self.plain(c.rule) {
+                rule.deps.iter().chain(&rule.order_only).all(|pattern| {
+                    prereq_name_into(pattern, c, &mut scratch);
+                    self.there(&scratch, own)
+                })
+            } else {
+                self.general_deps_there(rule, c, name, &mut computed[i], own)
+            };
             if all_there {
-                let (deps, order_only) = deps.names();
+                let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+                let (deps, order_only) = deps.all_names(rule, c, name, self.k);
                 return Some(make_match(rules, c, deps, order_only, Vec::new()));
             }
         }
@@ -466,38 +494,98 @@ impl Search<'_, '_> {
             if self.in_chain.contains(&c.rule) || rule.terminal {
                 continue;
             }
-            let Some(deps) = computed[i].as_mut() else {
-                continue;
-            };
-            let mut chain = Vec::new();
-            let mut ok = true;
             self.in_chain.push(c.rule);
-            'words: for w in 0..word_count(rule) {
-                let (normal, order_only) = deps.word(w, rule, c, name, self.k);
-                for d in normal.iter().chain(order_only) {
-                    if self.there(d, own) {
-                        continue;
-                    }
-                    if self.k.is_phony(d) {
-                        ok = false;
-                        break 'words;
-                    }
-                    match self.chain(d, depth + 1) {
-                        Some(m) => chain.push((d.clone(), m)),
-                        None => {
-                            ok = false;
-                            break 'words;
-                        }
-                    }
-                }
-            }
+            let chain = if self.plain(c.rule) {
+                self.plain_chain(rule, c, own, depth, &mut scratch)
+            } else {
+                self.general_chain(rule, c, name, &mut computed[i], own, depth)
+            };
             self.in_chain.pop();
-            if ok {
-                let (deps, order_only) = deps.names();
+            if let Some(chain) = chain {
+                let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+                let (deps, order_only) = deps.all_names(rule, c, name, self.k);
                 return Some(make_match(rules, c, deps, order_only, chain));
             }
         }
         None
+    }
+
+    /// Whether every prerequisite of a candidate whose words may expand to
+    /// several names (or none) exists or ought to; the words are expanded
+    /// as far as the first that does not, once.
+    fn general_deps_there(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        name: &[u8],
+        computed: &mut Option<CandidateDeps>,
+        own: bool,
+    ) -> bool {
+        let deps = computed.get_or_insert_with(CandidateDeps::default);
+        for w in 0..word_count(rule) {
+            let (normal, order_only) = deps.word(w, rule, c, name, self.k);
+            for d in normal.iter().chain(order_only) {
+                if !self.there(d, own) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// The intermediate files that make a plain candidate's missing
+    /// prerequisites, or `None` when one cannot be made.
+    fn plain_chain(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        own: bool,
+        depth: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Vec<(Vec<u8>, Match)>> {
+        let mut chain = Vec::new();
+        for pattern in rule.deps.iter().chain(&rule.order_only) {
+            prereq_name_into(pattern, c, scratch);
+            if self.there(scratch, own) {
+                continue;
+            }
+            if self.k.is_phony(scratch) {
+                return None;
+            }
+            let d = scratch.clone();
+            let m = self.chain(&d, depth + 1)?;
+            chain.push((d, m));
+        }
+        Some(chain)
+    }
+
+    /// [`Search::plain_chain`] for a candidate whose words were expanded in
+    /// the first pass (one that was skipped then is skipped now too).
+    fn general_chain(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        name: &[u8],
+        computed: &mut Option<CandidateDeps>,
+        own: bool,
+        depth: usize,
+    ) -> Option<Vec<(Vec<u8>, Match)>> {
+        let deps = computed.as_mut()?;
+        let mut chain = Vec::new();
+        for w in 0..word_count(rule) {
+            let (normal, order_only) = deps.word(w, rule, c, name, self.k);
+            for d in normal.iter().chain(order_only) {
+                if self.there(d, own) {
+                    continue;
+                }
+                if self.k.is_phony(d) {
+                    return None;
+                }
+                let m = self.chain(d, depth + 1)?;
+                chain.push((d.clone(), m));
+            }
+        }
+        Some(chain)
     }
 }
 

@@ -26,6 +26,9 @@ pub struct RuleIndex {
     /// a more specific match or a chain rules out.
     pub anything_terminal: Vec<usize>,
     pub anything_other: Vec<usize>,
+    /// Per rule: no prerequisite pattern has a wildcard, so each names one
+    /// file (when second expansion is off).
+    pub plain: Vec<bool>,
     /// How many rules were indexed. During planning rules are only ever
     /// added (an `$(eval)` in a second expansion or a recipe), so a
     /// different count means the index is stale.
@@ -38,6 +41,15 @@ impl RuleIndex {
             rule_count: rules.len(),
             ..RuleIndex::default()
         };
+        index.plain = rules
+            .iter()
+            .map(|r| {
+                r.deps
+                    .iter()
+                    .chain(&r.order_only)
+                    .all(|p| !crate::glob::has_magic(p))
+            })
+            .collect();
         for (ri, rule) in rules.iter().enumerate() {
             if let [only] = rule.targets.as_slice() {
                 if only.text == b"%" {
