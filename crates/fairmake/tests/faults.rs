@@ -537,3 +537,34 @@ fn fifo_deleted_during_the_build() {
     o.check(jl.max_concurrency() == 4, "did not run at -j4");
     o.check(drain(&holder) == b"+++", "tokens not returned");
 }
+
+/// A SIGCHLD can reach make after its runner is gone: delivered late to
+/// another thread under load, for a child the runner had already reaped.
+/// Its handler's write to the self-pipe must not kill make by SIGPIPE (a
+/// one-job build was once seen to exit 141 that way). The test runs itself
+/// again as a child that installs the watch, drops it and raises SIGCHLD.
+#[test]
+fn a_late_sigchld_does_not_kill_make() {
+    if std::env::var_os("FAIRMAKE_LATE_SIGCHLD").is_some() {
+        // SAFETY: signal() and raise() with valid arguments; make restores
+        // SIGPIPE's default action the same way at start-up.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let watch = fairmake::exec::SignalWatch::install().expect("signal watch");
+        drop(watch);
+        unsafe { libc::raise(libc::SIGCHLD) };
+        std::thread::sleep(Duration::from_millis(20));
+        return;
+    }
+    let me = std::env::current_exe().expect("test binary");
+    let status = Command::new(me)
+        .args([
+            "--exact",
+            "a_late_sigchld_does_not_kill_make",
+            "--test-threads=1",
+        ])
+        .env("FAIRMAKE_LATE_SIGCHLD", "1")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("run the test binary");
+    assert!(status.success(), "the child ended with {status:?}");
+}

@@ -344,6 +344,12 @@ impl SignalWatch {
             signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
         }
         signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
+        // The handlers write to the pipe for the rest of the process's life:
+        // a reader must stay as long. A SIGCHLD delivered late (to another
+        // thread, under load, for a child already reaped) after the runner
+        // is gone would otherwise kill make by SIGPIPE. One descriptor
+        // (close-on-exec) is kept open on purpose.
+        std::mem::forget(read.try_clone()?);
         Ok(SignalWatch { read, fatal_signal })
     }
 }
