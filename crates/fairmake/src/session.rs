@@ -840,8 +840,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             }
         })
         .collect();
-    let settled = planner.settled_nodes();
-    let mut runner = planner.into_runner();
+    let (mut runner, settled) = planner.into_settled();
     runner.mode = saved_mode;
     match result {
         Ok(0) if !unreported.is_empty() => {

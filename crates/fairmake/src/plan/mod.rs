@@ -221,23 +221,28 @@ impl<'e> Planner<'e> {
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
     }
 
-    /// The files settled so far (up to date or remade), for a later walk
-    /// in the same run; the others start afresh there, and so do those of
-    /// optional makefiles whose missing rules were forgiven (one whose
-    /// recipe ran is done with).
-    pub fn settled_nodes(&self) -> Vec<Node> {
-        self.nodes
-            .iter()
+    /// The runner back (for the next phase), and the files settled so far
+    /// (up to date or remade), for a later walk in the same run; the others
+    /// start afresh there, and so do those of optional makefiles whose
+    /// missing rules were forgiven (one whose recipe ran is done with). The
+    /// nodes are turned over in place: a tree with tens of thousands of
+    /// files would otherwise hold two copies at once.
+    pub fn into_settled(self) -> (Runner, Vec<Node>) {
+        let dont_care = self.dont_care;
+        let settled = self
+            .nodes
+            .into_iter()
             .enumerate()
             .map(|(id, n)| match n.status {
-                Status::Done if !self.dont_care.contains(&id) || n.made_seq > 0 => Node {
+                Status::Done if !dont_care.contains(&id) || n.made_seq > 0 => Node {
                     depth: 0,
                     inherited: None,
-                    ..n.clone()
+                    ..n
                 },
                 _ => Node::default(),
             })
-            .collect()
+            .collect();
+        (self.runner, settled)
     }
 
     /// Gives the runner back (for the next phase).
