@@ -367,6 +367,7 @@ pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match>
         in_chain: Vec::new(),
         ought: Ought::Strict,
         failed: FxHashMap::default(),
+        frames: Vec::new(),
         memo: pure,
         compat_differs: !pure,
     };
@@ -391,12 +392,14 @@ struct Search<'r, 'k> {
     /// chain).
     in_chain: Vec<usize>,
     ought: Ought,
-    /// Intermediate files no chain could make, with the rules that were
-    /// excluded (sorted) and the depth at the time. The same name is
-    /// reached along many chains (`%: %.o` then `%.o: %.c` and `%: %.c`
-    /// both reach `x.c`); with no more rules and no more depth to use, it
-    /// fails again.
-    failed: FxHashMap<Vec<u8>, Vec<(Vec<usize>, usize)>>,
+    /// Intermediate files no chain could make, with what each failure
+    /// depended on. The same name is reached along many chains (`%: %.o`
+    /// then `%.o: %.c`, and `%: %.c`, both reach `x.c`); searched again
+    /// with the rules it found excluded still excluded, and no more depth
+    /// if the depth limit played a part, it fails again.
+    failed: FxHashMap<Vec<u8>, Vec<Failure>>,
+    /// The chain searches under way, innermost last.
+    frames: Vec<Frame>,
     /// Failures may be remembered: what the search learns of files does
     /// not change while it runs (no second expansion, whose `$(info)`s
     /// must also run each time).
@@ -407,7 +410,41 @@ struct Search<'r, 'k> {
     compat_differs: bool,
 }
 
+/// A failed search for an intermediate file, as [`Search::failed`] keeps it.
+struct Failure {
+    /// The rules it skipped because the chain leading to it used them.
+    relied_on: Vec<usize>,
+    depth: usize,
+    depth_limited: bool,
+}
+
+/// A chain search under way.
+struct Frame {
+    /// `in_chain.len()` when it started: the rules before that index are
+    /// excluded by the chain that led to it, the others by its own.
+    base: usize,
+    /// Rules before `base` that it skipped as candidates.
+    relied_on: Vec<usize>,
+    /// It met the depth limit.
+    depth_limited: bool,
+}
+
 impl Search<'_, '_> {
+    /// `rule` is used by the chain being followed (so not again), noted by
+    /// every search under way that this depends on.
+    fn excluded(&mut self, rule: usize) -> bool {
+        let Some(at) = self.in_chain.iter().position(|&r| r == rule) else {
+            return false;
+        };
+        for frame in self.frames.iter_mut().rev() {
+            if frame.base <= at {
+                break;
+            }
+            frame.relied_on.push(rule);
+        }
+        true
+    }
+
     /// `d` exists or ought to exist.
     fn there(&mut self, d: &[u8], own: bool) -> bool {
         if self.k.exists(d) || self.k.ought_to_exist(d, self.ought, own) {
@@ -422,32 +459,62 @@ impl Search<'_, '_> {
     /// Searches for a rule to make the missing prerequisite `name` of an
     /// implicit rule (an intermediate file). `depth` bounds chains.
     fn chain(&mut self, name: &[u8], depth: usize) -> Option<Match> {
-        if depth > 16 || self.known_to_fail(name, depth) {
+        if depth > 16 {
+            for frame in &mut self.frames {
+                frame.depth_limited = true;
+            }
+            return None;
+        }
+        if self.known_to_fail(name, depth) {
             return None;
         }
         let cands = candidates(self.rules, name, true);
         let mut computed = vec![None; cands.len()];
+        self.frames.push(Frame {
+            base: self.in_chain.len(),
+            relied_on: Vec::new(),
+            depth_limited: false,
+        });
         let found = self.candidates(name, &cands, &mut computed, depth);
+        let frame = self.frames.pop().expect("pushed above");
         if found.is_none() && self.memo {
-            let mut excluded = self.in_chain.clone();
-            excluded.sort_unstable();
-            self.failed
-                .entry(name.to_vec())
-                .or_default()
-                .push((excluded, depth));
+            let mut relied_on = frame.relied_on;
+            relied_on.sort_unstable();
+            relied_on.dedup();
+            self.failed.entry(name.to_vec()).or_default().push(Failure {
+                relied_on,
+                depth,
+                depth_limited: frame.depth_limited,
+            });
         }
         found
     }
 
-    /// A search for `name` failed before with no more rules available and
-    /// no more depth left than now: it fails again.
-    fn known_to_fail(&self, name: &[u8], depth: usize) -> bool {
+    /// A search for `name` failed before, with every rule it found
+    /// excluded excluded now too, and (if the depth limit cut it short) no
+    /// more depth left than now: it fails again. What that failure relied
+    /// on, the searches under way now rely on.
+    fn known_to_fail(&mut self, name: &[u8], depth: usize) -> bool {
         let Some(before) = self.failed.get(name) else {
             return false;
         };
-        before.iter().any(|(excluded, at)| {
-            *at <= depth && excluded.iter().all(|r| self.in_chain.contains(r))
-        })
+        let in_chain = &self.in_chain;
+        let Some(failure) = before.iter().find(|f| {
+            (!f.depth_limited || f.depth <= depth)
+                && f.relied_on.iter().all(|r| in_chain.contains(r))
+        }) else {
+            return false;
+        };
+        let (relied_on, limited) = (failure.relied_on.clone(), failure.depth_limited);
+        for rule in relied_on {
+            self.excluded(rule);
+        }
+        if limited {
+            for frame in &mut self.frames {
+                frame.depth_limited = true;
+            }
+        }
+        true
     }
 
     /// A rule whose prerequisites are names as written, one per pattern
@@ -471,7 +538,7 @@ impl Search<'_, '_> {
         let rules = self.rules;
         let mut scratch = Vec::with_capacity(name.len() + 64);
         for (i, c) in cands.iter().enumerate() {
-            if self.in_chain.contains(&c.rule) {
+            if self.excluded(c.rule) {
                 continue;
             }
             let rule = &rules.list[c.rule];
@@ -491,7 +558,7 @@ impl Search<'_, '_> {
         }
         for (i, c) in cands.iter().enumerate() {
             let rule = &rules.list[c.rule];
-            if self.in_chain.contains(&c.rule) || rule.terminal {
+            if rule.terminal || self.excluded(c.rule) {
                 continue;
             }
             self.in_chain.push(c.rule);
