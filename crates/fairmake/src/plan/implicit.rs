@@ -41,10 +41,11 @@ pub enum Ought {
 pub trait Knowledge {
     /// The file exists (possibly through vpath).
     fn exists(&mut self, name: &[u8]) -> bool;
-    /// The file ought to exist: a target of some rule, or (`own` true) an
-    /// explicit prerequisite of the target searched for, or (`Compat`) a
-    /// file mentioned anywhere in the makefile.
-    fn ought_to_exist(&self, name: &[u8], ought: Ought, own: bool) -> bool;
+    /// Whether the file ought to exist: `Strict` when it is a target of
+    /// some rule, or (`own` true) an explicit prerequisite of the target
+    /// searched for; `Compat` when it is only mentioned elsewhere in the
+    /// makefile; `None` when neither.
+    fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<Ought>;
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
@@ -447,13 +448,18 @@ impl Search<'_, '_> {
 
     /// `d` exists or ought to exist.
     fn there(&mut self, d: &[u8], own: bool) -> bool {
-        if self.k.exists(d) || self.k.ought_to_exist(d, self.ought, own) {
+        if self.k.exists(d) {
             return true;
         }
-        if self.ought == Ought::Strict && !self.compat_differs {
-            self.compat_differs = self.k.ought_to_exist(d, Ought::Compat, own);
+        match self.k.ought_to_exist(d, own) {
+            Some(Ought::Strict) => true,
+            Some(Ought::Compat) if self.ought == Ought::Compat => true,
+            Some(Ought::Compat) => {
+                self.compat_differs = true;
+                false
+            }
+            None => false,
         }
-        false
     }
 
     /// Searches for a rule to make the missing prerequisite `name` of an

@@ -2189,14 +2189,16 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             || (vpath_configured(self.ev) && vpath_search(self.ev, name).is_some())
     }
 
-    fn ought_to_exist(&self, name: &[u8], ought: implicit::Ought, own: bool) -> bool {
-        self.ev.db.lookup(name).is_some_and(|id| {
-            let f = self.ev.db.file(id);
-            f.is_target
-                || f.phony
-                || (own && self.explicit.contains(&id))
-                || (ought == implicit::Ought::Compat && f.is_prerequisite)
-        })
+    fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {
+        let id = self.ev.db.lookup(name)?;
+        let f = self.ev.db.file(id);
+        if f.is_target || f.phony || (own && self.explicit.contains(&id)) {
+            Some(implicit::Ought::Strict)
+        } else if f.is_prerequisite {
+            Some(implicit::Ought::Compat)
+        } else {
+            None
+        }
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {
