@@ -1124,7 +1124,9 @@ fn initial_variables(
             continue;
         };
         let name = crate::words::trim(&assignment[..start]).to_vec();
-        let value = &assignment[end..];
+        // As in a makefile, the value starts at its first non-blank
+        // (binutils passes `LDFLAGS="${LDFLAGS}"` with LDFLAGS a blank).
+        let value = crate::words::trim_start(&assignment[end..]);
         read::assign(
             ev,
             None,

@@ -34,7 +34,7 @@ impl Evaluator {
                 parsed.push((
                     crate::words::trim(&assignment[..start]),
                     flavor,
-                    &assignment[end..],
+                    crate::words::trim_start(&assignment[end..]),
                 ));
             }
         }
