@@ -342,6 +342,14 @@ impl<'e> Planner<'e> {
                     _ => all_settled = false,
                 }
             }
+            // A job that ran no process (its recipe `@:`) has finished
+            // already: collect it and look again, or its parents would wait
+            // for nothing (Kbuild's `vmlinux.o: vmlinux_o ; @:` stopped the
+            // build before modpost and vmlinux, with status 0).
+            if !all_settled && self.runner.has_outcomes() {
+                self.wait_for_jobs()?;
+                continue;
+            }
             if all_settled || (self.stopping && self.runner.running() == 0) {
                 break;
             }
