@@ -128,6 +128,7 @@ fn flush_preamble() {
 /// Writes a message to stderr in one `write`, so that the lines of parallel
 /// sub-makes sharing the terminal never mix.
 fn write_whole(line: &str) {
+    say_deferred_directory();
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
@@ -141,6 +142,35 @@ pub fn directory_line(what: &str, dir: &[u8]) -> String {
 
 /// Whether `Entering directory` was said and `Leaving directory` is owed.
 static ENTERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `Entering directory` not said yet, and whether to say it quietly: GNU
+/// 4.4 says it before make's first message or once the makefiles are read,
+/// so that a makefile's `MAKEFLAGS += --no-print-directory` still silences
+/// it (Kbuild's sub-make in `O=out` prints no Entering/Leaving lines).
+static PENDING_DIRECTORY: std::sync::Mutex<Option<(Vec<u8>, bool)>> = std::sync::Mutex::new(None);
+
+/// Says `Entering directory` (see [`enter_directory`]) when it is due:
+/// before make's first message, or once the makefiles are read.
+pub fn defer_enter_directory(dir: &[u8], quietly: bool) {
+    if let Ok(mut pending) = PENDING_DIRECTORY.lock() {
+        *pending = Some((dir.to_vec(), quietly));
+    }
+}
+
+/// A makefile turned `-w` off before `Entering directory` was due.
+pub fn cancel_enter_directory() {
+    if let Ok(mut pending) = PENDING_DIRECTORY.lock() {
+        *pending = None;
+    }
+}
+
+/// Says the deferred `Entering directory`, if any: make is about to print.
+pub fn say_deferred_directory() {
+    let pending = PENDING_DIRECTORY.lock().ok().and_then(|mut p| p.take());
+    if let Some((dir, quietly)) = pending {
+        enter_directory(&dir, quietly);
+    }
+}
 
 /// Says `Entering directory` once: at start for `-w`, or when a makefile
 /// turns `-w` on through MAKEFLAGS. `quietly` records it without printing

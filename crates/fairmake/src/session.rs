@@ -200,7 +200,9 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     }
     // A restarted make already said where it is.
     let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
-    if print_directory && !per_block {
+    if print_directory && opts.output_sync == options::OutputSync::None {
+        diag::defer_enter_directory(&cwd, restarted);
+    } else if print_directory && !per_block {
         diag::enter_directory(&cwd, restarted);
     }
     let code = build(opts, argv0, level, cwd.clone(), reading_output);
@@ -347,6 +349,7 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
+    crate::diag::say_deferred_directory();
     check_special_targets(ev)?;
     let opts = &ev.options.clone();
     let builtin_loc = crate::diag::Loc {
@@ -1136,7 +1139,9 @@ fn initial_variables(
             continue;
         };
         let name = crate::words::trim(&assignment[..start]).to_vec();
-        let value = &assignment[end..];
+        // As in a makefile, the value starts at its first non-blank
+        // (binutils passes `LDFLAGS="${LDFLAGS}"` with LDFLAGS a blank).
+        let value = crate::words::trim_start(&assignment[end..]);
         read::assign(
             ev,
             None,

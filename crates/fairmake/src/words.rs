@@ -35,6 +35,15 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
+/// `text` without leading whitespace.
+pub fn trim_start(text: &[u8]) -> &[u8] {
+    let start = text
+        .iter()
+        .position(|&b| !is_space(b))
+        .unwrap_or(text.len());
+    &text[start..]
+}
+
 /// `text` without leading and trailing whitespace.
 pub fn trim(text: &[u8]) -> &[u8] {
     let start = text

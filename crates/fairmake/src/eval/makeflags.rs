@@ -34,7 +34,7 @@ impl Evaluator {
                 parsed.push((
                     crate::words::trim(&assignment[..start]),
                     flavor,
-                    &assignment[end..],
+                    crate::words::trim_start(&assignment[end..]),
                 ));
             }
         }
@@ -179,6 +179,8 @@ impl Evaluator {
             let restarted =
                 std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
             diag::enter_directory(&self.cwd, restarted);
+        } else if self.options.print_directory == Some(false) {
+            diag::cancel_enter_directory();
         }
         self.publish_makeflags();
     }

@@ -382,6 +382,12 @@ impl Runner {
         self.running
     }
 
+    /// Whether finished jobs wait to be collected: a job whose commands
+    /// all run in-process (`:`) finishes as it starts.
+    pub fn has_outcomes(&self) -> bool {
+        !self.finished.is_empty()
+    }
+
     pub fn is_serial(&self) -> bool {
         self.slots.is_serial()
     }

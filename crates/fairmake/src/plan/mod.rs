@@ -351,6 +351,14 @@ impl<'e> Planner<'e> {
                     _ => all_settled = false,
                 }
             }
+            // A job that ran no process (its recipe `@:`) has finished
+            // already: collect it and look again, or its parents would wait
+            // for nothing (Kbuild's `vmlinux.o: vmlinux_o ; @:` stopped the
+            // build before modpost and vmlinux, with status 0).
+            if !all_settled && self.runner.has_outcomes() {
+                self.wait_for_jobs()?;
+                continue;
+            }
             if all_settled || (self.stopping && self.runner.running() == 0) {
                 break;
             }
@@ -1535,25 +1543,28 @@ impl<'e> Planner<'e> {
         resolved.deps = deps;
         resolved.stem = stem;
         // Prerequisites found through vpath are known by their found names;
-        // one found as another target of the makefile becomes that target.
+        // one found as another file the makefile names (a target, or a
+        // prerequisite elsewhere) becomes that file, so no implicit rule is
+        // looked for under the name written (binutils' `doc/bfd.texi`, found
+        // as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
         for d in &mut resolved.deps {
             self.vpath_resolve(d.file);
             if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
                 let named_is_target = self.ev.db.file(d.file).is_target;
-                if let Some(target) = self
-                    .ev
-                    .db
-                    .lookup(&found)
-                    .filter(|&t| t != d.file && self.ev.db.file(t).is_target)
-                {
-                    if !named_is_target {
-                        d.file = target;
-                    } else if self.node(d.file).status == Status::New
-                        && self.node(target).status == Status::New
-                    {
-                        self.merge_found_target(d.file, target);
-                        d.file = target;
+                let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file) else {
+                    continue;
+                };
+                let other_file = self.ev.db.file(other);
+                if !named_is_target {
+                    if other_file.is_target || other_file.is_prerequisite {
+                        d.file = other;
                     }
+                } else if other_file.is_target
+                    && self.node(d.file).status == Status::New
+                    && self.node(other).status == Status::New
+                {
+                    self.merge_found_target(d.file, other);
+                    d.file = other;
                 }
             }
         }

@@ -84,6 +84,7 @@ pub fn call_expanded(
             Ok(())
         }
         FuncId::Info => {
+            diag::say_deferred_directory();
             let mut stdout = std::io::stdout().lock();
             let _ = stdout.write_all(arg(0));
             let _ = stdout.write_all(b"\n");
