@@ -3,8 +3,20 @@
 /// Whitespace between words: what C's `isspace` accepts, as GNU make uses.
 #[inline]
 pub fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+    SPACE[usize::from(b)]
 }
+
+/// `is_space` by byte: one load instead of six comparisons, for the loops
+/// that split every list a makefile builds.
+static SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = matches!(i as u8, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c);
+        i += 1;
+    }
+    table
+};
 
 /// Blanks inside a logical line (no newline): space and tab.
 #[inline]

@@ -255,10 +255,17 @@ pub struct Rules<'r> {
     pub index: &'r RuleIndex,
 }
 
-fn candidates<'n>(rules: Rules, name: &'n [u8], for_chain: bool) -> Vec<Candidate<'n>> {
+/// The candidates for `name`, in the order they are tried; `may_match` is
+/// scratch space (kept by the caller: this runs for every link of every
+/// chain).
+fn candidates<'n>(
+    rules: Rules,
+    name: &'n [u8],
+    for_chain: bool,
+    may_match: &mut Vec<(usize, usize)>,
+) -> Vec<Candidate<'n>> {
     let (dir, file) = split_dir(name);
-    let mut may_match = Vec::new();
-    rules.index.may_match(name, &mut may_match);
+    rules.index.may_match(name, may_match);
     let mut found = Vec::new();
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
@@ -266,7 +273,7 @@ fn candidates<'n>(rules: Rules, name: &'n [u8], for_chain: bool) -> Vec<Candidat
     // dropped only after.
     let mut specific = false;
     let mut last_rule = None;
-    for (ri, ti) in may_match {
+    for &(ri, ti) in may_match.iter() {
         // Only a rule's first matching target pattern counts.
         if last_rule == Some(ri) {
             continue;
@@ -357,10 +364,11 @@ fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
 /// Searches for a rule to make `name`: with the strict "ought to exist",
 /// then, finding none, with the compatible one.
 pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match> {
-    let cands = candidates(rules, name, false);
+    let mut may_match = Vec::new();
+    let cands = candidates(rules, name, false, &mut may_match);
     // Each candidate's prerequisites are computed once: a second expansion
     // (with its `$(info)`s) happens once per candidate, as in GNU.
-    let mut computed: Vec<Option<CandidateDeps>> = vec![None; cands.len()];
+    let mut computed = Vec::new();
     let pure = !k.second_expansion();
     let mut s = Search {
         rules,
@@ -369,6 +377,7 @@ pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match>
         ought: Ought::Strict,
         failed: FxHashMap::default(),
         frames: Vec::new(),
+        may_match,
         memo: pure,
         compat_differs: !pure,
     };
@@ -401,6 +410,8 @@ struct Search<'r, 'k> {
     failed: FxHashMap<Vec<u8>, Vec<Failure>>,
     /// The chain searches under way, innermost last.
     frames: Vec<Frame>,
+    /// Scratch space for [`candidates`].
+    may_match: Vec<(usize, usize)>,
     /// Failures may be remembered: what the search learns of files does
     /// not change while it runs (no second expansion, whose `$(info)`s
     /// must also run each time).
@@ -474,8 +485,8 @@ impl Search<'_, '_> {
         if self.known_to_fail(name, depth) {
             return None;
         }
-        let cands = candidates(self.rules, name, true);
-        let mut computed = vec![None; cands.len()];
+        let cands = candidates(self.rules, name, true, &mut self.may_match);
+        let mut computed = Vec::new();
         self.frames.push(Frame {
             base: self.in_chain.len(),
             relied_on: Vec::new(),
@@ -537,7 +548,7 @@ impl Search<'_, '_> {
         &mut self,
         name: &[u8],
         cands: &[Candidate],
-        computed: &mut [Option<CandidateDeps>],
+        computed: &mut Vec<Option<CandidateDeps>>,
         depth: usize,
     ) -> Option<Match> {
         let own = depth == 0;
@@ -554,10 +565,11 @@ impl Search<'_, '_> {
                     self.there(&scratch, own)
                 })
             } else {
-                self.general_deps_there(rule, c, name, &mut computed[i], own)
+                self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
             };
             if all_there {
-                let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+                let deps =
+                    slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
                 return Some(make_match(rules, c, deps, order_only, Vec::new()));
             }
@@ -571,11 +583,12 @@ impl Search<'_, '_> {
             let chain = if self.plain(c.rule) {
                 self.plain_chain(rule, c, own, depth, &mut scratch)
             } else {
-                self.general_chain(rule, c, name, &mut computed[i], own, depth)
+                self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
             self.in_chain.pop();
             if let Some(chain) = chain {
-                let deps = computed[i].get_or_insert_with(CandidateDeps::default);
+                let deps =
+                    slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
                 return Some(make_match(rules, c, deps, order_only, chain));
             }
@@ -660,6 +673,19 @@ impl Search<'_, '_> {
         }
         Some(chain)
     }
+}
+
+/// Candidate `i`'s expanded prerequisites, of `n` candidates: room is made
+/// on first use, as most candidates need none (see [`Search::plain`]).
+fn slot(
+    computed: &mut Vec<Option<CandidateDeps>>,
+    i: usize,
+    n: usize,
+) -> &mut Option<CandidateDeps> {
+    if computed.len() < n {
+        computed.resize(n, None);
+    }
+    &mut computed[i]
 }
 
 fn make_match(
