@@ -632,17 +632,29 @@ impl Search<'_, '_> {
         let mut chain = Vec::new();
         for pattern in rule.deps.iter().chain(&rule.order_only) {
             prereq_name_into(pattern, c, scratch);
-            if self.there(scratch, own) {
-                continue;
-            }
-            if self.k.is_phony(scratch) {
-                return None;
-            }
-            let d = scratch.clone();
-            let m = self.chain(&d, depth + 1)?;
-            chain.push((d, m));
+            self.link(scratch, own, depth, &mut chain)?;
         }
         Some(chain)
+    }
+
+    /// Adds to `chain` what makes the prerequisite `d` when it neither
+    /// exists nor ought to; `None` when nothing can.
+    fn link(
+        &mut self,
+        d: &[u8],
+        own: bool,
+        depth: usize,
+        chain: &mut Vec<(Vec<u8>, Match)>,
+    ) -> Option<()> {
+        if self.there(d, own) {
+            return Some(());
+        }
+        if self.k.is_phony(d) {
+            return None;
+        }
+        let m = self.chain(d, depth + 1)?;
+        chain.push((d.to_vec(), m));
+        Some(())
     }
 
     /// [`Search::plain_chain`] for a candidate whose words were expanded in
@@ -661,14 +673,7 @@ impl Search<'_, '_> {
         for w in 0..word_count(rule) {
             let (normal, order_only) = deps.word(w, rule, c, name, self.k);
             for d in normal.iter().chain(order_only) {
-                if self.there(d, own) {
-                    continue;
-                }
-                if self.k.is_phony(d) {
-                    return None;
-                }
-                let m = self.chain(d, depth + 1)?;
-                chain.push((d.clone(), m));
+                self.link(d, own, depth, &mut chain)?;
             }
         }
         Some(chain)
