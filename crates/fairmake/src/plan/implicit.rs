@@ -378,7 +378,7 @@ pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match>
         failed: FxHashMap::default(),
         frames: Vec::new(),
         may_match,
-        memo: pure,
+        pure,
         compat_differs: !pure,
     };
     if let Some(m) = s.candidates(name, &cands, &mut computed, 0) {
@@ -412,10 +412,11 @@ struct Search<'r, 'k> {
     frames: Vec<Frame>,
     /// Scratch space for [`candidates`].
     may_match: Vec<(usize, usize)>,
-    /// Failures may be remembered: what the search learns of files does
-    /// not change while it runs (no second expansion, whose `$(info)`s
-    /// must also run each time).
-    memo: bool,
+    /// No second expansion: what the search learns of files does not
+    /// change while it runs, so failures may be remembered (a second
+    /// expansion's `$(info)`s must run each time), and prerequisite
+    /// patterns are names as written.
+    pure: bool,
     /// During the strict pass: a name was not to exist strictly but would
     /// be compatibly (or the search is not pure), so the compatible pass
     /// may find more.
@@ -428,6 +429,29 @@ struct Failure {
     relied_on: Vec<usize>,
     depth: usize,
     depth_limited: bool,
+}
+
+/// Whether `rule` is in the chain being followed (so not to be used again);
+/// if so, every search under way that the chain's earlier links led to
+/// notes that it relied on that.
+fn note_relied_on(frames: &mut [Frame], in_chain: &[usize], rule: usize) -> bool {
+    let Some(at) = in_chain.iter().position(|&r| r == rule) else {
+        return false;
+    };
+    for frame in frames.iter_mut().rev() {
+        if frame.base <= at {
+            break;
+        }
+        frame.relied_on.push(rule);
+    }
+    true
+}
+
+/// The depth limit cut the searches under way short.
+fn note_depth_limited(frames: &mut [Frame]) {
+    for frame in frames {
+        frame.depth_limited = true;
+    }
 }
 
 /// A chain search under way.
@@ -445,16 +469,7 @@ impl Search<'_, '_> {
     /// `rule` is used by the chain being followed (so not again), noted by
     /// every search under way that this depends on.
     fn excluded(&mut self, rule: usize) -> bool {
-        let Some(at) = self.in_chain.iter().position(|&r| r == rule) else {
-            return false;
-        };
-        for frame in self.frames.iter_mut().rev() {
-            if frame.base <= at {
-                break;
-            }
-            frame.relied_on.push(rule);
-        }
-        true
+        note_relied_on(&mut self.frames, &self.in_chain, rule)
     }
 
     /// `d` exists or ought to exist.
@@ -477,9 +492,7 @@ impl Search<'_, '_> {
     /// implicit rule (an intermediate file). `depth` bounds chains.
     fn chain(&mut self, name: &[u8], depth: usize) -> Option<Match> {
         if depth > 16 {
-            for frame in &mut self.frames {
-                frame.depth_limited = true;
-            }
+            note_depth_limited(&mut self.frames);
             return None;
         }
         if self.known_to_fail(name, depth) {
@@ -494,7 +507,7 @@ impl Search<'_, '_> {
         });
         let found = self.candidates(name, &cands, &mut computed, depth);
         let frame = self.frames.pop().expect("pushed above");
-        if found.is_none() && self.memo {
+        if found.is_none() && self.pure {
             let mut relied_on = frame.relied_on;
             relied_on.sort_unstable();
             relied_on.dedup();
@@ -522,14 +535,11 @@ impl Search<'_, '_> {
         }) else {
             return false;
         };
-        let (relied_on, limited) = (failure.relied_on.clone(), failure.depth_limited);
-        for rule in relied_on {
-            self.excluded(rule);
+        for &rule in &failure.relied_on {
+            note_relied_on(&mut self.frames, &self.in_chain, rule);
         }
-        if limited {
-            for frame in &mut self.frames {
-                frame.depth_limited = true;
-            }
+        if failure.depth_limited {
+            note_depth_limited(&mut self.frames);
         }
         true
     }
@@ -538,7 +548,7 @@ impl Search<'_, '_> {
     /// (no second expansion, no wildcard): they are checked without being
     /// kept, which is what most candidates of a failing search need.
     fn plain(&self, rule: usize) -> bool {
-        self.memo && self.rules.index.plain[rule]
+        self.pure && self.rules.index.plain[rule]
     }
 
     /// The two passes over the candidates: every prerequisite exists or
