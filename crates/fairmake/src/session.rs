@@ -788,17 +788,9 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     // What only optional makefiles need may fail quietly too.
-    let required_ids: Vec<usize> = goals
-        .iter()
-        .copied()
-        .filter(|g| !dont_care.contains(g))
-        .collect();
+    let (optional, required_ids): (Vec<usize>, Vec<usize>) =
+        goals.iter().partition(|g| dont_care.contains(g));
     let needed: FxHashSet<usize> = explicit_closure(ev, &required_ids).into_iter().collect();
-    let optional: Vec<usize> = goals
-        .iter()
-        .copied()
-        .filter(|g| dont_care.contains(g))
-        .collect();
     for id in explicit_closure(ev, &optional) {
         if !needed.contains(&id) {
             dont_care.insert(id);

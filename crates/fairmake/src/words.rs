@@ -58,15 +58,12 @@ pub fn trim_start(text: &[u8]) -> &[u8] {
 
 /// `text` without leading and trailing whitespace.
 pub fn trim(text: &[u8]) -> &[u8] {
-    let start = text
-        .iter()
-        .position(|&b| !is_space(b))
-        .unwrap_or(text.len());
+    let text = trim_start(text);
     let end = text
         .iter()
         .rposition(|&b| !is_space(b))
-        .map_or(start, |e| e + 1);
-    &text[start..end]
+        .map_or(0, |e| e + 1);
+    &text[..end]
 }
 
 /// Appends `word` to `out`, with a single space first unless `out` is empty.
