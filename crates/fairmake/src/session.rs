@@ -434,7 +434,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     // Files made or checked while remaking makefiles are not looked at again.
     planner.nodes = settled;
     let result = planner.run_goals(&goals);
-    let mut runner = planner.into_runner();
+    let mut runner = planner.finish();
     if let Some(p) = &mut runner.progress {
         p.finish();
     }

@@ -151,6 +151,8 @@ fn recipe_after_semicolon(tail: &[u8]) -> Vec<u8> {
 
 /// Where the recipe's `;` is: the first outside references, before any comment.
 fn find_semicolon(raw: &[u8]) -> Option<usize> {
+    // Most rule lines have no recipe on them.
+    memchr::memchr(b';', raw)?;
     for (i, b) in top_level(raw) {
         match b {
             b'#' if i == 0 || raw[i - 1] != b'\\' => return None,
@@ -163,8 +165,12 @@ fn find_semicolon(raw: &[u8]) -> Option<usize> {
 
 /// The first `:` outside variable references.
 fn find_colon(text: &[u8]) -> Option<usize> {
-    // Most prerequisite lists have no colon at all.
-    memchr::memchr(b':', text)?;
+    // Most prerequisite lists have no colon at all, and most target lists
+    // no reference or backslash before the colon that ends them.
+    let first = memchr::memchr(b':', text)?;
+    if memchr::memchr2(b'$', b'\\', &text[..first]).is_none() {
+        return Some(first);
+    }
     top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
 }
 
@@ -189,7 +195,8 @@ fn rule(
         targets_raw = &targets_raw[..targets_raw.len() - 1];
     }
     let targets_text = expand_unless(ev, targets_raw, pre_expanded)?;
-    if !pre_expanded {
+    // (Only text that was expanded here can have gained a colon.)
+    if matches!(targets_text, Cow::Owned(_)) {
         if let Some(c) = find_colon(&targets_text) {
             // A reference expanded to a colon (`$(dir)foo: x` with `dir = a:`):
             // GNU reads the rule anew from the expanded text.
@@ -520,7 +527,7 @@ fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
 /// `lib(a b)` split into members, globs expanded, a leading `./` dropped
 /// and `\:` unescaped.
 fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Evaluator, &[u8])) {
-    if memchr::memchr(b'(', text).is_some() || memchr::memchr(b'\\', text).is_some() {
+    if memchr::memchr2(b'(', b'\\', text).is_some() {
         let names = name_words(text);
         let groups = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
         for name in glob_names(ev, groups) {
@@ -528,17 +535,16 @@ fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Eval
         }
         return;
     }
-    // No archive groups: each word stands alone, and most are plain names
-    // that need no copy at all.
+    // No archive groups and no backslash (so no `\:` to unescape): each
+    // word stands alone, and most are plain names that need no copy at all.
+    let may_glob = memchr::memchr3(b'*', b'?', b'[', text).is_some();
     for word in words::words(text) {
-        if crate::glob::has_magic(word) {
+        if may_glob && crate::glob::has_magic(word) {
             for name in glob_names(ev, vec![word.to_vec()]) {
                 each(ev, &normalize_name(&name));
             }
-        } else if word.starts_with(b"./") || memchr::memchr(b':', word).is_some() {
-            each(ev, &normalize_name(word));
         } else {
-            each(ev, word);
+            each(ev, strip_dot_slash(word));
         }
     }
 }
@@ -604,6 +610,9 @@ fn unescape_colons(name: &[u8]) -> Vec<u8> {
 /// Splits a prerequisite list at its first `|` outside references (GNU
 /// splits there even inside a word: `a|b`) into normal and order-only parts.
 pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {
+    if memchr::memchr(b'|', text).is_none() {
+        return (text, b"");
+    }
     match top_level(text).find(|&(_, b)| b == b'|') {
         Some((p, _)) => (&text[..p], &text[p + 1..]),
         None => (text, b""),

@@ -7,8 +7,6 @@ pub mod print;
 
 use std::rc::Rc;
 
-use rustc_hash::FxHashMap;
-
 use crate::diag::Loc;
 use crate::eval::vars::SharedVarSet;
 use crate::pattern::PercentPattern;
@@ -125,7 +123,9 @@ pub struct Vpath {
 #[derive(Debug, Default)]
 pub struct Database {
     pub files: Vec<File>,
-    index: FxHashMap<Box<[u8]>, FileId>,
+    /// The files by name: ids only, hashed and compared through `files`, so
+    /// that a new file costs one allocation (its name), not two.
+    index: hashbrown::HashTable<FileId>,
     pub pattern_rules: Vec<PatternRule>,
     /// Pattern-specific variables, in definition order.
     pub pattern_vars: Vec<(PercentPattern, SharedVarSet)>,
@@ -177,20 +177,32 @@ fn builtin_rule_enabled(target: &[u8], terminal: bool, deps: &[u8], suffixes: &[
 impl Database {
     /// The id of `name`, creating an entry when it is new.
     pub fn intern(&mut self, name: &[u8]) -> FileId {
-        if let Some(&id) = self.index.get(name) {
-            return id;
+        let hash = name_hash(name);
+        let files = &self.files;
+        let entry = self.index.entry(
+            hash,
+            |&id| files[id].name == name,
+            |&id| name_hash(&files[id].name),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let id = self.files.len();
+                e.insert(id);
+                self.files.push(File {
+                    name: name.to_vec(),
+                    ..File::default()
+                });
+                id
+            }
         }
-        let id = self.files.len();
-        self.files.push(File {
-            name: name.to_vec(),
-            ..File::default()
-        });
-        self.index.insert(name.into(), id);
-        id
     }
 
     pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
-        self.index.get(name).copied()
+        let files = &self.files;
+        self.index
+            .find(name_hash(name), |&id| files[id].name == name)
+            .copied()
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -353,4 +365,10 @@ impl Database {
             self.pattern_rules.insert(at + i, rule);
         }
     }
+}
+
+/// The hash of a file name in the data base's index.
+fn name_hash(name: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
