@@ -804,10 +804,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     planner.makefiles_phase = true;
     planner.dont_care = dont_care;
     planner.unreadable = unreadable;
-    let mtimes_before: Vec<_> = goals
-        .iter()
-        .map(|&g| planner.mtime_before_walk(g))
-        .collect();
+    planner.watched = goals.clone();
     let result = planner.run_goals(&goals);
     if result.is_ok() {
         // (An error still to be printed keeps the notes.)
@@ -827,13 +824,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
     // recipe that left it as it was does not.
     let remade: Vec<bool> = goals
         .iter()
-        .zip(&mtimes_before)
-        .map(|(&g, before)| {
-            planner.was_remade(g) && {
-                let after = planner.mtime_now(g);
-                after.is_some() && after != *before
-            }
-        })
+        .map(|&g| planner.changed_by_recipes(g))
         .collect();
     let (mut runner, settled) = planner.into_settled();
     runner.mode = saved_mode;

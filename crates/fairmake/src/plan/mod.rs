@@ -173,6 +173,11 @@ pub struct Planner<'e> {
     /// Some `vpath` directive or a non-empty `VPATH`: files may be found
     /// elsewhere than under their names.
     vpath_configured: bool,
+    /// Remaking makefiles: the makefiles whose times are noted when the
+    /// first recipe is about to run, to tell afterwards which ones a recipe
+    /// changed. A run where no recipe runs asks no makefile's time for this.
+    pub watched: Vec<FileId>,
+    watched_times: Option<rustc_hash::FxHashMap<FileId, Option<Mtime>>>,
 }
 
 /// A multi-target pattern recipe's target and peers before it ran.
@@ -209,6 +214,8 @@ impl<'e> Planner<'e> {
             rule_index: Default::default(),
             serial_targets: Default::default(),
             vpath_configured,
+            watched: Vec::new(),
+            watched_times: None,
         };
         if let Some(listing) = p.ev.db.lookup(b".NOTPARALLEL") {
             let deps = &p.ev.db.file(listing).rule.deps;
@@ -903,7 +910,7 @@ impl<'e> Planner<'e> {
 
     /// A file with no rule: fine if it exists, an error otherwise.
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
-        let exists = self.mtime_of(id).is_some();
+        let exists = self.exists(id);
         if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
             if exists && self.verbose() {
                 self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
@@ -1064,6 +1071,7 @@ impl<'e> Planner<'e> {
 
     /// Expands the recipe and hands it to the executor.
     fn start(&mut self, id: FileId, resolved: &Rc<Resolved>, newer: Vec<FileId>) -> Result<Status> {
+        self.note_watched_times();
         let my_mtime_missing = self.mtime_of(id).is_none();
         // A target found through vpath is remade under its own name, unless
         // its directory is in GPATH.
@@ -1406,11 +1414,46 @@ impl<'e> Planner<'e> {
         found
     }
 
-    /// The modification time of `id` now, as the walk will see it (asked
-    /// before remaking makefiles, to tell which changed: the walk then
-    /// reuses it instead of asking the file system again).
-    pub fn mtime_before_walk(&mut self, id: FileId) -> Option<Mtime> {
-        self.mtime_of(id)
+    /// Whether `id` exists. A current listing of its directory tells
+    /// without a `stat` (the 20 000 `.d` makefiles of a no-op build, which
+    /// nothing compares with); otherwise its time is asked for, and kept.
+    fn exists(&mut self, id: FileId) -> bool {
+        let node = self.node(id);
+        if node.mtime.is_none() && node.path.is_none() && !self.ev.options.check_symlink_times {
+            let name = &self.ev.db.file(id).name;
+            if !crate::exec::archive::is_member(name) {
+                if let Some(exists) = self.ev.fs.exists_fresh(name) {
+                    return exists;
+                }
+            }
+        }
+        self.mtime_of(id).is_some()
+    }
+
+    /// Notes the times of the `watched` files, once, before the first
+    /// recipe runs (the walk reuses them instead of asking again).
+    fn note_watched_times(&mut self) {
+        if self.watched_times.is_some() || self.watched.is_empty() {
+            return;
+        }
+        let watched = std::mem::take(&mut self.watched);
+        let times = watched.iter().map(|&id| (id, self.mtime_of(id))).collect();
+        self.watched_times = Some(times);
+        self.watched = watched;
+    }
+
+    /// Whether the watched file `id` was remade and its time is not what
+    /// it was before the first recipe ran (it changed, or appeared). When no
+    /// recipe ran, nothing was changed.
+    pub fn changed_by_recipes(&mut self, id: FileId) -> bool {
+        if !self.was_remade(id) {
+            return false;
+        }
+        let Some(&before) = self.watched_times.as_ref().and_then(|t| t.get(&id)) else {
+            return false;
+        };
+        let after = self.mtime_now(id);
+        after.is_some() && after != before
     }
 
     /// The modification time of `id` as the file system says now.

@@ -97,16 +97,19 @@ pub fn collapse_continuations_with(raw: &[u8], posix: bool) -> std::borrow::Cow<
         return std::borrow::Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
-    let mut pieces = raw.split(|&b| b == b'\n').peekable();
-    let mut first = true;
+    let mut newlines = memchr::memchr_iter(b'\n', raw);
+    let mut start = 0;
     let mut pending_space = false;
-    while let Some(piece) = pieces.next() {
-        let mut piece = piece;
-        if !first {
+    loop {
+        let end = newlines.next();
+        let last = end.is_none();
+        let mut piece = &raw[start..end.unwrap_or(raw.len())];
+        if start > 0 {
             piece = trim_start_blanks(piece);
         }
-        first = false;
-        let last = pieces.peek().is_none();
+        if let Some(end) = end {
+            start = end + 1;
+        }
         if !last {
             // Drop the continuation backslash (and a CR before the newline).
             piece = piece.strip_suffix(b"\r").unwrap_or(piece);
@@ -120,9 +123,10 @@ pub fn collapse_continuations_with(raw: &[u8], posix: bool) -> std::borrow::Cow<
             pending_space = false;
         }
         out.extend_from_slice(piece);
-        if !last {
-            pending_space = true;
+        if last {
+            break;
         }
+        pending_space = true;
     }
     if pending_space {
         out.push(b' ');
