@@ -239,13 +239,7 @@ impl FsCache {
         let key = normalize(path);
         let (dir, name) = split_parent(&key)
             .filter(|(_, name)| !key.ends_with(b"/") && *name != b"." && *name != b"..")?;
-        if self.jobs_running > 0 {
-            return None;
-        }
-        let listing = self.dirs.get(dir)?.as_ref()?;
-        if listing.read_at != self.outside_changes {
-            return None;
-        }
+        let listing = self.current_listing(dir)?;
         match listing.find(name) {
             None => Some(false),
             Some(i) if matches!(listing.kind(i), EntryKind::Other | EntryKind::Dir) => Some(true),
@@ -256,15 +250,18 @@ impl FsCache {
     /// Whether `dir` has a listing read since the last outside change, and
     /// `name` is not in it.
     fn current_listing_lacks(&self, dir: &[u8], name: &[u8]) -> bool {
+        self.current_listing(dir)
+            .is_some_and(|listing| !listing.contains(name))
+    }
+
+    /// The listing of `dir` (in cache-key form) if it was read since the
+    /// last outside change and no job is running that may change it.
+    fn current_listing(&self, dir: &[u8]) -> Option<&Listing> {
         if self.jobs_running > 0 {
-            return false;
+            return None;
         }
-        match self.dirs.get(dir) {
-            Some(Some(listing)) => {
-                listing.read_at == self.outside_changes && !listing.contains(name)
-            }
-            _ => false,
-        }
+        let listing = self.dirs.get(dir)?.as_ref()?;
+        (listing.read_at == self.outside_changes).then_some(listing)
     }
 
     /// Notes a failed `stat` in `dir`; lists the directory after a few.
@@ -690,6 +687,30 @@ mod tests {
         let mut names = c.dir_entries(&d).map(<[_]>::to_vec).expect("listed");
         names.sort();
         assert_eq!(names, vec![b"b".to_vec(), b"d".to_vec(), b"e".to_vec()]);
+        let _ = fs::remove_dir_all(os_path(&d));
+    }
+
+    #[test]
+    fn only_a_current_listing_answers_exists_fresh() {
+        let d = scratch("fresh");
+        fs::write(os_path(&join(&d, "f")), b"x").expect("write");
+        let mut c = FsCache::new();
+        assert_eq!(c.exists_fresh(&join(&d, "f")), None, "nothing listed yet");
+        assert!(c.exists(&join(&d, "f")));
+        assert_eq!(c.exists_fresh(&join(&d, "f")), Some(true));
+        assert_eq!(c.exists_fresh(&join(&d, "g")), Some(false));
+        c.job_started();
+        assert_eq!(
+            c.exists_fresh(&join(&d, "g")),
+            None,
+            "a job may be writing it"
+        );
+        c.job_ended();
+        assert_eq!(
+            c.exists_fresh(&join(&d, "g")),
+            None,
+            "the listing is older than the job"
+        );
         let _ = fs::remove_dir_all(os_path(&d));
     }
 
