@@ -37,32 +37,78 @@ pub enum Status {
     Failed,
 }
 
-/// A file's rule after resolution: explicit, implicit or `.DEFAULT`.
+/// A file's rule after resolution: explicit, implicit or `.DEFAULT`. A
+/// walk holds one per file, so what most files lack is kept apart
+/// (`ResolvedMore`): a plain file's takes 56 bytes instead of 168.
 #[derive(Clone, Debug, Default)]
 pub struct Resolved {
     pub deps: Vec<Dep>,
     /// Recipes to run in order (several for double-colon targets), each with
     /// the prerequisites it depends on.
     pub recipes: Vec<(Rc<Recipe>, Vec<Dep>)>,
-    pub stem: Vec<u8>,
-    /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
-    pub hidden: Vec<FileId>,
-    /// Of `hidden`, those that are prerequisites of other targets of the
-    /// same pattern recipe (not `.EXTRA_PREREQS`).
-    pub peer_deps: Vec<FileId>,
-    /// Files the same recipe run makes (multi-target pattern rules).
-    pub siblings: Vec<FileId>,
-    /// The order prerequisites are made in (`--shuffle`); empty: as written.
-    pub order: Vec<usize>,
+    more: Option<Box<ResolvedMore>>,
 }
 
+/// The parts of a resolved rule that few files have.
+#[derive(Clone, Debug, Default)]
+struct ResolvedMore {
+    /// `$*`.
+    stem: Vec<u8>,
+    /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
+    hidden: Vec<FileId>,
+    /// Of `hidden`, those that are prerequisites of other targets of the
+    /// same pattern recipe (not `.EXTRA_PREREQS`).
+    peer_deps: Vec<FileId>,
+    /// Files the same recipe run makes (multi-target pattern rules).
+    siblings: Vec<FileId>,
+    /// The order prerequisites are made in (`--shuffle`); empty: as written.
+    order: Vec<usize>,
+}
+
+/// What a file without any of `ResolvedMore` has.
+static NO_MORE: ResolvedMore = ResolvedMore {
+    stem: Vec::new(),
+    hidden: Vec::new(),
+    peer_deps: Vec::new(),
+    siblings: Vec::new(),
+    order: Vec::new(),
+};
+
 impl Resolved {
+    fn more(&self) -> &ResolvedMore {
+        self.more.as_deref().unwrap_or(&NO_MORE)
+    }
+
+    fn more_mut(&mut self) -> &mut ResolvedMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    pub fn stem(&self) -> &[u8] {
+        &self.more().stem
+    }
+
+    fn hidden(&self) -> &[FileId] {
+        &self.more().hidden
+    }
+
+    fn siblings(&self) -> &[FileId] {
+        &self.more().siblings
+    }
+
     /// The index in `deps` of the `k`-th prerequisite to make.
     fn made_at(&self, k: usize) -> usize {
-        if self.order.len() == self.deps.len() {
-            self.order[k]
+        let order = &self.more().order;
+        if order.len() == self.deps.len() {
+            order[k]
         } else {
             k
+        }
+    }
+
+    /// Prerequisites were added or dropped: they are made as written.
+    fn forget_order(&mut self) {
+        if let Some(more) = &mut self.more {
+            more.order.clear();
         }
     }
 }
@@ -535,7 +581,7 @@ impl<'e> Planner<'e> {
             }
         }
         if let Some(resolved) = self.nodes.get(id).and_then(|n| n.resolved.as_ref()) {
-            out.extend(resolved.siblings.iter().copied().filter(|&g| g != id));
+            out.extend(resolved.siblings().iter().copied().filter(|&g| g != id));
         }
         out
     }
@@ -682,8 +728,8 @@ impl<'e> Planner<'e> {
                 walk.pending = true;
                 break;
             }
-            if resolved.hidden.contains(&dep.file)
-                && !resolved.peer_deps.contains(&dep.file)
+            if resolved.hidden().contains(&dep.file)
+                && !resolved.more().peer_deps.contains(&dep.file)
                 && self.nodes[dep.file].status == Status::New
             {
                 self.nodes[dep.file].extra = true;
@@ -706,7 +752,7 @@ impl<'e> Planner<'e> {
                     );
                     let mut r = (*resolved).clone();
                     r.deps.remove(i);
-                    r.order.clear();
+                    r.forget_order();
                     self.nodes[id].resolved = Some(Rc::new(r));
                     return self.walk_prereqs(id);
                 }
@@ -746,7 +792,7 @@ impl<'e> Planner<'e> {
         for &peer in group.iter().filter(|&&p| p != id) {
             for dep in self.expanded_deps(peer)? {
                 if dep.file != id && !r.deps.iter().any(|d| d.file == dep.file) {
-                    r.hidden.push(dep.file);
+                    r.more_mut().hidden.push(dep.file);
                     r.deps.push(dep);
                 }
             }
@@ -754,7 +800,7 @@ impl<'e> Planner<'e> {
         if r.deps.len() == resolved.deps.len() {
             return Ok(false);
         }
-        r.order.clear();
+        r.forget_order();
         self.node(id).resolved = Some(Rc::new(r));
         Ok(true)
     }
@@ -1170,11 +1216,11 @@ impl<'e> Planner<'e> {
                 self.job_finished(outcome);
             }
         }
-        if !resolved.siblings.is_empty() {
+        if !resolved.siblings().is_empty() {
             if let Some((recipe, _)) = resolved.recipes.first() {
                 let before = self.mtime_of(id);
                 let peers = resolved
-                    .siblings
+                    .siblings()
                     .iter()
                     .map(|&p| (p, self.mtime_of(p)))
                     .collect();
@@ -1314,13 +1360,13 @@ impl<'e> Planner<'e> {
         let normal: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| !d.order_only && !resolved.hidden.contains(&d.file))
+            .filter(|d| !d.order_only && !resolved.hidden().contains(&d.file))
             .map(|d| d.file)
             .collect();
         let order_only: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| d.order_only && !resolved.hidden.contains(&d.file))
+            .filter(|d| d.order_only && !resolved.hidden().contains(&d.file))
             .map(|d| d.file)
             // Named as a normal prerequisite too, it is a normal one.
             .filter(|f| !normal.contains(f))
@@ -1352,7 +1398,7 @@ impl<'e> Planner<'e> {
             .filter(|f| newer.contains(f))
             .collect();
         let qm = join(self, &newer_list, true);
-        let stem = resolved.stem.clone();
+        let stem = resolved.stem().to_vec();
         let (target_name, member) = crate::exec::archive::split_member(&target);
         for (n, v) in [
             (&b"@"[..], target_name.to_vec()),
@@ -1491,6 +1537,7 @@ impl<'e> Planner<'e> {
     fn resolve(&mut self, id: FileId, _parent: Option<FileId>) -> Result<()> {
         let file = self.ev.db.file(id);
         let mut resolved = Resolved::default();
+        let mut more = ResolvedMore::default();
         let phony = file.phony;
         let mut stem = file.rule.stem.clone().unwrap_or_default();
         let mut recipe = file.rule.recipe.clone();
@@ -1524,7 +1571,7 @@ impl<'e> Planner<'e> {
             if let Some(m) = found {
                 stem = m.stem.clone();
                 recipe = m.recipe.clone();
-                resolved.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+                more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
                 // A file an implicit rule makes counts as a target from now on
                 // ("ought to exist" for later searches).
                 self.ev.db.file_mut(id).is_target = true;
@@ -1544,11 +1591,11 @@ impl<'e> Planner<'e> {
                 deps = extra;
                 // The recipe makes the other targets too: their own
                 // prerequisites are made first (built, not in `$^`).
-                for &sibling in &resolved.siblings {
+                for &sibling in &more.siblings {
                     for d in self.ev.db.file(sibling).rule.deps.clone() {
                         if !deps.iter().any(|e| e.file == d.file) {
-                            resolved.hidden.push(d.file);
-                            resolved.peer_deps.push(d.file);
+                            more.hidden.push(d.file);
+                            more.peer_deps.push(d.file);
                             deps.push(d);
                         }
                     }
@@ -1584,7 +1631,7 @@ impl<'e> Planner<'e> {
             if !crate::words::trim(&extra).is_empty() {
                 let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
                 hidden.retain(|d| d.file != id);
-                resolved.hidden.extend(hidden.iter().map(|d| d.file));
+                more.hidden.extend(hidden.iter().map(|d| d.file));
                 if own {
                     deps.extend(hidden);
                 } else {
@@ -1603,10 +1650,10 @@ impl<'e> Planner<'e> {
             shuffle::apply(&self.ev.options.shuffle, name, &mut order, |&i| {
                 deps[i].wait_before
             });
-            resolved.order = order;
+            more.order = order;
         }
         resolved.deps = deps;
-        resolved.stem = stem;
+        more.stem = stem;
         // Prerequisites found through vpath are known by their found names;
         // one found as another file the makefile names (a target, or a
         // prerequisite elsewhere) becomes that file, so no implicit rule is
@@ -1634,6 +1681,11 @@ impl<'e> Planner<'e> {
             }
         }
         self.vpath_resolve(id);
+        let has_more = !(more.stem.is_empty()
+            && more.hidden.is_empty()
+            && more.siblings.is_empty()
+            && more.order.is_empty());
+        resolved.more = has_more.then(|| Box::new(more));
         self.node(id).resolved = Some(Rc::new(resolved));
         // Resolution interns files (implicit prerequisites, intermediates,
         // second expansion): every id in the database has a node from here on.
@@ -1821,11 +1873,11 @@ impl<'e> Planner<'e> {
                 .clone()
                 .map(|r| vec![(r, Vec::new())])
                 .unwrap_or_default(),
-            stem: m.stem.clone(),
-            hidden: Vec::new(),
-            peer_deps: Vec::new(),
-            siblings,
-            order: Vec::new(),
+            more: Some(Box::new(ResolvedMore {
+                stem: m.stem.clone(),
+                siblings,
+                ..ResolvedMore::default()
+            })),
         };
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
