@@ -80,7 +80,28 @@ pub fn fnmatch(pattern: &[u8], name: &[u8]) -> bool {
     if name.first() == Some(&b'.') && !starts_with_literal_dot(pattern) {
         return false;
     }
-    match_from(pattern, name)
+    match_one_star(pattern, name).unwrap_or_else(|| match_from(pattern, name))
+}
+
+/// The common patterns, one `*` between plain ASCII text (`*.c`,
+/// `lib*.a`), matched without backtracking; `None` for any other pattern.
+/// (The text after the `*` starts with an ASCII byte, so it starts at a
+/// character boundary of `name` wherever it is found.)
+fn match_one_star(pattern: &[u8], name: &[u8]) -> Option<bool> {
+    let star = memchr::memchr(b'*', pattern)?;
+    let (prefix, suffix) = (&pattern[..star], &pattern[star + 1..]);
+    let plain = |text: &[u8]| {
+        text.iter()
+            .all(|&b| b.is_ascii() && !matches!(b, b'*' | b'?' | b'[' | b'\\'))
+    };
+    if !plain(prefix) || !plain(suffix) {
+        return None;
+    }
+    Some(
+        name.len() >= prefix.len() + suffix.len()
+            && name.starts_with(prefix)
+            && name.ends_with(suffix),
+    )
 }
 
 fn starts_with_literal_dot(pattern: &[u8]) -> bool {
@@ -261,7 +282,9 @@ pub fn glob(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
             break;
         }
     }
-    found.sort_unstable();
+    // Stable and adaptive: the per-directory order of the matches makes
+    // this one pass over an already sorted list, in the usual case.
+    found.sort();
     found
 }
 
@@ -312,11 +335,14 @@ fn step(
     for prefix in found {
         if has_magic(comp) {
             for (name, kind) in matching_entries(&prefix, comp, cache) {
-                let path = [prefix.as_slice(), &name].concat();
+                let mut path = Vec::with_capacity(prefix.len() + name.len() + seps.len());
+                path.extend_from_slice(&prefix);
+                path.extend_from_slice(&name);
                 if need_dir && !entry_is_dir(kind, &path, cache) {
                     continue;
                 }
-                next.push([path.as_slice(), seps].concat());
+                path.extend_from_slice(seps);
+                next.push(path);
             }
         } else {
             let path = [prefix.as_slice(), &unescape(comp)].concat();
@@ -352,6 +378,9 @@ fn matching_entries(prefix: &[u8], comp: &[u8], cache: &mut FsCache) -> Vec<(Vec
             out.push((name.clone(), listing.kind(i)));
         }
     }
+    // Listings are unordered; matches sorted here keep the whole result
+    // nearly sorted, which its final sort then only has to confirm.
+    out.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     out
 }
 
@@ -443,6 +472,43 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     use crate::fscache::os_path;
+
+    #[test]
+    fn one_star_patterns_match_as_the_general_matcher_does() {
+        let patterns: [&[u8]; 6] = [b"*.c", b"lib*.a", b"*", b"x*", b"*.\xc3\xa9", b"a*b*c"];
+        let names: [&[u8]; 9] = [
+            b"f.c",
+            b".c",
+            b"libfoo.a",
+            b"lib.a",
+            b"x",
+            b"",
+            b"\xc3\xa9.c",
+            b"a.\xc3\xa9",
+            b"abc",
+        ];
+        for p in patterns {
+            for n in names {
+                assert_eq!(
+                    match_one_star(p, n).unwrap_or_else(|| match_from(p, n)),
+                    match_from(p, n),
+                    "{} against {}",
+                    String::from_utf8_lossy(p),
+                    String::from_utf8_lossy(n)
+                );
+            }
+        }
+        assert_eq!(
+            match_one_star(b"a*b*c", b"abc"),
+            None,
+            "two stars: the general matcher"
+        );
+        assert_eq!(
+            match_one_star(b"*.\xc3\xa9", b"a.\xc3\xa9"),
+            None,
+            "not ASCII"
+        );
+    }
 
     #[test]
     fn splits_glob_words_with_quoted_spaces() {

@@ -1587,6 +1587,7 @@ impl<'e> Planner<'e> {
                     }
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
+                extra.reserve_exact(deps.len());
                 extra.extend(deps);
                 deps = extra;
                 // The recipe makes the other targets too: their own

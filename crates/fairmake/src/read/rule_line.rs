@@ -677,7 +677,9 @@ fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
 /// Interns a prerequisite list (normal and order-only, with `.WAIT`).
 pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     let (normal, order_only) = split_order_only(text);
-    let mut deps = Vec::new();
+    // Room for a typical list (a `.d` file's line names ten), so that it is
+    // not grown two or three times on the way; the caller copies it out.
+    let mut deps = Vec::with_capacity(16);
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
         for_each_name(ev, part, |ev, name| {
