@@ -1302,6 +1302,14 @@ impl<'e> Planner<'e> {
     /// The target-specific scope of `id` (without automatic variables).
     fn scope_for(&mut self, id: FileId) -> Vec<ScopeEntry> {
         let mut scope = Vec::new();
+        // Most files have no variables of their own or inherited: asked
+        // twice per file of a walk.
+        if self.ev.db.file(id).vars.is_none()
+            && self.ev.db.pattern_vars.is_empty()
+            && self.nodes.get(id).is_none_or(|n| n.inherited.is_none())
+        {
+            return scope;
+        }
         if let Some(set) = self.ev.db.file(id).vars.clone() {
             scope.push(ScopeEntry {
                 set,

@@ -407,7 +407,10 @@ impl BufferReader {
             return Err(ev.fatal("missing separator"));
         }
         self.end_rule(ev)?;
-        match rule_line::parse(ev, line.raw)? {
+        // The reader joined the line by POSIX's rules under `.POSIX`; rules
+        // are read by GNU's.
+        let joined = (!ev.db.posix).then_some(text);
+        match rule_line::parse(ev, line.raw, joined)? {
             rule_line::Parsed::Nothing => Ok(()),
             rule_line::Parsed::Rule(ctx) => {
                 self.rule = Some(ctx);

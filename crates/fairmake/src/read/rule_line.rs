@@ -42,15 +42,26 @@ pub enum Parsed {
     NotARule,
 }
 
-/// Parses and records a rule line (`raw` is the logical line as written).
-pub fn parse(ev: &mut Evaluator, raw: &[u8]) -> Result<Parsed> {
+/// Parses and records a rule line. `raw` is the logical line as written;
+/// `joined`, when given, is that line as the reader already has it, joined
+/// and without its comment: it is the rule's text unless a `;` splits off a
+/// recipe (which keeps its continuation lines as written).
+pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Parsed> {
     let raw = super::trim_start(raw);
     let (head_raw, recipe) = split_recipe(raw);
-    let collapsed = lines::collapse_continuations(head_raw);
-    let head = lines::strip_comment(&collapsed);
+    let collapsed;
+    let stripped;
+    let head: &[u8] = match (joined, &recipe) {
+        (Some(joined), None) => joined,
+        _ => {
+            collapsed = lines::collapse_continuations(head_raw);
+            stripped = lines::strip_comment(&collapsed);
+            &stripped
+        }
+    };
     let loc = ev.loc.clone().expect("reading sets a location");
-    let Some(colon) = find_colon(&head) else {
-        let expanded = ev.expand_text(&head)?;
+    let Some(colon) = find_colon(head) else {
+        let expanded = ev.expand_text(head)?;
         if trim(&expanded).is_empty() {
             return Ok(if recipe.is_some() {
                 Parsed::NotARule
