@@ -7,6 +7,7 @@ pub mod env;
 pub mod output;
 pub mod shell;
 pub mod slots;
+pub mod spawn;
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -318,6 +319,10 @@ pub struct Runner {
     /// Files to remove when a fatal signal ends make (the copy of a
     /// makefile read from standard input).
     pub remove_on_signal: Vec<Vec<u8>>,
+    /// The last environment jobs were started with, ready for `execve`:
+    /// the planner hands the same one to every job while nothing exported
+    /// differs between them.
+    envp: Option<(Rc<crate::plan::Environment>, Rc<spawn::Envp>)>,
 }
 
 /// SIGINT, SIGTERM, SIGHUP and SIGCHLD, caught into a flag and a self-pipe
@@ -355,6 +360,18 @@ impl SignalWatch {
 }
 
 impl Runner {
+    /// `env` ready for `execve`, built once for all the jobs that share it.
+    fn envp_for(&mut self, env: &Rc<crate::plan::Environment>) -> Rc<spawn::Envp> {
+        match &self.envp {
+            Some((known, envp)) if Rc::ptr_eq(known, env) => envp.clone(),
+            _ => {
+                let envp = Rc::new(spawn::Envp::new(env));
+                self.envp = Some((env.clone(), envp.clone()));
+                envp
+            }
+        }
+    }
+
     pub fn new(slots: slots::Slots, mode: Mode, signals: SignalWatch) -> Runner {
         let SignalWatch { read, fatal_signal } = signals;
         Runner {
@@ -375,6 +392,7 @@ impl Runner {
             waiting_since: None,
             last_token_wait_us: 0,
             remove_on_signal: Vec::new(),
+            envp: None,
         }
     }
 
@@ -545,9 +563,11 @@ impl Runner {
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
                 continue;
             }
+            let env = job.req.env.clone();
+            let envp = self.envp_for(&env);
+            let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let guard = self.slots.prepare_child(line.recursive);
-            let stdio = job.capture.as_ref().and_then(|c| c.stdio().ok());
-            let spawned = spawn(&line, &job.req.env, stdio);
+            let spawned = spawn(&line, &env, &envp, job.capture.as_ref());
             drop(guard);
             match spawned {
                 Ok(pid) => {
@@ -889,25 +909,29 @@ fn println_flush(text: &[u8]) {
 fn spawn(
     line: &PreparedLine,
     env: &[(Vec<u8>, Vec<u8>)],
-    stdio: Option<(std::process::Stdio, std::process::Stdio)>,
+    envp: &spawn::Envp,
+    capture: Option<&output::Captured>,
 ) -> std::io::Result<u32> {
     let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
     let path = env
         .iter()
         .find(|(k, _)| k == b"PATH")
         .map(|(_, v)| v.as_slice());
-    // Captured output (-O) is handed over with the first try; only an
-    // uncaptured spawn can be retried.
-    let can_retry = stdio.is_none();
-    match spawn_invocation(&inv, path, env, stdio) {
+    match spawn_invocation(&inv, path, env, envp, capture) {
         // A script without `#!`: execvp runs it with /bin/sh, and so does GNU.
-        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) && can_retry => {
+        Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
             let shell::Invocation::Direct(argv) = inv else {
                 return Err(e);
             };
             let mut with_sh = vec![b"/bin/sh".to_vec()];
             with_sh.extend(argv);
-            spawn_invocation(&shell::Invocation::Direct(with_sh), path, env, None)
+            spawn_invocation(
+                &shell::Invocation::Direct(with_sh),
+                path,
+                env,
+                envp,
+                capture,
+            )
         }
         other => other,
     }
@@ -917,11 +941,17 @@ fn spawn_invocation(
     inv: &shell::Invocation,
     path: Option<&[u8]>,
     env: &[(Vec<u8>, Vec<u8>)],
-    stdio: Option<(std::process::Stdio, std::process::Stdio)>,
+    envp: &spawn::Envp,
+    capture: Option<&output::Captured>,
 ) -> std::io::Result<u32> {
-    let Some(mut cmd) = shell::command_for(inv, path) else {
+    let Some((program, argv)) = shell::program_and_argv(inv, path) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
     };
+    if program.contains(&b'/') {
+        return spawn::spawn(&program, &argv, envp, capture.map(output::Captured::fds));
+    }
+    // Not found on PATH, or no PATH: execvp's own search decides, through std.
+    let mut cmd = shell::command(&program, &argv);
     cmd.env_clear();
     for (k, v) in env {
         cmd.env(
@@ -929,7 +959,7 @@ fn spawn_invocation(
             std::ffi::OsStr::from_bytes(v),
         );
     }
-    if let Some((out, err)) = stdio {
+    if let Some((out, err)) = capture.map(output::Captured::stdio).transpose()? {
         cmd.stdout(out).stderr(err);
     }
     let child = cmd.spawn()?;

@@ -10,7 +10,7 @@
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::process::Stdio;
 use std::sync::OnceLock;
 
@@ -58,7 +58,12 @@ impl Captured {
         let _ = self.out.write_all(b"\n");
     }
 
-    /// The child's stdout and stderr.
+    /// Where the child's stdout and stderr go.
+    pub fn fds(&self) -> (BorrowedFd<'_>, BorrowedFd<'_>) {
+        (self.out.as_fd(), self.err_file().as_fd())
+    }
+
+    /// The child's stdout and stderr, for std's `Command`.
     pub fn stdio(&self) -> std::io::Result<(Stdio, Stdio)> {
         Ok((
             Stdio::from(self.out.try_clone()?),

@@ -109,29 +109,22 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
     }
 }
 
-/// A `Command` for an invocation (never for an empty argv). `path` is the
-/// child's PATH: a bare program name is looked up in it here, because
-/// std spawns with `posix_spawn` only when it need not search PATH itself
-/// (otherwise it forks the whole make for every job).
-pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
+/// The program to run for an invocation and its argv (`argv[0]` as
+/// written; `None` for an empty argv). `path` is the child's PATH: a bare
+/// program name is looked up in it here, as execvp would, so that the
+/// program can be started by its path (std forks the whole make when it
+/// has to search PATH itself); one not found stays bare.
+pub fn program_and_argv(inv: &Invocation, path: Option<&[u8]>) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
     match inv {
         Invocation::Direct(argv) => {
-            let (first, rest) = argv.split_first()?;
+            let first = argv.first()?;
             let program = match path {
                 Some(path) if !first.contains(&b'/') => {
                     lookup_program(path, first).unwrap_or_else(|| first.clone())
                 }
                 _ => first.clone(),
             };
-            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(&program));
-            #[cfg(unix)]
-            {
-                use std::os::unix::process::CommandExt;
-                // argv[0] stays as written, as with execvp.
-                cmd.arg0(std::ffi::OsStr::from_bytes(first));
-            }
-            cmd.args(rest.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
-            Some(cmd)
+            Some((program, argv.clone()))
         }
         Invocation::Shell {
             shell,
@@ -139,15 +132,33 @@ pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
             command,
         } => {
             // `SHELL := echo hi`: a shell with arguments of its own.
-            let mut words = crate::words::words(shell);
-            let program = words.next().unwrap_or(shell);
-            let mut cmd = Command::new(std::ffi::OsStr::from_bytes(program));
-            cmd.args(words.map(std::ffi::OsStr::from_bytes));
-            cmd.args(flags.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
-            cmd.arg(std::ffi::OsStr::from_bytes(command));
-            Some(cmd)
+            let mut argv: Vec<Vec<u8>> = crate::words::words(shell).map(<[u8]>::to_vec).collect();
+            if argv.is_empty() {
+                argv.push(shell.clone());
+            }
+            argv.extend(flags.iter().cloned());
+            argv.push(command.clone());
+            Some((argv[0].clone(), argv))
         }
     }
+}
+
+/// A `Command` for an invocation (never for an empty argv); see
+/// [`program_and_argv`].
+pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
+    let (program, argv) = program_and_argv(inv, path)?;
+    Some(command(&program, &argv))
+}
+
+/// A `Command` running `program` with `argv` (`argv[0]` as given).
+pub fn command(program: &[u8], argv: &[Vec<u8>]) -> Command {
+    let mut cmd = Command::new(std::ffi::OsStr::from_bytes(program));
+    if let Some((first, rest)) = argv.split_first() {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(std::ffi::OsStr::from_bytes(first));
+        cmd.args(rest.iter().map(|a| std::ffi::OsStr::from_bytes(a)));
+    }
+    cmd
 }
 
 /// Splits `.SHELLFLAGS` into words as a shell would: blanks separate,
