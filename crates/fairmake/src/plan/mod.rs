@@ -1566,14 +1566,14 @@ impl<'e> Planner<'e> {
             // A file found through vpath in a GPATH directory is that file
             // from now on, for the implicit search too.
             self.vpath_resolve(id);
-            let search_name = match self.nodes[id].path.clone() {
-                Some(found) if in_gpath(self.ev, &found) => found,
-                _ => self.ev.db.file(id).name.clone(),
-            };
             // A terminal rule's prerequisites are not made by implicit rules.
-            let found = if self.node(id).no_implicit {
+            let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
                 None
             } else {
+                let search_name = match self.nodes[id].path.clone() {
+                    Some(found) if in_gpath(self.ev, &found) => found,
+                    _ => self.ev.db.file(id).name.clone(),
+                };
                 self.implicit(id, &search_name, &deps)?
             };
             if let Some(m) = found {

@@ -225,8 +225,8 @@ fn rule(
             );
         }
     }
-    let mut targets: Vec<Vec<u8>> = Vec::new();
-    for_each_name(ev, &targets_text, |_, t| targets.push(t.to_vec()));
+    let mut targets: Vec<Cow<[u8]>> = Vec::new();
+    for_each_name(ev, &targets_text, |_, t| targets.push(t));
     if targets.is_empty() {
         // As in GNU make, a rule whose targets expand to nothing (Kbuild's
         // `$(multi-dtb-y): FORCE`) defines nothing and is not an error; the
@@ -283,13 +283,13 @@ fn rule(
 
     // The targets of a static pattern rule lose the backslashes that quote
     // a `%` (`the\%file` names `the%file`), as the pattern does.
-    let targets: Vec<Vec<u8>> = if static_pattern.is_some() {
+    let targets: Vec<Cow<[u8]>> = if static_pattern.is_some() {
         targets
             .into_iter()
             .map(|t| {
                 let p = PercentPattern::new(&t);
                 if p.percent.is_none() {
-                    p.text
+                    Cow::Owned(p.text)
                 } else {
                     t
                 }
@@ -298,7 +298,7 @@ fn rule(
     } else {
         targets
     };
-    let is_pattern = |t: &Vec<u8>| PercentPattern::new(t).percent.is_some();
+    let is_pattern = |t: &Cow<[u8]>| PercentPattern::new(t).percent.is_some();
     let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
     if any_pattern && !targets.iter().all(is_pattern) {
         return Err(ev.fatal("mixed implicit and normal rules"));
@@ -416,7 +416,7 @@ fn rule(
         };
         let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
-            if target == b".WAIT" {
+            if **target == *b".WAIT" {
                 // Only for the warning about its commands.
                 let nothing = Added {
                     deps: 0..0,
@@ -468,7 +468,13 @@ fn rule(
                 loc: loc.clone(),
             });
         }
-        rule.deps.extend(deps);
+        if rule.deps.is_empty() {
+            // The first list for this target: kept as it is (no copy).
+            rule.deps = deps;
+            rule.deps.shrink_to_fit();
+        } else {
+            rule.deps.extend(deps);
+        }
         if double_colon {
             let n = file.double_colon.len() - 1;
             ctx.targets.push(RecipeTarget::Double(id, n));
@@ -537,12 +543,16 @@ fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
 /// rules record them: blanks escaped with `\` kept in names, archive groups
 /// `lib(a b)` split into members, globs expanded, a leading `./` dropped
 /// and `\:` unescaped.
-fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Evaluator, &[u8])) {
+fn for_each_name<'t>(
+    ev: &mut Evaluator,
+    text: &'t [u8],
+    mut each: impl FnMut(&mut Evaluator, Cow<'t, [u8]>),
+) {
     if memchr::memchr2(b'(', b'\\', text).is_some() {
         let names = name_words(text);
         let groups = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
         for name in glob_names(ev, groups) {
-            each(ev, &normalize_name(&name));
+            each(ev, Cow::Owned(normalize_name(&name)));
         }
         return;
     }
@@ -552,10 +562,10 @@ fn for_each_name(ev: &mut Evaluator, text: &[u8], mut each: impl FnMut(&mut Eval
     for word in words::words(text) {
         if may_glob && crate::glob::has_magic(word) {
             for name in glob_names(ev, vec![word.to_vec()]) {
-                each(ev, &normalize_name(&name));
+                each(ev, Cow::Owned(normalize_name(&name)));
             }
         } else {
-            each(ev, strip_dot_slash(word));
+            each(ev, Cow::Borrowed(strip_dot_slash(word)));
         }
     }
 }
@@ -694,11 +704,11 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
         for_each_name(ev, part, |ev, name| {
-            if name == b".WAIT" {
+            if *name == *b".WAIT" {
                 wait = true;
                 return;
             }
-            let file = ev.db.intern(name);
+            let file = ev.db.intern(&name);
             ev.db.file_mut(file).is_prerequisite = true;
             deps.push(Dep {
                 file,
@@ -885,7 +895,7 @@ fn posix_defaults(ev: &mut Evaluator) {
 /// `targets: [override|export|private]... NAME op value`.
 fn target_variable(
     ev: &mut Evaluator,
-    targets: &[Vec<u8>],
+    targets: &[Cow<[u8]>],
     rest: &[u8],
     recipe: Option<&[u8]>,
 ) -> Result<Option<Parsed>> {
