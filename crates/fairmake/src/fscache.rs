@@ -329,6 +329,14 @@ impl FsCache {
     /// Whether `path` exists as a directory entry. A dangling symlink exists
     /// (as for GNU make's `wildcard`); a trailing slash demands a directory.
     pub fn exists(&mut self, path: &[u8]) -> bool {
+        // Most paths asked about are a directory and a plain name: only the
+        // directory part needs checking for `.` and `//` (an implicit-rule
+        // search asks this half a million times in a big no-op build).
+        if let Some((dir, name)) = plain_dir_and_name(path) {
+            if let Some(found) = self.listing_contains(dir, name) {
+                return found;
+            }
+        }
         let key = normalize(path);
         if key.ends_with(b"/") {
             return self.is_dir(&key);
@@ -490,6 +498,19 @@ fn split_parent(path: &[u8]) -> Option<(&[u8], &[u8])> {
     }
 }
 
+/// `path` split into its directory, in cache-key form, and a final name
+/// that is neither empty, `.` nor `..`, when the split needs no
+/// normalizing (what `split_parent(&normalize(path))` gives then).
+fn plain_dir_and_name(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (dir, name) = match memchr::memrchr(b'/', path) {
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (&b"."[..], path),
+    };
+    let plain_name = !name.is_empty() && name != b"." && name != b"..";
+    let plain_dir = !dir.is_empty() && !dir.ends_with(b"/") && is_normal(dir);
+    (plain_name && plain_dir).then_some((dir, name))
+}
+
 fn strip_trailing_slashes(path: &[u8]) -> &[u8] {
     let mut end = path.len();
     while end > 1 && path[end - 1] == b'/' {
@@ -595,6 +616,44 @@ mod tests {
         assert_eq!(n(b"/./a"), b"/a");
         assert_eq!(n(b""), b"");
         assert!(matches!(normalize(b"src/foo.c"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_plain_split_is_the_split_of_the_normalized_path() {
+        for p in [
+            &b"a"[..],
+            b"a/b",
+            b"src/d1/f.c",
+            b"../x",
+            b"./a",
+            b"a//b",
+            b"a/./b",
+            b"/a",
+            b"a/",
+            b"a/.",
+            b"a/..",
+            b".",
+            b"/",
+            b"",
+            b"a/b/../c",
+        ] {
+            if let Some(split) = plain_dir_and_name(p) {
+                let key = normalize(p);
+                assert_eq!(
+                    Some(split),
+                    split_parent(&key),
+                    "{}",
+                    String::from_utf8_lossy(p)
+                );
+            }
+        }
+        assert_eq!(
+            plain_dir_and_name(b"src/d1/f.c"),
+            Some((&b"src/d1"[..], &b"f.c"[..]))
+        );
+        assert_eq!(plain_dir_and_name(b"f.c"), Some((&b"."[..], &b"f.c"[..])));
+        assert_eq!(plain_dir_and_name(b"a//b"), None);
+        assert_eq!(plain_dir_and_name(b"a/.."), None);
     }
 
     #[test]
