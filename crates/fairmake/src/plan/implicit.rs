@@ -266,7 +266,7 @@ fn candidates<'n>(
 ) -> Vec<Candidate<'n>> {
     let (dir, file) = split_dir(name);
     rules.index.may_match(name, may_match);
-    let mut found = Vec::new();
+    let mut found = Vec::with_capacity(may_match.len());
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
     // match-anything rules. Rules without a recipe count here: they are
@@ -407,7 +407,8 @@ struct Search<'r, 'k> {
     /// then `%.o: %.c`, and `%: %.c`, both reach `x.c`); searched again
     /// with the rules it found excluded still excluded, and no more depth
     /// if the depth limit played a part, it fails again.
-    failed: FxHashMap<Vec<u8>, Vec<Failure>>,
+    /// (Most names fail once: the first failure is kept inline.)
+    failed: FxHashMap<Vec<u8>, smallvec::SmallVec<[Failure; 1]>>,
     /// The chain searches under way, innermost last.
     frames: Vec<Frame>,
     /// Scratch space for [`candidates`].
