@@ -231,6 +231,13 @@ impl BufferReader {
         if trim(text).is_empty() {
             return Ok(());
         }
+        if !may_begin_directive(text) {
+            // A rule or an assignment (most lines).
+            if self.ignoring() {
+                return Ok(());
+            }
+            return self.statement(ev, text, line, rest);
+        }
         if let Some((kw, args)) = conditional::keyword(text) {
             return self.conditional(ev, kw, args);
         }
@@ -342,7 +349,7 @@ impl BufferReader {
         let mut mods = Modifiers::default();
         let mut body = text;
         // Leading `export`, `override`, `private` words modify what follows.
-        loop {
+        while may_begin_directive(body) {
             if let Some(after) = directive_word(body, b"override") {
                 mods.override_ = true;
                 body = after;
@@ -503,6 +510,16 @@ fn trim_start(s: &[u8]) -> &[u8] {
 /// If `text` starts with the directive `word` followed by a blank or the end
 /// (and is not an assignment to or a rule for a variable named like it),
 /// returns the text after it.
+/// Whether `text` may begin with a directive or a modifier: every one
+/// (`ifeq`, `define`, `export`, `-include`, `vpath`, ...) starts with one of
+/// these bytes, and most rule lines do not.
+fn may_begin_directive(text: &[u8]) -> bool {
+    matches!(
+        text.first(),
+        Some(b'-' | b'd' | b'e' | b'i' | b'o' | b'p' | b's' | b'u' | b'v')
+    )
+}
+
 fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
     // Asked about a dozen words per line: most lines differ at once.
     if text.first() != word.first() {
