@@ -65,6 +65,16 @@ struct ResolvedMore {
     order: Vec<usize>,
 }
 
+impl ResolvedMore {
+    fn is_empty(&self) -> bool {
+        self.stem.is_empty()
+            && self.hidden.is_empty()
+            && self.peer_deps.is_empty()
+            && self.siblings.is_empty()
+            && self.order.is_empty()
+    }
+}
+
 /// What a file without any of `ResolvedMore` has.
 static NO_MORE: ResolvedMore = ResolvedMore {
     stem: Vec::new(),
@@ -1690,11 +1700,7 @@ impl<'e> Planner<'e> {
             }
         }
         self.vpath_resolve(id);
-        let has_more = !(more.stem.is_empty()
-            && more.hidden.is_empty()
-            && more.siblings.is_empty()
-            && more.order.is_empty());
-        resolved.more = has_more.then(|| Box::new(more));
+        resolved.more = (!more.is_empty()).then(|| Box::new(more));
         self.node(id).resolved = Some(Rc::new(resolved));
         // Resolution interns files (implicit prerequisites, intermediates,
         // second expansion): every id in the database has a node from here on.
