@@ -679,8 +679,8 @@ fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fat
     ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
     let default = crate::words::trim(&default).to_vec();
     // The target that set it may have blanks in its name (`a\ b:`).
-    let first_target = ev.db.first_target.map(|id| &ev.db.file(id).name);
-    if first_target == Some(&default) {
+    let first_target = ev.db.first_target.map(|id| &ev.db.file(id).name[..]);
+    if first_target == Some(&default[..]) {
         return Ok(default);
     }
     let mut words = crate::words::words(&default);
@@ -728,7 +728,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         let file = ev.db.file(id);
         // A phony makefile, or a `::` one without prerequisites, would be
         // remade on every run: GNU leaves those alone.
-        let always_remade = file.phony || file.double_colon.iter().any(|r| r.deps.is_empty());
+        let always_remade = file.phony || file.double_colon().iter().any(|r| r.deps.is_empty());
         if !always_remade && goal_set.insert(id) {
             goals.push(id);
         }
@@ -743,7 +743,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         let file = ev.db.file(id);
         // A phony makefile, or a `::` one without prerequisites, is not
         // remade (it would be, on every run): a missing one stays missing.
-        if file.phony || file.double_colon.iter().any(|r| r.deps.is_empty()) {
+        if file.phony || file.double_colon().iter().any(|r| r.deps.is_empty()) {
             if !m.optional {
                 print_missing(m);
                 unmakeable = true;
@@ -753,7 +753,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         let exists = crate::plan::mtime::of(&m.name).is_some();
         let has_rule = file.rule.recipe.is_some()
             || !file.rule.deps.is_empty()
-            || !file.double_colon.is_empty();
+            || !file.double_colon().is_empty();
         if !m.optional && exists && !has_rule {
             // There but unreadable, and nothing can make it anew.
             print_missing(m);
@@ -875,7 +875,7 @@ fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
             .rule
             .deps
             .iter()
-            .chain(file.double_colon.iter().flat_map(|r| r.deps.iter()))
+            .chain(file.double_colon().iter().flat_map(|r| r.deps.iter()))
         {
             if seen.insert(dep.file) {
                 order.push(dep.file);

@@ -15,7 +15,7 @@ use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::{JobRequest, Runner};
 use crate::rules::{Deferred, Dep, FileId, Recipe, Rule};
-use mtime::Mtime;
+use mtime::{KnownMtime, Mtime};
 
 /// A child's environment: (name, value) pairs.
 pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
@@ -85,6 +85,10 @@ static NO_MORE: ResolvedMore = ResolvedMore {
 };
 
 impl Resolved {
+    fn is_empty(&self) -> bool {
+        self.deps.is_empty() && self.recipes.is_empty() && self.more.is_none()
+    }
+
     fn more(&self) -> &ResolvedMore {
         self.more.as_deref().unwrap_or(&NO_MORE)
     }
@@ -141,15 +145,15 @@ pub struct Node {
     pub resolved: Option<Rc<Resolved>>,
     /// Scope inherited from the parent that first asked for this file.
     pub inherited: Option<Rc<Vec<ScopeEntry>>>,
-    /// Its modification time once looked at (`None`: not yet), until it is
-    /// remade or its vpath name changes.
-    pub mtime: Option<Option<Mtime>>,
+    /// Its modification time once looked at, until it is remade or its
+    /// vpath name changes.
+    pub mtime: KnownMtime,
     /// The name after vpath search.
-    pub path: Option<Vec<u8>>,
+    pub path: Option<Box<[u8]>>,
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
-    pub depth: usize,
+    pub depth: u32,
     /// It is being made as another target's `.EXTRA_PREREQS`.
     pub extra: bool,
     /// When its job finished, in the order of the run (0: not made).
@@ -162,7 +166,7 @@ pub struct Node {
     pub no_implicit: bool,
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
-    pub double_colon_rule: usize,
+    pub double_colon_rule: u32,
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
@@ -174,7 +178,7 @@ impl Default for Node {
             status: Status::New,
             resolved: None,
             inherited: None,
-            mtime: None,
+            mtime: KnownMtime::UNKNOWN,
             path: None,
             remade: false,
             depth: 0,
@@ -234,6 +238,9 @@ pub struct Planner<'e> {
     /// changed. A run where no recipe runs asks no makefile's time for this.
     pub watched: Vec<FileId>,
     watched_times: Option<rustc_hash::FxHashMap<FileId, Option<Mtime>>>,
+    /// The resolution of every file with no prerequisites, recipe or stem
+    /// (most leaves of a graph), shared.
+    empty_resolved: Rc<Resolved>,
 }
 
 /// A multi-target pattern recipe's target and peers before it ran.
@@ -272,6 +279,7 @@ impl<'e> Planner<'e> {
             vpath_configured,
             watched: Vec::new(),
             watched_times: None,
+            empty_resolved: Rc::default(),
         };
         if let Some(listing) = p.ev.db.lookup(b".NOTPARALLEL") {
             let deps = &p.ev.db.file(listing).rule.deps;
@@ -291,7 +299,7 @@ impl<'e> Planner<'e> {
     /// A `--debug=basic` line about `id`, indented by its depth as GNU does
     /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
     fn debug_line(&self, id: FileId, extra: usize, template: &str) {
-        let depth = self.nodes.get(id).map_or(0, |n| n.depth);
+        let depth = self.nodes.get(id).map_or(0, |n| n.depth as usize);
         let name = diag::show(&self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
@@ -384,7 +392,7 @@ impl<'e> Planner<'e> {
         let path = crate::read::rule_line::normalize_name(path);
         self.new_files
             .iter()
-            .any(|&f| self.ev.db.file(f).name == path)
+            .any(|&f| *self.ev.db.file(f).name == *path)
     }
 
     /// Whether making `id` failed in this run.
@@ -580,9 +588,12 @@ impl<'e> Planner<'e> {
     fn companions(&self, id: FileId) -> Vec<FileId> {
         let mut out: Vec<FileId> = Vec::new();
         let file = self.ev.db.file(id);
-        let rule = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
-        let groups =
-            std::iter::once(&file.rule.group).chain(file.double_colon.get(rule).map(|r| &r.group));
+        let rule = self
+            .nodes
+            .get(id)
+            .map_or(0, |n| n.double_colon_rule as usize);
+        let groups = std::iter::once(file.rule.group())
+            .chain(file.double_colon().get(rule).map(|r| r.group()));
         for group in groups.flatten() {
             for &g in group.iter() {
                 if g != id && !out.contains(&g) {
@@ -670,7 +681,8 @@ impl<'e> Planner<'e> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
-            self.nodes[id].depth = self.depth;
+            // A walk never nests four billion deep: its stack would give out first.
+            self.nodes[id].depth = self.depth as u32;
             if self.verbose() {
                 self.debug_line(id, 0, "Considering target file '{}'.");
             }
@@ -792,7 +804,7 @@ impl<'e> Planner<'e> {
     /// Returns whether any were added.
     fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
         self.nodes[id].peers_added = true;
-        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
             return Ok(false);
         };
         let Some(resolved) = self.nodes[id].resolved.clone() else {
@@ -818,7 +830,7 @@ impl<'e> Planner<'e> {
     /// Another target of `id`'s grouped rule is missing or older than one
     /// of its prerequisites: the recipe that makes them all must run.
     fn peer_out_of_date(&mut self, id: FileId) -> Result<bool> {
-        let Some(group) = self.ev.db.file(id).rule.group.clone() else {
+        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
             return Ok(false);
         };
         for &peer in group.iter().filter(|&&p| p != id) {
@@ -844,9 +856,9 @@ impl<'e> Planner<'e> {
     /// One rule of `id` is done: a double-colon target moves on to its next
     /// rule (`Pending`); otherwise the file is `Done`.
     fn rule_finished(&mut self, id: FileId) -> Status {
-        let rules = self.ev.db.file(id).double_colon.len();
+        let rules = self.ev.db.file(id).double_colon().len();
         let node = self.node(id);
-        if node.double_colon_rule + 1 < rules {
+        if (node.double_colon_rule as usize) + 1 < rules {
             node.double_colon_rule += 1;
             node.resolved = None;
             node.status = Status::Pending;
@@ -1044,7 +1056,7 @@ impl<'e> Planner<'e> {
             }
         }
         // A double-colon rule without prerequisites always runs.
-        if !self.ev.db.file(id).double_colon.is_empty() && resolved.deps.is_empty() {
+        if !self.ev.db.file(id).double_colon().is_empty() && resolved.deps.is_empty() {
             out_of_date = true;
         }
         if !out_of_date && !resolved.recipes.is_empty() && self.peer_out_of_date(id)? {
@@ -1108,7 +1120,7 @@ impl<'e> Planner<'e> {
         for (recipe, rule_deps) in &resolved.recipes {
             // A double-colon rule's automatic variables name its own
             // prerequisites only.
-            let scope = if self.ev.db.file(id).double_colon.is_empty() {
+            let scope = if self.ev.db.file(id).double_colon().is_empty() {
                 self.recipe_scope(id, resolved, newer)
             } else {
                 let own = Resolved {
@@ -1212,7 +1224,7 @@ impl<'e> Planner<'e> {
             self.ev.options.dry_run && !self.makefiles_phase && !lines.iter().all(|l| l.recursive);
         let request = JobRequest {
             file: id,
-            name: self.ev.db.file(id).name.clone(),
+            name: self.ev.db.file(id).name.to_vec(),
             lines,
             env,
             precious: self.is_precious(id),
@@ -1361,20 +1373,13 @@ impl<'e> Planner<'e> {
         let mut set = VarSet::new();
         // Prerequisites that are archive members appear by member name.
         let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
-            let name = p
-                .nodes
-                .get(f)
-                .and_then(|n| n.path.clone())
-                .unwrap_or_else(|| p.ev.db.file(f).name.clone());
-            match crate::exec::archive::split_member(&name) {
+            let name = p.path_or_name(f);
+            match crate::exec::archive::split_member(name) {
                 (_, member) if !member.is_empty() => member.to_vec(),
-                _ => name,
+                _ => name.to_vec(),
             }
         };
-        let target = self.nodes[id]
-            .path
-            .clone()
-            .unwrap_or_else(|| self.ev.db.file(id).name.clone());
+        let target = self.path_or_name(id).to_vec();
         let normal: Vec<FileId> = resolved
             .deps
             .iter()
@@ -1470,11 +1475,11 @@ impl<'e> Planner<'e> {
     fn mtime_of(&mut self, id: FileId) -> Option<Mtime> {
         // Asked for every edge of the graph: remembered per file until the
         // file is remade or its vpath name changes.
-        if let Some(known) = self.node(id).mtime {
+        if let Some(known) = self.node(id).mtime.get() {
             return known;
         }
         let found = self.stat_mtime(id);
-        self.nodes[id].mtime = Some(found);
+        self.nodes[id].mtime = KnownMtime::new(found);
         found
     }
 
@@ -1483,7 +1488,7 @@ impl<'e> Planner<'e> {
     /// nothing compares with); otherwise its time is asked for, and kept.
     fn exists(&mut self, id: FileId) -> bool {
         let node = self.node(id);
-        if node.mtime.is_none() && node.path.is_none() && !self.ev.options.check_symlink_times {
+        if !node.mtime.is_known() && node.path.is_none() && !self.ev.options.check_symlink_times {
             let name = &self.ev.db.file(id).name;
             if !crate::exec::archive::is_member(name) {
                 if let Some(exists) = self.ev.fs.exists_fresh(name) {
@@ -1528,7 +1533,15 @@ impl<'e> Planner<'e> {
 
     /// Forgets what `mtime_of` remembered about `id`.
     fn forget_mtime(&mut self, id: FileId) {
-        self.node(id).mtime = None;
+        self.node(id).mtime = KnownMtime::UNKNOWN;
+    }
+
+    /// The name `id` was found under by vpath, or else its own.
+    fn path_or_name(&self, id: FileId) -> &[u8] {
+        match self.nodes.get(id).and_then(|n| n.path.as_deref()) {
+            Some(found) => found,
+            None => &self.ev.db.file(id).name,
+        }
     }
 
     /// Asks the file system, not the run's stat cache: the node keeps the
@@ -1536,8 +1549,8 @@ impl<'e> Planner<'e> {
     fn stat_mtime(&mut self, id: FileId) -> Option<Mtime> {
         self.node(id);
         let path = match &self.nodes[id].path {
-            Some(found) => found,
-            None => &self.ev.db.file(id).name,
+            Some(found) => &found[..],
+            None => &self.ev.db.file(id).name[..],
         };
         let (archive, member) = crate::exec::archive::split_member(path);
         if !member.is_empty() {
@@ -1557,20 +1570,23 @@ impl<'e> Planner<'e> {
         let mut resolved = Resolved::default();
         let mut more = ResolvedMore::default();
         let phony = file.phony;
-        let mut stem = file.rule.stem.clone().unwrap_or_default();
+        let mut stem = file.rule.stem().map(<[u8]>::to_vec).unwrap_or_default();
         let mut recipe = file.rule.recipe.clone();
-        let rule_index = self.nodes.get(id).map_or(0, |n| n.double_colon_rule);
-        let double = file.double_colon.get(rule_index).cloned();
+        let rule_index = self
+            .nodes
+            .get(id)
+            .map_or(0, |n| n.double_colon_rule as usize);
+        let double = file.double_colon().get(rule_index).cloned();
         let mut deps = self.expanded_deps(id)?;
         if let Some(rule) = double {
             // Each double-colon rule is resolved on its own, when its turn comes.
             let d = self.second_expand_rule(id, &rule, true)?;
             deps.extend(d.iter().cloned());
+            if let Some(s) = rule.stem() {
+                stem = s.to_vec();
+            }
             if let Some(r) = rule.recipe {
                 resolved.recipes.push((r, d));
-            }
-            if let Some(s) = rule.stem {
-                stem = s;
             }
         } else if recipe.is_none() && !phony {
             // A file found through vpath in a GPATH directory is that file
@@ -1580,9 +1596,9 @@ impl<'e> Planner<'e> {
             let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
                 None
             } else {
-                let search_name = match self.nodes[id].path.clone() {
-                    Some(found) if in_gpath(self.ev, &found) => found,
-                    _ => self.ev.db.file(id).name.clone(),
+                let search_name = match self.nodes[id].path.as_deref() {
+                    Some(found) if in_gpath(self.ev, found) => found.to_vec(),
+                    _ => self.ev.db.file(id).name.to_vec(),
                 };
                 self.implicit(id, &search_name, &deps)?
             };
@@ -1701,7 +1717,12 @@ impl<'e> Planner<'e> {
         }
         self.vpath_resolve(id);
         resolved.more = (!more.is_empty()).then(|| Box::new(more));
-        self.node(id).resolved = Some(Rc::new(resolved));
+        let resolved = if resolved.is_empty() {
+            self.empty_resolved.clone()
+        } else {
+            Rc::new(resolved)
+        };
+        self.node(id).resolved = Some(resolved);
         // Resolution interns files (implicit prerequisites, intermediates,
         // second expansion): every id in the database has a node from here on.
         let files = self.ev.db.files.len();
@@ -1721,11 +1742,14 @@ impl<'e> Planner<'e> {
         }
         let rule = &mut self.ev.db.file_mut(to).rule;
         let offset = rule.deps.len();
+        if !old.deferred().is_empty() {
+            rule.deferred_mut()
+                .extend(old.deferred().iter().cloned().map(|mut d| {
+                    d.at += offset;
+                    d
+                }));
+        }
         rule.deps.extend(old.deps);
-        rule.deferred.extend(old.deferred.into_iter().map(|mut d| {
-            d.at += offset;
-            d
-        }));
         if rule.recipe.is_none() {
             rule.recipe = old.recipe;
         }
@@ -1764,7 +1788,7 @@ impl<'e> Planner<'e> {
         let Some(found) = library_search(self.ev, lib) else {
             return;
         };
-        self.node(id).path = Some(found.clone());
+        self.node(id).path = Some(found.as_slice().into());
         let Some(to) = self.ev.db.lookup(&found) else {
             return;
         };
@@ -1967,7 +1991,7 @@ impl<'e> Planner<'e> {
         let name = name.clone();
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
-                self.node(id).path = Some(found);
+                self.node(id).path = Some(found.into());
                 self.forget_mtime(id);
             }
             return;
@@ -1980,7 +2004,7 @@ impl<'e> Planner<'e> {
             }
             if let Some(found) = vpath_search(self.ev, archive) {
                 let path = [&found[..], b"(", member, b")"].concat();
-                self.node(id).path = Some(path);
+                self.node(id).path = Some(path.into());
                 self.forget_mtime(id);
             }
             return;
@@ -1989,7 +2013,7 @@ impl<'e> Planner<'e> {
             return;
         }
         if let Some(found) = vpath_search(self.ev, &name) {
-            self.node(id).path = Some(found);
+            self.node(id).path = Some(found.into());
             self.forget_mtime(id);
         }
     }
@@ -1997,7 +2021,7 @@ impl<'e> Planner<'e> {
     /// The prerequisites of `id`'s single-colon rule, its deferred lists
     /// expanded a second time (once per run).
     fn expanded_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
-        if self.ev.db.file(id).rule.deferred.is_empty() {
+        if self.ev.db.file(id).rule.deferred().is_empty() {
             return Ok(self.ev.db.file(id).rule.deps.clone());
         }
         if let Some(deps) = self.expanded.get(&id) {
@@ -2016,7 +2040,7 @@ impl<'e> Planner<'e> {
     fn second_expand_rule(&mut self, id: FileId, rule: &Rule, double: bool) -> Result<Vec<Dep>> {
         let mut out: Vec<Dep> = Vec::new();
         let mut next = 0;
-        for d in &rule.deferred {
+        for d in rule.deferred() {
             let at = d.at.clamp(next, rule.deps.len());
             out.extend_from_slice(&rule.deps[next..at]);
             next = at;
@@ -2045,7 +2069,7 @@ impl<'e> Planner<'e> {
         let first = known
             .iter()
             .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file).name.clone())
+            .map(|d| self.ev.db.file(d.file).name.to_vec())
             .unwrap_or_default();
         let all = prerequisite_list(&self.ev.db, known, false, true);
         let plus = prerequisite_list(&self.ev.db, known, false, false);
@@ -2380,7 +2404,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let first = known
             .iter()
             .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file).name.clone())
+            .map(|d| self.ev.db.file(d.file).name.to_vec())
             .unwrap_or_default();
         let mut autos = VarSet::new();
         for (n, v) in [

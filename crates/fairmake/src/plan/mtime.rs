@@ -58,3 +58,79 @@ pub fn newest_of_links(path: &[u8]) -> Option<Mtime> {
     }
     newest
 }
+
+/// What a walk knows of a file's time: not looked at yet, missing, or a
+/// time. Kept as seconds and nanoseconds in 16 bytes aligned to 8, where
+/// an `Option<Option<Mtime>>` takes 32 aligned to 16: one per file of the
+/// graph, so this is most of the size of a planner's node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KnownMtime {
+    secs: i64,
+    /// The nanoseconds, or one of the two markers above any.
+    nanos: u32,
+}
+
+impl KnownMtime {
+    const NOT_LOOKED_AT: u32 = u32::MAX;
+    const MISSING: u32 = u32::MAX - 1;
+    const NANOS: Mtime = 1_000_000_000;
+
+    /// Not looked at yet.
+    pub const UNKNOWN: KnownMtime = KnownMtime {
+        secs: 0,
+        nanos: Self::NOT_LOOKED_AT,
+    };
+
+    /// The time as looked at: `Some(None)` for a missing file, `None` when
+    /// it was not looked at.
+    pub fn get(self) -> Option<Option<Mtime>> {
+        match self.nanos {
+            Self::NOT_LOOKED_AT => None,
+            Self::MISSING => Some(None),
+            nanos => Some(Some(self.secs as Mtime * Self::NANOS + nanos as Mtime)),
+        }
+    }
+
+    pub fn is_known(self) -> bool {
+        self.nanos != Self::NOT_LOOKED_AT
+    }
+
+    /// The time looked at (`None`: the file is missing). Times beyond what
+    /// seconds in an `i64` can hold (none a file system gives) are clamped.
+    pub fn new(found: Option<Mtime>) -> KnownMtime {
+        match found {
+            None => KnownMtime {
+                secs: 0,
+                nanos: Self::MISSING,
+            },
+            Some(t) => KnownMtime {
+                secs: t
+                    .div_euclid(Self::NANOS)
+                    .clamp(i64::MIN as Mtime, i64::MAX as Mtime) as i64,
+                nanos: t.rem_euclid(Self::NANOS) as u32,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_mtime_keeps_what_was_found() {
+        assert_eq!(KnownMtime::UNKNOWN.get(), None);
+        assert!(!KnownMtime::UNKNOWN.is_known());
+        assert_eq!(KnownMtime::new(None).get(), Some(None));
+        for t in [
+            0,
+            1,
+            -1,
+            1_700_000_000_123_456_789,
+            -1_000_000_001,
+            999_999_999,
+        ] {
+            assert_eq!(KnownMtime::new(Some(t)).get(), Some(Some(t)), "{t}");
+        }
+    }
+}

@@ -438,7 +438,7 @@ fn rule(
             file.loc = Some(loc.clone());
         }
         if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
-            || !double_colon && !file.double_colon.is_empty()
+            || !double_colon && !file.double_colon().is_empty()
         {
             return Err(ev.fatal(format!(
                 "target file '{}' has both : and :: entries",
@@ -446,24 +446,22 @@ fn rule(
             )));
         }
         let rule = if double_colon {
-            file.double_colon.push(Rule {
-                stem: stem.clone(),
-                group: group.clone(),
-                ..Rule::default()
-            });
-            file.double_colon.last_mut().expect("just pushed")
+            let rules = file.double_colon_mut();
+            rules.push(Rule::new(stem.clone(), group.clone()));
+            rules.last_mut().expect("just pushed")
         } else {
             &mut file.rule
         };
         let added = Added {
             deps: rule.deps.len()..rule.deps.len() + deps.len(),
-            deferred: deferred.then_some(rule.deferred.len()),
+            deferred: deferred.then_some(rule.deferred().len()),
         };
         if deferred {
-            rule.deferred.push(Deferred {
+            let at = rule.deps.len();
+            rule.deferred_mut().push(Deferred {
                 // `\:` is a colon here too: `$$(@\:%=%.o)` is a substitution.
                 text: unescape_colons(&deps_text),
-                at: rule.deps.len(),
+                at,
                 stem: stem.clone(),
                 loc: loc.clone(),
             });
@@ -476,16 +474,12 @@ fn rule(
             rule.deps.extend(deps);
         }
         if double_colon {
-            let n = file.double_colon.len() - 1;
+            let n = file.double_colon().len() - 1;
             ctx.targets.push(RecipeTarget::Double(id, n));
         } else {
             // The last static pattern rule naming the target sets `$*`.
-            if stem.is_some() {
-                file.rule.stem = stem;
-            }
-            if group.is_some() {
-                file.rule.group = group.clone();
-            }
+            file.rule.set_stem(stem);
+            file.rule.set_group(group.clone());
             ctx.targets.push(RecipeTarget::Single(id, added));
         }
         if first_rule {
@@ -985,10 +979,10 @@ pub fn attach_recipe(
         match *target {
             RecipeTarget::Pattern(i) => ev.db.pattern_rules[i].recipe = Some(recipe.clone()),
             RecipeTarget::Double(id, n) => {
-                ev.db.file_mut(id).double_colon[n].recipe = Some(recipe.clone())
+                ev.db.file_mut(id).double_colon_mut()[n].recipe = Some(recipe.clone())
             }
             RecipeTarget::Single(id, ref added) => {
-                if ev.db.file(id).name == b".WAIT" {
+                if *ev.db.file(id).name == *b".WAIT" {
                     diag::warn(Some(loc), ".WAIT should not have commands");
                     continue;
                 }
@@ -1017,10 +1011,11 @@ pub fn attach_recipe(
 /// Moves what the rule line with the recipe added to the front of the
 /// target's prerequisites (and of its second expansions).
 fn recipe_rule_first(rule: &mut Rule, added: &Added) {
-    if let Some(i) = added.deferred.filter(|&i| i < rule.deferred.len()) {
-        let mut d = rule.deferred.remove(i);
+    if let Some(i) = added.deferred.filter(|&i| i < rule.deferred().len()) {
+        let deferred = rule.deferred_mut();
+        let mut d = deferred.remove(i);
         d.at = 0;
-        rule.deferred.insert(0, d);
+        deferred.insert(0, d);
         return;
     }
     let range = added.deps.clone();
@@ -1028,7 +1023,10 @@ fn recipe_rule_first(rule: &mut Rule, added: &Added) {
         return;
     }
     rule.deps[..range.end].rotate_right(range.len());
-    for d in &mut rule.deferred {
+    if rule.deferred().is_empty() {
+        return;
+    }
+    for d in rule.deferred_mut() {
         if d.at <= range.start {
             d.at += range.len();
         }

@@ -51,28 +51,83 @@ pub struct Deferred {
 }
 
 /// The prerequisites of one rule, with the lists that wait for a second
-/// expansion kept apart in makefile order.
+/// expansion kept apart in makefile order. What few rules have (second
+/// expansions, a static pattern stem, grouped targets) is boxed apart, so
+/// that the common rule, one per file, stays small.
 #[derive(Clone, Debug, Default)]
 pub struct Rule {
     /// Prerequisites known after reading.
     pub deps: Vec<Dep>,
-    /// Lists still to be expanded a second time, ordered by `at`.
-    pub deferred: Vec<Deferred>,
     pub recipe: Option<Rc<Recipe>>,
+    more: Option<Box<RuleMore>>,
+}
+
+/// The rarer parts of a [`Rule`].
+#[derive(Clone, Debug, Default)]
+struct RuleMore {
+    deferred: Vec<Deferred>,
+    stem: Option<Vec<u8>>,
+    group: Option<Rc<Vec<FileId>>>,
+}
+
+impl Rule {
+    /// A rule with no prerequisites yet, written by a static pattern rule
+    /// (`stem`) or a grouped one (`group`).
+    pub fn new(stem: Option<Vec<u8>>, group: Option<Rc<Vec<FileId>>>) -> Rule {
+        let mut rule = Rule::default();
+        rule.set_stem(stem);
+        rule.set_group(group);
+        rule
+    }
+
+    fn more_mut(&mut self) -> &mut RuleMore {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// Lists still to be expanded a second time, ordered by `at`.
+    pub fn deferred(&self) -> &[Deferred] {
+        self.more.as_ref().map_or(&[], |m| &m.deferred)
+    }
+
+    pub fn deferred_mut(&mut self) -> &mut Vec<Deferred> {
+        &mut self.more_mut().deferred
+    }
+
     /// For pattern-static rules: the stem of this target.
-    pub stem: Option<Vec<u8>>,
+    pub fn stem(&self) -> Option<&[u8]> {
+        self.more.as_ref()?.stem.as_deref()
+    }
+
+    /// Sets the stem; `None` leaves the one there is.
+    pub fn set_stem(&mut self, stem: Option<Vec<u8>>) {
+        if stem.is_some() {
+            self.more_mut().stem = stem;
+        }
+    }
+
     /// The other targets of a grouped (`&:`) rule.
-    pub group: Option<Rc<Vec<FileId>>>,
+    pub fn group(&self) -> Option<&Rc<Vec<FileId>>> {
+        self.more.as_ref()?.group.as_ref()
+    }
+
+    /// Sets the group; `None` leaves the one there is.
+    pub fn set_group(&mut self, group: Option<Rc<Vec<FileId>>>) {
+        if group.is_some() {
+            self.more_mut().group = group;
+        }
+    }
 }
 
 /// A file make knows about.
 #[derive(Debug, Default)]
 pub struct File {
-    pub name: Vec<u8>,
+    pub name: Box<[u8]>,
     /// The single-colon rule, merged over every rule line naming this target.
     pub rule: Rule,
-    /// Double-colon rules, each run on its own.
-    pub double_colon: Vec<Rule>,
+    /// Double-colon rules, each run on its own. Boxed, as few files have
+    /// any: 8 bytes in every file instead of a `Vec`'s 24.
+    #[allow(clippy::box_collection)]
+    double_colon: Option<Box<Vec<Rule>>>,
     /// Whether a rule names this file as a target.
     pub is_target: bool,
     /// Whether a rule names this file as a prerequisite ("ought to exist").
@@ -89,6 +144,17 @@ pub struct File {
     pub vars: Option<SharedVarSet>,
     /// Where the rule with the recipe (or the first rule) was written.
     pub loc: Option<Loc>,
+}
+
+impl File {
+    /// Double-colon rules, each run on its own.
+    pub fn double_colon(&self) -> &[Rule] {
+        self.double_colon.as_deref().map_or(&[], |v| v)
+    }
+
+    pub fn double_colon_mut(&mut self) -> &mut Vec<Rule> {
+        self.double_colon.get_or_insert_with(Default::default)
+    }
 }
 
 /// A pattern rule (from a `%` rule, a suffix rule, or the built-in catalog).
@@ -181,7 +247,7 @@ impl Database {
         let files = &self.files;
         let entry = self.index.entry(
             hash,
-            |&id| files[id].name == name,
+            |&id| *files[id].name == *name,
             |&id| name_hash(&files[id].name),
         );
         match entry {
@@ -190,7 +256,7 @@ impl Database {
                 let id = self.files.len();
                 e.insert(id);
                 self.files.push(File {
-                    name: name.to_vec(),
+                    name: name.into(),
                     ..File::default()
                 });
                 id
@@ -201,7 +267,7 @@ impl Database {
     pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
         let files = &self.files;
         self.index
-            .find(name_hash(name), |&id| files[id].name == name)
+            .find(name_hash(name), |&id| *files[id].name == *name)
             .copied()
     }
 
@@ -296,7 +362,7 @@ impl Database {
                 .rule
                 .deps
                 .iter()
-                .map(|d| self.files[d.file].name.clone())
+                .map(|d| self.files[d.file].name.to_vec())
                 .collect(),
             None => Vec::new(),
         }

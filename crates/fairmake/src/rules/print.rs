@@ -225,7 +225,7 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Res
             .deps
             .iter()
             .filter(|d| d.order_only == oo)
-            .map(|d| ev.db.file(d.file).name.as_slice())
+            .map(|d| &ev.db.file(d.file).name[..])
             .collect()
     };
     write!(out, "{}:", bstr::BStr::new(&file.name))?;
@@ -249,7 +249,7 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Res
     if let Some(recipe) = &file.rule.recipe {
         write_recipe(out, recipe, false)?;
     }
-    for rule in &file.double_colon {
+    for rule in file.double_colon() {
         if let Some(recipe) = &rule.recipe {
             write_recipe(out, recipe, false)?;
         }
