@@ -10,6 +10,8 @@ pub mod shuffle;
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::diag::{self, Result};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
@@ -39,21 +41,21 @@ pub enum Status {
 
 /// A file's rule after resolution: explicit, implicit or `.DEFAULT`. A
 /// walk holds one per file, so what most files lack is kept apart
-/// (`ResolvedMore`): a plain file's takes 56 bytes instead of 168.
+/// (`ResolvedMore`), and the one recipe most have is kept inline.
 #[derive(Clone, Debug, Default)]
 pub struct Resolved {
     pub deps: Vec<Dep>,
     /// Recipes to run in order (several for double-colon targets), each with
     /// the prerequisites it depends on.
-    pub recipes: Vec<(Rc<Recipe>, Vec<Dep>)>,
+    pub recipes: SmallVec<[(Rc<Recipe>, Vec<Dep>); 1]>,
+    /// `$*`: every file a pattern rule makes has one.
+    stem: Box<[u8]>,
     more: Option<Box<ResolvedMore>>,
 }
 
 /// The parts of a resolved rule that few files have.
 #[derive(Clone, Debug, Default)]
 struct ResolvedMore {
-    /// `$*`.
-    stem: Vec<u8>,
     /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
     hidden: Vec<FileId>,
     /// Of `hidden`, those that are prerequisites of other targets of the
@@ -67,8 +69,7 @@ struct ResolvedMore {
 
 impl ResolvedMore {
     fn is_empty(&self) -> bool {
-        self.stem.is_empty()
-            && self.hidden.is_empty()
+        self.hidden.is_empty()
             && self.peer_deps.is_empty()
             && self.siblings.is_empty()
             && self.order.is_empty()
@@ -77,7 +78,6 @@ impl ResolvedMore {
 
 /// What a file without any of `ResolvedMore` has.
 static NO_MORE: ResolvedMore = ResolvedMore {
-    stem: Vec::new(),
     hidden: Vec::new(),
     peer_deps: Vec::new(),
     siblings: Vec::new(),
@@ -86,7 +86,10 @@ static NO_MORE: ResolvedMore = ResolvedMore {
 
 impl Resolved {
     fn is_empty(&self) -> bool {
-        self.deps.is_empty() && self.recipes.is_empty() && self.more.is_none()
+        self.deps.is_empty()
+            && self.recipes.is_empty()
+            && self.stem.is_empty()
+            && self.more.is_none()
     }
 
     fn more(&self) -> &ResolvedMore {
@@ -98,7 +101,7 @@ impl Resolved {
     }
 
     pub fn stem(&self) -> &[u8] {
-        &self.more().stem
+        &self.stem
     }
 
     fn hidden(&self) -> &[FileId] {
@@ -1688,7 +1691,7 @@ impl<'e> Planner<'e> {
             more.order = order;
         }
         resolved.deps = deps;
-        more.stem = stem;
+        resolved.stem = stem.into();
         // Prerequisites found through vpath are known by their found names;
         // one found as another file the makefile names (a target, or a
         // prerequisite elsewhere) becomes that file, so no implicit rule is
@@ -1904,19 +1907,21 @@ impl<'e> Planner<'e> {
             self.adopt_intermediate(n, sub);
         }
         let deps = self.match_deps(m);
-        let siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
             recipes: m
                 .recipe
                 .clone()
-                .map(|r| vec![(r, Vec::new())])
+                .map(|r| smallvec::smallvec![(r, Vec::new())])
                 .unwrap_or_default(),
-            more: Some(Box::new(ResolvedMore {
-                stem: m.stem.clone(),
-                siblings,
-                ..ResolvedMore::default()
-            })),
+            stem: m.stem.as_slice().into(),
+            more: (!siblings.is_empty()).then(|| {
+                Box::new(ResolvedMore {
+                    siblings,
+                    ..ResolvedMore::default()
+                })
+            }),
         };
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
