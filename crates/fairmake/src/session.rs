@@ -877,8 +877,8 @@ fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
             .iter()
             .chain(file.double_colon().iter().flat_map(|r| r.deps.iter()))
         {
-            if seen.insert(dep.file) {
-                order.push(dep.file);
+            if seen.insert(dep.file()) {
+                order.push(dep.file());
             }
         }
         i += 1;

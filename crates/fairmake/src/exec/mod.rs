@@ -184,7 +184,7 @@ fn listed_in(ev: &Evaluator, special: &[u8], target: &[u8]) -> bool {
             .rule
             .deps
             .iter()
-            .any(|d| *ev.db.file(d.file).name == *target)
+            .any(|d| *ev.db.file(d.file()).name == *target)
     })
 }
 

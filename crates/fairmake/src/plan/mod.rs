@@ -286,7 +286,7 @@ impl<'e> Planner<'e> {
         };
         if let Some(listing) = p.ev.db.lookup(b".NOTPARALLEL") {
             let deps = &p.ev.db.file(listing).rule.deps;
-            p.serial_targets = deps.iter().map(|d| d.file).collect();
+            p.serial_targets = deps.iter().map(|d| d.file()).collect();
         }
         for f in old_files {
             let id = p.ev.db.intern(&f);
@@ -753,24 +753,24 @@ impl<'e> Planner<'e> {
                 walk.pending = true;
                 break;
             }
-            if resolved.hidden().contains(&dep.file)
-                && !resolved.more().peer_deps.contains(&dep.file)
-                && self.nodes[dep.file].status == Status::New
+            if resolved.hidden().contains(&dep.file())
+                && !resolved.more().peer_deps.contains(&dep.file())
+                && self.nodes[dep.file()].status == Status::New
             {
-                self.nodes[dep.file].extra = true;
+                self.nodes[dep.file()].extra = true;
             }
-            let deferred = self.deferrable(dep.file);
+            let deferred = self.deferrable(dep.file());
             self.depth += 1;
             let st = if deferred {
-                self.update_deferred(dep.file, id)
+                self.update_deferred(dep.file(), id)
             } else {
-                self.update(dep.file, Some(id))
+                self.update(dep.file(), Some(id))
             };
             self.depth -= 1;
             match st? {
                 Status::Visiting => {
                     let me = diag::show(&self.ev.db.file(id).name).to_string();
-                    let other = diag::show(&self.ev.db.file(dep.file).name).to_string();
+                    let other = diag::show(&self.ev.db.file(dep.file()).name).to_string();
                     diag::warn(
                         None,
                         format_args!("Circular {me} <- {other} dependency dropped."),
@@ -791,8 +791,8 @@ impl<'e> Planner<'e> {
                 Status::Done => {}
                 _ => walk.pending = true,
             }
-            if deferred && !walk.deferred.contains(&dep.file) {
-                walk.deferred.push(dep.file);
+            if deferred && !walk.deferred.contains(&dep.file()) {
+                walk.deferred.push(dep.file());
             }
             if serial && walk.pending {
                 break;
@@ -816,8 +816,8 @@ impl<'e> Planner<'e> {
         let mut r = (*resolved).clone();
         for &peer in group.iter().filter(|&&p| p != id) {
             for dep in self.expanded_deps(peer)? {
-                if dep.file != id && !r.deps.iter().any(|d| d.file == dep.file) {
-                    r.more_mut().hidden.push(dep.file);
+                if dep.file() != id && !r.deps.iter().any(|d| d.file() == dep.file()) {
+                    r.more_mut().hidden.push(dep.file());
                     r.deps.push(dep);
                 }
             }
@@ -844,9 +844,9 @@ impl<'e> Planner<'e> {
                 if dep.order_only {
                     continue;
                 }
-                let newer = match self.mtime_of(dep.file) {
+                let newer = match self.mtime_of(dep.file()) {
                     Some(m) => m > peer_mtime,
-                    None => self.nodes[dep.file].remade,
+                    None => self.nodes[dep.file()].remade,
                 };
                 if newer {
                     return Ok(true);
@@ -928,8 +928,8 @@ impl<'e> Planner<'e> {
         let others_newer = resolved
             .deps
             .iter()
-            .filter(|d| !d.order_only && !deferred.contains(&d.file))
-            .any(|d| self.dep_is_newer(d.file, Some(mine), member_target));
+            .filter(|d| !d.order_only && !deferred.contains(&d.file()))
+            .any(|d| self.dep_is_newer(d.file(), Some(mine), member_target));
         others_newer
             || deferred
                 .iter()
@@ -969,12 +969,12 @@ impl<'e> Planner<'e> {
             .deps
             .iter()
             .filter(|d| !d.order_only)
-            .any(|d| match self.mtime_of(d.file) {
-                _ if self.nodes[d.file].remade => true,
+            .any(|d| match self.mtime_of(d.file()) {
+                _ if self.nodes[d.file()].remade => true,
                 Some(m) => mtime::newer(m, limit, coarse),
                 None => {
-                    !self.may_stay_missing(d.file)
-                        || self.chain_changed(d.file, limit, coarse, depth + 1)
+                    !self.may_stay_missing(d.file())
+                        || self.chain_changed(d.file(), limit, coarse, depth + 1)
                 }
             })
     }
@@ -1037,10 +1037,10 @@ impl<'e> Planner<'e> {
             if dep.order_only {
                 continue;
             }
-            let dep_newer = self.dep_is_newer(dep.file, my_mtime, member_target);
+            let dep_newer = self.dep_is_newer(dep.file(), my_mtime, member_target);
             if my_mtime.is_some() && self.verbose() {
                 let word = if dep_newer { "newer" } else { "older" };
-                let dep_name = diag::show(&self.ev.db.file(dep.file).name).to_string();
+                let dep_name = diag::show(&self.ev.db.file(dep.file()).name).to_string();
                 self.debug_line(
                     id,
                     1,
@@ -1051,7 +1051,7 @@ impl<'e> Planner<'e> {
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
                 any_newer = true;
                 if collect {
-                    newer.push(dep.file);
+                    newer.push(dep.file());
                 }
             }
             if dep_newer {
@@ -1386,14 +1386,14 @@ impl<'e> Planner<'e> {
         let normal: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| !d.order_only && !resolved.hidden().contains(&d.file))
-            .map(|d| d.file)
+            .filter(|d| !d.order_only && !resolved.hidden().contains(&d.file()))
+            .map(|d| d.file())
             .collect();
         let order_only: Vec<FileId> = resolved
             .deps
             .iter()
-            .filter(|d| d.order_only && !resolved.hidden().contains(&d.file))
-            .map(|d| d.file)
+            .filter(|d| d.order_only && !resolved.hidden().contains(&d.file()))
+            .map(|d| d.file())
             // Named as a normal prerequisite too, it is a normal one.
             .filter(|f| !normal.contains(f))
             .collect();
@@ -1618,9 +1618,9 @@ impl<'e> Planner<'e> {
                 let mut extra = self.match_deps(&m);
                 let terminal = self.ev.db.pattern_rules[m.rule].terminal;
                 for d in &extra {
-                    self.adopt_made_peer(d.file);
+                    self.adopt_made_peer(d.file());
                     if terminal {
-                        self.node(d.file).no_implicit = true;
+                        self.node(d.file()).no_implicit = true;
                     }
                 }
                 // The implicit rule's prerequisites come first: `$<` is its first.
@@ -1631,9 +1631,9 @@ impl<'e> Planner<'e> {
                 // prerequisites are made first (built, not in `$^`).
                 for &sibling in &more.siblings {
                     for d in self.ev.db.file(sibling).rule.deps.clone() {
-                        if !deps.iter().any(|e| e.file == d.file) {
-                            more.hidden.push(d.file);
-                            more.peer_deps.push(d.file);
+                        if !deps.iter().any(|e| e.file() == d.file()) {
+                            more.hidden.push(d.file());
+                            more.peer_deps.push(d.file());
                             deps.push(d);
                         }
                     }
@@ -1668,8 +1668,8 @@ impl<'e> Planner<'e> {
             let (extra, own) = self.extra_prereqs(id)?;
             if !crate::words::trim(&extra).is_empty() {
                 let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
-                hidden.retain(|d| d.file != id);
-                more.hidden.extend(hidden.iter().map(|d| d.file));
+                hidden.retain(|d| d.file() != id);
+                more.hidden.extend(hidden.iter().map(|d| d.file()));
                 if own {
                     deps.extend(hidden);
                 } else {
@@ -1698,23 +1698,23 @@ impl<'e> Planner<'e> {
         // looked for under the name written (binutils' `doc/bfd.texi`, found
         // as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
         for d in &mut resolved.deps {
-            self.vpath_resolve(d.file);
-            if let Some(found) = self.nodes.get(d.file).and_then(|n| n.path.clone()) {
-                let named_is_target = self.ev.db.file(d.file).is_target;
-                let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file) else {
+            self.vpath_resolve(d.file());
+            if let Some(found) = self.nodes.get(d.file()).and_then(|n| n.path.clone()) {
+                let named_is_target = self.ev.db.file(d.file()).is_target;
+                let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file()) else {
                     continue;
                 };
                 let other_file = self.ev.db.file(other);
                 if !named_is_target {
                     if other_file.is_target || other_file.is_prerequisite {
-                        d.file = other;
+                        d.set_file(other);
                     }
                 } else if other_file.is_target
-                    && self.node(d.file).status == Status::New
+                    && self.node(d.file()).status == Status::New
                     && self.node(other).status == Status::New
                 {
-                    self.merge_found_target(d.file, other);
-                    d.file = other;
+                    self.merge_found_target(d.file(), other);
+                    d.set_file(other);
                 }
             }
         }
@@ -1832,7 +1832,7 @@ impl<'e> Planner<'e> {
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
             ev: self.ev,
-            explicit: explicit.iter().map(|d| d.file).collect(),
+            explicit: explicit.iter().map(|d| d.file()).collect(),
             explicit_deps: explicit.to_vec(),
             target: name.to_vec(),
             scope,
@@ -1889,11 +1889,7 @@ impl<'e> Planner<'e> {
                     continue;
                 }
                 let file = self.ev.db.intern(d);
-                deps.push(Dep {
-                    file,
-                    order_only,
-                    wait_before,
-                });
+                deps.push(Dep::new(file, order_only, wait_before));
                 wait_before = false;
             }
         }
@@ -2074,7 +2070,7 @@ impl<'e> Planner<'e> {
         let first = known
             .iter()
             .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file).name.to_vec())
+            .map(|d| self.ev.db.file(d.file()).name.to_vec())
             .unwrap_or_default();
         let all = prerequisite_list(&self.ev.db, known, false, true);
         let plus = prerequisite_list(&self.ev.db, known, false, false);
@@ -2157,14 +2153,14 @@ fn prerequisite_list(
     let mut v = Vec::new();
     let mut seen = Vec::new();
     for d in deps.iter().filter(|d| d.order_only == order_only) {
-        if dedup && seen.contains(&d.file) {
+        if dedup && seen.contains(&d.file()) {
             continue;
         }
-        seen.push(d.file);
+        seen.push(d.file());
         if !v.is_empty() {
             v.push(b' ');
         }
-        v.extend_from_slice(&db.file(d.file).name);
+        v.extend_from_slice(&db.file(d.file()).name);
     }
     v
 }
@@ -2190,7 +2186,7 @@ fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
         return Vec::new();
     };
     for d in &db.file(suffixes).rule.deps {
-        let s = &db.file(d.file).name;
+        let s = &db.file(d.file()).name;
         if name.len() > s.len() && name.ends_with(s) {
             return name[..name.len() - s.len()].to_vec();
         }
@@ -2409,7 +2405,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let first = known
             .iter()
             .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file).name.to_vec())
+            .map(|d| self.ev.db.file(d.file()).name.to_vec())
             .unwrap_or_default();
         let mut autos = VarSet::new();
         for (n, v) in [

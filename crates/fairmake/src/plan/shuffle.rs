@@ -61,20 +61,17 @@ mod tests {
     use super::*;
 
     fn deps(n: usize) -> Vec<Dep> {
-        (0..n)
-            .map(|file| Dep {
-                file,
-                order_only: false,
-                wait_before: false,
-            })
-            .collect()
+        (0..n).map(|file| Dep::new(file, false, false)).collect()
     }
 
     #[test]
     fn reverse_and_seed() {
         let mut d = deps(3);
         apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
-        assert_eq!(d.iter().map(|d| d.file).collect::<Vec<_>>(), vec![2, 1, 0]);
+        assert_eq!(
+            d.iter().map(|d| d.file()).collect::<Vec<_>>(),
+            vec![2, 1, 0]
+        );
         let mut a = deps(10);
         let mut b = deps(10);
         apply(&Shuffle::Seed(42), b"t", &mut a, |d| d.wait_before);
@@ -89,7 +86,7 @@ mod tests {
         d[2].wait_before = true;
         apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(
-            d.iter().map(|d| d.file).collect::<Vec<_>>(),
+            d.iter().map(|d| d.file()).collect::<Vec<_>>(),
             vec![1, 0, 3, 2]
         );
     }

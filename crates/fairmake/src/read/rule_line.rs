@@ -704,11 +704,7 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
             }
             let file = ev.db.intern(&name);
             ev.db.file_mut(file).is_prerequisite = true;
-            deps.push(Dep {
-                file,
-                order_only: oo,
-                wait_before: wait,
-            });
+            deps.push(Dep::new(file, oo, wait));
             wait = false;
         });
     }

@@ -225,7 +225,7 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Res
             .deps
             .iter()
             .filter(|d| d.order_only == oo)
-            .map(|d| &ev.db.file(d.file).name[..])
+            .map(|d| &ev.db.file(d.file()).name[..])
             .collect()
     };
     write!(out, "{}:", bstr::BStr::new(&file.name))?;
