@@ -10,8 +10,6 @@ pub mod shuffle;
 
 use std::rc::Rc;
 
-use smallvec::SmallVec;
-
 use crate::diag::{self, Result};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::{Evaluator, ScopeEntry};
@@ -41,13 +39,13 @@ pub enum Status {
 
 /// A file's rule after resolution: explicit, implicit or `.DEFAULT`. A
 /// walk holds one per file, so what most files lack is kept apart
-/// (`ResolvedMore`), and the one recipe most have is kept inline.
+/// (`ResolvedMore`).
 #[derive(Clone, Debug, Default)]
 pub struct Resolved {
     pub deps: Vec<Dep>,
-    /// Recipes to run in order (several for double-colon targets), each with
-    /// the prerequisites it depends on.
-    pub recipes: SmallVec<[(Rc<Recipe>, Vec<Dep>); 1]>,
+    /// The recipe to run. A double-colon target has one per rule, each
+    /// resolved on its own when its turn comes.
+    pub recipe: Option<Rc<Recipe>>,
     /// `$*`: every file a pattern rule makes has one.
     stem: Box<[u8]>,
     more: Option<Box<ResolvedMore>>,
@@ -56,6 +54,9 @@ pub struct Resolved {
 /// The parts of a resolved rule that few files have.
 #[derive(Clone, Debug, Default)]
 struct ResolvedMore {
+    /// A double-colon rule's own prerequisites: its recipe's automatic
+    /// variables name only these.
+    own_deps: Vec<Dep>,
     /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
     hidden: Vec<FileId>,
     /// Of `hidden`, those that are prerequisites of other targets of the
@@ -69,7 +70,8 @@ struct ResolvedMore {
 
 impl ResolvedMore {
     fn is_empty(&self) -> bool {
-        self.hidden.is_empty()
+        self.own_deps.is_empty()
+            && self.hidden.is_empty()
             && self.peer_deps.is_empty()
             && self.siblings.is_empty()
             && self.order.is_empty()
@@ -78,6 +80,7 @@ impl ResolvedMore {
 
 /// What a file without any of `ResolvedMore` has.
 static NO_MORE: ResolvedMore = ResolvedMore {
+    own_deps: Vec::new(),
     hidden: Vec::new(),
     peer_deps: Vec::new(),
     siblings: Vec::new(),
@@ -86,10 +89,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
 
 impl Resolved {
     fn is_empty(&self) -> bool {
-        self.deps.is_empty()
-            && self.recipes.is_empty()
-            && self.stem.is_empty()
-            && self.more.is_none()
+        self.deps.is_empty() && self.recipe.is_none() && self.stem.is_empty() && self.more.is_none()
     }
 
     fn more(&self) -> &ResolvedMore {
@@ -151,8 +151,10 @@ pub struct Node {
     /// Its modification time once looked at, until it is remade or its
     /// vpath name changes.
     pub mtime: KnownMtime,
-    /// The name after vpath search.
-    pub path: Option<Box<[u8]>>,
+    /// The name after vpath search. Boxed twice, so that the node holds a
+    /// thin pointer: few files are found through vpath.
+    #[allow(clippy::box_collection)]
+    path: Option<Box<Vec<u8>>>,
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
@@ -160,7 +162,7 @@ pub struct Node {
     /// It is being made as another target's `.EXTRA_PREREQS`.
     pub extra: bool,
     /// When its job finished, in the order of the run (0: not made).
-    pub made_seq: u64,
+    pub made_seq: u32,
     pub intermediate: bool,
     /// Its recipe was only printed (-n, a line not recursive): it counts as
     /// updated though its file did not change.
@@ -173,6 +175,17 @@ pub struct Node {
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
+}
+
+impl Node {
+    /// The name after vpath search, if it found one.
+    pub fn path(&self) -> Option<&[u8]> {
+        self.path.as_deref().map(Vec::as_slice)
+    }
+
+    fn set_path(&mut self, path: Option<Vec<u8>>) {
+        self.path = path.map(Box::new);
+    }
 }
 
 impl Default for Node {
@@ -213,7 +226,7 @@ pub struct Planner<'e> {
     /// Depth of the walk right now.
     depth: usize,
     /// Jobs finished so far (orders intermediate deletion).
-    made_count: u64,
+    made_count: u32,
     /// Files whose absence is no error (optional includes).
     pub dont_care: rustc_hash::FxHashSet<FileId>,
     /// Makefiles that exist but could not be read: remade as if missing.
@@ -389,7 +402,7 @@ impl<'e> Planner<'e> {
         if self.new_files.contains(&id) {
             return true;
         }
-        let Some(path) = self.nodes.get(id).and_then(|n| n.path.as_ref()) else {
+        let Some(path) = self.nodes.get(id).and_then(Node::path) else {
             return false;
         };
         let path = crate::read::rule_line::normalize_name(path);
@@ -493,7 +506,7 @@ impl<'e> Planner<'e> {
         let has_recipe = self.nodes[goal]
             .resolved
             .as_ref()
-            .is_some_and(|r| !r.recipes.is_empty());
+            .is_some_and(|r| r.recipe.is_some());
         if has_recipe && !self.ev.db.file(goal).phony {
             println!("{}: '{}' is up to date.", diag::prefix(), name);
         } else {
@@ -630,7 +643,7 @@ impl<'e> Planner<'e> {
         }
         self.enter(id, parent)?;
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipes.is_empty()
+        if resolved.recipe.is_none()
             && resolved.deps.is_empty()
             && !self.ev.db.file(id).is_target
             && !self.nodes[id].intermediate
@@ -1032,7 +1045,7 @@ impl<'e> Planner<'e> {
         let mut newer = Vec::new();
         let mut any_newer = false;
         // Without a recipe nobody reads `$?`: a bare walk collects nothing.
-        let collect = !resolved.recipes.is_empty();
+        let collect = resolved.recipe.is_some();
         for dep in &resolved.deps {
             if dep.order_only {
                 continue;
@@ -1062,13 +1075,13 @@ impl<'e> Planner<'e> {
         if !self.ev.db.file(id).double_colon().is_empty() && resolved.deps.is_empty() {
             out_of_date = true;
         }
-        if !out_of_date && !resolved.recipes.is_empty() && self.peer_out_of_date(id)? {
+        if !out_of_date && resolved.recipe.is_some() && self.peer_out_of_date(id)? {
             out_of_date = true;
         }
         if self.old_files.contains(&id) {
             out_of_date = false;
         }
-        if !out_of_date || resolved.recipes.is_empty() {
+        if !out_of_date || resolved.recipe.is_none() {
             if out_of_date && (my_mtime.is_none() || phony || any_newer) {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
@@ -1112,32 +1125,29 @@ impl<'e> Planner<'e> {
         }
     }
 
-    /// The lines of `id`'s recipes, expanded in its scope.
-    fn expand_recipes(
+    /// The lines of `id`'s recipe, expanded in its scope.
+    fn expand_recipe(
         &mut self,
         id: FileId,
         resolved: &Rc<Resolved>,
         newer: &[FileId],
     ) -> Result<Vec<crate::exec::PreparedLine>> {
-        let mut lines = Vec::new();
-        for (recipe, rule_deps) in &resolved.recipes {
-            // A double-colon rule's automatic variables name its own
-            // prerequisites only.
-            let scope = if self.ev.db.file(id).double_colon().is_empty() {
-                self.recipe_scope(id, resolved, newer)
-            } else {
-                let own = Resolved {
-                    deps: rule_deps.clone(),
-                    ..(**resolved).clone()
-                };
-                self.recipe_scope(id, &own, newer)
+        let Some(recipe) = &resolved.recipe else {
+            return Ok(Vec::new());
+        };
+        // A double-colon rule's automatic variables name its own
+        // prerequisites only.
+        let scope = if self.ev.db.file(id).double_colon().is_empty() {
+            self.recipe_scope(id, resolved, newer)
+        } else {
+            let own = Resolved {
+                deps: resolved.more().own_deps.clone(),
+                ..(**resolved).clone()
             };
-            let expanded = self
-                .ev
-                .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))?;
-            lines.extend(expanded);
-        }
-        Ok(lines)
+            self.recipe_scope(id, &own, newer)
+        };
+        self.ev
+            .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -1146,9 +1156,9 @@ impl<'e> Planner<'e> {
         let my_mtime_missing = self.mtime_of(id).is_none();
         // A target found through vpath is remade under its own name, unless
         // its directory is in GPATH.
-        if let Some(found) = self.nodes[id].path.clone() {
-            if !in_gpath(self.ev, &found) {
-                self.nodes[id].path = None;
+        if let Some(found) = self.nodes[id].path() {
+            if !in_gpath(self.ev, found) {
+                self.nodes[id].set_path(None);
                 self.forget_mtime(id);
             }
         }
@@ -1157,15 +1167,15 @@ impl<'e> Planner<'e> {
         let redirected = capture
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
-        let lines = self.expand_recipes(id, resolved, &newer);
+        let lines = self.expand_recipe(id, resolved, &newer);
         drop(redirected);
         let mut lines = lines?;
         // -t touches instead of running, unless a line is written recursive
         // (a `+` prefix or `$(MAKE)` before expansion).
         let written_recursive = resolved
-            .recipes
-            .iter()
-            .any(|(r, _)| crate::exec::written_recursive(r));
+            .recipe
+            .as_ref()
+            .is_some_and(|r| crate::exec::written_recursive(r));
         let touch = self.touch() && !written_recursive;
         // An empty recipe does nothing, but -t still touches its target.
         if lines.is_empty() && !touch {
@@ -1242,7 +1252,7 @@ impl<'e> Planner<'e> {
             }
         }
         if !resolved.siblings().is_empty() {
-            if let Some((recipe, _)) = resolved.recipes.first() {
+            if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
                 let peers = resolved
                     .siblings()
@@ -1276,8 +1286,8 @@ impl<'e> Planner<'e> {
     /// `--trace`: why a target's recipe runs, in GNU 4.4.1's words.
     fn trace_reason(&self, id: FileId, resolved: &Resolved, newer: &[FileId], missing: bool) {
         let file = self.ev.db.file(id);
-        let loc = match resolved.recipes.first() {
-            Some((r, _)) if r.loc.line > 0 => r.loc.to_string(),
+        let loc = match &resolved.recipe {
+            Some(r) if r.loc.line > 0 => r.loc.to_string(),
             _ => "<builtin>".to_string(),
         };
         let target = diag::show(&file.name);
@@ -1491,7 +1501,7 @@ impl<'e> Planner<'e> {
     /// nothing compares with); otherwise its time is asked for, and kept.
     fn exists(&mut self, id: FileId) -> bool {
         let node = self.node(id);
-        if !node.mtime.is_known() && node.path.is_none() && !self.ev.options.check_symlink_times {
+        if !node.mtime.is_known() && node.path().is_none() && !self.ev.options.check_symlink_times {
             let name = &self.ev.db.file(id).name;
             if !crate::exec::archive::is_member(name) {
                 if let Some(exists) = self.ev.fs.exists_fresh(name) {
@@ -1541,7 +1551,7 @@ impl<'e> Planner<'e> {
 
     /// The name `id` was found under by vpath, or else its own.
     fn path_or_name(&self, id: FileId) -> &[u8] {
-        match self.nodes.get(id).and_then(|n| n.path.as_deref()) {
+        match self.nodes.get(id).and_then(Node::path) {
             Some(found) => found,
             None => &self.ev.db.file(id).name,
         }
@@ -1551,8 +1561,8 @@ impl<'e> Planner<'e> {
     /// answer, and a second copy of 20 000 stats costs time and memory.
     fn stat_mtime(&mut self, id: FileId) -> Option<Mtime> {
         self.node(id);
-        let path = match &self.nodes[id].path {
-            Some(found) => &found[..],
+        let path = match self.nodes[id].path() {
+            Some(found) => found,
             None => &self.ev.db.file(id).name[..],
         };
         let (archive, member) = crate::exec::archive::split_member(path);
@@ -1588,8 +1598,9 @@ impl<'e> Planner<'e> {
             if let Some(s) = rule.stem() {
                 stem = s.to_vec();
             }
-            if let Some(r) = rule.recipe {
-                resolved.recipes.push((r, d));
+            if rule.recipe.is_some() {
+                resolved.recipe = rule.recipe;
+                more.own_deps = d;
             }
         } else if recipe.is_none() && !phony {
             // A file found through vpath in a GPATH directory is that file
@@ -1599,7 +1610,7 @@ impl<'e> Planner<'e> {
             let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
                 None
             } else {
-                let search_name = match self.nodes[id].path.as_deref() {
+                let search_name = match self.nodes[id].path() {
                     Some(found) if in_gpath(self.ev, found) => found.to_vec(),
                     _ => self.ev.db.file(id).name.to_vec(),
                 };
@@ -1655,8 +1666,9 @@ impl<'e> Planner<'e> {
         if stem.is_empty() && recipe.is_some() {
             stem = explicit_stem(&self.ev.db, &self.ev.db.file(id).name);
         }
-        if let Some(r) = recipe {
-            resolved.recipes.push((r, Vec::new()));
+        // (A double-colon rule's recipe is there already.)
+        if recipe.is_some() {
+            resolved.recipe = recipe;
         }
         // `.EXTRA_PREREQS` are built but stay out of the automatic variables.
         // The target's own value is not inherited by its prerequisites and
@@ -1699,7 +1711,12 @@ impl<'e> Planner<'e> {
         // as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
         for d in &mut resolved.deps {
             self.vpath_resolve(d.file());
-            if let Some(found) = self.nodes.get(d.file()).and_then(|n| n.path.clone()) {
+            if let Some(found) = self
+                .nodes
+                .get(d.file())
+                .and_then(Node::path)
+                .map(<[u8]>::to_vec)
+            {
                 let named_is_target = self.ev.db.file(d.file()).is_target;
                 let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file()) else {
                     continue;
@@ -1785,13 +1802,13 @@ impl<'e> Planner<'e> {
         let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) else {
             return;
         };
-        if self.node(id).path.is_some() {
+        if self.node(id).path().is_some() {
             return;
         }
         let Some(found) = library_search(self.ev, lib) else {
             return;
         };
-        self.node(id).path = Some(found.as_slice().into());
+        self.node(id).set_path(Some(found.clone()));
         let Some(to) = self.ev.db.lookup(&found) else {
             return;
         };
@@ -1801,7 +1818,7 @@ impl<'e> Planner<'e> {
         let recipe = self.nodes[id]
             .resolved
             .as_ref()
-            .and_then(|r| r.recipes.first().map(|(r, _)| r.loc.clone()));
+            .and_then(|r| r.recipe.as_ref().map(|r| r.loc.clone()));
         if let Some(loc) = recipe {
             self.warn_recipe_ignored(id, to, &loc);
         }
@@ -1906,11 +1923,7 @@ impl<'e> Planner<'e> {
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
-            recipes: m
-                .recipe
-                .clone()
-                .map(|r| smallvec::smallvec![(r, Vec::new())])
-                .unwrap_or_default(),
+            recipe: m.recipe.clone(),
             stem: m.stem.as_slice().into(),
             more: (!siblings.is_empty()).then(|| {
                 Box::new(ResolvedMore {
@@ -1970,18 +1983,18 @@ impl<'e> Planner<'e> {
         if self.ev.db.file(id).is_target {
             return id;
         }
-        let Some(found) = self.nodes.get(id).and_then(|n| n.path.clone()) else {
+        let Some(found) = self.nodes.get(id).and_then(Node::path) else {
             return id;
         };
         self.ev
             .db
-            .lookup(&found)
+            .lookup(found)
             .filter(|&t| self.ev.db.file(t).is_target)
             .unwrap_or(id)
     }
 
     fn vpath_resolve(&mut self, id: FileId) {
-        if self.node(id).path.is_some() {
+        if self.node(id).path().is_some() {
             return;
         }
         let name = &self.ev.db.file(id).name;
@@ -1992,7 +2005,7 @@ impl<'e> Planner<'e> {
         let name = name.clone();
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
-                self.node(id).path = Some(found.into());
+                self.node(id).set_path(Some(found));
                 self.forget_mtime(id);
             }
             return;
@@ -2005,7 +2018,7 @@ impl<'e> Planner<'e> {
             }
             if let Some(found) = vpath_search(self.ev, archive) {
                 let path = [&found[..], b"(", member, b")"].concat();
-                self.node(id).path = Some(path.into());
+                self.node(id).set_path(Some(path));
                 self.forget_mtime(id);
             }
             return;
@@ -2014,7 +2027,7 @@ impl<'e> Planner<'e> {
             return;
         }
         if let Some(found) = vpath_search(self.ev, &name) {
-            self.node(id).path = Some(found.into());
+            self.node(id).set_path(Some(found));
             self.forget_mtime(id);
         }
     }
