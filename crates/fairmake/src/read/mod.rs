@@ -464,6 +464,7 @@ impl BufferReader {
             Rc::new(Recipe {
                 lines: ctx.lines,
                 loc: recipe_loc,
+                rule_loc: ctx.loc.clone(),
             })
         });
         rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);

@@ -386,9 +386,6 @@ fn rule(
                     let id = ev.db.intern(target);
                     let file = ev.db.file_mut(id);
                     file.is_target = true;
-                    if file.loc.is_none() {
-                        file.loc = Some(loc.clone());
-                    }
                     ctx.targets.push(RecipeTarget::Single(
                         id,
                         Added {
@@ -434,9 +431,6 @@ fn rule(
         let file = ev.db.file_mut(id);
         let first_rule = !file.is_target;
         file.is_target = true;
-        if file.loc.is_none() {
-            file.loc = Some(loc.clone());
-        }
         if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
             || !double_colon && !file.double_colon().is_empty()
         {
@@ -997,7 +991,6 @@ pub fn attach_recipe(
                 }
                 let file = ev.db.file_mut(id);
                 file.rule.recipe = Some(recipe.clone());
-                file.loc = Some(loc.clone());
                 recipe_rule_first(&mut file.rule, added);
             }
         }

@@ -21,11 +21,14 @@ pub struct RecipeLine {
     pub loc: Loc,
 }
 
-/// A recipe: its lines and where its rule was written.
+/// A recipe: its lines and where it was written.
 #[derive(Clone, Debug)]
 pub struct Recipe {
     pub lines: Vec<RecipeLine>,
+    /// Its first line (the rule line for `target: ; recipe`).
     pub loc: Loc,
+    /// The rule line it belongs to.
+    pub rule_loc: Loc,
 }
 
 /// A prerequisite as written in a rule. The file's id is kept in 32 bits,
@@ -168,8 +171,6 @@ pub struct File {
     pub notintermediate: bool,
     /// Target-specific variables.
     pub vars: Option<SharedVarSet>,
-    /// Where the rule with the recipe (or the first rule) was written.
-    pub loc: Option<Loc>,
 }
 
 impl File {
@@ -371,6 +372,7 @@ impl Database {
                 recipe: Some(Rc::new(Recipe {
                     lines,
                     loc: loc.clone(),
+                    rule_loc: loc.clone(),
                 })),
                 terminal,
                 builtin: true,
@@ -430,7 +432,7 @@ impl Database {
             let Some((from, to)) = pair else { continue };
             if !file.rule.deps.is_empty() {
                 crate::diag::warn(
-                    file.loc.as_ref(),
+                    Some(&recipe.rule_loc),
                     "warning: ignoring prerequisites on suffix rule definition",
                 );
             }
