@@ -659,7 +659,7 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
             None,
             format!(
                 "{} cannot be both .NOTINTERMEDIATE and {other}",
-                diag::show(&file.name)
+                diag::show(file.name)
             ),
         ));
     }
@@ -679,7 +679,7 @@ fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fat
     ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
     let default = crate::words::trim(&default).to_vec();
     // The target that set it may have blanks in its name (`a\ b:`).
-    let first_target = ev.db.first_target.map(|id| &ev.db.file(id).name[..]);
+    let first_target = ev.db.first_target.map(|id| ev.db.file(id).name);
     if first_target == Some(&default[..]) {
         return Ok(default);
     }
@@ -816,7 +816,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .iter()
         .filter(|(id, _)| {
             planner.has_failed(*id)
-                && crate::plan::mtime::of(&planner.ev.db.file(*id).name).is_none()
+                && crate::plan::mtime::of(planner.ev.db.file(*id).name).is_none()
         })
         .map(|&(_, m)| m)
         .collect();
@@ -844,7 +844,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             // `-k`: every required makefile still missing is named.
             let mut failed = false;
             for (id, m) in &required {
-                if crate::plan::mtime::of(&ev.db.file(*id).name).is_none() {
+                if crate::plan::mtime::of(ev.db.file(*id).name).is_none() {
                     diag::warn(
                         m.loc.as_ref(),
                         format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),

@@ -316,7 +316,7 @@ impl<'e> Planner<'e> {
     /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
     fn debug_line(&self, id: FileId, extra: usize, template: &str) {
         let depth = self.nodes.get(id).map_or(0, |n| n.depth as usize);
-        let name = diag::show(&self.ev.db.file(id).name).to_string();
+        let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
     }
@@ -502,7 +502,7 @@ impl<'e> Planner<'e> {
         if opts.silent || opts.question || self.makefiles_phase {
             return;
         }
-        let name = diag::show(&self.ev.db.file(goal).name).to_string();
+        let name = diag::show(self.ev.db.file(goal).name).to_string();
         let has_recipe = self.nodes[goal]
             .resolved
             .as_ref()
@@ -545,7 +545,7 @@ impl<'e> Planner<'e> {
             // Every double-colon rule is judged by the file's time before the
             // first of them ran.
             if self.rule_finished(id) == Status::Done {
-                self.ev.fs.invalidate(&self.ev.db.file(id).name.clone());
+                self.ev.fs.invalidate(self.ev.db.file(id).name);
                 self.forget_mtime(id);
                 self.find_made_library(id);
             }
@@ -568,7 +568,7 @@ impl<'e> Planner<'e> {
             Status::Failed
         };
         for other in companions {
-            self.ev.fs.invalidate(&self.ev.db.file(other).name.clone());
+            self.ev.fs.invalidate(self.ev.db.file(other).name);
             self.forget_mtime(other);
             let node = self.node(other);
             node.status = status;
@@ -590,7 +590,7 @@ impl<'e> Planner<'e> {
         }
         for (peer, before) in check.peers {
             if self.mtime_of(peer) == before {
-                let name = diag::show(&self.ev.db.file(peer).name).to_string();
+                let name = diag::show(self.ev.db.file(peer).name).to_string();
                 diag::warn(
                     Some(&check.loc),
                     format_args!("warning: pattern recipe did not update peer target '{name}'."),
@@ -631,7 +631,7 @@ impl<'e> Planner<'e> {
                     println!(
                         "{:indent$}Pruning file '{}'.",
                         "",
-                        diag::show(&self.ev.db.file(id).name),
+                        diag::show(self.ev.db.file(id).name),
                         indent = self.depth * 2
                     );
                 }
@@ -736,7 +736,7 @@ impl<'e> Planner<'e> {
             self.nodes[id].status = Status::Failed;
             // A makefile that failed gets "Failed to remake makefile" instead.
             if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
-                let name = diag::show(&self.ev.db.file(id).name).to_string();
+                let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
                     None,
                     format_args!("Target '{name}' not remade because of errors."),
@@ -782,8 +782,8 @@ impl<'e> Planner<'e> {
             self.depth -= 1;
             match st? {
                 Status::Visiting => {
-                    let me = diag::show(&self.ev.db.file(id).name).to_string();
-                    let other = diag::show(&self.ev.db.file(dep.file()).name).to_string();
+                    let me = diag::show(self.ev.db.file(id).name).to_string();
+                    let other = diag::show(self.ev.db.file(dep.file()).name).to_string();
                     diag::warn(
                         None,
                         format_args!("Circular {me} <- {other} dependency dropped."),
@@ -936,7 +936,7 @@ impl<'e> Planner<'e> {
         if self.ev.db.file(id).phony {
             return true;
         }
-        let member_target = crate::exec::archive::is_member(&self.ev.db.file(id).name);
+        let member_target = crate::exec::archive::is_member(self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let others_newer = resolved
             .deps
@@ -964,7 +964,7 @@ impl<'e> Planner<'e> {
             || db
                 .notintermediate_patterns
                 .iter()
-                .any(|p| p.match_stem(&file.name).is_some());
+                .any(|p| p.match_stem(file.name).is_some());
         !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
@@ -1006,12 +1006,12 @@ impl<'e> Planner<'e> {
             }
             return Ok(Status::Done);
         }
-        let name = diag::show(&self.ev.db.file(id).name).to_string();
+        let name = diag::show(self.ev.db.file(id).name).to_string();
         let message = match parent {
             Some(p) => format!(
                 "No rule to make target '{}', needed by '{}'",
                 name,
-                diag::show(&self.ev.db.file(p).name)
+                diag::show(self.ev.db.file(p).name)
             ),
             None => format!("No rule to make target '{name}'"),
         };
@@ -1040,7 +1040,7 @@ impl<'e> Planner<'e> {
         };
         let file = self.ev.db.file(id);
         let phony = file.phony;
-        let member_target = crate::exec::archive::is_member(&file.name);
+        let member_target = crate::exec::archive::is_member(file.name);
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
         let mut any_newer = false;
@@ -1053,7 +1053,7 @@ impl<'e> Planner<'e> {
             let dep_newer = self.dep_is_newer(dep.file(), my_mtime, member_target);
             if my_mtime.is_some() && self.verbose() {
                 let word = if dep_newer { "newer" } else { "older" };
-                let dep_name = diag::show(&self.ev.db.file(dep.file()).name).to_string();
+                let dep_name = diag::show(self.ev.db.file(dep.file()).name).to_string();
                 self.debug_line(
                     id,
                     1,
@@ -1102,7 +1102,7 @@ impl<'e> Planner<'e> {
     /// one (as target or prerequisite, `member_target`) ignores the rest.
     fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>, member_target: bool) -> bool {
         let dep_mtime = self.mtime_of(dep);
-        let coarse = member_target || crate::exec::archive::is_member(&self.ev.db.file(dep).name);
+        let coarse = member_target || crate::exec::archive::is_member(self.ev.db.file(dep).name);
         match (dep_mtime, my_mtime) {
             _ if self.old_files.contains(&dep) => false,
             _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
@@ -1112,7 +1112,7 @@ impl<'e> Planner<'e> {
             // A member just put into an archive counts as new, whatever
             // date `ar` recorded (deterministic archives record 0).
             _ if self.nodes[dep].remade
-                && crate::exec::archive::is_member(&self.ev.db.file(dep).name) =>
+                && crate::exec::archive::is_member(self.ev.db.file(dep).name) =>
             {
                 true
             }
@@ -1194,17 +1194,17 @@ impl<'e> Planner<'e> {
         // `-t`: touch instead of running (see `touch` above).
         // With -n too the touch is only shown.
         if touch {
-            let name = self.ev.db.file(id).name.clone();
+            let name = self.ev.db.file(id).name;
             drop(capture);
             let dry_run = self.ev.options.dry_run;
             if !self.ev.options.silent || dry_run {
-                println!("touch {}", diag::show(&name));
+                println!("touch {}", diag::show(name));
             }
             if !dry_run {
-                crate::exec::touch(&name);
+                crate::exec::touch(name);
             }
             self.runner.started += 1;
-            self.ev.fs.invalidate(&name);
+            self.ev.fs.invalidate(name);
             self.forget_mtime(id);
             self.nodes[id].status = Status::Done;
             self.nodes[id].remade = true;
@@ -1290,7 +1290,7 @@ impl<'e> Planner<'e> {
             Some(r) if r.loc.line > 0 => r.loc.to_string(),
             _ => "<builtin>".to_string(),
         };
-        let target = diag::show(&file.name);
+        let target = diag::show(file.name);
         let why = if file.phony {
             "target is .PHONY".to_string()
         } else if missing {
@@ -1298,7 +1298,7 @@ impl<'e> Planner<'e> {
         } else {
             let names: Vec<String> = newer
                 .iter()
-                .map(|&f| diag::show(&self.ev.db.file(f).name).to_string())
+                .map(|&f| diag::show(self.ev.db.file(f).name).to_string())
                 .collect();
             names.join(" ")
         };
@@ -1314,7 +1314,7 @@ impl<'e> Planner<'e> {
                 .db
                 .precious_patterns
                 .iter()
-                .any(|p| p.match_stem(&file.name).is_some())
+                .any(|p| p.match_stem(file.name).is_some())
     }
 
     /// The variables a recipe sees: automatic ones first, then the target's,
@@ -1553,7 +1553,7 @@ impl<'e> Planner<'e> {
     fn path_or_name(&self, id: FileId) -> &[u8] {
         match self.nodes.get(id).and_then(Node::path) {
             Some(found) => found,
-            None => &self.ev.db.file(id).name,
+            None => self.ev.db.file(id).name,
         }
     }
 
@@ -1563,7 +1563,7 @@ impl<'e> Planner<'e> {
         self.node(id);
         let path = match self.nodes[id].path() {
             Some(found) => found,
-            None => &self.ev.db.file(id).name[..],
+            None => self.ev.db.file(id).name,
         };
         let (archive, member) = crate::exec::archive::split_member(path);
         if !member.is_empty() {
@@ -1664,7 +1664,7 @@ impl<'e> Planner<'e> {
             }
         }
         if stem.is_empty() && recipe.is_some() {
-            stem = explicit_stem(&self.ev.db, &self.ev.db.file(id).name);
+            stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }
         // (A double-colon rule's recipe is there already.)
         if recipe.is_some() {
@@ -1779,8 +1779,8 @@ impl<'e> Planner<'e> {
     /// GNU 4.4's notice that `from`'s recipe (at `loc`) gives way to the
     /// one of `to`, the file `from` turned out to be.
     fn warn_recipe_ignored(&self, from: FileId, to: FileId, loc: &crate::diag::Loc) {
-        let from = diag::show(&self.ev.db.file(from).name).to_string();
-        let to = diag::show(&self.ev.db.file(to).name).to_string();
+        let from = diag::show(self.ev.db.file(from).name).to_string();
+        let to = diag::show(self.ev.db.file(to).name).to_string();
         diag::warn(
             Some(loc),
             format_args!("Recipe was specified for file '{from}' at {loc},"),
@@ -1798,7 +1798,7 @@ impl<'e> Planner<'e> {
     /// A `-lNAME` just made is looked up as a library again: found as a
     /// target with a recipe of its own, it is that file from now on.
     fn find_made_library(&mut self, id: FileId) {
-        let name = self.ev.db.file(id).name.clone();
+        let name = self.ev.db.file(id).name;
         let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) else {
             return;
         };
@@ -1959,7 +1959,7 @@ impl<'e> Planner<'e> {
             || db
                 .notintermediate_patterns
                 .iter()
-                .any(|p| p.match_stem(&f.name).is_some());
+                .any(|p| p.match_stem(f.name).is_some());
         // Named in the makefile as a target or anyone's prerequisite: not
         // intermediate.
         let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
@@ -1997,12 +1997,11 @@ impl<'e> Planner<'e> {
         if self.node(id).path().is_some() {
             return;
         }
-        let name = &self.ev.db.file(id).name;
+        let name = self.ev.db.file(id).name;
         let library = name.len() > 2 && name.starts_with(b"-l");
         if !library && !self.vpath_configured {
             return;
         }
-        let name = name.clone();
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).set_path(Some(found));
@@ -2011,7 +2010,7 @@ impl<'e> Planner<'e> {
             return;
         }
         // `lib(member)`: the archive is what vpath finds.
-        let (archive, member) = crate::exec::archive::split_member(&name);
+        let (archive, member) = crate::exec::archive::split_member(name);
         if !member.is_empty() {
             if self.ev.fs.exists(archive) || archive.first() == Some(&b'/') {
                 return;
@@ -2023,10 +2022,10 @@ impl<'e> Planner<'e> {
             }
             return;
         }
-        if self.ev.fs.exists(&name) || name.first() == Some(&b'/') {
+        if self.ev.fs.exists(name) || name.first() == Some(&b'/') {
             return;
         }
-        if let Some(found) = vpath_search(self.ev, &name) {
+        if let Some(found) = vpath_search(self.ev, name) {
             self.node(id).set_path(Some(found));
             self.forget_mtime(id);
         }
@@ -2078,7 +2077,7 @@ impl<'e> Planner<'e> {
         list: &Deferred,
         known: &[Dep],
     ) -> Result<Vec<Dep>> {
-        let name = self.ev.db.file(id).name.clone();
+        let name = self.ev.db.file(id).name;
         let mut autos = VarSet::new();
         let first = known
             .iter()
@@ -2089,7 +2088,7 @@ impl<'e> Planner<'e> {
         let plus = prerequisite_list(&self.ev.db, known, false, false);
         let oo = prerequisite_list(&self.ev.db, known, true, true);
         let stem = list.stem.clone().unwrap_or_default();
-        let (target_name, member) = crate::exec::archive::split_member(&name);
+        let (target_name, member) = crate::exec::archive::split_member(name);
         for (n, v) in [
             (&b"@"[..], target_name.to_vec()),
             (b"%", member.to_vec()),
@@ -2134,8 +2133,8 @@ impl<'e> Planner<'e> {
                 && !self.is_precious(id)
                 && !file.secondary
             {
-                let name = self.ev.db.file(id).name.clone();
-                if mtime::of(&name).is_some() {
+                let name = self.ev.db.file(id).name;
+                if mtime::of(name).is_some() {
                     names.push(name);
                 }
             }
@@ -2149,7 +2148,7 @@ impl<'e> Planner<'e> {
         }
         for n in names {
             use std::os::unix::ffi::OsStrExt;
-            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&n));
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(n));
         }
     }
 }
@@ -2173,7 +2172,7 @@ fn prerequisite_list(
         if !v.is_empty() {
             v.push(b' ');
         }
-        v.extend_from_slice(&db.file(d.file()).name);
+        v.extend_from_slice(db.file(d.file()).name);
     }
     v
 }

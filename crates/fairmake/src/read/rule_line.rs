@@ -978,7 +978,7 @@ pub fn attach_recipe(
                 }
                 let file = ev.db.file_mut(id);
                 if let Some(old) = &file.rule.recipe {
-                    let name = diag::show(&file.name).to_string();
+                    let name = diag::show(file.name).to_string();
                     let old_loc = old.loc.clone();
                     diag::warn(
                         Some(&recipe.loc),

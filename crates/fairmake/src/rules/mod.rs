@@ -3,6 +3,7 @@
 //! variables, vpath directives and the special-target flags.
 
 pub mod builtin;
+mod names;
 pub mod print;
 
 use std::rc::Rc;
@@ -150,7 +151,8 @@ impl Rule {
 /// A file make knows about.
 #[derive(Debug, Default)]
 pub struct File {
-    pub name: Box<[u8]>,
+    /// In the database's name arena.
+    pub name: &'static [u8],
     /// The single-colon rule, merged over every rule line naming this target.
     pub rule: Rule,
     /// Double-colon rules, each run on its own. Boxed, as few files have
@@ -216,6 +218,7 @@ pub struct Vpath {
 #[derive(Debug, Default)]
 pub struct Database {
     pub files: Vec<File>,
+    names: names::NameArena,
     /// The files by name: ids only, hashed and compared through `files`, so
     /// that a new file costs one allocation (its name), not two.
     index: hashbrown::HashTable<FileId>,
@@ -275,7 +278,7 @@ impl Database {
         let entry = self.index.entry(
             hash,
             |&id| *files[id].name == *name,
-            |&id| name_hash(&files[id].name),
+            |&id| name_hash(files[id].name),
         );
         match entry {
             hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
@@ -283,7 +286,7 @@ impl Database {
                 let id = self.files.len();
                 e.insert(id);
                 self.files.push(File {
-                    name: name.into(),
+                    name: self.names.alloc(name),
                     ..File::default()
                 });
                 id

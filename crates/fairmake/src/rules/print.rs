@@ -90,7 +90,7 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "# Files")?;
     writeln!(out)?;
     let mut files: Vec<&File> = ev.db.files.iter().collect();
-    files.sort_by(|a, b| a.name.cmp(&b.name));
+    files.sort_by(|a, b| a.name.cmp(b.name));
     for file in files {
         write_file(ev, out, file)?;
     }
@@ -225,7 +225,7 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Res
             .deps
             .iter()
             .filter(|d| d.order_only == oo)
-            .map(|d| &ev.db.file(d.file()).name[..])
+            .map(|d| ev.db.file(d.file()).name)
             .collect()
     };
     write!(out, "{}:", bstr::BStr::new(&file.name))?;
