@@ -1679,7 +1679,9 @@ impl<'e> Planner<'e> {
         if !self.nodes.get(id).is_some_and(|n| n.extra) && !ruleless_makefile {
             let (extra, own) = self.extra_prereqs(id)?;
             if !crate::words::trim(&extra).is_empty() {
-                let mut hidden = crate::read::rule_line::intern_deps(self.ev, &extra);
+                let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra)
+                    .into_iter()
+                    .collect();
                 hidden.retain(|d| d.file() != id);
                 more.hidden.extend(hidden.iter().map(|d| d.file()));
                 if own {
@@ -2035,7 +2037,7 @@ impl<'e> Planner<'e> {
     /// expanded a second time (once per run).
     fn expanded_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
         if self.ev.db.file(id).rule.deferred().is_empty() {
-            return Ok(self.ev.db.file(id).rule.deps.clone());
+            return Ok(self.ev.db.file(id).rule.deps.to_vec());
         }
         if let Some(deps) = self.expanded.get(&id) {
             return Ok(deps.clone());
@@ -2114,7 +2116,9 @@ impl<'e> Planner<'e> {
             .ev
             .with_scope(scope, |ev| ev.expand_text_at(&list.text, loc));
         self.ev.loc = saved;
-        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
+        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?)
+            .into_iter()
+            .collect())
     }
 
     /// Deletes intermediate files made in this run (`rm a b`).

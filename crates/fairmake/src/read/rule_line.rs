@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use thin_vec::ThinVec;
+
 use super::assignment;
 use super::{assign, lines, Modifiers, RuleContext};
 use crate::diag::{self, Loc, Result};
@@ -424,7 +426,7 @@ fn rule(
             continue;
         }
         let deps = if deferred {
-            Vec::new()
+            ThinVec::new()
         } else {
             intern_deps(ev, &deps_text)
         };
@@ -684,11 +686,11 @@ fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
 }
 
 /// Interns a prerequisite list (normal and order-only, with `.WAIT`).
-pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
+pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> ThinVec<Dep> {
     let (normal, order_only) = split_order_only(text);
     // Room for a typical list (a `.d` file's line names ten), so that it is
-    // not grown two or three times on the way; the caller copies it out.
-    let mut deps = Vec::with_capacity(16);
+    // not grown two or three times on the way; the caller shrinks it.
+    let mut deps = ThinVec::with_capacity(16);
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
         for_each_name(ev, part, |ev, name| {
