@@ -1339,13 +1339,13 @@ impl<'e> Planner<'e> {
         let mut scope = Vec::new();
         // Most files have no variables of their own or inherited: asked
         // twice per file of a walk.
-        if self.ev.db.file(id).vars.is_none()
+        if self.ev.db.target_vars(id).is_none()
             && self.ev.db.pattern_vars.is_empty()
             && self.nodes.get(id).is_none_or(|n| n.inherited.is_none())
         {
             return scope;
         }
-        if let Some(set) = self.ev.db.file(id).vars.clone() {
+        if let Some(set) = self.ev.db.target_vars(id).cloned() {
             scope.push(ScopeEntry {
                 set,
                 inherited: false,

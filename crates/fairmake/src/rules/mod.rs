@@ -175,8 +175,6 @@ pub struct File {
     pub intermediate: bool,
     pub secondary: bool,
     pub notintermediate: bool,
-    /// Target-specific variables.
-    pub vars: Option<SharedVarSet>,
 }
 
 impl File {
@@ -223,9 +221,11 @@ pub struct Vpath {
 pub struct Database {
     pub files: Vec<File>,
     names: names::NameArena,
-    /// The files by name: ids only, hashed and compared through `files`, so
-    /// that a new file costs one allocation (its name), not two.
-    index: hashbrown::HashTable<FileId>,
+    /// Target-specific variables, by file: few files have any.
+    target_vars: rustc_hash::FxHashMap<FileId, SharedVarSet>,
+    /// The files by name: ids only (in 32 bits, as in a [`Dep`]), hashed
+    /// and compared through `files`.
+    index: hashbrown::HashTable<u32>,
     pub pattern_rules: Vec<PatternRule>,
     /// Pattern-specific variables, in definition order.
     pub pattern_vars: Vec<(PercentPattern, SharedVarSet)>,
@@ -281,14 +281,14 @@ impl Database {
         let files = &self.files;
         let entry = self.index.entry(
             hash,
-            |&id| *files[id].name == *name,
-            |&id| name_hash(files[id].name),
+            |&id| *files[id as FileId].name == *name,
+            |&id| name_hash(files[id as FileId].name),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get() as FileId,
             hashbrown::hash_table::Entry::Vacant(e) => {
                 let id = self.files.len();
-                e.insert(id);
+                e.insert(compact_id(id));
                 self.files.push(File {
                     name: self.names.alloc(name),
                     ..File::default()
@@ -301,8 +301,8 @@ impl Database {
     pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
         let files = &self.files;
         self.index
-            .find(name_hash(name), |&id| *files[id].name == *name)
-            .copied()
+            .find(name_hash(name), |&id| *files[id as FileId].name == *name)
+            .map(|&id| id as FileId)
     }
 
     pub fn file(&self, id: FileId) -> &File {
@@ -315,10 +315,15 @@ impl Database {
 
     /// The target-specific variable set of `id`, created on first use.
     pub fn vars_of(&mut self, id: FileId) -> SharedVarSet {
-        self.files[id]
-            .vars
-            .get_or_insert_with(Default::default)
-            .clone()
+        self.target_vars.entry(id).or_default().clone()
+    }
+
+    /// The target-specific variables of `id`, if it has any.
+    pub fn target_vars(&self, id: FileId) -> Option<&SharedVarSet> {
+        if self.target_vars.is_empty() {
+            return None;
+        }
+        self.target_vars.get(&id)
     }
 
     /// A new pattern-specific variable set for one definition for

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::eval::vars::{Flavor, Origin, Var};
 use crate::eval::Evaluator;
-use crate::rules::{File, Recipe};
+use crate::rules::{FileId, Recipe};
 
 /// Prints the whole data base to stdout.
 pub fn print_database(ev: &Evaluator) {
@@ -89,10 +89,10 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(out, "# Files")?;
     writeln!(out)?;
-    let mut files: Vec<&File> = ev.db.files.iter().collect();
-    files.sort_by(|a, b| a.name.cmp(b.name));
-    for file in files {
-        write_file(ev, out, file)?;
+    let mut files: Vec<FileId> = (0..ev.db.files.len()).collect();
+    files.sort_by_key(|&id| ev.db.file(id).name);
+    for id in files {
+        write_file(ev, out, id)?;
     }
     writeln!(out, "# VPATH Search Paths")?;
     writeln!(out)?;
@@ -216,7 +216,8 @@ fn write_recipe(out: &mut impl Write, recipe: &Recipe, builtin: bool) -> std::io
     Ok(())
 }
 
-fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Result<()> {
+fn write_file(ev: &Evaluator, out: &mut impl Write, id: FileId) -> std::io::Result<()> {
+    let file = ev.db.file(id);
     if !file.is_target {
         writeln!(out, "# Not a target:")?;
     }
@@ -254,7 +255,7 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, file: &File) -> std::io::Res
             write_recipe(out, recipe, false)?;
         }
     }
-    if let Some(vars) = &file.vars {
+    if let Some(vars) = ev.db.target_vars(id) {
         let vars = vars.borrow();
         let mut list: Vec<(&[u8], &Var)> = vars.iter().collect();
         list.sort_by(|a, b| a.0.cmp(b.0));
