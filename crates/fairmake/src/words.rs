@@ -26,25 +26,48 @@ pub fn is_blank(b: u8) -> bool {
 
 /// The words of `text`, in order.
 pub fn words(text: &[u8]) -> Words<'_> {
-    // In a long list the end of each word is found with memchr, looking for
-    // blanks and newlines only, once the text is known to hold none of the
-    // rarer whitespace bytes (`\r`, `\v`, `\f`).
-    let by_memchr = text.len() >= MEMCHR_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none();
-    Words {
-        rest: text,
-        by_memchr,
-    }
+    // In a long list the end of each word is found with a vector search,
+    // looking for blanks and newlines only, once the text is known to hold
+    // none of the rarer whitespace bytes (`\r`, `\v`, `\f`).
+    let finder = if text.len() >= VECTOR_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none()
+    {
+        blank_finder()
+    } else {
+        None
+    };
+    Words { rest: text, finder }
 }
 
-/// Below this length a byte loop finds word ends faster than memchr.
-const MEMCHR_FROM: usize = 256;
+/// Below this length a byte loop finds word ends faster than a vector search.
+const VECTOR_FROM: usize = 256;
+
+/// A searcher for space, tab and newline, built once. `memchr::memchr3`
+/// picks its implementation and prepares its needles on every call, which
+/// for a word of twenty bytes costs more than the search itself.
+#[cfg(target_arch = "x86_64")]
+type BlankFinder = memchr::arch::x86_64::avx2::memchr::Three;
+#[cfg(not(target_arch = "x86_64"))]
+type BlankFinder = memchr::arch::all::memchr::Three;
+
+/// The searcher, where the CPU has what it needs (AVX2 on x86-64).
+fn blank_finder() -> Option<&'static BlankFinder> {
+    static FINDER: std::sync::OnceLock<Option<BlankFinder>> = std::sync::OnceLock::new();
+    FINDER
+        .get_or_init(|| {
+            #[cfg(target_arch = "x86_64")]
+            return BlankFinder::new(b' ', b'\t', b'\n');
+            #[cfg(not(target_arch = "x86_64"))]
+            return Some(BlankFinder::new(b' ', b'\t', b'\n'));
+        })
+        .as_ref()
+}
 
 /// Iterator over the words of a byte string.
 #[derive(Clone)]
 pub struct Words<'a> {
     rest: &'a [u8],
-    /// `rest` has no whitespace but blanks and newlines, and is long.
-    by_memchr: bool,
+    /// Set when `rest` has no whitespace but blanks and newlines, and is long.
+    finder: Option<&'static BlankFinder>,
 }
 
 impl<'a> Iterator for Words<'a> {
@@ -53,10 +76,9 @@ impl<'a> Iterator for Words<'a> {
     fn next(&mut self) -> Option<&'a [u8]> {
         let start = self.rest.iter().position(|&b| !is_space(b))?;
         let rest = &self.rest[start..];
-        let end = if self.by_memchr {
-            memchr::memchr3(b' ', b'\t', b'\n', rest)
-        } else {
-            rest.iter().position(|&b| is_space(b))
+        let end = match self.finder {
+            Some(finder) => finder.find(rest),
+            None => rest.iter().position(|&b| is_space(b)),
         };
         let len = end.unwrap_or(rest.len());
         self.rest = &rest[len..];
@@ -114,7 +136,7 @@ mod tests {
             text.push([b' ', b'\t', b'\n'][i % 3]);
         }
         let expected: Vec<Vec<u8>> = (0..100).map(|i| format!("w{i}").into_bytes()).collect();
-        assert!(text.len() >= MEMCHR_FROM);
+        assert!(text.len() >= VECTOR_FROM);
         assert_eq!(
             words(&text).map(<[u8]>::to_vec).collect::<Vec<_>>(),
             expected
