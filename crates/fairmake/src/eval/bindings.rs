@@ -7,19 +7,27 @@
 //! names one function bound so that it can unbind exactly those.
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::vars::{Flavor, Origin, Var};
 
 /// Every live binding, innermost last per name.
+///
+/// A name keeps its slot (and its stack's allocation) once bound: `$(call)`
+/// binds `1`, `2`... and `$(foreach)` its variable thousands of times, and
+/// each binding should cost its value's copy, not a key and a stack too.
 #[derive(Debug, Default)]
 pub struct Bindings {
-    by_name: FxHashMap<Box<[u8]>, Vec<Var>>,
+    slots: FxHashMap<Box<[u8]>, usize>,
+    stacks: Vec<Vec<Var>>,
+    /// How many bindings are live: with none, a lookup needs no probe.
+    live: usize,
 }
 
-/// The names one function invocation bound.
+/// The names (by slot) one function invocation bound.
 #[derive(Debug, Default)]
 pub struct Frame {
-    names: Vec<Box<[u8]>>,
+    slots: SmallVec<[usize; 4]>,
 }
 
 impl Frame {
@@ -31,35 +39,45 @@ impl Frame {
 impl Bindings {
     /// The innermost binding of `name`, if any.
     pub fn get(&self, name: &[u8]) -> Option<&Var> {
-        if self.by_name.is_empty() {
+        if self.live == 0 {
             return None;
         }
-        self.by_name.get(name).and_then(|stack| stack.last())
+        let &slot = self.slots.get(name)?;
+        self.stacks[slot].last()
+    }
+
+    /// The slot of `name`, made on its first binding.
+    fn slot(&mut self, name: &[u8]) -> usize {
+        if let Some(&slot) = self.slots.get(name) {
+            return slot;
+        }
+        let slot = self.stacks.len();
+        self.stacks.push(Vec::new());
+        self.slots.insert(name.into(), slot);
+        slot
     }
 
     /// Binds `name` to `value` (a simple variable of origin automatic) in
     /// `frame`; binding a name the frame already bound replaces its value.
     pub fn bind(&mut self, frame: &mut Frame, name: &[u8], value: &[u8]) {
-        if frame.names.iter().any(|n| &n[..] == name) {
-            if let Some(var) = self.by_name.get_mut(name).and_then(|s| s.last_mut()) {
-                var.set_value(value.to_vec());
+        let slot = self.slot(name);
+        let stack = &mut self.stacks[slot];
+        if frame.slots.contains(&slot) {
+            if let Some(var) = stack.last_mut() {
+                var.set_value_from(value);
             }
             return;
         }
-        let var = Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic);
-        self.by_name.entry(name.into()).or_default().push(var);
-        frame.names.push(name.into());
+        stack.push(Var::new(value.to_vec(), Flavor::Simple, Origin::Automatic));
+        frame.slots.push(slot);
+        self.live += 1;
     }
 
     /// Removes every binding `frame` made.
     pub fn unbind(&mut self, frame: Frame) {
-        for name in frame.names {
-            if let Some(stack) = self.by_name.get_mut(&name) {
-                stack.pop();
-                if stack.is_empty() {
-                    self.by_name.remove(&name);
-                }
-            }
+        for slot in frame.slots {
+            self.stacks[slot].pop();
+            self.live -= 1;
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod vars;
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::diag::{self, Fatal, Loc, Result};
 use crate::options::Options;
 use crate::rules::Database;
@@ -303,8 +305,9 @@ impl Evaluator {
 
     /// The definitions that make up `name`'s value, innermost first; several
     /// only when target-specific `+=` appends to an inherited value.
-    fn lookup_chain(&self, name: &[u8]) -> Vec<Piece> {
-        let mut chain = Vec::new();
+    fn lookup_chain(&self, name: &[u8]) -> SmallVec<[Piece; 2]> {
+        // Most names have one definition: no allocation for them.
+        let mut chain = SmallVec::new();
         if let Some(v) = self.bindings.get(name) {
             chain.push(Piece::of(v));
             return chain;

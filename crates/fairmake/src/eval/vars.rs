@@ -105,6 +105,14 @@ impl Var {
         self.value = value;
         *self.compiled.get_mut() = None;
     }
+
+    /// Sets the value to a copy of `value`, in the buffer the old one had
+    /// (a `$(foreach)` variable takes each word of its list in turn).
+    pub fn set_value_from(&mut self, value: &[u8]) {
+        self.value.clear();
+        self.value.extend_from_slice(value);
+        *self.compiled.get_mut() = None;
+    }
 }
 
 /// A set of variables by name.
