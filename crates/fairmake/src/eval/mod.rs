@@ -200,6 +200,9 @@ impl Evaluator {
 
     /// Expands the variable `name` in the current scope.
     pub fn expand_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.copy_simple_value(name, out) {
+            return Ok(());
+        }
         let chain = self.lookup_chain(name);
         if chain.is_empty() && name == b".VARIABLES" {
             // Computed on demand: every global variable's name.
@@ -330,6 +333,35 @@ impl Evaluator {
             }
         }
         chain
+    }
+
+    /// The common case of a reference: `name`'s visible definition is a
+    /// simple one that appends to nothing, whose value is copied straight
+    /// into `out` (rather than into a [`Piece`] first). Whether it was.
+    fn copy_simple_value(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
+        let copy = |v: &Var, out: &mut Vec<u8>| {
+            let simple = v.flavor == Flavor::Simple && !v.append;
+            if simple {
+                out.extend_from_slice(&v.value);
+            }
+            simple
+        };
+        if let Some(v) = self.bindings.get(name) {
+            return copy(v, out);
+        }
+        for (depth, entry) in self.scope.iter().enumerate() {
+            let set = entry.set.borrow();
+            if let Some(v) = set.get(name) {
+                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
+                    continue;
+                }
+                return copy(v, out);
+            }
+        }
+        match self.globals.get(name) {
+            Some(v) if !v.private || self.scope.is_empty() => copy(v, out),
+            _ => false,
+        }
     }
 
     /// A pattern-specific `?=` definition at `depth` of the scope gives way
