@@ -418,7 +418,11 @@ impl Evaluator {
 
     /// Defines a variable in `set` (the globals when `None`), applying GNU's
     /// precedence of origins and the semantics of `?=` and `+=`.
-    pub fn define(&mut self, target_set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
+    pub fn define(
+        &mut self,
+        target_set: Option<&SharedVarSet>,
+        mut def: Definition<'_>,
+    ) -> Result<()> {
         let loc = self.loc.clone();
         match target_set {
             None => {
@@ -433,7 +437,8 @@ impl Evaluator {
                     .globals
                     .get_mut(def.name)
                     .map(|v| (v.origin, v.flavor, old_value_for(v, &def)));
-                let Some(var) = self.compute_definition(def.name, existing, &def, false)? else {
+                let Some(var) = self.compute_definition(def.name, existing, &mut def, false)?
+                else {
                     if let Some(export) = def.export {
                         if let Some(v) = self.globals.get_mut(def.name) {
                             v.export = export;
@@ -466,7 +471,7 @@ impl Evaluator {
                     .map(|v| (v.origin, v.flavor, v.value.clone()));
                 let was_append = set.borrow().get(def.name).is_some_and(|v| v.append);
                 let Some(mut var) =
-                    self.compute_definition(def.name, existing.clone(), &def, true)?
+                    self.compute_definition(def.name, existing.clone(), &mut def, true)?
                 else {
                     return Ok(());
                 };
@@ -488,7 +493,7 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         existing: Option<(Origin, Flavor, Vec<u8>)>,
-        def: &Definition<'_>,
+        def: &mut Definition<'_>,
         target_specific: bool,
     ) -> Result<Option<Var>> {
         if let Some((origin, _, _)) = &existing {
@@ -509,7 +514,7 @@ impl Evaluator {
                     let addition = if flavor == Flavor::Simple {
                         self.expand_text(&def.value)?
                     } else {
-                        def.value.clone()
+                        std::mem::take(&mut def.value)
                     };
                     if !old.is_empty() && !addition.is_empty() {
                         old.push(b' ');
@@ -517,10 +522,14 @@ impl Evaluator {
                     old.extend_from_slice(&addition);
                     Var::new(old, flavor, def.origin)
                 }
-                None => Var::new(def.value.clone(), Flavor::Recursive, def.origin),
+                None => Var::new(
+                    std::mem::take(&mut def.value),
+                    Flavor::Recursive,
+                    def.origin,
+                ),
             }
         } else {
-            Var::new(def.value.clone(), def.flavor, def.origin)
+            Var::new(std::mem::take(&mut def.value), def.flavor, def.origin)
         };
         var.private = def.private;
         if let Some(export) = def.export {

@@ -140,7 +140,13 @@ impl VarSet {
 
     pub fn insert(&mut self, name: &[u8], var: Var) {
         self.generation += 1;
-        self.map.insert(name.into(), var);
+        // A redefinition (every `obj-y += ...`) keeps the key it has.
+        match self.map.get_mut(name) {
+            Some(old) => *old = var,
+            None => {
+                self.map.insert(name.into(), var);
+            }
+        }
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Var> {
