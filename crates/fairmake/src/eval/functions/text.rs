@@ -217,6 +217,14 @@ impl PatternSet {
         }
     }
 
+    /// The one pattern, when there is one and it has `%` after some prefix.
+    fn single_prefixed(&self) -> Option<&PercentPattern> {
+        match (&self.percent[..], &self.literal[..]) {
+            ([p], []) if !p.prefix().is_empty() => Some(p),
+            _ => None,
+        }
+    }
+
     fn matches(&self, word: &[u8]) -> bool {
         let lit = match &self.literal_set {
             Some(set) => set.contains(word),
@@ -239,7 +247,44 @@ pub fn filter_out(patterns: &[u8], text: &[u8], out: &mut Vec<u8>) {
 
 fn filter_impl(patterns: &[u8], text: &[u8], keep_matching: bool, out: &mut Vec<u8>) {
     let set = PatternSet::new(patterns);
+    if keep_matching {
+        if let Some(pattern) = set.single_prefixed() {
+            filter_by_prefix(pattern, text, out);
+            return;
+        }
+    }
     push_all(words(text).filter(|w| set.matches(w) == keep_matching), out);
+}
+
+/// `$(filter PREFIX%SUFFIX,text)`, the form templates use to pick one
+/// directory's objects out of a long list (`$(filter $(1)/%,$(obj-y))`):
+/// the text is searched for the prefix, so that the words without it are
+/// passed over at memchr's speed instead of one by one. An occurrence
+/// starts a word when it starts the text or follows whitespace (a prefix
+/// holds none, so an occurrence inside a word never hides one that starts
+/// a word).
+fn filter_by_prefix(pattern: &PercentPattern, text: &[u8], out: &mut Vec<u8>) {
+    let prefix = pattern.prefix();
+    let finder = memchr::memmem::Finder::new(prefix);
+    let mut first = true;
+    let mut at = 0;
+    while let Some(found) = finder.find(&text[at..]) {
+        let start = at + found;
+        let word_start = start == 0 || is_space(text[start - 1]);
+        let len = text[start..]
+            .iter()
+            .position(|&b| is_space(b))
+            .unwrap_or(text.len() - start);
+        let word = &text[start..start + len];
+        if word_start && pattern.match_stem(word).is_some() {
+            push_word(out, &mut first, word);
+        }
+        // No word starts before this one's end.
+        at = start + len;
+        if at >= text.len() {
+            break;
+        }
+    }
 }
 
 /// `$(sort list)`: the words in byte order, duplicates removed.
@@ -577,6 +622,45 @@ mod tests {
         assert_eq!(run(|o| filter(b"a%b%", b"a%b% a%bx", o)), "a%b%");
         assert_eq!(run(|o| filter(b"a\\b", b"a\\b", o)), "a\\b");
         assert_eq!(run(|o| filter(b"a b", b" a\nc\tb ", o)), "a b");
+    }
+
+    #[test]
+    fn filter_by_prefix_agrees_with_matching_word_by_word() {
+        let words_by_one = |pattern: &[u8], text: &[u8]| {
+            let set = PatternSet::new(pattern);
+            let mut out = Vec::new();
+            push_all(words(text).filter(|w| set.matches(w)), &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let texts: [&[u8]; 6] = [
+            b"aa aaa xaa aa/x aa/x.o\taa/y.c\naa/z.o",
+            b"aa/b.o",
+            b" \x0baa/q.o\raa/r.o\x0caa/.o aa/ x/aa/p.o aaaa/m.o",
+            b"sub1/a.o sub10/b.o sub1/sub1/c.o xsub1/d.o sub1/",
+            b"",
+            b"   ",
+        ];
+        let patterns: [&[u8]; 7] = [
+            b"aa/%",
+            b"aa/%.o",
+            b"aa%",
+            b"sub1/%",
+            b"sub1/%.o",
+            b"a%a",
+            b"aa/%/",
+        ];
+        for text in texts {
+            for pattern in patterns {
+                assert!(PatternSet::new(pattern).single_prefixed().is_some());
+                assert_eq!(
+                    run(|o| filter(pattern, text, o)),
+                    words_by_one(pattern, text),
+                    "{:?} in {:?}",
+                    String::from_utf8_lossy(pattern),
+                    String::from_utf8_lossy(text)
+                );
+            }
+        }
     }
 
     #[test]
