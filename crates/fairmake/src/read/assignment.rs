@@ -44,6 +44,19 @@ pub fn find_assignment(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
     Some(found)
 }
 
+/// The bytes `find_operator` looks at: references' delimiters, the
+/// operators' characters, and what ends the search.
+static MAY_MATTER: [bool; 256] = {
+    let mut table = [false; 256];
+    let bytes = b"$)}=:?+!#;";
+    let mut i = 0;
+    while i < bytes.len() {
+        table[bytes[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
+
 /// Finds the first assignment operator in `text` that is outside variable
 /// references; returns (start of operator, operator, end of operator).
 pub fn find_operator(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
@@ -53,6 +66,11 @@ pub fn find_operator(text: &[u8]) -> Option<(usize, AssignOp, usize)> {
     let mut depth = 0usize;
     let mut i = 0;
     while i < text.len() {
+        // Most bytes of a name are letters: passed over with one load each.
+        if !MAY_MATTER[usize::from(text[i])] {
+            i += 1;
+            continue;
+        }
         let c = text[i];
         match c {
             b'$' if i + 1 < text.len() && matches!(text[i + 1], b'(' | b'{') => {
