@@ -189,5 +189,7 @@ fn main() {
     if !t.oracle && !args.list {
         println!("{}", pending_summary(&cases));
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    sandbox::remove_bin_dir();
+    conclusion.exit();
 }

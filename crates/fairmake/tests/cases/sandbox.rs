@@ -7,7 +7,7 @@ use std::os::unix::fs::{symlink, PermissionsExt};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::case::{Case, Setup, MTIME_BASE};
@@ -22,10 +22,11 @@ pub struct Outcome {
 }
 
 /// The directory holding a `make` symlink to the make under test.  One per
-/// process: every case shares it, and it lives until the process exits.
-fn bin_dir(make: &Path) -> &'static Path {
-    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
-    DIR.get_or_init(|| {
+/// process: every case shares it, and [`remove_bin_dir`] removes it once
+/// all have run (a static is never dropped).
+fn bin_dir(make: &Path) -> PathBuf {
+    let mut dir = BIN_DIR.lock().unwrap_or_else(|e| e.into_inner());
+    dir.get_or_insert_with(|| {
         let dir = tempfile::Builder::new()
             .prefix("fairmake-bin.")
             .tempdir()
@@ -34,6 +35,15 @@ fn bin_dir(make: &Path) -> &'static Path {
         dir
     })
     .path()
+    .to_path_buf()
+}
+
+static BIN_DIR: Mutex<Option<tempfile::TempDir>> = Mutex::new(None);
+
+/// Removes the `make` symlink's directory, after the last case.
+pub fn remove_bin_dir() {
+    let dir = BIN_DIR.lock().unwrap_or_else(|e| e.into_inner()).take();
+    drop(dir);
 }
 
 fn mtime(offset: i64) -> SystemTime {
