@@ -20,28 +20,15 @@ pub mod words;
 
 /// Runs make with this process's argv and environment; returns the exit status.
 ///
-/// The work runs on a thread with a large stack, so that deep prerequisite
-/// chains and deeply recursive `$(call)`s do not overflow it.
+/// The work runs on the main thread, on a large stack of its own (the
+/// `stacker` crate switches to it), so that deep prerequisite chains and
+/// deeply recursive `$(call)`s do not overflow. Not on a second thread:
+/// once a process has two, glibc's `malloc` takes its locks on every call
+/// for the rest of the run (parse, scale 1: 10 % more CPU). A panic, which
+/// is a bug, ends make with status 2.
 pub fn run_from_env() -> i32 {
-    share_the_main_malloc_arena();
-    let worker = std::thread::Builder::new()
-        .name("fairmake".into())
-        .stack_size(1 << 30)
-        .spawn(session::run);
-    match worker.map(|w| w.join()) {
-        Ok(Ok(code)) => code,
-        _ => 2,
-    }
+    std::panic::catch_unwind(|| stacker::grow(WORK_STACK, session::run)).unwrap_or(2)
 }
 
-/// glibc gives a second thread its own malloc arena, grown with one
-/// `mprotect` per 4 KiB step (1300 system calls in a 15 000-target walk);
-/// the main arena grows with cheap `brk`. The worker is the only thread that
-/// allocates much, so it may as well use the main arena.
-fn share_the_main_malloc_arena() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only tunes the allocator; no thread is running yet.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-    }
-}
+/// The stack the work runs on: address space only, until it is used.
+const WORK_STACK: usize = 1 << 30;

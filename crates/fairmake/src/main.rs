@@ -4,7 +4,7 @@
 //! start-up, which reads `/proc/self/maps` to find the main thread's stack
 //! and installs a stack-overflow handler: a sixth of the start-up of a small
 //! sub-make (0.2 of 1.1 ms), paid by every make of a recursive build, for a
-//! thread that only waits for the worker (which has its own large stack).
+//! stack the work does not run on (it runs on a large one of its own).
 //! glibc hands std the arguments itself (through `.init_array`), so
 //! `std::env::args` works the same. Elsewhere, the usual Rust `main`.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu"), no_main)]

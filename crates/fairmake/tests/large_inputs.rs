@@ -272,7 +272,7 @@ fn call_recursion_10000_deep() {
     assert_eq!(r.code, Some(0));
     assert_eq!(String::from_utf8_lossy(&r.stdout), "10000 10000\n");
     // Not compared: GNU make 4.3 overflows its 8 MiB stack on this (SIGSEGV);
-    // fairmake runs the make on a 1 GiB stack thread.
+    // fairmake runs the make on a 1 GiB stack of its own.
 }
 
 /// 100 000 variables each calling the next: the `$(call)` nesting is as
