@@ -15,20 +15,15 @@ pub mod plan;
 pub mod read;
 pub mod rules;
 pub mod session;
+mod stack;
 pub mod trace;
 pub mod words;
 
 /// Runs make with this process's argv and environment; returns the exit status.
 ///
-/// The work runs on the main thread, on a large stack of its own (the
-/// `stacker` crate switches to it), so that deep prerequisite chains and
-/// deeply recursive `$(call)`s do not overflow. Not on a second thread:
-/// once a process has two, glibc's `malloc` takes its locks on every call
-/// for the rest of the run (parse, scale 1: 10 % more CPU). A panic, which
-/// is a bug, ends make with status 2.
+/// The work runs on the main thread, on a large stack of its own
+/// (see the `stack` module), so that deep prerequisite chains and deeply recursive
+/// `$(call)`s do not overflow.
 pub fn run_from_env() -> i32 {
-    std::panic::catch_unwind(|| stacker::grow(WORK_STACK, session::run)).unwrap_or(2)
+    stack::run_on_large_stack(session::run)
 }
-
-/// The stack the work runs on: address space only, until it is used.
-const WORK_STACK: usize = 1 << 30;
