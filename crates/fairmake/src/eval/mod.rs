@@ -337,31 +337,17 @@ impl Evaluator {
 
     /// The common case of a reference: `name`'s visible definition is a
     /// simple one that appends to nothing, whose value is copied straight
-    /// into `out` (rather than into a [`Piece`] first). Whether it was.
+    /// into `out` (rather than into a [`Piece`] first). Whether it was. A
+    /// private definition takes the full lookup, which tells a global one
+    /// (hidden under a target) from the target's own.
     fn copy_simple_value(&self, name: &[u8], out: &mut Vec<u8>) -> bool {
-        let copy = |v: &Var, out: &mut Vec<u8>| {
-            let simple = v.flavor == Flavor::Simple && !v.append;
-            if simple {
+        self.with_var(name, |v| match v {
+            Some(v) if v.flavor == Flavor::Simple && !v.append && !v.private => {
                 out.extend_from_slice(&v.value);
+                true
             }
-            simple
-        };
-        if let Some(v) = self.bindings.get(name) {
-            return copy(v, out);
-        }
-        for (depth, entry) in self.scope.iter().enumerate() {
-            let set = entry.set.borrow();
-            if let Some(v) = set.get(name) {
-                if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
-                    continue;
-                }
-                return copy(v, out);
-            }
-        }
-        match self.globals.get(name) {
-            Some(v) if !v.private || self.scope.is_empty() => copy(v, out),
             _ => false,
-        }
+        })
     }
 
     /// A pattern-specific `?=` definition at `depth` of the scope gives way
