@@ -1,10 +1,8 @@
 //! Variables: values with a flavor and an origin, grouped in sets (global,
 //! per target, per pattern), and the compiled form of recursive values.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
-
-use rustc_hash::FxHashMap;
 
 use super::expand::Expansion;
 use crate::diag::Loc;
@@ -72,7 +70,7 @@ pub struct Var {
     pub conditional: bool,
     /// Set by `-e`-style or conditional definitions; printed by `-p`.
     pub loc: Option<Loc>,
-    compiled: RefCell<Option<Rc<Expansion>>>,
+    compiled: OnceCell<Rc<Expansion>>,
 }
 
 impl Var {
@@ -86,24 +84,21 @@ impl Var {
             append: false,
             conditional: false,
             loc: None,
-            compiled: RefCell::new(None),
+            compiled: OnceCell::new(),
         }
     }
 
     /// The parsed expansion of a recursive value, compiled on first use.
     pub fn compiled(&self) -> Rc<Expansion> {
-        if let Some(e) = &*self.compiled.borrow() {
-            return e.clone();
-        }
-        let e = Rc::new(Expansion::parse(&self.value));
-        *self.compiled.borrow_mut() = Some(e.clone());
-        e
+        self.compiled
+            .get_or_init(|| Rc::new(Expansion::parse(&self.value)))
+            .clone()
     }
 
     /// Replaces the value, dropping the compiled form.
     pub fn set_value(&mut self, value: Vec<u8>) {
         self.value = value;
-        *self.compiled.get_mut() = None;
+        self.compiled.take();
     }
 
     /// Sets the value to a copy of `value`, in the buffer the old one had
@@ -111,17 +106,31 @@ impl Var {
     pub fn set_value_from(&mut self, value: &[u8]) {
         self.value.clear();
         self.value.extend_from_slice(value);
-        *self.compiled.get_mut() = None;
+        self.compiled.take();
     }
 }
 
 /// A set of variables by name.
+///
+/// The variables live in a vector, in the order they were first defined, and
+/// a hash table of 32-bit positions finds them by name.  Growing the set then
+/// moves only the table of positions: a table of whole entries is copied
+/// into a new one twice its size, and the two are resident together (5 000
+/// configuration variables made a 733 KB table, reached by way of a 368 KB
+/// one).
 #[derive(Debug, Default)]
 pub struct VarSet {
-    map: FxHashMap<Box<[u8]>, Var>,
+    entries: Vec<(Box<[u8]>, Var)>,
+    index: hashbrown::HashTable<u32>,
     /// Bumped by every change, so that values derived from the whole set
     /// (a child's environment) can be cached.
     generation: u64,
+}
+
+/// The hash of a variable name in a set's index.
+fn name_hash(name: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 impl VarSet {
@@ -129,29 +138,65 @@ impl VarSet {
         VarSet::default()
     }
 
+    #[inline]
+    fn position(&self, name: &[u8]) -> Option<usize> {
+        // Most sets asked are empty (a file's own variables): no hashing.
+        if self.entries.is_empty() {
+            return None;
+        }
+        let entries = &self.entries;
+        self.index
+            .find(name_hash(name), |&i| *entries[i as usize].0 == *name)
+            .map(|&i| i as usize)
+    }
+
     pub fn get(&self, name: &[u8]) -> Option<&Var> {
-        self.map.get(name)
+        self.position(name).map(|i| &self.entries[i].1)
     }
 
     pub fn get_mut(&mut self, name: &[u8]) -> Option<&mut Var> {
         self.generation += 1;
-        self.map.get_mut(name)
+        let i = self.position(name)?;
+        Some(&mut self.entries[i].1)
     }
 
     pub fn insert(&mut self, name: &[u8], var: Var) {
         self.generation += 1;
-        // A redefinition (every `obj-y += ...`) keeps the key it has.
-        match self.map.get_mut(name) {
-            Some(old) => *old = var,
-            None => {
-                self.map.insert(name.into(), var);
+        let entries = &self.entries;
+        let entry = self.index.entry(
+            name_hash(name),
+            |&i| *entries[i as usize].0 == *name,
+            |&i| name_hash(&entries[i as usize].0),
+        );
+        match entry {
+            // A redefinition (every `obj-y += ...`) keeps the key it has.
+            hashbrown::hash_table::Entry::Occupied(e) => self.entries[*e.get() as usize].1 = var,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let at = u32::try_from(self.entries.len()).expect("fewer than 2^32 variables");
+                e.insert(at);
+                self.entries.push((name.into(), var));
             }
         }
     }
 
     pub fn remove(&mut self, name: &[u8]) -> Option<Var> {
         self.generation += 1;
-        self.map.remove(name)
+        let entries = &self.entries;
+        let at = self
+            .index
+            .find_entry(name_hash(name), |&i| *entries[i as usize].0 == *name)
+            .ok()?
+            .remove()
+            .0 as usize;
+        // The last entry moves into the gap; its position in the index follows.
+        let last = self.entries.len() - 1;
+        if at != last {
+            let moved = name_hash(&self.entries[last].0);
+            if let Some(slot) = self.index.find_mut(moved, |&i| i as usize == last) {
+                *slot = at as u32;
+            }
+        }
+        Some(self.entries.swap_remove(at).1)
     }
 
     /// Changes so far: equal generations mean equal contents.
@@ -160,23 +205,71 @@ impl VarSet {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Var)> {
-        self.map.iter().map(|(k, v)| (&k[..], v))
+        self.entries.iter().map(|(k, v)| (&k[..], v))
     }
 
     pub fn iter_mut(&mut self) -> impl Iterator<Item = (&[u8], &mut Var)> {
         self.generation += 1;
-        self.map.iter_mut().map(|(k, v)| (&k[..], v))
+        self.entries.iter_mut().map(|(k, v)| (&k[..], v))
     }
 
     pub fn len(&self) -> usize {
-        self.map.len()
+        self.entries.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.entries.is_empty()
     }
 }
 
 /// A shared, mutable variable set: target-specific sets are referenced from
 /// scopes while `$(eval)` may still add to them.
 pub type SharedVarSet = Rc<RefCell<VarSet>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn simple(value: &[u8]) -> Var {
+        Var::new(value.to_vec(), Flavor::Simple, Origin::File)
+    }
+
+    fn value_of<'a>(set: &'a VarSet, name: &[u8]) -> Option<&'a [u8]> {
+        set.get(name).map(|v| &v.value[..])
+    }
+
+    #[test]
+    fn removing_a_variable_keeps_the_others_found() {
+        let mut set = VarSet::new();
+        for i in 0..100 {
+            set.insert(
+                format!("v{i}").as_bytes(),
+                simple(format!("{i}").as_bytes()),
+            );
+        }
+        // Removing from the middle moves the last entry into the gap.
+        for i in (0..100).step_by(3) {
+            let removed = set.remove(format!("v{i}").as_bytes()).expect("defined");
+            assert_eq!(removed.value, format!("{i}").into_bytes());
+        }
+        assert!(set.remove(b"v0").is_none());
+        for i in 0..100 {
+            let expected = format!("{i}").into_bytes();
+            let expected = (i % 3 != 0).then_some(&expected[..]);
+            assert_eq!(value_of(&set, format!("v{i}").as_bytes()), expected, "v{i}");
+        }
+        assert_eq!(set.len(), 66);
+        assert_eq!(set.iter().count(), 66);
+    }
+
+    #[test]
+    fn redefining_replaces_the_value_in_place() {
+        let mut set = VarSet::new();
+        set.insert(b"a", simple(b"1"));
+        set.insert(b"b", simple(b"2"));
+        set.insert(b"a", simple(b"3"));
+        let names: Vec<&[u8]> = set.iter().map(|(n, _)| n).collect();
+        assert_eq!(names, [&b"a"[..], &b"b"[..]]);
+        assert_eq!(value_of(&set, b"a"), Some(&b"3"[..]));
+    }
+}
