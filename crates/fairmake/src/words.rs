@@ -26,64 +26,167 @@ pub fn is_blank(b: u8) -> bool {
 
 /// The words of `text`, in order.
 pub fn words(text: &[u8]) -> Words<'_> {
-    // In a long list the end of each word is found with a vector search,
-    // looking for blanks and newlines only, once the text is known to hold
-    // none of the rarer whitespace bytes (`\r`, `\v`, `\f`).
-    let finder = if text.len() >= VECTOR_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none()
-    {
-        blank_finder()
-    } else {
-        None
-    };
-    Words { rest: text, finder }
+    // A long list is split a block at a time: one pass marks the blanks and
+    // newlines of 64 bytes as the bits of a word, and each word's start and
+    // end are then found with bit operations, with no search per word. That
+    // needs the text to hold none of the rarer whitespace bytes (`\r`, `\v`,
+    // `\f`), which the block pass does not mark.
+    let blocks = text.len() >= BLOCKS_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none();
+    Words {
+        rest: text,
+        blocks: blocks.then(|| Blocks::new(text)),
+    }
 }
 
-/// Below this length a byte loop finds word ends faster than a vector search.
-const VECTOR_FROM: usize = 256;
-
-/// A searcher for space, tab and newline, built once. `memchr::memchr3`
-/// picks its implementation and prepares its needles on every call, which
-/// for a word of twenty bytes costs more than the search itself.
-#[cfg(target_arch = "x86_64")]
-type BlankFinder = memchr::arch::x86_64::avx2::memchr::Three;
-#[cfg(not(target_arch = "x86_64"))]
-type BlankFinder = memchr::arch::all::memchr::Three;
-
-/// The searcher, where the CPU has what it needs (AVX2 on x86-64).
-fn blank_finder() -> Option<&'static BlankFinder> {
-    static FINDER: std::sync::OnceLock<Option<BlankFinder>> = std::sync::OnceLock::new();
-    FINDER
-        .get_or_init(|| {
-            #[cfg(target_arch = "x86_64")]
-            return BlankFinder::new(b' ', b'\t', b'\n');
-            #[cfg(not(target_arch = "x86_64"))]
-            return Some(BlankFinder::new(b' ', b'\t', b'\n'));
-        })
-        .as_ref()
-}
+/// Shorter texts (most rule lines and function arguments) are split with a
+/// byte loop, which needs no set-up.
+const BLOCKS_FROM: usize = 128;
 
 /// Iterator over the words of a byte string.
 #[derive(Clone)]
 pub struct Words<'a> {
+    /// The text not yet split (used when `blocks` is not).
     rest: &'a [u8],
-    /// Set when `rest` has no whitespace but blanks and newlines, and is long.
-    finder: Option<&'static BlankFinder>,
+    blocks: Option<Blocks<'a>>,
 }
 
 impl<'a> Iterator for Words<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
+        if let Some(blocks) = &mut self.blocks {
+            return blocks.next_word();
+        }
         let start = self.rest.iter().position(|&b| !is_space(b))?;
         let rest = &self.rest[start..];
-        let end = match self.finder {
-            Some(finder) => finder.find(rest),
-            None => rest.iter().position(|&b| is_space(b)),
-        };
-        let len = end.unwrap_or(rest.len());
+        let len = rest.iter().position(|&b| is_space(b)).unwrap_or(rest.len());
         self.rest = &rest[len..];
         Some(&rest[..len])
     }
+}
+
+/// A long text with the blanks and newlines of its current 64-byte block as
+/// bits (bit `i`: byte `block + i`); bytes past the end count as blanks.
+#[derive(Clone)]
+struct Blocks<'a> {
+    text: &'a [u8],
+    block: usize,
+    blanks: u64,
+    /// Where the next word is looked for, at or after `block`.
+    at: usize,
+}
+
+impl<'a> Blocks<'a> {
+    fn new(text: &'a [u8]) -> Blocks<'a> {
+        Blocks {
+            text,
+            block: 0,
+            blanks: blank_bits(text, 0),
+            at: 0,
+        }
+    }
+
+    /// The offset of the first byte at or after `self.at` that is (`blank`)
+    /// or is not a blank, moving block by block; `None` past the end.
+    #[inline]
+    fn seek(&mut self, blank: bool) -> Option<usize> {
+        loop {
+            if self.block >= self.text.len() {
+                return None;
+            }
+            let bits = if blank { self.blanks } else { !self.blanks };
+            let ahead = bits & (u64::MAX << (self.at - self.block));
+            if ahead != 0 {
+                return Some(self.block + ahead.trailing_zeros() as usize);
+            }
+            self.block += 64;
+            self.at = self.block;
+            if self.block >= self.text.len() {
+                // Exhausted: all blanks, so that no word is found again.
+                self.blanks = u64::MAX;
+                return None;
+            }
+            self.blanks = blank_bits(self.text, self.block);
+        }
+    }
+
+    // Kept out of line: the callers' own loops over short lists stay small.
+    #[inline(never)]
+    fn next_word(&mut self) -> Option<&'a [u8]> {
+        // Most words start and end in the block at hand.
+        let shift = self.at - self.block;
+        let nonblank = !self.blanks & (u64::MAX << shift);
+        if nonblank != 0 {
+            let start = nonblank.trailing_zeros();
+            let blank_after = self.blanks & (u64::MAX << start);
+            if blank_after != 0 {
+                let end = (self.block + blank_after.trailing_zeros() as usize).min(self.text.len());
+                let start = self.block + start as usize;
+                self.at = end;
+                return Some(&self.text[start..end]);
+            }
+        }
+        let start = self.seek(false)?;
+        self.at = start;
+        // Past the end every byte is a blank: a word always ends.
+        let end = self
+            .seek(true)
+            .unwrap_or(self.text.len())
+            .min(self.text.len());
+        self.at = end;
+        Some(&self.text[start..end])
+    }
+}
+
+/// Bits for the spaces, tabs and newlines of `text[from..from + 64]`, with
+/// the bits past the end of `text` set.
+#[inline]
+fn blank_bits(text: &[u8], from: usize) -> u64 {
+    let rest = &text[from..];
+    if let Some(block) = rest.first_chunk::<64>() {
+        return blank_bits_of_block(block);
+    }
+    let mut padded = [b' '; 64];
+    padded[..rest.len()].copy_from_slice(rest);
+    blank_bits_of_block(&padded)
+}
+
+/// SSE2, which every x86-64 processor has: three byte compares and a mask
+/// per 16 bytes.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn blank_bits_of_block(block: &[u8; 64]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut bits = 0u64;
+    for (i, lane) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86-64 baseline, so these intrinsics
+        // are always available; `lane` is 16 readable bytes, and the load
+        // has no alignment requirement.
+        let mask = unsafe {
+            let v = _mm_loadu_si128(lane.as_ptr().cast::<__m128i>());
+            let blank = _mm_or_si128(
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8)),
+                ),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8)),
+            );
+            _mm_movemask_epi8(blank)
+        };
+        bits |= u64::from(mask as u16) << (16 * i);
+    }
+    bits
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn blank_bits_of_block(block: &[u8; 64]) -> u64 {
+    block.iter().enumerate().fold(0, |bits, (i, &b)| {
+        bits | (u64::from(matches!(b, b' ' | b'\t' | b'\n')) << i)
+    })
 }
 
 /// `text` without leading whitespace.
@@ -128,6 +231,53 @@ mod tests {
         assert_eq!(trim(b"   "), b"");
     }
 
+    /// The words as a byte loop finds them.
+    fn reference(text: &[u8]) -> Vec<&[u8]> {
+        text.split(|&b| is_space(b))
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn block_splitting_agrees_with_a_byte_loop() {
+        let mut seed = 7u32;
+        let mut random = move |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 16) % n
+        };
+        for len in [127, 128, 129, 191, 192, 193, 255, 256, 257, 1000, 4096] {
+            for blanks_in_ten in [1, 3, 5, 9] {
+                let text: Vec<u8> = (0..len)
+                    .map(|_| match random(10) < blanks_in_ten {
+                        true => [b' ', b'\t', b'\n'][random(3) as usize],
+                        false => b'a' + random(26) as u8,
+                    })
+                    .collect();
+                assert_eq!(words(&text).collect::<Vec<_>>(), reference(&text), "{len}");
+                // Words that end exactly at a block's end, and at the text's.
+                let aligned: Vec<u8> = (0..len)
+                    .map(|i| if i % 64 == 63 { b' ' } else { b'x' })
+                    .collect();
+                assert_eq!(words(&aligned).collect::<Vec<_>>(), reference(&aligned));
+                let full: Vec<u8> = vec![b'y'; len as usize];
+                assert_eq!(words(&full).collect::<Vec<_>>(), reference(&full));
+                let blank: Vec<u8> = vec![b'\n'; len as usize];
+                assert_eq!(words(&blank).count(), 0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_word_ending_the_text_at_a_block_end_is_the_last() {
+        // The last block holds a blank before the last word, which runs to
+        // the end of the text: nothing may be found after it.
+        let mut text = vec![b'x'; 65];
+        text.push(b' ');
+        text.resize(128, b'y');
+        let found: Vec<&[u8]> = words(&text).collect();
+        assert_eq!(found, [&text[..65], &text[66..]]);
+    }
+
     #[test]
     fn long_lists_split_at_every_kind_of_whitespace() {
         let mut text = Vec::new();
@@ -136,7 +286,7 @@ mod tests {
             text.push([b' ', b'\t', b'\n'][i % 3]);
         }
         let expected: Vec<Vec<u8>> = (0..100).map(|i| format!("w{i}").into_bytes()).collect();
-        assert!(text.len() >= VECTOR_FROM);
+        assert!(text.len() >= BLOCKS_FROM);
         assert_eq!(
             words(&text).map(<[u8]>::to_vec).collect::<Vec<_>>(),
             expected
