@@ -64,6 +64,46 @@ impl<'a> Iterator for Words<'a> {
         self.rest = &rest[len..];
         Some(&rest[..len])
     }
+
+    // `$(words)`, `$(word)`, `$(wordlist)` and `$(lastword)` ask these of
+    // long lists, and recursive `$(call)`s ask them again at every level:
+    // a long list's words are counted a block at a time, not visited.
+
+    fn count(self) -> usize {
+        match self.blocks {
+            Some(mut blocks) => blocks.count_words(),
+            None => self.fold(0, |n, _| n + 1),
+        }
+    }
+
+    fn nth(&mut self, n: usize) -> Option<&'a [u8]> {
+        match &mut self.blocks {
+            Some(blocks) => {
+                blocks.skip_words(n);
+                blocks.next_word()
+            }
+            None => {
+                for _ in 0..n {
+                    self.next()?;
+                }
+                self.next()
+            }
+        }
+    }
+
+    fn last(self) -> Option<&'a [u8]> {
+        // Found from the end: only the last word is looked at.
+        let rest = match &self.blocks {
+            Some(blocks) => &blocks.text[blocks.at.min(blocks.text.len())..],
+            None => self.rest,
+        };
+        let end = rest.iter().rposition(|&b| !is_space(b))? + 1;
+        let start = rest[..end]
+            .iter()
+            .rposition(|&b| is_space(b))
+            .map_or(0, |s| s + 1);
+        Some(&rest[start..end])
+    }
 }
 
 /// A long text with the blanks and newlines of its current 64-byte block as
@@ -100,14 +140,9 @@ impl<'a> Blocks<'a> {
             if ahead != 0 {
                 return Some(self.block + ahead.trailing_zeros() as usize);
             }
-            self.block += 64;
-            self.at = self.block;
-            if self.block >= self.text.len() {
-                // Exhausted: all blanks, so that no word is found again.
-                self.blanks = u64::MAX;
+            if !self.next_block() {
                 return None;
             }
-            self.blanks = blank_bits(self.text, self.block);
         }
     }
 
@@ -136,6 +171,56 @@ impl<'a> Blocks<'a> {
             .min(self.text.len());
         self.at = end;
         Some(&self.text[start..end])
+    }
+}
+
+impl Blocks<'_> {
+    /// The bits of the words that start in the current block at or after
+    /// `at`: a byte that is not a blank, after one that is (or at the start
+    /// of the text). Between words, `at` is at a blank or the text's start.
+    fn starts(&self) -> u64 {
+        let before_is_blank = self.block == 0 || is_space(self.text[self.block - 1]);
+        let after_blank = (self.blanks << 1) | u64::from(before_is_blank);
+        !self.blanks & after_blank & (u64::MAX << (self.at - self.block))
+    }
+
+    /// Moves to the next block, or marks the text exhausted; false then.
+    fn next_block(&mut self) -> bool {
+        self.block += 64;
+        self.at = self.block;
+        if self.block >= self.text.len() {
+            // All blanks: no word is found in an exhausted text.
+            self.blanks = u64::MAX;
+            return false;
+        }
+        self.blanks = blank_bits(self.text, self.block);
+        true
+    }
+
+    fn count_words(&mut self) -> usize {
+        let mut count = 0;
+        while self.block < self.text.len() {
+            count += self.starts().count_ones() as usize;
+            self.next_block();
+        }
+        count
+    }
+
+    /// Moves past `n` words, to the start of the next (or the end).
+    fn skip_words(&mut self, mut n: usize) {
+        while self.block < self.text.len() {
+            let mut starts = self.starts();
+            let here = starts.count_ones() as usize;
+            if here > n {
+                for _ in 0..n {
+                    starts &= starts - 1;
+                }
+                self.at = self.block + starts.trailing_zeros() as usize;
+                return;
+            }
+            n -= here;
+            self.next_block();
+        }
     }
 }
 
@@ -263,6 +348,57 @@ mod tests {
                 assert_eq!(words(&full).collect::<Vec<_>>(), reference(&full));
                 let blank: Vec<u8> = vec![b'\n'; len as usize];
                 assert_eq!(words(&blank).count(), 0);
+            }
+        }
+    }
+
+    /// Lists long enough to span several blocks (and short ones), with runs
+    /// of whitespace, words of many lengths, and the rarer whitespace bytes.
+    fn sample_lists() -> Vec<Vec<u8>> {
+        let spaces: [&[u8]; 7] = [b" ", b"\t", b"\n", b"\r", b"\x0b", b"  \t\n ", b"  "];
+        let mut lists = vec![Vec::new(), b" ".to_vec(), b"x".to_vec(), b"  x  ".to_vec()];
+        let mut seed = 12345u32;
+        for len in [3, 40, 300, 2000] {
+            for rare in [false, true] {
+                let mut text = Vec::new();
+                for i in 0..len {
+                    seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    let mut space = spaces[(seed >> 20) as usize % spaces.len()];
+                    if !rare && space.iter().any(|&b| b == b'\r' || b == 0x0b) {
+                        space = b" ";
+                    }
+                    let word_len = 1 + (seed >> 8) as usize % 9;
+                    text.extend(std::iter::repeat_n(b'a' + (i % 26) as u8, word_len));
+                    text.extend_from_slice(space);
+                }
+                lists.push(text.clone());
+                lists.push(text[1..text.len() - 1].to_vec());
+            }
+        }
+        lists
+    }
+
+    #[test]
+    fn count_nth_and_last_agree_with_the_words_one_by_one() {
+        for text in sample_lists() {
+            let all = reference(&text);
+            assert_eq!(words(&text).count(), all.len());
+            assert_eq!(words(&text).last(), all.last().copied());
+            for n in 0..all.len() + 2 {
+                assert_eq!(words(&text).nth(n), all.get(n).copied(), "word {n}");
+            }
+            // Each leaves the iterator where stepping would.
+            for n in [0, 1, 7, 63, 64, 65, 200] {
+                let mut it = words(&text);
+                if it.nth(n).is_none() {
+                    continue;
+                }
+                assert_eq!(it.clone().count(), all.len() - n - 1, "after word {n}");
+                assert_eq!(
+                    it.clone().last(),
+                    all.last().copied().filter(|_| n + 1 < all.len())
+                );
+                assert_eq!(it.nth(3), all.get(n + 4).copied(), "three after word {n}");
             }
         }
     }

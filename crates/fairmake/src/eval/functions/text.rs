@@ -381,9 +381,15 @@ pub fn wordlist(
     let take = usize::try_from(e - s + 1).unwrap_or(usize::MAX);
     // GNU copies the text from the first chosen word to the end of the last,
     // keeping the whitespace between them as it was.
-    let mut chosen = words(text).skip(skip).take(take);
-    if let Some(first) = chosen.next() {
-        let last = chosen.last().unwrap_or(first);
+    let mut rest = words(text);
+    if let Some(first) = rest.nth(skip) {
+        let last = match take {
+            1 => first,
+            _ => match rest.clone().nth(take - 2) {
+                Some(last) => last,
+                None => rest.last().unwrap_or(first),
+            },
+        };
         let from = offset_in(text, first);
         let to = offset_in(text, last) + last.len();
         out.extend_from_slice(&text[from..to]);
