@@ -288,6 +288,13 @@ pub fn glob(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
     found
 }
 
+/// Whether `pattern` expands to itself (unescaped) whether or not it
+/// exists: no wildcards, no leading `~`, and not a run of slashes only
+/// (which names the root as `/`).
+pub fn names_itself(pattern: &[u8]) -> bool {
+    !has_magic(pattern) && pattern.first() != Some(&b'~') && !pattern.iter().all(|&b| b == b'/')
+}
+
 /// A pattern without wildcards names itself, if it exists.
 fn literal(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
     let path = unescape(pattern);
@@ -472,6 +479,28 @@ mod tests {
     use std::os::unix::fs::symlink;
 
     use crate::fscache::os_path;
+
+    #[test]
+    fn names_itself_exactly_when_glob_would_keep_the_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cache = FsCache::new();
+        let base = dir.path().as_os_str().as_bytes().to_vec();
+        fs::write(os_path(&[&base[..], b"/here.d"].concat()), b"").unwrap();
+        for name in [&b"/here.d"[..], b"/absent.d", b"/a\\ b.d", b"/x\\*.d"] {
+            let pattern = [&base[..], name].concat();
+            assert!(names_itself(&pattern), "{}", pattern.escape_ascii());
+            // What `include` reads: the match, or the name as written.
+            let globbed = glob(&pattern, &mut cache);
+            let kept = globbed
+                .first()
+                .cloned()
+                .unwrap_or_else(|| unescape(&pattern).into_owned());
+            assert_eq!(kept, unescape(&pattern).into_owned());
+        }
+        for pattern in [&b"*.d"[..], b"~/x.d", b"~", b"//", b"/", b"a[bc].d", b"?"] {
+            assert!(!names_itself(pattern), "{}", pattern.escape_ascii());
+        }
+    }
 
     #[test]
     fn one_star_patterns_match_as_the_general_matcher_does() {

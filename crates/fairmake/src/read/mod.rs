@@ -725,6 +725,12 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
     // matches nothing stays as written.
     let mut expanded = Vec::new();
     for word in crate::glob::glob_words(&names) {
+        if crate::glob::names_itself(word) {
+            // Found or not, a name without wildcards is read as written:
+            // a tree's 20 000 `.d` files need no look at the disk here.
+            expanded.push(crate::glob::unescape(word).into_owned());
+            continue;
+        }
         let found = crate::glob::glob(word, &mut ev.fs);
         if found.is_empty() {
             expanded.push(crate::glob::unescape(word).into_owned());
