@@ -574,7 +574,8 @@ impl Search<'_, '_> {
     ) -> Option<Match> {
         let own = depth == 0;
         let rules = self.rules;
-        let mut scratch = Vec::with_capacity(name.len() + 64);
+        // Allocated on first use: most names have no candidate at all.
+        let mut scratch = Vec::new();
         for (i, c) in cands.iter().enumerate() {
             if self.excluded(c.rule) {
                 continue;
