@@ -129,10 +129,15 @@ fn take_buffer() -> Vec<u8> {
         .unwrap_or_else(|| Vec::with_capacity(16 * 1024))
 }
 
-/// Keeps a makefile's buffer, emptied, for the next makefile read.
+/// Keeps a makefile's buffer, emptied, for the next makefile read, unless
+/// it is large: the buffer of a 1 MB makefile would stay resident through
+/// the whole build.
 fn give_back_buffer(mut buf: Vec<u8>) {
-    buf.clear();
-    SPARE_BUFFERS.with_borrow_mut(|spare| spare.push(buf));
+    const KEPT_UP_TO: usize = 64 * 1024;
+    if buf.capacity() <= KEPT_UP_TO {
+        buf.clear();
+        SPARE_BUFFERS.with_borrow_mut(|spare| spare.push(buf));
+    }
 }
 
 /// The makefile named `-`: standard input, copied to a temporary file so
