@@ -94,7 +94,7 @@ pub fn read_makefile_as(
         // Read through `Take` with room to spare: `File`'s own
         // `read_to_end` asks for the size first (`fstat` and `lseek`), two
         // system calls more per makefile, most of which are small `.d`s.
-        let mut buf = take_buffer();
+        let mut buf = Vec::with_capacity(16 * 1024);
         std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf)
             .map_err(ReadError::NotFound)?;
         open_file = Some(file);
@@ -109,35 +109,9 @@ pub fn read_makefile_as(
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, display, None);
-    give_back_buffer(text);
     drop(open_file);
     ev.loc = saved_loc;
     result.map_err(ReadError::Fatal)
-}
-
-thread_local! {
-    /// Buffers makefiles were read into, kept for the next makefiles: a
-    /// tree's 20 000 `.d` files would otherwise allocate and free 16 KiB
-    /// each. One per level of `include` being read.
-    static SPARE_BUFFERS: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// An empty buffer to read a makefile into.
-fn take_buffer() -> Vec<u8> {
-    SPARE_BUFFERS
-        .with_borrow_mut(Vec::pop)
-        .unwrap_or_else(|| Vec::with_capacity(16 * 1024))
-}
-
-/// Keeps a makefile's buffer, emptied, for the next makefile read, unless
-/// it is large: the buffer of a 1 MB makefile would stay resident through
-/// the whole build.
-fn give_back_buffer(mut buf: Vec<u8>) {
-    const KEPT_UP_TO: usize = 64 * 1024;
-    if buf.capacity() <= KEPT_UP_TO {
-        buf.clear();
-        SPARE_BUFFERS.with_borrow_mut(|spare| spare.push(buf));
-    }
 }
 
 /// The makefile named `-`: standard input, copied to a temporary file so
