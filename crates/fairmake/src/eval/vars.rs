@@ -113,10 +113,10 @@ impl Var {
 /// A set of variables by name.
 ///
 /// The variables live in a vector, in the order they were first defined, and
-/// a hash table of 32-bit positions finds them by name.  Growing the set then
-/// moves only the table of positions: a table of whole entries is copied
-/// into a new one twice its size, and the two are resident together (5 000
-/// configuration variables made a 733 KB table, reached by way of a 368 KB
+/// a hash table of 32-bit positions finds them by name. Growing the set
+/// rehashes only that small table; a hash table holding the entries
+/// themselves was copied into one twice its size, the two resident at once
+/// (5 000 configuration variables made a 733 KB table, by way of a 368 KB
 /// one).
 #[derive(Debug, Default)]
 pub struct VarSet {
