@@ -1610,9 +1610,9 @@ impl<'e> Planner<'e> {
             let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
                 None
             } else {
-                let search_name = match self.nodes[id].path() {
-                    Some(found) if in_gpath(self.ev, found) => found.to_vec(),
-                    _ => self.ev.db.file(id).name.to_vec(),
+                let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
+                    Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
+                    _ => self.ev.db.file(id).name.into(),
                 };
                 self.implicit(id, &search_name, &deps)?
             };
@@ -1851,9 +1851,8 @@ impl<'e> Planner<'e> {
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
             ev: self.ev,
-            explicit: explicit.iter().map(|d| d.file()).collect(),
-            explicit_deps: explicit.to_vec(),
-            target: name.to_vec(),
+            explicit_deps: explicit,
+            target: name,
             scope,
             error: None,
         };
@@ -2356,12 +2355,11 @@ fn vpath_search_ranked(ev: &mut Evaluator, name: &[u8]) -> Option<(Vec<u8>, usiz
 /// The implicit-rule search's view of the database and the file system.
 struct DbKnowledge<'a> {
     ev: &'a mut Evaluator,
-    /// The explicit prerequisites of the target searched for.
-    explicit: Vec<FileId>,
-    /// The same, as written (for `$$<`, `$$^`, `$$+` and `$$|`).
-    explicit_deps: Vec<Dep>,
+    /// The explicit prerequisites of the target searched for, as written
+    /// (for `$$<`, `$$^`, `$$+` and `$$|`).
+    explicit_deps: &'a [Dep],
     /// The target searched for, and its variables.
-    target: Vec<u8>,
+    target: &'a [u8],
     scope: Vec<ScopeEntry>,
     /// The first error of a second expansion: the search ends with it.
     error: Option<diag::Fatal>,
@@ -2376,7 +2374,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {
         let id = self.ev.db.lookup(name)?;
         let f = self.ev.db.file(id);
-        if f.is_target || f.phony || (own && self.explicit.contains(&id)) {
+        if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
         } else if f.is_prerequisite {
             Some(implicit::Ought::Compat)
@@ -2416,8 +2414,8 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         }
         // The target's explicit prerequisites are its `$$<`, `$$^`, `$$+`
         // and `$$|`; files searched for along a chain have none.
-        let own = target == self.target.as_slice();
-        let known: &[Dep] = if own { &self.explicit_deps } else { &[] };
+        let own = target == self.target;
+        let known: &[Dep] = if own { self.explicit_deps } else { &[] };
         let first = known
             .iter()
             .find(|d| !d.order_only)
