@@ -336,6 +336,8 @@ fn prereq_name(pattern: &[u8], c: &Candidate) -> Vec<u8> {
 /// [`prereq_name`] into `out`, which is cleared first.
 fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
     out.clear();
+    // At most this long: one allocation for an empty scratch, none after.
+    out.reserve(c.dir.len() + c.stem.len() + pattern.len());
     // Most prerequisite patterns have no backslash to unescape: substitute
     // in place, without building a pattern. (Patterns are a few bytes long:
     // one plain loop finds both, cheaper than two calls to memchr.)

@@ -465,7 +465,6 @@ fn rule(
         if rule.deps.is_empty() {
             // The first list for this target: kept as it is (no copy).
             rule.deps = deps;
-            rule.deps.shrink_to_fit();
         } else {
             rule.deps.extend(deps);
         }
@@ -688,9 +687,10 @@ fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
 /// Interns a prerequisite list (normal and order-only, with `.WAIT`).
 pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> ThinVec<Dep> {
     let (normal, order_only) = split_order_only(text);
-    // Room for a typical list (a `.d` file's line names ten), so that it is
-    // not grown two or three times on the way; the caller shrinks it.
-    let mut deps = ThinVec::with_capacity(16);
+    // Gathered on the stack (a `.d` file's line names about ten), then
+    // copied into a list of exactly their number: one allocation per rule
+    // line, never grown or shrunk.
+    let mut deps: smallvec::SmallVec<[Dep; 16]> = smallvec::SmallVec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
         for_each_name(ev, part, |ev, name| {
@@ -704,7 +704,9 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> ThinVec<Dep> {
             wait = false;
         });
     }
-    deps
+    let mut list = ThinVec::with_capacity(deps.len());
+    list.extend(deps);
+    list
 }
 
 /// File names in rules are globbed, as GNU does: `*.c` becomes the matching
