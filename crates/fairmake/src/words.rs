@@ -172,9 +172,7 @@ impl<'a> Blocks<'a> {
         self.at = end;
         Some(&self.text[start..end])
     }
-}
 
-impl Blocks<'_> {
     /// The bits of the words that start in the current block at or after
     /// `at`: a byte that is not a blank, after one that is (or at the start
     /// of the text). Between words, `at` is at a blank or the text's start.
@@ -197,6 +195,7 @@ impl Blocks<'_> {
         true
     }
 
+    /// The words from `at` to the end, counted a block at a time.
     fn count_words(&mut self) -> usize {
         let mut count = 0;
         while self.block < self.text.len() {
