@@ -1679,9 +1679,7 @@ impl<'e> Planner<'e> {
         if !self.nodes.get(id).is_some_and(|n| n.extra) && !ruleless_makefile {
             let (extra, own) = self.extra_prereqs(id)?;
             if !crate::words::trim(&extra).is_empty() {
-                let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra)
-                    .into_iter()
-                    .collect();
+                let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
                 hidden.retain(|d| d.file() != id);
                 more.hidden.extend(hidden.iter().map(|d| d.file()));
                 if own {
@@ -2115,9 +2113,7 @@ impl<'e> Planner<'e> {
             .ev
             .with_scope(scope, |ev| ev.expand_text_at(&list.text, loc));
         self.ev.loc = saved;
-        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?)
-            .into_iter()
-            .collect())
+        Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }
 
     /// Deletes intermediate files made in this run (`rm a b`).

@@ -684,12 +684,14 @@ fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Interns a prerequisite list (normal and order-only, with `.WAIT`).
-pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> ThinVec<Dep> {
+/// Interns a prerequisite list (normal and order-only, with `.WAIT`), into
+/// the kind of list the caller keeps (a rule's `ThinVec`, the planner's
+/// `Vec`).
+pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
     let (normal, order_only) = split_order_only(text);
     // Gathered on the stack (a `.d` file's line names about ten), then
-    // copied into a list of exactly their number: one allocation per rule
-    // line, never grown or shrunk.
+    // collected into a list of exactly their number: one allocation per
+    // rule line, never grown or shrunk.
     let mut deps: smallvec::SmallVec<[Dep; 16]> = smallvec::SmallVec::new();
     for (part, oo) in [(normal, false), (order_only, true)] {
         let mut wait = false;
@@ -704,9 +706,7 @@ pub fn intern_deps(ev: &mut Evaluator, text: &[u8]) -> ThinVec<Dep> {
             wait = false;
         });
     }
-    let mut list = ThinVec::with_capacity(deps.len());
-    list.extend(deps);
-    list
+    deps.into_iter().collect()
 }
 
 /// File names in rules are globbed, as GNU does: `*.c` becomes the matching
@@ -851,7 +851,7 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
     }
     // Special targets still get their prerequisites recorded for `-p` and for
     // `.SILENT`/`.IGNORE` with lists.
-    let deps = intern_deps(ev, deps_text);
+    let deps: Vec<Dep> = intern_deps(ev, deps_text);
     let file = ev.db.file_mut(id);
     file.is_target = true;
     file.rule.deps.extend(deps);
