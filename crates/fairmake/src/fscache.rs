@@ -25,6 +25,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use crate::rules::name_hash;
+
 /// A modification time with nanosecond precision; orders chronologically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mtime {
@@ -154,10 +156,6 @@ impl Listing {
         self.names.swap_remove(i);
         self.kinds.swap_remove(i);
     }
-}
-
-fn name_hash(name: &[u8]) -> u64 {
-    std::hash::BuildHasher::hash_one(&rustc_hash::FxBuildHasher, name)
 }
 
 fn kind_of(t: fs::FileType) -> EntryKind {

@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use super::expand::Expansion;
 use crate::diag::Loc;
+use crate::rules::name_hash;
 
 /// How a variable's value is expanded when referenced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,12 +126,6 @@ pub struct VarSet {
     /// Bumped by every change, so that values derived from the whole set
     /// (a child's environment) can be cached.
     generation: u64,
-}
-
-/// The hash of a variable name in a set's index.
-fn name_hash(name: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(name)
 }
 
 impl VarSet {

@@ -473,8 +473,9 @@ impl Database {
     }
 }
 
-/// The hash of a file name in the data base's index.
-fn name_hash(name: &[u8]) -> u64 {
+/// The hash of a name in the indexes that find things by name: the data
+/// base's files, a variable set's variables, a directory listing's entries.
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
     use std::hash::BuildHasher;
     rustc_hash::FxBuildHasher.hash_one(name)
 }
