@@ -31,10 +31,10 @@ pub fn words(text: &[u8]) -> Words<'_> {
     // end are then found with bit operations, with no search per word. That
     // needs the text to hold none of the rarer whitespace bytes (`\r`, `\v`,
     // `\f`), which the block pass does not mark.
-    let blocks = text.len() >= BLOCKS_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none();
-    Words {
-        rest: text,
-        blocks: blocks.then(|| Blocks::new(text)),
+    if text.len() >= BLOCKS_FROM && memchr::memchr3(b'\r', 0x0b, 0x0c, text).is_none() {
+        Words::Blocks(Blocks::new(text))
+    } else {
+        Words::Bytes(text)
     }
 }
 
@@ -44,10 +44,11 @@ const BLOCKS_FROM: usize = 128;
 
 /// Iterator over the words of a byte string.
 #[derive(Clone)]
-pub struct Words<'a> {
-    /// The text not yet split (used when `blocks` is not).
-    rest: &'a [u8],
-    blocks: Option<Blocks<'a>>,
+pub enum Words<'a> {
+    /// The text not yet split, gone through byte by byte.
+    Bytes(&'a [u8]),
+    /// A long text gone through a block at a time.
+    Blocks(Blocks<'a>),
 }
 
 impl<'a> Iterator for Words<'a> {
@@ -55,14 +56,15 @@ impl<'a> Iterator for Words<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
-        if let Some(blocks) = &mut self.blocks {
-            return blocks.next_word();
-        }
-        let start = self.rest.iter().position(|&b| !is_space(b))?;
-        let rest = &self.rest[start..];
-        let len = rest.iter().position(|&b| is_space(b)).unwrap_or(rest.len());
-        self.rest = &rest[len..];
-        Some(&rest[..len])
+        let rest = match self {
+            Words::Blocks(blocks) => return blocks.next_word(),
+            Words::Bytes(rest) => rest,
+        };
+        let start = rest.iter().position(|&b| !is_space(b))?;
+        let word = &rest[start..];
+        let len = word.iter().position(|&b| is_space(b)).unwrap_or(word.len());
+        *rest = &word[len..];
+        Some(&word[..len])
     }
 
     // `$(words)`, `$(word)`, `$(wordlist)` and `$(lastword)` ask these of
@@ -70,32 +72,28 @@ impl<'a> Iterator for Words<'a> {
     // a long list's words are counted a block at a time, not visited.
 
     fn count(self) -> usize {
-        match self.blocks {
-            Some(mut blocks) => blocks.count_words(),
-            None => self.fold(0, |n, _| n + 1),
+        match self {
+            Words::Blocks(mut blocks) => blocks.count_words(),
+            bytes => bytes.fold(0, |n, _| n + 1),
         }
     }
 
     fn nth(&mut self, n: usize) -> Option<&'a [u8]> {
-        match &mut self.blocks {
-            Some(blocks) => {
-                blocks.skip_words(n);
-                blocks.next_word()
-            }
-            None => {
-                for _ in 0..n {
-                    self.next()?;
-                }
-                self.next()
-            }
+        if let Words::Blocks(blocks) = self {
+            blocks.skip_words(n);
+            return blocks.next_word();
         }
+        for _ in 0..n {
+            self.next()?;
+        }
+        self.next()
     }
 
     fn last(self) -> Option<&'a [u8]> {
         // Found from the end: only the last word is looked at.
-        let rest = match &self.blocks {
-            Some(blocks) => &blocks.text[blocks.at.min(blocks.text.len())..],
-            None => self.rest,
+        let rest = match self {
+            Words::Blocks(blocks) => &blocks.text[blocks.at.min(blocks.text.len())..],
+            Words::Bytes(rest) => rest,
         };
         let end = rest.iter().rposition(|&b| !is_space(b))? + 1;
         let start = rest[..end]
@@ -109,7 +107,7 @@ impl<'a> Iterator for Words<'a> {
 /// A long text with the blanks and newlines of its current 64-byte block as
 /// bits (bit `i`: byte `block + i`); bytes past the end count as blanks.
 #[derive(Clone)]
-struct Blocks<'a> {
+pub struct Blocks<'a> {
     text: &'a [u8],
     block: usize,
     blanks: u64,
