@@ -51,28 +51,38 @@ pub enum EntryKind {
     Unknown,
 }
 
-/// A directory's entries, in the order `readdir` gave them, without `.` and
-/// `..`.
+/// A directory's entries (without `.` and `..`), found by name.
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
-    names: Vec<Vec<u8>>,
-    kinds: Vec<EntryKind>,
-    /// The position of each name in `names`, by the name's hash: an
-    /// implicit-rule search asks about many names, most of them absent.
-    index: hashbrown::HashTable<u32>,
+    /// Every entry's name, back to back in the order `readdir` gave them:
+    /// one allocation per directory rather than one per name (a no-op
+    /// build lists 60 000 names).
+    bytes: Vec<u8>,
+    /// The entries, by their name's hash. A lookup reads the table and then
+    /// the name's bytes, with no list of names in between: an implicit-rule
+    /// search asks about many names, most of them absent.
+    index: hashbrown::HashTable<Entry>,
     /// [`FsCache::outside_changes`] when it was read.
     read_at: u64,
 }
 
+/// One name of a [`Listing`]: where its bytes lie, and its `readdir` type.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    start: u32,
+    len: u32,
+    kind: EntryKind,
+}
+
 impl Listing {
-    /// Entry names, in no particular order.
-    pub fn names(&self) -> &[Vec<u8>] {
-        &self.names
+    /// Entry names and their `readdir` types, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (&[u8], EntryKind)> {
+        self.index.iter().map(|e| (self.name(e), e.kind))
     }
 
-    /// The `readdir` type of the `i`-th entry.
-    pub fn kind(&self, i: usize) -> EntryKind {
-        self.kinds.get(i).copied().unwrap_or(EntryKind::Unknown)
+    /// Whether the directory has no entries but `.` and `..`.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
     }
 
     /// Whether an entry called `name` exists.
@@ -80,12 +90,15 @@ impl Listing {
         self.find(name).is_some()
     }
 
-    /// The position of `name` in `names`.
-    fn find(&self, name: &[u8]) -> Option<usize> {
-        let names = &self.names;
+    /// The `readdir` type of the entry called `name`, if there is one.
+    pub fn find(&self, name: &[u8]) -> Option<EntryKind> {
         self.index
-            .find(name_hash(name), |&i| names[i as usize] == name)
-            .map(|&i| i as usize)
+            .find(name_hash(name), |e| self.name(e) == name)
+            .map(|e| e.kind)
+    }
+
+    fn name(&self, e: &Entry) -> &[u8] {
+        &self.bytes[e.start as usize..][..e.len as usize]
     }
 
     /// Reads directory `dir`, straight from `getdents` into one buffer (std's
@@ -110,51 +123,43 @@ impl Listing {
                 FileType::Unknown => EntryKind::Unknown,
                 _ => EntryKind::Other,
             };
-            listing.push(name.to_vec(), kind);
+            listing.push(name, kind);
         }
         Some(listing)
     }
 
-    fn push(&mut self, name: Vec<u8>, kind: EntryKind) {
-        let at = self.names.len() as u32;
-        let names = &self.names;
-        self.index
-            .insert_unique(name_hash(&name), at, |&i| name_hash(&names[i as usize]));
-        self.names.push(name);
-        self.kinds.push(kind);
+    /// Adds `name`, which the listing does not have.
+    fn push(&mut self, name: &[u8], kind: EntryKind) {
+        // A listing of 4 GiB of names is no listing a make can use.
+        let (Ok(start), Ok(len)) = (u32::try_from(self.bytes.len()), u32::try_from(name.len()))
+        else {
+            return;
+        };
+        self.bytes.extend_from_slice(name);
+        let entry = Entry { start, len, kind };
+        let bytes = &self.bytes;
+        self.index.insert_unique(name_hash(name), entry, |e| {
+            name_hash(&bytes[e.start as usize..][..e.len as usize])
+        });
     }
 
-    /// Makes the listing agree with the file system about one entry.
+    /// Makes the listing agree with the file system about one entry. (The
+    /// bytes of a removed name stay behind, unused: few names are removed.)
     fn update(&mut self, name: &[u8], now: Option<EntryKind>) {
-        match (self.find(name), now) {
-            (Some(i), Some(kind)) => self.kinds[i] = kind,
-            (Some(i), None) => self.remove(i),
-            (None, Some(kind)) => self.push(name.to_vec(), kind),
-            (None, None) => {}
-        }
-    }
-
-    /// Removes the `i`-th entry; the last one takes its place.
-    fn remove(&mut self, i: usize) {
-        let names = &self.names;
-        if let Ok(entry) = self
-            .index
-            .find_entry(name_hash(&names[i]), |&at| at as usize == i)
-        {
-            entry.remove();
-        }
-        let last = self.names.len() - 1;
-        if i != last {
-            let names = &self.names;
-            if let Some(moved) = self
-                .index
-                .find_mut(name_hash(&names[last]), |&at| at as usize == last)
-            {
-                *moved = i as u32;
+        let bytes = &self.bytes;
+        let name_of = |e: &Entry| &bytes[e.start as usize..][..e.len as usize];
+        match (
+            self.index
+                .find_entry(name_hash(name), |e| name_of(e) == name),
+            now,
+        ) {
+            (Ok(mut entry), Some(kind)) => entry.get_mut().kind = kind,
+            (Ok(entry), None) => {
+                entry.remove();
             }
+            (Err(_), Some(kind)) => self.push(name, kind),
+            (Err(_), None) => {}
         }
-        self.names.swap_remove(i);
-        self.kinds.swap_remove(i);
     }
 }
 
@@ -243,7 +248,7 @@ impl FsCache {
         let listing = self.current_listing(dir)?;
         match listing.find(name) {
             None => Some(false),
-            Some(i) if matches!(listing.kind(i), EntryKind::Other | EntryKind::Dir) => Some(true),
+            Some(EntryKind::Other | EntryKind::Dir) => Some(true),
             Some(_) => None,
         }
     }
@@ -363,20 +368,12 @@ impl FsCache {
             if let Some(listing) = self.listing_by_key(dir) {
                 match listing.find(name) {
                     None => return false,
-                    Some(i) if matches!(listing.kind(i), EntryKind::Other | EntryKind::Dir) => {
-                        return true
-                    }
+                    Some(EntryKind::Other | EntryKind::Dir) => return true,
                     Some(_) => {}
                 }
             }
         }
         self.stat(&key).is_some()
-    }
-
-    /// The entry names of directory `dir` (`.` and `..` omitted), in no
-    /// particular order, or `None` if it cannot be read.
-    pub fn dir_entries(&mut self, dir: &[u8]) -> Option<&[Vec<u8>]> {
-        self.listing(dir).map(Listing::names)
     }
 
     /// The cached listing of `dir`, with entry types; read on first use.
@@ -664,6 +661,13 @@ mod tests {
         assert_eq!(split_parent(b"."), None);
     }
 
+    /// The names in the listing of `dir`, sorted.
+    fn sorted_names(c: &mut FsCache, dir: &[u8]) -> Option<Vec<Vec<u8>>> {
+        let mut names: Vec<_> = c.listing(dir)?.entries().map(|(n, _)| n.to_vec()).collect();
+        names.sort();
+        Some(names)
+    }
+
     #[test]
     fn stats_and_lists() {
         let d = scratch("basic");
@@ -671,10 +675,8 @@ mod tests {
         fs::write(os_path(&join(&d, "a.c")), b"x").expect("write");
         fs::create_dir(os_path(&join(&d, "sub"))).expect("mkdir");
         let mut c = FsCache::new();
-        let mut entries = c.dir_entries(&d).map(<[_]>::to_vec).expect("listed");
-        entries.sort();
         assert_eq!(
-            entries,
+            sorted_names(&mut c, &d).expect("listed"),
             vec![b"a.c".to_vec(), b"b.c".to_vec(), b"sub".to_vec()]
         );
         assert!(c.exists(&join(&d, "a.c")));
@@ -684,15 +686,13 @@ mod tests {
         assert!(c.is_dir(&join(&d, "sub")));
         assert!(c.mtime(&join(&d, "a.c")).is_some());
         assert!(c.mtime(&join(&d, "nope")).is_none());
-        assert!(c.dir_entries(&join(&d, "nope")).is_none());
-        assert!(c.dir_entries(&join(&d, "a.c")).is_none());
+        assert!(c.listing(&join(&d, "nope")).is_none());
+        assert!(c.listing(&join(&d, "a.c")).is_none());
         let listing = c.listing(&d).expect("listing");
-        let sub = listing.find(b"sub").expect("sub listed");
-        assert_eq!(listing.kind(sub), EntryKind::Dir);
-        assert_eq!(
-            listing.kind(listing.find(b"a.c").expect("a.c listed")),
-            EntryKind::Other
-        );
+        assert_eq!(listing.find(b"sub"), Some(EntryKind::Dir));
+        assert_eq!(listing.find(b"a.c"), Some(EntryKind::Other));
+        assert_eq!(listing.find(b"a"), None);
+        assert_eq!(listing.entries().count(), 3);
         let _ = fs::remove_dir_all(os_path(&d));
     }
 
@@ -710,13 +710,11 @@ mod tests {
         c.invalidate(&f);
         assert!(c.exists(&f));
         assert!(c.mtime(&f).is_some());
-        assert!(c
-            .dir_entries(&d)
-            .is_some_and(|e| e.iter().any(|n| n == b"f")));
+        assert_eq!(sorted_names(&mut c, &d), Some(vec![b"f".to_vec()]));
         fs::remove_file(os_path(&f)).expect("rm");
         c.invalidate(&f);
         assert!(!c.exists(&f));
-        assert!(c.dir_entries(&d).is_some_and(|e| e.is_empty()));
+        assert!(c.listing(&d).is_some_and(Listing::is_empty));
         let _ = fs::remove_dir_all(os_path(&d));
     }
 
@@ -728,7 +726,7 @@ mod tests {
         }
         let mut c = FsCache::new();
         assert!(c.exists(&join(&d, "a")));
-        // The first entry goes; the last one read takes its place.
+        // Names go and come; the bytes of the gone ones stay behind.
         for gone in ["a", "c"] {
             fs::remove_file(os_path(&join(&d, gone))).expect("rm");
             c.invalidate(&join(&d, gone));
@@ -744,9 +742,10 @@ mod tests {
         ] {
             assert_eq!(c.exists(&join(&d, n)), there, "{n}");
         }
-        let mut names = c.dir_entries(&d).map(<[_]>::to_vec).expect("listed");
-        names.sort();
-        assert_eq!(names, vec![b"b".to_vec(), b"d".to_vec(), b"e".to_vec()]);
+        assert_eq!(
+            sorted_names(&mut c, &d).expect("listed"),
+            vec![b"b".to_vec(), b"d".to_vec(), b"e".to_vec()]
+        );
         let _ = fs::remove_dir_all(os_path(&d));
     }
 
@@ -781,7 +780,7 @@ mod tests {
         let mut c = FsCache::new();
         assert!(!c.exists(&f));
         assert!(!c.exists(&join(&d, "x")));
-        assert!(c.dir_entries(&join(&d, "x/y")).is_none());
+        assert!(c.listing(&join(&d, "x/y")).is_none());
         fs::create_dir_all(os_path(&join(&d, "x/y"))).expect("mkdir");
         fs::write(os_path(&f), b"x").expect("write");
         c.invalidate(&f);

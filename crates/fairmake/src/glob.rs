@@ -380,9 +380,9 @@ fn matching_entries(prefix: &[u8], comp: &[u8], cache: &mut FsCache) -> Vec<(Vec
         .filter(|d| fnmatch(comp, d))
         .map(|d| (d.to_vec(), EntryKind::Dir))
         .collect();
-    for (i, name) in listing.names().iter().enumerate() {
+    for (name, kind) in listing.entries() {
         if fnmatch(comp, name) {
-            out.push((name.clone(), listing.kind(i)));
+            out.push((name.to_vec(), kind));
         }
     }
     // Listings are unordered; matches sorted here keep the whole result
