@@ -3,8 +3,10 @@
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use crate::pattern::PercentPattern;
-use rustc_hash::FxHashMap;
+use crate::rules::name_hash;
 
 use super::rule_index::RuleIndex;
 use crate::rules::{PatternRule, Recipe};
@@ -255,6 +257,10 @@ pub struct Rules<'r> {
     pub index: &'r RuleIndex,
 }
 
+/// The candidates of one name: on the stack, as this runs for every link of
+/// every chain and few names have more than a handful.
+type Candidates<'n> = SmallVec<[Candidate<'n>; 16]>;
+
 /// The candidates for `name`, in the order they are tried; `may_match` is
 /// scratch space (kept by the caller: this runs for every link of every
 /// chain).
@@ -263,10 +269,10 @@ fn candidates<'n>(
     name: &'n [u8],
     for_chain: bool,
     may_match: &mut Vec<(usize, usize)>,
-) -> Vec<Candidate<'n>> {
+) -> Candidates<'n> {
     let (dir, file) = split_dir(name);
     rules.index.may_match(name, may_match);
-    let mut found = Vec::with_capacity(may_match.len());
+    let mut found = Candidates::new();
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
     // match-anything rules. Rules without a recipe count here: they are
@@ -374,10 +380,16 @@ fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
 }
 
 /// Searches for a rule to make `name`: with the strict "ought to exist",
-/// then, finding none, with the compatible one.
-pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match> {
-    let mut may_match = Vec::new();
-    let cands = candidates(rules, name, false, &mut may_match);
+/// then, finding none, with the compatible one. `scratch` is the space of
+/// earlier searches, to use again.
+pub fn search(
+    rules: Rules,
+    name: &[u8],
+    k: &mut dyn Knowledge,
+    scratch: &mut Scratch,
+) -> Option<Match> {
+    scratch.clear();
+    let cands = candidates(rules, name, false, &mut scratch.may_match);
     // Each candidate's prerequisites are computed once: a second expansion
     // (with its `$(info)`s) happens once per candidate, as in GNU.
     let mut computed = Vec::new();
@@ -385,13 +397,10 @@ pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match>
     let mut s = Search {
         rules,
         k,
-        in_chain: Vec::new(),
         ought: Ought::Strict,
-        failed: FxHashMap::default(),
-        frames: Vec::new(),
-        may_match,
         pure,
         compat_differs: !pure,
+        s: scratch,
     };
     if let Some(m) = s.candidates(name, &cands, &mut computed, 0) {
         return Some(m);
@@ -401,30 +410,99 @@ pub fn search(rules: Rules, name: &[u8], k: &mut dyn Knowledge) -> Option<Match>
         return None;
     }
     s.ought = Ought::Compat;
-    s.failed.clear();
+    s.s.failed.clear();
     s.candidates(name, &cands, &mut computed, 0)
 }
 
-/// One search: the rules, what is known of files, and what this search
-/// has learnt so far.
-struct Search<'r, 'k> {
-    rules: Rules<'r>,
-    k: &'k mut dyn Knowledge,
+/// What a search learns and works in, kept from one search to the next by
+/// the caller: a no-op build with the built-in rules searches for every
+/// source and header, each along a dozen chains of intermediate names, and
+/// allocating this afresh each time was a third of its `malloc`s.
+#[derive(Default)]
+pub struct Scratch {
     /// The rules of the chain being followed (a rule is used once per
     /// chain).
     in_chain: Vec<usize>,
-    ought: Ought,
     /// Intermediate files no chain could make, with what each failure
     /// depended on. The same name is reached along many chains (`%: %.o`
     /// then `%.o: %.c`, and `%: %.c`, both reach `x.c`); searched again
     /// with the rules it found excluded still excluded, and no more depth
     /// if the depth limit played a part, it fails again.
-    /// (Most names fail once: the first failure is kept inline.)
-    failed: FxHashMap<Vec<u8>, smallvec::SmallVec<[Failure; 1]>>,
+    failed: Failed,
     /// The chain searches under way, innermost last.
     frames: Vec<Frame>,
     /// Scratch space for [`candidates`].
     may_match: Vec<(usize, usize)>,
+    /// Buffers for prerequisite names, one per chain level under way.
+    names: Vec<Vec<u8>>,
+}
+
+impl Scratch {
+    /// Forgets the last search, keeping the space.
+    fn clear(&mut self) {
+        self.in_chain.clear();
+        self.failed.clear();
+        self.frames.clear();
+    }
+}
+
+/// [`Scratch::failed`]: the names back to back in one buffer, found through
+/// a table that says where each lies (no allocation per name).
+#[derive(Default)]
+struct Failed {
+    names: Vec<u8>,
+    index: hashbrown::HashTable<FailedName>,
+}
+
+/// A name that failed, and how: most names fail once (kept inline).
+struct FailedName {
+    start: usize,
+    len: usize,
+    failures: SmallVec<[Failure; 1]>,
+}
+
+impl Failed {
+    fn clear(&mut self) {
+        self.names.clear();
+        self.index.clear();
+    }
+
+    /// How `name` failed before (nothing if it did not).
+    fn get(&self, name: &[u8]) -> &[Failure] {
+        let names = &self.names;
+        self.index
+            .find(name_hash(name), |f| &names[f.start..][..f.len] == name)
+            .map_or(&[], |f| &f.failures)
+    }
+
+    fn add(&mut self, name: &[u8], failure: Failure) {
+        let names = &self.names;
+        let entry = self.index.entry(
+            name_hash(name),
+            |f| &names[f.start..][..f.len] == name,
+            |f| name_hash(&names[f.start..][..f.len]),
+        );
+        match entry {
+            hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().failures.push(failure),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                let start = self.names.len();
+                e.insert(FailedName {
+                    start,
+                    len: name.len(),
+                    failures: smallvec::smallvec![failure],
+                });
+                self.names.extend_from_slice(name);
+            }
+        }
+    }
+}
+
+/// One search: the rules, what is known of files, and what this search
+/// has learnt so far.
+struct Search<'r, 'k, 's> {
+    rules: Rules<'r>,
+    k: &'k mut dyn Knowledge,
+    ought: Ought,
     /// No second expansion: what the search learns of files does not
     /// change while it runs, so failures may be remembered (a second
     /// expansion's `$(info)`s must run each time), and prerequisite
@@ -434,15 +512,19 @@ struct Search<'r, 'k> {
     /// be compatibly (or the search is not pure), so the compatible pass
     /// may find more.
     compat_differs: bool,
+    s: &'s mut Scratch,
 }
 
-/// A failed search for an intermediate file, as [`Search::failed`] keeps it.
+/// A failed search for an intermediate file, as [`Scratch::failed`] keeps it.
 struct Failure {
     /// The rules it skipped because the chain leading to it used them.
-    relied_on: Vec<usize>,
+    relied_on: RuleList,
     depth: usize,
     depth_limited: bool,
 }
+
+/// A few rules (most searches rely on none or one).
+type RuleList = SmallVec<[usize; 4]>;
 
 /// Whether `rule` is in the chain being followed (so not to be used again);
 /// if so, every search under way that the chain's earlier links led to
@@ -473,16 +555,16 @@ struct Frame {
     /// excluded by the chain that led to it, the others by its own.
     base: usize,
     /// Rules before `base` that it skipped as candidates.
-    relied_on: Vec<usize>,
+    relied_on: RuleList,
     /// It met the depth limit.
     depth_limited: bool,
 }
 
-impl Search<'_, '_> {
+impl Search<'_, '_, '_> {
     /// `rule` is used by the chain being followed (so not again), noted by
     /// every search under way that this depends on.
     fn excluded(&mut self, rule: usize) -> bool {
-        note_relied_on(&mut self.frames, &self.in_chain, rule)
+        note_relied_on(&mut self.s.frames, &self.s.in_chain, rule)
     }
 
     /// `d` exists or ought to exist.
@@ -505,30 +587,33 @@ impl Search<'_, '_> {
     /// implicit rule (an intermediate file). `depth` bounds chains.
     fn chain(&mut self, name: &[u8], depth: usize) -> Option<Match> {
         if depth > 16 {
-            note_depth_limited(&mut self.frames);
+            note_depth_limited(&mut self.s.frames);
             return None;
         }
         if self.known_to_fail(name, depth) {
             return None;
         }
-        let cands = candidates(self.rules, name, true, &mut self.may_match);
+        let cands = candidates(self.rules, name, true, &mut self.s.may_match);
         let mut computed = Vec::new();
-        self.frames.push(Frame {
-            base: self.in_chain.len(),
-            relied_on: Vec::new(),
+        self.s.frames.push(Frame {
+            base: self.s.in_chain.len(),
+            relied_on: RuleList::new(),
             depth_limited: false,
         });
         let found = self.candidates(name, &cands, &mut computed, depth);
-        let frame = self.frames.pop().expect("pushed above");
+        let frame = self.s.frames.pop().expect("pushed above");
         if found.is_none() && self.pure {
             let mut relied_on = frame.relied_on;
             relied_on.sort_unstable();
             relied_on.dedup();
-            self.failed.entry(name.to_vec()).or_default().push(Failure {
-                relied_on,
-                depth,
-                depth_limited: frame.depth_limited,
-            });
+            self.s.failed.add(
+                name,
+                Failure {
+                    relied_on,
+                    depth,
+                    depth_limited: frame.depth_limited,
+                },
+            );
         }
         found
     }
@@ -538,21 +623,23 @@ impl Search<'_, '_> {
     /// more depth left than now: it fails again. What that failure relied
     /// on, the searches under way now rely on.
     fn known_to_fail(&mut self, name: &[u8], depth: usize) -> bool {
-        let Some(before) = self.failed.get(name) else {
-            return false;
-        };
-        let in_chain = &self.in_chain;
-        let Some(failure) = before.iter().find(|f| {
+        let Scratch {
+            failed,
+            in_chain,
+            frames,
+            ..
+        } = &mut *self.s;
+        let Some(failure) = failed.get(name).iter().find(|f| {
             (!f.depth_limited || f.depth <= depth)
                 && f.relied_on.iter().all(|r| in_chain.contains(r))
         }) else {
             return false;
         };
         for &rule in &failure.relied_on {
-            note_relied_on(&mut self.frames, &self.in_chain, rule);
+            note_relied_on(frames, in_chain, rule);
         }
         if failure.depth_limited {
-            note_depth_limited(&mut self.frames);
+            note_depth_limited(frames);
         }
         true
     }
@@ -574,10 +661,23 @@ impl Search<'_, '_> {
         computed: &mut Vec<Option<CandidateDeps>>,
         depth: usize,
     ) -> Option<Match> {
+        let mut scratch = self.s.names.pop().unwrap_or_default();
+        let found = self.candidates_with(name, cands, computed, depth, &mut scratch);
+        self.s.names.push(scratch);
+        found
+    }
+
+    /// [`Search::candidates`], with `scratch` to build prerequisite names in.
+    fn candidates_with(
+        &mut self,
+        name: &[u8],
+        cands: &[Candidate],
+        computed: &mut Vec<Option<CandidateDeps>>,
+        depth: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Match> {
         let own = depth == 0;
         let rules = self.rules;
-        // Allocated on first use: most names have no candidate at all.
-        let mut scratch = Vec::new();
         for (i, c) in cands.iter().enumerate() {
             if self.excluded(c.rule) {
                 continue;
@@ -585,8 +685,8 @@ impl Search<'_, '_> {
             let rule = &rules.list[c.rule];
             let all_there = if self.plain(c.rule) {
                 rule.deps.iter().chain(&rule.order_only).all(|pattern| {
-                    prereq_name_into(pattern, c, &mut scratch);
-                    self.there(&scratch, own)
+                    prereq_name_into(pattern, c, scratch);
+                    self.there(scratch, own)
                 })
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
@@ -603,13 +703,13 @@ impl Search<'_, '_> {
             if rule.terminal || self.excluded(c.rule) {
                 continue;
             }
-            self.in_chain.push(c.rule);
+            self.s.in_chain.push(c.rule);
             let chain = if self.plain(c.rule) {
-                self.plain_chain(rule, c, own, depth, &mut scratch)
+                self.plain_chain(rule, c, own, depth, scratch)
             } else {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
-            self.in_chain.pop();
+            self.s.in_chain.pop();
             if let Some(chain) = chain {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);

@@ -243,6 +243,8 @@ pub struct Planner<'e> {
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
+    /// Implicit-rule searches' working space, kept from one to the next.
+    search_scratch: implicit::Scratch,
     /// The targets `.NOTPARALLEL` lists: their prerequisites are made one at
     /// a time. Like `vpath_configured`, fixed once the makefiles are read.
     serial_targets: rustc_hash::FxHashSet<FileId>,
@@ -291,6 +293,7 @@ impl<'e> Planner<'e> {
             peer_checks: Default::default(),
             expanded: Default::default(),
             rule_index: Default::default(),
+            search_scratch: Default::default(),
             serial_targets: Default::default(),
             vpath_configured,
             watched: Vec::new(),
@@ -1858,11 +1861,11 @@ impl<'e> Planner<'e> {
         // built-in `(%): %` rule matches.
         let (_, member) = crate::exec::archive::split_member(name);
         let found = if member.is_empty() {
-            implicit::search(indexed, name, &mut k)
+            implicit::search(indexed, name, &mut k, &mut self.search_scratch)
         } else {
             let bare = [&b"("[..], member, b")"].concat();
-            implicit::search(indexed, &bare, &mut k)
-                .or_else(|| implicit::search(indexed, name, &mut k))
+            implicit::search(indexed, &bare, &mut k, &mut self.search_scratch)
+                .or_else(|| implicit::search(indexed, name, &mut k, &mut self.search_scratch))
         };
         let error = k.error.take();
         self.ev.db.pattern_rules = rules;
