@@ -400,7 +400,7 @@ pub fn search(
         ought: Ought::Strict,
         pure,
         compat_differs: !pure,
-        s: scratch,
+        scratch,
     };
     if let Some(m) = s.candidates(name, &cands, &mut computed, 0) {
         return Some(m);
@@ -410,14 +410,14 @@ pub fn search(
         return None;
     }
     s.ought = Ought::Compat;
-    s.s.failed.clear();
+    s.scratch.failed.clear();
     s.candidates(name, &cands, &mut computed, 0)
 }
 
 /// What a search learns and works in, kept from one search to the next by
 /// the caller: a no-op build with the built-in rules searches for every
 /// source and header, each along a dozen chains of intermediate names, and
-/// allocating this afresh each time was a third of its `malloc`s.
+/// allocating this afresh each time made most of its `malloc` calls.
 #[derive(Default)]
 pub struct Scratch {
     /// The rules of the chain being followed (a rule is used once per
@@ -512,7 +512,8 @@ struct Search<'r, 'k, 's> {
     /// be compatibly (or the search is not pure), so the compatible pass
     /// may find more.
     compat_differs: bool,
-    s: &'s mut Scratch,
+    /// Where the search works, and what it has learnt so far.
+    scratch: &'s mut Scratch,
 }
 
 /// A failed search for an intermediate file, as [`Scratch::failed`] keeps it.
@@ -564,7 +565,7 @@ impl Search<'_, '_, '_> {
     /// `rule` is used by the chain being followed (so not again), noted by
     /// every search under way that this depends on.
     fn excluded(&mut self, rule: usize) -> bool {
-        note_relied_on(&mut self.s.frames, &self.s.in_chain, rule)
+        note_relied_on(&mut self.scratch.frames, &self.scratch.in_chain, rule)
     }
 
     /// `d` exists or ought to exist.
@@ -587,26 +588,26 @@ impl Search<'_, '_, '_> {
     /// implicit rule (an intermediate file). `depth` bounds chains.
     fn chain(&mut self, name: &[u8], depth: usize) -> Option<Match> {
         if depth > 16 {
-            note_depth_limited(&mut self.s.frames);
+            note_depth_limited(&mut self.scratch.frames);
             return None;
         }
         if self.known_to_fail(name, depth) {
             return None;
         }
-        let cands = candidates(self.rules, name, true, &mut self.s.may_match);
+        let cands = candidates(self.rules, name, true, &mut self.scratch.may_match);
         let mut computed = Vec::new();
-        self.s.frames.push(Frame {
-            base: self.s.in_chain.len(),
+        self.scratch.frames.push(Frame {
+            base: self.scratch.in_chain.len(),
             relied_on: RuleList::new(),
             depth_limited: false,
         });
         let found = self.candidates(name, &cands, &mut computed, depth);
-        let frame = self.s.frames.pop().expect("pushed above");
+        let frame = self.scratch.frames.pop().expect("pushed above");
         if found.is_none() && self.pure {
             let mut relied_on = frame.relied_on;
             relied_on.sort_unstable();
             relied_on.dedup();
-            self.s.failed.add(
+            self.scratch.failed.add(
                 name,
                 Failure {
                     relied_on,
@@ -628,7 +629,7 @@ impl Search<'_, '_, '_> {
             in_chain,
             frames,
             ..
-        } = &mut *self.s;
+        } = &mut *self.scratch;
         let Some(failure) = failed.get(name).iter().find(|f| {
             (!f.depth_limited || f.depth <= depth)
                 && f.relied_on.iter().all(|r| in_chain.contains(r))
@@ -661,9 +662,9 @@ impl Search<'_, '_, '_> {
         computed: &mut Vec<Option<CandidateDeps>>,
         depth: usize,
     ) -> Option<Match> {
-        let mut scratch = self.s.names.pop().unwrap_or_default();
+        let mut scratch = self.scratch.names.pop().unwrap_or_default();
         let found = self.candidates_with(name, cands, computed, depth, &mut scratch);
-        self.s.names.push(scratch);
+        self.scratch.names.push(scratch);
         found
     }
 
@@ -703,13 +704,13 @@ impl Search<'_, '_, '_> {
             if rule.terminal || self.excluded(c.rule) {
                 continue;
             }
-            self.s.in_chain.push(c.rule);
+            self.scratch.in_chain.push(c.rule);
             let chain = if self.plain(c.rule) {
                 self.plain_chain(rule, c, own, depth, scratch)
             } else {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
-            self.s.in_chain.pop();
+            self.scratch.in_chain.pop();
             if let Some(chain) = chain {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
