@@ -1,6 +1,7 @@
 //! Running commands: the shell (`$(SHELL) $(.SHELLFLAGS)`) or, for lines
 //! with no shell syntax, the program directly; and `$(shell ...)`.
 
+use std::borrow::Cow;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 
@@ -89,9 +90,13 @@ pub enum Invocation {
 
 /// Decides how to run `command` with the given shell.
 pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocation {
-    let default_shell = shell == b"/bin/sh";
-    if default_shell && shell_flags == b"-c" && !command.iter().any(|b| SHELL_SPECIAL.contains(b)) {
-        let argv: Vec<Vec<u8>> = crate::words::words(command).map(<[u8]>::to_vec).collect();
+    let plain = if shell == b"/bin/sh" && shell_flags == b"-c" {
+        without_continuations(command)
+    } else {
+        None
+    };
+    if let Some(plain) = plain {
+        let argv: Vec<Vec<u8>> = crate::words::words(&plain).map(<[u8]>::to_vec).collect();
         if let Some(first) = argv.first() {
             // `NAME=value cmd` is an assignment for the shell.
             if !SHELL_WORDS.contains(&first.as_slice()) && !first.contains(&b'=') {
@@ -107,6 +112,29 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
         flags,
         command: command.to_vec(),
     }
+}
+
+/// `command` as the shell would read it, when that takes nothing but
+/// removing its line continuations (a backslash-newline outside quotes,
+/// which the shell deletes: Kbuild continues its `$(MAKE) -f ... \` lines
+/// so, for every directory); `None` when it has any other shell syntax.
+fn without_continuations(command: &[u8]) -> Option<Cow<'_, [u8]>> {
+    if !command.iter().any(|b| SHELL_SPECIAL.contains(b)) {
+        return Some(Cow::Borrowed(command));
+    }
+    let mut plain = Vec::with_capacity(command.len());
+    let mut rest = command;
+    while let Some((&b, after)) = rest.split_first() {
+        match (b, after.first()) {
+            (b'\\', Some(b'\n')) => rest = &after[1..],
+            _ if SHELL_SPECIAL.contains(&b) => return None,
+            _ => {
+                plain.push(b);
+                rest = after;
+            }
+        }
+    }
+    Some(Cow::Owned(plain))
 }
 
 /// The program to run for an invocation and its argv (`argv[0]` as
@@ -325,4 +353,67 @@ pub fn is_bourne_compatible(shell: &[u8]) -> bool {
         name,
         b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh" | b"mksh" | b"posh"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The argv of a direct exec, or `None` when `command` takes the shell.
+    fn direct(command: &str) -> Option<Vec<String>> {
+        match invocation(command.as_bytes(), b"/bin/sh", b"-c") {
+            Invocation::Direct(argv) => Some(
+                argv.iter()
+                    .map(|a| String::from_utf8_lossy(a).into_owned())
+                    .collect(),
+            ),
+            Invocation::Shell { .. } => None,
+        }
+    }
+
+    #[test]
+    fn line_continuations_outside_quotes_need_no_shell() {
+        let kbuild = "make -f ../scripts/Makefile.build obj=init \\\nneed-builtin=1 \\\nneed-modorder=1 \\\n";
+        assert_eq!(
+            direct(kbuild),
+            Some(vec![
+                "make".into(),
+                "-f".into(),
+                "../scripts/Makefile.build".into(),
+                "obj=init".into(),
+                "need-builtin=1".into(),
+                "need-modorder=1".into(),
+            ])
+        );
+        // The shell deletes a continuation: the word goes on.
+        assert_eq!(
+            direct("cc -o joi\\\nned"),
+            Some(vec!["cc".into(), "-o".into(), "joined".into()])
+        );
+        // What a continuation joins is checked as a whole.
+        assert_eq!(direct("ex\\\nport A=1"), None);
+        assert_eq!(direct("A=\\\n1 cc"), None);
+    }
+
+    #[test]
+    fn other_backslashes_and_newlines_take_the_shell() {
+        // An escaped backslash, then a newline that ends the command.
+        assert_eq!(direct("echo a\\\\\nb"), None);
+        assert_eq!(direct("echo a\nb"), None);
+        assert_eq!(direct("echo a\\ b"), None);
+        assert_eq!(direct("echo \"a\\\nb\""), None);
+        assert_eq!(direct("echo a \\"), None);
+    }
+
+    #[test]
+    fn only_the_default_shell_is_skipped() {
+        assert!(matches!(
+            invocation(b"cc \\\n-c x.c", b"/bin/bash", b"-c"),
+            Invocation::Shell { .. }
+        ));
+        assert!(matches!(
+            invocation(b"cc \\\n-c x.c", b"/bin/sh", b"-ec"),
+            Invocation::Shell { .. }
+        ));
+    }
 }
