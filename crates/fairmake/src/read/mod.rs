@@ -262,7 +262,16 @@ impl BufferReader {
     fn recipe_line(&mut self, ev: &Evaluator, line: &LogicalLine<'_>, prefix: u8) {
         let rule = self.rule.as_mut().expect("recipe lines need a rule");
         rule.has_recipe = true;
-        let loc = ev.loc.clone().expect("reading sets a location");
+        let mut loc = ev.loc.clone().expect("reading sets a location");
+        // GNU numbers a recipe's lines from its first one, one per recipe
+        // line: the lines a backslash-newline continues, blank lines,
+        // comments and conditionals in between do not count. Its messages
+        // about a later line (`[Makefile:3: all] Error 1`, `$(warning)`)
+        // say so, and so do these.
+        if let Some(first) = rule.lines.first() {
+            let index = u32::try_from(rule.lines.len()).unwrap_or(u32::MAX);
+            loc.line = first.loc.line.saturating_add(index);
+        }
         rule.lines.push(RecipeLine {
             text: strip_recipe_prefixes(&line.raw[1..], prefix),
             loc,
