@@ -1,7 +1,6 @@
 //! Running commands: the shell (`$(SHELL) $(.SHELLFLAGS)`) or, for lines
 //! with no shell syntax, the program directly; and `$(shell ...)`.
 
-use std::borrow::Cow;
 use std::os::unix::ffi::OsStrExt;
 use std::process::{Command, Stdio};
 
@@ -90,13 +89,12 @@ pub enum Invocation {
 
 /// Decides how to run `command` with the given shell.
 pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocation {
-    let plain = if shell == b"/bin/sh" && shell_flags == b"-c" {
-        without_continuations(command)
+    let argv = if shell == b"/bin/sh" && shell_flags == b"-c" {
+        plain_words(command)
     } else {
         None
     };
-    if let Some(plain) = plain {
-        let argv: Vec<Vec<u8>> = crate::words::words(&plain).map(<[u8]>::to_vec).collect();
+    if let Some(argv) = argv {
         if let Some(first) = argv.first() {
             // `NAME=value cmd` is an assignment for the shell.
             if !SHELL_WORDS.contains(&first.as_slice()) && !first.contains(&b'=') {
@@ -114,27 +112,42 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
     }
 }
 
-/// `command` as the shell would read it, when that takes nothing but
-/// removing its line continuations (a backslash-newline outside quotes,
-/// which the shell deletes: Kbuild continues its `$(MAKE) -f ... \` lines
-/// so, for every directory); `None` when it has any other shell syntax.
-fn without_continuations(command: &[u8]) -> Option<Cow<'_, [u8]>> {
-    if !command.iter().any(|b| SHELL_SPECIAL.contains(b)) {
-        return Some(Cow::Borrowed(command));
-    }
-    let mut plain = Vec::with_capacity(command.len());
+/// The words of `command` as the shell would split them, when it has no
+/// shell syntax but blanks and the quoting GNU also undoes itself: single
+/// quotes, a backslash before a character, and line continuations (a
+/// backslash-newline, which the shell deletes: Kbuild continues its
+/// `$(MAKE) -f ... \` lines so, for every directory). `None` when it has
+/// any other (double quotes included, as in GNU).
+fn plain_words(command: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let mut words = Vec::new();
+    // The word being read; `Some` once anything (even `''`) began it.
+    let mut word: Option<Vec<u8>> = None;
     let mut rest = command;
     while let Some((&b, after)) = rest.split_first() {
-        match (b, after.first()) {
-            (b'\\', Some(b'\n')) => rest = &after[1..],
-            _ if SHELL_SPECIAL.contains(&b) => return None,
-            _ => {
-                plain.push(b);
+        rest = after;
+        match b {
+            // Only these separate words, for the shell and for GNU: a `\r`
+            // or `\v` is part of a word.
+            b' ' | b'\t' => words.extend(word.take()),
+            b'\\' => {
+                let (&quoted, after) = rest.split_first()?;
                 rest = after;
+                if quoted != b'\n' {
+                    word.get_or_insert_with(Vec::new).push(quoted);
+                }
             }
+            b'\'' => {
+                let end = memchr::memchr(b'\'', rest)?;
+                word.get_or_insert_with(Vec::new)
+                    .extend_from_slice(&rest[..end]);
+                rest = &rest[end + 1..];
+            }
+            _ if SHELL_SPECIAL.contains(&b) => return None,
+            _ => word.get_or_insert_with(Vec::new).push(b),
         }
     }
-    Some(Cow::Owned(plain))
+    words.extend(word);
+    Some(words)
 }
 
 /// The program to run for an invocation and its argv (`argv[0]` as
@@ -396,13 +409,39 @@ mod tests {
     }
 
     #[test]
-    fn other_backslashes_and_newlines_take_the_shell() {
+    fn single_quotes_and_backslashes_are_undone_as_the_shell_does() {
+        let words = |v: &[&str]| Some(v.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+        assert_eq!(direct("./args 'a b' c"), words(&["./args", "a b", "c"]));
+        assert_eq!(direct("./args a'b'c ''"), words(&["./args", "abc", ""]));
+        assert_eq!(
+            direct("./args 'a\"b;|*$x' '~' '#'"),
+            words(&["./args", "a\"b;|*$x", "~", "#"])
+        );
+        assert_eq!(
+            direct("./args a\\ b \\; \\'"),
+            words(&["./args", "a b", ";", "'"])
+        );
+        // Within single quotes a backslash is a backslash, a newline a newline.
+        assert_eq!(direct("./args 'a\\\nb'"), words(&["./args", "a\\\nb"]));
+        assert_eq!(direct("./args a\rb\x0bc"), words(&["./args", "a\rb\x0bc"]));
         // An escaped backslash, then a newline that ends the command.
         assert_eq!(direct("echo a\\\\\nb"), None);
-        assert_eq!(direct("echo a\nb"), None);
-        assert_eq!(direct("echo a\\ b"), None);
-        assert_eq!(direct("echo \"a\\\nb\""), None);
-        assert_eq!(direct("echo a \\"), None);
+    }
+
+    #[test]
+    fn other_shell_syntax_takes_the_shell() {
+        for command in [
+            "echo a\nb",
+            "echo \"a b\"",
+            "echo 'unterminated",
+            "echo a \\",
+            "echo ~/x",
+            "echo a; echo b",
+            "'if' x",
+            "A='1 2' cc",
+        ] {
+            assert_eq!(direct(command), None, "{command:?}");
+        }
     }
 
     #[test]
