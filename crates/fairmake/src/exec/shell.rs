@@ -444,6 +444,70 @@ mod tests {
         }
     }
 
+    /// Random lines of the quoting `plain_words` undoes: the words it
+    /// makes are the ones `/bin/sh` makes of the same text.
+    #[test]
+    fn plain_words_split_as_the_shell_splits() {
+        const PIECES: &[&str] = &[
+            "a",
+            "b-c",
+            "x=y",
+            "'a b'",
+            "'a\"b'",
+            "'*'",
+            "''",
+            "'a;b'",
+            "'\\'",
+            "'~#'",
+            "'a\\\n\tb'",
+            "\\ ",
+            "\\;",
+            "\\'",
+            "\\\\",
+            "\\a",
+            "\\$",
+            "\\\"",
+            "\\\n",
+            " \\\n\t",
+            " ",
+            "  ",
+            "\t",
+            "\r",
+            "\x0b",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let mut compared = 0;
+        for _ in 0..300 {
+            let mut text = String::from("printf '%s\\0' X ");
+            for _ in 0..1 + next(8) {
+                text.push_str(PIECES[next(PIECES.len())]);
+            }
+            let Some(ours) = plain_words(text.as_bytes()) else {
+                continue;
+            };
+            let out = Command::new("/bin/sh")
+                .arg("-c")
+                .arg(&text)
+                .output()
+                .expect("run /bin/sh");
+            let mut theirs: Vec<Vec<u8>> =
+                out.stdout.split(|&b| b == 0).map(<[u8]>::to_vec).collect();
+            theirs.pop();
+            assert_eq!(ours[2..], theirs[..], "{text:?}");
+            compared += 1;
+        }
+        assert!(
+            compared > 200,
+            "only {compared} lines had no other shell syntax"
+        );
+    }
+
     #[test]
     fn only_the_default_shell_is_skipped() {
         assert!(matches!(
