@@ -10,7 +10,11 @@ use crate::eval::Evaluator;
 /// Characters that need a shell.
 const SHELL_SPECIAL: &[u8] = b"#;\"*?[]&|<>(){}$`^~!'\\\n";
 
-/// Words that are shell keywords or builtins: a line starting with one needs a shell.
+/// The first words that make a line go to the shell: the shell keywords
+/// and builtins GNU make knows for a Bourne shell. It runs the others as
+/// programs, even where a shell would not (`source`, `fi`, `local`, `pwd`,
+/// `kill`, `time`: `make: source: No such file or directory`); so does
+/// fairmake, to give the same results and messages.
 const SHELL_WORDS: &[&[u8]] = &[
     b".",
     b":",
@@ -30,7 +34,6 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"readonly",
     b"set",
     b"shift",
-    b"switch",
     b"test",
     b"times",
     b"trap",
@@ -47,32 +50,14 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"getopts",
     b"hash",
     b"jobs",
-    b"kill",
-    b"newgrp",
-    b"pwd",
     b"type",
     b"unalias",
-    b"until",
-    b"do",
-    b"done",
-    b"then",
-    b"else",
-    b"elif",
-    b"fi",
-    b"esac",
-    b"function",
-    b"select",
-    b"source",
     b"return",
-    b"local",
-    b"declare",
-    b"typeset",
     b"[",
     b"[[",
     b"!",
     b"{",
     b"}",
-    b"time",
 ];
 
 /// How a recipe line is run.
