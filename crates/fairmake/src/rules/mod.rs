@@ -21,6 +21,9 @@ pub type FileId = usize;
 #[derive(Clone, Debug)]
 pub struct RecipeLine {
     pub text: Vec<u8>,
+    /// Where messages say it is: as GNU numbers recipe lines, the recipe's
+    /// first line plus this line's index in it (not its own line once a
+    /// line before it was continued).
     pub loc: Loc,
 }
 
