@@ -25,7 +25,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use crate::rules::name_hash;
+use crate::name_table::NameTable;
 
 /// A modification time with nanosecond precision; orders chronologically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -54,35 +54,22 @@ pub enum EntryKind {
 /// A directory's entries (without `.` and `..`), found by name.
 #[derive(Clone, Debug, Default)]
 pub struct Listing {
-    /// Every entry's name, back to back in the order `readdir` gave them:
-    /// one allocation per directory rather than one per name (a no-op
-    /// build lists 60 000 names).
-    bytes: Vec<u8>,
-    /// The entries, by their name's hash. A lookup reads the table and then
-    /// the name's bytes, with no list of names in between: an implicit-rule
-    /// search asks about many names, most of them absent.
-    index: hashbrown::HashTable<Entry>,
+    /// Each entry's `readdir` type, by name. An implicit-rule search asks
+    /// about many names, most of them absent.
+    entries: NameTable<EntryKind>,
     /// [`FsCache::outside_changes`] when it was read.
     read_at: u64,
-}
-
-/// One name of a [`Listing`]: where its bytes lie, and its `readdir` type.
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    start: u32,
-    len: u32,
-    kind: EntryKind,
 }
 
 impl Listing {
     /// Entry names and their `readdir` types, in no particular order.
     pub fn entries(&self) -> impl Iterator<Item = (&[u8], EntryKind)> {
-        self.index.iter().map(|e| (self.name(e), e.kind))
+        self.entries.iter().map(|(name, &kind)| (name, kind))
     }
 
     /// Whether the directory has no entries but `.` and `..`.
     pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+        self.entries.is_empty()
     }
 
     /// Whether an entry called `name` exists.
@@ -92,13 +79,7 @@ impl Listing {
 
     /// The `readdir` type of the entry called `name`, if there is one.
     pub fn find(&self, name: &[u8]) -> Option<EntryKind> {
-        self.index
-            .find(name_hash(name), |e| self.name(e) == name)
-            .map(|e| e.kind)
-    }
-
-    fn name(&self, e: &Entry) -> &[u8] {
-        &self.bytes[e.start as usize..][..e.len as usize]
+        self.entries.get(name).copied()
     }
 
     /// Reads directory `dir`, straight from `getdents` into one buffer (std's
@@ -123,42 +104,27 @@ impl Listing {
                 FileType::Unknown => EntryKind::Unknown,
                 _ => EntryKind::Other,
             };
-            listing.push(name, kind);
+            listing.entries.insert_new(name, kind);
         }
         Some(listing)
     }
 
-    /// Adds `name`, which the listing does not have.
-    fn push(&mut self, name: &[u8], kind: EntryKind) {
-        // A listing of 4 GiB of names is no listing a make can use.
-        let (Ok(start), Ok(len)) = (u32::try_from(self.bytes.len()), u32::try_from(name.len()))
-        else {
-            return;
-        };
-        self.bytes.extend_from_slice(name);
-        let entry = Entry { start, len, kind };
-        let bytes = &self.bytes;
-        self.index.insert_unique(name_hash(name), entry, |e| {
-            name_hash(&bytes[e.start as usize..][..e.len as usize])
-        });
+    /// Makes the listing agree with the file system about one entry.
+    fn update(&mut self, name: &[u8], now: Option<EntryKind>) {
+        match now {
+            Some(kind) => self.push(name, kind),
+            None => {
+                self.entries.remove(name);
+            }
+        }
     }
 
-    /// Makes the listing agree with the file system about one entry. (The
-    /// bytes of a removed name stay behind, unused: few names are removed.)
-    fn update(&mut self, name: &[u8], now: Option<EntryKind>) {
-        let bytes = &self.bytes;
-        let name_of = |e: &Entry| &bytes[e.start as usize..][..e.len as usize];
-        match (
-            self.index
-                .find_entry(name_hash(name), |e| name_of(e) == name),
-            now,
-        ) {
-            (Ok(mut entry), Some(kind)) => entry.get_mut().kind = kind,
-            (Ok(entry), None) => {
-                entry.remove();
-            }
-            (Err(_), Some(kind)) => self.push(name, kind),
-            (Err(_), None) => {}
+    /// Records `name` with its type.
+    fn push(&mut self, name: &[u8], kind: EntryKind) {
+        // A listing of 4 GiB of names is no listing a make can use: the
+        // name is left out.
+        if let Some(known) = self.entries.get_or_insert_with(name, || kind) {
+            *known = kind;
         }
     }
 }

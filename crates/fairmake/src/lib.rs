@@ -9,6 +9,7 @@ pub mod eval;
 pub mod exec;
 pub mod fscache;
 pub mod glob;
+pub mod name_table;
 pub mod options;
 pub mod pattern;
 pub mod plan;

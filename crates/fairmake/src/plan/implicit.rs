@@ -5,8 +5,8 @@ use std::rc::Rc;
 
 use smallvec::SmallVec;
 
+use crate::name_table::NameTable;
 use crate::pattern::PercentPattern;
-use crate::rules::name_hash;
 
 use super::rule_index::RuleIndex;
 use crate::rules::{PatternRule, Recipe};
@@ -446,56 +446,8 @@ impl Scratch {
     }
 }
 
-/// [`Scratch::failed`]: the names back to back in one buffer, found through
-/// a table that says where each lies (no allocation per name).
-#[derive(Default)]
-struct Failed {
-    names: Vec<u8>,
-    index: hashbrown::HashTable<FailedName>,
-}
-
-/// A name that failed, and how: most names fail once (kept inline).
-struct FailedName {
-    start: usize,
-    len: usize,
-    failures: SmallVec<[Failure; 1]>,
-}
-
-impl Failed {
-    fn clear(&mut self) {
-        self.names.clear();
-        self.index.clear();
-    }
-
-    /// How `name` failed before (nothing if it did not).
-    fn get(&self, name: &[u8]) -> &[Failure] {
-        let names = &self.names;
-        self.index
-            .find(name_hash(name), |f| &names[f.start..][..f.len] == name)
-            .map_or(&[], |f| &f.failures)
-    }
-
-    fn add(&mut self, name: &[u8], failure: Failure) {
-        let names = &self.names;
-        let entry = self.index.entry(
-            name_hash(name),
-            |f| &names[f.start..][..f.len] == name,
-            |f| name_hash(&names[f.start..][..f.len]),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(mut e) => e.get_mut().failures.push(failure),
-            hashbrown::hash_table::Entry::Vacant(e) => {
-                let start = self.names.len();
-                e.insert(FailedName {
-                    start,
-                    len: name.len(),
-                    failures: smallvec::smallvec![failure],
-                });
-                self.names.extend_from_slice(name);
-            }
-        }
-    }
-}
+/// [`Scratch::failed`]: how each name failed (most fail once: kept inline).
+type Failed = NameTable<SmallVec<[Failure; 1]>>;
 
 /// One search: the rules, what is known of files, and what this search
 /// has learnt so far.
@@ -607,14 +559,15 @@ impl Search<'_, '_, '_> {
             let mut relied_on = frame.relied_on;
             relied_on.sort_unstable();
             relied_on.dedup();
-            self.scratch.failed.add(
-                name,
-                Failure {
-                    relied_on,
-                    depth,
-                    depth_limited: frame.depth_limited,
-                },
-            );
+            let failure = Failure {
+                relied_on,
+                depth,
+                depth_limited: frame.depth_limited,
+            };
+            // A name the table has no room for is searched again next time.
+            if let Some(failures) = self.scratch.failed.get_or_insert_with(name, SmallVec::new) {
+                failures.push(failure);
+            }
         }
         found
     }
@@ -630,7 +583,8 @@ impl Search<'_, '_, '_> {
             frames,
             ..
         } = &mut *self.scratch;
-        let Some(failure) = failed.get(name).iter().find(|f| {
+        let before = failed.get(name).map_or(&[][..], |f| &f[..]);
+        let Some(failure) = before.iter().find(|f| {
             (!f.depth_limited || f.depth <= depth)
                 && f.relied_on.iter().all(|r| in_chain.contains(r))
         }) else {
