@@ -7,7 +7,8 @@ use std::process::{Command, Stdio};
 use crate::diag::Result;
 use crate::eval::Evaluator;
 
-/// Characters that need a shell.
+/// Characters that need a shell, but for the quoting [`plain_words`] undoes
+/// itself (a `'` pair, a `\` before a character).
 const SHELL_SPECIAL: &[u8] = b"#;\"*?[]&|<>(){}$`^~!'\\\n";
 
 /// The first words that make a line go to the shell: the shell keywords

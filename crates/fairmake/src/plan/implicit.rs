@@ -261,18 +261,19 @@ pub struct Rules<'r> {
 /// every chain and few names have more than a handful.
 type Candidates<'n> = SmallVec<[Candidate<'n>; 16]>;
 
-/// The candidates for `name`, in the order they are tried; `may_match` is
-/// scratch space (kept by the caller: this runs for every link of every
-/// chain).
+/// The candidates for `name`, in the order they are tried, into `found`
+/// (the caller's, on its stack: returned by value, the list was copied on
+/// every call); `may_match` is scratch space (kept by the caller: this runs
+/// for every link of every chain).
 fn candidates<'n>(
     rules: Rules,
     name: &'n [u8],
     for_chain: bool,
     may_match: &mut Vec<(usize, usize)>,
-) -> Candidates<'n> {
+    found: &mut Candidates<'n>,
+) {
     let (dir, file) = split_dir(name);
     rules.index.may_match(name, may_match);
-    let mut found = Candidates::new();
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
     // match-anything rules. Rules without a recipe count here: they are
@@ -328,7 +329,6 @@ fn candidates<'n>(
     found.retain(|c| rules.list[c.rule].recipe.is_some());
     // Shorter stems are more specific and win; ties keep definition order.
     found.sort_by_key(|c| (c.stem.len() + c.dir.len(), c.rule));
-    found
 }
 
 /// Substitutes the stem into a prerequisite pattern, re-adding the directory
@@ -389,7 +389,8 @@ pub fn search(
     scratch: &mut Scratch,
 ) -> Option<Match> {
     scratch.clear();
-    let cands = candidates(rules, name, false, &mut scratch.may_match);
+    let mut cands = Candidates::new();
+    candidates(rules, name, false, &mut scratch.may_match, &mut cands);
     // Each candidate's prerequisites are computed once: a second expansion
     // (with its `$(info)`s) happens once per candidate, as in GNU.
     let mut computed = Vec::new();
@@ -546,7 +547,14 @@ impl Search<'_, '_, '_> {
         if self.known_to_fail(name, depth) {
             return None;
         }
-        let cands = candidates(self.rules, name, true, &mut self.scratch.may_match);
+        let mut cands = Candidates::new();
+        candidates(
+            self.rules,
+            name,
+            true,
+            &mut self.scratch.may_match,
+            &mut cands,
+        );
         let mut computed = Vec::new();
         self.scratch.frames.push(Frame {
             base: self.scratch.in_chain.len(),
