@@ -30,6 +30,7 @@ class Scenario:
     sorted_output: bool = False  # parallel: compare output as sorted lines
     zombies: bool = False  # sample finished-but-unreaped children
     ninja_cwd: str | None = None  # same graph as build.ninja (no-op only)
+    floor_jobs: str | None = None  # the jobs alone, one command per line (`jh --pool`)
 
 
 def _fresh(path: str, params: dict) -> bool:
@@ -50,6 +51,23 @@ def _reset(path: str):
 def _stamp(path: str, params: dict):
     with open(os.path.join(path, ".params"), "w") as f:
         json.dump(params, f)
+
+
+def _floor_jobs(path: str, commands: list) -> str:
+    """Writes the scenario's jobs, one command per line, for `jh --pool`
+    (the floor: the same jobs run with nothing else); returns the file."""
+    return _write_if_changed(os.path.join(path, "floor.jobs"), "".join(c + "\n" for c in commands))
+
+
+def _write_if_changed(path: str, text: str) -> str:
+    try:
+        with open(path) as f:
+            if f.read() == text:
+                return path
+    except OSError:
+        pass
+    _write(path, text)
+    return path
 
 
 def _write(path: str, text: str):
@@ -108,6 +126,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
         gen("", 0)
         _stamp(path, params)
 
+    floor = _floor_jobs(path, [f"{jh} {log} {job} {ms} {mode}" for job in expected])
     makes = 1
     width = 1
     for f in fanout:
@@ -117,7 +136,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
     return Scenario(
         name=name, cwd=path, args=[f"-j{jobs}"], jobs=jobs, log=log,
         expected=expected, sleep_ms_total=n * ms if mode == "sleep" else 0.0,
-        units=n, unit="job", sorted_output=True, zombies=zombies,
+        units=n, unit="job", sorted_output=True, zombies=zombies, floor_jobs=floor,
         title=f"{title}: {makes - 1} sub-makes ({' x '.join(map(str, fanout))} = {width} leaf makes),"
               f" {n} jobs x {ms} ms {mode}, -j{jobs}")
 
@@ -141,9 +160,10 @@ def flat(root, n, jobs):
                 f.write(" ".join(names[i:i + 20]) + ":\n\ttrue $@\n")
             f.write(".PHONY: all\n")
         _stamp(path, params)
+    floor = _floor_jobs(path, [f"true t{i}" for i in range(n)])
     return Scenario(
         name=f"flat-j{jobs}", cwd=path, args=[f"-j{jobs}"], jobs=jobs,
-        units=n, unit="job", sorted_output=jobs > 1,
+        units=n, unit="job", sorted_output=jobs > 1, floor_jobs=floor,
         title=f"flat spawn: {n} independent targets, recipe `true $@`, -j{jobs}")
 
 

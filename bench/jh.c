@@ -9,8 +9,16 @@
  * jh --spawn RESULT PROGRAM ARGS...: run PROGRAM, wait for it with wait4 and
  * write "STATUS WALL_NS UTIME_US STIME_US MAXRSS_KB" to RESULT.  The runner
  * starts makes through this small process because Linux carries ru_maxrss
- * across exec: a make forked straight from python would report python's RSS. */
+ * across exec: a make forked straight from python would report python's RSS.
+ *
+ * jh --pool N FILE: run the commands of FILE (one per line, arguments
+ * separated by single spaces, no quoting), at most N at a time, each with
+ * posix_spawnp, and wait for all of them.  This is the floor of the
+ * job-running scenarios: their jobs with nothing else, no makefile, no
+ * sub-makes, no jobserver.  No make can run the same jobs in less wall or
+ * CPU time than this, so a target below it cannot be met by any make. */
 #include <fcntl.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,8 +65,61 @@ static int spawn(int argc, char **argv) {
     return fclose(f) == 0 ? 0 : 2;
 }
 
+extern char **environ;
+
+/* Splits `line` in place at single spaces into a NULL-terminated argv. */
+static char **split_args(char *line) {
+    size_t n = 2;
+    for (char *c = line; *c; c++) n += *c == ' ';
+    char **argv = malloc(n * sizeof *argv);
+    if (!argv) exit(2);
+    size_t i = 0;
+    for (char *tok = strtok(line, " "); tok; tok = strtok(NULL, " ")) argv[i++] = tok;
+    argv[i] = NULL;
+    return argv;
+}
+
+static int pool(int argc, char **argv) {
+    if (argc != 4 || atoi(argv[2]) < 1) {
+        fprintf(stderr, "usage: jh --pool N FILE\n");
+        return 2;
+    }
+    int slots = atoi(argv[2]);
+    FILE *f = fopen(argv[3], "r");
+    if (!f) { perror(argv[3]); return 2; }
+    int running = 0, failed = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] == '\n') line[len - 1] = '\0';
+        if (!*line) continue;
+        char **args = split_args(line);
+        if (running == slots) {
+            int status;
+            if (wait(&status) < 0) { perror("wait"); return 2; }
+            failed |= status != 0;
+            running--;
+        }
+        pid_t pid;
+        int err = posix_spawnp(&pid, args[0], NULL, NULL, args, environ);
+        if (err) { fprintf(stderr, "%s: %s\n", args[0], strerror(err)); return 2; }
+        running++;
+        free(args);
+    }
+    for (; running > 0; running--) {
+        int status;
+        if (wait(&status) < 0) { perror("wait"); return 2; }
+        failed |= status != 0;
+    }
+    free(line);
+    fclose(f);
+    return failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     if (argc > 1 && strcmp(argv[1], "--spawn") == 0) return spawn(argc, argv);
+    if (argc > 1 && strcmp(argv[1], "--pool") == 0) return pool(argc, argv);
     if (argc != 5) {
         fprintf(stderr, "usage: jh LOG NAME MS sleep|spin\n");
         return 2;
