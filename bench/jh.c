@@ -103,9 +103,10 @@ static int pool(int argc, char **argv) {
         }
         pid_t pid;
         int err = posix_spawnp(&pid, args[0], NULL, NULL, args, environ);
-        if (err) { fprintf(stderr, "%s: %s\n", args[0], strerror(err)); return 2; }
-        running++;
+        if (err) fprintf(stderr, "%s: %s\n", args[0], strerror(err));
         free(args);
+        if (err) { failed = 1; break; }  /* and wait for the jobs running */
+        running++;
     }
     for (; running > 0; running--) {
         int status;
