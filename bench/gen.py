@@ -53,21 +53,14 @@ def _stamp(path: str, params: dict):
         json.dump(params, f)
 
 
-def _floor_jobs(path: str, commands: list) -> str:
-    """Writes the scenario's jobs, one command per line, for `jh --pool`
-    (the floor: the same jobs run with nothing else); returns the file."""
-    return _write_if_changed(os.path.join(path, "floor.jobs"), "".join(c + "\n" for c in commands))
+def _write_floor_jobs(path: str, commands: list):
+    """The scenario's jobs, one command per line, for `jh --pool` (the
+    floor: the same jobs run with nothing else)."""
+    _write(_floor_jobs(path), "".join(c + "\n" for c in commands))
 
 
-def _write_if_changed(path: str, text: str) -> str:
-    try:
-        with open(path) as f:
-            if f.read() == text:
-                return path
-    except OSError:
-        pass
-    _write(path, text)
-    return path
+def _floor_jobs(path: str) -> str:
+    return os.path.join(path, "floor.jobs")
 
 
 def _write(path: str, text: str):
@@ -86,7 +79,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
     Every leaf make runs `per_leaf` jh jobs of `ms` ms (sleep or spin)."""
     path = os.path.join(root, name)
     log = os.path.join(path, "jobs.log")
-    params = dict(v=2, fanout=fanout, per_leaf=per_leaf, ms=ms, mode=mode, jh=jh)
+    params = dict(v=3, fanout=fanout, per_leaf=per_leaf, ms=ms, mode=mode, jh=jh)
     expected = []
 
     def leaves(rel, level):
@@ -124,9 +117,9 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
                 gen(os.path.join(rel, f"d{i}") if rel else f"d{i}", level + 1)
 
         gen("", 0)
+        _write_floor_jobs(path, [f"{jh} {log} {job} {ms} {mode}" for job in expected])
         _stamp(path, params)
 
-    floor = _floor_jobs(path, [f"{jh} {log} {job} {ms} {mode}" for job in expected])
     makes = 1
     width = 1
     for f in fanout:
@@ -136,7 +129,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
     return Scenario(
         name=name, cwd=path, args=[f"-j{jobs}"], jobs=jobs, log=log,
         expected=expected, sleep_ms_total=n * ms if mode == "sleep" else 0.0,
-        units=n, unit="job", sorted_output=True, zombies=zombies, floor_jobs=floor,
+        units=n, unit="job", sorted_output=True, zombies=zombies, floor_jobs=_floor_jobs(path),
         title=f"{title}: {makes - 1} sub-makes ({' x '.join(map(str, fanout))} = {width} leaf makes),"
               f" {n} jobs x {ms} ms {mode}, -j{jobs}")
 
@@ -147,7 +140,7 @@ def recursive(root, name, title, fanout, per_leaf, ms, mode, jobs, jh,
 
 def flat(root, n, jobs):
     path = os.path.join(root, "flat")
-    params = dict(v=1, n=n)
+    params = dict(v=2, n=n)
     if not _fresh(path, params):
         _reset(path)
         names = [f"t{i}" for i in range(n)]
@@ -159,11 +152,11 @@ def flat(root, n, jobs):
             for i in range(0, n, 20):
                 f.write(" ".join(names[i:i + 20]) + ":\n\ttrue $@\n")
             f.write(".PHONY: all\n")
+        _write_floor_jobs(path, [f"true {t}" for t in names])
         _stamp(path, params)
-    floor = _floor_jobs(path, [f"true t{i}" for i in range(n)])
     return Scenario(
         name=f"flat-j{jobs}", cwd=path, args=[f"-j{jobs}"], jobs=jobs,
-        units=n, unit="job", sorted_output=jobs > 1, floor_jobs=floor,
+        units=n, unit="job", sorted_output=jobs > 1, floor_jobs=_floor_jobs(path),
         title=f"flat spawn: {n} independent targets, recipe `true $@`, -j{jobs}")
 
 
