@@ -21,6 +21,9 @@ fn main() {
 }
 
 fn start() -> ! {
+    // Before anything opens a file: which jobserver descriptors named in
+    // MAKEFLAGS were really inherited (a closed 3 or 4 is soon reused).
+    fairmake_jobserver::note_inherited_fds();
     // Rust ignores SIGPIPE; make does not: `make | head` must end quietly the
     // way GNU make does (killed by SIGPIPE), and recipes must start with the
     // default disposition too.

@@ -379,7 +379,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     }
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
-        _ => fairmake_jobserver::Style::Fifo,
+        Some(crate::options::JobserverStyle::Fifo) => fairmake_jobserver::Style::Fifo,
+        None => fairmake_jobserver::Style::Both,
     };
     let env_makeflags = std::env::var_os("MAKEFLAGS")
         .map(|v| v.into_vec())
@@ -392,6 +393,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     let slots =
         crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
+    ev.jobserver_child_words = slots.child_makeflags_words();
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
@@ -982,7 +984,7 @@ fn restart(
 fn without_jobserver_auth(flags: &[u8]) -> std::ffi::OsString {
     let kept: Vec<&[u8]> = flags
         .split(|&b| b == b' ')
-        .filter(|w| !w.starts_with(b"--jobserver-auth=") && !w.starts_with(b"--jobserver-fds="))
+        .filter(|w| !fairmake_jobserver::is_jobserver_word(w))
         .collect();
     std::ffi::OsString::from_vec(kept.join(&b' '))
 }

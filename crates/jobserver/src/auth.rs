@@ -50,27 +50,89 @@ impl fmt::Display for Malformed {
     }
 }
 
-const AUTH: &[u8] = b"--jobserver-auth=";
-const FDS: &[u8] = b"--jobserver-fds=";
+/// What a MAKEFLAGS (or MFLAGS) value says about a jobserver.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// No jobserver word at all.
+    Nothing,
+    /// The parent's "not for you" marker: GNU make 4.4 appends
+    /// `--jobserver-auth=-2,-2` for a command that is not recursive.
+    Disabled,
+    /// A jobserver to join.
+    Join(Auth),
+}
 
 /// Finds the jobserver named by a MAKEFLAGS (or MFLAGS) value.
 ///
-/// `Ok(None)` when there is no jobserver word, or the last one is a
-/// negative-descriptor form. Words after a lone `--` are variable
+/// GNU make, the `jobserver` crate and ninja take the last word, and so
+/// does this, with one preference: where a `fifo:` word and descriptor
+/// words are both present (fairmake's default, which names one fifo both
+/// ways, see [`Style::Both`](crate::Style::Both)), the fifo is joined, as it
+/// works whether or not this command was given the descriptors. Descriptor
+/// words may be abbreviated as GNU's option parser allows
+/// (`--jobserver-au=R,W`). Words after a lone `--` are variable
 /// assignments, not options, and are ignored.
-pub fn parse_makeflags(makeflags: &[u8]) -> Result<Option<Auth>, Malformed> {
-    let mut last = None;
+pub fn find(makeflags: &[u8]) -> Result<Named, Malformed> {
+    let mut fifo = None;
+    let mut pipe = None;
     for word in words(makeflags) {
         if word == b"--" {
             break;
         }
-        let value = match (word.strip_prefix(AUTH), word.strip_prefix(FDS)) {
-            (Some(v), _) | (None, Some(v)) => v,
-            (None, None) => continue,
+        let Some(value) = auth_value(&word) else {
+            continue;
         };
-        last = Some(parse_value(value).map_err(|()| Malformed(lossy(&word)))?);
+        match parse_value(value).map_err(|()| Malformed(lossy(&word)))? {
+            Some(Auth::Fifo(path)) => fifo = Some(Auth::Fifo(path)),
+            other => pipe = Some(other),
+        }
     }
-    Ok(last.flatten())
+    Ok(match (fifo, pipe) {
+        (Some(auth), _) | (None, Some(Some(auth))) => Named::Join(auth),
+        (None, Some(None)) => Named::Disabled,
+        (None, None) => Named::Nothing,
+    })
+}
+
+/// The jobserver to join, if any: [`find`] with the "not for you" marker
+/// read as no jobserver.
+pub fn parse_makeflags(makeflags: &[u8]) -> Result<Option<Auth>, Malformed> {
+    Ok(match find(makeflags)? {
+        Named::Join(auth) => Some(auth),
+        Named::Disabled | Named::Nothing => None,
+    })
+}
+
+/// Every non-negative descriptor pair named by a descriptor word of a
+/// MAKEFLAGS value, in order (malformed words are skipped).
+pub(crate) fn pipe_numbers(makeflags: &[u8]) -> Vec<(RawFd, RawFd)> {
+    let mut pairs = Vec::new();
+    for word in words(makeflags) {
+        if word == b"--" {
+            break;
+        }
+        if let Some(Ok(Some(Auth::Pipe { read, write }))) = auth_value(&word).map(parse_value) {
+            pairs.push((read, write));
+        }
+    }
+    pairs
+}
+
+/// Whether a MAKEFLAGS word names a jobserver (`--jobserver-auth=`,
+/// `--jobserver-fds=`, or an abbreviation of either).
+pub fn is_jobserver_word(word: &[u8]) -> bool {
+    auth_value(word).is_some()
+}
+
+/// The value of a jobserver word: `--jobserver-auth=`, `--jobserver-fds=`,
+/// or an abbreviation of either that GNU's getopt accepts
+/// (`--jobserver-a=`, `--jobserver-f=` and longer).
+fn auth_value(word: &[u8]) -> Option<&[u8]> {
+    let rest = word.strip_prefix(b"--jobserver-")?;
+    let eq = rest.iter().position(|&b| b == b'=')?;
+    let name = &rest[..eq];
+    let full_name = |full: &[u8]| !name.is_empty() && full.starts_with(name);
+    (full_name(b"auth") || full_name(b"fds")).then(|| &rest[eq + 1..])
 }
 
 /// Parses one auth value: `Ok(None)` for the "no jobserver" forms.
@@ -204,6 +266,41 @@ mod tests {
             parse("--jobserver-auth=3,4 --jobserver-auth=-2,-2"),
             Ok(None)
         );
+    }
+
+    #[test]
+    fn fifo_preferred_over_descriptor_words() {
+        // fairmake's default: descriptors first (GCC 12 reads the first
+        // word), the fifo, then descriptors abbreviated (GNU < 4.4 reads the
+        // last option, abbreviations included).
+        let both = " -j4 --jobserver-auth=3,4 --jobserver-auth=fifo:/t/f --jobserver-au=3,4";
+        assert_eq!(
+            find(both.as_bytes()),
+            Ok(Named::Join(Auth::Fifo("/t/f".into())))
+        );
+        assert_eq!(
+            find(b"--jobserver-au=5,6"),
+            Ok(Named::Join(Auth::Pipe { read: 5, write: 6 }))
+        );
+        assert_eq!(
+            find(b"--jobserver-f=5,6"),
+            Ok(Named::Join(Auth::Pipe { read: 5, write: 6 }))
+        );
+        // Not abbreviations of ours: other options, or no name at all.
+        assert_eq!(
+            find(b"--jobserver-style=pipe --jobserver-=3,4"),
+            Ok(Named::Nothing)
+        );
+    }
+
+    #[test]
+    fn the_not_for_you_marker_is_told_apart() {
+        assert_eq!(
+            find(b"--jobserver-auth=3,4 --jobserver-auth=-2,-2"),
+            Ok(Named::Disabled)
+        );
+        assert_eq!(find(b"-j4"), Ok(Named::Nothing));
+        assert_eq!(parse("--jobserver-auth=-2,-2"), Ok(None));
     }
 
     #[test]

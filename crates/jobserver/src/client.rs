@@ -19,9 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::auth::{self, Auth, Malformed};
+use crate::auth::{self, Auth, Malformed, Named};
+use crate::children::{Access, ChildFds, Numbers};
 use crate::fallback::{Fallback, Taken};
-use crate::inherit::SpawnGuard;
 use crate::sys::{self, ReadOne};
 use crate::token::{Token, WriteSide};
 
@@ -99,18 +99,43 @@ pub struct Client {
     auth: Auth,
     reader: Reader,
     sink: Arc<WriteSide>,
-    /// Inherited descriptor numbers (pipe style) that recursive children
-    /// must see; we mark them close-on-exec but never close them.
-    inherited: Vec<RawFd>,
+    /// How this client's own children reach the jobserver: the inherited
+    /// descriptor numbers (marked close-on-exec, never closed), and for a
+    /// fifo its path plus descriptors opened on it, so that children that
+    /// only understand `R,W` (GNU make < 4.4, GCC 12) can join too.
+    access: Access,
 }
 
 impl Client {
     /// Joins the jobserver named in a MAKEFLAGS or MFLAGS value.
-    /// `Ok(None)`: no jobserver there, or the "none" form (`-2,-2`).
+    /// `Ok(None)`: no jobserver there. GNU make 4.4's "not for you" marker
+    /// (`--jobserver-auth=-2,-2` last) is [`ClientError::Unavailable`], as
+    /// GNU make treats it.
     pub fn from_makeflags(makeflags: &[u8]) -> Result<Option<Client>, ClientError> {
-        match auth::parse_makeflags(makeflags)? {
-            Some(a) => Client::from_auth(&a, Strategy::Auto).map(Some),
-            None => Ok(None),
+        match auth::find(makeflags)? {
+            Named::Join(a) => {
+                let client = Client::from_auth(&a, Strategy::Auto)?;
+                if matches!(a, Auth::Fifo(_)) {
+                    // Descriptors named beside the fifo are not for our
+                    // non-recursive children.
+                    for (read, write) in auth::pipe_numbers(makeflags) {
+                        for fd in [read, write] {
+                            if sys::fd_is_open(fd) && !crate::inherited::closed_at_start(fd) {
+                                let _ = sys::set_cloexec(fd, true);
+                            }
+                        }
+                    }
+                }
+                Ok(Some(client))
+            }
+            Named::Disabled => Err(ClientError::Unavailable {
+                auth: Auth::Pipe {
+                    read: -2,
+                    write: -2,
+                },
+                reason: "the parent make gave this command no jobserver".into(),
+            }),
+            Named::Nothing => Ok(None),
         }
     }
 
@@ -168,7 +193,10 @@ impl Client {
             auth: auth.clone(),
             reader,
             sink,
-            inherited: vec![read, write],
+            access: Access {
+                fifo: None,
+                pipe: Some(Numbers::borrowed(read, write)),
+            },
         })
     }
 
@@ -211,11 +239,17 @@ impl Client {
                 helper(blocking.as_fd(), &sink)?
             }
         };
+        // Descriptors on the fifo for recursive children that only speak
+        // `R,W`; without them, children get the fifo's path alone.
+        let pipe = Numbers::open_on_fifo(path).ok();
         Ok(Client {
             auth: auth.clone(),
             reader,
             sink,
-            inherited: Vec::new(),
+            access: Access {
+                fifo: Some(path.to_owned()),
+                pipe,
+            },
         })
     }
 
@@ -224,11 +258,16 @@ impl Client {
         &self.auth
     }
 
-    /// `--jobserver-auth=...` as a MAKEFLAGS word, for handing it on.
+    /// The `--jobserver-auth=` word GNU make 4.4.1 would show in
+    /// `$(MAKEFLAGS)`: the fifo's path if there is one, else `R,W`.
     pub fn auth_word(&self) -> Vec<u8> {
-        let mut w = b"--jobserver-auth=".to_vec();
-        w.extend(auth::escape(&self.auth.to_bytes()));
-        w
+        self.access.gnu_word()
+    }
+
+    /// The jobserver words this client's children get in their
+    /// environment's MAKEFLAGS (see [`Server::child_auth_words`](crate::Server::child_auth_words)).
+    pub fn child_auth_words(&self) -> Vec<Vec<u8>> {
+        self.access.child_words()
     }
 
     /// Readable means "a token may be available": poll it in the same
@@ -301,11 +340,10 @@ impl Client {
         matches!(self.reader, Reader::Helper(_))
     }
 
-    /// Before spawning a child: a recursive one inherits the inherited
-    /// pipe descriptors until the guard drops. Fifo style needs nothing
-    /// (the path travels in MAKEFLAGS).
-    pub fn prepare_child(&self, recursive: bool) -> io::Result<SpawnGuard<'_>> {
-        SpawnGuard::open(&self.inherited, recursive)
+    /// Before spawning a child: what it inherits of the jobserver (see
+    /// [`Server::prepare_child`](crate::Server::prepare_child)).
+    pub fn prepare_child(&self, recursive: bool) -> io::Result<ChildFds> {
+        self.access.prepare_child(recursive)
     }
 }
 
@@ -315,7 +353,9 @@ fn borrow_inherited(
     write: RawFd,
 ) -> Result<(BorrowedFd<'static>, BorrowedFd<'static>), String> {
     for fd in [read, write] {
-        if !sys::fd_is_open(fd) {
+        // A number closed when the process started may have been taken
+        // since by a file of its own.
+        if !sys::fd_is_open(fd) || crate::inherited::closed_at_start(fd) {
             return Err(format!("fd {fd} is not open"));
         }
     }
@@ -415,10 +455,11 @@ mod tests {
     #[test]
     fn from_makeflags_none_forms() {
         assert!(Client::from_makeflags(b"-j4").unwrap().is_none());
-        assert!(Client::from_makeflags(b"--jobserver-auth=-2,-2")
-            .unwrap()
-            .is_none());
         assert!(Client::from_makeflags(b"").unwrap().is_none());
+        // GNU 4.4's marker for a command that is not recursive: the make
+        // says the jobserver is unavailable and runs -j1.
+        let e = Client::from_makeflags(b"--jobserver-auth=3,4 --jobserver-auth=-2,-2").unwrap_err();
+        assert!(matches!(e, ClientError::Unavailable { .. }), "{e}");
     }
 
     #[test]

@@ -6,21 +6,29 @@
 //!   ever blocking: poll [`Client::poll_fd`] with your child-exit source,
 //!   then call [`Client::try_acquire`].
 //! - [`signal_cleanup`] removes the fifo from a signal handler.
+//! - [`note_inherited_fds`] snapshots, at start-up, which descriptors named
+//!   in MAKEFLAGS were really inherited.
+//! - [`adopt_orphans`] lets a server see the orphans of killed clients, so
+//!   that healing waits for them.
 //!
 //! See README.md for the contract every part keeps.
 
 mod auth;
+mod children;
 mod cleanup;
 mod client;
 mod fallback;
-mod inherit;
+mod inherited;
 mod server;
 mod sys;
 mod token;
+mod tree;
 
-pub use auth::{parse_makeflags, Auth, Malformed};
+pub use auth::{find, is_jobserver_word, parse_makeflags, Auth, Malformed, Named};
+pub use children::ChildFds;
 pub use cleanup::signal_cleanup;
 pub use client::{Client, ClientError, Strategy, UNAVAILABLE_WARNING};
-pub use inherit::SpawnGuard;
-pub use server::{Healing, Server, Style, TokenCount, TOKEN_BYTE};
+pub use inherited::note_inherited_fds;
+pub use server::{HealCheck, Healing, Server, Style, TokenCount, TOKEN_BYTE};
 pub use token::Token;
+pub use tree::{adopt_orphans, adopts_orphans, children};

@@ -1,10 +1,12 @@
 //! The server side: creating the jobserver, counting and healing tokens.
 //!
-//! Owns the pipe or fifo, the N−1 tokens put in it, the MAKEFLAGS words that
-//! name it (as GNU make 4.4.1 writes them), the fifo's removal, and the
-//! checks at the end: how many tokens are back (FIONREAD, which takes
-//! none), GNU's shortfall message, and restoring tokens lost to killed
-//! clients when the owner knows no client can hold any.
+//! Owns the pipe or fifo, the N−1 tokens put in it, the fifo's removal, and
+//! the checks: how many tokens are back (FIONREAD, which takes none), GNU's
+//! message at the end, and healing: taking out tokens some client wrote
+//! twice, and restoring tokens lost with a killed client once no process
+//! that could still give them back is alive ([`Server::heal_if_sound`]).
+//! How children reach it (the MAKEFLAGS words, a description per recursive
+//! child) is `children.rs`.
 
 use std::ffi::{CString, OsString};
 use std::fmt;
@@ -13,10 +15,10 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
-use crate::auth::{self, Auth};
+use crate::auth::Auth;
+use crate::children::{Access, ChildFds, Numbers};
 use crate::cleanup::{self, FifoPaths};
 use crate::client::{Client, ClientError, Strategy};
-use crate::inherit::SpawnGuard;
 use crate::sys::{self, ReadOne};
 
 /// The byte GNU make uses for the tokens it creates.
@@ -26,15 +28,23 @@ pub const TOKEN_BYTE: u8 = b'+';
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Style {
     /// A named pipe in a private directory (`fifo:PATH`), GNU make 4.4's
-    /// default. Clients open it by path; nothing is inherited.
-    #[default]
+    /// default. Clients open it by path; nothing is inherited. GNU make
+    /// before 4.4 and GCC 12 cannot use it.
     Fifo,
     /// An anonymous pipe whose descriptors recursive children inherit
-    /// (`R,W`). Understood by every client, including GNU make < 4.4.
+    /// (`R,W`). Understood by GNU make 4.2 to 4.4, GCC and the `jobserver`
+    /// crate; not by upstream ninja 1.13, which speaks only `fifo:`.
     Pipe,
+    /// One fifo, named both ways: by its path for every child, and as
+    /// descriptors that recursive children inherit, so that each client
+    /// finds the form it understands (see `children.rs` for the words).
+    #[default]
+    Both,
 }
 
-/// Tokens found at shutdown versus tokens expected.
+/// Job slots found at shutdown versus job slots expected, counted as GNU
+/// make counts them: the tokens in the jobserver plus the implicit slot
+/// of the make that created it, against `N` of `-jN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenCount {
     pub available: usize,
@@ -47,7 +57,7 @@ impl TokenCount {
         self.available == self.expected
     }
 
-    /// Tokens missing (0 if none or a surplus).
+    /// Slots missing (0 if none or a surplus).
     pub fn shortfall(&self) -> usize {
         self.expected.saturating_sub(self.available)
     }
@@ -73,6 +83,18 @@ pub struct Healing {
     pub removed: usize,
 }
 
+/// What [`Server::heal_if_sound`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HealCheck {
+    /// Every token is where it should be.
+    Whole,
+    /// Tokens were missing and provably lost, and are back now; or tokens
+    /// were written twice and are taken out.
+    Healed(Healing),
+    /// Tokens are out, and some live process may still give them back.
+    Pending,
+}
+
 /// A jobserver for `jobs` parallel jobs: N−1 tokens plus the implicit one
 /// each make has.
 #[derive(Debug)]
@@ -88,6 +110,8 @@ pub struct Server {
     /// (always for a fifo; for a pipe when `/proc` allows a reopen).
     drain: Option<OwnedFd>,
     fifo: Option<&'static FifoPaths>,
+    /// How children reach it.
+    access: Access,
 }
 
 impl Server {
@@ -105,7 +129,19 @@ impl Server {
         let tokens = (jobs - 1) as usize;
         let server = match style {
             Style::Pipe => Server::create_pipe(jobs)?,
-            Style::Fifo => Server::create_fifo(jobs, &choose_tmpdir(tmpdir))?,
+            Style::Fifo | Style::Both => {
+                let mut server = Server::create_fifo(jobs, &choose_tmpdir(tmpdir))?;
+                if style == Style::Both {
+                    let path = server
+                        .access
+                        .fifo
+                        .clone()
+                        .expect("a fifo server has a path");
+                    server.access.pipe = Some(Numbers::open_on_fifo(&path)?);
+                    server.style = Style::Both;
+                }
+                server
+            }
         };
         server.fill(tokens)?;
         Ok(server)
@@ -118,6 +154,10 @@ impl Server {
             write: write.as_raw_fd(),
         };
         let drain = reopen_nonblocking(read.as_fd()).ok();
+        let access = Access {
+            fifo: None,
+            pipe: Some(Numbers::borrowed(read.as_raw_fd(), write.as_raw_fd())),
+        };
         Ok(Server {
             jobs,
             style: Style::Pipe,
@@ -126,6 +166,7 @@ impl Server {
             write,
             drain,
             fifo: None,
+            access,
         })
     }
 
@@ -143,11 +184,15 @@ impl Server {
                 Ok(Server {
                     jobs,
                     style: Style::Fifo,
-                    auth: Auth::Fifo(fifo_path),
+                    auth: Auth::Fifo(fifo_path.clone()),
                     read: fd,
                     write,
                     drain,
                     fifo: Some(paths),
+                    access: Access {
+                        fifo: Some(fifo_path),
+                        pipe: None,
+                    },
                 })
             }
             Err(e) => {
@@ -165,7 +210,8 @@ impl Server {
             return Ok(());
         }
         let w = self.write.as_fd();
-        if self.style == Style::Pipe {
+        let shared = self.style == Style::Pipe;
+        if shared {
             sys::set_nonblocking(w, true)?;
         }
         if tokens > sys::bytes_capacity_hint() {
@@ -173,7 +219,7 @@ impl Server {
             sys::grow_pipe(w, tokens);
         }
         let result = self.put_tokens(tokens);
-        if self.style == Style::Pipe {
+        if shared {
             sys::set_nonblocking(w, false)?;
         }
         result
@@ -218,7 +264,8 @@ impl Server {
         self.style
     }
 
-    /// The auth value: `fifo:PATH` or `R,W`.
+    /// The auth value clients of this crate join by: `fifo:PATH` (fifo
+    /// and both styles) or `R,W`.
     pub fn auth(&self) -> &Auth {
         &self.auth
     }
@@ -231,17 +278,27 @@ impl Server {
         }
     }
 
-    /// The MAKEFLAGS words GNU make 4.4.1 writes: `-jN` and
+    /// The words GNU make 4.4.1 shows in `$(MAKEFLAGS)`: `-jN` and
     /// `--jobserver-auth=fifo:PATH` (or `=R,W`), blanks escaped.
     pub fn makeflags_words(&self) -> Vec<Vec<u8>> {
-        let mut auth_word = b"--jobserver-auth=".to_vec();
-        auth_word.extend(auth::escape(&self.auth.to_bytes()));
-        vec![format!("-j{}", self.jobs).into_bytes(), auth_word]
+        vec![
+            format!("-j{}", self.jobs).into_bytes(),
+            self.access.gnu_word(),
+        ]
     }
 
-    /// The words joined by a blank, ready for `MAKEFLAGS`.
+    /// The jobserver words children get in their environment's MAKEFLAGS:
+    /// one word, or three in the both style (see `children.rs`).
+    pub fn child_auth_words(&self) -> Vec<Vec<u8>> {
+        self.access.child_words()
+    }
+
+    /// `-jN` and the children's words joined by a blank, ready for the
+    /// `MAKEFLAGS` of a command run under this jobserver.
     pub fn makeflags(&self) -> OsString {
-        OsString::from_vec(self.makeflags_words().join(&b' '))
+        let mut words = vec![format!("-j{}", self.jobs).into_bytes()];
+        words.extend(self.child_auth_words());
+        OsString::from_vec(words.join(&b' '))
     }
 
     /// A client of this very server: the top-level make takes tokens from
@@ -250,15 +307,11 @@ impl Server {
         Client::from_auth(&self.auth, Strategy::Auto)
     }
 
-    /// Before spawning a child: a recursive child (pipe style) inherits the
-    /// descriptors until the guard drops. Single-threaded spawners only.
-    pub fn prepare_child(&self, recursive: bool) -> io::Result<SpawnGuard<'_>> {
-        match self.style {
-            Style::Pipe => {
-                SpawnGuard::open(&[self.read.as_raw_fd(), self.write.as_raw_fd()], recursive)
-            }
-            Style::Fifo => SpawnGuard::open(&[], false),
-        }
+    /// Before spawning a child: what it inherits of the jobserver. A
+    /// recursive child gets descriptions of its own on the numbers
+    /// MAKEFLAGS names (pipe and both styles); others get nothing.
+    pub fn prepare_child(&self, recursive: bool) -> io::Result<ChildFds> {
+        self.access.prepare_child(recursive)
     }
 
     /// The read side, e.g. to poll it.
@@ -279,17 +332,57 @@ impl Server {
     /// Counts the tokens at the end of a run. If `!is_complete()`, print
     /// `make: {count}` as GNU make does.
     pub fn shutdown_check(&self) -> io::Result<TokenCount> {
+        // The creating make's implicit slot counts, as in GNU make.
         Ok(TokenCount {
-            available: self.tokens_available()?,
-            expected: self.tokens_total(),
+            available: self.tokens_available()? + 1,
+            expected: self.jobs as usize,
         })
     }
 
-    /// Restores lost tokens. Call it only when no client can be holding a
+    /// Heals the jobserver when that is sound. `held_by_me` is the number
+    /// of tokens the caller holds; `live_children` its children that are
+    /// still running, each with whether it was given the jobserver's
+    /// descriptors (a recursive child).
+    ///
+    /// Tokens written twice are always taken out. Missing tokens are
+    /// restored only when no live process could still give one back: no
+    /// live child that can reach the jobserver (with a fifo any child can
+    /// open it by its path; with a pipe, only recursive children have it),
+    /// and no orphan below the caller (the jobs of a killed sub-make, which
+    /// run on its tokens). Orphans are seen only by a caller that
+    /// [adopts them](crate::adopt_orphans); without `/proc` nothing is
+    /// restored.
+    pub fn heal_if_sound(
+        &self,
+        held_by_me: usize,
+        live_children: &[(i32, bool)],
+    ) -> io::Result<HealCheck> {
+        let want = self.tokens_total().saturating_sub(held_by_me);
+        let have = self.tokens_available()?;
+        if have > want {
+            return self.heal(held_by_me).map(HealCheck::Healed);
+        }
+        if have == want {
+            return Ok(HealCheck::Whole);
+        }
+        let reachable = |&(_, recursive): &(i32, bool)| recursive || self.style != Style::Pipe;
+        if live_children.iter().any(reachable) || !crate::tree::adopts_orphans() {
+            return Ok(HealCheck::Pending);
+        }
+        let orphans = crate::tree::children()?
+            .into_iter()
+            .any(|pid| !live_children.iter().any(|&(known, _)| known == pid));
+        if orphans {
+            return Ok(HealCheck::Pending);
+        }
+        self.heal(held_by_me).map(HealCheck::Healed)
+    }
+
+    /// Restores lost tokens. Call it only when no process can be holding a
     /// token except the `expected_outstanding` ones the owner knows of
-    /// (e.g. no recursive child is running): then every other token must be
-    /// in the pipe, and any missing one was lost (a client was killed).
-    /// Surplus tokens are taken out again when a private reader exists.
+    /// (see [`heal_if_sound`](Server::heal_if_sound)): then every other
+    /// token must be in the pipe, and any missing one was lost. Surplus
+    /// tokens are taken out again when a private reader exists.
     pub fn heal(&self, expected_outstanding: usize) -> io::Result<Healing> {
         let want = self.tokens_total().saturating_sub(expected_outstanding);
         let have = self.tokens_available()?;
@@ -439,18 +532,56 @@ mod tests {
         assert_eq!(s.tokens_available().unwrap(), 3);
         let cloexec = |fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } & libc::FD_CLOEXEC != 0;
         assert!(cloexec(r) && cloexec(w), "not inherited by default");
-        let g = s.prepare_child(false).unwrap();
-        assert!(cloexec(r) && cloexec(w), "non-recursive child gets nothing");
-        drop(g);
-        let g = s.prepare_child(true).unwrap();
-        assert!(!cloexec(r) && !cloexec(w), "recursive child inherits");
-        g.finish().unwrap();
-        assert!(cloexec(r) && cloexec(w), "closed again after spawn");
+        assert!(
+            s.prepare_child(false).unwrap().is_empty(),
+            "non-recursive child gets nothing"
+        );
+        let child = s.prepare_child(true).unwrap();
+        let pairs = child.dup2_pairs();
+        assert_eq!(pairs.iter().map(|p| p.1).collect::<Vec<_>>(), [r, w]);
+        assert!(
+            pairs.iter().all(|p| p.0 != r && p.0 != w),
+            "fresh descriptions"
+        );
+        assert!(
+            cloexec(r) && cloexec(w),
+            "the shared ones stay close-on-exec"
+        );
         // The shared descriptions stay blocking for other clients.
         let fl = unsafe { libc::fcntl(r, libc::F_GETFL) };
         assert_eq!(fl & libc::O_NONBLOCK, 0);
         let fl = unsafe { libc::fcntl(w, libc::F_GETFL) };
         assert_eq!(fl & libc::O_NONBLOCK, 0);
+    }
+
+    #[test]
+    fn both_style_names_one_fifo_two_ways() {
+        let s = Server::create(3, Style::Both, None).unwrap();
+        assert_eq!(s.style(), Style::Both);
+        let fifo = s.fifo_path().unwrap().to_owned();
+        let words: Vec<String> = s
+            .child_auth_words()
+            .iter()
+            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .collect();
+        assert_eq!(words.len(), 3, "{words:?}");
+        assert_eq!(
+            words[1],
+            format!("--jobserver-auth=fifo:{}", fifo.display())
+        );
+        let numbers = words[0].strip_prefix("--jobserver-auth=").unwrap();
+        assert_eq!(words[2], format!("--jobserver-au={numbers}"));
+        // $(MAKEFLAGS) shows GNU 4.4.1's one word.
+        assert_eq!(s.makeflags_words()[1], words[1].as_bytes());
+        // A token written through the descriptors lands in the fifo.
+        let child = s.prepare_child(true).unwrap();
+        let (from, _) = child.dup2_pairs()[1];
+        let c = s.client().unwrap();
+        let t = c.try_acquire().unwrap().unwrap();
+        t.leak();
+        assert_eq!(s.tokens_available().unwrap(), 1);
+        sys::write_one(unsafe { BorrowedFd::borrow_raw(from) }, TOKEN_BYTE).unwrap();
+        assert_eq!(s.tokens_available().unwrap(), 2);
     }
 
     #[test]
@@ -473,7 +604,7 @@ mod tests {
         assert_eq!(short.shortfall(), 1);
         assert_eq!(
             short.to_string(),
-            "INTERNAL: Exiting with 2 jobserver tokens available; should be 3!"
+            "INTERNAL: Exiting with 3 jobserver tokens available; should be 4!"
         );
         drop(t);
         assert!(s.shutdown_check().unwrap().is_complete());

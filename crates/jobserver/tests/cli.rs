@@ -19,19 +19,26 @@ fn stdout(o: &Output) -> String {
 }
 
 #[test]
-fn fifo_by_default_and_removed_after() {
+fn fifo_and_descriptors_by_default_and_removed_after() {
+    // The default names one fifo twice: by path, and as descriptors the
+    // command inherits (first and, abbreviated, last).
     let o = run(&[
         "-j8",
         "--",
         "sh",
         "-c",
-        "echo \"$MAKEFLAGS\"; test -p \"${MAKEFLAGS#*fifo:}\"",
+        "echo \"$MAKEFLAGS\"; f=${MAKEFLAGS#*fifo:}; f=${f%% *}; test -p \"$f\" && \
+         a=${MAKEFLAGS#*auth=}; r=${a%%,*}; test \"$(stat -L -c %i /proc/self/fd/$r)\" = \"$(stat -c %i $f)\"",
     ]);
     assert!(o.status.success(), "{o:?}");
     let flags = stdout(&o);
-    let flags = flags.trim_end();
-    let path = flags
-        .strip_prefix("-j8 --jobserver-auth=fifo:")
+    let words: Vec<&str> = flags.split_whitespace().collect();
+    assert_eq!(words.len(), 4, "{flags}");
+    assert_eq!(words[0], "-j8");
+    let fds = words[1].strip_prefix("--jobserver-auth=").unwrap();
+    assert_eq!(words[3], format!("--jobserver-au={fds}"));
+    let path = words[2]
+        .strip_prefix("--jobserver-auth=fifo:")
         .unwrap_or_else(|| panic!("{flags}"));
     assert!(!Path::new(path).exists(), "fifo removed");
     assert!(!Path::new(path).parent().unwrap().exists(), "dir removed");
@@ -81,6 +88,7 @@ fn heals_tokens_lost_by_the_command() {
     // The command takes two of three tokens and never gives them back.
     let o = run(&[
         "-j4",
+        "--style=fifo",
         "--",
         "sh",
         "-c",
@@ -88,7 +96,10 @@ fn heals_tokens_lost_by_the_command() {
     ]);
     assert!(o.status.success(), "{o:?}");
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("2 jobserver token(s) lost"), "{err}");
+    assert!(
+        err.contains("2 jobserver token(s) were not given back by clients that exited; restored"),
+        "{err}"
+    );
     // Nothing lost: nothing said.
     let o = run(&["-j4", "--", "true"]);
     assert!(o.stderr.is_empty(), "{o:?}");

@@ -217,8 +217,9 @@ fn conservation(style: Style) {
     let mut children: Vec<_> = kinds
         .iter()
         .map(|(mode, strategy)| {
-            helper(mode, &board_path)
-                .env("MAKEFLAGS", server.makeflags())
+            let mut cmd = helper(mode, &board_path);
+            guard.apply(&mut cmd);
+            cmd.env("MAKEFLAGS", server.makeflags())
                 .env("FMJS_STRATEGY", strategy)
                 .env("FMJS_ROUNDS", ROUNDS.to_string())
                 .stdout(Stdio::null())
@@ -313,7 +314,9 @@ fn heal_after_sigkill() {
         let board = Board::create(&board_path);
         let server = Server::create(3, style, Some(&dir)).unwrap();
         let guard = server.prepare_child(true).unwrap();
-        let mut child = helper("hold", &board_path)
+        let mut cmd = helper("hold", &board_path);
+        guard.apply(&mut cmd);
+        let mut child = cmd
             .env("MAKEFLAGS", server.makeflags())
             .stdout(Stdio::null())
             .spawn()
@@ -451,7 +454,9 @@ fn our_server_runs_gnu_submakes(style: Style) {
     let me = server.client().unwrap();
     let spawn = || {
         let guard = server.prepare_child(true).unwrap();
-        let child = Command::new(MAKE)
+        let mut cmd = Command::new(MAKE);
+        guard.apply(&mut cmd);
+        let child = cmd
             .arg("-f")
             .arg(&mf)
             .env("MAKEFLAGS", server.makeflags())

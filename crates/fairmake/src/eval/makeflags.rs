@@ -14,12 +14,20 @@ use crate::read::assignment::{find_operator, AssignOp};
 const OVERRIDES_REF: &[u8] = b" -- $(MAKEOVERRIDES)";
 
 impl Evaluator {
-    /// The jobserver's `--jobserver-auth=` word, if children get one.
-    fn jobserver_auth_word(&self) -> Option<String> {
-        self.jobserver_words
+    /// The jobserver's words in `$(MAKEFLAGS)` (GNU's one
+    /// `--jobserver-auth=` word) or, `for_environment`, in the MAKEFLAGS
+    /// children get (with the default style, descriptors and fifo both).
+    fn jobserver_auth_word(&self, for_environment: bool) -> Option<String> {
+        let words = match for_environment {
+            true if !self.jobserver_child_words.is_empty() => &self.jobserver_child_words,
+            _ => &self.jobserver_words,
+        };
+        let auth: Vec<&[u8]> = words
             .iter()
-            .find(|w| w.starts_with(b"--jobserver-auth="))
-            .map(|w| String::from_utf8_lossy(w).into_owned())
+            .filter(|w| w.starts_with(b"--jobserver-"))
+            .map(Vec::as_slice)
+            .collect();
+        (!auth.is_empty()).then(|| String::from_utf8_lossy(&auth.join(&b' ')).into_owned())
     }
 
     /// The command-line variables as MAKEOVERRIDES first holds them.
@@ -50,14 +58,15 @@ impl Evaluator {
     }
 
     /// The switches part of MAKEFLAGS (everything before ` -- `).
-    fn makeflags_switches(&self) -> Vec<u8> {
-        options::makeflags_value(&self.options, self.jobserver_auth_word().as_deref(), &[])
+    fn makeflags_switches(&self, for_environment: bool) -> Vec<u8> {
+        let auth = self.jobserver_auth_word(for_environment);
+        options::makeflags_value(&self.options, auth.as_deref(), &[])
     }
 
     /// The `MAKEFLAGS` value children see: the switches, then ` -- ` and
     /// the current MAKEOVERRIDES (a makefile may empty it).
     pub fn makeflags_for_children(&self) -> Vec<u8> {
-        let mut flags = self.makeflags_switches();
+        let mut flags = self.makeflags_switches(true);
         let overrides = self
             .global_value(b"MAKEOVERRIDES")
             .map(<[u8]>::to_vec)
@@ -71,7 +80,7 @@ impl Evaluator {
 
     /// The `MFLAGS` value children see.
     pub fn mflags_for_children(&self) -> Vec<u8> {
-        options::mflags_value(&self.options, self.jobserver_auth_word().as_deref())
+        options::mflags_value(&self.options, self.jobserver_auth_word(true).as_deref())
     }
 
     /// Sets the MAKEFLAGS and MFLAGS variables from the options. MAKEFLAGS
@@ -79,7 +88,7 @@ impl Evaluator {
     /// makefile drops the variables.
     pub fn publish_makeflags(&mut self) {
         let mut value = Vec::new();
-        for &b in &self.makeflags_switches() {
+        for &b in &self.makeflags_switches(false) {
             if b == b'$' {
                 value.push(b'$');
             }
@@ -101,7 +110,8 @@ impl Evaluator {
             origin = Origin::EnvironmentOverride;
         }
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
-        let mflags = self.mflags_for_children();
+        let auth = self.jobserver_auth_word(false);
+        let mflags = options::mflags_value(&self.options, auth.as_deref());
         self.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
     }
 

@@ -60,6 +60,9 @@ pub struct Evaluator {
     pub original_shell: Option<Vec<u8>>,
     /// The MAKEFLAGS words that pass the jobserver (or `-j`) to children.
     pub jobserver_words: Vec<Vec<u8>>,
+    /// The jobserver words of the MAKEFLAGS in children's environment,
+    /// when they differ from `jobserver_words` (see `exec::slots`).
+    pub jobserver_child_words: Vec<Vec<u8>>,
     /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
     /// do nothing (for fuzzing the reader and the expander).
     pub sandboxed: bool,
@@ -114,6 +117,7 @@ impl Evaluator {
             level: 0,
             original_shell: None,
             jobserver_words: Vec::new(),
+            jobserver_child_words: Vec::new(),
             sandboxed: false,
             trace_path: None,
             invocation: Rc::default(),

@@ -296,8 +296,12 @@ pub struct Runner {
     finished: VecDeque<JobOutcome>,
     pub slots: slots::Slots,
     running: u32,
-    /// Children running a recursive (`$(MAKE)` or `+`) command: they may hold tokens.
-    recursive_children: usize,
+    /// As the jobserver's server, orphans below this make are its children
+    /// (see `fairmake_jobserver::adopt_orphans`): reap any child.
+    adopting: bool,
+    /// The last job killed by a signal while it could reach the jobserver,
+    /// said when tokens it held are restored.
+    casualty: Option<String>,
     /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub mode: Mode,
@@ -378,9 +382,10 @@ impl Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
             finished: VecDeque::new(),
+            adopting: slots.adopts_orphans(),
+            casualty: None,
             slots,
             running: 0,
-            recursive_children: 0,
             fatal_signal,
             mode,
             sigchld: read,
@@ -566,9 +571,9 @@ impl Runner {
             let env = job.req.env.clone();
             let envp = self.envp_for(&env);
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
-            let guard = self.slots.prepare_child(line.recursive);
-            let spawned = spawn(&line, &env, &envp, job.capture.as_ref());
-            drop(guard);
+            let inherit = self.slots.prepare_child(line.recursive);
+            let spawned = spawn(&line, &env, &envp, job.capture.as_ref(), inherit.as_ref());
+            drop(inherit);
             match spawned {
                 Ok(pid) => {
                     let job = self.jobs[slot].as_mut().expect("advancing a live job");
@@ -583,9 +588,6 @@ impl Runner {
                             )
                             .as_bytes(),
                         );
-                    }
-                    if line.recursive {
-                        self.recursive_children += 1;
                     }
                     self.children.insert(pid, (slot, line.recursive));
                     return;
@@ -755,39 +757,73 @@ impl Runner {
     /// Reaps every exited child; returns whether any was reaped.
     fn reap(&mut self) -> bool {
         let mut any = false;
-        let pids: Vec<u32> = self.children.keys().copied().collect();
-        for pid in pids {
-            let mut status = 0;
-            // SAFETY: waitpid with a valid status pointer.
-            let r = unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
-            if r != pid as i32 {
-                continue;
-            }
+        while let Some((pid, status)) = self.next_exited() {
             any = true;
-            let (slot, recursive) = self.children.remove(&pid).expect("known child");
-            if self.mode.debug_jobs {
-                if let Some(job) = &self.jobs[slot] {
-                    let id = job_id(job);
-                    let how = if status == 0 { "winning" } else { "losing" };
-                    println_flush(
-                        format!(
-                            "Reaping {how} child {id:#x} PID {pid} \n\
-                             Removing child {id:#x} PID {pid} from chain."
-                        )
-                        .as_bytes(),
-                    );
-                }
+            match self.children.remove(&pid) {
+                Some((slot, recursive)) => self.job_child_exited(pid, slot, recursive, status),
+                // An orphan adopted from a killed client: it may have been
+                // running on that client's tokens, which healing waited for.
+                None => self.heal_if_sound(),
             }
-            if recursive {
-                self.recursive_children -= 1;
-                // A sub-make killed hard may have taken tokens with it.
-                self.slots
-                    .heal_if_idle(self.recursive_children, self.running);
-            }
-            let exit = std::process::ExitStatus::from_raw(status);
-            self.child_exited(slot, exit);
         }
         any
+    }
+
+    /// The next child that has exited, reaped, with its wait status.
+    fn next_exited(&mut self) -> Option<(u32, i32)> {
+        let mut status = 0;
+        if self.adopting {
+            // SAFETY: waitpid with a valid status pointer.
+            let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
+            return (r > 0).then_some((r as u32, status));
+        }
+        let pids: Vec<u32> = self.children.keys().copied().collect();
+        pids.into_iter()
+            .find(|&pid| {
+                // SAFETY: waitpid with a valid status pointer.
+                let r = unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
+                r == pid as i32
+            })
+            .map(|pid| (pid, status))
+    }
+
+    fn job_child_exited(&mut self, pid: u32, slot: usize, recursive: bool, status: i32) {
+        if self.mode.debug_jobs {
+            if let Some(job) = &self.jobs[slot] {
+                let id = job_id(job);
+                let how = if status == 0 { "winning" } else { "losing" };
+                println_flush(
+                    format!(
+                        "Reaping {how} child {id:#x} PID {pid} \n\
+                         Removing child {id:#x} PID {pid} from chain."
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+        let exit = std::process::ExitStatus::from_raw(status);
+        if let (Some(sig), Some(job)) = (exit.signal(), &self.jobs[slot]) {
+            if self.slots.child_can_reach(recursive) {
+                let what = ExitKind::Signal(sig).describe();
+                self.casualty = Some(format!(
+                    "the recipe for '{}' was killed ({what})",
+                    diag::show(&job.req.name)
+                ));
+            }
+        }
+        // A client killed hard may have taken tokens with it.
+        self.heal_if_sound();
+        self.child_exited(slot, exit);
+    }
+
+    /// As the server, heals the jobserver if that is sound now.
+    fn heal_if_sound(&mut self) {
+        let live: Vec<(i32, bool)> = self
+            .children
+            .iter()
+            .map(|(&pid, &(_, recursive))| (pid as i32, recursive))
+            .collect();
+        self.slots.heal_if_sound(&live, self.casualty.as_deref());
     }
 
     fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
@@ -911,13 +947,14 @@ fn spawn(
     env: &[(Vec<u8>, Vec<u8>)],
     envp: &spawn::Envp,
     capture: Option<&output::Captured>,
+    inherit: Option<&fairmake_jobserver::ChildFds>,
 ) -> std::io::Result<u32> {
     let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
     let path = env
         .iter()
         .find(|(k, _)| k == b"PATH")
         .map(|(_, v)| v.as_slice());
-    match spawn_invocation(&inv, path, env, envp, capture) {
+    match spawn_invocation(&inv, path, env, envp, capture, inherit) {
         // A script without `#!`: execvp runs it with /bin/sh, and so does GNU.
         Err(e) if e.raw_os_error() == Some(libc::ENOEXEC) => {
             let shell::Invocation::Direct(argv) = inv else {
@@ -931,6 +968,7 @@ fn spawn(
                 env,
                 envp,
                 capture,
+                inherit,
             )
         }
         other => other,
@@ -943,12 +981,20 @@ fn spawn_invocation(
     env: &[(Vec<u8>, Vec<u8>)],
     envp: &spawn::Envp,
     capture: Option<&output::Captured>,
+    inherit: Option<&fairmake_jobserver::ChildFds>,
 ) -> std::io::Result<u32> {
     let Some((program, argv)) = shell::program_and_argv(inv, path) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
     };
+    let dup2s = inherit.map(|i| i.dup2_pairs()).unwrap_or_default();
     if program.contains(&b'/') {
-        return spawn::spawn(&program, &argv, envp, capture.map(output::Captured::fds));
+        return spawn::spawn(
+            &program,
+            &argv,
+            envp,
+            capture.map(output::Captured::fds),
+            &dup2s,
+        );
     }
     // Not found on PATH, or no PATH: execvp's own search decides, through std.
     let mut cmd = shell::command(&program, &argv);
@@ -961,6 +1007,9 @@ fn spawn_invocation(
     }
     if let Some((out, err)) = capture.map(output::Captured::stdio).transpose()? {
         cmd.stdout(out).stderr(err);
+    }
+    if let Some(inherit) = inherit {
+        inherit.apply(&mut cmd);
     }
     let child = cmd.spawn()?;
     Ok(child.id())

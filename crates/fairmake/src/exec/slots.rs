@@ -1,11 +1,13 @@
 //! Job slots: the implicit one every make has, plus tokens from the
 //! jobserver (our own as the top-level make, or the parent's). A token is
 //! taken only when a job is about to start and given back as soon as a job
-//! ends, so the make never holds one with nothing to run.
+//! ends, so the make never holds one with nothing to run. As the server,
+//! it also heals the jobserver, only when that is sound (see
+//! [`Slots::heal_if_sound`]).
 
 use std::os::fd::BorrowedFd;
 
-use fairmake_jobserver::{Client, ClientError, Server, SpawnGuard, Style, Token};
+use fairmake_jobserver::{ChildFds, Client, ClientError, HealCheck, Server, Style, Token};
 
 use crate::diag;
 
@@ -16,7 +18,7 @@ pub enum Slots {
     Local(Option<u32>),
     /// A jobserver: ours (with the server) or the parent's.
     Jobserver {
-        server: Option<Server>,
+        server: Option<Box<Server>>,
         client: Client,
         tokens: Vec<Token>,
     },
@@ -79,10 +81,8 @@ impl Slots {
             }
         }
         if jobs_from_command_line
-            && fairmake_jobserver::parse_makeflags(env_makeflags)
-                .ok()
-                .flatten()
-                .is_some()
+            && fairmake_jobserver::find(env_makeflags)
+                .is_ok_and(|named| named != fairmake_jobserver::Named::Nothing)
         {
             // `-j` alone is said as -j0.
             if let Some(n) = jobs.map(|n| n.unwrap_or(0)) {
@@ -98,9 +98,12 @@ impl Slots {
                 match Server::create(n, style, tmpdir.as_deref()) {
                     Ok(server) => {
                         server.register_signal_cleanup();
+                        // Orphans of killed clients become our children, so
+                        // that healing waits until they are gone too.
+                        let _ = fairmake_jobserver::adopt_orphans();
                         match server.client() {
                             Ok(client) => Slots::Jobserver {
-                                server: Some(server),
+                                server: Some(Box::new(server)),
                                 client,
                                 tokens: Vec::new(),
                             },
@@ -179,19 +182,29 @@ impl Slots {
         }
     }
 
-    /// Keeps pipe-style descriptors open across the exec of a recursive child.
-    pub fn prepare_child(&self, recursive: bool) -> Option<SpawnGuard<'_>> {
-        match self {
+    /// What a child about to be spawned inherits of the jobserver: a
+    /// recursive one gets descriptions of its own on the numbers MAKEFLAGS
+    /// names.
+    pub fn prepare_child(&self, recursive: bool) -> Option<ChildFds> {
+        let fds = match self {
             Slots::Jobserver {
                 server: Some(server),
                 ..
-            } => server.prepare_child(recursive).ok(),
-            Slots::Jobserver { client, .. } => client.prepare_child(recursive).ok(),
-            Slots::Local(_) => None,
-        }
+            } => server.prepare_child(recursive),
+            Slots::Jobserver { client, .. } => client.prepare_child(recursive),
+            Slots::Local(_) => return None,
+        };
+        fds.inspect_err(|e| {
+            diag::warn(
+                None,
+                format_args!("warning: cannot pass the jobserver on: {e}"),
+            )
+        })
+        .ok()
+        .filter(|fds| !fds.is_empty())
     }
 
-    /// The MAKEFLAGS words that hand the jobserver to children.
+    /// The jobserver words of `$(MAKEFLAGS)`, as GNU make 4.4.1 writes them.
     pub fn makeflags_words(&self) -> Vec<Vec<u8>> {
         match self {
             Slots::Jobserver {
@@ -204,8 +217,22 @@ impl Slots {
         }
     }
 
-    /// At exit, as the server: every token must be back. Tokens lost to
-    /// killed sub-makes are restored (beyond GNU) with a warning first.
+    /// The jobserver words of the MAKEFLAGS children get in their
+    /// environment: with the default style, the fifo and the descriptors
+    /// both, so that every kind of client finds a form it reads.
+    pub fn child_makeflags_words(&self) -> Vec<Vec<u8>> {
+        match self {
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => server.child_auth_words(),
+            Slots::Jobserver { client, .. } => client.child_auth_words(),
+            Slots::Local(_) => self.makeflags_words(),
+        }
+    }
+
+    /// At exit, as the server: every token must be back, counted and said
+    /// as GNU make says it.
     pub fn finish(&mut self) {
         let Slots::Jobserver {
             server: Some(server),
@@ -221,8 +248,6 @@ impl Slots {
         if let Ok(count) = server.shutdown_check() {
             if !count.is_complete() {
                 diag::warn(None, count);
-                // Beyond GNU: leave a shared jobserver whole for whoever uses it next.
-                let _ = server.heal(0);
             }
         }
         server.remove_fifo();
@@ -250,8 +275,12 @@ impl Slots {
         }
     }
 
-    /// Heals lost tokens when no recursive child can be holding any.
-    pub fn heal_if_idle(&mut self, recursive_children: usize, running: u32) {
+    /// As the server: takes out tokens written twice, and restores tokens
+    /// lost with a killed client once no live process could still give
+    /// them back. `live_children` are this make's running children, each
+    /// with whether it is recursive; `casualty` names the last job that was
+    /// killed while it could reach the jobserver, for the warning.
+    pub fn heal_if_sound(&mut self, live_children: &[(i32, bool)], casualty: Option<&str>) {
         let Slots::Jobserver {
             server: Some(server),
             tokens,
@@ -260,20 +289,57 @@ impl Slots {
         else {
             return;
         };
-        if recursive_children != 0 {
+        let Ok(HealCheck::Healed(healing)) = server.heal_if_sound(tokens.len(), live_children)
+        else {
             return;
-        }
-        let _ = running;
-        if let Ok(healing) = server.heal(tokens.len()) {
-            if healing.restored > 0 {
-                diag::warn(
+        };
+        let n = healing.restored;
+        if n > 0 {
+            let tokens = if n == 1 { "token" } else { "tokens" };
+            match casualty {
+                Some(what) => diag::warn(
+                    None,
+                    format_args!("warning: {n} jobserver {tokens} lost when {what}; restored"),
+                ),
+                None => diag::warn(
                     None,
                     format_args!(
-                        "warning: {} jobserver token(s) lost by a killed sub-make were restored",
-                        healing.restored
+                        "warning: {n} jobserver {tokens} not given back by clients that exited; restored"
                     ),
-                );
+                ),
             }
         }
+        if healing.removed > 0 {
+            diag::warn(
+                None,
+                format_args!(
+                    "warning: {} jobserver tokens written back twice by a client; removed",
+                    healing.removed
+                ),
+            );
+        }
+    }
+
+    /// Whether a child can reach the jobserver: any child when it has a
+    /// fifo (its path is in MAKEFLAGS), a recursive one when it is a pipe.
+    pub fn child_can_reach(&self, recursive: bool) -> bool {
+        match self {
+            Slots::Jobserver { client, .. } => {
+                recursive || matches!(client.auth(), fairmake_jobserver::Auth::Fifo(_))
+            }
+            Slots::Local(_) => false,
+        }
+    }
+
+    /// Whether this make adopts the orphans below it (as the server) and
+    /// so must reap children it did not start.
+    pub fn adopts_orphans(&self) -> bool {
+        matches!(
+            self,
+            Slots::Jobserver {
+                server: Some(_),
+                ..
+            }
+        ) && fairmake_jobserver::adopts_orphans()
     }
 }

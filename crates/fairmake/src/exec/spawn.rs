@@ -54,13 +54,16 @@ impl Envp {
 
 /// Starts `program` (a path) with `argv` (`argv[0]` as it is to be seen)
 /// and the environment `envp`; its stdout and stderr go to `output` when
-/// given. The child starts with no signal blocked and SIGPIPE at its
-/// default, as std would start it. Returns its pid.
+/// given, and each `(from, to)` of `dup2s` is duplicated onto `to` (the
+/// jobserver descriptors of a recursive child). The child starts with no
+/// signal blocked and SIGPIPE at its default, as std would start it.
+/// Returns its pid.
 pub fn spawn(
     program: &[u8],
     argv: &[Vec<u8>],
     envp: &Envp,
     output: Option<(BorrowedFd<'_>, BorrowedFd<'_>)>,
+    dup2s: &[(std::os::fd::RawFd, std::os::fd::RawFd)],
 ) -> io::Result<u32> {
     let nul = |_| io::Error::from_raw_os_error(libc::EINVAL);
     let program = CString::new(program).map_err(nul)?;
@@ -77,6 +80,9 @@ pub fn spawn(
     if let Some((out, err)) = output {
         actions.dup2(out.as_raw_fd(), libc::STDOUT_FILENO)?;
         actions.dup2(err.as_raw_fd(), libc::STDERR_FILENO)?;
+    }
+    for &(from, to) in dup2s {
+        actions.dup2(from, to)?;
     }
     let attrs = Attributes::new()?;
     attrs.unblock_all_and_default_sigpipe()?;
@@ -206,8 +212,14 @@ mod tests {
             b"echo \"$0|$A|${B-unset}|${HOME-none}\"; echo err >&2".to_vec(),
             b"zero".to_vec(),
         ];
-        let pid =
-            spawn(b"/bin/sh", &argv, &envp, Some((out.as_fd(), out.as_fd()))).expect("spawned");
+        let pid = spawn(
+            b"/bin/sh",
+            &argv,
+            &envp,
+            Some((out.as_fd(), out.as_fd())),
+            &[],
+        )
+        .expect("spawned");
         assert_eq!(wait(pid), 0);
         let text = std::fs::read(format!("/proc/self/fd/{}", out.as_raw_fd())).expect("read");
         assert_eq!(String::from_utf8_lossy(&text), "zero|one two||none\nerr\n");
@@ -216,7 +228,7 @@ mod tests {
     #[test]
     fn a_missing_program_is_an_error_not_a_child() {
         let envp = Envp::new(&[]);
-        let err = spawn(b"/nonexistent/prog", &[b"prog".to_vec()], &envp, None)
+        let err = spawn(b"/nonexistent/prog", &[b"prog".to_vec()], &envp, None, &[])
             .expect_err("no such program");
         assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
     }

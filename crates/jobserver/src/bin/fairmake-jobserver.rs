@@ -1,20 +1,22 @@
-//! `fairmake-jobserver -jN [--style=pipe|fifo] -- CMD ARGS...`
+//! `fairmake-jobserver -jN [--style=both|pipe|fifo] -- CMD ARGS...`
 //!
 //! One jobserver for unrelated tools: serves N job slots, runs CMD with
 //! MAKEFLAGS naming them (so make, cargo, ninja and gcc LTO below it share
-//! them), restores tokens lost by killed clients when CMD exits, and exits
-//! with CMD's status (128+signal if it was killed).
+//! them), and exits with CMD's status (128+signal if it was killed). When
+//! CMD exits, tokens lost by killed clients are restored if no process
+//! below is left that could still give them back (orphans are adopted, and
+//! any still running keeps its tokens).
 
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 
-use fairmake_jobserver::{Server, Style};
+use fairmake_jobserver::{HealCheck, Server, Style};
 
 const NAME: &str = "fairmake-jobserver";
-const USAGE: &str = "usage: fairmake-jobserver -jN [--style=pipe|fifo] [--] CMD [ARGS...]";
+const USAGE: &str = "usage: fairmake-jobserver -jN [--style=both|pipe|fifo] [--] CMD [ARGS...]";
 
 /// What the command line asked for.
 #[derive(Debug)]
@@ -26,7 +28,7 @@ struct Args {
 
 fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> {
     let mut jobs = None;
-    let mut style = Style::Fifo;
+    let mut style = Style::default();
     let mut command = Vec::new();
     while let Some(arg) = args.next() {
         let bytes = arg.as_bytes();
@@ -49,6 +51,7 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> 
             style = match s {
                 b"pipe" => Style::Pipe,
                 b"fifo" => Style::Fifo,
+                b"both" => Style::Both,
                 _ => return Err(format!("unknown style '{}'", arg.to_string_lossy())),
             };
         } else if bytes == b"--" {
@@ -107,6 +110,8 @@ fn run(args: Args) -> Result<u8, String> {
         .map_err(|e| format!("cannot create jobserver: {e}"))?;
     server.register_signal_cleanup();
     install_forwarding();
+    // Orphans of killed clients become ours, so healing can wait for them.
+    let adopting = fairmake_jobserver::adopt_orphans().is_ok();
 
     let mut cmd = Command::new(&args.command[0]);
     cmd.args(&args.command[1..])
@@ -114,28 +119,29 @@ fn run(args: Args) -> Result<u8, String> {
         // An outer jobserver named here would win over ours in cargo.
         .env_remove("CARGO_MAKEFLAGS")
         .env_remove("MFLAGS");
-    let guard = server
+    let inherit = server
         .prepare_child(true)
         .map_err(|e| format!("cannot pass the jobserver on: {e}"))?;
+    inherit.apply(&mut cmd);
     let spawned = cmd.spawn();
-    drop(guard);
-    let mut child = spawned.map_err(|e| format!("{}: {e}", args.command[0].to_string_lossy()))?;
+    drop(inherit);
+    let child = spawned.map_err(|e| format!("{}: {e}", args.command[0].to_string_lossy()))?;
     CHILD.store(child.id() as i32, Ordering::SeqCst);
     let pending = PENDING.swap(0, Ordering::SeqCst);
     if pending != 0 {
         // SAFETY: signalling our own child.
         unsafe { libc::kill(child.id() as i32, pending) };
     }
-    let status = child.wait().map_err(|e| format!("wait: {e}"))?;
+    let status = wait_for(child.id() as i32, adopting)?;
     CHILD.store(0, Ordering::SeqCst);
 
-    // CMD is gone, so nobody it started should hold a token any more.
-    match server.heal(0) {
-        Ok(h) if h.restored > 0 => eprintln!(
-            "{NAME}: warning: {} jobserver token(s) lost by a killed client; restored",
+    // CMD is gone; tokens still out are lost unless an orphan runs on them.
+    match server.heal_if_sound(0, &[]) {
+        Ok(HealCheck::Healed(h)) if h.restored > 0 => eprintln!(
+            "{NAME}: warning: {} jobserver token(s) were not given back by clients that exited; restored",
             h.restored
         ),
-        Ok(h) if h.removed > 0 => eprintln!(
+        Ok(HealCheck::Healed(h)) if h.removed > 0 => eprintln!(
             "{NAME}: warning: {} surplus jobserver token(s) removed",
             h.removed
         ),
@@ -148,6 +154,25 @@ fn run(args: Args) -> Result<u8, String> {
         (None, Some(sig)) => (128 + sig) as u8,
         (None, None) => 1,
     })
+}
+
+/// Waits for CMD, reaping any orphan adopted meanwhile.
+fn wait_for(pid: i32, adopting: bool) -> Result<ExitStatus, String> {
+    loop {
+        let mut status = 0;
+        let target = if adopting { -1 } else { pid };
+        // SAFETY: waitpid with a valid status pointer.
+        let r = unsafe { libc::waitpid(target, &mut status, 0) };
+        if r == pid {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        if r == -1 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(format!("wait: {e}"));
+            }
+        }
+    }
 }
 
 fn main() -> ExitCode {

@@ -1,0 +1,79 @@
+//! The processes below this one: adopting orphans and listing children.
+//!
+//! Owns what healing needs to know about the process tree. A token taken
+//! by a process can come back only while that process, or a descendant
+//! that runs on its slot, lives: when a sub-make is killed, its jobs run
+//! on as orphans on the tokens it held. Marked as a *child subreaper*
+//! (Linux `PR_SET_CHILD_SUBREAPER`), this process becomes the parent of
+//! every orphan below it, instead of init, so it can see them, wait for
+//! them, and tell them from its own children.
+
+use std::io;
+
+/// Makes orphaned descendants this process's children (Linux). The caller
+/// must then reap children it did not start (`waitpid(-1, ...)`).
+pub fn adopt_orphans() -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: prctl with integer arguments only.
+        if unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "no child subreaper on this system",
+        ))
+    }
+}
+
+/// Whether this process is a child subreaper.
+pub fn adopts_orphans() -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let mut on: libc::c_int = 0;
+        // SAFETY: PR_GET_CHILD_SUBREAPER writes one int through the pointer.
+        let r = unsafe { libc::prctl(libc::PR_GET_CHILD_SUBREAPER, &mut on as *mut libc::c_int) };
+        r == 0 && on != 0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        false
+    }
+}
+
+/// The pids of this process's live (or not yet reaped) children, from
+/// every thread's `/proc/self/task/TID/children` (Linux).
+pub fn children() -> io::Result<Vec<i32>> {
+    let mut pids = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task")? {
+        let path = task?.path().join("children");
+        let text = std::fs::read_to_string(path)?;
+        pids.extend(
+            text.split_ascii_whitespace()
+                .filter_map(|p| p.parse::<i32>().ok()),
+        );
+    }
+    Ok(pids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spawned_child_is_listed() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep");
+        let pid = child.id() as i32;
+        let listed = children().expect("/proc/self/task/*/children");
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(listed.contains(&pid), "{pid} not in {listed:?}");
+    }
+}
