@@ -859,7 +859,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         Err(fatal) => return Err(fatal),
     }
     if remade.iter().any(|&r| r) {
-        runner.slots.finish();
+        runner.finish_jobserver();
         return Ok(Remade::Yes);
     }
     Ok(Remade::No(Box::new(runner), settled))

@@ -339,6 +339,17 @@ impl Server {
         })
     }
 
+    /// Whether process `pid`, or a process below it, has this jobserver
+    /// open (Linux `/proc`): it may still give tokens back. GNU make, at
+    /// the end, waits for every such process before it counts.
+    pub fn open_below(&self, pid: i32) -> bool {
+        let id = match sys::file_id(self.read.as_fd()) {
+            Ok(id) => id,
+            Err(_) => return true,
+        };
+        crate::tree::open_below(pid, id)
+    }
+
     /// Heals the jobserver when that is sound. `held_by_me` is the number
     /// of tokens the caller holds; `live_children` its children that are
     /// still running, each with whether it was given the jobserver's

@@ -32,6 +32,14 @@ pub fn fd_mode(fd: BorrowedFd<'_>) -> io::Result<libc::mode_t> {
     Ok(st.st_mode)
 }
 
+/// `(st_dev, st_ino)` of an open descriptor: what it refers to.
+pub fn file_id(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
+    // SAFETY: `st` is plain data; fstat fills it or fails.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
+    Ok((st.st_dev, st.st_ino))
+}
+
 /// The access mode (`O_RDONLY`, `O_WRONLY`, `O_RDWR`) of an open description.
 pub fn access_mode(fd: BorrowedFd<'_>) -> io::Result<libc::c_int> {
     // SAFETY: F_GETFL on a borrowed, open fd.

@@ -60,6 +60,60 @@ pub fn children() -> io::Result<Vec<i32>> {
     Ok(pids)
 }
 
+/// The children of process `pid` (all its threads'), from `/proc`.
+fn children_of(pid: i32) -> Vec<i32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    let mut pids = Vec::new();
+    for task in tasks.flatten() {
+        if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
+            pids.extend(
+                text.split_ascii_whitespace()
+                    .filter_map(|p| p.parse::<i32>().ok()),
+            );
+        }
+    }
+    pids
+}
+
+/// Whether `pid` or a descendant of it has open the file whose `(st_dev,
+/// st_ino)` is `id` (Linux). A process whose descriptors cannot be read is
+/// taken to have it open.
+pub(crate) fn open_below(pid: i32, id: (u64, u64)) -> bool {
+    let mut todo = vec![pid];
+    while let Some(p) = todo.pop() {
+        // Descriptors first, then children: a child forked after this look
+        // can only inherit what its parent had open at that moment.
+        match has_open(p, id) {
+            Some(false) => {}
+            Some(true) => return true,
+            None => {
+                if std::path::Path::new(&format!("/proc/{p}")).exists() {
+                    return true;
+                }
+            }
+        }
+        todo.extend(children_of(p));
+    }
+    false
+}
+
+/// Whether process `pid` has `id` open; `None` if its descriptors cannot
+/// be read (gone, or not ours).
+fn has_open(pid: i32, id: (u64, u64)) -> Option<bool> {
+    let dir = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    for entry in dir.flatten() {
+        use std::os::unix::fs::MetadataExt;
+        if let Ok(meta) = std::fs::metadata(entry.path()) {
+            if (meta.dev(), meta.ino()) == id {
+                return Some(true);
+            }
+        }
+    }
+    Some(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -302,6 +302,13 @@ pub struct Runner {
     /// The last job killed by a signal while it could reach the jobserver,
     /// said when tokens it held are restored.
     casualty: Option<String>,
+    /// The orphans of each job killed by a signal (adopted, see
+    /// `adopting`): they run on that job's slot, so the slot stays taken
+    /// until the last of them is gone.
+    orphan_groups: Vec<Vec<u32>>,
+    /// The build is over: tokens are counted, as GNU counts them, and no
+    /// longer healed.
+    finishing: bool,
     /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     pub mode: Mode,
@@ -384,6 +391,8 @@ impl Runner {
             finished: VecDeque::new(),
             adopting: slots.adopts_orphans(),
             casualty: None,
+            orphan_groups: Vec::new(),
+            finishing: false,
             slots,
             running: 0,
             fatal_signal,
@@ -418,7 +427,7 @@ impl Runner {
     /// Whether a job may start now (taking a jobserver token if needed).
     pub fn has_free_slot(&mut self) -> bool {
         self.load_limited = self.over_load_limit();
-        let free = !self.load_limited && self.slots.try_reserve(self.running);
+        let free = !self.load_limited && self.slots.try_reserve(self.slots_in_use());
         self.note_token_wait(free);
         free
     }
@@ -682,7 +691,7 @@ impl Runner {
             c.flush();
         }
         self.running -= 1;
-        self.slots.release(self.running);
+        self.slots.release(self.slots_in_use());
         if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
             touch(&job.req.name);
         }
@@ -761,9 +770,9 @@ impl Runner {
             any = true;
             match self.children.remove(&pid) {
                 Some((slot, recursive)) => self.job_child_exited(pid, slot, recursive, status),
-                // An orphan adopted from a killed client: it may have been
-                // running on that client's tokens, which healing waited for.
-                None => self.heal_if_sound(),
+                // An orphan adopted from a killed job or client: it may
+                // have been running on that job's slot and tokens.
+                None => self.orphan_exited(pid),
             }
         }
         any
@@ -802,6 +811,9 @@ impl Runner {
             }
         }
         let exit = std::process::ExitStatus::from_raw(status);
+        if exit.signal().is_some() {
+            self.note_orphans_of_killed_job();
+        }
         if let (Some(sig), Some(job)) = (exit.signal(), &self.jobs[slot]) {
             if self.slots.child_can_reach(recursive) {
                 let what = ExitKind::Signal(sig).describe();
@@ -816,8 +828,77 @@ impl Runner {
         self.child_exited(slot, exit);
     }
 
+    /// Slots taken: by running jobs, and by the orphans of killed jobs.
+    fn slots_in_use(&self) -> u32 {
+        self.running + self.orphan_groups.len() as u32
+    }
+
+    /// A job was killed by a signal: the children it left (now ours, as
+    /// the server adopts orphans) run on in its slot, which stays taken
+    /// until they are gone. (A job that exits normally and leaves a daemon
+    /// behind gives its slot back, as in GNU make.)
+    fn note_orphans_of_killed_job(&mut self) {
+        if !self.adopting {
+            return;
+        }
+        let Ok(pids) = fairmake_jobserver::children() else {
+            return;
+        };
+        let new: Vec<u32> = pids
+            .into_iter()
+            .map(|p| p as u32)
+            .filter(|p| !self.children.contains_key(p))
+            .filter(|p| !self.orphan_groups.iter().any(|g| g.contains(p)))
+            .collect();
+        if !new.is_empty() {
+            self.orphan_groups.push(new);
+        }
+    }
+
+    /// An adopted orphan exited: the slot of its killed job is free once
+    /// the job's last orphan is gone; then healing may be sound.
+    fn orphan_exited(&mut self, pid: u32) {
+        let before = self.orphan_groups.len();
+        for group in &mut self.orphan_groups {
+            group.retain(|&p| p != pid);
+        }
+        self.orphan_groups.retain(|g| !g.is_empty());
+        if self.orphan_groups.len() != before {
+            self.slots.release(self.slots_in_use());
+        }
+        self.heal_if_sound();
+    }
+
+    /// At the end of the build, as the server, counts the tokens as GNU
+    /// make does, after waiting, as GNU make does, until no process that
+    /// could still give tokens back has the jobserver open: the orphans
+    /// this make adopted (a client whose shell was killed) and the
+    /// processes below them.
+    pub fn finish_jobserver(&mut self) {
+        self.finishing = true;
+        while self.adopting && self.orphans_hold_jobserver() {
+            self.check_fatal_signal();
+            if !self.reap() {
+                self.wait_for_event(false);
+            }
+        }
+        self.slots.finish();
+    }
+
+    /// Whether an orphan this make adopted, or a process below one, has
+    /// the jobserver open.
+    fn orphans_hold_jobserver(&self) -> bool {
+        fairmake_jobserver::children().is_ok_and(|pids| {
+            pids.iter()
+                .any(|&p| !self.children.contains_key(&(p as u32)) && self.slots.open_below(p))
+        })
+    }
+
     /// As the server, heals the jobserver if that is sound now.
     fn heal_if_sound(&mut self) {
+        if self.finishing {
+            return;
+        }
         let live: Vec<(i32, bool)> = self
             .children
             .iter()

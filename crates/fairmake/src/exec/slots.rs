@@ -253,6 +253,18 @@ impl Slots {
         server.remove_fifo();
     }
 
+    /// As the server: whether process `pid` or one below it has the
+    /// jobserver open.
+    pub fn open_below(&self, pid: i32) -> bool {
+        match self {
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => server.open_below(pid),
+            _ => false,
+        }
+    }
+
     /// Tokens in the jobserver right now, when this make is the server.
     pub fn tokens_free(&self) -> Option<usize> {
         match self {

@@ -487,7 +487,7 @@ impl<'e> Planner<'e> {
         }
         // The goals still need the jobserver after the makefiles are remade.
         if !self.makefiles_phase {
-            self.runner.slots.finish();
+            self.runner.finish_jobserver();
         }
         self.delete_intermediates();
         if self.failed {

@@ -11,9 +11,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-/// The fairmake binary under test.
+/// The fairmake binary under test: the one cargo built, or
+/// `$FAIRMAKE_E2E_BIN` (to see a test fail on another build).
 pub fn fairmake() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_fairmake"))
+    std::env::var_os("FAIRMAKE_E2E_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_fairmake")))
+}
+
+/// A program a test needs: present, or the test fails under CI (whose
+/// `.ci/run` installs it) and is skipped loudly elsewhere.
+pub fn required(what: &str, found: Option<PathBuf>) -> Option<PathBuf> {
+    if found.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what} is missing: .ci/run installs it"
+        );
+        eprintln!("SKIPPED: {what} is not installed");
+    }
+    found
 }
 
 /// GNU make 4.3 from Debian, when installed.
