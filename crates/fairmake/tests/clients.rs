@@ -306,3 +306,255 @@ fn each_recursive_child_has_its_own_description() {
         );
     }
 }
+
+// 5. Real clients under the default style ------------------------------------
+
+/// The ninja binaries to try: `$FAIRMAKE_TEST_NINJA` (colon-separated;
+/// `.ci/run` sets it to PyPI's ninja in a venv), and upstream ninja where
+/// `tools/build-reference` put it.
+fn ninjas() -> Vec<std::path::PathBuf> {
+    let mut found: Vec<std::path::PathBuf> = std::env::var("FAIRMAKE_TEST_NINJA")
+        .unwrap_or_default()
+        .split(':')
+        .filter(|p| !p.is_empty())
+        .map(std::path::PathBuf::from)
+        .collect();
+    let upstream = std::path::PathBuf::from("/work/ref/ninja-upstream/bin/ninja");
+    if upstream.exists() {
+        found.push(upstream);
+    }
+    found
+}
+
+/// The issue's example: `nin` runs ninja (8 edges) without `+`, `b` is a
+/// sub-make. ninja joins the jobserver (by the fifo: upstream 1.13 speaks
+/// nothing else) and the whole tree runs at most 4 jobs, silently.
+#[test]
+fn ninja_without_plus_shares_the_slots() {
+    let list = ninjas();
+    if e2e::required("ninja ($FAIRMAKE_TEST_NINJA)", list.first().cloned()).is_none() {
+        return;
+    }
+    for ninja in list {
+        let sb = Sandbox::new();
+        let log = sb.join("jobs.log");
+        write_sub(&sb, &log, 4, 300);
+        let mut build = format!(
+            "rule s\n  command = echo start $out >> {l}; sleep 0.5; echo end $out >> {l}; touch $out\n",
+            l = log.display()
+        );
+        for i in 1..=8 {
+            build.push_str(&format!("build n{i}: s\n"));
+        }
+        sb.write("nd/build.ninja", &build);
+        sb.write(
+            "top.mk",
+            "all: nin b\nnin:\n\t@$(NINJA) --quiet -C nd\nb:\n\t+@$(MAKE) -s -f sub.mk\n",
+        );
+        let mut cmd = sb.command(&fairmake());
+        cmd.args(["-j4", "-f", "top.mk"])
+            .arg(format!("NINJA={}", ninja.display()));
+        let o = run(&sb, cmd, LIMIT);
+        let what = ninja.display();
+        o.check(
+            o.code() == Some(0),
+            &format!("{what}: exit status is not 0"),
+        );
+        let jl = JobLog::read(&log);
+        o.check(jl.started().len() == 12, "not every job ran");
+        let max = jl.max_concurrency();
+        o.check(
+            max <= 4,
+            &format!("{what}: {max} jobs ran at once under -j4"),
+        );
+        o.check(
+            max_of(&jl, 'n') >= 2,
+            &format!("{what}: ninja ran serially"),
+        );
+        o.check(
+            !o.stdout.contains("Ignoring jobserver"),
+            &format!("{what} ignored the jobserver"),
+        );
+        o.check(
+            !o.stderr.contains("restored"),
+            "tokens held by ninja were restored",
+        );
+        o.check(!o.stderr.contains("INTERNAL"), "tokens missing at exit");
+        eprintln!(
+            "{what}: at most {max} jobs at once, ninja {}",
+            max_of(&jl, 'n')
+        );
+    }
+}
+
+/// GCC 12's `-flto=jobserver` (Debian 12) reads only the first
+/// `--jobserver-auth=` word, and only as `R,W`: from a `+` line its LTRANS
+/// make joins the jobserver (it said "jobserver is not available" under a
+/// fifo) and shares the 4 slots with the rest of the build.
+#[test]
+fn gcc_lto_jobserver_shares_the_slots() {
+    let gcc = std::path::PathBuf::from("/usr/bin/gcc");
+    if e2e::required("gcc", gcc.exists().then_some(gcc)).is_none() {
+        return;
+    }
+    let sb = Sandbox::new();
+    let log = sb.join("jobs.log");
+    for i in 1..=8 {
+        sb.write(
+            &format!("f{i}.c"),
+            &format!("volatile int s{i};\nint f{i}(int x) {{ int s = 0; for (int k = 0; k < x; k++) s += k ^ {i}; s{i} = s; return s; }}\n"),
+        );
+    }
+    sb.write(
+        "main.c",
+        "int f1(int),f2(int),f3(int),f4(int),f5(int),f6(int),f7(int),f8(int);\n\
+         int main(void) { return (f1(1)+f2(2)+f3(3)+f4(4)+f5(5)+f6(6)+f7(7)+f8(8)) & 1; }\n",
+    );
+    // lto-wrapper runs `make` from PATH: this one logs each LTRANS job.
+    let bin = sb.join("bin");
+    sb.write(
+        "bin/make",
+        &format!(
+            "#!/bin/sh\nexec /usr/bin/make SHELL={} \"$@\"\n",
+            sb.join("logsh").display()
+        ),
+    );
+    sb.write(
+        "logsh",
+        &format!(
+            "#!/bin/sh\necho start lt$$ >> {l}; /bin/sh \"$@\"; s=$?; sleep 0.3; echo end lt$$ >> {l}; exit $s\n",
+            l = log.display()
+        ),
+    );
+    for f in ["bin/make", "logsh"] {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sb.join(f), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut top = String::from(
+        "OBJS = main.o f1.o f2.o f3.o f4.o f5.o f6.o f7.o f8.o\nall: prog other\n\
+         prog: $(OBJS)\n\t+@gcc -flto=jobserver -flto-partition=max -O2 -o $@ $(OBJS)\n\
+         %.o: %.c\n\t@gcc -flto -O2 -c $< -o $@\nother: .WAIT o1 o2 o3 o4 o5 o6\n",
+    );
+    for i in 1..=6 {
+        top.push_str(&format!(
+            "o{i}:\n{}",
+            logged_recipe(&log, &format!("o{i}"), 300)
+        ));
+    }
+    sb.write("Makefile", &top);
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-j4", "all"])
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    let o = run(&sb, cmd, LIMIT);
+    o.check(o.code() == Some(0), "exit status is not 0");
+    o.check(
+        !o.stderr.contains("jobserver is not available"),
+        "GCC did not find the jobserver",
+    );
+    let jl = JobLog::read(&log);
+    let lt = max_of(&jl, 'l');
+    o.check(
+        lt >= 2,
+        &format!("LTRANS ran {lt} at once: not through the jobserver"),
+    );
+    let max = jl.max_concurrency();
+    o.check(max <= 4, &format!("{max} jobs ran at once under -j4"));
+    o.assert_clean_stderr();
+    eprintln!("gcc LTO: at most {max} jobs at once, LTRANS {lt}");
+}
+
+/// cargo started without `+` runs a build script whose `cc` crate (with
+/// its `parallel` feature) compiles 8 C files: cargo and cc join the fifo
+/// and share the 4 slots with a sub-make. (An interop check: this passed
+/// before the default style changed too, as cargo reads the fifo.) Offline: `cc` is in the
+/// workspace's own lock file (a build dependency of `psm`).
+#[test]
+fn cargo_build_script_with_cc_shares_the_slots() {
+    let cargo = std::env::var_os("CARGO").map(std::path::PathBuf::from);
+    let Some(cargo) = e2e::required("cargo", cargo) else {
+        return;
+    };
+    let sb = Sandbox::new();
+    let log = sb.join("jobs.log");
+    write_sub(&sb, &log, 3, 200);
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let lock = std::fs::read_to_string(workspace.join("Cargo.lock")).unwrap();
+    let cc_version = lock
+        .split("[[package]]")
+        .find(|p| p.contains("name = \"cc\""))
+        .and_then(|p| p.split("version = \"").nth(1))
+        .and_then(|v| v.split('"').next())
+        .expect("cc in Cargo.lock")
+        .to_string();
+    sb.write("proj/Cargo.lock", &lock);
+    sb.write(
+        "proj/Cargo.toml",
+        &format!(
+            "[package]\nname = \"ccjobs\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [build-dependencies]\ncc = {{ version = \"={cc_version}\", features = [\"parallel\"] }}\n"
+        ),
+    );
+    sb.write("proj/src/lib.rs", "");
+    let mut files = String::new();
+    for i in 1..=8 {
+        sb.write(
+            &format!("proj/c/f{i}.c"),
+            &format!("int f{i}(void) {{ return {i}; }}\n"),
+        );
+        files.push_str(&format!("\"c/f{i}.c\", "));
+    }
+    sb.write(
+        "proj/build.rs",
+        &format!("fn main() {{ cc::Build::new().files([{files}]).compile(\"ccjobs\"); }}\n"),
+    );
+    sb.write(
+        "logcc",
+        &format!(
+            "#!/bin/sh\necho start cc$$ >> {l}; sleep 0.5; /usr/bin/cc \"$@\"; s=$?; echo end cc$$ >> {l}; exit $s\n",
+            l = log.display()
+        ),
+    );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(sb.join("logcc"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sb.write(
+        "top.mk",
+        "all: crate sub\ncrate:\n\t@$(CARGO) build --offline -q --manifest-path proj/Cargo.toml\n\
+         sub:\n\t+@while ! grep -q cc jobs.log 2>/dev/null; do sleep 0.05; done; $(MAKE) -s -f sub.mk\n",
+    );
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-j4", "-f", "top.mk"])
+        .arg(format!("CARGO={}", cargo.display()))
+        .env("CC", sb.join("logcc"))
+        .env("CARGO_TARGET_DIR", sb.join("target"));
+    // rustc lives beside cargo.
+    if let Some(dir) = cargo.parent() {
+        cmd.env("PATH", format!("{}:/usr/bin:/bin", dir.display()));
+    }
+    for var in ["HOME", "CARGO_HOME", "RUSTUP_HOME", "RUSTUP_TOOLCHAIN"] {
+        if let Some(v) = std::env::var_os(var) {
+            cmd.env(var, v);
+        }
+    }
+    let o = run(&sb, cmd, Duration::from_secs(300));
+    o.check(o.code() == Some(0), "exit status is not 0");
+    let jl = JobLog::read(&log);
+    let cc = max_of(&jl, 'c');
+    // cc also runs the compiler to probe it: 8 compiles or more.
+    o.check(
+        jl.started().iter().filter(|n| n.starts_with('c')).count() >= 8,
+        "not every C file was compiled",
+    );
+    o.check(
+        cc >= 2,
+        &format!("cc compiled {cc} at once: not through the jobserver"),
+    );
+    let max = jl.max_concurrency();
+    o.check(max <= 4, &format!("{max} jobs ran at once under -j4"));
+    o.check(
+        !o.stderr.contains("restored") && !o.stderr.contains("INTERNAL"),
+        "tokens lost or restored",
+    );
+    eprintln!("cargo + cc: at most {max} jobs at once, cc {cc}");
+}
