@@ -10,11 +10,8 @@
 
 mod e2e;
 
-use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 use e2e::{fairmake, gnu_make, logged_recipe, run, JobLog, Sandbox};
@@ -23,81 +20,13 @@ const LIMIT: Duration = Duration::from_secs(40);
 
 // The client -------------------------------------------------------------
 
-/// When run with `FM_CLIENT="NAME COUNT MS LOG"`: a jobserver client built
-/// on the `jobserver` crate, as cargo is. It runs COUNT jobs of MS
-/// milliseconds, one on its implicit slot and the others each on a token,
-/// logging them to LOG, and exits 3 if MAKEFLAGS gave it no jobserver.
+/// The client: see [`e2e::client_main`].
 #[test]
 fn zz_client_entry() {
-    let Ok(spec) = std::env::var("FM_CLIENT") else {
-        return;
-    };
-    let parts: Vec<&str> = spec.split(' ').collect();
-    let (name, count, ms, log) = (
-        parts[0].to_string(),
-        parts[1].parse::<usize>().unwrap(),
-        parts[2].parse::<u64>().unwrap(),
-        parts[3].to_string(),
-    );
-    // SAFETY: called once, before any thread, as the crate asks.
-    let from_env = unsafe { jobserver::Client::from_env_ext(true) };
-    let client = match from_env.client {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("client {name}: no jobserver: {e}");
-            std::process::exit(3);
-        }
-    };
-    let implicit_free = Arc::new(AtomicBool::new(true));
-    let mut workers = Vec::new();
-    for i in 1..=count {
-        let token = loop {
-            if implicit_free.swap(false, Ordering::SeqCst) {
-                break None;
-            }
-            if let Ok(Some(t)) = client.try_acquire() {
-                break Some(t);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let (job, log, free) = (format!("{name}{i}"), log.clone(), implicit_free.clone());
-        workers.push(std::thread::spawn(move || {
-            append(&log, &format!("start {job}"));
-            std::thread::sleep(Duration::from_millis(ms));
-            append(&log, &format!("end {job}"));
-            match token {
-                Some(t) => drop(t),
-                None => free.store(true, Ordering::SeqCst),
-            }
-        }));
-    }
-    for w in workers {
-        w.join().unwrap();
-    }
-    std::process::exit(0);
+    e2e::client_main();
 }
 
-fn append(log: &str, line: &str) {
-    let mut f = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .open(log)
-        .unwrap();
-    f.write_all(format!("{line}\n").as_bytes()).unwrap();
-}
-
-/// A recipe line that runs the client (the variable `CLIENT` holds the
-/// test binary's path).
-fn client_line(name: &str, count: usize, ms: u32, log: &Path) -> String {
-    format!(
-        "FM_CLIENT='{name} {count} {ms} {}' $(CLIENT) --exact zz_client_entry -q >/dev/null",
-        log.display()
-    )
-}
-
-fn client_var() -> String {
-    format!("CLIENT={}", std::env::current_exe().unwrap().display())
-}
+use e2e::{client_line, client_var};
 
 /// The largest number of jobs whose names start with `prefix` that ran at once.
 fn max_of(log: &JobLog, prefix: char) -> usize {

@@ -65,18 +65,6 @@ fn run_rounds(base: u64, round: fn(u64) -> bool) -> u64 {
     hits.into_inner()
 }
 
-/// The children of `pid` (from `/proc/*/stat`) that run `exe`.
-fn children_running(pid: i32, exe: &Path) -> Vec<i32> {
-    let Ok(rd) = fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    rd.flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|&child| parent_of(child) == Some(pid))
-        .filter(|&child| fs::read_link(format!("/proc/{child}/exe")).ok().as_deref() == Some(exe))
-        .collect()
-}
-
 fn parent_of(pid: i32) -> Option<i32> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // "pid (comm) S ppid ..." — comm may hold blanks, so start after ')'.
@@ -100,11 +88,13 @@ fn group_alive(pgid: i32) -> bool {
 
 // 1. Sub-makes SIGKILLed at random moments ---------------------------------
 
-/// `top.mk` runs three sub-makes of `jobs` sleeping jobs each, then (after
-/// `.WAIT`) a probe sub-make of 8 × 200 ms jobs. Returns the probe's jobs.
+/// `top.mk` runs two sub-makes of 6 sleeping jobs each and a client of the
+/// `jobserver` crate (6 jobs, as cargo or ninja, without `+`, from a
+/// shell that waits for it), then (after `.WAIT`) a probe sub-make of
+/// 8 × 200 ms jobs. Every job logs to `jobs.log`. Returns the probe's jobs.
 fn kill_round_project(sb: &Sandbox, rng: &mut Rng) -> Vec<String> {
     let log = sb.join("jobs.log");
-    for s in 1..=3 {
+    for s in 1..=2 {
         let mut mk = String::from("all:");
         let jobs: Vec<String> = (1..=6).map(|j| format!("s{s}-{j}")).collect();
         for j in &jobs {
@@ -118,51 +108,99 @@ fn kill_round_project(sb: &Sandbox, rng: &mut Rng) -> Vec<String> {
         mk.push_str(".PHONY: all\n");
         sb.write(&format!("sub{s}.mk"), &mk);
     }
-    let probe_log = sb.join("probe.log");
     let names: Vec<String> = (1..=8).map(|j| format!("p{j}")).collect();
     let mut probe = format!("all: {}\n", names.join(" "));
     for n in &names {
-        probe.push_str(&format!("{n}:\n{}", logged_recipe(&probe_log, n, 200)));
+        probe.push_str(&format!("{n}:\n{}", logged_recipe(&log, n, 200)));
     }
     sb.write("probe.mk", &probe);
+    let client = e2e::client_line("c", 6, 40 + rng.below(120) as u32, &log);
     sb.write(
         "top.mk",
-        "all: s1 s2 s3 .WAIT probe\n\
-         s1 s2 s3:\n\t$(MAKE) -f sub$(subst s,,$@).mk\n\
-         probe:\n\t$(MAKE) -f probe.mk\n\
-         .PHONY: all s1 s2 s3 probe\n",
+        &format!(
+            "all: s1 s2 s3 .WAIT probe\n\
+             s1 s2:\n\t$(MAKE) -f sub$(subst s,,$@).mk\n\
+             s3:\n\t@{client}; true\n\
+             probe:\n\t$(MAKE) -f probe.mk\n\
+             .PHONY: all s1 s2 s3 probe\n"
+        ),
     );
     names
 }
 
-/// One round: SIGKILL a random sub-make after a random delay, under -k.
-/// Returns whether a sub-make was there to kill.
+/// The processes below `top` that a kill round may choose: the sub-makes,
+/// the client, and the shell that runs the client (killing it orphans the
+/// client), each with what it is.
+fn victims(top: i32) -> Vec<(i32, String)> {
+    let Ok(rd) = fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let below_top = |mut pid: i32| {
+        for _ in 0..4 {
+            match parent_of(pid) {
+                Some(p) if p == top => return true,
+                Some(p) if p > 1 => pid = p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    let mut found = Vec::new();
+    for pid in rd
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+    {
+        if !below_top(pid) {
+            continue;
+        }
+        let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        let what = if let Some(mk) = makefile_of(pid).filter(|mk| mk.starts_with("sub")) {
+            mk
+        } else if text.contains("zz_client_entry") && text.starts_with("/bin/sh") {
+            "client's shell".to_string()
+        } else if text.contains("zz_client_entry") {
+            "client".to_string()
+        } else {
+            continue;
+        };
+        found.push((pid, what));
+    }
+    found
+}
+
+/// One round: SIGKILL a random sub-make, client or client's shell after a
+/// random delay, under -k. Returns whether there was one to kill.
 fn kill_round(seed: u64) -> bool {
     let mut rng = Rng::new(seed);
     let sb = Sandbox::new();
     let probe_jobs = kill_round_project(&sb, &mut rng);
     let mut cmd = sb.command(&fairmake());
-    cmd.args(["-k", "-j4", "-f", "top.mk"]);
+    cmd.args(["-k", "-j4", "-f", "top.mk"])
+        .arg(e2e::client_var());
     let running = spawn(&sb, cmd);
     let top = running.pid();
     std::thread::sleep(Duration::from_millis(rng.below(300)));
-    // Only the first three sub-makes are victims: the probe after `.WAIT`
-    // measures what the kill left behind. Their makefiles are read before
-    // the kill (/proc forgets a dead process's command line).
-    let subs: Vec<(i32, String)> = children_running(top, &fairmake())
-        .into_iter()
-        .filter_map(|pid| Some((pid, makefile_of(pid)?)))
-        .filter(|(_, mk)| mk.starts_with("sub"))
-        .collect();
-    let chosen = (!subs.is_empty()).then(|| subs[rng.below(subs.len() as u64) as usize].clone());
-    let victim = chosen.as_ref().map(|(pid, _)| *pid);
-    let victim_makefile = chosen.map(|(_, mk)| mk);
-    if let Some(pid) = victim {
-        // SAFETY: killing a sub-make of the make this test started.
-        unsafe { libc::kill(pid, libc::SIGKILL) };
+    // Only s1..s3 are victims: the probe after `.WAIT` measures what the
+    // kill left behind.
+    let candidates = victims(top);
+    let chosen = (!candidates.is_empty())
+        .then(|| candidates[rng.below(candidates.len() as u64) as usize].clone());
+    if let Some((pid, _)) = &chosen {
+        // A killed client's jobs (its threads) end here, unlogged: the mark
+        // goes first, as the jobs it ends stop between it and the kill.
+        use std::io::Write;
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(sb.join("jobs.log"))
+            .unwrap();
+        f.write_all(b"killed\n").unwrap();
+        // SAFETY: killing a process below the make this test started.
+        unsafe { libc::kill(*pid, libc::SIGKILL) };
     }
     let o = running.wait(LIMIT);
-    let context = format!("seed {seed}, victim {victim:?}");
+    let context = format!("seed {seed}, victim {chosen:?}");
     o.check(
         matches!(o.code(), Some(0) | Some(2)),
         &format!("exit status not 0 or 2 ({context})"),
@@ -171,38 +209,86 @@ fn kill_round(seed: u64) -> bool {
         !o.stderr.contains("INTERNAL") && !o.stderr.contains("panicked"),
         &format!("tokens missing at exit or a panic ({context})"),
     );
-    let probe = JobLog::read(&sb.join("probe.log"));
+    let log = with_killed_ends(&sb.join("jobs.log"), chosen.as_ref().map(|c| c.1.as_str()));
+    let probe = JobLog {
+        lines: log
+            .lines
+            .iter()
+            .filter(|(_, n)| n.starts_with('p'))
+            .cloned()
+            .collect(),
+    };
     probe.assert_all_ran(&probe_jobs, &o);
+    // An orphaned client still running keeps its slots from the probe.
+    let first_probe = log.lines.iter().position(|(_, n)| n.starts_with('p'));
+    let last_client = log.lines.iter().rposition(|(_, n)| n.starts_with('c'));
+    let overlapped = matches!((first_probe, last_client), (Some(p), Some(c)) if c > p);
     o.check(
-        probe.max_concurrency() == 4,
+        overlapped || probe.max_concurrency() == 4,
         &format!(
             "after the kill only {} jobs ran at once under -j4 ({context})",
             probe.max_concurrency()
         ),
     );
-    // Jobs orphaned by the kill go on running outside any slot (as under
-    // GNU make): the limit holds for everyone else's.
-    let victim_jobs = victim_makefile
-        .map(|mk| format!("{}-", mk.trim_start_matches("sub").trim_end_matches(".mk")));
-    let mut others = JobLog::read(&sb.join("jobs.log"));
-    if let Some(prefix) = &victim_jobs {
-        let prefix = format!("s{prefix}");
-        others.lines.retain(|(_, name)| !name.starts_with(&prefix));
-    }
+    // Every job counts, the killed sub-make's orphans and an orphaned
+    // client's too: they keep the slots they ran on.
     o.check(
-        others.max_concurrency() <= 4,
-        &format!("more than 4 jobs at once ({context})"),
+        log.max_concurrency() <= 4,
+        &format!(
+            "{} jobs at once under -j4 ({context})",
+            log.max_concurrency()
+        ),
     );
-    // Orphaned jobs of the killed sub-make end on their own, within their sleep.
     let gone = e2e::wait_until(Duration::from_secs(5), || !group_alive(top));
     o.check(gone, &format!("processes left running ({context})"));
     sb.assert_no_fifo_left();
-    victim.is_some()
+    chosen.is_some()
 }
 
-/// SIGKILL a sub-make holding tokens at random moments: the build fails
-/// (or finishes, when the kill came late), the lost tokens come back, and
-/// the sub-make that follows runs at full -j4.
+/// The job log, where a killed client's jobs that never logged their end
+/// end at the `killed` line (or at once, for a start logged in the instant
+/// the kill took to land).
+fn with_killed_ends(path: &Path, victim: Option<&str>) -> JobLog {
+    let log = JobLog::read(path);
+    if victim != Some("client") {
+        return log;
+    }
+    let ended = log.ended();
+    let unended = |n: &String| n.starts_with('c') && !ended.contains(n);
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let mut lines = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut killed = false;
+    for line in text.lines() {
+        if line == "killed" {
+            killed = true;
+            lines.extend(open.drain(..).map(|n| (false, n)));
+        } else if let Some(n) = line.strip_prefix("start ").map(str::to_string) {
+            lines.push((true, n.clone()));
+            if unended(&n) {
+                if killed {
+                    lines.push((false, n));
+                } else {
+                    open.push(n);
+                }
+            }
+        } else if let Some(n) = line.strip_prefix("end ") {
+            lines.push((false, n.to_string()));
+        }
+    }
+    JobLog { lines }
+}
+
+/// The client: see [`e2e::client_main`].
+#[test]
+fn zz_client_entry() {
+    e2e::client_main();
+}
+
+/// SIGKILL a sub-make, a jobserver client or a client's shell at random
+/// moments: the build fails (or finishes, when the kill came late), never
+/// more than 4 jobs run at once (orphans included), the lost tokens come
+/// back, and the sub-make that follows runs at full -j4.
 #[test]
 fn random_submake_kills_lose_no_token() {
     let base = e2e::seed();

@@ -5,10 +5,13 @@
 #![allow(dead_code)]
 
 use std::fs;
+use std::io::Write;
 use std::os::unix::fs::FileTypeExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The fairmake binary under test: the one cargo built, or
@@ -404,4 +407,82 @@ pub fn seed() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
         .unwrap_or(1)
+}
+
+// The jobserver-crate client --------------------------------------------------
+
+/// Call from a `#[test] fn zz_client_entry()`. When run with `FM_CLIENT="NAME COUNT MS LOG"`: a jobserver client built
+/// on the `jobserver` crate, as cargo is. It runs COUNT jobs of MS
+/// milliseconds, one on its implicit slot and the others each on a token,
+/// logging them to LOG, and exits 3 if MAKEFLAGS gave it no jobserver.
+pub fn client_main() {
+    let Ok(spec) = std::env::var("FM_CLIENT") else {
+        return;
+    };
+    let parts: Vec<&str> = spec.split(' ').collect();
+    let (name, count, ms, log) = (
+        parts[0].to_string(),
+        parts[1].parse::<usize>().unwrap(),
+        parts[2].parse::<u64>().unwrap(),
+        parts[3].to_string(),
+    );
+    // SAFETY: called once, before any thread, as the crate asks.
+    let from_env = unsafe { jobserver::Client::from_env_ext(true) };
+    let client = match from_env.client {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("client {name}: no jobserver: {e}");
+            std::process::exit(3);
+        }
+    };
+    let implicit_free = Arc::new(AtomicBool::new(true));
+    let mut workers = Vec::new();
+    for i in 1..=count {
+        let token = loop {
+            if implicit_free.swap(false, Ordering::SeqCst) {
+                break None;
+            }
+            if let Ok(Some(t)) = client.try_acquire() {
+                break Some(t);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let (job, log, free) = (format!("{name}{i}"), log.clone(), implicit_free.clone());
+        workers.push(std::thread::spawn(move || {
+            append(&log, &format!("start {job}"));
+            std::thread::sleep(Duration::from_millis(ms));
+            append(&log, &format!("end {job}"));
+            match token {
+                Some(t) => drop(t),
+                None => free.store(true, Ordering::SeqCst),
+            }
+        }));
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    std::process::exit(0);
+}
+
+fn append(log: &str, line: &str) {
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(log)
+        .unwrap();
+    f.write_all(format!("{line}\n").as_bytes()).unwrap();
+}
+
+/// A recipe line that runs the client (the variable `CLIENT` holds the
+/// test binary's path).
+pub fn client_line(name: &str, count: usize, ms: u32, log: &Path) -> String {
+    format!(
+        "FM_CLIENT='{name} {count} {ms} {}' $(CLIENT) --exact zz_client_entry -q >/dev/null",
+        log.display()
+    )
+}
+
+/// `CLIENT=` this test binary, for a make's command line.
+pub fn client_var() -> String {
+    format!("CLIENT={}", std::env::current_exe().unwrap().display())
 }
