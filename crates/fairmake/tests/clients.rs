@@ -137,6 +137,49 @@ fn orphaned_client_keeps_its_slots() {
     sb.assert_no_fifo_left();
 }
 
+/// In a sub-make, a job's shell is killed while the job it started runs
+/// on: the sub-make keeps that job's slot (and token) until the orphan is
+/// gone, so the tree never runs more than 4 jobs at once. (The sub-make
+/// outlives the orphan here: one that exits first gives the slot back, as
+/// its parent cannot tell the orphan from a daemon a recipe left.)
+#[test]
+fn a_killed_jobs_orphan_keeps_its_slot_in_a_submake() {
+    let sb = Sandbox::new();
+    let log = sb.join("jobs.log");
+    let l = log.display();
+    let mut sub = String::from("all: k s1 s2 s3 s4 s5 s6\n");
+    sub.push_str(&format!(
+        "k:\n\t@(echo start k >> {l}; sleep 0.8; echo end k >> {l}) & sleep 0.1; kill -9 $$$$\n"
+    ));
+    for j in 1..=6 {
+        sub.push_str(&format!(
+            "s{j}:\n{}",
+            logged_recipe(&log, &format!("s{j}"), 500)
+        ));
+    }
+    sb.write("sub.mk", &sub);
+    let mut top = String::from("all: sub o1 o2 o3 o4\nsub:\n\t+@$(MAKE) -s -k -f sub.mk\n");
+    for j in 1..=4 {
+        top.push_str(&format!(
+            "o{j}:\n{}",
+            logged_recipe(&log, &format!("o{j}"), 300)
+        ));
+    }
+    sb.write("top.mk", &top);
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-k", "-j4", "-f", "top.mk"]);
+    let o = run(&sb, cmd, LIMIT);
+    o.check(
+        o.code() == Some(2),
+        "exit status is not 2 (the killed shell)",
+    );
+    let jl = JobLog::read(&log);
+    o.check(jl.ended().len() == 11, "not every job ran to its end");
+    let max = jl.max_concurrency();
+    o.check(max <= 4, &format!("{max} jobs ran at once under -j4"));
+    o.check(!o.stderr.contains("INTERNAL"), "tokens missing at exit");
+}
+
 // 2. GNU 4.4's "not for you" marker -----------------------------------------
 
 /// A GNU 4.4 parent with a pipe jobserver appends `--jobserver-auth=-2,-2`

@@ -31,4 +31,4 @@ pub use client::{Client, ClientError, Strategy, UNAVAILABLE_WARNING};
 pub use inherited::note_inherited_fds;
 pub use server::{HealCheck, Healing, Server, Style, TokenCount, TOKEN_BYTE};
 pub use token::Token;
-pub use tree::{adopt_orphans, adopts_orphans, children};
+pub use tree::{adopt_orphans, adopts_orphans, children, now_ticks, started_at};

@@ -60,6 +60,28 @@ pub fn children() -> io::Result<Vec<i32>> {
     Ok(pids)
 }
 
+/// When process `pid` started, in clock ticks since boot (`/proc/PID/stat`).
+pub fn started_at(pid: i32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) S ppid ..." — comm may hold blanks: count after ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // Field 22 overall is the 20th after the command name.
+    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+}
+
+/// Now, on the clock of [`started_at`]: clock ticks since boot.
+pub fn now_ticks() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    // SAFETY: sysconf only reads a configuration value.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+    ts.tv_sec as u64 * hz + ts.tv_nsec as u64 * hz / 1_000_000_000
+}
+
 /// The children of process `pid` (all its threads'), from `/proc`.
 fn children_of(pid: i32) -> Vec<i32> {
     let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
@@ -117,6 +139,24 @@ fn has_open(pid: i32, id: (u64, u64)) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn start_times_are_on_one_clock() {
+        let before = now_ticks();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .expect("sleep");
+        let started = started_at(child.id() as i32);
+        let after = now_ticks();
+        let _ = child.kill();
+        let _ = child.wait();
+        let started = started.expect("/proc/PID/stat");
+        assert!(
+            before <= started + 1 && started <= after + 1,
+            "{before} {started} {after}"
+        );
+    }
 
     #[test]
     fn a_spawned_child_is_listed() {

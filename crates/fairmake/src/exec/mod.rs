@@ -275,6 +275,18 @@ struct Job {
     token_wait_us: u64,
 }
 
+/// A running process of a job.
+#[derive(Clone, Copy)]
+struct Child {
+    /// The job's place in `jobs`.
+    slot: usize,
+    /// A recursive command: it got the jobserver's descriptors.
+    recursive: bool,
+    /// When it was started ([`fairmake_jobserver::now_ticks`]), when this
+    /// make adopts orphans: orphans older than it are not its own.
+    started: u64,
+}
+
 /// Execution switches from the options.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Mode {
@@ -292,7 +304,7 @@ pub struct Mode {
 /// Runs jobs and reaps their children.
 pub struct Runner {
     jobs: Vec<Option<Job>>,
-    children: FxHashMap<u32, (usize, bool)>,
+    children: FxHashMap<u32, Child>,
     finished: VecDeque<JobOutcome>,
     pub slots: slots::Slots,
     running: u32,
@@ -598,7 +610,19 @@ impl Runner {
                             .as_bytes(),
                         );
                     }
-                    self.children.insert(pid, (slot, line.recursive));
+                    let started = if self.adopting {
+                        fairmake_jobserver::now_ticks()
+                    } else {
+                        0
+                    };
+                    self.children.insert(
+                        pid,
+                        Child {
+                            slot,
+                            recursive: line.recursive,
+                            started,
+                        },
+                    );
                     return;
                 }
                 Err(e) => {
@@ -769,7 +793,7 @@ impl Runner {
         while let Some((pid, status)) = self.next_exited() {
             any = true;
             match self.children.remove(&pid) {
-                Some((slot, recursive)) => self.job_child_exited(pid, slot, recursive, status),
+                Some(child) => self.job_child_exited(pid, child, status),
                 // An orphan adopted from a killed job or client: it may
                 // have been running on that job's slot and tokens.
                 None => self.orphan_exited(pid),
@@ -796,7 +820,10 @@ impl Runner {
             .map(|pid| (pid, status))
     }
 
-    fn job_child_exited(&mut self, pid: u32, slot: usize, recursive: bool, status: i32) {
+    fn job_child_exited(&mut self, pid: u32, child: Child, status: i32) {
+        let Child {
+            slot, recursive, ..
+        } = child;
         if self.mode.debug_jobs {
             if let Some(job) = &self.jobs[slot] {
                 let id = job_id(job);
@@ -812,7 +839,7 @@ impl Runner {
         }
         let exit = std::process::ExitStatus::from_raw(status);
         if exit.signal().is_some() {
-            self.note_orphans_of_killed_job();
+            self.note_orphans_of_killed_job(child.started);
         }
         if let (Some(sig), Some(job)) = (exit.signal(), &self.jobs[slot]) {
             if self.slots.child_can_reach(recursive) {
@@ -833,11 +860,13 @@ impl Runner {
         self.running + self.orphan_groups.len() as u32
     }
 
-    /// A job was killed by a signal: the children it left (now ours, as
-    /// the server adopts orphans) run on in its slot, which stays taken
-    /// until they are gone. (A job that exits normally and leaves a daemon
-    /// behind gives its slot back, as in GNU make.)
-    fn note_orphans_of_killed_job(&mut self) {
+    /// A job's process started at `started` was killed by a signal: the
+    /// processes it left (now ours, as this make adopts orphans) run on in
+    /// its slot, which stays taken until they are gone. Orphans that
+    /// started before it (a daemon an earlier job left) are not its own.
+    /// (A job that exits normally and leaves a daemon behind gives its slot
+    /// back, as in GNU make.)
+    fn note_orphans_of_killed_job(&mut self, started: u64) {
         if !self.adopting {
             return;
         }
@@ -846,6 +875,7 @@ impl Runner {
         };
         let new: Vec<u32> = pids
             .into_iter()
+            .filter(|&p| fairmake_jobserver::started_at(p).is_some_and(|t| t + 1 >= started))
             .map(|p| p as u32)
             .filter(|p| !self.children.contains_key(p))
             .filter(|p| !self.orphan_groups.iter().any(|g| g.contains(p)))
@@ -902,7 +932,7 @@ impl Runner {
         let live: Vec<(i32, bool)> = self
             .children
             .iter()
-            .map(|(&pid, &(_, recursive))| (pid as i32, recursive))
+            .map(|(&pid, child)| (pid as i32, child.recursive))
             .collect();
         self.slots.heal_if_sound(&live, self.casualty.as_deref());
     }

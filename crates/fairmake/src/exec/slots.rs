@@ -39,11 +39,14 @@ impl Slots {
         };
         match inherited {
             Ok(Some(client)) => {
+                // The processes a killed job leaves behind become ours, so
+                // that its slot stays taken while they run.
+                let _ = fairmake_jobserver::adopt_orphans();
                 return Slots::Jobserver {
                     server: None,
                     client,
                     tokens: Vec::new(),
-                }
+                };
             }
             Ok(None) => {}
             Err(ClientError::Unavailable { .. }) => {
@@ -98,8 +101,9 @@ impl Slots {
                 match Server::create(n, style, tmpdir.as_deref()) {
                     Ok(server) => {
                         server.register_signal_cleanup();
-                        // Orphans of killed clients become our children, so
-                        // that healing waits until they are gone too.
+                        // Orphans of killed clients and jobs become our
+                        // children, so that healing waits until they are
+                        // gone too, and a killed job's slot stays taken.
                         let _ = fairmake_jobserver::adopt_orphans();
                         match server.client() {
                             Ok(client) => Slots::Jobserver {
@@ -343,15 +347,9 @@ impl Slots {
         }
     }
 
-    /// Whether this make adopts the orphans below it (as the server) and
-    /// so must reap children it did not start.
+    /// Whether this make adopts the orphans below it (with a jobserver)
+    /// and so must reap children it did not start.
     pub fn adopts_orphans(&self) -> bool {
-        matches!(
-            self,
-            Slots::Jobserver {
-                server: Some(_),
-                ..
-            }
-        ) && fairmake_jobserver::adopts_orphans()
+        matches!(self, Slots::Jobserver { .. }) && fairmake_jobserver::adopts_orphans()
     }
 }
