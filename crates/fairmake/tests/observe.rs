@@ -371,3 +371,19 @@ fn stats_and_trace_survive_an_interrupt() {
         .count();
     assert_eq!(jobs, 3);
 }
+
+#[test]
+fn report_help_prints_usage_and_succeeds() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_fairmake-report"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{flag}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.starts_with("usage: fairmake-report TRACE.json [OUT.html]"),
+            "{text}"
+        );
+    }
+}
