@@ -156,13 +156,15 @@ fn report_renders_the_trace() {
         .unwrap();
     assert!(status.success());
     let page = std::fs::read_to_string(&html).unwrap();
-    assert_eq!(
-        page.matches("<rect ").count(),
-        15,
-        "12 jobs and 3 sub-make runs"
-    );
-    assert!(page.contains("12 jobs in 4 makes"));
-    assert!(page.contains("<polyline class=\"utilization\""));
+    // The data the page draws: 12 jobs and 3 sub-make runs, on -j2.
+    let start = page.find("type=\"application/json\">").unwrap() + 24;
+    let end = start + page[start..].find("</script>").unwrap();
+    let data: serde_json::Value = serde_json::from_str(&page[start..end]).unwrap();
+    assert_eq!(data["jobs"].as_array().unwrap().len(), 15);
+    assert_eq!(data["makes"].as_array().unwrap().len(), 4);
+    assert_eq!(data["slots"], 2);
+    assert!(page.contains("12 jobs in 4 makes (3 recursive)"));
+    assert!(page.contains("<dt>critical path</dt>"));
 }
 
 #[test]

@@ -162,6 +162,16 @@ impl Recorder {
         }));
     }
 
+    /// The build's job slots (`-jN`; 0 for `-j` without a number), said
+    /// once by the make that owns the trace, for the report's scale.
+    pub fn build_slots(&mut self, jobs: u32) {
+        let (pid, ts) = (self.pid, self.now_us());
+        self.emit(
+            json!({"ph": "M", "name": "fairmake_build", "pid": pid, "tid": 0, "ts": ts,
+                         "args": {"jobs": jobs}}),
+        );
+    }
+
     /// Counters: jobs in flight in this make, and free tokens when known.
     pub fn counters(&mut self, jobs_in_flight: u32, tokens_free: Option<usize>) {
         let (pid, ts) = (self.pid, self.now_us());

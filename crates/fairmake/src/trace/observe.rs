@@ -154,6 +154,9 @@ pub fn recorder(ev: &mut Evaluator, opts: &Options) -> Option<super::Recorder> {
         Some(None) => u32::MAX,
         None => 1,
     };
+    if owner {
+        recorder.build_slots(if jobs == u32::MAX { 0 } else { jobs });
+    }
     recorder.set_ending(Ending {
         path,
         stats,
