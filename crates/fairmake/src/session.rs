@@ -43,6 +43,7 @@ pub fn run() -> i32 {
         }
     };
     catch_stdout_write_errors();
+    crate::trace::observe::note_start(&opts, level);
     if opts.help {
         return print_and_close(&options::usage_text(&program));
     }
@@ -398,9 +399,10 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
     runner.remove_on_signal.extend(ev.stdin_copy.clone());
-    let observe = Observation::setup(ev, opts);
-    runner.trace = observe.recorder(ev);
-    runner.progress = opts.progress.then(crate::trace::progress::Progress::new);
+    runner.trace = crate::trace::observe::recorder(ev, opts);
+    runner.progress = (opts.progress && ev.level == 0).then(|| {
+        crate::trace::progress::Progress::new(runner.trace.as_ref().map(|t| t.path()), &ev.cwd)
+    });
     if opts.debug.basic {
         println!("Updating makefiles....");
     }
@@ -437,10 +439,11 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     planner.nodes = settled;
     let result = planner.run_goals(&goals);
     let mut runner = planner.finish();
-    if let Some(p) = &mut runner.progress {
-        p.finish();
+    // The status line goes before the summary and make's last words.
+    drop(runner.progress.take());
+    if let Some(trace) = runner.trace.take() {
+        trace.finish();
     }
-    observe.finish(runner.trace.take(), opts);
 
     match result {
         Ok(code) => Ok(code),
@@ -537,111 +540,6 @@ fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
         optional: true,
         error,
     });
-}
-
-/// `--trace-json`, `--stats`: where this make's trace goes and what to do
-/// with it at the end.
-struct Observation {
-    path: Option<Vec<u8>>,
-    /// This make opened the trace (the top of the tree, or a make given the
-    /// option itself).
-    owner: bool,
-    /// Print the summary at the end (top-level make only).
-    stats: bool,
-    /// The trace exists only for `--stats`: delete it afterwards.
-    temporary: bool,
-    start_us: u64,
-}
-
-impl Observation {
-    fn setup(ev: &mut Evaluator, opts: &Options) -> Observation {
-        let now_us = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_micros() as u64)
-            .unwrap_or(0);
-        let stats = opts.stats
-            || (ev.level == 0 && std::env::var_os("FAIRMAKE_STATS").is_some_and(|v| v == "1"));
-        let inherited = std::env::var_os(crate::trace::TRACE_ENV).map(|v| v.into_vec());
-        let (path, owner, temporary) = match (&opts.trace_json, inherited) {
-            (Some(p), _) => (Some(p.clone()), true, false),
-            // Set by the user for the top-level make, the variable makes it
-            // the owner; sub-makes (MAKELEVEL > 0) append.
-            (None, Some(p)) if !stats => (Some(p), ev.level == 0, false),
-            _ if stats => {
-                let dir = std::env::var_os("TMPDIR")
-                    .map(|v| v.into_vec())
-                    .unwrap_or_else(|| b"/tmp".to_vec());
-                let name = format!("/fairmake-stats-{}.json", std::process::id());
-                (Some([dir.as_slice(), name.as_bytes()].concat()), true, true)
-            }
-            _ => (None, false, false),
-        };
-        ev.trace_path = path.clone();
-        Observation {
-            path,
-            owner,
-            stats,
-            temporary,
-            start_us: now_us,
-        }
-    }
-
-    fn recorder(&self, ev: &Evaluator) -> Option<crate::trace::Recorder> {
-        let path = self.path.as_ref()?;
-        let name = format!("{} {}", diag::prefix(), diag::show(&ev.cwd));
-        match crate::trace::Recorder::open(path, self.owner, &name) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                diag::warn(
-                    None,
-                    format_args!("warning: cannot write the trace {}: {e}", diag::show(path)),
-                );
-                None
-            }
-        }
-    }
-
-    fn finish(&self, recorder: Option<crate::trace::Recorder>, opts: &Options) {
-        let Some(mut recorder) = recorder else {
-            return;
-        };
-        recorder.close();
-        drop(recorder);
-        let Some(path) = &self.path else {
-            return;
-        };
-        let path = std::path::Path::new(std::ffi::OsStr::from_bytes(path));
-        if self.stats {
-            let end_us = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_micros() as u64)
-                .unwrap_or(0);
-            let events = crate::trace::read_events(path).unwrap_or_default();
-            let jobs = match opts.jobs {
-                Some(Some(n)) => n,
-                Some(None) => u32::MAX,
-                None => 1,
-            };
-            let summary = crate::trace::stats::summarize(&events, jobs, self.start_us, end_us);
-            let (user, sys) = children_cpu_us();
-            eprint!("{}", crate::trace::stats::render(&summary, jobs, user, sys));
-        }
-        if self.temporary && self.owner {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// CPU time of every child waited for (the whole build below this make).
-fn children_cpu_us() -> (u64, u64) {
-    // SAFETY: getrusage fills the struct it is given.
-    let usage = unsafe {
-        let mut usage: libc::rusage = std::mem::zeroed();
-        libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage);
-        usage
-    };
-    let us = |t: libc::timeval| t.tv_sec as u64 * 1_000_000 + t.tv_usec as u64;
-    (us(usage.ru_utime), us(usage.ru_stime))
 }
 
 /// Contradictions between special targets that GNU refuses.

@@ -146,3 +146,17 @@ fn gnu_make_under_pipe_style_shares_the_slots() {
     assert!(max >= 2, "make did not use the jobserver");
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn help_prints_usage_and_succeeds() {
+    for flag in ["--help", "-h"] {
+        let o = run(&[flag]);
+        assert!(o.status.success(), "{flag}: {o:?}");
+        let text = stdout(&o);
+        assert!(text.starts_with("usage: fairmake-jobserver -jN"), "{text}");
+        assert!(text.contains("--style=pipe"), "{text}");
+    }
+    // After the command, --help is the command's.
+    let o = run(&["-j2", "--", "sh", "-c", "echo $0", "--help"]);
+    assert_eq!(stdout(&o), "--help\n");
+}

@@ -1,10 +1,27 @@
 //! `fairmake-report TRACE.json [OUT.html]`: turns a `--trace-json` trace into
 //! a self-contained HTML timeline (stdout when no output file is named).
 
+const USAGE: &str = "\
+usage: fairmake-report TRACE.json [OUT.html]
+
+Turns the trace of a build, written by `fairmake --trace-json=TRACE.json`,
+into one self-contained HTML page: a lane per make and a bar per job on a
+time axis (zoom and pan in the browser), the jobs in flight against -jN,
+the critical path and token waits, and the figures of --stats. The page
+goes to OUT.html, or to stdout without it.
+
+Options:
+  -h, --help    Print this message and exit.
+";
+
 fn main() {
     let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
-    let Some(trace) = args.first() else {
-        eprintln!("usage: fairmake-report TRACE.json [OUT.html]");
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        print!("{USAGE}");
+        return;
+    }
+    let Some(trace) = args.first().filter(|_| args.len() <= 2) else {
+        eprint!("fairmake-report: expected a trace and an optional output file\n{USAGE}");
         std::process::exit(2);
     };
     let events = match fairmake::trace::read_events(std::path::Path::new(trace)) {

@@ -255,6 +255,9 @@ pub struct JobRequest {
     /// Under `-O`: the block what expanding the recipe printed is already
     /// in; the job's output and make's words about it follow.
     pub capture: Option<output::Captured>,
+    /// For the trace: the prerequisites made by jobs of this run, which
+    /// this job waited for (empty when nothing is traced).
+    pub waited_for: Vec<Vec<u8>>,
 }
 
 /// A finished job.
@@ -273,6 +276,8 @@ struct Job {
     /// When it started (trace clock), for `--trace-json` and `--stats`.
     start_us: u64,
     token_wait_us: u64,
+    /// The processes of its recursive lines (the trace ties sub-makes to it).
+    child_pids: Vec<u32>,
 }
 
 /// A running process of a job.
@@ -499,13 +504,12 @@ impl Runner {
         let start_us = self.trace.as_ref().map_or(0, |t| t.now_us());
         let token_wait_us = self.last_token_wait_us;
         self.last_token_wait_us = 0;
-        if let Some(p) = &mut self.progress {
-            p.started();
-        }
+        self.observe_start(slot, &req);
         self.jobs[slot] = Some(Job {
             capture,
             start_us,
             token_wait_us,
+            child_pids: Vec::new(),
             req,
             next_line: 0,
             pid: None,
@@ -519,12 +523,26 @@ impl Runner {
         self.advance(slot);
     }
 
+    /// Trace and progress for a job that starts.
+    fn observe_start(&mut self, slot: usize, req: &JobRequest) {
+        if self.progress.is_none() && self.trace.is_none() {
+            return;
+        }
+        let recursive = req.lines.iter().any(|l| l.recursive);
+        if let Some(p) = &mut self.progress {
+            p.job_started(slot, &req.name, recursive);
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.job_start(slot, &req.name, recursive);
+        }
+    }
+
     /// Trace and progress for a job that ended.
     fn record_job(&mut self, slot: usize, job: &Job, ok: bool) {
-        let target = String::from_utf8_lossy(&job.req.name).into_owned();
         if let Some(p) = &mut self.progress {
-            p.finished(&target);
+            p.job_finished(slot);
         }
+        let target = String::from_utf8_lossy(&job.req.name).into_owned();
         let Some(trace) = &mut self.trace else {
             return;
         };
@@ -541,6 +559,13 @@ impl Runner {
             status: if ok { 0 } else { 1 },
             recursive: job.req.lines.iter().any(|l| l.recursive),
             token_wait_us: job.token_wait_us,
+            waited_for: job
+                .req
+                .waited_for
+                .iter()
+                .map(|n| String::from_utf8_lossy(n).into_owned())
+                .collect(),
+            child_pids: job.child_pids.clone(),
         };
         let end = trace.now_us();
         trace.job(slot, &record, end);
@@ -609,6 +634,9 @@ impl Runner {
                             )
                             .as_bytes(),
                         );
+                    }
+                    if line.recursive {
+                        job.child_pids.push(pid);
                     }
                     let started = if self.adopting {
                         fairmake_jobserver::now_ticks()
@@ -770,6 +798,7 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
+        crate::trace::interrupted(&mut self.progress, &mut self.trace, sig);
         self.slots.finish();
         self.slots.remove_fifo();
         for path in &self.remove_on_signal {
@@ -971,7 +1000,15 @@ impl Runner {
         // Under `-l`, look at the load again soon even if nothing happens;
         // a traced jobserver samples its free tokens every 50 ms.
         let sampling = self.trace.is_some() && self.slots.tokens_free().is_some();
-        let timeout = if self.load_limited || sampling {
+        let timeout = if let Some(tick) = self.progress.as_ref().map(|p| p.tick_interval()) {
+            // --progress (under a second): the clock and the sub-makes' news.
+            let sample = std::time::Duration::from_millis(50);
+            let tick = if sampling { tick.min(sample) } else { tick };
+            rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: i64::from(tick.subsec_nanos()),
+            }
+        } else if self.load_limited || sampling {
             rustix::time::Timespec {
                 tv_sec: 0,
                 tv_nsec: if sampling { 50_000_000 } else { 100_000_000 },
@@ -1003,6 +1040,9 @@ impl Runner {
             if n == 0 {
                 break;
             }
+        }
+        if let Some(p) = &mut self.progress {
+            p.tick();
         }
         if sampling {
             let free = self.slots.tokens_free();

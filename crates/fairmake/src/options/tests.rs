@@ -658,8 +658,20 @@ fn help_and_version_texts() {
     assert!(help.contains(
         "  --shuffle[={SEED|random|reverse|none}]\n                              Perform shuffle of prerequisites and goals.\n"
     ));
-    assert!(help.contains("  --warn-undefined-variables  Warn when an undefined variable is referenced.\n\nThis program built for "));
-    assert!(help.ends_with("\nReport bugs to the fairmake issue tracker\n"));
+    assert!(help.contains("  --warn-undefined-variables  Warn when an undefined variable is referenced.\n\nfairmake's own options"));
+    // Every fairmake-only option is listed, under fairmake's heading.
+    let own = help.split("fairmake's own options").nth(1).unwrap();
+    for spec in table::EXTENSIONS {
+        let long = spec.long.unwrap();
+        assert!(own.contains(&format!("\n  --{long}")), "--{long} missing");
+    }
+    assert!(own.contains("\n\nThis program built for "));
+    let last = help.lines().last().unwrap();
+    assert!(last.starts_with("Report bugs to <http"), "{last}");
+    assert_eq!(
+        last,
+        format!("Report bugs to <{}/issues>", env!("CARGO_PKG_REPOSITORY"))
+    );
     let version = version_text();
     assert!(version.starts_with(&format!(
         "GNU Make 4.4.1 compatible (fairmake {})\n",

@@ -1,8 +1,9 @@
 //! The `--help` and `--version` texts.
 //!
 //! `--help` reproduces GNU make 4.4.1's option list line for line (scripts
-//! and users grep it), except the final bug-report line, which names
-//! fairmake: fairmake's bugs are not GNU's to receive.
+//! and users grep it), then lists fairmake's own options under a heading
+//! of their own, and ends with a bug-report line that names fairmake's
+//! tracker: fairmake's bugs are not GNU's to receive.
 
 /// GNU make 4.4.1's option summary, between the "Usage:" line and the
 /// trailing build/bug-report lines.
@@ -55,6 +56,23 @@ Options:
   --warn-undefined-variables  Warn when an undefined variable is referenced.
 ";
 
+/// fairmake's own options, which GNU make does not have (see
+/// `table::EXTENSIONS`); never passed to sub-makes.
+const EXTENSION_LINES: &str = "\
+fairmake's own options (not in GNU make; not passed to sub-makes):
+  --progress                  Show the whole build's progress on stderr.
+  --stats                     Print a summary of the build on stderr at the end.
+  --trace-json=FILE           Write a Chrome/Perfetto trace of the build to FILE.
+";
+
+/// Where fairmake's bugs go: the issues of the repository Cargo names.
+fn bug_tracker() -> String {
+    format!(
+        "{}/issues",
+        env!("CARGO_PKG_REPOSITORY").trim_end_matches('/')
+    )
+}
+
 /// The host triple GNU prints after "This program built for".
 fn host_triple() -> String {
     let arch = std::env::consts::ARCH;
@@ -68,10 +86,11 @@ fn host_triple() -> String {
 /// The `--help` text (also printed after usage errors, to stderr).
 pub fn usage_text(prog: &str) -> String {
     format!(
-        "Usage: {prog} [options] [target] ...\n{OPTION_LINES}\n\
+        "Usage: {prog} [options] [target] ...\n{OPTION_LINES}\n{EXTENSION_LINES}\n\
          This program built for {}\n\
-         Report bugs to the fairmake issue tracker\n",
-        host_triple()
+         Report bugs to <{}>\n",
+        host_triple(),
+        bug_tracker()
     )
 }
 

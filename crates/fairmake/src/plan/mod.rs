@@ -7,6 +7,7 @@ pub mod implicit;
 pub mod mtime;
 mod rule_index;
 pub mod shuffle;
+mod waits;
 
 use std::rc::Rc;
 
@@ -1247,6 +1248,7 @@ impl<'e> Planner<'e> {
             delete_on_error: self.ev.db.delete_on_error,
             quiet_failure: self.dont_care.contains(&id),
             capture,
+            waited_for: self.waited_for(resolved),
         };
         // Wait for a job slot, letting finished jobs report meanwhile.
         while !self.runner.has_free_slot() {

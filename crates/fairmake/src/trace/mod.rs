@@ -5,11 +5,24 @@
 //! Each make appends one JSON event per line to the same file, each line in
 //! a single `write` on an `O_APPEND` descriptor, so sub-makes never mix their
 //! lines. The top-level make writes the opening `[` and, at exit, a closing
-//! `{}]`, which makes the file one JSON array.
+//! `{}]`, which makes the file one JSON array: on every way out, since
+//! closing happens when the recorder is dropped, and on a fatal signal
+//! through [`interrupted`].
+//!
+//! What the trace links, for `--stats` and `--progress`: each job's slice
+//! names the targets it waited for (`waited_for`, its prerequisites made by
+//! jobs of the same make) and, for a recursive job, the processes it ran
+//! (`child_pids`); each make's track names its parent process (`ppid`). A
+//! sub-make is the child of the recursive job whose `child_pids` holds its
+//! pid or its parent's (a shell between them).
 
+pub mod follow;
+pub mod graph;
+pub mod observe;
 pub mod progress;
 pub mod report;
 pub mod stats;
+pub mod terminal;
 
 use std::fs::File;
 use std::io::Write;
@@ -31,17 +44,27 @@ pub struct JobRecord {
     pub recursive: bool,
     /// How long the job waited for its token before it could start.
     pub token_wait_us: u64,
+    /// Its prerequisites made by jobs of this make: the jobs it waited for.
+    pub waited_for: Vec<String>,
+    /// The processes a recursive job ran: its sub-makes, or their shells.
+    pub child_pids: Vec<u32>,
 }
 
 /// Where this make's trace events go.
 pub struct Recorder {
     file: File,
+    path: Vec<u8>,
     pid: u32,
     /// The top-level make owns the file: it starts and closes the array.
     owner: bool,
     /// Time origin shared by every make: microseconds since the epoch.
     epoch_us_at_start: u64,
     started: Instant,
+    /// The array is closed (the owner writes `{}]` once).
+    closed: bool,
+    /// `--stats`: the summary to print at the end, and the temporary trace
+    /// behind it to delete.
+    ending: Option<observe::Ending>,
 }
 
 impl Recorder {
@@ -63,15 +86,22 @@ impl Recorder {
             .unwrap_or(0);
         let mut rec = Recorder {
             file,
+            path: path.as_bytes().to_vec(),
             pid: std::process::id(),
             owner,
             epoch_us_at_start,
             started: Instant::now(),
+            closed: false,
+            ending: None,
         };
         if owner {
             rec.write_line("[");
         }
-        rec.emit(json!({"ph": "M", "name": "process_name", "pid": rec.pid, "tid": 0, "args": {"name": make_name}}));
+        let ppid = rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get());
+        rec.emit(
+            json!({"ph": "M", "name": "process_name", "pid": rec.pid, "tid": 0,
+                        "args": {"name": make_name, "ppid": ppid}}),
+        );
         Ok(rec)
     }
 
@@ -92,14 +122,34 @@ impl Recorder {
         self.write_line(&line);
     }
 
+    /// A job started: an instant on the track of its slot, so that a
+    /// reader of the trace as it grows (`--progress` in the top-level make)
+    /// knows what runs before it ends.
+    pub fn job_start(&mut self, slot: usize, target: &[u8], recursive: bool) {
+        let (pid, ts) = (self.pid, self.now_us());
+        let target = String::from_utf8_lossy(target);
+        self.emit(json!({
+            "ph": "i", "cat": "start", "s": "t", "name": target, "pid": pid, "tid": slot + 1,
+            "ts": ts, "args": {"recursive": recursive}
+        }));
+    }
+
     /// A job: one slice on the track of its slot.
     pub fn job(&mut self, slot: usize, job: &JobRecord, end_us: u64) {
         let pid = self.pid;
+        let mut args = json!({"target": job.target, "command": job.command, "status": job.status,
+                              "recursive": job.recursive, "token_wait_us": job.token_wait_us});
+        // Only when there is something to say: most jobs of a big build
+        // wait for nothing made in the same run, or run no sub-make.
+        if !job.waited_for.is_empty() {
+            args["waited_for"] = json!(job.waited_for);
+        }
+        if !job.child_pids.is_empty() {
+            args["child_pids"] = json!(job.child_pids);
+        }
         self.emit(json!({
             "ph": "X", "cat": "job", "name": job.target, "pid": pid, "tid": slot + 1,
-            "ts": job.start_us, "dur": end_us.saturating_sub(job.start_us),
-            "args": {"target": job.target, "command": job.command, "status": job.status,
-                     "recursive": job.recursive, "token_wait_us": job.token_wait_us}
+            "ts": job.start_us, "dur": end_us.saturating_sub(job.start_us), "args": args
         }));
     }
 
@@ -110,6 +160,16 @@ impl Recorder {
             "ph": "X", "cat": "wait", "name": "waiting for a token", "pid": pid, "tid": 0,
             "ts": start_us, "dur": end_us.saturating_sub(start_us)
         }));
+    }
+
+    /// The build's job slots (`-jN`; 0 for `-j` without a number), said
+    /// once by the make that owns the trace, for the report's scale.
+    pub fn build_slots(&mut self, jobs: u32) {
+        let (pid, ts) = (self.pid, self.now_us());
+        self.emit(
+            json!({"ph": "M", "name": "fairmake_build", "pid": pid, "tid": 0, "ts": ts,
+                         "args": {"jobs": jobs}}),
+        );
     }
 
     /// Counters: jobs in flight in this make, and free tokens when known.
@@ -128,9 +188,57 @@ impl Recorder {
 
     /// The top-level make closes the array at exit.
     pub fn close(&mut self) {
-        if self.owner {
+        if self.owner && !self.closed {
             self.write_line("{}]");
         }
+        self.closed = true;
+    }
+
+    /// Where the trace is, for the progress line to follow it.
+    pub fn path(&self) -> &[u8] {
+        &self.path
+    }
+
+    /// `--stats` and a temporary trace: what to do when the build ends.
+    pub fn set_ending(&mut self, ending: observe::Ending) {
+        self.ending = Some(ending);
+    }
+
+    /// The build ended: the array is closed, the summary printed, a
+    /// temporary trace removed.
+    pub fn finish(mut self) {
+        self.end(None);
+    }
+
+    fn end(&mut self, signal: Option<i32>) {
+        self.close();
+        if let Some(ending) = self.ending.take() {
+            ending.run(signal);
+        }
+    }
+}
+
+impl Drop for Recorder {
+    /// Any other way out (an error, a restart) still leaves a whole array.
+    fn drop(&mut self) {
+        self.close();
+        if let Some(ending) = &self.ending {
+            ending.remove_temporary();
+        }
+    }
+}
+
+/// A fatal signal ends make: the status line gives the terminal back, the
+/// trace is closed and `--stats` says what it knows, before make dies of
+/// the signal.
+pub fn interrupted(
+    progress: &mut Option<progress::Progress>,
+    trace: &mut Option<Recorder>,
+    signal: i32,
+) {
+    drop(progress.take());
+    if let Some(mut recorder) = trace.take() {
+        recorder.end(Some(signal));
     }
 }
 

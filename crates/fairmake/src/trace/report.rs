@@ -1,171 +1,260 @@
-//! A trace as a self-contained HTML page: one lane per make, a bar per job
-//! (hover for target, command and time), and the build's utilization curve
-//! (jobs in flight across every make) underneath. Inline SVG, no scripts.
+//! A trace as a self-contained HTML page (`fairmake-report`): the figures
+//! of `--stats` at the top, then a timeline with a lane per make (sub-makes
+//! under the job that ran them) and a bar per job, the critical path and
+//! the waits for a token drawn on the bars, and the jobs in flight against
+//! `-jN` underneath, on one time axis that zooms and pans.
+//!
+//! This module gathers the data (through [`super::graph`] and
+//! [`super::stats`]) and writes the page; `report.js` draws it in the
+//! browser, so that labels, ticks and the curve follow the zoom.
 
-use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
-const WIDTH: f64 = 1200.0;
-const LEFT: f64 = 220.0;
-const ROW: f64 = 14.0;
-const CURVE: f64 = 120.0;
+use super::graph::Graph;
+use super::stats::{self, Summary};
 
-struct Bar {
-    tid: u64,
-    start: u64,
-    end: u64,
-    target: String,
-    command: String,
-    failed: bool,
-    recursive: bool,
-}
+const SCRIPT: &str = include_str!("report.js");
+const STYLE: &str = include_str!("report.css");
 
 /// The HTML page for a trace's events.
 pub fn render_html(events: &[Value]) -> String {
-    let mut names: BTreeMap<u64, String> = BTreeMap::new();
-    let mut lanes: BTreeMap<u64, Vec<Bar>> = BTreeMap::new();
-    for e in events {
-        let pid = e["pid"].as_u64().unwrap_or(0);
-        if e["ph"] == "M" && e["name"] == "process_name" {
-            names.insert(
-                pid,
-                e["args"]["name"].as_str().unwrap_or("make").to_string(),
-            );
-        } else if e["ph"] == "X" && e["cat"] == "job" {
-            let start = e["ts"].as_u64().unwrap_or(0);
-            lanes.entry(pid).or_default().push(Bar {
-                tid: e["tid"].as_u64().unwrap_or(1),
-                start,
-                end: start + e["dur"].as_u64().unwrap_or(0),
-                target: e["args"]["target"].as_str().unwrap_or("?").to_string(),
-                command: e["args"]["command"].as_str().unwrap_or("").to_string(),
-                failed: e["args"]["status"].as_i64().unwrap_or(0) != 0,
-                recursive: e["args"]["recursive"].as_bool().unwrap_or(false),
-            });
-        }
-    }
-    let bars: Vec<&Bar> = lanes.values().flatten().collect();
-    let t0 = bars.iter().map(|b| b.start).min().unwrap_or(0);
-    let t1 = bars
-        .iter()
-        .map(|b| b.end)
-        .max()
-        .unwrap_or(t0 + 1)
-        .max(t0 + 1);
-    let x = |t: u64| LEFT + (t - t0) as f64 / (t1 - t0) as f64 * (WIDTH - LEFT - 10.0);
-
-    let mut svg = String::new();
-    let mut y = 20.0;
-    for (pid, bars) in &lanes {
-        let rows = bars.iter().map(|b| b.tid).max().unwrap_or(1);
-        let name = short_label(names.get(pid).map_or("make", String::as_str));
-        let _ = writeln!(
-            svg,
-            r#"<text class="lane" x="4" y="{:.1}">{}</text>"#,
-            y + 10.0,
-            escape(&name)
-        );
-        for b in bars {
-            let by = y + (b.tid.saturating_sub(1)) as f64 * ROW;
-            let class = if b.failed {
-                "job failed"
-            } else if b.recursive {
-                "job recursive"
-            } else {
-                "job"
-            };
-            let secs = (b.end - b.start) as f64 / 1e6;
-            let _ = writeln!(
-                svg,
-                r#"<rect class="{class}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} ({secs:.3} s)&#10;{}</title></rect>"#,
-                x(b.start),
-                by,
-                (x(b.end) - x(b.start)).max(1.0),
-                ROW - 2.0,
-                escape(&b.target),
-                escape(&b.command)
-            );
-        }
-        y += rows as f64 * ROW + 10.0;
-    }
-    // Utilization: jobs in flight (work only, not sub-makes) over time.
-    let mut edges: Vec<(u64, i64)> = bars
-        .iter()
-        .filter(|b| !b.recursive)
-        .flat_map(|b| [(b.start, 1), (b.end, -1)])
-        .collect();
-    edges.sort();
-    let peak = edges
-        .iter()
-        .scan(0i64, |level, &(_, d)| {
-            *level += d;
-            Some(*level)
-        })
-        .max()
-        .unwrap_or(1)
-        .max(1);
-    let base = y + CURVE;
-    let mut points = format!("{LEFT:.1},{base:.1}");
-    let mut level = 0i64;
-    for (t, d) in edges {
-        let py = base - level as f64 / peak as f64 * CURVE;
-        let _ = write!(points, " {:.1},{py:.1}", x(t));
-        level += d;
-        let py = base - level as f64 / peak as f64 * CURVE;
-        let _ = write!(points, " {:.1},{py:.1}", x(t));
-    }
-    let _ = writeln!(
-        svg,
-        r#"<text class="lane" x="4" y="{:.1}">jobs in flight (peak {peak})</text>"#,
-        y + 14.0
-    );
-    let _ = writeln!(svg, r#"<polyline class="utilization" points="{points}"/>"#);
-    let height = base + 30.0;
-    let total = (t1 - t0) as f64 / 1e6;
-    let _ = writeln!(
-        svg,
-        r#"<text class="axis" x="{LEFT}" y="{:.1}">0 s</text><text class="axis" x="{:.1}" y="{:.1}">{total:.2} s</text>"#,
-        base + 20.0,
-        WIDTH - 60.0,
-        base + 20.0
-    );
-
+    let graph = Graph::from_events(events);
+    let slots = build_slots(events);
+    let (t0, t1) = span(events, &graph);
+    let summary = stats::summarize(events, slots.unwrap_or(0).max(1), t0, t1);
+    let data = page_data(events, &graph, &summary, slots, t0, t1);
+    // Inside <script>, `</` would end the element early.
+    let data = data.to_string().replace("</", "<\\/");
     format!(
         r#"<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>fairmake build timeline</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>fairmake build timeline</title>
 <style>
-body {{ font-family: sans-serif; margin: 16px; }}
-.lane {{ font-size: 12px; fill: #333; }}
-.axis {{ font-size: 11px; fill: #666; }}
-rect.job {{ fill: #4a90d9; }}
-rect.recursive {{ fill: #c8d8ea; }}
-rect.failed {{ fill: #d9534f; }}
-polyline.utilization {{ fill: none; stroke: #2e7d32; stroke-width: 1.5; }}
-</style></head><body>
+{STYLE}</style></head><body>
 <h1>fairmake build timeline</h1>
-<p>{jobs} jobs in {makes} makes over {total:.2} s. Hover a bar for its target and command.</p>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}">
-{svg}</svg>
+{figures}
+<div id="controls"><button id="zoom-in" title="or the mouse wheel">zoom in</button> <button id="zoom-out">zoom out</button> <button id="reset" title="or double-click">whole build</button> <span class="hint">Wheel to zoom, drag to pan, hover a bar for its target and command.</span></div>
+<div id="legend"></div>
+<div id="timeline"></div>
+<script id="data" type="application/json">{data}</script>
+<script>
+{SCRIPT}</script>
 </body></html>
 "#,
-        jobs = bars.iter().filter(|b| !b.recursive).count(),
-        makes = lanes.len(),
+        figures = figures_html(&summary, &graph, slots),
     )
 }
 
-/// `make[1] /long/path/to/dir` → `make[1] …/to/dir`, to fit the margin.
-fn short_label(name: &str) -> String {
-    if name.chars().count() <= 32 {
-        return name.to_string();
+/// `-jN` as the top-level make recorded it (0: no limit).
+fn build_slots(events: &[Value]) -> Option<u32> {
+    events
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "fairmake_build")
+        .and_then(|e| e["args"]["jobs"].as_u64())
+        .map(|j| j as u32)
+}
+
+/// The build's time span: from the trace's start (or first job) to its
+/// last job's end.
+fn span(events: &[Value], graph: &Graph) -> (u64, u64) {
+    let start = events
+        .iter()
+        .find(|e| e["ph"] == "M" && e["name"] == "fairmake_build")
+        .and_then(|e| e["ts"].as_u64());
+    let first = graph.jobs.iter().map(|j| j.start).min();
+    let t0 = match (start, first) {
+        (Some(s), Some(f)) => s.min(f),
+        (s, f) => s.or(f).unwrap_or(0),
+    };
+    let t1 = graph
+        .jobs
+        .iter()
+        .map(|j| j.end)
+        .max()
+        .unwrap_or(t0)
+        .max(t0 + 1);
+    (t0, t1)
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
     }
-    let (make, dir) = name.split_once(' ').unwrap_or(("make", name));
-    let tail: Vec<&str> = dir.rsplit('/').take(2).collect();
-    format!(
-        "{make} …/{}",
-        tail.into_iter().rev().collect::<Vec<_>>().join("/")
-    )
+}
+
+fn secs(us: u64) -> String {
+    format!("{:.2} s", us as f64 / 1e6)
+}
+
+/// The `--stats` figures, as a definition list.
+fn figures_html(s: &Summary, graph: &Graph, slots: Option<u32>) -> String {
+    let parallelism = s.busy_us as f64 / s.wall_us.max(1) as f64;
+    let mut rows: Vec<(String, String)> = vec![
+        (
+            "jobs".into(),
+            format!(
+                "{} in {} ({} recursive)",
+                plural(s.jobs, "job"),
+                plural(graph.makes.len().max(1), "make"),
+                s.recursive_jobs
+            ),
+        ),
+        ("wall time".into(), secs(s.wall_us)),
+    ];
+    match slots {
+        Some(n) if n > 0 => {
+            rows.push((
+                "parallelism".into(),
+                format!(
+                    "{parallelism:.2} of -j{n} ({:.0}%); below -j{n} for {}",
+                    100.0 * parallelism / f64::from(n),
+                    secs(s.below_full_us)
+                ),
+            ));
+        }
+        _ => rows.push(("parallelism".into(), format!("{parallelism:.2}"))),
+    }
+    rows.push((
+        "token wait".into(),
+        format!("{} (jobs ready, no token free)", secs(s.token_wait_us)),
+    ));
+    rows.push((
+        "idle tokens".into(),
+        match s.idle_while_pending_us {
+            Some(idle) => format!("{} while jobs waited for one", secs(idle)),
+            None => "not sampled (no jobserver in this trace)".into(),
+        },
+    ));
+    let path = &s.critical_path;
+    let chain: Vec<String> = path.jobs.iter().map(|j| j.label.clone()).collect();
+    rows.push((
+        "critical path".into(),
+        format!(
+            "{} in {}, {:.0}% of the wall time: the longest chain of jobs each waiting for the one before (outlined below): {}",
+            secs(path.length_us),
+            plural(path.jobs.len(), "job"),
+            100.0 * path.length_us as f64 / s.wall_us.max(1) as f64,
+            chain.join(" → ")
+        ),
+    ));
+    let mut out = String::from("<dl id=\"figures\">\n");
+    for (name, value) in rows {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(&name), escape(&value));
+    }
+    out.push_str("</dl>");
+    out
+}
+
+/// Makes in the order of the tree: each sub-make after the make whose
+/// job ran it, siblings by start.
+fn make_order(graph: &Graph) -> Vec<usize> {
+    let first_start = |m: usize| {
+        graph
+            .jobs
+            .iter()
+            .filter(|j| j.make == m)
+            .map(|j| j.start)
+            .min()
+            .unwrap_or(u64::MAX)
+    };
+    let parent_make = |m: usize| graph.makes[m].parent_job.map(|j| graph.jobs[j].make);
+    let mut order = Vec::new();
+    let mut roots: Vec<usize> = (0..graph.makes.len())
+        .filter(|&m| parent_make(m).is_none())
+        .collect();
+    // The top-level make first, then unlinked makes by start.
+    let top = 1.min(roots.len());
+    roots[top..].sort_by_key(|&m| first_start(m));
+    let mut stack: Vec<usize> = roots.into_iter().rev().collect();
+    while let Some(m) = stack.pop() {
+        if order.contains(&m) {
+            continue;
+        }
+        order.push(m);
+        let mut children: Vec<usize> = (0..graph.makes.len())
+            .filter(|&c| c != m && parent_make(c) == Some(m))
+            .collect();
+        children.sort_by_key(|&c| std::cmp::Reverse(first_start(c)));
+        stack.extend(children);
+    }
+    order
+}
+
+/// A lane's name: `make[1] lib` for `make[1] /abs/lib`.
+fn lane_name(graph: &Graph, m: usize) -> String {
+    let full = &graph.makes[m].name;
+    let make = full.split_once(' ').map_or("make", |(p, _)| p);
+    format!("{make} {}", graph.short_name(m))
+}
+
+/// What `report.js` draws, times relative to the build's start.
+fn page_data(
+    events: &[Value],
+    graph: &Graph,
+    summary: &Summary,
+    slots: Option<u32>,
+    t0: u64,
+    t1: u64,
+) -> Value {
+    let order = make_order(graph);
+    let lane_of: std::collections::HashMap<usize, usize> =
+        order.iter().enumerate().map(|(i, &m)| (m, i)).collect();
+    let critical: std::collections::HashSet<usize> =
+        graph.critical_path().chain.into_iter().collect();
+    let rel = |t: u64| t.saturating_sub(t0);
+    let makes: Vec<Value> = order
+        .iter()
+        .map(|&m| {
+            let rows = graph
+                .jobs
+                .iter()
+                .filter(|j| j.make == m)
+                .map(|j| j.tid)
+                .max()
+                .unwrap_or(1);
+            json!({"name": lane_name(graph, m), "full": graph.makes[m].name, "rows": rows})
+        })
+        .collect();
+    let jobs: Vec<Value> = graph
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| {
+            json!({
+                "lane": lane_of[&j.make], "row": j.tid.max(1) - 1,
+                "s": rel(j.start), "e": rel(j.end), "t": j.target, "c": j.command,
+                "f": j.failed, "r": j.recursive, "w": j.token_wait_us, "k": critical.contains(&i),
+            })
+        })
+        .collect();
+    let pids: std::collections::HashMap<u64, usize> = graph
+        .makes
+        .iter()
+        .enumerate()
+        .map(|(m, make)| (make.pid, m))
+        .collect();
+    let waits: Vec<Value> = events
+        .iter()
+        .filter(|e| e["ph"] == "X" && e["cat"] == "wait")
+        .filter_map(|e| {
+            let m = *pids.get(&e["pid"].as_u64()?)?;
+            let s = e["ts"].as_u64()?;
+            Some(json!({"lane": lane_of[&m], "s": rel(s), "e": rel(s + e["dur"].as_u64().unwrap_or(0))}))
+        })
+        .collect();
+    json!({
+        "span": t1 - t0,
+        "slots": slots,
+        "makes": makes,
+        "jobs": jobs,
+        "waits": waits,
+        "summary": {"jobs": summary.jobs, "makes": graph.makes.len()},
+    })
 }
 
 fn escape(text: &str) -> String {
@@ -180,18 +269,36 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn data_of(html: &str) -> Value {
+        let start = html.find("type=\"application/json\">").unwrap() + 24;
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end].replace("<\\/", "</")).unwrap()
+    }
+
     #[test]
-    fn one_bar_per_job_and_a_curve() {
+    fn the_page_carries_the_jobs_and_the_figures() {
         let events = vec![
             json!({"ph": "M", "name": "process_name", "pid": 1, "args": {"name": "make /top"}}),
-            json!({"ph": "X", "cat": "job", "pid": 1, "tid": 1, "ts": 10, "dur": 100, "args": {"target": "a<b", "command": "cc"}}),
-            json!({"ph": "X", "cat": "job", "pid": 1, "tid": 2, "ts": 20, "dur": 50, "args": {"target": "c", "status": 1}}),
+            json!({"ph": "M", "name": "fairmake_build", "pid": 1, "ts": 0, "args": {"jobs": 2}}),
+            json!({"ph": "X", "cat": "job", "pid": 1, "tid": 1, "ts": 10, "dur": 100, "args": {"target": "a</script>b", "command": "cc"}}),
+            json!({"ph": "X", "cat": "job", "pid": 1, "tid": 2, "ts": 20, "dur": 50, "args": {"target": "c", "status": 1, "waited_for": []}}),
+            json!({"ph": "X", "cat": "wait", "pid": 1, "tid": 0, "ts": 5, "dur": 15}),
         ];
         let html = render_html(&events);
-        assert_eq!(html.matches("<rect ").count(), 2);
-        assert!(html.contains("a&lt;b"));
-        assert!(html.contains("rect class=\"job failed\""));
-        assert!(html.contains("<polyline class=\"utilization\""));
-        assert!(html.contains("2 jobs in 1 makes"));
+        assert!(!html.contains("a</script>b"));
+        let data = data_of(&html);
+        assert_eq!(data["jobs"].as_array().unwrap().len(), 2);
+        assert_eq!(data["jobs"][0]["t"], "a</script>b");
+        assert_eq!(data["jobs"][1]["f"], true);
+        assert_eq!(data["slots"], 2);
+        assert_eq!(data["waits"][0]["e"], 20);
+        // One make is "1 make"; the figures of --stats are on the page.
+        assert!(html.contains("2 jobs in 1 make (0 recursive)"), "{html}");
+        assert!(
+            html.contains("<dt>parallelism</dt><dd>1.36 of -j2 (68%)"),
+            "{html}"
+        );
+        assert!(html.contains("<dt>critical path</dt>"));
+        assert!(html.contains("<dt>token wait</dt><dd>0.00 s"));
     }
 }

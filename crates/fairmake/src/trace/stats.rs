@@ -3,8 +3,6 @@
 //! time spent below it and waiting for tokens, the critical path and the
 //! slowest jobs.
 
-use std::collections::HashMap;
-
 use serde_json::Value;
 
 /// A job as the trace recorded it.
@@ -14,6 +12,18 @@ pub struct JobSpan {
     pub start: u64,
     pub end: u64,
     pub recursive: bool,
+}
+
+/// The longest chain of jobs, each waiting for the one before.
+#[derive(Debug, Default)]
+pub struct CriticalPath {
+    /// Work jobs only, first to last.
+    pub jobs: Vec<JobSpan>,
+    /// The sum of their durations.
+    pub length_us: u64,
+    /// Sub-makes that ran jobs but could not be tied to the job of their
+    /// parent that ran them: their chains start on their own.
+    pub unlinked_makes: usize,
 }
 
 /// What `--stats` prints.
@@ -30,53 +40,31 @@ pub struct Summary {
     /// jobserver had tokens free: tokens idle while work was pending (what
     /// GNU make 4.2.1's starvation looked like). `None` without a server trace.
     pub idle_while_pending_us: Option<u64>,
-    pub critical_path: Vec<JobSpan>,
+    pub critical_path: CriticalPath,
     pub slowest: Vec<JobSpan>,
+}
+
+/// CPU time: the build's jobs (children waited for since make started)
+/// and make itself.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CpuUse {
+    pub jobs: super::observe::Cpu,
+    pub make: super::observe::Cpu,
 }
 
 /// Builds the summary from trace events, for a build of `jobs` slots that
 /// ran from `start_us` to `end_us`.
 pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Summary {
-    let mut names: HashMap<u64, String> = HashMap::new();
-    for e in events {
-        if e["ph"] == "M" && e["name"] == "process_name" {
-            if let (Some(pid), Some(name)) = (e["pid"].as_u64(), e["args"]["name"].as_str()) {
-                names.insert(pid, short_make_name(name));
-            }
-        }
-    }
-    let mut spans = Vec::new();
+    let graph = super::graph::Graph::from_events(events);
     let mut waits: Vec<(u64, u64)> = Vec::new();
     let mut free_tokens: Vec<(u64, u64)> = Vec::new();
     let mut summary = Summary {
-        makes: names.len().max(1),
+        makes: graph.makes.len().max(1),
         wall_us: end_us.saturating_sub(start_us),
         ..Summary::default()
     };
     for e in events {
         match (e["ph"].as_str(), e["cat"].as_str()) {
-            (Some("X"), Some("job")) => {
-                let start = e["ts"].as_u64().unwrap_or(0);
-                let end = start + e["dur"].as_u64().unwrap_or(0);
-                let make = e["pid"]
-                    .as_u64()
-                    .and_then(|p| names.get(&p))
-                    .cloned()
-                    .unwrap_or_default();
-                let target = e["args"]["target"].as_str().unwrap_or("?");
-                let label = if make.is_empty() {
-                    target.to_string()
-                } else {
-                    format!("{make}:{target}")
-                };
-                let recursive = e["args"]["recursive"].as_bool().unwrap_or(false);
-                spans.push(JobSpan {
-                    label,
-                    start,
-                    end,
-                    recursive,
-                });
-            }
             (Some("X"), Some("wait")) => {
                 let start = e["ts"].as_u64().unwrap_or(0);
                 let dur = e["dur"].as_u64().unwrap_or(0);
@@ -96,12 +84,22 @@ pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Sum
         free_tokens.sort();
         summary.idle_while_pending_us = Some(idle_while_pending(&waits, &free_tokens));
     }
+    let spans: Vec<JobSpan> = graph.jobs.iter().map(|j| graph.span(j)).collect();
     let work: Vec<JobSpan> = spans.iter().filter(|s| !s.recursive).cloned().collect();
     summary.jobs = work.len();
     summary.recursive_jobs = spans.len() - work.len();
     summary.busy_us = work.iter().map(|s| s.end - s.start).sum();
     summary.below_full_us = time_below(&work, jobs, start_us, end_us);
-    summary.critical_path = critical_path(&work);
+    let path = graph.critical_path();
+    summary.critical_path = CriticalPath {
+        length_us: path
+            .chain
+            .iter()
+            .map(|&i| spans[i].end - spans[i].start)
+            .sum(),
+        jobs: path.chain.iter().map(|&i| spans[i].clone()).collect(),
+        unlinked_makes: path.unlinked_makes,
+    };
     let mut slowest = work.clone();
     slowest.sort_by_key(|s| std::cmp::Reverse(s.end - s.start));
     slowest.truncate(5);
@@ -132,12 +130,6 @@ fn idle_while_pending(waits: &[(u64, u64)], free: &[(u64, u64)]) -> u64 {
     total
 }
 
-/// The make's directory, shortened to its last component (`make[1] /a/b` → `b`).
-fn short_make_name(name: &str) -> String {
-    let dir = name.split_once(' ').map_or(name, |(_, d)| d);
-    dir.rsplit('/').next().unwrap_or(dir).to_string()
-}
-
 /// Time during which fewer than `jobs` jobs were running.
 fn time_below(work: &[JobSpan], jobs: u32, start_us: u64, end_us: u64) -> u64 {
     let mut edges: Vec<(u64, i32)> = Vec::with_capacity(work.len() * 2);
@@ -158,39 +150,90 @@ fn time_below(work: &[JobSpan], jobs: u32, start_us: u64, end_us: u64) -> u64 {
     below + end_us.saturating_sub(last)
 }
 
-/// The chain of jobs that bounded the wall time: from the job that ended
-/// last, back through the job that ended last before each one started.
-fn critical_path(work: &[JobSpan]) -> Vec<JobSpan> {
-    let mut path = Vec::new();
-    let Some(mut current) = work.iter().max_by_key(|s| s.end) else {
-        return path;
-    };
-    path.push(current.clone());
-    while let Some(prev) = work
-        .iter()
-        .filter(|s| s.end <= current.start)
-        .max_by_key(|s| s.end)
-    {
-        path.push(prev.clone());
-        current = prev;
-        if path.len() > 64 {
-            break;
-        }
-    }
-    path.reverse();
-    path
-}
-
 fn secs(us: u64) -> String {
     format!("{:.2} s", us as f64 / 1e6)
 }
 
-/// The screen `--stats` prints (to stderr).
-pub fn render(s: &Summary, jobs: u32, cpu_user_us: u64, cpu_sys_us: u64) -> String {
+/// Indentation of the continuation lines.
+const INDENT: &str = "                  ";
+
+/// `items` joined by `sep`, the first line starting with `first` (as wide
+/// as [`INDENT`]) and the others with [`INDENT`], within 80 columns where
+/// the items allow.
+fn wrapped(first: &str, items: &[String], sep: &str) -> String {
+    let mut out = String::new();
+    let mut line = String::from(first);
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item}{sep}")
+        } else {
+            item.clone()
+        };
+        if line.len() > INDENT.len() && line.len() + piece.trim_end().len() > 80 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+            line = String::from(INDENT);
+        }
+        line.push_str(&piece);
+    }
+    out.push_str(line.trim_end());
+    out.push('\n');
+    out
+}
+
+/// The critical path: its length against the wall time, what it means,
+/// and its jobs (the middle of a long chain left out).
+fn critical_path_lines(s: &Summary) -> String {
+    let path = &s.critical_path;
+    let names: Vec<String> = path
+        .jobs
+        .iter()
+        .map(|j| format!("{} {}", j.label, secs(j.end - j.start)))
+        .collect();
+    let shown = if names.len() > 8 {
+        let left_out = names.len() - 6;
+        let mut shown = names[..3].to_vec();
+        shown.push(format!("({left_out} more)"));
+        shown.extend_from_slice(&names[names.len() - 3..]);
+        shown
+    } else {
+        names
+    };
+    let mut out = format!(
+        "  critical path   {} in {} job{}, {:.0}% of the wall time: the longest\n\
+         {INDENT}chain of jobs each waiting for the one before\n",
+        secs(path.length_us),
+        path.jobs.len(),
+        if path.jobs.len() == 1 { "" } else { "s" },
+        100.0 * path.length_us as f64 / s.wall_us.max(1) as f64,
+    );
+    if !shown.is_empty() {
+        out.push_str(&wrapped(INDENT, &shown, " -> "));
+    }
+    if path.unlinked_makes > 0 {
+        let n = path.unlinked_makes;
+        out.push_str(&format!(
+            "{INDENT}({n} sub-make{} not tied to the job that ran {}: chains start there)\n",
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "it" } else { "them" },
+        ));
+    }
+    out
+}
+
+/// The screen `--stats` prints (to stderr); after a fatal `signal`, what
+/// was known when it came.
+pub fn render(s: &Summary, jobs: u32, cpu: &CpuUse, signal: Option<i32>) -> String {
     let mut out = String::new();
     let wall = s.wall_us.max(1);
     let parallelism = s.busy_us as f64 / wall as f64;
-    out.push_str("fairmake: build summary\n");
+    match signal {
+        None => out.push_str("fairmake: build summary\n"),
+        Some(sig) => out.push_str(&format!(
+            "fairmake: build summary (interrupted by {}; the jobs it stopped count as failed)\n",
+            signal_name(sig)
+        )),
+    }
     out.push_str(&format!(
         "  jobs run        {} in {} make{} ({} recursive)\n",
         s.jobs,
@@ -199,11 +242,13 @@ pub fn render(s: &Summary, jobs: u32, cpu_user_us: u64, cpu_sys_us: u64) -> Stri
         s.recursive_jobs
     ));
     out.push_str(&format!("  wall time       {}\n", secs(s.wall_us)));
+    let jobs_cpu = cpu.jobs.user_us + cpu.jobs.sys_us;
     out.push_str(&format!(
-        "  CPU time        {} (user {}, system {})\n",
-        secs(cpu_user_us + cpu_sys_us),
-        secs(cpu_user_us),
-        secs(cpu_sys_us)
+        "  CPU time        {} in jobs (user {}, system {}); make itself {}\n",
+        secs(jobs_cpu),
+        secs(cpu.jobs.user_us),
+        secs(cpu.jobs.sys_us),
+        secs(cpu.make.user_us + cpu.make.sys_us)
     ));
     out.push_str(&format!(
         "  parallelism     {:.2} of -j{} ({:.0}%)\n",
@@ -226,24 +271,26 @@ pub fn render(s: &Summary, jobs: u32, cpu_user_us: u64, cpu_sys_us: u64) -> Stri
             secs(idle)
         ));
     }
-    let path_len: u64 = s.critical_path.iter().map(|j| j.end - j.start).sum();
-    let chain: Vec<String> = s
-        .critical_path
-        .iter()
-        .map(|j| format!("{} ({})", j.label, secs(j.end - j.start)))
-        .collect();
-    out.push_str(&format!(
-        "  critical path   {}: {}\n",
-        secs(path_len),
-        chain.join(" -> ")
-    ));
+    out.push_str(&critical_path_lines(s));
     let slow: Vec<String> = s
         .slowest
         .iter()
         .map(|j| format!("{} {}", j.label, secs(j.end - j.start)))
         .collect();
-    out.push_str(&format!("  slowest jobs    {}\n", slow.join(", ")));
+    if !slow.is_empty() {
+        out.push_str(&wrapped("  slowest jobs    ", &slow, ", "));
+    }
     out
+}
+
+/// `SIGINT` for 2.
+fn signal_name(sig: i32) -> String {
+    match sig {
+        libc::SIGINT => "SIGINT".into(),
+        libc::SIGTERM => "SIGTERM".into(),
+        libc::SIGHUP => "SIGHUP".into(),
+        _ => format!("signal {sig}"),
+    }
 }
 
 #[cfg(test)]
@@ -268,9 +315,21 @@ mod tests {
         assert_eq!(s.token_wait_us, 7);
         // Two jobs run 0..50, one 50..200: below -j2 for 150 us.
         assert_eq!(s.below_full_us, 150);
-        let labels: Vec<&str> = s.critical_path.iter().map(|j| j.label.as_str()).collect();
-        assert_eq!(labels, vec!["top:a", "top:c"]);
-        assert!(render(&s, 2, 10, 5).contains("jobs run        3 in 1 make (1 recursive)"));
+        // Nothing says c waited for a: the longest job alone.
+        let labels: Vec<&str> = s
+            .critical_path
+            .jobs
+            .iter()
+            .map(|j| j.label.as_str())
+            .collect();
+        assert_eq!(labels, vec!["top:a"]);
+        let text = render(&s, 2, &CpuUse::default(), None);
+        assert!(text.contains("jobs run        3 in 1 make (1 recursive)"));
+        assert!(text.contains("critical path   0.00 s in 1 job, 50% of the wall time"));
+        assert!(
+            text.contains("\n                  top:a 0.00 s\n"),
+            "{text}"
+        );
         assert_eq!(s.idle_while_pending_us, None);
     }
 

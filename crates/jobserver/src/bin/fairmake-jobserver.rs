@@ -18,12 +18,30 @@ use fairmake_jobserver::{HealCheck, Server, Style};
 const NAME: &str = "fairmake-jobserver";
 const USAGE: &str = "usage: fairmake-jobserver -jN [--style=both|pipe|fifo] [--] CMD [ARGS...]";
 
+/// `--help`: the usage line and what it does.
+const HELP: &str = "\
+Serves N job slots through GNU make's jobserver protocol to CMD and every
+tool below it (make, cargo, ninja, gcc -flto=jobserver), then exits with
+CMD's status (128+N if a signal N killed it). Tokens that a killed client
+took with it are restored when CMD exits, with a warning.
+
+Options:
+  -jN, -j N, --jobs=N   N job slots (required; N >= 1).
+  --style=fifo          A named fifo (--jobserver-auth=fifo:PATH), the default;
+                        GNU make 4.4 and later, cargo, ninja 1.12.
+  --style=pipe          An anonymous pipe (--jobserver-auth=R,W), for GNU make
+                        4.3 and older and GCC before 13.
+  -h, --help            Print this message and exit.
+";
+
 /// What the command line asked for.
 #[derive(Debug)]
 struct Args {
     jobs: u32,
     style: Style,
     command: Vec<OsString>,
+    /// `-h`/`--help` before the command: print the help, run nothing.
+    help: bool,
 }
 
 fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> {
@@ -54,6 +72,13 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> 
                 b"both" => Style::Both,
                 _ => return Err(format!("unknown style '{}'", arg.to_string_lossy())),
             };
+        } else if bytes == b"-h" || bytes == b"--help" {
+            return Ok(Args {
+                jobs: 0,
+                style,
+                command: Vec::new(),
+                help: true,
+            });
         } else if bytes == b"--" {
             command.extend(args.by_ref());
         } else if bytes.starts_with(b"-") {
@@ -71,6 +96,7 @@ fn parse_args(mut args: impl Iterator<Item = OsString>) -> Result<Args, String> 
         jobs,
         style,
         command,
+        help: false,
     })
 }
 
@@ -177,6 +203,10 @@ fn wait_for(pid: i32, adopting: bool) -> Result<ExitStatus, String> {
 
 fn main() -> ExitCode {
     let args = match parse_args(std::env::args_os().skip(1)) {
+        Ok(a) if a.help => {
+            print!("{USAGE}\n\n{HELP}");
+            return ExitCode::SUCCESS;
+        }
         Ok(a) => a,
         Err(e) => {
             eprintln!("{NAME}: {e}\n{USAGE}");
