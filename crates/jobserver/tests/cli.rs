@@ -60,6 +60,30 @@ fn pipe_style_on_request_fds_inherited() {
 }
 
 #[test]
+fn warns_when_the_command_has_its_own_j() {
+    for (argv, j) in [
+        (&["make", "-j4", "all"][..], "-j4"),
+        (&["ninja", "-j", "3"][..], "-j3"),
+        (&["cargo", "build", "--jobs=2"][..], "-j2"),
+        (&["make", "-j"][..], "-j"),
+    ] {
+        let mut args = vec!["-j8", "--", "true"];
+        args.extend_from_slice(&argv[1..]);
+        let o = run(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "warning: {j} given to 'true': it runs its own jobs, not the jobserver's 8"
+            )),
+            "{argv:?}: {err}"
+        );
+    }
+    // Words after `--`, and other options, are the command's own business.
+    let o = run(&["-j8", "--", "true", "-k", "--", "-j4"]);
+    assert!(o.stderr.is_empty(), "{o:?}");
+}
+
+#[test]
 fn exit_status_is_the_commands() {
     assert_eq!(
         run(&["-j2", "--", "sh", "-c", "exit 7"]).status.code(),

@@ -131,7 +131,39 @@ fn install_forwarding() {
     }
 }
 
+/// The `-j` a command was given of its own (`-jN`, `-j N`, `-j`,
+/// `--jobs[=N]`, as make, ninja and cargo take it), if any: such a command
+/// runs its own jobs, beside the jobserver's slots or instead of them, as
+/// GNU make says for a sub-make ("-jN forced in submake").
+fn own_jobs(command: &[OsString]) -> Option<String> {
+    let mut args = command.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = args.next() {
+        if arg == "--" {
+            return None;
+        }
+        if arg == "-j" || arg == "--jobs" {
+            let n = args
+                .next()
+                .filter(|n| n.chars().all(|c| c.is_ascii_digit()));
+            return Some(format!("-j{}", n.as_deref().unwrap_or("")));
+        }
+        if let Some(n) = arg.strip_prefix("--jobs=").or(arg.strip_prefix("-j")) {
+            if n.chars().all(|c| c.is_ascii_digit()) {
+                return Some(format!("-j{n}"));
+            }
+        }
+    }
+    None
+}
+
 fn run(args: Args) -> Result<u8, String> {
+    if let Some(j) = own_jobs(&args.command) {
+        eprintln!(
+            "{NAME}: warning: {j} given to '{}': it runs its own jobs, not the jobserver's {}",
+            args.command[0].to_string_lossy(),
+            args.jobs
+        );
+    }
     let server = Server::create(args.jobs, args.style, None)
         .map_err(|e| format!("cannot create jobserver: {e}"))?;
     server.register_signal_cleanup();
