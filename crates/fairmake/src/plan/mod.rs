@@ -376,6 +376,11 @@ impl<'e> Planner<'e> {
             && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
     }
 
+    /// A failure without `-k`: make only waits for the jobs running.
+    fn halting(&self) -> bool {
+        self.stopping && !self.ev.options.keep_going
+    }
+
     /// `-q` is in force.
     fn question(&self) -> bool {
         self.ev.options.question && !self.makefiles_phase
@@ -688,8 +693,9 @@ impl<'e> Planner<'e> {
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         match self.decide(id, &resolved)? {
-            // On to the next double-colon rule.
-            Status::Pending => self.update(id, parent),
+            // On to the next double-colon rule (none once make is stopping:
+            // the recipe was not started, see `start`).
+            Status::Pending if !self.halting() => self.update(id, parent),
             st => Ok(st),
         }
     }
@@ -1248,8 +1254,17 @@ impl<'e> Planner<'e> {
             quiet_failure: self.dont_care.contains(&id),
             capture,
         };
-        // Wait for a job slot, letting finished jobs report meanwhile.
-        while !self.runner.has_free_slot() {
+        // Wait for a job slot, letting finished jobs report meanwhile. A
+        // failure reported while waiting (without -k) means make will stop:
+        // it starts no new job, as GNU does, and the target stays unmade.
+        loop {
+            if self.halting() {
+                self.nodes[id].status = Status::Pending;
+                return Ok(Status::Pending);
+            }
+            if self.runner.has_free_slot() {
+                break;
+            }
             for outcome in self.runner.wait_for_slot() {
                 self.job_finished(outcome);
             }
