@@ -1186,6 +1186,13 @@ impl<'e> Planner<'e> {
             .as_ref()
             .is_some_and(|r| crate::exec::written_recursive(r));
         let touch = self.touch() && !written_recursive;
+        // A phony target is no file: -t neither creates it nor says so, and
+        // skipping its recipe is no command run; it still counts as remade.
+        if touch && self.ev.db.file(id).phony {
+            drop(capture);
+            self.nodes[id].remade = true;
+            return Ok(self.rule_finished(id));
+        }
         // An empty recipe does nothing, but -t still touches its target.
         if lines.is_empty() && !touch {
             self.nodes[id].remade = true;
