@@ -2141,8 +2141,14 @@ impl<'e> Planner<'e> {
         Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }
 
-    /// Deletes intermediate files made in this run (`rm a b`).
+    /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
+    /// the line is shown for every one that would have been made, and
+    /// nothing is deleted; `-t` leaves the files it touched, silently.
     fn delete_intermediates(&mut self) {
+        if self.touch() {
+            return;
+        }
+        let dry_run = self.ev.options.dry_run && !self.makefiles_phase;
         let mut names = Vec::new();
         let mut order: Vec<FileId> = (0..self.nodes.len()).collect();
         // In the order they were made.
@@ -2158,17 +2164,20 @@ impl<'e> Planner<'e> {
                 && !file.secondary
             {
                 let name = self.ev.db.file(id).name;
-                if mtime::of(name).is_some() {
+                if dry_run || mtime::of(name).is_some() {
                     names.push(name);
                 }
             }
         }
-        if names.is_empty() || (self.ev.options.dry_run && !self.makefiles_phase) {
+        if names.is_empty() {
             return;
         }
         if !self.ev.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             println!("rm {}", list.join(" "));
+        }
+        if dry_run {
+            return;
         }
         for n in names {
             use std::os::unix::ffi::OsStrExt;
