@@ -1304,6 +1304,11 @@ impl<'e> Planner<'e> {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
             }
+        } else if self.runner.has_outcomes() {
+            // A job that ran no process (every line under -n, or `:`) is
+            // finished already: settled now, as GNU does, its parent can
+            // follow at once, and -n prints in the order of -j1.
+            self.wait_for_jobs()?;
         }
         Ok(self.nodes[id].status)
     }
