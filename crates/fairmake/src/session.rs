@@ -349,7 +349,11 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
-    crate::diag::say_deferred_directory();
+    // Under -q, `Entering directory` waits until a command is run: a make
+    // that only answers "up to date" prints nothing, as GNU's does.
+    if !ev.options.question {
+        crate::diag::say_deferred_directory();
+    }
     check_special_targets(ev)?;
     let opts = &ev.options.clone();
     let builtin_loc = crate::diag::Loc {

@@ -261,6 +261,19 @@ pub struct JobRequest {
 pub struct JobOutcome {
     pub file: FileId,
     pub ok: bool,
+    /// Under `-q`: how the job found its target out of date (`ok` is false).
+    pub out_of_date: Option<OutOfDate>,
+}
+
+/// How a job under `-q`, which runs only recursive commands, learns that
+/// its target is out of date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutOfDate {
+    /// It reached a command that is not recursive: that one would run.
+    Command,
+    /// A recursive command exited with status 1: a sub-make under `-q`
+    /// found its goals out of date. Make says nothing and stops.
+    SubMake,
 }
 
 struct Job {
@@ -552,8 +565,17 @@ impl Runner {
                 return;
             };
             job.next_line += 1;
+            if self.mode.question && !line.recursive {
+                // -q runs recursive commands only: the target is out of date.
+                self.finish_as(slot, false, Some(OutOfDate::Command));
+                return;
+            }
             let runs =
                 !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
+            if self.mode.question {
+                // (Said at once otherwise; see `session::run_after_reading`.)
+                diag::say_deferred_directory();
+            }
             if !line.silent || self.mode.dry_run {
                 match &mut job.capture {
                     Some(c) => c.echo(&line.command),
@@ -674,6 +696,10 @@ impl Runner {
     }
 
     fn finish(&mut self, slot: usize, ok: bool) {
+        self.finish_as(slot, ok, None);
+    }
+
+    fn finish_as(&mut self, slot: usize, ok: bool, out_of_date: Option<OutOfDate>) {
         let mut job = self.jobs[slot].take().expect("finishing a live job");
         self.record_job(slot, &job, ok);
         if let Some(c) = &mut job.capture {
@@ -687,6 +713,7 @@ impl Runner {
         self.finished.push_back(JobOutcome {
             file: job.req.file,
             ok,
+            out_of_date,
         });
     }
 
@@ -806,6 +833,12 @@ impl Runner {
                     self.flush_job_output(slot);
                 }
                 self.advance(slot)
+            }
+            // -q: a sub-make saying "out of date" is no error to report.
+            Some(ExitKind::Code(1))
+                if self.mode.question && line.recursive && !line.ignore_errors =>
+            {
+                self.finish_as(slot, false, Some(OutOfDate::SubMake));
             }
             Some(kind) => {
                 if self.line_failed(slot, &line, kind) {

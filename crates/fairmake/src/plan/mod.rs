@@ -136,6 +136,8 @@ struct Walk {
     /// Some are still being made.
     pending: bool,
     failed: bool,
+    /// The first prerequisite that failed.
+    first_failed: Option<FileId>,
     /// Missing intermediate files whose making waits until the target is
     /// known to need them.
     deferred: Vec<FileId>,
@@ -175,6 +177,9 @@ pub struct Node {
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
+    /// Under -q, it failed because it (or the first of its prerequisites
+    /// to fail) is out of date, not through an error: status 1, not 2.
+    pub out_of_date: bool,
 }
 
 impl Node {
@@ -205,6 +210,7 @@ impl Default for Node {
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,
+            out_of_date: false,
         }
     }
 }
@@ -495,6 +501,16 @@ impl<'e> Planner<'e> {
             self.runner.slots.finish();
         }
         self.delete_intermediates();
+        // -q -k: the first goal that failed says whether the answer is
+        // "out of date" or an error, as in GNU.
+        if self.question() && self.ev.options.keep_going {
+            if let Some(&g) = goals
+                .iter()
+                .find(|&&g| self.nodes[g].status == Status::Failed)
+            {
+                return Ok(if self.nodes[g].out_of_date { 1 } else { 2 });
+            }
+        }
         if self.failed {
             return Ok(2);
         }
@@ -560,6 +576,19 @@ impl<'e> Planner<'e> {
         } else if self.dont_care.contains(&id) {
             // Only an optional makefile needed it: no error, no stop.
             self.node(id).status = Status::Failed;
+        } else if let Some(how) = outcome.out_of_date {
+            // -q: out of date is status 1, not an error. Reaching a command
+            // is as if it had been decided before the job: the other goals
+            // are still looked at; a sub-make's answer stops make.
+            self.node(id).status = Status::Failed;
+            self.nodes[id].out_of_date = true;
+            self.question_dirty = true;
+            if how == crate::exec::OutOfDate::SubMake && !self.ev.options.keep_going {
+                if !self.stopping && self.runner.running() > 0 {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
+                self.stopping = true;
+            }
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -743,8 +772,15 @@ impl<'e> Planner<'e> {
         }
         if walk.failed {
             self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date =
+                walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
             // A makefile that failed gets "Failed to remake makefile" instead.
-            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
+            // (Not under -q, where out of date is the answer, not an error.)
+            if self.ev.options.keep_going
+                && parent.is_none()
+                && !self.makefiles_phase
+                && !self.question()
+            {
                 let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
                     None,
@@ -805,6 +841,7 @@ impl<'e> Planner<'e> {
                 }
                 Status::Failed => {
                     walk.failed = true;
+                    walk.first_failed.get_or_insert(dep.file());
                     // Without -k nothing more is tried for this target.
                     if !self.ev.options.keep_going {
                         break;
@@ -1198,14 +1235,16 @@ impl<'e> Planner<'e> {
             self.nodes[id].remade = true;
             return Ok(self.rule_finished(id));
         }
-        // `-q`: the recipe is expanded (its `$(info)`s print) but not run; a
-        // command to run means out of date.
-        if self.question() {
+        // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
+        // lines run, as under -n, up to the first that is not recursive: a
+        // command to run means out of date. The runner sees to the later
+        // lines; one that is first is decided here, with no job.
+        if self.question() && lines.first().is_none_or(|l| !l.recursive) {
+            drop(capture);
+            self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date = true;
             self.question_dirty = true;
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
-            self.stopping = true;
-            return Ok(Status::Done);
+            return Ok(Status::Failed);
         }
         // `-t`: touch instead of running (see `touch` above).
         // With -n too the touch is only shown.
