@@ -286,6 +286,8 @@ struct Job {
     /// When it started (trace clock), for `--trace-json` and `--stats`.
     start_us: u64,
     token_wait_us: u64,
+    /// Its place in the order jobs were started (`Runner::started`).
+    seq: u64,
 }
 
 /// Execution switches from the options.
@@ -313,6 +315,9 @@ pub struct Runner {
     recursive_children: usize,
     /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Once a fatal signal has arrived: the commands that ended since, in
+    /// the order they were reaped, said only after every target is deleted.
+    dying: Option<Vec<Ended>>,
     pub mode: Mode,
     sigchld: OwnedFd,
     /// How many jobs have been started: the planner tells from it whether a
@@ -395,6 +400,7 @@ impl Runner {
             running: 0,
             recursive_children: 0,
             fatal_signal,
+            dying: None,
             mode,
             sigchld: read,
             started: 0,
@@ -497,6 +503,7 @@ impl Runner {
             next_line: 0,
             pid: None,
             mtime_before,
+            seq: self.started,
         });
         self.running += 1;
         self.started += 1;
@@ -644,6 +651,20 @@ impl Runner {
 
     /// Reports a failed command; returns whether the job goes on (ignored error).
     fn line_failed(&mut self, slot: usize, line: &PreparedLine, kind: ExitKind) -> bool {
+        self.say_failure(slot, line, kind);
+        if line.ignore_errors {
+            if self.mode.output_sync == crate::options::OutputSync::Line {
+                self.flush_job_output(slot);
+            }
+            return true;
+        }
+        self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
+        self.finish(slot, false);
+        false
+    }
+
+    /// GNU's line for a failed command, in the job's block.
+    fn say_failure(&self, slot: usize, line: &PreparedLine, kind: ExitKind) {
         let job = self.jobs[slot].as_ref().expect("live job");
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
@@ -652,22 +673,11 @@ impl Runner {
             self.in_job_block(slot, || {
                 diag::warn(None, format_args!("[{place}: {target}] {what} (ignored)"))
             });
-            if self.mode.output_sync == crate::options::OutputSync::Line {
-                self.flush_job_output(slot);
-            }
-            return true;
-        }
-        if !job.req.quiet_failure {
+        } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
-                diag::error_line(format_args!(
-                    "[{}: {target}] {what}",
-                    recipe_place(&line.loc)
-                ))
+                diag::error_line(format_args!("[{place}: {target}] {what}"))
             });
         }
-        self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
-        self.finish(slot, false);
-        false
     }
 
     fn flush_job_output(&mut self, slot: usize) {
@@ -683,16 +693,16 @@ impl Runner {
         if job.req.precious || !(job.req.delete_on_error || signalled) {
             return;
         }
-        let now = crate::plan::mtime::of(&job.req.name);
-        if now.is_some() && now != job.mtime_before {
-            self.in_job_block(slot, || {
-                diag::error_line(format_args!(
-                    "Deleting file '{}'",
-                    diag::show(&job.req.name)
-                ))
-            });
+        if self.target_changed(job) {
+            self.in_job_block(slot, || say_deleting(&job.req.name));
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
+    }
+
+    /// Whether the job's recipe changed (or made) its target.
+    fn target_changed(&self, job: &Job) -> bool {
+        let now = crate::plan::mtime::of(&job.req.name);
+        now.is_some() && now != job.mtime_before
     }
 
     fn finish(&mut self, slot: usize, ok: bool) {
@@ -720,7 +730,7 @@ impl Runner {
     /// Waits until at least one job has finished; returns the finished ones.
     pub fn wait_any(&mut self) -> Vec<JobOutcome> {
         while self.finished.is_empty() {
-            self.check_fatal_signal();
+            self.die_if_signalled();
             if self.children.is_empty() {
                 break;
             }
@@ -735,7 +745,7 @@ impl Runner {
     /// jobserver to become readable: one poll() for both, never a blocking
     /// read on the token pipe.
     pub fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
-        self.check_fatal_signal();
+        self.die_if_signalled();
         if self.finished.is_empty() && !self.reap() {
             // Held back by load, a readable token pipe is no reason to wake.
             let want_token = !self.load_limited;
@@ -745,14 +755,22 @@ impl Runner {
         self.finished.drain(..).collect()
     }
 
-    /// On SIGINT/SIGTERM/SIGHUP: pass it to the children, wait for them
-    /// (their targets are deleted as they are reported), remove the fifo,
-    /// and die of the same signal.
-    fn check_fatal_signal(&mut self) {
-        let sig = self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32;
+    /// The fatal signal that arrived, if any.
+    fn fatal_signal(&self) -> i32 {
+        self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32
+    }
+
+    /// On SIGINT/SIGTERM/SIGHUP: pass it to the children and
+    /// wait for them all, delete the targets of the jobs that were running
+    /// (the newest first), then say how their commands ended, in the order
+    /// they were reaped (GNU 4.4.1 says every `Deleting file` first); remove
+    /// the fifo and die of the same signal.
+    fn die_if_signalled(&mut self) {
+        let sig = self.fatal_signal();
         if sig == 0 {
             return;
         }
+        self.dying.get_or_insert_with(Vec::new);
         for &pid in self.children.keys() {
             // SAFETY: sending a signal to our own child.
             unsafe { libc::kill(pid as i32, sig) };
@@ -762,10 +780,22 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
+        let mut live: Vec<usize> = (0..self.jobs.len())
+            .filter(|&slot| self.jobs[slot].is_some())
+            .collect();
+        live.sort_by_key(|&slot| std::cmp::Reverse(self.jobs[slot].as_ref().map(|j| j.seq)));
+        for slot in live {
+            self.delete_on_signal(slot);
+        }
+        for ended in self.dying.take().unwrap_or_default() {
+            if let Some(kind) = ended.kind {
+                self.say_failure(ended.slot, &ended.line, kind);
+            }
+            self.flush_job_output(ended.slot);
+        }
         self.slots.finish();
         self.slots.remove_fifo();
         for path in &self.remove_on_signal {
-            use std::os::unix::ffi::OsStrExt;
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));
         }
         use std::io::Write;
@@ -779,8 +809,21 @@ impl Runner {
         std::process::exit(128 + sig);
     }
 
+    /// A fatal signal ended the job: its target goes unless precious.
+    fn delete_on_signal(&self, slot: usize) {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        if !job.req.precious && self.target_changed(job) {
+            say_deleting(&job.req.name);
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
+        }
+    }
+
     /// Reaps every exited child; returns whether any was reaped.
     fn reap(&mut self) -> bool {
+        // A child killed by the signal that is ending make is said later.
+        if self.dying.is_none() && self.fatal_signal() != 0 {
+            self.dying = Some(Vec::new());
+        }
         let mut any = false;
         let pids: Vec<u32> = self.children.keys().copied().collect();
         for pid in pids {
@@ -827,6 +870,11 @@ impl Runner {
             (None, Some(sig)) => Some(ExitKind::Signal(sig)),
             (None, None) => Some(ExitKind::Code(1)),
         };
+        if let Some(ended) = &mut self.dying {
+            // The job goes no further; see `die_if_signalled`.
+            ended.push(Ended { slot, line, kind });
+            return;
+        }
         match kind {
             None => {
                 if self.mode.output_sync == crate::options::OutputSync::Line {
@@ -900,9 +948,23 @@ impl Runner {
     }
 }
 
+#[derive(Clone, Copy)]
 enum ExitKind {
     Code(i32),
     Signal(i32),
+}
+
+/// A command that ended while make was dying of a signal; `kind` is
+/// `None` when it succeeded.
+struct Ended {
+    slot: usize,
+    line: PreparedLine,
+    kind: Option<ExitKind>,
+}
+
+/// GNU's line before a target is deleted.
+fn say_deleting(name: &[u8]) {
+    diag::error_line(format_args!("Deleting file '{}'", diag::show(name)));
 }
 
 impl ExitKind {
