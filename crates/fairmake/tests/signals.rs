@@ -12,6 +12,124 @@ use e2e::{fairmake, spawn, wait_until, Sandbox};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
+/// Each target is written in two steps around a pause: a complete one
+/// holds `done`. The recipe also records the signals it started with
+/// ignored (`SigIgn` of /proc/self/status) in `$@.sigign`.
+const TWO_STEP: &str = "\t@grep SigIgn /proc/self/status > $@.sigign; \
+                        echo partial > $@; sleep 1; echo done > $@\n";
+
+/// Whether signal `sig` is set in a `SigIgn:\t<hex mask>` line.
+fn ignores(sigign_line: &str, sig: i32) -> bool {
+    let hex = sigign_line.trim().trim_start_matches("SigIgn:").trim();
+    let mask = u64::from_str_radix(hex, 16).unwrap_or(0);
+    mask & (1 << (sig - 1)) != 0
+}
+
+/// Waits until every target's recipe has written its first step.
+fn jobs_started(sb: &Sandbox, targets: &[&str]) -> bool {
+    wait_until(Duration::from_secs(10), || {
+        targets
+            .iter()
+            .all(|t| sb.read(t).starts_with("partial") || sb.read(t).starts_with("done"))
+    })
+}
+
+/// `nohup make`: SIGHUP was ignored when make started, so a hangup to the
+/// whole process group neither ends make nor deletes its targets, and the
+/// recipes start with SIGHUP ignored too, as under GNU make.
+#[test]
+fn nohup_make_ignores_hangup_and_so_do_its_recipes() {
+    let sb = Sandbox::new();
+    sb.write("Makefile", &format!("all: a b\na b:\n{TWO_STEP}"));
+    let mut cmd = sb.command(std::path::Path::new("/usr/bin/nohup"));
+    cmd.arg(fairmake()).arg("-j2");
+    let running = spawn(&sb, cmd);
+    let started = jobs_started(&sb, &["a", "b"]);
+    // SAFETY: signalling the process group the test created.
+    unsafe { libc::kill(-running.pid(), libc::SIGHUP) };
+    let o = running.wait(LIMIT);
+    o.check(started, "the jobs never started");
+    o.check(o.code() == Some(0), "make did not finish the build");
+    for t in ["a", "b"] {
+        o.check(sb.read(t) == "done\n", &format!("{t} is not complete"));
+        let line = sb.read(&format!("{t}.sigign"));
+        o.check(
+            ignores(&line, libc::SIGHUP),
+            &format!("the recipe of {t} lost the ignored SIGHUP: {line}"),
+        );
+    }
+    sb.assert_no_fifo_left();
+}
+
+/// `sh -c 'make & wait'`: a non-interactive shell starts background
+/// commands with SIGINT and SIGQUIT ignored. Ctrl-C to the process group
+/// (the shell dies of it) must not end the background make, nor its
+/// recipes, which start with both ignored.
+#[test]
+fn background_make_from_a_script_ignores_interrupt_and_quit() {
+    let sb = Sandbox::new();
+    sb.write("Makefile", &format!("all: a b\na b:\n{TWO_STEP}"));
+    let mut cmd = sb.command(std::path::Path::new("/bin/sh"));
+    cmd.arg("-c")
+        .arg("{ \"$0\" -j2 > make.out 2> make.err; echo $? > status; } & wait")
+        .arg(fairmake());
+    let running = spawn(&sb, cmd);
+    let started = jobs_started(&sb, &["a", "b"]);
+    // SAFETY: signalling the process group the test created.
+    unsafe { libc::kill(-running.pid(), libc::SIGINT) };
+    let shell = running.wait(LIMIT);
+    let finished = wait_until(LIMIT, || sb.read("status").ends_with('\n'));
+    let context = format!(
+        "{shell}\nmake's stderr: {}\nstatus file: {:?}",
+        sb.read("make.err"),
+        sb.read("status")
+    );
+    assert!(started, "the jobs never started\n{context}");
+    assert!(finished, "make did not finish\n{context}");
+    assert_eq!(sb.read("status"), "0\n", "make failed\n{context}");
+    for t in ["a", "b"] {
+        assert_eq!(sb.read(t), "done\n", "{t} is not complete\n{context}");
+        let line = sb.read(&format!("{t}.sigign"));
+        for sig in [libc::SIGINT, libc::SIGQUIT] {
+            assert!(
+                ignores(&line, sig),
+                "the recipe of {t} lost ignored signal {sig}: {line}\n{context}"
+            );
+        }
+    }
+    sb.assert_no_fifo_left();
+}
+
+/// SIGPIPE ignored by make's parent stays ignored for the recipes (and for
+/// `$(shell)`), as GNU make leaves it; not ignored, it is at its default
+/// there.
+#[test]
+fn recipes_get_sigpipe_as_makes_parent_left_it() {
+    let sb = Sandbox::new();
+    sb.write(
+        "Makefile",
+        "all:\n\t@grep SigIgn /proc/self/status\n\
+         \t@echo shell $(shell grep SigIgn /proc/self/status)\n",
+    );
+    for (trap, ignored) in [("trap '' PIPE; ", true), ("", false)] {
+        let mut cmd = sb.command(std::path::Path::new("/bin/sh"));
+        cmd.arg("-c")
+            .arg(format!("{trap}exec \"$0\""))
+            .arg(fairmake());
+        let o = spawn(&sb, cmd).wait(LIMIT);
+        o.check(o.code() == Some(0), "make failed");
+        let lines: Vec<&str> = o.stdout.lines().collect();
+        o.check(lines.len() == 2, "two SigIgn lines expected");
+        for line in lines {
+            let line = line.trim_start_matches("shell ");
+            o.check(
+                ignores(line, libc::SIGPIPE) == ignored,
+                &format!("SIGPIPE ignored should be {ignored} in: {line}"),
+            );
+        }
+    }
+}
+
 /// Two jobs interrupted (SIGINT to the process group, as Ctrl-C sends it):
 /// GNU make 4.4.1 says every `Deleting file` first, the newest job's
 /// target first, then how each command ended.

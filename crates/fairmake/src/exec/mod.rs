@@ -6,8 +6,11 @@ pub mod archive;
 pub mod env;
 pub mod output;
 pub mod shell;
+pub mod signals;
 pub mod slots;
 pub mod spawn;
+
+pub use signals::SignalWatch;
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -313,7 +316,7 @@ pub struct Runner {
     running: u32,
     /// Children running a recursive (`$(MAKE)` or `+`) command: they may hold tokens.
     recursive_children: usize,
-    /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
+    /// A fatal signal (see `signals::FATAL`) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// Once a fatal signal has arrived: the commands that ended since, in
     /// the order they were reaped, said only after every target is deleted.
@@ -341,40 +344,6 @@ pub struct Runner {
     /// the planner hands the same one to every job while nothing exported
     /// differs between them.
     envp: Option<(Rc<crate::plan::Environment>, Rc<spawn::Envp>)>,
-}
-
-/// SIGINT, SIGTERM, SIGHUP and SIGCHLD, caught into a flag and a self-pipe
-/// that the event loop polls. Installed before the jobserver is created:
-/// a fatal signal in between would kill make the default way, with its
-/// fifo and directory left behind.
-pub struct SignalWatch {
-    read: std::os::fd::OwnedFd,
-    fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl SignalWatch {
-    pub fn install() -> std::io::Result<SignalWatch> {
-        let (read, write) = rustix::pipe::pipe_with(
-            rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
-        )?;
-        let fatal_signal = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        for sig in [
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGHUP,
-        ] {
-            signal_hook::flag::register_usize(sig, fatal_signal.clone(), sig as usize)?;
-            signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
-        }
-        signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
-        // The handlers write to the pipe for the rest of the process's life:
-        // a reader must stay as long. A SIGCHLD delivered late (to another
-        // thread, under load, for a child already reaped) after the runner
-        // is gone would otherwise kill make by SIGPIPE. One descriptor
-        // (close-on-exec) is kept open on purpose.
-        std::mem::forget(read.try_clone()?);
-        Ok(SignalWatch { read, fatal_signal })
-    }
 }
 
 impl Runner {
@@ -760,7 +729,7 @@ impl Runner {
         self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32
     }
 
-    /// On SIGINT/SIGTERM/SIGHUP: pass it to the children and
+    /// After a fatal signal (see `signals`): pass it to the children and
     /// wait for them all, delete the targets of the jobs that were running
     /// (the newest first), then say how their commands ended, in the order
     /// they were reaped (GNU 4.4.1 says every `Deleting file` first); remove
