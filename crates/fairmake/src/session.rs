@@ -109,6 +109,8 @@ fn catch_stdout_write_errors() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
         if message.starts_with("failed printing to stdout") {
+            // A broken pipe under a caught SIGPIPE ends make by the signal.
+            crate::exec::signals::end_now_if_pending();
             std::process::exit(stdout_write_error());
         }
         previous(info);
@@ -439,6 +441,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     planner.nodes = settled;
     let result = planner.run_goals(&goals);
     let mut runner = planner.finish();
+    // A signal caught after the last job (a broken pipe to the `rm` line).
+    runner.die_if_signalled();
     if let Some(p) = &mut runner.progress {
         p.finish();
     }

@@ -5,7 +5,9 @@
 
 mod e2e;
 
-use std::os::unix::process::ExitStatusExt;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::Stdio;
 use std::time::Duration;
 
 use e2e::{fairmake, spawn, wait_until, Sandbox};
@@ -170,6 +172,83 @@ fn interrupt_says_every_deleting_file_before_the_interrupt_lines() {
             "fairmake: *** [Makefile:3: b] Interrupt",
         ],
         "no Interrupt line for each job after them",
+    );
+    o.check(!sb.exists("a") && !sb.exists("b"), "a target was left");
+    sb.assert_no_fifo_left();
+}
+
+/// `make -j4 | head -1`: make dies of SIGPIPE at its next write, as GNU
+/// make does, but first stops its jobs, deletes their unfinished targets
+/// and removes the jobserver's fifo and its directory.
+#[test]
+fn a_broken_stdout_pipe_cleans_up_before_make_dies_of_it() {
+    let sb = Sandbox::new();
+    let names: Vec<String> = (0..40).map(|i| format!("t{i}")).collect();
+    sb.write(
+        "Makefile",
+        &format!(
+            "all: {}\nt%:\n\techo partial > $@; sleep 0.2; echo done > $@\n",
+            names.join(" ")
+        ),
+    );
+    let mut cmd = sb.command(&fairmake());
+    cmd.arg("-j4")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn().expect("spawn make");
+    let mut first = String::new();
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    reader.read_line(&mut first).expect("read a line");
+    // `head -1` exits: the pipe has no reader any more.
+    drop(reader);
+    let pgid = child.id() as i32;
+    let done = wait_until(LIMIT, || matches!(child.try_wait(), Ok(Some(_))));
+    if !done {
+        // SAFETY: killing the process group the test created.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    }
+    let o = child.wait_with_output().expect("wait for make");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    let context = format!("status {:?}\nstderr:\n{stderr}", o.status);
+    assert!(done, "make did not end\n{context}");
+    assert_eq!(
+        o.status.signal(),
+        Some(libc::SIGPIPE),
+        "make did not die of SIGPIPE\n{context}"
+    );
+    for t in &names {
+        let text = sb.read(t);
+        assert!(
+            !sb.exists(t) || text == "done\n",
+            "{t} left half-written: {text:?}\n{context}"
+        );
+    }
+    let left = sb.tmp_leftovers();
+    assert!(left.is_empty(), "left in $TMPDIR: {left:?}\n{context}");
+}
+
+/// SIGQUIT: the jobs' targets are deleted and make exits with status 1,
+/// as GNU make 4.4.1 does, with the fifo removed.
+#[test]
+fn quit_deletes_targets_and_exits_1() {
+    let sb = Sandbox::new();
+    sb.write(
+        "Makefile",
+        "all: a b\na b:\n\t@echo partial > $@; sleep 5\n",
+    );
+    let mut cmd = sb.command(&fairmake());
+    cmd.arg("-j2");
+    let running = spawn(&sb, cmd);
+    let started = wait_until(Duration::from_secs(10), || sb.exists("a") && sb.exists("b"));
+    // SAFETY: signalling the process group the test created.
+    unsafe { libc::kill(-running.pid(), libc::SIGQUIT) };
+    let o = running.wait(LIMIT);
+    o.check(started, "the jobs never started");
+    o.check(o.code() == Some(1), "make did not exit with status 1");
+    o.check(
+        o.stderr.contains("Deleting file 'a'") && o.stderr.contains("Deleting file 'b'"),
+        "no Deleting file lines",
     );
     o.check(!sb.exists("a") && !sb.exists("b"), "a target was left");
     sb.assert_no_fifo_left();

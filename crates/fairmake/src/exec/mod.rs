@@ -444,8 +444,10 @@ impl Runner {
         avg[0] + self.recent_starts.len() as f64 >= limit
     }
 
-    /// Starts a job; its first command runs now.
+    /// Starts a job; its first command runs now. (None once a fatal
+    /// signal has arrived: make ends instead.)
     pub fn start(&mut self, mut req: JobRequest) {
+        self.die_if_signalled();
         let mtime_before = crate::plan::mtime::of(&req.name);
         let slot = self
             .jobs
@@ -733,8 +735,8 @@ impl Runner {
     /// wait for them all, delete the targets of the jobs that were running
     /// (the newest first), then say how their commands ended, in the order
     /// they were reaped (GNU 4.4.1 says every `Deleting file` first); remove
-    /// the fifo and die of the same signal.
-    fn die_if_signalled(&mut self) {
+    /// the fifo and end as GNU does.
+    pub fn die_if_signalled(&mut self) {
         let sig = self.fatal_signal();
         if sig == 0 {
             return;
@@ -767,15 +769,7 @@ impl Runner {
         for path in &self.remove_on_signal {
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));
         }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        // SAFETY: restoring the default action and re-raising ends the process
-        // with the signal, as GNU make does.
-        unsafe {
-            libc::signal(sig, libc::SIG_DFL);
-            libc::raise(sig);
-        }
-        std::process::exit(128 + sig);
+        signals::end(sig);
     }
 
     /// A fatal signal ended the job: its target goes unless precious.

@@ -8,7 +8,7 @@
 //! The other fatal signals are caught into a flag and a self-pipe that the
 //! event loop polls ([`SignalWatch`]); the runner then passes the signal to
 //! its children, deletes the targets they were making, removes the
-//! jobserver's fifo, and dies of the same signal. A caught signal
+//! jobserver's fifo, and ends make as GNU does ([`end`]). A caught signal
 //! is back at its default in every child (exec resets it); an ignored one
 //! stays ignored there.
 //!
@@ -19,14 +19,33 @@
 
 use std::os::fd::OwnedFd;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-/// The signals that make catches, when they were not ignored at start-up.
-pub const FATAL: [libc::c_int; 3] = [libc::SIGHUP, libc::SIGINT, libc::SIGTERM];
+/// The signals that end a process by default and that make catches (when
+/// they were not ignored at start-up): those GNU make catches, and the
+/// other asynchronous ones, so that none of them leaves the jobserver's
+/// fifo behind. (GNU make 4.4.1 dies of SIGALRM at once, fifo left.)
+pub const FATAL: [libc::c_int; 12] = [
+    libc::SIGHUP,
+    libc::SIGINT,
+    libc::SIGQUIT,
+    libc::SIGTERM,
+    libc::SIGPIPE,
+    libc::SIGXCPU,
+    libc::SIGXFSZ,
+    libc::SIGALRM,
+    libc::SIGUSR1,
+    libc::SIGUSR2,
+    libc::SIGVTALRM,
+    libc::SIGPROF,
+];
 
 /// Bit `n` set: signal `n` was ignored when the process started.
 static STARTUP_IGNORED: AtomicU64 = AtomicU64::new(0);
 static RECORDED: AtomicBool = AtomicBool::new(false);
+
+/// The fatal signal that arrived (0: none), once a [`SignalWatch`] exists.
+static PENDING: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 
 /// Whether `sig` is ignored right now.
 fn is_ignored_now(sig: libc::c_int) -> bool {
@@ -98,6 +117,45 @@ pub fn keep_sigpipe_ignored(cmd: &mut std::process::Command) {
     }
 }
 
+/// The fatal signal that has arrived and not yet ended make, or 0.
+pub fn pending() -> i32 {
+    PENDING
+        .get()
+        .map_or(0, |flag| flag.load(Ordering::SeqCst) as i32)
+}
+
+/// Ends make because of `sig`, its jobs already dealt with: as GNU make,
+/// status 1 for SIGQUIT, otherwise killed by the same signal.
+pub fn end(sig: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    if sig == libc::SIGQUIT {
+        std::process::exit(1);
+    }
+    // SAFETY: restoring the default action, unblocking and re-raising end
+    // the process with the signal.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        libc::raise(sig);
+    }
+    std::process::exit(128 + sig);
+}
+
+/// Where make cannot reach its runner (a write to a broken stdout failing
+/// deep in the planner): if a fatal signal is pending, remove the fifo and
+/// end at once.
+pub fn end_now_if_pending() {
+    let sig = pending();
+    if sig != 0 {
+        fairmake_jobserver::signal_cleanup();
+        end(sig);
+    }
+}
+
 /// The fatal signals and SIGCHLD, caught into a flag and a self-pipe that
 /// the event loop polls. Installed before the jobserver is created: a fatal
 /// signal in between would kill make the default way, with its fifo and
@@ -112,7 +170,9 @@ impl SignalWatch {
         let (read, write) = rustix::pipe::pipe_with(
             rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
         )?;
-        let fatal_signal = Arc::new(AtomicUsize::new(0));
+        let fatal_signal = PENDING
+            .get_or_init(|| Arc::new(AtomicUsize::new(0)))
+            .clone();
         for sig in FATAL {
             // Ignored by make's parent: left so (see the module's header).
             if ignored_at_startup(sig) {
