@@ -398,10 +398,16 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     let slots =
         crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
+    let sync_mutex = output_sync_lock(ev, !slots.is_serial());
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
     runner.remove_on_signal.extend(ev.stdin_copy.clone());
+    runner.remove_on_signal.extend(
+        sync_mutex
+            .as_ref()
+            .map(crate::exec::sync_mutex::Owned::path),
+    );
     let observe = Observation::setup(ev, opts);
     runner.trace = observe.recorder(ev);
     runner.progress = opts.progress.then(crate::trace::progress::Progress::new);
@@ -414,6 +420,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
             // A sub-make given its own -j left its parent's jobserver: the
             // make it becomes again must not leave it (and say so) twice.
             let left_parent = jobs_from_command_line;
+            drop(sync_mutex);
             return restart(ev.stdin_copy.as_deref(), opts.debug.basic, left_parent);
         }
     };
@@ -456,6 +463,22 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
             Ok(2)
         }
     }
+}
+
+/// Under `-O`: the lock that keeps output blocks whole across the makes of
+/// the build, inherited or, in a parallel top-level make, created here and
+/// named in MAKEFLAGS (`--sync-mutex=`). Returns the file to remove at exit
+/// when this make created it.
+fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::sync_mutex::Owned> {
+    if ev.options.output_sync == options::OutputSync::None {
+        return None;
+    }
+    let inherited = ev.options.sync_mutex.clone();
+    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel);
+    if value != inherited {
+        Rc::make_mut(&mut ev.options).sync_mutex = value;
+    }
+    owned
 }
 
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.

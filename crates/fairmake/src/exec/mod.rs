@@ -9,6 +9,7 @@ pub mod shell;
 pub mod signals;
 pub mod slots;
 pub mod spawn;
+pub mod sync_mutex;
 
 pub use signals::SignalWatch;
 
