@@ -20,17 +20,25 @@ fn main() {
     start()
 }
 
+/// Notes which signals make's parent left ignored, before std's start-up
+/// (where Rust's own `main` is used) ignores SIGPIPE: `.init_array`
+/// functions run before any `main`.
+#[used]
+#[link_section = ".init_array"]
+static RECORD_SIGNALS: extern "C" fn() = record_signals;
+
+extern "C" fn record_signals() {
+    fairmake::exec::signals::record_startup_dispositions();
+}
+
 fn start() -> ! {
     // Before anything opens a file: which jobserver descriptors named in
     // MAKEFLAGS were really inherited (a closed 3 or 4 is soon reused).
     fairmake_jobserver::note_inherited_fds();
-    // Rust ignores SIGPIPE; make does not: `make | head` must end quietly the
-    // way GNU make does (killed by SIGPIPE), and recipes must start with the
-    // default disposition too.
-    // SAFETY: setting a signal disposition before any thread is started.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
+    // Rust ignores SIGPIPE; make does not, unless its parent did: `make |
+    // head` must end quietly the way GNU make does (killed by SIGPIPE), and
+    // recipes must start with the disposition make was given.
+    fairmake::exec::signals::restore_sigpipe();
     let code = fairmake::run_from_env();
     // What is buffered for stdout was written by the session already.
     std::process::exit(code);

@@ -110,6 +110,8 @@ fn catch_stdout_write_errors() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
         if message.starts_with("failed printing to stdout") {
+            // A broken pipe under a caught SIGPIPE ends make by the signal.
+            crate::exec::signals::end_now_if_pending();
             std::process::exit(stdout_write_error());
         }
         previous(info);
@@ -350,7 +352,11 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
-    crate::diag::say_deferred_directory();
+    // Under -q, `Entering directory` waits until a command is run: a make
+    // that only answers "up to date" prints nothing, as GNU's does.
+    if !ev.options.question {
+        crate::diag::say_deferred_directory();
+    }
     check_special_targets(ev)?;
     let opts = &ev.options.clone();
     let builtin_loc = crate::diag::Loc {
@@ -395,10 +401,16 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
     ev.jobserver_words = slots.makeflags_words();
     ev.jobserver_child_words = slots.child_makeflags_words();
+    let sync_mutex = output_sync_lock(ev, !slots.is_serial());
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
     runner.remove_on_signal.extend(ev.stdin_copy.clone());
+    runner.remove_on_signal.extend(
+        sync_mutex
+            .as_ref()
+            .map(crate::exec::sync_mutex::Owned::path),
+    );
     runner.trace = crate::trace::observe::recorder(ev, opts);
     runner.progress = (opts.progress && ev.level == 0).then(|| {
         crate::trace::progress::Progress::new(runner.trace.as_ref().map(|t| t.path()), &ev.cwd)
@@ -412,6 +424,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
             // A sub-make given its own -j left its parent's jobserver: the
             // make it becomes again must not leave it (and say so) twice.
             let left_parent = jobs_from_command_line;
+            drop(sync_mutex);
             return restart(ev.stdin_copy.as_deref(), opts.debug.basic, left_parent);
         }
     };
@@ -439,6 +452,8 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     planner.nodes = settled;
     let result = planner.run_goals(&goals);
     let mut runner = planner.finish();
+    // A signal caught after the last job (a broken pipe to the `rm` line).
+    runner.die_if_signalled();
     // The status line goes before the summary and make's last words.
     drop(runner.progress.take());
     if let Some(trace) = runner.trace.take() {
@@ -453,6 +468,22 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
             Ok(2)
         }
     }
+}
+
+/// Under `-O`: the lock that keeps output blocks whole across the makes of
+/// the build, inherited or, in a parallel top-level make, created here and
+/// named in MAKEFLAGS (`--sync-mutex=`). Returns the file to remove at exit
+/// when this make created it.
+fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::sync_mutex::Owned> {
+    if ev.options.output_sync == options::OutputSync::None {
+        return None;
+    }
+    let inherited = ev.options.sync_mutex.clone();
+    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel);
+    if value != inherited {
+        Rc::make_mut(&mut ev.options).sync_mutex = value;
+    }
+    owned
 }
 
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.

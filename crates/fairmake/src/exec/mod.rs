@@ -6,8 +6,12 @@ pub mod archive;
 pub mod env;
 pub mod output;
 pub mod shell;
+pub mod signals;
 pub mod slots;
 pub mod spawn;
+pub mod sync_mutex;
+
+pub use signals::SignalWatch;
 
 use std::collections::VecDeque;
 use std::os::fd::{AsFd, OwnedFd};
@@ -264,6 +268,19 @@ pub struct JobRequest {
 pub struct JobOutcome {
     pub file: FileId,
     pub ok: bool,
+    /// Under `-q`: how the job found its target out of date (`ok` is false).
+    pub out_of_date: Option<OutOfDate>,
+}
+
+/// How a job under `-q`, which runs only recursive commands, learns that
+/// its target is out of date.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutOfDate {
+    /// It reached a command that is not recursive: that one would run.
+    Command,
+    /// A recursive command exited with status 1: a sub-make under `-q`
+    /// found its goals out of date. Make says nothing and stops.
+    SubMake,
 }
 
 struct Job {
@@ -278,6 +295,8 @@ struct Job {
     token_wait_us: u64,
     /// The processes of its recursive lines (the trace ties sub-makes to it).
     child_pids: Vec<u32>,
+    /// Its place in the order jobs were started (`Runner::started`).
+    seq: u64,
 }
 
 /// A running process of a job.
@@ -326,8 +345,11 @@ pub struct Runner {
     /// The build is over: tokens are counted, as GNU counts them, and no
     /// longer healed.
     finishing: bool,
-    /// A fatal signal (SIGINT, SIGTERM, SIGHUP) that arrived, or 0.
+    /// A fatal signal (see `signals::FATAL`) that arrived, or 0.
     fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// Once a fatal signal has arrived: the commands that ended since, in
+    /// the order they were reaped, said only after every target is deleted.
+    dying: Option<Vec<Ended>>,
     pub mode: Mode,
     sigchld: OwnedFd,
     /// How many jobs have been started: the planner tells from it whether a
@@ -351,40 +373,6 @@ pub struct Runner {
     /// the planner hands the same one to every job while nothing exported
     /// differs between them.
     envp: Option<(Rc<crate::plan::Environment>, Rc<spawn::Envp>)>,
-}
-
-/// SIGINT, SIGTERM, SIGHUP and SIGCHLD, caught into a flag and a self-pipe
-/// that the event loop polls. Installed before the jobserver is created:
-/// a fatal signal in between would kill make the default way, with its
-/// fifo and directory left behind.
-pub struct SignalWatch {
-    read: std::os::fd::OwnedFd,
-    fatal_signal: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-}
-
-impl SignalWatch {
-    pub fn install() -> std::io::Result<SignalWatch> {
-        let (read, write) = rustix::pipe::pipe_with(
-            rustix::pipe::PipeFlags::CLOEXEC | rustix::pipe::PipeFlags::NONBLOCK,
-        )?;
-        let fatal_signal = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        for sig in [
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGTERM,
-            signal_hook::consts::SIGHUP,
-        ] {
-            signal_hook::flag::register_usize(sig, fatal_signal.clone(), sig as usize)?;
-            signal_hook::low_level::pipe::register(sig, write.try_clone()?)?;
-        }
-        signal_hook::low_level::pipe::register(signal_hook::consts::SIGCHLD, write)?;
-        // The handlers write to the pipe for the rest of the process's life:
-        // a reader must stay as long. A SIGCHLD delivered late (to another
-        // thread, under load, for a child already reaped) after the runner
-        // is gone would otherwise kill make by SIGPIPE. One descriptor
-        // (close-on-exec) is kept open on purpose.
-        std::mem::forget(read.try_clone()?);
-        Ok(SignalWatch { read, fatal_signal })
-    }
 }
 
 impl Runner {
@@ -413,6 +401,7 @@ impl Runner {
             slots,
             running: 0,
             fatal_signal,
+            dying: None,
             mode,
             sigchld: read,
             started: 0,
@@ -487,8 +476,10 @@ impl Runner {
         avg[0] + self.recent_starts.len() as f64 >= limit
     }
 
-    /// Starts a job; its first command runs now.
+    /// Starts a job; its first command runs now. (None once a fatal
+    /// signal has arrived: make ends instead.)
     pub fn start(&mut self, mut req: JobRequest) {
+        self.die_if_signalled();
         let mtime_before = crate::plan::mtime::of(&req.name);
         let slot = self
             .jobs
@@ -514,6 +505,7 @@ impl Runner {
             next_line: 0,
             pid: None,
             mtime_before,
+            seq: self.started,
         });
         self.running += 1;
         self.started += 1;
@@ -603,8 +595,17 @@ impl Runner {
                 return;
             };
             job.next_line += 1;
+            if self.mode.question && !line.recursive {
+                // -q runs recursive commands only: the target is out of date.
+                self.finish_as(slot, false, Some(OutOfDate::Command));
+                return;
+            }
             let runs =
                 !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
+            if self.mode.question {
+                // (Said at once otherwise; see `session::run_after_reading`.)
+                diag::say_deferred_directory();
+            }
             if !line.silent || self.mode.dry_run {
                 match &mut job.capture {
                     Some(c) => c.echo(&line.command),
@@ -685,6 +686,20 @@ impl Runner {
 
     /// Reports a failed command; returns whether the job goes on (ignored error).
     fn line_failed(&mut self, slot: usize, line: &PreparedLine, kind: ExitKind) -> bool {
+        self.say_failure(slot, line, kind);
+        if line.ignore_errors {
+            if self.mode.output_sync == crate::options::OutputSync::Line {
+                self.flush_job_output(slot);
+            }
+            return true;
+        }
+        self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
+        self.finish(slot, false);
+        false
+    }
+
+    /// GNU's line for a failed command, in the job's block.
+    fn say_failure(&self, slot: usize, line: &PreparedLine, kind: ExitKind) {
         let job = self.jobs[slot].as_ref().expect("live job");
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
@@ -693,22 +708,11 @@ impl Runner {
             self.in_job_block(slot, || {
                 diag::warn(None, format_args!("[{place}: {target}] {what} (ignored)"))
             });
-            if self.mode.output_sync == crate::options::OutputSync::Line {
-                self.flush_job_output(slot);
-            }
-            return true;
-        }
-        if !job.req.quiet_failure {
+        } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
-                diag::error_line(format_args!(
-                    "[{}: {target}] {what}",
-                    recipe_place(&line.loc)
-                ))
+                diag::error_line(format_args!("[{place}: {target}] {what}"))
             });
         }
-        self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
-        self.finish(slot, false);
-        false
     }
 
     fn flush_job_output(&mut self, slot: usize) {
@@ -724,19 +728,23 @@ impl Runner {
         if job.req.precious || !(job.req.delete_on_error || signalled) {
             return;
         }
-        let now = crate::plan::mtime::of(&job.req.name);
-        if now.is_some() && now != job.mtime_before {
-            self.in_job_block(slot, || {
-                diag::error_line(format_args!(
-                    "Deleting file '{}'",
-                    diag::show(&job.req.name)
-                ))
-            });
+        if self.target_changed(job) {
+            self.in_job_block(slot, || say_deleting(&job.req.name));
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
     }
 
+    /// Whether the job's recipe changed (or made) its target.
+    fn target_changed(&self, job: &Job) -> bool {
+        let now = crate::plan::mtime::of(&job.req.name);
+        now.is_some() && now != job.mtime_before
+    }
+
     fn finish(&mut self, slot: usize, ok: bool) {
+        self.finish_as(slot, ok, None);
+    }
+
+    fn finish_as(&mut self, slot: usize, ok: bool, out_of_date: Option<OutOfDate>) {
         let mut job = self.jobs[slot].take().expect("finishing a live job");
         self.record_job(slot, &job, ok);
         if let Some(c) = &mut job.capture {
@@ -750,13 +758,14 @@ impl Runner {
         self.finished.push_back(JobOutcome {
             file: job.req.file,
             ok,
+            out_of_date,
         });
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
     pub fn wait_any(&mut self) -> Vec<JobOutcome> {
         while self.finished.is_empty() {
-            self.check_fatal_signal();
+            self.die_if_signalled();
             if self.children.is_empty() {
                 break;
             }
@@ -771,7 +780,7 @@ impl Runner {
     /// jobserver to become readable: one poll() for both, never a blocking
     /// read on the token pipe.
     pub fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
-        self.check_fatal_signal();
+        self.die_if_signalled();
         if self.finished.is_empty() && !self.reap() {
             // Held back by load, a readable token pipe is no reason to wake.
             let want_token = !self.load_limited;
@@ -781,14 +790,22 @@ impl Runner {
         self.finished.drain(..).collect()
     }
 
-    /// On SIGINT/SIGTERM/SIGHUP: pass it to the children, wait for them
-    /// (their targets are deleted as they are reported), remove the fifo,
-    /// and die of the same signal.
-    fn check_fatal_signal(&mut self) {
-        let sig = self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32;
+    /// The fatal signal that arrived, if any.
+    fn fatal_signal(&self) -> i32 {
+        self.fatal_signal.load(std::sync::atomic::Ordering::SeqCst) as i32
+    }
+
+    /// After a fatal signal (see `signals`): pass it to the children and
+    /// wait for them all, delete the targets of the jobs that were running
+    /// (the newest first), then say how their commands ended, in the order
+    /// they were reaped (GNU 4.4.1 says every `Deleting file` first); remove
+    /// the fifo and end as GNU does.
+    pub fn die_if_signalled(&mut self) {
+        let sig = self.fatal_signal();
         if sig == 0 {
             return;
         }
+        self.dying.get_or_insert_with(Vec::new);
         for &pid in self.children.keys() {
             // SAFETY: sending a signal to our own child.
             unsafe { libc::kill(pid as i32, sig) };
@@ -798,26 +815,51 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
+        // The status line goes before make's last words.
+        drop(self.progress.take());
+        let mut live: Vec<usize> = (0..self.jobs.len())
+            .filter(|&slot| self.jobs[slot].is_some())
+            .collect();
+        live.sort_by_key(|&slot| std::cmp::Reverse(self.jobs[slot].as_ref().map(|j| j.seq)));
+        for slot in live {
+            self.delete_on_signal(slot);
+        }
+        for ended in self.dying.take().unwrap_or_default() {
+            if let Some(kind) = ended.kind {
+                self.say_failure(ended.slot, &ended.line, kind);
+            }
+            self.flush_job_output(ended.slot);
+        }
+        // The jobs the signal stopped count as failed in --stats and the trace.
+        for slot in 0..self.jobs.len() {
+            if let Some(job) = self.jobs[slot].take() {
+                self.record_job(slot, &job, false);
+            }
+        }
         crate::trace::interrupted(&mut self.progress, &mut self.trace, sig);
         self.slots.finish();
         self.slots.remove_fifo();
         for path in &self.remove_on_signal {
-            use std::os::unix::ffi::OsStrExt;
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));
         }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        // SAFETY: restoring the default action and re-raising ends the process
-        // with the signal, as GNU make does.
-        unsafe {
-            libc::signal(sig, libc::SIG_DFL);
-            libc::raise(sig);
+        signals::end(sig);
+    }
+
+    /// A fatal signal ended the job: its target goes unless precious.
+    fn delete_on_signal(&self, slot: usize) {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        if !job.req.precious && self.target_changed(job) {
+            say_deleting(&job.req.name);
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
-        std::process::exit(128 + sig);
     }
 
     /// Reaps every exited child; returns whether any was reaped.
     fn reap(&mut self) -> bool {
+        // A child killed by the signal that is ending make is said later.
+        if self.dying.is_none() && self.fatal_signal() != 0 {
+            self.dying = Some(Vec::new());
+        }
         let mut any = false;
         while let Some((pid, status)) = self.next_exited() {
             any = true;
@@ -936,7 +978,7 @@ impl Runner {
     pub fn finish_jobserver(&mut self) {
         self.finishing = true;
         while self.adopting && self.orphans_hold_jobserver() {
-            self.check_fatal_signal();
+            self.die_if_signalled();
             if !self.reap() {
                 self.wait_for_event(false);
             }
@@ -976,12 +1018,23 @@ impl Runner {
             (None, Some(sig)) => Some(ExitKind::Signal(sig)),
             (None, None) => Some(ExitKind::Code(1)),
         };
+        if let Some(ended) = &mut self.dying {
+            // The job goes no further; see `die_if_signalled`.
+            ended.push(Ended { slot, line, kind });
+            return;
+        }
         match kind {
             None => {
                 if self.mode.output_sync == crate::options::OutputSync::Line {
                     self.flush_job_output(slot);
                 }
                 self.advance(slot)
+            }
+            // -q: a sub-make saying "out of date" is no error to report.
+            Some(ExitKind::Code(1))
+                if self.mode.question && line.recursive && !line.ignore_errors =>
+            {
+                self.finish_as(slot, false, Some(OutOfDate::SubMake));
             }
             Some(kind) => {
                 if self.line_failed(slot, &line, kind) {
@@ -1054,9 +1107,23 @@ impl Runner {
     }
 }
 
+#[derive(Clone, Copy)]
 enum ExitKind {
     Code(i32),
     Signal(i32),
+}
+
+/// A command that ended while make was dying of a signal; `kind` is
+/// `None` when it succeeded.
+struct Ended {
+    slot: usize,
+    line: PreparedLine,
+    kind: Option<ExitKind>,
+}
+
+/// GNU's line before a target is deleted.
+fn say_deleting(name: &[u8]) {
+    diag::error_line(format_args!("Deleting file '{}'", diag::show(name)));
 }
 
 impl ExitKind {

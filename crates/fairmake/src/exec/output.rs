@@ -98,7 +98,9 @@ impl Captured {
             dir.map(|d| format!("{}\n", crate::diag::directory_line(what, d)))
                 .unwrap_or_default()
         };
-        // As few writes as can be, so that parallel makes do not mix.
+        // As few writes as can be, under the lock all the makes of the
+        // build share, so that parallel makes do not mix.
+        let _held = super::sync_mutex::lock();
         let mut first = line("Entering").into_bytes();
         first.extend_from_slice(&out);
         let last = line("Leaving").into_bytes();

@@ -180,6 +180,7 @@ pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
 /// A `Command` running `program` with `argv` (`argv[0]` as given).
 pub fn command(program: &[u8], argv: &[Vec<u8>]) -> Command {
     let mut cmd = Command::new(std::ffi::OsStr::from_bytes(program));
+    super::signals::keep_sigpipe_ignored(&mut cmd);
     if let Some((first, rest)) = argv.split_first() {
         use std::os::unix::process::CommandExt;
         cmd.arg0(std::ffi::OsStr::from_bytes(first));

@@ -56,7 +56,8 @@ impl Envp {
 /// and the environment `envp`; its stdout and stderr go to `output` when
 /// given, and each `(from, to)` of `dup2s` is duplicated onto `to` (the
 /// jobserver descriptors of a recursive child). The child starts with no
-/// signal blocked and SIGPIPE at its default, as std would start it.
+/// signal blocked and SIGPIPE at its default, as std would start it,
+/// unless make's parent ignored it.
 /// Returns its pid.
 pub fn spawn(
     program: &[u8],
@@ -148,7 +149,7 @@ impl Attributes {
 
     /// No signal blocked in the child, whatever the thread starting it
     /// blocks, and SIGPIPE at its default disposition, as std starts
-    /// children.
+    /// children (or ignored, as make's parent left it).
     fn unblock_all_and_default_sigpipe(&self) -> io::Result<()> {
         let attrs = self.as_ptr().cast_mut();
         // SAFETY: sigset_t is plain data, initialized by sigemptyset; the
@@ -157,7 +158,10 @@ impl Attributes {
             let mut set = MaybeUninit::<libc::sigset_t>::uninit();
             libc::sigemptyset(set.as_mut_ptr());
             check(libc::posix_spawnattr_setsigmask(attrs, set.as_ptr()))?;
-            libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+            // (Left ignored when make's parent ignored it: see `signals`.)
+            if super::signals::sigpipe_default_in_children() {
+                libc::sigaddset(set.as_mut_ptr(), libc::SIGPIPE);
+            }
             check(libc::posix_spawnattr_setsigdefault(attrs, set.as_ptr()))?;
             let flags = libc::POSIX_SPAWN_SETSIGMASK | libc::POSIX_SPAWN_SETSIGDEF;
             check(libc::posix_spawnattr_setflags(

@@ -135,7 +135,8 @@ pub struct Options {
     /// it when it creates a jobserver, with
     /// `*** unknown jobserver auth style 'X'.  Stop.`
     pub jobserver_style_invalid: Option<Vec<u8>>,
-    /// `--sync-mutex=NAME` (GNU's Windows output-sync lock; kept and passed on).
+    /// `--sync-mutex=fnm:PATH`: the file whose lock keeps `-O` blocks whole
+    /// across the makes of a build (see `exec::sync_mutex`).
     pub sync_mutex: Option<Vec<u8>>,
     /// `--temp-stdin=FILE`: GNU's internal option naming the copy of a stdin
     /// makefile a re-exec reads; the file is also in `makefiles`.

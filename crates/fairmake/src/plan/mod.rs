@@ -137,6 +137,8 @@ struct Walk {
     /// Some are still being made.
     pending: bool,
     failed: bool,
+    /// The first prerequisite that failed.
+    first_failed: Option<FileId>,
     /// Missing intermediate files whose making waits until the target is
     /// known to need them.
     deferred: Vec<FileId>,
@@ -176,6 +178,9 @@ pub struct Node {
     /// The other targets of its grouped rule have had their prerequisites
     /// added to its own.
     pub peers_added: bool,
+    /// Under -q, it failed because it (or the first of its prerequisites
+    /// to fail) is out of date, not through an error: status 1, not 2.
+    pub out_of_date: bool,
 }
 
 impl Node {
@@ -206,6 +211,7 @@ impl Default for Node {
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,
+            out_of_date: false,
         }
     }
 }
@@ -377,6 +383,11 @@ impl<'e> Planner<'e> {
             && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
     }
 
+    /// A failure without `-k`: make only waits for the jobs running.
+    fn halting(&self) -> bool {
+        self.stopping && !self.ev.options.keep_going
+    }
+
     /// `-q` is in force.
     fn question(&self) -> bool {
         self.ev.options.question && !self.makefiles_phase
@@ -491,6 +502,16 @@ impl<'e> Planner<'e> {
             self.runner.finish_jobserver();
         }
         self.delete_intermediates();
+        // -q -k: the first goal that failed says whether the answer is
+        // "out of date" or an error, as in GNU.
+        if self.question() && self.ev.options.keep_going {
+            if let Some(&g) = goals
+                .iter()
+                .find(|&&g| self.nodes[g].status == Status::Failed)
+            {
+                return Ok(if self.nodes[g].out_of_date { 1 } else { 2 });
+            }
+        }
         if self.failed {
             return Ok(2);
         }
@@ -556,6 +577,19 @@ impl<'e> Planner<'e> {
         } else if self.dont_care.contains(&id) {
             // Only an optional makefile needed it: no error, no stop.
             self.node(id).status = Status::Failed;
+        } else if let Some(how) = outcome.out_of_date {
+            // -q: out of date is status 1, not an error. Reaching a command
+            // is as if it had been decided before the job: the other goals
+            // are still looked at; a sub-make's answer stops make.
+            self.node(id).status = Status::Failed;
+            self.nodes[id].out_of_date = true;
+            self.question_dirty = true;
+            if how == crate::exec::OutOfDate::SubMake && !self.ev.options.keep_going {
+                if !self.stopping && self.runner.running() > 0 {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
+                self.stopping = true;
+            }
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
@@ -689,8 +723,9 @@ impl<'e> Planner<'e> {
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         match self.decide(id, &resolved)? {
-            // On to the next double-colon rule.
-            Status::Pending => self.update(id, parent),
+            // On to the next double-colon rule (none once make is stopping:
+            // the recipe was not started, see `start`).
+            Status::Pending if !self.halting() => self.update(id, parent),
             st => Ok(st),
         }
     }
@@ -738,8 +773,15 @@ impl<'e> Planner<'e> {
         }
         if walk.failed {
             self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date =
+                walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
             // A makefile that failed gets "Failed to remake makefile" instead.
-            if self.ev.options.keep_going && parent.is_none() && !self.makefiles_phase {
+            // (Not under -q, where out of date is the answer, not an error.)
+            if self.ev.options.keep_going
+                && parent.is_none()
+                && !self.makefiles_phase
+                && !self.question()
+            {
                 let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
                     None,
@@ -800,6 +842,7 @@ impl<'e> Planner<'e> {
                 }
                 Status::Failed => {
                     walk.failed = true;
+                    walk.first_failed.get_or_insert(dep.file());
                     // Without -k nothing more is tried for this target.
                     if !self.ev.options.keep_going {
                         break;
@@ -1181,19 +1224,28 @@ impl<'e> Planner<'e> {
             .as_ref()
             .is_some_and(|r| crate::exec::written_recursive(r));
         let touch = self.touch() && !written_recursive;
+        // A phony target is no file: -t neither creates it nor says so, and
+        // skipping its recipe is no command run; it still counts as remade.
+        if touch && self.ev.db.file(id).phony {
+            drop(capture);
+            self.nodes[id].remade = true;
+            return Ok(self.rule_finished(id));
+        }
         // An empty recipe does nothing, but -t still touches its target.
         if lines.is_empty() && !touch {
             self.nodes[id].remade = true;
             return Ok(self.rule_finished(id));
         }
-        // `-q`: the recipe is expanded (its `$(info)`s print) but not run; a
-        // command to run means out of date.
-        if self.question() {
+        // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
+        // lines run, as under -n, up to the first that is not recursive: a
+        // command to run means out of date. The runner sees to the later
+        // lines; one that is first is decided here, with no job.
+        if self.question() && lines.first().is_none_or(|l| !l.recursive) {
+            drop(capture);
+            self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date = true;
             self.question_dirty = true;
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
-            self.stopping = true;
-            return Ok(Status::Done);
+            return Ok(Status::Failed);
         }
         // `-t`: touch instead of running (see `touch` above).
         // With -n too the touch is only shown.
@@ -1250,8 +1302,17 @@ impl<'e> Planner<'e> {
             capture,
             waited_for: self.waited_for(resolved),
         };
-        // Wait for a job slot, letting finished jobs report meanwhile.
-        while !self.runner.has_free_slot() {
+        // Wait for a job slot, letting finished jobs report meanwhile. A
+        // failure reported while waiting (without -k) means make will stop:
+        // it starts no new job, as GNU does, and the target stays unmade.
+        loop {
+            if self.halting() {
+                self.nodes[id].status = Status::Pending;
+                return Ok(Status::Pending);
+            }
+            if self.runner.has_free_slot() {
+                break;
+            }
             for outcome in self.runner.wait_for_slot() {
                 self.job_finished(outcome);
             }
@@ -1284,6 +1345,11 @@ impl<'e> Planner<'e> {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
             }
+        } else if self.runner.has_outcomes() {
+            // A job that ran no process (every line under -n, or `:`) is
+            // finished already: settled now, as GNU does, its parent can
+            // follow at once, and -n prints in the order of -j1.
+            self.wait_for_jobs()?;
         }
         Ok(self.nodes[id].status)
     }
@@ -2121,8 +2187,14 @@ impl<'e> Planner<'e> {
         Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }
 
-    /// Deletes intermediate files made in this run (`rm a b`).
+    /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
+    /// the line is shown for every one that would have been made, and
+    /// nothing is deleted; `-t` leaves the files it touched, silently.
     fn delete_intermediates(&mut self) {
+        if self.touch() {
+            return;
+        }
+        let dry_run = self.ev.options.dry_run && !self.makefiles_phase;
         let mut names = Vec::new();
         let mut order: Vec<FileId> = (0..self.nodes.len()).collect();
         // In the order they were made.
@@ -2138,17 +2210,20 @@ impl<'e> Planner<'e> {
                 && !file.secondary
             {
                 let name = self.ev.db.file(id).name;
-                if mtime::of(name).is_some() {
+                if dry_run || mtime::of(name).is_some() {
                     names.push(name);
                 }
             }
         }
-        if names.is_empty() || (self.ev.options.dry_run && !self.makefiles_phase) {
+        if names.is_empty() {
             return;
         }
         if !self.ev.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             println!("rm {}", list.join(" "));
+        }
+        if dry_run {
+            return;
         }
         for n in names {
             use std::os::unix::ffi::OsStrExt;
