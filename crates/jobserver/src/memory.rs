@@ -226,7 +226,12 @@ fn cgroup_figures(limit: &Limit) -> io::Result<Option<(u64, u64)>> {
             if max == "max" {
                 return Ok(None);
             }
-            (dir, max.to_owned(), read(dir, "memory.current")?, "inactive_file")
+            (
+                dir,
+                max.to_owned(),
+                read(dir, "memory.current")?,
+                "inactive_file",
+            )
         }
         Limit::V1(dir) => (
             dir,
@@ -257,7 +262,9 @@ fn cgroup_figures(limit: &Limit) -> io::Result<Option<(u64, u64)>> {
 /// PSI's `some ... total=N`: microseconds during which some task stalled.
 fn psi_some_total(text: &str) -> Option<u64> {
     let line = text.lines().find(|l| l.starts_with("some "))?;
-    let total = line.split_whitespace().find_map(|w| w.strip_prefix("total="))?;
+    let total = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("total="))?;
     total.parse().ok()
 }
 
@@ -281,10 +288,10 @@ impl Ledger {
 
 impl MemorySource for Ledger {
     fn sample(&mut self) -> io::Result<MemorySample> {
-        let number = |p: &Path| -> Option<u64> { std::fs::read_to_string(p).ok()?.trim().parse().ok() };
-        let limit = number(&self.dir.join("limit")).ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, "the ledger has no limit")
-        })?;
+        let number =
+            |p: &Path| -> Option<u64> { std::fs::read_to_string(p).ok()?.trim().parse().ok() };
+        let limit = number(&self.dir.join("limit"))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "the ledger has no limit"))?;
         let mut used = 0u64;
         if let Ok(entries) = std::fs::read_dir(self.dir.join("used")) {
             for e in entries.flatten() {
@@ -381,9 +388,21 @@ mod tests {
         put(r, "proc/self/cgroup", "0::/build/job\n");
         put(r, "sys/fs/cgroup/cgroup.controllers", "cpu memory\n");
         // The parent allows 6 GiB and uses 2; the group itself has no limit.
-        put(r, "sys/fs/cgroup/build/memory.max", &format!("{}\n", 6u64 << 30));
-        put(r, "sys/fs/cgroup/build/memory.current", &format!("{}\n", 2u64 << 30));
-        put(r, "sys/fs/cgroup/build/memory.stat", "anon 1\ninactive_file 1073741824\n");
+        put(
+            r,
+            "sys/fs/cgroup/build/memory.max",
+            &format!("{}\n", 6u64 << 30),
+        );
+        put(
+            r,
+            "sys/fs/cgroup/build/memory.current",
+            &format!("{}\n", 2u64 << 30),
+        );
+        put(
+            r,
+            "sys/fs/cgroup/build/memory.stat",
+            "anon 1\ninactive_file 1073741824\n",
+        );
         put(r, "sys/fs/cgroup/build/job/memory.max", "max\n");
         put(r, "sys/fs/cgroup/build/job/memory.current", "5\n");
         put(
@@ -406,11 +425,27 @@ mod tests {
         let r = root.path();
         put(r, "proc/meminfo", &meminfo_text(16 << 20, 12 << 20));
         put(r, "proc/self/cgroup", "4:memory:/a/b\n3:cpu:/\n0::/\n");
-        put(r, "sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+        put(
+            r,
+            "sys/fs/cgroup/memory/memory.limit_in_bytes",
+            "9223372036854771712\n",
+        );
         put(r, "sys/fs/cgroup/memory/memory.usage_in_bytes", "100\n");
-        put(r, "sys/fs/cgroup/memory/a/b/memory.limit_in_bytes", &format!("{}\n", 1u64 << 30));
-        put(r, "sys/fs/cgroup/memory/a/b/memory.usage_in_bytes", &format!("{}\n", 300u64 << 20));
-        put(r, "sys/fs/cgroup/memory/a/b/memory.stat", "cache 5\ntotal_inactive_file 104857600\n");
+        put(
+            r,
+            "sys/fs/cgroup/memory/a/b/memory.limit_in_bytes",
+            &format!("{}\n", 1u64 << 30),
+        );
+        put(
+            r,
+            "sys/fs/cgroup/memory/a/b/memory.usage_in_bytes",
+            &format!("{}\n", 300u64 << 20),
+        );
+        put(
+            r,
+            "sys/fs/cgroup/memory/a/b/memory.stat",
+            "cache 5\ntotal_inactive_file 104857600\n",
+        );
         let mut m = SystemMemory::detect(r).unwrap();
         let s = m.sample().unwrap();
         assert_eq!(s.limit, 1 << 30);

@@ -18,8 +18,9 @@
 //! - **Fit.** With `p` the most memory a job has used (the build's memory
 //!   over the jobs running, at its highest), the window is the jobs running
 //!   plus the jobs of size `p` that fit in what is available above the
-//!   reserve. It grows only while the build's memory is settled (a job
-//!   admitted has shown its size); it shrinks at once.
+//!   reserve, and at most the jobs of size `p` that fit in what the build
+//!   uses plus what is available. It grows only while the build's memory
+//!   is settled (a job admitted has shown its size); it shrinks at once.
 //! - **Short.** Below the reserve, tokens that come back are kept: fewer
 //!   jobs run until memory is available again.
 //! - **Pressure.** While the kernel reports memory stalls (PSI) on more
@@ -29,7 +30,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::io;
+
 use std::time::{Duration, Instant};
 
 use crate::client::Client;
@@ -37,9 +38,10 @@ use crate::memory::{Bytes, MemorySample, MemorySource};
 use crate::token::Token;
 
 /// How much memory to keep free.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Reserve {
     /// 5 % of the limit, at least 64 MiB and at most 1 GiB.
+    #[default]
     Auto,
     Bytes(u64),
     /// A share of the limit, in percent.
@@ -335,9 +337,8 @@ impl Governor {
         let used = s.limit.saturating_sub(s.available);
         let base = *self.base.get_or_insert(used);
         let running = self.running(free, running_here);
-        if running > 0 {
-            let build = used.saturating_sub(base);
-            self.per_job = self.per_job.max(build / running);
+        if let Some(each) = used.saturating_sub(base).checked_div(running) {
+            self.per_job = self.per_job.max(each);
         }
         // Settled: the build's memory has grown by less than a slack over
         // the settle interval (falling is settled too).
@@ -368,9 +369,16 @@ impl Governor {
         let reserve = self.reserve.bytes(s.limit) as i64;
         let headroom = s.available as i64 - reserve;
         let size = self.per_job.max(MIN_JOB) as i64;
-        let fits = headroom.div_euclid(size);
+        // Jobs of the size seen: those running and those that fit in what
+        // is available; and those that fit in what the build could have
+        // (what it uses and what is available). The second does not count
+        // a job that has freed its memory but not yet exited (its token
+        // is still out) as both running and fitting.
+        let by_tokens = running as i64 + headroom.div_euclid(size);
+        let build = used.saturating_sub(base) as i64;
+        let by_budget = (build + headroom).div_euclid(size);
         let jobs = i64::from(self.jobs);
-        let fitting = (running as i64 + fits).clamp(1, jobs) as u32;
+        let fitting = by_tokens.min(by_budget).clamp(1, jobs) as u32;
         let seen = self.per_job > 0 || (settled && self.why != Why::SlowStart);
         let (window, why) = if headroom < 0 {
             (fitting.min(self.window), Why::Short)
@@ -387,7 +395,14 @@ impl Governor {
             (self.window, Why::SlowStart)
         } else {
             let w = self.window.min(fitting);
-            (w, if w >= self.jobs { Why::Plenty } else { Why::Growing })
+            (
+                w,
+                if w >= self.jobs {
+                    Why::Plenty
+                } else {
+                    Why::Growing
+                },
+            )
         };
         self.window = window.clamp(1, self.jobs);
         self.why = if self.window >= self.jobs {
@@ -434,6 +449,7 @@ mod tests {
     use super::*;
     use crate::{Server, Style};
     use std::cell::RefCell;
+    use std::io;
     use std::rc::Rc;
 
     /// A sample with figures in MiB.
@@ -445,8 +461,11 @@ mod tests {
         })
     }
 
+    /// What a scripted source shows next: available and limit, in MiB.
+    type Shown = Rc<RefCell<(u64, u64)>>;
+
     /// A source whose next sample the test sets.
-    fn scripted(start: (u64, u64)) -> (Box<dyn MemorySource>, Rc<RefCell<(u64, u64)>>) {
+    fn scripted(start: (u64, u64)) -> (Box<dyn MemorySource>, Shown) {
         let state = Rc::new(RefCell::new(start));
         let s = state.clone();
         let source = move || {
@@ -482,7 +501,10 @@ mod tests {
         assert_eq!(c.per_job, 1500 << 20);
         let t1 = client.try_acquire().unwrap().unwrap();
         let t2 = client.try_acquire().unwrap().unwrap();
-        assert!(client.try_acquire().unwrap().is_none(), "only two were given back");
+        assert!(
+            client.try_acquire().unwrap().is_none(),
+            "only two were given back"
+        );
         // Both grow: 4.5 GB used, 1.5 GB left: no more fit.
         *mem.borrow_mut() = (1500, 6000);
         let c = g.govern(&client, free, 1, at(t0, 200)).unwrap();
@@ -536,7 +558,9 @@ mod tests {
         let server = Server::create(4, Style::Fifo, None).unwrap();
         let client = server.client().unwrap();
         // Clients hold every token.
-        let held: Vec<Token> = (0..3).map(|_| client.try_acquire().unwrap().unwrap()).collect();
+        let held: Vec<Token> = (0..3)
+            .map(|_| client.try_acquire().unwrap().unwrap())
+            .collect();
         let (source, _) = scripted((100, 6000));
         let mut g = Governor::new(4, source, Reserve::Bytes(1 << 30));
         let start = Instant::now();
@@ -555,7 +579,10 @@ mod tests {
             crate::HealCheck::Whole
         );
         drop(g);
-        assert!(server.shutdown_check().unwrap().is_complete(), "dropping gives them back");
+        assert!(
+            server.shutdown_check().unwrap().is_complete(),
+            "dropping gives them back"
+        );
     }
 
     #[test]
@@ -606,7 +633,12 @@ mod tests {
         assert_eq!(g.withheld(), 3);
         *fail.borrow_mut() = true;
         let c = g
-            .govern(&client, || server.tokens_available().unwrap(), 1, at(t0, 50))
+            .govern(
+                &client,
+                || server.tokens_available().unwrap(),
+                1,
+                at(t0, 50),
+            )
             .unwrap();
         assert_eq!((c.why, c.withheld), (Why::Unreadable, 0));
         assert!(server.shutdown_check().unwrap().is_complete());
