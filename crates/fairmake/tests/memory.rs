@@ -149,9 +149,9 @@ fn off_runs_as_gnu_does() {
     );
 }
 
-/// Plenty of memory: after the first job's memory is seen, every slot.
+/// Plenty of memory (2 GiB a slot): every slot at once, as under GNU.
 #[test]
-fn plentiful_memory_withholds_nothing_after_slow_start() {
+fn plentiful_memory_withholds_nothing() {
     let sb = Sandbox::new();
     let names = project(&sb, 8, 100, 400, "$(MAKE) -f sub.mk");
     set_limit(&sb, 64 * 1024);
@@ -160,10 +160,27 @@ fn plentiful_memory_withholds_nothing_after_slow_start() {
     assert_completed(&sb, &o, &log, &names);
     o.check(log.max_concurrency() == 8, "not all 8 at once");
     o.check(
+        o.stderr.contains("  memory          nothing withheld;"),
+        "--stats does not say nothing was withheld",
+    );
+}
+
+/// Less than 2 GiB a slot: slow start until the first job's memory is
+/// seen (100 MiB), then every slot.
+#[test]
+fn slow_start_then_every_slot() {
+    let sb = Sandbox::new();
+    let names = project(&sb, 8, 100, 600, "$(MAKE) -f sub.mk");
+    set_limit(&sb, 4 * 1024);
+    let o = run(&sb, fairmake_cmd(&sb, &["-j8", "--stats"]), LIMIT);
+    let log = JobLog::read(&sb.join("log"));
+    assert_completed(&sb, &o, &log, &names);
+    o.check(log.max_concurrency() == 8, "not all 8 at once");
+    o.check(
         o.stderr.contains("withheld up to 7 of 7 tokens") && o.stderr.contains("slow start"),
         "--stats does not show the slow start",
     );
-    o.check(!o.stderr.contains("memory short"), "short with 64 GiB");
+    o.check(!o.stderr.contains("memory short"), "short with 4 GiB");
 }
 
 /// Memory taken by something else comes free during the build: the jobs

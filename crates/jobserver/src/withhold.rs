@@ -12,9 +12,12 @@
 //! one job always runs.
 //!
 //! The window (jobs allowed in the tree) follows what memory shows:
-//! - **Slow start.** The server starts holding every token: one job runs
-//!   until its memory has been seen — the build's memory has stopped
-//!   growing for a settle interval — and then as many as fit.
+//! - **Slow start.** Until a job's memory has been seen — the build's
+//!   memory has stopped growing for a settle interval — every job is
+//!   assumed to need up to 2 GiB: the server starts by withholding the
+//!   tokens of the slots that would not fit (none where 2 GiB per slot is
+//!   available, so then the build starts as under GNU make; all but the
+//!   implicit slot where less than 2 GiB is).
 //! - **Fit.** With `p` the most memory a job has used (the build's memory
 //!   over the jobs running, at its highest), the window is the jobs running
 //!   plus the jobs of size `p` that fit in what is available above the
@@ -158,6 +161,10 @@ impl Default for Timing {
 /// Growth of the build's memory that still counts as settled, whatever
 /// the jobs' size: page tables, a shell, a make.
 const SETTLED_SLACK: u64 = 16 << 20;
+/// The size assumed for every job until one has shown its size: a large
+/// C++ compile or a small link. With this much available per slot, all
+/// start at once, as under GNU make.
+const FIRST_GUESS: u64 = 2 << 30;
 /// The smallest size assumed for a job, so that jobs that use nothing
 /// still divide the memory available into a finite number.
 const MIN_JOB: u64 = 8 << 20;
@@ -335,6 +342,7 @@ impl Governor {
 
     fn decide(&mut self, s: MemorySample, free: usize, running_here: u32, now: Instant) {
         let used = s.limit.saturating_sub(s.available);
+        let first = self.base.is_none();
         let base = *self.base.get_or_insert(used);
         let running = self.running(free, running_here);
         if let Some(each) = used.saturating_sub(base).checked_div(running) {
@@ -379,6 +387,18 @@ impl Governor {
         let by_budget = (build + headroom).div_euclid(size);
         let jobs = i64::from(self.jobs);
         let fitting = by_tokens.min(by_budget).clamp(1, jobs) as u32;
+        if first {
+            // Slow start: as many jobs as fit if each took FIRST_GUESS,
+            // until one has shown its size.
+            let w = headroom.div_euclid(FIRST_GUESS as i64).clamp(1, jobs) as u32;
+            self.window = w;
+            self.why = if w >= self.jobs {
+                Why::Plenty
+            } else {
+                Why::SlowStart
+            };
+            return;
+        }
         let seen = self.per_job > 0 || (settled && self.why != Why::SlowStart);
         let (window, why) = if headroom < 0 {
             (fitting.min(self.window), Why::Short)
@@ -487,14 +507,15 @@ mod tests {
         let (source, mem) = scripted((6000, 6000));
         let mut g = Governor::new(8, source, Reserve::Bytes(200 << 20));
         let t0 = Instant::now();
-        // Slow start: every free token is held; the make's implicit slot runs one job.
+        // Slow start: (6000 - 200) MiB hold two jobs of 2 GiB: the make's
+        // implicit slot and one token; six are held.
         let c = g.govern(&client, free, 1, t0).unwrap();
-        assert_eq!((c.withheld, c.window, c.why), (7, 1, Why::SlowStart));
-        assert_eq!(server.tokens_available().unwrap(), 0);
-        // The job grows to 1.5 GB: not settled, nothing admitted.
+        assert_eq!((c.withheld, c.window, c.why), (6, 2, Why::SlowStart));
+        assert_eq!(server.tokens_available().unwrap(), 1);
+        // The first job grows to 1.5 GB: not settled, nothing admitted.
         *mem.borrow_mut() = (4500, 6000);
         let c = g.govern(&client, free, 1, at(t0, 50)).unwrap();
-        assert_eq!((c.window, c.withheld, c.why), (1, 7, Why::Growing));
+        assert_eq!((c.window, c.withheld, c.why), (2, 6, Why::Growing));
         // Settled at 1.5 GB: (4500 - 200) / 1500 = 2 more fit.
         let c = g.govern(&client, free, 1, at(t0, 160)).unwrap();
         assert_eq!((c.window, c.withheld, c.why), (3, 5, Why::Short));
@@ -539,7 +560,19 @@ mod tests {
     }
 
     #[test]
-    fn plentiful_memory_opens_the_window_after_one_settle() {
+    fn plentiful_memory_withholds_nothing() {
+        let server = Server::create(8, Style::Pipe, None).unwrap();
+        let client = server.client().unwrap();
+        let (source, _) = scripted((20000, 24000));
+        let mut g = Governor::new(8, source, Reserve::Auto);
+        let t0 = Instant::now();
+        g.govern(&client, || server.tokens_available().unwrap(), 0, t0);
+        assert_eq!((g.withheld(), g.why()), (0, Why::Plenty));
+        assert_eq!(server.tokens_available().unwrap(), 7);
+    }
+
+    #[test]
+    fn slow_start_opens_the_window_after_one_settle() {
         let server = Server::create(16, Style::Pipe, None).unwrap();
         let client = server.client().unwrap();
         let free = || server.tokens_available().unwrap();
@@ -547,7 +580,8 @@ mod tests {
         let mut g = Governor::new(16, source, Reserve::Auto);
         let t0 = Instant::now();
         g.govern(&client, free, 1, t0);
-        assert_eq!(g.withheld(), 15);
+        // (20000 - 1024) MiB / 2 GiB: 9 jobs until one is seen.
+        assert_eq!((g.withheld(), g.why()), (7, Why::SlowStart));
         let c = g.govern(&client, free, 1, at(t0, 120)).unwrap();
         assert_eq!((c.withheld, c.window, c.why), (0, 16, Why::Plenty));
         assert_eq!(server.tokens_available().unwrap(), 15);
