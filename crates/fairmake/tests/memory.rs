@@ -166,11 +166,11 @@ fn plentiful_memory_withholds_nothing() {
 }
 
 /// Less than 2 GiB a slot: slow start until the first job's memory is
-/// seen (100 MiB), then every slot.
+/// seen (100 MiB), then doubling (1, 2, 4, 8) every 300 ms.
 #[test]
 fn slow_start_then_every_slot() {
     let sb = Sandbox::new();
-    let names = project(&sb, 8, 100, 600, "$(MAKE) -f sub.mk");
+    let names = project(&sb, 8, 100, 2000, "$(MAKE) -f sub.mk");
     set_limit(&sb, 4 * 1024);
     let o = run(&sb, fairmake_cmd(&sb, &["-j8", "--stats"]), LIMIT);
     let log = JobLog::read(&sb.join("log"));
@@ -188,7 +188,7 @@ fn slow_start_then_every_slot() {
 #[test]
 fn parallelism_comes_back_as_memory_frees() {
     let sb = Sandbox::new();
-    let names = project(&sb, 16, 200, 300, "$(MAKE) -f sub.mk");
+    let names = project(&sb, 24, 200, 300, "$(MAKE) -f sub.mk");
     set_limit(&sb, 2500);
     // Another program holds 2000 MiB: 400 MiB above the reserve, 2 jobs.
     std::fs::write(sb.join("ledger/used/other"), format!("{}", 2000 * MIB)).unwrap();

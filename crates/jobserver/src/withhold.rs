@@ -18,6 +18,8 @@
 //!   tokens of the slots that would not fit (none where 2 GiB per slot is
 //!   available, so then the build starts as under GNU make; all but the
 //!   implicit slot where less than 2 GiB is).
+//!   The window then at most doubles per settle interval (300 ms), and
+//!   only while the build's memory has not grown in it.
 //! - **Fit.** With `p` the most memory a job has used (the build's memory
 //!   over the jobs running, at its highest), the window is the jobs running
 //!   plus the jobs of size `p` that fit in what is available above the
@@ -151,16 +153,17 @@ pub struct Timing {
 impl Default for Timing {
     fn default() -> Timing {
         Timing {
-            settle: Duration::from_millis(100),
+            settle: Duration::from_millis(300),
             busy_period: Duration::from_millis(20),
             idle_period: Duration::from_millis(100),
         }
     }
 }
 
-/// Growth of the build's memory that still counts as settled, whatever
-/// the jobs' size: page tables, a shell, a make.
-const SETTLED_SLACK: u64 = 16 << 20;
+/// Growth of the build's memory over the settle interval that still
+/// counts as settled, whatever the jobs' size: page tables, a shell, a
+/// make. (A job that grows at 30 MB/s or more is seen growing.)
+const SETTLED_SLACK: u64 = 8 << 20;
 /// The size assumed for every job until one has shown its size: a large
 /// C++ compile or a small link. With this much available per slot, all
 /// start at once, as under GNU make.
@@ -192,6 +195,9 @@ pub struct Governor {
     /// The PSI counter at the look before, to compute the stall share.
     stall_before: Option<(Instant, u64)>,
     stalled: bool,
+    /// When the window last grew: the jobs it let in must show their size
+    /// before it grows again.
+    grown_at: Option<Instant>,
 }
 
 impl fmt::Debug for Governor {
@@ -232,6 +238,7 @@ impl Governor {
             last: None,
             stall_before: None,
             stalled: false,
+            grown_at: None,
         }
     }
 
@@ -360,8 +367,14 @@ impl Governor {
         }
         let (oldest_at, _) = self.history[0];
         let lowest = self.history.iter().map(|&(_, u)| u).min().unwrap_or(used);
-        let slack = SETTLED_SLACK.max(self.per_job / 8);
-        let settled = now.saturating_duration_since(oldest_at) >= self.timing.settle
+        let slack = SETTLED_SLACK.max(self.per_job / 32);
+        // Jobs admitted last have had the settle interval to show their
+        // size (a job may start slowly: exec, reading its input).
+        let shown = self
+            .grown_at
+            .is_none_or(|at| now.saturating_duration_since(at) >= self.timing.settle);
+        let settled = shown
+            && now.saturating_duration_since(oldest_at) >= self.timing.settle
             && used.saturating_sub(lowest) <= slack;
         self.stalled = match (self.stall_before, s.stall_us) {
             (Some((at, before)), Some(total)) => {
@@ -405,12 +418,18 @@ impl Governor {
         } else if self.stalled {
             (self.window.min((running as u32).max(1)), Why::Pressure)
         } else if settled {
-            let why = if fitting >= self.jobs {
+            // At most doubling per settle interval: a job that paused while
+            // growing may look settled, and then only as many again start.
+            let doubled = self.window.saturating_mul(2);
+            let w = fitting.min(doubled);
+            let why = if w >= self.jobs {
                 Why::Plenty
+            } else if w < fitting {
+                Why::SlowStart
             } else {
                 Why::Short
             };
-            (fitting, why)
+            (w, why)
         } else if !seen {
             (self.window, Why::SlowStart)
         } else {
@@ -424,7 +443,11 @@ impl Governor {
                 },
             )
         };
-        self.window = window.clamp(1, self.jobs);
+        let window = window.clamp(1, self.jobs);
+        if window > self.window {
+            self.grown_at = Some(now);
+        }
+        self.window = window;
         self.why = if self.window >= self.jobs {
             Why::Plenty
         } else {
@@ -495,6 +518,15 @@ mod tests {
         (Box::new(source), state)
     }
 
+    /// A governor that settles in 100 ms.
+    fn governor(jobs: u32, source: Box<dyn MemorySource>, reserve: Reserve) -> Governor {
+        let timing = Timing {
+            settle: Duration::from_millis(100),
+            ..Timing::default()
+        };
+        Governor::with_timing(jobs, source, reserve, timing)
+    }
+
     fn at(t0: Instant, ms: u64) -> Instant {
         t0 + Duration::from_millis(ms)
     }
@@ -505,7 +537,7 @@ mod tests {
         let client = server.client().unwrap();
         let free = || server.tokens_available().unwrap();
         let (source, mem) = scripted((6000, 6000));
-        let mut g = Governor::new(8, source, Reserve::Bytes(200 << 20));
+        let mut g = governor(8, source, Reserve::Bytes(200 << 20));
         let t0 = Instant::now();
         // Slow start: (6000 - 200) MiB hold two jobs of 2 GiB: the make's
         // implicit slot and one token; six are held.
@@ -564,7 +596,7 @@ mod tests {
         let server = Server::create(8, Style::Pipe, None).unwrap();
         let client = server.client().unwrap();
         let (source, _) = scripted((20000, 24000));
-        let mut g = Governor::new(8, source, Reserve::Auto);
+        let mut g = governor(8, source, Reserve::Auto);
         let t0 = Instant::now();
         g.govern(&client, || server.tokens_available().unwrap(), 0, t0);
         assert_eq!((g.withheld(), g.why()), (0, Why::Plenty));
@@ -577,7 +609,7 @@ mod tests {
         let client = server.client().unwrap();
         let free = || server.tokens_available().unwrap();
         let (source, _) = scripted((20000, 24000));
-        let mut g = Governor::new(16, source, Reserve::Auto);
+        let mut g = governor(16, source, Reserve::Auto);
         let t0 = Instant::now();
         g.govern(&client, free, 1, t0);
         // (20000 - 1024) MiB / 2 GiB: 9 jobs until one is seen.
@@ -585,6 +617,27 @@ mod tests {
         let c = g.govern(&client, free, 1, at(t0, 120)).unwrap();
         assert_eq!((c.withheld, c.window, c.why), (0, 16, Why::Plenty));
         assert_eq!(server.tokens_available().unwrap(), 15);
+    }
+
+    #[test]
+    fn a_job_that_pauses_while_growing_lets_in_only_as_many_again() {
+        let server = Server::create(16, Style::Fifo, None).unwrap();
+        let client = server.client().unwrap();
+        let free = || server.tokens_available().unwrap();
+        let (source, mem) = scripted((1000, 1024));
+        let mut g = governor(16, source, Reserve::Auto);
+        let t0 = Instant::now();
+        g.govern(&client, free, 1, t0);
+        assert_eq!(g.window(), 1);
+        // 24 MiB, then a pause: it looks settled, but only one more starts.
+        *mem.borrow_mut() = (976, 1024);
+        g.govern(&client, free, 1, at(t0, 30));
+        let c = g.govern(&client, free, 1, at(t0, 140)).unwrap();
+        assert_eq!((c.window, c.why), (2, Why::SlowStart));
+        // Both grow on: no more.
+        *mem.borrow_mut() = (700, 1024);
+        g.govern(&client, free, 1, at(t0, 260));
+        assert_eq!((g.window(), g.why()), (2, Why::Growing));
     }
 
     #[test]
@@ -596,7 +649,7 @@ mod tests {
             .map(|_| client.try_acquire().unwrap().unwrap())
             .collect();
         let (source, _) = scripted((100, 6000));
-        let mut g = Governor::new(4, source, Reserve::Bytes(1 << 30));
+        let mut g = governor(4, source, Reserve::Bytes(1 << 30));
         let start = Instant::now();
         g.govern(&client, || server.tokens_available().unwrap(), 1, start);
         assert!(start.elapsed() < Duration::from_millis(100), "never waits");
@@ -632,7 +685,7 @@ mod tests {
                 stall_us: Some(*s.borrow()),
             })
         };
-        let mut g = Governor::new(4, Box::new(source), Reserve::Auto);
+        let mut g = governor(4, Box::new(source), Reserve::Auto);
         let t0 = Instant::now();
         let free = || server.tokens_available().unwrap();
         g.govern(&client, free, 1, t0);
@@ -643,9 +696,11 @@ mod tests {
         let c = g.govern(&client, free, 1, at(t0, 250)).unwrap();
         assert_eq!(c.why, Why::Pressure);
         assert_eq!(c.window, 1);
-        // The stall stops: admission resumes.
+        // The stall stops: admission resumes, doubling.
         g.govern(&client, free, 0, at(t0, 400));
-        assert_eq!(g.window(), 4);
+        assert_eq!((g.window(), g.why()), (2, Why::SlowStart));
+        g.govern(&client, free, 0, at(t0, 510));
+        assert_eq!((g.window(), g.why()), (4, Why::Plenty));
     }
 
     #[test]
@@ -661,7 +716,7 @@ mod tests {
                 mib(1000, 6000)
             }
         };
-        let mut g = Governor::new(4, Box::new(source), Reserve::Auto);
+        let mut g = governor(4, Box::new(source), Reserve::Auto);
         let t0 = Instant::now();
         g.govern(&client, || server.tokens_available().unwrap(), 1, t0);
         assert_eq!(g.withheld(), 3);
