@@ -18,9 +18,8 @@
 //!   tokens of the slots that would not fit (none where 2 GiB per slot is
 //!   available, so then the build starts as under GNU make; all but the
 //!   implicit slot where less than 2 GiB is).
-//!   The window then at most doubles per settle interval (300 ms): while
-//!   the build's memory has not grown in it, up to what fits; while it
-//!   grows, up to what would fit if every job took twice the most seen.
+//!   The window then at most doubles per settle interval (300 ms), and
+//!   only while the build's memory has not grown in it.
 //! - **Fit.** With `p` the most memory a job has used (the build's memory
 //!   over the jobs running, at its highest), the window is the jobs running
 //!   plus the jobs of size `p` that fit in what is available above the
@@ -401,10 +400,6 @@ impl Governor {
         let by_budget = (build + headroom).div_euclid(size);
         let jobs = i64::from(self.jobs);
         let fitting = by_tokens.min(by_budget).clamp(1, jobs) as u32;
-        let twice = size.saturating_mul(2);
-        let cautious = (running as i64 + headroom.div_euclid(twice))
-            .min((build + headroom).div_euclid(twice))
-            .clamp(1, jobs) as u32;
         if first {
             // Slow start: as many jobs as fit if each took FIRST_GUESS,
             // until one has shown its size.
@@ -437,12 +432,6 @@ impl Governor {
             (w, why)
         } else if !seen {
             (self.window, Why::SlowStart)
-        } else if shown && cautious > self.window {
-            // Growing, but even jobs twice the largest seen would fit: a
-            // build whose jobs keep starting and growing never settles,
-            // yet it need not stay below what memory holds.
-            let w = cautious.min(self.window.saturating_mul(2));
-            (w, if w >= self.jobs { Why::Plenty } else { Why::Growing })
         } else {
             let w = self.window.min(fitting);
             (
@@ -631,7 +620,7 @@ mod tests {
     }
 
     #[test]
-    fn the_window_at_most_doubles_per_settle_interval() {
+    fn a_job_that_pauses_while_growing_lets_in_only_as_many_again() {
         let server = Server::create(16, Style::Fifo, None).unwrap();
         let client = server.client().unwrap();
         let free = || server.tokens_available().unwrap();
@@ -640,21 +629,15 @@ mod tests {
         let t0 = Instant::now();
         g.govern(&client, free, 1, t0);
         assert_eq!(g.window(), 1);
-        // The first job reaches 24 MiB: growing, but even 48 MiB jobs fit:
-        // one more, not fifteen.
+        // 24 MiB, then a pause: it looks settled, but only one more starts.
         *mem.borrow_mut() = (976, 1024);
         g.govern(&client, free, 1, at(t0, 30));
-        assert_eq!((g.window(), g.why()), (2, Why::Growing));
-        // It pauses and looks settled: twice as many, still not sixteen.
-        g.govern(&client, free, 1, at(t0, 90));
-        assert_eq!(g.window(), 2, "not before the settle interval");
         let c = g.govern(&client, free, 1, at(t0, 140)).unwrap();
-        assert_eq!((c.window, c.why), (4, Why::SlowStart));
-        // It grows on to 300 MiB: three of that size fit in 936 MiB; the
-        // window shrinks to them.
+        assert_eq!((c.window, c.why), (2, Why::SlowStart));
+        // Both grow on: no more.
         *mem.borrow_mut() = (700, 1024);
         g.govern(&client, free, 1, at(t0, 260));
-        assert_eq!((g.window(), g.why()), (3, Why::Growing));
+        assert_eq!((g.window(), g.why()), (2, Why::Growing));
     }
 
     #[test]
