@@ -19,7 +19,8 @@
 //!   available, so then the build starts as under GNU make; all but the
 //!   implicit slot where less than 2 GiB is).
 //!   The window then at most doubles per settle interval (300 ms), and
-//!   only while the build's memory has not grown in it.
+//!   only while the build's memory has not grown in it; at each look
+//!   (20 ms) while the build has taken no memory at all.
 //! - **Fit.** With `p` the most memory a job has used (the build's memory
 //!   over the jobs running, at its highest), the window is the jobs running
 //!   plus the jobs of size `p` that fit in what is available above the
@@ -413,10 +414,17 @@ impl Governor {
             return;
         }
         let seen = self.per_job > 0 || (settled && self.why != Why::SlowStart);
+        // Nothing in the build has taken memory yet (jobs that use none:
+        // shells, `true`, `sleep`): no reason to wait a settle interval
+        // before each doubling; a look (20 ms) will do.
+        let tiny = build <= SETTLED_SLACK as i64 && self.per_job <= SETTLED_SLACK;
         let (window, why) = if headroom < 0 {
             (fitting.min(self.window), Why::Short)
         } else if self.stalled {
             (self.window.min((running as u32).max(1)), Why::Pressure)
+        } else if tiny && self.why == Why::SlowStart {
+            let w = fitting.min(self.window.saturating_mul(2));
+            (w, if w >= self.jobs { Why::Plenty } else { Why::SlowStart })
         } else if settled {
             // At most doubling per settle interval: a job that paused while
             // growing may look settled, and then only as many again start.

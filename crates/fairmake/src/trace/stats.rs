@@ -373,12 +373,15 @@ fn memory_lines(m: &MemoryUse, jobs: u32) -> String {
         )
     };
     text.push_str(&format!(
-        " least available {} of {} (reserve {}); a job used up to {}",
+        " least available {} of {} (reserve {})",
         bytes(m.least_available),
         bytes(m.limit),
         bytes(m.reserve),
-        bytes(m.per_job)
     ));
+    // Jobs are sized only while tokens are withheld.
+    if m.per_job > 0 {
+        text.push_str(&format!("; a job used up to {}", bytes(m.per_job)));
+    }
     let items: Vec<String> = text.split(' ').map(|w| w.replace(GLUE, " ")).collect();
     wrapped("  memory          ", &items, " ")
 }
