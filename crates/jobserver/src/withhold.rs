@@ -199,6 +199,8 @@ pub struct Governor {
     /// When the window last grew: the jobs it let in must show their size
     /// before it grows again.
     grown_at: Option<Instant>,
+    /// At the last look, 2 GiB a slot was available above the reserve.
+    roomy: bool,
 }
 
 impl fmt::Debug for Governor {
@@ -240,6 +242,7 @@ impl Governor {
             stall_before: None,
             stalled: false,
             grown_at: None,
+            roomy: false,
         }
     }
 
@@ -274,7 +277,14 @@ impl Governor {
     }
 
     fn period(&self) -> Duration {
-        if self.window < self.jobs {
+        if self.why == Why::SlowStart && self.per_job == 0 {
+            // Nothing seen yet: jobs that take no memory double the window
+            // at each look, so look often (a few looks in all).
+            self.timing.busy_period / 4
+        } else if self.window >= self.jobs && self.roomy {
+            // 2 GiB a slot and more: no build fills that in half a second.
+            self.timing.idle_period * 5
+        } else if self.window < self.jobs {
             self.timing.busy_period
         } else {
             self.timing.idle_period
@@ -401,6 +411,7 @@ impl Governor {
         let by_budget = (build + headroom).div_euclid(size);
         let jobs = i64::from(self.jobs);
         let fitting = by_tokens.min(by_budget).clamp(1, jobs) as u32;
+        self.roomy = headroom >= jobs.saturating_mul(FIRST_GUESS as i64);
         if first {
             // Slow start: as many jobs as fit if each took FIRST_GUESS,
             // until one has shown its size.
@@ -424,7 +435,14 @@ impl Governor {
             (self.window.min((running as u32).max(1)), Why::Pressure)
         } else if tiny && self.why == Why::SlowStart {
             let w = fitting.min(self.window.saturating_mul(2));
-            (w, if w >= self.jobs { Why::Plenty } else { Why::SlowStart })
+            (
+                w,
+                if w >= self.jobs {
+                    Why::Plenty
+                } else {
+                    Why::SlowStart
+                },
+            )
         } else if settled {
             // At most doubling per settle interval: a job that paused while
             // growing may look settled, and then only as many again start.
@@ -697,17 +715,18 @@ mod tests {
         let t0 = Instant::now();
         let free = || server.tokens_available().unwrap();
         g.govern(&client, free, 1, t0);
-        g.govern(&client, free, 1, at(t0, 150));
+        g.govern(&client, free, 1, at(t0, 600));
         assert_eq!(g.window(), 4);
-        // Stalled 50 ms of the next 100.
-        *stall.borrow_mut() = 50_000;
-        let c = g.govern(&client, free, 1, at(t0, 250)).unwrap();
+        // Stalled 300 ms of the next 600 (with 2 GiB a slot, looks are
+        // 500 ms apart).
+        *stall.borrow_mut() = 300_000;
+        let c = g.govern(&client, free, 1, at(t0, 1200)).unwrap();
         assert_eq!(c.why, Why::Pressure);
         assert_eq!(c.window, 1);
         // The stall stops: admission resumes, doubling.
-        g.govern(&client, free, 0, at(t0, 400));
+        g.govern(&client, free, 0, at(t0, 1300));
         assert_eq!((g.window(), g.why()), (2, Why::SlowStart));
-        g.govern(&client, free, 0, at(t0, 510));
+        g.govern(&client, free, 0, at(t0, 1410));
         assert_eq!((g.window(), g.why()), (4, Why::Plenty));
     }
 
