@@ -397,8 +397,14 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     // can end make the default way with the fifo left behind.
     let signals =
         crate::exec::SignalWatch::install().map_err(|e| Fatal::new(None, e.to_string()))?;
-    let slots =
-        crate::exec::slots::Slots::setup(opts.jobs, jobs_from_command_line, style, &env_makeflags);
+    let memory = (!opts.memory_off).then_some(opts.memory_reserve);
+    let slots = crate::exec::slots::Slots::setup(
+        opts.jobs,
+        jobs_from_command_line,
+        style,
+        &env_makeflags,
+        memory,
+    );
     ev.jobserver_words = slots.makeflags_words();
     ev.jobserver_child_words = slots.child_makeflags_words();
     let sync_mutex = output_sync_lock(ev, !slots.is_serial());

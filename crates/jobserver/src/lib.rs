@@ -10,6 +10,8 @@
 //!   in MAKEFLAGS were really inherited.
 //! - [`adopt_orphans`] lets a server see the orphans of killed clients, so
 //!   that healing waits for them.
+//! - [`Governor`] withholds free tokens while memory is short, read from a
+//!   [`MemorySource`] ([`SystemMemory`]: `/proc/meminfo`, cgroups, PSI).
 //!
 //! See README.md for the contract every part keeps.
 
@@ -19,16 +21,20 @@ mod cleanup;
 mod client;
 mod fallback;
 mod inherited;
+mod memory;
 mod server;
 mod sys;
 mod token;
 mod tree;
+mod withhold;
 
 pub use auth::{find, is_jobserver_word, parse_makeflags, Auth, Malformed, Named};
 pub use children::ChildFds;
 pub use cleanup::signal_cleanup;
 pub use client::{Client, ClientError, Strategy, UNAVAILABLE_WARNING};
 pub use inherited::note_inherited_fds;
+pub use memory::{parse_size, Bytes, Ledger, MemorySample, MemorySource, SystemMemory};
 pub use server::{HealCheck, Healing, Server, Style, TokenCount, TOKEN_BYTE};
 pub use token::Token;
 pub use tree::{adopt_orphans, adopts_orphans, children, now_ticks, started_at};
+pub use withhold::{Change, Governor, Reserve, Timing, Why};

@@ -432,6 +432,7 @@ impl Runner {
 
     /// Whether a job may start now (taking a jobserver token if needed).
     pub fn has_free_slot(&mut self) -> bool {
+        self.govern();
         self.load_limited = self.over_load_limit();
         let free = !self.load_limited && self.slots.try_reserve(self.slots_in_use());
         self.note_token_wait(free);
@@ -752,6 +753,7 @@ impl Runner {
         }
         self.running -= 1;
         self.slots.release(self.slots_in_use());
+        self.govern();
         if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
             touch(&job.req.name);
         }
@@ -995,6 +997,16 @@ impl Runner {
         })
     }
 
+    /// As the memory-aware server, looks at memory when a look is due and
+    /// withholds or gives back tokens (`exec/slots.rs`); the trace says so.
+    fn govern(&mut self) {
+        if let Some(change) = self.slots.govern(self.slots_in_use()) {
+            if let Some(trace) = &mut self.trace {
+                trace.memory(&change);
+            }
+        }
+    }
+
     /// As the server, heals the jobserver if that is sound now.
     fn heal_if_sound(&mut self) {
         if self.finishing {
@@ -1045,6 +1057,10 @@ impl Runner {
     }
 
     fn wait_for_event(&mut self, want_token: bool) {
+        // The memory-aware server wakes for its next look at memory, and
+        // when tokens it waits to withhold come back.
+        let governor = self.slots.governor_wants();
+        let want_token = want_token || governor.is_some_and(|(_, hungry)| hungry);
         let token_fd = if want_token {
             self.slots.poll_fd()
         } else {
@@ -1072,6 +1088,18 @@ impl Runner {
                 tv_nsec: 0,
             }
         };
+        let timeout = match governor {
+            Some((due, _))
+                if due
+                    < std::time::Duration::new(timeout.tv_sec as u64, timeout.tv_nsec as u32) =>
+            {
+                rustix::time::Timespec {
+                    tv_sec: due.as_secs() as i64,
+                    tv_nsec: i64::from(due.subsec_nanos()),
+                }
+            }
+            _ => timeout,
+        };
         match token_fd {
             Some(fd) => {
                 let mut fds = [
@@ -1097,6 +1125,7 @@ impl Runner {
         if let Some(p) = &mut self.progress {
             p.tick();
         }
+        self.govern();
         if sampling {
             let free = self.slots.tokens_free();
             let running = self.running;

@@ -3,11 +3,17 @@
 //! taken only when a job is about to start and given back as soon as a job
 //! ends, so the make never holds one with nothing to run. As the server,
 //! it also heals the jobserver, only when that is sound (see
-//! [`Slots::heal_if_sound`]).
+//! [`Slots::heal_if_sound`]), and withholds tokens while memory is short
+//! (`--memory-reserve`, see [`Slots::govern`]): the tokens its governor
+//! holds count as held by this make wherever tokens are counted.
 
 use std::os::fd::BorrowedFd;
+use std::time::{Duration, Instant};
 
-use fairmake_jobserver::{ChildFds, Client, ClientError, HealCheck, Server, Style, Token};
+use fairmake_jobserver::{
+    Change, ChildFds, Client, ClientError, Governor, HealCheck, MemorySource, Reserve, Server,
+    Style, Token,
+};
 
 use crate::diag;
 
@@ -21,16 +27,37 @@ pub enum Slots {
         server: Option<Box<Server>>,
         client: Client,
         tokens: Vec<Token>,
+        /// As the server, unless `--memory-reserve=off`: withholds tokens
+        /// while memory is short.
+        governor: Option<Box<Governor>>,
     },
+}
+
+/// The environment variable that replaces the system's memory figures by
+/// a [`fairmake_jobserver::Ledger`] directory, for tests of whole builds.
+pub const MEMORY_LEDGER_ENV: &str = "FAIRMAKE_MEMORY_LEDGER";
+
+/// Where the governor reads memory: the ledger tests name, else the
+/// system (`/proc/meminfo`, the cgroups of this process, PSI).
+fn memory_source() -> Option<Box<dyn MemorySource>> {
+    if let Some(dir) = std::env::var_os(MEMORY_LEDGER_ENV).filter(|d| !d.is_empty()) {
+        let ledger = fairmake_jobserver::Ledger::new(std::path::Path::new(&dir));
+        return Some(Box::new(ledger));
+    }
+    let system = fairmake_jobserver::SystemMemory::detect(std::path::Path::new("/")).ok()?;
+    Some(Box::new(system))
 }
 
 impl Slots {
     /// Chooses the slots for this make from `-j` and the inherited MAKEFLAGS.
+    /// `memory`: the reserve the server keeps free (`None`: no
+    /// memory-aware server).
     pub fn setup(
         jobs: Option<Option<u32>>,
         jobs_from_command_line: bool,
         style: Style,
         env_makeflags: &[u8],
+        memory: Option<Reserve>,
     ) -> Slots {
         let inherited = if jobs_from_command_line {
             Ok(None)
@@ -46,6 +73,7 @@ impl Slots {
                     server: None,
                     client,
                     tokens: Vec::new(),
+                    governor: None,
                 };
             }
             Ok(None) => {}
@@ -106,11 +134,21 @@ impl Slots {
                         // gone too, and a killed job's slot stays taken.
                         let _ = fairmake_jobserver::adopt_orphans();
                         match server.client() {
-                            Ok(client) => Slots::Jobserver {
-                                server: Some(Box::new(server)),
-                                client,
-                                tokens: Vec::new(),
-                            },
+                            Ok(client) => {
+                                // Its first look, before the first job
+                                // starts, takes every token (slow start).
+                                let governor = memory
+                                    .and_then(|reserve| Some((reserve, memory_source()?)))
+                                    .map(|(reserve, source)| {
+                                        Box::new(Governor::new(n, source, reserve))
+                                    });
+                                Slots::Jobserver {
+                                    server: Some(Box::new(server)),
+                                    client,
+                                    tokens: Vec::new(),
+                                    governor,
+                                }
+                            }
                             Err(e) => {
                                 diag::warn(
                                     None,
@@ -242,10 +280,15 @@ impl Slots {
             server: Some(server),
             tokens,
             client,
+            governor,
         } = self
         else {
             return;
         };
+        // Withheld tokens go back first: they are counted with the rest.
+        if let Some(g) = governor {
+            g.stop();
+        }
         for token in tokens.drain(..) {
             let _ = client.release(token);
         }
@@ -300,13 +343,15 @@ impl Slots {
         let Slots::Jobserver {
             server: Some(server),
             tokens,
+            governor,
             ..
         } = self
         else {
             return;
         };
-        let Ok(HealCheck::Healed(healing)) = server.heal_if_sound(tokens.len(), live_children)
-        else {
+        // Tokens the governor withholds are held by this make.
+        let held = tokens.len() + governor.as_ref().map_or(0, |g| g.withheld());
+        let Ok(HealCheck::Healed(healing)) = server.heal_if_sound(held, live_children) else {
             return;
         };
         let n = healing.restored;
@@ -333,6 +378,46 @@ impl Slots {
                     healing.removed
                 ),
             );
+        }
+    }
+
+    /// As the server with a governor: looks at memory when a look is due
+    /// and withholds free tokens, or gives withheld ones back, to match
+    /// (never waits). `running_here`: the jobs this make runs. Returns
+    /// what changed, for the trace.
+    pub fn govern(&mut self, running_here: u32) -> Option<Change> {
+        let Slots::Jobserver {
+            server: Some(server),
+            client,
+            governor: Some(governor),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let free = || server.tokens_available().unwrap_or(0);
+        governor.govern(client, free, running_here, Instant::now())
+    }
+
+    /// With a governor: how long until it should look at memory again,
+    /// and whether it waits for tokens to withhold (the pool's readability
+    /// is then a reason to wake).
+    pub fn governor_wants(&self) -> Option<(Duration, bool)> {
+        match self {
+            Slots::Jobserver {
+                governor: Some(g), ..
+            } => Some((g.next_due(Instant::now()), g.hungry())),
+            _ => None,
+        }
+    }
+
+    /// What the governor reads, for the trace.
+    pub fn governor_source(&self) -> Option<String> {
+        match self {
+            Slots::Jobserver {
+                governor: Some(g), ..
+            } => Some(g.describe()),
+            _ => None,
         }
     }
 

@@ -120,6 +120,14 @@ pub struct Options {
     pub stats: bool,
     /// fairmake-only: `--progress`.
     pub progress: bool,
+    /// fairmake-only: `--memory-reserve=SIZE`: the memory the top-level
+    /// jobserver keeps free by withholding tokens (`auto` by default).
+    pub memory_reserve: fairmake_jobserver::Reserve,
+    /// fairmake-only: `--memory-reserve=off`: no memory-aware server.
+    pub memory_off: bool,
+    /// Internal: a bad `--memory-reserve` value, reported (fatally) once
+    /// all switches are read.
+    pub bad_memory_reserve: Option<Vec<u8>>,
     /// `-d` was given (written back as the `d` flag letter).
     pub debug_all: bool,
     /// Each `--debug[=FLAGS]` argument as given (bare `--debug` is `basic`);
@@ -301,6 +309,7 @@ fn apply_string(opts: &mut Options, id: OptId, v: Vec<u8>) {
             opts.jobserver_style_invalid = invalid;
         }
         OptId::TraceJson => opts.trace_json = Some(v),
+        OptId::MemoryReserve => set_memory_reserve(opts, v),
         other => unreachable!("{other:?} takes no string"),
     }
 }
@@ -477,6 +486,22 @@ fn set_shuffle(opts: &mut Options, v: Vec<u8>) {
     };
 }
 
+/// `--memory-reserve`: `off`, or what [`fairmake_jobserver::Reserve::parse`]
+/// reads. The last one wins, so an earlier bad value no longer matters.
+fn set_memory_reserve(opts: &mut Options, v: Vec<u8>) {
+    opts.bad_memory_reserve = None;
+    opts.memory_off = false;
+    let text = std::str::from_utf8(&v).unwrap_or("");
+    if text == "off" {
+        opts.memory_off = true;
+        return;
+    }
+    match fairmake_jobserver::Reserve::parse(text) {
+        Some(r) => opts.memory_reserve = r,
+        None => opts.bad_memory_reserve = Some(v),
+    }
+}
+
 /// Checks GNU makes after all switches are read (fatal, no usage text), and
 /// recomputes the debug categories from `-d` and the `--debug` words.
 fn finish(opts: &mut Options) -> Result<(), String> {
@@ -490,6 +515,12 @@ fn finish(opts: &mut Options) -> Result<(), String> {
     if let Some(v) = opts.bad_shuffle.take() {
         return Err(format!(
             "*** invalid shuffle mode: '{}'.  Stop.",
+            String::from_utf8_lossy(&v)
+        ));
+    }
+    if let Some(v) = opts.bad_memory_reserve.take() {
+        return Err(format!(
+            "*** invalid memory reserve '{}' (a size such as 512M or 2G, a percentage such as 5%, auto or off).  Stop.",
             String::from_utf8_lossy(&v)
         ));
     }

@@ -64,6 +64,7 @@ pub enum OptId {
     TraceJson,
     Stats,
     Progress,
+    MemoryReserve,
 }
 
 /// One switch.
@@ -170,6 +171,7 @@ pub static EXTENSIONS: &[Spec] = &[
     row(TraceJson, None, Some("trace-json"), Req, false, false),
     row(Stats, None, Some("stats"), NoArg, false, false),
     row(Progress, None, Some("progress"), NoArg, false, false),
+    row(MemoryReserve, None, Some("memory-reserve"), Req, false, false),
 ];
 
 /// The row for `id` (aliases share their target's row).

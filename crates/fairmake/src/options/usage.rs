@@ -60,6 +60,7 @@ Options:
 /// `table::EXTENSIONS`); never passed to sub-makes.
 const EXTENSION_LINES: &str = "\
 fairmake's own options (not in GNU make; not passed to sub-makes):
+  --memory-reserve=SIZE       Keep SIZE of memory free (auto, 512M, 5%, off).
   --progress                  Show the whole build's progress on stderr.
   --stats                     Print a summary of the build on stderr at the end.
   --trace-json=FILE           Write a Chrome/Perfetto trace of the build to FILE.

@@ -181,6 +181,24 @@ impl Recorder {
         }
     }
 
+    /// The memory-aware server withheld tokens or gave them back: a
+    /// counter of tokens withheld, and an instant that says why, with the
+    /// memory figures it decided on.
+    pub fn memory(&mut self, change: &fairmake_jobserver::Change) {
+        let (pid, ts) = (self.pid, self.now_us());
+        self.emit(
+            json!({"ph": "C", "name": "tokens withheld", "pid": pid, "ts": ts,
+                         "args": {"tokens": change.withheld}}),
+        );
+        self.emit(json!({
+            "ph": "i", "cat": "memory", "s": "p", "name": change.why.to_string(), "pid": pid,
+            "tid": 0, "ts": ts,
+            "args": {"withheld": change.withheld, "window": change.window,
+                     "available": change.sample.available, "limit": change.sample.limit,
+                     "reserve": change.reserve, "per_job": change.per_job}
+        }));
+    }
+
     /// Whether this make opened the file.
     pub fn is_owner(&self) -> bool {
         self.owner

@@ -1,7 +1,7 @@
 //! `--stats`: one screen at the end of a build, computed from the trace of
 //! every make in it: jobs, wall and CPU time, parallelism against `-jN`,
-//! time spent below it and waiting for tokens, the critical path and the
-//! slowest jobs.
+//! time spent below it and waiting for tokens, the critical path, the
+//! slowest jobs, and when the memory-aware server withheld tokens and why.
 
 use serde_json::Value;
 
@@ -42,6 +42,62 @@ pub struct Summary {
     pub idle_while_pending_us: Option<u64>,
     pub critical_path: CriticalPath,
     pub slowest: Vec<JobSpan>,
+    /// What the memory-aware server did; `None` when it did not run.
+    pub memory: Option<MemoryUse>,
+}
+
+/// When the memory-aware server withheld tokens, and why.
+#[derive(Debug, Default, PartialEq)]
+pub struct MemoryUse {
+    /// The most tokens withheld at once.
+    pub most_withheld: u64,
+    /// Time during which some tokens were withheld, by reason, in the
+    /// order the reasons first came.
+    pub withheld_us: Vec<(String, u64)>,
+    /// The least memory available it saw, of what limit, and the reserve.
+    pub least_available: u64,
+    pub limit: u64,
+    pub reserve: u64,
+    /// The most memory one job was seen to use.
+    pub per_job: u64,
+}
+
+/// The memory events (`cat` `memory`, one per change, each in force until
+/// the next) summed up to `end_us`.
+fn memory_use(events: &[Value], end_us: u64) -> Option<MemoryUse> {
+    let mut changes: Vec<(u64, String, &Value)> = events
+        .iter()
+        .filter(|e| e["ph"] == "i" && e["cat"] == "memory")
+        .map(|e| {
+            let name = e["name"].as_str().unwrap_or("").to_owned();
+            (e["ts"].as_u64().unwrap_or(0), name, &e["args"])
+        })
+        .collect();
+    if changes.is_empty() {
+        return None;
+    }
+    changes.sort_by_key(|c| c.0);
+    let mut m = MemoryUse {
+        least_available: u64::MAX,
+        ..MemoryUse::default()
+    };
+    for (i, (ts, why, args)) in changes.iter().enumerate() {
+        let n = |k: &str| args[k].as_u64().unwrap_or(0);
+        let withheld = n("withheld");
+        m.most_withheld = m.most_withheld.max(withheld);
+        m.least_available = m.least_available.min(n("available"));
+        m.limit = n("limit");
+        m.reserve = n("reserve");
+        m.per_job = m.per_job.max(n("per_job"));
+        let until = changes.get(i + 1).map_or(end_us, |c| c.0).max(*ts);
+        if withheld > 0 {
+            match m.withheld_us.iter_mut().find(|(w, _)| w == why) {
+                Some((_, us)) => *us += until - ts,
+                None => m.withheld_us.push((why.clone(), until - ts)),
+            }
+        }
+    }
+    Some(m)
 }
 
 /// CPU time: the build's jobs (children waited for since make started)
@@ -104,6 +160,7 @@ pub fn summarize(events: &[Value], jobs: u32, start_us: u64, end_us: u64) -> Sum
     slowest.sort_by_key(|s| std::cmp::Reverse(s.end - s.start));
     slowest.truncate(5);
     summary.slowest = slowest;
+    summary.memory = memory_use(events, end_us);
     summary
 }
 
@@ -280,7 +337,53 @@ pub fn render(s: &Summary, jobs: u32, cpu: &CpuUse, signal: Option<i32>) -> Stri
     if !slow.is_empty() {
         out.push_str(&wrapped("  slowest jobs    ", &slow, ", "));
     }
+    if let Some(m) = &s.memory {
+        out.push_str(&memory_lines(m, jobs));
+    }
     out
+}
+
+/// `memory`: how many tokens the memory-aware server withheld, for how
+/// long and why, and the memory figures behind it.
+fn memory_lines(m: &MemoryUse, jobs: u32) -> String {
+    // Figures are glued to their units (a no-break space) so that the
+    // lines wrap between words only.
+    const GLUE: char = '\u{a0}';
+    let secs = |us: u64| secs(us).replace(' ', "\u{a0}");
+    let bytes = |b: u64| {
+        fairmake_jobserver::Bytes(b)
+            .to_string()
+            .replace(' ', "\u{a0}")
+    };
+    let total: u64 = m.withheld_us.iter().map(|(_, us)| us).sum();
+    let mut text = if m.withheld_us.is_empty() {
+        "nothing withheld;".to_owned()
+    } else {
+        let reasons: Vec<String> = m
+            .withheld_us
+            .iter()
+            .map(|(why, us)| format!("{why} {}", secs(*us)))
+            .collect();
+        format!(
+            "withheld up to {} of {} tokens, for {}: {};",
+            m.most_withheld,
+            jobs.saturating_sub(1),
+            secs(total),
+            reasons.join(", ")
+        )
+    };
+    text.push_str(&format!(
+        " least available {} of {} (reserve {})",
+        bytes(m.least_available),
+        bytes(m.limit),
+        bytes(m.reserve),
+    ));
+    // Jobs are sized only while tokens are withheld.
+    if m.per_job > 0 {
+        text.push_str(&format!("; a job used up to {}", bytes(m.per_job)));
+    }
+    let items: Vec<String> = text.split(' ').map(|w| w.replace(GLUE, " ")).collect();
+    wrapped("  memory          ", &items, " ")
 }
 
 /// `SIGINT` for 2.
@@ -331,6 +434,41 @@ mod tests {
             "{text}"
         );
         assert_eq!(s.idle_while_pending_us, None);
+    }
+
+    #[test]
+    fn memory_withheld_by_reason() {
+        let ev = |ts: u64, why: &str, withheld: u64, available: u64| {
+            json!({"ph": "i", "cat": "memory", "name": why, "pid": 1, "ts": ts,
+                   "args": {"withheld": withheld, "window": 1, "available": available,
+                            "limit": 6u64 << 30, "reserve": 300u64 << 20, "per_job": 1536u64 << 20}})
+        };
+        let events = vec![
+            ev(0, "slow start", 15, 6 << 30),
+            ev(100_000, "memory short", 13, 1 << 30),
+            ev(2_100_000, "memory plentiful", 0, 5 << 30),
+        ];
+        let s = summarize(&events, 16, 0, 3_000_000);
+        let m = s.memory.as_ref().unwrap();
+        assert_eq!(m.most_withheld, 15);
+        assert_eq!(
+            m.withheld_us,
+            vec![
+                ("slow start".into(), 100_000),
+                ("memory short".into(), 2_000_000)
+            ]
+        );
+        let text = render(&s, 16, &CpuUse::default(), None);
+        assert!(
+            text.contains(
+                "  memory          withheld up to 15 of 15 tokens, for 2.10 s: slow start 0.10 s,\n\
+                 \x20                 memory short 2.00 s; least available 1.00 GiB of 6.00 GiB\n\
+                 \x20                 (reserve 300 MiB); a job used up to 1.50 GiB\n"
+            ),
+            "{text}"
+        );
+        // No memory events, no memory line.
+        assert!(summarize(&[], 2, 0, 1).memory.is_none());
     }
 
     #[test]
