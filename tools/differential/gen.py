@@ -322,7 +322,10 @@ class Gen:
         kw = kw or self.ch(["ifeq", "ifneq", "ifeq", "ifneq", "ifdef", "ifndef"])
         if kw in ("ifdef", "ifndef"):
             self.tag("cond:" + kw)
-            name = self.ch([self.varname(), "$(" + self.ch(VARS) + ")", self.varname() + " " + self.varname(), "", "fn"])
+            name = self.ch([self.varname(), "$(" + self.ch(VARS) + ")", self.varname() + " " + self.varname(), "fn", "$(EMPTY)"])
+            if self.p(0.03):
+                self.tag("cond:ifdef-no-name")
+                name = ""
             return kw + self.ws1() + name + self.ws(0.7)
         a, b = self.cond_arg(), self.cond_arg()
         if self.p(0.3):
