@@ -97,6 +97,13 @@ DECLARATIONS = [
          "fairmake has no `load` directive (out of scope, README), so "
          "`load` is not in .FEATURES.",
          normalize=_no_load_feature),
+    Decl("variables-order", {"4.4.1", "4.3"},
+         "$(.VARIABLES) lists the variables in the order of GNU's variable "
+         "hash table; fairmake's order is its own.  Counted here only when "
+         "stdout has the same words in another order (missing or extra "
+         "names are a divergence).",
+         match=lambda p, d: uses(p, r"\.VARIABLES") and only(d, "stdout")
+         and all(sorted(dd[1].split()) == sorted(dd[2].split()) for dd in d)),
     Decl("version-and-help", {"4.4.1", "4.3"},
          "--version says `fairmake`, --help/--print-data-base are not "
          "generated (-p's order is GNU's hash order).  The usage text "

@@ -569,7 +569,8 @@ class Gen:
         if k < 0.3:
             self.tag("toplevel:builtin-default")
             v = self.ch(BUILTIN_VARS)
-            return ["$(info " + v + "=[$(" + v + ")] $(origin " + v + ") $(flavor " + v + "))"]
+            val = "$(sort $(.VARIABLES))" if v == ".VARIABLES" and self.p(0.7) else "$(" + v + ")"
+            return ["$(info " + v + "=[" + val + "] $(origin " + v + ") $(flavor " + v + "))"]
         if k < 0.35:
             self.tag("toplevel:bare-function")
             return [self.call(0)]
@@ -653,7 +654,11 @@ class Gen:
         for _ in range(self.r.choice([0, 0, 0, 1, 1, 2])):
             self.tag("opt:override")
             v = self.varname() if self.p(0.8) else self.ch(["MAKEFLAGS", ".DEFAULT_GOAL", "SHELL"])
-            args.append(v + self.ch(["=", ":=", "+=", "?=", "::="]) + self.words(self.r.randint(0, 2)))
+            if v == "MAKEFLAGS":
+                # Not any words: letters of a word would be flags (d: debug).
+                args.append(v + self.ch(["=", ":=", "+="]) + self.ch(["k", "s", "-k", "", "B", "ks", "-- V=mf"]))
+            else:
+                args.append(v + self.ch(["=", ":=", "+=", "?=", "::="]) + self.words(self.r.randint(0, 2)))
         ngoals = self.r.choice([0, 0, 0, 1, 1, 1, 2, 3])
         for _ in range(ngoals):
             self.tag("opt:goal")

@@ -102,6 +102,11 @@ class Sandbox:
             stdout_arg = subprocess.DEVNULL
 
         def pre():
+            # Every make starts with the dispositions a shell's foreground
+            # job has (a background explorer inherits SIGINT ignored), then
+            # the program's ignored signals.
+            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+                signal.signal(s, signal.SIG_DFL)
             for s in ign:
                 signal.signal(s, signal.SIG_IGN)
             if mode == "closed":

@@ -101,6 +101,16 @@ def shrink(prog, still, seconds=90, log=None):
                     files[fi] = dict(files[fi], lines=ls)
                     return dict(best, files=files)
                 ls = ddmin(best["files"][fi]["lines"], lambda ls: test(with_lines(ls)))
+                # ddmin cuts aligned chunks; a define/endef or if/endif pair
+                # off the alignment goes with a sliding window.
+                for w in (2, 3, 4):
+                    i = 0
+                    while i + w <= len(ls):
+                        cand = ls[:i] + ls[i + w:]
+                        if test(with_lines(cand)):
+                            ls = cand
+                        else:
+                            i += 1
                 best = with_lines(ls)
             # tokens of each line, then characters of short lines
             for unit in ("tok", "chr"):
