@@ -129,10 +129,10 @@ KNOWN = [
          "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
          "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
          lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
-    Open("suffix-prereqs-unknown-suffix", "suffix-rule-unknown-suffix-prereqs.case",
-         "`.h: x` where .h is not a known suffix: GNU reads an ordinary "
-         "target; fairmake warns `ignoring prerequisites on suffix rule "
-         "definition`.",
+    Open("suffix-single-prereqs", "suffix-rule-single-prereqs.case",
+         "`.h: x` (a single-suffix rule line with a prerequisite): GNU reads "
+         "an ordinary target; fairmake warns `ignoring prerequisites on "
+         "suffix rule definition`.",
          lambda p, d: only_in(d, "fm", b"ignoring prerequisites on suffix rule definition")),
     Open("builtin-variable-defaults", "builtin-variable-defaults.case",
          "Built-in variables as 4.4.1 has them: ARFLAGS is `-rv`, "
@@ -141,6 +141,27 @@ KNOWN = [
          "leaves them undefined.",
          lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|MAKEFILES|\.LOADED|\.VARIABLES")
          and bool(aspects(d) & {"stdout", "stderr"})),
+]
+
+
+KNOWN += [
+    Open("word-plus-sign", "word-plus-sign.case",
+         "`+1` as a number in $(word)/$(wordlist): GNU accepts it, fairmake "
+         "stops with `invalid first/second argument`.",
+         lambda p, d: uses(p, r"word(list)?\s[^,]*\+\d") and only_in(d, "fm", b"argument to 'word")),
+    Open("else-with-extraneous-text", "else-with-extraneous-text.case",
+         "`else junk`: GNU warns and does not count it as the else; "
+         "fairmake counts it (`only one 'else' per conditional`).",
+         lambda p, d: only_in(d, "fm", b"only one 'else' per conditional")),
+    Open("unterminated-brace-call", "unterminated-brace-call.case",
+         "`${fn ` unterminated: GNU says `missing '}'`, fairmake `missing ')'`.",
+         lambda p, d: only_in(d, "ref", b"missing '}'")),
+    Open("or-result-unstripped", "or-result-unstripped.case",
+         "$(or) returns its first non-empty argument unstripped; fairmake "
+         "strips it.  Counted when the outputs differ in blanks only and "
+         "the program calls $(or).",
+         lambda p, d: uses(p, r"[$][({]or\s") and aspects(d) == {"stdout"}
+         and all(x.split() == y.split() for _, x, y in d)),
 ]
 
 
