@@ -91,10 +91,15 @@ class Gen:
         self.prefix = "\t"           # the current .RECIPEPREFIX
         self.defined_targets = []
         self.has_sub = False
+        self.clean = False
 
     # helpers
     def tag(self, t):
         self.features.add(t)
+
+    def bad(self, x):
+        """A malformed construct, with probability x (never in a clean program)."""
+        return not self.clean and self.r.random() < x
 
     def p(self, x):
         return self.r.random() < x
@@ -112,7 +117,7 @@ class Gen:
 
     # expressions ----------------------------------------------------------
     def word(self):
-        if self.p(0.04):
+        if self.bad(0.04):
             self.tag("expr:rare-word")
             return self.ch(RARE_WORDS)
         return self.ch(WORDS + TARGETS[:8] + SOURCES[:4])
@@ -190,7 +195,7 @@ class Gen:
         self.tag("func:" + f)
         lo, hi = FUNCS[f]
         n = self.r.randint(lo, hi)
-        if self.p(0.03):
+        if self.bad(0.03):
             n = max(0, lo - 1)        # too few arguments
             self.tag("func:too-few-args")
         b = self.ws1()
@@ -240,7 +245,7 @@ class Gen:
             args = [self.arg(depth, recipe) for _ in range(n)]
         if f in ("info", "warning", "error", "eval", "file") and depth > 1:
             self.tag("func:side-effect-nested")
-        close = ")" if not self.p(0.01) else ""
+        close = ")" if not self.bad(0.01) else ""
         if self.p(0.15):
             self.tag("func:braces")
             return "${" + f + b + ",".join(args) + "}"
@@ -283,7 +288,7 @@ class Gen:
         if op.strip() == "!=":
             body = [self.ch(["echo sh", "printf 'q\\n'"])]
         lines = [pre + "define" + self.ws1() + name + op] + body
-        lines.append("endef" + ("" if not self.p(0.05) else self.ch([" x", "  # c", " "])))
+        lines.append("endef" + ("" if not self.bad(0.05) else self.ch([" x", "  # c", " "])))
         return lines
 
     def directive(self):
@@ -323,7 +328,7 @@ class Gen:
         if kw in ("ifdef", "ifndef"):
             self.tag("cond:" + kw)
             name = self.ch([self.varname(), "$(" + self.ch(VARS) + ")", self.varname() + " " + self.varname(), "fn", "$(EMPTY)"])
-            if self.p(0.03):
+            if self.bad(0.03):
                 self.tag("cond:ifdef-no-name")
                 name = ""
             return kw + self.ws1() + name + self.ws(0.7)
@@ -343,7 +348,7 @@ class Gen:
             q1, q2 = form[0], form[1]
             a, b = a.replace(q1, ""), b.replace(q2, "")
             s = kw + self.ws1() + q1 + a + q1 + self.ws1() + q2 + b + q2
-        if self.p(0.05):
+        if self.bad(0.05):
             self.tag("cond:malformed")
             s = self.ch([s[:-1], s + " junk", kw, kw + " (a)", kw + " 'a'", kw + " (a,b", kw + " \"a\" b", s.replace(",", "", 1)])
         return s + self.ws(0.8)
@@ -358,13 +363,13 @@ class Gen:
                 lines.append("else " + self.cond_head())
             else:
                 self.tag("cond:else")
-                lines.append("else" + self.ws(0.8) + ("" if not self.p(0.03) else " junk"))
+                lines.append("else" + self.ws(0.8) + ("" if not self.bad(0.03) else " junk"))
             lines += self.items(self.r.randint(0, 2), depth + 1)
-        if self.p(0.97):
-            lines.append(self.ws(0.9) + "endif" + self.ws(0.8) + ("" if not self.p(0.03) else self.ch([" junk", " # c"])))
+        if not self.bad(0.03):
+            lines.append(self.ws(0.9) + "endif" + self.ws(0.8) + ("" if not self.bad(0.03) else self.ch([" junk", " # c"])))
         else:
             self.tag("cond:missing-endif")
-        if self.p(0.02):
+        if self.bad(0.02):
             lines.append("endif")
             self.tag("cond:extra-endif")
         return lines
@@ -480,7 +485,7 @@ class Gen:
         elif k < 0.86:
             self.tag("rule:suffix")
             head = self.ch([".c.o", ".in.x", ".c", ".y.c", ".in.out", ".o.x", ".c.o x.c", ".h"]) + ":" + self.ch(["", " p.h"])
-        elif k < 0.96:
+        elif k < 0.96 and not self.clean:
             self.tag("rule:malformed")
             head = self.malformed_rule_head()
         else:
@@ -600,6 +605,8 @@ class Gen:
         if k < 0.98:
             self.tag("rule:default-goal-first")
             return ["all:" + self.ws() + self.tlist()]
+        if self.clean:
+            return self.rule()
         self.tag("toplevel:missing-separator")
         return [self.ch(["foo", "a b c", "$(A)", "\techo orphan", "x ; y", "$(EMPTY)"])]
 
@@ -676,6 +683,11 @@ class Gen:
     def program(self, size=None):
         size = size if size is not None else self.r.randint(3, 18)
         self.has_sub = self.p(0.2)
+        # Clean programs have no malformed construct: a makefile that stops
+        # at its first line exercises little of the rest.
+        self.clean = self.p(0.4)
+        if self.clean:
+            self.tag("program:clean")
         files = []
         for s in SOURCES:
             if self.p(0.7):
@@ -687,14 +699,16 @@ class Gen:
         if self.p(0.15):
             self.tag("tree:inc.mk")
             g = Gen(self.r.random(), self.profile)
-            g.prefix = "\t"
+            g.clean = self.clean
             files.append({"name": "inc.mk", "lines": g.items(self.r.randint(1, 4)), "mtime": 0})
             self.features |= g.features
         if self.has_sub:
             self.tag("tree:sub-make")
             g = Gen(self.r.random(), self.profile)
+            g.clean = self.clean
             files.append({"name": "sub.mk", "lines": g.makefile(self.r.randint(1, 5)), "mtime": 0})
             g2 = Gen(self.r.random(), self.profile)
+            g2.clean = self.clean
             files.append({"name": "sub/Makefile", "lines": g2.makefile(self.r.randint(1, 5)), "mtime": 0})
             self.features |= g.features | g2.features
         name = "Makefile" if self.p(0.85) else self.ch(["makefile", "GNUmakefile", "build.mk"])

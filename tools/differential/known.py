@@ -145,6 +145,11 @@ KNOWN = [
 
 
 KNOWN += [
+    Open("mixed-normal-pattern-deprecated", "mixed-normal-pattern-deprecated.case",
+         "Normal and pattern targets in one rule: GNU 4.4.1 warns `mixed "
+         "implicit and normal rules: deprecated syntax` and goes on; fairmake "
+         "stops.",
+         lambda p, d: only_in(d, "ref", b"mixed implicit and normal rules: deprecated syntax")),
     Open("word-plus-sign", "word-plus-sign.case",
          "`+1` as a number in $(word)/$(wordlist): GNU accepts it, fairmake "
          "stops with `invalid first/second argument`.",
