@@ -1,0 +1,198 @@
+"""Comparing two outcomes, and naming a divergence.
+
+Compared: stdout, stderr, exit status (128+N for signal N), whether the run
+timed out, and the files left behind (kind, content, mtime class: see
+runner.snapshot).  Output of a parallel run (-jN, N > 1, anywhere: argv,
+MAKEFLAGS in the environment or in the makefile) is compared as a multiset of
+lines, with or without -O: the order of jobs varies from run to run.
+"""
+import difflib
+import re
+
+import declared
+
+_JOBSERVER = re.compile(rb"--jobserver-(auth|fds)=\S+")
+
+
+def parallel(prog):
+    for a in prog["args"]:
+        if re.match(r"^(-[a-zA-Z]*j(?!1$)|--jobs(?!=1$))", a):
+            return True
+    for k, v in prog["env"]:
+        if k in ("MAKEFLAGS", "GNUMAKEFLAGS") and "j" in v:
+            return True
+    for f in prog["files"]:
+        if "lines" in f and any("-j" in l for l in f["lines"]):
+            return True
+    return False
+
+
+def normalize(text, sandbox, ref_version):
+    text = text.replace(sandbox.work.encode(), b"$TMP")
+    text = text.replace(sandbox.bin.encode(), b"$BIN")
+    text = _JOBSERVER.sub(rb"--jobserver-\1=<auth>", text)
+    for d in declared.normalizers(ref_version):
+        text = d.normalize(text)
+    return text
+
+
+def lines(b):
+    return b.split(b"\n")
+
+
+def compare(prog, ref, fm, sandbox, ref_version):
+    """The list of differences: (aspect, ref value, fairmake value)."""
+    diffs = []
+    par = parallel(prog)
+    for aspect in ("stdout", "stderr"):
+        a = normalize(getattr(ref, aspect), sandbox, ref_version)
+        b = normalize(getattr(fm, aspect), sandbox, ref_version)
+        if par:
+            a, b = b"\n".join(sorted(lines(a))), b"\n".join(sorted(lines(b)))
+        if a != b:
+            diffs.append((aspect, a, b))
+    if ref.status != fm.status:
+        diffs.append(("status", ref.status, fm.status))
+    if ref.timed_out != fm.timed_out:
+        diffs.append(("timeout", ref.timed_out, fm.timed_out))
+    if ref.files != fm.files:
+        names = sorted(set(ref.files) | set(fm.files))
+        detail = []
+        for n in names:
+            x, y = ref.files.get(n), fm.files.get(n)
+            if x != y:
+                detail.append((n, x, y))
+        diffs.append(("files", detail, None))
+    return diffs
+
+
+_Q = re.compile(r"'[^']*'|`[^']*'|\"[^\"]*\"")
+_N = re.compile(r"\d+")
+
+
+def abstract(line):
+    s = line.decode("utf-8", "replace")
+    s = _Q.sub("Q", s)
+    s = _N.sub("N", s)
+    return s[:90]
+
+
+def first_diff(a, b):
+    la, lb = lines(a), lines(b)
+    sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op != "equal":
+            x = la[i1] if i1 < i2 else b"<none>"
+            y = lb[j1] if j1 < j2 else b"<none>"
+            return x, y
+    return b"", b""
+
+
+def message_kind(line):
+    """A make message without its names, numbers and location."""
+    s = abstract(line)
+    s = re.sub(r"^[^:]*:(N:)? ", "", s)   # make: / Makefile:N:
+    s = re.sub(r"^\*\*\* (\[.*?\] )?", "*** ", s)
+    return s
+
+
+def signature(diffs):
+    """A name for a divergence, to count repeats of one difference once."""
+    parts = []
+    for aspect, a, b in diffs:
+        if aspect in ("stdout", "stderr"):
+            x, y = first_diff(a, b)
+            parts.append("%s[%s|%s]" % (aspect, abstract(x), abstract(y)))
+        elif aspect == "status":
+            parts.append("status[%s|%s]" % (a, b))
+        elif aspect == "files":
+            kinds = set()
+            for n, x, y in a:
+                if x is None:
+                    kinds.add("fm-only")
+                elif y is None:
+                    kinds.add("ref-only")
+                elif x[1] != y[1]:
+                    kinds.add("content")
+                else:
+                    kinds.add("mtime")
+            parts.append("files[%s]" % ",".join(sorted(kinds)))
+        else:
+            parts.append(aspect)
+    return " ".join(parts)
+
+
+def shape(diffs):
+    """Coarser than signature: what the shrinker must keep while it cuts."""
+    parts = []
+    for aspect, a, b in diffs:
+        if aspect == "stderr":
+            x, y = first_diff(a, b)
+            parts.append("stderr[%s|%s]" % (message_kind(x)[:40], message_kind(y)[:40]))
+        elif aspect == "status":
+            parts.append("status[%s|%s]" % (a, b))
+        else:
+            parts.append(aspect)
+    return " ".join(parts)
+
+
+def _ws_shape(line):
+    s = line.decode("utf-8", "replace")
+    return re.sub(r"\S+", "w", s)
+
+
+def bucket(diffs):
+    """Coarser still: divergences in one bucket are shrunk once.
+
+    stderr: the kinds of the first differing make messages; stdout: only
+    whether the first differing lines differ in whitespace alone, in
+    presence, or otherwise; status and files as in signature."""
+    parts = []
+    for aspect, a, b in diffs:
+        if aspect == "stderr":
+            x, y = first_diff(a, b)
+            parts.append("stderr[%s|%s]" % (message_kind(x)[:50], message_kind(y)[:50]))
+        elif aspect == "stdout":
+            x, y = first_diff(a, b)
+            if x == b"<none>" or y == b"<none>":
+                k = "missing" if y == b"<none>" else "extra"
+            elif x.split() == y.split():
+                k = "whitespace"
+            elif x.startswith(b"make") or y.startswith(b"make"):
+                k = "msg:" + message_kind(x)[:40] + "|" + message_kind(y)[:40]
+            else:
+                k = "text"
+            parts.append("stdout[%s]" % k)
+        elif aspect == "status":
+            parts.append("status[%s|%s]" % (a, b))
+        elif aspect == "files":
+            parts.append(signature([(aspect, a, b)]))
+        else:
+            parts.append(aspect)
+    return " ".join(parts)
+
+
+def describe(diffs, limit=12):
+    """Human-readable lines for a report."""
+    out = []
+    for aspect, a, b in diffs:
+        if aspect in ("stdout", "stderr"):
+            out.append("  %s differs (- ref, + fairmake):" % aspect)
+            d = list(difflib.unified_diff([l.decode("utf-8", "replace") for l in lines(a)],
+                                          [l.decode("utf-8", "replace") for l in lines(b)], lineterm="", n=1))[2:]
+            out += ["    " + repr(l)[1:-1] if l[:1] in "-+" else "    " + l for l in d[:limit]]
+        elif aspect == "files":
+            for n, x, y in a[:limit]:
+                out.append("  file %s: ref %s, fairmake %s" % (n, _fdesc(x), _fdesc(y)))
+        else:
+            out.append("  %s: ref %r, fairmake %r" % (aspect, a, b))
+    return out
+
+
+def _fdesc(x):
+    if x is None:
+        return "absent"
+    kind, data, cls = x
+    if kind != "file":
+        return kind
+    return "%r (%s)" % (data[:40], cls)

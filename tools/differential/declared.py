@@ -1,0 +1,171 @@
+"""Declared differences: the one place that lists what the explorer accepts.
+
+Each declaration applies to some reference makes ("4.4.1": fairmake's
+target; "4.3": the older GNU make CI has, against which fairmake is expected
+to differ wherever 4.4 changed behaviour) and has a reason.  It works in one
+of three ways:
+
+- normalize: a rewrite of stdout and stderr applied to both makes' output
+  before they are compared (an output whose form is deliberately not fixed);
+- avoid: a construct the grammar does not generate for that reference
+  (gen.py reads the profile; listed here so all exceptions are in one place);
+- match: a predicate on the program and its differences; a divergence that
+  matches is counted under the declaration's id instead of being reported.
+
+A match should be as narrow as the difference it declares: it names the
+construct in the program that causes it, and the aspect it may affect.
+"""
+import re
+
+
+class Decl:
+    def __init__(self, id, refs, reason, normalize=None, match=None, avoid=None):
+        self.id, self.refs, self.reason = id, refs, reason
+        self.normalize, self.match, self.avoid = normalize, match, avoid
+
+
+def mk_text(prog):
+    return "\n".join("\n".join(f["lines"]) for f in prog["files"] if "lines" in f)
+
+
+def uses(prog, *patterns):
+    text = mk_text(prog) + "\n" + " ".join(prog["args"]) + "\n" + " ".join(v for _, v in prog["env"])
+    return any(re.search(p, text) for p in patterns)
+
+
+def aspects(diffs):
+    return {d[0] for d in diffs}
+
+
+def only(diffs, *allowed):
+    return aspects(diffs) <= set(allowed)
+
+
+def _sort_rm(text):
+    # `rm a b c` lines that delete intermediate files: GNU lists them in the
+    # order of its file hash table, fairmake in the order they were made.
+    def fix(m):
+        words = m.group(2).split(b" ")
+        return m.group(1) + b" ".join(sorted(words))
+    return re.sub(rb"(?m)^(rm (?:-f )?)(\S.*)$", fix, text)
+
+
+def _no_load_feature(text):
+    return text.replace(b" check-symlink load", b" check-symlink")
+
+
+def _stderr_lines(diffs):
+    """Lines in one stderr but not in the other (multiset difference)."""
+    for aspect, a, b in diffs:
+        if aspect == "stderr":
+            la, lb = a.split(b"\n"), b.split(b"\n")
+            extra = list(la)
+            for l in lb:
+                if l in extra:
+                    extra.remove(l)
+                else:
+                    extra.append(l)
+            return extra
+    return []
+
+
+def _nested_shell_env(prog, diffs):
+    # Extra $(shell) runs only show through their stderr here (the grammar's
+    # shell commands write no files).
+    if not only(diffs, "stderr"):
+        return False
+    if not uses(prog, r"\bexport\b", r"\.EXPORT_ALL_VARIABLES", r"-e\b") or not uses(prog, r"shell|!="):
+        return False
+    shell_err = (b"err", b"/bin/sh: 1: exit: Illegal number: 3")
+    return all(l in shell_err or l.startswith(b"cat: ") or l.startswith(b"ls: ") for l in _stderr_lines(diffs))
+
+
+DECLARATIONS = [
+    # --- deliberate differences from GNU make 4.4.1 (README) -------------
+    Decl("rm-order", {"4.4.1", "4.3"},
+         "The `rm` line deleting intermediate files lists them in the order "
+         "they were made; GNU uses the order of its file hash table (README, "
+         "'What works today').  Compared with the names sorted.",
+         normalize=_sort_rm),
+    Decl("nested-shell-env", {"4.4.1", "4.3"},
+         "A $(shell) run while the environment of another $(shell) is being "
+         "computed sees the start-up values of exported recursive variables; "
+         "GNU 4.4.1 expands them again, running more shells (README). Only "
+         "the extra shells' stderr can tell here.",
+         match=_nested_shell_env),
+    Decl("no-load", {"4.4.1", "4.3"},
+         "fairmake has no `load` directive (out of scope, README), so "
+         "`load` is not in .FEATURES.",
+         normalize=_no_load_feature),
+    Decl("variables-order", {"4.4.1", "4.3"},
+         "$(.VARIABLES) lists the variables in the order of GNU's variable "
+         "hash table; fairmake's order is its own.  Counted here only when "
+         "stdout has the same words in another order (missing or extra "
+         "names are a divergence).",
+         match=lambda p, d: uses(p, r"\.VARIABLES") and only(d, "stdout")
+         and all(sorted(dd[1].split()) == sorted(dd[2].split()) for dd in d)),
+    Decl("version-and-help", {"4.4.1", "4.3"},
+         "--version says `fairmake`, --help/--print-data-base are not "
+         "generated (-p's order is GNU's hash order).  The usage text "
+         "(after a bad option) ends `Report bugs to the fairmake issue "
+         "tracker`; compared with that line removed.",
+         avoid="--version, --help, -p, -d/--debug",
+         normalize=lambda t: re.sub(rb"(?m)^Report bugs to .*\n", b"", t)),
+    # --- GNU make 4.3 -> 4.4 (only against a 4.3 reference, as in CI) ---
+    Decl("4.4-syntax", {"4.3"},
+         "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "
+         ".NOTINTERMEDIATE, --shuffle. Not generated against 4.3.",
+         avoid=":::=, .WAIT, let, intcmp, .NOTINTERMEDIATE, --shuffle"),
+    Decl("4.4-version", {"4.3"},
+         "MAKE_VERSION and .FEATURES name 4.4.1's version and features.",
+         match=lambda p, d: uses(p, r"MAKE_VERSION|\.FEATURES")),
+    Decl("4.4-builtin-values", {"4.3"},
+         "4.4 changed built-in variables: ARFLAGS is -rv (was rv), "
+         "PREPROCESS.S uses $(CPP), .LOADED and MAKEFILES are defined by "
+         "default.",
+         match=lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|\.LOADED|MAKEFILES|\.VARIABLES")),
+    Decl("4.3-include-dirs", {"4.3"},
+         "Debian's 4.3 has /usr/include twice in .INCLUDE_DIRS, as a "
+         "recursive variable.",
+         match=lambda p, d: uses(p, r"\.INCLUDE_DIRS")),
+    Decl("4.4-trace", {"4.3"},
+         "4.4 rewrote the --trace messages (`update target 'x' due to: ...`).",
+         match=lambda p, d: uses(p, r"--trace")),
+    Decl("4.4-messages", {"4.3"},
+         "4.4 reworded diagnostics: the missing-separator hint for "
+         "ifeq/ifneq, the argument errors of $(word)/$(wordlist).",
+         match=lambda p, d: any(x in dd[2] for dd in d if dd[0] == "stderr" for x in (
+             b"(ifeq/ifneq must be followed by whitespace)", b"invalid first argument to",
+             b"invalid second argument to", b"non-numeric first argument to", b"non-numeric second argument to"))),
+    Decl("4.4-suffix-prereqs", {"4.3"},
+         "4.4 reads `.c.o: prereq` as a suffix rule whose prerequisites are "
+         "ignored, with a warning; 4.3 as an ordinary target `.c.o`.",
+         match=lambda p, d: any(b"ignoring prerequisites on suffix rule definition" in dd[2]
+                                for dd in d if dd[0] == "stderr")),
+    Decl("4.4-failed-remake", {"4.3"},
+         "4.4 says where an included makefile that failed to remake was "
+         "included (`Makefile:2: Failed to remake makefile`), and stops.",
+         match=lambda p, d: any(b"Failed to remake makefile" in dd[2] for dd in d if dd[0] == "stderr")),
+    Decl("4.4-print-directory", {"4.3"},
+         "4.4: -w on the command line wins over --no-print-directory in "
+         "MAKEFLAGS from the environment.",
+         match=lambda p, d: uses(p, r"no-print-directory") and "-w" in p["args"]),
+    Decl("4.4-empty-shell", {"4.3"},
+         "4.3 and 4.4 differ on SHELL set empty on the command line.",
+         match=lambda p, d: any(a.startswith("SHELL") for a in p["args"])),
+    Decl("4.4-makeflags", {"4.3"},
+         "4.4 changed what MAKEFLAGS/MFLAGS hold (-j and the jobserver "
+         "string, fifo jobserver, options set by the makefile).",
+         match=lambda p, d: uses(p, r"MAKEFLAGS|MFLAGS") or (uses(p, r"-j") and uses(p, r"\$\(MAKE\)"))),
+]
+
+
+def normalizers(ref_version):
+    return [d for d in DECLARATIONS if d.normalize and ref_version in d.refs]
+
+
+def matching(prog, diffs, ref_version):
+    for d in DECLARATIONS:
+        if d.match and ref_version in d.refs and d.match(prog, diffs):
+            return d
+    return None
