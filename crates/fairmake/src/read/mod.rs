@@ -183,16 +183,15 @@ fn eval_buffer(
         rule: None,
     };
     let mut lines = Lines::new(text, 1);
-    let mut last_line = 1;
     while let Some(line) = lines.next() {
         reader.set_loc(ev, line.line);
-        last_line = line.line + line.span - 1;
         reader.line(ev, &line, &mut lines)?;
     }
     reader.end_rule(ev)?;
     if !reader.conds.is_empty() {
-        // GNU counts the end of the file as the line after the last one.
-        reader.set_loc(ev, last_line + 1);
+        // GNU counts the end of the file as the line after the last one
+        // (read as a line or skipped inside a `define`).
+        reader.set_loc(ev, lines.next_line());
         return Err(ev.fatal("missing 'endif'"));
     }
     Ok(())
@@ -241,16 +240,17 @@ impl BufferReader {
         if let Some((kw, args)) = conditional::keyword(text) {
             return self.conditional(ev, kw, args);
         }
-        if let Some(after) = directive_word(text, b"define") {
-            let body = read_define_body(ev, rest)?;
-            if self.ignoring() {
-                return Ok(());
-            }
-            self.end_rule(ev)?;
-            return define(ev, after, body, Modifiers::default());
-        }
         if self.ignoring() {
+            if directive_word(text, b"define").is_some() || define_with_modifiers(text) {
+                skip_ignored_define(rest);
+            }
             return Ok(());
+        }
+        if let Some(after) = directive_word(text, b"define") {
+            self.end_rule(ev)?;
+            let (name, op) = define_header(ev, after)?;
+            let body = read_define_body(ev, rest)?;
+            return assign(ev, None, &name, op, &body, Modifiers::default(), Origin::File);
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line.
@@ -312,8 +312,9 @@ impl BufferReader {
                     .filter(|(k, _)| !matches!(k, Keyword::Else | Keyword::Endif))
                 else {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
+                    // GNU switches branches but does not count `else junk`
+                    // as the conditional's else: a plain `else` may follow.
                     let cond = self.conds.last_mut().expect("checked above");
-                    cond.seen_else = true;
                     cond.taking = !any_taken;
                     cond.any_taken = true;
                     return Ok(());
@@ -378,8 +379,9 @@ impl BufferReader {
         }
         if let Some(after) = directive_word(body, b"define") {
             self.end_rule(ev)?;
+            let (name, op) = define_header(ev, after)?;
             let body_text = read_define_body(ev, rest)?;
-            return define(ev, after, body_text, mods);
+            return assign(ev, None, &name, op, &body_text, mods, Origin::File);
         }
         if let Some(after) = directive_word(body, b"undefine") {
             self.end_rule(ev)?;
@@ -608,8 +610,22 @@ fn define_with_modifiers(t: &[u8]) -> bool {
     }
 }
 
-/// `define NAME [OP]` with its body.
-fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> Result<()> {
+/// Skips a `define` in a branch not taken, up to a line that is `endef`
+/// alone (blanks and a comment aside).  GNU neither counts nested defines
+/// there nor takes `endef junk` as the end; a define left open is ended by
+/// the end of the file, where the open conditional is reported.
+fn skip_ignored_define(rest: &mut Lines<'_>) {
+    for line in rest.by_ref() {
+        if trim(&strip_comment(line.raw)) == b"endef" {
+            return;
+        }
+    }
+}
+
+/// The expanded name and the operator of `define NAME [OP]`.  GNU checks
+/// the name before it reads the body: `define` without a name fails with
+/// `empty variable name` even when no `endef` follows.
+fn define_header(ev: &mut Evaluator, header: &[u8]) -> Result<(Vec<u8>, AssignOp)> {
     let header = trim(header);
     // The operator, if any, ends the header.
     let (name, op) = match assignment::find_operator(header) {
@@ -624,7 +640,7 @@ fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> 
     if trim(&name).is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
-    assign(ev, None, trim(&name), op, &body, mods, Origin::File)
+    Ok((trim(&name).to_vec(), op))
 }
 
 /// `undefine NAME...`.
