@@ -8,7 +8,6 @@ an entry when its bug is fixed (`explore --no-known` shows everything).
 Unlike declared.py, nothing here is accepted: CI's smoke knows open
 divergences only by program id (baseline-ci.txt).
 """
-import re
 
 from declared import aspects, uses
 
@@ -53,52 +52,7 @@ def rewrite_lines(prog, fn):
     return dict(prog, files=files)
 
 
-_COND = re.compile(r"^(\s*(?:else\s+)?ifn?eq)(.*)$")
-
-
-def _cond_ws(line):
-    m = _COND.match(line)
-    if not m:
-        return line
-    rest = m.group(2)
-    rest = re.sub(r"\(\s+", "(", rest)
-    rest = re.sub(r"\s+\)", ")", rest)
-    rest = re.sub(r"\s*,\s*", ",", rest)
-    if "(" not in rest[:3]:
-        rest = re.sub(r"'([^']*)'", lambda q: "'" + q.group(1).strip() + "'", rest)
-        rest = re.sub(r'"([^"]*)"', lambda q: '"' + q.group(1).strip() + '"', rest)
-    return m.group(1) + rest
-
-
-_FN = re.compile(r"[$][({](?:if|or|and)\s")
-
-
-def _fn_ws(line):
-    if not _FN.search(line):
-        return line
-    line = re.sub(r"([$][({](?:if|or|and))\s+", r"\1 ", line)
-    line = re.sub(r"\s*,\s*", ",", line)
-    return re.sub(r"\s+([)}])", r"\1", line)
-
-
 KNOWN = [
-    Open("conditional-arg-whitespace", "conditional-paren-whitespace.case",
-         "Whitespace inside the arguments of ifeq/ifneq: GNU keeps the blanks "
-         "after `(` and before `)` (`ifneq ( a,a)` is true), fairmake strips "
-         "them.  Found by rewriting: the divergence goes when those blanks go.",
-         rewrite=lambda p: rewrite_lines(p, _cond_ws)),
-    Open("function-condition-whitespace", "if-condition-whitespace.case",
-         "Whitespace in the conditions of $(if), $(or), $(and): GNU strips "
-         "the condition before expanding it (`$(if $(E) $(E),y)` is true, its "
-         "condition expands to a blank) and $(or) returns the expansion "
-         "unstripped (`$(or $() a)` is ` a`); fairmake strips after "
-         "expanding.  Found by rewriting.",
-         rewrite=lambda p: rewrite_lines(p, _fn_ws)),
-    Open("ifdef-empty-name", "ifdef-empty-name.case",
-         "`ifdef` / `ifndef` whose name is empty (or expands to nothing): GNU "
-         "takes the variable as undefined, fairmake stops with `invalid syntax "
-         "in conditional`.",
-         lambda p, d: only_in(d, "fm", b"invalid syntax in conditional")),
     Open("rule-target-patterns", "multiple-target-patterns.case",
          "Rule lines with several target patterns, or static and implicit "
          "patterns mixed (`o:o %:`, `%:%b:`, `x:% a:`): GNU stops with "
@@ -150,23 +104,6 @@ KNOWN += [
          "implicit and normal rules: deprecated syntax` and goes on; fairmake "
          "stops.",
          lambda p, d: only_in(d, "ref", b"mixed implicit and normal rules: deprecated syntax")),
-    Open("word-plus-sign", "word-plus-sign.case",
-         "`+1` as a number in $(word)/$(wordlist): GNU accepts it, fairmake "
-         "stops with `invalid first/second argument`.",
-         lambda p, d: uses(p, r"word(list)?\s[^,]*\+\d") and only_in(d, "fm", b"argument to 'word")),
-    Open("else-with-extraneous-text", "else-with-extraneous-text.case",
-         "`else junk`: GNU warns and does not count it as the else; "
-         "fairmake counts it (`only one 'else' per conditional`).",
-         lambda p, d: only_in(d, "fm", b"only one 'else' per conditional")),
-    Open("unterminated-brace-call", "unterminated-brace-call.case",
-         "`${fn ` unterminated: GNU says `missing '}'`, fairmake `missing ')'`.",
-         lambda p, d: only_in(d, "ref", b"missing '}'")),
-    Open("or-result-unstripped", "or-result-unstripped.case",
-         "$(or) returns its first non-empty argument unstripped; fairmake "
-         "strips it.  Counted when the outputs differ in blanks only and "
-         "the program calls $(or).",
-         lambda p, d: uses(p, r"[$][({]or\s") and aspects(d) == {"stdout"}
-         and all(x.split() == y.split() for _, x, y in d)),
 ]
 
 

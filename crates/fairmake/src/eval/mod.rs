@@ -152,10 +152,11 @@ impl Evaluator {
                 Node::Unterminated => {
                     return Err(self.fatal_in_value("unterminated variable reference"))
                 }
-                Node::UnterminatedCall(f) => {
+                Node::UnterminatedCall(f, close) => {
                     let name = functions::name(*f);
+                    let close = char::from(*close);
                     return Err(self.fatal_in_value(format!(
-                        "unterminated call to function '{name}': missing ')'"
+                        "unterminated call to function '{name}': missing '{close}'"
                     )));
                 }
             }
