@@ -53,22 +53,6 @@ def rewrite_lines(prog, fn):
 
 
 KNOWN = [
-    Open("rule-target-patterns", "multiple-target-patterns.case",
-         "Rule lines with several target patterns, or static and implicit "
-         "patterns mixed (`o:o %:`, `%:%b:`, `x:% a:`): GNU stops with "
-         "`multiple target patterns` / `mixed implicit and static pattern "
-         "rules`, fairmake warns `target 'x' doesn't match the target "
-         "pattern` or says `target pattern contains no '%'`.",
-         lambda p, d: only_in(d, "ref", b"multiple target patterns", b"mixed implicit and static pattern rules")
-         or only_in(d, "fm", b"doesn't match the target pattern", b"target pattern contains no '%'")),
-    Open("target-twice-in-rule", "target-twice-in-rule.case",
-         "`a a:` : GNU warns `target 'a' given more than once in the same "
-         "rule`; fairmake warns `overriding recipe for target 'a'`.",
-         lambda p, d: only_in(d, "ref", b"given more than once in the same rule")),
-    Open("grouped-without-recipe", "grouped-without-recipe.case",
-         "A grouped rule (`a&:`) without a recipe: GNU stops with `grouped "
-         "targets must provide a recipe`; fairmake accepts it.",
-         lambda p, d: only_in(d, "ref", b"grouped targets must provide a recipe")),
     Open("default-automatic-vars", "default-automatic-less.case",
          "In a recipe that comes from .DEFAULT, GNU sets $< (and $(<D), "
          "$(<F)) to the target; fairmake leaves them empty.",
@@ -83,11 +67,6 @@ KNOWN = [
          "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
          "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
          lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
-    Open("suffix-single-prereqs", "suffix-rule-single-prereqs.case",
-         "`.h: x` (a single-suffix rule line with a prerequisite): GNU reads "
-         "an ordinary target; fairmake warns `ignoring prerequisites on "
-         "suffix rule definition`.",
-         lambda p, d: only_in(d, "fm", b"ignoring prerequisites on suffix rule definition")),
     Open("builtin-variable-defaults", "builtin-variable-defaults.case",
          "Built-in variables as 4.4.1 has them: ARFLAGS is `-rv`, "
          "PREPROCESS.S is `$(CPP) $(CPPFLAGS)`, MAKEFILES and .LOADED are "
@@ -97,14 +76,6 @@ KNOWN = [
          and bool(aspects(d) & {"stdout", "stderr"})),
 ]
 
-
-KNOWN += [
-    Open("mixed-normal-pattern-deprecated", "mixed-normal-pattern-deprecated.case",
-         "Normal and pattern targets in one rule: GNU 4.4.1 warns `mixed "
-         "implicit and normal rules: deprecated syntax` and goes on; fairmake "
-         "stops.",
-         lambda p, d: only_in(d, "ref", b"mixed implicit and normal rules: deprecated syntax")),
-]
 
 
 def matching(prog, diffs, still_diverges=None):

@@ -364,7 +364,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         line: 0,
     };
     ev.db.settle_pattern_rules();
-    ev.db.convert_suffix_rules();
+    ev.db.convert_suffix_rules(!opts.no_builtin_rules);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }

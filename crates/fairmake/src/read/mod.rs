@@ -27,6 +27,14 @@ pub struct RuleContext {
     pub loc: Loc,
     /// `&:`: the targets are made together and need a recipe.
     pub grouped: bool,
+    /// Warnings about the targets (`target 'x' doesn't match the target
+    /// pattern`, ...), each to say before the recipe goes to the target
+    /// `ctx.targets[i]`: GNU records a rule's targets once its recipe is
+    /// read, one after the other.
+    /// The flag marks a note said only if the rule has a recipe.
+    pub notes: Vec<(usize, String, bool)>,
+    /// Targets whose group membership this grouped rule overrides.
+    pub regrouped: Vec<crate::rules::FileId>,
 }
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
@@ -456,7 +464,7 @@ impl BufferReader {
 
     /// Attaches the collected recipe to the rule that preceded it.
     fn end_rule(&mut self, ev: &mut Evaluator) -> Result<()> {
-        let Some(ctx) = self.rule.take() else {
+        let Some(mut ctx) = self.rule.take() else {
             return Ok(());
         };
         if ctx.grouped && !ctx.has_recipe {
@@ -473,12 +481,12 @@ impl BufferReader {
             .map_or_else(|| ctx.loc.clone(), |l| l.loc.clone());
         let recipe = ctx.has_recipe.then(|| {
             Rc::new(Recipe {
-                lines: ctx.lines,
+                lines: std::mem::take(&mut ctx.lines),
                 loc: recipe_loc,
                 rule_loc: ctx.loc.clone(),
             })
         });
-        rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);
+        rule_line::attach_recipe(ev, &ctx, recipe);
         ev.loc = saved;
         Ok(())
     }

@@ -239,6 +239,8 @@ fn rule(
             has_recipe: recipe.is_some(),
             loc,
             grouped: false,
+            notes: Vec::new(),
+            regrouped: Vec::new(),
         }));
     }
 
@@ -271,10 +273,14 @@ fn rule(
             };
             // The targets lose a leading `./`, so the pattern does too
             // (Kbuild: `$(obj)/.checked-%` with `obj := .`).
-            let p = normalize_name(trim(&p));
+            let p = trim(&p);
             if p.is_empty() {
                 return Err(ev.fatal("missing target pattern"));
             }
+            if words::words(p).nth(1).is_some() {
+                return Err(ev.fatal("multiple target patterns"));
+            }
+            let p = normalize_name(p);
             if PercentPattern::new(&p).percent.is_none() {
                 return Err(ev.fatal("target pattern contains no '%'"));
             }
@@ -282,6 +288,16 @@ fn rule(
         }
         None => None,
     };
+
+    // The first target decides what the rule is: a pattern rule when it is
+    // a pattern (then all must be); otherwise a later pattern is a file
+    // name, with a warning (GNU 4.4's deprecated syntax).
+    let is_pattern = |t: &Cow<[u8]>| PercentPattern::new(t).percent.is_some();
+    let patterns: Vec<bool> = targets.iter().map(is_pattern).collect();
+    let first_is_pattern = patterns[0];
+    if first_is_pattern && static_pattern.is_some() {
+        return Err(ev.fatal("mixed implicit and static pattern rules"));
+    }
 
     // The targets of a static pattern rule lose the backslashes that quote
     // a `%` (`the\%file` names `the%file`), as the pattern does.
@@ -300,9 +316,8 @@ fn rule(
     } else {
         targets
     };
-    let is_pattern = |t: &Cow<[u8]>| PercentPattern::new(t).percent.is_some();
-    let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
-    if any_pattern && !targets.iter().all(is_pattern) {
+    let any_pattern = first_is_pattern;
+    if any_pattern && !patterns.iter().all(|&p| p) {
         return Err(ev.fatal("mixed implicit and normal rules"));
     }
 
@@ -312,7 +327,9 @@ fn rule(
         lines: Vec::new(),
         has_recipe,
         loc: loc.clone(),
-        grouped: grouped && targets.len() > 1,
+        grouped,
+        notes: Vec::new(),
+        regrouped: Vec::new(),
     };
     if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
@@ -372,22 +389,45 @@ fn rule(
     // Whether the prerequisites wait for a second expansion is decided on
     // the text as written, before any stem goes in.
     let deferred = second && memchr::memchr(b'$', &prereq_text).is_some();
-    for target in &targets {
+    let mut seen: Vec<FileId> = Vec::with_capacity(targets.len());
+    for (target, &pattern) in targets.iter().zip(&patterns) {
+        let note = |ctx: &mut RuleContext, text: String| {
+            ctx.notes.push((ctx.targets.len(), text, false));
+        };
+        if grouped {
+            let id = ev.db.intern(target);
+            if !ev.db.group_members.insert(id) {
+                ctx.regrouped.push(id);
+            }
+        }
+        if pattern {
+            note(&mut ctx, "*** mixed implicit and normal rules: deprecated syntax".into());
+        }
+        let id = ev.db.intern(target);
+        if !double_colon && seen.contains(&id) {
+            // Said only if a recipe comes (it would be given twice).
+            let text = format!("target '{}' given more than once in the same rule", diag::show(target));
+            ctx.notes.push((ctx.targets.len(), text, true));
+            continue;
+        }
+        seen.push(id);
         let (deps_text, stem) = match &static_pattern {
             Some(pattern) => {
                 let pat = PercentPattern::new(pattern);
                 let Some(stem) = pat.match_stem(target) else {
-                    diag::warn(
-                        Some(&loc),
-                        format_args!(
-                            "target '{}' doesn't match the target pattern",
-                            diag::show(target)
-                        ),
-                    );
+                    let text = format!("target '{}' doesn't match the target pattern", diag::show(target));
+                    note(&mut ctx, text);
                     // GNU keeps the target, with the recipe and no prerequisites.
-                    let id = ev.db.intern(target);
                     let file = ev.db.file_mut(id);
+                    if !file.double_colon().is_empty() {
+                        say_notes(&ctx, |_| true);
+                        return Err(both_colons(ev, target));
+                    }
+                    let first_rule = !file.is_target;
                     file.is_target = true;
+                    if first_rule {
+                        maybe_default_goal(ev, id, target);
+                    }
                     ctx.targets.push(RecipeTarget::Single(
                         id,
                         Added {
@@ -413,7 +453,6 @@ fn rule(
             }
             None => (Cow::Borrowed(&*prereq_text), None),
         };
-        let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
             if **target == *b".WAIT" {
                 // Only for the warning about its commands.
@@ -436,10 +475,8 @@ fn rule(
         if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
             || !double_colon && !file.double_colon().is_empty()
         {
-            return Err(ev.fatal(format!(
-                "target file '{}' has both : and :: entries",
-                diag::show(target)
-            )));
+            say_notes(&ctx, |_| true);
+            return Err(both_colons(ev, target));
         }
         let rule = if double_colon {
             let rules = file.double_colon_mut();
@@ -482,6 +519,21 @@ fn rule(
         }
     }
     Ok(Parsed::Rule(ctx))
+}
+
+fn both_colons(ev: &Evaluator, target: &[u8]) -> diag::Fatal {
+    ev.fatal(format!(
+        "target file '{}' has both : and :: entries",
+        diag::show(target)
+    ))
+}
+
+/// Says the notes of `ctx` whose target numbers `pick` chooses.
+fn say_notes(ctx: &RuleContext, pick: impl Fn(usize) -> bool) {
+    let notes = ctx.notes.iter().filter(|(i, _, with_recipe)| pick(*i) && (ctx.has_recipe || !with_recipe));
+    for (_, text, _) in notes {
+        diag::warn(Some(&ctx.loc), text);
+    }
 }
 
 /// The file names of a target or prerequisite list: words split at blanks,
@@ -960,16 +1012,14 @@ fn overridden_for_pattern(ev: &Evaluator, pattern: &[u8], name: &[u8], is_overri
 }
 
 /// Gives the recipe collected after a rule line to its targets.
-pub fn attach_recipe(
-    ev: &mut Evaluator,
-    targets: &[RecipeTarget],
-    recipe: Option<Rc<Recipe>>,
-    loc: &Loc,
-) {
+pub fn attach_recipe(ev: &mut Evaluator, ctx: &RuleContext, recipe: Option<Rc<Recipe>>) {
+    let loc = &ctx.loc;
     let Some(recipe) = recipe else {
+        say_notes(ctx, |_| true);
         return;
     };
-    for target in targets {
+    for (i, target) in ctx.targets.iter().enumerate() {
+        say_notes(ctx, |n| n == i);
         match *target {
             RecipeTarget::Pattern(i) => ev.db.pattern_rules[i].recipe = Some(recipe.clone()),
             RecipeTarget::Double(id, n) => {
@@ -998,6 +1048,15 @@ pub fn attach_recipe(
                 recipe_rule_first(&mut file.rule, added);
             }
         }
+    }
+    say_notes(ctx, |n| n >= ctx.targets.len());
+    // Last named first, as GNU says them.
+    for &id in ctx.regrouped.iter().rev() {
+        let name = diag::show(ev.db.file(id).name).to_string();
+        diag::warn(
+            Some(&recipe.loc),
+            format_args!("warning: overriding group membership for target '{name}'"),
+        );
     }
 }
 
