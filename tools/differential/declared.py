@@ -122,8 +122,9 @@ DECLARATIONS = [
     Decl("4.4-builtin-values", {"4.3"},
          "4.4 changed built-in variables: ARFLAGS is -rv (was rv), "
          "PREPROCESS.S uses $(CPP), .LOADED and MAKEFILES are defined by "
-         "default.",
-         match=lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|\.LOADED|MAKEFILES|\.VARIABLES")),
+         "default, GNUMAKEFLAGS is a default variable (4.3: from the "
+         "environment, always).",
+         match=lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|\.LOADED|MAKEFILES|GNUMAKEFLAGS|\.VARIABLES")),
     Decl("4.3-include-dirs", {"4.3"},
          "Debian's 4.3 has /usr/include twice in .INCLUDE_DIRS, as a "
          "recursive variable.",

@@ -67,13 +67,6 @@ KNOWN = [
          "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
          "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
          lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
-    Open("builtin-variable-defaults", "builtin-variable-defaults.case",
-         "Built-in variables as 4.4.1 has them: ARFLAGS is `-rv`, "
-         "PREPROCESS.S is `$(CPP) $(CPPFLAGS)`, MAKEFILES and .LOADED are "
-         "defined (default, simple, empty); fairmake has 4.3's values / "
-         "leaves them undefined.",
-         lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|MAKEFILES|\.LOADED|\.VARIABLES")
-         and bool(aspects(d) & {"stdout", "stderr"})),
 ]
 
 

@@ -965,7 +965,7 @@ fn initial_variables(
         }
         if k == b"GNUMAKEFLAGS" {
             // Its switches are in MAKEFLAGS now: children see it empty.
-            let mut var = Var::new(Vec::new(), Flavor::Recursive, env_origin);
+            let mut var = Var::new(Vec::new(), Flavor::Simple, env_origin);
             var.export = Export::Yes;
             ev.globals.insert(&k, var);
             continue;
@@ -974,7 +974,7 @@ fn initial_variables(
         var.export = Export::Yes;
         ev.globals.insert(&k, var);
     }
-    let defaults: [(&[u8], Vec<u8>); 10] = [
+    let defaults: [(&[u8], Vec<u8>); 12] = [
         (b"MAKE_VERSION", EMULATED_VERSION.into()),
         (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
         (b"SHELL", b"/bin/sh".to_vec()),
@@ -988,6 +988,9 @@ fn initial_variables(
         ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
+        // GNU 4.4 defines these two empty, even under -R.
+        (b"MAKEFILES", Vec::new()),
+        (b".LOADED", Vec::new()),
     ];
     for (name, value) in defaults {
         // An environment value wins over a default (Kbuild exports MAKE and
