@@ -428,11 +428,15 @@ impl BufferReader {
             let value = trim_start(&body[end..]);
             return assign(ev, None, trim(&name), op, value, mods, Origin::File);
         }
-        if mods != Modifiers::default() {
-            // `export foo bar` was handled above; `override` alone is text.
-            return Err(ev.fatal("missing separator"));
-        }
+        // Modifiers before no assignment (`export foo bar` was handled
+        // above) are read as part of a rule line, as GNU does: `override a
+        // b:=` is the rule `override a b` with a variable of no name.
         self.end_rule(ev)?;
+        if line.raw.first() == Some(&recipe_prefix(ev)) {
+            // Outside a rule, a line with the recipe prefix may only assign
+            // (or be blank): a rule line or text there is a stray recipe.
+            return Err(ev.fatal("recipe commences before first target"));
+        }
         // The reader joined the line by POSIX's rules under `.POSIX`; rules
         // are read by GNU's.
         let joined = (!ev.db.posix).then_some(text);
