@@ -218,8 +218,10 @@ impl Evaluator {
         }
         if chain.is_empty() {
             if self.options.warn_undefined_variables && !is_special_variable(name) {
+                // A built-in rule's recipe has no place in a makefile.
+                let loc = self.loc.as_ref().filter(|l| *l.file != *b"<builtin>");
                 diag::warn(
-                    self.loc.as_ref(),
+                    loc,
                     format_args!("warning: undefined variable '{}'", diag::show(name)),
                 );
             }
