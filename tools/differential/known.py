@@ -58,11 +58,6 @@ KNOWN = [
          "$(<F)) to the target; fairmake leaves them empty.",
          lambda p, d: uses(p, r"\.DEFAULT") and uses(p, r"\$<|\$\(<[DF]\)|\$\{<\}")
          and "stdout" in aspects(d)),
-    Open("print-directory-on-fatal", "print-directory-fatal-error.case",
-         "With -w (or in a sub-make), a makefile that stops make with a fatal "
-         "error: GNU still prints `Leaving directory`; fairmake does not.",
-         lambda p, d: out(d, "ref") is not None and b"Leaving directory" in out(d, "ref")
-         and b"Leaving directory" not in out(d, "fm")),
     Open("extra-prereqs-no-rule", "extra-prereqs-no-rule.case",
          "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
          "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",

@@ -208,7 +208,15 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     } else if print_directory && !per_block {
         diag::enter_directory(&cwd, restarted);
     }
-    let code = build(opts, argv0, level, cwd.clone(), reading_output);
+    let code = match build(opts, argv0, level, cwd.clone(), reading_output) {
+        // The error comes before `Leaving directory` (and says `Entering
+        // directory` first if it is still due), as GNU's does.
+        Err(fatal) if fatal.silent_code().is_none() => {
+            fatal.print();
+            Err(Fatal::silent(2))
+        }
+        other => other,
+    };
     // A makefile may have turned -w on (`MAKEFLAGS += -w`).
     diag::leave_directory(&cwd);
     code
