@@ -103,8 +103,17 @@ pub fn read_makefile_as(
         // `read_to_end` asks for the size first (`fstat` and `lseek`), two
         // system calls more per makefile, most of which are small `.d`s.
         let mut buf = Vec::with_capacity(16 * 1024);
-        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf)
-            .map_err(ReadError::NotFound)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf).map_err(
+            |e| match e.raw_os_error() {
+                // A directory stops make, wherever it was named (even by
+                // `-include` or MAKEFILES), without a location, as in GNU.
+                Some(libc::EISDIR) => ReadError::Fatal(diag::Fatal::new(
+                    None,
+                    format!("{}: Is a directory", diag::show(display)),
+                )),
+                _ => ReadError::NotFound(e),
+            },
+        )?;
         open_file = Some(file);
         buf
     };
