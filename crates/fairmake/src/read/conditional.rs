@@ -66,6 +66,9 @@ pub fn keyword(line: &[u8]) -> Option<(Keyword, &[u8])> {
     None
 }
 
+/// The error of a malformed test.
+pub const INVALID: &str = "invalid syntax in conditional";
+
 /// Evaluates the test of an `if...` directive.
 pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
     match kw {
@@ -73,7 +76,7 @@ pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
             let name = ev.expand_text(trim(args))?;
             let name = trim(&name);
             if name.iter().any(|&b| crate::words::is_space(b)) {
-                return Err(ev.fatal("invalid syntax in conditional"));
+                return Err(ev.fatal(INVALID));
             }
             // An empty name (`ifdef`, `ifdef $(EMPTY)`) names no variable:
             // it is not defined.
@@ -97,7 +100,7 @@ pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
 /// expansion yields): `( a,a)` and `(a,a )` compare unequal.
 fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
     let t = trim(args);
-    let invalid = |ev: &Evaluator| ev.fatal("invalid syntax in conditional");
+    let invalid = |ev: &Evaluator| ev.fatal(INVALID);
     let (first, rest) = if t.first() == Some(&b'(') {
         let Some(comma) = paren_arg_end(&t[1..], true).map(|i| i + 1) else {
             return Err(invalid(ev));
@@ -112,6 +115,9 @@ fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<(Vec<u8>, Vec
             return Err(invalid(ev));
         };
         (trim_start(&rest[..close]), &rest[close + 1..])
+    } else if let Some(after) = trim_start(rest).strip_prefix(b")") {
+        // GNU reads `ifeq 'a')` as an empty second argument.
+        (&b""[..], after)
     } else {
         quoted(trim_start(rest)).ok_or_else(|| invalid(ev))?
     };

@@ -339,7 +339,27 @@ impl BufferReader {
                 let taking = if any_taken || outer_ignoring {
                     false
                 } else {
-                    conditional::test(ev, kw2, args2)?
+                    match conditional::test(ev, kw2, args2) {
+                        Ok(taking) => taking,
+                        Err(e) if e.message == conditional::INVALID => {
+                            // GNU takes the branch as a plain `else` with a
+                            // warning, and the malformed test still opens a
+                            // conditional of its own, taken.
+                            diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
+                            let cond = self.conds.last_mut().expect("checked above");
+                            cond.taking = true;
+                            cond.any_taken = true;
+                            self.conds.push(Cond {
+                                taking: true,
+                                any_taken: true,
+                                seen_else: false,
+                                outer_ignoring: false,
+                                line,
+                            });
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    }
                 };
                 let cond = self.conds.last_mut().expect("checked above");
                 cond.taking = taking;
@@ -460,7 +480,14 @@ impl BufferReader {
                 if text.first() == Some(&prefix) || line.raw.first() == Some(&prefix) {
                     return Err(ev.fatal("recipe commences before first target"));
                 }
-                if text.starts_with(b"ifeq(") || text.starts_with(b"ifneq(") {
+                // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
+                // anything but a blank (`ifeq(`, `ifeq)`, `ifeqx`).
+                let glued = |word: &[u8]| {
+                    text.strip_prefix(word)
+                        .and_then(|rest| rest.first())
+                        .is_some_and(|&b| !is_blank(b))
+                };
+                if glued(b"ifeq") || glued(b"ifneq") {
                     return Err(
                         ev.fatal("missing separator (ifeq/ifneq must be followed by whitespace)")
                     );
