@@ -35,6 +35,9 @@ pub struct RuleContext {
     pub notes: Vec<(usize, String, bool)>,
     /// Targets whose group membership this grouped rule overrides.
     pub regrouped: Vec<crate::rules::FileId>,
+    /// The error GNU gives when it records the rule (`target file 'x' has
+    /// both : and :: entries`), said when the rule ends.
+    pub pending: Option<diag::Fatal>,
 }
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
@@ -513,6 +516,8 @@ impl BufferReader {
                 "grouped targets must provide a recipe",
             ));
         }
+        // The targets before the one GNU refuses get the recipe first.
+        let pending = ctx.pending.take();
         let saved = ev.loc.clone();
         // GNU places a recipe at its first line.
         let recipe_loc = ctx
@@ -528,7 +533,10 @@ impl BufferReader {
         });
         rule_line::attach_recipe(ev, &ctx, recipe);
         ev.loc = saved;
-        Ok(())
+        match pending {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 }
 

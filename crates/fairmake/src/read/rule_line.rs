@@ -241,6 +241,7 @@ fn rule(
             grouped: false,
             notes: Vec::new(),
             regrouped: Vec::new(),
+            pending: None,
         }));
     }
 
@@ -296,7 +297,8 @@ fn rule(
     let patterns: Vec<bool> = targets.iter().map(is_pattern).collect();
     let first_is_pattern = patterns[0];
     if first_is_pattern && static_pattern.is_some() {
-        return Err(ev.fatal("mixed implicit and static pattern rules"));
+        let error = ev.fatal("mixed implicit and static pattern rules");
+        return Ok(Parsed::Rule(failed_rule(error, loc, recipe, grouped)));
     }
 
     // The targets of a static pattern rule lose the backslashes that quote
@@ -318,7 +320,8 @@ fn rule(
     };
     let any_pattern = first_is_pattern;
     if any_pattern && !patterns.iter().all(|&p| p) {
-        return Err(ev.fatal("mixed implicit and normal rules"));
+        let error = ev.fatal("mixed implicit and normal rules");
+        return Ok(Parsed::Rule(failed_rule(error, loc, recipe, grouped)));
     }
 
     let has_recipe = recipe.is_some();
@@ -330,6 +333,7 @@ fn rule(
         grouped,
         notes: Vec::new(),
         regrouped: Vec::new(),
+        pending: None,
     };
     if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
@@ -419,9 +423,9 @@ fn rule(
                     note(&mut ctx, text);
                     // GNU keeps the target, with the recipe and no prerequisites.
                     let file = ev.db.file_mut(id);
-                    if !file.double_colon().is_empty() {
-                        say_notes(&ctx, |_| true);
-                        return Err(both_colons(ev, target));
+                    if colons_clash(file, double_colon) {
+                        ctx.pending = Some(both_colons(ev, target));
+                        return Ok(Parsed::Rule(ctx));
                     }
                     let first_rule = !file.is_target;
                     file.is_target = true;
@@ -470,14 +474,12 @@ fn rule(
             intern_deps(ev, &deps_text)
         };
         let file = ev.db.file_mut(id);
+        if colons_clash(file, double_colon) {
+            ctx.pending = Some(both_colons(ev, target));
+            return Ok(Parsed::Rule(ctx));
+        }
         let first_rule = !file.is_target;
         file.is_target = true;
-        if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
-            || !double_colon && !file.double_colon().is_empty()
-        {
-            say_notes(&ctx, |_| true);
-            return Err(both_colons(ev, target));
-        }
         let rule = if double_colon {
             let rules = file.double_colon_mut();
             rules.push(Rule::new(stem.clone(), group.clone()));
@@ -519,6 +521,32 @@ fn rule(
         }
     }
     Ok(Parsed::Rule(ctx))
+}
+
+/// A rule line whose targets GNU refuses when it records them, once the
+/// recipe is read (so an error in a conditional or a recipe line in
+/// between comes first): the error waits in the rule's context.
+fn failed_rule(error: diag::Fatal, loc: Loc, recipe: Option<Vec<u8>>, grouped: bool) -> RuleContext {
+    RuleContext {
+        targets: Vec::new(),
+        lines: Vec::new(),
+        has_recipe: recipe.is_some(),
+        loc,
+        grouped,
+        notes: Vec::new(),
+        regrouped: Vec::new(),
+        pending: Some(error),
+    }
+}
+
+/// A target of a single-colon rule (with or without prerequisites and
+/// recipe) cannot get a `::` one, nor the reverse.
+fn colons_clash(file: &crate::rules::File, double_colon: bool) -> bool {
+    if double_colon {
+        file.is_target && file.double_colon().is_empty()
+    } else {
+        !file.double_colon().is_empty()
+    }
 }
 
 fn both_colons(ev: &Evaluator, target: &[u8]) -> diag::Fatal {
