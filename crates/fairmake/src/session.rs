@@ -358,6 +358,11 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
+    // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
+    // `undefine`), it is an undefined variable like any other.
+    if ev.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
+        diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
+    }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
     // Under -q, `Entering directory` waits until a command is run: a make

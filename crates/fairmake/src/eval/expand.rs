@@ -100,13 +100,14 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
 }
 
 /// The error node for an unclosed reference: a call when it starts with a
-/// function name and a blank.
+/// function name and a blank (or nothing more).
 fn unterminated(inner: &[u8], close: u8) -> Node {
     let name_len = inner
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
         .unwrap_or(inner.len());
-    if name_len < inner.len() && crate::words::is_space(inner[name_len]) {
+    // A function name at the very end counts as a call too (`$(info`).
+    if inner.get(name_len).is_none_or(|&b| crate::words::is_space(b)) {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
             return Node::UnterminatedCall(f, close);
         }
@@ -211,8 +212,8 @@ fn parse_reference_text(inner: &[u8], open: u8, close: u8) -> Node {
     if let Some(node) = parse_call(inner, open, close) {
         return node;
     }
-    if let Some(colon) = find_top_level(inner, b':', open, close) {
-        if let Some(eq) = find_top_level(&inner[colon + 1..], b'=', open, close) {
+    if let Some(colon) = find_top_level(inner, b':') {
+        if let Some(eq) = find_top_level(&inner[colon + 1..], b'=') {
             let eq = colon + 1 + eq;
             return Node::SubstRef {
                 name: Expansion::parse(&inner[..colon]),
@@ -228,18 +229,34 @@ fn parse_reference_text(inner: &[u8], open: u8, close: u8) -> Node {
     }
 }
 
-/// Finds `needle` outside nested references (a paren without a `$`
-/// before it opens none: `$(V:(a=b)` replaces `(a`).
-fn find_top_level(text: &[u8], needle: u8, open: u8, close: u8) -> Option<usize> {
-    let mut depth = 0usize;
-    for (j, &b) in text.iter().enumerate() {
-        if b == open && j > 0 && text[j - 1] == b'$' {
-            depth += 1;
-        } else if b == close {
-            depth = depth.saturating_sub(1);
-        } else if b == needle && depth == 0 {
-            return Some(j);
+/// Finds `needle` outside nested references, of either kind (`$(o:a=b)`
+/// inside `${...}` hides its colon); a paren without a `$` before it opens
+/// none at the top (`$(V:(a=b)` replaces `(a`).
+fn find_top_level(text: &[u8], needle: u8) -> Option<usize> {
+    let mut closers: Vec<u8> = Vec::new();
+    let mut j = 0;
+    while j < text.len() {
+        let b = text[j];
+        if b == b'$' {
+            match text.get(j + 1) {
+                Some(b'(') => closers.push(b')'),
+                Some(b'{') => closers.push(b'}'),
+                _ => {}
+            }
+            j += 2;
+            continue;
         }
+        match closers.last() {
+            Some(&c) if b == c => {
+                closers.pop();
+            }
+            // Inside a reference, parens of its kind nest, as GNU counts them.
+            Some(&c) if (c == b')' && b == b'(') || (c == b'}' && b == b'{') => closers.push(c),
+            Some(_) => {}
+            None if b == needle => return Some(j),
+            None => {}
+        }
+        j += 1;
     }
     None
 }

@@ -220,6 +220,14 @@ impl Evaluator {
             if self.options.warn_undefined_variables && !is_special_variable(name) {
                 // A built-in rule's recipe has no place in a makefile.
                 let loc = self.loc.as_ref().filter(|l| *l.file != *b"<builtin>");
+                // `$(^D)` is `$(patsubst %/,%,$(dir $^))` in GNU: what is
+                // undefined is `^`.
+                let name = match name {
+                    [a @ (b'@' | b'<' | b'^' | b'*' | b'%' | b'?' | b'+'), b'D' | b'F'] => {
+                        std::slice::from_ref(a)
+                    }
+                    _ => name,
+                };
                 diag::warn(
                     loc,
                     format_args!("warning: undefined variable '{}'", diag::show(name)),

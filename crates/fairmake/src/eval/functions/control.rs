@@ -13,19 +13,27 @@ use crate::words::{self, trim};
 
 /// Calls `func` with its argument trees, appending the result to `out`.
 pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
-    if args.len() < min_args(func) {
-        return Err(ev.fatal_in_value(format!(
+    let too_few = |ev: &Evaluator| {
+        ev.fatal_in_value(format!(
             "insufficient number of arguments ({}) to function '{}'",
             args.len(),
             name(func)
-        )));
-    }
+        ))
+    };
     if !expands_args(func) {
+        if args.len() < min_args(func) {
+            return Err(too_few(ev));
+        }
         return call_lazy(ev, func, args, out);
     }
+    // GNU expands the arguments before it counts them: an error inside
+    // one comes first.
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
         values.push(ev.expand_to_vec(arg)?);
+    }
+    if args.len() < min_args(func) {
+        return Err(too_few(ev));
     }
     call_expanded(ev, func, &values, out)
 }
