@@ -820,7 +820,14 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     let empty = ev
         .global_value(b".DEFAULT_GOAL")
         .is_none_or(|v| trim(v).is_empty());
-    if !empty {
+    // Set on the command line (`.DEFAULT_GOAL+=`, even empty), by
+    // `override` or by the environment under -e, it is the makefile's no
+    // more to set.
+    let env_wins = ev.options.environment_overrides;
+    let imposed = ev.globals.get(b".DEFAULT_GOAL").is_some_and(|v| {
+        v.origin >= Origin::EnvironmentOverride || v.origin == Origin::Environment && env_wins
+    });
+    if !empty || imposed {
         return;
     }
     if name.first() == Some(&b'.') && memchr::memchr(b'/', name).is_none() {
