@@ -400,7 +400,7 @@ fn rule(
         };
         if grouped {
             let id = ev.db.intern(target);
-            if !ev.db.group_members.insert(id) {
+            if !ev.db.group_members.insert(id) && !ctx.regrouped.contains(&id) {
                 ctx.regrouped.push(id);
             }
         }
@@ -520,6 +520,9 @@ fn rule(
             maybe_default_goal(ev, id, target);
         }
     }
+    // Said in the order of the rule's (distinct) targets, last first.
+    ctx.regrouped
+        .sort_by_key(|id| seen.iter().position(|s| s == id));
     Ok(Parsed::Rule(ctx))
 }
 

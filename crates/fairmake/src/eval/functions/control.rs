@@ -55,8 +55,10 @@ pub fn call_expanded(
     }
     match func {
         FuncId::Call => call_variable(ev, a, out),
+        // $(value), $(origin), $(flavor) take the name as written: GNU
+        // does not strip it (`$(flavor x )` is undefined).
         FuncId::Value => {
-            let name = trim(arg(0));
+            let name = arg(0);
             ev.with_var(name, |v| {
                 if let Some(v) = v {
                     out.extend_from_slice(&v.value);
@@ -66,13 +68,13 @@ pub fn call_expanded(
         }
         FuncId::Eval => crate::read::eval_text(ev, arg(0)),
         FuncId::Origin => {
-            let name = trim(arg(0));
+            let name = arg(0);
             let origin = ev.with_var(name, |v| v.map(|v| v.origin.name()));
             out.extend_from_slice(origin.unwrap_or("undefined").as_bytes());
             Ok(())
         }
         FuncId::Flavor => {
-            let name = trim(arg(0));
+            let name = arg(0);
             let flavor = ev.with_var(name, |v| match v.map(|v| v.flavor) {
                 None => "undefined",
                 Some(Flavor::Recursive) => "recursive",
