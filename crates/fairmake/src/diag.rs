@@ -208,15 +208,22 @@ pub fn enter_directory(dir: &[u8], quietly: bool) {
         return;
     }
     if !quietly {
-        println!("{}", directory_line("Entering", dir));
+        say_directory_line(&directory_line("Entering", dir));
     }
 }
 
 /// Says `Leaving directory` if `Entering directory` was said.
 pub fn leave_directory(dir: &[u8]) {
     if ENTERED.swap(false, std::sync::atomic::Ordering::Relaxed) {
-        println!("{}", directory_line("Leaving", dir));
+        say_directory_line(&directory_line("Leaving", dir));
     }
+}
+
+/// A directory line on stdout.  A failed write does not stop make here (an
+/// error message may be on its way to stderr): what stays unwritten makes
+/// the exit say `write error: stdout`, as GNU's buffered stdout does.
+fn say_directory_line(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Under -O with -w: the directory each synchronized output block names.

@@ -207,14 +207,14 @@ fn eval_buffer(
         reader.set_loc(ev, line.line);
         reader.line(ev, &line, &mut lines)?;
     }
-    reader.end_rule(ev)?;
+    // An open conditional is reported before the last rule is recorded.
     if !reader.conds.is_empty() {
         // GNU counts the end of the file as the line after the last one
         // (read as a line or skipped inside a `define`).
         reader.set_loc(ev, lines.next_line());
         return Err(ev.fatal("missing 'endif'"));
     }
-    Ok(())
+    reader.end_rule(ev)
 }
 
 impl BufferReader {

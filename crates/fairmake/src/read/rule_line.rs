@@ -407,6 +407,14 @@ fn rule(
         if pattern {
             note(&mut ctx, "*** mixed implicit and normal rules: deprecated syntax".into());
         }
+        // Each time the target is named, even twice in the rule.
+        let mismatch = static_pattern
+            .as_ref()
+            .is_some_and(|p| PercentPattern::new(p).match_stem(target).is_none());
+        if mismatch {
+            let text = format!("target '{}' doesn't match the target pattern", diag::show(target));
+            note(&mut ctx, text);
+        }
         let id = ev.db.intern(target);
         if !double_colon && seen.contains(&id) {
             // Said only if a recipe comes (it would be given twice).
@@ -419,8 +427,6 @@ fn rule(
             Some(pattern) => {
                 let pat = PercentPattern::new(pattern);
                 let Some(stem) = pat.match_stem(target) else {
-                    let text = format!("target '{}' doesn't match the target pattern", diag::show(target));
-                    note(&mut ctx, text);
                     // GNU keeps the target, with the recipe and no prerequisites.
                     let file = ev.db.file_mut(id);
                     if colons_clash(file, double_colon) {
