@@ -107,7 +107,10 @@ fn unterminated(inner: &[u8], close: u8) -> Node {
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
         .unwrap_or(inner.len());
     // A function name at the very end counts as a call too (`$(info`).
-    if inner.get(name_len).is_none_or(|&b| crate::words::is_space(b)) {
+    if inner
+        .get(name_len)
+        .is_none_or(|&b| crate::words::is_space(b))
+    {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
             return Node::UnterminatedCall(f, close);
         }
@@ -270,7 +273,11 @@ pub fn parse_function_arg(func: FuncId, i: usize, arg: &[u8]) -> Expansion {
         FuncId::Or | FuncId::And => true,
         _ => false,
     };
-    Expansion::parse(if condition { crate::words::trim(arg) } else { arg })
+    Expansion::parse(if condition {
+        crate::words::trim(arg)
+    } else {
+        arg
+    })
 }
 
 /// `name args` where `name` is a built-in function followed by a blank.

@@ -80,8 +80,8 @@ pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
             }
             // An empty name (`ifdef`, `ifdef $(EMPTY)`) names no variable:
             // it is not defined.
-            let defined = !name.is_empty()
-                && ev.with_var(name, |v| v.is_some_and(|v| !v.value.is_empty()));
+            let defined =
+                !name.is_empty() && ev.with_var(name, |v| v.is_some_and(|v| !v.value.is_empty()));
             Ok(defined == (kw == Keyword::Ifdef))
         }
         Keyword::Ifeq | Keyword::Ifneq => {

@@ -270,7 +270,15 @@ impl BufferReader {
             self.end_rule(ev)?;
             let (name, op) = define_header(ev, after)?;
             let body = read_define_body(ev, rest)?;
-            return assign(ev, None, &name, op, &body, Modifiers::default(), Origin::File);
+            return assign(
+                ev,
+                None,
+                &name,
+                op,
+                &body,
+                Modifiers::default(),
+                Origin::File,
+            );
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line.

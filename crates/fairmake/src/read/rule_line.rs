@@ -405,20 +405,29 @@ fn rule(
             }
         }
         if pattern {
-            note(&mut ctx, "*** mixed implicit and normal rules: deprecated syntax".into());
+            note(
+                &mut ctx,
+                "*** mixed implicit and normal rules: deprecated syntax".into(),
+            );
         }
         // Each time the target is named, even twice in the rule.
         let mismatch = static_pattern
             .as_ref()
             .is_some_and(|p| PercentPattern::new(p).match_stem(target).is_none());
         if mismatch {
-            let text = format!("target '{}' doesn't match the target pattern", diag::show(target));
+            let text = format!(
+                "target '{}' doesn't match the target pattern",
+                diag::show(target)
+            );
             note(&mut ctx, text);
         }
         let id = ev.db.intern(target);
         if !double_colon && seen.contains(&id) {
             // Said only if a recipe comes (it would be given twice).
-            let text = format!("target '{}' given more than once in the same rule", diag::show(target));
+            let text = format!(
+                "target '{}' given more than once in the same rule",
+                diag::show(target)
+            );
             ctx.notes.push((ctx.targets.len(), text, true));
             continue;
         }
@@ -535,7 +544,12 @@ fn rule(
 /// A rule line whose targets GNU refuses when it records them, once the
 /// recipe is read (so an error in a conditional or a recipe line in
 /// between comes first): the error waits in the rule's context.
-fn failed_rule(error: diag::Fatal, loc: Loc, recipe: Option<Vec<u8>>, grouped: bool) -> RuleContext {
+fn failed_rule(
+    error: diag::Fatal,
+    loc: Loc,
+    recipe: Option<Vec<u8>>,
+    grouped: bool,
+) -> RuleContext {
     RuleContext {
         targets: Vec::new(),
         lines: Vec::new(),
@@ -567,7 +581,10 @@ fn both_colons(ev: &Evaluator, target: &[u8]) -> diag::Fatal {
 
 /// Says the notes of `ctx` whose target numbers `pick` chooses.
 fn say_notes(ctx: &RuleContext, pick: impl Fn(usize) -> bool) {
-    let notes = ctx.notes.iter().filter(|(i, _, with_recipe)| pick(*i) && (ctx.has_recipe || !with_recipe));
+    let notes = ctx
+        .notes
+        .iter()
+        .filter(|(i, _, with_recipe)| pick(*i) && (ctx.has_recipe || !with_recipe));
     for (_, text, _) in notes {
         diag::warn(Some(&ctx.loc), text);
     }

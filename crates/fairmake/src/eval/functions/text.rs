@@ -747,8 +747,14 @@ mod tests {
             e(b"9223372036854775808"),
             "invalid first argument to 'word' function: '9223372036854775808' out of range"
         );
-        assert_eq!(e(b"-1"), "first argument to 'word' function must be greater than 0");
-        assert_eq!(e(b"+-1"), "invalid first argument to 'word' function: '+-1'");
+        assert_eq!(
+            e(b"-1"),
+            "first argument to 'word' function must be greater than 0"
+        );
+        assert_eq!(
+            e(b"+-1"),
+            "invalid first argument to 'word' function: '+-1'"
+        );
         assert_eq!(
             e(b"-9223372036854775809"),
             "invalid first argument to 'word' function: '-9223372036854775809' out of range"
