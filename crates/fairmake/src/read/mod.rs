@@ -355,13 +355,14 @@ impl BufferReader {
                         Err(e) if e.message == conditional::INVALID => {
                             // GNU takes the branch as a plain `else` with a
                             // warning, and the malformed test still opens a
-                            // conditional of its own, taken.
+                            // conditional of its own, whose lines GNU 4.4.1
+                            // (mostly) skips, `else` branches included.
                             diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
                             let cond = self.conds.last_mut().expect("checked above");
                             cond.taking = true;
                             cond.any_taken = true;
                             self.conds.push(Cond {
-                                taking: true,
+                                taking: false,
                                 any_taken: true,
                                 seen_else: false,
                                 outer_ignoring: false,

@@ -394,15 +394,14 @@ fn rule(
     // the text as written, before any stem goes in.
     let deferred = second && memchr::memchr(b'$', &prereq_text).is_some();
     let mut seen: Vec<FileId> = Vec::with_capacity(targets.len());
+    // Every target a grouped rule names, as often as it is named.
+    let mut named: Vec<FileId> = Vec::new();
     for (target, &pattern) in targets.iter().zip(&patterns) {
         let note = |ctx: &mut RuleContext, text: String| {
             ctx.notes.push((ctx.targets.len(), text, false));
         };
         if grouped {
-            let id = ev.db.intern(target);
-            if !ev.db.group_members.insert(id) && !ctx.regrouped.contains(&id) {
-                ctx.regrouped.push(id);
-            }
+            named.push(ev.db.intern(target));
         }
         if pattern {
             note(
@@ -535,9 +534,14 @@ fn rule(
             maybe_default_goal(ev, id, target);
         }
     }
-    // Said in the order of the rule's (distinct) targets, last first.
-    ctx.regrouped
-        .sort_by_key(|id| seen.iter().position(|s| s == id));
+    // GNU joins a group from the last target named to the first: one
+    // already in a group (an earlier rule's, or this one's when named
+    // twice) has its membership overridden.
+    for &id in named.iter().rev() {
+        if !ev.db.group_members.insert(id) {
+            ctx.regrouped.push(id);
+        }
+    }
     Ok(Parsed::Rule(ctx))
 }
 
@@ -1111,8 +1115,7 @@ pub fn attach_recipe(ev: &mut Evaluator, ctx: &RuleContext, recipe: Option<Rc<Re
         }
     }
     say_notes(ctx, |n| n >= ctx.targets.len());
-    // Last named first, as GNU says them.
-    for &id in ctx.regrouped.iter().rev() {
+    for &id in &ctx.regrouped {
         let name = diag::show(ev.db.file(id).name).to_string();
         diag::warn(
             Some(&recipe.loc),
