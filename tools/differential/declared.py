@@ -122,8 +122,9 @@ DECLARATIONS = [
     Decl("4.4-builtin-values", {"4.3"},
          "4.4 changed built-in variables: ARFLAGS is -rv (was rv), "
          "PREPROCESS.S uses $(CPP), .LOADED and MAKEFILES are defined by "
-         "default.",
-         match=lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|\.LOADED|MAKEFILES|\.VARIABLES")),
+         "default, GNUMAKEFLAGS is a default variable (4.3: from the "
+         "environment, always).",
+         match=lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|\.LOADED|MAKEFILES|GNUMAKEFLAGS|\.VARIABLES")),
     Decl("4.3-include-dirs", {"4.3"},
          "Debian's 4.3 has /usr/include twice in .INCLUDE_DIRS, as a "
          "recursive variable.",
@@ -153,6 +154,13 @@ DECLARATIONS = [
     Decl("4.4-empty-shell", {"4.3"},
          "4.3 and 4.4 differ on SHELL set empty on the command line.",
          match=lambda p, d: any(a.startswith("SHELL") for a in p["args"])),
+    Decl("4.4-gnumakeflags-undefined", {"4.3"},
+         "4.4 defines GNUMAKEFLAGS as a built-in variable and reads it after "
+         "the makefiles: undefined (-R), --warn-undefined-variables warns "
+         "about it; 4.3 always has it from the environment.",
+         match=lambda p, d: any(b"undefined variable 'GNUMAKEFLAGS'" in dd[2] and
+                                b"undefined variable 'GNUMAKEFLAGS'" not in dd[1]
+                                for dd in d if dd[0] == "stderr")),
     Decl("4.4-makeflags", {"4.3"},
          "4.4 changed what MAKEFLAGS/MFLAGS hold (-j and the jobserver "
          "string, fifo jobserver, options set by the makefile).",

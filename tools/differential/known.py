@@ -8,7 +8,6 @@ an entry when its bug is fixed (`explore --no-known` shows everything).
 Unlike declared.py, nothing here is accepted: CI's smoke knows open
 divergences only by program id (baseline-ci.txt).
 """
-import re
 
 from declared import aspects, uses
 
@@ -53,121 +52,18 @@ def rewrite_lines(prog, fn):
     return dict(prog, files=files)
 
 
-_COND = re.compile(r"^(\s*(?:else\s+)?ifn?eq)(.*)$")
-
-
-def _cond_ws(line):
-    m = _COND.match(line)
-    if not m:
-        return line
-    rest = m.group(2)
-    rest = re.sub(r"\(\s+", "(", rest)
-    rest = re.sub(r"\s+\)", ")", rest)
-    rest = re.sub(r"\s*,\s*", ",", rest)
-    if "(" not in rest[:3]:
-        rest = re.sub(r"'([^']*)'", lambda q: "'" + q.group(1).strip() + "'", rest)
-        rest = re.sub(r'"([^"]*)"', lambda q: '"' + q.group(1).strip() + '"', rest)
-    return m.group(1) + rest
-
-
-_FN = re.compile(r"[$][({](?:if|or|and)\s")
-
-
-def _fn_ws(line):
-    if not _FN.search(line):
-        return line
-    line = re.sub(r"([$][({](?:if|or|and))\s+", r"\1 ", line)
-    line = re.sub(r"\s*,\s*", ",", line)
-    return re.sub(r"\s+([)}])", r"\1", line)
-
-
 KNOWN = [
-    Open("conditional-arg-whitespace", "conditional-paren-whitespace.case",
-         "Whitespace inside the arguments of ifeq/ifneq: GNU keeps the blanks "
-         "after `(` and before `)` (`ifneq ( a,a)` is true), fairmake strips "
-         "them.  Found by rewriting: the divergence goes when those blanks go.",
-         rewrite=lambda p: rewrite_lines(p, _cond_ws)),
-    Open("function-condition-whitespace", "if-condition-whitespace.case",
-         "Whitespace in the conditions of $(if), $(or), $(and): GNU strips "
-         "the condition before expanding it (`$(if $(E) $(E),y)` is true, its "
-         "condition expands to a blank) and $(or) returns the expansion "
-         "unstripped (`$(or $() a)` is ` a`); fairmake strips after "
-         "expanding.  Found by rewriting.",
-         rewrite=lambda p: rewrite_lines(p, _fn_ws)),
-    Open("ifdef-empty-name", "ifdef-empty-name.case",
-         "`ifdef` / `ifndef` whose name is empty (or expands to nothing): GNU "
-         "takes the variable as undefined, fairmake stops with `invalid syntax "
-         "in conditional`.",
-         lambda p, d: only_in(d, "fm", b"invalid syntax in conditional")),
-    Open("rule-target-patterns", "multiple-target-patterns.case",
-         "Rule lines with several target patterns, or static and implicit "
-         "patterns mixed (`o:o %:`, `%:%b:`, `x:% a:`): GNU stops with "
-         "`multiple target patterns` / `mixed implicit and static pattern "
-         "rules`, fairmake warns `target 'x' doesn't match the target "
-         "pattern` or says `target pattern contains no '%'`.",
-         lambda p, d: only_in(d, "ref", b"multiple target patterns", b"mixed implicit and static pattern rules")
-         or only_in(d, "fm", b"doesn't match the target pattern", b"target pattern contains no '%'")),
-    Open("target-twice-in-rule", "target-twice-in-rule.case",
-         "`a a:` : GNU warns `target 'a' given more than once in the same "
-         "rule`; fairmake warns `overriding recipe for target 'a'`.",
-         lambda p, d: only_in(d, "ref", b"given more than once in the same rule")),
-    Open("grouped-without-recipe", "grouped-without-recipe.case",
-         "A grouped rule (`a&:`) without a recipe: GNU stops with `grouped "
-         "targets must provide a recipe`; fairmake accepts it.",
-         lambda p, d: only_in(d, "ref", b"grouped targets must provide a recipe")),
     Open("default-automatic-vars", "default-automatic-less.case",
          "In a recipe that comes from .DEFAULT, GNU sets $< (and $(<D), "
          "$(<F)) to the target; fairmake leaves them empty.",
          lambda p, d: uses(p, r"\.DEFAULT") and uses(p, r"\$<|\$\(<[DF]\)|\$\{<\}")
          and "stdout" in aspects(d)),
-    Open("print-directory-on-fatal", "print-directory-fatal-error.case",
-         "With -w (or in a sub-make), a makefile that stops make with a fatal "
-         "error: GNU still prints `Leaving directory`; fairmake does not.",
-         lambda p, d: out(d, "ref") is not None and b"Leaving directory" in out(d, "ref")
-         and b"Leaving directory" not in out(d, "fm")),
     Open("extra-prereqs-no-rule", "extra-prereqs-no-rule.case",
          "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
          "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
          lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
-    Open("suffix-single-prereqs", "suffix-rule-single-prereqs.case",
-         "`.h: x` (a single-suffix rule line with a prerequisite): GNU reads "
-         "an ordinary target; fairmake warns `ignoring prerequisites on "
-         "suffix rule definition`.",
-         lambda p, d: only_in(d, "fm", b"ignoring prerequisites on suffix rule definition")),
-    Open("builtin-variable-defaults", "builtin-variable-defaults.case",
-         "Built-in variables as 4.4.1 has them: ARFLAGS is `-rv`, "
-         "PREPROCESS.S is `$(CPP) $(CPPFLAGS)`, MAKEFILES and .LOADED are "
-         "defined (default, simple, empty); fairmake has 4.3's values / "
-         "leaves them undefined.",
-         lambda p, d: uses(p, r"ARFLAGS|PREPROCESS\.S|MAKEFILES|\.LOADED|\.VARIABLES")
-         and bool(aspects(d) & {"stdout", "stderr"})),
 ]
 
-
-KNOWN += [
-    Open("mixed-normal-pattern-deprecated", "mixed-normal-pattern-deprecated.case",
-         "Normal and pattern targets in one rule: GNU 4.4.1 warns `mixed "
-         "implicit and normal rules: deprecated syntax` and goes on; fairmake "
-         "stops.",
-         lambda p, d: only_in(d, "ref", b"mixed implicit and normal rules: deprecated syntax")),
-    Open("word-plus-sign", "word-plus-sign.case",
-         "`+1` as a number in $(word)/$(wordlist): GNU accepts it, fairmake "
-         "stops with `invalid first/second argument`.",
-         lambda p, d: uses(p, r"word(list)?\s[^,]*\+\d") and only_in(d, "fm", b"argument to 'word")),
-    Open("else-with-extraneous-text", "else-with-extraneous-text.case",
-         "`else junk`: GNU warns and does not count it as the else; "
-         "fairmake counts it (`only one 'else' per conditional`).",
-         lambda p, d: only_in(d, "fm", b"only one 'else' per conditional")),
-    Open("unterminated-brace-call", "unterminated-brace-call.case",
-         "`${fn ` unterminated: GNU says `missing '}'`, fairmake `missing ')'`.",
-         lambda p, d: only_in(d, "ref", b"missing '}'")),
-    Open("or-result-unstripped", "or-result-unstripped.case",
-         "$(or) returns its first non-empty argument unstripped; fairmake "
-         "strips it.  Counted when the outputs differ in blanks only and "
-         "the program calls $(or).",
-         lambda p, d: uses(p, r"[$][({]or\s") and aspects(d) == {"stdout"}
-         and all(x.split() == y.split() for _, x, y in d)),
-]
 
 
 def matching(prog, diffs, still_diverges=None):

@@ -75,7 +75,7 @@ impl Fatal {
         if self.silent_code().is_some() {
             return;
         }
-        flush_preamble();
+        flush_preamble(&self.message);
         let line = match &self.loc {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
             None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
@@ -97,7 +97,8 @@ pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
 
 /// Prints a `make: *** message` error line that does not stop make.
 pub fn error_line(message: impl fmt::Display) {
-    flush_preamble();
+    let message = message.to_string();
+    flush_preamble(&message);
     write_whole(&format!("{}: *** {message}\n", prefix()));
 }
 
@@ -109,20 +110,45 @@ thread_local! {
 }
 
 /// While makefiles are remade: `notes` (a missing makefile's name, its
-/// `file:line: name: No such file or directory` line) are printed before the
-/// first error, for each makefile still missing at that moment, as GNU does.
+/// `file:line: name: No such file or directory` line) are printed before an
+/// error about that makefile (`No rule to make target 'x'`, `[...: x]
+/// Error 1`), if it is still missing then, as GNU does; all of them before
+/// an error about another file.
 pub fn set_preamble(notes: Preamble) {
     PREAMBLE.with(|p| *p.borrow_mut() = notes);
 }
 
-fn flush_preamble() {
-    let notes = PREAMBLE.with(|p| std::mem::take(&mut *p.borrow_mut()));
+fn flush_preamble(message: &str) {
+    let notes = PREAMBLE.with(|p| {
+        let mut p = p.borrow_mut();
+        let notes = std::mem::take(&mut *p);
+        if !notes.iter().any(|(name, _)| names_target(message, name)) {
+            // About another file (a prerequisite of a makefile): every
+            // note, as the makefiles it was for may have failed with it.
+            return notes;
+        }
+        let (due, kept) = notes
+            .into_iter()
+            .partition(|(name, _)| names_target(message, name));
+        *p = kept;
+        due
+    });
     for (name, line) in notes {
         use std::os::unix::ffi::OsStrExt;
         if !std::path::Path::new(std::ffi::OsStr::from_bytes(&name)).exists() {
             write_whole(&line);
         }
     }
+}
+
+/// Whether an error message is about the target `name`: names it quoted
+/// (`'x'`) or as the target of a failed recipe (`: x]`).
+fn names_target(message: &str, name: &[u8]) -> bool {
+    let message = message.as_bytes();
+    let quoted = [&b"'"[..], name, b"'"].concat();
+    let recipe = [&b": "[..], name, b"]"].concat();
+    memchr::memmem::find(message, &quoted).is_some()
+        || memchr::memmem::find(message, &recipe).is_some()
 }
 
 /// Writes a message to stderr in one `write`, so that the lines of parallel
@@ -182,15 +208,22 @@ pub fn enter_directory(dir: &[u8], quietly: bool) {
         return;
     }
     if !quietly {
-        println!("{}", directory_line("Entering", dir));
+        say_directory_line(&directory_line("Entering", dir));
     }
 }
 
 /// Says `Leaving directory` if `Entering directory` was said.
 pub fn leave_directory(dir: &[u8]) {
     if ENTERED.swap(false, std::sync::atomic::Ordering::Relaxed) {
-        println!("{}", directory_line("Leaving", dir));
+        say_directory_line(&directory_line("Leaving", dir));
     }
+}
+
+/// A directory line on stdout.  A failed write does not stop make here (an
+/// error message may be on its way to stderr): what stays unwritten makes
+/// the exit say `write error: stdout`, as GNU's buffered stdout does.
+fn say_directory_line(line: &str) {
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Under -O with -w: the directory each synchronized output block names.

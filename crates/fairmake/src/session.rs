@@ -208,7 +208,15 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     } else if print_directory && !per_block {
         diag::enter_directory(&cwd, restarted);
     }
-    let code = build(opts, argv0, level, cwd.clone(), reading_output);
+    let code = match build(opts, argv0, level, cwd.clone(), reading_output) {
+        // The error comes before `Leaving directory` (and says `Entering
+        // directory` first if it is still due), as GNU's does.
+        Err(fatal) if fatal.silent_code().is_none() => {
+            fatal.print();
+            Err(Fatal::silent(2))
+        }
+        other => other,
+    };
     // A makefile may have turned -w on (`MAKEFLAGS += -w`).
     diag::leave_directory(&cwd);
     code
@@ -350,6 +358,11 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
+    // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
+    // `undefine`), it is an undefined variable like any other.
+    if ev.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
+        diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
+    }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
     // Under -q, `Entering directory` waits until a command is run: a make
@@ -364,7 +377,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         line: 0,
     };
     ev.db.settle_pattern_rules();
-    ev.db.convert_suffix_rules();
+    ev.db.convert_suffix_rules(!opts.no_builtin_rules);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
@@ -965,7 +978,7 @@ fn initial_variables(
         }
         if k == b"GNUMAKEFLAGS" {
             // Its switches are in MAKEFLAGS now: children see it empty.
-            let mut var = Var::new(Vec::new(), Flavor::Recursive, env_origin);
+            let mut var = Var::new(Vec::new(), Flavor::Simple, env_origin);
             var.export = Export::Yes;
             ev.globals.insert(&k, var);
             continue;
@@ -974,7 +987,7 @@ fn initial_variables(
         var.export = Export::Yes;
         ev.globals.insert(&k, var);
     }
-    let defaults: [(&[u8], Vec<u8>); 10] = [
+    let defaults: [(&[u8], Vec<u8>); 12] = [
         (b"MAKE_VERSION", EMULATED_VERSION.into()),
         (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
         (b"SHELL", b"/bin/sh".to_vec()),
@@ -988,6 +1001,9 @@ fn initial_variables(
         ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
+        // GNU 4.4 defines these two empty, even under -R.
+        (b"MAKEFILES", Vec::new()),
+        (b".LOADED", Vec::new()),
     ];
     for (name, value) in defaults {
         // An environment value wins over a default (Kbuild exports MAKE and

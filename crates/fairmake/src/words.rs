@@ -280,6 +280,15 @@ pub fn trim_start(text: &[u8]) -> &[u8] {
     &text[start..]
 }
 
+/// `text` without trailing whitespace.
+pub fn trim_end(text: &[u8]) -> &[u8] {
+    let end = text
+        .iter()
+        .rposition(|&b| !is_space(b))
+        .map_or(0, |e| e + 1);
+    &text[..end]
+}
+
 /// `text` without leading and trailing whitespace.
 pub fn trim(text: &[u8]) -> &[u8] {
     let text = trim_start(text);

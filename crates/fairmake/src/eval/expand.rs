@@ -29,8 +29,8 @@ pub enum Node {
     Call { func: FuncId, args: Vec<Expansion> },
     /// `$(` with no closing paren: an error when expanded, as in GNU.
     Unterminated,
-    /// `$(func ...` with no closing paren.
-    UnterminatedCall(FuncId),
+    /// `$(func ...` (or `${func ...`) with no closing paren (brace).
+    UnterminatedCall(FuncId, u8),
 }
 
 impl Expansion {
@@ -79,13 +79,13 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
             }
             b'(' | b'{' => {
                 let close = if c == b'(' { b')' } else { b'}' };
-                match find_close(text, d + 2, c, close) {
+                match reference_end(text, d + 2, c, close) {
                     Some(end) => {
                         nodes.push(parse_reference(&text[d + 2..end], c, close));
                         i = end + 1;
                     }
                     None => {
-                        nodes.push(unterminated(&text[d + 2..]));
+                        nodes.push(unterminated(&text[d + 2..], close));
                         return;
                     }
                 }
@@ -100,18 +100,50 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
 }
 
 /// The error node for an unclosed reference: a call when it starts with a
-/// function name and a blank.
-fn unterminated(inner: &[u8]) -> Node {
+/// function name and a blank (or nothing more).
+fn unterminated(inner: &[u8], close: u8) -> Node {
     let name_len = inner
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
         .unwrap_or(inner.len());
-    if name_len < inner.len() && crate::words::is_space(inner[name_len]) {
+    // A function name at the very end counts as a call too (`$(info`).
+    if inner
+        .get(name_len)
+        .is_none_or(|&b| crate::words::is_space(b))
+    {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
-            return Node::UnterminatedCall(f);
+            return Node::UnterminatedCall(f, close);
         }
     }
     Node::Unterminated
+}
+
+/// Finds the end of the reference opened just before `start`.  A function
+/// call spans balanced parens (`$(info (a))`); a variable name without a
+/// nested reference ends at the first closing paren, as in GNU make
+/// (`$(a(b)c)` is the variable `a(b` followed by `c)`).
+fn reference_end(text: &[u8], start: usize, open: u8, close: u8) -> Option<usize> {
+    let inner = &text[start..];
+    if !is_call(inner) {
+        let first = start + memchr::memchr(close, inner)?;
+        if memchr::memchr(b'$', &text[start..first]).is_none() {
+            return Some(first);
+        }
+    }
+    find_close(text, start, open, close)
+}
+
+/// Whether the text after `$(` begins with a built-in function's name and
+/// a blank.
+fn is_call(inner: &[u8]) -> bool {
+    let name_len = inner
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
+        .unwrap_or(inner.len());
+    name_len > 0
+        && name_len < inner.len()
+        && crate::words::is_space(inner[name_len])
+        && functions::lookup(&inner[..name_len]).is_some()
 }
 
 /// Finds the paren closing a reference opened just before `start`, counting
@@ -183,8 +215,8 @@ fn parse_reference_text(inner: &[u8], open: u8, close: u8) -> Node {
     if let Some(node) = parse_call(inner, open, close) {
         return node;
     }
-    if let Some(colon) = find_top_level(inner, b':', open, close) {
-        if let Some(eq) = find_top_level(&inner[colon + 1..], b'=', open, close) {
+    if let Some(colon) = find_top_level(inner, b':') {
+        if let Some(eq) = find_top_level(&inner[colon + 1..], b'=') {
             let eq = colon + 1 + eq;
             return Node::SubstRef {
                 name: Expansion::parse(&inner[..colon]),
@@ -200,19 +232,52 @@ fn parse_reference_text(inner: &[u8], open: u8, close: u8) -> Node {
     }
 }
 
-/// Finds `needle` outside nested references.
-fn find_top_level(text: &[u8], needle: u8, open: u8, close: u8) -> Option<usize> {
-    let mut depth = 0usize;
-    for (j, &b) in text.iter().enumerate() {
-        if b == open {
-            depth += 1;
-        } else if b == close {
-            depth = depth.saturating_sub(1);
-        } else if b == needle && depth == 0 {
-            return Some(j);
+/// Finds `needle` outside nested references, of either kind (`$(o:a=b)`
+/// inside `${...}` hides its colon); a paren without a `$` before it opens
+/// none at the top (`$(V:(a=b)` replaces `(a`).
+fn find_top_level(text: &[u8], needle: u8) -> Option<usize> {
+    let mut closers: Vec<u8> = Vec::new();
+    let mut j = 0;
+    while j < text.len() {
+        let b = text[j];
+        if b == b'$' {
+            match text.get(j + 1) {
+                Some(b'(') => closers.push(b')'),
+                Some(b'{') => closers.push(b'}'),
+                _ => {}
+            }
+            j += 2;
+            continue;
         }
+        match closers.last() {
+            Some(&c) if b == c => {
+                closers.pop();
+            }
+            // Inside a reference, parens of its kind nest, as GNU counts them.
+            Some(&c) if (c == b')' && b == b'(') || (c == b'}' && b == b'{') => closers.push(c),
+            Some(_) => {}
+            None if b == needle => return Some(j),
+            None => {}
+        }
+        j += 1;
     }
     None
+}
+
+/// Compiles argument `i` of a call of `func`.  The conditions of $(if),
+/// $(or) and $(and) are stripped as written, before they are expanded; what
+/// they expand to is tested (and returned) as it is, blanks included.
+pub fn parse_function_arg(func: FuncId, i: usize, arg: &[u8]) -> Expansion {
+    let condition = match func {
+        FuncId::If => i == 0,
+        FuncId::Or | FuncId::And => true,
+        _ => false,
+    };
+    Expansion::parse(if condition {
+        crate::words::trim(arg)
+    } else {
+        arg
+    })
 }
 
 /// `name args` where `name` is a built-in function followed by a blank.
@@ -237,7 +302,8 @@ fn parse_call(inner: &[u8], open: u8, close: u8) -> Option<Node> {
     let max = functions::max_args(func);
     let args = split_args(rest, open, close, max)
         .into_iter()
-        .map(Expansion::parse)
+        .enumerate()
+        .map(|(i, arg)| parse_function_arg(func, i, arg))
         .collect();
     Some(Node::Call { func, args })
 }

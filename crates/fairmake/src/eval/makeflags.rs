@@ -195,6 +195,24 @@ impl Evaluator {
         self.publish_makeflags();
     }
 
+    /// `-r` that came from the makefiles (`MAKEFLAGS = r`): SUFFIXES is
+    /// emptied and the default suffix list goes as with `-r` on the command
+    /// line, unless the makefiles named `.SUFFIXES` themselves (as GNU 4.4.1
+    /// does).
+    fn drop_default_suffixes(&mut self) {
+        if let Some(v) = self.globals.get_mut(b"SUFFIXES") {
+            if v.origin == Origin::Default {
+                v.set_value(Vec::new());
+            }
+        }
+        let Some(id) = self.db.lookup(b".SUFFIXES") else {
+            return;
+        };
+        if !self.db.file(id).is_target {
+            self.db.file_mut(id).rule.deps.clear();
+        }
+    }
+
     /// After all makefiles are read: options that imply others take effect
     /// (`-R` implies `-r`), built-in variables go if `-R` came late, and
     /// MAKEFLAGS is written afresh.
@@ -202,6 +220,9 @@ impl Evaluator {
         let mut opts = (*self.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;
+        }
+        if opts.no_builtin_rules {
+            self.drop_default_suffixes();
         }
         if opts.no_builtin_variables {
             let builtin: Vec<&[u8]> = crate::rules::builtin::VARIABLES

@@ -152,10 +152,11 @@ impl Evaluator {
                 Node::Unterminated => {
                     return Err(self.fatal_in_value("unterminated variable reference"))
                 }
-                Node::UnterminatedCall(f) => {
+                Node::UnterminatedCall(f, close) => {
                     let name = functions::name(*f);
+                    let close = char::from(*close);
                     return Err(self.fatal_in_value(format!(
-                        "unterminated call to function '{name}': missing ')'"
+                        "unterminated call to function '{name}': missing '{close}'"
                     )));
                 }
             }
@@ -217,8 +218,18 @@ impl Evaluator {
         }
         if chain.is_empty() {
             if self.options.warn_undefined_variables && !is_special_variable(name) {
+                // A built-in rule's recipe has no place in a makefile.
+                let loc = self.loc.as_ref().filter(|l| *l.file != *b"<builtin>");
+                // `$(^D)` is `$(patsubst %/,%,$(dir $^))` in GNU: what is
+                // undefined is `^`.
+                let name = match name {
+                    [a @ (b'@' | b'<' | b'^' | b'*' | b'%' | b'?' | b'+'), b'D' | b'F'] => {
+                        std::slice::from_ref(a)
+                    }
+                    _ => name,
+                };
                 diag::warn(
-                    self.loc.as_ref(),
+                    loc,
                     format_args!("warning: undefined variable '{}'", diag::show(name)),
                 );
             }

@@ -3,7 +3,7 @@
 
 use crate::diag::Result;
 use crate::eval::Evaluator;
-use crate::words::{is_blank, trim};
+use crate::words::{is_blank, trim, trim_end, trim_start};
 
 /// One open conditional.
 #[derive(Debug)]
@@ -66,75 +66,83 @@ pub fn keyword(line: &[u8]) -> Option<(Keyword, &[u8])> {
     None
 }
 
+/// The error of a malformed test.
+pub const INVALID: &str = "invalid syntax in conditional";
+
 /// Evaluates the test of an `if...` directive.
 pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
     match kw {
         Keyword::Ifdef | Keyword::Ifndef => {
             let name = ev.expand_text(trim(args))?;
             let name = trim(&name);
-            if name.is_empty() || name.iter().any(|&b| crate::words::is_space(b)) {
-                return Err(ev.fatal("invalid syntax in conditional"));
+            if name.iter().any(|&b| crate::words::is_space(b)) {
+                return Err(ev.fatal(INVALID));
             }
-            let defined = ev.with_var(name, |v| v.is_some_and(|v| !v.value.is_empty()));
+            // An empty name (`ifdef`, `ifdef $(EMPTY)`) names no variable:
+            // it is not defined.
+            let defined =
+                !name.is_empty() && ev.with_var(name, |v| v.is_some_and(|v| !v.value.is_empty()));
             Ok(defined == (kw == Keyword::Ifdef))
         }
         Keyword::Ifeq | Keyword::Ifneq => {
-            let (a, b) = split_eq_args(ev, args)?;
-            let a = ev.expand_text(a)?;
-            let b = ev.expand_text(b)?;
-            let equal = trim_ends_for_paren_form(args, &a) == trim_ends_for_paren_form(args, &b);
-            Ok(equal == (kw == Keyword::Ifeq))
+            let (a, b) = eq_args(ev, kw, args)?;
+            Ok((a == b) == (kw == Keyword::Ifeq))
         }
         Keyword::Else | Keyword::Endif => unreachable!("not a test"),
     }
 }
 
-/// In the `(a,b)` form GNU strips whitespace around each expanded argument;
-/// quoted forms compare exactly.
-fn trim_ends_for_paren_form<'a>(args: &[u8], value: &'a [u8]) -> &'a [u8] {
-    if trim(args).first() == Some(&b'(') {
-        trim(value)
+/// The two expanded arguments of `ifeq`/`ifneq`, from `(a,b)`, `"a" "b"`,
+/// `'a' 'b'` (and mixed quotes).  As GNU make does, the first argument is
+/// expanded as soon as it is found, before the second one is looked for and
+/// before text after the arguments is warned about.  In the `(a,b)` form
+/// only the blanks around the comma are dropped, as written (not those the
+/// expansion yields): `( a,a)` and `(a,a )` compare unequal.
+fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+    let t = trim(args);
+    let invalid = |ev: &Evaluator| ev.fatal(INVALID);
+    let (first, rest) = if t.first() == Some(&b'(') {
+        let Some(comma) = paren_arg_end(&t[1..], true).map(|i| i + 1) else {
+            return Err(invalid(ev));
+        };
+        (trim_end(&t[1..comma]), &t[comma + 1..])
     } else {
-        value
+        quoted(t).ok_or_else(|| invalid(ev))?
+    };
+    let a = ev.expand_text(first)?;
+    let (second, after) = if t.first() == Some(&b'(') {
+        let Some(close) = paren_arg_end(rest, false) else {
+            return Err(invalid(ev));
+        };
+        (trim_start(&rest[..close]), &rest[close + 1..])
+    } else if let Some(after) = trim_start(rest).strip_prefix(b")") {
+        // GNU reads `ifeq 'a')` as an empty second argument.
+        (&b""[..], after)
+    } else {
+        quoted(trim_start(rest)).ok_or_else(|| invalid(ev))?
+    };
+    if !trim(after).is_empty() {
+        let msg = format!("extraneous text after '{}' directive", kw.name());
+        crate::diag::warn(ev.loc.as_ref(), &msg);
     }
+    let b = ev.expand_text(second)?;
+    Ok((a, b))
 }
 
-/// Splits `(a,b)`, `"a" "b"`, `'a' 'b'` (and mixed quotes) into the two
-/// unexpanded arguments.
-fn split_eq_args<'a>(ev: &Evaluator, args: &'a [u8]) -> Result<(&'a [u8], &'a [u8])> {
-    let t = trim(args);
-    let invalid = || ev.fatal("invalid syntax in conditional");
-    if t.first() == Some(&b'(') {
-        // Find the top-level comma and the closing paren, counting parens.
-        let mut depth = 0i32;
-        let mut comma = None;
-        let mut close = None;
-        for (i, &b) in t.iter().enumerate().skip(1) {
-            match b {
-                b'(' => depth += 1,
-                b')' if depth == 0 => {
-                    close = Some(i);
-                    break;
-                }
-                b')' => depth -= 1,
-                b',' if depth == 0 && comma.is_none() => comma = Some(i),
-                _ => {}
-            }
+/// The index of the top-level `,` (`comma`) or `)` ending an argument of
+/// the `(a,b)` form, counting the parentheses in between.
+fn paren_arg_end(t: &[u8], comma: bool) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &b) in t.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' if depth == 0 => return (!comma).then_some(i),
+            b')' => depth -= 1,
+            b',' if depth == 0 && comma => return Some(i),
+            _ => {}
         }
-        let (Some(comma), Some(close)) = (comma, close) else {
-            return Err(invalid());
-        };
-        if !trim(&t[close + 1..]).is_empty() {
-            crate::diag::warn(ev.loc.as_ref(), "extraneous text after 'ifeq' directive");
-        }
-        return Ok((&t[1..comma], &t[comma + 1..close]));
     }
-    let (a, rest) = quoted(t).ok_or_else(invalid)?;
-    let (b, rest) = quoted(trim(rest)).ok_or_else(invalid)?;
-    if !trim(rest).is_empty() {
-        crate::diag::warn(ev.loc.as_ref(), "extraneous text after 'ifeq' directive");
-    }
-    Ok((a, b))
+    None
 }
 
 fn quoted(t: &[u8]) -> Option<(&[u8], &[u8])> {

@@ -25,6 +25,12 @@ impl<'a> Lines<'a> {
             line: first_line,
         }
     }
+
+    /// The number of the next line: after the last one, the line GNU
+    /// reports the end of the text at.
+    pub fn next_line(&self) -> u32 {
+        self.line
+    }
 }
 
 impl<'a> Iterator for Lines<'a> {

@@ -27,6 +27,17 @@ pub struct RuleContext {
     pub loc: Loc,
     /// `&:`: the targets are made together and need a recipe.
     pub grouped: bool,
+    /// Warnings about the targets (`target 'x' doesn't match the target
+    /// pattern`, ...), each to say before the recipe goes to the target
+    /// `ctx.targets[i]`: GNU records a rule's targets once its recipe is
+    /// read, one after the other.
+    /// The flag marks a note said only if the rule has a recipe.
+    pub notes: Vec<(usize, String, bool)>,
+    /// Targets whose group membership this grouped rule overrides.
+    pub regrouped: Vec<crate::rules::FileId>,
+    /// The error GNU gives when it records the rule (`target file 'x' has
+    /// both : and :: entries`), said when the rule ends.
+    pub pending: Option<diag::Fatal>,
 }
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
@@ -95,8 +106,17 @@ pub fn read_makefile_as(
         // `read_to_end` asks for the size first (`fstat` and `lseek`), two
         // system calls more per makefile, most of which are small `.d`s.
         let mut buf = Vec::with_capacity(16 * 1024);
-        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf)
-            .map_err(ReadError::NotFound)?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(&file, u64::MAX), &mut buf).map_err(
+            |e| match e.raw_os_error() {
+                // A directory stops make, wherever it was named (even by
+                // `-include` or MAKEFILES), without a location, as in GNU.
+                Some(libc::EISDIR) => ReadError::Fatal(diag::Fatal::new(
+                    None,
+                    format!("{}: Is a directory", diag::show(display)),
+                )),
+                _ => ReadError::NotFound(e),
+            },
+        )?;
         open_file = Some(file);
         buf
     };
@@ -183,19 +203,18 @@ fn eval_buffer(
         rule: None,
     };
     let mut lines = Lines::new(text, 1);
-    let mut last_line = 1;
     while let Some(line) = lines.next() {
         reader.set_loc(ev, line.line);
-        last_line = line.line + line.span - 1;
         reader.line(ev, &line, &mut lines)?;
     }
-    reader.end_rule(ev)?;
+    // An open conditional is reported before the last rule is recorded.
     if !reader.conds.is_empty() {
-        // GNU counts the end of the file as the line after the last one.
-        reader.set_loc(ev, last_line + 1);
+        // GNU counts the end of the file as the line after the last one
+        // (read as a line or skipped inside a `define`).
+        reader.set_loc(ev, lines.next_line());
         return Err(ev.fatal("missing 'endif'"));
     }
-    Ok(())
+    reader.end_rule(ev)
 }
 
 impl BufferReader {
@@ -241,16 +260,25 @@ impl BufferReader {
         if let Some((kw, args)) = conditional::keyword(text) {
             return self.conditional(ev, kw, args);
         }
-        if let Some(after) = directive_word(text, b"define") {
-            let body = read_define_body(ev, rest)?;
-            if self.ignoring() {
-                return Ok(());
-            }
-            self.end_rule(ev)?;
-            return define(ev, after, body, Modifiers::default());
-        }
         if self.ignoring() {
+            if directive_word(text, b"define").is_some() || define_with_modifiers(text) {
+                skip_ignored_define(rest);
+            }
             return Ok(());
+        }
+        if let Some(after) = directive_word(text, b"define") {
+            self.end_rule(ev)?;
+            let (name, op) = define_header(ev, after)?;
+            let body = read_define_body(ev, rest)?;
+            return assign(
+                ev,
+                None,
+                &name,
+                op,
+                &body,
+                Modifiers::default(),
+                Origin::File,
+            );
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line.
@@ -312,8 +340,9 @@ impl BufferReader {
                     .filter(|(k, _)| !matches!(k, Keyword::Else | Keyword::Endif))
                 else {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
+                    // GNU switches branches but does not count `else junk`
+                    // as the conditional's else: a plain `else` may follow.
                     let cond = self.conds.last_mut().expect("checked above");
-                    cond.seen_else = true;
                     cond.taking = !any_taken;
                     cond.any_taken = true;
                     return Ok(());
@@ -321,7 +350,28 @@ impl BufferReader {
                 let taking = if any_taken || outer_ignoring {
                     false
                 } else {
-                    conditional::test(ev, kw2, args2)?
+                    match conditional::test(ev, kw2, args2) {
+                        Ok(taking) => taking,
+                        Err(e) if e.message == conditional::INVALID => {
+                            // GNU takes the branch as a plain `else` with a
+                            // warning, and the malformed test still opens a
+                            // conditional of its own, whose lines GNU 4.4.1
+                            // (mostly) skips, `else` branches included.
+                            diag::warn(ev.loc.as_ref(), "extraneous text after 'else' directive");
+                            let cond = self.conds.last_mut().expect("checked above");
+                            cond.taking = true;
+                            cond.any_taken = true;
+                            self.conds.push(Cond {
+                                taking: false,
+                                any_taken: true,
+                                seen_else: false,
+                                outer_ignoring: false,
+                                line,
+                            });
+                            return Ok(());
+                        }
+                        Err(e) => return Err(e),
+                    }
                 };
                 let cond = self.conds.last_mut().expect("checked above");
                 cond.taking = taking;
@@ -378,8 +428,9 @@ impl BufferReader {
         }
         if let Some(after) = directive_word(body, b"define") {
             self.end_rule(ev)?;
+            let (name, op) = define_header(ev, after)?;
             let body_text = read_define_body(ev, rest)?;
-            return define(ev, after, body_text, mods);
+            return assign(ev, None, &name, op, &body_text, mods, Origin::File);
         }
         if let Some(after) = directive_word(body, b"undefine") {
             self.end_rule(ev)?;
@@ -418,11 +469,15 @@ impl BufferReader {
             let value = trim_start(&body[end..]);
             return assign(ev, None, trim(&name), op, value, mods, Origin::File);
         }
-        if mods != Modifiers::default() {
-            // `export foo bar` was handled above; `override` alone is text.
-            return Err(ev.fatal("missing separator"));
-        }
+        // Modifiers before no assignment (`export foo bar` was handled
+        // above) are read as part of a rule line, as GNU does: `override a
+        // b:=` is the rule `override a b` with a variable of no name.
         self.end_rule(ev)?;
+        if line.raw.first() == Some(&recipe_prefix(ev)) {
+            // Outside a rule, a line with the recipe prefix may only assign
+            // (or be blank): a rule line or text there is a stray recipe.
+            return Err(ev.fatal("recipe commences before first target"));
+        }
         // The reader joined the line by POSIX's rules under `.POSIX`; rules
         // are read by GNU's.
         let joined = (!ev.db.posix).then_some(text);
@@ -437,7 +492,14 @@ impl BufferReader {
                 if text.first() == Some(&prefix) || line.raw.first() == Some(&prefix) {
                     return Err(ev.fatal("recipe commences before first target"));
                 }
-                if text.starts_with(b"ifeq(") || text.starts_with(b"ifneq(") {
+                // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
+                // anything but a blank (`ifeq(`, `ifeq)`, `ifeqx`).
+                let glued = |word: &[u8]| {
+                    text.strip_prefix(word)
+                        .and_then(|rest| rest.first())
+                        .is_some_and(|&b| !is_blank(b))
+                };
+                if glued(b"ifeq") || glued(b"ifneq") {
                     return Err(
                         ev.fatal("missing separator (ifeq/ifneq must be followed by whitespace)")
                     );
@@ -454,7 +516,7 @@ impl BufferReader {
 
     /// Attaches the collected recipe to the rule that preceded it.
     fn end_rule(&mut self, ev: &mut Evaluator) -> Result<()> {
-        let Some(ctx) = self.rule.take() else {
+        let Some(mut ctx) = self.rule.take() else {
             return Ok(());
         };
         if ctx.grouped && !ctx.has_recipe {
@@ -463,6 +525,8 @@ impl BufferReader {
                 "grouped targets must provide a recipe",
             ));
         }
+        // The targets before the one GNU refuses get the recipe first.
+        let pending = ctx.pending.take();
         let saved = ev.loc.clone();
         // GNU places a recipe at its first line.
         let recipe_loc = ctx
@@ -471,14 +535,17 @@ impl BufferReader {
             .map_or_else(|| ctx.loc.clone(), |l| l.loc.clone());
         let recipe = ctx.has_recipe.then(|| {
             Rc::new(Recipe {
-                lines: ctx.lines,
+                lines: std::mem::take(&mut ctx.lines),
                 loc: recipe_loc,
                 rule_loc: ctx.loc.clone(),
             })
         });
-        rule_line::attach_recipe(ev, &ctx.targets, recipe, &ctx.loc);
+        rule_line::attach_recipe(ev, &ctx, recipe);
         ev.loc = saved;
-        Ok(())
+        match pending {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
     }
 }
 
@@ -608,8 +675,22 @@ fn define_with_modifiers(t: &[u8]) -> bool {
     }
 }
 
-/// `define NAME [OP]` with its body.
-fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> Result<()> {
+/// Skips a `define` in a branch not taken, up to a line that is `endef`
+/// alone (blanks and a comment aside).  GNU neither counts nested defines
+/// there nor takes `endef junk` as the end; a define left open is ended by
+/// the end of the file, where the open conditional is reported.
+fn skip_ignored_define(rest: &mut Lines<'_>) {
+    for line in rest.by_ref() {
+        if trim(&strip_comment(line.raw)) == b"endef" {
+            return;
+        }
+    }
+}
+
+/// The expanded name and the operator of `define NAME [OP]`.  GNU checks
+/// the name before it reads the body: `define` without a name fails with
+/// `empty variable name` even when no `endef` follows.
+fn define_header(ev: &mut Evaluator, header: &[u8]) -> Result<(Vec<u8>, AssignOp)> {
     let header = trim(header);
     // The operator, if any, ends the header.
     let (name, op) = match assignment::find_operator(header) {
@@ -624,7 +705,7 @@ fn define(ev: &mut Evaluator, header: &[u8], body: Vec<u8>, mods: Modifiers) -> 
     if trim(&name).is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
-    assign(ev, None, trim(&name), op, &body, mods, Origin::File)
+    Ok((trim(&name).to_vec(), op))
 }
 
 /// `undefine NAME...`.

@@ -239,6 +239,9 @@ fn rule(
             has_recipe: recipe.is_some(),
             loc,
             grouped: false,
+            notes: Vec::new(),
+            regrouped: Vec::new(),
+            pending: None,
         }));
     }
 
@@ -271,10 +274,14 @@ fn rule(
             };
             // The targets lose a leading `./`, so the pattern does too
             // (Kbuild: `$(obj)/.checked-%` with `obj := .`).
-            let p = normalize_name(trim(&p));
+            let p = trim(&p);
             if p.is_empty() {
                 return Err(ev.fatal("missing target pattern"));
             }
+            if words::words(p).nth(1).is_some() {
+                return Err(ev.fatal("multiple target patterns"));
+            }
+            let p = normalize_name(p);
             if PercentPattern::new(&p).percent.is_none() {
                 return Err(ev.fatal("target pattern contains no '%'"));
             }
@@ -282,6 +289,17 @@ fn rule(
         }
         None => None,
     };
+
+    // The first target decides what the rule is: a pattern rule when it is
+    // a pattern (then all must be); otherwise a later pattern is a file
+    // name, with a warning (GNU 4.4's deprecated syntax).
+    let is_pattern = |t: &Cow<[u8]>| PercentPattern::new(t).percent.is_some();
+    let patterns: Vec<bool> = targets.iter().map(is_pattern).collect();
+    let first_is_pattern = patterns[0];
+    if first_is_pattern && static_pattern.is_some() {
+        let error = ev.fatal("mixed implicit and static pattern rules");
+        return Ok(Parsed::Rule(failed_rule(error, loc, recipe, grouped)));
+    }
 
     // The targets of a static pattern rule lose the backslashes that quote
     // a `%` (`the\%file` names `the%file`), as the pattern does.
@@ -300,10 +318,10 @@ fn rule(
     } else {
         targets
     };
-    let is_pattern = |t: &Cow<[u8]>| PercentPattern::new(t).percent.is_some();
-    let any_pattern = static_pattern.is_none() && targets.iter().any(is_pattern);
-    if any_pattern && !targets.iter().all(is_pattern) {
-        return Err(ev.fatal("mixed implicit and normal rules"));
+    let any_pattern = first_is_pattern;
+    if any_pattern && !patterns.iter().all(|&p| p) {
+        let error = ev.fatal("mixed implicit and normal rules");
+        return Ok(Parsed::Rule(failed_rule(error, loc, recipe, grouped)));
     }
 
     let has_recipe = recipe.is_some();
@@ -312,7 +330,10 @@ fn rule(
         lines: Vec::new(),
         has_recipe,
         loc: loc.clone(),
-        grouped: grouped && targets.len() > 1,
+        grouped,
+        notes: Vec::new(),
+        regrouped: Vec::new(),
+        pending: None,
     };
     if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
@@ -372,22 +393,59 @@ fn rule(
     // Whether the prerequisites wait for a second expansion is decided on
     // the text as written, before any stem goes in.
     let deferred = second && memchr::memchr(b'$', &prereq_text).is_some();
-    for target in &targets {
+    let mut seen: Vec<FileId> = Vec::with_capacity(targets.len());
+    // Every target a grouped rule names, as often as it is named.
+    let mut named: Vec<FileId> = Vec::new();
+    for (target, &pattern) in targets.iter().zip(&patterns) {
+        let note = |ctx: &mut RuleContext, text: String| {
+            ctx.notes.push((ctx.targets.len(), text, false));
+        };
+        if grouped {
+            named.push(ev.db.intern(target));
+        }
+        if pattern {
+            note(
+                &mut ctx,
+                "*** mixed implicit and normal rules: deprecated syntax".into(),
+            );
+        }
+        // Each time the target is named, even twice in the rule.
+        let mismatch = static_pattern
+            .as_ref()
+            .is_some_and(|p| PercentPattern::new(p).match_stem(target).is_none());
+        if mismatch {
+            let text = format!(
+                "target '{}' doesn't match the target pattern",
+                diag::show(target)
+            );
+            note(&mut ctx, text);
+        }
+        let id = ev.db.intern(target);
+        if !double_colon && seen.contains(&id) {
+            // Said only if a recipe comes (it would be given twice).
+            let text = format!(
+                "target '{}' given more than once in the same rule",
+                diag::show(target)
+            );
+            ctx.notes.push((ctx.targets.len(), text, true));
+            continue;
+        }
+        seen.push(id);
         let (deps_text, stem) = match &static_pattern {
             Some(pattern) => {
                 let pat = PercentPattern::new(pattern);
                 let Some(stem) = pat.match_stem(target) else {
-                    diag::warn(
-                        Some(&loc),
-                        format_args!(
-                            "target '{}' doesn't match the target pattern",
-                            diag::show(target)
-                        ),
-                    );
                     // GNU keeps the target, with the recipe and no prerequisites.
-                    let id = ev.db.intern(target);
                     let file = ev.db.file_mut(id);
+                    if colons_clash(file, double_colon) {
+                        ctx.pending = Some(both_colons(ev, target));
+                        return Ok(Parsed::Rule(ctx));
+                    }
+                    let first_rule = !file.is_target;
                     file.is_target = true;
+                    if first_rule {
+                        maybe_default_goal(ev, id, target);
+                    }
                     ctx.targets.push(RecipeTarget::Single(
                         id,
                         Added {
@@ -413,7 +471,6 @@ fn rule(
             }
             None => (Cow::Borrowed(&*prereq_text), None),
         };
-        let id = ev.db.intern(target);
         if special_target(ev, id, target, &deps_text) {
             if **target == *b".WAIT" {
                 // Only for the warning about its commands.
@@ -431,16 +488,12 @@ fn rule(
             intern_deps(ev, &deps_text)
         };
         let file = ev.db.file_mut(id);
+        if colons_clash(file, double_colon) {
+            ctx.pending = Some(both_colons(ev, target));
+            return Ok(Parsed::Rule(ctx));
+        }
         let first_rule = !file.is_target;
         file.is_target = true;
-        if double_colon && (!file.rule.deps.is_empty() || file.rule.recipe.is_some())
-            || !double_colon && !file.double_colon().is_empty()
-        {
-            return Err(ev.fatal(format!(
-                "target file '{}' has both : and :: entries",
-                diag::show(target)
-            )));
-        }
         let rule = if double_colon {
             let rules = file.double_colon_mut();
             rules.push(Rule::new(stem.clone(), group.clone()));
@@ -481,7 +534,64 @@ fn rule(
             maybe_default_goal(ev, id, target);
         }
     }
+    // GNU joins a group from the last target named to the first: one
+    // already in a group (an earlier rule's, or this one's when named
+    // twice) has its membership overridden.
+    for &id in named.iter().rev() {
+        if !ev.db.group_members.insert(id) {
+            ctx.regrouped.push(id);
+        }
+    }
     Ok(Parsed::Rule(ctx))
+}
+
+/// A rule line whose targets GNU refuses when it records them, once the
+/// recipe is read (so an error in a conditional or a recipe line in
+/// between comes first): the error waits in the rule's context.
+fn failed_rule(
+    error: diag::Fatal,
+    loc: Loc,
+    recipe: Option<Vec<u8>>,
+    grouped: bool,
+) -> RuleContext {
+    RuleContext {
+        targets: Vec::new(),
+        lines: Vec::new(),
+        has_recipe: recipe.is_some(),
+        loc,
+        grouped,
+        notes: Vec::new(),
+        regrouped: Vec::new(),
+        pending: Some(error),
+    }
+}
+
+/// A target of a single-colon rule (with or without prerequisites and
+/// recipe) cannot get a `::` one, nor the reverse.
+fn colons_clash(file: &crate::rules::File, double_colon: bool) -> bool {
+    if double_colon {
+        file.is_target && file.double_colon().is_empty()
+    } else {
+        !file.double_colon().is_empty()
+    }
+}
+
+fn both_colons(ev: &Evaluator, target: &[u8]) -> diag::Fatal {
+    ev.fatal(format!(
+        "target file '{}' has both : and :: entries",
+        diag::show(target)
+    ))
+}
+
+/// Says the notes of `ctx` whose target numbers `pick` chooses.
+fn say_notes(ctx: &RuleContext, pick: impl Fn(usize) -> bool) {
+    let notes = ctx
+        .notes
+        .iter()
+        .filter(|(i, _, with_recipe)| pick(*i) && (ctx.has_recipe || !with_recipe));
+    for (_, text, _) in notes {
+        diag::warn(Some(&ctx.loc), text);
+    }
 }
 
 /// The file names of a target or prerequisite list: words split at blanks,
@@ -740,7 +850,14 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     let empty = ev
         .global_value(b".DEFAULT_GOAL")
         .is_none_or(|v| trim(v).is_empty());
-    if !empty {
+    // Set on the command line (`.DEFAULT_GOAL+=`, even empty), by
+    // `override` or by the environment under -e, it is the makefile's no
+    // more to set.
+    let env_wins = ev.options.environment_overrides;
+    let imposed = ev.globals.get(b".DEFAULT_GOAL").is_some_and(|v| {
+        v.origin >= Origin::EnvironmentOverride || v.origin == Origin::Environment && env_wins
+    });
+    if !empty || imposed {
         return;
     }
     if name.first() == Some(&b'.') && memchr::memchr(b'/', name).is_none() {
@@ -960,16 +1077,14 @@ fn overridden_for_pattern(ev: &Evaluator, pattern: &[u8], name: &[u8], is_overri
 }
 
 /// Gives the recipe collected after a rule line to its targets.
-pub fn attach_recipe(
-    ev: &mut Evaluator,
-    targets: &[RecipeTarget],
-    recipe: Option<Rc<Recipe>>,
-    loc: &Loc,
-) {
+pub fn attach_recipe(ev: &mut Evaluator, ctx: &RuleContext, recipe: Option<Rc<Recipe>>) {
+    let loc = &ctx.loc;
     let Some(recipe) = recipe else {
+        say_notes(ctx, |_| true);
         return;
     };
-    for target in targets {
+    for (i, target) in ctx.targets.iter().enumerate() {
+        say_notes(ctx, |n| n == i);
         match *target {
             RecipeTarget::Pattern(i) => ev.db.pattern_rules[i].recipe = Some(recipe.clone()),
             RecipeTarget::Double(id, n) => {
@@ -998,6 +1113,14 @@ pub fn attach_recipe(
                 recipe_rule_first(&mut file.rule, added);
             }
         }
+    }
+    say_notes(ctx, |n| n >= ctx.targets.len());
+    for &id in &ctx.regrouped {
+        let name = diag::show(ev.db.file(id).name).to_string();
+        diag::warn(
+            Some(&recipe.loc),
+            format_args!("warning: overriding group membership for target '{name}'"),
+        );
     }
 }
 

@@ -22,8 +22,10 @@ pub const POSIX_VARIABLES: &[(&[u8], &[u8])] = &[
 
 pub const VARIABLES: &[(&[u8], &[u8])] = &[
     (b".LIBPATTERNS", b"lib%.so lib%.a"),
+    // Empty: GNU 4.4 defines it among the built-in variables (gone with -R).
+    (b"GNUMAKEFLAGS", b""),
     (b"AR", b"ar"),
-    (b"ARFLAGS", b"rv"),
+    (b"ARFLAGS", b"-rv"),
     (b"AS", b"as"),
     (b"CC", b"cc"),
     (
@@ -128,7 +130,7 @@ pub const VARIABLES: &[(&[u8], &[u8])] = &[
         b"PREPROCESS.F",
         b"$(FC) $(FFLAGS) $(CPPFLAGS) $(TARGET_ARCH) -F",
     ),
-    (b"PREPROCESS.S", b"$(CC) -E $(CPPFLAGS)"),
+    (b"PREPROCESS.S", b"$(CPP) $(CPPFLAGS)"),
     (
         b"PREPROCESS.r",
         b"$(FC) $(FFLAGS) $(RFLAGS) $(TARGET_ARCH) -F",

@@ -257,6 +257,9 @@ pub struct Database {
     /// The makefiles are read: a rule defined now (by an `$(eval)` in a
     /// recipe or a second expansion) is an error.
     pub rules_closed: bool,
+    /// The files a grouped rule (`&:`) has named so far: naming one again
+    /// in a grouped rule overrides its group membership, with a warning.
+    pub group_members: rustc_hash::FxHashSet<FileId>,
 }
 
 /// GNU's built-in rules are mostly suffix rules (`.c.o`), which exist only
@@ -413,7 +416,8 @@ impl Database {
 
     /// Turns the makefile's suffix rules (`.c.o:`, `.c:`) into pattern rules,
     /// ahead of the built-in ones, as GNU does once reading is done.
-    pub fn convert_suffix_rules(&mut self) {
+    /// `builtin_rules`: the built-in rules will be added (no `-r`).
+    pub fn convert_suffix_rules(&mut self, builtin_rules: bool) {
         let suffixes = self.suffixes();
         if suffixes.is_empty() {
             return;
@@ -423,12 +427,9 @@ impl Database {
             if !file.is_target || file.name.first() != Some(&b'.') {
                 continue;
             }
-            let Some(recipe) = file.rule.recipe.clone() else {
-                continue;
-            };
             // With prerequisites it is an ordinary rule; GNU 4.4 still makes
-            // a suffix rule of it too, ignoring the prerequisites with a
-            // warning, except under .POSIX.
+            // a suffix rule of a double-suffix one, ignoring the
+            // prerequisites with a warning, except under .POSIX.
             if !file.rule.deps.is_empty() && self.posix {
                 continue;
             }
@@ -446,11 +447,29 @@ impl Database {
             });
             let Some((from, to)) = pair else { continue };
             if !file.rule.deps.is_empty() {
-                crate::diag::warn(
-                    Some(&recipe.rule_loc),
-                    "warning: ignoring prerequisites on suffix rule definition",
-                );
+                if to.is_empty() {
+                    // GNU 4.4.1: `.h: x` is an ordinary target, not a rule.
+                    continue;
+                }
+                // Said where the recipe starts, as GNU does.  Without one
+                // GNU's rule has the built-in recipe, if any, which has no
+                // location.
+                let builtin = || {
+                    builtin_rules
+                        && builtin::PATTERN_RULES.iter().any(|r| {
+                            r.0.strip_prefix(b"%") == Some(&to[..])
+                                && r.2.strip_prefix(b"%") == Some(&from[..])
+                        })
+                };
+                match &file.rule.recipe {
+                    Some(r) => crate::diag::warn(Some(&r.loc), SUFFIX_PREREQS),
+                    None if builtin() => crate::diag::warn(None, SUFFIX_PREREQS),
+                    None => {}
+                }
             }
+            let Some(recipe) = file.rule.recipe.clone() else {
+                continue;
+            };
             let target = [&b"%"[..], &to].concat();
             let dep = [&b"%"[..], &from].concat();
             converted.push(PatternRule {
@@ -475,6 +494,8 @@ impl Database {
         }
     }
 }
+
+const SUFFIX_PREREQS: &str = "warning: ignoring prerequisites on suffix rule definition";
 
 /// The hash of a name in the indexes that find things by name: the data
 /// base's files, a variable set's variables, a directory listing's entries.

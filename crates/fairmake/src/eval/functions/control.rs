@@ -13,19 +13,27 @@ use crate::words::{self, trim};
 
 /// Calls `func` with its argument trees, appending the result to `out`.
 pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
-    if args.len() < min_args(func) {
-        return Err(ev.fatal_in_value(format!(
+    let too_few = |ev: &Evaluator| {
+        ev.fatal_in_value(format!(
             "insufficient number of arguments ({}) to function '{}'",
             args.len(),
             name(func)
-        )));
-    }
+        ))
+    };
     if !expands_args(func) {
+        if args.len() < min_args(func) {
+            return Err(too_few(ev));
+        }
         return call_lazy(ev, func, args, out);
     }
+    // GNU expands the arguments before it counts them: an error inside
+    // one comes first.
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
         values.push(ev.expand_to_vec(arg)?);
+    }
+    if args.len() < min_args(func) {
+        return Err(too_few(ev));
     }
     call_expanded(ev, func, &values, out)
 }
@@ -47,25 +55,34 @@ pub fn call_expanded(
     }
     match func {
         FuncId::Call => call_variable(ev, a, out),
+        // $(value), $(origin), $(flavor) take the name as written: GNU
+        // does not strip it (`$(flavor x )` is undefined).
         FuncId::Value => {
-            let name = trim(arg(0));
-            ev.with_var(name, |v| {
+            let name = arg(0);
+            let found = ev.with_var(name, |v| {
                 if let Some(v) = v {
                     out.extend_from_slice(&v.value);
                 }
+                v.is_some()
             });
+            if !found && name == b".VARIABLES" {
+                // Computed when asked for; its value is the list itself.
+                return ev.expand_var(name, out);
+            }
             Ok(())
         }
         FuncId::Eval => crate::read::eval_text(ev, arg(0)),
         FuncId::Origin => {
-            let name = trim(arg(0));
+            let name = arg(0);
             let origin = ev.with_var(name, |v| v.map(|v| v.origin.name()));
-            out.extend_from_slice(origin.unwrap_or("undefined").as_bytes());
+            let computed = (name == b".VARIABLES").then_some("default");
+            out.extend_from_slice(origin.or(computed).unwrap_or("undefined").as_bytes());
             Ok(())
         }
         FuncId::Flavor => {
-            let name = trim(arg(0));
+            let name = arg(0);
             let flavor = ev.with_var(name, |v| match v.map(|v| v.flavor) {
+                None if name == b".VARIABLES" => "simple",
                 None => "undefined",
                 Some(Flavor::Recursive) => "recursive",
                 Some(Flavor::Simple) => "simple",
@@ -106,7 +123,7 @@ fn call_lazy(
     match func {
         FuncId::If => {
             let cond = ev.expand_to_vec(&args[0])?;
-            if !trim(&cond).is_empty() {
+            if !cond.is_empty() {
                 ev.expand(&args[1], out)
             } else if let Some(other) = args.get(2) {
                 ev.expand(other, out)
@@ -117,9 +134,8 @@ fn call_lazy(
         FuncId::Or => {
             for arg in args {
                 let value = ev.expand_to_vec(arg)?;
-                let value = trim(&value);
                 if !value.is_empty() {
-                    out.extend_from_slice(value);
+                    out.extend_from_slice(&value);
                     return Ok(());
                 }
             }
@@ -129,11 +145,11 @@ fn call_lazy(
             let mut last = Vec::new();
             for arg in args {
                 last = ev.expand_to_vec(arg)?;
-                if trim(&last).is_empty() {
+                if last.is_empty() {
                     return Ok(());
                 }
             }
-            out.extend_from_slice(trim(&last));
+            out.extend_from_slice(&last);
             Ok(())
         }
         FuncId::Foreach => foreach(ev, args, out),
@@ -217,14 +233,23 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
                 name(builtin)
             )));
         }
+        // GNU 4.4 passes the function the arguments it takes and drops
+        // the others (4.3 joined them into the last one).
         let max = max_args(builtin);
-        let rest = if max != 0 && rest.len() > max {
-            let mut capped = rest[..max - 1].to_vec();
-            capped.push(rest[max - 1..].join(&b","[..]));
-            capped
-        } else {
-            rest
-        };
+        let mut rest = rest;
+        if max != 0 {
+            rest.truncate(max);
+        }
+        if !expands_args(builtin) {
+            // A function that expands its own arguments expands the call's
+            // (already expanded) values once more, as written in a call.
+            let args: Vec<Expansion> = rest
+                .iter()
+                .enumerate()
+                .map(|(i, a)| crate::eval::expand::parse_function_arg(builtin, i, a))
+                .collect();
+            return call_lazy(ev, builtin, &args, out);
+        }
         return call_expanded(ev, builtin, &rest, out);
     }
     let body = ev.with_var(&fname, |v| {
@@ -234,6 +259,10 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
         })
     });
     let Some(body) = body else {
+        if !fname.is_empty() {
+            // What a reference to the undefined variable would say.
+            ev.expand_var(&fname, out)?;
+        }
         return Ok(());
     };
     let outer = CALL_DEPTH_ARGS.with(|c| c.get());
@@ -384,7 +413,8 @@ fn parse_int(ev: &Evaluator, text: &[u8], which: &str) -> Result<BigInt> {
     if body.is_empty() || !body.iter().all(u8::is_ascii_digit) {
         return Err(ev.fatal_in_value(format!(
             "non-numeric {which} argument to 'intcmp' function: '{}'",
-            diag::show(t)
+            // Quoted as expanded, blanks included.
+            diag::show(text)
         )));
     }
     let start = body.iter().position(|&b| b != b'0').unwrap_or(body.len());

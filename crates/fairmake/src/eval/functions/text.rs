@@ -314,12 +314,13 @@ pub fn lastword(text: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// Parses a function's count argument as GNU 4.4.1 does: optional
-/// surrounding whitespace around decimal digits, no sign; the value must fit
-/// a signed 64-bit integer. The error names the argument (`which`, `func`).
-fn parse_count(arg: &[u8], which: &str, func: &str) -> Result<u64, FunctionError> {
-    let digits = trim(arg);
-    if digits.is_empty() {
+/// Parses a number argument of $(word)/$(wordlist) as GNU 4.4.1 does:
+/// optional surrounding whitespace around an optionally signed (`+`/`-`)
+/// decimal that fits a signed 64-bit integer.  The error names the argument
+/// (`which`, `func`).
+fn parse_count(arg: &[u8], which: &str, func: &str) -> Result<i64, FunctionError> {
+    let text = trim(arg);
+    if text.is_empty() {
         return Err(FunctionError::new(format!(
             "invalid {which} argument to '{func}' function: empty value"
         )));
@@ -327,24 +328,30 @@ fn parse_count(arg: &[u8], which: &str, func: &str) -> Result<u64, FunctionError
     let mut m = format!("invalid {which} argument to '{func}' function: '").into_bytes();
     m.extend_from_slice(arg);
     m.push(b'\'');
-    if !digits.iter().all(u8::is_ascii_digit) {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return Err(FunctionError::new(m));
     }
-    let value = digits.iter().try_fold(0u64, |n, &d| {
-        n.checked_mul(10)?
-            .checked_add(u64::from(d - b'0'))
-            .filter(|&v| v <= i64::MAX as u64)
+    // Accumulated negatively so that i64::MIN fits.
+    let value = digits.iter().try_fold(0i64, |n, &d| {
+        n.checked_mul(10)?.checked_sub(i64::from(d - b'0'))
     });
-    value.ok_or_else(|| {
-        m.extend_from_slice(b" out of range");
-        FunctionError::new(m)
-    })
+    value
+        .and_then(|v| if negative { Some(v) } else { v.checked_neg() })
+        .ok_or_else(|| {
+            m.extend_from_slice(b" out of range");
+            FunctionError::new(m)
+        })
 }
 
 /// `$(word n,text)`: the n-th word (1-based), or nothing past the end.
 pub fn word(n: &[u8], text: &[u8], out: &mut Vec<u8>) -> Result<(), FunctionError> {
     let index = parse_count(n, "first", "word")?;
-    if index == 0 {
+    if index <= 0 {
         return Err(FunctionError::new(
             "first argument to 'word' function must be greater than 0",
         ));
@@ -357,9 +364,10 @@ pub fn word(n: &[u8], text: &[u8], out: &mut Vec<u8>) -> Result<(), FunctionErro
 }
 
 /// `$(wordlist start,end,text)`: words `start..=end` (1-based), with the
-/// original whitespace between them (unlike most list functions). Both numbers
-/// are checked for being numeric before `start` is checked for being positive;
-/// `end` may be 0 or below `start`, giving nothing.
+/// original whitespace between them (unlike most list functions).  `start`
+/// is checked (numeric, then positive) before `end` (numeric, then not
+/// negative); `end` may be 0 or below `start`, giving nothing.  Those two
+/// errors quote the number read, not the argument text.
 pub fn wordlist(
     start: &[u8],
     end: &[u8],
@@ -367,11 +375,15 @@ pub fn wordlist(
     out: &mut Vec<u8>,
 ) -> Result<(), FunctionError> {
     let s = parse_count(start, "first", "wordlist")?;
-    let e = parse_count(end, "second", "wordlist")?;
-    if s == 0 {
-        // GNU prints the parsed number here, not the argument text.
+    if s <= 0 {
         return Err(FunctionError::new(format!(
             "invalid first argument to 'wordlist' function: '{s}'"
+        )));
+    }
+    let e = parse_count(end, "second", "wordlist")?;
+    if e < 0 {
+        return Err(FunctionError::new(format!(
+            "invalid second argument to 'wordlist' function: '{e}'"
         )));
     }
     if e < s {
@@ -711,6 +723,7 @@ mod tests {
         assert_eq!(run_err(|o| word(b"5", b"a b c", o)), Ok("".into()));
         assert_eq!(run_err(|o| word(b" 2\n", b"a b c", o)), Ok("b".into()));
         assert_eq!(run_err(|o| word(b"02", b"a b c", o)), Ok("b".into()));
+        assert_eq!(run_err(|o| word(b"+2", b"a b c", o)), Ok("b".into()));
         assert_eq!(run_err(|o| word(b"1", b" ", o)), Ok("".into()));
         assert_eq!(
             run_err(|o| word(b"9223372036854775807", b"a", o)),
@@ -734,8 +747,18 @@ mod tests {
             e(b"9223372036854775808"),
             "invalid first argument to 'word' function: '9223372036854775808' out of range"
         );
-        assert_eq!(e(b"-1"), "invalid first argument to 'word' function: '-1'");
-        assert_eq!(e(b"+1"), "invalid first argument to 'word' function: '+1'");
+        assert_eq!(
+            e(b"-1"),
+            "first argument to 'word' function must be greater than 0"
+        );
+        assert_eq!(
+            e(b"+-1"),
+            "invalid first argument to 'word' function: '+-1'"
+        );
+        assert_eq!(
+            e(b"-9223372036854775809"),
+            "invalid first argument to 'word' function: '-9223372036854775809' out of range"
+        );
         assert_eq!(
             e(b"1 2"),
             "invalid first argument to 'word' function: '1 2'"
@@ -768,6 +791,7 @@ mod tests {
     #[test]
     fn wordlist_errors() {
         let e = |s: &[u8], e: &[u8]| run_err(|o| wordlist(s, e, b"a", o)).unwrap_err();
+        let ok_ = |s: &[u8], e: &[u8]| run_err(|o| wordlist(s, e, b"a", o)).unwrap();
         assert_eq!(
             e(b"x", b"1"),
             "invalid first argument to 'wordlist' function: 'x'"
@@ -782,8 +806,13 @@ mod tests {
         );
         assert_eq!(
             e(b"0", b"y"),
-            "invalid second argument to 'wordlist' function: 'y'"
+            "invalid first argument to 'wordlist' function: '0'"
         );
+        assert_eq!(
+            e(b"1", b"-05"),
+            "invalid second argument to 'wordlist' function: '-5'"
+        );
+        assert_eq!(ok_(b"+1", b"+0"), "");
         assert_eq!(
             e(b"1", b"-1"),
             "invalid second argument to 'wordlist' function: '-1'"
