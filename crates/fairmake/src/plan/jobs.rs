@@ -170,14 +170,7 @@ impl<'e> Planner<'e> {
     ) -> Result<Status> {
         self.note_watched_times();
         let my_mtime_missing = self.mtime_of(id).is_none();
-        // A target found through vpath is remade under its own name, unless
-        // its directory is in GPATH.
-        if let Some(found) = self.nodes[id].path() {
-            if !in_gpath(self.ev, found) {
-                self.nodes[id].set_path(None);
-                self.forget_mtime(id);
-            }
-        }
+        self.drop_vpath_name(id);
         // Under -O, what expanding the recipe prints is the job's output.
         let capture = self.runner.capture_for_recipe();
         let redirected = capture
@@ -186,55 +179,9 @@ impl<'e> Planner<'e> {
         let lines = self.expand_recipe(id, resolved, &newer);
         drop(redirected);
         let mut lines = lines?;
-        // -t touches instead of running, unless a line is written recursive
-        // (a `+` prefix or `$(MAKE)` before expansion).
-        let written_recursive = resolved
-            .recipe
-            .as_ref()
-            .is_some_and(|r| crate::exec::written_recursive(r));
-        let touch = self.touch() && !written_recursive;
-        // A phony target is no file: -t neither creates it nor says so, and
-        // skipping its recipe is no command run; it still counts as remade.
-        if touch && self.ev.db.file(id).phony {
-            drop(capture);
-            self.nodes[id].remade = true;
-            return Ok(self.rule_finished(id));
-        }
-        // An empty recipe does nothing, but -t still touches its target.
-        if lines.is_empty() && !touch {
-            self.nodes[id].remade = true;
-            return Ok(self.rule_finished(id));
-        }
-        // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
-        // lines run, as under -n, up to the first that is not recursive: a
-        // command to run means out of date. The runner sees to the later
-        // lines; one that is first is decided here, with no job.
-        if self.question() && lines.first().is_none_or(|l| !l.recursive) {
-            drop(capture);
-            self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date = true;
-            self.question_dirty = true;
-            return Ok(Status::Failed);
-        }
-        // `-t`: touch instead of running (see `touch` above).
-        // With -n too the touch is only shown.
-        if touch {
-            let name = self.ev.db.file(id).name;
-            drop(capture);
-            let dry_run = self.ev.options.dry_run;
-            if !self.ev.options.silent || dry_run {
-                println!("touch {}", diag::show(name));
-            }
-            if !dry_run {
-                crate::exec::touch(name);
-            }
-            self.runner.started += 1;
-            self.ev.fs.invalidate(name);
-            self.forget_mtime(id);
-            self.nodes[id].status = Status::Done;
-            self.nodes[id].remade = true;
-            self.nodes[id].simulated = dry_run;
-            return Ok(Status::Done);
+        let mut capture = capture;
+        if let Some(status) = self.settle_without_job(id, resolved, &lines, &mut capture) {
+            return Ok(status);
         }
         // Under -n only recursive lines run: the others need no environment.
         let env = if self.ev.options.dry_run
@@ -271,21 +218,112 @@ impl<'e> Planner<'e> {
             capture,
             waited_for: self.waited_for(resolved),
         };
-        // Wait for a job slot, letting finished jobs report meanwhile. A
-        // failure reported while waiting (without -k) means make will stop:
-        // it starts no new job, as GNU does, and the target stays unmade.
+        if !self.wait_for_slot() {
+            // Make is stopping: the target stays unmade.
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Pending);
+        }
+        self.launch(id, resolved, request)
+    }
+
+    /// A target found through vpath is remade under its own name, unless
+    /// its directory is in GPATH.
+    fn drop_vpath_name(&mut self, id: FileId) {
+        if let Some(found) = self.nodes[id].path() {
+            if !in_gpath(self.ev, found) {
+                self.nodes[id].set_path(None);
+                self.forget_mtime(id);
+            }
+        }
+    }
+
+    /// A recipe that needs no job: a phony target under `-t`, an empty
+    /// recipe, `-q` (the answer is known), `-t` (touched instead). `None`:
+    /// a job runs. What expanding the recipe printed (`capture`, under -O)
+    /// comes out before what is printed here.
+    fn settle_without_job(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        lines: &[crate::exec::PreparedLine],
+        capture: &mut Option<crate::exec::output::Captured>,
+    ) -> Option<Status> {
+        // -t touches instead of running, unless a line is written recursive
+        // (a `+` prefix or `$(MAKE)` before expansion).
+        let written_recursive = resolved
+            .recipe
+            .as_ref()
+            .is_some_and(|r| crate::exec::written_recursive(r));
+        let touch = self.touch() && !written_recursive;
+        // A phony target is no file: -t neither creates it nor says so, and
+        // skipping its recipe is no command run; it still counts as remade.
+        if touch && self.ev.db.file(id).phony {
+            drop(capture.take());
+            self.nodes[id].remade = true;
+            return Some(self.rule_finished(id));
+        }
+        // An empty recipe does nothing, but -t still touches its target.
+        if lines.is_empty() && !touch {
+            self.nodes[id].remade = true;
+            return Some(self.rule_finished(id));
+        }
+        // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
+        // lines run, as under -n, up to the first that is not recursive: a
+        // command to run means out of date. The runner sees to the later
+        // lines; one that is first is decided here, with no job.
+        if self.question() && lines.first().is_none_or(|l| !l.recursive) {
+            drop(capture.take());
+            self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date = true;
+            self.question_dirty = true;
+            return Some(Status::Failed);
+        }
+        if touch {
+            drop(capture.take());
+            return Some(self.touch_target(id));
+        }
+        None
+    }
+
+    /// `-t`: touch instead of running. With -n too the touch is only shown.
+    fn touch_target(&mut self, id: FileId) -> Status {
+        let name = self.ev.db.file(id).name;
+        let dry_run = self.ev.options.dry_run;
+        if !self.ev.options.silent || dry_run {
+            println!("touch {}", diag::show(name));
+        }
+        if !dry_run {
+            crate::exec::touch(name);
+        }
+        self.runner.started += 1;
+        self.ev.fs.invalidate(name);
+        self.forget_mtime(id);
+        self.nodes[id].status = Status::Done;
+        self.nodes[id].remade = true;
+        self.nodes[id].simulated = dry_run;
+        Status::Done
+    }
+
+    /// Waits for a job slot, letting finished jobs report meanwhile. A
+    /// failure reported while waiting (without -k) means make will stop:
+    /// it starts no new job, as GNU does (`false`).
+    fn wait_for_slot(&mut self) -> bool {
         loop {
             if self.halting() {
-                self.nodes[id].status = Status::Pending;
-                return Ok(Status::Pending);
+                return false;
             }
             if self.runner.has_free_slot() {
-                break;
+                return true;
             }
             for outcome in self.runner.wait_for_slot() {
                 self.job_finished(outcome);
             }
         }
+    }
+
+    /// Starts `id`'s job in the slot it has; it and the companions its
+    /// recipe makes are `Running`.
+    fn launch(&mut self, id: FileId, resolved: &Resolved, request: JobRequest) -> Result<Status> {
         if !resolved.siblings().is_empty() {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);

@@ -11,169 +11,73 @@ use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore
 use crate::diag::{self, Result};
 use crate::eval::vars::VarSet;
 use crate::eval::{Evaluator, ScopeEntry};
-use crate::rules::{Dep, FileId};
+use crate::rules::{Dep, FileId, Recipe};
+
+/// A rule being resolved, before it becomes a `Resolved`.
+struct Draft {
+    deps: Vec<Dep>,
+    stem: Vec<u8>,
+    /// The recipe of the file's single-colon rule, implicit rule or
+    /// `.DEFAULT`.
+    recipe: Option<Rc<Recipe>>,
+    /// The recipe of the double-colon rule being resolved.
+    double_recipe: Option<Rc<Recipe>>,
+    more: ResolvedMore,
+}
 
 impl<'e> Planner<'e> {
     /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.
     pub(super) fn resolve(&mut self, id: FileId, _parent: Option<FileId>) -> Result<()> {
         let file = self.ev.db.file(id);
-        let mut resolved = Resolved::default();
-        let mut more = ResolvedMore::default();
         let phony = file.phony;
-        let mut stem = file.rule.stem().map(<[u8]>::to_vec).unwrap_or_default();
-        let mut recipe = file.rule.recipe.clone();
         let rule_index = self
             .nodes
             .get(id)
             .map_or(0, |n| n.double_colon_rule as usize);
         let double = file.double_colon().get(rule_index).cloned();
-        let mut deps = self.expanded_deps(id)?;
+        let mut draft = Draft {
+            stem: file.rule.stem().map(<[u8]>::to_vec).unwrap_or_default(),
+            recipe: file.rule.recipe.clone(),
+            double_recipe: None,
+            deps: Vec::new(),
+            more: ResolvedMore::default(),
+        };
+        draft.deps = self.expanded_deps(id)?;
         if let Some(rule) = double {
             // Each double-colon rule is resolved on its own, when its turn comes.
             let d = self.second_expand_rule(id, &rule, true)?;
-            deps.extend(d.iter().cloned());
+            draft.deps.extend(d.iter().cloned());
             if let Some(s) = rule.stem() {
-                stem = s.to_vec();
+                draft.stem = s.to_vec();
             }
             if rule.recipe.is_some() {
-                resolved.recipe = rule.recipe;
-                more.own_deps = d;
+                draft.double_recipe = rule.recipe;
+                draft.more.own_deps = d;
             }
-        } else if recipe.is_none() && !phony {
-            // A file found through vpath in a GPATH directory is that file
-            // from now on, for the implicit search too.
-            self.vpath_resolve(id);
-            // A terminal rule's prerequisites are not made by implicit rules.
-            let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
-                None
-            } else {
-                let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
-                    Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
-                    _ => self.ev.db.file(id).name.into(),
-                };
-                self.implicit(id, &search_name, &deps)?
-            };
-            if let Some(m) = found {
-                stem = m.stem.clone();
-                recipe = m.recipe.clone();
-                more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
-                // A file an implicit rule makes counts as a target from now on
-                // ("ought to exist" for later searches).
-                self.ev.db.file_mut(id).is_target = true;
-                for (inter_name, inter_match) in &m.chain {
-                    self.adopt_intermediate(inter_name, inter_match);
-                }
-                let mut extra = self.match_deps(&m);
-                let terminal = self.ev.db.pattern_rules[m.rule].terminal;
-                for d in &extra {
-                    self.adopt_made_peer(d.file());
-                    if terminal {
-                        self.node(d.file()).no_implicit = true;
-                    }
-                }
-                // The implicit rule's prerequisites come first: `$<` is its first.
-                extra.reserve_exact(deps.len());
-                extra.extend(deps);
-                deps = extra;
-                // The recipe makes the other targets too: their own
-                // prerequisites are made first (built, not in `$^`).
-                for &sibling in &more.siblings {
-                    for d in self.ev.db.file(sibling).rule.deps.clone() {
-                        if !deps.iter().any(|e| e.file() == d.file()) {
-                            more.hidden.push(d.file());
-                            more.peer_deps.push(d.file());
-                            deps.push(d);
-                        }
-                    }
-                }
-            } else if !self.ev.db.file(id).is_target {
-                // `.DEFAULT` serves files no rule at all names as a target.
-                if let Some(default) = self
-                    .ev
-                    .db
-                    .lookup(b".DEFAULT")
-                    .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
-                {
-                    if self.mtime_of(id).is_none() {
-                        recipe = Some(default);
-                    }
-                }
-            }
+        } else if draft.recipe.is_none() && !phony {
+            self.resolve_without_recipe(id, &mut draft)?;
         }
-        if stem.is_empty() && recipe.is_some() {
-            stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
+        if draft.stem.is_empty() && draft.recipe.is_some() {
+            draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }
-        // (A double-colon rule's recipe is there already.)
-        if recipe.is_some() {
-            resolved.recipe = recipe;
-        }
-        // `.EXTRA_PREREQS` are built but stay out of the automatic variables.
-        // The target's own value is not inherited by its prerequisites and
-        // comes after its other prerequisites; the global value comes first;
-        // neither applies to a file being made as someone's extra prerequisite,
-        // nor to a makefile no rule names (only an implicit rule could remake it).
-        let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
-        if !self.nodes.get(id).is_some_and(|n| n.extra) && !ruleless_makefile {
-            let (extra, own) = self.extra_prereqs(id)?;
-            if !crate::words::trim(&extra).is_empty() {
-                let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-                hidden.retain(|d| d.file() != id);
-                more.hidden.extend(hidden.iter().map(|d| d.file()));
-                if own {
-                    deps.extend(hidden);
-                } else {
-                    hidden.extend(deps);
-                    deps = hidden;
-                }
-            }
-        }
-        // --shuffle changes the order prerequisites are made in, not their
-        // order in `$^` and friends. Under .NOTPARALLEL the order is kept
-        // (every prerequisite waits for the one before it).
-        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
-        if shuffle::reorders(&self.ev.options.shuffle) && !serial {
-            let mut order: Vec<usize> = (0..deps.len()).collect();
-            let name = &self.ev.db.file(id).name;
-            shuffle::apply(&self.ev.options.shuffle, name, &mut order, |&i| {
-                deps[i].wait_before
-            });
-            more.order = order;
-        }
-        resolved.deps = deps;
-        resolved.stem = stem.into();
-        // Prerequisites found through vpath are known by their found names;
-        // one found as another file the makefile names (a target, or a
-        // prerequisite elsewhere) becomes that file, so no implicit rule is
-        // looked for under the name written (binutils' `doc/bfd.texi`, found
-        // as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
-        for d in &mut resolved.deps {
-            self.vpath_resolve(d.file());
-            if let Some(found) = self
-                .nodes
-                .get(d.file())
-                .and_then(Node::path)
-                .map(<[u8]>::to_vec)
-            {
-                let named_is_target = self.ev.db.file(d.file()).is_target;
-                let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file()) else {
-                    continue;
-                };
-                let other_file = self.ev.db.file(other);
-                if !named_is_target {
-                    if other_file.is_target || other_file.is_prerequisite {
-                        d.set_file(other);
-                    }
-                } else if other_file.is_target
-                    && self.node(d.file()).status == Status::New
-                    && self.node(other).status == Status::New
-                {
-                    self.merge_found_target(d.file(), other);
-                    d.set_file(other);
-                }
-            }
-        }
+        self.add_extra_prereqs(id, &mut draft)?;
+        draft.more.order = self.shuffled_order(id, &draft.deps);
+        self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
-        resolved.more = (!more.is_empty()).then(|| Box::new(more));
+        let Draft {
+            deps,
+            stem,
+            recipe,
+            double_recipe,
+            more,
+        } = draft;
+        let resolved = Resolved {
+            deps,
+            // (A double-colon rule's recipe gives way to one found here.)
+            recipe: recipe.or(double_recipe),
+            stem: stem.into(),
+            more: (!more.is_empty()).then(|| Box::new(more)),
+        };
         let resolved = if resolved.is_empty() {
             self.empty_resolved.clone()
         } else {
@@ -187,6 +91,158 @@ impl<'e> Planner<'e> {
             self.nodes.resize_with(files, Node::default);
         }
         Ok(())
+    }
+
+    /// A file without a recipe of its own: an implicit rule, or else
+    /// `.DEFAULT`, may have one.
+    fn resolve_without_recipe(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
+        // A file found through vpath in a GPATH directory is that file
+        // from now on, for the implicit search too.
+        self.vpath_resolve(id);
+        // A terminal rule's prerequisites are not made by implicit rules.
+        let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
+            None
+        } else {
+            let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
+                Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
+                _ => self.ev.db.file(id).name.into(),
+            };
+            self.implicit(id, &search_name, &draft.deps)?
+        };
+        if let Some(m) = found {
+            self.take_implicit_match(id, &m, draft);
+        } else if !self.ev.db.file(id).is_target {
+            // `.DEFAULT` serves files no rule at all names as a target.
+            if let Some(default) = self
+                .ev
+                .db
+                .lookup(b".DEFAULT")
+                .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
+            {
+                if self.mtime_of(id).is_none() {
+                    draft.recipe = Some(default);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `id` is made by the implicit rule `m`: its stem, recipe and
+    /// prerequisites, the intermediate files of its chain, and the other
+    /// targets its recipe makes.
+    fn take_implicit_match(&mut self, id: FileId, m: &implicit::Match, draft: &mut Draft) {
+        draft.stem = m.stem.clone();
+        draft.recipe = m.recipe.clone();
+        let more = &mut draft.more;
+        more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        // A file an implicit rule makes counts as a target from now on
+        // ("ought to exist" for later searches).
+        self.ev.db.file_mut(id).is_target = true;
+        for (inter_name, inter_match) in &m.chain {
+            self.adopt_intermediate(inter_name, inter_match);
+        }
+        let mut extra = self.match_deps(m);
+        let terminal = self.ev.db.pattern_rules[m.rule].terminal;
+        for d in &extra {
+            self.adopt_made_peer(d.file());
+            if terminal {
+                self.node(d.file()).no_implicit = true;
+            }
+        }
+        // The implicit rule's prerequisites come first: `$<` is its first.
+        extra.reserve_exact(draft.deps.len());
+        extra.append(&mut draft.deps);
+        let deps = &mut draft.deps;
+        *deps = extra;
+        // The recipe makes the other targets too: their own
+        // prerequisites are made first (built, not in `$^`).
+        for &sibling in &more.siblings {
+            for d in self.ev.db.file(sibling).rule.deps.clone() {
+                if !deps.iter().any(|e| e.file() == d.file()) {
+                    more.hidden.push(d.file());
+                    more.peer_deps.push(d.file());
+                    deps.push(d);
+                }
+            }
+        }
+    }
+
+    /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
+    /// The target's own value is not inherited by its prerequisites and
+    /// comes after its other prerequisites; the global value comes first;
+    /// neither applies to a file being made as someone's extra prerequisite,
+    /// nor to a makefile no rule names (only an implicit rule could remake it).
+    fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
+        let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
+        if self.nodes.get(id).is_some_and(|n| n.extra) || ruleless_makefile {
+            return Ok(());
+        }
+        let (extra, own) = self.extra_prereqs(id)?;
+        if crate::words::trim(&extra).is_empty() {
+            return Ok(());
+        }
+        let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
+        hidden.retain(|d| d.file() != id);
+        draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
+        if own {
+            draft.deps.extend(hidden);
+        } else {
+            hidden.append(&mut draft.deps);
+            draft.deps = hidden;
+        }
+        Ok(())
+    }
+
+    /// The order `--shuffle` makes `deps` in (empty: as written). It
+    /// changes the order prerequisites are made in, not their order in `$^`
+    /// and friends. Under .NOTPARALLEL the order is kept (every
+    /// prerequisite waits for the one before it).
+    fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
+        if !shuffle::reorders(&self.ev.options.shuffle) || serial {
+            return Vec::new();
+        }
+        let mut order: Vec<usize> = (0..deps.len()).collect();
+        let name = &self.ev.db.file(id).name;
+        shuffle::apply(&self.ev.options.shuffle, name, &mut order, |&i| {
+            deps[i].wait_before
+        });
+        order
+    }
+
+    /// Prerequisites found through vpath are known by their found names;
+    /// one found as another file the makefile names (a target, or a
+    /// prerequisite elsewhere) becomes that file, so no implicit rule is
+    /// looked for under the name written (binutils' `doc/bfd.texi`, found
+    /// as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
+    fn known_by_found_names(&mut self, deps: &mut [Dep]) {
+        for d in deps {
+            self.vpath_resolve(d.file());
+            let Some(found) = self
+                .nodes
+                .get(d.file())
+                .and_then(Node::path)
+                .map(<[u8]>::to_vec)
+            else {
+                continue;
+            };
+            let named_is_target = self.ev.db.file(d.file()).is_target;
+            let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file()) else {
+                continue;
+            };
+            let other_file = self.ev.db.file(other);
+            if !named_is_target {
+                if other_file.is_target || other_file.is_prerequisite {
+                    d.set_file(other);
+                }
+            } else if other_file.is_target
+                && self.node(d.file()).status == Status::New
+                && self.node(other).status == Status::New
+            {
+                self.merge_found_target(d.file(), other);
+                d.set_file(other);
+            }
+        }
     }
 
     /// A target found through vpath as another target of the makefile
