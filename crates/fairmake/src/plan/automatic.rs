@@ -18,11 +18,7 @@ impl<'e> Planner<'e> {
         resolved: &Resolved,
         newer: &[FileId],
     ) -> Vec<ScopeEntry> {
-        let autos = self.automatic_vars(id, resolved, newer);
-        let mut scope = vec![ScopeEntry {
-            set: Rc::new(std::cell::RefCell::new(autos)),
-            inherited: false,
-        }];
+        let mut scope = vec![self.automatic_vars(id, resolved, newer).into_scope_entry()];
         scope.extend(self.scope_for(id));
         scope
     }
@@ -75,8 +71,8 @@ impl<'e> Planner<'e> {
         scope
     }
 
-    fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> VarSet {
-        let mut set = VarSet::new();
+    /// The automatic variables of `id`'s recipe.
+    fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> Automatic {
         // Prerequisites that are archive members appear by member name.
         let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
             let name = p.path_or_name(f);
@@ -127,28 +123,108 @@ impl<'e> Planner<'e> {
             .filter(|f| newer.contains(f))
             .collect();
         let qm = join(self, &newer_list, true);
-        let stem = resolved.stem().to_vec();
         let (target_name, member) = crate::exec::archive::split_member(&target);
+        Automatic {
+            target: target_name.to_vec(),
+            member: Some(member.to_vec()),
+            first,
+            all,
+            plus,
+            order_only: oo,
+            newer: Some(qm),
+            stem: resolved.stem().to_vec(),
+        }
+    }
+}
+
+/// The automatic variables: one table for the recipe's and for second
+/// expansions (the rule's own, and an implicit rule's in the search).
+pub(super) struct Automatic {
+    /// `$@`.
+    pub target: Vec<u8>,
+    /// `$%`: not set in an implicit rule's second expansion.
+    pub member: Option<Vec<u8>>,
+    /// `$<`.
+    pub first: Vec<u8>,
+    /// `$^`.
+    pub all: Vec<u8>,
+    /// `$+`.
+    pub plus: Vec<u8>,
+    /// `$|`.
+    pub order_only: Vec<u8>,
+    /// `$?`: empty in a rule's second expansion, not set in an implicit
+    /// rule's.
+    pub newer: Option<Vec<u8>>,
+    /// `$*`.
+    pub stem: Vec<u8>,
+}
+
+impl Automatic {
+    /// The table of a second expansion of `target`'s prerequisites, the
+    /// prerequisites `known` so far naming `$<`, `$^`, `$+` and `$|`.
+    pub fn of_known(db: &crate::rules::Database, target: Vec<u8>, known: &[Dep]) -> Automatic {
+        let first = known
+            .iter()
+            .find(|d| !d.order_only)
+            .map(|d| db.file(d.file()).name.to_vec())
+            .unwrap_or_default();
+        Automatic {
+            target,
+            member: None,
+            first,
+            all: prerequisite_list(db, known, false, true),
+            plus: prerequisite_list(db, known, false, false),
+            order_only: prerequisite_list(db, known, true, true),
+            newer: None,
+            stem: Vec::new(),
+        }
+    }
+
+    /// The variables, with their `D` and `F` forms.
+    pub fn into_set(self) -> VarSet {
+        let mut set = VarSet::new();
+        let Automatic {
+            target,
+            member,
+            first,
+            all,
+            plus,
+            order_only,
+            newer,
+            stem,
+        } = self;
+        insert_automatic(&mut set, b"@", target);
+        if let Some(member) = member {
+            insert_automatic(&mut set, b"%", member);
+        }
         for (n, v) in [
-            (&b"@"[..], target_name.to_vec()),
-            (b"%", member.to_vec()),
-            (b"<", first),
+            (&b"<"[..], first),
             (b"^", all),
             (b"+", plus),
-            (b"|", oo),
-            (b"?", qm),
-            (b"*", stem),
+            (b"|", order_only),
         ] {
             insert_automatic(&mut set, n, v);
         }
+        if let Some(newer) = newer {
+            insert_automatic(&mut set, b"?", newer);
+        }
+        insert_automatic(&mut set, b"*", stem);
         set
+    }
+
+    /// As the only scope entry that is not the target's own.
+    pub fn into_scope_entry(self) -> ScopeEntry {
+        ScopeEntry {
+            set: Rc::new(std::cell::RefCell::new(self.into_set())),
+            inherited: false,
+        }
     }
 }
 
 /// The names of the normal (or, `order_only`, the order-only) prerequisites
 /// among `deps`, blank-separated: `$^` and `$|` name each file once
 /// (`dedup`), `$+` keeps repeats.
-pub(super) fn prerequisite_list(
+fn prerequisite_list(
     db: &crate::rules::Database,
     deps: &[Dep],
     order_only: bool,
@@ -171,7 +247,7 @@ pub(super) fn prerequisite_list(
 
 /// Sets automatic variable `name` (`@`, `<`, ...) and its `D` and `F`
 /// forms (`$(@D)` works in second expansions too).
-pub(super) fn insert_automatic(set: &mut VarSet, name: &[u8], value: Vec<u8>) {
+fn insert_automatic(set: &mut VarSet, name: &[u8], value: Vec<u8>) {
     let (d, f) = dir_and_file_lists(&value);
     set.insert(
         &[name[0], b'D'],
@@ -209,4 +285,63 @@ fn dir_and_file_lists(v: &[u8]) -> (Vec<u8>, Vec<u8>) {
         }
     }
     (d, f)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(set: &VarSet, name: &str) -> Option<String> {
+        set.get(name.as_bytes())
+            .map(|v| String::from_utf8_lossy(&v.value).into_owned())
+    }
+
+    #[test]
+    fn directory_and_file_parts() {
+        for (words, dirs, files) in [
+            ("a.o", ".", "a.o"),
+            ("src/a.c lib/b.c", "src lib", "a.c b.c"),
+            ("/x", "/", "x"),
+            ("d/e/f g", "d/e .", "f g"),
+            ("", "", ""),
+        ] {
+            let (d, f) = dir_and_file_lists(words.as_bytes());
+            assert_eq!(
+                (&d[..], &f[..]),
+                (dirs.as_bytes(), files.as_bytes()),
+                "{words}"
+            );
+        }
+    }
+
+    #[test]
+    fn one_table_with_d_and_f_forms() {
+        let table = Automatic {
+            target: b"out/prog".to_vec(),
+            member: None,
+            first: b"src/main.c".to_vec(),
+            all: b"src/main.c util.c".to_vec(),
+            plus: b"src/main.c util.c util.c".to_vec(),
+            order_only: b"out".to_vec(),
+            newer: Some(b"util.c".to_vec()),
+            stem: b"prog".to_vec(),
+        };
+        let set = table.into_set();
+        for (name, want) in [
+            ("@", Some("out/prog")),
+            ("@D", Some("out")),
+            ("@F", Some("prog")),
+            ("<", Some("src/main.c")),
+            ("^D", Some("src .")),
+            ("+F", Some("main.c util.c util.c")),
+            ("|", Some("out")),
+            ("?", Some("util.c")),
+            ("*", Some("prog")),
+            // An implicit rule's second expansion has no `$%`.
+            ("%", None),
+            ("%D", None),
+        ] {
+            assert_eq!(value(&set, name).as_deref(), want, "${name}");
+        }
+    }
 }

@@ -5,11 +5,10 @@
 
 use std::rc::Rc;
 
-use super::automatic::{insert_automatic, prerequisite_list};
+use super::automatic::Automatic;
 use super::vpath::{in_gpath, vpath_search};
 use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore, Status};
 use crate::diag::{self, Result};
-use crate::eval::vars::VarSet;
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::rules::{Dep, FileId, Recipe};
 
@@ -517,26 +516,11 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         // and `$$|`; files searched for along a chain have none.
         let own = target == self.target;
         let known: &[Dep] = if own { self.explicit_deps } else { &[] };
-        let first = known
-            .iter()
-            .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file()).name.to_vec())
-            .unwrap_or_default();
-        let mut autos = VarSet::new();
-        for (n, v) in [
-            (&b"@"[..], target.to_vec()),
-            (b"*", stem.to_vec()),
-            (b"<", first),
-            (b"^", prerequisite_list(&self.ev.db, known, false, true)),
-            (b"+", prerequisite_list(&self.ev.db, known, false, false)),
-            (b"|", prerequisite_list(&self.ev.db, known, true, true)),
-        ] {
-            insert_automatic(&mut autos, n, v);
-        }
-        let mut scope = vec![ScopeEntry {
-            set: Rc::new(std::cell::RefCell::new(autos)),
-            inherited: false,
-        }];
+        let autos = Automatic {
+            stem: stem.to_vec(),
+            ..Automatic::of_known(&self.ev.db, target.to_vec(), known)
+        };
+        let mut scope = vec![autos.into_scope_entry()];
         if own {
             scope.extend(self.scope.iter().cloned());
         }

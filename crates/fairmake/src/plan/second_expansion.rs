@@ -2,13 +2,9 @@
 //! second time, once per run, with the automatic variables of the
 //! prerequisites known by then.
 
-use std::rc::Rc;
-
-use super::automatic::{insert_automatic, prerequisite_list};
+use super::automatic::Automatic;
 use super::Planner;
 use crate::diag::Result;
-use crate::eval::vars::VarSet;
-use crate::eval::ScopeEntry;
 use crate::rules::{Deferred, Dep, FileId, Rule};
 
 impl<'e> Planner<'e> {
@@ -64,33 +60,14 @@ impl<'e> Planner<'e> {
         known: &[Dep],
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name;
-        let mut autos = VarSet::new();
-        let first = known
-            .iter()
-            .find(|d| !d.order_only)
-            .map(|d| self.ev.db.file(d.file()).name.to_vec())
-            .unwrap_or_default();
-        let all = prerequisite_list(&self.ev.db, known, false, true);
-        let plus = prerequisite_list(&self.ev.db, known, false, false);
-        let oo = prerequisite_list(&self.ev.db, known, true, true);
-        let stem = list.stem.clone().unwrap_or_default();
         let (target_name, member) = crate::exec::archive::split_member(name);
-        for (n, v) in [
-            (&b"@"[..], target_name.to_vec()),
-            (b"%", member.to_vec()),
-            (b"<", first),
-            (b"^", all),
-            (b"+", plus),
-            (b"|", oo),
-            (b"*", stem),
-            (b"?", Vec::new()),
-        ] {
-            insert_automatic(&mut autos, n, v);
-        }
-        let mut scope = vec![ScopeEntry {
-            set: Rc::new(std::cell::RefCell::new(autos)),
-            inherited: false,
-        }];
+        let autos = Automatic {
+            member: Some(member.to_vec()),
+            newer: Some(Vec::new()),
+            stem: list.stem.clone().unwrap_or_default(),
+            ..Automatic::of_known(&self.ev.db, target_name.to_vec(), known)
+        };
+        let mut scope = vec![autos.into_scope_entry()];
         scope.extend(self.scope_for(id));
         // Errors name the rule line; an `$(eval)` in it reads text from
         // no makefile.
