@@ -4,12 +4,13 @@
 
 use std::rc::Rc;
 
+use super::seams::{FileTimes, Jobs};
 use super::{Planner, Resolved};
 use crate::eval::vars::{Flavor, Origin, Var, VarSet};
 use crate::eval::ScopeEntry;
 use crate::rules::{Dep, FileId};
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The variables a recipe sees: automatic ones first, then the target's,
     /// the matching pattern-specific ones, then those inherited from parents.
     pub(super) fn recipe_scope(
@@ -74,7 +75,7 @@ impl<'e> Planner<'e> {
     /// The automatic variables of `id`'s recipe.
     fn automatic_vars(&mut self, id: FileId, resolved: &Resolved, newer: &[FileId]) -> Automatic {
         // Prerequisites that are archive members appear by member name.
-        let name_of = |p: &Planner<'_>, f: FileId| -> Vec<u8> {
+        let name_of = |p: &Self, f: FileId| -> Vec<u8> {
             let name = p.path_or_name(f);
             match crate::exec::archive::split_member(name) {
                 (_, member) if !member.is_empty() => member.to_vec(),
@@ -100,7 +101,7 @@ impl<'e> Planner<'e> {
             .first()
             .map(|&f| name_of(self, f))
             .unwrap_or_default();
-        let join = |p: &Planner<'_>, ids: &[FileId], dedup: bool| -> Vec<u8> {
+        let join = |p: &Self, ids: &[FileId], dedup: bool| -> Vec<u8> {
             let mut out = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
             for &f in ids {

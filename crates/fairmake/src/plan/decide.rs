@@ -7,11 +7,12 @@
 use std::rc::Rc;
 
 use super::mtime::{self, Mtime};
+use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::rules::FileId;
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// All prerequisites are settled: decide whether to run the recipe.
     pub(super) fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
         let my_mtime = if self.unreadable.contains(&id) {

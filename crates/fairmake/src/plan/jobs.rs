@@ -6,14 +6,15 @@
 
 use std::rc::Rc;
 
-use super::mtime::{self, Mtime};
+use super::mtime::Mtime;
+use super::seams::{FileTimes, Jobs};
 use super::vpath::in_gpath;
 use super::{Environment, Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::exec::JobRequest;
 use crate::rules::FileId;
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Waits for at least one job to finish and records the results.
     pub(super) fn wait_for_jobs(&mut self) -> Result<()> {
         let done = self.runner.wait_any();
@@ -292,11 +293,12 @@ impl<'e> Planner<'e> {
         if !self.ev.options.silent || dry_run {
             println!("touch {}", diag::show(name));
         }
-        if !dry_run {
-            crate::exec::touch(name);
+        if dry_run {
+            self.ev.fs.invalidate(name);
+        } else {
+            self.times.touch(&mut self.ev.fs, name);
         }
-        self.runner.started += 1;
-        self.ev.fs.invalidate(name);
+        self.runner.count_touched();
         self.forget_mtime(id);
         self.nodes[id].status = Status::Done;
         self.nodes[id].remade = true;
@@ -451,7 +453,7 @@ impl<'e> Planner<'e> {
                 && !file.secondary
             {
                 let name = self.ev.db.file(id).name;
-                if dry_run || mtime::of(name).is_some() {
+                if dry_run || self.times.exists_now(name) {
                     names.push(name);
                 }
             }

@@ -13,6 +13,8 @@
 //! - `automatic`: automatic variables and a recipe's scope;
 //! - `jobs`: starting jobs (and `-n`, `-t`, `-q`), recording their ends;
 //! - `times`, `mtime`: file times as the walk knows them;
+//! - `seams`: the planner's edges, jobs and file times, with fakes in
+//!   `tests`;
 //! - `shuffle`, `waits`: `--shuffle`, and what the trace links jobs by.
 
 mod automatic;
@@ -22,6 +24,7 @@ mod jobs;
 pub mod mtime;
 mod resolve;
 mod rule_index;
+pub mod seams;
 mod second_expansion;
 pub mod shuffle;
 mod times;
@@ -37,6 +40,7 @@ use crate::exec::Runner;
 use crate::rules::{Dep, FileId, Recipe};
 use jobs::PeerCheck;
 use mtime::{KnownMtime, Mtime};
+use seams::{Disk, FileTimes, Jobs};
 use vpath::vpath_configured;
 pub use vpath::vpath_search;
 
@@ -225,11 +229,13 @@ impl Default for Node {
     }
 }
 
-/// The goal walker and its executor.
-pub struct Planner<'e> {
+/// The goal walker and its executor. `J` starts the jobs and `T` answers
+/// about file times (see `seams`).
+pub struct Planner<'e, J = Runner, T = Disk> {
     pub ev: &'e mut Evaluator,
     pub nodes: Vec<Node>,
-    pub runner: Runner,
+    pub runner: J,
+    times: T,
     /// Some target failed.
     pub failed: bool,
     /// Stop starting new work (a failure without `-k`).
@@ -277,8 +283,16 @@ pub struct Planner<'e> {
     empty_resolved: Rc<Resolved>,
 }
 
-impl<'e> Planner<'e> {
-    pub fn new(ev: &'e mut Evaluator, runner: Runner) -> Planner<'e> {
+impl<'e, J: Jobs> Planner<'e, J, Disk> {
+    /// A planner for a build: times from the file system.
+    pub fn new(ev: &'e mut Evaluator, runner: J) -> Planner<'e, J, Disk> {
+        Planner::with_times(ev, runner, Disk)
+    }
+}
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// A planner whose file times come from `times`.
+    pub fn with_times(ev: &'e mut Evaluator, runner: J, times: T) -> Planner<'e, J, T> {
         let old_files = ev.options.old_files.clone();
         let new_files = ev.options.new_files.clone();
         // From now on rules come only from the makefiles already read.
@@ -288,6 +302,7 @@ impl<'e> Planner<'e> {
             ev,
             nodes: Vec::new(),
             runner,
+            times,
             failed: false,
             stopping: false,
             question_dirty: false,
@@ -339,7 +354,7 @@ impl<'e> Planner<'e> {
     /// missing rules were forgiven (one whose recipe ran is done with). The
     /// nodes are turned over in place: a tree with tens of thousands of
     /// files would otherwise hold two copies at once.
-    pub fn into_settled(self) -> (Runner, Vec<Node>) {
+    pub fn into_settled(self) -> (J, Vec<Node>) {
         let dont_care = self.dont_care;
         let settled = self
             .nodes
@@ -361,7 +376,7 @@ impl<'e> Planner<'e> {
     /// node, resolved rule and expanded prerequisites per file) is left
     /// unfreed: the process exits next, and freeing it piece by piece cost
     /// 5 % of a 50 000-target walk's instructions. It holds only memory.
-    pub fn finish(self) -> Runner {
+    pub fn finish(self) -> J {
         let Planner {
             runner,
             nodes,
@@ -451,9 +466,9 @@ impl<'e> Planner<'e> {
                 if self.stopping && !self.ev.options.keep_going {
                     break;
                 }
-                let before = self.runner.started;
+                let before = self.runner.started();
                 let st = self.update(goal, None)?;
-                started[i] += self.runner.started - before;
+                started[i] += self.runner.started() - before;
                 match st {
                     Status::Done | Status::Failed => {
                         if st == Status::Done && !reported[i] && started[i] == 0 {

@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use super::automatic::Automatic;
+use super::seams::{FileTimes, Jobs};
 use super::vpath::{in_gpath, vpath_search};
 use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore, Status};
 use crate::diag::{self, Result};
@@ -24,7 +25,7 @@ struct Draft {
     more: ResolvedMore,
 }
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.
     pub(super) fn resolve(&mut self, id: FileId, _parent: Option<FileId>) -> Result<()> {
         let file = self.ev.db.file(id);

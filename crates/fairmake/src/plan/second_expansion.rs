@@ -3,11 +3,12 @@
 //! prerequisites known by then.
 
 use super::automatic::Automatic;
+use super::seams::{FileTimes, Jobs};
 use super::Planner;
 use crate::diag::Result;
 use crate::rules::{Deferred, Dep, FileId, Rule};
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The prerequisites of `id`'s single-colon rule, its deferred lists
     /// expanded a second time (once per run).
     pub(super) fn expanded_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {

@@ -3,11 +3,12 @@
 //! remade; existence from directory listings; and the times of the
 //! makefiles being remade, noted before the first recipe runs.
 
-use super::mtime::{self, KnownMtime, Mtime};
+use super::mtime::{KnownMtime, Mtime};
+use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner};
 use crate::rules::FileId;
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The modification time of a file (vpath-resolved), cached per run.
     pub(super) fn mtime_of(&mut self, id: FileId) -> Option<Mtime> {
         // Asked for every edge of the graph: remembered per file until the
@@ -28,7 +29,7 @@ impl<'e> Planner<'e> {
         if !node.mtime.is_known() && node.path().is_none() && !self.ev.options.check_symlink_times {
             let name = &self.ev.db.file(id).name;
             if !crate::exec::archive::is_member(name) {
-                if let Some(exists) = self.ev.fs.exists_fresh(name) {
+                if let Some(exists) = self.times.exists_listed(&self.ev.fs, name) {
                     return exists;
                 }
             }
@@ -93,10 +94,10 @@ impl<'e> Planner<'e> {
         if !member.is_empty() {
             return crate::exec::archive::member_mtime(archive, member);
         }
-        let found = mtime::fresh(&mut self.ev.fs, path);
+        let found = self.times.mtime(&mut self.ev.fs, path);
         if self.ev.options.check_symlink_times {
             // A dangling symlink exists, with its own time.
-            return mtime::newest_of_links(path).or(found);
+            return self.times.newest_of_links(path).or(found);
         }
         found
     }

@@ -1,11 +1,12 @@
 //! Directory search: `vpath` directives, `VPATH`, `GPATH`, and `-lNAME`
 //! prerequisites looked for through `.LIBPATTERNS`.
 
+use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner};
 use crate::eval::Evaluator;
 use crate::rules::FileId;
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A goal that is no target, found through vpath as a name the
     /// makefile has a rule for: that target (otherwise `id` itself, its
     /// vpath name remembered).

@@ -8,11 +8,12 @@
 
 use std::rc::Rc;
 
+use super::seams::{FileTimes, Jobs};
 use super::{Planner, Status};
 use crate::diag::{self, Result};
 use crate::rules::FileId;
 
-impl<'e> Planner<'e> {
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
     pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         match self.status(id) {
