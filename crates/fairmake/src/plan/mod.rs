@@ -32,6 +32,9 @@ mod vpath;
 mod waits;
 mod walk;
 
+#[cfg(test)]
+mod tests;
+
 use std::rc::Rc;
 
 use crate::diag::{self, Result};
