@@ -687,7 +687,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             }
             continue;
         }
-        let exists = crate::plan::mtime::of(&m.name).is_some();
+        let exists = crate::fscache::mtime_now(&m.name).is_some();
         let has_rule = file.rule.recipe.is_some()
             || !file.rule.deps.is_empty()
             || !file.double_colon().is_empty();
@@ -753,7 +753,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .iter()
         .filter(|(id, _)| {
             planner.has_failed(*id)
-                && crate::plan::mtime::of(planner.ev.db.file(*id).name).is_none()
+                && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
         })
         .map(|&(_, m)| m)
         .collect();
@@ -781,7 +781,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             // `-k`: every required makefile still missing is named.
             let mut failed = false;
             for (id, m) in &required {
-                if crate::plan::mtime::of(ev.db.file(*id).name).is_none() {
+                if crate::fscache::mtime_now(ev.db.file(*id).name).is_none() {
                     diag::warn(
                         m.loc.as_ref(),
                         format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),

@@ -287,7 +287,7 @@ struct Job {
     req: JobRequest,
     next_line: usize,
     pid: Option<u32>,
-    mtime_before: Option<crate::plan::mtime::Mtime>,
+    mtime_before: Option<crate::fscache::Mtime>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
     /// When it started (trace clock), for `--trace-json` and `--stats`.
@@ -481,7 +481,7 @@ impl Runner {
     /// signal has arrived: make ends instead.)
     pub fn start(&mut self, mut req: JobRequest) {
         self.die_if_signalled();
-        let mtime_before = crate::plan::mtime::of(&req.name);
+        let mtime_before = crate::fscache::mtime_now(&req.name);
         let slot = self
             .jobs
             .iter()
@@ -737,7 +737,7 @@ impl Runner {
 
     /// Whether the job's recipe changed (or made) its target.
     fn target_changed(&self, job: &Job) -> bool {
-        let now = crate::plan::mtime::of(&job.req.name);
+        let now = crate::fscache::mtime_now(&job.req.name);
         now.is_some() && now != job.mtime_before
     }
 

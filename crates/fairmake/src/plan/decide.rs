@@ -6,7 +6,7 @@
 
 use std::rc::Rc;
 
-use super::mtime::{self, Mtime};
+use super::mtime::Mtime;
 use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner, Resolved, Status};
 use crate::diag::{self, Result};
@@ -103,7 +103,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // updated, though its file did not change.
             _ if self.nodes[dep].remade && self.nodes[dep].simulated => true,
             (Some(_), None) => true,
-            (Some(d), Some(m)) => mtime::newer(d, m, coarse),
+            (Some(d), Some(m)) => d.newer_than(m, coarse),
         }
     }
 
@@ -209,7 +209,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|d| !d.order_only)
             .any(|d| match self.mtime_of(d.file()) {
                 _ if self.nodes[d.file()].remade => true,
-                Some(m) => mtime::newer(m, limit, coarse),
+                Some(m) => m.newer_than(limit, coarse),
                 None => {
                     !self.may_stay_missing(d.file())
                         || self.chain_changed(d.file(), limit, coarse, depth + 1)

@@ -113,7 +113,7 @@ impl FileTimes for Disk {
         fs.exists_fresh(path)
     }
     fn exists_now(&mut self, path: &[u8]) -> bool {
-        mtime::of(path).is_some()
+        crate::fscache::mtime_now(path).is_some()
     }
     fn touch(&mut self, fs: &mut FsCache, path: &[u8]) {
         crate::exec::touch(path);

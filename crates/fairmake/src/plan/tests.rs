@@ -22,7 +22,8 @@ use crate::options::Options;
 #[derive(Default)]
 struct World {
     times: HashMap<Vec<u8>, Mtime>,
-    clock: Mtime,
+    /// Whole seconds: the tables give times so.
+    clock: i64,
     log: Vec<String>,
 }
 
@@ -80,7 +81,7 @@ impl Jobs for FakeJobs {
             .push(format!("end {}", String::from_utf8_lossy(&name)));
         if !self.dry_run {
             world.clock += 1;
-            let now = world.clock;
+            let now = Mtime::from_secs(world.clock);
             world.times.insert(name, now);
         }
         vec![JobOutcome {
@@ -119,7 +120,7 @@ impl FileTimes for FakeTimes {
     fn touch(&mut self, _: &mut FsCache, path: &[u8]) {
         let mut world = self.0.borrow_mut();
         world.clock += 1;
-        let now = world.clock;
+        let now = Mtime::from_secs(world.clock);
         world.times.insert(path.to_vec(), now);
         world
             .log
@@ -131,7 +132,7 @@ impl FileTimes for FakeTimes {
 /// the options set, the job slots.
 struct Run<'a> {
     makefile: &'a str,
-    files: &'a [(&'a str, Mtime)],
+    files: &'a [(&'a str, i64)],
     options: fn(&mut Options),
     slots: usize,
     goal: &'a str,
@@ -151,7 +152,8 @@ impl Run<'_> {
         {
             let mut w = world.borrow_mut();
             for &(name, time) in self.files {
-                w.times.insert(name.as_bytes().to_vec(), time);
+                w.times
+                    .insert(name.as_bytes().to_vec(), Mtime::from_secs(time));
                 w.clock = w.clock.max(time);
             }
         }
@@ -172,7 +174,7 @@ impl Run<'_> {
 }
 
 /// The commands started, in order, with `-j1`.
-fn commands(makefile: &str, files: &[(&str, Mtime)], options: fn(&mut Options)) -> Vec<String> {
+fn commands(makefile: &str, files: &[(&str, i64)], options: fn(&mut Options)) -> Vec<String> {
     let run = Run {
         makefile,
         files,
@@ -189,7 +191,7 @@ fn commands(makefile: &str, files: &[(&str, Mtime)], options: fn(&mut Options)) 
 #[test]
 fn out_of_date_decision() {
     const T_FROM_A: &str = "t: a\n\techo $@ $?\n";
-    let rows: &[(&str, &str, &[(&str, Mtime)], fn(&mut Options), &[&str])] = &[
+    let rows: &[(&str, &str, &[(&str, i64)], fn(&mut Options), &[&str])] = &[
         (
             "missing target",
             T_FROM_A,
@@ -363,7 +365,7 @@ fn wait_and_notparallel_order() {
 #[test]
 fn dry_run_touch_and_question() {
     const T_FROM_A: &str = "t: a\n\techo $@\n";
-    let rows: &[(&str, &str, &[(&str, Mtime)], fn(&mut Options), i32, &[&str])] = &[
+    let rows: &[(&str, &str, &[(&str, i64)], fn(&mut Options), i32, &[&str])] = &[
         (
             "-q, out of date: status 1, nothing runs",
             T_FROM_A,
