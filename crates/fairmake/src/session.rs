@@ -448,7 +448,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     if !ev.db.not_parallel {
         crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
     }
-    let goals: Vec<usize> = goal_names
+    let goals: Vec<crate::rules::FileId> = goal_names
         .iter()
         .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
         .collect();
@@ -725,9 +725,10 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     // What only optional makefiles need may fail quietly too.
-    let (optional, required_ids): (Vec<usize>, Vec<usize>) =
+    let (optional, required_ids): (Vec<crate::rules::FileId>, Vec<crate::rules::FileId>) =
         goals.iter().partition(|g| dont_care.contains(g));
-    let needed: FxHashSet<usize> = explicit_closure(ev, &required_ids).into_iter().collect();
+    let needed: FxHashSet<crate::rules::FileId> =
+        explicit_closure(ev, &required_ids).into_iter().collect();
     for id in explicit_closure(ev, &optional) {
         if !needed.contains(&id) {
             dont_care.insert(id);
@@ -801,8 +802,8 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
 }
 
 /// Every file the explicit rules of `roots` lead to, `roots` included.
-fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
-    let mut order: Vec<usize> = Vec::with_capacity(roots.len());
+fn explicit_closure(ev: &Evaluator, roots: &[crate::rules::FileId]) -> Vec<crate::rules::FileId> {
+    let mut order: Vec<crate::rules::FileId> = Vec::with_capacity(roots.len());
     let mut seen = FxHashSet::default();
     order.extend(roots.iter().copied().filter(|&r| seen.insert(r)));
     let mut i = 0;

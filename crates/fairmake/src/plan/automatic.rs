@@ -31,7 +31,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // twice per file of a walk.
         if self.ev.db.target_vars(id).is_none()
             && self.ev.db.pattern_vars.is_empty()
-            && self.nodes.get(id).is_none_or(|n| n.inherited.is_none())
+            && self
+                .nodes
+                .get(id.index())
+                .is_none_or(|n| n.inherited.is_none())
         {
             return scope;
         }

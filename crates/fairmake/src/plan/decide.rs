@@ -113,7 +113,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.new_files.contains(&id) {
             return true;
         }
-        let Some(path) = self.nodes.get(id).and_then(Node::path) else {
+        let Some(path) = self.nodes.get(id.index()).and_then(Node::path) else {
             return false;
         };
         let path = crate::read::rule_line::normalize_name(path);
@@ -190,7 +190,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .notintermediate_patterns
                 .iter()
                 .any(|p| p.match_stem(file.name).is_some());
-        !notintermediate && (self.nodes.get(id).is_some_and(|n| n.intermediate) || db.secondary_all)
+        !notintermediate
+            && (self.nodes.get(id.index()).is_some_and(|n| n.intermediate) || db.secondary_all)
     }
 
     /// The missing intermediate `dep` would be remade (and be newer than

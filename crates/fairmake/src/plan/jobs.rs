@@ -120,7 +120,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let file = self.ev.db.file(id);
         let rule = self
             .nodes
-            .get(id)
+            .get(id.index())
             .map_or(0, |n| n.double_colon_rule as usize);
         let groups = std::iter::once(file.rule.group())
             .chain(file.double_colon().get(rule).map(|r| r.group()));
@@ -131,7 +131,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
-        if let Some(resolved) = self.nodes.get(id).and_then(|n| n.resolved.as_ref()) {
+        if let Some(resolved) = self.nodes.get(id.index()).and_then(|n| n.resolved.as_ref()) {
             out.extend(resolved.siblings().iter().copied().filter(|&g| g != id));
         }
         out
@@ -439,7 +439,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         let dry_run = self.ev.options.dry_run && !self.makefiles_phase;
         let mut names = Vec::new();
-        let mut order: Vec<FileId> = (0..self.nodes.len()).collect();
+        let mut order: Vec<FileId> = (0..self.nodes.len()).map(FileId::from_index).collect();
         // In the order they were made.
         order.sort_by_key(|&id| self.nodes[id].made_seq);
         for id in order {

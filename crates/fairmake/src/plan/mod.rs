@@ -210,6 +210,20 @@ impl Node {
     }
 }
 
+/// The planner's nodes are found by file.
+impl std::ops::Index<FileId> for Vec<Node> {
+    type Output = Node;
+    fn index(&self, id: FileId) -> &Node {
+        &self[id.index()]
+    }
+}
+
+impl std::ops::IndexMut<FileId> for Vec<Node> {
+    fn index_mut(&mut self, id: FileId) -> &mut Node {
+        &mut self[id.index()]
+    }
+}
+
 impl Default for Node {
     fn default() -> Self {
         Node {
@@ -345,7 +359,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A `--debug=basic` line about `id`, indented by its depth as GNU does
     /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
     fn debug_line(&self, id: FileId, extra: usize, template: &str) {
-        let depth = self.nodes.get(id).map_or(0, |n| n.depth as usize);
+        let depth = self.nodes.get(id.index()).map_or(0, |n| n.depth as usize);
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
         println!("{:indent$}{text}", "", indent = depth * 2 + extra);
@@ -364,11 +378,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .into_iter()
             .enumerate()
             .map(|(id, n)| match n.status {
-                Status::Done if !dont_care.contains(&id) || n.made_seq > 0 => Node {
-                    depth: 0,
-                    inherited: None,
-                    ..n
-                },
+                Status::Done if !dont_care.contains(&FileId::from_index(id)) || n.made_seq > 0 => {
+                    Node {
+                        depth: 0,
+                        inherited: None,
+                        ..n
+                    }
+                }
                 _ => Node::default(),
             })
             .collect();
@@ -434,19 +450,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Whether making `id` failed in this run.
     pub fn has_failed(&self, id: FileId) -> bool {
         self.nodes
-            .get(id)
+            .get(id.index())
             .is_some_and(|n| n.status == Status::Failed)
     }
 
     /// Whether `id` was remade in this run.
     pub fn was_remade(&self, id: FileId) -> bool {
-        self.nodes.get(id).is_some_and(|n| n.remade)
+        self.nodes.get(id.index()).is_some_and(|n| n.remade)
     }
 
     fn node(&mut self, id: FileId) -> &mut Node {
-        if self.nodes.len() <= id {
+        if self.nodes.len() <= id.index() {
             self.nodes
-                .resize_with(self.ev.db.files.len().max(id + 1), Node::default);
+                .resize_with(self.ev.db.files.len().max(id.index() + 1), Node::default);
         }
         &mut self.nodes[id]
     }

@@ -32,7 +32,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let phony = file.phony;
         let rule_index = self
             .nodes
-            .get(id)
+            .get(id.index())
             .map_or(0, |n| n.double_colon_rule as usize);
         let double = file.double_colon().get(rule_index).cloned();
         let mut draft = Draft {
@@ -174,7 +174,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// nor to a makefile no rule names (only an implicit rule could remake it).
     fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
         let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
-        if self.nodes.get(id).is_some_and(|n| n.extra) || ruleless_makefile {
+        if self.nodes.get(id.index()).is_some_and(|n| n.extra) || ruleless_makefile {
             return Ok(());
         }
         let (extra, own) = self.extra_prereqs(id)?;
@@ -220,7 +220,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.vpath_resolve(d.file());
             let Some(found) = self
                 .nodes
-                .get(d.file())
+                .get(d.file().index())
                 .and_then(Node::path)
                 .map(<[u8]>::to_vec)
             else {

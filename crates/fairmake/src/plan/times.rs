@@ -76,7 +76,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// The name `id` was found under by vpath, or else its own.
     pub(super) fn path_or_name(&self, id: FileId) -> &[u8] {
-        match self.nodes.get(id).and_then(Node::path) {
+        match self.nodes.get(id.index()).and_then(Node::path) {
             Some(found) => found,
             None => self.ev.db.file(id).name,
         }

@@ -15,7 +15,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.ev.db.file(id).is_target {
             return id;
         }
-        let Some(found) = self.nodes.get(id).and_then(Node::path) else {
+        let Some(found) = self.nodes.get(id.index()).and_then(Node::path) else {
             return id;
         };
         self.ev

@@ -27,7 +27,7 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
             if seen.len() >= VISIT_LIMIT || !seen.insert(id) {
                 continue;
             }
-            let Some(node) = self.nodes.get(id) else {
+            let Some(node) = self.nodes.get(id.index()) else {
                 continue;
             };
             if node.remade {
