@@ -172,7 +172,10 @@ mod tests {
         std::fs::write(&path, &data).unwrap();
         use std::os::unix::ffi::OsStrExt;
         let p = path.as_os_str().as_bytes();
-        assert_eq!(member_mtime(p, b"a.o"), Some(crate::fscache::Mtime::from_secs(1234)));
+        assert_eq!(
+            member_mtime(p, b"a.o"),
+            Some(crate::fscache::Mtime::from_secs(1234))
+        );
         assert_eq!(member_mtime(p, b"b.o"), None);
         let lib = [p, b"(*.o)"].concat();
         assert_eq!(glob_members(&lib), Some(vec![[p, b"(a.o)"].concat()]));

@@ -140,6 +140,11 @@ struct Run<'a> {
 
 const DEFAULTS: fn(&mut Options) = |_| {};
 
+/// Files and their times, in whole seconds.
+type Files = &'static [(&'static str, i64)];
+/// Names, or what happened.
+type Names = &'static [&'static str];
+
 impl Run<'_> {
     /// The exit status and what happened, in order.
     fn go(&self) -> (i32, Vec<String>) {
@@ -191,7 +196,9 @@ fn commands(makefile: &str, files: &[(&str, i64)], options: fn(&mut Options)) ->
 #[test]
 fn out_of_date_decision() {
     const T_FROM_A: &str = "t: a\n\techo $@ $?\n";
-    let rows: &[(&str, &str, &[(&str, i64)], fn(&mut Options), &[&str])] = &[
+    // (what, makefile, files and their times, options, commands run)
+    type Row = (&'static str, &'static str, Files, fn(&mut Options), Names);
+    let rows: &[Row] = &[
         (
             "missing target",
             T_FROM_A,
@@ -365,7 +372,16 @@ fn wait_and_notparallel_order() {
 #[test]
 fn dry_run_touch_and_question() {
     const T_FROM_A: &str = "t: a\n\techo $@\n";
-    let rows: &[(&str, &str, &[(&str, i64)], fn(&mut Options), i32, &[&str])] = &[
+    // (what, makefile, files and their times, options, status, events)
+    type Row = (
+        &'static str,
+        &'static str,
+        Files,
+        fn(&mut Options),
+        i32,
+        Names,
+    );
+    let rows: &[Row] = &[
         (
             "-q, out of date: status 1, nothing runs",
             T_FROM_A,
@@ -498,7 +514,16 @@ fn implicit_rule_search() {
         &'static [&'static str],
         &'static [&'static str],
     )>;
-    let rows: &[(&str, &str, &[&'static str], &[&'static str], &str, Found)] = &[
+    // (what, rules, files, targets, the target searched for, found)
+    type Row = (
+        &'static str,
+        &'static str,
+        Names,
+        Names,
+        &'static str,
+        Found,
+    );
+    let rows: &[Row] = &[
         (
             "a prerequisite that exists",
             "%.o: %.c ; :\n",
