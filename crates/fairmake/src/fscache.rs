@@ -28,10 +28,43 @@ use std::path::Path;
 use crate::name_table::NameTable;
 
 /// A modification time with nanosecond precision; orders chronologically.
+/// The one model of a file's time: the cache, the planner (which keeps it
+/// in each node as a `plan::mtime::KnownMtime`), archive members (whole
+/// seconds) and the executor all use it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mtime {
     pub secs: i64,
+    /// Always below 1 000 000 000.
     pub nanos: u32,
+}
+
+impl Mtime {
+    /// A time in whole seconds (an archive member's).
+    pub fn from_secs(secs: i64) -> Mtime {
+        Mtime { secs, nanos: 0 }
+    }
+
+    /// Whether `self` is newer than `other`. An archive member's time has
+    /// whole seconds only: compared with one (`coarse`), only whole seconds
+    /// count, so a file written in the same second as the member is not
+    /// newer (nor is the archive that holds it), as in GNU make.
+    pub fn newer_than(self, other: Mtime, coarse: bool) -> bool {
+        if coarse {
+            self.secs > other.secs
+        } else {
+            self > other
+        }
+    }
+}
+
+/// The modification time of `path` as the file system says now (following
+/// symlinks), whatever the cache knew. For those that must see the disk
+/// as it is at one moment and keep no answer: the executor (a target
+/// before and after its job, to tell whether the job changed it), the
+/// session (makefiles after they were remade) and the planner's deletion
+/// of intermediate files.
+pub fn mtime_now(path: &[u8]) -> Option<Mtime> {
+    stat_now(path).map(|s| s.mtime)
 }
 
 /// What `stat` (following symlinks) says about an existing path.

@@ -461,7 +461,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     if !ev.db.not_parallel {
         crate::plan::shuffle::apply(&opts.shuffle, b"", &mut goal_names, |_| false);
     }
-    let goals: Vec<usize> = goal_names
+    let goals: Vec<crate::rules::FileId> = goal_names
         .iter()
         .map(|g| ev.db.intern(&crate::read::rule_line::normalize_name(g)))
         .collect();
@@ -700,7 +700,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             }
             continue;
         }
-        let exists = crate::plan::mtime::of(&m.name).is_some();
+        let exists = crate::fscache::mtime_now(&m.name).is_some();
         let has_rule = file.rule.recipe.is_some()
             || !file.rule.deps.is_empty()
             || !file.double_colon().is_empty();
@@ -738,9 +738,10 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     // What only optional makefiles need may fail quietly too.
-    let (optional, required_ids): (Vec<usize>, Vec<usize>) =
+    let (optional, required_ids): (Vec<crate::rules::FileId>, Vec<crate::rules::FileId>) =
         goals.iter().partition(|g| dont_care.contains(g));
-    let needed: FxHashSet<usize> = explicit_closure(ev, &required_ids).into_iter().collect();
+    let needed: FxHashSet<crate::rules::FileId> =
+        explicit_closure(ev, &required_ids).into_iter().collect();
     for id in explicit_closure(ev, &optional) {
         if !needed.contains(&id) {
             dont_care.insert(id);
@@ -766,7 +767,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
         .iter()
         .filter(|(id, _)| {
             planner.has_failed(*id)
-                && crate::plan::mtime::of(planner.ev.db.file(*id).name).is_none()
+                && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
         })
         .map(|&(_, m)| m)
         .collect();
@@ -794,7 +795,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             // `-k`: every required makefile still missing is named.
             let mut failed = false;
             for (id, m) in &required {
-                if crate::plan::mtime::of(ev.db.file(*id).name).is_none() {
+                if crate::fscache::mtime_now(ev.db.file(*id).name).is_none() {
                     diag::warn(
                         m.loc.as_ref(),
                         format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
@@ -814,8 +815,8 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
 }
 
 /// Every file the explicit rules of `roots` lead to, `roots` included.
-fn explicit_closure(ev: &Evaluator, roots: &[usize]) -> Vec<usize> {
-    let mut order: Vec<usize> = Vec::with_capacity(roots.len());
+fn explicit_closure(ev: &Evaluator, roots: &[crate::rules::FileId]) -> Vec<crate::rules::FileId> {
+    let mut order: Vec<crate::rules::FileId> = Vec::with_capacity(roots.len());
     let mut seen = FxHashSet::default();
     order.extend(roots.iter().copied().filter(|&r| seen.insert(r)));
     let mut i = 0;

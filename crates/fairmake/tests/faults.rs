@@ -637,6 +637,7 @@ fn a_late_sigchld_does_not_kill_make() {
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
         let watch = fairmake::exec::SignalWatch::install().expect("signal watch");
         drop(watch);
+        // SAFETY: raising a signal in this process; its handler is the watch's, just installed.
         unsafe { libc::raise(libc::SIGCHLD) };
         std::thread::sleep(Duration::from_millis(20));
         return;

@@ -15,7 +15,12 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Auth {
     /// An inherited anonymous pipe: read end, write end.
-    Pipe { read: RawFd, write: RawFd },
+    Pipe {
+        /// Where tokens are read from.
+        read: RawFd,
+        /// Where they are given back.
+        write: RawFd,
+    },
     /// A named pipe opened by path (GNU make 4.4 and later).
     Fifo(PathBuf),
 }

@@ -35,7 +35,12 @@ pub enum ClientError {
     /// The descriptors are closed, not pipes, or open the wrong way: the
     /// parent did not mean us to have them. The make prints
     /// [`UNAVAILABLE_WARNING`] and runs with `-j1`.
-    Unavailable { auth: Auth, reason: String },
+    Unavailable {
+        /// The jobserver named.
+        auth: Auth,
+        /// What was wrong with its descriptors.
+        reason: String,
+    },
     /// The auth word does not follow the grammar.
     Malformed(Malformed),
     /// `fifo:PATH` names nothing.
@@ -43,7 +48,12 @@ pub enum ClientError {
     /// `fifo:PATH` names something that is not a fifo.
     NotAFifo(PathBuf),
     /// The fifo exists but could not be opened (permissions, ...).
-    Open { path: PathBuf, error: io::Error },
+    Open {
+        /// The fifo's path.
+        path: PathBuf,
+        /// Why it could not be opened.
+        error: io::Error,
+    },
     /// Setting up our own side failed (out of descriptors, ...).
     Io(io::Error),
 }
@@ -403,6 +413,7 @@ mod tests {
     use std::os::fd::AsRawFd;
 
     fn flags_of(fd: RawFd) -> libc::c_int {
+        // SAFETY: F_GETFL only reads the flags of a descriptor number.
         unsafe { libc::fcntl(fd, libc::F_GETFL) }
     }
 

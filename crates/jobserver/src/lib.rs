@@ -15,6 +15,9 @@
 //!
 //! See README.md for the contract every part keeps.
 
+// A library for other makes too: everything public says what it is.
+#![warn(missing_docs)]
+
 mod auth;
 mod children;
 mod cleanup;

@@ -279,6 +279,7 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// The ledger kept in `dir`.
     pub fn new(dir: &Path) -> Ledger {
         Ledger {
             dir: dir.to_owned(),

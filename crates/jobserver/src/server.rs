@@ -47,7 +47,9 @@ pub enum Style {
 /// of the make that created it, against `N` of `-jN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TokenCount {
+    /// Job slots found: the tokens in the jobserver, plus one.
     pub available: usize,
+    /// `N` of `-jN`.
     pub expected: usize,
 }
 
@@ -260,6 +262,7 @@ impl Server {
         (self.jobs - 1) as usize
     }
 
+    /// Whether it is a fifo or an anonymous pipe.
     pub fn style(&self) -> Style {
         self.style
     }
@@ -477,6 +480,7 @@ fn open_new_fifo(paths: &FifoPaths) -> io::Result<OwnedFd> {
     if unsafe { libc::mkfifo(paths.fifo.as_ptr(), 0o600) } == -1 {
         return Err(io::Error::last_os_error());
     }
+    // SAFETY: the same NUL-terminated path.
     if unsafe { libc::chmod(paths.fifo.as_ptr(), 0o600) } == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -541,6 +545,7 @@ mod tests {
             OsString::from(format!("-j4 --jobserver-auth={r},{w}"))
         );
         assert_eq!(s.tokens_available().unwrap(), 3);
+        // SAFETY: F_GETFD only reads the descriptor flags.
         let cloexec = |fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } & libc::FD_CLOEXEC != 0;
         assert!(cloexec(r) && cloexec(w), "not inherited by default");
         assert!(
@@ -559,8 +564,10 @@ mod tests {
             "the shared ones stay close-on-exec"
         );
         // The shared descriptions stay blocking for other clients.
+        // SAFETY: F_GETFL only reads the description's flags.
         let fl = unsafe { libc::fcntl(r, libc::F_GETFL) };
         assert_eq!(fl & libc::O_NONBLOCK, 0);
+        // SAFETY: as above.
         let fl = unsafe { libc::fcntl(w, libc::F_GETFL) };
         assert_eq!(fl & libc::O_NONBLOCK, 0);
     }
@@ -591,6 +598,7 @@ mod tests {
         let t = c.try_acquire().unwrap().unwrap();
         t.leak();
         assert_eq!(s.tokens_available().unwrap(), 1);
+        // SAFETY: `from` is a descriptor `child` holds open.
         sys::write_one(unsafe { BorrowedFd::borrow_raw(from) }, TOKEN_BYTE).unwrap();
         assert_eq!(s.tokens_available().unwrap(), 2);
     }

@@ -28,6 +28,7 @@ pub fn fd_is_open(fd: RawFd) -> bool {
 pub fn fd_mode(fd: BorrowedFd<'_>) -> io::Result<libc::mode_t> {
     // SAFETY: `st` is plain data; fstat fills it or fails.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a borrowed, open fd and a `stat` to fill.
     cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
     Ok(st.st_mode)
 }
@@ -36,6 +37,7 @@ pub fn fd_mode(fd: BorrowedFd<'_>) -> io::Result<libc::mode_t> {
 pub fn file_id(fd: BorrowedFd<'_>) -> io::Result<(u64, u64)> {
     // SAFETY: `st` is plain data; fstat fills it or fails.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: a borrowed, open fd and a `stat` to fill.
     cvt(unsafe { libc::fstat(fd.as_raw_fd(), &mut st) })?;
     Ok((st.st_dev, st.st_ino))
 }
@@ -63,6 +65,7 @@ pub fn set_cloexec(fd: RawFd, on: bool) -> io::Result<()> {
         flags & !libc::FD_CLOEXEC
     };
     if new != flags {
+        // SAFETY: as for F_GETFD above.
         cvt(unsafe { libc::fcntl(fd, libc::F_SETFD, new) })?;
     }
     Ok(())
@@ -79,6 +82,7 @@ pub fn set_nonblocking(fd: BorrowedFd<'_>, on: bool) -> io::Result<()> {
     } else {
         flags & !libc::O_NONBLOCK
     };
+    // SAFETY: as for F_GETFL above.
     cvt(unsafe { libc::fcntl(raw, libc::F_SETFL, new) })?;
     Ok(())
 }

@@ -49,6 +49,7 @@ pub enum Reserve {
     /// 5 % of the limit, at least 64 MiB and at most 1 GiB.
     #[default]
     Auto,
+    /// So many bytes.
     Bytes(u64),
     /// A share of the limit, in percent.
     Percent(f64),
@@ -115,11 +116,13 @@ pub struct Change {
     pub withheld: usize,
     /// Jobs allowed in the whole tree now.
     pub window: u32,
+    /// Why tokens are withheld (or not).
     pub why: Why,
     /// The last look at memory.
     pub sample: MemorySample,
     /// The most memory one job was seen to use.
     pub per_job: u64,
+    /// The memory kept free, in bytes.
     pub reserve: u64,
 }
 
@@ -221,6 +224,7 @@ impl Governor {
         Governor::with_timing(jobs, source, reserve, Timing::default())
     }
 
+    /// [`Governor::new`] with other timing (tests, experiments).
     pub fn with_timing(
         jobs: u32,
         source: Box<dyn MemorySource>,
@@ -262,6 +266,7 @@ impl Governor {
         self.window
     }
 
+    /// Why tokens are withheld now (or not).
     pub fn why(&self) -> Why {
         self.why
     }

@@ -169,6 +169,7 @@ fn mark_tokens(server: &Server) -> Vec<u8> {
     let bytes: Vec<u8> = (0..n as u8).map(|i| b'a' + i).collect();
     for &b in &bytes {
         let w = server.write_fd();
+        // SAFETY: writing one byte from a one-byte buffer to an open fd.
         let r = unsafe {
             libc::write(
                 std::os::fd::AsRawFd::as_raw_fd(&w),

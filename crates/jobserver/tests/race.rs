@@ -16,8 +16,10 @@ use common::wait_for;
 use fairmake_jobserver::{Auth, Client, Server, Strategy, Style, TOKEN_BYTE};
 
 fn pidfd(child: &Child) -> OwnedFd {
+    // SAFETY: pidfd_open takes a pid and flags, and touches no memory.
     let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id() as libc::pid_t, 0) };
     assert!(fd >= 0, "pidfd_open: {}", std::io::Error::last_os_error());
+    // SAFETY: a fresh descriptor (checked above) that nobody else owns.
     unsafe { OwnedFd::from_raw_fd(fd as i32) }
 }
 
@@ -27,6 +29,7 @@ fn readable(fd: BorrowedFd<'_>, timeout_ms: i32) -> bool {
         events: libc::POLLIN,
         revents: 0,
     };
+    // SAFETY: one pollfd, as the count says.
     (unsafe { libc::poll(&mut p, 1, timeout_ms) }) == 1
 }
 
@@ -123,6 +126,7 @@ fn seed_race(style: Style, strategy: Strategy) {
             revents: 0,
         },
     ];
+    // SAFETY: `fds` holds the two pollfds given as its length.
     let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, 10_000) };
     assert!(
         n >= 1 && fds[1].revents & libc::POLLIN != 0,
@@ -140,6 +144,7 @@ fn seed_race(style: Style, strategy: Strategy) {
     // The thief finishes and gives its token back: all are home.
     let w = server.write_fd();
     assert_eq!(
+        // SAFETY: writing one byte from a one-byte buffer to an open fd.
         unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) },
         1
     );
@@ -186,6 +191,7 @@ fn seed_race_control_blocking_read_sleeps() {
     // Wake it so the thread ends, and check it took exactly that token.
     let w = server.write_fd();
     assert_eq!(
+        // SAFETY: writing one byte from a one-byte buffer to an open fd.
         unsafe { libc::write(w.as_raw_fd(), (&TOKEN_BYTE as *const u8).cast(), 1) },
         1
     );

@@ -60,14 +60,14 @@ fn member_name(lib: &[u8], member: &[u8]) -> Vec<u8> {
     [lib, b"(", member, b")"].concat()
 }
 
-/// The modification time (nanoseconds) of `member` inside the `ar` archive
-/// `archive`, or `None` if either does not exist.
-pub fn member_mtime(archive: &[u8], member: &[u8]) -> Option<i128> {
+/// The modification time (whole seconds) of `member` inside the `ar`
+/// archive `archive`, or `None` if either does not exist.
+pub fn member_mtime(archive: &[u8], member: &[u8]) -> Option<crate::fscache::Mtime> {
     let wanted = member.rsplit(|&b| b == b'/').next().unwrap_or(member);
     members(archive)?
         .into_iter()
         .find(|(name, _)| name == wanted)
-        .map(|(_, secs)| i128::from(secs) * 1_000_000_000)
+        .map(|(_, secs)| crate::fscache::Mtime::from_secs(secs))
 }
 
 /// `lib(*.o)`: a member pattern matches the members the archive holds now
@@ -172,7 +172,10 @@ mod tests {
         std::fs::write(&path, &data).unwrap();
         use std::os::unix::ffi::OsStrExt;
         let p = path.as_os_str().as_bytes();
-        assert_eq!(member_mtime(p, b"a.o"), Some(1234 * 1_000_000_000));
+        assert_eq!(
+            member_mtime(p, b"a.o"),
+            Some(crate::fscache::Mtime::from_secs(1234))
+        );
         assert_eq!(member_mtime(p, b"b.o"), None);
         let lib = [p, b"(*.o)"].concat();
         assert_eq!(glob_members(&lib), Some(vec![[p, b"(a.o)"].concat()]));

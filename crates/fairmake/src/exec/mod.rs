@@ -287,7 +287,7 @@ struct Job {
     req: JobRequest,
     next_line: usize,
     pid: Option<u32>,
-    mtime_before: Option<crate::plan::mtime::Mtime>,
+    mtime_before: Option<crate::fscache::Mtime>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
     /// When it started (trace clock), for `--trace-json` and `--stats`.
@@ -481,7 +481,7 @@ impl Runner {
     /// signal has arrived: make ends instead.)
     pub fn start(&mut self, mut req: JobRequest) {
         self.die_if_signalled();
-        let mtime_before = crate::plan::mtime::of(&req.name);
+        let mtime_before = crate::fscache::mtime_now(&req.name);
         let slot = self
             .jobs
             .iter()
@@ -737,7 +737,7 @@ impl Runner {
 
     /// Whether the job's recipe changed (or made) its target.
     fn target_changed(&self, job: &Job) -> bool {
-        let now = crate::plan::mtime::of(&job.req.name);
+        let now = crate::fscache::mtime_now(&job.req.name);
         now.is_some() && now != job.mtime_before
     }
 
@@ -808,9 +808,12 @@ impl Runner {
             return;
         }
         self.dying.get_or_insert_with(Vec::new);
+        let signal = rustix::process::Signal::from_named_raw(sig);
         for &pid in self.children.keys() {
-            // SAFETY: sending a signal to our own child.
-            unsafe { libc::kill(pid as i32, sig) };
+            if let (Some(pid), Some(signal)) = (rustix::process::Pid::from_raw(pid as i32), signal)
+            {
+                let _ = rustix::process::kill_process(pid, signal);
+            }
         }
         while !self.children.is_empty() {
             if !self.reap() {
@@ -877,20 +880,25 @@ impl Runner {
 
     /// The next child that has exited, reaped, with its wait status.
     fn next_exited(&mut self) -> Option<(u32, i32)> {
-        let mut status = 0;
+        use rustix::process::{Pid, WaitOptions};
+        // The raw status: `ExitKind` decodes it as the shell would.
+        let found = |(pid, status): (Pid, rustix::process::WaitStatus)| {
+            (pid.as_raw_nonzero().get() as u32, status.as_raw())
+        };
         if self.adopting {
-            // SAFETY: waitpid with a valid status pointer.
-            let r = unsafe { libc::waitpid(-1, &mut status, libc::WNOHANG) };
-            return (r > 0).then_some((r as u32, status));
+            return rustix::process::wait(WaitOptions::NOHANG)
+                .ok()
+                .flatten()
+                .map(found);
         }
         let pids: Vec<u32> = self.children.keys().copied().collect();
-        pids.into_iter()
-            .find(|&pid| {
-                // SAFETY: waitpid with a valid status pointer.
-                let r = unsafe { libc::waitpid(pid as i32, &mut status, libc::WNOHANG) };
-                r == pid as i32
-            })
-            .map(|pid| (pid, status))
+        pids.into_iter().find_map(|pid| {
+            let pid = Pid::from_raw(pid as i32)?;
+            rustix::process::waitpid(Some(pid), WaitOptions::NOHANG)
+                .ok()
+                .flatten()
+                .map(found)
+        })
     }
 
     fn job_child_exited(&mut self, pid: u32, child: Child, status: i32) {

@@ -234,9 +234,9 @@ fn lookup_program(path: &[u8], name: &[u8]) -> Option<Vec<u8>> {
     let found = path.split(|&b| b == b':').find_map(|dir| {
         let dir: &[u8] = if dir.is_empty() { b"." } else { dir };
         let candidate = [dir, b"/", name].concat();
-        let c = std::ffi::CString::new(candidate.clone()).ok()?;
-        // SAFETY: access() with a valid C string.
-        let executable = unsafe { libc::access(c.as_ptr(), libc::X_OK) } == 0;
+        let os = std::ffi::OsStr::from_bytes(&candidate);
+        // (An embedded NUL is an error, as CString::new's was.)
+        let executable = rustix::fs::access(os, rustix::fs::Access::EXEC_OK).is_ok();
         let is_file =
             std::fs::metadata(std::ffi::OsStr::from_bytes(&candidate)).is_ok_and(|m| m.is_file());
         (executable && is_file).then_some(candidate)

@@ -197,10 +197,12 @@ mod tests {
     use std::os::fd::AsFd;
 
     fn wait(pid: u32) -> i32 {
-        let mut status = 0;
-        // SAFETY: waits for our own child.
-        unsafe { libc::waitpid(pid as libc::pid_t, &mut status, 0) };
-        libc::WEXITSTATUS(status)
+        let pid = rustix::process::Pid::from_raw(pid as i32).expect("a child");
+        let (_, status) =
+            rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+                .expect("waitpid")
+                .expect("it exited");
+        status.exit_status().expect("it exited")
     }
 
     #[test]

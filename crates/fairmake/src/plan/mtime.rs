@@ -1,35 +1,15 @@
-//! Modification times with nanosecond resolution.
+//! File times as the planner keeps them: [`KnownMtime`], what a walk
+//! knows of one file's time, in 12 bytes; and the two ways of asking the
+//! file system that the real `seams::Disk` uses. The time itself is the
+//! one model, [`crate::fscache::Mtime`].
 
-/// Nanoseconds since the epoch.
-pub type Mtime = i128;
-
-/// Whether `a` is newer than `b`. An archive member's time has whole
-/// seconds only: compared with one (`coarse`), only whole seconds count, so
-/// a file written in the same second as the member is not newer (nor is
-/// the archive that holds it), as in GNU make.
-pub fn newer(a: Mtime, b: Mtime, coarse: bool) -> bool {
-    const SECOND: Mtime = 1_000_000_000;
-    if coarse {
-        a.div_euclid(SECOND) > b.div_euclid(SECOND)
-    } else {
-        a > b
-    }
-}
-
-/// The modification time of `path`, following symlinks; `None` if it does not exist.
-pub fn of(path: &[u8]) -> Option<Mtime> {
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
-    let meta = std::fs::metadata(std::ffi::OsStr::from_bytes(path)).ok()?;
-    Some(meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128)
-}
+pub use crate::fscache::Mtime;
 
 /// The modification time as the file system says now, except that a file
 /// absent from a current listing of its directory is not asked about
 /// ([`crate::fscache::FsCache::stat_fresh`]).
 pub fn fresh(fs: &mut crate::fscache::FsCache, path: &[u8]) -> Option<Mtime> {
-    fs.stat_fresh(path)
-        .map(|s| s.mtime.secs as i128 * 1_000_000_000 + s.mtime.nanos as i128)
+    fs.stat_fresh(path).map(|s| s.mtime)
 }
 
 /// `-L`: the newest of the times of the symlinks leading to the file and of
@@ -38,12 +18,17 @@ pub fn newest_of_links(path: &[u8]) -> Option<Mtime> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
     let mut current = std::path::PathBuf::from(std::ffi::OsStr::from_bytes(path));
-    let mut newest = of(path);
+    let mut newest = crate::fscache::mtime_now(path);
     for _ in 0..40 {
         let Ok(meta) = std::fs::symlink_metadata(&current) else {
             break;
         };
-        let time = meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128;
+        let time = Mtime {
+            secs: meta.mtime(),
+            nanos: u32::try_from(meta.mtime_nsec())
+                .unwrap_or(0)
+                .min(999_999_999),
+        };
         newest = Some(newest.map_or(time, |n| n.max(time)));
         if !meta.file_type().is_symlink() {
             break;
@@ -61,7 +46,7 @@ pub fn newest_of_links(path: &[u8]) -> Option<Mtime> {
 
 /// What a walk knows of a file's time: not looked at yet, missing, or a
 /// time. Kept as seconds and nanoseconds in 12 bytes aligned to 4, where
-/// an `Option<Option<Mtime>>` takes 32 aligned to 16: there is one per
+/// an `Option<Option<Mtime>>` takes 24 aligned to 8: there is one per
 /// file of the graph, in the planner's node.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KnownMtime {
@@ -76,7 +61,6 @@ pub struct KnownMtime {
 impl KnownMtime {
     const NOT_LOOKED_AT: u32 = u32::MAX;
     const MISSING: u32 = u32::MAX - 1;
-    const NANOS: Mtime = 1_000_000_000;
 
     /// Not looked at yet.
     pub const UNKNOWN: KnownMtime = KnownMtime {
@@ -93,7 +77,7 @@ impl KnownMtime {
             Self::MISSING => Some(None),
             nanos => {
                 let secs = (self.secs_high as i64) << 32 | self.secs_low as i64;
-                Some(Some(secs as Mtime * Self::NANOS + nanos as Mtime))
+                Some(Some(Mtime { secs, nanos }))
             }
         }
     }
@@ -102,8 +86,7 @@ impl KnownMtime {
         self.nanos != Self::NOT_LOOKED_AT
     }
 
-    /// The time looked at (`None`: the file is missing). Times beyond what
-    /// seconds in an `i64` can hold (none a file system gives) are clamped.
+    /// The time looked at (`None`: the file is missing).
     pub fn new(found: Option<Mtime>) -> KnownMtime {
         let Some(t) = found else {
             return KnownMtime {
@@ -111,13 +94,11 @@ impl KnownMtime {
                 ..Self::UNKNOWN
             };
         };
-        let secs = t
-            .div_euclid(Self::NANOS)
-            .clamp(i64::MIN as Mtime, i64::MAX as Mtime) as i64;
         KnownMtime {
-            secs_low: secs as u32,
-            secs_high: (secs >> 32) as i32,
-            nanos: t.rem_euclid(Self::NANOS) as u32,
+            secs_low: t.secs as u32,
+            secs_high: (t.secs >> 32) as i32,
+            // Below a billion, so never taken for a marker.
+            nanos: t.nanos.min(999_999_999),
         }
     }
 }
@@ -131,17 +112,35 @@ mod tests {
         assert_eq!(KnownMtime::UNKNOWN.get(), None);
         assert!(!KnownMtime::UNKNOWN.is_known());
         assert_eq!(KnownMtime::new(None).get(), Some(None));
-        for t in [
-            0,
-            1,
-            -1,
-            1_700_000_000_123_456_789,
-            -1_000_000_001,
-            999_999_999,
-            i64::MAX as Mtime * 1_000_000_000,
-            i64::MIN as Mtime * 1_000_000_000,
+        for (secs, nanos) in [
+            (0, 0),
+            (0, 1),
+            (-1, 999_999_999),
+            (1_700_000_000, 123_456_789),
+            (-2, 999_999_999),
+            (0, 999_999_999),
+            (i64::MAX, 0),
+            (i64::MIN, 0),
         ] {
-            assert_eq!(KnownMtime::new(Some(t)).get(), Some(Some(t)), "{t}");
+            let t = Mtime { secs, nanos };
+            assert_eq!(KnownMtime::new(Some(t)).get(), Some(Some(t)), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn newer_than_with_whole_seconds() {
+        let t = |secs, nanos| Mtime { secs, nanos };
+        for (a, b, coarse, want) in [
+            (t(2, 0), t(1, 0), false, true),
+            (t(1, 5), t(1, 4), false, true),
+            (t(1, 4), t(1, 4), false, false),
+            (t(1, 4), t(1, 5), false, false),
+            // An archive member: the same second is not newer.
+            (t(1, 5), t(1, 4), true, false),
+            (t(2, 0), t(1, 999_999_999), true, true),
+            (t(-1, 5), t(-1, 0), true, false),
+        ] {
+            assert_eq!(a.newer_than(b, coarse), want, "{a:?} {b:?} {coarse}");
         }
     }
 }

@@ -61,7 +61,9 @@ mod tests {
     use super::*;
 
     fn deps(n: usize) -> Vec<Dep> {
-        (0..n).map(|file| Dep::new(file, false, false)).collect()
+        (0..n)
+            .map(|file| Dep::new(crate::rules::FileId::from_index(file), false, false))
+            .collect()
     }
 
     #[test]
@@ -69,7 +71,7 @@ mod tests {
         let mut d = deps(3);
         apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(
-            d.iter().map(|d| d.file()).collect::<Vec<_>>(),
+            d.iter().map(|d| d.file().index()).collect::<Vec<_>>(),
             vec![2, 1, 0]
         );
         let mut a = deps(10);
@@ -86,7 +88,7 @@ mod tests {
         d[2].wait_before = true;
         apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(
-            d.iter().map(|d| d.file()).collect::<Vec<_>>(),
+            d.iter().map(|d| d.file().index()).collect::<Vec<_>>(),
             vec![1, 0, 3, 2]
         );
     }

@@ -3,6 +3,7 @@
 //! each job to the jobs it waited for and `--stats` can find the critical
 //! path. Nothing is computed when nothing is traced.
 
+use super::seams::{FileTimes, Jobs};
 use super::{Planner, Resolved};
 use crate::rules::FileId;
 
@@ -11,11 +12,11 @@ use crate::rules::FileId;
 /// graphs where every job reaches the same large no-recipe target.
 const VISIT_LIMIT: usize = 256;
 
-impl Planner<'_> {
+impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
     /// The names of the prerequisites of a job made in this run, looking
     /// through prerequisites that have no recipe of their own.
     pub(super) fn waited_for(&self, resolved: &Resolved) -> Vec<Vec<u8>> {
-        if self.runner.trace.is_none() {
+        if !self.runner.traced() {
             return Vec::new();
         }
         let mut names = Vec::new();
@@ -26,7 +27,7 @@ impl Planner<'_> {
             if seen.len() >= VISIT_LIMIT || !seen.insert(id) {
                 continue;
             }
-            let Some(node) = self.nodes.get(id) else {
+            let Some(node) = self.nodes.get(id.index()) else {
                 continue;
             };
             if node.remade {

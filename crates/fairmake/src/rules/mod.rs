@@ -14,8 +14,24 @@ use crate::diag::Loc;
 use crate::eval::vars::SharedVarSet;
 use crate::pattern::PercentPattern;
 
-/// Index of a file in [`Database::files`].
-pub type FileId = usize;
+/// A file: its index in [`Database::files`]. Kept in 32 bits, so that a
+/// prerequisite takes 8 bytes, not 16: a large build holds hundreds of
+/// thousands of them, twice (as written and as resolved).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
+
+impl FileId {
+    /// The file at `index`. Four billion files would take hundreds of
+    /// gigabytes before this could fail.
+    pub fn from_index(index: usize) -> FileId {
+        FileId(u32::try_from(index).expect("fewer than 2^32 files"))
+    }
+
+    /// Its index in [`Database::files`] (and in the planner's nodes).
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 /// One line of a recipe, unexpanded.
 #[derive(Clone, Debug)]
@@ -37,12 +53,10 @@ pub struct Recipe {
     pub rule_loc: Loc,
 }
 
-/// A prerequisite as written in a rule. The file's id is kept in 32 bits,
-/// so that a prerequisite takes 8 bytes, not 16: a large build holds
-/// hundreds of thousands of them, twice (as written and as resolved).
+/// A prerequisite as written in a rule: 8 bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Dep {
-    file: u32,
+    file: FileId,
     pub order_only: bool,
     /// A `.WAIT` came before this prerequisite in its list.
     pub wait_before: bool,
@@ -51,25 +65,19 @@ pub struct Dep {
 impl Dep {
     pub fn new(file: FileId, order_only: bool, wait_before: bool) -> Dep {
         Dep {
-            file: compact_id(file),
+            file,
             order_only,
             wait_before,
         }
     }
 
     pub fn file(&self) -> FileId {
-        self.file as FileId
+        self.file
     }
 
     pub fn set_file(&mut self, file: FileId) {
-        self.file = compact_id(file);
+        self.file = file;
     }
-}
-
-/// A file id in 32 bits. Four billion files would take hundreds of
-/// gigabytes before this could fail.
-fn compact_id(file: FileId) -> u32 {
-    u32::try_from(file).expect("fewer than 2^32 files")
 }
 
 /// A rule line's prerequisite list left for `.SECONDEXPANSION`.
@@ -228,7 +236,7 @@ pub struct Database {
     target_vars: rustc_hash::FxHashMap<FileId, SharedVarSet>,
     /// The files by name: ids only (in 32 bits, as in a [`Dep`]), hashed
     /// and compared through `files`.
-    index: hashbrown::HashTable<u32>,
+    index: hashbrown::HashTable<FileId>,
     pub pattern_rules: Vec<PatternRule>,
     /// Pattern-specific variables, in definition order.
     pub pattern_vars: Vec<(PercentPattern, SharedVarSet)>,
@@ -287,14 +295,14 @@ impl Database {
         let files = &self.files;
         let entry = self.index.entry(
             hash,
-            |&id| *files[id as FileId].name == *name,
-            |&id| name_hash(files[id as FileId].name),
+            |&id| *files[id.index()].name == *name,
+            |&id| name_hash(files[id.index()].name),
         );
         match entry {
-            hashbrown::hash_table::Entry::Occupied(e) => *e.get() as FileId,
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
             hashbrown::hash_table::Entry::Vacant(e) => {
-                let id = self.files.len();
-                e.insert(compact_id(id));
+                let id = FileId::from_index(self.files.len());
+                e.insert(id);
                 self.files.push(File {
                     name: self.names.alloc(name),
                     ..File::default()
@@ -307,16 +315,16 @@ impl Database {
     pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
         let files = &self.files;
         self.index
-            .find(name_hash(name), |&id| *files[id as FileId].name == *name)
-            .map(|&id| id as FileId)
+            .find(name_hash(name), |&id| *files[id.index()].name == *name)
+            .copied()
     }
 
     pub fn file(&self, id: FileId) -> &File {
-        &self.files[id]
+        &self.files[id.index()]
     }
 
     pub fn file_mut(&mut self, id: FileId) -> &mut File {
-        &mut self.files[id]
+        &mut self.files[id.index()]
     }
 
     /// The target-specific variable set of `id`, created on first use.
@@ -404,11 +412,12 @@ impl Database {
     /// The suffixes listed as prerequisites of `.SUFFIXES`.
     pub fn suffixes(&self) -> Vec<Vec<u8>> {
         match self.lookup(b".SUFFIXES") {
-            Some(id) => self.files[id]
+            Some(id) => self
+                .file(id)
                 .rule
                 .deps
                 .iter()
-                .map(|d| self.files[d.file()].name.to_vec())
+                .map(|d| self.file(d.file()).name.to_vec())
                 .collect(),
             None => Vec::new(),
         }

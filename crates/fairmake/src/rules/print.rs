@@ -89,7 +89,7 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out)?;
     writeln!(out, "# Files")?;
     writeln!(out)?;
-    let mut files: Vec<FileId> = (0..ev.db.files.len()).collect();
+    let mut files: Vec<FileId> = (0..ev.db.files.len()).map(FileId::from_index).collect();
     files.sort_by_key(|&id| ev.db.file(id).name);
     for id in files {
         write_file(ev, out, id)?;

@@ -53,9 +53,12 @@ fn now_us() -> u64 {
         .unwrap_or(0)
 }
 
-/// `getrusage` for `who` (this process, or its waited-for children).
+/// `getrusage` for `who` (this process, or its waited-for children). The
+/// one system call of the crate made through `libc` rather than `rustix`,
+/// which (1.1) has no `getrusage`.
 fn cpu(who: libc::c_int) -> Cpu {
-    // SAFETY: getrusage fills the struct it is given.
+    // SAFETY: getrusage fills the struct it is given, which is plain data
+    // that all zeroes is a valid value of.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
         libc::getrusage(who, &mut usage);

@@ -17,8 +17,9 @@ pub struct Board {
     base: *mut AtomicU32,
 }
 
-// The mapping is shared memory accessed only through atomics.
+// SAFETY: the mapping is shared memory accessed only through atomics.
 unsafe impl Send for Board {}
+// SAFETY: as for Send.
 unsafe impl Sync for Board {}
 
 const CUR: usize = 0;
@@ -51,6 +52,7 @@ impl Board {
     }
 
     fn map(f: &std::fs::File) -> Board {
+        // SAFETY: a fresh shared mapping of an open file of the size given.
         let p = unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
@@ -67,6 +69,7 @@ impl Board {
 
     fn at(&self, i: usize) -> &AtomicU32 {
         assert!(i < WORDS);
+        // SAFETY: `i` is within the mapping (asserted), which lives as long as `self`.
         unsafe { &*self.base.add(i) }
     }
 

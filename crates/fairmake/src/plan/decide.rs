@@ -1,0 +1,220 @@
+//! The out-of-date decision: once a file's prerequisites are settled,
+//! whether its recipe must run, by comparing times (with archive members'
+//! whole seconds), `-W`, `-o`, `-B`, phony and remade prerequisites, the
+//! other targets of a grouped rule, and the chains of missing intermediate
+//! files that would have to be made.
+
+use std::rc::Rc;
+
+use super::mtime::Mtime;
+use super::seams::{FileTimes, Jobs};
+use super::{Node, Planner, Resolved, Status};
+use crate::diag::{self, Result};
+use crate::rules::FileId;
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// All prerequisites are settled: decide whether to run the recipe.
+    pub(super) fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
+        let my_mtime = if self.unreadable.contains(&id) {
+            None
+        } else {
+            self.mtime_of(id)
+        };
+        let file = self.ev.db.file(id);
+        let phony = file.phony;
+        let member_target = crate::exec::archive::is_member(file.name);
+        let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
+        let mut newer = Vec::new();
+        let mut any_newer = false;
+        // Without a recipe nobody reads `$?`: a bare walk collects nothing.
+        let collect = resolved.recipe.is_some();
+        for dep in &resolved.deps {
+            if dep.order_only {
+                continue;
+            }
+            let dep_newer = self.dep_is_newer(dep.file(), my_mtime, member_target);
+            if my_mtime.is_some() && self.verbose() {
+                let word = if dep_newer { "newer" } else { "older" };
+                let dep_name = diag::show(self.ev.db.file(dep.file()).name).to_string();
+                self.debug_line(
+                    id,
+                    1,
+                    &format!("Prerequisite '{dep_name}' is {word} than target '{{}}'."),
+                );
+            }
+            // With -B every prerequisite counts as newer, in `$?` too.
+            if dep_newer || my_mtime.is_none() || phony || self.always_make() {
+                any_newer = true;
+                if collect {
+                    newer.push(dep.file());
+                }
+            }
+            if dep_newer {
+                out_of_date = true;
+            }
+        }
+        // A double-colon rule without prerequisites always runs.
+        if !self.ev.db.file(id).double_colon().is_empty() && resolved.deps.is_empty() {
+            out_of_date = true;
+        }
+        if !out_of_date && resolved.recipe.is_some() && self.peer_out_of_date(id)? {
+            out_of_date = true;
+        }
+        if self.old_files.contains(&id) {
+            out_of_date = false;
+        }
+        if !out_of_date || resolved.recipe.is_none() {
+            if out_of_date && (my_mtime.is_none() || phony || any_newer) {
+                // No recipe, but it counts as updated for its parents.
+                self.nodes[id].remade = true;
+                if self.basic() {
+                    self.debug_line(id, 0, "Must remake target '{}'.");
+                    self.debug_line(id, 0, "Successfully remade target file '{}'.");
+                }
+            } else if self.verbose() {
+                self.debug_line(id, 0, "No need to remake target '{}'.");
+            }
+            return Ok(self.rule_finished(id));
+        }
+        self.start(id, resolved, newer)
+    }
+
+    /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
+    /// An archive member's time has whole seconds only: a comparison with
+    /// one (as target or prerequisite, `member_target`) ignores the rest.
+    fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>, member_target: bool) -> bool {
+        let dep_mtime = self.mtime_of(dep);
+        let coarse = member_target || crate::exec::archive::is_member(self.ev.db.file(dep).name);
+        match (dep_mtime, my_mtime) {
+            _ if self.old_files.contains(&dep) => false,
+            _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
+            // -W makes a file new, except for makefiles after a restart
+            // (or make would restart forever).
+            _ if self.is_new_file(dep) && !self.restarted_makefiles_phase() => true,
+            // A member just put into an archive counts as new, whatever
+            // date `ar` recorded (deterministic archives record 0).
+            _ if self.nodes[dep].remade
+                && crate::exec::archive::is_member(self.ev.db.file(dep).name) =>
+            {
+                true
+            }
+            (None, _) => self.nodes[dep].remade,
+            // Under -n a prerequisite whose recipe would have run counts as
+            // updated, though its file did not change.
+            _ if self.nodes[dep].remade && self.nodes[dep].simulated => true,
+            (Some(_), None) => true,
+            (Some(d), Some(m)) => d.newer_than(m, coarse),
+        }
+    }
+
+    /// Whether `-W` names `id`, by its name or by the name vpath found
+    /// for it (`-W dir/x` with `VPATH = dir`).
+    fn is_new_file(&self, id: FileId) -> bool {
+        if self.new_files.contains(&id) {
+            return true;
+        }
+        let Some(path) = self.nodes.get(id.index()).and_then(Node::path) else {
+            return false;
+        };
+        let path = crate::read::rule_line::normalize_name(path);
+        self.new_files
+            .iter()
+            .any(|&f| *self.ev.db.file(f).name == *path)
+    }
+
+    /// Another target of `id`'s grouped rule is missing or older than one
+    /// of its prerequisites: the recipe that makes them all must run.
+    fn peer_out_of_date(&mut self, id: FileId) -> Result<bool> {
+        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
+            return Ok(false);
+        };
+        for &peer in group.iter().filter(|&&p| p != id) {
+            let Some(peer_mtime) = self.mtime_of(peer) else {
+                return Ok(true);
+            };
+            for dep in self.expanded_deps(peer)? {
+                if dep.order_only {
+                    continue;
+                }
+                let newer = match self.mtime_of(dep.file()) {
+                    Some(m) => m > peer_mtime,
+                    None => self.nodes[dep.file()].remade,
+                };
+                if newer {
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// Whether `id`, its other prerequisites all up to date, must be
+    /// remade, and so its missing intermediate prerequisites made: it is
+    /// out of date anyway, or something those are made from is newer.
+    pub(super) fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> bool {
+        if self.old_files.contains(&id) {
+            return false;
+        }
+        let Some(mine) = self.mtime_of(id) else {
+            return true;
+        };
+        if self.ev.db.file(id).phony {
+            return true;
+        }
+        let member_target = crate::exec::archive::is_member(self.ev.db.file(id).name);
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let others_newer = resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only && !deferred.contains(&d.file()))
+            .any(|d| self.dep_is_newer(d.file(), Some(mine), member_target));
+        others_newer
+            || deferred
+                .iter()
+                .any(|&d| self.chain_changed(d, mine, member_target, 0))
+    }
+
+    /// Intermediate and secondary files need not exist while what they are
+    /// made from is older than what needs them.
+    pub(super) fn may_stay_missing(&self, id: FileId) -> bool {
+        let file = self.ev.db.file(id);
+        let db = &self.ev.db;
+        // Naming the file in .INTERMEDIATE or .SECONDARY beats a general
+        // or pattern .NOTINTERMEDIATE.
+        if (file.intermediate || file.secondary) && !file.notintermediate {
+            return true;
+        }
+        let notintermediate = file.notintermediate
+            || db.notintermediate_all
+            || db
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(file.name).is_some());
+        !notintermediate
+            && (self.nodes.get(id.index()).is_some_and(|n| n.intermediate) || db.secondary_all)
+    }
+
+    /// The missing intermediate `dep` would be remade (and be newer than
+    /// `limit`): something it is made from was remade or is newer.
+    /// `coarse`: the target is an archive member (whole seconds).
+    fn chain_changed(&mut self, dep: FileId, limit: Mtime, coarse: bool, depth: usize) -> bool {
+        if depth > 32 {
+            return true;
+        }
+        let Some(resolved) = self.nodes[dep].resolved.clone() else {
+            return true;
+        };
+        resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only)
+            .any(|d| match self.mtime_of(d.file()) {
+                _ if self.nodes[d.file()].remade => true,
+                Some(m) => m.newer_than(limit, coarse),
+                None => {
+                    !self.may_stay_missing(d.file())
+                        || self.chain_changed(d.file(), limit, coarse, depth + 1)
+                }
+            })
+    }
+}

@@ -1,0 +1,483 @@
+//! Starting jobs: a recipe that must run is expanded in its target's scope,
+//! given its environment and handed to the executor (or, under `-t`, `-q`
+//! and `-n`, touched, answered or shown); finished jobs are recorded here,
+//! with their grouped and pattern companions, and the intermediate files
+//! made on the way are deleted at the end.
+
+use std::rc::Rc;
+
+use super::mtime::Mtime;
+use super::seams::{FileTimes, Jobs};
+use super::vpath::in_gpath;
+use super::{Environment, Planner, Resolved, Status};
+use crate::diag::{self, Result};
+use crate::exec::JobRequest;
+use crate::rules::FileId;
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// Waits for at least one job to finish and records the results.
+    pub(super) fn wait_for_jobs(&mut self) -> Result<()> {
+        let done = self.runner.wait_any();
+        for outcome in done {
+            self.job_finished(outcome);
+        }
+        Ok(())
+    }
+
+    fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+        self.ev.fs.job_ended();
+        let id = outcome.file;
+        if self.basic() {
+            let template = if outcome.ok {
+                "Successfully remade target file '{}'."
+            } else {
+                "Failed to remake target file '{}'."
+            };
+            self.debug_line(id, 0, template);
+        }
+        // Grouped targets and pattern siblings were made by the same recipe.
+        let companions = self.companions(id);
+        if outcome.ok {
+            self.made_count += 1;
+            let seq = self.made_count;
+            let node = self.node(id);
+            node.remade = true;
+            node.made_seq = seq;
+            // Every double-colon rule is judged by the file's time before the
+            // first of them ran.
+            if self.rule_finished(id) == Status::Done {
+                self.ev.fs.invalidate(self.ev.db.file(id).name);
+                self.forget_mtime(id);
+                self.find_made_library(id);
+            }
+        } else if self.dont_care.contains(&id) {
+            // Only an optional makefile needed it: no error, no stop.
+            self.node(id).status = Status::Failed;
+        } else if let Some(how) = outcome.out_of_date {
+            // -q: out of date is status 1, not an error. Reaching a command
+            // is as if it had been decided before the job: the other goals
+            // are still looked at; a sub-make's answer stops make.
+            self.node(id).status = Status::Failed;
+            self.nodes[id].out_of_date = true;
+            self.question_dirty = true;
+            if how == crate::exec::OutOfDate::SubMake && !self.ev.options.keep_going {
+                if !self.stopping && self.runner.running() > 0 {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
+                self.stopping = true;
+            }
+        } else {
+            self.node(id).status = Status::Failed;
+            self.failed = true;
+            if !self.ev.options.keep_going {
+                if !self.stopping && self.runner.running() > 0 {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
+                self.stopping = true;
+            }
+        }
+        let status = if outcome.ok {
+            Status::Done
+        } else {
+            Status::Failed
+        };
+        for other in companions {
+            self.ev.fs.invalidate(self.ev.db.file(other).name);
+            self.forget_mtime(other);
+            let node = self.node(other);
+            node.status = status;
+            node.remade = true;
+        }
+        if let Some(check) = self.peer_checks.remove(&id) {
+            if outcome.ok {
+                self.check_peers(id, check);
+            }
+        }
+    }
+
+    /// GNU 4.4 warns when a pattern recipe that updated its target left
+    /// another target of the rule as it was.
+    fn check_peers(&mut self, id: FileId, check: PeerCheck) {
+        let after = self.mtime_of(id);
+        if after.is_none() || after == check.before {
+            return;
+        }
+        for (peer, before) in check.peers {
+            if self.mtime_of(peer) == before {
+                let name = diag::show(self.ev.db.file(peer).name).to_string();
+                diag::warn(
+                    Some(&check.loc),
+                    format_args!("warning: pattern recipe did not update peer target '{name}'."),
+                );
+            }
+        }
+    }
+
+    /// The other files one run of `id`'s recipe makes: members of a grouped
+    /// (`&:`) rule and the other targets of a multi-target pattern rule.
+    fn companions(&self, id: FileId) -> Vec<FileId> {
+        let mut out: Vec<FileId> = Vec::new();
+        let file = self.ev.db.file(id);
+        let rule = self
+            .nodes
+            .get(id.index())
+            .map_or(0, |n| n.double_colon_rule as usize);
+        let groups = std::iter::once(file.rule.group())
+            .chain(file.double_colon().get(rule).map(|r| r.group()));
+        for group in groups.flatten() {
+            for &g in group.iter() {
+                if g != id && !out.contains(&g) {
+                    out.push(g);
+                }
+            }
+        }
+        if let Some(resolved) = self.nodes.get(id.index()).and_then(|n| n.resolved.as_ref()) {
+            out.extend(resolved.siblings().iter().copied().filter(|&g| g != id));
+        }
+        out
+    }
+
+    /// The lines of `id`'s recipe, expanded in its scope.
+    fn expand_recipe(
+        &mut self,
+        id: FileId,
+        resolved: &Rc<Resolved>,
+        newer: &[FileId],
+    ) -> Result<Vec<crate::exec::PreparedLine>> {
+        let Some(recipe) = &resolved.recipe else {
+            return Ok(Vec::new());
+        };
+        // A double-colon rule's automatic variables name its own
+        // prerequisites only.
+        let scope = if self.ev.db.file(id).double_colon().is_empty() {
+            self.recipe_scope(id, resolved, newer)
+        } else {
+            let own = Resolved {
+                deps: resolved.more().own_deps.clone(),
+                ..(**resolved).clone()
+            };
+            self.recipe_scope(id, &own, newer)
+        };
+        self.ev
+            .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))
+    }
+
+    /// Expands the recipe and hands it to the executor.
+    pub(super) fn start(
+        &mut self,
+        id: FileId,
+        resolved: &Rc<Resolved>,
+        newer: Vec<FileId>,
+    ) -> Result<Status> {
+        self.note_watched_times();
+        let my_mtime_missing = self.mtime_of(id).is_none();
+        self.drop_vpath_name(id);
+        // Under -O, what expanding the recipe prints is the job's output.
+        let capture = self.runner.capture_for_recipe();
+        let redirected = capture
+            .as_ref()
+            .and_then(crate::exec::output::Captured::redirect);
+        let lines = self.expand_recipe(id, resolved, &newer);
+        drop(redirected);
+        let mut lines = lines?;
+        let mut capture = capture;
+        if let Some(status) = self.settle_without_job(id, resolved, &lines, &mut capture) {
+            return Ok(status);
+        }
+        // Under -n only recursive lines run: the others need no environment.
+        let env = if self.ev.options.dry_run
+            && !self.makefiles_phase
+            && !lines.iter().any(|l| l.recursive)
+        {
+            Rc::default()
+        } else {
+            self.child_env(id, resolved, &newer)?
+        };
+        if self.basic() {
+            self.debug_line(id, 0, "Must remake target '{}'.");
+        }
+        let debug = self.ev.options.debug;
+        if self.ev.options.trace || debug.why {
+            self.trace_reason(id, resolved, &newer, my_mtime_missing);
+        }
+        if self.ev.options.trace || debug.print {
+            // --trace and --debug=print show every command, `@` or not.
+            for line in &mut lines {
+                line.silent = false;
+            }
+        }
+        self.nodes[id].simulated =
+            self.ev.options.dry_run && !self.makefiles_phase && !lines.iter().all(|l| l.recursive);
+        let request = JobRequest {
+            file: id,
+            name: self.ev.db.file(id).name.to_vec(),
+            lines,
+            env,
+            precious: self.is_precious(id),
+            delete_on_error: self.ev.db.delete_on_error,
+            quiet_failure: self.dont_care.contains(&id),
+            capture,
+            waited_for: self.waited_for(resolved),
+        };
+        if !self.wait_for_slot() {
+            // Make is stopping: the target stays unmade.
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Pending);
+        }
+        self.launch(id, resolved, request)
+    }
+
+    /// A target found through vpath is remade under its own name, unless
+    /// its directory is in GPATH.
+    fn drop_vpath_name(&mut self, id: FileId) {
+        if let Some(found) = self.nodes[id].path() {
+            if !in_gpath(self.ev, found) {
+                self.nodes[id].set_path(None);
+                self.forget_mtime(id);
+            }
+        }
+    }
+
+    /// A recipe that needs no job: a phony target under `-t`, an empty
+    /// recipe, `-q` (the answer is known), `-t` (touched instead). `None`:
+    /// a job runs. What expanding the recipe printed (`capture`, under -O)
+    /// comes out before what is printed here.
+    fn settle_without_job(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        lines: &[crate::exec::PreparedLine],
+        capture: &mut Option<crate::exec::output::Captured>,
+    ) -> Option<Status> {
+        // -t touches instead of running, unless a line is written recursive
+        // (a `+` prefix or `$(MAKE)` before expansion).
+        let written_recursive = resolved
+            .recipe
+            .as_ref()
+            .is_some_and(|r| crate::exec::written_recursive(r));
+        let touch = self.touch() && !written_recursive;
+        // A phony target is no file: -t neither creates it nor says so, and
+        // skipping its recipe is no command run; it still counts as remade.
+        if touch && self.ev.db.file(id).phony {
+            drop(capture.take());
+            self.nodes[id].remade = true;
+            return Some(self.rule_finished(id));
+        }
+        // An empty recipe does nothing, but -t still touches its target.
+        if lines.is_empty() && !touch {
+            self.nodes[id].remade = true;
+            return Some(self.rule_finished(id));
+        }
+        // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
+        // lines run, as under -n, up to the first that is not recursive: a
+        // command to run means out of date. The runner sees to the later
+        // lines; one that is first is decided here, with no job.
+        if self.question() && lines.first().is_none_or(|l| !l.recursive) {
+            drop(capture.take());
+            self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date = true;
+            self.question_dirty = true;
+            return Some(Status::Failed);
+        }
+        if touch {
+            drop(capture.take());
+            return Some(self.touch_target(id));
+        }
+        None
+    }
+
+    /// `-t`: touch instead of running. With -n too the touch is only shown.
+    fn touch_target(&mut self, id: FileId) -> Status {
+        let name = self.ev.db.file(id).name;
+        let dry_run = self.ev.options.dry_run;
+        if !self.ev.options.silent || dry_run {
+            println!("touch {}", diag::show(name));
+        }
+        if dry_run {
+            self.ev.fs.invalidate(name);
+        } else {
+            self.times.touch(&mut self.ev.fs, name);
+        }
+        self.runner.count_touched();
+        self.forget_mtime(id);
+        self.nodes[id].status = Status::Done;
+        self.nodes[id].remade = true;
+        self.nodes[id].simulated = dry_run;
+        Status::Done
+    }
+
+    /// Waits for a job slot, letting finished jobs report meanwhile. A
+    /// failure reported while waiting (without -k) means make will stop:
+    /// it starts no new job, as GNU does (`false`).
+    fn wait_for_slot(&mut self) -> bool {
+        loop {
+            if self.halting() {
+                return false;
+            }
+            if self.runner.has_free_slot() {
+                return true;
+            }
+            for outcome in self.runner.wait_for_slot() {
+                self.job_finished(outcome);
+            }
+        }
+    }
+
+    /// Starts `id`'s job in the slot it has; it and the companions its
+    /// recipe makes are `Running`.
+    fn launch(&mut self, id: FileId, resolved: &Resolved, request: JobRequest) -> Result<Status> {
+        if !resolved.siblings().is_empty() {
+            if let Some(recipe) = &resolved.recipe {
+                let before = self.mtime_of(id);
+                let peers = resolved
+                    .siblings()
+                    .iter()
+                    .map(|&p| (p, self.mtime_of(p)))
+                    .collect();
+                let loc = recipe.loc.clone();
+                self.peer_checks
+                    .insert(id, PeerCheck { before, peers, loc });
+            }
+        }
+        self.ev.fs.job_started();
+        self.runner.start(request);
+        self.nodes[id].status = Status::Running;
+        self.nodes[id].remade = true;
+        for other in self.companions(id) {
+            let node = self.node(other);
+            if matches!(node.status, Status::New | Status::Pending) {
+                node.status = Status::Running;
+                node.remade = true;
+            }
+        }
+        if self.runner.is_serial() {
+            while self.nodes[id].status == Status::Running {
+                self.wait_for_jobs()?;
+            }
+        } else if self.runner.has_outcomes() {
+            // A job that ran no process (every line under -n, or `:`) is
+            // finished already: settled now, as GNU does, its parent can
+            // follow at once, and -n prints in the order of -j1.
+            self.wait_for_jobs()?;
+        }
+        Ok(self.nodes[id].status)
+    }
+
+    /// `--trace`: why a target's recipe runs, in GNU 4.4.1's words.
+    fn trace_reason(&self, id: FileId, resolved: &Resolved, newer: &[FileId], missing: bool) {
+        let file = self.ev.db.file(id);
+        let loc = match &resolved.recipe {
+            Some(r) if r.loc.line > 0 => r.loc.to_string(),
+            _ => "<builtin>".to_string(),
+        };
+        let target = diag::show(file.name);
+        let why = if file.phony {
+            "target is .PHONY".to_string()
+        } else if missing {
+            "target does not exist".to_string()
+        } else {
+            let names: Vec<String> = newer
+                .iter()
+                .map(|&f| diag::show(self.ev.db.file(f).name).to_string())
+                .collect();
+            names.join(" ")
+        };
+        println!("{loc}: update target '{target}' due to: {why}");
+    }
+
+    fn is_precious(&self, id: FileId) -> bool {
+        let file = self.ev.db.file(id);
+        file.precious
+            || file.phony
+            || self
+                .ev
+                .db
+                .precious_patterns
+                .iter()
+                .any(|p| p.match_stem(file.name).is_some())
+    }
+
+    /// The environment of `id`'s recipe, expanded in its scope (automatic
+    /// variables included: `export X = $(shell ... $@)` differs per target).
+    /// When nothing exported can differ between targets (no target-specific
+    /// variables, no exported recursive variable with a reference) it is the
+    /// same for every job until a global variable changes, so it is computed
+    /// once (a per-job cost that dominated big `-n` runs).
+    fn child_env(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        newer: &[FileId],
+    ) -> Result<Rc<Environment>> {
+        let own_scope = self.scope_for(id).is_empty();
+        let key = (self.ev.globals.generation(), self.ev.export_all);
+        if own_scope {
+            if let Some((generation, export_all, env)) = &self.ev.env_cache {
+                if (*generation, *export_all) == key {
+                    return Ok(env.clone());
+                }
+            }
+        }
+        let same_for_all = own_scope && crate::exec::env::context_free(self.ev);
+        let scope = self.recipe_scope(id, resolved, newer);
+        let ev = &mut *self.ev;
+        let env = Rc::new(ev.with_scope(scope, crate::exec::env::child_environment)?);
+        if same_for_all {
+            // Expanding may itself change globals (`$(shell)` sets
+            // .SHELLSTATUS): key the cache by the state after it.
+            ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+        }
+        Ok(env)
+    }
+
+    /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
+    /// the line is shown for every one that would have been made, and
+    /// nothing is deleted; `-t` leaves the files it touched, silently.
+    pub(super) fn delete_intermediates(&mut self) {
+        if self.touch() {
+            return;
+        }
+        let dry_run = self.ev.options.dry_run && !self.makefiles_phase;
+        let mut names = Vec::new();
+        let mut order: Vec<FileId> = (0..self.nodes.len()).map(FileId::from_index).collect();
+        // In the order they were made.
+        order.sort_by_key(|&id| self.nodes[id].made_seq);
+        for id in order {
+            let node = &self.nodes[id];
+            let file = self.ev.db.file(id);
+            let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
+            if (node.intermediate || explicit)
+                && node.remade
+                && !self.goals.contains(&id)
+                && !self.is_precious(id)
+                && !file.secondary
+            {
+                let name = self.ev.db.file(id).name;
+                if dry_run || self.times.exists_now(name) {
+                    names.push(name);
+                }
+            }
+        }
+        if names.is_empty() {
+            return;
+        }
+        if !self.ev.options.silent {
+            let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
+            println!("rm {}", list.join(" "));
+        }
+        if dry_run {
+            return;
+        }
+        for n in names {
+            use std::os::unix::ffi::OsStrExt;
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(n));
+        }
+    }
+}
+
+/// A multi-target pattern recipe's target and peers before it ran.
+pub(super) struct PeerCheck {
+    before: Option<Mtime>,
+    peers: Vec<(FileId, Option<Mtime>)>,
+    loc: crate::diag::Loc,
+}

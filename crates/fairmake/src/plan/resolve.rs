@@ -1,0 +1,536 @@
+//! Rule resolution: which rule makes a file (explicit, double-colon,
+//! implicit through a chain of intermediate files, or `.DEFAULT`), with
+//! its prerequisites after the second expansion, `.EXTRA_PREREQS`, the
+//! order `--shuffle` gives, and the names vpath found them under.
+
+use std::rc::Rc;
+
+use super::automatic::Automatic;
+use super::seams::{FileTimes, Jobs};
+use super::vpath::{in_gpath, vpath_search};
+use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore, Status};
+use crate::diag::{self, Result};
+use crate::eval::{Evaluator, ScopeEntry};
+use crate::rules::{Dep, FileId, Recipe};
+
+/// A rule being resolved, before it becomes a `Resolved`.
+struct Draft {
+    deps: Vec<Dep>,
+    stem: Vec<u8>,
+    /// The recipe of the file's single-colon rule, implicit rule or
+    /// `.DEFAULT`.
+    recipe: Option<Rc<Recipe>>,
+    /// The recipe of the double-colon rule being resolved.
+    double_recipe: Option<Rc<Recipe>>,
+    more: ResolvedMore,
+}
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// Finds the rule for `id`: explicit, implicit, or `.DEFAULT`.
+    pub(super) fn resolve(&mut self, id: FileId, _parent: Option<FileId>) -> Result<()> {
+        let file = self.ev.db.file(id);
+        let phony = file.phony;
+        let rule_index = self
+            .nodes
+            .get(id.index())
+            .map_or(0, |n| n.double_colon_rule as usize);
+        let double = file.double_colon().get(rule_index).cloned();
+        let mut draft = Draft {
+            stem: file.rule.stem().map(<[u8]>::to_vec).unwrap_or_default(),
+            recipe: file.rule.recipe.clone(),
+            double_recipe: None,
+            deps: Vec::new(),
+            more: ResolvedMore::default(),
+        };
+        draft.deps = self.expanded_deps(id)?;
+        if let Some(rule) = double {
+            // Each double-colon rule is resolved on its own, when its turn comes.
+            let d = self.second_expand_rule(id, &rule, true)?;
+            draft.deps.extend(d.iter().cloned());
+            if let Some(s) = rule.stem() {
+                draft.stem = s.to_vec();
+            }
+            if rule.recipe.is_some() {
+                draft.double_recipe = rule.recipe;
+                draft.more.own_deps = d;
+            }
+        } else if draft.recipe.is_none() && !phony {
+            self.resolve_without_recipe(id, &mut draft)?;
+        }
+        if draft.stem.is_empty() && draft.recipe.is_some() {
+            draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
+        }
+        self.add_extra_prereqs(id, &mut draft)?;
+        draft.more.order = self.shuffled_order(id, &draft.deps);
+        self.known_by_found_names(&mut draft.deps);
+        self.vpath_resolve(id);
+        let Draft {
+            deps,
+            stem,
+            recipe,
+            double_recipe,
+            more,
+        } = draft;
+        let resolved = Resolved {
+            deps,
+            // (A double-colon rule's recipe gives way to one found here.)
+            recipe: recipe.or(double_recipe),
+            stem: stem.into(),
+            more: (!more.is_empty()).then(|| Box::new(more)),
+        };
+        let resolved = if resolved.is_empty() {
+            self.empty_resolved.clone()
+        } else {
+            Rc::new(resolved)
+        };
+        self.node(id).resolved = Some(resolved);
+        // Resolution interns files (implicit prerequisites, intermediates,
+        // second expansion): every id in the database has a node from here on.
+        let files = self.ev.db.files.len();
+        if self.nodes.len() < files {
+            self.nodes.resize_with(files, Node::default);
+        }
+        Ok(())
+    }
+
+    /// A file without a recipe of its own: an implicit rule, or else
+    /// `.DEFAULT`, may have one.
+    fn resolve_without_recipe(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
+        // A file found through vpath in a GPATH directory is that file
+        // from now on, for the implicit search too.
+        self.vpath_resolve(id);
+        // A terminal rule's prerequisites are not made by implicit rules.
+        let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
+            None
+        } else {
+            let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
+                Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
+                _ => self.ev.db.file(id).name.into(),
+            };
+            self.implicit(id, &search_name, &draft.deps)?
+        };
+        if let Some(m) = found {
+            self.take_implicit_match(id, &m, draft);
+        } else if !self.ev.db.file(id).is_target {
+            // `.DEFAULT` serves files no rule at all names as a target.
+            if let Some(default) = self
+                .ev
+                .db
+                .lookup(b".DEFAULT")
+                .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
+            {
+                if self.mtime_of(id).is_none() {
+                    draft.recipe = Some(default);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `id` is made by the implicit rule `m`: its stem, recipe and
+    /// prerequisites, the intermediate files of its chain, and the other
+    /// targets its recipe makes.
+    fn take_implicit_match(&mut self, id: FileId, m: &implicit::Match, draft: &mut Draft) {
+        draft.stem = m.stem.clone();
+        draft.recipe = m.recipe.clone();
+        let more = &mut draft.more;
+        more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        // A file an implicit rule makes counts as a target from now on
+        // ("ought to exist" for later searches).
+        self.ev.db.file_mut(id).is_target = true;
+        for (inter_name, inter_match) in &m.chain {
+            self.adopt_intermediate(inter_name, inter_match);
+        }
+        let mut extra = self.match_deps(m);
+        let terminal = self.ev.db.pattern_rules[m.rule].terminal;
+        for d in &extra {
+            self.adopt_made_peer(d.file());
+            if terminal {
+                self.node(d.file()).no_implicit = true;
+            }
+        }
+        // The implicit rule's prerequisites come first: `$<` is its first.
+        extra.reserve_exact(draft.deps.len());
+        extra.append(&mut draft.deps);
+        let deps = &mut draft.deps;
+        *deps = extra;
+        // The recipe makes the other targets too: their own
+        // prerequisites are made first (built, not in `$^`).
+        for &sibling in &more.siblings {
+            for d in self.ev.db.file(sibling).rule.deps.clone() {
+                if !deps.iter().any(|e| e.file() == d.file()) {
+                    more.hidden.push(d.file());
+                    more.peer_deps.push(d.file());
+                    deps.push(d);
+                }
+            }
+        }
+    }
+
+    /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
+    /// The target's own value is not inherited by its prerequisites and
+    /// comes after its other prerequisites; the global value comes first;
+    /// neither applies to a file being made as someone's extra prerequisite,
+    /// nor to a makefile no rule names (only an implicit rule could remake it).
+    fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
+        let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
+        if self.nodes.get(id.index()).is_some_and(|n| n.extra) || ruleless_makefile {
+            return Ok(());
+        }
+        let (extra, own) = self.extra_prereqs(id)?;
+        if crate::words::trim(&extra).is_empty() {
+            return Ok(());
+        }
+        let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
+        hidden.retain(|d| d.file() != id);
+        draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
+        if own {
+            draft.deps.extend(hidden);
+        } else {
+            hidden.append(&mut draft.deps);
+            draft.deps = hidden;
+        }
+        Ok(())
+    }
+
+    /// The order `--shuffle` makes `deps` in (empty: as written). It
+    /// changes the order prerequisites are made in, not their order in `$^`
+    /// and friends. Under .NOTPARALLEL the order is kept (every
+    /// prerequisite waits for the one before it).
+    fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
+        if !shuffle::reorders(&self.ev.options.shuffle) || serial {
+            return Vec::new();
+        }
+        let mut order: Vec<usize> = (0..deps.len()).collect();
+        let name = &self.ev.db.file(id).name;
+        shuffle::apply(&self.ev.options.shuffle, name, &mut order, |&i| {
+            deps[i].wait_before
+        });
+        order
+    }
+
+    /// Prerequisites found through vpath are known by their found names;
+    /// one found as another file the makefile names (a target, or a
+    /// prerequisite elsewhere) becomes that file, so no implicit rule is
+    /// looked for under the name written (binutils' `doc/bfd.texi`, found
+    /// as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
+    fn known_by_found_names(&mut self, deps: &mut [Dep]) {
+        for d in deps {
+            self.vpath_resolve(d.file());
+            let Some(found) = self
+                .nodes
+                .get(d.file().index())
+                .and_then(Node::path)
+                .map(<[u8]>::to_vec)
+            else {
+                continue;
+            };
+            let named_is_target = self.ev.db.file(d.file()).is_target;
+            let Some(other) = self.ev.db.lookup(&found).filter(|&t| t != d.file()) else {
+                continue;
+            };
+            let other_file = self.ev.db.file(other);
+            if !named_is_target {
+                if other_file.is_target || other_file.is_prerequisite {
+                    d.set_file(other);
+                }
+            } else if other_file.is_target
+                && self.node(d.file()).status == Status::New
+                && self.node(other).status == Status::New
+            {
+                self.merge_found_target(d.file(), other);
+                d.set_file(other);
+            }
+        }
+    }
+
+    /// A target found through vpath as another target of the makefile
+    /// becomes that one: its prerequisites join the other's, and the other's
+    /// recipe wins (GNU 4.4 says so when both have one).
+    fn merge_found_target(&mut self, from: FileId, to: FileId) {
+        let old = std::mem::take(&mut self.ev.db.file_mut(from).rule);
+        if let (Some(recipe), Some(_)) = (&old.recipe, &self.ev.db.file(to).rule.recipe) {
+            self.warn_recipe_ignored(from, to, &recipe.loc);
+        }
+        let rule = &mut self.ev.db.file_mut(to).rule;
+        let offset = rule.deps.len();
+        if !old.deferred().is_empty() {
+            rule.deferred_mut()
+                .extend(old.deferred().iter().cloned().map(|mut d| {
+                    d.at += offset;
+                    d
+                }));
+        }
+        rule.deps.extend(old.deps);
+        if rule.recipe.is_none() {
+            rule.recipe = old.recipe;
+        }
+        self.expanded.remove(&to);
+    }
+
+    /// GNU 4.4's notice that `from`'s recipe (at `loc`) gives way to the
+    /// one of `to`, the file `from` turned out to be.
+    pub(super) fn warn_recipe_ignored(&self, from: FileId, to: FileId, loc: &crate::diag::Loc) {
+        let from = diag::show(self.ev.db.file(from).name).to_string();
+        let to = diag::show(self.ev.db.file(to).name).to_string();
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe was specified for file '{from}' at {loc},"),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("but '{from}' is now considered the same file as '{to}'."),
+        );
+        diag::warn(
+            Some(loc),
+            format_args!("Recipe for '{from}' will be ignored in favor of the one for '{to}'."),
+        );
+    }
+
+    pub(super) fn implicit(
+        &mut self,
+        id: FileId,
+        name: &[u8],
+        explicit: &[Dep],
+    ) -> Result<Option<implicit::Match>> {
+        if self.ev.db.pattern_rules.is_empty() {
+            return Ok(None);
+        }
+        let scope = if self.ev.db.second_expansion {
+            self.scope_for(id)
+        } else {
+            Vec::new()
+        };
+        let rules = std::mem::take(&mut self.ev.db.pattern_rules);
+        if !self.rule_index.is_for(&rules) {
+            self.rule_index = rule_index::RuleIndex::new(&rules);
+        }
+        let indexed = implicit::Rules {
+            list: &rules,
+            index: &self.rule_index,
+        };
+        let mut k = DbKnowledge {
+            vpath_configured: self.vpath_configured,
+            ev: self.ev,
+            explicit_deps: explicit,
+            target: name,
+            scope,
+            error: None,
+        };
+        // An archive member is first looked up as `(member)`, which the
+        // built-in `(%): %` rule matches.
+        let (_, member) = crate::exec::archive::split_member(name);
+        let found = if member.is_empty() {
+            implicit::search(indexed, name, &mut k, &mut self.search_scratch)
+        } else {
+            let bare = [&b"("[..], member, b")"].concat();
+            implicit::search(indexed, &bare, &mut k, &mut self.search_scratch)
+                .or_else(|| implicit::search(indexed, name, &mut k, &mut self.search_scratch))
+        };
+        let error = k.error.take();
+        self.ev.db.pattern_rules = rules;
+        match error {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
+    }
+
+    /// `.EXTRA_PREREQS` for `id`, expanded in its own scope (not the one
+    /// inherited from its parent), and whether the value is the target's own.
+    fn extra_prereqs(&mut self, id: FileId) -> Result<(Vec<u8>, bool)> {
+        let scope: Vec<ScopeEntry> = self
+            .scope_for(id)
+            .into_iter()
+            .filter(|e| !e.inherited)
+            .collect();
+        let own = scope
+            .iter()
+            .any(|e| e.set.borrow().get(b".EXTRA_PREREQS").is_some());
+        if !own && self.ev.globals.get(b".EXTRA_PREREQS").is_none() {
+            return Ok((Vec::new(), false));
+        }
+        let value = self.ev.with_scope(scope, |ev| {
+            let mut v = Vec::new();
+            ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+        })?;
+        Ok((value, own))
+    }
+
+    /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
+    /// pattern rule's prerequisites orders, it is no file).
+    fn match_deps(&mut self, m: &implicit::Match) -> Vec<Dep> {
+        let mut deps = Vec::new();
+        for (list, order_only) in [(&m.deps, false), (&m.order_only, true)] {
+            let mut wait_before = false;
+            for d in list {
+                if d == b".WAIT" {
+                    wait_before = true;
+                    continue;
+                }
+                let file = self.ev.db.intern(d);
+                deps.push(Dep::new(file, order_only, wait_before));
+                wait_before = false;
+            }
+        }
+        deps
+    }
+
+    /// Records a file created by an implicit-rule chain.
+    fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
+        let id = self.ev.db.intern(name);
+        for (n, sub) in &m.chain {
+            self.adopt_intermediate(n, sub);
+        }
+        let deps = self.match_deps(m);
+        let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        let resolved = Resolved {
+            deps,
+            recipe: m.recipe.clone(),
+            stem: m.stem.as_slice().into(),
+            more: (!siblings.is_empty()).then(|| {
+                Box::new(ResolvedMore {
+                    siblings,
+                    ..ResolvedMore::default()
+                })
+            }),
+        };
+        let intermediate = self.may_be_intermediate(id);
+        let node = self.node(id);
+        if node.resolved.is_some() {
+            // Already known (another chain, or made): keep what it is.
+            return;
+        }
+        node.resolved = Some(Rc::new(resolved));
+        node.intermediate = intermediate;
+        if node.status == Status::New {
+            node.status = Status::Pending;
+        }
+    }
+
+    /// A file an implicit rule makes without the makefile mentioning it is
+    /// intermediate, unless marked otherwise (.SECONDARY, .PRECIOUS,
+    /// .NOTINTERMEDIATE).
+    fn may_be_intermediate(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        let f = db.file(id);
+        let kept = f.secondary
+            || f.precious
+            || db.secondary_all
+            || f.notintermediate
+            || db.notintermediate_all
+            || db
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(f.name).is_some());
+        // Named in the makefile as a target or anyone's prerequisite: not
+        // intermediate.
+        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
+        !kept && !mentioned
+    }
+
+    /// A prerequisite of an implicit rule that exists only because this run
+    /// made it as another target of a pattern rule is intermediate like
+    /// one made through a chain, unless the makefile mentions it.
+    fn adopt_made_peer(&mut self, id: FileId) {
+        if self.node(id).remade && self.may_be_intermediate(id) {
+            self.nodes[id].intermediate = true;
+        }
+    }
+}
+
+/// `$*` for an explicit rule: the name minus a known suffix.
+fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
+    let Some(suffixes) = db.lookup(b".SUFFIXES") else {
+        return Vec::new();
+    };
+    for d in &db.file(suffixes).rule.deps {
+        let s = &db.file(d.file()).name;
+        if name.len() > s.len() && name.ends_with(s) {
+            return name[..name.len() - s.len()].to_vec();
+        }
+    }
+    Vec::new()
+}
+
+/// The implicit-rule search's view of the database and the file system.
+struct DbKnowledge<'a> {
+    ev: &'a mut Evaluator,
+    /// The explicit prerequisites of the target searched for, as written
+    /// (for `$$<`, `$$^`, `$$+` and `$$|`).
+    explicit_deps: &'a [Dep],
+    /// The target searched for, and its variables.
+    target: &'a [u8],
+    scope: Vec<ScopeEntry>,
+    /// The first error of a second expansion: the search ends with it.
+    error: Option<diag::Fatal>,
+    vpath_configured: bool,
+}
+
+impl implicit::Knowledge for DbKnowledge<'_> {
+    fn exists(&mut self, name: &[u8]) -> bool {
+        self.ev.fs.exists(name) || (self.vpath_configured && vpath_search(self.ev, name).is_some())
+    }
+
+    fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {
+        let id = self.ev.db.lookup(name)?;
+        let f = self.ev.db.file(id);
+        if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
+            Some(implicit::Ought::Strict)
+        } else if f.is_prerequisite {
+            Some(implicit::Ought::Compat)
+        } else {
+            None
+        }
+    }
+
+    fn is_phony(&self, name: &[u8]) -> bool {
+        self.ev
+            .db
+            .lookup(name)
+            .is_some_and(|id| self.ev.db.file(id).phony)
+    }
+
+    fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>> {
+        crate::glob::glob(pattern, &mut self.ev.fs)
+    }
+
+    fn mention(&mut self, name: &[u8]) {
+        // Like a name written without `%` in a pattern rule: no intermediate
+        // file, but not one that "ought to exist" either.
+        let id = self.ev.db.intern(name);
+        self.ev.db.file_mut(id).pattern_prerequisite = true;
+    }
+
+    fn second_expansion(&self) -> bool {
+        self.ev.db.second_expansion
+    }
+
+    fn second_expand(&mut self, text: &[u8], target: &[u8], stem: &[u8]) -> Option<Vec<u8>> {
+        if !self.ev.db.second_expansion {
+            return None;
+        }
+        if self.error.is_some() {
+            return Some(Vec::new());
+        }
+        // The target's explicit prerequisites are its `$$<`, `$$^`, `$$+`
+        // and `$$|`; files searched for along a chain have none.
+        let own = target == self.target;
+        let known: &[Dep] = if own { self.explicit_deps } else { &[] };
+        let autos = Automatic {
+            stem: stem.to_vec(),
+            ..Automatic::of_known(&self.ev.db, target.to_vec(), known)
+        };
+        let mut scope = vec![autos.into_scope_entry()];
+        if own {
+            scope.extend(self.scope.iter().cloned());
+        }
+        match self.ev.with_scope(scope, |ev| ev.expand_text(text)) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.error = Some(e);
+                Some(Vec::new())
+            }
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! The walk: depth-first over each goal's prerequisites in GNU's order,
+//! resumable (a file whose prerequisites are still running is `Pending` and
+//! revisited on the next pass). It owns the order prerequisites are made in
+//! (`.WAIT`, `.NOTPARALLEL`, `--shuffle`'s order), cycles, missing files
+//! with no rule, and the deferral of missing intermediate files; what a
+//! file's rule is, whether it is out of date and how its job starts are
+//! asked of `resolve`, `decide` and `jobs`.
+
+use std::rc::Rc;
+
+use super::seams::{FileTimes, Jobs};
+use super::{Planner, Status};
+use crate::diag::{self, Result};
+use crate::rules::FileId;
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// Updates `id`, returning where it stands.
+    pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        match self.status(id) {
+            Status::Done | Status::Failed => {
+                if self.verbose() {
+                    println!(
+                        "{:indent$}Pruning file '{}'.",
+                        "",
+                        diag::show(self.ev.db.file(id).name),
+                        indent = self.depth * 2
+                    );
+                }
+                return Ok(self.nodes[id].status);
+            }
+            Status::Running => return Ok(Status::Running),
+            Status::Visiting => return Ok(Status::Visiting),
+            Status::New | Status::Pending => {}
+        }
+        self.enter(id, parent)?;
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        if resolved.recipe.is_none()
+            && resolved.deps.is_empty()
+            && !self.ev.db.file(id).is_target
+            && !self.nodes[id].intermediate
+        {
+            // A plain file with no rule: it must exist.
+            return self.leaf(id, parent);
+        }
+        let walk = self.walk_prereqs(id)?;
+        if !walk.pending
+            && !walk.failed
+            && !self.nodes[id].peers_added
+            && self.add_peer_prereqs(id)?
+        {
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, parent);
+        }
+        if let Some(settled) = self.unsettled(id, parent, &walk) {
+            return Ok(settled);
+        }
+        if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
+            // Something needs remaking: now the intermediate files are made.
+            let mut made = Walk::default();
+            for &d in &walk.deferred {
+                self.depth += 1;
+                let st = self.update(d, Some(id));
+                self.depth -= 1;
+                match st? {
+                    Status::Failed => made.failed = true,
+                    Status::Done => {}
+                    _ => made.pending = true,
+                }
+            }
+            if let Some(settled) = self.unsettled(id, parent, &made) {
+                return Ok(settled);
+            }
+        }
+        if self.verbose() {
+            self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+        }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        match self.decide(id, &resolved)? {
+            // On to the next double-colon rule (none once make is stopping:
+            // the recipe was not started, see `start`).
+            Status::Pending if !self.halting() => self.update(id, parent),
+            st => Ok(st),
+        }
+    }
+
+    /// The first visit of `id` (its rule is resolved), or a revisit; it is
+    /// `Visiting` afterwards.
+    fn enter(&mut self, id: FileId, parent: Option<FileId>) -> Result<()> {
+        let first_visit = self.nodes[id].status == Status::New;
+        self.nodes[id].status = Status::Visiting;
+        if first_visit {
+            // A walk never nests four billion deep: its stack would give out first.
+            self.nodes[id].depth = self.depth as u32;
+            if self.verbose() {
+                self.debug_line(id, 0, "Considering target file '{}'.");
+            }
+            if self.basic() && self.mtime_of(id).is_none() {
+                self.debug_line(id, 1, "File '{}' does not exist.");
+            }
+            if let Some(p) = parent {
+                let scope = self.scope_for(p);
+                // Most files inherit nothing: no allocation for them.
+                if !scope.is_empty() {
+                    self.nodes[id].inherited = Some(Rc::new(scope));
+                }
+            }
+        }
+        // Resolved on the first visit, and again for each double-colon rule.
+        if self.nodes[id].resolved.is_none() {
+            if let Err(e) = self.resolve(id, parent) {
+                self.nodes[id].status = Status::Failed;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// After a walk: `Some` status when `id` cannot be decided yet
+    /// (prerequisites still running) or failed through a prerequisite.
+    fn unsettled(&mut self, id: FileId, parent: Option<FileId>, walk: &Walk) -> Option<Status> {
+        // Prerequisites still running come first: with -k a failed one must
+        // not end the target while its siblings are still being made.
+        if walk.pending {
+            self.nodes[id].status = Status::Pending;
+            return Some(Status::Pending);
+        }
+        if walk.failed {
+            self.nodes[id].status = Status::Failed;
+            self.nodes[id].out_of_date =
+                walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
+            // A makefile that failed gets "Failed to remake makefile" instead.
+            // (Not under -q, where out of date is the answer, not an error.)
+            if self.ev.options.keep_going
+                && parent.is_none()
+                && !self.makefiles_phase
+                && !self.question()
+            {
+                let name = diag::show(self.ev.db.file(id).name).to_string();
+                diag::warn(
+                    None,
+                    format_args!("Target '{name}' not remade because of errors."),
+                );
+            }
+            return Some(Status::Failed);
+        }
+        None
+    }
+
+    /// Updates the prerequisites of `id` (which is `Visiting`), in order;
+    /// `.WAIT` holds back the rest until the earlier ones are done. A
+    /// missing file that may stay missing (intermediate, secondary) only
+    /// has its own prerequisites updated: whether it is made is decided once
+    /// all of `id`'s prerequisites are.
+    fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        let mut walk = Walk::default();
+        let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
+        for k in 0..resolved.deps.len() {
+            let i = resolved.made_at(k);
+            let dep = &resolved.deps[i];
+            if dep.wait_before && walk.pending {
+                break;
+            }
+            if self.stopping && !self.ev.options.keep_going {
+                walk.pending = true;
+                break;
+            }
+            if resolved.hidden().contains(&dep.file())
+                && !resolved.more().peer_deps.contains(&dep.file())
+                && self.nodes[dep.file()].status == Status::New
+            {
+                self.nodes[dep.file()].extra = true;
+            }
+            let deferred = self.deferrable(dep.file());
+            self.depth += 1;
+            let st = if deferred {
+                self.update_deferred(dep.file(), id)
+            } else {
+                self.update(dep.file(), Some(id))
+            };
+            self.depth -= 1;
+            match st? {
+                Status::Visiting => {
+                    let me = diag::show(self.ev.db.file(id).name).to_string();
+                    let other = diag::show(self.ev.db.file(dep.file()).name).to_string();
+                    diag::warn(
+                        None,
+                        format_args!("Circular {me} <- {other} dependency dropped."),
+                    );
+                    let mut r = (*resolved).clone();
+                    r.deps.remove(i);
+                    r.forget_order();
+                    self.nodes[id].resolved = Some(Rc::new(r));
+                    return self.walk_prereqs(id);
+                }
+                Status::Failed => {
+                    walk.failed = true;
+                    walk.first_failed.get_or_insert(dep.file());
+                    // Without -k nothing more is tried for this target.
+                    if !self.ev.options.keep_going {
+                        break;
+                    }
+                }
+                Status::Done => {}
+                _ => walk.pending = true,
+            }
+            if deferred && !walk.deferred.contains(&dep.file()) {
+                walk.deferred.push(dep.file());
+            }
+            if serial && walk.pending {
+                break;
+            }
+        }
+        Ok(walk)
+    }
+
+    /// A target of a grouped rule is made with the others: once its own
+    /// prerequisites are done, theirs are made too (expanded a second time
+    /// now), as prerequisites that stay out of the automatic variables.
+    /// Returns whether any were added.
+    fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+        self.nodes[id].peers_added = true;
+        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
+            return Ok(false);
+        };
+        let Some(resolved) = self.nodes[id].resolved.clone() else {
+            return Ok(false);
+        };
+        let mut r = (*resolved).clone();
+        for &peer in group.iter().filter(|&&p| p != id) {
+            for dep in self.expanded_deps(peer)? {
+                if dep.file() != id && !r.deps.iter().any(|d| d.file() == dep.file()) {
+                    r.more_mut().hidden.push(dep.file());
+                    r.deps.push(dep);
+                }
+            }
+        }
+        if r.deps.len() == resolved.deps.len() {
+            return Ok(false);
+        }
+        r.forget_order();
+        self.node(id).resolved = Some(Rc::new(r));
+        Ok(true)
+    }
+
+    /// One rule of `id` is done: a double-colon target moves on to its next
+    /// rule (`Pending`); otherwise the file is `Done`.
+    pub(super) fn rule_finished(&mut self, id: FileId) -> Status {
+        let rules = self.ev.db.file(id).double_colon().len();
+        let node = self.node(id);
+        if (node.double_colon_rule as usize) + 1 < rules {
+            node.double_colon_rule += 1;
+            node.resolved = None;
+            node.status = Status::Pending;
+        } else {
+            node.status = Status::Done;
+        }
+        node.status
+    }
+
+    /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
+    pub(super) fn listed_not_parallel(&self, id: FileId) -> bool {
+        self.serial_targets.contains(&id)
+    }
+
+    /// Brings the prerequisites of the missing intermediate `id` up to date
+    /// without deciding about `id` itself; `Done` when they all are.
+    fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
+        match self.status(id) {
+            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            Status::Visiting => return Ok(Status::Visiting),
+            Status::New | Status::Pending => {}
+        }
+        self.enter(id, Some(parent))?;
+        let walk = self.walk_prereqs(id)?;
+        if walk.failed && !walk.pending {
+            self.nodes[id].status = Status::Failed;
+            return Ok(Status::Failed);
+        }
+        self.nodes[id].status = Status::Pending;
+        Ok(if walk.pending || walk.failed {
+            Status::Pending
+        } else {
+            Status::Done
+        })
+    }
+
+    /// A prerequisite that is not made unless something needs it: a missing
+    /// intermediate or secondary file not yet decided about.
+    fn deferrable(&mut self, id: FileId) -> bool {
+        if self.always_make()
+            || !matches!(self.status(id), Status::New | Status::Pending)
+            || self.ev.db.file(id).phony
+        {
+            return false;
+        }
+        self.may_stay_missing(id) && self.mtime_of(id).is_none()
+    }
+
+    /// A file with no rule: fine if it exists, an error otherwise.
+    fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        let exists = self.exists(id);
+        if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
+            if exists && self.verbose() {
+                self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+                self.debug_line(id, 0, "No need to remake target '{}'.");
+            }
+            self.nodes[id].status = Status::Done;
+            if self.ev.db.file(id).phony {
+                self.nodes[id].remade = true;
+            }
+            return Ok(Status::Done);
+        }
+        let name = diag::show(self.ev.db.file(id).name).to_string();
+        let message = match parent {
+            Some(p) => format!(
+                "No rule to make target '{}', needed by '{}'",
+                name,
+                diag::show(self.ev.db.file(p).name)
+            ),
+            None => format!("No rule to make target '{name}'"),
+        };
+        self.nodes[id].status = Status::Failed;
+        self.failed = true;
+        if self.ev.options.keep_going {
+            diag::error_line(format_args!("{message}."));
+            Ok(Status::Failed)
+        } else {
+            self.stopping = true;
+            if self.runner.running() > 0 {
+                diag::error_line(format_args!("{message}."));
+                Ok(Status::Failed)
+            } else {
+                Err(diag::Fatal::new(None, message))
+            }
+        }
+    }
+}
+
+/// What walking a target's prerequisites found.
+#[derive(Default)]
+struct Walk {
+    /// Some are still being made.
+    pending: bool,
+    failed: bool,
+    /// The first prerequisite that failed.
+    first_failed: Option<FileId>,
+    /// Missing intermediate files whose making waits until the target is
+    /// known to need them.
+    deferred: Vec<FileId>,
+}
