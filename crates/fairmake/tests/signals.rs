@@ -228,6 +228,34 @@ fn a_broken_stdout_pipe_cleans_up_before_make_dies_of_it() {
     assert!(left.is_empty(), "left in $TMPDIR: {left:?}\n{context}");
 }
 
+/// stdout already without a reader: the write of the first command line
+/// raises SIGPIPE, and make dies of it there, as GNU make does (it does not
+/// catch SIGPIPE), not after running that command and saying how it
+/// ended. fairmake catches SIGPIPE to clean up, so it must look at the
+/// signal before it starts the command it has just echoed.
+#[test]
+fn a_command_line_written_to_a_broken_pipe_is_not_run() {
+    let sb = Sandbox::new();
+    sb.write("Makefile", "all: l\n.DEFAULT:\n\ttouch ran-$@\n");
+    for jobs in ["-j1", "-j2"] {
+        let (read_end, write_end) = std::io::pipe().expect("pipe");
+        drop(read_end);
+        let o = sb
+            .command(&fairmake())
+            .arg(jobs)
+            .stdout(write_end)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("run make");
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        let context = format!("{jobs}: status {:?}\nstderr:\n{stderr}", o.status);
+        assert_eq!(o.status.signal(), Some(libc::SIGPIPE), "{context}");
+        assert!(stderr.is_empty(), "make said something: {context}");
+        assert!(!sb.exists("ran-l"), "the echoed command ran: {context}");
+        assert!(sb.tmp_leftovers().is_empty(), "left in $TMPDIR: {context}");
+    }
+}
+
 /// SIGQUIT: the jobs' targets are deleted and make exits with status 1,
 /// as GNU make 4.4.1 does, with the fifo removed.
 #[test]

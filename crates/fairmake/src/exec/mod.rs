@@ -612,7 +612,12 @@ impl Runner {
                     Some(c) => c.echo(&line.command),
                     None => println_flush(&line.command),
                 }
+                // A write to a stdout without a reader raised SIGPIPE just
+                // now: make ends here, before running the line, as GNU
+                // make (which does not catch SIGPIPE) dies in that write.
+                self.die_if_signalled();
             }
+            let job = self.jobs[slot].as_mut().expect("advancing a live job");
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
                 continue;
             }
