@@ -1,6 +1,6 @@
 //! fairmake: a GNU make-compatible make with a correct jobserver.
 //!
-//! The flow (DESIGN.md): argv + MAKEFLAGS + environment → [`options`] → [`read`]
+//! The flow (docs/ARCHITECTURE.md): argv + MAKEFLAGS + environment → [`options`] → [`read`]
 //! evaluates makefiles into a [`rules`] database and [`eval`] variables → [`plan`]
 //! walks the goals → [`exec`] runs jobs under the jobserver.
 

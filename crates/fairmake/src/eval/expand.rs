@@ -1,6 +1,6 @@
 //! Make text compiled once into an expansion tree: literal runs, variable
 //! references, substitution references and function calls with their
-//! argument trees (DESIGN.md, "Parse once, expand many").
+//! argument trees ("parse once, expand many"; docs/ARCHITECTURE.md).
 
 use super::functions::{self, FuncId};
 
