@@ -64,6 +64,7 @@ pub fn on_big_stack(f: impl FnOnce() + Send + 'static) {
 pub fn evaluator() -> Evaluator {
     let mut ev = Evaluator::new(Rc::new(Options::default()), b"/tmp".to_vec());
     ev.sandboxed = true;
+    ev.reentry = fairmake::session::REENTRY;
     ev
 }
 

@@ -9,6 +9,22 @@ use std::sync::OnceLock;
 static PROGRAM: OnceLock<String> = OnceLock::new();
 static LEVEL: OnceLock<u32> = OnceLock::new();
 
+/// The GNU make release whose behaviour and messages fairmake matches
+/// (`MAKE_VERSION`, `--version`, `-p`).
+pub const EMULATED_VERSION: &str = "4.4.1";
+
+/// The text of an I/O error as C's strerror gives it.
+pub fn io_error_text(e: &std::io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => {
+            // SAFETY: strerror returns a valid C string for any errno value.
+            let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) };
+            text.to_string_lossy().into_owned()
+        }
+        None => e.to_string(),
+    }
+}
+
 /// Records the name the binary was invoked as (basename of argv[0]) and MAKELEVEL.
 pub fn set_program(name: &str, level: u32) {
     let _ = PROGRAM.set(name.to_string());

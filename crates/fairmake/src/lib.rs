@@ -3,7 +3,34 @@
 //! The flow (docs/ARCHITECTURE.md): argv + MAKEFLAGS + environment → [`options`] → [`read`]
 //! evaluates makefiles into a [`rules`] database and [`eval`] variables → [`plan`]
 //! walks the goals → [`exec`] runs jobs under the jobserver.
+//!
+//! ## Layers
+//!
+//! Bottom to top. Code in a module uses only modules on the lines above
+//! its own line; a module named here includes its submodules unless one
+//! is named on a line of its own. `tests/layers.rs` reads this list and
+//! every `crate::`, `super::` and `self::` path in the sources (test code
+//! apart) and fails on any other use. `$(shell)` and `$(eval)` reach up
+//! through `eval::Reentry`, which the session fills in.
+//!
+//! - `stack` `diag` `words` `pattern` `name_table`: no imports of the crate
+//! - `assignment` `fscache`: assignment operators; the file status cache
+//! - `glob`: `$(wildcard)` and file-name globbing, over the cache
+//! - `archive`: `lib.a(member)` names and members' times
+//! - `options`: the option table, argv and MAKEFLAGS
+//! - `eval::function_table`: the built-in functions' names and arities
+//! - `eval::expand`: make text compiled once into expansion trees
+//! - `eval::vars`: variables and their sets (global, per target, per pattern)
+//! - `rules`: the rule database, which holds the per-target sets
+//! - `eval`: the `Evaluator`: expansion and every function
+//! - `read`: makefile text into variables and rules
+//! - `trace`: seeing the build: `--trace-json`, `--stats`, `--progress`
+//! - `exec`: running jobs (the `Runner`), job slots, signals, `-O`
+//! - `plan`: the planner, which drives the `Runner` through its seams
+//! - `session`: one run, start to finish; provides `eval::Reentry`
 
+pub mod archive;
+pub mod assignment;
 pub mod diag;
 pub mod eval;
 pub mod exec;

@@ -14,7 +14,12 @@
 
 use hashbrown::hash_table::Entry;
 
-use crate::rules::name_hash;
+/// The hash of a name in the indexes that find things by name: the data
+/// base's files, a variable set's variables, a directory listing's entries.
+pub(crate) fn name_hash(name: &[u8]) -> u64 {
+    use std::hash::BuildHasher;
+    rustc_hash::FxBuildHasher.hash_one(name)
+}
 
 /// Values of type `V` by name.
 #[derive(Clone, Debug)]

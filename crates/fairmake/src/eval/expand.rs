@@ -2,7 +2,7 @@
 //! references, substitution references and function calls with their
 //! argument trees ("parse once, expand many"; docs/ARCHITECTURE.md).
 
-use super::functions::{self, FuncId};
+use super::function_table::{self as functions, FuncId};
 
 /// A compiled piece of make text.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -6,9 +6,9 @@ use std::rc::Rc;
 
 use super::vars::{Flavor, Origin};
 use super::Evaluator;
+use crate::assignment::{find_operator, AssignOp};
 use crate::diag;
 use crate::options::{self, CmdlineVar, Options, VarFlavor};
-use crate::read::assignment::{find_operator, AssignOp};
 
 /// How MAKEFLAGS refers to the command-line variables.
 const OVERRIDES_REF: &[u8] = b" -- $(MAKEOVERRIDES)";
@@ -181,7 +181,7 @@ impl Evaluator {
         let include_dirs_changed = opts.include_dirs != self.options.include_dirs;
         self.options = Rc::new(opts);
         if include_dirs_changed {
-            let dirs = crate::read::include_path(&self.options.include_dirs).join(&b' ');
+            let dirs = crate::options::include_path(&self.options.include_dirs).join(&b' ');
             self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
         }
         if self.options.print_directory == Some(true) {

@@ -1,11 +1,14 @@
 //! The evaluator: variables in their scopes, the expansion of compiled text,
 //! and the state that expansion can reach (the rule database, the file cache,
-//! options). `$(eval)` re-enters the reader from here.
+//! options). `$(eval)` and `$(shell)` reach the layers above through
+//! [`Reentry`].
 
 pub mod bindings;
 pub mod expand;
+pub mod function_table;
 pub mod functions;
 pub mod makeflags;
+mod reentry;
 pub mod vars;
 
 use std::rc::Rc;
@@ -16,6 +19,7 @@ use crate::diag::{self, Fatal, Loc, Result};
 use crate::options::Options;
 use crate::rules::Database;
 pub use expand::{Expansion, Node};
+pub use reentry::Reentry;
 use vars::{Export, Flavor, Origin, SharedVarSet, Var, VarSet};
 
 /// A cached child environment: the `globals` generation and `export_all`
@@ -76,6 +80,8 @@ pub struct Evaluator {
     pub env_cache: Option<EnvCache>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
+    /// `$(shell)` and `$(eval)`, provided by the owner (the session).
+    pub reentry: Reentry,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -123,6 +129,7 @@ impl Evaluator {
             invocation: Rc::default(),
             env_cache: None,
             stdin_copy: None,
+            reentry: Reentry::NONE,
         }
     }
 

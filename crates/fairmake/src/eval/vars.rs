@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use super::expand::Expansion;
 use crate::diag::Loc;
-use crate::rules::name_hash;
+use crate::name_table::name_hash;
 
 /// How a variable's value is expanded when referenced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

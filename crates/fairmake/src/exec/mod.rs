@@ -2,7 +2,6 @@
 //! direct exec), reaping children from one event loop, and reporting errors
 //! in GNU's wording. Making a recipe's lines ready is `recipe`.
 
-pub mod archive;
 pub mod env;
 pub mod output;
 mod recipe;
@@ -27,17 +26,8 @@ use rustc_hash::FxHashMap;
 use crate::diag;
 use crate::rules::FileId;
 
-/// The text of an I/O error as C's strerror gives it.
-pub fn io_error_text(e: &std::io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => {
-            // SAFETY: strerror returns a valid C string for any errno value.
-            let text = unsafe { std::ffi::CStr::from_ptr(libc::strerror(code)) };
-            text.to_string_lossy().into_owned()
-        }
-        None => e.to_string(),
-    }
-}
+/// A child's environment: (name, value) pairs.
+pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
 
 /// What the planner hands over: a target's expanded recipe.
 pub struct JobRequest {
@@ -165,12 +155,12 @@ pub struct Runner {
     /// The last environment jobs were started with, ready for `execve`:
     /// the planner hands the same one to every job while nothing exported
     /// differs between them.
-    envp: Option<(Rc<crate::plan::Environment>, Rc<spawn::Envp>)>,
+    envp: Option<(Rc<Environment>, Rc<spawn::Envp>)>,
 }
 
 impl Runner {
     /// `env` ready for `execve`, built once for all the jobs that share it.
-    fn envp_for(&mut self, env: &Rc<crate::plan::Environment>) -> Rc<spawn::Envp> {
+    fn envp_for(&mut self, env: &Rc<Environment>) -> Rc<spawn::Envp> {
         match &self.envp {
             Some((known, envp)) if Rc::ptr_eq(known, env) => envp.clone(),
             _ => {
@@ -464,7 +454,7 @@ impl Runner {
                     self.in_job_block(slot, || {
                         diag::warn(
                             None,
-                            format_args!("{}: {}", diag::show(&program), io_error_text(&e)),
+                            format_args!("{}: {}", diag::show(&program), diag::io_error_text(&e)),
                         )
                     });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {

@@ -312,7 +312,7 @@ pub fn run_function(
             (out.stdout, code)
         }
         Err(e) => {
-            let text = crate::exec::io_error_text(&e);
+            let text = crate::diag::io_error_text(&e);
             let loc = match inv {
                 Invocation::Direct(_) => None,
                 Invocation::Shell { .. } => ev.loc.as_ref(),

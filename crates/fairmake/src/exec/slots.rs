@@ -88,7 +88,7 @@ impl Slots {
                     format_args!(
                         "cannot open jobserver {}: {}",
                         path.display(),
-                        crate::exec::io_error_text(&e)
+                        crate::diag::io_error_text(&e)
                     ),
                 );
                 diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
@@ -100,7 +100,7 @@ impl Slots {
                     format_args!(
                         "cannot open jobserver {}: {}",
                         path.display(),
-                        crate::exec::io_error_text(&error)
+                        crate::diag::io_error_text(&error)
                     ),
                 );
                 diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);

@@ -55,7 +55,7 @@ pub struct CmdlineVar<'a> {
 pub fn parse_makeflags(opts: &mut Options, makeflags: &[u8]) -> Result<Vec<String>, OptionError> {
     let mut words = split_words(makeflags);
     if let Some(first) = words.first_mut() {
-        let is_assignment = crate::read::assignment::looks_like_assignment(first);
+        let is_assignment = crate::assignment::looks_like_assignment(first);
         if first.first() != Some(&b'-') && !is_assignment {
             first.insert(0, b'-');
         }

@@ -574,9 +574,45 @@ fn push_operand(opts: &mut Options, arg: &[u8], goals_allowed: bool) {
     if arg == b"-" {
         return;
     }
-    if crate::read::assignment::looks_like_assignment(arg) {
+    if crate::assignment::looks_like_assignment(arg) {
         opts.variables.push(arg.to_vec());
     } else if goals_allowed {
         opts.goals.push(arg.to_vec());
     }
+}
+
+/// The directories `include` searches (`.INCLUDE_DIRS`): the `-I` dirs that
+/// exist, in order, then the default ones that exist. `-I-` forgets every
+/// directory before it, the defaults included.
+pub fn include_path(dirs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    use std::os::unix::ffi::OsStrExt;
+    let is_dir = |d: &[u8]| std::path::Path::new(std::ffi::OsStr::from_bytes(d)).is_dir();
+    let mut path = Vec::new();
+    let mut defaults = true;
+    for dir in dirs {
+        if dir == b"-" {
+            path.clear();
+            defaults = false;
+            continue;
+        }
+        let mut dir = dir.as_slice();
+        while dir.len() > 1 && dir.ends_with(b"/") {
+            dir = &dir[..dir.len() - 1];
+        }
+        if is_dir(dir) {
+            path.push(dir.to_vec());
+        }
+    }
+    if defaults {
+        for dir in [
+            &b"/usr/local/include"[..],
+            b"/usr/gnu/include",
+            b"/usr/include",
+        ] {
+            if is_dir(dir) {
+                path.push(dir.to_vec());
+            }
+        }
+    }
+    path
 }

@@ -100,13 +100,14 @@ pub fn usage_text(prog: &str) -> String {
 /// about what this program is.
 pub fn version_text() -> String {
     format!(
-        "GNU Make 4.4.1 compatible (fairmake {})\n\
+        "GNU Make {} compatible (fairmake {})\n\
          Built for {}\n\
          fairmake is an independent reimplementation of GNU make in Rust;\n\
          it is not GNU make and contains no GNU make code.\n\
          License: MIT OR Apache-2.0, at your option.\n\
          This is free software: you are free to change and redistribute it.\n\
          There is NO WARRANTY, to the extent permitted by law.\n",
+        crate::diag::EMULATED_VERSION,
         env!("CARGO_PKG_VERSION"),
         host_triple()
     )

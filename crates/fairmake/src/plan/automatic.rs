@@ -80,7 +80,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // Prerequisites that are archive members appear by member name.
         let name_of = |p: &Self, f: FileId| -> Vec<u8> {
             let name = p.path_or_name(f);
-            match crate::exec::archive::split_member(name) {
+            match crate::archive::split_member(name) {
                 (_, member) if !member.is_empty() => member.to_vec(),
                 _ => name.to_vec(),
             }
@@ -127,7 +127,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|f| newer.contains(f))
             .collect();
         let qm = join(self, &newer_list, true);
-        let (target_name, member) = crate::exec::archive::split_member(&target);
+        let (target_name, member) = crate::archive::split_member(&target);
         Automatic {
             target: target_name.to_vec(),
             member: Some(member.to_vec()),

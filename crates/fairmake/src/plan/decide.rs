@@ -22,7 +22,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         let file = self.ev.db.file(id);
         let phony = file.phony;
-        let member_target = crate::exec::archive::is_member(file.name);
+        let member_target = crate::archive::is_member(file.name);
         let mut out_of_date = phony || my_mtime.is_none() || self.always_make();
         let mut newer = Vec::new();
         let mut any_newer = false;
@@ -84,7 +84,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// one (as target or prerequisite, `member_target`) ignores the rest.
     fn dep_is_newer(&mut self, dep: FileId, my_mtime: Option<Mtime>, member_target: bool) -> bool {
         let dep_mtime = self.mtime_of(dep);
-        let coarse = member_target || crate::exec::archive::is_member(self.ev.db.file(dep).name);
+        let coarse = member_target || crate::archive::is_member(self.ev.db.file(dep).name);
         match (dep_mtime, my_mtime) {
             _ if self.old_files.contains(&dep) => false,
             _ if self.nodes[dep].remade && self.ev.db.file(dep).phony => true,
@@ -93,9 +93,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             _ if self.is_new_file(dep) && !self.restarted_makefiles_phase() => true,
             // A member just put into an archive counts as new, whatever
             // date `ar` recorded (deterministic archives record 0).
-            _ if self.nodes[dep].remade
-                && crate::exec::archive::is_member(self.ev.db.file(dep).name) =>
-            {
+            _ if self.nodes[dep].remade && crate::archive::is_member(self.ev.db.file(dep).name) => {
                 true
             }
             (None, _) => self.nodes[dep].remade,
@@ -161,7 +159,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.ev.db.file(id).phony {
             return true;
         }
-        let member_target = crate::exec::archive::is_member(self.ev.db.file(id).name);
+        let member_target = crate::archive::is_member(self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let others_newer = resolved
             .deps

@@ -9,8 +9,9 @@ use std::rc::Rc;
 use super::mtime::Mtime;
 use super::seams::{FileTimes, Jobs};
 use super::vpath::in_gpath;
-use super::{Environment, Planner, Resolved, Status};
+use super::{Planner, Resolved, Status};
 use crate::diag::{self, Result};
+use crate::exec::Environment;
 use crate::exec::JobRequest;
 use crate::rules::FileId;
 

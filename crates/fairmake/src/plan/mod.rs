@@ -47,9 +47,6 @@ use seams::{Disk, FileTimes, Jobs};
 use vpath::vpath_configured;
 pub use vpath::vpath_search;
 
-/// A child's environment: (name, value) pairs.
-pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
-
 /// Where a file is in the walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {

@@ -320,7 +320,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         // An archive member is first looked up as `(member)`, which the
         // built-in `(%): %` rule matches.
-        let (_, member) = crate::exec::archive::split_member(name);
+        let (_, member) = crate::archive::split_member(name);
         let found = if member.is_empty() {
             implicit::search(indexed, name, &mut k, &mut self.search_scratch)
         } else {

@@ -61,7 +61,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         known: &[Dep],
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name;
-        let (target_name, member) = crate::exec::archive::split_member(name);
+        let (target_name, member) = crate::archive::split_member(name);
         let autos = Automatic {
             member: Some(member.to_vec()),
             newer: Some(Vec::new()),

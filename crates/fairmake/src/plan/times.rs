@@ -28,7 +28,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let node = self.node(id);
         if !node.mtime.is_known() && node.path().is_none() && !self.ev.options.check_symlink_times {
             let name = &self.ev.db.file(id).name;
-            if !crate::exec::archive::is_member(name) {
+            if !crate::archive::is_member(name) {
                 if let Some(exists) = self.times.exists_listed(&self.ev.fs, name) {
                     return exists;
                 }
@@ -90,9 +90,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Some(found) => found,
             None => self.ev.db.file(id).name,
         };
-        let (archive, member) = crate::exec::archive::split_member(path);
+        let (archive, member) = crate::archive::split_member(path);
         if !member.is_empty() {
-            return crate::exec::archive::member_mtime(archive, member);
+            return crate::archive::member_mtime(archive, member);
         }
         let found = self.times.mtime(&mut self.ev.fs, path);
         if self.ev.options.check_symlink_times {

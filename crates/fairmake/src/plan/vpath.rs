@@ -42,7 +42,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         // `lib(member)`: the archive is what vpath finds.
-        let (archive, member) = crate::exec::archive::split_member(name);
+        let (archive, member) = crate::archive::split_member(name);
         if !member.is_empty() {
             if self.ev.fs.exists(archive) || archive.first() == Some(&b'/') {
                 return;

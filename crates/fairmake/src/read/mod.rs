@@ -2,19 +2,18 @@
 //! conditionals, define, include. Reading evaluates as it goes, as GNU make
 //! does: assignments take effect and rules enter the database line by line.
 
-pub mod assignment;
 pub mod conditional;
 pub mod lines;
 pub mod rule_line;
 
 use std::rc::Rc;
 
+use crate::assignment::{self, AssignOp};
 use crate::diag::{self, Loc, Result};
 use crate::eval::vars::{Export, Flavor, Origin, SharedVarSet};
 use crate::eval::{Definition, Evaluator};
 use crate::rules::{Recipe, RecipeLine};
 use crate::words::{self, is_blank, trim};
-use assignment::AssignOp;
 use conditional::{Cond, Keyword};
 use lines::{collapse_continuations_with, strip_comment, Lines, LogicalLine};
 
@@ -771,7 +770,7 @@ pub fn assign(
         }
         AssignOp::Shell => {
             let command = ev.expand_text(value)?;
-            let (output, _) = crate::exec::shell::run_function(ev, &command, true)?;
+            let (output, _) = ev.run_shell(&command, true)?;
             (output, Flavor::Recursive)
         }
     };
@@ -864,7 +863,7 @@ pub fn find_include(ev: &mut Evaluator, name: &[u8]) -> Vec<u8> {
     if name.first() == Some(&b'/') || ev.fs.exists_following_links(name) {
         return name.to_vec();
     }
-    for dir in include_path(&ev.options.include_dirs) {
+    for dir in crate::options::include_path(&ev.options.include_dirs) {
         let mut candidate = dir;
         candidate.push(b'/');
         candidate.extend_from_slice(name);
@@ -873,40 +872,4 @@ pub fn find_include(ev: &mut Evaluator, name: &[u8]) -> Vec<u8> {
         }
     }
     name.to_vec()
-}
-
-/// The directories `include` searches (`.INCLUDE_DIRS`): the `-I` dirs that
-/// exist, in order, then the default ones that exist. `-I-` forgets every
-/// directory before it, the defaults included.
-pub fn include_path(dirs: &[Vec<u8>]) -> Vec<Vec<u8>> {
-    use std::os::unix::ffi::OsStrExt;
-    let is_dir = |d: &[u8]| std::path::Path::new(std::ffi::OsStr::from_bytes(d)).is_dir();
-    let mut path = Vec::new();
-    let mut defaults = true;
-    for dir in dirs {
-        if dir == b"-" {
-            path.clear();
-            defaults = false;
-            continue;
-        }
-        let mut dir = dir.as_slice();
-        while dir.len() > 1 && dir.ends_with(b"/") {
-            dir = &dir[..dir.len() - 1];
-        }
-        if is_dir(dir) {
-            path.push(dir.to_vec());
-        }
-    }
-    if defaults {
-        for dir in [
-            &b"/usr/local/include"[..],
-            b"/usr/gnu/include",
-            b"/usr/include",
-        ] {
-            if is_dir(dir) {
-                path.push(dir.to_vec());
-            }
-        }
-    }
-    path
 }

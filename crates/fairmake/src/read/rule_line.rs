@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use thin_vec::ThinVec;
 
-use super::assignment;
 use super::{assign, lines, Modifiers, RuleContext};
+use crate::assignment;
 use crate::diag::{self, Loc, Result};
 use crate::eval::vars::{Export, Origin};
 use crate::eval::Evaluator;
@@ -649,7 +649,7 @@ fn for_each_name<'t>(
 ) {
     if memchr::memchr2(b'(', b'\\', text).is_some() {
         let names = name_words(text);
-        let groups = crate::exec::archive::expand_groups(names.iter().map(|n| n.as_ref()));
+        let groups = crate::archive::expand_groups(names.iter().map(|n| n.as_ref()));
         for name in glob_names(ev, groups) {
             each(ev, Cow::Owned(normalize_name(&name)));
         }
@@ -824,8 +824,8 @@ pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> 
 pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        if crate::exec::archive::is_member(&name) {
-            match crate::exec::archive::glob_members(&name) {
+        if crate::archive::is_member(&name) {
+            match crate::archive::glob_members(&name) {
                 Some(found) => out.extend(found),
                 None => out.push(name),
             }

@@ -4,7 +4,6 @@
 
 pub mod builtin;
 mod names;
-pub mod print;
 
 use std::rc::Rc;
 
@@ -12,6 +11,7 @@ use thin_vec::ThinVec;
 
 use crate::diag::Loc;
 use crate::eval::vars::SharedVarSet;
+use crate::name_table::name_hash;
 use crate::pattern::PercentPattern;
 
 /// A file: its index in [`Database::files`]. Kept in 32 bits, so that a
@@ -505,10 +505,3 @@ impl Database {
 }
 
 const SUFFIX_PREREQS: &str = "warning: ignoring prerequisites on suffix rule definition";
-
-/// The hash of a name in the indexes that find things by name: the data
-/// base's files, a variable set's variables, a directory listing's entries.
-pub(crate) fn name_hash(name: &[u8]) -> u64 {
-    use std::hash::BuildHasher;
-    rustc_hash::FxBuildHasher.hash_one(name)
-}

@@ -71,7 +71,7 @@ pub fn call_expanded(
             }
             Ok(())
         }
-        FuncId::Eval => crate::read::eval_text(ev, arg(0)),
+        FuncId::Eval => ev.eval_text(arg(0)),
         FuncId::Origin => {
             let name = arg(0);
             let origin = ev.with_var(name, |v| v.map(|v| v.origin.name()));
@@ -91,7 +91,7 @@ pub fn call_expanded(
             Ok(())
         }
         FuncId::Shell => {
-            let (output, _) = crate::exec::shell::run_function(ev, arg(0), false)?;
+            let (output, _) = ev.run_shell(arg(0), false)?;
             out.extend_from_slice(&output);
             Ok(())
         }
@@ -326,7 +326,7 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
                 Err(e) => Err(ev.fatal(format!(
                     "file: Failed to open '{}': {}",
                     diag::show(path),
-                    crate::exec::io_error_text(&e)
+                    crate::diag::io_error_text(&e)
                 ))),
             }
         }
@@ -355,7 +355,7 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
                 ev.fatal(format!(
                     "open: {}: {}",
                     diag::show(path),
-                    crate::exec::io_error_text(&e)
+                    crate::diag::io_error_text(&e)
                 ))
             })
         }

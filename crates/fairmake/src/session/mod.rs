@@ -1,6 +1,8 @@
 //! One run of make, start to finish: options, the initial variables, reading
 //! the makefiles, remaking them, choosing the goals, and running the plan.
 
+mod print_data_base;
+
 use rustc_hash::FxHashSet;
 use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
@@ -8,12 +10,16 @@ use std::rc::Rc;
 
 use crate::diag::{self, Fatal};
 use crate::eval::vars::{Export, Flavor, Origin, Var};
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, Reentry};
 use crate::options::{self, Options};
 use crate::read::{self, ReadError};
 
-/// The GNU make version fairmake emulates.
-pub const EMULATED_VERSION: &str = "4.4.1";
+/// `$(shell)` and `$(eval)` for the evaluator, which cannot reach the
+/// executor and the reader above it (eval/reentry.rs).
+pub const REENTRY: Reentry = Reentry {
+    shell: crate::exec::shell::run_function,
+    eval: read::eval_text,
+};
 
 /// The features `.FEATURES` lists: only what works.
 const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs notintermediate shell-export archives jobserver jobserver-fifo output-sync check-symlink";
@@ -162,8 +168,7 @@ fn undouble_dollars(value: &[u8]) -> Vec<u8> {
 fn dashed(value: &[u8]) -> Vec<u8> {
     let value = crate::words::trim(value);
     let first = crate::words::words(value).next().unwrap_or_default();
-    if value.is_empty() || value[0] == b'-' || crate::read::assignment::looks_like_assignment(first)
-    {
+    if value.is_empty() || value[0] == b'-' || crate::assignment::looks_like_assignment(first) {
         value.to_vec()
     } else {
         [&b"-"[..], value].concat()
@@ -178,7 +183,7 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
         if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
             return Err(Fatal::new(
                 None,
-                format!("{}: {}", diag::show(dir), crate::exec::io_error_text(&e)),
+                format!("{}: {}", diag::show(dir), crate::diag::io_error_text(&e)),
             ));
         }
     }
@@ -235,7 +240,7 @@ fn reading_capture(opts: &mut Options) -> Option<crate::exec::output::Captured> 
                 None,
                 format_args!(
                     "cannot create temporary file: {}: suppressing output-sync",
-                    crate::exec::io_error_text(&e)
+                    crate::diag::io_error_text(&e)
                 ),
             );
             opts.output_sync = options::OutputSync::None;
@@ -262,6 +267,7 @@ fn build(
     }
     let opts = Rc::new(opts);
     let mut ev = Evaluator::new(opts.clone(), cwd.clone());
+    ev.reentry = REENTRY;
     let argv: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut env_makeflags = Vec::new();
     for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
@@ -294,7 +300,7 @@ fn build(
     let result = run_after_reading(&mut ev, found_makefile);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
-        crate::rules::print::print_database(&ev);
+        print_data_base::print_database(&ev);
     }
     // The copy of a makefile read from stdin goes with the last make using it.
     if let Some(copy) = &ev.stdin_copy {
@@ -840,7 +846,7 @@ fn explicit_closure(ev: &Evaluator, roots: &[crate::rules::FileId]) -> Vec<crate
 fn missing_line(m: &crate::eval::MissingInclude) -> String {
     let text = m
         .error
-        .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .map(|c| crate::diag::io_error_text(&std::io::Error::from_raw_os_error(c)))
         .unwrap_or_default();
     let message = format!("{}: {text}", diag::show(&m.name));
     match &m.loc {
@@ -852,7 +858,7 @@ fn missing_line(m: &crate::eval::MissingInclude) -> String {
 fn print_missing(m: &crate::eval::MissingInclude) {
     let text = m
         .error
-        .map(|c| crate::exec::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .map(|c| crate::diag::io_error_text(&std::io::Error::from_raw_os_error(c)))
         .unwrap_or_default();
     diag::warn(
         m.loc.as_ref(),
@@ -923,7 +929,7 @@ fn restart(
         format_args!(
             "{}: {}",
             exe.to_string_lossy(),
-            crate::exec::io_error_text(&err)
+            crate::diag::io_error_text(&err)
         ),
     );
     Ok(127)
@@ -989,7 +995,7 @@ fn initial_variables(
         ev.globals.insert(&k, var);
     }
     let defaults: [(&[u8], Vec<u8>); 12] = [
-        (b"MAKE_VERSION", EMULATED_VERSION.into()),
+        (b"MAKE_VERSION", diag::EMULATED_VERSION.into()),
         (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
         (b"SHELL", b"/bin/sh".to_vec()),
         (b".SHELLFLAGS", b"-c".to_vec()),
@@ -998,7 +1004,7 @@ fn initial_variables(
         (b".FEATURES", FEATURES.into()),
         (
             b".INCLUDE_DIRS",
-            read::include_path(&opts.include_dirs).join(&b' '),
+            crate::options::include_path(&opts.include_dirs).join(&b' '),
         ),
         (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
@@ -1072,7 +1078,7 @@ fn initial_variables(
         ev.db.file_mut(suffixes).rule.deps = deps;
     }
     for assignment in &opts.variables {
-        let Some((start, op, end)) = read::assignment::find_operator(assignment) else {
+        let Some((start, op, end)) = crate::assignment::find_operator(assignment) else {
             continue;
         };
         let name = crate::words::trim(&assignment[..start]).to_vec();

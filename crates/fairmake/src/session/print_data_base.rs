@@ -19,7 +19,7 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
         out,
         "# GNU Make {} compatible (fairmake {})",
-        crate::session::EMULATED_VERSION,
+        crate::diag::EMULATED_VERSION,
         env!("CARGO_PKG_VERSION")
     )?;
     writeln!(out, "# Built for x86_64-pc-linux-gnu")?;
