@@ -96,6 +96,8 @@ struct ResolvedMore {
     siblings: Vec<FileId>,
     /// The order prerequisites are made in (`--shuffle`); empty: as written.
     order: Vec<usize>,
+    /// The recipe is `.DEFAULT`'s: `$<` names the target itself.
+    from_default: bool,
 }
 
 impl ResolvedMore {
@@ -105,6 +107,7 @@ impl ResolvedMore {
             && self.peer_deps.is_empty()
             && self.siblings.is_empty()
             && self.order.is_empty()
+            && !self.from_default
     }
 }
 
@@ -115,6 +118,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     peer_deps: Vec::new(),
     siblings: Vec::new(),
     order: Vec::new(),
+    from_default: false,
 };
 
 impl Resolved {
@@ -132,6 +136,11 @@ impl Resolved {
 
     pub fn stem(&self) -> &[u8] {
         &self.stem
+    }
+
+    /// Whether the recipe is `.DEFAULT`'s.
+    fn from_default(&self) -> bool {
+        self.more().from_default
     }
 
     fn hidden(&self) -> &[FileId] {

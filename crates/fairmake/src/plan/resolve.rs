@@ -112,16 +112,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if let Some(m) = found {
             self.take_implicit_match(id, &m, draft);
         } else if !self.ev.db.file(id).is_target {
-            // `.DEFAULT` serves files no rule at all names as a target.
+            // `.DEFAULT` serves files no rule at all names as a target,
+            // existing ones too: they then have a recipe (a goal "is up to
+            // date", -B runs it).
             if let Some(default) = self
                 .ev
                 .db
                 .lookup(b".DEFAULT")
                 .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
             {
-                if self.mtime_of(id).is_none() {
-                    draft.recipe = Some(default);
-                }
+                draft.recipe = Some(default);
+                draft.more.from_default = true;
             }
         }
         Ok(())
@@ -439,8 +440,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 }
 
-/// `$*` for an explicit rule: the name minus a known suffix.
+/// `$*` for an explicit rule (or `.DEFAULT`): the name minus a known
+/// suffix; for an archive member `lib.a(m.o)`, the member's name (`m`).
 fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
+    let name = match crate::exec::archive::split_member(name) {
+        (_, member) if !member.is_empty() => member,
+        _ => name,
+    };
     let Some(suffixes) = db.lookup(b".SUFFIXES") else {
         return Vec::new();
     };
