@@ -129,11 +129,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].out_of_date =
                 walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
             // A makefile that failed gets "Failed to remake makefile" instead.
-            // (Not under -q, where out of date is the answer, not an error.)
+            // (Not under -q, where out of date is the answer, not an error,
+            // nor under -n, where nothing was to be remade.)
             if self.ev.options.keep_going
                 && parent.is_none()
                 && !self.makefiles_phase
                 && !self.question()
+                && !self.ev.options.dry_run
             {
                 let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
