@@ -53,10 +53,6 @@ def rewrite_lines(prog, fn):
 
 
 KNOWN = [
-    Open("extra-prereqs-no-rule", "extra-prereqs-no-rule.case",
-         "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
-         "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
-         lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
 ]
 
 

@@ -187,8 +187,6 @@ pub struct Node {
     pub remade: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
-    /// It is being made as another target's `.EXTRA_PREREQS`.
-    pub extra: bool,
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u32,
     pub intermediate: bool,
@@ -246,7 +244,6 @@ impl Default for Node {
             intermediate: false,
             simulated: false,
             no_implicit: false,
-            extra: false,
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,

@@ -167,12 +167,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 walk.pending = true;
                 break;
             }
-            if resolved.hidden().contains(&dep.file())
-                && !resolved.more().peer_deps.contains(&dep.file())
-                && self.nodes[dep.file()].status == Status::New
-            {
-                self.nodes[dep.file()].extra = true;
-            }
             let deferred = self.deferrable(dep.file());
             self.depth += 1;
             let st = if deferred {
