@@ -286,6 +286,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// Circular prerequisites dropped, as (whose list, which file): a
+    /// grouped target looks at its peers' lists as they are by then.
+    circular_dropped: rustc_hash::FxHashSet<(FileId, FileId)>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -339,6 +342,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             goals: Vec::new(),
             peer_checks: Default::default(),
             expanded: Default::default(),
+            circular_dropped: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
