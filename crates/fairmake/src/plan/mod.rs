@@ -559,10 +559,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         let name = diag::show(self.ev.db.file(goal).name).to_string();
-        let has_recipe = self.nodes[goal]
-            .resolved
-            .as_ref()
-            .is_some_and(|r| r.recipe.is_some());
+        // A goal another target's recipe made (a grouped peer) was never
+        // resolved: its own rule says whether it has a recipe.
+        let has_recipe = match &self.nodes[goal].resolved {
+            Some(r) => r.recipe.is_some(),
+            None => self.ev.db.file(goal).rule.recipe.is_some(),
+        };
         if has_recipe && !self.ev.db.file(goal).phony {
             println!("{}: '{}' is up to date.", diag::prefix(), name);
         } else {
