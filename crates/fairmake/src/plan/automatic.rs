@@ -103,7 +103,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let (target_name, member) = crate::exec::archive::split_member(&target);
         // A `.DEFAULT` recipe's file has no prerequisites to name: `$<` is
         // the target itself (the archive, for a member), as in GNU make.
-        let first = if resolved.from_default() {
+        let first = if resolved.uses_default_recipe() {
             target_name.to_vec()
         } else {
             normal

@@ -97,7 +97,7 @@ struct ResolvedMore {
     /// The order prerequisites are made in (`--shuffle`); empty: as written.
     order: Vec<usize>,
     /// The recipe is `.DEFAULT`'s: `$<` names the target itself.
-    from_default: bool,
+    default_recipe: bool,
 }
 
 impl ResolvedMore {
@@ -107,7 +107,7 @@ impl ResolvedMore {
             && self.peer_deps.is_empty()
             && self.siblings.is_empty()
             && self.order.is_empty()
-            && !self.from_default
+            && !self.default_recipe
     }
 }
 
@@ -118,7 +118,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     peer_deps: Vec::new(),
     siblings: Vec::new(),
     order: Vec::new(),
-    from_default: false,
+    default_recipe: false,
 };
 
 impl Resolved {
@@ -139,8 +139,8 @@ impl Resolved {
     }
 
     /// Whether the recipe is `.DEFAULT`'s.
-    fn from_default(&self) -> bool {
-        self.more().from_default
+    fn uses_default_recipe(&self) -> bool {
+        self.more().default_recipe
     }
 
     fn hidden(&self) -> &[FileId] {

@@ -127,7 +127,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
             {
                 draft.recipe = Some(default);
-                draft.more.from_default = true;
+                draft.more.default_recipe = true;
             }
         }
         Ok(())

@@ -238,7 +238,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 if self.circular_dropped.contains(&(peer, dep.file())) {
                     continue;
                 }
-                let visiting = self.nodes.get(dep.file().index()).is_some_and(|n| n.status == Status::Visiting);
+                let visiting = self
+                    .nodes
+                    .get(dep.file().index())
+                    .is_some_and(|n| n.status == Status::Visiting);
                 if visiting {
                     self.drop_circular(id, peer, dep.file());
                 } else if !r.deps.iter().any(|d| d.file() == dep.file()) {
