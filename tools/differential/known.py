@@ -53,15 +53,6 @@ def rewrite_lines(prog, fn):
 
 
 KNOWN = [
-    Open("default-automatic-vars", "default-automatic-less.case",
-         "In a recipe that comes from .DEFAULT, GNU sets $< (and $(<D), "
-         "$(<F)) to the target; fairmake leaves them empty.",
-         lambda p, d: uses(p, r"\.DEFAULT") and uses(p, r"\$<|\$\(<[DF]\)|\$\{<\}")
-         and "stdout" in aspects(d)),
-    Open("extra-prereqs-no-rule", "extra-prereqs-no-rule.case",
-         "A missing .EXTRA_PREREQS file: GNU says `No rule to make target "
-         "'x'` (no `needed by`), fairmake `..., needed by 'goal'`.",
-         lambda p, d: uses(p, r"\.EXTRA_PREREQS") and only_in(d, "fm", b"needed by")),
 ]
 
 

@@ -100,10 +100,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // Named as a normal prerequisite too, it is a normal one.
             .filter(|f| !normal.contains(f))
             .collect();
-        let first = normal
-            .first()
-            .map(|&f| name_of(self, f))
-            .unwrap_or_default();
+        let (target_name, member) = crate::archive::split_member(&target);
+        // A `.DEFAULT` recipe's file has no prerequisites to name: `$<` is
+        // the target itself (the archive, for a member), as in GNU make.
+        let first = if resolved.uses_default_recipe() {
+            target_name.to_vec()
+        } else {
+            normal
+                .first()
+                .map(|&f| name_of(self, f))
+                .unwrap_or_default()
+        };
         let join = |p: &Self, ids: &[FileId], dedup: bool| -> Vec<u8> {
             let mut out = Vec::new();
             let mut seen = rustc_hash::FxHashSet::default();
@@ -127,7 +134,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|f| newer.contains(f))
             .collect();
         let qm = join(self, &newer_list, true);
-        let (target_name, member) = crate::archive::split_member(&target);
         Automatic {
             target: target_name.to_vec(),
             member: Some(member.to_vec()),

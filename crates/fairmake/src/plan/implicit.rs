@@ -297,6 +297,11 @@ fn candidates<'n>(
         let Some(stem) = pat.match_stem(subject) else {
             continue;
         };
+        // A stem is never empty (`a%` does not match `a`); the directory
+        // split off counts as part of it (`%.o` matches `sub/.o`).
+        if stem.is_empty() && d.is_empty() {
+            continue;
+        }
         last_rule = Some(ri);
         let anything = pat.text == b"%";
         specific |= !anything;

@@ -93,6 +93,8 @@ struct ResolvedMore {
     siblings: Vec<FileId>,
     /// The order prerequisites are made in (`--shuffle`); empty: as written.
     order: Vec<usize>,
+    /// The recipe is `.DEFAULT`'s: `$<` names the target itself.
+    default_recipe: bool,
 }
 
 impl ResolvedMore {
@@ -102,6 +104,7 @@ impl ResolvedMore {
             && self.peer_deps.is_empty()
             && self.siblings.is_empty()
             && self.order.is_empty()
+            && !self.default_recipe
     }
 }
 
@@ -112,6 +115,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     peer_deps: Vec::new(),
     siblings: Vec::new(),
     order: Vec::new(),
+    default_recipe: false,
 };
 
 impl Resolved {
@@ -129,6 +133,11 @@ impl Resolved {
 
     pub fn stem(&self) -> &[u8] {
         &self.stem
+    }
+
+    /// Whether the recipe is `.DEFAULT`'s.
+    fn uses_default_recipe(&self) -> bool {
+        self.more().default_recipe
     }
 
     fn hidden(&self) -> &[FileId] {
@@ -175,8 +184,6 @@ pub struct Node {
     pub remade: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
-    /// It is being made as another target's `.EXTRA_PREREQS`.
-    pub extra: bool,
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u32,
     pub intermediate: bool,
@@ -234,7 +241,6 @@ impl Default for Node {
             intermediate: false,
             simulated: false,
             no_implicit: false,
-            extra: false,
             made_seq: 0,
             double_colon_rule: 0,
             peers_added: false,
@@ -277,6 +283,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// Circular prerequisites dropped, as (whose list, which file): a
+    /// grouped target looks at its peers' lists as they are by then.
+    circular_dropped: rustc_hash::FxHashSet<(FileId, FileId)>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -330,6 +339,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             goals: Vec::new(),
             peer_checks: Default::default(),
             expanded: Default::default(),
+            circular_dropped: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
@@ -546,10 +556,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         let name = diag::show(self.ev.db.file(goal).name).to_string();
-        let has_recipe = self.nodes[goal]
-            .resolved
-            .as_ref()
-            .is_some_and(|r| r.recipe.is_some());
+        // A goal another target's recipe made (a grouped peer) was never
+        // resolved: its own rule says whether it has a recipe.
+        let has_recipe = match &self.nodes[goal].resolved {
+            Some(r) => r.recipe.is_some(),
+            None => self.ev.db.file(goal).rule.recipe.is_some(),
+        };
         if has_recipe && !self.ev.db.file(goal).phony {
             println!("{}: '{}' is up to date.", diag::prefix(), name);
         } else {

@@ -10,6 +10,7 @@ use super::seams::{FileTimes, Jobs};
 use super::vpath::{in_gpath, vpath_search};
 use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore, Status};
 use crate::diag::{self, Result};
+use crate::eval::vars::Flavor;
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::rules::{Dep, FileId, Recipe};
 
@@ -23,6 +24,8 @@ struct Draft {
     /// The recipe of the double-colon rule being resolved.
     double_recipe: Option<Rc<Recipe>>,
     more: ResolvedMore,
+    /// The rule is an implicit one, found now.
+    implicit: bool,
 }
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -41,6 +44,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             double_recipe: None,
             deps: Vec::new(),
             more: ResolvedMore::default(),
+            implicit: false,
         };
         draft.deps = self.expanded_deps(id)?;
         if let Some(rule) = double {
@@ -70,6 +74,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             recipe,
             double_recipe,
             more,
+            implicit: _,
         } = draft;
         let resolved = Resolved {
             deps,
@@ -110,18 +115,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.implicit(id, &search_name, &draft.deps)?
         };
         if let Some(m) = found {
-            self.take_implicit_match(id, &m, draft);
+            self.take_implicit_match(id, &m, draft)?;
         } else if !self.ev.db.file(id).is_target {
-            // `.DEFAULT` serves files no rule at all names as a target.
+            // `.DEFAULT` serves files no rule at all names as a target,
+            // existing ones too: they then have a recipe (a goal "is up to
+            // date", -B runs it).
             if let Some(default) = self
                 .ev
                 .db
                 .lookup(b".DEFAULT")
                 .and_then(|d| self.ev.db.file(d).rule.recipe.clone())
             {
-                if self.mtime_of(id).is_none() {
-                    draft.recipe = Some(default);
-                }
+                draft.recipe = Some(default);
+                draft.more.default_recipe = true;
             }
         }
         Ok(())
@@ -130,16 +136,22 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id` is made by the implicit rule `m`: its stem, recipe and
     /// prerequisites, the intermediate files of its chain, and the other
     /// targets its recipe makes.
-    fn take_implicit_match(&mut self, id: FileId, m: &implicit::Match, draft: &mut Draft) {
+    fn take_implicit_match(
+        &mut self,
+        id: FileId,
+        m: &implicit::Match,
+        draft: &mut Draft,
+    ) -> Result<()> {
         draft.stem = m.stem.clone();
         draft.recipe = m.recipe.clone();
+        draft.implicit = true;
         let more = &mut draft.more;
         more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         // A file an implicit rule makes counts as a target from now on
         // ("ought to exist" for later searches).
         self.ev.db.file_mut(id).is_target = true;
         for (inter_name, inter_match) in &m.chain {
-            self.adopt_intermediate(inter_name, inter_match);
+            self.adopt_intermediate(inter_name, inter_match)?;
         }
         let mut extra = self.match_deps(m);
         let terminal = self.ev.db.pattern_rules[m.rule].terminal;
@@ -165,31 +177,34 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        Ok(())
     }
 
     /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
-    /// The target's own value is not inherited by its prerequisites and
-    /// comes after its other prerequisites; the global value comes first;
-    /// neither applies to a file being made as someone's extra prerequisite,
-    /// nor to a makefile no rule names (only an implicit rule could remake it).
+    /// They come after the target's other prerequisites (order-only ones
+    /// included). A target of the makefile that they name itself gets none
+    /// of them; a file an implicit rule makes gets them all, itself too,
+    /// which the walk reports as a circular dependency and drops, as GNU
+    /// make does. A makefile no rule names gets none (only an implicit rule
+    /// could remake it).
     fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
-        let ruleless_makefile = self.makefiles_phase && !self.ev.db.file(id).is_target;
-        if self.nodes.get(id.index()).is_some_and(|n| n.extra) || ruleless_makefile {
+        if self.makefiles_phase && !self.ev.db.file(id).is_target {
             return Ok(());
         }
-        let (extra, own) = self.extra_prereqs(id)?;
+        let made_by_rule = {
+            let file = self.ev.db.file(id);
+            file.is_target || file.phony
+        };
+        let extra = self.extra_prereqs(id, made_by_rule)?;
         if crate::words::trim(&extra).is_empty() {
             return Ok(());
         }
-        let mut hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-        hidden.retain(|d| d.file() != id);
-        draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
-        if own {
-            draft.deps.extend(hidden);
-        } else {
-            hidden.append(&mut draft.deps);
-            draft.deps = hidden;
+        let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
+        if !draft.implicit && hidden.iter().any(|d| d.file() == id) {
+            return Ok(());
         }
+        draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
+        draft.deps.extend(hidden);
         Ok(())
     }
 
@@ -336,25 +351,29 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
     }
 
-    /// `.EXTRA_PREREQS` for `id`, expanded in its own scope (not the one
-    /// inherited from its parent), and whether the value is the target's own.
-    fn extra_prereqs(&mut self, id: FileId) -> Result<(Vec<u8>, bool)> {
-        let scope: Vec<ScopeEntry> = self
-            .scope_for(id)
-            .into_iter()
-            .filter(|e| !e.inherited)
-            .collect();
-        let own = scope
-            .iter()
-            .any(|e| e.set.borrow().get(b".EXTRA_PREREQS").is_some());
-        if !own && self.ev.globals.get(b".EXTRA_PREREQS").is_none() {
-            return Ok((Vec::new(), false));
-        }
-        let value = self.ev.with_scope(scope, |ev| {
-            let mut v = Vec::new();
-            ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
-        })?;
-        Ok((value, own))
+    /// The `.EXTRA_PREREQS` of `id`, expanded as a global variable would be
+    /// (in no target's scope), as GNU make 4.4 does. A target with
+    /// target-specific variables has only its own value, as written there
+    /// (a `+=` appends to nothing), or none; any other file has the global
+    /// one if a rule makes it (`made_by_rule`: an explicit one, an implicit
+    /// one, or it is phony): not a file made by `.DEFAULT`.
+    /// Pattern-specific values count for nothing.
+    fn extra_prereqs(&mut self, id: FileId, made_by_rule: bool) -> Result<Vec<u8>> {
+        let own = self.ev.db.target_vars(id).map(|set| {
+            set.borrow()
+                .get(b".EXTRA_PREREQS")
+                .map(|v| (v.value.clone(), v.flavor))
+        });
+        self.ev.with_scope(Vec::new(), |ev| match own {
+            Some(Some((text, Flavor::Recursive))) => ev.expand_text(&text),
+            Some(Some((text, Flavor::Simple))) => Ok(text),
+            Some(None) => Ok(Vec::new()),
+            None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
+            None => {
+                let mut v = Vec::new();
+                ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+            }
+        })
     }
 
     /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
@@ -377,35 +396,42 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Records a file created by an implicit-rule chain.
-    fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) {
+    fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) -> Result<()> {
         let id = self.ev.db.intern(name);
         for (n, sub) in &m.chain {
-            self.adopt_intermediate(n, sub);
+            self.adopt_intermediate(n, sub)?;
         }
-        let deps = self.match_deps(m);
+        if self.node(id).resolved.is_some() {
+            // Already known (another chain, or made): keep what it is.
+            return Ok(());
+        }
+        let mut deps = self.match_deps(m);
+        // Made by an implicit rule, it gets the `.EXTRA_PREREQS` too.
+        let extra = self.extra_prereqs(id, true)?;
+        let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
+        let hidden_ids: Vec<FileId> = hidden.iter().map(Dep::file).collect();
+        deps.extend(hidden);
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),
             stem: m.stem.as_slice().into(),
-            more: (!siblings.is_empty()).then(|| {
+            more: (!siblings.is_empty() || !hidden_ids.is_empty()).then(|| {
                 Box::new(ResolvedMore {
                     siblings,
+                    hidden: hidden_ids,
                     ..ResolvedMore::default()
                 })
             }),
         };
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
-        if node.resolved.is_some() {
-            // Already known (another chain, or made): keep what it is.
-            return;
-        }
         node.resolved = Some(Rc::new(resolved));
         node.intermediate = intermediate;
         if node.status == Status::New {
             node.status = Status::Pending;
         }
+        Ok(())
     }
 
     /// A file an implicit rule makes without the makefile mentioning it is
@@ -439,8 +465,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 }
 
-/// `$*` for an explicit rule: the name minus a known suffix.
+/// `$*` for an explicit rule (or `.DEFAULT`): the name minus a known
+/// suffix; for an archive member `lib.a(m.o)`, the member's name (`m`).
 fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
+    let name = match crate::archive::split_member(name) {
+        (_, member) if !member.is_empty() => member,
+        _ => name,
+    };
     let Some(suffixes) = db.lookup(b".SUFFIXES") else {
         return Vec::new();
     };

@@ -129,11 +129,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].out_of_date =
                 walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
             // A makefile that failed gets "Failed to remake makefile" instead.
-            // (Not under -q, where out of date is the answer, not an error.)
+            // (Not under -q, where out of date is the answer, not an error,
+            // nor under -n, where nothing was to be remade.)
             if self.ev.options.keep_going
                 && parent.is_none()
                 && !self.makefiles_phase
                 && !self.question()
+                && !self.ev.options.dry_run
             {
                 let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
@@ -165,12 +167,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 walk.pending = true;
                 break;
             }
-            if resolved.hidden().contains(&dep.file())
-                && !resolved.more().peer_deps.contains(&dep.file())
-                && self.nodes[dep.file()].status == Status::New
-            {
-                self.nodes[dep.file()].extra = true;
-            }
             let deferred = self.deferrable(dep.file());
             self.depth += 1;
             let st = if deferred {
@@ -181,12 +177,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.depth -= 1;
             match st? {
                 Status::Visiting => {
-                    let me = diag::show(self.ev.db.file(id).name).to_string();
-                    let other = diag::show(self.ev.db.file(dep.file()).name).to_string();
-                    diag::warn(
-                        None,
-                        format_args!("Circular {me} <- {other} dependency dropped."),
-                    );
+                    self.drop_circular(id, id, dep.file());
                     let mut r = (*resolved).clone();
                     r.deps.remove(i);
                     r.forget_order();
@@ -214,10 +205,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(walk)
     }
 
+    /// `id`, being made, found `dep` of `list`'s prerequisites (its own or
+    /// a grouped peer's) in the making: the dependency is circular, and
+    /// dropped from that list for good.
+    fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+        let me = diag::show(self.ev.db.file(id).name).to_string();
+        let other = diag::show(self.ev.db.file(dep).name).to_string();
+        diag::warn(
+            None,
+            format_args!("Circular {me} <- {other} dependency dropped."),
+        );
+        self.circular_dropped.insert((list, dep));
+    }
+
     /// A target of a grouped rule is made with the others: once its own
     /// prerequisites are done, theirs are made too (expanded a second time
     /// now), as prerequisites that stay out of the automatic variables.
-    /// Returns whether any were added.
+    /// Each peer's list is looked at as it is by now: one of them in the
+    /// making (`id` itself, say) is a circular dependency, reported as
+    /// `id`'s, as GNU make does. Returns whether any were added.
     fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
         self.nodes[id].peers_added = true;
         let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
@@ -229,7 +235,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut r = (*resolved).clone();
         for &peer in group.iter().filter(|&&p| p != id) {
             for dep in self.expanded_deps(peer)? {
-                if dep.file() != id && !r.deps.iter().any(|d| d.file() == dep.file()) {
+                if self.circular_dropped.contains(&(peer, dep.file())) {
+                    continue;
+                }
+                let visiting = self
+                    .nodes
+                    .get(dep.file().index())
+                    .is_some_and(|n| n.status == Status::Visiting);
+                if visiting {
+                    self.drop_circular(id, peer, dep.file());
+                } else if !r.deps.iter().any(|d| d.file() == dep.file()) {
                     r.more_mut().hidden.push(dep.file());
                     r.deps.push(dep);
                 }
