@@ -12,9 +12,9 @@ use std::rc::Rc;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Mutex, OnceLock};
 
-use fairmake::eval::vars::{Flavor, Origin};
-use fairmake::eval::{Evaluator, Expansion};
-use fairmake::options::Options;
+use fairmake::{Flavor, Origin};
+use fairmake::{Evaluator, Expansion};
+use fairmake::Options;
 
 /// Inputs longer than this are ignored (libFuzzer's `-max_len` should match).
 pub const MAX_INPUT: usize = 4096;
@@ -63,8 +63,8 @@ pub fn on_big_stack(f: impl FnOnce() + Send + 'static) {
 /// A sandboxed evaluator: no `$(shell)`, `!=`, `$(file)` or `include`.
 pub fn evaluator() -> Evaluator {
     let mut ev = Evaluator::new(Rc::new(Options::default()), b"/tmp".to_vec());
-    ev.sandboxed = true;
-    ev.reentry = fairmake::session::REENTRY;
+    ev.invocation.sandboxed = true;
+    ev.reentry = fairmake::REENTRY;
     ev
 }
 
@@ -77,7 +77,7 @@ pub fn read_eval(data: &[u8]) {
     on_big_stack(move || {
         let mut ev = evaluator();
         // Errors (missing separator, $(error), ...) are fine; panics are not.
-        let _ = fairmake::read::eval_text(&mut ev, &data);
+        let _ = fairmake::eval_text(&mut ev, &data);
     });
 }
 
@@ -193,7 +193,7 @@ pub fn makeflags(data: &[u8]) {
             );
         }
         let mut opts = Options::default();
-        if fairmake::options::parse_makeflags(&mut opts, rest).is_ok() {
+        if fairmake::parse_makeflags(&mut opts, rest).is_ok() {
             round_trip(&opts);
         }
     } else {
@@ -201,7 +201,7 @@ pub fn makeflags(data: &[u8]) {
             .split(|&b| b == 0)
             .map(|a| OsString::from_vec(a.to_vec()))
             .collect();
-        if let Ok(opts) = fairmake::options::parse_args(&args) {
+        if let Ok(opts) = fairmake::parse_args(&args) {
             round_trip(&opts);
         }
     }
@@ -218,13 +218,13 @@ fn round_trip(opts: &Options) {
     {
         return;
     }
-    let first = fairmake::options::makeflags_value(opts, None, &[]);
+    let first = fairmake::makeflags_value(opts, None, &[]);
     // The make expands `$(MAKEFLAGS)` before decoding it: `$$` becomes `$`.
     let expanded = unescape_dollars(&first);
     let mut again = Options::default();
-    match fairmake::options::parse_makeflags(&mut again, &expanded) {
+    match fairmake::parse_makeflags(&mut again, &expanded) {
         Ok(_) => {
-            let second = fairmake::options::makeflags_value(&again, None, &[]);
+            let second = fairmake::makeflags_value(&again, None, &[]);
             assert_eq!(
                 String::from_utf8_lossy(&second),
                 String::from_utf8_lossy(&first),

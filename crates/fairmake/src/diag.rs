@@ -40,11 +40,6 @@ pub fn prefix() -> String {
     }
 }
 
-/// The bare program name, without the level.
-pub fn program() -> &'static str {
-    PROGRAM.get().map(String::as_str).unwrap_or("make")
-}
-
 /// Where a makefile construct came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Loc {

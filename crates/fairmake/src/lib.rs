@@ -1,8 +1,8 @@
 //! fairmake: a GNU make-compatible make with a correct jobserver.
 //!
-//! The flow (docs/ARCHITECTURE.md): argv + MAKEFLAGS + environment → [`options`] → [`read`]
-//! evaluates makefiles into a [`rules`] database and [`eval`] variables → [`plan`]
-//! walks the goals → [`exec`] runs jobs under the jobserver.
+//! The flow (docs/ARCHITECTURE.md): argv + MAKEFLAGS + environment → `options` → `read`
+//! evaluates makefiles into a `rules` database and `eval` variables → `plan`
+//! walks the goals → `exec` runs jobs under the jobserver.
 //!
 //! ## Layers
 //!
@@ -29,23 +29,34 @@
 //! - `plan`: the planner, which drives the `Runner` through its seams
 //! - `session`: one run, start to finish; provides `eval::Reentry`
 
-pub mod archive;
-pub mod assignment;
-pub mod diag;
-pub mod eval;
-pub mod exec;
-pub mod fscache;
-pub mod glob;
-pub mod name_table;
-pub mod options;
-pub mod pattern;
-pub mod plan;
-pub mod read;
-pub mod rules;
-pub mod session;
+mod archive;
+mod assignment;
+mod diag;
+mod eval;
+mod exec;
+mod fscache;
+mod glob;
+mod name_table;
+mod options;
+mod pattern;
+mod plan;
+mod read;
+mod rules;
+mod session;
 mod stack;
-pub mod trace;
-pub mod words;
+mod trace;
+mod words;
+
+// What the binaries, the tests and the fuzz targets use; the rest is the
+// crate's own.
+pub use eval::vars::{Flavor, Origin};
+pub use eval::{Evaluator, Expansion};
+pub use exec::signals::{record_startup_dispositions, restore_sigpipe};
+pub use exec::SignalWatch;
+pub use options::{makeflags_value, parse_args, parse_makeflags, Options};
+pub use read::eval_text;
+pub use session::REENTRY;
+pub use trace::{read_events, report::render_html};
 
 /// Runs make with this process's argv and environment; returns the exit status.
 ///

@@ -28,7 +28,7 @@ fn main() {
 static RECORD_SIGNALS: extern "C" fn() = record_signals;
 
 extern "C" fn record_signals() {
-    fairmake::exec::signals::record_startup_dispositions();
+    fairmake::record_startup_dispositions();
 }
 
 fn start() -> ! {
@@ -38,7 +38,7 @@ fn start() -> ! {
     // Rust ignores SIGPIPE; make does not, unless its parent did: `make |
     // head` must end quietly the way GNU make does (killed by SIGPIPE), and
     // recipes must start with the disposition make was given.
-    fairmake::exec::signals::restore_sigpipe();
+    fairmake::restore_sigpipe();
     let code = fairmake::run_from_env();
     // What is buffered for stdout was written by the session already.
     std::process::exit(code);

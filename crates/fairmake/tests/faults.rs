@@ -635,7 +635,7 @@ fn a_late_sigchld_does_not_kill_make() {
         // SAFETY: signal() and raise() with valid arguments; make restores
         // SIGPIPE's default action the same way at start-up.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-        let watch = fairmake::exec::SignalWatch::install().expect("signal watch");
+        let watch = fairmake::SignalWatch::install().expect("signal watch");
         drop(watch);
         // SAFETY: raising a signal in this process; its handler is the watch's, just installed.
         unsafe { libc::raise(libc::SIGCHLD) };

@@ -24,14 +24,14 @@ fn main() {
         eprint!("fairmake-report: expected a trace and an optional output file\n{USAGE}");
         std::process::exit(2);
     };
-    let events = match fairmake::trace::read_events(std::path::Path::new(trace)) {
+    let events = match fairmake::read_events(std::path::Path::new(trace)) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("fairmake-report: {}: {e}", trace.to_string_lossy());
             std::process::exit(2);
         }
     };
-    let html = fairmake::trace::report::render_html(&events);
+    let html = fairmake::render_html(&events);
     let written = match args.get(1) {
         Some(out) => std::fs::write(out, html),
         None => std::io::Write::write_all(&mut std::io::stdout(), html.as_bytes()),

@@ -19,8 +19,10 @@ impl Evaluator {
     /// children get (with the default style, descriptors and fifo both).
     fn jobserver_auth_word(&self, for_environment: bool) -> Option<String> {
         let words = match for_environment {
-            true if !self.jobserver_child_words.is_empty() => &self.jobserver_child_words,
-            _ => &self.jobserver_words,
+            true if !self.child_env.jobserver_child_words.is_empty() => {
+                &self.child_env.jobserver_child_words
+            }
+            _ => &self.child_env.jobserver_words,
         };
         let auth: Vec<&[u8]> = words
             .iter()
@@ -33,7 +35,7 @@ impl Evaluator {
     /// The command-line variables as MAKEOVERRIDES first holds them.
     pub fn overrides_from_options(&self) -> Vec<u8> {
         let mut parsed = Vec::new();
-        for assignment in &self.options.variables {
+        for assignment in &self.invocation.options.variables {
             if let Some((start, op, end)) = find_operator(assignment) {
                 let flavor = match op {
                     AssignOp::Simple | AssignOp::Immediate => VarFlavor::Simple,
@@ -60,7 +62,7 @@ impl Evaluator {
     /// The switches part of MAKEFLAGS (everything before ` -- `).
     fn makeflags_switches(&self, for_environment: bool) -> Vec<u8> {
         let auth = self.jobserver_auth_word(for_environment);
-        options::makeflags_value(&self.options, auth.as_deref(), &[])
+        options::makeflags_value(&self.invocation.options, auth.as_deref(), &[])
     }
 
     /// The `MAKEFLAGS` value children see: the switches, then ` -- ` and
@@ -80,7 +82,10 @@ impl Evaluator {
 
     /// The `MFLAGS` value children see.
     pub fn mflags_for_children(&self) -> Vec<u8> {
-        options::mflags_value(&self.options, self.jobserver_auth_word(true).as_deref())
+        options::mflags_value(
+            &self.invocation.options,
+            self.jobserver_auth_word(true).as_deref(),
+        )
     }
 
     /// Sets the MAKEFLAGS and MFLAGS variables from the options. MAKEFLAGS
@@ -106,12 +111,12 @@ impl Evaluator {
             .map_or(Origin::File, |v| v.origin);
         // Under `-e` MAKEFLAGS counts as coming from the environment, so a
         // makefile's `MAKEFLAGS += ...` is ignored, as GNU does.
-        if self.options.environment_overrides && origin < Origin::EnvironmentOverride {
+        if self.invocation.options.environment_overrides && origin < Origin::EnvironmentOverride {
             origin = Origin::EnvironmentOverride;
         }
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
         let auth = self.jobserver_auth_word(false);
-        let mflags = options::mflags_value(&self.options, auth.as_deref());
+        let mflags = options::mflags_value(&self.invocation.options, auth.as_deref());
         self.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
     }
 
@@ -136,7 +141,7 @@ impl Evaluator {
         // command line's again: those keep the last word (`-S` on the
         // command line beats `MAKEFLAGS += -k`).
         let mut opts = Options::default();
-        let (argv, env) = &*self.invocation.clone();
+        let (argv, env) = &*self.invocation.args.clone();
         let mut messages = Vec::new();
         for source in [&value, env] {
             match options::parse_makeflags(&mut opts, source) {
@@ -165,9 +170,9 @@ impl Evaluator {
         );
         opts.debug_specs = specs;
         // What the parsers cannot know stays as it was.
-        opts.variables = self.options.variables.clone();
-        opts.shuffle = self.options.shuffle.clone();
-        opts.jobs_on_command_line = self.options.jobs_on_command_line;
+        opts.variables = self.invocation.options.variables.clone();
+        opts.shuffle = self.invocation.options.shuffle.clone();
+        opts.jobs_on_command_line = self.invocation.options.jobs_on_command_line;
         // The command line's `-I` words came back through the makefile's
         // value and again from argv: each directory counts once, where it
         // first appeared (a second `-I-` would empty the path).
@@ -178,18 +183,19 @@ impl Evaluator {
             }
         }
         opts.include_dirs = dirs;
-        let include_dirs_changed = opts.include_dirs != self.options.include_dirs;
-        self.options = Rc::new(opts);
+        let include_dirs_changed = opts.include_dirs != self.invocation.options.include_dirs;
+        self.invocation.options = Rc::new(opts);
         if include_dirs_changed {
-            let dirs = crate::options::include_path(&self.options.include_dirs).join(&b' ');
+            let dirs =
+                crate::options::include_path(&self.invocation.options.include_dirs).join(&b' ');
             self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
         }
-        if self.options.print_directory == Some(true) {
+        if self.invocation.options.print_directory == Some(true) {
             // A restarted make already said where it is.
             let restarted =
                 std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
-            diag::enter_directory(&self.cwd, restarted);
-        } else if self.options.print_directory == Some(false) {
+            diag::enter_directory(&self.invocation.cwd, restarted);
+        } else if self.invocation.options.print_directory == Some(false) {
             diag::cancel_enter_directory();
         }
         self.publish_makeflags();
@@ -217,7 +223,7 @@ impl Evaluator {
     /// (`-R` implies `-r`), built-in variables go if `-R` came late, and
     /// MAKEFLAGS is written afresh.
     pub fn makeflags_after_reading(&mut self) {
-        let mut opts = (*self.options).clone();
+        let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;
         }
@@ -239,7 +245,7 @@ impl Evaluator {
                 }
             }
         }
-        self.options = Rc::new(opts);
+        self.invocation.options = Rc::new(opts);
         self.publish_makeflags();
     }
 }

@@ -34,7 +34,10 @@ pub struct ScopeEntry {
     pub inherited: bool,
 }
 
-/// The interpreter state shared by reading, planning and running.
+/// The interpreter state shared by reading, planning and running: the
+/// variables and the scope expansion sees, and four owned parts (what this
+/// make was asked to do, what its children get, the rule database, the
+/// file cache), plus what reading left for the session.
 pub struct Evaluator {
     pub globals: VarSet,
     /// Target-specific scope, innermost first; empty at global level.
@@ -44,22 +47,43 @@ pub struct Evaluator {
     /// Recursive values being expanded (by their compiled tree), to catch
     /// loops. A set: chains of references can be 100 000 deep.
     active: rustc_hash::FxHashSet<*const Expansion>,
-    pub db: Database,
     /// Where the construct being evaluated came from, for error messages.
     pub loc: Option<Loc>,
     /// The definition of the innermost variable being expanded that has one:
     /// GNU reports errors found while parsing a value (bad numbers,
     /// unterminated references, too few arguments) there.
     expanding_loc: Option<Loc>,
-    pub options: Rc<Options>,
+    pub invocation: Invocation,
+    pub child_env: ChildEnv,
+    pub db: Database,
     pub fs: crate::fscache::FsCache,
-    /// `export` with no arguments, or `.EXPORT_ALL_VARIABLES`.
-    pub export_all: bool,
+    pub reading: Reading,
+    /// `$(shell)` and `$(eval)`, provided by the owner (the session).
+    pub reentry: Reentry,
+}
+
+/// What this make was asked to do, and where: set up at start. The
+/// options change only when a makefile assigns MAKEFLAGS.
+pub struct Invocation {
+    pub options: Rc<Options>,
     pub cwd: Vec<u8>,
-    /// Includes that could not be read, to be remade or reported.
-    pub missing_includes: Vec<MissingInclude>,
     /// `MAKELEVEL` of this make.
     pub level: u32,
+    /// argv and the inherited MAKEFLAGS: they keep the last word over a
+    /// makefile's MAKEFLAGS.
+    pub args: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
+    /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
+    /// do nothing (for fuzzing the reader and the expander).
+    pub sandboxed: bool,
+    /// The trace file every sub-make appends to (`--trace-json`, `--stats`).
+    pub trace_path: Option<Vec<u8>>,
+}
+
+/// What children get besides the exported variables themselves.
+#[derive(Default)]
+pub struct ChildEnv {
+    /// `export` with no arguments, or `.EXPORT_ALL_VARIABLES`.
+    pub export_all: bool,
     /// `SHELL` as the environment gave it: children get it back.
     pub original_shell: Option<Vec<u8>>,
     /// The MAKEFLAGS words that pass the jobserver (or `-j`) to children.
@@ -67,21 +91,19 @@ pub struct Evaluator {
     /// The jobserver words of the MAKEFLAGS in children's environment,
     /// when they differ from `jobserver_words` (see `exec::slots`).
     pub jobserver_child_words: Vec<Vec<u8>>,
-    /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
-    /// do nothing (for fuzzing the reader and the expander).
-    pub sandboxed: bool,
-    /// The trace file every sub-make appends to (`--trace-json`, `--stats`).
-    pub trace_path: Option<Vec<u8>>,
-    /// argv and the inherited MAKEFLAGS: they keep the last word over a
-    /// makefile's MAKEFLAGS.
-    pub invocation: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
     /// The environment of a child with no target-specific variables, and the
     /// generation of `globals` (and `export_all`) it was computed from.
-    pub env_cache: Option<EnvCache>,
+    pub cache: Option<EnvCache>,
+}
+
+/// What reading the makefiles leaves for the session besides variables
+/// and rules.
+#[derive(Default)]
+pub struct Reading {
+    /// Includes that could not be read, to be remade or reported.
+    pub missing_includes: Vec<MissingInclude>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
-    /// `$(shell)` and `$(eval)`, provided by the owner (the session).
-    pub reentry: Reentry,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -112,23 +134,20 @@ impl Evaluator {
             scope: Vec::new(),
             bindings: bindings::Bindings::default(),
             active: Default::default(),
-            db: Database::default(),
             loc: None,
             expanding_loc: None,
-            options,
+            invocation: Invocation {
+                options,
+                cwd,
+                level: 0,
+                args: Rc::default(),
+                sandboxed: false,
+                trace_path: None,
+            },
+            child_env: ChildEnv::default(),
+            db: Database::default(),
             fs: crate::fscache::FsCache::new(),
-            export_all: false,
-            cwd,
-            missing_includes: Vec::new(),
-            level: 0,
-            original_shell: None,
-            jobserver_words: Vec::new(),
-            jobserver_child_words: Vec::new(),
-            sandboxed: false,
-            trace_path: None,
-            invocation: Rc::default(),
-            env_cache: None,
-            stdin_copy: None,
+            reading: Reading::default(),
             reentry: Reentry::NONE,
         }
     }
@@ -224,7 +243,7 @@ impl Evaluator {
             return Ok(());
         }
         if chain.is_empty() {
-            if self.options.warn_undefined_variables && !is_special_variable(name) {
+            if self.invocation.options.warn_undefined_variables && !is_special_variable(name) {
                 // A built-in rule's recipe has no place in a makefile.
                 let loc = self.loc.as_ref().filter(|l| *l.file != *b"<builtin>");
                 // `$(^D)` is `$(patsubst %/,%,$(dir $^))` in GNU: what is
@@ -434,7 +453,7 @@ impl Evaluator {
         let loc = self.loc.clone();
         match target_set {
             None => {
-                if self.options.environment_overrides {
+                if self.invocation.options.environment_overrides {
                     if let Some(v) = self.globals.get_mut(def.name) {
                         if v.origin == Origin::Environment {
                             v.origin = Origin::EnvironmentOverride;

@@ -14,7 +14,7 @@ fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool
             matches!(
                 origin,
                 Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
-            ) || (ev.export_all && is_identifier(name))
+            ) || (ev.child_env.export_all && is_identifier(name))
         }
     }
 }
@@ -167,19 +167,19 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         let mut shell = Vec::new();
         ev.expand_var(b"SHELL", &mut shell)?;
         env.push((b"SHELL".to_vec(), shell));
-    } else if let Some(shell) = &ev.original_shell {
+    } else if let Some(shell) = &ev.child_env.original_shell {
         env.push((b"SHELL".to_vec(), shell.clone()));
     }
     env.push((
         b"MAKELEVEL".to_vec(),
-        (ev.level + 1).to_string().into_bytes(),
+        (ev.invocation.level + 1).to_string().into_bytes(),
     ));
     let makeflags = ev.makeflags_for_children();
     if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
     }
     env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));
-    if let Some(path) = &ev.trace_path {
+    if let Some(path) = &ev.invocation.trace_path {
         env.push((crate::trace::TRACE_ENV.as_bytes().to_vec(), path.clone()));
     }
     Ok(env)

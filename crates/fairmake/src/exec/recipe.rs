@@ -42,8 +42,8 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         .unwrap_or_default();
     let silent_target = listed_in(ev, b".SILENT", &target);
     let ignore_target = listed_in(ev, b".IGNORE", &target);
-    let silent_all = ev.db.silent_all || ev.options.silent || silent_target;
-    let ignore_all = ev.db.ignore_all || ev.options.ignore_errors || ignore_target;
+    let silent_all = ev.db.silent_all || ev.invocation.options.silent || silent_target;
+    let ignore_all = ev.db.ignore_all || ev.invocation.options.ignore_errors || ignore_target;
     let mut out = Vec::new();
     let saved = ev.loc.clone();
     if ev.db.oneshell && !recipe.lines.is_empty() {

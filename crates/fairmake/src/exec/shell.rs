@@ -271,7 +271,7 @@ pub fn run_function(
     command: &[u8],
     assignment: bool,
 ) -> Result<(Vec<u8>, i32)> {
-    if ev.sandboxed {
+    if ev.invocation.sandboxed {
         return Ok((Vec::new(), 0));
     }
     let (shell, flags) = shell_and_flags(ev)?;

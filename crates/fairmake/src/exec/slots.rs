@@ -411,16 +411,6 @@ impl Slots {
         }
     }
 
-    /// What the governor reads, for the trace.
-    pub fn governor_source(&self) -> Option<String> {
-        match self {
-            Slots::Jobserver {
-                governor: Some(g), ..
-            } => Some(g.describe()),
-            _ => None,
-        }
-    }
-
     /// Whether a child can reach the jobserver: any child when it has a
     /// fifo (its path is in MAKEFLAGS), a recursive one when it is a pipe.
     pub fn child_can_reach(&self, recursive: bool) -> bool {

@@ -20,8 +20,6 @@ pub struct Match {
     pub deps: Vec<Vec<u8>>,
     pub order_only: Vec<Vec<u8>>,
     pub recipe: Option<Rc<Recipe>>,
-    /// The target pattern that matched (for `$*` and grouped pattern targets).
-    pub target_index: usize,
     /// Prerequisites that do not exist and must be made by further implicit
     /// rules (intermediate files), with their own matches.
     pub chain: Vec<(Vec<u8>, Match)>,
@@ -801,7 +799,6 @@ fn make_match(
         deps,
         order_only,
         recipe: rule.recipe.clone(),
-        target_index: c.target_index,
         chain,
         siblings: siblings(rule, c),
     }

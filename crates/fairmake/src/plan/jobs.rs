@@ -61,7 +61,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.node(id).status = Status::Failed;
             self.nodes[id].out_of_date = true;
             self.question_dirty = true;
-            if how == crate::exec::OutOfDate::SubMake && !self.ev.options.keep_going {
+            if how == crate::exec::OutOfDate::SubMake && !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
                     diag::error_line("Waiting for unfinished jobs....");
                 }
@@ -70,7 +70,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.node(id).status = Status::Failed;
             self.failed = true;
-            if !self.ev.options.keep_going {
+            if !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
                     diag::error_line("Waiting for unfinished jobs....");
                 }
@@ -186,7 +186,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(status);
         }
         // Under -n only recursive lines run: the others need no environment.
-        let env = if self.ev.options.dry_run
+        let env = if self.ev.invocation.options.dry_run
             && !self.makefiles_phase
             && !lines.iter().any(|l| l.recursive)
         {
@@ -197,18 +197,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
         }
-        let debug = self.ev.options.debug;
-        if self.ev.options.trace || debug.why {
+        let debug = self.ev.invocation.options.debug;
+        if self.ev.invocation.options.trace || debug.why {
             self.trace_reason(id, resolved, &newer, my_mtime_missing);
         }
-        if self.ev.options.trace || debug.print {
+        if self.ev.invocation.options.trace || debug.print {
             // --trace and --debug=print show every command, `@` or not.
             for line in &mut lines {
                 line.silent = false;
             }
         }
-        self.nodes[id].simulated =
-            self.ev.options.dry_run && !self.makefiles_phase && !lines.iter().all(|l| l.recursive);
+        self.nodes[id].simulated = self.ev.invocation.options.dry_run
+            && !self.makefiles_phase
+            && !lines.iter().all(|l| l.recursive);
         let request = JobRequest {
             file: id,
             name: self.ev.db.file(id).name.to_vec(),
@@ -290,8 +291,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `-t`: touch instead of running. With -n too the touch is only shown.
     fn touch_target(&mut self, id: FileId) -> Status {
         let name = self.ev.db.file(id).name;
-        let dry_run = self.ev.options.dry_run;
-        if !self.ev.options.silent || dry_run {
+        let dry_run = self.ev.invocation.options.dry_run;
+        if !self.ev.invocation.options.silent || dry_run {
             println!("touch {}", diag::show(name));
         }
         if dry_run {
@@ -411,9 +412,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         newer: &[FileId],
     ) -> Result<Rc<Environment>> {
         let own_scope = self.scope_for(id).is_empty();
-        let key = (self.ev.globals.generation(), self.ev.export_all);
+        let key = (self.ev.globals.generation(), self.ev.child_env.export_all);
         if own_scope {
-            if let Some((generation, export_all, env)) = &self.ev.env_cache {
+            if let Some((generation, export_all, env)) = &self.ev.child_env.cache {
                 if (*generation, *export_all) == key {
                     return Ok(env.clone());
                 }
@@ -426,7 +427,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if same_for_all {
             // Expanding may itself change globals (`$(shell)` sets
             // .SHELLSTATUS): key the cache by the state after it.
-            ev.env_cache = Some((ev.globals.generation(), ev.export_all, env.clone()));
+            ev.child_env.cache = Some((
+                ev.globals.generation(),
+                ev.child_env.export_all,
+                env.clone(),
+            ));
         }
         Ok(env)
     }
@@ -438,7 +443,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.touch() {
             return;
         }
-        let dry_run = self.ev.options.dry_run && !self.makefiles_phase;
+        let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
         let mut names = Vec::new();
         let mut order: Vec<FileId> = (0..self.nodes.len()).map(FileId::from_index).collect();
         // In the order they were made.
@@ -462,7 +467,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if names.is_empty() {
             return;
         }
-        if !self.ev.options.silent {
+        if !self.ev.invocation.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             println!("rm {}", list.join(" "));
         }

@@ -45,7 +45,6 @@ use jobs::PeerCheck;
 use mtime::{KnownMtime, Mtime};
 use seams::{Disk, FileTimes, Jobs};
 use vpath::vpath_configured;
-pub use vpath::vpath_search;
 
 /// Where a file is in the walk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -316,8 +315,8 @@ impl<'e, J: Jobs> Planner<'e, J, Disk> {
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A planner whose file times come from `times`.
     pub fn with_times(ev: &'e mut Evaluator, runner: J, times: T) -> Planner<'e, J, T> {
-        let old_files = ev.options.old_files.clone();
-        let new_files = ev.options.new_files.clone();
+        let old_files = ev.invocation.options.old_files.clone();
+        let new_files = ev.invocation.options.new_files.clone();
         // From now on rules come only from the makefiles already read.
         ev.db.rules_closed = true;
         let vpath_configured = vpath_configured(ev);
@@ -422,36 +421,36 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `-B` is in force; after a restart it no longer applies to makefiles,
     /// or make would remake them and restart forever.
     fn always_make(&self) -> bool {
-        self.ev.options.always_make
+        self.ev.invocation.options.always_make
             && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
     }
 
     /// A failure without `-k`: make only waits for the jobs running.
     fn halting(&self) -> bool {
-        self.stopping && !self.ev.options.keep_going
+        self.stopping && !self.ev.invocation.options.keep_going
     }
 
     /// `-q` is in force.
     fn question(&self) -> bool {
-        self.ev.options.question && !self.makefiles_phase
+        self.ev.invocation.options.question && !self.makefiles_phase
     }
 
     /// `--debug=b` lines are printed: not while remaking makefiles, which
     /// only `--debug=m` shows.
     fn basic(&self) -> bool {
-        let debug = &self.ev.options.debug;
+        let debug = &self.ev.invocation.options.debug;
         debug.basic && (!self.makefiles_phase || debug.makefile)
     }
 
     /// `--debug=v` lines are printed (not while remaking makefiles either).
     fn verbose(&self) -> bool {
-        let debug = &self.ev.options.debug;
+        let debug = &self.ev.invocation.options.debug;
         debug.verbose && (!self.makefiles_phase || debug.makefile)
     }
 
     /// `-t` is in force.
     fn touch(&self) -> bool {
-        self.ev.options.touch && !self.makefiles_phase
+        self.ev.invocation.options.touch && !self.makefiles_phase
     }
 
     /// Whether making `id` failed in this run.
@@ -489,7 +488,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         loop {
             let mut all_settled = true;
             for (i, &goal) in goals.iter().enumerate() {
-                if self.stopping && !self.ev.options.keep_going {
+                if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
                 }
                 let before = self.runner.started();
@@ -532,7 +531,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.delete_intermediates();
         // -q -k: the first goal that failed says whether the answer is
         // "out of date" or an error, as in GNU.
-        if self.question() && self.ev.options.keep_going {
+        if self.question() && self.ev.invocation.options.keep_going {
             if let Some(&g) = goals
                 .iter()
                 .find(|&&g| self.nodes[g].status == Status::Failed)
@@ -551,7 +550,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// GNU's note for a goal that needed no commands.
     fn report_nothing_done(&mut self, goal: FileId) {
-        let opts = &self.ev.options;
+        let opts = &self.ev.invocation.options;
         if opts.silent || opts.question || self.makefiles_phase {
             return;
         }

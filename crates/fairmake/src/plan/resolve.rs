@@ -214,14 +214,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// prerequisite waits for the one before it).
     fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
-        if !shuffle::reorders(&self.ev.options.shuffle) || serial {
+        if !shuffle::reorders(&self.ev.invocation.options.shuffle) || serial {
             return Vec::new();
         }
         let mut order: Vec<usize> = (0..deps.len()).collect();
         let name = &self.ev.db.file(id).name;
-        shuffle::apply(&self.ev.options.shuffle, name, &mut order, |&i| {
-            deps[i].wait_before
-        });
+        shuffle::apply(
+            &self.ev.invocation.options.shuffle,
+            name,
+            &mut order,
+            |&i| deps[i].wait_before,
+        );
         order
     }
 

@@ -26,7 +26,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// nothing compares with); otherwise its time is asked for, and kept.
     pub(super) fn exists(&mut self, id: FileId) -> bool {
         let node = self.node(id);
-        if !node.mtime.is_known() && node.path().is_none() && !self.ev.options.check_symlink_times {
+        if !node.mtime.is_known()
+            && node.path().is_none()
+            && !self.ev.invocation.options.check_symlink_times
+        {
             let name = &self.ev.db.file(id).name;
             if !crate::archive::is_member(name) {
                 if let Some(exists) = self.times.exists_listed(&self.ev.fs, name) {
@@ -95,7 +98,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return crate::archive::member_mtime(archive, member);
         }
         let found = self.times.mtime(&mut self.ev.fs, path);
-        if self.ev.options.check_symlink_times {
+        if self.ev.invocation.options.check_symlink_times {
             // A dangling symlink exists, with its own time.
             return self.times.newest_of_links(path).or(found);
         }

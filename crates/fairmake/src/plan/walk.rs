@@ -131,11 +131,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
-            if self.ev.options.keep_going
+            if self.ev.invocation.options.keep_going
                 && parent.is_none()
                 && !self.makefiles_phase
                 && !self.question()
-                && !self.ev.options.dry_run
+                && !self.ev.invocation.options.dry_run
             {
                 let name = diag::show(self.ev.db.file(id).name).to_string();
                 diag::warn(
@@ -163,7 +163,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if dep.wait_before && walk.pending {
                 break;
             }
-            if self.stopping && !self.ev.options.keep_going {
+            if self.stopping && !self.ev.invocation.options.keep_going {
                 walk.pending = true;
                 break;
             }
@@ -188,7 +188,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     walk.failed = true;
                     walk.first_failed.get_or_insert(dep.file());
                     // Without -k nothing more is tried for this target.
-                    if !self.ev.options.keep_going {
+                    if !self.ev.invocation.options.keep_going {
                         break;
                     }
                 }
@@ -337,7 +337,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         self.nodes[id].status = Status::Failed;
         self.failed = true;
-        if self.ev.options.keep_going {
+        if self.ev.invocation.options.keep_going {
             diag::error_line(format_args!("{message}."));
             Ok(Status::Failed)
         } else {

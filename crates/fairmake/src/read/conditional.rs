@@ -15,7 +15,6 @@ pub struct Cond {
     pub seen_else: bool,
     /// An enclosing conditional is not taking its branch.
     pub outer_ignoring: bool,
-    pub line: u32,
 }
 
 /// The conditional directive keywords.

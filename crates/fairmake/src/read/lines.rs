@@ -6,8 +6,6 @@
 pub struct LogicalLine<'a> {
     pub raw: &'a [u8],
     pub line: u32,
-    /// How many physical lines it spans.
-    pub span: u32,
 }
 
 /// Splits a buffer into logical lines.
@@ -76,11 +74,7 @@ impl<'a> Iterator for Lines<'a> {
         if end < self.pos && ends_with_odd_backslashes(raw) {
             raw = &raw[..raw.len() - 1];
         }
-        Some(LogicalLine {
-            raw,
-            line: first,
-            span,
-        })
+        Some(LogicalLine { raw, line: first })
     }
 }
 

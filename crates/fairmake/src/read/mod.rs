@@ -67,7 +67,7 @@ pub enum ReadAs {
 
 /// `--debug=v`: "Reading makefile 'NAME' (...)...", before the attempt.
 pub fn announce(ev: &Evaluator, name: &[u8], how: ReadAs) {
-    if !ev.options.debug.verbose {
+    if !ev.invocation.options.debug.verbose {
         return;
     }
     let flags = match how {
@@ -147,7 +147,7 @@ fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError>
             f.keep().map_err(|e| e.error)
         });
     match stored {
-        Ok((_, path)) => ev.stdin_copy = Some(path.into_os_string().into_encoded_bytes()),
+        Ok((_, path)) => ev.reading.stdin_copy = Some(path.into_os_string().into_encoded_bytes()),
         Err(_) => {
             return Err(ReadError::Fatal(diag::Fatal::new(
                 None,
@@ -306,7 +306,6 @@ impl BufferReader {
     }
 
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
-        let line = ev.loc.as_ref().map_or(0, |l| l.line);
         match kw {
             Keyword::Endif => {
                 if self.conds.pop().is_none() {
@@ -365,7 +364,6 @@ impl BufferReader {
                                 any_taken: true,
                                 seen_else: false,
                                 outer_ignoring: false,
-                                line,
                             });
                             return Ok(());
                         }
@@ -389,7 +387,6 @@ impl BufferReader {
                     any_taken: taking,
                     seen_else: false,
                     outer_ignoring,
-                    line,
                 });
                 Ok(())
             }
@@ -438,7 +435,7 @@ impl BufferReader {
         if let Some(export) = mods.export.filter(|_| !mods.override_ && !mods.private) {
             if trim(body).is_empty() {
                 self.end_rule(ev)?;
-                ev.export_all = export == Export::Yes;
+                ev.child_env.export_all = export == Export::Yes;
                 return Ok(());
             }
             if assignment::find_assignment(body).is_none() {
@@ -804,7 +801,7 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
 
 /// `include FILES`, `-include FILES`, `sinclude FILES`.
 fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
-    if ev.sandboxed {
+    if ev.invocation.sandboxed {
         // A fuzzer's `include /dev/zero` must not read forever.
         return Ok(());
     }
@@ -842,12 +839,14 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(err)) => {
-                ev.missing_includes.push(crate::eval::MissingInclude {
-                    name: name.clone(),
-                    loc: loc.clone(),
-                    optional,
-                    error: err.raw_os_error(),
-                });
+                ev.reading
+                    .missing_includes
+                    .push(crate::eval::MissingInclude {
+                        name: name.clone(),
+                        loc: loc.clone(),
+                        optional,
+                        error: err.raw_os_error(),
+                    });
             }
         }
         ev.loc = loc.clone();
@@ -863,7 +862,7 @@ pub fn find_include(ev: &mut Evaluator, name: &[u8]) -> Vec<u8> {
     if name.first() == Some(&b'/') || ev.fs.exists_following_links(name) {
         return name.to_vec();
     }
-    for dir in crate::options::include_path(&ev.options.include_dirs) {
+    for dir in crate::options::include_path(&ev.invocation.options.include_dirs) {
         let mut candidate = dir;
         candidate.push(b'/');
         candidate.extend_from_slice(name);

@@ -853,7 +853,7 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     // Set on the command line (`.DEFAULT_GOAL+=`, even empty), by
     // `override` or by the environment under -e, it is the makefile's no
     // more to set.
-    let env_wins = ev.options.environment_overrides;
+    let env_wins = ev.invocation.options.environment_overrides;
     let imposed = ev.globals.get(b".DEFAULT_GOAL").is_some_and(|v| {
         v.origin >= Origin::EnvironmentOverride || v.origin == Origin::Environment && env_wins
     });
@@ -949,7 +949,7 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
                 db.ignore_all = true;
             }
         }
-        b".EXPORT_ALL_VARIABLES" => ev.export_all = true,
+        b".EXPORT_ALL_VARIABLES" => ev.child_env.export_all = true,
         b".SUFFIXES" => {
             // An empty list clears the known suffixes; otherwise they accumulate.
             if deps.is_empty() {
@@ -978,7 +978,7 @@ fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8])
 /// `.POSIX`: the standard's defaults replace GNU's for the variables that
 /// still have their default value.
 fn posix_defaults(ev: &mut Evaluator) {
-    if ev.options.no_builtin_variables {
+    if ev.invocation.options.no_builtin_variables {
         return;
     }
     for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {

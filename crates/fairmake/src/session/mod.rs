@@ -276,12 +276,14 @@ fn build(
             env_makeflags.push(b' ');
         }
     }
-    ev.invocation = Rc::new((argv, env_makeflags));
-    ev.level = level;
+    ev.invocation.args = Rc::new((argv, env_makeflags));
+    ev.invocation.level = level;
     // A sub-make's jobserver is in MAKEFLAGS from the start (GNU sets it up
     // before reading): `$(shell $(MAKE))` children see it too.
     if !opts.jobs_on_command_line {
-        ev.jobserver_words.extend(inherited_pipe_auth_word());
+        ev.child_env
+            .jobserver_words
+            .extend(inherited_pipe_auth_word());
     }
     let redirected = reading_output
         .as_ref()
@@ -303,7 +305,7 @@ fn build(
         print_data_base::print_database(&ev);
     }
     // The copy of a makefile read from stdin goes with the last make using it.
-    if let Some(copy) = &ev.stdin_copy {
+    if let Some(copy) = &ev.reading.stdin_copy {
         let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
     }
     // The process exits next: freeing the data base piece by piece (every
@@ -366,18 +368,18 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
     // `undefine`), it is an undefined variable like any other.
-    if ev.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
+    if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
         diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
     // Under -q, `Entering directory` waits until a command is run: a make
     // that only answers "up to date" prints nothing, as GNU's does.
-    if !ev.options.question {
+    if !ev.invocation.options.question {
         crate::diag::say_deferred_directory();
     }
     check_special_targets(ev)?;
-    let opts = &ev.options.clone();
+    let opts = &ev.invocation.options.clone();
     let builtin_loc = crate::diag::Loc {
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
@@ -424,21 +426,26 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         &env_makeflags,
         memory,
     );
-    ev.jobserver_words = slots.makeflags_words();
-    ev.jobserver_child_words = slots.child_makeflags_words();
+    ev.child_env.jobserver_words = slots.makeflags_words();
+    ev.child_env.jobserver_child_words = slots.child_makeflags_words();
     let sync_mutex = output_sync_lock(ev, !slots.is_serial());
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
-    runner.remove_on_signal.extend(ev.stdin_copy.clone());
+    runner
+        .remove_on_signal
+        .extend(ev.reading.stdin_copy.clone());
     runner.remove_on_signal.extend(
         sync_mutex
             .as_ref()
             .map(crate::exec::sync_mutex::Owned::path),
     );
     runner.trace = crate::trace::observe::recorder(ev, opts);
-    runner.progress = (opts.progress && ev.level == 0).then(|| {
-        crate::trace::progress::Progress::new(runner.trace.as_ref().map(|t| t.path()), &ev.cwd)
+    runner.progress = (opts.progress && ev.invocation.level == 0).then(|| {
+        crate::trace::progress::Progress::new(
+            runner.trace.as_ref().map(|t| t.path()),
+            &ev.invocation.cwd,
+        )
     });
     if opts.debug.basic {
         println!("Updating makefiles....");
@@ -450,7 +457,11 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
             // make it becomes again must not leave it (and say so) twice.
             let left_parent = jobs_from_command_line;
             drop(sync_mutex);
-            return restart(ev.stdin_copy.as_deref(), opts.debug.basic, left_parent);
+            return restart(
+                ev.reading.stdin_copy.as_deref(),
+                opts.debug.basic,
+                left_parent,
+            );
         }
     };
     if opts.debug.basic {
@@ -500,13 +511,13 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
 /// named in MAKEFLAGS (`--sync-mutex=`). Returns the file to remove at exit
 /// when this make created it.
 fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::sync_mutex::Owned> {
-    if ev.options.output_sync == options::OutputSync::None {
+    if ev.invocation.options.output_sync == options::OutputSync::None {
         return None;
     }
-    let inherited = ev.options.sync_mutex.clone();
+    let inherited = ev.invocation.options.sync_mutex.clone();
     let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel);
     if value != inherited {
-        Rc::make_mut(&mut ev.options).sync_mutex = value;
+        Rc::make_mut(&mut ev.invocation.options).sync_mutex = value;
     }
     owned
 }
@@ -549,7 +560,7 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
         }
         // After a restart, `--temp-stdin=FILE` (also in the list) stands for `-`.
         if let Some(copy) = &opts.temp_stdin {
-            ev.stdin_copy = Some(copy.clone());
+            ev.reading.stdin_copy = Some(copy.clone());
         }
         for name in &opts.makefiles {
             if name == b"-" && opts.temp_stdin.is_some() {
@@ -560,12 +571,14 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
                 Ok(()) => {}
                 Err(ReadError::Fatal(e)) => return Err(e),
                 Err(ReadError::NotFound(e)) => {
-                    ev.missing_includes.push(crate::eval::MissingInclude {
-                        name: name.clone(),
-                        loc: None,
-                        optional: false,
-                        error: e.raw_os_error(),
-                    });
+                    ev.reading
+                        .missing_includes
+                        .push(crate::eval::MissingInclude {
+                            name: name.clone(),
+                            loc: None,
+                            optional: false,
+                            error: e.raw_os_error(),
+                        });
                 }
             }
         }
@@ -590,12 +603,14 @@ fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
 
 /// A makefile that may be missing: remade if a rule can, quietly otherwise.
 fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
-    ev.missing_includes.push(crate::eval::MissingInclude {
-        name,
-        loc: None,
-        optional: true,
-        error,
-    });
+    ev.reading
+        .missing_includes
+        .push(crate::eval::MissingInclude {
+            name,
+            loc: None,
+            optional: true,
+            error,
+        });
 }
 
 /// Contradictions between special targets that GNU refuses.
@@ -666,7 +681,7 @@ enum Remade {
 /// Every makefile read, and every missing include, is a goal first (GNU's
 /// "remaking makefiles"): `-n`, `-q` and `-t` do not apply to them.
 fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Result<Remade, Fatal> {
-    let missing = std::mem::take(&mut ev.missing_includes);
+    let missing = std::mem::take(&mut ev.reading.missing_includes);
     let list = ev
         .global_value(b"MAKEFILE_LIST")
         .map(<[u8]>::to_vec)
@@ -796,7 +811,7 @@ fn remake_makefiles(ev: &mut Evaluator, mut runner: crate::exec::Runner) -> Resu
             return Err(Fatal::silent(2));
         }
         Ok(0) => {}
-        Ok(code) if !ev.options.keep_going => return Err(Fatal::silent(code)),
+        Ok(code) if !ev.invocation.options.keep_going => return Err(Fatal::silent(code)),
         Ok(code) => {
             // `-k`: every required makefile still missing is named.
             let mut failed = false;
@@ -970,7 +985,7 @@ fn initial_variables(
     for (k, v) in std::env::vars_os() {
         let (k, v) = (k.into_vec(), v.into_vec());
         if k == b"SHELL" {
-            ev.original_shell = Some(v);
+            ev.child_env.original_shell = Some(v);
             continue;
         }
         if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
@@ -1032,7 +1047,7 @@ fn initial_variables(
     }
     let simple_file = [
         (&b"CURDIR"[..], cwd.to_vec()),
-        (b"MAKELEVEL", ev.level.to_string().into_bytes()),
+        (b"MAKELEVEL", ev.invocation.level.to_string().into_bytes()),
         (b"MAKECMDGOALS", makecmdgoals(&opts.goals)),
     ];
     for (name, value) in simple_file {

@@ -199,11 +199,6 @@ impl Recorder {
         }));
     }
 
-    /// Whether this make opened the file.
-    pub fn is_owner(&self) -> bool {
-        self.owner
-    }
-
     /// The top-level make closes the array at exit.
     pub fn close(&mut self) {
         if self.owner && !self.closed {

@@ -122,15 +122,15 @@ impl Ending {
 /// Opens this make's trace, if any of the three options (or a parent's
 /// trace, through the environment) asks for one.
 pub fn recorder(ev: &mut Evaluator, opts: &Options) -> Option<super::Recorder> {
-    let stats = wants_stats(opts, ev.level);
+    let stats = wants_stats(opts, ev.invocation.level);
     // The progress line follows the trace to see the sub-makes' jobs.
-    let progress = opts.progress && ev.level == 0;
+    let progress = opts.progress && ev.invocation.level == 0;
     let inherited = std::env::var_os(super::TRACE_ENV).map(|v| v.into_vec());
     let (path, owner, temporary) = match (&opts.trace_json, inherited) {
         (Some(p), _) => (p.clone(), true, false),
         // Set by the user for the top-level make, the variable makes it
         // the owner; sub-makes (MAKELEVEL > 0) append.
-        (None, Some(p)) if !stats => (p, ev.level == 0, false),
+        (None, Some(p)) if !stats => (p, ev.invocation.level == 0, false),
         _ if stats || progress => {
             let dir = std::env::var_os("TMPDIR")
                 .map(|v| v.into_vec())
@@ -140,8 +140,8 @@ pub fn recorder(ev: &mut Evaluator, opts: &Options) -> Option<super::Recorder> {
         }
         _ => return None,
     };
-    ev.trace_path = Some(path.clone());
-    let name = format!("{} {}", diag::prefix(), diag::show(&ev.cwd));
+    ev.invocation.trace_path = Some(path.clone());
+    let name = format!("{} {}", diag::prefix(), diag::show(&ev.invocation.cwd));
     let mut recorder = match super::Recorder::open(&path, owner, &name) {
         Ok(r) => r,
         Err(e) => {

@@ -287,7 +287,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
 }
 
 fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>) -> Result<()> {
-    if ev.sandboxed {
+    if ev.invocation.sandboxed {
         return Ok(());
     }
     use std::os::unix::ffi::OsStrExt;

@@ -49,8 +49,8 @@ pub fn dispatch_names(
         FuncId::Basename => names::basename(arg(0), out),
         FuncId::Addsuffix => names::addsuffix(arg(0), arg(1), out),
         FuncId::Addprefix => names::addprefix(arg(0), arg(1), out),
-        FuncId::Abspath => names::abspath(&ev.cwd, arg(0), out),
-        FuncId::Realpath => names::realpath(&ev.cwd, arg(0), out),
+        FuncId::Abspath => names::abspath(&ev.invocation.cwd, arg(0), out),
+        FuncId::Realpath => names::realpath(&ev.invocation.cwd, arg(0), out),
         FuncId::Wildcard => names::wildcard(arg(0), &mut ev.fs, out),
         _ => return None,
     }
