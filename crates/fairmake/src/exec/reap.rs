@@ -1,0 +1,297 @@
+//! The event loop and the children: waiting at once for a child's exit,
+//! a jobserver token and a signal (`wait_for_event`, never blocking on the
+//! token pipe while an exit is pending); reaping job children and the
+//! orphans a killed job leaves holding tokens; giving tokens back, the
+//! memory governor, and healing the jobserver only when no live process
+//! can still return a token (README, "The jobserver").
+
+use std::os::fd::AsFd;
+use std::os::unix::process::ExitStatusExt;
+
+use super::{diag, job_id, println_flush, Child, Ended, ExitKind, OutOfDate, Runner};
+
+impl Runner {
+    /// Reaps every exited child; returns whether any was reaped.
+    pub(super) fn reap(&mut self) -> bool {
+        // A child killed by the signal that is ending make is said later.
+        if self.dying.is_none() && self.fatal_signal() != 0 {
+            self.dying = Some(Vec::new());
+        }
+        let mut any = false;
+        while let Some((pid, status)) = self.next_exited() {
+            any = true;
+            match self.children.remove(&pid) {
+                Some(child) => self.job_child_exited(pid, child, status),
+                // An orphan adopted from a killed job or client: it may
+                // have been running on that job's slot and tokens.
+                None => self.orphan_exited(pid),
+            }
+        }
+        any
+    }
+
+    /// The next child that has exited, reaped, with its wait status.
+    fn next_exited(&mut self) -> Option<(u32, i32)> {
+        use rustix::process::{Pid, WaitOptions};
+        // The raw status: `ExitKind` decodes it as the shell would.
+        let found = |(pid, status): (Pid, rustix::process::WaitStatus)| {
+            (pid.as_raw_nonzero().get() as u32, status.as_raw())
+        };
+        if self.adopting {
+            return rustix::process::wait(WaitOptions::NOHANG)
+                .ok()
+                .flatten()
+                .map(found);
+        }
+        let pids: Vec<u32> = self.children.keys().copied().collect();
+        pids.into_iter().find_map(|pid| {
+            let pid = Pid::from_raw(pid as i32)?;
+            rustix::process::waitpid(Some(pid), WaitOptions::NOHANG)
+                .ok()
+                .flatten()
+                .map(found)
+        })
+    }
+
+    fn job_child_exited(&mut self, pid: u32, child: Child, status: i32) {
+        let Child {
+            slot, recursive, ..
+        } = child;
+        if self.mode.debug_jobs {
+            if let Some(job) = &self.jobs[slot] {
+                let id = job_id(job);
+                let how = if status == 0 { "winning" } else { "losing" };
+                println_flush(
+                    format!(
+                        "Reaping {how} child {id:#x} PID {pid} \n\
+                         Removing child {id:#x} PID {pid} from chain."
+                    )
+                    .as_bytes(),
+                );
+            }
+        }
+        let exit = std::process::ExitStatus::from_raw(status);
+        if exit.signal().is_some() {
+            self.note_orphans_of_killed_job(child.started);
+        }
+        if let (Some(sig), Some(job)) = (exit.signal(), &self.jobs[slot]) {
+            if self.slots.child_can_reach(recursive) {
+                let what = ExitKind::Signal(sig).describe();
+                self.casualty = Some(format!(
+                    "the recipe for '{}' was killed ({what})",
+                    diag::show(&job.req.name)
+                ));
+            }
+        }
+        // A client killed hard may have taken tokens with it.
+        self.heal_if_sound();
+        self.child_exited(slot, exit);
+    }
+
+    /// Slots taken: by running jobs, and by the orphans of killed jobs.
+    pub(super) fn slots_in_use(&self) -> u32 {
+        self.running + self.orphan_groups.len() as u32
+    }
+
+    /// A job's process started at `started` was killed by a signal: the
+    /// processes it left (now ours, as this make adopts orphans) run on in
+    /// its slot, which stays taken until they are gone. Orphans that
+    /// started before it (a daemon an earlier job left) are not its own.
+    /// (A job that exits normally and leaves a daemon behind gives its slot
+    /// back, as in GNU make.)
+    fn note_orphans_of_killed_job(&mut self, started: u64) {
+        if !self.adopting {
+            return;
+        }
+        let Ok(pids) = fairmake_jobserver::children() else {
+            return;
+        };
+        let new: Vec<u32> = pids
+            .into_iter()
+            .filter(|&p| fairmake_jobserver::started_at(p).is_some_and(|t| t + 1 >= started))
+            .map(|p| p as u32)
+            .filter(|p| !self.children.contains_key(p))
+            .filter(|p| !self.orphan_groups.iter().any(|g| g.contains(p)))
+            .collect();
+        if !new.is_empty() {
+            self.orphan_groups.push(new);
+        }
+    }
+
+    /// An adopted orphan exited: the slot of its killed job is free once
+    /// the job's last orphan is gone; then healing may be sound.
+    fn orphan_exited(&mut self, pid: u32) {
+        let before = self.orphan_groups.len();
+        for group in &mut self.orphan_groups {
+            group.retain(|&p| p != pid);
+        }
+        self.orphan_groups.retain(|g| !g.is_empty());
+        if self.orphan_groups.len() != before {
+            self.slots.release(self.slots_in_use());
+        }
+        self.heal_if_sound();
+    }
+
+    /// At the end of the build, as the server, counts the tokens as GNU
+    /// make does, after waiting, as GNU make does, until no process that
+    /// could still give tokens back has the jobserver open: the orphans
+    /// this make adopted (a client whose shell was killed) and the
+    /// processes below them.
+    pub fn finish_jobserver(&mut self) {
+        self.finishing = true;
+        while self.adopting && self.orphans_hold_jobserver() {
+            self.die_if_signalled();
+            if !self.reap() {
+                self.wait_for_event(false);
+            }
+        }
+        self.slots.finish();
+    }
+
+    /// Whether an orphan this make adopted, or a process below one, has
+    /// the jobserver open.
+    fn orphans_hold_jobserver(&self) -> bool {
+        fairmake_jobserver::children().is_ok_and(|pids| {
+            pids.iter()
+                .any(|&p| !self.children.contains_key(&(p as u32)) && self.slots.open_below(p))
+        })
+    }
+
+    /// As the memory-aware server, looks at memory when a look is due and
+    /// withholds or gives back tokens (`exec/slots.rs`); the trace says so.
+    pub(super) fn govern(&mut self) {
+        if let Some(change) = self.slots.govern(self.slots_in_use()) {
+            if let Some(trace) = &mut self.trace {
+                trace.memory(&change);
+            }
+        }
+    }
+
+    /// As the server, heals the jobserver if that is sound now.
+    fn heal_if_sound(&mut self) {
+        if self.finishing {
+            return;
+        }
+        let live: Vec<(i32, bool)> = self
+            .children
+            .iter()
+            .map(|(&pid, child)| (pid as i32, child.recursive))
+            .collect();
+        self.slots.heal_if_sound(&live, self.casualty.as_deref());
+    }
+
+    fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
+        let job = self.jobs[slot].as_mut().expect("child of a live job");
+        job.pid = None;
+        let line = job.req.lines[job.next_line - 1].clone();
+        let kind = match (exit.code(), exit.signal()) {
+            (Some(0), _) => None,
+            (Some(code), _) => Some(ExitKind::Code(code)),
+            (None, Some(sig)) => Some(ExitKind::Signal(sig)),
+            (None, None) => Some(ExitKind::Code(1)),
+        };
+        if let Some(ended) = &mut self.dying {
+            // The job goes no further; see `die_if_signalled`.
+            ended.push(Ended { slot, line, kind });
+            return;
+        }
+        match kind {
+            None => {
+                if self.mode.output_sync == crate::options::OutputSync::Line {
+                    self.flush_job_output(slot);
+                }
+                self.advance(slot)
+            }
+            // -q: a sub-make saying "out of date" is no error to report.
+            Some(ExitKind::Code(1))
+                if self.mode.question && line.recursive && !line.ignore_errors =>
+            {
+                self.finish_as(slot, false, Some(OutOfDate::SubMake));
+            }
+            Some(kind) => {
+                if self.line_failed(slot, &line, kind) {
+                    self.advance(slot);
+                }
+            }
+        }
+    }
+
+    pub(super) fn wait_for_event(&mut self, want_token: bool) {
+        // The memory-aware server wakes for its next look at memory, and
+        // when tokens it waits to withhold come back.
+        let governor = self.slots.governor_wants();
+        let want_token = want_token || governor.is_some_and(|(_, hungry)| hungry);
+        let token_fd = if want_token {
+            self.slots.poll_fd()
+        } else {
+            None
+        };
+        // Under `-l`, look at the load again soon even if nothing happens;
+        // a traced jobserver samples its free tokens every 50 ms.
+        let sampling = self.trace.is_some() && self.slots.tokens_free().is_some();
+        let timeout = if let Some(tick) = self.progress.as_ref().map(|p| p.tick_interval()) {
+            // --progress (under a second): the clock and the sub-makes' news.
+            let sample = std::time::Duration::from_millis(50);
+            let tick = if sampling { tick.min(sample) } else { tick };
+            rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: i64::from(tick.subsec_nanos()),
+            }
+        } else if self.load_limited || sampling {
+            rustix::time::Timespec {
+                tv_sec: 0,
+                tv_nsec: if sampling { 50_000_000 } else { 100_000_000 },
+            }
+        } else {
+            rustix::time::Timespec {
+                tv_sec: 1,
+                tv_nsec: 0,
+            }
+        };
+        let timeout = match governor {
+            Some((due, _))
+                if due
+                    < std::time::Duration::new(timeout.tv_sec as u64, timeout.tv_nsec as u32) =>
+            {
+                rustix::time::Timespec {
+                    tv_sec: due.as_secs() as i64,
+                    tv_nsec: i64::from(due.subsec_nanos()),
+                }
+            }
+            _ => timeout,
+        };
+        match token_fd {
+            Some(fd) => {
+                let mut fds = [
+                    rustix::event::PollFd::new(&self.sigchld, rustix::event::PollFlags::IN),
+                    rustix::event::PollFd::from_borrowed_fd(fd, rustix::event::PollFlags::IN),
+                ];
+                let _ = rustix::event::poll(&mut fds, Some(&timeout));
+            }
+            None => {
+                let mut fds = [rustix::event::PollFd::new(
+                    &self.sigchld,
+                    rustix::event::PollFlags::IN,
+                )];
+                let _ = rustix::event::poll(&mut fds, Some(&timeout));
+            }
+        }
+        let mut buf = [0u8; 64];
+        while let Ok(n) = rustix::io::read(self.sigchld.as_fd(), &mut buf) {
+            if n == 0 {
+                break;
+            }
+        }
+        if let Some(p) = &mut self.progress {
+            p.tick();
+        }
+        self.govern();
+        if sampling {
+            let free = self.slots.tokens_free();
+            let running = self.running;
+            if let Some(trace) = &mut self.trace {
+                trace.counters(running, free);
+            }
+        }
+    }
+}
