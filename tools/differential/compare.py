@@ -77,8 +77,22 @@ def abstract(line):
     return s[:90]
 
 
+# Lines past the common prefix that are matched against each other. The
+# matching is quadratic; two makes that loop write megabytes (S6:15596 spun
+# for an hour), and the first difference lies near the prefix's end anyway.
+WINDOW = 2000
+
+
+def _window(la, lb):
+    """la and lb from their first differing line, at most WINDOW lines each."""
+    k = 0
+    while k < len(la) and k < len(lb) and la[k] == lb[k]:
+        k += 1
+    return la[k:k + WINDOW], lb[k:k + WINDOW]
+
+
 def first_diff(a, b):
-    la, lb = lines(a), lines(b)
+    la, lb = _window(lines(a), lines(b))
     sm = difflib.SequenceMatcher(None, la, lb, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op != "equal":
@@ -178,8 +192,9 @@ def describe(diffs, limit=12):
     for aspect, a, b in diffs:
         if aspect in ("stdout", "stderr"):
             out.append("  %s differs (- ref, + fairmake):" % aspect)
-            d = list(difflib.unified_diff([l.decode("utf-8", "replace") for l in lines(a)],
-                                          [l.decode("utf-8", "replace") for l in lines(b)], lineterm="", n=1))[2:]
+            la, lb = _window(lines(a), lines(b))
+            d = list(difflib.unified_diff([l.decode("utf-8", "replace") for l in la],
+                                          [l.decode("utf-8", "replace") for l in lb], lineterm="", n=1))[2:]
             out += ["    " + repr(l)[1:-1] if l[:1] in "-+" else "    " + l for l in d[:limit]]
         elif aspect == "files":
             for n, x, y in a[:limit]:
