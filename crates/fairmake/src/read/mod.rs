@@ -10,6 +10,8 @@ pub mod rule_line;
 mod separators;
 mod special_targets;
 mod target_vars;
+#[cfg(test)]
+mod tests;
 mod vpath;
 
 use std::rc::Rc;
