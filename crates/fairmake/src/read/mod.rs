@@ -2,9 +2,17 @@
 //! conditionals, define, include. Reading evaluates as it goes, as GNU make
 //! does: assignments take effect and rules enter the database line by line.
 
+mod attach;
 pub mod conditional;
 pub mod lines;
+mod names;
 pub mod rule_line;
+mod separators;
+mod special_targets;
+mod target_vars;
+#[cfg(test)]
+mod tests;
+mod vpath;
 
 use std::rc::Rc;
 
@@ -456,7 +464,7 @@ impl BufferReader {
             }
             if let Some(after) = directive_word(body, b"vpath") {
                 self.end_rule(ev)?;
-                return rule_line::vpath(ev, after);
+                return vpath::vpath(ev, after);
             }
         }
         if let Some((start, op, end)) = assignment::find_assignment(body) {
@@ -483,30 +491,7 @@ impl BufferReader {
                 self.rule = Some(ctx);
                 Ok(())
             }
-            rule_line::Parsed::NotARule => {
-                let prefix = recipe_prefix(ev);
-                if text.first() == Some(&prefix) || line.raw.first() == Some(&prefix) {
-                    return Err(ev.fatal("recipe commences before first target"));
-                }
-                // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
-                // anything but a blank (`ifeq(`, `ifeq)`, `ifeqx`).
-                let glued = |word: &[u8]| {
-                    text.strip_prefix(word)
-                        .and_then(|rest| rest.first())
-                        .is_some_and(|&b| !is_blank(b))
-                };
-                if glued(b"ifeq") || glued(b"ifneq") {
-                    return Err(
-                        ev.fatal("missing separator (ifeq/ifneq must be followed by whitespace)")
-                    );
-                }
-                if prefix == b'\t' && line.raw.starts_with(b"        ") {
-                    return Err(
-                        ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)")
-                    );
-                }
-                Err(ev.fatal("missing separator"))
-            }
+            rule_line::Parsed::NotARule => Err(missing_separator(ev, text, line.raw)),
         }
     }
 
@@ -536,13 +521,36 @@ impl BufferReader {
                 rule_loc: ctx.loc.clone(),
             })
         });
-        rule_line::attach_recipe(ev, &ctx, recipe);
+        attach::attach_recipe(ev, &ctx, recipe);
         ev.loc = saved;
         match pending {
             Some(error) => Err(error),
             None => Ok(()),
         }
     }
+}
+
+/// The error for a line that is no rule, no assignment and no directive:
+/// "missing separator", with GNU's hints.
+fn missing_separator(ev: &Evaluator, text: &[u8], raw: &[u8]) -> diag::Fatal {
+    let prefix = recipe_prefix(ev);
+    if text.first() == Some(&prefix) || raw.first() == Some(&prefix) {
+        return ev.fatal("recipe commences before first target");
+    }
+    // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
+    // anything but a blank (`ifeq(`, `ifeq)`, `ifeqx`).
+    let glued = |word: &[u8]| {
+        text.strip_prefix(word)
+            .and_then(|rest| rest.first())
+            .is_some_and(|&b| !is_blank(b))
+    };
+    if glued(b"ifeq") || glued(b"ifneq") {
+        return ev.fatal("missing separator (ifeq/ifneq must be followed by whitespace)");
+    }
+    if prefix == b'\t' && raw.starts_with(b"        ") {
+        return ev.fatal("missing separator (did you mean TAB instead of 8 spaces?)");
+    }
+    ev.fatal("missing separator")
 }
 
 /// `override`, `private`, `export` in front of an assignment or define.

@@ -1,0 +1,182 @@
+//! The file names of a rule line: a target or prerequisite list split into
+//! names (blanks escaped with `\`, archive member groups `lib(a b)`,
+//! globbing), each name as rules record it (no leading `./`, `\:` a colon),
+//! and a prerequisite list interned into the database.
+
+use std::borrow::Cow;
+
+use super::separators::split_order_only;
+use crate::eval::Evaluator;
+use crate::rules::Dep;
+use crate::words;
+
+/// The file names of a target or prerequisite list: words split at blanks,
+/// except a blank escaped by a backslash (`foo\ bar` names `foo bar`). The
+/// backslashes before a blank pair up, as GNU reads them: `x\\ y` is `x\`
+/// and `y`.
+fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    if memchr::memchr(b'\\', text).is_none() {
+        return words::words(text).map(Cow::Borrowed).collect();
+    }
+    let mut names = Vec::new();
+    let mut word: Option<Vec<u8>> = None;
+    let mut backslashes = 0;
+    for &b in text {
+        if b == b'\\' {
+            backslashes += 1;
+            continue;
+        }
+        if words::is_space(b) {
+            if backslashes % 2 == 1 {
+                let w = word.get_or_insert_with(Vec::new);
+                w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                w.push(b);
+            } else {
+                if backslashes > 0 {
+                    let w = word.get_or_insert_with(Vec::new);
+                    w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                }
+                names.extend(word.take().map(Cow::Owned));
+            }
+        } else {
+            let w = word.get_or_insert_with(Vec::new);
+            w.extend(std::iter::repeat_n(b'\\', backslashes));
+            w.push(b);
+        }
+        backslashes = 0;
+    }
+    if backslashes > 0 {
+        word.get_or_insert_with(Vec::new)
+            .extend(std::iter::repeat_n(b'\\', backslashes));
+    }
+    names.extend(word.map(Cow::Owned));
+    names
+}
+
+/// Calls `each` with every file name of a target or prerequisite list as
+/// rules record them: blanks escaped with `\` kept in names, archive groups
+/// `lib(a b)` split into members, globs expanded, a leading `./` dropped
+/// and `\:` unescaped.
+pub fn for_each_name<'t>(
+    ev: &mut Evaluator,
+    text: &'t [u8],
+    mut each: impl FnMut(&mut Evaluator, Cow<'t, [u8]>),
+) {
+    if memchr::memchr2(b'(', b'\\', text).is_some() {
+        let names = name_words(text);
+        let groups = crate::archive::expand_groups(names.iter().map(|n| n.as_ref()));
+        for name in glob_names(ev, groups) {
+            each(ev, Cow::Owned(normalize_name(&name)));
+        }
+        return;
+    }
+    // No archive groups and no backslash (so no `\:` to unescape): each
+    // word stands alone, and most are plain names that need no copy at all.
+    let may_glob = memchr::memchr3(b'*', b'?', b'[', text).is_some();
+    for word in words::words(text) {
+        if may_glob && crate::glob::has_magic(word) {
+            for name in glob_names(ev, vec![word.to_vec()]) {
+                each(ev, Cow::Owned(normalize_name(&name)));
+            }
+        } else {
+            each(ev, Cow::Borrowed(strip_dot_slash(word)));
+        }
+    }
+}
+
+/// File names in rules are globbed, as GNU does: `*.c` becomes the matching
+/// files (sorted), or stays as written when nothing matches.
+pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        if crate::archive::is_member(&name) {
+            match crate::archive::glob_members(&name) {
+                Some(found) => out.extend(found),
+                None => out.push(name),
+            }
+            continue;
+        }
+        if !crate::glob::has_magic(&name) {
+            out.push(name);
+            continue;
+        }
+        let found = crate::glob::glob(&name, &mut ev.fs);
+        if found.is_empty() {
+            out.push(name);
+        } else {
+            out.extend(found);
+        }
+    }
+    out
+}
+
+/// GNU drops a leading `./` from file names.
+pub fn normalize_name(word: &[u8]) -> Vec<u8> {
+    unescape_colons(strip_dot_slash(word))
+}
+
+/// `word` without its leading `./` (and the slashes after it), as GNU
+/// names files and lists the goals in `MAKECMDGOALS`; `./` itself stays.
+pub fn strip_dot_slash(word: &[u8]) -> &[u8] {
+    let mut w = word;
+    while w.len() > 2 && w.starts_with(b"./") {
+        w = &w[2..];
+        while w.first() == Some(&b'/') && w.len() > 1 {
+            w = &w[1..];
+        }
+    }
+    w
+}
+
+/// `\:` in a file name is a colon (`foo\:bar` names `foo:bar`); the
+/// backslashes before it pair up, as GNU reads them.
+pub fn unescape_colons(name: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b':', name).is_none() {
+        return name.to_vec();
+    }
+    let mut out = Vec::with_capacity(name.len());
+    let mut backslashes = 0;
+    for &b in name {
+        match b {
+            b'\\' => backslashes += 1,
+            b':' => {
+                out.extend(std::iter::repeat_n(b'\\', backslashes / 2));
+                out.push(b':');
+                backslashes = 0;
+            }
+            _ => {
+                out.extend(std::iter::repeat_n(b'\\', backslashes));
+                backslashes = 0;
+                out.push(b);
+            }
+        }
+    }
+    out.extend(std::iter::repeat_n(b'\\', backslashes));
+    out
+}
+
+/// Interns a prerequisite list (normal and order-only, with `.WAIT`), into
+/// the kind of list the caller keeps (a rule's `ThinVec`, the planner's
+/// `Vec`).
+pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
+    let (normal, order_only) = split_order_only(text);
+    // Gathered on the stack (a `.d` file's line names about ten), then
+    // collected into a list of exactly their number: one allocation per
+    // rule line, never grown or shrunk.
+    let mut deps: smallvec::SmallVec<[Dep; 16]> = smallvec::SmallVec::new();
+    for (part, oo) in [(normal, false), (order_only, true)] {
+        let mut wait = false;
+        for_each_name(ev, part, |ev, name| {
+            if *name == *b".WAIT" {
+                wait = true;
+                return;
+            }
+            let file = ev.db.intern(&name);
+            ev.db.file_mut(file).is_prerequisite = true;
+            deps.push(Dep::new(file, oo, wait));
+            wait = false;
+        });
+    }
+    deps.into_iter().collect()
+}

@@ -1,0 +1,142 @@
+//! Where a rule line's separators are: the `:` after the targets, the `;`
+//! before a recipe, the `|` before order-only prerequisites, the `#` of a
+//! comment; each outside variable references, which may hold any of them.
+
+use crate::words;
+
+/// The bytes of `text` that are outside variable references, with their
+/// positions: where a rule line's `:`, `;` and `#` can be.
+fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut depth = 0usize;
+    let mut skip = 0;
+    text.iter().enumerate().filter_map(move |(i, &b)| {
+        if skip > 0 {
+            skip -= 1;
+            return None;
+        }
+        match b {
+            b'$' => {
+                // An unterminated reference is no reference: GNU still finds
+                // the `;` after `$(firstword x;`.
+                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) && closes(text, i + 1) {
+                    depth += 1;
+                    skip = 1;
+                } else if text.get(i + 1) == Some(&b'$')
+                    && matches!(text.get(i + 2), Some(b'(') | Some(b'{'))
+                    && closes(text, i + 2)
+                {
+                    // `$$(...)` becomes a reference in a second expansion:
+                    // its colons are not separators either.
+                    depth += 1;
+                    skip = 2;
+                } else {
+                    // `$$` and `$x` are never separators themselves.
+                    skip = 1;
+                }
+                None
+            }
+            b')' | b'}' if depth > 0 => {
+                depth -= 1;
+                None
+            }
+            _ if depth > 0 => None,
+            // `\:` is part of a name, not a separator.
+            b':' if text[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1 => None,
+            _ => Some((i, b)),
+        }
+    })
+}
+
+/// Whether the parenthesis or brace at `open` has its match in `text`.
+fn closes(text: &[u8], open: usize) -> bool {
+    let (o, c) = if text[open] == b'(' {
+        (b'(', b')')
+    } else {
+        (b'{', b'}')
+    };
+    let mut depth = 0usize;
+    for &b in &text[open..] {
+        if b == o {
+            depth += 1;
+        } else if b == c {
+            depth -= 1;
+            if depth == 0 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// Splits off the recipe after the first `;` that is outside references and
+/// before any comment.
+/// The text after the `;` is returned as written: a target-specific
+/// variable's value takes it whole (`t: V = ; x` is `; x`).
+pub fn split_recipe(raw: &[u8]) -> (&[u8], Option<Vec<u8>>) {
+    match find_semicolon(raw) {
+        Some(i) => (&raw[..i], Some(raw[i + 1..].to_vec())),
+        None => (raw, None),
+    }
+}
+
+/// Where the recipe's `;` is: the first outside references, before any comment.
+fn find_semicolon(raw: &[u8]) -> Option<usize> {
+    // Most rule lines have no recipe on them.
+    memchr::memchr(b';', raw)?;
+    for (i, b) in top_level(raw) {
+        match b {
+            b'#' if i == 0 || raw[i - 1] != b'\\' => return None,
+            b';' => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first `:` outside variable references.
+pub fn find_colon(text: &[u8]) -> Option<usize> {
+    // Most prerequisite lists have no colon at all, and most target lists
+    // no reference or backslash before the colon that ends them.
+    let first = memchr::memchr(b':', text)?;
+    if memchr::memchr2(b'$', b'\\', &text[..first]).is_none() {
+        return Some(first);
+    }
+    top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
+}
+
+/// Splits a prerequisite list at its first `|` outside references (GNU
+/// splits there even inside a word: `a|b`) into normal and order-only parts.
+pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {
+    if memchr::memchr(b'|', text).is_none() {
+        return (text, b"");
+    }
+    match top_level(text).find(|&(_, b)| b == b'|') {
+        Some((p, _)) => (&text[..p], &text[p + 1..]),
+        None => (text, b""),
+    }
+}
+
+/// The blank-separated words of `text`, a reference with blanks inside
+/// counting as part of its word.
+pub fn words_outside_refs(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut depth = 0usize;
+    for (i, &b) in text.iter().enumerate() {
+        match b {
+            b'(' | b'{' if i > 0 && text[i - 1] == b'$' => depth += 1,
+            b')' | b'}' if depth > 0 => depth -= 1,
+            _ if depth == 0 && words::is_blank(b) => {
+                if i > start {
+                    out.push(text[start..i].to_vec());
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if text.len() > start {
+        out.push(text[start..].to_vec());
+    }
+    out
+}

@@ -1,0 +1,135 @@
+//! Special targets (`.PHONY`, `.SUFFIXES`, `.POSIX`, ...): what naming one
+//! as a rule's target does to the database and the variables.
+
+use super::names::{intern_deps, normalize_name};
+use crate::diag;
+use crate::eval::vars::Origin;
+use crate::eval::Evaluator;
+use crate::pattern::PercentPattern;
+use crate::rules::{Dep, FileId};
+use crate::words;
+
+/// Handles special targets; returns true when the rule is fully consumed.
+pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[u8]) -> bool {
+    if name.first() != Some(&b'.') {
+        return false;
+    }
+    let deps: Vec<Vec<u8>> = words::words(deps_text).map(normalize_name).collect();
+    let db = &mut ev.db;
+    let mark = |db: &mut crate::rules::Database, f: fn(&mut crate::rules::File)| {
+        for d in &deps {
+            let dep = db.intern(d);
+            f(db.file_mut(dep));
+        }
+    };
+    match name {
+        b".WAIT" => {
+            if !deps.is_empty() {
+                diag::warn(ev.loc.as_ref(), ".WAIT should not have prerequisites");
+            }
+        }
+        b".PHONY" => mark(db, |f| f.phony = true),
+        b".PRECIOUS" => {
+            for d in &deps {
+                if PercentPattern::new(d).percent.is_some() {
+                    db.precious_patterns.push(PercentPattern::new(d));
+                } else {
+                    let dep = db.intern(d);
+                    db.file_mut(dep).precious = true;
+                }
+            }
+        }
+        b".INTERMEDIATE" => {
+            if deps.is_empty() {
+                db.intermediate_all = true;
+            }
+            mark(db, |f| f.intermediate = true)
+        }
+        b".SECONDARY" => {
+            if deps.is_empty() {
+                db.secondary_all = true;
+            }
+            mark(db, |f| f.secondary = true)
+        }
+        b".NOTINTERMEDIATE" => {
+            if deps.is_empty() {
+                db.notintermediate_all = true;
+            }
+            for d in &deps {
+                if PercentPattern::new(d).percent.is_some() {
+                    db.notintermediate_patterns.push(PercentPattern::new(d));
+                } else {
+                    let dep = db.intern(d);
+                    db.file_mut(dep).notintermediate = true;
+                }
+            }
+        }
+        b".SECONDEXPANSION" => db.second_expansion = true,
+        b".ONESHELL" => db.oneshell = true,
+        b".POSIX" => {
+            db.posix = true;
+            posix_defaults(ev);
+        }
+        b".DELETE_ON_ERROR" => db.delete_on_error = true,
+        b".NOTPARALLEL" => {
+            if deps.is_empty() {
+                db.not_parallel = true;
+            }
+        }
+        b".SILENT" => {
+            if deps.is_empty() {
+                db.silent_all = true;
+            }
+        }
+        b".IGNORE" => {
+            if deps.is_empty() {
+                db.ignore_all = true;
+            }
+        }
+        b".EXPORT_ALL_VARIABLES" => ev.child_env.export_all = true,
+        b".SUFFIXES" => {
+            // An empty list clears the known suffixes; otherwise they accumulate.
+            if deps.is_empty() {
+                db.file_mut(id).rule.deps.clear();
+                db.file_mut(id).is_target = true;
+                return true;
+            }
+        }
+        b".LOW_RESOLUTION_TIME" => {
+            for d in &deps {
+                let dep = db.intern(d);
+                db.low_resolution_time.push(dep);
+            }
+        }
+        _ => return false,
+    }
+    // Special targets still get their prerequisites recorded for `-p` and for
+    // `.SILENT`/`.IGNORE` with lists.
+    let deps: Vec<Dep> = intern_deps(ev, deps_text);
+    let file = ev.db.file_mut(id);
+    file.is_target = true;
+    file.rule.deps.extend(deps);
+    true
+}
+
+/// `.POSIX`: the standard's defaults replace GNU's for the variables that
+/// still have their default value.
+fn posix_defaults(ev: &mut Evaluator) {
+    if ev.invocation.options.no_builtin_variables {
+        return;
+    }
+    for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {
+        if ev
+            .globals
+            .get(name)
+            .is_none_or(|v| v.origin == Origin::Default)
+        {
+            let var = crate::eval::vars::Var::new(
+                value.to_vec(),
+                crate::eval::vars::Flavor::Recursive,
+                Origin::Default,
+            );
+            ev.globals.insert(name, var);
+        }
+    }
+}
