@@ -409,6 +409,11 @@ fn explicit_rules(
             note(&mut ctx, text);
         }
         let id = ev.db.intern(target);
+        if line.grouped && line.double_colon && seen.contains(&id) {
+            // A grouped `::` rule is one rule for its group: a target
+            // named twice in it gets it once, and GNU says nothing.
+            continue;
+        }
         if !line.double_colon && seen.contains(&id) {
             // Said only if a recipe comes (it would be given twice).
             let text = format!(
@@ -425,8 +430,9 @@ fn explicit_rules(
     }
     // GNU joins a group from the last target named to the first: one
     // already in a group (an earlier rule's, or this one's when named
-    // twice) has its membership overridden.
-    for &id in named.iter().rev() {
+    // twice) has its membership overridden. Grouped `::` rules are each a
+    // group of their own: a target may be in several, as in GNU.
+    for &id in named.iter().rev().filter(|_| !line.double_colon) {
         if !ev.db.group_members.insert(id) {
             ctx.regrouped.push(id);
         }
