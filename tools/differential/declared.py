@@ -111,6 +111,11 @@ DECLARATIONS = [
          "tracker`; compared with that line removed.",
          avoid="--version, --help, -p, -d/--debug",
          normalize=lambda t: re.sub(rb"(?m)^Report bugs to .*\n", b"", t)),
+    Decl("signal-to-make-alone", {"4.4.1", "4.3"},
+         "SIGINT/SIGHUP/SIGQUIT sent to make alone (a recipe's `kill -INT "
+         "$$PPID`) is passed on to the running jobs; GNU passes on only "
+         "SIGTERM and waits for the jobs (README, Differences).",
+         match=lambda p, d: uses(p, r"kill -(INT|HUP|QUIT) \$\$PPID")),
     # --- GNU make 4.3 -> 4.4 (only against a 4.3 reference, as in CI) ---
     Decl("4.4-syntax", {"4.3"},
          "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "

@@ -660,6 +660,14 @@ fn sigint_to_top_make_with_submake() {
     signal_test(libc::SIGINT, false, true);
 }
 
+/// SIGHUP to make alone (`kill -HUP PID`): passed on to the jobs, which
+/// stop at once, their targets deleted. A deliberate difference (README,
+/// "Differences from GNU make"): GNU 4.4.1 lets them run to their end.
+#[test]
+fn sighup_to_make_alone_stops_the_jobs() {
+    signal_test(libc::SIGHUP, false, false);
+}
+
 /// SIGINT to the whole process group, as Ctrl-C at a terminal sends it.
 #[test]
 fn sigint_to_process_group() {
