@@ -82,12 +82,26 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             Status::Failed
         };
+        let group = self.running_group(id);
         for other in companions {
             self.ev.fs.invalidate(self.ev.db.file(other).name);
             self.forget_mtime(other);
+            let next = match (&group, status) {
+                (Some(group), Status::Done) => self.rule_after_group(other, group),
+                _ => None,
+            };
             let node = self.node(other);
-            node.status = status;
             node.remade = true;
+            match next {
+                // A grouped `::` rule made only that rule of a peer: the
+                // peer's later `::` rules are still to run (GNU 4.4.1).
+                Some(rule) => {
+                    node.double_colon_rule = rule;
+                    node.resolved = None;
+                    node.status = Status::Pending;
+                }
+                None => node.status = status,
+            }
         }
         if let Some(check) = self.peer_checks.remove(&id) {
             if outcome.ok {
@@ -112,6 +126,28 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 );
             }
         }
+    }
+
+    /// The group of the grouped double-colon rule of `id` that is running.
+    fn running_group(&self, id: FileId) -> Option<Rc<Vec<FileId>>> {
+        let rule = self.nodes.get(id.index())?.double_colon_rule as usize;
+        self.ev
+            .db
+            .file(id)
+            .double_colon()
+            .get(rule)?
+            .group()
+            .cloned()
+    }
+
+    /// The index of the `::` rule of `peer` after the one that belongs to
+    /// `group`, if `peer` has such a rule and another after it.
+    fn rule_after_group(&self, peer: FileId, group: &Rc<Vec<FileId>>) -> Option<u32> {
+        let rules = self.ev.db.file(peer).double_colon();
+        let k = rules
+            .iter()
+            .position(|r| r.group().is_some_and(|g| Rc::ptr_eq(g, group)))?;
+        (k + 1 < rules.len()).then_some(k as u32 + 1)
     }
 
     /// The other files one run of `id`'s recipe makes: members of a grouped
