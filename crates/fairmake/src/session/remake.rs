@@ -34,9 +34,9 @@ struct MakefileGoals<'m> {
     dont_care: FxHashSet<FileId>,
     /// The missing makefiles that must exist in the end.
     required: Vec<(FileId, &'m MissingInclude)>,
-    /// The notes of missing includes, said with their error
-    /// (`diag::set_preamble`).
-    preamble: Vec<(Vec<u8>, String)>,
+    /// The missing includes' notes (`file:line: name: No such file or
+    /// directory`), one a makefile, said with their error.
+    notes: Vec<(FileId, Vec<u8>, String)>,
     /// Makefiles that are there but could not be read.
     unreadable: FxHashSet<FileId>,
 }
@@ -154,8 +154,9 @@ fn add_missing_makefiles<'m>(
                 // A `-f` makefile that is missing is said at once, before
                 // anything is remade; includes wait until their error.
                 eprint!("{}", missing_line(m));
-            } else {
-                makefiles.preamble.push((m.name.clone(), missing_line(m)));
+            } else if !makefiles.notes.iter().any(|n| n.0 == id) {
+                // Included twice, it is noted once.
+                makefiles.notes.push((id, m.name.clone(), missing_line(m)));
             }
         }
     }
@@ -186,14 +187,22 @@ fn update_makefiles<'m>(
     makefiles: MakefileGoals,
     required: &[(FileId, &'m MissingInclude)],
 ) -> Updated<'m> {
-    diag::set_preamble(makefiles.preamble);
+    let serial = runner.is_serial();
     let goals = makefiles.goals;
+    let notes = makefiles.notes;
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = makefiles.dont_care;
     planner.unreadable = makefiles.unreadable;
     planner.watched = goals.clone();
-    let result = planner.run_goals(&goals);
+    let result = if serial && !notes.is_empty() {
+        run_noting_each(&mut planner, &goals, &notes)
+    } else {
+        // In parallel the makefiles are made together; the notes wait for
+        // an error that names their makefile, or any other error.
+        diag::set_preamble(notes.into_iter().map(|(_, n, l)| (n, l)).collect());
+        planner.run_goals(&goals)
+    };
     if result.is_ok() {
         // (An error still to be printed keeps the notes.)
         diag::set_preamble(Vec::new());
@@ -220,6 +229,41 @@ fn update_makefiles<'m>(
         runner,
         settled,
     }
+}
+
+/// Makes the makefiles one after the other, as GNU does, each missing
+/// include alone with its note: GNU says "name: No such file or directory"
+/// just before the first error printed while that makefile is the goal
+/// being made, and not at all when it never gets there (an earlier
+/// makefile failed and there is no `-k`) or no error is printed while it
+/// is made (what it needs failed before, for another makefile). The
+/// makefiles without a note between them are made in one run, as all of
+/// them are when there is no note (each run deletes the intermediate files
+/// it made at its end, where GNU deletes them once, after the last).
+fn run_noting_each(
+    planner: &mut Planner<Runner>,
+    goals: &[FileId],
+    notes: &[(FileId, Vec<u8>, String)],
+) -> Result<i32, Fatal> {
+    let note_of = |g: FileId| notes.iter().find(|n| n.0 == g);
+    let mut code = 0;
+    let mut rest = goals;
+    while !rest.is_empty() {
+        let (segment, note) = match note_of(rest[0]) {
+            Some((_, name, line)) => (&rest[..1], vec![(name.clone(), line.clone())]),
+            None => {
+                let end = rest.iter().position(|&g| note_of(g).is_some());
+                (&rest[..end.unwrap_or(rest.len())], Vec::new())
+            }
+        };
+        rest = &rest[segment.len()..];
+        diag::set_preamble(note);
+        code = planner.run_goals(segment)?;
+        if code != 0 && !planner.ev.invocation.options.keep_going {
+            break;
+        }
+    }
+    Ok(code)
 }
 
 /// Whether make may go on after remaking the makefiles: a failure stops
