@@ -1,0 +1,247 @@
+//! The variables make starts with, before any makefile is read (GNU manual,
+//! "Variables from the Environment", "Special Variables", "Variables Used
+//! by Implicit Rules", "Overriding Variables"): the environment's, make's
+//! own (`MAKE`, `MAKELEVEL`, `CURDIR`, `.FEATURES`, ...), `MAKEFLAGS` and
+//! `MAKEOVERRIDES`, the built-in ones, and the command line's.
+
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use crate::diag::{self, Fatal};
+use crate::eval::vars::{Export, Flavor, Origin, Var};
+use crate::eval::Evaluator;
+use crate::options::Options;
+use crate::read;
+
+/// The features `.FEATURES` lists: only what works.
+const FEATURES: &str = "target-specific order-only second-expansion else-if shortest-stem undefine oneshell nocomment grouped-target extra-prereqs notintermediate shell-export archives jobserver jobserver-fifo output-sync check-symlink";
+
+/// Defines the initial variables, in GNU's order: what comes later
+/// (a command-line assignment) wins over what came first.
+pub(super) fn initial_variables(
+    ev: &mut Evaluator,
+    opts: &Options,
+    argv0: &[u8],
+    cwd: &[u8],
+) -> Result<(), Fatal> {
+    import_environment(ev);
+    define_special_variables(ev, opts, argv0);
+    define_run_variables(ev, opts, cwd);
+    let overrides = ev.overrides_from_options();
+    ev.globals.insert(
+        b"MAKEOVERRIDES",
+        Var::new(overrides, Flavor::Simple, Origin::Default),
+    );
+    ev.publish_makeflags();
+    if !opts.no_builtin_variables {
+        define_builtin_variables(ev);
+    }
+    if !opts.no_builtin_rules {
+        define_suffixes(ev);
+    }
+    define_command_line_variables(ev, opts)
+}
+
+/// Every environment variable becomes a make variable, exported again
+/// (GNU manual, "Variables from the Environment"); a few are make's own.
+fn import_environment(ev: &mut Evaluator) {
+    // Under `-e` an imported variable becomes "environment override" when
+    // the makefiles first define it (`Evaluator::define`), as in GNU 4.4.
+    let env_origin = Origin::Environment;
+    for (k, v) in std::env::vars_os() {
+        let (k, v) = (k.into_vec(), v.into_vec());
+        if k == b"SHELL" {
+            // Recipes use make's own SHELL; children get this one back.
+            ev.child_env.original_shell = Some(v);
+            continue;
+        }
+        if k == b"MAKEFLAGS" || k == b"MFLAGS" || k == b"MAKELEVEL" {
+            continue;
+        }
+        if k == b"MAKE_RESTARTS" {
+            // Only for this make: a sub-make starts its own count.
+            let mut var = Var::new(v, Flavor::Simple, Origin::Override);
+            var.export = Export::No;
+            ev.globals.insert(&k, var);
+            continue;
+        }
+        if k == b"GNUMAKEFLAGS" {
+            // Its switches are in MAKEFLAGS now: children see it empty.
+            let mut var = Var::new(Vec::new(), Flavor::Simple, env_origin);
+            var.export = Export::Yes;
+            ev.globals.insert(&k, var);
+            continue;
+        }
+        let mut var = Var::new(v, Flavor::Recursive, env_origin);
+        var.export = Export::Yes;
+        ev.globals.insert(&k, var);
+    }
+}
+
+/// Make's special variables with a default value (GNU manual, "Special
+/// Variables", "The MAKE Variable", "Choosing the Shell").
+fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
+    let defaults: [(&[u8], Vec<u8>); 12] = [
+        (b"MAKE_VERSION", diag::EMULATED_VERSION.into()),
+        (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
+        (b"SHELL", b"/bin/sh".to_vec()),
+        (b".SHELLFLAGS", b"-c".to_vec()),
+        (b"MAKE_COMMAND", argv0.to_vec()),
+        (b"MAKE", b"$(MAKE_COMMAND)".to_vec()),
+        (b".FEATURES", FEATURES.into()),
+        (
+            b".INCLUDE_DIRS",
+            crate::options::include_path(&opts.include_dirs).join(&b' '),
+        ),
+        (b"MAKEFILE_LIST", Vec::new()),
+        (b".RECIPEPREFIX", Vec::new()),
+        // GNU 4.4 defines these two empty, even under -R.
+        (b"MAKEFILES", Vec::new()),
+        (b".LOADED", Vec::new()),
+    ];
+    for (name, value) in defaults {
+        // An environment value wins over a default (Kbuild exports MAKE and
+        // link-vmlinux.sh runs `${MAKE}` from a sub-make's recipe).
+        let from_env = ev
+            .globals
+            .get(name)
+            .is_some_and(|v| v.origin == Origin::Environment);
+        if from_env && !matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX") {
+            continue;
+        }
+        let flavor = if name == b"MAKE" {
+            Flavor::Recursive
+        } else {
+            Flavor::Simple
+        };
+        ev.globals
+            .insert(name, Var::new(value, flavor, Origin::Default));
+    }
+}
+
+/// What this run is: `CURDIR`, `MAKELEVEL` (exported, so that a sub-make
+/// counts one more) and `MAKECMDGOALS`.
+fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
+    let simple_file = [
+        (&b"CURDIR"[..], cwd.to_vec()),
+        (b"MAKELEVEL", ev.invocation.level.to_string().into_bytes()),
+        (b"MAKECMDGOALS", makecmdgoals(&opts.goals)),
+    ];
+    for (name, value) in simple_file {
+        let origin = if name == b"MAKELEVEL" {
+            Origin::Environment
+        } else {
+            Origin::File
+        };
+        ev.globals
+            .insert(name, Var::new(value, Flavor::Simple, origin));
+    }
+    if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
+        v.export = Export::Yes;
+    }
+}
+
+/// The variables of the built-in rules, `CC`, `CFLAGS`, ... (GNU manual,
+/// "Variables Used by Implicit Rules"); not under `-R`.
+fn define_builtin_variables(ev: &mut Evaluator) {
+    for &(name, value) in crate::rules::builtin::VARIABLES {
+        // The environment's value beats a default one.
+        if ev.globals.get(name).is_none() {
+            ev.globals.insert(
+                name,
+                Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
+            );
+        }
+    }
+}
+
+/// The default suffix list, as `SUFFIXES` and as `.SUFFIXES`'s
+/// prerequisites; not under `-r`.
+fn define_suffixes(ev: &mut Evaluator) {
+    ev.globals.insert(
+        b"SUFFIXES",
+        Var::new(
+            crate::rules::builtin::SUFFIXES.to_vec(),
+            Flavor::Simple,
+            Origin::Default,
+        ),
+    );
+    let suffixes = ev.db.intern(b".SUFFIXES");
+    let deps = crate::read::rule_line::intern_deps(ev, crate::rules::builtin::SUFFIXES);
+    ev.db.file_mut(suffixes).rule.deps = deps;
+}
+
+/// `name=value` arguments (GNU manual, "Overriding Variables"): last, so
+/// that they win over all the above.
+fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
+    for assignment in &opts.variables {
+        let Some((start, op, end)) = crate::assignment::find_operator(assignment) else {
+            continue;
+        };
+        let name = crate::words::trim(&assignment[..start]).to_vec();
+        // As in a makefile, the value starts at its first non-blank
+        // (binutils passes `LDFLAGS="${LDFLAGS}"` with LDFLAGS a blank).
+        let value = crate::words::trim_start(&assignment[end..]);
+        read::assign(
+            ev,
+            None,
+            &name,
+            op,
+            value,
+            read::Modifiers::default(),
+            Origin::CommandLine,
+        )?;
+    }
+    Ok(())
+}
+
+/// The value of `MAKECMDGOALS`: the goals as make names them, without a
+/// leading `./` (Kbuild matches `arch/%` against `./arch/x86/`), with their
+/// `\:` kept.
+fn makecmdgoals(goals: &[Vec<u8>]) -> Vec<u8> {
+    let names: Vec<&[u8]> = goals
+        .iter()
+        .map(|g| crate::read::rule_line::strip_dot_slash(g))
+        .collect();
+    names.join(&b' ')
+}
+
+/// GNUMAKEFLAGS and MAKEFLAGS from the environment, as one value of
+/// switches (what the evaluator keeps to rebuild MAKEFLAGS from).
+pub(super) fn environment_makeflags() -> Vec<u8> {
+    let mut env_makeflags = Vec::new();
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if let Some(v) = std::env::var_os(name) {
+            env_makeflags.extend(dashed(&undouble_dollars(v.as_bytes())));
+            env_makeflags.push(b' ');
+        }
+    }
+    env_makeflags
+}
+
+/// MAKEFLAGS from the environment is expanded as a variable before it is
+/// parsed: the `$$` a parent wrote for `--eval=$(...)` becomes `$` again.
+pub(super) fn undouble_dollars(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        out.push(value[i]);
+        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
+            2
+        } else {
+            1
+        };
+    }
+    out
+}
+
+/// A MAKEFLAGS value whose first word is switch letters gets its `-`, so
+/// that two values can be parsed as one.
+fn dashed(value: &[u8]) -> Vec<u8> {
+    let value = crate::words::trim(value);
+    let first = crate::words::words(value).next().unwrap_or_default();
+    if value.is_empty() || value[0] == b'-' || crate::assignment::looks_like_assignment(first) {
+        value.to_vec()
+    } else {
+        [&b"-"[..], value].concat()
+    }
+}

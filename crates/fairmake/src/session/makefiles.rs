@@ -1,0 +1,119 @@
+//! Which makefiles are read, and in what order (GNU manual, "The Variable
+//! MAKEFILES", "What Name to Give Your Makefile"): those `MAKEFILES` names,
+//! then the `-f` ones or the first of the default names. A missing one is
+//! noted for remaking (`remake.rs`), not an error yet.
+
+use std::os::unix::ffi::OsStrExt;
+
+use crate::diag::Fatal;
+use crate::eval::vars::{Flavor, Origin};
+use crate::eval::{Evaluator, MissingInclude};
+use crate::options::Options;
+use crate::read::{self, ReadError};
+
+/// The names make looks for when no `-f` is given, in its order.
+const DEFAULT_NAMES: [&[u8]; 3] = [b"GNUmakefile", b"makefile", b"Makefile"];
+
+/// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
+/// Returns whether any makefile was read.
+pub(super) fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
+    read_makefiles_variable(ev)?;
+    if !opts.makefiles.is_empty() {
+        read_named_makefiles(ev, opts)?;
+        return Ok(true);
+    }
+    read_default_makefile(ev)
+}
+
+/// MAKEFILES (from the environment or the command line) names makefiles
+/// read first, quietly when missing; their targets never become the
+/// default goal.
+fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
+    let list = ev.global_value(b"MAKEFILES").map(<[u8]>::to_vec);
+    let list = ev.expand_text(&list.unwrap_or_default())?;
+    let names: Vec<Vec<u8>> = crate::words::words(&list).map(<[u8]>::to_vec).collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
+    for name in names {
+        read::announce(ev, &name, read::ReadAs::Optional);
+        let path = read::find_include(ev, &name);
+        match read::read_makefile(ev, &path) {
+            Ok(()) => {}
+            Err(ReadError::Fatal(e)) => return Err(e),
+            Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
+        }
+    }
+    let goal = saved_goal.unwrap_or_default();
+    ev.set_global(b".DEFAULT_GOAL", &goal, Flavor::Simple, Origin::File);
+    Ok(())
+}
+
+/// The `-f` makefiles, in order; a missing one must be remade.
+fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
+    if opts
+        .makefiles
+        .iter()
+        .filter(|m| m.as_slice() == b"-")
+        .count()
+        > 1
+    {
+        return Err(Fatal::new(
+            None,
+            "Makefile from standard input specified twice",
+        ));
+    }
+    // After a restart, `--temp-stdin=FILE` (also in the list) stands for `-`.
+    if let Some(copy) = &opts.temp_stdin {
+        ev.reading.stdin_copy = Some(copy.clone());
+    }
+    for name in &opts.makefiles {
+        if name == b"-" && opts.temp_stdin.is_some() {
+            continue;
+        }
+        read::announce(ev, name, read::ReadAs::Main);
+        match read::read_makefile(ev, name) {
+            Ok(()) => {}
+            Err(ReadError::Fatal(e)) => return Err(e),
+            Err(ReadError::NotFound(e)) => {
+                ev.reading.missing_includes.push(MissingInclude {
+                    name: name.clone(),
+                    loc: None,
+                    optional: false,
+                    error: e.raw_os_error(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The first default name that exists; returns whether one was read.
+fn read_default_makefile(ev: &mut Evaluator) -> Result<bool, Fatal> {
+    for name in DEFAULT_NAMES {
+        if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
+            read::announce(ev, name, read::ReadAs::Main);
+            match read::read_makefile(ev, name) {
+                Ok(()) => return Ok(true),
+                Err(ReadError::Fatal(e)) => return Err(e),
+                Err(ReadError::NotFound(_)) => continue,
+            }
+        }
+    }
+    // None there: a rule may make one (then make starts again).
+    for name in DEFAULT_NAMES {
+        optional_makefile(ev, name.to_vec(), None);
+    }
+    Ok(false)
+}
+
+/// A makefile that may be missing: remade if a rule can, quietly otherwise.
+fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
+    ev.reading.missing_includes.push(MissingInclude {
+        name,
+        loc: None,
+        optional: true,
+        error,
+    });
+}

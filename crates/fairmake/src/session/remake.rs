@@ -1,0 +1,450 @@
+//! Remaking the makefiles (GNU manual, "How Makefiles Are Remade"): once
+//! the makefiles are read, each of them, and each missing include, is a
+//! goal before the command line's goals; when one of them changed, make
+//! starts over from the top (`restart`), in the directory it started in.
+
+use rustc_hash::FxHashSet;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use crate::diag::{self, Fatal};
+use crate::eval::{Evaluator, MissingInclude};
+use crate::exec::Runner;
+use crate::plan::{Node, Planner};
+use crate::rules::{File, FileId};
+
+/// What remaking the makefiles did.
+pub(super) enum Remade {
+    /// Nothing changed: go on with the goals, on the same runner, knowing
+    /// the files already brought up to date.
+    No(Box<Runner>, Vec<Node>),
+    /// A makefile changed: make must start again.
+    Yes,
+}
+
+/// The makefiles to remake, and what is known of each before trying.
+#[derive(Default)]
+struct MakefileGoals<'m> {
+    /// In order: the makefiles read, then the missing ones.
+    goals: Vec<FileId>,
+    /// Membership of the lists below is asked once per makefile: sets, as a
+    /// tree may include thousands of `.d` files.
+    goal_set: FxHashSet<FileId>,
+    /// Those whose failure is quiet ("-include", MAKEFILES, the default
+    /// names), and what only they need.
+    dont_care: FxHashSet<FileId>,
+    /// The missing makefiles that must exist in the end.
+    required: Vec<(FileId, &'m MissingInclude)>,
+    /// The missing includes' notes (`file:line: name: No such file or
+    /// directory`), one a makefile, said with their error.
+    notes: Vec<(FileId, Vec<u8>, String)>,
+    /// Makefiles that are there but could not be read.
+    unreadable: FxHashSet<FileId>,
+}
+
+impl MakefileGoals<'_> {
+    fn add(&mut self, id: FileId) {
+        if self.goal_set.insert(id) {
+            self.goals.push(id);
+        }
+    }
+}
+
+/// What updating the makefiles left behind.
+struct Updated<'m> {
+    result: Result<i32, Fatal>,
+    /// Required makefiles still missing after a failure nobody reported
+    /// (the recipe was run for an optional one).
+    unreported: Vec<&'m MissingInclude>,
+    /// Whether a makefile changed (or appeared).
+    changed: bool,
+    runner: Runner,
+    settled: Vec<Node>,
+}
+
+/// Every makefile read, and every missing include, is a goal first (GNU's
+/// "remaking makefiles"): `-n`, `-q` and `-t` do not apply to them.
+pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result<Remade, Fatal> {
+    let missing = std::mem::take(&mut ev.reading.missing_includes);
+    let mut makefiles = MakefileGoals::default();
+    add_makefiles_read(ev, &mut makefiles);
+    add_missing_makefiles(ev, &missing, &mut makefiles)?;
+    if makefiles.goals.is_empty() {
+        return Ok(Remade::No(Box::new(runner), Vec::new()));
+    }
+    quiet_for_optional_only(ev, &mut makefiles);
+    let saved_mode = runner.mode;
+    // -n, -q and -t do not apply to remaking makefiles.
+    runner.mode = crate::exec::Mode::default();
+    let required = std::mem::take(&mut makefiles.required);
+    let mut updated = update_makefiles(ev, runner, makefiles, &required);
+    updated.runner.mode = saved_mode;
+    check_remade(ev, updated.result, &required, updated.unreported)?;
+    if updated.changed {
+        updated.runner.finish_jobserver();
+        return Ok(Remade::Yes);
+    }
+    Ok(Remade::No(Box::new(updated.runner), updated.settled))
+}
+
+/// A phony makefile, or a `::` one without prerequisites, would be remade
+/// on every run (and make would never stop starting over): GNU leaves
+/// those alone.
+fn always_remade(file: &File) -> bool {
+    file.phony || file.double_colon().iter().any(|r| r.deps.is_empty())
+}
+
+/// The makefiles read (`MAKEFILE_LIST`); implicit rules may remake them
+/// too, so each is a goal whether or not it has a rule.
+fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
+    let list = ev
+        .global_value(b"MAKEFILE_LIST")
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    for name in crate::words::words(&list) {
+        if name == b"-" {
+            continue;
+        }
+        let id = ev.db.intern(name);
+        if !always_remade(ev.db.file(id)) {
+            makefiles.add(id);
+        }
+    }
+}
+
+/// The makefiles that were not found: each is a goal, which a rule may
+/// make. A required one that nothing can make stops make here.
+fn add_missing_makefiles<'m>(
+    ev: &mut Evaluator,
+    missing: &'m [MissingInclude],
+    makefiles: &mut MakefileGoals<'m>,
+) -> Result<(), Fatal> {
+    let mut unmakeable = false;
+    for m in missing {
+        let id = ev.db.intern(&m.name);
+        let file = ev.db.file(id);
+        // Not remade (it would be, on every run): a missing one stays missing.
+        if always_remade(file) {
+            if !m.optional {
+                print_missing(m);
+                unmakeable = true;
+            }
+            continue;
+        }
+        let exists = crate::fscache::mtime_now(&m.name).is_some();
+        let has_rule = file.rule.recipe.is_some()
+            || !file.rule.deps.is_empty()
+            || !file.double_colon().is_empty();
+        if !m.optional && exists && !has_rule {
+            // There but unreadable, and nothing can make it anew.
+            print_missing(m);
+            return Err(Fatal::new(
+                None,
+                format!("No rule to make target '{}'", diag::show(&m.name)),
+            ));
+        }
+        if exists {
+            makefiles.unreadable.insert(id);
+        }
+        makefiles.add(id);
+        if m.optional {
+            makefiles.dont_care.insert(id);
+        } else {
+            makefiles.required.push((id, m));
+            if m.loc.is_none() {
+                // A `-f` makefile that is missing is said at once, before
+                // anything is remade; includes wait until their error.
+                eprint!("{}", missing_line(m));
+            } else if !makefiles.notes.iter().any(|n| n.0 == id) {
+                // Included twice, it is noted once.
+                makefiles.notes.push((id, m.name.clone(), missing_line(m)));
+            }
+        }
+    }
+    if unmakeable {
+        return Err(Fatal::silent(2));
+    }
+    Ok(())
+}
+
+/// What only optional makefiles need may fail quietly too.
+fn quiet_for_optional_only(ev: &Evaluator, makefiles: &mut MakefileGoals) {
+    let (optional, required): (Vec<FileId>, Vec<FileId>) = makefiles
+        .goals
+        .iter()
+        .partition(|g| makefiles.dont_care.contains(g));
+    let needed: FxHashSet<FileId> = explicit_closure(ev, &required).into_iter().collect();
+    for id in explicit_closure(ev, &optional) {
+        if !needed.contains(&id) {
+            makefiles.dont_care.insert(id);
+        }
+    }
+}
+
+/// Runs the planner on the makefiles, as goals.
+fn update_makefiles<'m>(
+    ev: &mut Evaluator,
+    runner: Runner,
+    makefiles: MakefileGoals,
+    required: &[(FileId, &'m MissingInclude)],
+) -> Updated<'m> {
+    let serial = runner.is_serial();
+    let goals = makefiles.goals;
+    let notes = makefiles.notes;
+    let mut planner = Planner::new(ev, runner);
+    planner.makefiles_phase = true;
+    planner.dont_care = makefiles.dont_care;
+    planner.unreadable = makefiles.unreadable;
+    planner.watched = goals.clone();
+    let result = if serial && !notes.is_empty() {
+        run_noting_each(&mut planner, &goals, &notes)
+    } else {
+        // In parallel the makefiles are made together; the notes wait for
+        // an error that names their makefile, or any other error.
+        diag::set_preamble(notes.into_iter().map(|(_, n, l)| (n, l)).collect());
+        planner.run_goals(&goals)
+    };
+    if result.is_ok() {
+        // (An error still to be printed keeps the notes.)
+        diag::set_preamble(Vec::new());
+    }
+    let unreported: Vec<&MissingInclude> = required
+        .iter()
+        .filter(|(id, _)| {
+            planner.has_failed(*id)
+                && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
+        })
+        .map(|&(_, m)| m)
+        .collect();
+    // Only a makefile that changed (or appeared) makes make start over: a
+    // recipe that left it as it was does not.
+    let remade: Vec<bool> = goals
+        .iter()
+        .map(|&g| planner.changed_by_recipes(g))
+        .collect();
+    let (runner, settled) = planner.into_settled();
+    Updated {
+        result,
+        unreported,
+        changed: remade.iter().any(|&r| r),
+        runner,
+        settled,
+    }
+}
+
+/// Makes the makefiles one after the other, as GNU does, each missing
+/// include alone with its note: GNU says "name: No such file or directory"
+/// just before the first error printed while that makefile is the goal
+/// being made, and not at all when it never gets there (an earlier
+/// makefile failed and there is no `-k`) or no error is printed while it
+/// is made (what it needs failed before, for another makefile). The
+/// makefiles without a note between them are made in one run, as all of
+/// them are when there is no note (each run deletes the intermediate files
+/// it made at its end, where GNU deletes them once, after the last).
+fn run_noting_each(
+    planner: &mut Planner<Runner>,
+    goals: &[FileId],
+    notes: &[(FileId, Vec<u8>, String)],
+) -> Result<i32, Fatal> {
+    let note_of = |g: FileId| notes.iter().find(|n| n.0 == g);
+    let mut code = 0;
+    let mut rest = goals;
+    while !rest.is_empty() {
+        let (segment, note) = match note_of(rest[0]) {
+            Some((_, name, line)) => (&rest[..1], vec![(name.clone(), line.clone())]),
+            None => {
+                let end = rest.iter().position(|&g| note_of(g).is_some());
+                (&rest[..end.unwrap_or(rest.len())], Vec::new())
+            }
+        };
+        rest = &rest[segment.len()..];
+        diag::set_preamble(note);
+        code = planner.run_goals(segment)?;
+        if code != 0 && !planner.ev.invocation.options.keep_going {
+            break;
+        }
+    }
+    Ok(code)
+}
+
+/// Whether make may go on after remaking the makefiles: a failure stops
+/// it, naming each required makefile still missing when no error did.
+fn check_remade(
+    ev: &Evaluator,
+    result: Result<i32, Fatal>,
+    required: &[(FileId, &MissingInclude)],
+    unreported: Vec<&MissingInclude>,
+) -> Result<(), Fatal> {
+    match result {
+        Ok(0) if !unreported.is_empty() => {
+            for m in unreported {
+                failed_to_remake(m);
+            }
+            Err(Fatal::silent(2))
+        }
+        Ok(0) => Ok(()),
+        Ok(code) if !ev.invocation.options.keep_going => Err(Fatal::silent(code)),
+        Ok(code) => {
+            // `-k`: every required makefile still missing is named.
+            let mut failed = false;
+            for (id, m) in required {
+                if crate::fscache::mtime_now(ev.db.file(*id).name).is_none() {
+                    failed_to_remake(m);
+                    failed = true;
+                }
+            }
+            Err(Fatal::silent(if failed { 2 } else { code }))
+        }
+        Err(fatal) => Err(fatal),
+    }
+}
+
+fn failed_to_remake(m: &MissingInclude) {
+    diag::warn(
+        m.loc.as_ref(),
+        format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
+    );
+}
+
+/// Every file the explicit rules of `roots` lead to, `roots` included.
+fn explicit_closure(ev: &Evaluator, roots: &[FileId]) -> Vec<FileId> {
+    let mut order: Vec<FileId> = Vec::with_capacity(roots.len());
+    let mut seen = FxHashSet::default();
+    order.extend(roots.iter().copied().filter(|&r| seen.insert(r)));
+    let mut i = 0;
+    while i < order.len() {
+        let file = ev.db.file(order[i]);
+        for dep in file
+            .rule
+            .deps
+            .iter()
+            .chain(file.double_colon().iter().flat_map(|r| r.deps.iter()))
+        {
+            if seen.insert(dep.file()) {
+                order.push(dep.file());
+            }
+        }
+        i += 1;
+    }
+    order
+}
+
+/// The note for a missing makefile: `file:line: name: No such file or
+/// directory`, or `make: name: ...` for a `-f` one.
+fn missing_line(m: &MissingInclude) -> String {
+    let text = m
+        .error
+        .map(|c| crate::diag::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .unwrap_or_default();
+    let message = format!("{}: {text}", diag::show(&m.name));
+    match &m.loc {
+        Some(loc) => format!("{loc}: {message}\n"),
+        None => format!("{}: {message}\n", diag::prefix()),
+    }
+}
+
+fn print_missing(m: &MissingInclude) {
+    let text = m
+        .error
+        .map(|c| crate::diag::io_error_text(&std::io::Error::from_raw_os_error(c)))
+        .unwrap_or_default();
+    diag::warn(
+        m.loc.as_ref(),
+        format_args!("{}: {text}", diag::show(&m.name)),
+    );
+}
+
+/// The directory make was started in (restarts go back there before `-C`).
+static START_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+
+/// Remembers the directory make was started in, for `restart`.
+pub(super) fn note_start_dir() {
+    if let Ok(dir) = std::env::current_dir() {
+        let _ = START_DIR.set(dir);
+    }
+}
+
+/// Starts make again from the top, in the directory it started in, with
+/// `MAKE_RESTARTS` counting the restarts.
+pub(super) fn restart(
+    stdin_copy: Option<&[u8]>,
+    debug_basic: bool,
+    left_parent_jobserver: bool,
+) -> Result<i32, Fatal> {
+    use std::os::unix::process::CommandExt;
+    let restarts: u32 = std::env::var("MAKE_RESTARTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    // argv[0] when it is a path (GNU re-executes that), else this program.
+    let exe = if argv0.as_bytes().contains(&b'/') {
+        argv0.clone()
+    } else {
+        std::env::current_exe()
+            .map(|p| p.into_os_string())
+            .unwrap_or_else(|_| argv0.clone())
+    };
+    if let Some(start) = START_DIR.get() {
+        let _ = std::env::set_current_dir(start);
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let args = restart_args(args.collect(), stdin_copy);
+    if debug_basic {
+        let words: Vec<String> = std::iter::once(argv0.clone())
+            .chain(args.iter().cloned())
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        println!("Re-executing[{}]: {}", restarts + 1, words.join(" "));
+        let _ = std::io::stdout().flush();
+    }
+    let mut command = std::process::Command::new(&exe);
+    command
+        .arg0(argv0)
+        .args(args)
+        .env("MAKE_RESTARTS", (restarts + 1).to_string());
+    if left_parent_jobserver {
+        if let Some(flags) = std::env::var_os("MAKEFLAGS") {
+            command.env("MAKEFLAGS", without_jobserver_auth(flags.as_bytes()));
+        }
+    }
+    let err = command.exec();
+    diag::warn(
+        None,
+        format_args!(
+            "{}: {}",
+            exe.to_string_lossy(),
+            crate::diag::io_error_text(&err)
+        ),
+    );
+    Ok(127)
+}
+
+/// The arguments make starts again with: its own, and the makefile from
+/// stdin read again from its copy.
+fn restart_args(
+    mut args: Vec<std::ffi::OsString>,
+    stdin_copy: Option<&[u8]>,
+) -> Vec<std::ffi::OsString> {
+    if let Some(copy) = stdin_copy {
+        if !args
+            .iter()
+            .any(|a| a.as_bytes().starts_with(b"--temp-stdin="))
+        {
+            args.push(std::ffi::OsString::from_vec(
+                [&b"--temp-stdin="[..], copy].concat(),
+            ));
+        }
+    }
+    args
+}
+
+/// MAKEFLAGS without the words that name a jobserver.
+fn without_jobserver_auth(flags: &[u8]) -> std::ffi::OsString {
+    let kept: Vec<&[u8]> = flags
+        .split(|&b| b == b' ')
+        .filter(|w| !fairmake_jobserver::is_jobserver_word(w))
+        .collect();
+    std::ffi::OsString::from_vec(kept.join(&b' '))
+}
