@@ -115,9 +115,18 @@ impl Evaluator {
             origin = Origin::EnvironmentOverride;
         }
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
-        let auth = self.jobserver_auth_word(false);
-        let mflags = options::mflags_value(&self.invocation.options, auth.as_deref());
-        self.set_global(b"MFLAGS", &mflags, Flavor::Simple, Origin::File);
+        // GNU defines MFLAGS as if it came from the environment (recursive,
+        // origin `environment`): a makefile's or the command line's own
+        // MFLAGS outranks it and stays.
+        let ours = self
+            .globals
+            .get(b"MFLAGS")
+            .is_none_or(|v| v.origin <= Origin::Environment);
+        if ours {
+            let auth = self.jobserver_auth_word(false);
+            let mflags = options::mflags_value(&self.invocation.options, auth.as_deref());
+            self.set_global(b"MFLAGS", &mflags, Flavor::Recursive, Origin::Environment);
+        }
     }
 
     /// A makefile assigned MAKEFLAGS: its words are switches from now on

@@ -494,6 +494,9 @@ impl Runner {
         let what = kind.describe();
         let place = recipe_place(&line.loc);
         if line.ignore_errors {
+            if line.quiet_ignored {
+                return;
+            }
             self.in_job_block(slot, || {
                 diag::warn(None, format_args!("[{place}: {target}] {what} (ignored)"))
             });

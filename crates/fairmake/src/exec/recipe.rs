@@ -14,6 +14,10 @@ pub struct PreparedLine {
     pub command: Vec<u8>,
     pub silent: bool,
     pub ignore_errors: bool,
+    /// Make runs silently (`-s`, or `.SILENT:` naming no target): an
+    /// ignored error goes unsaid, as in GNU make. `@` or `.SILENT: t`
+    /// alone still let `Error 1 (ignored)` through.
+    pub quiet_ignored: bool,
     /// `+` or `$(MAKE)`: runs even under `-n`, `-t`, `-q`.
     pub recursive: bool,
     pub loc: Loc,
@@ -42,7 +46,8 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         .unwrap_or_default();
     let silent_target = listed_in(ev, b".SILENT", &target);
     let ignore_target = listed_in(ev, b".IGNORE", &target);
-    let silent_all = ev.db.silent_all || ev.invocation.options.silent || silent_target;
+    let quiet_ignored = ev.db.silent_all || ev.invocation.options.silent;
+    let silent_all = quiet_ignored || silent_target;
     let ignore_all = ev.db.ignore_all || ev.invocation.options.ignore_errors || ignore_target;
     let mut out = Vec::new();
     let saved = ev.loc.clone();
@@ -71,6 +76,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             command: body,
             silent: flags.silent || silent_all,
             ignore_errors: flags.ignore || ignore_all,
+            quiet_ignored,
             recursive: flags.recursive || recursive,
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
@@ -100,6 +106,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
                 command: body.to_vec(),
                 silent: flags.silent || silent_all,
                 ignore_errors: flags.ignore || ignore_all,
+                quiet_ignored,
                 recursive: flags.recursive || recursive_text,
                 loc: line.loc.clone(),
                 shell: shell.clone(),

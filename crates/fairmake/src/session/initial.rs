@@ -121,19 +121,22 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
 /// What this run is: `CURDIR`, `MAKELEVEL` (exported, so that a sub-make
 /// counts one more) and `MAKECMDGOALS`.
 fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
-    let simple_file = [
-        (&b"CURDIR"[..], cwd.to_vec()),
-        (b"MAKELEVEL", ev.invocation.level.to_string().into_bytes()),
-        (b"MAKECMDGOALS", makecmdgoals(&opts.goals)),
-    ];
-    for (name, value) in simple_file {
-        let origin = if name == b"MAKELEVEL" {
-            Origin::Environment
-        } else {
-            Origin::File
-        };
-        ev.globals
-            .insert(name, Var::new(value, Flavor::Simple, origin));
+    let level = ev.invocation.level.to_string().into_bytes();
+    ev.globals.insert(
+        b"CURDIR",
+        Var::new(cwd.to_vec(), Flavor::Simple, Origin::File),
+    );
+    ev.globals.insert(
+        b"MAKELEVEL",
+        Var::new(level, Flavor::Simple, Origin::Environment),
+    );
+    // Undefined without goals; a default variable with them (GNU 4.4.1).
+    if !opts.goals.is_empty() {
+        let goals = makecmdgoals(&opts.goals);
+        ev.globals.insert(
+            b"MAKECMDGOALS",
+            Var::new(goals, Flavor::Simple, Origin::Default),
+        );
     }
     if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
         v.export = Export::Yes;

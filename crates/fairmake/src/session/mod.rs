@@ -39,10 +39,7 @@ pub fn run() -> i32 {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "make".into());
-    let level: u32 = std::env::var("MAKELEVEL")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(0);
+    let level = std::env::var_os("MAKELEVEL").map_or(0, |v| makelevel(v.as_bytes()));
     diag::set_program(&program, level);
 
     let opts = match parse_options(&args[1..]) {
@@ -556,4 +553,26 @@ fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fat
             "No targets specified and no makefile found",
         )),
     }
+}
+
+/// `MAKELEVEL` read as C's `atoi` reads it, as GNU does: leading blanks, a
+/// sign, the digits up to the first other byte (`2 x.o` is 2), wrapping
+/// to a C `int`; nothing or a negative level is 0.
+fn makelevel(text: &[u8]) -> u32 {
+    let text = text.trim_ascii_start();
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let mut value: i64 = 0;
+    for &b in digits.iter().take_while(|b| b.is_ascii_digit()) {
+        value = value.wrapping_mul(10).wrapping_add(i64::from(b - b'0'));
+    }
+    let value = if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    } as i32;
+    u32::try_from(value).unwrap_or(0)
 }
