@@ -117,15 +117,17 @@ impl Evaluator {
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
         // GNU defines MFLAGS as if it came from the environment (recursive,
         // origin `environment`): a makefile's or the command line's own
-        // MFLAGS outranks it and stays.
-        let ours = self
-            .globals
-            .get(b"MFLAGS")
-            .is_none_or(|v| v.origin <= Origin::Environment);
+        // MFLAGS outranks it and stays (`environment override` under -e).
+        let env = if self.invocation.options.environment_overrides {
+            Origin::EnvironmentOverride
+        } else {
+            Origin::Environment
+        };
+        let ours = self.globals.get(b"MFLAGS").is_none_or(|v| v.origin <= env);
         if ours {
             let auth = self.jobserver_auth_word(false);
             let mflags = options::mflags_value(&self.invocation.options, auth.as_deref());
-            self.set_global(b"MFLAGS", &mflags, Flavor::Recursive, Origin::Environment);
+            self.set_global(b"MFLAGS", &mflags, Flavor::Recursive, env);
         }
     }
 

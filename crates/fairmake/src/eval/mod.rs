@@ -238,6 +238,8 @@ impl Evaluator {
         if chain.is_empty() && name == b".VARIABLES" {
             // Computed on demand: every global variable's name.
             let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
+            // It is a variable too, in GNU's list.
+            names.push(b".VARIABLES");
             names.sort_unstable();
             out.extend_from_slice(&names.join(&b' '));
             return Ok(());

@@ -26,11 +26,16 @@ pub(super) fn initial_variables(
     import_environment(ev);
     define_special_variables(ev, opts, argv0);
     define_run_variables(ev, opts, cwd);
+    define_automatic_variables(ev);
+    define_default_goal(ev, opts);
+    // Defined only when the command line has variables (GNU 4.4.1).
     let overrides = ev.overrides_from_options();
-    ev.globals.insert(
-        b"MAKEOVERRIDES",
-        Var::new(overrides, Flavor::Simple, Origin::Default),
-    );
+    if !overrides.is_empty() {
+        ev.globals.insert(
+            b"MAKEOVERRIDES",
+            Var::new(overrides, Flavor::Simple, Origin::Default),
+        );
+    }
     ev.publish_makeflags();
     if !opts.no_builtin_variables {
         define_builtin_variables(ev);
@@ -118,6 +123,40 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
     }
 }
 
+/// The `D` and `F` forms of the automatic variables as GNU defines them
+/// globally (`$(@D)` is `$(patsubst %/,%,$(dir $@))`): `$(.VARIABLES)`,
+/// `$(origin)`, `$(value)` and `-p` see them. A recipe's own bindings
+/// (plan/automatic.rs) shadow them.
+fn define_automatic_variables(ev: &mut Evaluator) {
+    for c in [b'@', b'%', b'<', b'?', b'^', b'+', b'*'] {
+        let c = c as char;
+        let dir = format!("$(patsubst %/,%,$(dir ${c}))");
+        let file = format!("$(notdir ${c})");
+        for (suffix, value) in [('D', dir), ('F', file)] {
+            let name = format!("{c}{suffix}");
+            let var = Var::new(value.into_bytes(), Flavor::Recursive, Origin::Automatic);
+            ev.globals.insert(name.as_bytes(), var);
+        }
+    }
+}
+
+/// `.DEFAULT_GOAL`, empty until the first rule sets it. An environment
+/// value counts only under `-e` (GNU 4.4.1).
+fn define_default_goal(ev: &mut Evaluator, opts: &Options) {
+    let from_env = ev
+        .globals
+        .get(b".DEFAULT_GOAL")
+        .is_some_and(|v| v.origin == Origin::Environment);
+    if from_env && opts.environment_overrides {
+        if let Some(v) = ev.globals.get_mut(b".DEFAULT_GOAL") {
+            v.origin = Origin::EnvironmentOverride;
+        }
+        return;
+    }
+    let var = Var::new(Vec::new(), Flavor::Simple, Origin::File);
+    ev.globals.insert(b".DEFAULT_GOAL", var);
+}
+
 /// What this run is: `CURDIR`, `MAKELEVEL` (exported, so that a sub-make
 /// counts one more) and `MAKECMDGOALS`.
 fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
@@ -128,7 +167,7 @@ fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
     );
     ev.globals.insert(
         b"MAKELEVEL",
-        Var::new(level, Flavor::Simple, Origin::Environment),
+        Var::new(level, Flavor::Simple, environment_origin(opts)),
     );
     // Undefined without goals; a default variable with them (GNU 4.4.1).
     if !opts.goals.is_empty() {
@@ -246,5 +285,15 @@ fn dashed(value: &[u8]) -> Vec<u8> {
         value.to_vec()
     } else {
         [&b"-"[..], value].concat()
+    }
+}
+
+/// The origin of a variable make defines as if from the environment
+/// (`MAKELEVEL`, `MFLAGS`): `environment override` under `-e`, as in GNU.
+fn environment_origin(opts: &Options) -> Origin {
+    if opts.environment_overrides {
+        Origin::EnvironmentOverride
+    } else {
+        Origin::Environment
     }
 }
