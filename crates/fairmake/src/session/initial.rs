@@ -40,8 +40,12 @@ pub(super) fn initial_variables(
     if !opts.no_builtin_variables {
         define_builtin_variables(ev);
     }
-    if !opts.no_builtin_rules {
+    // -R implies -r; SUFFIXES is there either way, empty without rules.
+    if !opts.no_builtin_rules && !opts.no_builtin_variables {
         define_suffixes(ev);
+    } else {
+        let var = Var::new(Vec::new(), Flavor::Simple, Origin::Default);
+        ev.globals.insert(b"SUFFIXES", var);
     }
     define_command_line_variables(ev, opts)
 }
