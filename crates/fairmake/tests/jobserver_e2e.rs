@@ -585,6 +585,17 @@ fn signal_test(sig: i32, to_group: bool, recursive: bool) {
     let targets = signal_project(&sb, recursive);
     let mut cmd = sb.command(&fairmake());
     cmd.args(["-j4", "-f", "top.mk"]);
+    // Make starts with the signal at its default, whatever the test runner
+    // inherited (under `nohup` SIGHUP is ignored, and make keeps a signal
+    // ignored at start-up ignored, as it must).
+    use std::os::unix::process::CommandExt;
+    // SAFETY: signal(2) is async-signal-safe, as pre_exec requires.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(sig, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     let running = spawn(&sb, cmd);
     let ready = e2e::wait_until(Duration::from_secs(15), || {
         targets
