@@ -27,7 +27,6 @@ pub(super) fn initial_variables(
     define_special_variables(ev, opts, argv0);
     define_run_variables(ev, opts, cwd);
     define_automatic_variables(ev);
-    define_default_goal(ev, opts);
     // Defined only when the command line has variables (GNU 4.4.1).
     let overrides = ev.overrides_from_options();
     if !overrides.is_empty() {
@@ -47,7 +46,9 @@ pub(super) fn initial_variables(
         let var = Var::new(Vec::new(), Flavor::Simple, Origin::Default);
         ev.globals.insert(b"SUFFIXES", var);
     }
-    define_command_line_variables(ev, opts)
+    define_command_line_variables(ev, opts)?;
+    define_default_goal(ev, opts);
+    Ok(())
 }
 
 /// Every environment variable becomes a make variable, exported again
@@ -144,14 +145,16 @@ fn define_automatic_variables(ev: &mut Evaluator) {
     }
 }
 
-/// `.DEFAULT_GOAL`, empty until the first rule sets it. An environment
-/// value counts only under `-e` (GNU 4.4.1).
+/// `.DEFAULT_GOAL`, empty until the first rule sets it: defined after the
+/// command line's variables, which keep theirs (`.DEFAULT_GOAL+=x` appends
+/// to nothing, or to the environment's value). An environment value
+/// counts only under `-e` (GNU 4.4.1).
 fn define_default_goal(ev: &mut Evaluator, opts: &Options) {
-    let from_env = ev
-        .globals
-        .get(b".DEFAULT_GOAL")
-        .is_some_and(|v| v.origin == Origin::Environment);
-    if from_env && opts.environment_overrides {
+    let origin = ev.globals.get(b".DEFAULT_GOAL").map(|v| v.origin);
+    if origin >= Some(Origin::CommandLine) {
+        return;
+    }
+    if origin == Some(Origin::Environment) && opts.environment_overrides {
         if let Some(v) = ev.globals.get_mut(b".DEFAULT_GOAL") {
             v.origin = Origin::EnvironmentOverride;
         }
