@@ -118,11 +118,7 @@ impl Evaluator {
         // GNU defines MFLAGS as if it came from the environment (recursive,
         // origin `environment`): a makefile's or the command line's own
         // MFLAGS outranks it and stays (`environment override` under -e).
-        let env = if self.invocation.options.environment_overrides {
-            Origin::EnvironmentOverride
-        } else {
-            Origin::Environment
-        };
+        let env = Origin::as_if_environment(self.invocation.options.environment_overrides);
         let ours = self.globals.get(b"MFLAGS").is_none_or(|v| v.origin <= env);
         if ours {
             let auth = self.jobserver_auth_word(false);

@@ -31,6 +31,16 @@ pub enum Origin {
 }
 
 impl Origin {
+    /// The origin of a variable make defines as if from the environment
+    /// (`MAKELEVEL`, `MFLAGS`): `environment override` under `-e`, as in GNU.
+    pub fn as_if_environment(environment_overrides: bool) -> Origin {
+        if environment_overrides {
+            Origin::EnvironmentOverride
+        } else {
+            Origin::Environment
+        }
+    }
+
     /// The word `$(origin)` returns.
     pub fn name(self) -> &'static str {
         match self {

@@ -496,14 +496,7 @@ fn unmatched_target(
     target: &[u8],
     double_colon: bool,
 ) -> ControlFlow<()> {
-    let file = ev.db.file_mut(id);
-    if colons_clash(file, double_colon) {
-        ctx.pending = Some(both_colons(ev, target));
-        return ControlFlow::Break(());
-    }
-    let first_rule = !file.is_target;
-    file.is_target = true;
-    if first_rule {
+    if claim_target(ev, ctx, id, target, double_colon)? {
         maybe_default_goal(ev, id, target);
     }
     ctx.targets.push(RecipeTarget::Single(
@@ -514,6 +507,26 @@ fn unmatched_target(
         },
     ));
     ControlFlow::Continue(())
+}
+
+/// Makes `id` a target of this line: stops the line if it mixes `:` and
+/// `::` for the file (the error waits in `ctx`); else says whether this is
+/// the file's first rule.
+fn claim_target(
+    ev: &mut Evaluator,
+    ctx: &mut RuleContext,
+    id: FileId,
+    target: &[u8],
+    double_colon: bool,
+) -> ControlFlow<(), bool> {
+    let file = ev.db.file_mut(id);
+    if colons_clash(file, double_colon) {
+        ctx.pending = Some(both_colons(ev, target));
+        return ControlFlow::Break(());
+    }
+    let first_rule = !file.is_target;
+    file.is_target = true;
+    ControlFlow::Continue(first_rule)
 }
 
 /// Adds the prerequisites `deps_text` to the target's rule (or to a new
@@ -533,13 +546,8 @@ fn record_rule(
     } else {
         intern_deps(ev, deps_text)
     };
+    let first_rule = claim_target(ev, ctx, id, target, double_colon)?;
     let file = ev.db.file_mut(id);
-    if colons_clash(file, double_colon) {
-        ctx.pending = Some(both_colons(ev, target));
-        return ControlFlow::Break(());
-    }
-    let first_rule = !file.is_target;
-    file.is_target = true;
     let rule = if double_colon {
         let rules = file.double_colon_mut();
         rules.push(Rule::new(stem.clone(), line.group.clone()));

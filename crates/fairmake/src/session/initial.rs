@@ -174,7 +174,11 @@ fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
     );
     ev.globals.insert(
         b"MAKELEVEL",
-        Var::new(level, Flavor::Simple, environment_origin(opts)),
+        Var::new(
+            level,
+            Flavor::Simple,
+            Origin::as_if_environment(opts.environment_overrides),
+        ),
     );
     // Undefined without goals; a default variable with them (GNU 4.4.1).
     if !opts.goals.is_empty() {
@@ -292,15 +296,5 @@ fn dashed(value: &[u8]) -> Vec<u8> {
         value.to_vec()
     } else {
         [&b"-"[..], value].concat()
-    }
-}
-
-/// The origin of a variable make defines as if from the environment
-/// (`MAKELEVEL`, `MFLAGS`): `environment override` under `-e`, as in GNU.
-fn environment_origin(opts: &Options) -> Origin {
-    if opts.environment_overrides {
-        Origin::EnvironmentOverride
-    } else {
-        Origin::Environment
     }
 }
