@@ -95,7 +95,7 @@ struct Child {
 }
 
 /// Execution switches from the options.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Mode {
     pub dry_run: bool,
     pub touch: bool,
@@ -106,6 +106,9 @@ pub struct Mode {
     pub output_sync: crate::options::OutputSync,
     /// `--debug=j`: say when children start and end.
     pub debug_jobs: bool,
+    /// `--shuffle`'s name, which GNU 4.4 appends to a failed command's
+    /// line (` shuffle=reverse`), so a failure can be reproduced.
+    pub shuffle: Option<String>,
 }
 
 /// Runs jobs and reaps their children.
@@ -493,16 +496,20 @@ impl Runner {
         let target = diag::show(&job.req.name).to_string();
         let what = kind.describe();
         let place = recipe_place(&line.loc);
+        let shuffle = match &self.mode.shuffle {
+            Some(name) => format!(" shuffle={name}"),
+            None => String::new(),
+        };
         if line.ignore_errors {
             if line.quiet_ignored {
                 return;
             }
             self.in_job_block(slot, || {
-                diag::warn(None, format_args!("[{place}: {target}] {what} (ignored)"))
+                diag::warn(None, format_args!("[{place}: {target}] {what} (ignored){shuffle}"))
             });
         } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
-                diag::error_line(format_args!("[{place}: {target}] {what}"))
+                diag::error_line(format_args!("[{place}: {target}] {what}{shuffle}"))
             });
         }
     }

@@ -20,7 +20,7 @@
 
 use super::getopt::{self, Item};
 use super::table::{self, OptId};
-use super::{apply, finish, push_operand, OptionError, Options, OutputSync, Shuffle};
+use super::{apply, finish, push_operand, OptionError, Options, OutputSync};
 
 /// How a command-line variable is written back: GNU writes the variable's
 /// current flavor, so `X+=1` comes back as `X=1` and `Y::=2` as `Y:=2`.
@@ -219,13 +219,7 @@ fn sync_name(sync: OutputSync) -> &'static str {
 /// shuffles alike: resolve `Shuffle::Random` to `Shuffle::Seed` before
 /// writing. An unresolved `Random` is written as `random`.
 fn shuffle_word(opts: &Options) -> Option<Vec<u8>> {
-    let mode = match &opts.shuffle {
-        Shuffle::None if opts.shuffle_identity => "identity".to_string(),
-        Shuffle::None => return None,
-        Shuffle::Random => "random".to_string(),
-        Shuffle::Reverse => "reverse".to_string(),
-        Shuffle::Seed(n) => n.to_string(),
-    };
+    let mode = opts.shuffle_name()?;
     Some(format!("--shuffle={mode}").into_bytes())
 }
 

@@ -56,6 +56,21 @@ pub enum Shuffle {
     Seed(u64),
 }
 
+impl Options {
+    /// How `--shuffle` is named in MAKEFLAGS and after a failed command's
+    /// `*** [...] Error N` (`shuffle=reverse`, `shuffle=SEED`, `identity`);
+    /// `None` when nothing is shuffled. An unresolved `Random` is `random`.
+    pub fn shuffle_name(&self) -> Option<String> {
+        Some(match &self.shuffle {
+            Shuffle::None if self.shuffle_identity => "identity".to_string(),
+            Shuffle::None => return None,
+            Shuffle::Random => "random".to_string(),
+            Shuffle::Reverse => "reverse".to_string(),
+            Shuffle::Seed(n) => n.to_string(),
+        })
+    }
+}
+
 /// `-d`/`--debug` categories.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Debug {

@@ -377,6 +377,7 @@ fn start_runner(
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync: opts.output_sync,
         debug_jobs: opts.debug.jobs,
+        shuffle: opts.shuffle_name(),
     };
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
