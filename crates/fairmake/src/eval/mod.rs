@@ -200,7 +200,13 @@ impl Evaluator {
     /// Expands `text` with its errors reported at `loc` (a rule line whose
     /// prerequisites are expanded a second time, after reading).
     pub fn expand_text_at(&mut self, text: &[u8], loc: Loc) -> Result<Vec<u8>> {
-        let saved = self.expanding_loc.replace(loc);
+        self.expand_text_located(text, Some(loc))
+    }
+
+    /// Expands `text` with errors said at `loc`, or with no location at
+    /// all (`make: *** ...`) when `loc` is `None`.
+    pub fn expand_text_located(&mut self, text: &[u8], loc: Option<Loc>) -> Result<Vec<u8>> {
+        let saved = std::mem::replace(&mut self.expanding_loc, loc);
         let result = self.expand_text(text);
         self.expanding_loc = saved;
         result

@@ -147,21 +147,19 @@ fn word_names(
     let mut normal = Vec::new();
     let mut order_only = Vec::new();
     if memchr::memchr(b'$', pattern).is_some() {
-        // Each name the expansion gives gets the stem in its first `%` (and
-        // the directory in front), as a prerequisite pattern; a `%` in a
-        // variable's name (`$(%_SRCS)`) gets the stem before the expansion
-        // (its `$`s escaped).
+        // As GNU 4.4 does: the stem (without its directory) goes into the
+        // first `%` of each blank-separated piece of the text before the
+        // expansion (`$(%_SRCS)`, `$(addsuffix .c,% q)`), and every name
+        // the expansion gives gets the directory in front. Without a `%`
+        // in the text, a name with one (`$(subst X,%,aX.c)`) gets the stem
+        // and directory as a prerequisite pattern.
         let percent = memchr::memchr(b'%', pattern);
-        let pre = percent.filter(|&p| in_variable_name(pattern, p));
-        let text = match pre {
-            Some(p) => {
-                let stem = crate::read::rule_line::escape_dollars(c.stem);
-                [&pattern[..p], &stem, &pattern[p + 1..]].concat()
-            }
+        let text = match percent {
+            Some(_) => stem_in_each_piece(pattern, c.stem),
             None => pattern.to_vec(),
         };
         let stem = [c.dir, c.stem].concat();
-        let dir: &[u8] = if pre.is_some() { c.dir } else { b"" };
+        let dir: &[u8] = if percent.is_some() { c.dir } else { b"" };
         if let Some(expanded) = k.second_expand(&text, target, &stem) {
             let (n, o) = crate::read::rule_line::split_order_only(&expanded);
             if percent.is_none() {
@@ -170,7 +168,7 @@ fn word_names(
                 }
             }
             let name = |w: &[u8]| {
-                if memchr::memchr(b'%', w).is_some() {
+                if percent.is_none() && memchr::memchr(b'%', w).is_some() {
                     prereq_name(w, c)
                 } else {
                     [dir, w].concat()
@@ -195,18 +193,23 @@ fn word_names(
     (normal, order_only)
 }
 
-/// Whether the `%` at `p` is part of a variable's name: `$(` or `${` comes
-/// before it with nothing that ends a name in between.
-fn in_variable_name(text: &[u8], p: usize) -> bool {
-    let mut i = p;
-    while i > 0 {
-        match text[i - 1] {
-            b'(' | b'{' => return i >= 2 && text[i - 2] == b'$',
-            b' ' | b'\t' | b',' | b':' | b')' | b'}' | b'$' | b'=' => return false,
-            _ => i -= 1,
+/// `text` with `stem` (its `$`s escaped) in the first `%` of each piece
+/// between blanks: `$(info a%b%c [%])` → `$(info abarb%c [bar])`.
+fn stem_in_each_piece(text: &[u8], stem: &[u8]) -> Vec<u8> {
+    let stem = crate::read::rule_line::escape_dollars(stem);
+    let mut out = Vec::with_capacity(text.len() + stem.len());
+    let mut replaced = false;
+    for &b in text {
+        if b == b' ' || b == b'\t' {
+            replaced = false;
+        } else if b == b'%' && !replaced {
+            out.extend_from_slice(&stem);
+            replaced = true;
+            continue;
         }
+        out.push(b);
     }
-    false
+    out
 }
 
 /// Wildcards in prerequisite patterns match files, as in explicit rules.

@@ -45,7 +45,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             } else {
                 out.iter().chain(&rule.deps[next..]).cloned().collect()
             };
-            let more = self.second_expand_list(id, d, &known)?;
+            let more = self.second_expand_list(id, d, &known, rule)?;
             out.extend(more);
         }
         out.extend_from_slice(&rule.deps[next..]);
@@ -59,6 +59,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         id: FileId,
         list: &Deferred,
         known: &[Dep],
+        rule: &Rule,
     ) -> Result<Vec<Dep>> {
         let name = self.ev.db.file(id).name;
         let (target_name, member) = crate::archive::split_member(name);
@@ -70,13 +71,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         let mut scope = vec![autos.into_scope_entry()];
         scope.extend(self.scope_for(id));
-        // Errors name the rule line; an `$(eval)` in it reads text from
-        // no makefile.
+        // Errors name where the target's recipe starts, as GNU 4.4 does
+        // (not the rule line: `bad: $$(x` with its recipe three lines on
+        // names the recipe's line), and no place without a recipe; an
+        // `$(eval)` in it reads text from no makefile.
         let saved = self.ev.loc.take();
-        let loc = list.loc.clone();
+        let loc = rule.recipe.as_ref().map(|r| r.loc.clone());
         let expanded = self
             .ev
-            .with_scope(scope, |ev| ev.expand_text_at(&list.text, loc));
+            .with_scope(scope, |ev| ev.expand_text_located(&list.text, loc));
         self.ev.loc = saved;
         Ok(crate::read::rule_line::intern_deps(self.ev, &expanded?))
     }

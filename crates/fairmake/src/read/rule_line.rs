@@ -566,7 +566,6 @@ fn record_rule(
             text: unescape_colons(deps_text),
             at,
             stem: stem.clone(),
-            loc: line.loc.clone(),
         });
     }
     if rule.deps.is_empty() {

@@ -89,8 +89,6 @@ pub struct Deferred {
     pub at: usize,
     /// The stem of the static pattern rule that wrote it, for `$$*`.
     pub stem: Option<Vec<u8>>,
-    /// The rule line, where errors of the second expansion are reported.
-    pub loc: Loc,
 }
 
 /// The prerequisites of one rule, with the lists that wait for a second
