@@ -33,11 +33,16 @@ pub fn set_program(name: &str, level: u32) {
 
 /// `make` or `make[2]`: the prefix GNU puts before messages.
 pub fn prefix() -> String {
-    let name = PROGRAM.get().map(String::as_str).unwrap_or("make");
+    let name = program_name();
     match LEVEL.get().copied().unwrap_or(0) {
         0 => name.to_string(),
         n => format!("{name}[{n}]"),
     }
+}
+
+/// The name make was invoked as, without the `[LEVEL]`.
+pub fn program_name() -> &'static str {
+    PROGRAM.get().map(String::as_str).unwrap_or("make")
 }
 
 /// Where a makefile construct came from.

@@ -11,13 +11,19 @@ fn stdout_write_error() -> i32 {
     1
 }
 
-/// Prints `text` on stdout; a write error is GNU's `write error: stdout`.
+/// Prints `text` (`--help`, `--version`) on stdout; GNU 4.4.1 says why a
+/// write failed there: `write error: stdout: No space left on device`,
+/// and names make without its level (it has not looked at MAKELEVEL yet).
 pub(super) fn print_and_close(text: &str) -> i32 {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => 0,
-        Err(_) => stdout_write_error(),
+        Err(e) => {
+            let why = diag::io_error_text(&e);
+            eprintln!("{}: write error: stdout: {why}", diag::program_name());
+            1
+        }
     }
 }
 
