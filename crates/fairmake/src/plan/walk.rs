@@ -341,9 +341,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             diag::error_line(format_args!("{message}."));
             Ok(Status::Failed)
         } else {
+            // With jobs still running, GNU says `Stop.` all the same and
+            // then waits for them.
+            let first = !self.stopping;
             self.stopping = true;
             if self.runner.running() > 0 {
-                diag::error_line(format_args!("{message}."));
+                diag::error_line(format_args!("{message}.  Stop."));
+                if first {
+                    diag::error_line("Waiting for unfinished jobs....");
+                }
                 Ok(Status::Failed)
             } else {
                 Err(diag::Fatal::new(None, message))
