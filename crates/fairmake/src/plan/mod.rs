@@ -551,7 +551,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// GNU's note for a goal that needed no commands.
     fn report_nothing_done(&mut self, goal: FileId) {
         let opts = &self.ev.invocation.options;
-        if opts.silent || opts.question || self.makefiles_phase {
+        // `.SILENT:` naming no target silences make as `-s` does.
+        let silent = opts.silent || self.ev.db.silent_all;
+        if silent || opts.question || self.makefiles_phase {
             return;
         }
         let name = diag::show(self.ev.db.file(goal).name).to_string();
