@@ -102,6 +102,9 @@ pub struct ChildEnv {
 pub struct Reading {
     /// Includes that could not be read, to be remade or reported.
     pub missing_includes: Vec<MissingInclude>,
+    /// How many makefiles have been read so far: a missing one's place
+    /// among them (see [`MissingInclude::after_read`]).
+    pub read_count: usize,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
 }
@@ -113,6 +116,9 @@ pub struct MissingInclude {
     pub loc: Option<Loc>,
     pub optional: bool,
     pub error: Option<i32>,
+    /// How many makefiles had been read when this one was found missing:
+    /// makefiles are remade in the order they were named, missing or not.
+    pub after_read: usize,
 }
 
 /// What a definition should do with an existing variable of the same name.

@@ -167,6 +167,7 @@ fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError>
 }
 
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
+    ev.reading.read_count += 1;
     // Appended in place: thousands of `-include`d .d files must not copy the
     // growing list each time.
     match ev.globals.get_mut(b"MAKEFILE_LIST") {
@@ -854,6 +855,7 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
                         loc: loc.clone(),
                         optional,
                         error: err.raw_os_error(),
+                        after_read: ev.reading.read_count,
                     });
             }
         }

@@ -82,6 +82,7 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
                     loc: None,
                     optional: false,
                     error: e.raw_os_error(),
+                    after_read: ev.reading.read_count,
                 });
             }
         }
@@ -115,5 +116,6 @@ fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
         loc: None,
         optional: true,
         error,
+        after_read: ev.reading.read_count,
     });
 }

@@ -24,8 +24,11 @@ pub(super) enum Remade {
 /// The makefiles to remake, and what is known of each before trying.
 #[derive(Default)]
 struct MakefileGoals<'m> {
-    /// In order: the makefiles read, then the missing ones.
+    /// In the order they were named (read or found missing), as GNU
+    /// remakes them; each with its place: (makefiles read before it, 0 for
+    /// a missing one and 1 for one read), sorted once all are in.
     goals: Vec<FileId>,
+    places: Vec<(usize, u8)>,
     /// Membership of the lists below is asked once per makefile: sets, as a
     /// tree may include thousands of `.d` files.
     goal_set: FxHashSet<FileId>,
@@ -42,10 +45,20 @@ struct MakefileGoals<'m> {
 }
 
 impl MakefileGoals<'_> {
-    fn add(&mut self, id: FileId) {
+    fn add(&mut self, id: FileId, place: (usize, u8)) {
         if self.goal_set.insert(id) {
             self.goals.push(id);
+            self.places.push(place);
         }
+    }
+
+    /// Puts the goals in naming order (stable: a name said twice keeps its
+    /// first place).
+    fn sort(&mut self) {
+        let mut both: Vec<((usize, u8), FileId)> =
+            self.places.drain(..).zip(self.goals.drain(..)).collect();
+        both.sort_by_key(|&(place, _)| place);
+        self.goals = both.into_iter().map(|(_, id)| id).collect();
     }
 }
 
@@ -68,6 +81,7 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     let mut makefiles = MakefileGoals::default();
     add_makefiles_read(ev, &mut makefiles);
     add_missing_makefiles(ev, &missing, &mut makefiles)?;
+    makefiles.sort();
     if makefiles.goals.is_empty() {
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
@@ -100,13 +114,13 @@ fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
         .global_value(b"MAKEFILE_LIST")
         .map(<[u8]>::to_vec)
         .unwrap_or_default();
-    for name in crate::words::words(&list) {
+    for (i, name) in crate::words::words(&list).enumerate() {
         if name == b"-" {
             continue;
         }
         let id = ev.db.intern(name);
         if !always_remade(ev.db.file(id)) {
-            makefiles.add(id);
+            makefiles.add(id, (i, 1));
         }
     }
 }
@@ -145,7 +159,7 @@ fn add_missing_makefiles<'m>(
         if exists {
             makefiles.unreadable.insert(id);
         }
-        makefiles.add(id);
+        makefiles.add(id, (m.after_read, 0));
         if m.optional {
             makefiles.dont_care.insert(id);
         } else {
