@@ -175,7 +175,7 @@ fn write_whole(line: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-static SYNC_DIRECTORY: OnceLock<Vec<u8>> = OnceLock::new();
+static SYNC_DIRECTORY: std::sync::Mutex<Option<Vec<u8>>> = std::sync::Mutex::new(None);
 
 /// `make: Entering directory '/x'` (or Leaving).
 pub fn directory_line(what: &str, dir: &[u8]) -> String {
@@ -244,11 +244,19 @@ fn say_directory_line(line: &str) {
 
 /// Under -O with -w: the directory each synchronized output block names.
 pub fn set_sync_directory(dir: &[u8]) {
-    let _ = SYNC_DIRECTORY.set(dir.to_vec());
+    if let Ok(mut d) = SYNC_DIRECTORY.lock() {
+        *d = Some(dir.to_vec());
+    }
 }
 
-pub fn sync_directory() -> Option<&'static [u8]> {
-    SYNC_DIRECTORY.get().map(Vec::as_slice)
+pub fn sync_directory() -> Option<Vec<u8>> {
+    SYNC_DIRECTORY.lock().ok().and_then(|d| d.clone())
+}
+
+/// Output blocks no longer name their directory (a serial make's `-O`
+/// groups nothing); returns the directory they named.
+pub fn end_sync_directory() -> Option<Vec<u8>> {
+    SYNC_DIRECTORY.lock().ok().and_then(|mut d| d.take())
 }
 
 /// Bytes shown as text in a message.

@@ -95,7 +95,8 @@ impl Captured {
         }
         let dir = crate::diag::sync_directory();
         let line = |what| {
-            dir.map(|d| format!("{}\n", crate::diag::directory_line(what, d)))
+            dir.as_deref()
+                .map(|d| format!("{}\n", crate::diag::directory_line(what, d)))
                 .unwrap_or_default()
         };
         // As few writes as can be, under the lock all the makes of the

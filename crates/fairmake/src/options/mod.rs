@@ -57,6 +57,23 @@ pub enum Shuffle {
 }
 
 impl Options {
+    /// `-O` as it acts: GNU groups output only when jobs can run at once
+    /// (`-j` above 1, or a jobserver inherited), so a serial make prints as
+    /// it goes, `Entering directory` once at the start. `-O` stays in
+    /// MAKEFLAGS all the same.
+    pub fn output_sync_in_effect(&self) -> OutputSync {
+        let serial = match self.jobs {
+            None => self.jobserver_auth.is_none(),
+            Some(Some(1)) => true,
+            Some(_) => false,
+        };
+        if serial {
+            OutputSync::None
+        } else {
+            self.output_sync
+        }
+    }
+
     /// How `--shuffle` is named in MAKEFLAGS and after a failed command's
     /// `*** [...] Error N` (`shuffle=reverse`, `shuffle=SEED`, `identity`);
     /// `None` when nothing is shuffled. An unresolved `Random` is `random`.

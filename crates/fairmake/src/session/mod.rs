@@ -375,7 +375,7 @@ fn start_runner(
         touch: opts.touch,
         question: opts.question,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
-        output_sync: opts.output_sync,
+        output_sync: opts.output_sync_in_effect(),
         debug_jobs: opts.debug.jobs,
         shuffle: opts.shuffle_name(),
     };
@@ -402,11 +402,32 @@ fn start_runner(
     ev.child_env.jobserver_words = slots.makeflags_words();
     ev.child_env.jobserver_child_words = slots.child_makeflags_words();
     let sync_mutex = output_sync_lock(ev, !slots.is_serial());
+    serial_output(opts);
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
     watch_runner(ev, opts, &mut runner, sync_mutex.as_ref());
     Ok((runner, sync_mutex))
+}
+
+/// `-O` in a make that runs one job at a time groups nothing (GNU): once
+/// the makefiles are read (their output was one block), jobs print as they
+/// go, inside one `Entering`/`Leaving directory` pair said when due.
+fn serial_output(opts: &Options) {
+    if opts.output_sync == options::OutputSync::None
+        || opts.output_sync_in_effect() != options::OutputSync::None
+    {
+        return;
+    }
+    if let Some(dir) = diag::end_sync_directory() {
+        let restarted =
+            std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+        diag::defer_enter_directory(&dir, restarted);
+        // As `after_reading` does without -O.
+        if !opts.question {
+            diag::say_deferred_directory();
+        }
+    }
 }
 
 /// What the runner removes if a signal ends make, and what it reports
@@ -489,7 +510,7 @@ fn update_goals(
 /// named in MAKEFLAGS (`--sync-mutex=`). Returns the file to remove at exit
 /// when this make created it.
 fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::sync_mutex::Owned> {
-    if ev.invocation.options.output_sync == options::OutputSync::None {
+    if ev.invocation.options.output_sync_in_effect() == options::OutputSync::None {
         return None;
     }
     let inherited = ev.invocation.options.sync_mutex.clone();
