@@ -66,18 +66,19 @@ impl Evaluator {
     }
 
     /// The `MAKEFLAGS` value children see: the switches, then ` -- ` and
-    /// the current MAKEOVERRIDES (a makefile may empty it).
-    pub fn makeflags_for_children(&self) -> Vec<u8> {
+    /// the current MAKEOVERRIDES expanded (a makefile may empty it or
+    /// append to it; it refers to `-*-command-variables-*-`).
+    pub fn makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
         let mut flags = self.makeflags_switches(true);
-        let overrides = self
-            .global_value(b"MAKEOVERRIDES")
-            .map(<[u8]>::to_vec)
-            .unwrap_or_default();
+        let mut overrides = Vec::new();
+        if self.globals.get(b"MAKEOVERRIDES").is_some() {
+            self.expand_var(b"MAKEOVERRIDES", &mut overrides)?;
+        }
         if !crate::words::trim(&overrides).is_empty() {
             flags.extend_from_slice(b" -- ");
             flags.extend_from_slice(&overrides);
         }
-        flags
+        Ok(flags)
     }
 
     /// The `MFLAGS` value children see.

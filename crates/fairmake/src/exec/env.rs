@@ -174,7 +174,7 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         b"MAKELEVEL".to_vec(),
         (ev.invocation.level + 1).to_string().into_bytes(),
     ));
-    let makeflags = ev.makeflags_for_children();
+    let makeflags = ev.makeflags_for_children()?;
     if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
     }

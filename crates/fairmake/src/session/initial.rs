@@ -27,12 +27,22 @@ pub(super) fn initial_variables(
     define_special_variables(ev, opts, argv0);
     define_run_variables(ev, opts, cwd);
     define_automatic_variables(ev);
-    // Defined only when the command line has variables (GNU 4.4.1).
+    // Defined only when the command line has variables (GNU 4.4.1): the
+    // words in an automatic variable, and MAKEOVERRIDES referring to it
+    // (a makefile may append to it or empty it).
     let overrides = ev.overrides_from_options();
     if !overrides.is_empty() {
         ev.globals.insert(
+            b"-*-command-variables-*-",
+            Var::new(overrides, Flavor::Simple, Origin::Automatic),
+        );
+        ev.globals.insert(
             b"MAKEOVERRIDES",
-            Var::new(overrides, Flavor::Simple, Origin::Default),
+            Var::new(
+                b"${-*-command-variables-*-}".to_vec(),
+                Flavor::Recursive,
+                Origin::Default,
+            ),
         );
     }
     ev.publish_makeflags();
