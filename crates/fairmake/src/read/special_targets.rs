@@ -126,7 +126,7 @@ fn posix_defaults(ev: &mut Evaluator) {
         {
             let var = crate::eval::vars::Var::new(
                 value.to_vec(),
-                crate::eval::vars::Flavor::Recursive,
+                crate::eval::vars::Flavor::Simple,
                 Origin::Default,
             );
             ev.globals.insert(name, var);

@@ -3,21 +3,16 @@
 
 /// Built-in variables: (name, recursive value).
 /// What `.POSIX` makes the defaults of these variables (GNU 4.4 follows
-/// the standard's values).
+/// the standard's values): simple variables, as `make -p` shows after
+/// `.POSIX:`. The standard's empty ones (LDFLAGS, YFLAGS, ...) GNU leaves
+/// undefined, and AR, LEX, YACC keep their values.
 pub const POSIX_VARIABLES: &[(&[u8], &[u8])] = &[
-    (b"AR", b"ar"),
     (b"ARFLAGS", b"-rv"),
     (b"CC", b"c99"),
     (b"CFLAGS", b"-O1"),
     (b"FC", b"fort77"),
     (b"FFLAGS", b"-O1"),
-    (b"LDFLAGS", b""),
-    (b"LEX", b"lex"),
-    (b"LFLAGS", b""),
-    (b"SCCSFLAGS", b""),
     (b"SCCSGETFLAGS", b"-s"),
-    (b"YACC", b"yacc"),
-    (b"YFLAGS", b""),
 ];
 
 pub const VARIABLES: &[(&[u8], &[u8])] = &[
