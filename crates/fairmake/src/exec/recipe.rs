@@ -23,6 +23,20 @@ pub struct PreparedLine {
     pub loc: Loc,
     pub shell: Vec<u8>,
     pub shell_flags: Vec<u8>,
+    /// The whole recipe as one command (`.ONESHELL`): SHELL is not split.
+    pub oneshell: bool,
+}
+
+impl PreparedLine {
+    /// How the command is run (see [`shell::invocation`]).
+    pub fn invocation(&self) -> shell::Invocation {
+        let caller = if self.oneshell {
+            shell::Caller::OneShell
+        } else {
+            shell::Caller::Recipe
+        };
+        shell::invocation(&self.command, &self.shell, &self.shell_flags, caller)
+    }
 }
 
 /// Expands a recipe's lines in the current scope (automatic variables set).
@@ -81,6 +95,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
             shell_flags: flags_for(flags.ignore || ignore_all),
+            oneshell: true,
         });
         ev.loc = saved;
         return Ok(out);
@@ -111,6 +126,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
                 loc: line.loc.clone(),
                 shell: shell.clone(),
                 shell_flags: flags_for(flags.ignore || ignore_all),
+                oneshell: false,
             });
         }
     }
