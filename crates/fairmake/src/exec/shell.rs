@@ -82,9 +82,10 @@ impl Invocation {
     }
 }
 
-/// Who runs the command: a recipe line, a `.ONESHELL` recipe, or
-/// `$(shell)`/`!=`. They differ in how SHELL is taken and in what a bare
-/// newline is (only a `.ONESHELL` recipe or `$(shell)` can have one).
+/// Who runs the command: a recipe line, a `.ONESHELL` recipe (or
+/// `$(shell)`/`!=` once `.ONESHELL:` is read), or `$(shell)`/`!=`. They
+/// differ in how SHELL is taken and in what a bare newline is (only a
+/// `.ONESHELL` recipe or `$(shell)` can have one).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Caller {
     Recipe,
@@ -345,8 +346,14 @@ pub fn run_function(
     }
     let (shell, flags) = shell_and_flags(ev)?;
     let env = crate::exec::env::shell_environment(ev)?;
-    // Simple commands are run directly, as recipes are (GNU 4.4).
-    let inv = invocation(command, &shell, &flags, Caller::Function);
+    // Simple commands are run directly, as recipes are (GNU 4.4); once
+    // `.ONESHELL:` is read, SHELL is one program here too, as in GNU.
+    let caller = if ev.db.oneshell {
+        Caller::OneShell
+    } else {
+        Caller::Function
+    };
+    let inv = invocation(command, &shell, &flags, caller);
     let path = env
         .iter()
         .find(|(k, _)| k == b"PATH")
