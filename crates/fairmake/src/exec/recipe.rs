@@ -86,6 +86,12 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         } else {
             body.to_vec()
         };
+        if is_blank_command(&body) {
+            // As a line: GNU neither echoes nor runs an empty recipe
+            // (`all: ;` is up to date).
+            ev.loc = saved;
+            return Ok(out);
+        }
         out.push(PreparedLine {
             command: body,
             silent: flags.silent || silent_all,
