@@ -115,11 +115,7 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8], caller: Call
         let newline_is_word = caller == Caller::Function;
         return match simple_command(command, newline_is_word) {
             Some(argv) => Invocation::Direct(argv),
-            None => Invocation::Shell(vec![
-                shell.to_vec(),
-                shell_flags.to_vec(),
-                command.to_vec(),
-            ]),
+            None => Invocation::Shell(vec![shell.to_vec(), shell_flags.to_vec(), command.to_vec()]),
         };
     }
     if caller == Caller::OneShell {
@@ -576,8 +572,14 @@ mod tests {
     fn only_the_default_shell_with_c_or_ec_is_skipped() {
         let cmd = b"cc \\\n-c x.c";
         let shell = |sh: &[u8], flags: &[u8]| argv(invocation(cmd, sh, flags, Caller::Recipe));
-        assert_eq!(shell(b"/bin/bash", b"-c"), ["/bin/bash", "-c", "cc \\\n-c x.c"]);
-        assert_eq!(shell(b"/bin/sh", b"-xc"), ["/bin/sh", "-xc", "cc \\\n-c x.c"]);
+        assert_eq!(
+            shell(b"/bin/bash", b"-c"),
+            ["/bin/bash", "-c", "cc \\\n-c x.c"]
+        );
+        assert_eq!(
+            shell(b"/bin/sh", b"-xc"),
+            ["/bin/sh", "-xc", "cc \\\n-c x.c"]
+        );
         assert!(matches!(
             invocation(cmd, b"/bin/sh", b"-ec", Caller::Recipe),
             Invocation::Direct(_)
@@ -587,12 +589,28 @@ mod tests {
     #[test]
     fn a_shell_of_several_words_is_split_the_command_kept_whole() {
         let run = |sh: &str, flags: &str, cmd: &str| {
-            argv(invocation(cmd.as_bytes(), sh.as_bytes(), flags.as_bytes(), Caller::Recipe))
+            argv(invocation(
+                cmd.as_bytes(),
+                sh.as_bytes(),
+                flags.as_bytes(),
+                Caller::Recipe,
+            ))
         };
         assert_eq!(run("x bar", "-c", "echo hi"), ["x", "bar", "-c", "echo hi"]);
         assert_eq!(
-            run("/bin/sh '-e' *;~", "-e\\ f  -c", "echo \"a  b\" 'c' $x \\\n d"),
-            ["/bin/sh", "-e", "*;~", "-e f", "-c", "echo \"a  b\" 'c' $x \\\n d"]
+            run(
+                "/bin/sh '-e' *;~",
+                "-e\\ f  -c",
+                "echo \"a  b\" 'c' $x \\\n d"
+            ),
+            [
+                "/bin/sh",
+                "-e",
+                "*;~",
+                "-e f",
+                "-c",
+                "echo \"a  b\" 'c' $x \\\n d"
+            ]
         );
         // An empty SHELL: the first flag is the program; no flags: none.
         assert_eq!(run("", "-ec", "echo hi"), ["-ec", "echo hi"]);
@@ -607,8 +625,16 @@ mod tests {
 
     #[test]
     fn a_oneshell_shell_is_one_program() {
-        let inv = invocation(b"echo a\necho b", b"/bin/sh -e", b"-e 'x y' -c", Caller::OneShell);
-        assert_eq!(argv(inv), ["/bin/sh -e", "-e", "x y", "-c", "echo a\necho b"]);
+        let inv = invocation(
+            b"echo a\necho b",
+            b"/bin/sh -e",
+            b"-e 'x y' -c",
+            Caller::OneShell,
+        );
+        assert_eq!(
+            argv(inv),
+            ["/bin/sh -e", "-e", "x y", "-c", "echo a\necho b"]
+        );
     }
 
     #[test]

@@ -257,7 +257,8 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
 /// on the command line append to nothing, `CC?=x` defines CC. SHELL
 /// appends to the environment's value when there is one.
 fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
-    const DEFINED_BEFORE: &[&[u8]] = &[b".SHELLFLAGS", b".FEATURES", b"MAKEFLAGS", b"MAKEOVERRIDES"];
+    const DEFINED_BEFORE: &[&[u8]] =
+        &[b".SHELLFLAGS", b".FEATURES", b"MAKEFLAGS", b"MAKEOVERRIDES"];
     let is_default = ev
         .globals
         .get(name)
