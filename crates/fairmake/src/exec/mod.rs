@@ -447,17 +447,12 @@ impl Runner {
                     return;
                 }
                 Err(e) => {
-                    let program =
-                        match shell::invocation(&line.command, &line.shell, &line.shell_flags) {
-                            shell::Invocation::Direct(argv) => {
-                                argv.first().cloned().unwrap_or_default()
-                            }
-                            shell::Invocation::Shell { shell, .. } => shell,
-                        };
+                    let inv = line.invocation();
+                    let program = inv.program();
                     self.in_job_block(slot, || {
                         diag::warn(
                             None,
-                            format_args!("{}: {}", diag::show(&program), diag::io_error_text(&e)),
+                            format_args!("{}: {}", diag::show(program), diag::io_error_text(&e)),
                         )
                     });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
@@ -718,7 +713,7 @@ fn spawn(
     capture: Option<&output::Captured>,
     inherit: Option<&fairmake_jobserver::ChildFds>,
 ) -> std::io::Result<u32> {
-    let inv = shell::invocation(&line.command, &line.shell, &line.shell_flags);
+    let inv = line.invocation();
     let path = env
         .iter()
         .find(|(k, _)| k == b"PATH")
@@ -755,6 +750,11 @@ fn spawn_invocation(
     let Some((program, argv)) = shell::program_and_argv(inv, path) else {
         return Err(std::io::Error::from_raw_os_error(libc::ENOENT));
     };
+    if program.is_empty() {
+        // An empty SHELL under .ONESHELL: make's PATH search finds only
+        // directories (`make: : Permission denied`, as in GNU).
+        return Err(std::io::Error::from_raw_os_error(libc::EACCES));
+    }
     let dup2s = inherit.map(|i| i.dup2_pairs()).unwrap_or_default();
     if program.contains(&b'/') {
         return spawn::spawn(

@@ -23,6 +23,20 @@ pub struct PreparedLine {
     pub loc: Loc,
     pub shell: Vec<u8>,
     pub shell_flags: Vec<u8>,
+    /// The whole recipe as one command (`.ONESHELL`): SHELL is not split.
+    pub oneshell: bool,
+}
+
+impl PreparedLine {
+    /// How the command is run (see [`shell::invocation`]).
+    pub fn invocation(&self) -> shell::Invocation {
+        let caller = if self.oneshell {
+            shell::Caller::OneShell
+        } else {
+            shell::Caller::Recipe
+        };
+        shell::invocation(&self.command, &self.shell, &self.shell_flags, caller)
+    }
 }
 
 /// Expands a recipe's lines in the current scope (automatic variables set).
@@ -72,6 +86,12 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
         } else {
             body.to_vec()
         };
+        if is_blank_command(&body) {
+            // As a line: GNU neither echoes nor runs an empty recipe
+            // (`all: ;` is up to date).
+            ev.loc = saved;
+            return Ok(out);
+        }
         out.push(PreparedLine {
             command: body,
             silent: flags.silent || silent_all,
@@ -81,6 +101,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
             shell_flags: flags_for(flags.ignore || ignore_all),
+            oneshell: true,
         });
         ev.loc = saved;
         return Ok(out);
@@ -111,6 +132,7 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
                 loc: line.loc.clone(),
                 shell: shell.clone(),
                 shell_flags: flags_for(flags.ignore || ignore_all),
+                oneshell: false,
             });
         }
     }

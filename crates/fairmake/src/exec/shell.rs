@@ -61,41 +61,124 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"}",
 ];
 
-/// How a recipe line is run.
+/// How a command is run: the program and its argv (`argv[0]` as written).
 pub enum Invocation {
-    /// argv for a direct exec.
+    /// The command's own words, for a direct exec (make's "fast path").
     Direct(Vec<Vec<u8>>),
-    /// The shell, its flags (split into words) and the command.
-    Shell {
-        shell: Vec<u8>,
-        flags: Vec<Vec<u8>>,
-        command: Vec<u8>,
-    },
+    /// The shell, or what SHELL names, with the command as an argument.
+    Shell(Vec<Vec<u8>>),
 }
 
-/// Decides how to run `command` with the given shell.
-pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocation {
-    let argv = if shell == b"/bin/sh" && shell_flags == b"-c" {
-        plain_words(command)
-    } else {
-        None
-    };
-    if let Some(argv) = argv {
-        if let Some(first) = argv.first() {
-            // `NAME=value cmd` is an assignment for the shell.
-            if !SHELL_WORDS.contains(&first.as_slice()) && !first.contains(&b'=') {
-                return Invocation::Direct(argv);
-            }
-        } else {
-            return Invocation::Direct(argv);
+impl Invocation {
+    pub fn argv(&self) -> &[Vec<u8>] {
+        match self {
+            Invocation::Direct(argv) | Invocation::Shell(argv) => argv,
         }
     }
-    let flags = split_quoted(shell_flags);
-    Invocation::Shell {
-        shell: shell.to_vec(),
-        flags,
-        command: command.to_vec(),
+
+    /// The program as a message names it: `argv[0]` as written.
+    pub fn program(&self) -> &[u8] {
+        self.argv().first().map_or(&[][..], Vec::as_slice)
     }
+}
+
+/// Who runs the command: a recipe line, a `.ONESHELL` recipe (or
+/// `$(shell)`/`!=` once `.ONESHELL:` is read), or `$(shell)`/`!=`. They
+/// differ in how SHELL is taken and in what a bare newline is (only a
+/// `.ONESHELL` recipe or `$(shell)` can have one).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Caller {
+    Recipe,
+    OneShell,
+    Function,
+}
+
+/// The default shell, and the flags with which make runs a simple command
+/// without it (observed of GNU 4.4.1: `-ec` too, which .POSIX gives).
+const DEFAULT_SHELL: &[u8] = b"/bin/sh";
+const FAST_FLAGS: &[&[u8]] = &[b"-c", b"-ec"];
+
+/// Decides how to run `command` with the given SHELL and .SHELLFLAGS, as
+/// GNU make does:
+/// - the default shell with `-c` or `-ec`: a command with no shell syntax
+///   is run directly, any other by `/bin/sh FLAGS COMMAND`;
+/// - a `.ONESHELL` recipe: SHELL is one program name, never split, and
+///   the words of .SHELLFLAGS and the command follow it;
+/// - else make writes the line `SHELL FLAGS COMMAND` (SHELL's shell syntax
+///   and the whole command quoted with backslashes) and splits it as a
+///   simple command: its words are the argv, the first word the program
+///   (`SHELL := x bar` runs `x`, and an empty SHELL the first flag); a
+///   line with other shell syntax left (in .SHELLFLAGS) goes to
+///   `/bin/sh -c LINE`.
+pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8], caller: Caller) -> Invocation {
+    if shell == DEFAULT_SHELL && FAST_FLAGS.contains(&shell_flags) {
+        let newline_is_word = caller == Caller::Function;
+        return match simple_command(command, newline_is_word) {
+            Some(argv) => Invocation::Direct(argv),
+            None => Invocation::Shell(vec![shell.to_vec(), shell_flags.to_vec(), command.to_vec()]),
+        };
+    }
+    if caller == Caller::OneShell {
+        let mut argv = vec![shell.to_vec()];
+        argv.extend(split_quoted(shell_flags));
+        argv.push(command.to_vec());
+        return Invocation::Shell(argv);
+    }
+    let mut line = quote_shell(shell);
+    line.push(b' ');
+    line.extend_from_slice(shell_flags);
+    line.push(b' ');
+    line.extend(quote_command(command));
+    match simple_command(&line, true) {
+        Some(argv) if !argv.is_empty() => Invocation::Shell(argv),
+        _ => Invocation::Shell(vec![DEFAULT_SHELL.to_vec(), b"-c".to_vec(), line]),
+    }
+}
+
+/// The words of a simple command ([`plain_words`]) whose first word is
+/// neither a shell keyword or builtin make knows nor an assignment
+/// (`NAME=value cmd` is one for the shell); `None` for anything else.
+fn simple_command(text: &[u8], newline_is_word: bool) -> Option<Vec<Vec<u8>>> {
+    let argv = plain_words(text, newline_is_word)?;
+    match argv.first() {
+        Some(first) if SHELL_WORDS.contains(&first.as_slice()) || first.contains(&b'=') => None,
+        _ => Some(argv),
+    }
+}
+
+/// SHELL as make writes it into a line it splits again: its shell syntax
+/// quoted, so that it counts as itself; blanks, single quotes and
+/// backslashes are left to the splitting (`SHELL = /bin/sh '-e'` passes
+/// `-e`).
+fn quote_shell(shell: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(shell.len() + 8);
+    for &b in shell {
+        if SHELL_SPECIAL.contains(&b) && !matches!(b, b'\\' | b'\'' | b'\n') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// The command as make writes it into that line: every blank and every
+/// character of shell syntax quoted with a backslash, so that it is one
+/// word, the command exactly as written. A newline after a backslash is
+/// left bare (a word character to the splitting: the backslash-newline
+/// reaches the shell); another newline is quoted, which deletes it.
+fn quote_command(command: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(command.len() * 2);
+    let mut after_backslash = false;
+    for &b in command {
+        match b {
+            b'\n' if after_backslash => out.push(b),
+            b' ' | b'\t' => out.extend_from_slice(&[b'\\', b]),
+            _ if SHELL_SPECIAL.contains(&b) => out.extend_from_slice(&[b'\\', b]),
+            _ => out.push(b),
+        }
+        after_backslash = b == b'\\';
+    }
+    out
 }
 
 /// The words of `command` as the shell would split them, when it has no
@@ -103,8 +186,11 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8]) -> Invocatio
 /// quotes, a backslash before a character, and line continuations (a
 /// backslash-newline, which the shell deletes: Kbuild continues its
 /// `$(MAKE) -f ... \` lines so, for every directory). `None` when it has
-/// any other (double quotes included, as in GNU).
-fn plain_words(command: &[u8]) -> Option<Vec<Vec<u8>>> {
+/// any other (double quotes included, as in GNU). A bare newline is shell
+/// syntax in a recipe but a word character in `$(shell)` and in the line
+/// make writes for a SHELL of several words (`newline_is_word`), as GNU
+/// splits them.
+fn plain_words(command: &[u8], newline_is_word: bool) -> Option<Vec<Vec<u8>>> {
     let mut words = Vec::new();
     // The word being read; `Some` once anything (even `''`) began it.
     let mut word: Option<Vec<u8>> = None;
@@ -128,6 +214,7 @@ fn plain_words(command: &[u8]) -> Option<Vec<Vec<u8>>> {
                     .extend_from_slice(&rest[..end]);
                 rest = &rest[end + 1..];
             }
+            b'\n' if newline_is_word => word.get_or_insert_with(Vec::new).push(b),
             _ if SHELL_SPECIAL.contains(&b) => return None,
             _ => word.get_or_insert_with(Vec::new).push(b),
         }
@@ -142,32 +229,15 @@ fn plain_words(command: &[u8]) -> Option<Vec<Vec<u8>>> {
 /// program can be started by its path (std forks the whole make when it
 /// has to search PATH itself); one not found stays bare.
 pub fn program_and_argv(inv: &Invocation, path: Option<&[u8]>) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
-    match inv {
-        Invocation::Direct(argv) => {
-            let first = argv.first()?;
-            let program = match path {
-                Some(path) if !first.contains(&b'/') => {
-                    lookup_program(path, first).unwrap_or_else(|| first.clone())
-                }
-                _ => first.clone(),
-            };
-            Some((program, argv.clone()))
+    let argv = inv.argv();
+    let first = argv.first()?;
+    let program = match path {
+        Some(path) if !first.contains(&b'/') => {
+            lookup_program(path, first).unwrap_or_else(|| first.clone())
         }
-        Invocation::Shell {
-            shell,
-            flags,
-            command,
-        } => {
-            // `SHELL := echo hi`: a shell with arguments of its own.
-            let mut argv: Vec<Vec<u8>> = crate::words::words(shell).map(<[u8]>::to_vec).collect();
-            if argv.is_empty() {
-                argv.push(shell.clone());
-            }
-            argv.extend(flags.iter().cloned());
-            argv.push(command.clone());
-            Some((argv[0].clone(), argv))
-        }
-    }
+        _ => first.clone(),
+    };
+    Some((program, argv.to_vec()))
 }
 
 /// A `Command` for an invocation (never for an empty argv); see
@@ -245,18 +315,14 @@ fn lookup_program(path: &[u8], name: &[u8]) -> Option<Vec<u8>> {
     found
 }
 
-/// The value of `SHELL` and `.SHELLFLAGS` in the current scope.
+/// The value of `SHELL` and `.SHELLFLAGS` in the current scope, as they
+/// are: an empty one is not replaced by a default (GNU runs `-c` when a
+/// makefile empties SHELL, and no flags when it empties .SHELLFLAGS).
 pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
     let mut shell = Vec::new();
     ev.expand_var(b"SHELL", &mut shell)?;
-    if shell.is_empty() {
-        shell = b"/bin/sh".to_vec();
-    }
     let mut flags = Vec::new();
     ev.expand_var(b".SHELLFLAGS", &mut flags)?;
-    if flags.is_empty() {
-        flags = b"-c".to_vec();
-    }
     Ok((shell, flags))
 }
 
@@ -276,12 +342,14 @@ pub fn run_function(
     }
     let (shell, flags) = shell_and_flags(ev)?;
     let env = crate::exec::env::shell_environment(ev)?;
-    // Simple commands are run directly, as recipes are (GNU 4.4).
-    let inv = invocation(command, &shell, &flags);
-    let program = match &inv {
-        Invocation::Direct(argv) => argv.first().cloned().unwrap_or_default(),
-        Invocation::Shell { shell, .. } => shell.clone(),
+    // Simple commands are run directly, as recipes are (GNU 4.4); once
+    // `.ONESHELL:` is read, SHELL is one program here too, as in GNU.
+    let caller = if ev.db.oneshell {
+        Caller::OneShell
+    } else {
+        Caller::Function
     };
+    let inv = invocation(command, &shell, &flags, caller);
     let path = env
         .iter()
         .find(|(k, _)| k == b"PATH")
@@ -312,12 +380,10 @@ pub fn run_function(
             (out.stdout, code)
         }
         Err(e) => {
+            // Make's own words, with no makefile location (GNU 4.4.1).
             let text = crate::diag::io_error_text(&e);
-            let loc = match inv {
-                Invocation::Direct(_) => None,
-                Invocation::Shell { .. } => ev.loc.as_ref(),
-            };
-            crate::diag::warn(loc, format_args!("{}: {text}", crate::diag::show(&program)));
+            let program = crate::diag::show(inv.program());
+            crate::diag::warn(None, format_args!("{program}: {text}"));
             (Vec::new(), 127)
         }
     };
@@ -361,13 +427,13 @@ mod tests {
 
     /// The argv of a direct exec, or `None` when `command` takes the shell.
     fn direct(command: &str) -> Option<Vec<String>> {
-        match invocation(command.as_bytes(), b"/bin/sh", b"-c") {
+        match invocation(command.as_bytes(), b"/bin/sh", b"-c", Caller::Recipe) {
             Invocation::Direct(argv) => Some(
                 argv.iter()
                     .map(|a| String::from_utf8_lossy(a).into_owned())
                     .collect(),
             ),
-            Invocation::Shell { .. } => None,
+            Invocation::Shell(_) => None,
         }
     }
 
@@ -475,7 +541,7 @@ mod tests {
             for _ in 0..1 + next(8) {
                 text.push_str(PIECES[next(PIECES.len())]);
             }
-            let Some(ours) = plain_words(text.as_bytes()) else {
+            let Some(ours) = plain_words(text.as_bytes(), false) else {
                 continue;
             };
             let out = Command::new("/bin/sh")
@@ -495,15 +561,87 @@ mod tests {
         );
     }
 
+    fn argv(inv: Invocation) -> Vec<String> {
+        inv.argv()
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
+    }
+
     #[test]
-    fn only_the_default_shell_is_skipped() {
+    fn only_the_default_shell_with_c_or_ec_is_skipped() {
+        let cmd = b"cc \\\n-c x.c";
+        let shell = |sh: &[u8], flags: &[u8]| argv(invocation(cmd, sh, flags, Caller::Recipe));
+        assert_eq!(
+            shell(b"/bin/bash", b"-c"),
+            ["/bin/bash", "-c", "cc \\\n-c x.c"]
+        );
+        assert_eq!(
+            shell(b"/bin/sh", b"-xc"),
+            ["/bin/sh", "-xc", "cc \\\n-c x.c"]
+        );
         assert!(matches!(
-            invocation(b"cc \\\n-c x.c", b"/bin/bash", b"-c"),
-            Invocation::Shell { .. }
+            invocation(cmd, b"/bin/sh", b"-ec", Caller::Recipe),
+            Invocation::Direct(_)
         ));
-        assert!(matches!(
-            invocation(b"cc \\\n-c x.c", b"/bin/sh", b"-ec"),
-            Invocation::Shell { .. }
-        ));
+    }
+
+    #[test]
+    fn a_shell_of_several_words_is_split_the_command_kept_whole() {
+        let run = |sh: &str, flags: &str, cmd: &str| {
+            argv(invocation(
+                cmd.as_bytes(),
+                sh.as_bytes(),
+                flags.as_bytes(),
+                Caller::Recipe,
+            ))
+        };
+        assert_eq!(run("x bar", "-c", "echo hi"), ["x", "bar", "-c", "echo hi"]);
+        assert_eq!(
+            run(
+                "/bin/sh '-e' *;~",
+                "-e\\ f  -c",
+                "echo \"a  b\" 'c' $x \\\n d"
+            ),
+            [
+                "/bin/sh",
+                "-e",
+                "*;~",
+                "-e f",
+                "-c",
+                "echo \"a  b\" 'c' $x \\\n d"
+            ]
+        );
+        // An empty SHELL: the first flag is the program; no flags: none.
+        assert_eq!(run("", "-ec", "echo hi"), ["-ec", "echo hi"]);
+        assert_eq!(run("/bin/sh", "", "echo hi"), ["/bin/sh", "echo hi"]);
+        // Shell syntax in the flags, or a keyword first: /bin/sh splits.
+        assert_eq!(
+            run("/bin/sh", "\"-e\" -c", "echo a;b"),
+            ["/bin/sh", "-c", "/bin/sh \"-e\" -c echo\\ a\\;b"]
+        );
+        assert_eq!(run("cd", "-c", "x"), ["/bin/sh", "-c", "cd -c x"]);
+    }
+
+    #[test]
+    fn a_oneshell_shell_is_one_program() {
+        let inv = invocation(
+            b"echo a\necho b",
+            b"/bin/sh -e",
+            b"-e 'x y' -c",
+            Caller::OneShell,
+        );
+        assert_eq!(
+            argv(inv),
+            ["/bin/sh -e", "-e", "x y", "-c", "echo a\necho b"]
+        );
+    }
+
+    #[test]
+    fn a_bare_newline_is_a_word_character_in_the_shell_function() {
+        let inv = invocation(b"echo a\necho b", b"/bin/sh", b"-c", Caller::Function);
+        assert_eq!(argv(inv), ["echo", "a\necho", "b"]);
+        let inv = invocation(b"echo a\necho b", b"/bin/sh -e", b"-c", Caller::Function);
+        assert_eq!(argv(inv), ["/bin/sh", "-e", "-c", "echo aecho b"]);
     }
 }

@@ -6,6 +6,7 @@
 
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
+use crate::assignment::AssignOp;
 use crate::diag::{self, Fatal};
 use crate::eval::vars::{Export, Flavor, Origin, Var};
 use crate::eval::Evaluator;
@@ -244,6 +245,9 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
         // As in a makefile, the value starts at its first non-blank
         // (binutils passes `LDFLAGS="${LDFLAGS}"` with LDFLAGS a blank).
         let value = crate::words::trim_start(&assignment[end..]);
+        if matches!(op, AssignOp::Append | AssignOp::Conditional) {
+            as_before_defaults(ev, &name);
+        }
         read::assign(
             ev,
             None,
@@ -254,7 +258,51 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
             Origin::CommandLine,
         )?;
     }
+    define_default_shell(ev);
     Ok(())
+}
+
+/// GNU defines the command line's variables before most of its default
+/// ones (all but `.SHELLFLAGS` and `.FEATURES`): `CC+=x` and `SHELL+=~`
+/// on the command line append to nothing, `CC?=x` defines CC. SHELL
+/// appends to the environment's value when there is one.
+fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
+    const DEFINED_BEFORE: &[&[u8]] =
+        &[b".SHELLFLAGS", b".FEATURES", b"MAKEFLAGS", b"MAKEOVERRIDES"];
+    let is_default = ev
+        .globals
+        .get(name)
+        .is_some_and(|v| v.origin == Origin::Default);
+    if !is_default || DEFINED_BEFORE.contains(&name) {
+        return;
+    }
+    ev.globals.remove(name);
+    if name == b"SHELL" {
+        if let Some(value) = ev.child_env.original_shell.clone() {
+            let var = Var::new(value, Flavor::Recursive, Origin::Environment);
+            ev.globals.insert(name, var);
+        }
+    }
+}
+
+/// SHELL is /bin/sh again, of origin `file`, when the command line left it
+/// empty or as the environment had it (GNU manual, "Choosing the Shell":
+/// the environment's SHELL is not used): `SHELL=` on the command line
+/// changes nothing.
+fn define_default_shell(ev: &mut Evaluator) {
+    let from_env = ev.child_env.original_shell.is_some();
+    let reset = match ev.globals.get(b"SHELL") {
+        None => true,
+        Some(v) => {
+            v.value.is_empty()
+                || v.origin == Origin::Environment
+                || (v.origin == Origin::Default && from_env)
+        }
+    };
+    if reset {
+        let var = Var::new(b"/bin/sh".to_vec(), Flavor::Recursive, Origin::File);
+        ev.globals.insert(b"SHELL", var);
+    }
 }
 
 /// The value of `MAKECMDGOALS`: the goals as make names them, without a
