@@ -214,7 +214,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let redirected = capture
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
-        let lines = self.expand_recipe(id, resolved, &newer);
+        // -t touches a target whose recipe has no recursive line without
+        // expanding it, as GNU does: its `$(info)`s do not print, its
+        // errors are not met.
+        let touch_only = self.touch()
+            && !resolved
+                .recipe
+                .as_ref()
+                .is_some_and(|r| crate::exec::written_recursive(r));
+        let lines = if touch_only {
+            Ok(Vec::new())
+        } else {
+            self.expand_recipe(id, resolved, &newer)
+        };
         drop(redirected);
         let mut lines = lines?;
         let mut capture = capture;
