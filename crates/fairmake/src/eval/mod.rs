@@ -125,6 +125,9 @@ pub struct Definition<'a> {
     pub conditional: bool,
     pub export: Option<Export>,
     pub private: bool,
+    /// Where the definition was written, when that is not the current
+    /// location: a `define`, whose value is expanded at its `endef`.
+    pub loc: Option<Loc>,
 }
 
 impl Evaluator {
@@ -452,7 +455,7 @@ impl Evaluator {
         target_set: Option<&SharedVarSet>,
         mut def: Definition<'_>,
     ) -> Result<()> {
-        let loc = self.loc.clone();
+        let loc = def.loc.take().or_else(|| self.loc.clone());
         match target_set {
             None => {
                 if self.invocation.options.environment_overrides {

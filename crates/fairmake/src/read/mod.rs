@@ -274,18 +274,7 @@ impl BufferReader {
             return Ok(());
         }
         if let Some(after) = directive_word(text, b"define") {
-            self.end_rule(ev)?;
-            let (name, op) = define_header(ev, after)?;
-            let body = read_define_body(ev, rest)?;
-            return assign(
-                ev,
-                None,
-                &name,
-                op,
-                &body,
-                Modifiers::default(),
-                Origin::File,
-            );
+            return self.define(ev, after, rest, Modifiers::default());
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line.
@@ -431,10 +420,7 @@ impl BufferReader {
             }
         }
         if let Some(after) = directive_word(body, b"define") {
-            self.end_rule(ev)?;
-            let (name, op) = define_header(ev, after)?;
-            let body_text = read_define_body(ev, rest)?;
-            return assign(ev, None, &name, op, &body_text, mods, Origin::File);
+            return self.define(ev, after, rest, mods);
         }
         if let Some(after) = directive_word(body, b"undefine") {
             self.end_rule(ev)?;
@@ -493,6 +479,27 @@ impl BufferReader {
             }
             rule_line::Parsed::NotARule => Err(missing_separator(ev, text, line.raw)),
         }
+    }
+
+    /// `define NAME [OP]`, its lines up to `endef`.  The variable is
+    /// defined at the `define` line, but GNU expands an immediate value
+    /// (`:=`, `!=`, ...) once it has read the `endef`: warnings and errors
+    /// of that expansion are at the `endef` line.
+    fn define(
+        &mut self,
+        ev: &mut Evaluator,
+        header: &[u8],
+        rest: &mut Lines<'_>,
+        mods: Modifiers,
+    ) -> Result<()> {
+        self.end_rule(ev)?;
+        let (name, op) = define_header(ev, header)?;
+        let start = ev.loc.clone();
+        let (body, endef_line) = read_define_body(ev, rest)?;
+        self.set_loc(ev, endef_line);
+        let mut def = definition(ev, &name, op, &body, mods, Origin::File)?;
+        def.loc = start;
+        install(ev, None, def)
     }
 
     /// Attaches the collected recipe to the rule that preceded it.
@@ -628,8 +635,9 @@ fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
     }
 }
 
-/// Reads the lines of a `define` up to its matching `endef`.
-fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>> {
+/// Reads the lines of a `define` up to its matching `endef`; the body and
+/// the line of the `endef`.
+fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<(Vec<u8>, u32)> {
     let start = ev.loc.clone();
     let mut depth = 0;
     let mut body: Vec<u8> = Vec::new();
@@ -648,7 +656,7 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>>
                     };
                     diag::warn(Some(&loc), "extraneous text after 'endef' directive");
                 }
-                return Ok(body);
+                return Ok((body, line.line));
             }
             depth -= 1;
         } else if directive_word(t, b"define").is_some() || define_with_modifiers(t) {
@@ -756,6 +764,20 @@ pub fn assign(
     mods: Modifiers,
     origin: Origin,
 ) -> Result<()> {
+    let def = definition(ev, name, op, value, mods, origin)?;
+    install(ev, set, def)
+}
+
+/// The definition an assignment makes: its value expanded as its operator
+/// says.
+fn definition<'a>(
+    ev: &mut Evaluator,
+    name: &'a [u8],
+    op: AssignOp,
+    value: &[u8],
+    mods: Modifiers,
+    origin: Origin,
+) -> Result<Definition<'a>> {
     if name.is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
@@ -779,20 +801,24 @@ pub fn assign(
             (output, Flavor::Recursive)
         }
     };
-    // `?=` on a variable that exists does nothing, even its export flag.
-    ev.define(
-        set,
-        Definition {
-            name,
-            value,
-            flavor,
-            origin,
-            append: op == AssignOp::Append,
-            conditional: op == AssignOp::Conditional,
-            export: mods.export,
-            private: mods.private,
-        },
-    )?;
+    Ok(Definition {
+        name,
+        value,
+        flavor,
+        origin,
+        append: op == AssignOp::Append,
+        conditional: op == AssignOp::Conditional,
+        export: mods.export,
+        private: mods.private,
+        loc: None,
+    })
+}
+
+/// Makes a definition (`?=` on a variable that exists does nothing, even
+/// to its export flag).
+fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
+    let name = def.name;
+    ev.define(set, def)?;
     if set.is_none() {
         special_variable_assigned(ev, name);
     }
