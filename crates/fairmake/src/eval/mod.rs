@@ -285,7 +285,9 @@ impl Evaluator {
     }
 
     /// Expands a recursive value; a self-reference is reported at the
-    /// variable's definition, as GNU does.
+    /// variable's definition, as GNU does. Outside any makefile or recipe
+    /// line (a recipe's environment), the outermost variable's definition
+    /// is the current location, for every message of its expansion.
     fn expand_recursive_at(
         &mut self,
         name: &[u8],
@@ -297,7 +299,14 @@ impl Evaluator {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
+        let placed = self.loc.is_none() && loc.is_some();
+        if placed {
+            self.loc = loc.clone();
+        }
         let result = self.expand_recursive(name, exp, out);
+        if placed {
+            self.loc = None;
+        }
         self.expanding_loc = saved;
         match result {
             Err(mut e)
