@@ -5,7 +5,8 @@ use crate::diag::Result;
 use crate::eval::vars::{Export, Flavor, Origin};
 use crate::eval::Evaluator;
 
-/// Whether a variable goes into children's environment.
+/// Whether a variable goes into children's environment. `export` alone
+/// exports every variable but make's built-in ones.
 fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
     match export {
         Export::Yes => true,
@@ -14,7 +15,7 @@ fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool
             matches!(
                 origin,
                 Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
-            ) || (ev.child_env.export_all && is_identifier(name))
+            ) || (ev.child_env.export_all && origin != Origin::Default && is_identifier(name))
         }
     }
 }
