@@ -373,8 +373,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Some(None) => Ok(Vec::new()),
             None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
             None => {
-                let mut v = Vec::new();
-                ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+                // GNU expands the value, not a reference to the variable:
+                // its messages have no location (those of the variables
+                // it references are at their definitions).
+                let global = ev.globals.get(b".EXTRA_PREREQS");
+                match global.map(|v| (v.value.clone(), v.flavor)) {
+                    Some((text, Flavor::Recursive)) => ev.expand_text(&text),
+                    Some((text, Flavor::Simple)) => Ok(text),
+                    None => Ok(Vec::new()),
+                }
             }
         })
     }
