@@ -104,6 +104,17 @@ pub struct Reading {
     pub missing_includes: Vec<MissingInclude>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
+    /// The global `.EXTRA_PREREQS`, expanded once reading is done.
+    pub extra_prereqs: Option<ExtraPrereqs>,
+}
+
+/// The global `.EXTRA_PREREQS` as GNU expands it once the makefiles are
+/// read: once for the files (before the suffix rules are converted, which
+/// count them as prerequisites), once more for the implicit rules.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraPrereqs {
+    pub files: Vec<u8>,
+    pub rules: Vec<u8>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -164,6 +175,20 @@ impl Evaluator {
     /// the current location outside any variable.
     pub fn fatal_in_value(&self, message: impl Into<String>) -> Fatal {
         Fatal::new(self.expanding_loc.as_ref().or(self.loc.as_ref()), message)
+    }
+
+    /// The value of the global variable `name` expanded (in no target's
+    /// scope) as text, not as a reference to it: its own messages are at
+    /// the current location, if any.
+    pub fn expand_global_value(&mut self, name: &[u8]) -> Result<Vec<u8>> {
+        let Some((text, flavor)) = self.globals.get(name).map(|v| (v.value.clone(), v.flavor))
+        else {
+            return Ok(Vec::new());
+        };
+        match flavor {
+            Flavor::Simple => Ok(text),
+            Flavor::Recursive => self.with_scope(Vec::new(), |ev| ev.expand_text(&text)),
+        }
     }
 
     /// Expands `exp`, appending to `out`.

@@ -425,13 +425,14 @@ impl Database {
 
     /// Turns the makefile's suffix rules (`.c.o:`, `.c:`) into pattern rules,
     /// ahead of the built-in ones, as GNU does once reading is done.
-    /// `builtin_rules`: the built-in rules will be added (no `-r`).
-    pub fn convert_suffix_rules(&mut self, builtin_rules: bool) {
+    /// `builtin_rules`: the built-in rules will be added (no `-r`);
+    /// `extra_prereqs`: `.EXTRA_PREREQS` gives every target prerequisites.
+    pub fn convert_suffix_rules(&mut self, builtin_rules: bool, extra_prereqs: bool) {
         let suffixes = self.suffixes();
         if suffixes.is_empty() {
             return;
         }
-        self.warn_suffix_rule_prerequisites(&suffixes, builtin_rules);
+        self.warn_suffix_rule_prerequisites(&suffixes, builtin_rules, extra_prereqs);
         let mut converted = Vec::new();
         for file in &self.files {
             if !file.is_target || file.name.first() != Some(&b'.') {
@@ -492,7 +493,12 @@ impl Database {
     /// list that spells a rule's target, in the list's order, so a suffix
     /// listed twice warns twice. Said where the recipe starts; without one
     /// the rule takes the built-in recipe, if any, which has no location.
-    fn warn_suffix_rule_prerequisites(&self, suffixes: &[Vec<u8>], builtin_rules: bool) {
+    fn warn_suffix_rule_prerequisites(
+        &self,
+        suffixes: &[Vec<u8>],
+        builtin_rules: bool,
+        extra_prereqs: bool,
+    ) {
         if self.posix {
             // An ordinary rule there.
             return;
@@ -506,7 +512,7 @@ impl Database {
                 let Some(file) = self.lookup(&name).map(|id| self.file(id)) else {
                     continue;
                 };
-                if !file.is_target || file.rule.deps.is_empty() {
+                if !file.is_target || (file.rule.deps.is_empty() && !extra_prereqs) {
                     continue;
                 }
                 let builtin = || {
