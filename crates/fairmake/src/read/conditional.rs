@@ -129,15 +129,17 @@ fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<(Vec<u8>, Vec
 }
 
 /// The index of the top-level `,` (`comma`) or `)` ending an argument of
-/// the `(a,b)` form, counting the parentheses in between.
+/// the `(a,b)` form, counting the parentheses in between. Before the comma
+/// GNU lets a `)` take the count below zero, and any comma there ends the
+/// first argument: `ifeq (),)` compares `)` with nothing.
 fn paren_arg_end(t: &[u8], comma: bool) -> Option<usize> {
-    let mut depth = 0usize;
+    let mut depth = 0isize;
     for (i, &b) in t.iter().enumerate() {
         match b {
             b'(' => depth += 1,
-            b')' if depth == 0 => return (!comma).then_some(i),
+            b')' if depth == 0 && !comma => return Some(i),
             b')' => depth -= 1,
-            b',' if depth == 0 && comma => return Some(i),
+            b',' if depth <= 0 && comma => return Some(i),
             _ => {}
         }
     }
