@@ -73,7 +73,9 @@ pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
     match kw {
         Keyword::Ifdef | Keyword::Ifndef => {
             let name = ev.expand_text(trim(args))?;
-            let name = trim(&name);
+            // GNU drops the blanks the expansion ends with, not those it
+            // starts with: `ifdef $(EMPTY) a` is invalid.
+            let name = trim_end(&name);
             if name.iter().any(|&b| crate::words::is_space(b)) {
                 return Err(ev.fatal(INVALID));
             }
