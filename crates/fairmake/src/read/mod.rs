@@ -345,9 +345,9 @@ impl BufferReader {
                 let taking = if any_taken || outer_ignoring {
                     false
                 } else {
-                    match conditional::test(ev, kw2, args2) {
-                        Ok(taking) => taking,
-                        Err(e) if e.message == conditional::INVALID => {
+                    match conditional::test(ev, kw2, args2)? {
+                        Some(taking) => taking,
+                        None => {
                             // GNU takes the branch as a plain `else` with a
                             // warning, and the malformed test still opens a
                             // conditional of its own, whose lines GNU 4.4.1
@@ -364,7 +364,6 @@ impl BufferReader {
                             });
                             return Ok(());
                         }
-                        Err(e) => return Err(e),
                     }
                 };
                 let cond = self.conds.last_mut().expect("checked above");
@@ -378,6 +377,7 @@ impl BufferReader {
                     false
                 } else {
                     conditional::test(ev, kw, args)?
+                        .ok_or_else(|| ev.fatal(conditional::INVALID))?
                 };
                 self.conds.push(Cond {
                     taking,
