@@ -49,7 +49,9 @@ pub struct RuleContext {
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
 struct BufferReader {
-    file: Rc<[u8]>,
+    /// `None`: `$(eval)` outside any makefile line (after reading), whose
+    /// lines have no location, as in GNU.
+    file: Option<Rc<[u8]>>,
     /// `$(eval)` text reports every error at the line of the eval call.
     fixed_line: Option<u32>,
     conds: Vec<Cond>,
@@ -135,7 +137,7 @@ pub fn read_makefile_as(
     append_makefile_list(ev, name);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
-    let result = eval_buffer(ev, &text, display, None);
+    let result = eval_buffer(ev, &text, Some(display), None);
     drop(open_file);
     ev.loc = saved_loc;
     result.map_err(ReadError::Fatal)
@@ -187,8 +189,8 @@ fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
 pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
     let saved_loc = ev.loc.clone();
     let (file, line) = match &ev.loc {
-        Some(loc) => (loc.file.clone(), loc.line),
-        None => (Rc::from(&b""[..]), 0),
+        Some(loc) => (Some(loc.file.clone()), loc.line),
+        None => (None, 0),
     };
     let result = eval_buffer(ev, text, file, Some(line));
     ev.loc = saved_loc;
@@ -198,7 +200,7 @@ pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
 fn eval_buffer(
     ev: &mut Evaluator,
     text: &[u8],
-    file: Rc<[u8]>,
+    file: Option<Rc<[u8]>>,
     fixed_line: Option<u32>,
 ) -> Result<()> {
     // GNU reads makefiles as C strings: a NUL byte ends the text.
@@ -224,10 +226,20 @@ fn eval_buffer(
     reader.end_rule(ev)
 }
 
+/// Where the line being read is, for the rules and recipes it makes: a
+/// `$(eval)` after reading has no location (its messages say `make:`),
+/// but a rule still needs one.
+fn current_loc(ev: &Evaluator) -> Loc {
+    ev.loc.clone().unwrap_or_else(|| Loc {
+        file: Rc::from(&b""[..]),
+        line: 0,
+    })
+}
+
 impl BufferReader {
     fn set_loc(&self, ev: &mut Evaluator, line: u32) {
-        ev.loc = Some(Loc {
-            file: self.file.clone(),
+        ev.loc = self.file.as_ref().map(|file| Loc {
+            file: file.clone(),
             line: self.fixed_line.unwrap_or(line),
         });
     }
@@ -286,7 +298,7 @@ impl BufferReader {
     fn recipe_line(&mut self, ev: &Evaluator, line: &LogicalLine<'_>, prefix: u8) {
         let rule = self.rule.as_mut().expect("recipe lines need a rule");
         rule.has_recipe = true;
-        let mut loc = ev.loc.clone().expect("reading sets a location");
+        let mut loc = current_loc(ev);
         // GNU numbers a recipe's lines from its first one, one per recipe
         // line: the lines a backslash-newline continues, blank lines,
         // comments and conditionals in between do not count. Its messages

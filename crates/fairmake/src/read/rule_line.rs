@@ -72,7 +72,7 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
             &stripped
         }
     };
-    let loc = ev.loc.clone().expect("reading sets a location");
+    let loc = super::current_loc(ev);
     let Some(colon) = find_colon(head) else {
         let expanded = ev.expand_text(head)?;
         if trim(&expanded).is_empty() {
