@@ -107,6 +107,17 @@ pub struct Reading {
     pub read_count: usize,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
+    /// The global `.EXTRA_PREREQS`, expanded once reading is done.
+    pub extra_prereqs: Option<ExtraPrereqs>,
+}
+
+/// The global `.EXTRA_PREREQS` as GNU expands it once the makefiles are
+/// read: once for the files (before the suffix rules are converted, which
+/// count them as prerequisites), once more for the implicit rules.
+#[derive(Clone, Debug, Default)]
+pub struct ExtraPrereqs {
+    pub files: Vec<u8>,
+    pub rules: Vec<u8>,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -131,6 +142,9 @@ pub struct Definition<'a> {
     pub conditional: bool,
     pub export: Option<Export>,
     pub private: bool,
+    /// Where the definition was written, when that is not the current
+    /// location: a `define`, whose value is expanded at its `endef`.
+    pub loc: Option<Loc>,
 }
 
 impl Evaluator {
@@ -167,6 +181,20 @@ impl Evaluator {
     /// the current location outside any variable.
     pub fn fatal_in_value(&self, message: impl Into<String>) -> Fatal {
         Fatal::new(self.expanding_loc.as_ref().or(self.loc.as_ref()), message)
+    }
+
+    /// The value of the global variable `name` expanded (in no target's
+    /// scope) as text, not as a reference to it: its own messages are at
+    /// the current location, if any.
+    pub fn expand_global_value(&mut self, name: &[u8]) -> Result<Vec<u8>> {
+        let Some((text, flavor)) = self.globals.get(name).map(|v| (v.value.clone(), v.flavor))
+        else {
+            return Ok(Vec::new());
+        };
+        match flavor {
+            Flavor::Simple => Ok(text),
+            Flavor::Recursive => self.with_scope(Vec::new(), |ev| ev.expand_text(&text)),
+        }
     }
 
     /// Expands `exp`, appending to `out`.
@@ -294,7 +322,9 @@ impl Evaluator {
     }
 
     /// Expands a recursive value; a self-reference is reported at the
-    /// variable's definition, as GNU does.
+    /// variable's definition, as GNU does. Outside any makefile or recipe
+    /// line (a recipe's environment), the outermost variable's definition
+    /// is the current location, for every message of its expansion.
     fn expand_recursive_at(
         &mut self,
         name: &[u8],
@@ -306,7 +336,14 @@ impl Evaluator {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
+        let placed = self.loc.is_none() && loc.is_some();
+        if placed {
+            self.loc = loc.clone();
+        }
         let result = self.expand_recursive(name, exp, out);
+        if placed {
+            self.loc = None;
+        }
         self.expanding_loc = saved;
         match result {
             Err(mut e)
@@ -464,7 +501,7 @@ impl Evaluator {
         target_set: Option<&SharedVarSet>,
         mut def: Definition<'_>,
     ) -> Result<()> {
-        let loc = self.loc.clone();
+        let loc = def.loc.take().or_else(|| self.loc.clone());
         match target_set {
             None => {
                 if self.invocation.options.environment_overrides {

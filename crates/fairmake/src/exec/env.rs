@@ -5,16 +5,17 @@ use crate::diag::Result;
 use crate::eval::vars::{Export, Flavor, Origin};
 use crate::eval::Evaluator;
 
-/// Whether a variable goes into children's environment.
+/// Whether a variable goes into children's environment. `export` alone
+/// exports every variable but make's built-in ones; a command-line one
+/// goes only under a name the shell can take.
 fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
     match export {
         Export::Yes => true,
         Export::No => false,
         Export::Default => {
-            matches!(
-                origin,
-                Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
-            ) || (ev.child_env.export_all && is_identifier(name))
+            matches!(origin, Origin::Environment | Origin::EnvironmentOverride)
+                || (origin == Origin::CommandLine && is_identifier(name))
+                || (ev.child_env.export_all && origin != Origin::Default && is_identifier(name))
         }
     }
 }

@@ -68,8 +68,9 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
     if ev.db.oneshell && !recipe.lines.is_empty() {
         let mut text = Vec::new();
         let mut recursive = false;
+        // One script: GNU locates its expansion's messages at its first line.
+        ev.loc = Some(recipe.lines[0].loc.clone());
         for (i, line) in recipe.lines.iter().enumerate() {
-            ev.loc = Some(line.loc.clone());
             recursive |= mentions_make(&line.text);
             if i > 0 {
                 text.push(b'\n');

@@ -195,7 +195,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let file = self.ev.db.file(id);
             file.is_target || file.phony
         };
-        let extra = self.extra_prereqs(id, made_by_rule)?;
+        let extra = if draft.implicit {
+            self.extra_prereqs_of_rule(id)?
+        } else {
+            self.extra_prereqs(id, made_by_rule)?
+        };
         if crate::words::trim(&extra).is_empty() {
             return Ok(());
         }
@@ -372,11 +376,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Some(Some((text, Flavor::Simple))) => Ok(text),
             Some(None) => Ok(Vec::new()),
             None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
-            None => {
-                let mut v = Vec::new();
-                ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
-            }
+            None => global_extra_prereqs(ev, |e| &e.files),
         })
+    }
+
+    /// The `.EXTRA_PREREQS` of `id` made by an implicit rule: its own, or
+    /// the implicit rules' ones.
+    fn extra_prereqs_of_rule(&mut self, id: FileId) -> Result<Vec<u8>> {
+        if self.ev.db.target_vars(id).is_some() {
+            return self.extra_prereqs(id, true);
+        }
+        global_extra_prereqs(self.ev, |e| &e.rules)
     }
 
     /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
@@ -409,8 +419,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         let mut deps = self.match_deps(m);
-        // Made by an implicit rule, it gets the `.EXTRA_PREREQS` too.
-        let extra = self.extra_prereqs(id, true)?;
+        // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too.
+        let extra = self.extra_prereqs_of_rule(id)?;
         let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
         let hidden_ids: Vec<FileId> = hidden.iter().map(Dep::file).collect();
         deps.extend(hidden);
@@ -566,5 +576,18 @@ impl implicit::Knowledge for DbKnowledge<'_> {
                 Some(Vec::new())
             }
         }
+    }
+}
+
+/// The global `.EXTRA_PREREQS` (`which` expansion of it), as expanded once
+/// the makefiles were read; expanded now if it was not (a planner run
+/// without a session).
+fn global_extra_prereqs(
+    ev: &mut Evaluator,
+    which: fn(&crate::eval::ExtraPrereqs) -> &Vec<u8>,
+) -> Result<Vec<u8>> {
+    match &ev.reading.extra_prereqs {
+        Some(e) => Ok(which(e).clone()),
+        None => ev.expand_global_value(b".EXTRA_PREREQS"),
     }
 }

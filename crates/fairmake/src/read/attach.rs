@@ -25,11 +25,11 @@ pub fn attach_recipe(ev: &mut Evaluator, ctx: &RuleContext, recipe: Option<Rc<Re
                 ev.db.file_mut(id).double_colon_mut()[n].recipe = Some(recipe.clone())
             }
             RecipeTarget::Single(id, ref added) => {
-                if *ev.db.file(id).name == *b".WAIT" {
-                    diag::warn(Some(loc), ".WAIT should not have commands");
-                    continue;
-                }
                 let file = ev.db.file_mut(id);
+                if *file.name == *b".WAIT" && file.rule.recipe.is_none() {
+                    // Said of its first recipe; a second one overrides it.
+                    diag::warn(Some(loc), ".WAIT should not have commands");
+                }
                 if let Some(old) = &file.rule.recipe {
                     let name = diag::show(file.name).to_string();
                     let old_loc = old.loc.clone();

@@ -68,24 +68,30 @@ pub fn keyword(line: &[u8]) -> Option<(Keyword, &[u8])> {
 /// The error of a malformed test.
 pub const INVALID: &str = "invalid syntax in conditional";
 
-/// Evaluates the test of an `if...` directive.
-pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
+/// Evaluates the test of an `if...` directive; `None` when the test itself
+/// is malformed ([`INVALID`]), which an `else` chain takes differently
+/// from an error of what the test expands (a `$(eval)`'s).
+pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<Option<bool>> {
     match kw {
         Keyword::Ifdef | Keyword::Ifndef => {
             let name = ev.expand_text(trim(args))?;
-            let name = trim(&name);
+            // GNU drops the blanks the expansion ends with, not those it
+            // starts with: `ifdef $(EMPTY) a` is invalid.
+            let name = trim_end(&name);
             if name.iter().any(|&b| crate::words::is_space(b)) {
-                return Err(ev.fatal(INVALID));
+                return Ok(None);
             }
             // An empty name (`ifdef`, `ifdef $(EMPTY)`) names no variable:
             // it is not defined.
             let defined =
                 !name.is_empty() && ev.with_var(name, |v| v.is_some_and(|v| !v.value.is_empty()));
-            Ok(defined == (kw == Keyword::Ifdef))
+            Ok(Some(defined == (kw == Keyword::Ifdef)))
         }
         Keyword::Ifeq | Keyword::Ifneq => {
-            let (a, b) = eq_args(ev, kw, args)?;
-            Ok((a == b) == (kw == Keyword::Ifeq))
+            let Some((a, b)) = eq_args(ev, kw, args)? else {
+                return Ok(None);
+            };
+            Ok(Some((a == b) == (kw == Keyword::Ifeq)))
         }
         Keyword::Else | Keyword::Endif => unreachable!("not a test"),
     }
@@ -97,47 +103,54 @@ pub fn test(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<bool> {
 /// before text after the arguments is warned about.  In the `(a,b)` form
 /// only the blanks around the comma are dropped, as written (not those the
 /// expansion yields): `( a,a)` and `(a,a )` compare unequal.
-fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<(Vec<u8>, Vec<u8>)> {
+fn eq_args(ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
     let t = trim(args);
-    let invalid = |ev: &Evaluator| ev.fatal(INVALID);
     let (first, rest) = if t.first() == Some(&b'(') {
         let Some(comma) = paren_arg_end(&t[1..], true).map(|i| i + 1) else {
-            return Err(invalid(ev));
+            return Ok(None);
         };
         (trim_end(&t[1..comma]), &t[comma + 1..])
     } else {
-        quoted(t).ok_or_else(|| invalid(ev))?
+        let Some(args) = quoted(t) else {
+            return Ok(None);
+        };
+        args
     };
     let a = ev.expand_text(first)?;
     let (second, after) = if t.first() == Some(&b'(') {
         let Some(close) = paren_arg_end(rest, false) else {
-            return Err(invalid(ev));
+            return Ok(None);
         };
         (trim_start(&rest[..close]), &rest[close + 1..])
     } else if let Some(after) = trim_start(rest).strip_prefix(b")") {
         // GNU reads `ifeq 'a')` as an empty second argument.
         (&b""[..], after)
     } else {
-        quoted(trim_start(rest)).ok_or_else(|| invalid(ev))?
+        let Some(args) = quoted(trim_start(rest)) else {
+            return Ok(None);
+        };
+        args
     };
     if !trim(after).is_empty() {
         let msg = format!("extraneous text after '{}' directive", kw.name());
         crate::diag::warn(ev.loc.as_ref(), &msg);
     }
     let b = ev.expand_text(second)?;
-    Ok((a, b))
+    Ok(Some((a, b)))
 }
 
 /// The index of the top-level `,` (`comma`) or `)` ending an argument of
-/// the `(a,b)` form, counting the parentheses in between.
+/// the `(a,b)` form, counting the parentheses in between. Before the comma
+/// GNU lets a `)` take the count below zero, and any comma there ends the
+/// first argument: `ifeq (),)` compares `)` with nothing.
 fn paren_arg_end(t: &[u8], comma: bool) -> Option<usize> {
-    let mut depth = 0usize;
+    let mut depth = 0isize;
     for (i, &b) in t.iter().enumerate() {
         match b {
             b'(' => depth += 1,
-            b')' if depth == 0 => return (!comma).then_some(i),
+            b')' if depth == 0 && !comma => return Some(i),
             b')' => depth -= 1,
-            b',' if depth == 0 && comma => return Some(i),
+            b',' if depth <= 0 && comma => return Some(i),
             _ => {}
         }
     }

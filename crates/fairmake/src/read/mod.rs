@@ -49,7 +49,9 @@ pub struct RuleContext {
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
 struct BufferReader {
-    file: Rc<[u8]>,
+    /// `None`: `$(eval)` outside any makefile line (after reading), whose
+    /// lines have no location, as in GNU.
+    file: Option<Rc<[u8]>>,
     /// `$(eval)` text reports every error at the line of the eval call.
     fixed_line: Option<u32>,
     conds: Vec<Cond>,
@@ -135,7 +137,7 @@ pub fn read_makefile_as(
     append_makefile_list(ev, name);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
-    let result = eval_buffer(ev, &text, display, None);
+    let result = eval_buffer(ev, &text, Some(display), None);
     drop(open_file);
     ev.loc = saved_loc;
     result.map_err(ReadError::Fatal)
@@ -188,8 +190,8 @@ fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
 pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
     let saved_loc = ev.loc.clone();
     let (file, line) = match &ev.loc {
-        Some(loc) => (loc.file.clone(), loc.line),
-        None => (Rc::from(&b""[..]), 0),
+        Some(loc) => (Some(loc.file.clone()), loc.line),
+        None => (None, 0),
     };
     let result = eval_buffer(ev, text, file, Some(line));
     ev.loc = saved_loc;
@@ -199,7 +201,7 @@ pub fn eval_text(ev: &mut Evaluator, text: &[u8]) -> Result<()> {
 fn eval_buffer(
     ev: &mut Evaluator,
     text: &[u8],
-    file: Rc<[u8]>,
+    file: Option<Rc<[u8]>>,
     fixed_line: Option<u32>,
 ) -> Result<()> {
     // GNU reads makefiles as C strings: a NUL byte ends the text.
@@ -225,10 +227,20 @@ fn eval_buffer(
     reader.end_rule(ev)
 }
 
+/// Where the line being read is, for the rules and recipes it makes: a
+/// `$(eval)` after reading has no location (its messages say `make:`),
+/// but a rule still needs one.
+fn current_loc(ev: &Evaluator) -> Loc {
+    ev.loc.clone().unwrap_or_else(|| Loc {
+        file: Rc::from(&b""[..]),
+        line: 0,
+    })
+}
+
 impl BufferReader {
     fn set_loc(&self, ev: &mut Evaluator, line: u32) {
-        ev.loc = Some(Loc {
-            file: self.file.clone(),
+        ev.loc = self.file.as_ref().map(|file| Loc {
+            file: file.clone(),
             line: self.fixed_line.unwrap_or(line),
         });
     }
@@ -275,18 +287,7 @@ impl BufferReader {
             return Ok(());
         }
         if let Some(after) = directive_word(text, b"define") {
-            self.end_rule(ev)?;
-            let (name, op) = define_header(ev, after)?;
-            let body = read_define_body(ev, rest)?;
-            return assign(
-                ev,
-                None,
-                &name,
-                op,
-                &body,
-                Modifiers::default(),
-                Origin::File,
-            );
+            return self.define(ev, after, rest, Modifiers::default());
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line.
@@ -298,7 +299,7 @@ impl BufferReader {
     fn recipe_line(&mut self, ev: &Evaluator, line: &LogicalLine<'_>, prefix: u8) {
         let rule = self.rule.as_mut().expect("recipe lines need a rule");
         rule.has_recipe = true;
-        let mut loc = ev.loc.clone().expect("reading sets a location");
+        let mut loc = current_loc(ev);
         // GNU numbers a recipe's lines from its first one, one per recipe
         // line: the lines a backslash-newline continues, blank lines,
         // comments and conditionals in between do not count. Its messages
@@ -357,9 +358,9 @@ impl BufferReader {
                 let taking = if any_taken || outer_ignoring {
                     false
                 } else {
-                    match conditional::test(ev, kw2, args2) {
-                        Ok(taking) => taking,
-                        Err(e) if e.message == conditional::INVALID => {
+                    match conditional::test(ev, kw2, args2)? {
+                        Some(taking) => taking,
+                        None => {
                             // GNU takes the branch as a plain `else` with a
                             // warning, and the malformed test still opens a
                             // conditional of its own, whose lines GNU 4.4.1
@@ -376,7 +377,6 @@ impl BufferReader {
                             });
                             return Ok(());
                         }
-                        Err(e) => return Err(e),
                     }
                 };
                 let cond = self.conds.last_mut().expect("checked above");
@@ -390,6 +390,7 @@ impl BufferReader {
                     false
                 } else {
                     conditional::test(ev, kw, args)?
+                        .ok_or_else(|| ev.fatal(conditional::INVALID))?
                 };
                 self.conds.push(Cond {
                     taking,
@@ -432,10 +433,7 @@ impl BufferReader {
             }
         }
         if let Some(after) = directive_word(body, b"define") {
-            self.end_rule(ev)?;
-            let (name, op) = define_header(ev, after)?;
-            let body_text = read_define_body(ev, rest)?;
-            return assign(ev, None, &name, op, &body_text, mods, Origin::File);
+            return self.define(ev, after, rest, mods);
         }
         if let Some(after) = directive_word(body, b"undefine") {
             self.end_rule(ev)?;
@@ -494,6 +492,27 @@ impl BufferReader {
             }
             rule_line::Parsed::NotARule => Err(missing_separator(ev, text, line.raw)),
         }
+    }
+
+    /// `define NAME [OP]`, its lines up to `endef`.  The variable is
+    /// defined at the `define` line, but GNU expands an immediate value
+    /// (`:=`, `!=`, ...) once it has read the `endef`: warnings and errors
+    /// of that expansion are at the `endef` line.
+    fn define(
+        &mut self,
+        ev: &mut Evaluator,
+        header: &[u8],
+        rest: &mut Lines<'_>,
+        mods: Modifiers,
+    ) -> Result<()> {
+        self.end_rule(ev)?;
+        let (name, op) = define_header(ev, header)?;
+        let start = ev.loc.clone();
+        let (body, endef_line) = read_define_body(ev, rest)?;
+        self.set_loc(ev, endef_line);
+        let mut def = definition(ev, &name, op, &body, mods, Origin::File)?;
+        def.loc = start;
+        install(ev, None, def)
     }
 
     /// Attaches the collected recipe to the rule that preceded it.
@@ -629,8 +648,9 @@ fn directive_word<'a>(text: &'a [u8], word: &[u8]) -> Option<&'a [u8]> {
     }
 }
 
-/// Reads the lines of a `define` up to its matching `endef`.
-fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>> {
+/// Reads the lines of a `define` up to its matching `endef`; the body and
+/// the line of the `endef`.
+fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<(Vec<u8>, u32)> {
     let start = ev.loc.clone();
     let mut depth = 0;
     let mut body: Vec<u8> = Vec::new();
@@ -649,7 +669,7 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<Vec<u8>>
                     };
                     diag::warn(Some(&loc), "extraneous text after 'endef' directive");
                 }
-                return Ok(body);
+                return Ok((body, line.line));
             }
             depth -= 1;
         } else if directive_word(t, b"define").is_some() || define_with_modifiers(t) {
@@ -757,6 +777,20 @@ pub fn assign(
     mods: Modifiers,
     origin: Origin,
 ) -> Result<()> {
+    let def = definition(ev, name, op, value, mods, origin)?;
+    install(ev, set, def)
+}
+
+/// The definition an assignment makes: its value expanded as its operator
+/// says.
+fn definition<'a>(
+    ev: &mut Evaluator,
+    name: &'a [u8],
+    op: AssignOp,
+    value: &[u8],
+    mods: Modifiers,
+    origin: Origin,
+) -> Result<Definition<'a>> {
     if name.is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
@@ -780,20 +814,24 @@ pub fn assign(
             (output, Flavor::Recursive)
         }
     };
-    // `?=` on a variable that exists does nothing, even its export flag.
-    ev.define(
-        set,
-        Definition {
-            name,
-            value,
-            flavor,
-            origin,
-            append: op == AssignOp::Append,
-            conditional: op == AssignOp::Conditional,
-            export: mods.export,
-            private: mods.private,
-        },
-    )?;
+    Ok(Definition {
+        name,
+        value,
+        flavor,
+        origin,
+        append: op == AssignOp::Append,
+        conditional: op == AssignOp::Conditional,
+        export: mods.export,
+        private: mods.private,
+        loc: None,
+    })
+}
+
+/// Makes a definition (`?=` on a variable that exists does nothing, even
+/// to its export flag).
+fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
+    let name = def.name;
+    ev.define(set, def)?;
     if set.is_none() {
         special_variable_assigned(ev, name);
     }

@@ -72,7 +72,7 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
             &stripped
         }
     };
-    let loc = ev.loc.clone().expect("reading sets a location");
+    let loc = super::current_loc(ev);
     let Some(colon) = find_colon(head) else {
         let expanded = ev.expand_text(head)?;
         if trim(&expanded).is_empty() {
@@ -474,14 +474,13 @@ fn explicit_rule(
         None => (Cow::Borrowed(line.prereq_text), None),
     };
     if special_target(ev, id, target, &deps_text) {
-        if *target == *b".WAIT" {
-            // Only for the warning about its commands.
-            let nothing = Added {
-                deps: 0..0,
-                deferred: None,
-            };
-            ctx.targets.push(RecipeTarget::Single(id, nothing));
-        }
+        // A recipe still goes to the special target's file, as GNU keeps
+        // it (a second one is said to override it).
+        let nothing = Added {
+            deps: 0..0,
+            deferred: None,
+        };
+        ctx.targets.push(RecipeTarget::Single(id, nothing));
         return ControlFlow::Continue(());
     }
     record_rule(ev, ctx, id, target, &deps_text, stem, line)

@@ -423,12 +423,14 @@ impl Database {
 
     /// Turns the makefile's suffix rules (`.c.o:`, `.c:`) into pattern rules,
     /// ahead of the built-in ones, as GNU does once reading is done.
-    /// `builtin_rules`: the built-in rules will be added (no `-r`).
-    pub fn convert_suffix_rules(&mut self, builtin_rules: bool) {
+    /// `builtin_rules`: the built-in rules will be added (no `-r`);
+    /// `extra_prereqs`: `.EXTRA_PREREQS` gives every target prerequisites.
+    pub fn convert_suffix_rules(&mut self, builtin_rules: bool, extra_prereqs: bool) {
         let suffixes = self.suffixes();
         if suffixes.is_empty() {
             return;
         }
+        self.warn_suffix_rule_prerequisites(&suffixes, builtin_rules, extra_prereqs);
         let mut converted = Vec::new();
         for file in &self.files {
             if !file.is_target || file.name.first() != Some(&b'.') {
@@ -453,26 +455,9 @@ impl Database {
                     .map(|t| (s.clone(), t.clone()))
             });
             let Some((from, to)) = pair else { continue };
-            if !file.rule.deps.is_empty() {
-                if to.is_empty() {
-                    // GNU 4.4.1: `.h: x` is an ordinary target, not a rule.
-                    continue;
-                }
-                // Said where the recipe starts, as GNU does.  Without one
-                // GNU's rule has the built-in recipe, if any, which has no
-                // location.
-                let builtin = || {
-                    builtin_rules
-                        && builtin::PATTERN_RULES.iter().any(|r| {
-                            r.0.strip_prefix(b"%") == Some(&to[..])
-                                && r.2.strip_prefix(b"%") == Some(&from[..])
-                        })
-                };
-                match &file.rule.recipe {
-                    Some(r) => crate::diag::warn(Some(&r.loc), SUFFIX_PREREQS),
-                    None if builtin() => crate::diag::warn(None, SUFFIX_PREREQS),
-                    None => {}
-                }
+            if !file.rule.deps.is_empty() && to.is_empty() {
+                // GNU 4.4.1: `.h: x` is an ordinary target, not a rule.
+                continue;
             }
             let Some(recipe) = file.rule.recipe.clone() else {
                 continue;
@@ -498,6 +483,49 @@ impl Database {
         converted.retain(|rule| !self.pattern_rule_defined(rule));
         for (i, rule) in converted.into_iter().enumerate() {
             self.pattern_rules.insert(at + i, rule);
+        }
+    }
+
+    /// Warns about the prerequisites of double-suffix rules, as GNU does
+    /// while converting them: once for each pair of entries of the suffix
+    /// list that spells a rule's target, in the list's order, so a suffix
+    /// listed twice warns twice. Said where the recipe starts; without one
+    /// the rule takes the built-in recipe, if any, which has no location.
+    fn warn_suffix_rule_prerequisites(
+        &self,
+        suffixes: &[Vec<u8>],
+        builtin_rules: bool,
+        extra_prereqs: bool,
+    ) {
+        if self.posix {
+            // An ordinary rule there.
+            return;
+        }
+        let mut name = Vec::new();
+        for from in suffixes {
+            for to in suffixes {
+                name.clear();
+                name.extend_from_slice(from);
+                name.extend_from_slice(to);
+                let Some(file) = self.lookup(&name).map(|id| self.file(id)) else {
+                    continue;
+                };
+                if !file.is_target || (file.rule.deps.is_empty() && !extra_prereqs) {
+                    continue;
+                }
+                let builtin = || {
+                    builtin_rules
+                        && builtin::PATTERN_RULES.iter().any(|r| {
+                            r.0.strip_prefix(b"%") == Some(&to[..])
+                                && r.2.strip_prefix(b"%") == Some(&from[..])
+                        })
+                };
+                match &file.rule.recipe {
+                    Some(r) => crate::diag::warn(Some(&r.loc), SUFFIX_PREREQS),
+                    None if builtin() => crate::diag::warn(None, SUFFIX_PREREQS),
+                    None => {}
+                }
+            }
         }
     }
 }

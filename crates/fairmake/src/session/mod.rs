@@ -286,7 +286,7 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
     after_reading(ev)?;
     let opts = &ev.invocation.options.clone();
-    add_builtin_rules(ev, opts);
+    add_builtin_rules(ev, opts)?;
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
@@ -336,17 +336,25 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
 
 /// The implicit rules: the makefiles' pattern rules settled, the suffix
 /// rules converted, and the built-in ones after them (GNU manual, "Using
-/// Implicit Rules"; `-r` leaves the built-in ones out).
-fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) {
+/// Implicit Rules"; `-r` leaves the built-in ones out). The global
+/// `.EXTRA_PREREQS` is expanded on the way, as GNU does: for the files
+/// before the suffix rules (whose prerequisites they count as), for the
+/// implicit rules after them.
+fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     let builtin_loc = crate::diag::Loc {
         file: std::rc::Rc::from(&b"<builtin>"[..]),
         line: 0,
     };
+    let files = ev.expand_global_value(b".EXTRA_PREREQS")?;
     ev.db.settle_pattern_rules();
-    ev.db.convert_suffix_rules(!opts.no_builtin_rules);
+    let extra = !crate::words::trim(&files).is_empty();
+    ev.db.convert_suffix_rules(!opts.no_builtin_rules, extra);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
+    let rules = ev.expand_global_value(b".EXTRA_PREREQS")?;
+    ev.reading.extra_prereqs = Some(crate::eval::ExtraPrereqs { files, rules });
+    Ok(())
 }
 
 /// A bad `--jobserver-style` is an error only when there are jobs to share.

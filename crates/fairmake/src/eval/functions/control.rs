@@ -227,7 +227,8 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
     if let Some(builtin) = super::lookup(&fname) {
         let rest: Vec<Vec<u8>> = a[1..].to_vec();
         if rest.len() < min_args(builtin) {
-            return Err(ev.fatal(format!(
+            // Found while parsing the call, as GNU reports it.
+            return Err(ev.fatal_in_value(format!(
                 "insufficient number of arguments ({}) to function '{}'",
                 rest.len(),
                 name(builtin)
@@ -304,36 +305,40 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     } else if let Some(p) = spec.strip_prefix(b"<") {
         ("<", p)
     } else {
-        return Err(ev.fatal(format!(
+        return Err(ev.fatal_in_value(format!(
             "file: invalid file operation: {}",
             diag::show(spec)
         )));
     };
     let path = trim(path);
     if path.is_empty() {
-        return Err(ev.fatal("file: missing filename"));
+        return Err(ev.fatal_in_value("file: missing filename"));
     }
     let os_path = std::ffi::OsStr::from_bytes(path);
     match mode {
         "<" => {
             if text.is_some() {
-                return Err(ev.fatal("file: too many arguments"));
+                return Err(ev.fatal_in_value("file: too many arguments"));
             }
-            match std::fs::read(os_path) {
-                Ok(mut data) => {
-                    if data.last() == Some(&b'\n') {
-                        data.pop();
-                    }
-                    out.extend_from_slice(&data);
-                    Ok(())
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(ev.fatal(format!(
-                    "file: Failed to open '{}': {}",
+            // GNU says which step failed: `open:` or `read:`.
+            let mut data = Vec::new();
+            let read = match std::fs::File::open(os_path) {
+                Ok(mut f) => std::io::Read::read_to_end(&mut f, &mut data).map_err(|e| ("read", e)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => Err(("open", e)),
+            };
+            if let Err((step, e)) = read {
+                return Err(ev.fatal(format!(
+                    "{step}: {}: {}",
                     diag::show(path),
                     crate::diag::io_error_text(&e)
-                ))),
+                )));
             }
+            if data.last() == Some(&b'\n') {
+                data.pop();
+            }
+            out.extend_from_slice(&data);
+            Ok(())
         }
         _ => {
             // A file may appear: directory listings read so far are old.
