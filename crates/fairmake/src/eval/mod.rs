@@ -47,6 +47,10 @@ pub struct Evaluator {
     /// Recursive values being expanded (by their compiled tree), to catch
     /// loops. A set: chains of references can be 100 000 deep.
     active: rustc_hash::FxHashSet<*const Expansion>,
+    /// Computing a `$(shell)` environment: a variable met again while it
+    /// is being expanded (directly, or through `$(call)`) stands for the
+    /// value make was started with, as in GNU 4.4.1, instead of an error.
+    pub self_reference_is_environment: bool,
     /// Where the construct being evaluated came from, for error messages.
     pub loc: Option<Loc>,
     /// The definition of the innermost variable being expanded that has one:
@@ -154,6 +158,7 @@ impl Evaluator {
             scope: Vec::new(),
             bindings: bindings::Bindings::default(),
             active: Default::default(),
+            self_reference_is_environment: false,
             loc: None,
             expanding_loc: None,
             invocation: Invocation {
@@ -371,6 +376,10 @@ impl Evaluator {
         }
         let key = Rc::as_ptr(exp);
         if !self.active.insert(key) {
+            if self.self_reference_is_environment {
+                out.extend_from_slice(&start_up_value(name));
+                return Ok(());
+            }
             return Err(self.fatal(format!(
                 "Recursive variable '{}' references itself (eventually)",
                 diag::show(name)
@@ -391,7 +400,17 @@ impl Evaluator {
     }
 
     /// Expands a recursive value without the self-reference guard (`$(call)`).
-    pub fn expand_unguarded(&mut self, exp: &Rc<Expansion>, out: &mut Vec<u8>) -> Result<()> {
+    pub fn expand_unguarded(
+        &mut self,
+        name: &[u8],
+        exp: &Rc<Expansion>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        if self.self_reference_is_environment {
+            // Guarded all the same: a `$(call)` of a variable being
+            // expanded stands for its start-up value (see the field).
+            return self.expand_recursive(name, exp, out);
+        }
         let saved = std::mem::take(&mut self.active);
         let result = self.expand(exp, out);
         self.active = saved;
@@ -702,4 +721,12 @@ fn is_special_variable(name: &[u8]) -> bool {
         b"GPATH",
     ];
     NAMES.contains(&name)
+}
+
+/// The value `name` had in make's environment at start-up (empty if none).
+fn start_up_value(name: &[u8]) -> Vec<u8> {
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    std::env::var_os(std::ffi::OsStr::from_bytes(name))
+        .map(|v| v.into_vec())
+        .unwrap_or_default()
 }

@@ -63,9 +63,9 @@ pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     environment(ev, For::Recipe)
 }
 
-/// The environment for `$(shell)`: as GNU 4.4 does, a variable that cannot
-/// be expanded without referencing itself gets the value make was started
-/// with, or is left out.
+/// The environment for `$(shell)`: as GNU 4.4 does, a reference to a
+/// variable that is being expanded (itself, or one whose expansion runs
+/// this `$(shell)`) stands for the value make was started with.
 ///
 /// A `$(shell)` run while the environment of another `$(shell)` is being
 /// computed (an exported variable whose value calls `$(shell)`) gets the
@@ -139,23 +139,20 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             continue;
         }
         let mut value = Vec::new();
-        if who != For::Recipe {
-            let recursive = ev.is_being_expanded(&name)
-                || (who == For::NestedShell && is_recursive(ev, &name))
-                || match ev.expand_var(&name, &mut value) {
-                    Err(e) if e.message.starts_with("Recursive variable") => true,
-                    other => {
-                        other?;
-                        false
-                    }
-                };
-            if recursive {
-                use std::os::unix::ffi::{OsStrExt, OsStringExt};
-                if let Some(v) = std::env::var_os(std::ffi::OsStr::from_bytes(&name)) {
-                    env.push((name, v.into_vec()));
-                }
-                continue;
+        if who == For::NestedShell && is_recursive(ev, &name) {
+            use std::os::unix::ffi::{OsStrExt, OsStringExt};
+            if let Some(v) = std::env::var_os(std::ffi::OsStr::from_bytes(&name)) {
+                env.push((name, v.into_vec()));
             }
+            continue;
+        }
+        if who == For::Shell {
+            // A reference to a variable being expanded stands for its
+            // start-up value (GNU 4.4.1): `fn = a$(fn)b` exports `ab`.
+            let saved = std::mem::replace(&mut ev.self_reference_is_environment, true);
+            let result = ev.expand_var(&name, &mut value);
+            ev.self_reference_is_environment = saved;
+            result?;
         } else {
             ev.expand_var(&name, &mut value)?;
         }

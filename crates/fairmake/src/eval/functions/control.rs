@@ -285,7 +285,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
             out.extend_from_slice(&text);
             Ok(())
         }
-        Ok(exp) => ev.expand_unguarded(&exp, out),
+        Ok(exp) => ev.expand_unguarded(&fname, &exp, out),
     };
     CALL_DEPTH_ARGS.with(|c| c.set(outer));
     ev.bindings.unbind(frame);
