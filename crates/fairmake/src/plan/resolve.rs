@@ -513,7 +513,12 @@ struct DbKnowledge<'a> {
 
 impl implicit::Knowledge for DbKnowledge<'_> {
     fn exists(&mut self, name: &[u8]) -> bool {
-        self.ev.fs.exists(name) || (self.vpath_configured && vpath_search(self.ev, name).is_some())
+        self.ev.fs.exists(name)
+            || (self.vpath_configured && vpath_search(self.ev, name).is_some())
+            // `-W FILE`: FILE exists as far as make knows.
+            || self.ev.invocation.options.new_files.iter().any(|f| {
+                *crate::read::rule_line::normalize_name(f) == *name
+            })
     }
 
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {

@@ -25,6 +25,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// without a `stat` (the 20 000 `.d` makefiles of a no-op build, which
     /// nothing compares with); otherwise its time is asked for, and kept.
     pub(super) fn exists(&mut self, id: FileId) -> bool {
+        // `-W FILE` makes FILE exist, infinitely new, as far as make knows.
+        if self.new_files.contains(&id) {
+            return true;
+        }
         let node = self.node(id);
         if !node.mtime.is_known()
             && node.path().is_none()
