@@ -318,6 +318,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].remade = true;
             return Some(self.rule_finished(id));
         }
+        // -t with -q: the touch wins, as in GNU (and no answer is given).
+        if touch {
+            drop(capture.take());
+            return Some(self.touch_target(id));
+        }
         // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
         // lines run, as under -n, up to the first that is not recursive: a
         // command to run means out of date. The runner sees to the later
@@ -328,10 +333,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].out_of_date = true;
             self.question_dirty = true;
             return Some(Status::Failed);
-        }
-        if touch {
-            drop(capture.take());
-            return Some(self.touch_target(id));
         }
         None
     }
