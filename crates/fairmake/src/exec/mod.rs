@@ -597,6 +597,18 @@ impl Runner {
         });
     }
 
+    /// Make stops on a fatal error: as GNU does, the jobs running go on to
+    /// their end first (their failures said as usual).
+    pub fn finish_running(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
+        diag::error_line("Waiting for unfinished jobs....");
+        while !self.children.is_empty() {
+            self.wait_any();
+        }
+    }
+
     /// Waits until at least one job has finished; returns the finished ones.
     pub fn wait_any(&mut self) -> Vec<JobOutcome> {
         while self.finished.is_empty() {

@@ -466,6 +466,11 @@ fn update_goals(
     planner.nodes = settled;
     let result = planner.run_goals(goals);
     let mut runner = planner.finish();
+    if let Err(fatal) = &result {
+        // Let running jobs finish before stopping, as GNU does.
+        fatal.print();
+        runner.finish_running();
+    }
     // A signal caught after the last job (a broken pipe to the `rm` line).
     runner.die_if_signalled();
     // The status line goes before the summary and make's last words.
@@ -475,11 +480,7 @@ fn update_goals(
     }
     match result {
         Ok(code) => Ok(code),
-        Err(fatal) => {
-            // Let running jobs finish before stopping, as GNU does.
-            fatal.print();
-            Ok(2)
-        }
+        Err(_) => Ok(2),
     }
 }
 
