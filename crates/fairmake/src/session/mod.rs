@@ -326,6 +326,9 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
+    if ev.db.export_all_variables {
+        ev.child_env.export_all = true;
+    }
     // Under -q, `Entering directory` waits until a command is run: a make
     // that only answers "up to date" prints nothing, as GNU's does.
     if !ev.invocation.options.question {
