@@ -47,6 +47,15 @@ pub struct Loc {
     pub line: u32,
 }
 
+impl Loc {
+    /// The place a diagnostic names: none for a built-in rule's recipe
+    /// (`<builtin>` in its error line, but what expanding it says is
+    /// `make: ...` in GNU's words).
+    fn said(loc: Option<&Loc>) -> Option<&Loc> {
+        loc.filter(|l| !(l.line == 0 && *l.file == *b"<builtin>"))
+    }
+}
+
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", bstr::BStr::new(&self.file[..]), self.line)
@@ -87,7 +96,7 @@ impl Fatal {
             return;
         }
         flush_preamble(&self.message);
-        let line = match &self.loc {
+        let line = match Loc::said(self.loc.as_ref()) {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
             None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
         };
@@ -99,7 +108,7 @@ pub type Result<T> = std::result::Result<T, Fatal>;
 
 /// Prints `file:line: message` (or `make: message`) to stderr.
 pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
-    let line = match loc {
+    let line = match Loc::said(loc) {
         Some(loc) => format!("{loc}: {message}\n"),
         None => format!("{}: {message}\n", prefix()),
     };
