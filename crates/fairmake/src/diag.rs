@@ -48,11 +48,26 @@ pub struct Loc {
 }
 
 impl Loc {
-    /// The place a diagnostic names: none for a built-in rule's recipe
-    /// (`<builtin>` in its error line, but what expanding it says is
-    /// `make: ...` in GNU's words).
+    /// No place: a built-in rule's, or a variable's defined on the command
+    /// line or built in. A recipe's error line says `<builtin>` for it.
+    pub fn nowhere() -> Loc {
+        thread_local! {
+            static BUILTIN: Rc<[u8]> = Rc::from(&b"<builtin>"[..]);
+        }
+        Loc {
+            file: BUILTIN.with(Rc::clone),
+            line: 0,
+        }
+    }
+
+    pub fn is_nowhere(&self) -> bool {
+        self.line == 0 && *self.file == *b"<builtin>"
+    }
+
+    /// The place a diagnostic names: none for [`Loc::nowhere`] (what
+    /// expanding a built-in recipe says is `make: ...` in GNU's words).
     fn said(loc: Option<&Loc>) -> Option<&Loc> {
-        loc.filter(|l| !(l.line == 0 && *l.file == *b"<builtin>"))
+        loc.filter(|l| !l.is_nowhere())
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Evaluator {
     /// GNU reports errors found while parsing a value (bad numbers,
     /// unterminated references, too few arguments) there.
     expanding_loc: Option<Loc>,
+    /// `loc` is the definition of the outermost variable being expanded
+    /// where nothing was being read (see `expand_recursive_at`).
+    placed_by_variable: bool,
     pub invocation: Invocation,
     pub child_env: ChildEnv,
     pub db: Database,
@@ -136,6 +139,7 @@ impl Evaluator {
             active: Default::default(),
             loc: None,
             expanding_loc: None,
+            placed_by_variable: false,
             invocation: Invocation {
                 options,
                 cwd,
@@ -294,8 +298,22 @@ impl Evaluator {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
+        // Where nothing is being read (a built-in recipe, a job's
+        // environment, after reading), what the outermost variable's value
+        // says is located at its definition (at none if it has none), as in
+        // GNU: the variables inside it do not move that place again.
+        let unplaced = !self.placed_by_variable && self.loc.as_ref().is_none_or(Loc::is_nowhere);
+        let placed = unplaced.then(|| {
+            self.placed_by_variable = true;
+            let place = loc.clone().unwrap_or_else(Loc::nowhere);
+            std::mem::replace(&mut self.loc, Some(place))
+        });
         let result = self.expand_recursive(name, exp, out);
         self.expanding_loc = saved;
+        if let Some(outer) = placed {
+            self.loc = outer;
+            self.placed_by_variable = false;
+        }
         match result {
             Err(mut e)
                 if e.message.starts_with("Recursive variable")

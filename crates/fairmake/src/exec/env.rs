@@ -88,7 +88,12 @@ pub fn job_environment(
         }
     }
     let same_for_all = own_scope && context_free(ev);
-    let env = Rc::new(ev.with_scope(scope, |ev| environment(ev, For::Recipe))?);
+    // Nothing is being read: what a value says is located at the exported
+    // variable's definition (see `Evaluator::expand_recursive_at`).
+    let reading = ev.loc.take();
+    let env = ev.with_scope(scope, |ev| environment(ev, For::Recipe));
+    ev.loc = reading;
+    let env = Rc::new(env?);
     if same_for_all {
         // Expanding may itself change globals (`$(shell)` sets
         // .SHELLSTATUS): key the cache by the state after it.
@@ -176,10 +181,8 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         ) {
             continue;
         }
-        let (raw, loc) = ev.with_var(&name, |v| match v {
-            Some(v) if verbatim(v.origin) => (Some(v.value.clone()), None),
-            Some(v) => (None, v.loc.clone()),
-            None => (None, None),
+        let raw = ev.with_var(&name, |v| {
+            v.filter(|v| verbatim(v.origin)).map(|v| v.value.clone())
         });
         if let Some(value) = raw {
             env.push((name, value));
@@ -204,12 +207,7 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
                 continue;
             }
         } else {
-            // What expanding it says is located at its definition, as GNU
-            // does (at none for a command-line variable).
-            let saved = std::mem::replace(&mut ev.loc, loc);
-            let expanded = ev.expand_var(&name, &mut value);
-            ev.loc = saved;
-            expanded?;
+            ev.expand_var(&name, &mut value)?;
         }
         env.push((name, value));
     }

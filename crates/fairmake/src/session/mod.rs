@@ -341,10 +341,7 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
 /// rules converted, and the built-in ones after them (GNU manual, "Using
 /// Implicit Rules"; `-r` leaves the built-in ones out).
 fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) {
-    let builtin_loc = crate::diag::Loc {
-        file: std::rc::Rc::from(&b"<builtin>"[..]),
-        line: 0,
-    };
+    let builtin_loc = crate::diag::Loc::nowhere();
     ev.db.settle_pattern_rules();
     ev.db.convert_suffix_rules(!opts.no_builtin_rules);
     if !opts.no_builtin_rules {
