@@ -8,7 +8,8 @@ use crate::diag::Result;
 use crate::eval::vars::{Export, Flavor, Origin};
 use crate::eval::{Evaluator, ScopeEntry};
 
-/// Whether a variable goes into children's environment.
+/// Whether a variable goes into children's environment. Exporting all
+/// (`export` alone, `.EXPORT_ALL_VARIABLES`) leaves out the built-in ones.
 fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
     match export {
         Export::Yes => true,
@@ -17,7 +18,7 @@ fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool
             matches!(
                 origin,
                 Origin::Environment | Origin::EnvironmentOverride | Origin::CommandLine
-            ) || (ev.child_env.export_all && is_identifier(name))
+            ) || (ev.child_env.export_all && origin != Origin::Default && is_identifier(name))
         }
     }
 }
