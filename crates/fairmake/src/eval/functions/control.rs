@@ -291,6 +291,9 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
     result
 }
 
+/// `$(file)`. A malformed call is reported, as GNU does, at the definition
+/// of the variable it is in (see `Evaluator::fatal_in_value`); a failure to
+/// open the file, where make is.
 fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>) -> Result<()> {
     if ev.invocation.sandboxed {
         return Ok(());
@@ -304,20 +307,20 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     } else if let Some(p) = spec.strip_prefix(b"<") {
         ("<", p)
     } else {
-        return Err(ev.fatal(format!(
+        return Err(ev.fatal_in_value(format!(
             "file: invalid file operation: {}",
             diag::show(spec)
         )));
     };
     let path = trim(path);
     if path.is_empty() {
-        return Err(ev.fatal("file: missing filename"));
+        return Err(ev.fatal_in_value("file: missing filename"));
     }
     let os_path = std::ffi::OsStr::from_bytes(path);
     match mode {
         "<" => {
             if text.is_some() {
-                return Err(ev.fatal("file: too many arguments"));
+                return Err(ev.fatal_in_value("file: too many arguments"));
             }
             match std::fs::read(os_path) {
                 Ok(mut data) => {
