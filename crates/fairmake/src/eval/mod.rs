@@ -56,6 +56,9 @@ pub struct Evaluator {
     /// `loc` is the definition of the outermost variable being expanded
     /// where nothing was being read (see `expand_recursive_at`).
     placed_by_variable: bool,
+    /// The variable about to be expanded places nothing (see
+    /// `expand_own_var`).
+    unplacing: bool,
     pub invocation: Invocation,
     pub child_env: ChildEnv,
     pub db: Database,
@@ -140,6 +143,7 @@ impl Evaluator {
             loc: None,
             expanding_loc: None,
             placed_by_variable: false,
+            unplacing: false,
             invocation: Invocation {
                 options,
                 cwd,
@@ -285,6 +289,16 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Expands a variable make itself reads (`.DEFAULT_GOAL`,
+    /// `.EXTRA_PREREQS`): GNU expands its value in place, so what it says is
+    /// located by the variables inside it, not by its own definition.
+    pub fn expand_own_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.unplacing = true;
+        let result = self.expand_var(name, out);
+        self.unplacing = false;
+        result
+    }
+
     /// Expands a recursive value; a self-reference is reported at the
     /// variable's definition, as GNU does.
     fn expand_recursive_at(
@@ -302,7 +316,9 @@ impl Evaluator {
         // environment, after reading), what the outermost variable's value
         // says is located at its definition (at none if it has none), as in
         // GNU: the variables inside it do not move that place again.
-        let unplaced = !self.placed_by_variable && self.loc.as_ref().is_none_or(Loc::is_nowhere);
+        let unplaced = !self.placed_by_variable
+            && !std::mem::take(&mut self.unplacing)
+            && self.loc.as_ref().is_none_or(Loc::is_nowhere);
         let placed = unplaced.then(|| {
             self.placed_by_variable = true;
             let place = loc.clone().unwrap_or_else(Loc::nowhere);

@@ -374,7 +374,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
             None => {
                 let mut v = Vec::new();
-                ev.expand_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
+                ev.expand_own_var(b".EXTRA_PREREQS", &mut v).map(|_| v)
             }
         })
     }

@@ -534,7 +534,7 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 /// (it may be `$N`, or recursive), which must name one target.
 fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fatal> {
     let mut default = Vec::new();
-    ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
+    ev.expand_own_var(b".DEFAULT_GOAL", &mut default)?;
     let default = crate::words::trim(&default).to_vec();
     // The target that set it may have blanks in its name (`a\ b:`).
     let first_target = ev.db.first_target.map(|id| ev.db.file(id).name);
