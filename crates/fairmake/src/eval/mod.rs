@@ -322,7 +322,7 @@ impl Evaluator {
         let placed = unplaced.then(|| {
             self.placed_by_variable = true;
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
-            std::mem::replace(&mut self.loc, Some(place))
+            self.loc.replace(place)
         });
         let result = self.expand_recursive(name, exp, out);
         self.expanding_loc = saved;
