@@ -52,6 +52,30 @@ pub struct Loc {
     pub line: u32,
 }
 
+impl Loc {
+    /// No place: a built-in rule's, or a variable's defined on the command
+    /// line or built in. A recipe's error line says `<builtin>` for it.
+    pub fn nowhere() -> Loc {
+        thread_local! {
+            static BUILTIN: Rc<[u8]> = Rc::from(&b"<builtin>"[..]);
+        }
+        Loc {
+            file: BUILTIN.with(Rc::clone),
+            line: 0,
+        }
+    }
+
+    pub fn is_nowhere(&self) -> bool {
+        self.line == 0 && *self.file == *b"<builtin>"
+    }
+
+    /// The place a diagnostic names: none for [`Loc::nowhere`] (what
+    /// expanding a built-in recipe says is `make: ...` in GNU's words).
+    fn said(loc: Option<&Loc>) -> Option<&Loc> {
+        loc.filter(|l| !l.is_nowhere())
+    }
+}
+
 impl fmt::Display for Loc {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", bstr::BStr::new(&self.file[..]), self.line)
@@ -92,7 +116,7 @@ impl Fatal {
             return;
         }
         flush_preamble(&self.message);
-        let line = match &self.loc {
+        let line = match Loc::said(self.loc.as_ref()) {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
             None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
         };
@@ -104,7 +128,7 @@ pub type Result<T> = std::result::Result<T, Fatal>;
 
 /// Prints `file:line: message` (or `make: message`) to stderr.
 pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
-    let line = match loc {
+    let line = match Loc::said(loc) {
         Some(loc) => format!("{loc}: {message}\n"),
         None => format!("{}: {message}\n", prefix()),
     };

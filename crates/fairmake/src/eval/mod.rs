@@ -57,6 +57,12 @@ pub struct Evaluator {
     /// GNU reports errors found while parsing a value (bad numbers,
     /// unterminated references, too few arguments) there.
     expanding_loc: Option<Loc>,
+    /// `loc` is the definition of the outermost variable being expanded
+    /// where nothing was being read (see `expand_recursive_at`).
+    placed_by_variable: bool,
+    /// The variable about to be expanded places nothing (see
+    /// `expand_own_var`).
+    unplacing: bool,
     pub invocation: Invocation,
     pub child_env: ChildEnv,
     pub db: Database,
@@ -161,6 +167,8 @@ impl Evaluator {
             self_reference_is_environment: false,
             loc: None,
             expanding_loc: None,
+            placed_by_variable: false,
+            unplacing: false,
             invocation: Invocation {
                 options,
                 cwd,
@@ -326,10 +334,18 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Expands a variable make itself reads (`.DEFAULT_GOAL`,
+    /// `.EXTRA_PREREQS`): GNU expands its value in place, so what it says is
+    /// located by the variables inside it, not by its own definition.
+    pub fn expand_own_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.unplacing = true;
+        let result = self.expand_var(name, out);
+        self.unplacing = false;
+        result
+    }
+
     /// Expands a recursive value; a self-reference is reported at the
-    /// variable's definition, as GNU does. Outside any makefile or recipe
-    /// line (a recipe's environment), the outermost variable's definition
-    /// is the current location, for every message of its expansion.
+    /// variable's definition, as GNU does.
     fn expand_recursive_at(
         &mut self,
         name: &[u8],
@@ -341,15 +357,24 @@ impl Evaluator {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
-        let placed = self.loc.is_none() && loc.is_some();
-        if placed {
-            self.loc = loc.clone();
-        }
+        // Where nothing is being read (a built-in recipe, a job's
+        // environment, after reading), what the outermost variable's value
+        // says is located at its definition (at none if it has none), as in
+        // GNU: the variables inside it do not move that place again.
+        let unplaced = !self.placed_by_variable
+            && !std::mem::take(&mut self.unplacing)
+            && self.loc.as_ref().is_none_or(Loc::is_nowhere);
+        let placed = unplaced.then(|| {
+            self.placed_by_variable = true;
+            let place = loc.clone().unwrap_or_else(Loc::nowhere);
+            self.loc.replace(place)
+        });
         let result = self.expand_recursive(name, exp, out);
-        if placed {
-            self.loc = None;
-        }
         self.expanding_loc = saved;
+        if let Some(outer) = placed {
+            self.loc = outer;
+            self.placed_by_variable = false;
+        }
         match result {
             Err(mut e)
                 if e.message.starts_with("Recursive variable")

@@ -1,13 +1,16 @@
 //! The environment a recipe (or `$(shell)`) runs in: exported variables,
 //! expanded in the target's scope, plus MAKELEVEL, MAKEFLAGS and MFLAGS.
+//! Variables from the environment go back as they came, unexpanded.
+
+use std::rc::Rc;
 
 use crate::diag::Result;
 use crate::eval::vars::{Export, Flavor, Origin};
-use crate::eval::Evaluator;
+use crate::eval::{Evaluator, ScopeEntry};
 
-/// Whether a variable goes into children's environment. `export` alone
-/// exports every variable but make's built-in ones; a command-line one
-/// goes only under a name the shell can take.
+/// Whether a variable goes into children's environment. Exporting all
+/// (`export` alone, `.EXPORT_ALL_VARIABLES`) leaves out make's built-in
+/// ones; a command-line one goes only under a name the shell can take.
 fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
     match export {
         Export::Yes => true,
@@ -47,20 +50,61 @@ fn outer_export(
         .map(|g| (g.export, g.origin))
 }
 
-/// Whether the exported global variables expand the same for every target:
-/// none is recursive with a reference in its value (which could name `$@`,
-/// or run a `$(shell)`).
-pub fn context_free(ev: &Evaluator) -> bool {
+/// Whether a variable goes to children as it came (from the environment).
+fn verbatim(origin: Origin) -> bool {
+    matches!(origin, Origin::Environment | Origin::EnvironmentOverride)
+}
+
+/// Whether the exported global variables expand the same for every target,
+/// with no side effects: none is recursive with a reference in its value
+/// (which could name `$@`, run a `$(shell)` or print).
+fn context_free(ev: &Evaluator) -> bool {
     ev.globals.iter().all(|(name, var)| {
         var.flavor != crate::eval::vars::Flavor::Recursive
+            || verbatim(var.origin)
             || memchr::memchr(b'$', &var.value).is_none()
             || !exported(ev, name, var.export, var.origin)
     })
 }
 
-/// The environment for a child, computed in the current scope.
-pub fn child_environment(ev: &mut Evaluator) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    environment(ev, For::Recipe)
+/// The environment of a job whose recipe was expanded in `scope` (its
+/// automatic variables, then its target-specific ones), made when its first
+/// command runs (see `exec::EnvSource`). When nothing exported can differ
+/// between targets (no target-specific variables, no exported recursive
+/// variable with a reference) it is the same for every job until a global
+/// variable changes, so it is computed once (a per-job cost that dominated
+/// big builds).
+pub fn job_environment(
+    ev: &mut Evaluator,
+    scope: Vec<ScopeEntry>,
+) -> Result<Rc<crate::exec::Environment>> {
+    // The automatic variables alone: the target has no variables of its own.
+    let own_scope = scope.len() <= 1;
+    let key = (ev.globals.generation(), ev.child_env.export_all);
+    if own_scope {
+        if let Some((generation, export_all, env)) = &ev.child_env.cache {
+            if (*generation, *export_all) == key {
+                return Ok(env.clone());
+            }
+        }
+    }
+    let same_for_all = own_scope && context_free(ev);
+    // Nothing is being read: what a value says is located at the exported
+    // variable's definition (see `Evaluator::expand_recursive_at`).
+    let reading = ev.loc.take();
+    let env = ev.with_scope(scope, |ev| environment(ev, For::Recipe));
+    ev.loc = reading;
+    let env = Rc::new(env?);
+    if same_for_all {
+        // Expanding may itself change globals (`$(shell)` sets
+        // .SHELLSTATUS): key the cache by the state after it.
+        ev.child_env.cache = Some((
+            ev.globals.generation(),
+            ev.child_env.export_all,
+            env.clone(),
+        ));
+    }
+    Ok(env)
 }
 
 /// The environment for `$(shell)`: as GNU 4.4 does, a reference to a
@@ -136,6 +180,13 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             &name[..],
             b"MAKELEVEL" | b"MAKEFLAGS" | b"MFLAGS" | b"SHELL"
         ) {
+            continue;
+        }
+        let raw = ev.with_var(&name, |v| {
+            v.filter(|v| verbatim(v.origin)).map(|v| v.value.clone())
+        });
+        if let Some(value) = raw {
+            env.push((name, value));
             continue;
         }
         let mut value = Vec::new();

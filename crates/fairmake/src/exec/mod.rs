@@ -29,12 +29,17 @@ use crate::rules::FileId;
 /// A child's environment: (name, value) pairs.
 pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// Makes a job's environment. GNU expands the exported variables once per
+/// job, when its first command that runs a process is about to (after it is
+/// echoed): what they print, and their errors, come there. A job that runs
+/// nothing (every line empty, `:`, or only shown under `-n`) never asks.
+pub type EnvSource<'a> = dyn FnMut() -> diag::Result<Rc<Environment>> + 'a;
+
 /// What the planner hands over: a target's expanded recipe.
 pub struct JobRequest {
     pub file: FileId,
     pub name: Vec<u8>,
     pub lines: Vec<PreparedLine>,
-    pub env: Rc<Vec<(Vec<u8>, Vec<u8>)>>,
     pub precious: bool,
     pub delete_on_error: bool,
     /// A failure is said by nobody (a prerequisite of an optional makefile).
@@ -68,6 +73,8 @@ pub enum OutOfDate {
 
 struct Job {
     req: JobRequest,
+    /// Made when its first command runs (see [`EnvSource`]).
+    env: Option<Rc<Environment>>,
     next_line: usize,
     pid: Option<u32>,
     mtime_before: Option<crate::fscache::Mtime>,
@@ -263,9 +270,10 @@ impl Runner {
         avg[0] + self.recent_starts.len() as f64 >= limit
     }
 
-    /// Starts a job; its first command runs now. (None once a fatal
-    /// signal has arrived: make ends instead.)
-    pub fn start(&mut self, mut req: JobRequest) {
+    /// Starts a job; its first command runs now, in the environment `env`
+    /// makes then. An error making it ends the job (unmade) and is returned.
+    /// (None once a fatal signal has arrived: make ends instead.)
+    pub fn start(&mut self, mut req: JobRequest, env: &mut EnvSource<'_>) -> diag::Result<()> {
         self.die_if_signalled();
         let mtime_before = crate::fscache::mtime_now(&req.name);
         let slot = self
@@ -289,6 +297,7 @@ impl Runner {
             token_wait_us,
             child_pids: Vec::new(),
             req,
+            env: None,
             next_line: 0,
             pid: None,
             mtime_before,
@@ -299,7 +308,7 @@ impl Runner {
         if self.mode.max_load.is_some() {
             self.recent_starts.push(std::time::Instant::now());
         }
-        self.advance(slot);
+        self.advance(slot, Some(env))
     }
 
     /// Trace and progress for a job that starts.
@@ -373,19 +382,21 @@ impl Runner {
         }
     }
 
-    /// Runs the job's next commands until one is running in a child or the job ends.
-    fn advance(&mut self, slot: usize) {
+    /// Runs the job's next commands until one is running in a child or the
+    /// job ends. `env` is there when the job starts: its first command to
+    /// run a process runs then, so later calls find the environment made.
+    fn advance(&mut self, slot: usize, mut env: Option<&mut EnvSource<'_>>) -> diag::Result<()> {
         loop {
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let Some(line) = job.req.lines.get(job.next_line).cloned() else {
                 self.finish(slot, true);
-                return;
+                return Ok(());
             };
             job.next_line += 1;
             if self.mode.question && !line.recursive {
                 // -q runs recursive commands only: the target is out of date.
                 self.finish_as(slot, false, Some(OutOfDate::Command));
-                return;
+                return Ok(());
             }
             let runs =
                 !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
@@ -403,11 +414,10 @@ impl Runner {
                 // make (which does not catch SIGPIPE) dies in that write.
                 self.die_if_signalled();
             }
-            let job = self.jobs[slot].as_mut().expect("advancing a live job");
             if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
                 continue;
             }
-            let env = job.req.env.clone();
+            let env = self.job_env(slot, env.as_deref_mut())?;
             let envp = self.envp_for(&env);
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let inherit = self.slots.prepare_child(line.recursive);
@@ -444,7 +454,7 @@ impl Runner {
                             started,
                         },
                     );
-                    return;
+                    return Ok(());
                 }
                 Err(e) => {
                     let inv = line.invocation();
@@ -456,9 +466,41 @@ impl Runner {
                         )
                     });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
-                        return;
+                        return Ok(());
                     }
                 }
+            }
+        }
+    }
+
+    /// Runs a job's next commands after one ended.
+    fn go_on(&mut self, slot: usize) {
+        // Only making the environment can fail, and a job whose command
+        // ended had it made as it started.
+        let made = self.advance(slot, None);
+        debug_assert!(made.is_ok(), "a job's environment is made as it starts");
+    }
+
+    /// The job's environment, made (into its `-O` block) the first time
+    /// one of its commands runs. An error making it ends the job, unmade.
+    fn job_env(
+        &mut self,
+        slot: usize,
+        source: Option<&mut EnvSource<'_>>,
+    ) -> diag::Result<Rc<Environment>> {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        if let Some(env) = &job.env {
+            return Ok(env.clone());
+        }
+        let source = source.expect("a job's first command runs as it starts");
+        match self.in_job_block(slot, source) {
+            Ok(env) => {
+                self.jobs[slot].as_mut().expect("live job").env = Some(env.clone());
+                Ok(env)
+            }
+            Err(e) => {
+                self.finish(slot, false);
+                Err(e)
             }
         }
     }
@@ -555,6 +597,18 @@ impl Runner {
             ok,
             out_of_date,
         });
+    }
+
+    /// Make stops on a fatal error: as GNU does, the jobs running go on to
+    /// their end first (their failures said as usual).
+    pub fn finish_running(&mut self) {
+        if self.children.is_empty() {
+            return;
+        }
+        diag::error_line("Waiting for unfinished jobs....");
+        while !self.children.is_empty() {
+            self.wait_any();
+        }
     }
 
     /// Waits until at least one job has finished; returns the finished ones.

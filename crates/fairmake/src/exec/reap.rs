@@ -200,7 +200,7 @@ impl Runner {
                 if self.mode.output_sync == crate::options::OutputSync::Line {
                     self.flush_job_output(slot);
                 }
-                self.advance(slot)
+                self.go_on(slot)
             }
             // -q: a sub-make saying "out of date" is no error to report.
             Some(ExitKind::Code(1))
@@ -210,7 +210,7 @@ impl Runner {
             }
             Some(kind) => {
                 if self.line_failed(slot, &line, kind) {
-                    self.advance(slot);
+                    self.go_on(slot);
                 }
             }
         }

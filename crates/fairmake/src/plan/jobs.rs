@@ -11,7 +11,7 @@ use super::seams::{FileTimes, Jobs};
 use super::vpath::in_gpath;
 use super::{Planner, Resolved, Status};
 use crate::diag::{self, Result};
-use crate::exec::Environment;
+use crate::eval::ScopeEntry;
 use crate::exec::JobRequest;
 use crate::rules::FileId;
 
@@ -174,16 +174,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         out
     }
 
-    /// The lines of `id`'s recipe, expanded in its scope.
+    /// The lines of `id`'s recipe, expanded in its scope; and that scope,
+    /// which its environment is expanded in.
     fn expand_recipe(
         &mut self,
         id: FileId,
         resolved: &Rc<Resolved>,
         newer: &[FileId],
-    ) -> Result<Vec<crate::exec::PreparedLine>> {
-        let Some(recipe) = &resolved.recipe else {
-            return Ok(Vec::new());
-        };
+    ) -> (Result<Vec<crate::exec::PreparedLine>>, Vec<ScopeEntry>) {
         // A double-colon rule's automatic variables name its own
         // prerequisites only.
         let scope = if self.ev.db.file(id).double_colon().is_empty() {
@@ -195,8 +193,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             };
             self.recipe_scope(id, &own, newer)
         };
-        self.ev
-            .with_scope(scope, |ev| crate::exec::prepare_lines(ev, recipe))
+        let Some(recipe) = &resolved.recipe else {
+            return (Ok(Vec::new()), scope);
+        };
+        let lines = self
+            .ev
+            .with_scope(scope.clone(), |ev| crate::exec::prepare_lines(ev, recipe));
+        (lines, scope)
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -222,8 +225,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .recipe
                 .as_ref()
                 .is_some_and(|r| crate::exec::written_recursive(r));
-        let lines = if touch_only {
-            Ok(Vec::new())
+        let (lines, scope) = if touch_only {
+            (Ok(Vec::new()), Vec::new())
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
@@ -233,15 +236,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if let Some(status) = self.settle_without_job(id, resolved, &lines, &mut capture) {
             return Ok(status);
         }
-        // Under -n only recursive lines run: the others need no environment.
-        let env = if self.ev.invocation.options.dry_run
-            && !self.makefiles_phase
-            && !lines.iter().any(|l| l.recursive)
-        {
-            Rc::default()
-        } else {
-            self.child_env(id, resolved, &newer)?
-        };
         if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
         }
@@ -262,7 +256,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             file: id,
             name: self.ev.db.file(id).name.to_vec(),
             lines,
-            env,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
             quiet_failure: self.dont_care.contains(&id),
@@ -274,7 +267,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
-        self.launch(id, resolved, request)
+        self.launch(id, resolved, request, scope)
     }
 
     /// A target found through vpath is remade under its own name, unless
@@ -375,8 +368,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Starts `id`'s job in the slot it has; it and the companions its
-    /// recipe makes are `Running`.
-    fn launch(&mut self, id: FileId, resolved: &Resolved, request: JobRequest) -> Result<Status> {
+    /// recipe makes are `Running`. Its environment is expanded in `scope`
+    /// when its first command runs (see `exec::EnvSource`).
+    fn launch(
+        &mut self,
+        id: FileId,
+        resolved: &Resolved,
+        request: JobRequest,
+        scope: Vec<ScopeEntry>,
+    ) -> Result<Status> {
         if !resolved.siblings().is_empty() {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
@@ -391,7 +391,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         self.ev.fs.job_started();
-        self.runner.start(request);
+        let ev = &mut *self.ev;
+        let mut scope = Some(scope);
+        let mut env = || {
+            let scope = scope.take().expect("a job's environment is made once");
+            crate::exec::env::job_environment(ev, scope)
+        };
+        let started = self.runner.start(request, &mut env);
+        if started.is_err() {
+            self.ev.fs.job_ended();
+        }
+        started?;
         self.nodes[id].status = Status::Running;
         self.nodes[id].remade = true;
         for other in self.companions(id) {
@@ -446,43 +456,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .precious_patterns
                 .iter()
                 .any(|p| p.match_stem(file.name).is_some())
-    }
-
-    /// The environment of `id`'s recipe, expanded in its scope (automatic
-    /// variables included: `export X = $(shell ... $@)` differs per target).
-    /// When nothing exported can differ between targets (no target-specific
-    /// variables, no exported recursive variable with a reference) it is the
-    /// same for every job until a global variable changes, so it is computed
-    /// once (a per-job cost that dominated big `-n` runs).
-    fn child_env(
-        &mut self,
-        id: FileId,
-        resolved: &Resolved,
-        newer: &[FileId],
-    ) -> Result<Rc<Environment>> {
-        let own_scope = self.scope_for(id).is_empty();
-        let key = (self.ev.globals.generation(), self.ev.child_env.export_all);
-        if own_scope {
-            if let Some((generation, export_all, env)) = &self.ev.child_env.cache {
-                if (*generation, *export_all) == key {
-                    return Ok(env.clone());
-                }
-            }
-        }
-        let same_for_all = own_scope && crate::exec::env::context_free(self.ev);
-        let scope = self.recipe_scope(id, resolved, newer);
-        let ev = &mut *self.ev;
-        let env = Rc::new(ev.with_scope(scope, crate::exec::env::child_environment)?);
-        if same_for_all {
-            // Expanding may itself change globals (`$(shell)` sets
-            // .SHELLSTATUS): key the cache by the state after it.
-            ev.child_env.cache = Some((
-                ev.globals.generation(),
-                ev.child_env.export_all,
-                env.clone(),
-            ));
-        }
-        Ok(env)
     }
 
     /// Deletes intermediate files made in this run (`rm a b`). Under `-n`

@@ -10,7 +10,8 @@
 
 use super::mtime::{self, Mtime};
 use crate::exec::output::Captured;
-use crate::exec::{JobOutcome, JobRequest, Runner};
+use crate::diag::Result;
+use crate::exec::{EnvSource, JobOutcome, JobRequest, Runner};
 use crate::fscache::FsCache;
 
 /// What the planner asks of the executor.
@@ -28,7 +29,9 @@ pub trait Jobs {
     /// A job may start now (a slot, a token, the load allows it).
     fn has_free_slot(&mut self) -> bool;
     /// Starts a job; its outcome comes from `wait_any` or `wait_for_slot`.
-    fn start(&mut self, req: JobRequest);
+    /// `env` makes its environment, if a command runs (an error doing so
+    /// ends the job and is returned).
+    fn start(&mut self, req: JobRequest, env: &mut EnvSource<'_>) -> Result<()>;
     /// Waits for at least one job to finish.
     fn wait_any(&mut self) -> Vec<JobOutcome>;
     /// Waits until a slot may be free, with the jobs that finished.
@@ -60,8 +63,8 @@ impl Jobs for Runner {
     fn has_free_slot(&mut self) -> bool {
         Runner::has_free_slot(self)
     }
-    fn start(&mut self, req: JobRequest) {
-        Runner::start(self, req)
+    fn start(&mut self, req: JobRequest, env: &mut EnvSource<'_>) -> Result<()> {
+        Runner::start(self, req, env)
     }
     fn wait_any(&mut self) -> Vec<JobOutcome> {
         Runner::wait_any(self)

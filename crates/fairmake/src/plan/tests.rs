@@ -14,7 +14,7 @@ use super::seams::{FileTimes, Jobs};
 use super::Planner;
 use crate::eval::Evaluator;
 use crate::exec::output::Captured;
-use crate::exec::{JobOutcome, JobRequest};
+use crate::exec::{EnvSource, JobOutcome, JobRequest};
 use crate::fscache::FsCache;
 use crate::options::Options;
 
@@ -57,7 +57,7 @@ impl Jobs for FakeJobs {
     fn has_free_slot(&mut self) -> bool {
         self.running.len() < self.slots
     }
-    fn start(&mut self, req: JobRequest) {
+    fn start(&mut self, req: JobRequest, _env: &mut EnvSource<'_>) -> crate::diag::Result<()> {
         let commands: Vec<String> = req
             .lines
             .iter()
@@ -69,6 +69,7 @@ impl Jobs for FakeJobs {
             .push(format!("start {}", commands.join("; ")));
         self.started += 1;
         self.running.push((req.file, req.name));
+        Ok(())
     }
     fn wait_any(&mut self) -> Vec<JobOutcome> {
         if self.running.is_empty() {

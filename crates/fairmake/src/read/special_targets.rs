@@ -86,7 +86,7 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
                 db.ignore_all = true;
             }
         }
-        b".EXPORT_ALL_VARIABLES" => ev.child_env.export_all = true,
+        b".EXPORT_ALL_VARIABLES" => db.export_all_variables = true,
         b".SUFFIXES" => {
             // An empty list clears the known suffixes; otherwise they accumulate.
             if deps.is_empty() {

@@ -245,6 +245,10 @@ pub struct Database {
     pub oneshell: bool,
     pub posix: bool,
     pub delete_on_error: bool,
+    /// `.EXPORT_ALL_VARIABLES` is a target: every variable is exported once
+    /// the makefiles are read (not to the `$(shell)`s of reading them, and
+    /// whatever an `unexport` alone says).
+    pub export_all_variables: bool,
     pub low_resolution_time: Vec<FileId>,
     /// `.NOTPARALLEL` with no prerequisites.
     pub not_parallel: bool,

@@ -326,6 +326,9 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
+    if ev.db.export_all_variables {
+        ev.child_env.export_all = true;
+    }
     // Under -q, `Entering directory` waits until a command is run: a make
     // that only answers "up to date" prints nothing, as GNU's does.
     if !ev.invocation.options.question {
@@ -341,10 +344,7 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
 /// before the suffix rules (whose prerequisites they count as), for the
 /// implicit rules after them.
 fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
-    let builtin_loc = crate::diag::Loc {
-        file: std::rc::Rc::from(&b"<builtin>"[..]),
-        line: 0,
-    };
+    let builtin_loc = crate::diag::Loc::nowhere();
     let files = ev.expand_global_value(b".EXTRA_PREREQS")?;
     ev.db.settle_pattern_rules();
     let extra = !crate::words::trim(&files).is_empty();
@@ -496,6 +496,11 @@ fn update_goals(
     planner.nodes = settled;
     let result = planner.run_goals(goals);
     let mut runner = planner.finish();
+    if let Err(fatal) = &result {
+        // Let running jobs finish before stopping, as GNU does.
+        fatal.print();
+        runner.finish_running();
+    }
     // A signal caught after the last job (a broken pipe to the `rm` line).
     runner.die_if_signalled();
     // The status line goes before the summary and make's last words.
@@ -505,11 +510,7 @@ fn update_goals(
     }
     match result {
         Ok(code) => Ok(code),
-        Err(fatal) => {
-            // Let running jobs finish before stopping, as GNU does.
-            fatal.print();
-            Ok(2)
-        }
+        Err(_) => Ok(2),
     }
 }
 
@@ -563,7 +564,7 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 /// (it may be `$N`, or recursive), which must name one target.
 fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fatal> {
     let mut default = Vec::new();
-    ev.expand_var(b".DEFAULT_GOAL", &mut default)?;
+    ev.expand_own_var(b".DEFAULT_GOAL", &mut default)?;
     let default = crate::words::trim(&default).to_vec();
     // The target that set it may have blanks in its name (`a\ b:`).
     let first_target = ev.db.first_target.map(|id| ev.db.file(id).name);

@@ -292,6 +292,9 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
     result
 }
 
+/// `$(file)`. A malformed call is reported, as GNU does, at the definition
+/// of the variable it is in (see `Evaluator::fatal_in_value`); a failure to
+/// open the file, where make is.
 fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>) -> Result<()> {
     if ev.invocation.sandboxed {
         return Ok(());
