@@ -69,6 +69,11 @@ impl Evaluator {
     /// the current MAKEOVERRIDES expanded (a makefile may empty it or
     /// append to it; it refers to `-*-command-variables-*-`).
     pub fn makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
+        if self.makeflags_from_command_line() {
+            let mut value = Vec::new();
+            self.expand_var(b"MAKEFLAGS", &mut value)?;
+            return Ok(value);
+        }
         let mut flags = self.makeflags_switches(true);
         let mut overrides = Vec::new();
         if self.globals.get(b"MAKEOVERRIDES").is_some() {
@@ -93,6 +98,10 @@ impl Evaluator {
     /// refers to `$(MAKEOVERRIDES)`, as GNU's does, so emptying that in a
     /// makefile drops the variables.
     pub fn publish_makeflags(&mut self) {
+        self.publish_mflags();
+        if self.makeflags_from_command_line() {
+            return;
+        }
         let mut value = Vec::new();
         for &b in &self.makeflags_switches(false) {
             if b == b'$' {
@@ -116,6 +125,19 @@ impl Evaluator {
             origin = Origin::EnvironmentOverride;
         }
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
+    }
+
+    /// `make MAKEFLAGS=...`: GNU takes its words as switches and leaves
+    /// the variable as the user wrote it; children get that value too
+    /// (without the jobserver, as in GNU).
+    fn makeflags_from_command_line(&self) -> bool {
+        self.globals
+            .get(b"MAKEFLAGS")
+            .is_some_and(|v| v.origin == Origin::CommandLine)
+    }
+
+    /// Sets MFLAGS from the switches.
+    fn publish_mflags(&mut self) {
         // GNU defines MFLAGS as if it came from the environment (recursive,
         // origin `environment`): a makefile's or the command line's own
         // MFLAGS outranks it and stays (`environment override` under -e).
