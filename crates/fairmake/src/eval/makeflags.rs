@@ -32,20 +32,32 @@ impl Evaluator {
         (!auth.is_empty()).then(|| String::from_utf8_lossy(&auth.join(&b' ')).into_owned())
     }
 
-    /// The command-line variables as MAKEOVERRIDES first holds them.
+    /// The command-line variables as MAKEOVERRIDES holds them: each name
+    /// with the value and flavor it has once defined (`X+=y` with X=a in
+    /// the environment gives `X=a y`; `B?=v` with B already set, B's
+    /// value), or as written before that.
     pub fn overrides_from_options(&self) -> Vec<u8> {
         let mut parsed = Vec::new();
         for assignment in &self.invocation.options.variables {
             if let Some((start, op, end)) = find_operator(assignment) {
-                let flavor = match op {
-                    AssignOp::Simple | AssignOp::Immediate => VarFlavor::Simple,
-                    _ => VarFlavor::Recursive,
+                let name = crate::words::trim(&assignment[..start]);
+                let (flavor, value) = match self.globals.get(name) {
+                    Some(v) => (
+                        match v.flavor {
+                            Flavor::Simple => VarFlavor::Simple,
+                            Flavor::Recursive => VarFlavor::Recursive,
+                        },
+                        &v.value[..],
+                    ),
+                    None => (
+                        match op {
+                            AssignOp::Simple | AssignOp::Immediate => VarFlavor::Simple,
+                            _ => VarFlavor::Recursive,
+                        },
+                        crate::words::trim_start(&assignment[end..]),
+                    ),
                 };
-                parsed.push((
-                    crate::words::trim(&assignment[..start]),
-                    flavor,
-                    crate::words::trim_start(&assignment[end..]),
-                ));
+                parsed.push((name, flavor, value));
             }
         }
         let vars: Vec<CmdlineVar<'_>> = parsed

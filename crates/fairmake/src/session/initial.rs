@@ -32,7 +32,8 @@ pub(super) fn initial_variables(
     // words in an automatic variable, and MAKEOVERRIDES referring to it
     // (a makefile may append to it or empty it).
     let overrides = ev.overrides_from_options();
-    if !overrides.is_empty() {
+    let has_overrides = !overrides.is_empty();
+    if has_overrides {
         ev.globals.insert(
             b"-*-command-variables-*-",
             Var::new(overrides, Flavor::Simple, Origin::Automatic),
@@ -58,6 +59,14 @@ pub(super) fn initial_variables(
         ev.globals.insert(b"SUFFIXES", var);
     }
     define_command_line_variables(ev, opts)?;
+    // Now with the values the command line's variables ended up with.
+    if has_overrides {
+        let overrides = ev.overrides_from_options();
+        ev.globals.insert(
+            b"-*-command-variables-*-",
+            Var::new(overrides, Flavor::Simple, Origin::Automatic),
+        );
+    }
     define_default_goal(ev, opts);
     Ok(())
 }
