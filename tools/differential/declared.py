@@ -41,6 +41,16 @@ def only(diffs, *allowed):
     return aspects(diffs) <= set(allowed)
 
 
+def _same_words(a, b):
+    # Brackets around a printed list (`[$(.VARIABLES)]`) stick to its first
+    # and last names, which differ with the order.
+    def words(t):
+        if isinstance(t, bytes):
+            t = t.decode("utf-8", "replace")
+        return sorted(re.sub(r"[\[\]]", " ", t).split())
+    return words(a) == words(b)
+
+
 def _sort_rm(text):
     # `rm a b c` lines that delete intermediate files: GNU lists them in the
     # order of its file hash table, fairmake in the order they were made.
@@ -100,10 +110,10 @@ DECLARATIONS = [
     Decl("variables-order", {"4.4.1", "4.3"},
          "$(.VARIABLES) lists the variables in the order of GNU's variable "
          "hash table; fairmake's order is its own.  Counted here only when "
-         "stdout has the same words in another order (missing or extra "
-         "names are a divergence).",
-         match=lambda p, d: uses(p, r"\.VARIABLES") and only(d, "stdout")
-         and all(sorted(dd[1].split()) == sorted(dd[2].split()) for dd in d)),
+         "stdout or stderr ($(warning)) has the same words in another "
+         "order (missing or extra names are a divergence).",
+         match=lambda p, d: uses(p, r"\.VARIABLES") and only(d, "stdout", "stderr")
+         and all(_same_words(dd[1], dd[2]) for dd in d)),
     Decl("version-and-help", {"4.4.1", "4.3"},
          "--version says `fairmake`, --help/--print-data-base are not "
          "generated (-p's order is GNU's hash order).  The usage text "
