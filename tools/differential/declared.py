@@ -107,6 +107,12 @@ DECLARATIONS = [
          "fairmake has no `load` directive (out of scope, README), so "
          "`load` is not in .FEATURES.",
          normalize=_no_load_feature),
+    Decl("jobserver-three-ways", {"4.4.1", "4.3"},
+         "The MAKEFLAGS in a command's environment names the jobserver "
+         "three ways (pipe, fifo, and 4.2's --jobserver-au), where GNU "
+         "writes one word (README, Differences); compared as one.",
+         normalize=lambda t: re.sub(
+             rb"(--jobserver-auth=\S+) --jobserver-auth=\S+ --jobserver-au=\S+", rb"\1", t)),
     Decl("variables-order", {"4.4.1", "4.3"},
          "$(.VARIABLES) lists the variables in the order of GNU's variable "
          "hash table; fairmake's order is its own.  Counted here only when "
