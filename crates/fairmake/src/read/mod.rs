@@ -24,6 +24,7 @@ use crate::rules::{Recipe, RecipeLine};
 use crate::words::{self, is_blank, trim};
 use conditional::{Cond, Keyword};
 use lines::{collapse_continuations_with, strip_comment, Lines, LogicalLine};
+pub use names::glob_names;
 
 /// Where the recipe lines that follow a rule line go.
 pub struct RuleContext {

@@ -561,7 +561,7 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 }
 
 /// The goal when the command line names none: `.DEFAULT_GOAL`, expanded
-/// (it may be `$N`, or recursive), which must name one target.
+/// (it may be `$N`, or recursive) and globbed, which must name one target.
 fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fatal> {
     let mut default = Vec::new();
     ev.expand_own_var(b".DEFAULT_GOAL", &mut default)?;
@@ -571,7 +571,10 @@ fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fat
     if first_target == Some(&default[..]) {
         return Ok(default);
     }
-    let mut words = crate::words::words(&default);
+    // Its words are globbed, as a rule's names are (`x*` names `x.c`).
+    let names = crate::words::words(&default).map(<[u8]>::to_vec).collect();
+    let names = crate::read::glob_names(ev, names);
+    let mut words = names.iter();
     match (words.next(), words.next()) {
         (Some(goal), None) => Ok(goal.to_vec()),
         (Some(_), Some(_)) => Err(Fatal::new(
