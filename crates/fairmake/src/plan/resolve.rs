@@ -57,6 +57,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if rule.recipe.is_some() {
                 draft.double_recipe = rule.recipe;
                 draft.more.own_deps = d;
+            } else if !phony {
+                // A double-colon rule without a recipe gets one from an
+                // implicit rule, as a single-colon one does (GNU 4.3, 4.4).
+                self.resolve_without_recipe(id, &mut draft)?;
+                draft.more.own_deps = draft.deps.clone();
             }
         } else if draft.recipe.is_none() && !phony {
             self.resolve_without_recipe(id, &mut draft)?;
