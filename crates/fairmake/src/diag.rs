@@ -287,3 +287,15 @@ pub fn end_sync_directory() -> Option<Vec<u8>> {
 pub fn show(bytes: &[u8]) -> &bstr::BStr {
     bstr::BStr::new(bytes)
 }
+
+/// A write to stdout failed on the way (an output-sync block): make's
+/// exit says `write error: stdout` with status 1, as GNU's does.
+static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn note_stdout_failed() {
+    STDOUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
+}

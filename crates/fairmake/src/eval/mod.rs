@@ -618,8 +618,13 @@ impl Evaluator {
         def: &mut Definition<'_>,
         target_specific: bool,
     ) -> Result<Option<Var>> {
-        if let Some((origin, _, _)) = &existing {
+        if let Some((origin, flavor, _)) = &existing {
             if *origin > def.origin && !(target_specific && def.origin == Origin::Override) {
+                // GNU expands a `+=` to a simple variable before it finds
+                // the variable may not change: its `$(info)`s still print.
+                if def.append && *flavor == Flavor::Simple {
+                    self.expand_text(&def.value)?;
+                }
                 return Ok(None);
             }
         }

@@ -590,7 +590,7 @@ impl Runner {
         self.slots.release(self.slots_in_use());
         self.govern();
         if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
-            touch(&job.req.name);
+            let _ = touch(&job.req.name);
         }
         self.finished.push_back(JobOutcome {
             file: job.req.file,
@@ -839,14 +839,13 @@ fn spawn_invocation(
 }
 
 /// `-t`: creates the file or sets its modification time to now.
-pub fn touch(name: &[u8]) {
+pub fn touch(name: &[u8]) -> std::io::Result<()> {
     let path = std::ffi::OsStr::from_bytes(name);
     let now = std::time::SystemTime::now();
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(path);
-    if let Ok(f) = file {
-        let _ = f.set_modified(now);
-    }
+        .open(path)?;
+    let _ = file.set_modified(now);
+    Ok(())
 }

@@ -145,8 +145,17 @@ fn write_out(data: &[u8]) {
         return;
     }
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(data);
-    let _ = stdout.flush();
+    let written = stdout.write_all(data).and_then(|()| stdout.flush());
+    if let Err(e) = written {
+        // As GNU's copy of a block does (`fwrite(): No space left on
+        // device`); make then ends with `write error: stdout`, status 1.
+        // A closed pipe is SIGPIPE's business.
+        // Said once: the stream stays in error (GNU's stdio does too).
+        if e.kind() != std::io::ErrorKind::BrokenPipe && !crate::diag::stdout_failed() {
+            eprintln!("fwrite(): {}", crate::diag::io_error_text(&e));
+        }
+        crate::diag::note_stdout_failed();
+    }
 }
 
 /// What `file` holds; it is left empty for what comes next.

@@ -141,10 +141,18 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<Prepared
     Ok(out)
 }
 
+/// The prefix characters (`@-+` and blanks) that start each later recipe
+/// line of a `.ONESHELL` script, removed; a line continued from the one
+/// before (after a backslash) is no new recipe line and keeps them.
 fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
+    let mut continued = false;
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
-        if i > 0 {
+        let was_continued = std::mem::replace(&mut continued, ends_with_backslash(line));
+        if i > 0 && was_continued {
+            out.push(b'\n');
+            out.extend_from_slice(line);
+        } else if i > 0 {
             out.push(b'\n');
             let n = line
                 .iter()
@@ -156,6 +164,11 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whether `line` ends with an odd number of backslashes (continued).
+fn ends_with_backslash(line: &[u8]) -> bool {
+    line.iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1
 }
 
 /// Where a failed command came from, as GNU names it: `Makefile:3`, or

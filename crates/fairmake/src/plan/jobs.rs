@@ -339,8 +339,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if dry_run {
             self.ev.fs.invalidate(name);
-        } else {
-            self.times.touch(&mut self.ev.fs, name);
+        } else if let Err(e) = self.times.touch(&mut self.ev.fs, name) {
+            // GNU: `make: touch: open: sub/x: No such file or directory`,
+            // and the target failed.
+            diag::warn(
+                None,
+                format_args!("touch: open: {}: {}", diag::show(name), diag::io_error_text(&e)),
+            );
+            self.nodes[id].status = Status::Failed;
+            self.failed = true;
+            let opts = &self.ev.invocation.options;
+            if !(opts.keep_going || opts.ignore_errors) {
+                self.stopping = true;
+            }
+            return Status::Failed;
         }
         self.runner.count_touched();
         self.forget_mtime(id);

@@ -98,7 +98,7 @@ pub trait FileTimes {
     /// Whether `path` exists now (asked of the file system itself).
     fn exists_now(&mut self, path: &[u8]) -> bool;
     /// `-t`: brings `path`'s time to now, creating it if need be.
-    fn touch(&mut self, fs: &mut FsCache, path: &[u8]);
+    fn touch(&mut self, fs: &mut FsCache, path: &[u8]) -> std::io::Result<()>;
 }
 
 /// The file system itself.
@@ -118,8 +118,9 @@ impl FileTimes for Disk {
     fn exists_now(&mut self, path: &[u8]) -> bool {
         crate::fscache::mtime_now(path).is_some()
     }
-    fn touch(&mut self, fs: &mut FsCache, path: &[u8]) {
-        crate::exec::touch(path);
+    fn touch(&mut self, fs: &mut FsCache, path: &[u8]) -> std::io::Result<()> {
+        let result = crate::exec::touch(path);
         fs.invalidate(path);
+        result
     }
 }

@@ -118,7 +118,7 @@ impl FileTimes for FakeTimes {
     fn exists_now(&mut self, path: &[u8]) -> bool {
         self.0.borrow().times.contains_key(path)
     }
-    fn touch(&mut self, _: &mut FsCache, path: &[u8]) {
+    fn touch(&mut self, _: &mut FsCache, path: &[u8]) -> std::io::Result<()> {
         let mut world = self.0.borrow_mut();
         world.clock += 1;
         let now = Mtime::from_secs(world.clock);
@@ -126,6 +126,7 @@ impl FileTimes for FakeTimes {
         world
             .log
             .push(format!("touch {}", String::from_utf8_lossy(path)));
+        Ok(())
     }
 }
 

@@ -31,8 +31,8 @@ pub(super) fn print_and_close(text: &str) -> i32 {
 pub(super) fn close_stdout(code: i32) -> i32 {
     use std::io::Write;
     match std::io::stdout().flush() {
-        Ok(()) => code,
-        Err(_) => stdout_write_error(),
+        Ok(()) if !diag::stdout_failed() => code,
+        _ => stdout_write_error(),
     }
 }
 
