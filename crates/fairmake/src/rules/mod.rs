@@ -441,8 +441,8 @@ impl Database {
                 continue;
             }
             // With prerequisites it is an ordinary rule; GNU 4.4 still makes
-            // a suffix rule of a double-suffix one, ignoring the
-            // prerequisites with a warning, except under .POSIX.
+            // a suffix rule of it (single or double suffix), ignoring the
+            // prerequisites, except under .POSIX.
             if !file.rule.deps.is_empty() && self.posix {
                 continue;
             }
@@ -459,10 +459,6 @@ impl Database {
                     .map(|t| (s.clone(), t.clone()))
             });
             let Some((from, to)) = pair else { continue };
-            if !file.rule.deps.is_empty() && to.is_empty() {
-                // GNU 4.4.1: `.h: x` is an ordinary target, not a rule.
-                continue;
-            }
             let Some(recipe) = file.rule.recipe.clone() else {
                 continue;
             };
