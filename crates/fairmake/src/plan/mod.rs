@@ -15,7 +15,8 @@
 //! - `times`, `mtime`: file times as the walk knows them;
 //! - `seams`: the planner's edges, jobs and file times, with fakes in
 //!   `tests`;
-//! - `shuffle`, `waits`: `--shuffle`, and what the trace links jobs by.
+//! - `shuffle`, `waits`: `--shuffle`, and what the trace links jobs by;
+//! - `why`: `--trace`'s "update target" lines.
 
 mod automatic;
 mod decide;
@@ -31,6 +32,7 @@ mod times;
 mod vpath;
 mod waits;
 mod walk;
+mod why;
 
 #[cfg(test)]
 mod tests;
