@@ -196,9 +196,9 @@ pub struct Node {
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
     pub double_colon_rule: u32,
-    /// The other targets of its grouped rule have had their prerequisites
-    /// added to its own.
-    pub peers_added: bool,
+    /// How many other targets of its grouped rule have had their
+    /// prerequisites added to its own (they are taken one at a time).
+    pub peers_taken: u32,
     /// Under -q, it failed because it (or the first of its prerequisites
     /// to fail) is out of date, not through an error: status 1, not 2.
     pub out_of_date: bool,
@@ -244,7 +244,7 @@ impl Default for Node {
             no_implicit: false,
             made_seq: 0,
             double_colon_rule: 0,
-            peers_added: false,
+            peers_taken: 0,
             out_of_date: false,
         }
     }

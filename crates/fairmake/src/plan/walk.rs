@@ -43,9 +43,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return self.leaf(id, parent);
         }
         let walk = self.walk_prereqs(id)?;
+        // With -k the peers' prerequisites are made even when one of its
+        // own failed, as GNU does.
         if !walk.pending
-            && !walk.failed
-            && !self.nodes[id].peers_added
+            && (!walk.failed || self.ev.invocation.options.keep_going)
             && self.add_peer_prereqs(id)?
         {
             self.nodes[id].status = Status::Pending;
@@ -221,19 +222,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A target of a grouped rule is made with the others: once its own
     /// prerequisites are done, theirs are made too (expanded a second time
     /// now), as prerequisites that stay out of the automatic variables.
-    /// Each peer's list is looked at as it is by now: one of them in the
-    /// making (`id` itself, say) is a circular dependency, reported as
-    /// `id`'s, as GNU make does. Returns whether any were added.
+    /// As GNU make does, the peers are taken from the last named to the
+    /// first, one at a time: a peer's new prerequisites are made before
+    /// the next peer is looked at. Each peer's list is looked at as it is
+    /// by now: one of them in the making (`id` itself, say) is a circular
+    /// dependency, reported as `id`'s, when the walk reaches it. Returns
+    /// whether any were added (to be made before the next peer).
     fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
-        self.nodes[id].peers_added = true;
         let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
             return Ok(false);
         };
         let Some(resolved) = self.nodes[id].resolved.clone() else {
             return Ok(false);
         };
+        let peers: Vec<FileId> = group.iter().rev().copied().filter(|&p| p != id).collect();
         let mut r = (*resolved).clone();
-        for &peer in group.iter().filter(|&&p| p != id) {
+        let mut added = false;
+        while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
+            let mut whole = true;
             for dep in self.expanded_deps(peer)? {
                 if self.circular_dropped.contains(&(peer, dep.file())) {
                     continue;
@@ -242,15 +248,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     .nodes
                     .get(dep.file().index())
                     .is_some_and(|n| n.status == Status::Visiting);
+                if visiting && added {
+                    // Reached once those before it are made.
+                    whole = false;
+                    break;
+                }
                 if visiting {
                     self.drop_circular(id, peer, dep.file());
                 } else if !r.deps.iter().any(|d| d.file() == dep.file()) {
                     r.more_mut().hidden.push(dep.file());
                     r.deps.push(dep);
+                    added = true;
                 }
             }
+            if whole {
+                self.nodes[id].peers_taken += 1;
+            }
+            if added {
+                break;
+            }
         }
-        if r.deps.len() == resolved.deps.len() {
+        if !added {
             return Ok(false);
         }
         r.forget_order();
