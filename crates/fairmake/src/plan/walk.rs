@@ -43,10 +43,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return self.leaf(id, parent);
         }
         let walk = self.walk_prereqs(id)?;
-        // With -k the peers' prerequisites are made even when one of its
-        // own failed, as GNU does.
-        if !walk.pending
-            && (!walk.failed || self.ev.invocation.options.keep_going)
+        // The peers' prerequisites are made alongside its own (with -j,
+        // while those run), with -k even when one of its own failed, as
+        // GNU does.
+        if (!walk.failed || self.ev.invocation.options.keep_going)
             && self.add_peer_prereqs(id)?
         {
             self.nodes[id].status = Status::Pending;
