@@ -284,9 +284,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
-    /// Circular prerequisites dropped, as (whose list, which file): a
+    /// Circular prerequisites dropped, as (whose list, which file) and how
+    /// many times (a file listed twice is dropped once per listing): a
     /// grouped target looks at its peers' lists as they are by then.
-    circular_dropped: rustc_hash::FxHashSet<(FileId, FileId)>,
+    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), u32>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.

@@ -216,7 +216,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None,
             format_args!("Circular {me} <- {other} dependency dropped."),
         );
-        self.circular_dropped.insert((list, dep));
+        *self.circular_dropped.entry((list, dep)).or_default() += 1;
     }
 
     /// A target of a grouped rule is made with the others: once its own
@@ -240,8 +240,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut added = false;
         while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
             let mut whole = true;
+            // Occurrences met so far, by file: those dropped come first.
+            let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
             for dep in self.expanded_deps(peer)? {
-                if self.circular_dropped.contains(&(peer, dep.file())) {
+                let nth = met.entry(dep.file()).or_default();
+                *nth += 1;
+                let dropped = self.circular_dropped.get(&(peer, dep.file()));
+                if dropped.is_some_and(|&n| *nth <= n) {
                     continue;
                 }
                 let visiting = self
