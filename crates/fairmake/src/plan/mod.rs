@@ -356,10 +356,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         for f in old_files {
             let id = p.ev.db.intern(&f);
+            p.ev.db.file_mut(id).entered = true;
             p.old_files.push(id);
         }
         for f in new_files {
             let id = p.ev.db.intern(&crate::read::rule_line::normalize_name(&f));
+            p.ev.db.file_mut(id).entered = true;
             p.new_files.push(id);
         }
         p
@@ -486,6 +488,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
         let goals = &goals[..];
         self.goals.extend_from_slice(goals);
+        for &g in goals {
+            self.ev.db.file_mut(g).entered = true;
+        }
         let mut started = vec![0u64; goals.len()];
         let mut reported = vec![false; goals.len()];
         loop {

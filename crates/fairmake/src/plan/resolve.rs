@@ -511,7 +511,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let f = self.ev.db.file(id);
         if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite {
+        } else if f.is_prerequisite || f.entered {
             Some(implicit::Ought::Compat)
         } else {
             None

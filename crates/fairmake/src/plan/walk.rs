@@ -335,10 +335,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.may_stay_missing(id) && self.mtime_of(id).is_none()
     }
 
-    /// A file with no rule: fine if it exists, an error otherwise.
+    /// A file with no rule: fine if it exists, an error otherwise. One
+    /// named by `-o` or `-W` is taken as there (old, or new), as in GNU.
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.exists(id);
-        if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
+        let assumed = self.old_files.contains(&id) || self.new_files.contains(&id);
+        if exists || assumed || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
             if exists && self.verbose() {
                 self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
                 self.debug_line(id, 0, "No need to remake target '{}'.");
