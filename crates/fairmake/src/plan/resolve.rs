@@ -57,6 +57,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if rule.recipe.is_some() {
                 draft.double_recipe = rule.recipe;
                 draft.more.own_deps = d;
+            } else if !phony {
+                // A double-colon rule without a recipe uses an implicit
+                // rule, as the manual says: its automatic variables name
+                // the implicit prerequisites, then the rule's own.
+                self.resolve_without_recipe(id, &mut draft)?;
+                if draft.implicit {
+                    draft.more.own_deps = draft.deps.clone();
+                }
             }
         } else if draft.recipe.is_none() && !phony {
             self.resolve_without_recipe(id, &mut draft)?;
