@@ -6,6 +6,7 @@
 //!
 //! - `walk`: the depth-first, resumable walk and the order prerequisites
 //!   are made in (`.WAIT`, `.NOTPARALLEL`);
+//! - `peers`: a grouped target's peers' prerequisites, in GNU's order;
 //! - `decide`: the out-of-date decision;
 //! - `resolve`, `implicit`, `rule_index`, `second_expansion`: which rule
 //!   makes a file, implicit chains and intermediate files included;
@@ -23,6 +24,7 @@ mod decide;
 pub mod implicit;
 mod jobs;
 pub mod mtime;
+mod peers;
 mod resolve;
 mod rule_index;
 pub mod seams;
@@ -199,6 +201,9 @@ pub struct Node {
     /// How many other targets of its grouped rule have had their
     /// prerequisites added to its own (they are taken one at a time).
     pub peers_taken: u32,
+    /// Where in the next peer's list the walk goes on (it stopped to make
+    /// what it had added).
+    pub peer_pos: u32,
     /// Under -q, it failed because it (or the first of its prerequisites
     /// to fail) is out of date, not through an error: status 1, not 2.
     pub out_of_date: bool,
@@ -245,6 +250,7 @@ impl Default for Node {
             made_seq: 0,
             double_colon_rule: 0,
             peers_taken: 0,
+            peer_pos: 0,
             out_of_date: false,
         }
     }

@@ -32,7 +32,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Visiting => return Ok(Status::Visiting),
             Status::New | Status::Pending => {}
         }
+        // GNU looks at a grouped target's peers' lists again each time it
+        // comes back to the target.
+        let revisit = self.nodes[id].status == Status::Pending;
         self.enter(id, parent)?;
+        if revisit {
+            self.nodes[id].peers_taken = 0;
+            self.nodes[id].peer_pos = 0;
+        }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         if resolved.recipe.is_none()
             && resolved.deps.is_empty()
@@ -42,16 +49,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A plain file with no rule: it must exist.
             return self.leaf(id, parent);
         }
-        let walk = self.walk_prereqs(id)?;
         // The peers' prerequisites are made alongside its own (with -j,
         // while those run), with -k even when one of its own failed, as
-        // GNU does.
-        if (!walk.failed || self.ev.invocation.options.keep_going)
-            && self.add_peer_prereqs(id)?
-        {
-            self.nodes[id].status = Status::Pending;
-            return self.update(id, parent);
-        }
+        // GNU does; each time some are added, they are walked.
+        let walk = loop {
+            let walk = self.walk_prereqs(id)?;
+            if walk.failed && !self.ev.invocation.options.keep_going {
+                self.peers_after_failure(id)?;
+                break walk;
+            }
+            if !self.add_peer_prereqs(id)? {
+                break walk;
+            }
+        };
         if let Some(settled) = self.unsettled(id, parent, &walk) {
             return Ok(settled);
         }
@@ -209,76 +219,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`, being made, found `dep` of `list`'s prerequisites (its own or
     /// a grouped peer's) in the making: the dependency is circular, and
     /// dropped from that list for good.
-    fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+        self.report_circular(id, dep);
+        *self.circular_dropped.entry((list, dep)).or_default() += 1;
+    }
+
+    /// Says that `id`, being made, found `dep` in the making.
+    pub(super) fn report_circular(&self, id: FileId, dep: FileId) {
         let me = diag::show(self.ev.db.file(id).name).to_string();
         let other = diag::show(self.ev.db.file(dep).name).to_string();
         diag::warn(
             None,
             format_args!("Circular {me} <- {other} dependency dropped."),
         );
-        *self.circular_dropped.entry((list, dep)).or_default() += 1;
-    }
-
-    /// A target of a grouped rule is made with the others: once its own
-    /// prerequisites are done, theirs are made too (expanded a second time
-    /// now), as prerequisites that stay out of the automatic variables.
-    /// As GNU make does, the peers are taken from the last named to the
-    /// first, one at a time: a peer's new prerequisites are made before
-    /// the next peer is looked at. Each peer's list is looked at as it is
-    /// by now: one of them in the making (`id` itself, say) is a circular
-    /// dependency, reported as `id`'s, when the walk reaches it. Returns
-    /// whether any were added (to be made before the next peer).
-    fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
-        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
-            return Ok(false);
-        };
-        let Some(resolved) = self.nodes[id].resolved.clone() else {
-            return Ok(false);
-        };
-        let peers: Vec<FileId> = group.iter().rev().copied().filter(|&p| p != id).collect();
-        let mut r = (*resolved).clone();
-        let mut added = false;
-        while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
-            let mut whole = true;
-            // Occurrences met so far, by file: those dropped come first.
-            let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
-            for dep in self.expanded_deps(peer)? {
-                let nth = met.entry(dep.file()).or_default();
-                *nth += 1;
-                let dropped = self.circular_dropped.get(&(peer, dep.file()));
-                if dropped.is_some_and(|&n| *nth <= n) {
-                    continue;
-                }
-                let visiting = self
-                    .nodes
-                    .get(dep.file().index())
-                    .is_some_and(|n| n.status == Status::Visiting);
-                if visiting && added {
-                    // Reached once those before it are made.
-                    whole = false;
-                    break;
-                }
-                if visiting {
-                    self.drop_circular(id, peer, dep.file());
-                } else if !r.deps.iter().any(|d| d.file() == dep.file()) {
-                    r.more_mut().hidden.push(dep.file());
-                    r.deps.push(dep);
-                    added = true;
-                }
-            }
-            if whole {
-                self.nodes[id].peers_taken += 1;
-            }
-            if added {
-                break;
-            }
-        }
-        if !added {
-            return Ok(false);
-        }
-        r.forget_order();
-        self.node(id).resolved = Some(Rc::new(r));
-        Ok(true)
     }
 
     /// One rule of `id` is done: a double-colon target moves on to its next
