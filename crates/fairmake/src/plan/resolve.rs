@@ -26,6 +26,11 @@ struct Draft {
     more: ResolvedMore,
     /// The rule is an implicit one, found now.
     implicit: bool,
+    /// How many prerequisites it gave (they come first).
+    implicit_deps: usize,
+    /// A rule of the makefile names the file as a target (an implicit
+    /// rule may still give its recipe).
+    named: bool,
 }
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -45,6 +50,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             deps: Vec::new(),
             more: ResolvedMore::default(),
             implicit: false,
+            implicit_deps: 0,
+            named: file.is_target,
         };
         draft.deps = self.expanded_deps(id)?;
         if let Some(rule) = double {
@@ -82,7 +89,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             recipe,
             double_recipe,
             more,
-            implicit: _,
+            ..
         } = draft;
         let resolved = Resolved {
             deps,
@@ -170,6 +177,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         // The implicit rule's prerequisites come first: `$<` is its first.
+        draft.implicit_deps = extra.len();
         extra.reserve_exact(draft.deps.len());
         extra.append(&mut draft.deps);
         let deps = &mut draft.deps;
@@ -193,8 +201,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// included). A target of the makefile that they name itself gets none
     /// of them; a file an implicit rule makes gets them all, itself too,
     /// which the walk reports as a circular dependency and drops, as GNU
-    /// make does. A makefile no rule names gets none (only an implicit rule
-    /// could remake it).
+    /// make does. A target of the makefile whose recipe an implicit rule
+    /// gives gets them twice, as GNU does: with the implicit rule's
+    /// prerequisites, and as its own. A makefile no rule names gets none
+    /// (only an implicit rule could remake it).
     fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
         if self.makefiles_phase && !self.ev.db.file(id).is_target {
             return Ok(());
@@ -208,11 +218,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-        if !draft.implicit && hidden.iter().any(|d| d.file() == id) {
-            return Ok(());
-        }
         draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
-        draft.deps.extend(hidden);
+        let names_itself = hidden.iter().any(|d| d.file() == id);
+        if draft.implicit && draft.named {
+            let at = draft.implicit_deps;
+            draft.deps.splice(at..at, hidden.iter().cloned());
+        }
+        if draft.implicit && !draft.named || !names_itself {
+            draft.deps.extend(hidden);
+        }
         Ok(())
     }
 
