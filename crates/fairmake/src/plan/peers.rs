@@ -59,7 +59,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         break;
                     }
                     if kept_before {
-                        self.drop_circular(id, peer, dep.file());
+                        self.drop_from_peer(id, peer, dep.file());
                         dropped += 1;
                     } else {
                         self.report_circular(id, dep.file());
@@ -114,17 +114,44 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `peer`'s prerequisites as its list stands: without those dropped
     /// as circular (a file listed twice may be dropped once).
     fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        let deps = self.expanded_deps(peer)?;
+        Ok(self.without_dropped(peer, deps))
+    }
+
+    /// `deps`, `list`'s prerequisites as written, less those dropped from
+    /// it as circular.
+    pub(super) fn without_dropped(&self, list: FileId, deps: Vec<Dep>) -> Vec<Dep> {
+        if self.circular_dropped.is_empty() {
+            return deps;
+        }
         let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
-        let mut out = Vec::new();
-        for dep in self.expanded_deps(peer)? {
+        let mut out = Vec::with_capacity(deps.len());
+        for dep in deps {
             let nth = met.entry(dep.file()).or_default();
             *nth += 1;
-            let dropped = self.circular_dropped.get(&(peer, dep.file()));
+            let dropped = self.circular_dropped.get(&(list, dep.file()));
             if !dropped.is_some_and(|&n| *nth <= n) {
                 out.push(dep);
             }
         }
-        Ok(out)
+        out
+    }
+
+    /// Drops `dep` from `peer`'s list as circular: from the rule `peer`
+    /// has already, if it has one, as for its later walk (GNU's lists are
+    /// the same whoever walks them).
+    fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId) {
+        self.drop_circular(id, peer, dep);
+        let Some(resolved) = self.nodes.get(peer.index()).and_then(|n| n.resolved.clone()) else {
+            return;
+        };
+        let Some(at) = resolved.deps.iter().position(|d| d.file() == dep) else {
+            return;
+        };
+        let mut r = (*resolved).clone();
+        r.deps.remove(at);
+        r.forget_order();
+        self.nodes[peer].resolved = Some(Rc::new(r));
     }
 
     fn is_visiting(&self, id: FileId) -> bool {

@@ -53,7 +53,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             implicit_deps: 0,
             named: file.is_target,
         };
-        draft.deps = self.expanded_deps(id)?;
+        // Less any a grouped peer's walk dropped as circular already.
+        let deps = self.expanded_deps(id)?;
+        draft.deps = self.without_dropped(id, deps);
         if let Some(rule) = double {
             // Each double-colon rule is resolved on its own, when its turn comes.
             let d = self.second_expand_rule(id, &rule, true)?;

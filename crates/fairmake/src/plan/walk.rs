@@ -186,15 +186,28 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.update(dep.file(), Some(id))
             };
             self.depth -= 1;
+            // A grouped peer's walk may have dropped one of `id`'s
+            // prerequisites meanwhile: the walk goes on with the list as
+            // it is now.
+            let current = self.nodes[id].resolved.clone().expect("resolved above");
+            let changed = !Rc::ptr_eq(&resolved, &current);
             match st? {
                 Status::Visiting => {
                     self.drop_circular(id, id, dep.file());
-                    let mut r = (*resolved).clone();
-                    r.deps.remove(i);
-                    r.forget_order();
-                    self.nodes[id].resolved = Some(Rc::new(r));
+                    let at = if changed {
+                        current.deps.iter().position(|d| d.file() == dep.file())
+                    } else {
+                        Some(i)
+                    };
+                    if let Some(at) = at {
+                        let mut r = (*current).clone();
+                        r.deps.remove(at);
+                        r.forget_order();
+                        self.nodes[id].resolved = Some(Rc::new(r));
+                    }
                     return self.walk_prereqs(id);
                 }
+                _ if changed => return self.walk_prereqs(id),
                 Status::Failed => {
                     walk.failed = true;
                     walk.first_failed.get_or_insert(dep.file());
