@@ -214,8 +214,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let redirected = capture
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
-        let lines = self.expand_recipe(id, resolved, &newer);
-        if lines.is_ok() && self.explains(resolved, self.touches_instead(resolved)) {
+        // A recipe -t touches for is not even expanded.
+        let touched = self.touches_instead(resolved);
+        let lines = if touched {
+            Ok(Vec::new())
+        } else {
+            self.expand_recipe(id, resolved, &newer)
+        };
+        if lines.is_ok() && self.explains(resolved, touched) {
             // Under -O the line is part of the job's output.
             self.explain(id, resolved, &newer, my_mtime_missing);
         }
@@ -299,6 +305,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].remade = true;
             return Some(self.rule_finished(id));
         }
+        // -t wins over -q, as in GNU.
+        if touch {
+            drop(capture.take());
+            return Some(self.touch_target(id));
+        }
         // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
         // lines run, as under -n, up to the first that is not recursive: a
         // command to run means out of date. The runner sees to the later
@@ -309,10 +320,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].out_of_date = true;
             self.question_dirty = true;
             return Some(Status::Failed);
-        }
-        if touch {
-            drop(capture.take());
-            return Some(self.touch_target(id));
         }
         None
     }
