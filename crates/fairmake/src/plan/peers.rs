@@ -130,7 +130,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let nth = met.entry(dep.file()).or_default();
             *nth += 1;
             let dropped = self.circular_dropped.get(&(list, dep.file()));
-            if !dropped.is_some_and(|&n| *nth <= n) {
+            if dropped.is_none_or(|&n| *nth > n) {
                 out.push(dep);
             }
         }
@@ -142,7 +142,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// the same whoever walks them).
     fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId) {
         self.drop_circular(id, peer, dep);
-        let Some(resolved) = self.nodes.get(peer.index()).and_then(|n| n.resolved.clone()) else {
+        let Some(resolved) = self
+            .nodes
+            .get(peer.index())
+            .and_then(|n| n.resolved.clone())
+        else {
             return;
         };
         let Some(at) = resolved.deps.iter().position(|d| d.file() == dep) else {

@@ -19,7 +19,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         (opts.trace || opts.debug.why)
             && self.debug_now()
             && !touched
-            && resolved.recipe.as_ref().is_some_and(|r| writes_a_command(r))
+            && resolved
+                .recipe
+                .as_ref()
+                .is_some_and(|r| writes_a_command(r))
     }
 
     /// `--trace` and `--debug=print` echo every command, `@` or not.
