@@ -217,19 +217,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let redirected = capture
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
-        // -t touches a target whose recipe has no recursive line without
-        // expanding it, as GNU does: its `$(info)`s do not print, its
-        // errors are not met.
-        let touch_only = self.touch()
-            && !resolved
-                .recipe
-                .as_ref()
-                .is_some_and(|r| crate::exec::written_recursive(r));
-        let (lines, scope) = if touch_only {
+        // A recipe -t touches for is not even expanded.
+        let touched = self.touches_instead(resolved);
+        let (lines, scope) = if touched {
             (Ok(Vec::new()), Vec::new())
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
+        if lines.is_ok() && self.explains(resolved, touched) {
+            // Under -O the line is part of the job's output.
+            self.explain(id, resolved, &newer, my_mtime_missing);
+        }
         drop(redirected);
         let mut lines = lines?;
         let mut capture = capture;
@@ -239,12 +237,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
         }
-        let debug = self.ev.invocation.options.debug;
-        if self.ev.invocation.options.trace || debug.why {
-            self.trace_reason(id, resolved, &newer, my_mtime_missing);
-        }
-        if self.ev.invocation.options.trace || debug.print {
-            // --trace and --debug=print show every command, `@` or not.
+        if self.shows_every_command() {
             for line in &mut lines {
                 line.silent = false;
             }
@@ -292,13 +285,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         lines: &[crate::exec::PreparedLine],
         capture: &mut Option<crate::exec::output::Captured>,
     ) -> Option<Status> {
-        // -t touches instead of running, unless a line is written recursive
-        // (a `+` prefix or `$(MAKE)` before expansion).
-        let written_recursive = resolved
-            .recipe
-            .as_ref()
-            .is_some_and(|r| crate::exec::written_recursive(r));
-        let touch = self.touch() && !written_recursive;
+        let touch = self.touches_instead(resolved);
         // A phony target is no file: -t neither creates it nor says so, and
         // skipping its recipe is no command run; it still counts as remade.
         if touch && self.ev.db.file(id).phony {
@@ -311,7 +298,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].remade = true;
             return Some(self.rule_finished(id));
         }
-        // -t with -q: the touch wins, as in GNU (and no answer is given).
+        // -t wins over -q, as in GNU.
         if touch {
             drop(capture.take());
             return Some(self.touch_target(id));
@@ -328,6 +315,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Some(Status::Failed);
         }
         None
+    }
+
+    /// -t touches instead of running, unless a line is written recursive
+    /// (a `+` prefix or `$(MAKE)` before expansion).
+    fn touches_instead(&self, resolved: &Resolved) -> bool {
+        self.touch()
+            && !resolved
+                .recipe
+                .as_ref()
+                .is_some_and(|r| crate::exec::written_recursive(r))
     }
 
     /// `-t`: touch instead of running. With -n too the touch is only shown.
@@ -434,28 +431,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.wait_for_jobs()?;
         }
         Ok(self.nodes[id].status)
-    }
-
-    /// `--trace`: why a target's recipe runs, in GNU 4.4.1's words.
-    fn trace_reason(&self, id: FileId, resolved: &Resolved, newer: &[FileId], missing: bool) {
-        let file = self.ev.db.file(id);
-        let loc = match &resolved.recipe {
-            Some(r) if r.loc.line > 0 => r.loc.to_string(),
-            _ => "<builtin>".to_string(),
-        };
-        let target = diag::show(file.name);
-        let why = if file.phony {
-            "target is .PHONY".to_string()
-        } else if missing {
-            "target does not exist".to_string()
-        } else {
-            let names: Vec<String> = newer
-                .iter()
-                .map(|&f| diag::show(self.ev.db.file(f).name).to_string())
-                .collect();
-            names.join(" ")
-        };
-        println!("{loc}: update target '{target}' due to: {why}");
     }
 
     fn is_precious(&self, id: FileId) -> bool {

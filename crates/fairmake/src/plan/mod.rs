@@ -6,6 +6,7 @@
 //!
 //! - `walk`: the depth-first, resumable walk and the order prerequisites
 //!   are made in (`.WAIT`, `.NOTPARALLEL`);
+//! - `peers`: a grouped target's peers' prerequisites, in GNU's order;
 //! - `decide`: the out-of-date decision;
 //! - `resolve`, `implicit`, `rule_index`, `second_expansion`: which rule
 //!   makes a file, implicit chains and intermediate files included;
@@ -15,13 +16,15 @@
 //! - `times`, `mtime`: file times as the walk knows them;
 //! - `seams`: the planner's edges, jobs and file times, with fakes in
 //!   `tests`;
-//! - `shuffle`, `waits`: `--shuffle`, and what the trace links jobs by.
+//! - `shuffle`, `waits`: `--shuffle`, and what the trace links jobs by;
+//! - `why`: `--trace`'s "update target" lines.
 
 mod automatic;
 mod decide;
 pub mod implicit;
 mod jobs;
 pub mod mtime;
+mod peers;
 mod resolve;
 mod rule_index;
 pub mod seams;
@@ -31,6 +34,7 @@ mod times;
 mod vpath;
 mod waits;
 mod walk;
+mod why;
 
 #[cfg(test)]
 mod tests;
@@ -194,9 +198,12 @@ pub struct Node {
     /// The double-colon rule being worked on: each is resolved, brought up
     /// to date and run in turn, as if it were a target of its own.
     pub double_colon_rule: u32,
-    /// The other targets of its grouped rule have had their prerequisites
-    /// added to its own.
-    pub peers_added: bool,
+    /// How many other targets of its grouped rule have had their
+    /// prerequisites added to its own (they are taken one at a time).
+    pub peers_taken: u32,
+    /// Where in the next peer's list the walk goes on (it stopped to make
+    /// what it had added).
+    pub peer_pos: u32,
     /// Under -q, it failed because it (or the first of its prerequisites
     /// to fail) is out of date, not through an error: status 1, not 2.
     pub out_of_date: bool,
@@ -242,7 +249,8 @@ impl Default for Node {
             no_implicit: false,
             made_seq: 0,
             double_colon_rule: 0,
-            peers_added: false,
+            peers_taken: 0,
+            peer_pos: 0,
             out_of_date: false,
         }
     }
@@ -282,9 +290,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
-    /// Circular prerequisites dropped, as (whose list, which file): a
+    /// Circular prerequisites dropped, as (whose list, which file) and how
+    /// many times (a file listed twice is dropped once per listing): a
     /// grouped target looks at its peers' lists as they are by then.
-    circular_dropped: rustc_hash::FxHashSet<(FileId, FileId)>,
+    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), u32>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -353,10 +362,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         for f in old_files {
             let id = p.ev.db.intern(&f);
+            p.ev.db.file_mut(id).entered = true;
             p.old_files.push(id);
         }
         for f in new_files {
             let id = p.ev.db.intern(&crate::read::rule_line::normalize_name(&f));
+            p.ev.db.file_mut(id).entered = true;
             p.new_files.push(id);
         }
         p
@@ -483,6 +494,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
         let goals = &goals[..];
         self.goals.extend_from_slice(goals);
+        for &g in goals {
+            self.ev.db.file_mut(g).entered = true;
+        }
         let mut started = vec![0u64; goals.len()];
         let mut reported = vec![false; goals.len()];
         loop {

@@ -26,6 +26,11 @@ struct Draft {
     more: ResolvedMore,
     /// The rule is an implicit one, found now.
     implicit: bool,
+    /// How many prerequisites it gave (they come first).
+    implicit_deps: usize,
+    /// A rule of the makefile names the file as a target (an implicit
+    /// rule may still give its recipe).
+    named: bool,
 }
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -45,8 +50,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             deps: Vec::new(),
             more: ResolvedMore::default(),
             implicit: false,
+            implicit_deps: 0,
+            named: file.is_target,
         };
-        draft.deps = self.expanded_deps(id)?;
+        // Less any a grouped peer's walk dropped as circular already.
+        let deps = self.expanded_deps(id)?;
+        draft.deps = self.without_dropped(id, deps);
         if let Some(rule) = double {
             // Each double-colon rule is resolved on its own, when its turn comes.
             let d = self.second_expand_rule(id, &rule, true)?;
@@ -58,10 +67,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 draft.double_recipe = rule.recipe;
                 draft.more.own_deps = d;
             } else if !phony {
-                // A double-colon rule without a recipe gets one from an
-                // implicit rule, as a single-colon one does (GNU 4.3, 4.4).
+                // A double-colon rule without a recipe uses an implicit
+                // rule, as the manual says: its automatic variables name
+                // the implicit prerequisites, then the rule's own.
                 self.resolve_without_recipe(id, &mut draft)?;
-                draft.more.own_deps = draft.deps.clone();
+                if draft.implicit {
+                    draft.more.own_deps = draft.deps.clone();
+                }
             }
         } else if draft.recipe.is_none() && !phony {
             self.resolve_without_recipe(id, &mut draft)?;
@@ -79,7 +91,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             recipe,
             double_recipe,
             more,
-            implicit: _,
+            ..
         } = draft;
         let resolved = Resolved {
             deps,
@@ -167,6 +179,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         // The implicit rule's prerequisites come first: `$<` is its first.
+        draft.implicit_deps = extra.len();
         extra.reserve_exact(draft.deps.len());
         extra.append(&mut draft.deps);
         let deps = &mut draft.deps;
@@ -190,8 +203,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// included). A target of the makefile that they name itself gets none
     /// of them; a file an implicit rule makes gets them all, itself too,
     /// which the walk reports as a circular dependency and drops, as GNU
-    /// make does. A makefile no rule names gets none (only an implicit rule
-    /// could remake it).
+    /// make does. A target of the makefile whose recipe an implicit rule
+    /// gives gets them twice, as GNU does: with the implicit rule's
+    /// prerequisites, and as its own. A makefile no rule names gets none
+    /// (only an implicit rule could remake it).
     fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
         if self.makefiles_phase && !self.ev.db.file(id).is_target {
             return Ok(());
@@ -209,11 +224,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-        if !draft.implicit && hidden.iter().any(|d| d.file() == id) {
-            return Ok(());
-        }
         draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
-        draft.deps.extend(hidden);
+        let names_itself = hidden.iter().any(|d| d.file() == id);
+        if draft.implicit && draft.named {
+            let at = draft.implicit_deps;
+            draft.deps.splice(at..at, hidden.iter().cloned());
+        }
+        if draft.implicit && !draft.named || !names_itself {
+            draft.deps.extend(hidden);
+        }
         Ok(())
     }
 
@@ -531,7 +550,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let f = self.ev.db.file(id);
         if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite {
+        } else if f.is_prerequisite || f.entered {
             Some(implicit::Ought::Compat)
         } else {
             None

@@ -32,7 +32,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Visiting => return Ok(Status::Visiting),
             Status::New | Status::Pending => {}
         }
+        // GNU looks at a grouped target's peers' lists again each time it
+        // comes back to the target.
+        let revisit = self.nodes[id].status == Status::Pending;
         self.enter(id, parent)?;
+        if revisit {
+            self.nodes[id].peers_taken = 0;
+            self.nodes[id].peer_pos = 0;
+        }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         if resolved.recipe.is_none()
             && resolved.deps.is_empty()
@@ -42,15 +49,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A plain file with no rule: it must exist.
             return self.leaf(id, parent);
         }
-        let walk = self.walk_prereqs(id)?;
-        if !walk.pending
-            && !walk.failed
-            && !self.nodes[id].peers_added
-            && self.add_peer_prereqs(id)?
-        {
-            self.nodes[id].status = Status::Pending;
-            return self.update(id, parent);
-        }
+        // The peers' prerequisites are made alongside its own (with -j,
+        // while those run), with -k even when one of its own failed, as
+        // GNU does; each time some are added, they are walked.
+        let walk = loop {
+            let walk = self.walk_prereqs(id)?;
+            if walk.failed && !self.ev.invocation.options.keep_going {
+                self.peers_after_failure(id)?;
+                break walk;
+            }
+            if !self.add_peer_prereqs(id)? {
+                break walk;
+            }
+        };
         if let Some(settled) = self.unsettled(id, parent, &walk) {
             return Ok(settled);
         }
@@ -175,15 +186,28 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.update(dep.file(), Some(id))
             };
             self.depth -= 1;
+            // A grouped peer's walk may have dropped one of `id`'s
+            // prerequisites meanwhile: the walk goes on with the list as
+            // it is now.
+            let current = self.nodes[id].resolved.clone().expect("resolved above");
+            let changed = !Rc::ptr_eq(&resolved, &current);
             match st? {
                 Status::Visiting => {
                     self.drop_circular(id, id, dep.file());
-                    let mut r = (*resolved).clone();
-                    r.deps.remove(i);
-                    r.forget_order();
-                    self.nodes[id].resolved = Some(Rc::new(r));
+                    let at = if changed {
+                        current.deps.iter().position(|d| d.file() == dep.file())
+                    } else {
+                        Some(i)
+                    };
+                    if let Some(at) = at {
+                        let mut r = (*current).clone();
+                        r.deps.remove(at);
+                        r.forget_order();
+                        self.nodes[id].resolved = Some(Rc::new(r));
+                    }
                     return self.walk_prereqs(id);
                 }
+                _ if changed => return self.walk_prereqs(id),
                 Status::Failed => {
                     walk.failed = true;
                     walk.first_failed.get_or_insert(dep.file());
@@ -208,54 +232,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`, being made, found `dep` of `list`'s prerequisites (its own or
     /// a grouped peer's) in the making: the dependency is circular, and
     /// dropped from that list for good.
-    fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+        self.report_circular(id, dep);
+        *self.circular_dropped.entry((list, dep)).or_default() += 1;
+    }
+
+    /// Says that `id`, being made, found `dep` in the making.
+    pub(super) fn report_circular(&self, id: FileId, dep: FileId) {
         let me = diag::show(self.ev.db.file(id).name).to_string();
         let other = diag::show(self.ev.db.file(dep).name).to_string();
         diag::warn(
             None,
             format_args!("Circular {me} <- {other} dependency dropped."),
         );
-        self.circular_dropped.insert((list, dep));
-    }
-
-    /// A target of a grouped rule is made with the others: once its own
-    /// prerequisites are done, theirs are made too (expanded a second time
-    /// now), as prerequisites that stay out of the automatic variables.
-    /// Each peer's list is looked at as it is by now: one of them in the
-    /// making (`id` itself, say) is a circular dependency, reported as
-    /// `id`'s, as GNU make does. Returns whether any were added.
-    fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
-        self.nodes[id].peers_added = true;
-        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
-            return Ok(false);
-        };
-        let Some(resolved) = self.nodes[id].resolved.clone() else {
-            return Ok(false);
-        };
-        let mut r = (*resolved).clone();
-        for &peer in group.iter().filter(|&&p| p != id) {
-            for dep in self.expanded_deps(peer)? {
-                if self.circular_dropped.contains(&(peer, dep.file())) {
-                    continue;
-                }
-                let visiting = self
-                    .nodes
-                    .get(dep.file().index())
-                    .is_some_and(|n| n.status == Status::Visiting);
-                if visiting {
-                    self.drop_circular(id, peer, dep.file());
-                } else if !r.deps.iter().any(|d| d.file() == dep.file()) {
-                    r.more_mut().hidden.push(dep.file());
-                    r.deps.push(dep);
-                }
-            }
-        }
-        if r.deps.len() == resolved.deps.len() {
-            return Ok(false);
-        }
-        r.forget_order();
-        self.node(id).resolved = Some(Rc::new(r));
-        Ok(true)
     }
 
     /// One rule of `id` is done: a double-colon target moves on to its next
@@ -312,10 +301,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.may_stay_missing(id) && self.mtime_of(id).is_none()
     }
 
-    /// A file with no rule: fine if it exists, an error otherwise.
+    /// A file with no rule: fine if it exists, an error otherwise. One
+    /// named by `-o` or `-W` is taken as there (old, or new), as in GNU.
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.exists(id);
-        if exists || self.ev.db.file(id).phony || self.dont_care.contains(&id) {
+        let assumed = self.old_files.contains(&id) || self.new_files.contains(&id);
+        let dont_care = self.dont_care.contains(&id);
+        let phony = self.ev.db.file(id).phony;
+        if dont_care && !exists && !assumed && !phony && parent.is_some() {
+            // Needed by an optional makefile only: it fails, quietly, and
+            // so does what needs it (GNU does not run its recipe).
+            self.nodes[id].status = Status::Failed;
+            return Ok(Status::Failed);
+        }
+        if exists || assumed || phony || dont_care {
             if exists && self.verbose() {
                 self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
                 self.debug_line(id, 0, "No need to remake target '{}'.");

@@ -421,6 +421,12 @@ fn explicit_rules(
                 diag::show(target)
             );
             ctx.notes.push((ctx.targets.len(), text, true));
+            // Its prerequisites are added again, as GNU does.
+            let before = ctx.targets.len();
+            if explicit_rule(ev, &mut ctx, id, target, line).is_break() {
+                return Parsed::Rule(ctx);
+            }
+            merge_repeat(&mut ctx, before, id);
             continue;
         }
         seen.push(id);
@@ -438,6 +444,27 @@ fn explicit_rules(
         }
     }
     Parsed::Rule(ctx)
+}
+
+/// A target named again in its rule line added its prerequisites a second
+/// time: one run with the first naming's (the recipe brings both to the
+/// front), not a second target for the recipe.
+fn merge_repeat(ctx: &mut RuleContext, before: usize, id: FileId) {
+    if ctx.targets.len() <= before {
+        return;
+    }
+    let Some(RecipeTarget::Single(_, again)) = ctx.targets.pop() else {
+        return;
+    };
+    let first = ctx.targets.iter_mut().find_map(|t| match t {
+        RecipeTarget::Single(t, added) if *t == id => Some(added),
+        _ => None,
+    });
+    if let Some(first) = first {
+        if first.deps.end == again.deps.start {
+            first.deps.end = again.deps.end;
+        }
+    }
 }
 
 /// The rule one target gets from the line: its prerequisites (through the

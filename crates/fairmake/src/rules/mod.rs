@@ -184,6 +184,11 @@ pub struct File {
     pub intermediate: bool,
     pub secondary: bool,
     pub notintermediate: bool,
+    /// Known to make though no rule names it: a goal, a makefile, a file
+    /// of `-W` or `-o`. For implicit rules it "ought to exist" as a file
+    /// the makefile mentions does, as in GNU make, where such files are in
+    /// the database too.
+    pub entered: bool,
 }
 
 impl File {

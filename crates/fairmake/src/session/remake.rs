@@ -204,6 +204,11 @@ fn update_makefiles<'m>(
     let serial = runner.is_serial();
     let goals = makefiles.goals;
     let notes = makefiles.notes;
+    for &g in &goals {
+        // All of them, before any is made (`run_noting_each` makes them in
+        // turns).
+        ev.db.file_mut(g).entered = true;
+    }
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.dont_care = makefiles.dont_care;

@@ -1,0 +1,195 @@
+//! Grouped targets (`&:`): a target of a grouped rule is made with the
+//! others, so their prerequisites are made before its recipe runs. This
+//! module walks the peers' lists as GNU make 4.4.1 does, quirks included:
+//! the peers are taken from the last named to the first, one at a time; a
+//! peer's list naming a file in the making reports a circular dependency
+//! when reached; one that comes before any prerequisite the list keeps is
+//! not dropped from that list (it is reported again when make comes back
+//! to the target), and the target's own prerequisites become the rest of
+//! that list (what `$^` names); after a failure (`-q`) each peer's list is
+//! looked at only up to its first prerequisite that is not circular.
+
+use std::rc::Rc;
+
+use super::seams::{FileTimes, Jobs};
+use super::{Planner, Resolved, Status};
+use crate::diag::Result;
+use crate::rules::{Dep, FileId};
+
+impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// The other targets of `id`'s grouped rule, in the order their lists
+    /// are looked at: the last named first.
+    fn peers(&self, id: FileId) -> Vec<FileId> {
+        let Some(group) = self.ev.db.file(id).rule.group() else {
+            return Vec::new();
+        };
+        group.iter().rev().copied().filter(|&p| p != id).collect()
+    }
+
+    /// Adds the prerequisites of the next peers (expanded a second time
+    /// now) to `id`'s, as prerequisites that stay out of the automatic
+    /// variables, stopping after the first peer that adds any: those are
+    /// made before the next peer is looked at. Returns whether any were
+    /// added.
+    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+        let Some(resolved) = self.nodes[id].resolved.clone() else {
+            return Ok(false);
+        };
+        let peers = self.peers(id);
+        let mut r = (*resolved).clone();
+        let mut added = false;
+        let mut adopted = false;
+        // Files of a peer's list now among `id`'s own, to be added so.
+        let mut own_now: Vec<FileId> = Vec::new();
+        while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
+            let deps = self.peer_list(peer)?;
+            // Where the walk of this list stopped last time, if it did.
+            let from = std::mem::take(&mut self.nodes[id].peer_pos) as usize;
+            // Whether the list keeps a prerequisite before this one.
+            let mut kept_before = from > 0;
+            let mut whole = true;
+            // Dropped from this list on this walk: gone when it resumes.
+            let mut dropped = 0;
+            for (k, dep) in deps.iter().enumerate().skip(from) {
+                if self.is_visiting(dep.file()) {
+                    if added {
+                        // Reached once those before it are made.
+                        self.nodes[id].peer_pos = (k - dropped) as u32;
+                        whole = false;
+                        break;
+                    }
+                    if kept_before {
+                        self.drop_from_peer(id, peer, dep.file());
+                        dropped += 1;
+                    } else {
+                        self.report_circular(id, dep.file());
+                        own_now = self.adopt_peer_tail(&mut r, &deps[k + 1..]);
+                        adopted = true;
+                    }
+                    continue;
+                }
+                kept_before = true;
+                if !r.deps.iter().any(|d| d.file() == dep.file()) {
+                    if !own_now.contains(&dep.file()) {
+                        r.more_mut().hidden.push(dep.file());
+                    }
+                    r.deps.push(dep.clone());
+                    added = true;
+                }
+            }
+            if whole {
+                self.nodes[id].peers_taken += 1;
+            }
+            if added {
+                break;
+            }
+        }
+        if added || adopted {
+            r.forget_order();
+            self.node(id).resolved = Some(Rc::new(r));
+        }
+        Ok(added)
+    }
+
+    /// `id`'s own prerequisites failed (without -k, as `-q` fails): each
+    /// peer's list is still looked at, its circular prerequisites reported
+    /// up to the first other one, which is made, and no further.
+    pub(super) fn peers_after_failure(&mut self, id: FileId) -> Result<()> {
+        for peer in self.peers(id) {
+            for dep in self.peer_list(peer)? {
+                if self.is_visiting(dep.file()) {
+                    self.report_circular(id, dep.file());
+                    continue;
+                }
+                self.depth += 1;
+                let made = self.update(dep.file(), Some(id));
+                self.depth -= 1;
+                made?;
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// `peer`'s prerequisites as its list stands: without those dropped
+    /// as circular (a file listed twice may be dropped once).
+    fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        let deps = self.expanded_deps(peer)?;
+        Ok(self.without_dropped(peer, deps))
+    }
+
+    /// `deps`, `list`'s prerequisites as written, less those dropped from
+    /// it as circular.
+    pub(super) fn without_dropped(&self, list: FileId, deps: Vec<Dep>) -> Vec<Dep> {
+        if self.circular_dropped.is_empty() {
+            return deps;
+        }
+        let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
+        let mut out = Vec::with_capacity(deps.len());
+        for dep in deps {
+            let nth = met.entry(dep.file()).or_default();
+            *nth += 1;
+            let dropped = self.circular_dropped.get(&(list, dep.file()));
+            if dropped.is_none_or(|&n| *nth > n) {
+                out.push(dep);
+            }
+        }
+        out
+    }
+
+    /// Drops `dep` from `peer`'s list as circular: from the rule `peer`
+    /// has already, if it has one, as for its later walk (GNU's lists are
+    /// the same whoever walks them).
+    fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId) {
+        self.drop_circular(id, peer, dep);
+        let Some(resolved) = self
+            .nodes
+            .get(peer.index())
+            .and_then(|n| n.resolved.clone())
+        else {
+            return;
+        };
+        let Some(at) = resolved.deps.iter().position(|d| d.file() == dep) else {
+            return;
+        };
+        let mut r = (*resolved).clone();
+        r.deps.remove(at);
+        r.forget_order();
+        self.nodes[peer].resolved = Some(Rc::new(r));
+    }
+
+    fn is_visiting(&self, id: FileId) -> bool {
+        self.nodes
+            .get(id.index())
+            .is_some_and(|n| n.status == Status::Visiting)
+    }
+
+    /// GNU's quirk for a circular prerequisite heading a peer's list: the
+    /// target's own prerequisites become the rest of that list. Those it
+    /// had stay, made, but leave the automatic variables; the rest of the
+    /// list enters them (files in the making excepted: they are reported
+    /// as the list is walked). Returns those of the rest `r` does not have
+    /// yet: the walk of the list adds them.
+    fn adopt_peer_tail(&self, r: &mut Resolved, tail: &[Dep]) -> Vec<FileId> {
+        let own: Vec<FileId> = r
+            .deps
+            .iter()
+            .map(Dep::file)
+            .filter(|f| !r.hidden().contains(f))
+            .collect();
+        let more = r.more_mut();
+        more.hidden.extend(own);
+        let mut new = Vec::new();
+        for dep in tail {
+            if self.is_visiting(dep.file()) {
+                continue;
+            }
+            if r.deps.iter().any(|d| d.file() == dep.file()) {
+                r.more_mut().hidden.retain(|&h| h != dep.file());
+            } else {
+                new.push(dep.file());
+            }
+        }
+        new
+    }
+}
