@@ -341,7 +341,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // and the target failed.
             diag::warn(
                 None,
-                format_args!("touch: open: {}: {}", diag::show(name), diag::io_error_text(&e)),
+                format_args!(
+                    "touch: open: {}: {}",
+                    diag::show(name),
+                    diag::io_error_text(&e)
+                ),
             );
             self.nodes[id].status = Status::Failed;
             self.failed = true;

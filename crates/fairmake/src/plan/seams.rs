@@ -9,8 +9,8 @@
 //! and vpath ask (`Evaluator::fs`), and archive members' times.
 
 use super::mtime::{self, Mtime};
-use crate::exec::output::Captured;
 use crate::diag::Result;
+use crate::exec::output::Captured;
 use crate::exec::{EnvSource, JobOutcome, JobRequest, Runner};
 use crate::fscache::FsCache;
 
