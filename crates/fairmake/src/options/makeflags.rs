@@ -131,8 +131,7 @@ fn flag_is_set(opts: &Options, id: OptId) -> bool {
         OptId::JustPrint => opts.dry_run,
         OptId::PrintDataBase => opts.print_data_base,
         OptId::Question => opts.question,
-        // -R implies -r, and MAKEFLAGS says so (`rR`), as GNU's does.
-        OptId::NoBuiltinRules => opts.no_builtin_rules || opts.no_builtin_variables,
+        OptId::NoBuiltinRules => opts.no_builtin_rules,
         OptId::NoBuiltinVariables => opts.no_builtin_variables,
         OptId::Silent => opts.silent,
         OptId::Touch => opts.touch,

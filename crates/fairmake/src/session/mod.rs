@@ -99,6 +99,11 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let own = options::parse_args(argv)?;
     options::parse_args_into(&mut opts, argv)?;
     opts.jobs_on_command_line = own.jobs.is_some();
+    // -R given at start implies -r at once (MAKEFLAGS says `rR` while the
+    // makefiles are read); one a makefile adds implies it after reading.
+    if opts.no_builtin_variables {
+        opts.no_builtin_rules = true;
+    }
     Ok(opts)
 }
 
