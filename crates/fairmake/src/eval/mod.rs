@@ -561,10 +561,13 @@ impl Evaluator {
                     .map(|v| (v.origin, v.flavor, old_value_for(v, &def)));
                 let Some(var) = self.compute_definition(def.name, existing, &mut def, false)?
                 else {
-                    if let Some(export) = def.export {
-                        if let Some(v) = self.globals.get_mut(def.name) {
+                    if let Some(v) = self.globals.get_mut(def.name) {
+                        if let Some(export) = def.export {
                             v.export = export;
                         }
+                        // `private` marks a global variable even where the
+                        // definition itself is ignored (GNU 4.4.1).
+                        v.private |= def.private;
                     }
                     return Ok(());
                 };
@@ -574,6 +577,9 @@ impl Evaluator {
                     if def.export.is_none() {
                         var.export = old.export;
                     }
+                    // Once private, a global variable stays so: a later plain
+                    // assignment changes its value, not its visibility.
+                    var.private |= old.private;
                 }
                 self.globals.insert(def.name, var);
             }
