@@ -388,7 +388,25 @@ impl Database {
         // prerequisites (a test checks it), so it is not compared with itself.
         let own = self.pattern_rules.len();
         for &(target, terminal, deps, recipe) in builtin::PATTERN_RULES {
-            if recipe.is_empty() || !builtin_rule_enabled(target, terminal, deps, &suffixes) {
+            if target == b"(%)" {
+                // The suffix rules end here; a makefile's own suffixes'
+                // dummies come before the rest, as in GNU's list.
+                self.add_suffix_dummies();
+            }
+            if recipe.is_empty() {
+                // `%.SUFFIX:` without a recipe: GNU's dummy rule for a known
+                // suffix, which keeps non-terminal match-anything rules off
+                // such names. Only for a suffix still listed.
+                if deps.is_empty()
+                    && target
+                        .strip_prefix(b"%")
+                        .is_some_and(|s| suffixes.iter().any(|k| k == s))
+                {
+                    self.add_suffix_dummy(target);
+                }
+                continue;
+            }
+            if !builtin_rule_enabled(target, terminal, deps, &suffixes) {
                 continue;
             }
             let lines = recipe
@@ -413,6 +431,34 @@ impl Database {
             if !self.pattern_rules[..own].iter().any(|r| r.same_as(&rule)) {
                 self.pattern_rules.push(rule);
             }
+        }
+    }
+
+    /// GNU's dummy rules `%.SUFFIX:` (no prerequisites, no recipe) for the
+    /// listed suffixes that have none yet, after every other implicit rule:
+    /// a name with a known suffix is "a specific type of data", which
+    /// non-terminal match-anything rules do not make (GNU manual,
+    /// "Match-Anything Pattern Rules"). The built-in suffixes' dummies are
+    /// placed by `add_builtin_rules`, in GNU's order; these are the rest
+    /// (a makefile's own suffixes, and all of them under `-r`).
+    pub fn add_suffix_dummies(&mut self) {
+        for suffix in self.suffixes() {
+            let target = [&b"%"[..], &suffix].concat();
+            self.add_suffix_dummy(&target);
+        }
+    }
+
+    fn add_suffix_dummy(&mut self, target: &[u8]) {
+        let rule = PatternRule {
+            targets: vec![PercentPattern::new(target)],
+            deps: Vec::new(),
+            order_only: Vec::new(),
+            recipe: None,
+            terminal: false,
+            builtin: true,
+        };
+        if !self.pattern_rule_defined(&rule) {
+            self.pattern_rules.push(rule);
         }
     }
 

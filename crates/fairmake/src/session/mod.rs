@@ -357,6 +357,7 @@ fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
+    ev.db.add_suffix_dummies();
     let rules = ev.expand_global_value(b".EXTRA_PREREQS")?;
     ev.reading.extra_prereqs = Some(crate::eval::ExtraPrereqs { files, rules });
     Ok(())

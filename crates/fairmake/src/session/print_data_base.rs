@@ -80,12 +80,14 @@ fn write_database(ev: &Evaluator, out: &mut impl Write) -> std::io::Result<()> {
         }
         writeln!(out)?;
     }
-    writeln!(
-        out,
-        "# {} implicit rules, {} terminal.",
-        ev.db.pattern_rules.len(),
-        terminal
-    )?;
+    match ev.db.pattern_rules.len() {
+        0 => writeln!(out, "# No implicit rules.")?,
+        n => writeln!(
+            out,
+            "# {n} implicit rules, {terminal} ({:.1}%) terminal.",
+            terminal as f64 * 100.0 / n as f64
+        )?,
+    }
     writeln!(out)?;
     writeln!(out, "# Files")?;
     writeln!(out)?;
