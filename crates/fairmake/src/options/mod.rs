@@ -67,7 +67,9 @@ impl Options {
             Some(Some(1)) => true,
             Some(_) => false,
         };
-        if serial {
+        // `recurse` still captures each job in a serial make (GNU 4.4.1:
+        // on a full stdout its copy of the block fails, `fwrite(): ...`).
+        if serial && self.output_sync != OutputSync::Recurse {
             OutputSync::None
         } else {
             self.output_sync

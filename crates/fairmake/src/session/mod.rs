@@ -157,10 +157,15 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     code
 }
 
-/// Under --output-sync, what reading the makefiles prints is one block.
-/// Without a temporary file to hold it, output sync is off for the run.
+/// Under --output-sync=line or =target, what reading the makefiles prints
+/// is one block; under =recurse it goes out as it comes (GNU 4.4.1: the
+/// make as a whole is the parent's block). Without a temporary file to
+/// hold it, output sync is off for the run.
 fn reading_capture(opts: &mut Options) -> Option<crate::exec::output::Captured> {
-    if opts.output_sync == options::OutputSync::None {
+    if matches!(
+        opts.output_sync,
+        options::OutputSync::None | options::OutputSync::Recurse
+    ) {
         return None;
     }
     match crate::exec::output::Captured::new() {

@@ -103,9 +103,16 @@ pub fn call_expanded(
         FuncId::Info => {
             diag::say_deferred_directory();
             let mut stdout = std::io::stdout().lock();
-            let _ = stdout.write_all(arg(0));
-            let _ = stdout.write_all(b"\n");
-            let _ = stdout.flush();
+            let written = stdout
+                .write_all(arg(0))
+                .and_then(|()| stdout.write_all(b"\n"))
+                .and_then(|()| stdout.flush());
+            if written.is_err() {
+                // Said at exit (`write error: stdout`, status 1), as GNU's
+                // buffered stdout does; a closed pipe is SIGPIPE's business
+                // (fatal at once, or caught and acted on by the runner).
+                diag::note_stdout_failed();
+            }
             Ok(())
         }
         FuncId::File => file(ev, arg(0), a.get(1).map(Vec::as_slice), out),
