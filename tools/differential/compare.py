@@ -12,6 +12,7 @@ import re
 import declared
 
 _JOBSERVER = re.compile(rb"--jobserver-(auth|fds)=\S+")
+_SYNC_MUTEX = re.compile(rb"--sync-mutex=fnm:\S+")
 
 
 def parallel(prog):
@@ -31,6 +32,8 @@ def normalize(text, sandbox, ref_version):
     text = text.replace(sandbox.work.encode(), b"$TMP")
     text = text.replace(sandbox.bin.encode(), b"$BIN")
     text = _JOBSERVER.sub(rb"--jobserver-\1=<auth>", text)
+    # The -O lock's file is a fresh temporary name in each make.
+    text = _SYNC_MUTEX.sub(rb"--sync-mutex=fnm:<lock>", text)
     for d in declared.normalizers(ref_version):
         text = d.normalize(text)
     return text
