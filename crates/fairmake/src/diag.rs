@@ -299,3 +299,24 @@ pub fn note_stdout_failed() {
 pub fn stdout_failed() -> bool {
     STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
 }
+
+/// One line of make's own output on stdout (`touch x`, `'x' is up to
+/// date.`, -d's lines). GNU's stdout is buffered and its errors are found
+/// at exit, so a full device does not stop the build: the failure is noted
+/// and said then (`write error: stdout`, status 1). A closed pipe panics as
+/// `println!` does, which make turns into its SIGPIPE ending.
+pub fn out_line(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| stdout.write_all(b"\n"));
+    match written {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            drop(stdout);
+            panic!("failed printing to stdout: {e}");
+        }
+        Err(_) => note_stdout_failed(),
+    }
+}

@@ -332,7 +332,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
         if !self.ev.invocation.options.silent || dry_run {
-            println!("touch {}", diag::show(name));
+            crate::diag::out_line(format_args!("touch {}", diag::show(name)));
         }
         if dry_run {
             self.ev.fs.invalidate(name);
@@ -482,7 +482,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if !self.ev.invocation.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
-            println!("rm {}", list.join(" "));
+            crate::diag::out_line(format_args!("rm {}", list.join(" ")));
         }
         if dry_run {
             return;

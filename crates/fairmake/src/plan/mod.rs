@@ -379,7 +379,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let depth = self.nodes.get(id.index()).map_or(0, |n| n.depth as usize);
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
-        println!("{:indent$}{text}", "", indent = depth * 2 + extra);
+        crate::diag::out_line(format_args!(
+            "{:indent$}{text}",
+            "",
+            indent = depth * 2 + extra
+        ));
     }
 
     /// The runner back (for the next phase), and the files settled so far
@@ -578,9 +582,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None => self.ev.db.file(goal).rule.recipe.is_some(),
         };
         if has_recipe && !self.ev.db.file(goal).phony {
-            println!("{}: '{}' is up to date.", diag::prefix(), name);
+            crate::diag::out_line(format_args!(
+                "{}: '{}' is up to date.",
+                diag::prefix(),
+                name
+            ));
         } else {
-            println!("{}: Nothing to be done for '{}'.", diag::prefix(), name);
+            crate::diag::out_line(format_args!(
+                "{}: Nothing to be done for '{}'.",
+                diag::prefix(),
+                name
+            ));
         }
     }
 }

@@ -19,12 +19,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         match self.status(id) {
             Status::Done | Status::Failed => {
                 if self.verbose() {
-                    println!(
+                    crate::diag::out_line(format_args!(
                         "{:indent$}Pruning file '{}'.",
                         "",
                         diag::show(self.ev.db.file(id).name),
                         indent = self.depth * 2
-                    );
+                    ));
                 }
                 return Ok(self.nodes[id].status);
             }

@@ -61,7 +61,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .collect();
             names.join(" ")
         };
-        println!("{loc}: update target '{target}' due to: {why}");
+        crate::diag::out_line(format_args!(
+            "{loc}: update target '{target}' due to: {why}"
+        ));
     }
 }
 

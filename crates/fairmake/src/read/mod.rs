@@ -86,7 +86,10 @@ pub fn announce(ev: &Evaluator, name: &[u8], how: ReadAs) {
         ReadAs::Included => " (search path) (no ~ expansion)",
         ReadAs::Optional => " (search path) (don't care) (no ~ expansion)",
     };
-    println!("Reading makefile '{}'{flags}...", diag::show(name));
+    crate::diag::out_line(format_args!(
+        "Reading makefile '{}'{flags}...",
+        diag::show(name)
+    ));
 }
 
 /// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.

@@ -286,7 +286,7 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
     keep_inherited_jobserver_private();
     if opts.debug.basic {
         print!("{}", options::version_text());
-        println!("Reading makefiles...");
+        crate::diag::out_line(format_args!("Reading makefiles..."));
     }
     makefiles::read_makefiles(ev, opts)
 }
@@ -301,7 +301,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
     if opts.debug.basic {
-        println!("Updating makefiles....");
+        crate::diag::out_line(format_args!("Updating makefiles...."));
     }
     let (runner, settled) = match remake::remake_makefiles(ev, runner)? {
         Remade::No(runner, settled) => (*runner, settled),
@@ -318,7 +318,7 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
         }
     };
     if opts.debug.basic {
-        println!("Updating goal targets....");
+        crate::diag::out_line(format_args!("Updating goal targets...."));
     }
     let goals = goal_ids(ev, opts, found_makefile)?;
     let code = update_goals(ev, runner, settled, &goals);

@@ -415,7 +415,11 @@ pub(super) fn restart(
             .chain(args.iter().cloned())
             .map(|a| a.to_string_lossy().into_owned())
             .collect();
-        println!("Re-executing[{}]: {}", restarts + 1, words.join(" "));
+        crate::diag::out_line(format_args!(
+            "Re-executing[{}]: {}",
+            restarts + 1,
+            words.join(" ")
+        ));
         let _ = std::io::stdout().flush();
     }
     let mut command = std::process::Command::new(&exe);
