@@ -86,9 +86,14 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     quiet_for_optional_only(ev, &mut makefiles);
-    let saved_mode = runner.mode;
-    // -n, -q and -t do not apply to remaking makefiles.
-    runner.mode = crate::exec::Mode::default();
+    let saved_mode = runner.mode.clone();
+    // -n, -q and -t do not apply to remaking makefiles; -O, -l and
+    // --shuffle do, and --debug=j with --debug=m only (GNU's debugging is
+    // off while makefiles are remade unless it covers makefiles).
+    runner.mode.dry_run = false;
+    runner.mode.touch = false;
+    runner.mode.question = false;
+    runner.mode.debug_jobs &= ev.invocation.options.debug.makefile;
     let required = std::mem::take(&mut makefiles.required);
     let mut updated = update_makefiles(ev, runner, makefiles, &required);
     updated.runner.mode = saved_mode;
