@@ -61,8 +61,9 @@ pub fn target_variable(
             set: set.clone(),
             inherited: false,
         }];
+        // As for a global assignment, the expansion is the name as it is:
+        // blanks it yields belong to the name.
         let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
-        let name = trim(&name).to_vec();
         if is_pattern && overridden_for_pattern(ev, target, &name, mods.override_) {
             continue;
         }
