@@ -288,14 +288,11 @@ impl Evaluator {
             return Ok(());
         }
         let chain = self.lookup_chain(name);
-        if chain.is_empty() && name == b".VARIABLES" {
-            // Computed on demand: every global variable's name.
-            let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
-            // It is a variable too, in GNU's list.
-            names.push(b".VARIABLES");
-            names.sort_unstable();
-            out.extend_from_slice(&names.join(&b' '));
-            return Ok(());
+        if chain.is_empty() {
+            if let Some(v) = self.computed_variable(name) {
+                out.extend_from_slice(&v.value);
+                return Ok(());
+            }
         }
         if chain.is_empty() {
             if self.invocation.options.warn_undefined_variables && !is_special_variable(name) {
@@ -511,7 +508,26 @@ impl Evaluator {
                 return f(Some(v));
             }
         }
-        f(self.globals.get(name))
+        match self.globals.get(name) {
+            Some(v) => f(Some(v)),
+            None => f(self.computed_variable(name).as_ref()),
+        }
+    }
+
+    /// `.VARIABLES`, which GNU defines at start-up (a simple variable of
+    /// origin `default`) and computes when it is looked up: every global
+    /// variable's name. fairmake keeps no entry for it until a makefile
+    /// defines it; until then every lookup (an expansion, `ifdef`,
+    /// `$(origin)`, `+=`) finds it here.
+    fn computed_variable(&self, name: &[u8]) -> Option<Var> {
+        if name != b".VARIABLES" {
+            return None;
+        }
+        let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
+        // It is a variable too, in GNU's list.
+        names.push(b".VARIABLES");
+        names.sort_unstable();
+        Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
     }
 
     /// Whether `name` is defined in the current scope.
@@ -555,10 +571,12 @@ impl Evaluator {
                         }
                     }
                 }
-                let existing = self
-                    .globals
-                    .get_mut(def.name)
-                    .map(|v| (v.origin, v.flavor, old_value_for(v, &def)));
+                let existing = match self.globals.get_mut(def.name) {
+                    Some(v) => Some((v.origin, v.flavor, old_value_for(v, &def))),
+                    None => self
+                        .computed_variable(def.name)
+                        .map(|v| (v.origin, v.flavor, v.value)),
+                };
                 let Some(var) = self.compute_definition(def.name, existing, &mut def, false)?
                 else {
                     if let Some(v) = self.globals.get_mut(def.name) {
