@@ -351,7 +351,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 Ok(Status::Failed)
             } else {
-                Err(diag::Fatal::new(None, message))
+                Err(diag::Fatal::target_failure(message))
             }
         }
     }
