@@ -366,23 +366,13 @@ impl Evaluator {
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
             self.loc.replace(place)
         });
-        let result = self.expand_recursive(name, exp, out);
+        let result = self.expand_guarded(name, exp, loc.as_ref(), out);
         self.expanding_loc = saved;
         if let Some(outer) = placed {
             self.loc = outer;
             self.placed_by_variable = false;
         }
-        match result {
-            Err(mut e)
-                if e.message.starts_with("Recursive variable")
-                    && loc.is_some()
-                    && e.loc == self.loc =>
-            {
-                e.loc = loc;
-                Err(e)
-            }
-            other => other,
-        }
+        result
     }
 
     /// Expands a recursive value, refusing to re-enter one already being expanded.
@@ -390,6 +380,20 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        self.expand_guarded(name, exp, None, out)
+    }
+
+    /// [`Self::expand_recursive`]; a self-reference found here is said at
+    /// `defined_at` (the variable's definition) when there is one. Only the
+    /// reference that closes the loop is placed so: the variables it went
+    /// through do not move the place again.
+    fn expand_guarded(
+        &mut self,
+        name: &[u8],
+        exp: &Rc<Expansion>,
+        defined_at: Option<&Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
         if let Some(text) = exp.as_literal() {
@@ -402,10 +406,14 @@ impl Evaluator {
                 out.extend_from_slice(&start_up_value(name));
                 return Ok(());
             }
-            return Err(self.fatal(format!(
+            let message = format!(
                 "Recursive variable '{}' references itself (eventually)",
                 diag::show(name)
-            )));
+            );
+            return Err(match defined_at {
+                Some(loc) => Fatal::new(Some(loc), message),
+                None => self.fatal(message),
+            });
         }
         let result = self.expand(exp, out);
         self.active.remove(&key);
