@@ -63,6 +63,10 @@ pub struct Evaluator {
     /// The variable about to be expanded places nothing (see
     /// `expand_own_var`).
     unplacing: bool,
+    /// The first line of the recipe being expanded (the rule line for
+    /// `target: ; recipe`): GNU says there, not at the line being
+    /// expanded, that a `$(eval)` in it may not define a rule.
+    pub recipe_start: Option<Loc>,
     pub invocation: Invocation,
     pub child_env: ChildEnv,
     pub db: Database,
@@ -169,6 +173,7 @@ impl Evaluator {
             expanding_loc: None,
             placed_by_variable: false,
             unplacing: false,
+            recipe_start: None,
             invocation: Invocation {
                 options,
                 cwd,

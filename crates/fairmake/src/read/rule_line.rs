@@ -157,8 +157,11 @@ fn rule(
         return Ok(parsed);
     }
     if ev.db.rules_closed {
-        // Text from no makefile (a second expansion's `$(eval)`) names no line.
-        let loc = ev.loc.as_ref().filter(|l| !l.file.is_empty());
+        // A recipe's `$(eval)` is placed at the recipe's start; text from
+        // no makefile (a second expansion's `$(eval)`) names no line.
+        let loc = (ev.recipe_start.as_ref())
+            .or(ev.loc.as_ref())
+            .filter(|l| !l.file.is_empty());
         return Err(diag::Fatal::new(
             loc,
             "prerequisites cannot be defined in recipes",
