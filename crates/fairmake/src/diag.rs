@@ -87,6 +87,10 @@ impl fmt::Display for Loc {
 pub struct Fatal {
     pub loc: Option<Loc>,
     pub message: String,
+    /// A target's failure (`No rule to make target 'x'`), which the notes
+    /// of missing makefiles come before (see [`set_preamble`]); a stop in
+    /// expansion or reading (`unterminated variable reference`) is not.
+    pub target_failure: bool,
 }
 
 impl Fatal {
@@ -94,15 +98,21 @@ impl Fatal {
         Fatal {
             loc: loc.cloned(),
             message: message.into(),
+            target_failure: false,
+        }
+    }
+
+    /// A target that could not be made stops make.
+    pub fn target_failure(message: impl Into<String>) -> Fatal {
+        Fatal {
+            target_failure: true,
+            ..Fatal::new(None, message)
         }
     }
 
     /// A stop whose messages were already printed; `code` is the exit status.
     pub fn silent(code: i32) -> Fatal {
-        Fatal {
-            loc: None,
-            message: format!("\0{code}"),
-        }
+        Fatal::new(None, format!("\0{code}"))
     }
 
     /// The exit status of a silent stop.
@@ -115,7 +125,9 @@ impl Fatal {
         if self.silent_code().is_some() {
             return;
         }
-        flush_preamble(&self.message);
+        if self.target_failure {
+            flush_preamble(&self.message);
+        }
         let line = match Loc::said(self.loc.as_ref()) {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
             None => format!("{}: *** {}.  Stop.\n", prefix(), self.message),
@@ -153,7 +165,9 @@ thread_local! {
 /// `file:line: name: No such file or directory` line) are printed before an
 /// error about that makefile (`No rule to make target 'x'`, `[...: x]
 /// Error 1`), if it is still missing then, as GNU does; all of them before
-/// an error about another file.
+/// an error about another file. A stop that is no target's failure (an
+/// expansion's `*** unterminated variable reference.  Stop.`, even in a
+/// makefile's recipe) goes without them, as in GNU.
 pub fn set_preamble(notes: Preamble) {
     PREAMBLE.with(|p| *p.borrow_mut() = notes);
 }

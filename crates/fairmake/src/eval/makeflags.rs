@@ -262,9 +262,11 @@ impl Evaluator {
     }
 
     /// After all makefiles are read: options that imply others take effect
-    /// (`-R` implies `-r`), built-in variables go if `-R` came late, and
-    /// MAKEFLAGS is written afresh.
-    pub fn makeflags_after_reading(&mut self) {
+    /// (`-R` implies `-r`), built-in variables go if `-R` came late (they
+    /// were `builtin_variables_defined` at start; with `-R` at start, the
+    /// ones `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is
+    /// written afresh.
+    pub fn makeflags_after_reading(&mut self, builtin_variables_defined: bool) {
         let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;
@@ -272,7 +274,7 @@ impl Evaluator {
         if opts.no_builtin_rules {
             self.drop_default_suffixes();
         }
-        if opts.no_builtin_variables {
+        if opts.no_builtin_variables && builtin_variables_defined {
             let builtin: Vec<&[u8]> = crate::rules::builtin::VARIABLES
                 .iter()
                 .map(|v| v.0)

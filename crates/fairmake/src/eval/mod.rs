@@ -63,6 +63,10 @@ pub struct Evaluator {
     /// The variable about to be expanded places nothing (see
     /// `expand_own_var`).
     unplacing: bool,
+    /// The first line of the recipe being expanded (the rule line for
+    /// `target: ; recipe`): GNU says there, not at the line being
+    /// expanded, that a `$(eval)` in it may not define a rule.
+    pub recipe_start: Option<Loc>,
     pub invocation: Invocation,
     pub child_env: ChildEnv,
     pub db: Database,
@@ -169,6 +173,7 @@ impl Evaluator {
             expanding_loc: None,
             placed_by_variable: false,
             unplacing: false,
+            recipe_start: None,
             invocation: Invocation {
                 options,
                 cwd,
@@ -288,14 +293,11 @@ impl Evaluator {
             return Ok(());
         }
         let chain = self.lookup_chain(name);
-        if chain.is_empty() && name == b".VARIABLES" {
-            // Computed on demand: every global variable's name.
-            let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
-            // It is a variable too, in GNU's list.
-            names.push(b".VARIABLES");
-            names.sort_unstable();
-            out.extend_from_slice(&names.join(&b' '));
-            return Ok(());
+        if chain.is_empty() {
+            if let Some(v) = self.computed_variable(name) {
+                out.extend_from_slice(&v.value);
+                return Ok(());
+            }
         }
         if chain.is_empty() {
             if self.invocation.options.warn_undefined_variables && !is_special_variable(name) {
@@ -369,23 +371,13 @@ impl Evaluator {
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
             self.loc.replace(place)
         });
-        let result = self.expand_recursive(name, exp, out);
+        let result = self.expand_guarded(name, exp, loc.as_ref(), out);
         self.expanding_loc = saved;
         if let Some(outer) = placed {
             self.loc = outer;
             self.placed_by_variable = false;
         }
-        match result {
-            Err(mut e)
-                if e.message.starts_with("Recursive variable")
-                    && loc.is_some()
-                    && e.loc == self.loc =>
-            {
-                e.loc = loc;
-                Err(e)
-            }
-            other => other,
-        }
+        result
     }
 
     /// Expands a recursive value, refusing to re-enter one already being expanded.
@@ -393,6 +385,20 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        self.expand_guarded(name, exp, None, out)
+    }
+
+    /// [`Self::expand_recursive`]; a self-reference found here is said at
+    /// `defined_at` (the variable's definition) when there is one. Only the
+    /// reference that closes the loop is placed so: the variables it went
+    /// through do not move the place again.
+    fn expand_guarded(
+        &mut self,
+        name: &[u8],
+        exp: &Rc<Expansion>,
+        defined_at: Option<&Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
         if let Some(text) = exp.as_literal() {
@@ -405,10 +411,14 @@ impl Evaluator {
                 out.extend_from_slice(&start_up_value(name));
                 return Ok(());
             }
-            return Err(self.fatal(format!(
+            let message = format!(
                 "Recursive variable '{}' references itself (eventually)",
                 diag::show(name)
-            )));
+            );
+            return Err(match defined_at {
+                Some(loc) => Fatal::new(Some(loc), message),
+                None => self.fatal(message),
+            });
         }
         let result = self.expand(exp, out);
         self.active.remove(&key);
@@ -511,7 +521,26 @@ impl Evaluator {
                 return f(Some(v));
             }
         }
-        f(self.globals.get(name))
+        match self.globals.get(name) {
+            Some(v) => f(Some(v)),
+            None => f(self.computed_variable(name).as_ref()),
+        }
+    }
+
+    /// `.VARIABLES`, which GNU defines at start-up (a simple variable of
+    /// origin `default`) and computes when it is looked up: every global
+    /// variable's name. fairmake keeps no entry for it until a makefile
+    /// defines it; until then every lookup (an expansion, `ifdef`,
+    /// `$(origin)`, `+=`) finds it here.
+    fn computed_variable(&self, name: &[u8]) -> Option<Var> {
+        if name != b".VARIABLES" {
+            return None;
+        }
+        let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
+        // It is a variable too, in GNU's list.
+        names.push(b".VARIABLES");
+        names.sort_unstable();
+        Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
     }
 
     /// Whether `name` is defined in the current scope.
@@ -555,10 +584,12 @@ impl Evaluator {
                         }
                     }
                 }
-                let existing = self
-                    .globals
-                    .get_mut(def.name)
-                    .map(|v| (v.origin, v.flavor, old_value_for(v, &def)));
+                let existing = match self.globals.get_mut(def.name) {
+                    Some(v) => Some((v.origin, v.flavor, old_value_for(v, &def))),
+                    None => self
+                        .computed_variable(def.name)
+                        .map(|v| (v.origin, v.flavor, v.value)),
+                };
                 let Some(var) = self.compute_definition(def.name, existing, &mut def, false)?
                 else {
                     if let Some(v) = self.globals.get_mut(def.name) {

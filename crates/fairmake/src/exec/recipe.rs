@@ -41,6 +41,13 @@ impl PreparedLine {
 
 /// Expands a recipe's lines in the current scope (automatic variables set).
 pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
+    let outer = ev.recipe_start.replace(recipe.loc.clone());
+    let prepared = expand_lines(ev, recipe);
+    ev.recipe_start = outer;
+    prepared
+}
+
+fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored; flags the makefile set are used as they are.

@@ -167,6 +167,19 @@ impl Resolved {
             more.order.clear();
         }
     }
+
+    /// Drops the prerequisite at `at` (a circular one), from the automatic
+    /// variables of a double-colon rule's recipe too: its own prerequisites
+    /// are the rule's, in which a file is found at its first place.
+    fn drop_dep(&mut self, at: usize) {
+        let dep = self.deps.remove(at);
+        if let Some(more) = &mut self.more {
+            more.order.clear();
+            if let Some(own) = more.own_deps.iter().position(|d| d.file() == dep.file()) {
+                more.own_deps.remove(own);
+            }
+        }
+    }
 }
 
 /// Per-file planning state.

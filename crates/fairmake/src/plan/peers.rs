@@ -153,8 +153,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         };
         let mut r = (*resolved).clone();
-        r.deps.remove(at);
-        r.forget_order();
+        r.drop_dep(at);
         self.nodes[peer].resolved = Some(Rc::new(r));
     }
 

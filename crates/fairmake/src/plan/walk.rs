@@ -201,8 +201,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     };
                     if let Some(at) = at {
                         let mut r = (*current).clone();
-                        r.deps.remove(at);
-                        r.forget_order();
+                        r.drop_dep(at);
                         self.nodes[id].resolved = Some(Rc::new(r));
                     }
                     return self.walk_prereqs(id);
@@ -351,7 +350,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 Ok(Status::Failed)
             } else {
-                Err(diag::Fatal::new(None, message))
+                Err(diag::Fatal::target_failure(message))
             }
         }
     }

@@ -472,9 +472,13 @@ impl BufferReader {
         }
         if let Some((start, op, end)) = assignment::find_assignment(body) {
             self.end_rule(ev)?;
+            // The blanks around the name are dropped as written, not those
+            // its expansion yields: `$(A)=x` with A a blank defines the
+            // variable named ` ` (GNU 4.3, 4.4.1); only a name that expands
+            // to nothing at all is an error.
             let name = ev.expand_text(trim(&body[..start]))?;
             let value = trim_start(&body[end..]);
-            return assign(ev, None, trim(&name), op, value, mods, Origin::File);
+            return assign(ev, None, &name, op, value, mods, Origin::File);
         }
         // Modifiers before no assignment (`export foo bar` was handled
         // above) are read as part of a rule line, as GNU does: `override a

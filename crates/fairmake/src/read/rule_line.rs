@@ -157,8 +157,11 @@ fn rule(
         return Ok(parsed);
     }
     if ev.db.rules_closed {
-        // Text from no makefile (a second expansion's `$(eval)`) names no line.
-        let loc = ev.loc.as_ref().filter(|l| !l.file.is_empty());
+        // A recipe's `$(eval)` is placed at the recipe's start; text from
+        // no makefile (a second expansion's `$(eval)`) names no line.
+        let loc = (ev.recipe_start.as_ref())
+            .or(ev.loc.as_ref())
+            .filter(|l| !l.file.is_empty());
         return Err(diag::Fatal::new(
             loc,
             "prerequisites cannot be defined in recipes",
@@ -481,8 +484,11 @@ fn explicit_rule(
         Some(pattern) => {
             let pat = PercentPattern::new(pattern);
             let Some(stem) = pat.match_stem(target) else {
-                // GNU keeps the target, with the recipe and no prerequisites.
-                return unmatched_target(ev, ctx, id, target, line.double_colon);
+                // GNU records the target as if named with no prerequisites
+                // (a `::` rule of its own if the line says `::`; a
+                // special target's meaning, as `.SUFFIXES:` clearing), and
+                // its stem, `$*`, is its whole name.
+                return explicit_rule_with(ev, ctx, id, target, b"", Some(target.to_vec()), line);
             };
             // A stem substituted into text left for the second expansion
             // is not expanded again: its `$`s are escaped.
@@ -500,7 +506,21 @@ fn explicit_rule(
         }
         None => (Cow::Borrowed(line.prereq_text), None),
     };
-    if special_target(ev, id, target, &deps_text) {
+    explicit_rule_with(ev, ctx, id, target, &deps_text, stem, line)
+}
+
+/// The rule for one target of the line, with the prerequisites
+/// `deps_text` (unexpanded if the line is left for the second expansion).
+fn explicit_rule_with(
+    ev: &mut Evaluator,
+    ctx: &mut RuleContext,
+    id: FileId,
+    target: &[u8],
+    deps_text: &[u8],
+    stem: Option<Vec<u8>>,
+    line: &Line,
+) -> ControlFlow<()> {
+    if special_target(ev, id, target, deps_text) {
         // A recipe still goes to the special target's file, as GNU keeps
         // it (a second one is said to override it).
         let nothing = Added {
@@ -510,29 +530,7 @@ fn explicit_rule(
         ctx.targets.push(RecipeTarget::Single(id, nothing));
         return ControlFlow::Continue(());
     }
-    record_rule(ev, ctx, id, target, &deps_text, stem, line)
-}
-
-/// A target that does not match the static pattern: GNU records it with no
-/// prerequisites, to take the recipe.
-fn unmatched_target(
-    ev: &mut Evaluator,
-    ctx: &mut RuleContext,
-    id: FileId,
-    target: &[u8],
-    double_colon: bool,
-) -> ControlFlow<()> {
-    if claim_target(ev, ctx, id, target, double_colon)? {
-        maybe_default_goal(ev, id, target);
-    }
-    ctx.targets.push(RecipeTarget::Single(
-        id,
-        Added {
-            deps: 0..0,
-            deferred: None,
-        },
-    ));
-    ControlFlow::Continue(())
+    record_rule(ev, ctx, id, target, deps_text, stem, line)
 }
 
 /// Makes `id` a target of this line: stops the line if it mixes `:` and

@@ -113,11 +113,10 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
 }
 
 /// `.POSIX`: the standard's defaults replace GNU's for the variables that
-/// still have their default value.
+/// still have their default value. GNU 4.4.1 defines them under `-R` too
+/// (a `-R` the makefile adds to MAKEFLAGS removes them after reading, with
+/// every default variable).
 fn posix_defaults(ev: &mut Evaluator) {
-    if ev.invocation.options.no_builtin_variables {
-        return;
-    }
     for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {
         if ev
             .globals

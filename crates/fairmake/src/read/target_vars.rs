@@ -7,7 +7,7 @@ use super::rule_line::Parsed;
 use super::{assign, Modifiers};
 use crate::assignment;
 use crate::diag::Result;
-use crate::eval::vars::{Export, Origin};
+use crate::eval::vars::{Export, Origin, SharedVarSet, Var};
 use crate::eval::Evaluator;
 use crate::pattern::PercentPattern;
 use crate::words::trim;
@@ -61,9 +61,16 @@ pub fn target_variable(
             set: set.clone(),
             inherited: false,
         }];
+        // As for a global assignment, the expansion is the name as it is:
+        // blanks it yields belong to the name.
         let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
-        let name = trim(&name).to_vec();
         if is_pattern && overridden_for_pattern(ev, target, &name, mods.override_) {
+            continue;
+        }
+        if !is_pattern
+            && op == assignment::AssignOp::Conditional
+            && modify_defined(ev, &set, &name, mods)
+        {
             continue;
         }
         assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
@@ -75,6 +82,31 @@ pub fn target_variable(
         }
     }
     Ok(Some(Parsed::Nothing))
+}
+
+/// `target: [export|unexport|private] NAME ?= value` where NAME is defined
+/// already, for the target or globally: nothing is assigned, but GNU
+/// (4.3, 4.4.1) gives the modifiers to the variable it found, a global one
+/// included: `h: export CC ?= cc` exports the global CC to every recipe.
+/// Whether NAME was defined.
+fn modify_defined(ev: &mut Evaluator, set: &SharedVarSet, name: &[u8], mods: Modifiers) -> bool {
+    let modify = |v: &mut Var| {
+        if let Some(export) = mods.export {
+            v.export = export;
+        }
+        v.private |= mods.private;
+    };
+    if let Some(v) = set.borrow_mut().get_mut(name) {
+        modify(v);
+        return true;
+    }
+    match ev.globals.get_mut(name) {
+        Some(v) => {
+            modify(v);
+            true
+        }
+        None => false,
+    }
 }
 
 /// Whether an earlier `override` definition of `name` for the same pattern

@@ -227,7 +227,8 @@ fn build(
     drop(redirected);
     drop(reading_output);
     let found_makefile = found_makefile?;
-    let result = run_after_reading(&mut ev, found_makefile);
+    let builtin_variables_defined = !opts.no_builtin_variables;
+    let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
         print_data_base::print_database(&ev);
@@ -293,8 +294,12 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
-fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fatal> {
-    after_reading(ev)?;
+fn run_after_reading(
+    ev: &mut Evaluator,
+    found_makefile: bool,
+    builtin_variables_defined: bool,
+) -> Result<i32, Fatal> {
+    after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
     check_jobserver_style(opts)?;
@@ -328,14 +333,15 @@ fn run_after_reading(ev: &mut Evaluator, found_makefile: bool) -> Result<i32, Fa
 
 /// What GNU does as soon as the makefiles are read, before anything is
 /// made: the switches they added, and the checks of what they said.
-fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
+/// `builtin_variables_defined`: no `-R` at start.
+fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
     // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
     // `undefine`), it is an undefined variable like any other.
     if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
         diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
     }
     // The makefiles may have added switches through MAKEFLAGS.
-    ev.makeflags_after_reading();
+    ev.makeflags_after_reading(builtin_variables_defined);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }

@@ -59,30 +59,23 @@ pub fn call_expanded(
         // does not strip it (`$(flavor x )` is undefined).
         FuncId::Value => {
             let name = arg(0);
-            let found = ev.with_var(name, |v| {
+            ev.with_var(name, |v| {
                 if let Some(v) = v {
                     out.extend_from_slice(&v.value);
                 }
-                v.is_some()
             });
-            if !found && name == b".VARIABLES" {
-                // Computed when asked for; its value is the list itself.
-                return ev.expand_var(name, out);
-            }
             Ok(())
         }
         FuncId::Eval => ev.eval_text(arg(0)),
         FuncId::Origin => {
             let name = arg(0);
             let origin = ev.with_var(name, |v| v.map(|v| v.origin.name()));
-            let computed = (name == b".VARIABLES").then_some("default");
-            out.extend_from_slice(origin.or(computed).unwrap_or("undefined").as_bytes());
+            out.extend_from_slice(origin.unwrap_or("undefined").as_bytes());
             Ok(())
         }
         FuncId::Flavor => {
             let name = arg(0);
             let flavor = ev.with_var(name, |v| match v.map(|v| v.flavor) {
-                None if name == b".VARIABLES" => "simple",
                 None => "undefined",
                 Some(Flavor::Recursive) => "recursive",
                 Some(Flavor::Simple) => "simple",
