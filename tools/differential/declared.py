@@ -133,6 +133,15 @@ DECLARATIONS = [
          "SIGTERM and waits for the jobs (README, Differences).",
          match=lambda p, d: uses(p, r"kill -(INT|HUP|QUIT) \$\$PPID")),
     # --- GNU make 4.3 -> 4.4 (only against a 4.3 reference, as in CI) ---
+    Decl("else-if-extra-words", {"4.4.1", "4.3"},
+         "`else ifdef A B` (an else's conditional with extraneous words): "
+         "GNU reads uninitialised memory there (valgrind: conditional_line), "
+         "so which lines it reads next depends on the makefile name's "
+         "length; fairmake warns and skips the rest of the conditional, as "
+         "GNU does for long names.  Counted only when GNU warned "
+         "`extraneous text after 'else' directive`.",
+         match=lambda p, d: uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S")
+         and any(b"extraneous text after 'else' directive" in dd[1] for dd in d if dd[0] == "stderr")),
     Decl("4.4-syntax", {"4.3"},
          "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "
          ".NOTINTERMEDIATE, --shuffle. Not generated against 4.3.",
