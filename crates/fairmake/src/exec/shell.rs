@@ -357,6 +357,9 @@ pub fn run_function(
     let Some(mut cmd) = command_for(&inv, path) else {
         return Ok((Vec::new(), 0));
     };
+    // A shell is about to run: under -w a deferred `Entering directory`
+    // is due now, even under -q (GNU 4.4.1 and 4.3).
+    crate::diag::say_deferred_directory();
     cmd.env_clear();
     for (k, v) in &env {
         cmd.env(
