@@ -112,9 +112,11 @@ pub struct ChildEnv {
 pub struct Reading {
     /// Includes that could not be read, to be remade or reported.
     pub missing_includes: Vec<MissingInclude>,
-    /// How many makefiles have been read so far: a missing one's place
-    /// among them (see [`MissingInclude::after_read`]).
-    pub read_count: usize,
+    /// The makefiles read, in order, as they were opened: what make tries
+    /// to remake, whatever a makefile or the command line made of the
+    /// `MAKEFILE_LIST` variable. Its length is a missing one's place among
+    /// them (see [`MissingInclude::after_read`]).
+    pub makefiles_read: Vec<Vec<u8>>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
     /// The global `.EXTRA_PREREQS`, expanded once reading is done.

@@ -169,11 +169,17 @@ fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError>
     Ok(buf)
 }
 
+/// Notes `name` as read, and appends it to the `MAKEFILE_LIST` variable as
+/// a makefile's `+=` would, but as it is (not expanded, even in a simple
+/// variable): not when a variable that outranks a makefile's holds the
+/// name (the command line's, `override`); as a new recursive variable
+/// after `undefine MAKEFILE_LIST` (GNU 4.4.1 and 4.3).
 fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
-    ev.reading.read_count += 1;
+    ev.reading.makefiles_read.push(name.to_vec());
     // Appended in place: thousands of `-include`d .d files must not copy the
     // growing list each time.
     match ev.globals.get_mut(b"MAKEFILE_LIST") {
+        Some(var) if var.origin > Origin::File => {}
         Some(var) => {
             let mut value = std::mem::take(&mut var.value);
             if !value.is_empty() {
@@ -183,7 +189,7 @@ fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
             var.set_value(value);
             var.origin = Origin::File;
         }
-        None => ev.set_global(b"MAKEFILE_LIST", name, Flavor::Simple, Origin::File),
+        None => ev.set_global(b"MAKEFILE_LIST", name, Flavor::Recursive, Origin::File),
     }
 }
 
@@ -894,7 +900,7 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
                         loc: loc.clone(),
                         optional,
                         error: err.raw_os_error(),
-                        after_read: ev.reading.read_count,
+                        after_read: ev.reading.makefiles_read.len(),
                     });
             }
         }

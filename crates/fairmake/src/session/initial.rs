@@ -110,7 +110,7 @@ fn import_environment(ev: &mut Evaluator) {
 /// Make's special variables with a default value (GNU manual, "Special
 /// Variables", "The MAKE Variable", "Choosing the Shell").
 fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
-    let defaults: [(&[u8], Vec<u8>); 12] = [
+    let defaults: [(&[u8], Vec<u8>); 11] = [
         (b"MAKE_VERSION", diag::EMULATED_VERSION.into()),
         (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
         (b"SHELL", b"/bin/sh".to_vec()),
@@ -122,7 +122,6 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
             b".INCLUDE_DIRS",
             crate::options::include_path(&opts.include_dirs).join(&b' '),
         ),
-        (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
         // GNU 4.4 defines these two empty, even under -R.
         (b"MAKEFILES", Vec::new()),
@@ -135,7 +134,7 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
             .globals
             .get(name)
             .is_some_and(|v| v.origin == Origin::Environment);
-        if from_env && !matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX") {
+        if from_env && name != b".RECIPEPREFIX" {
             continue;
         }
         let flavor = if name == b"MAKE" {

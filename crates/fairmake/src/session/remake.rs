@@ -107,14 +107,13 @@ fn always_remade(file: &File) -> bool {
     file.phony || file.double_colon().iter().any(|r| r.deps.is_empty())
 }
 
-/// The makefiles read (`MAKEFILE_LIST`); implicit rules may remake them
-/// too, so each is a goal whether or not it has a rule.
+/// The makefiles read; implicit rules may remake them too, so each is a
+/// goal whether or not it has a rule. Those make opened, not what the
+/// `MAKEFILE_LIST` variable says at the end: a makefile or the command
+/// line may have assigned it (GNU keeps its own list too).
 fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
-    let list = ev
-        .global_value(b"MAKEFILE_LIST")
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
-    for (i, name) in crate::words::words(&list).enumerate() {
+    let list = std::mem::take(&mut ev.reading.makefiles_read);
+    for (i, name) in list.iter().enumerate() {
         if name == b"-" {
             continue;
         }
