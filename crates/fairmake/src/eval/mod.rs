@@ -82,6 +82,9 @@ pub struct Invocation {
     /// argv and the inherited MAKEFLAGS: they keep the last word over a
     /// makefile's MAKEFLAGS.
     pub args: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
+    /// The switches decoded from the MAKEFLAGS variable so far (see
+    /// `Evaluator::decode_makeflags_variable`): they add up, as GNU's do.
+    pub variable_switches: Options,
     /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
     /// do nothing (for fuzzing the reader and the expander).
     pub sandboxed: bool,
@@ -176,6 +179,7 @@ impl Evaluator {
                 cwd,
                 level: 0,
                 args: Rc::default(),
+                variable_switches: Options::default(),
                 sandboxed: false,
                 trace_path: None,
             },

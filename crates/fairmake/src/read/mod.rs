@@ -838,18 +838,21 @@ fn definition<'a>(
 /// to its export flag).
 fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
     let name = def.name;
+    let origin = def.origin;
     ev.define(set, def)?;
-    if set.is_none() {
+    if set.is_none() && origin != Origin::CommandLine {
         special_variable_assigned(ev, name);
     }
     Ok(())
 }
 
-/// Variables whose assignment changes how make behaves.
+/// Variables whose assignment in a makefile changes how make behaves
+/// (whether or not the assignment took: one the command line outranks
+/// counts too).
 fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
     if name == b"MAKEFLAGS" {
         // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
-        ev.makeflags_assigned();
+        ev.decode_makeflags_variable();
     }
 }
 

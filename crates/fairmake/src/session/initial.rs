@@ -59,6 +59,14 @@ pub(super) fn initial_variables(
         ev.globals.insert(b"SUFFIXES", var);
     }
     define_command_line_variables(ev, opts)?;
+    // `MAKEFLAGS?=k` left the environment's value: written afresh.
+    if ev
+        .globals
+        .get(b"MAKEFLAGS")
+        .is_some_and(|v| v.origin == Origin::Environment)
+    {
+        ev.publish_makeflags();
+    }
     // Now with the values the command line's variables ended up with.
     if has_overrides {
         let overrides = ev.overrides_from_options();
@@ -275,8 +283,22 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
 /// on the command line append to nothing, `CC?=x` defines CC. SHELL
 /// appends to the environment's value when there is one.
 fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
-    const DEFINED_BEFORE: &[&[u8]] =
-        &[b".SHELLFLAGS", b".FEATURES", b"MAKEFLAGS", b"MAKEOVERRIDES"];
+    const DEFINED_BEFORE: &[&[u8]] = &[b".SHELLFLAGS", b".FEATURES", b"MAKEOVERRIDES"];
+    let from_command_line = ev
+        .globals
+        .get(name)
+        .is_some_and(|v| v.origin == Origin::CommandLine);
+    if name == b"MAKEFLAGS" && !from_command_line {
+        // MAKEFLAGS is written from the switches after the command line's
+        // variables: `MAKEFLAGS+=s` appends to the environment's value as
+        // it came, or to nothing (GNU 4.4.1 and 4.3).
+        ev.globals.remove(name);
+        if let Some(value) = std::env::var_os("MAKEFLAGS") {
+            let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
+            ev.globals.insert(name, var);
+        }
+        return;
+    }
     let is_default = ev
         .globals
         .get(name)
@@ -330,27 +352,11 @@ pub(super) fn environment_makeflags() -> Vec<u8> {
     let mut env_makeflags = Vec::new();
     for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
         if let Some(v) = std::env::var_os(name) {
-            env_makeflags.extend(dashed(&undouble_dollars(v.as_bytes())));
+            env_makeflags.extend(dashed(&crate::options::undouble_dollars(v.as_bytes())));
             env_makeflags.push(b' ');
         }
     }
     env_makeflags
-}
-
-/// MAKEFLAGS from the environment is expanded as a variable before it is
-/// parsed: the `$$` a parent wrote for `--eval=$(...)` becomes `$` again.
-pub(super) fn undouble_dollars(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
-    let mut i = 0;
-    while i < value.len() {
-        out.push(value[i]);
-        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
-            2
-        } else {
-            1
-        };
-    }
-    out
 }
 
 /// A MAKEFLAGS value whose first word is switch letters gets its `-`, so
