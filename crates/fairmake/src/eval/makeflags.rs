@@ -164,6 +164,17 @@ impl Evaluator {
         }
     }
 
+    /// The switches make started with: the environment's MAKEFLAGS, then
+    /// the command line's options (not a command-line `MAKEFLAGS=`, nor
+    /// what the makefiles added).
+    pub fn switches_at_start(&self) -> Options {
+        let (argv, env) = &*self.invocation.args;
+        let mut opts = Options::default();
+        let _ = options::parse_makeflags(&mut opts, env);
+        let _ = options::parse_args_into(&mut opts, argv);
+        opts
+    }
+
     /// The MAKEFLAGS variable's words become switches: each time a
     /// makefile assigns it (`MAKEFLAGS += -k` keeps going from there on),
     /// even when a command-line or `override` value outranks the
@@ -211,10 +222,7 @@ impl Evaluator {
         let _ = options::parse_args_into(&mut opts, argv);
         // `--debug` words add up; those of the environment and the command
         // line come first in MAKEFLAGS, the makefile's after them.
-        let mut outer = Options::default();
-        let _ = options::parse_makeflags(&mut outer, env);
-        let _ = options::parse_args_into(&mut outer, argv);
-        let mut specs = outer.debug_specs;
+        let mut specs = self.switches_at_start().debug_specs;
         specs.extend(
             opts.debug_specs
                 .iter()

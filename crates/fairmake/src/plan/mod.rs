@@ -272,6 +272,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
     /// "Nothing to be done" notes.
     pub makefiles_phase: bool,
+    /// Remaking makefiles: whether `-B` applies to them (the session says;
+    /// not the `-B` the makefiles added).
+    pub makefiles_always_make: bool,
     /// Depth of the walk right now.
     depth: usize,
     /// Jobs finished so far (orders intermediate deletion).
@@ -338,6 +341,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stopping: false,
             question_dirty: false,
             makefiles_phase: false,
+            makefiles_always_make: false,
             depth: 0,
             made_count: 0,
             dont_care: Default::default(),
@@ -429,11 +433,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some()
     }
 
-    /// `-B` is in force; after a restart it no longer applies to makefiles,
-    /// or make would remake them and restart forever.
+    /// `-B` is in force (for makefiles, as the session decided).
     fn always_make(&self) -> bool {
-        self.ev.invocation.options.always_make
-            && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
+        if self.makefiles_phase {
+            self.makefiles_always_make
+        } else {
+            self.ev.invocation.options.always_make
+        }
     }
 
     /// A failure without `-k`: make only waits for the jobs running.

@@ -208,8 +208,16 @@ fn update_makefiles<'m>(
         // turns).
         ev.db.file_mut(g).entered = true;
     }
+    // -B remakes the makefiles only when make started with it (the command
+    // line, the environment's MAKEFLAGS), not when the MAKEFLAGS variable
+    // brought it (a makefile, `make MAKEFLAGS=B`), as GNU 4.4.1 and 4.3
+    // do; and not after a restart, or make would remake them and restart
+    // forever.
+    let always_make =
+        ev.switches_at_start().always_make && std::env::var_os("MAKE_RESTARTS").is_none();
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
+    planner.makefiles_always_make = always_make;
     planner.dont_care = makefiles.dont_care;
     planner.unreadable = makefiles.unreadable;
     planner.watched = goals.clone();
