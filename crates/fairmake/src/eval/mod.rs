@@ -119,7 +119,7 @@ pub struct Reading {
     /// to remake, whatever a makefile or the command line made of the
     /// `MAKEFILE_LIST` variable. Its length is a missing one's place among
     /// them (see [`MissingInclude::after_read`]).
-    pub makefiles_read: Vec<Vec<u8>>,
+    pub makefiles_read: Vec<MakefileRead>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
     /// The global `.EXTRA_PREREQS`, expanded once reading is done.
@@ -133,6 +133,19 @@ pub struct Reading {
 pub struct ExtraPrereqs {
     pub files: Vec<u8>,
     pub rules: Vec<u8>,
+}
+
+/// A makefile that was read.
+#[derive(Clone, Debug)]
+pub struct MakefileRead {
+    /// As opened (an include found through `-I` with its directory).
+    pub name: Vec<u8>,
+    /// The `include` line that named it; `None` for `-f`, a default name
+    /// or `MAKEFILES`.
+    pub loc: Option<Loc>,
+    /// Named by `-include`, `sinclude` or `MAKEFILES`: failing to remake
+    /// it is no error.
+    pub optional: bool,
 }
 
 /// An `include` whose file did not exist when it was read.

@@ -207,6 +207,9 @@ pub struct Node {
     /// Under -q, it failed because it (or the first of its prerequisites
     /// to fail) is out of date, not through an error: status 1, not 2.
     pub out_of_date: bool,
+    /// It failed, quietly, while the makefiles were remade (an optional
+    /// makefile, or what only such need): it is not tried again.
+    pub failed_quietly: bool,
 }
 
 impl Node {
@@ -252,6 +255,7 @@ impl Default for Node {
             peers_taken: 0,
             peer_pos: 0,
             out_of_date: false,
+            failed_quietly: false,
         }
     }
 }
@@ -389,9 +393,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The runner back (for the next phase), and the files settled so far
     /// (up to date or remade), for a later walk in the same run; the others
     /// start afresh there, and so do those of optional makefiles whose
-    /// missing rules were forgiven (one whose recipe ran is done with). The
-    /// nodes are turned over in place: a tree with tens of thousands of
-    /// files would otherwise hold two copies at once.
+    /// missing rules were forgiven (one whose recipe ran is done with).
+    /// Those that failed (quietly: make goes on) are marked so: GNU does not
+    /// try them again. The nodes are turned over in place: a tree with tens
+    /// of thousands of files would otherwise hold two copies at once.
     pub fn into_settled(self) -> (J, Vec<Node>) {
         let dont_care = self.dont_care;
         let settled = self
@@ -406,6 +411,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         ..n
                     }
                 }
+                Status::Failed => Node {
+                    failed_quietly: true,
+                    ..Node::default()
+                },
                 _ => Node::default(),
             })
             .collect();

@@ -90,17 +90,23 @@ pub fn announce(ev: &Evaluator, name: &[u8], how: ReadAs) {
 }
 
 /// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.
-pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(), ReadError> {
-    read_makefile_as(ev, name, name)
+pub fn read_makefile(
+    ev: &mut Evaluator,
+    name: &[u8],
+    how: ReadAs,
+) -> std::result::Result<(), ReadError> {
+    read_makefile_as(ev, name, name, how)
 }
 
 /// Reads the makefile at `name` (the path found, which goes into
 /// `MAKEFILE_LIST`); messages name it `display`, as written in the
-/// `include` line (an include found through `-I`).
+/// `include` line (an include found through `-I`). `how` it was named
+/// decides whether failing to remake it is an error.
 pub fn read_makefile_as(
     ev: &mut Evaluator,
     name: &[u8],
     display: &[u8],
+    how: ReadAs,
 ) -> std::result::Result<(), ReadError> {
     use std::os::unix::ffi::OsStrExt;
     // The file stays open while it is evaluated, as GNU keeps it: a makefile
@@ -135,7 +141,7 @@ pub fn read_makefile_as(
         Some(rest) => rest.to_vec(),
         None => text,
     };
-    append_makefile_list(ev, name);
+    append_makefile_list(ev, name, how);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, Some(display), None);
@@ -174,8 +180,14 @@ fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError>
 /// variable): not when a variable that outranks a makefile's holds the
 /// name (the command line's, `override`); as a new recursive variable
 /// after `undefine MAKEFILE_LIST` (GNU 4.4.1 and 4.3).
-fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
-    ev.reading.makefiles_read.push(name.to_vec());
+fn append_makefile_list(ev: &mut Evaluator, name: &[u8], how: ReadAs) {
+    // Still the place of the `include` line, if any.
+    let loc = ev.loc.clone();
+    ev.reading.makefiles_read.push(crate::eval::MakefileRead {
+        name: name.to_vec(),
+        loc,
+        optional: how == ReadAs::Optional,
+    });
     // Appended in place: thousands of `-include`d .d files must not copy the
     // growing list each time.
     match ev.globals.get_mut(b"MAKEFILE_LIST") {
@@ -892,7 +904,12 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             },
         );
         let path = find_include(ev, &name);
-        match read_makefile_as(ev, &path, &name) {
+        let how = if optional {
+            ReadAs::Optional
+        } else {
+            ReadAs::Included
+        };
+        match read_makefile_as(ev, &path, &name, how) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(err)) => {

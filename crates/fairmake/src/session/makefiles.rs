@@ -58,7 +58,7 @@ fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     for name in names {
         read::announce(ev, &name, read::ReadAs::Optional);
         let path = read::find_include(ev, &name);
-        match read::read_makefile(ev, &path) {
+        match read::read_makefile(ev, &path, read::ReadAs::Optional) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
@@ -92,7 +92,7 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
             continue;
         }
         read::announce(ev, name, read::ReadAs::Main);
-        match read::read_makefile(ev, name) {
+        match read::read_makefile(ev, name, read::ReadAs::Main) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(e)) => {
@@ -114,7 +114,7 @@ fn read_default_makefile(ev: &mut Evaluator) -> Result<bool, Fatal> {
     for name in DEFAULT_NAMES {
         if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
             read::announce(ev, name, read::ReadAs::Main);
-            match read::read_makefile(ev, name) {
+            match read::read_makefile(ev, name, read::ReadAs::Main) {
                 Ok(()) => return Ok(true),
                 Err(ReadError::Fatal(e)) => return Err(e),
                 Err(ReadError::NotFound(_)) => continue,
