@@ -5,6 +5,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::rc::Rc;
 
 use crate::diag::{self, Fatal, Loc};
 use crate::eval::{Evaluator, MissingInclude};
@@ -92,12 +93,22 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     quiet_for_optional_only(ev, &mut makefiles);
+    // -n, -q and -t do not apply to remaking makefiles: GNU turns them off
+    // meanwhile, so the recipes' MAKEFLAGS and MFLAGS lack them too.
     let saved_mode = runner.mode;
-    // -n, -q and -t do not apply to remaking makefiles.
     runner.mode = crate::exec::Mode::default();
+    let saved_options = ev.invocation.options.clone();
+    let mut options = (*saved_options).clone();
+    options.dry_run = false;
+    options.touch = false;
+    options.question = false;
+    ev.invocation.options = Rc::new(options);
+    ev.publish_makeflags();
     let required = std::mem::take(&mut makefiles.required);
     let mut updated = update_makefiles(ev, runner, makefiles, &required);
     updated.runner.mode = saved_mode;
+    ev.invocation.options = saved_options;
+    ev.publish_makeflags();
     check_remade(
         ev,
         updated.result,
