@@ -124,6 +124,9 @@ pub struct Reading {
     pub stdin_copy: Option<Vec<u8>>,
     /// The global `.EXTRA_PREREQS`, expanded once reading is done.
     pub extra_prereqs: Option<ExtraPrereqs>,
+    /// Under `-e`, the SHELL the command line left where make put /bin/sh
+    /// instead, with its flavor: the recipes get it (`session::initial`).
+    pub command_line_shell_for_recipes: Option<(Vec<u8>, Flavor)>,
 }
 
 /// The global `.EXTRA_PREREQS` as GNU expands it once the makefiles are
@@ -567,12 +570,29 @@ impl Evaluator {
         let loc = def.loc.take().or_else(|| self.loc.clone());
         match target_set {
             None => {
-                if self.invocation.options.environment_overrides {
+                // `+=` with nothing to add leaves a variable as it was, its
+                // origin too (an environment variable stays one that a
+                // makefile may set), as GNU does; from the command line
+                // under -e it still marks an environment variable.
+                let empty_append =
+                    def.append && def.value.is_empty() && self.globals.get(def.name).is_some();
+                if self.invocation.options.environment_overrides
+                    && (!empty_append || def.origin == Origin::CommandLine)
+                {
                     if let Some(v) = self.globals.get_mut(def.name) {
                         if v.origin == Origin::Environment {
                             v.origin = Origin::EnvironmentOverride;
                         }
                     }
+                }
+                if empty_append {
+                    if let Some(v) = self.globals.get_mut(def.name) {
+                        if let Some(export) = def.export {
+                            v.export = export;
+                        }
+                        v.private |= def.private;
+                    }
+                    return Ok(());
                 }
                 let existing = self
                     .globals

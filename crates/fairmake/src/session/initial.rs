@@ -274,7 +274,7 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
             Origin::CommandLine,
         )?;
     }
-    define_default_shell(ev);
+    define_default_shell(ev, opts);
     Ok(())
 }
 
@@ -318,20 +318,56 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
 /// SHELL is /bin/sh again, of origin `file`, when the command line left it
 /// empty or as the environment had it (GNU manual, "Choosing the Shell":
 /// the environment's SHELL is not used): `SHELL=` on the command line
-/// changes nothing.
-fn define_default_shell(ev: &mut Evaluator) {
+/// changes nothing but the flavor (`SHELL:=` leaves a simple one). Under
+/// `-e`, when the command line named SHELL, GNU 4.4.1 gives the recipes
+/// what it left all the same, once the makefiles are read
+/// (`command_line_shell_for_recipes`).
+fn define_default_shell(ev: &mut Evaluator, opts: &Options) {
     let from_env = ev.child_env.original_shell.is_some();
-    let reset = match ev.globals.get(b"SHELL") {
-        None => true,
-        Some(v) => {
+    // (An environment override here is the environment's, which the
+    // command line's `SHELL+=` or `SHELL?=` left as it was, under -e.)
+    let (reset, flavor) = match ev.globals.get(b"SHELL") {
+        None => (true, Flavor::Recursive),
+        Some(v) => (
             v.value.is_empty()
-                || v.origin == Origin::Environment
-                || (v.origin == Origin::Default && from_env)
-        }
+                || matches!(v.origin, Origin::Environment | Origin::EnvironmentOverride)
+                || (v.origin == Origin::Default && from_env),
+            match v.origin {
+                Origin::CommandLine => v.flavor,
+                _ => Flavor::Recursive,
+            },
+        ),
     };
-    if reset {
-        let var = Var::new(b"/bin/sh".to_vec(), Flavor::Recursive, Origin::File);
-        ev.globals.insert(b"SHELL", var);
+    if !reset {
+        return;
+    }
+    let named = opts.variables.iter().any(|a| {
+        crate::assignment::find_operator(a)
+            .is_some_and(|(start, _, _)| crate::words::trim(&a[..start]) == b"SHELL")
+    });
+    if opts.environment_overrides && named {
+        if let Some(v) = ev.globals.get(b"SHELL") {
+            ev.reading.command_line_shell_for_recipes = Some((v.value.clone(), v.flavor));
+        }
+    }
+    let var = Var::new(b"/bin/sh".to_vec(), flavor, Origin::File);
+    ev.globals.insert(b"SHELL", var);
+}
+
+/// Once the makefiles are read, under `-e`, the SHELL the command line
+/// left (empty, or the environment's after `SHELL+=`) is the recipes'
+/// SHELL, as an environment override (GNU 4.4.1; 4.3 keeps /bin/sh): only
+/// an `override` beats it. Reading itself had /bin/sh.
+pub(super) fn command_line_shell_for_recipes(ev: &mut Evaluator) {
+    let Some((value, flavor)) = ev.reading.command_line_shell_for_recipes.take() else {
+        return;
+    };
+    if ev
+        .globals
+        .get(b"SHELL")
+        .is_some_and(|v| v.origin < Origin::EnvironmentOverride)
+    {
+        ev.set_global(b"SHELL", &value, flavor, Origin::EnvironmentOverride);
     }
 }
 

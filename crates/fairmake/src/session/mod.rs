@@ -331,6 +331,7 @@ fn after_reading(ev: &mut Evaluator) -> Result<(), Fatal> {
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading();
+    initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }
