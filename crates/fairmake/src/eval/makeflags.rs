@@ -81,7 +81,7 @@ impl Evaluator {
     /// the current MAKEOVERRIDES expanded (a makefile may empty it or
     /// append to it; it refers to `-*-command-variables-*-`).
     pub fn makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
-        if self.makeflags_from_command_line() {
+        if self.makeflags_as_written() {
             let mut value = Vec::new();
             self.expand_var(b"MAKEFLAGS", &mut value)?;
             return Ok(value);
@@ -111,7 +111,7 @@ impl Evaluator {
     /// makefile drops the variables.
     pub fn publish_makeflags(&mut self) {
         self.publish_mflags();
-        if self.makeflags_from_command_line() {
+        if self.makeflags_as_written() {
             return;
         }
         let mut value = Vec::new();
@@ -139,13 +139,15 @@ impl Evaluator {
         self.set_global(b"MAKEFLAGS", &value, Flavor::Recursive, origin);
     }
 
-    /// `make MAKEFLAGS=...`: GNU takes its words as switches and leaves
-    /// the variable as the user wrote it; children get that value too
-    /// (without the jobserver, as in GNU).
-    fn makeflags_from_command_line(&self) -> bool {
+    /// `make MAKEFLAGS=...` or a makefile's `override MAKEFLAGS = ...`:
+    /// GNU takes its words as switches (`decode_makeflags_variable`) but
+    /// leaves the variable as written, the canonical form (written as a
+    /// makefile's) being outranked; children get that value too (without
+    /// the jobserver, as in GNU).
+    fn makeflags_as_written(&self) -> bool {
         self.globals
             .get(b"MAKEFLAGS")
-            .is_some_and(|v| v.origin == Origin::CommandLine)
+            .is_some_and(|v| matches!(v.origin, Origin::CommandLine | Origin::Override))
     }
 
     /// Sets MFLAGS from the switches.
@@ -162,10 +164,29 @@ impl Evaluator {
         }
     }
 
-    /// A makefile assigned MAKEFLAGS: its words are switches from now on
-    /// (`MAKEFLAGS += -k` keeps going), and the variable is written back in
-    /// canonical form.
-    pub fn makeflags_assigned(&mut self) {
+    /// The switches make started with: the environment's MAKEFLAGS, then
+    /// the command line's options (not a command-line `MAKEFLAGS=`, nor
+    /// what the makefiles added).
+    pub fn switches_at_start(&self) -> Options {
+        let (argv, env) = &*self.invocation.args;
+        let mut opts = Options::default();
+        let _ = options::parse_makeflags(&mut opts, env);
+        let _ = options::parse_args_into(&mut opts, argv);
+        opts
+    }
+
+    /// The MAKEFLAGS variable's words become switches: each time a
+    /// makefile assigns it (`MAKEFLAGS += -k` keeps going from there on),
+    /// even when a command-line or `override` value outranks the
+    /// assignment (GNU 4.4.1; 4.3 waits), and once more when the makefiles
+    /// are read (`makeflags_after_reading`), which is when a command-line
+    /// `MAKEFLAGS=k` first counts. Switches add up: a later value takes none
+    /// back (`MAKEFLAGS = s` then `MAKEFLAGS =` stays silent). The
+    /// environment's and the command line's switches are applied again
+    /// after them and keep the last word (`-S` beats `MAKEFLAGS += -k`).
+    /// The variable is then written back in canonical form, unless it is
+    /// kept as written (`publish_makeflags`).
+    pub fn decode_makeflags_variable(&mut self) {
         // The command-line variables we published stay out of the switches:
         // `MAKEFLAGS += -k` appends after them.
         let raw = self
@@ -179,30 +200,29 @@ impl Evaluator {
         let Ok(value) = self.expand_text(&raw) else {
             return;
         };
-        // The makefile's switches first, then the environment's and the
-        // command line's again: those keep the last word (`-S` on the
-        // command line beats `MAKEFLAGS += -k`).
-        let mut opts = Options::default();
-        let (argv, env) = &*self.invocation.args.clone();
+        // As a child would get it: `--eval` words have their `$` doubled.
+        let value = options::undouble_dollars(&value);
         let mut messages = Vec::new();
-        for source in [&value, env] {
-            match options::parse_makeflags(&mut opts, source) {
-                Ok(m) => messages.extend(m),
-                Err(e) => messages.push(e.message),
-            }
+        let mut decoded = std::mem::take(&mut self.invocation.variable_switches);
+        match options::parse_makeflags(&mut decoded, &value) {
+            Ok(m) => messages.extend(m),
+            Err(e) => messages.push(e.message),
         }
-        if let Err(e) = options::parse_args_into(&mut opts, argv) {
-            messages.push(e.message);
-        }
+        // Its variables are the command line's business (MAKEOVERRIDES).
+        decoded.variables.clear();
+        self.invocation.variable_switches = decoded.clone();
+        // Said without a place, as GNU does; the environment's and the
+        // command line's were said at start.
         for m in messages {
-            diag::warn(self.loc.as_ref(), m);
+            diag::warn(None, m);
         }
+        let mut opts = decoded;
+        let (argv, env) = &*self.invocation.args.clone();
+        let _ = options::parse_makeflags(&mut opts, env);
+        let _ = options::parse_args_into(&mut opts, argv);
         // `--debug` words add up; those of the environment and the command
         // line come first in MAKEFLAGS, the makefile's after them.
-        let mut outer = Options::default();
-        let _ = options::parse_makeflags(&mut outer, env);
-        let _ = options::parse_args_into(&mut outer, argv);
-        let mut specs = outer.debug_specs;
+        let mut specs = self.switches_at_start().debug_specs;
         specs.extend(
             opts.debug_specs
                 .iter()
@@ -215,28 +235,22 @@ impl Evaluator {
         opts.variables = self.invocation.options.variables.clone();
         opts.shuffle = self.invocation.options.shuffle.clone();
         opts.jobs_on_command_line = self.invocation.options.jobs_on_command_line;
-        // The command line's `-I` words came back through the makefile's
-        // value and again from argv: each directory counts once, where it
-        // first appeared (a second `-I-` would empty the path).
-        let mut dirs: Vec<Vec<u8>> = Vec::new();
-        for d in std::mem::take(&mut opts.include_dirs) {
-            if !dirs.contains(&d) {
-                dirs.push(d);
-            }
-        }
-        opts.include_dirs = dirs;
         let include_dirs_changed = opts.include_dirs != self.invocation.options.include_dirs;
+        let print_directory_on = opts.print_directory == Some(true)
+            && self.invocation.options.print_directory != Some(true);
         self.invocation.options = Rc::new(opts);
         if include_dirs_changed {
             let dirs =
                 crate::options::include_path(&self.invocation.options.include_dirs).join(&b' ');
             self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
         }
-        if self.invocation.options.print_directory == Some(true) {
+        if print_directory_on {
             // A restarted make already said where it is.
             let restarted =
                 std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
-            diag::enter_directory(&self.invocation.cwd, restarted);
+            // Said when make first prints, as for -w at start: under -q,
+            // maybe never.
+            diag::defer_enter_directory(&self.invocation.cwd, restarted);
         } else if self.invocation.options.print_directory == Some(false) {
             diag::cancel_enter_directory();
         }
@@ -261,12 +275,14 @@ impl Evaluator {
         }
     }
 
-    /// After all makefiles are read: options that imply others take effect
-    /// (`-R` implies `-r`), built-in variables go if `-R` came late (they
-    /// were `builtin_variables_defined` at start; with `-R` at start, the
-    /// ones `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is
-    /// written afresh.
+    /// After all makefiles are read: the MAKEFLAGS variable is decoded once
+    /// more, options that imply others take effect (`-R` implies `-r`),
+    /// built-in variables go if `-R` came late (they were
+    /// `builtin_variables_defined` at start; with `-R` at start, the ones
+    /// `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is written
+    /// afresh.
     pub fn makeflags_after_reading(&mut self, builtin_variables_defined: bool) {
+        self.decode_makeflags_variable();
         let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;

@@ -86,6 +86,9 @@ pub struct Invocation {
     /// argv and the inherited MAKEFLAGS: they keep the last word over a
     /// makefile's MAKEFLAGS.
     pub args: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
+    /// The switches decoded from the MAKEFLAGS variable so far (see
+    /// `Evaluator::decode_makeflags_variable`): they add up, as GNU's do.
+    pub variable_switches: Options,
     /// No side effects outside the process: `$(shell)`, `!=` and `$(file)`
     /// do nothing (for fuzzing the reader and the expander).
     pub sandboxed: bool,
@@ -116,13 +119,18 @@ pub struct ChildEnv {
 pub struct Reading {
     /// Includes that could not be read, to be remade or reported.
     pub missing_includes: Vec<MissingInclude>,
-    /// How many makefiles have been read so far: a missing one's place
-    /// among them (see [`MissingInclude::after_read`]).
-    pub read_count: usize,
+    /// The makefiles read, in order, as they were opened: what make tries
+    /// to remake, whatever a makefile or the command line made of the
+    /// `MAKEFILE_LIST` variable. Its length is a missing one's place among
+    /// them (see [`MissingInclude::after_read`]).
+    pub makefiles_read: Vec<MakefileRead>,
     /// Where the makefile read from standard input was copied.
     pub stdin_copy: Option<Vec<u8>>,
     /// The global `.EXTRA_PREREQS`, expanded once reading is done.
     pub extra_prereqs: Option<ExtraPrereqs>,
+    /// Under `-e`, the SHELL the command line left where make put /bin/sh
+    /// instead, with its flavor: the recipes get it (`session::initial`).
+    pub command_line_shell_for_recipes: Option<(Vec<u8>, Flavor)>,
 }
 
 /// The global `.EXTRA_PREREQS` as GNU expands it once the makefiles are
@@ -132,6 +140,19 @@ pub struct Reading {
 pub struct ExtraPrereqs {
     pub files: Vec<u8>,
     pub rules: Vec<u8>,
+}
+
+/// A makefile that was read.
+#[derive(Clone, Debug)]
+pub struct MakefileRead {
+    /// As opened (an include found through `-I` with its directory).
+    pub name: Vec<u8>,
+    /// The `include` line that named it; `None` for `-f`, a default name
+    /// or `MAKEFILES`.
+    pub loc: Option<Loc>,
+    /// Named by `-include`, `sinclude` or `MAKEFILES`: failing to remake
+    /// it is no error.
+    pub optional: bool,
 }
 
 /// An `include` whose file did not exist when it was read.
@@ -179,6 +200,7 @@ impl Evaluator {
                 cwd,
                 level: 0,
                 args: Rc::default(),
+                variable_switches: Options::default(),
                 sandboxed: false,
                 trace_path: None,
             },
@@ -577,12 +599,29 @@ impl Evaluator {
         let loc = def.loc.take().or_else(|| self.loc.clone());
         match target_set {
             None => {
-                if self.invocation.options.environment_overrides {
+                // `+=` with nothing to add leaves a variable as it was, its
+                // origin too (an environment variable stays one that a
+                // makefile may set), as GNU does; from the command line
+                // under -e it still marks an environment variable.
+                let empty_append =
+                    def.append && def.value.is_empty() && self.globals.get(def.name).is_some();
+                if self.invocation.options.environment_overrides
+                    && (!empty_append || def.origin == Origin::CommandLine)
+                {
                     if let Some(v) = self.globals.get_mut(def.name) {
                         if v.origin == Origin::Environment {
                             v.origin = Origin::EnvironmentOverride;
                         }
                     }
+                }
+                if empty_append {
+                    if let Some(v) = self.globals.get_mut(def.name) {
+                        if let Some(export) = def.export {
+                            v.export = export;
+                        }
+                        v.private |= def.private;
+                    }
+                    return Ok(());
                 }
                 let existing = match self.globals.get_mut(def.name) {
                     Some(v) => Some((v.origin, v.flavor, old_value_for(v, &def))),

@@ -76,6 +76,24 @@ pub fn parse_makeflags(opts: &mut Options, makeflags: &[u8]) -> Result<Vec<Strin
     Ok(warnings)
 }
 
+/// MAKEFLAGS is expanded as a variable before it is parsed (GNU decodes
+/// `$(MAKEFLAGS)`): the `$$` a make wrote for `--eval=$(...)` becomes `$`
+/// again. What a make inherits, and the value its own MAKEFLAGS variable
+/// expands to, are both in the form children get, so both go through this.
+pub fn undouble_dollars(value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut i = 0;
+    while i < value.len() {
+        out.push(value[i]);
+        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
+            2
+        } else {
+            1
+        };
+    }
+    out
+}
+
 /// Splits on unescaped blanks; a backslash makes the next byte literal.
 fn split_words(value: &[u8]) -> Vec<Vec<u8>> {
     let mut words = Vec::new();

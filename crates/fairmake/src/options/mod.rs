@@ -21,7 +21,8 @@ mod usage;
 mod tests;
 
 pub use makeflags::{
-    makeflags_value, mflags_value, parse_makeflags, variable_words, CmdlineVar, VarFlavor,
+    makeflags_value, mflags_value, parse_makeflags, undouble_dollars, variable_words, CmdlineVar,
+    VarFlavor,
 };
 pub use usage::{usage_text, version_text};
 
@@ -302,7 +303,7 @@ fn apply(opts: &mut Options, spec: &Spec, value: Option<Vec<u8>>) -> Result<(), 
             if v.is_empty() {
                 return Err("the '--debug' option requires a non-empty string argument".into());
             }
-            opts.debug_specs.push(v);
+            push_once(&mut opts.debug_specs, v);
         }
         OptId::Shuffle => set_shuffle(opts, value.unwrap_or_else(|| b"random".to_vec())),
         id => apply_flag(opts, id),
@@ -319,14 +320,24 @@ fn display_name(spec: &Spec) -> String {
     }
 }
 
+/// A list option holds each value once, as GNU 4.4.1's do (4.3 kept
+/// repeats): `-C a -C a` goes into `a` once, `--eval X+=1` twice appends
+/// once, and a switch MAKEFLAGS gives back (`-I`, `--eval`) is not added
+/// again. `-f` is the exception: a makefile named twice is read twice.
+fn push_once(list: &mut Vec<Vec<u8>>, v: Vec<u8>) {
+    if !list.contains(&v) {
+        list.push(v);
+    }
+}
+
 fn apply_string(opts: &mut Options, id: OptId, v: Vec<u8>) {
     match id {
-        OptId::Directory => opts.directories.push(v),
+        OptId::Directory => push_once(&mut opts.directories, v),
         OptId::File => opts.makefiles.push(v),
-        OptId::IncludeDir => opts.include_dirs.push(v),
-        OptId::OldFile => opts.old_files.push(v),
-        OptId::WhatIf => opts.new_files.push(v),
-        OptId::Eval => opts.evals.push(v),
+        OptId::IncludeDir => push_once(&mut opts.include_dirs, v),
+        OptId::OldFile => push_once(&mut opts.old_files, v),
+        OptId::WhatIf => push_once(&mut opts.new_files, v),
+        OptId::Eval => push_once(&mut opts.evals, v),
         OptId::JobserverAuth | OptId::JobserverFds => opts.jobserver_auth = Some(v),
         OptId::SyncMutex => opts.sync_mutex = Some(v),
         OptId::TempStdin => {

@@ -328,10 +328,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// `-t`: touch instead of running. With -n too the touch is only shown.
+    /// Either way `-s` (or `.SILENT:` naming no target) keeps it unsaid.
     fn touch_target(&mut self, id: FileId) -> Status {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
-        if !self.ev.invocation.options.silent || dry_run {
+        if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
             crate::diag::out_line(format_args!("touch {}", diag::show(name)));
         }
         if dry_run {

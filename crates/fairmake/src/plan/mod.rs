@@ -220,6 +220,9 @@ pub struct Node {
     /// Under -q, it failed because it (or the first of its prerequisites
     /// to fail) is out of date, not through an error: status 1, not 2.
     pub out_of_date: bool,
+    /// It failed, quietly, while the makefiles were remade (an optional
+    /// makefile, or what only such need): it is not tried again.
+    pub failed_quietly: bool,
 }
 
 impl Node {
@@ -265,6 +268,7 @@ impl Default for Node {
             peers_taken: 0,
             peer_pos: 0,
             out_of_date: false,
+            failed_quietly: false,
         }
     }
 }
@@ -285,6 +289,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
     /// "Nothing to be done" notes.
     pub makefiles_phase: bool,
+    /// Remaking makefiles: whether `-B` applies to them (the session says;
+    /// not the `-B` the makefiles added).
+    pub makefiles_always_make: bool,
     /// Depth of the walk right now.
     depth: usize,
     /// Jobs finished so far (orders intermediate deletion).
@@ -351,6 +358,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stopping: false,
             question_dirty: false,
             makefiles_phase: false,
+            makefiles_always_make: false,
             depth: 0,
             made_count: 0,
             dont_care: Default::default(),
@@ -402,9 +410,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The runner back (for the next phase), and the files settled so far
     /// (up to date or remade), for a later walk in the same run; the others
     /// start afresh there, and so do those of optional makefiles whose
-    /// missing rules were forgiven (one whose recipe ran is done with). The
-    /// nodes are turned over in place: a tree with tens of thousands of
-    /// files would otherwise hold two copies at once.
+    /// missing rules were forgiven (one whose recipe ran is done with).
+    /// Those that failed (quietly: make goes on) are marked so: GNU does not
+    /// try them again. The nodes are turned over in place: a tree with tens
+    /// of thousands of files would otherwise hold two copies at once.
     pub fn into_settled(self) -> (J, Vec<Node>) {
         let dont_care = self.dont_care;
         let settled = self
@@ -419,6 +428,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         ..n
                     }
                 }
+                Status::Failed => Node {
+                    failed_quietly: true,
+                    ..Node::default()
+                },
                 _ => Node::default(),
             })
             .collect();
@@ -446,11 +459,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some()
     }
 
-    /// `-B` is in force; after a restart it no longer applies to makefiles,
-    /// or make would remake them and restart forever.
+    /// `-B` is in force (for makefiles, as the session decided).
     fn always_make(&self) -> bool {
-        self.ev.invocation.options.always_make
-            && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
+        if self.makefiles_phase {
+            self.makefiles_always_make
+        } else {
+            self.ev.invocation.options.always_make
+        }
     }
 
     /// A failure without `-k`: make only waits for the jobs running.

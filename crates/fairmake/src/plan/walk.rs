@@ -30,6 +30,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             Status::Running => return Ok(Status::Running),
             Status::Visiting => return Ok(Status::Visiting),
+            Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, parent),
             Status::New | Status::Pending => {}
         }
         // GNU looks at a grouped target's peers' lists again each time it
@@ -272,6 +273,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         match self.status(id) {
             Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
+            Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, Some(parent)),
             Status::New | Status::Pending => {}
         }
         self.enter(id, Some(parent))?;
@@ -324,6 +326,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             return Ok(Status::Done);
         }
+        self.no_rule(id, parent)
+    }
+
+    /// `id` cannot be made: "No rule to make target". Also said of a file
+    /// that failed quietly while the makefiles were remade, when something
+    /// needs it after all (GNU words it so, whatever its rule was).
+    fn no_rule(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let message = match parent {
             Some(p) => format!(

@@ -93,17 +93,23 @@ pub fn announce(ev: &Evaluator, name: &[u8], how: ReadAs) {
 }
 
 /// Reads and evaluates the makefile `name`, appending it to `MAKEFILE_LIST`.
-pub fn read_makefile(ev: &mut Evaluator, name: &[u8]) -> std::result::Result<(), ReadError> {
-    read_makefile_as(ev, name, name)
+pub fn read_makefile(
+    ev: &mut Evaluator,
+    name: &[u8],
+    how: ReadAs,
+) -> std::result::Result<(), ReadError> {
+    read_makefile_as(ev, name, name, how)
 }
 
 /// Reads the makefile at `name` (the path found, which goes into
 /// `MAKEFILE_LIST`); messages name it `display`, as written in the
-/// `include` line (an include found through `-I`).
+/// `include` line (an include found through `-I`). `how` it was named
+/// decides whether failing to remake it is an error.
 pub fn read_makefile_as(
     ev: &mut Evaluator,
     name: &[u8],
     display: &[u8],
+    how: ReadAs,
 ) -> std::result::Result<(), ReadError> {
     use std::os::unix::ffi::OsStrExt;
     // The file stays open while it is evaluated, as GNU keeps it: a makefile
@@ -138,7 +144,7 @@ pub fn read_makefile_as(
         Some(rest) => rest.to_vec(),
         None => text,
     };
-    append_makefile_list(ev, name);
+    append_makefile_list(ev, name, how);
     let display: Rc<[u8]> = Rc::from(display);
     let saved_loc = ev.loc.take();
     let result = eval_buffer(ev, &text, Some(display), None);
@@ -172,11 +178,23 @@ fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError>
     Ok(buf)
 }
 
-fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
-    ev.reading.read_count += 1;
+/// Notes `name` as read, and appends it to the `MAKEFILE_LIST` variable as
+/// a makefile's `+=` would, but as it is (not expanded, even in a simple
+/// variable): not when a variable that outranks a makefile's holds the
+/// name (the command line's, `override`); as a new recursive variable
+/// after `undefine MAKEFILE_LIST` (GNU 4.4.1 and 4.3).
+fn append_makefile_list(ev: &mut Evaluator, name: &[u8], how: ReadAs) {
+    // Still the place of the `include` line, if any.
+    let loc = ev.loc.clone();
+    ev.reading.makefiles_read.push(crate::eval::MakefileRead {
+        name: name.to_vec(),
+        loc,
+        optional: how == ReadAs::Optional,
+    });
     // Appended in place: thousands of `-include`d .d files must not copy the
     // growing list each time.
     match ev.globals.get_mut(b"MAKEFILE_LIST") {
+        Some(var) if var.origin > Origin::File => {}
         Some(var) => {
             let mut value = std::mem::take(&mut var.value);
             if !value.is_empty() {
@@ -186,7 +204,7 @@ fn append_makefile_list(ev: &mut Evaluator, name: &[u8]) {
             var.set_value(value);
             var.origin = Origin::File;
         }
-        None => ev.set_global(b"MAKEFILE_LIST", name, Flavor::Simple, Origin::File),
+        None => ev.set_global(b"MAKEFILE_LIST", name, Flavor::Recursive, Origin::File),
     }
 }
 
@@ -839,18 +857,21 @@ fn definition<'a>(
 /// to its export flag).
 fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) -> Result<()> {
     let name = def.name;
+    let origin = def.origin;
     ev.define(set, def)?;
-    if set.is_none() {
+    if set.is_none() && origin != Origin::CommandLine {
         special_variable_assigned(ev, name);
     }
     Ok(())
 }
 
-/// Variables whose assignment changes how make behaves.
+/// Variables whose assignment in a makefile changes how make behaves
+/// (whether or not the assignment took: one the command line outranks
+/// counts too).
 fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
     if name == b"MAKEFLAGS" {
         // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
-        ev.makeflags_assigned();
+        ev.decode_makeflags_variable();
     }
 }
 
@@ -890,7 +911,12 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             },
         );
         let path = find_include(ev, &name);
-        match read_makefile_as(ev, &path, &name) {
+        let how = if optional {
+            ReadAs::Optional
+        } else {
+            ReadAs::Included
+        };
+        match read_makefile_as(ev, &path, &name, how) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(err)) => {
@@ -901,7 +927,7 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
                         loc: loc.clone(),
                         optional,
                         error: err.raw_os_error(),
-                        after_read: ev.reading.read_count,
+                        after_read: ev.reading.makefiles_read.len(),
                     });
             }
         }

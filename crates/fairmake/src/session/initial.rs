@@ -59,6 +59,14 @@ pub(super) fn initial_variables(
         ev.globals.insert(b"SUFFIXES", var);
     }
     define_command_line_variables(ev, opts)?;
+    // `MAKEFLAGS?=k` left the environment's value: written afresh.
+    if ev
+        .globals
+        .get(b"MAKEFLAGS")
+        .is_some_and(|v| v.origin == Origin::Environment)
+    {
+        ev.publish_makeflags();
+    }
     // Now with the values the command line's variables ended up with.
     if has_overrides {
         let overrides = ev.overrides_from_options();
@@ -110,7 +118,7 @@ fn import_environment(ev: &mut Evaluator) {
 /// Make's special variables with a default value (GNU manual, "Special
 /// Variables", "The MAKE Variable", "Choosing the Shell").
 fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
-    let defaults: [(&[u8], Vec<u8>); 12] = [
+    let defaults: [(&[u8], Vec<u8>); 11] = [
         (b"MAKE_VERSION", diag::EMULATED_VERSION.into()),
         (b"MAKE_HOST", b"x86_64-pc-linux-gnu".to_vec()),
         (b"SHELL", b"/bin/sh".to_vec()),
@@ -122,7 +130,6 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
             b".INCLUDE_DIRS",
             crate::options::include_path(&opts.include_dirs).join(&b' '),
         ),
-        (b"MAKEFILE_LIST", Vec::new()),
         (b".RECIPEPREFIX", Vec::new()),
         // GNU 4.4 defines these two empty, even under -R.
         (b"MAKEFILES", Vec::new()),
@@ -135,7 +142,7 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
             .globals
             .get(name)
             .is_some_and(|v| v.origin == Origin::Environment);
-        if from_env && !matches!(name, b"MAKEFILE_LIST" | b".RECIPEPREFIX") {
+        if from_env && name != b".RECIPEPREFIX" {
             continue;
         }
         let flavor = if name == b"MAKE" {
@@ -267,7 +274,7 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
             Origin::CommandLine,
         )?;
     }
-    define_default_shell(ev);
+    define_default_shell(ev, opts);
     Ok(())
 }
 
@@ -276,8 +283,22 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
 /// on the command line append to nothing, `CC?=x` defines CC. SHELL
 /// appends to the environment's value when there is one.
 fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
-    const DEFINED_BEFORE: &[&[u8]] =
-        &[b".SHELLFLAGS", b".FEATURES", b"MAKEFLAGS", b"MAKEOVERRIDES"];
+    const DEFINED_BEFORE: &[&[u8]] = &[b".SHELLFLAGS", b".FEATURES", b"MAKEOVERRIDES"];
+    let from_command_line = ev
+        .globals
+        .get(name)
+        .is_some_and(|v| v.origin == Origin::CommandLine);
+    if name == b"MAKEFLAGS" && !from_command_line {
+        // MAKEFLAGS is written from the switches after the command line's
+        // variables: `MAKEFLAGS+=s` appends to the environment's value as
+        // it came, or to nothing (GNU 4.4.1 and 4.3).
+        ev.globals.remove(name);
+        if let Some(value) = std::env::var_os("MAKEFLAGS") {
+            let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
+            ev.globals.insert(name, var);
+        }
+        return;
+    }
     let is_default = ev
         .globals
         .get(name)
@@ -297,20 +318,56 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
 /// SHELL is /bin/sh again, of origin `file`, when the command line left it
 /// empty or as the environment had it (GNU manual, "Choosing the Shell":
 /// the environment's SHELL is not used): `SHELL=` on the command line
-/// changes nothing.
-fn define_default_shell(ev: &mut Evaluator) {
+/// changes nothing but the flavor (`SHELL:=` leaves a simple one). Under
+/// `-e`, when the command line named SHELL, GNU 4.4.1 gives the recipes
+/// what it left all the same, once the makefiles are read
+/// (`command_line_shell_for_recipes`).
+fn define_default_shell(ev: &mut Evaluator, opts: &Options) {
     let from_env = ev.child_env.original_shell.is_some();
-    let reset = match ev.globals.get(b"SHELL") {
-        None => true,
-        Some(v) => {
+    // (An environment override here is the environment's, which the
+    // command line's `SHELL+=` or `SHELL?=` left as it was, under -e.)
+    let (reset, flavor) = match ev.globals.get(b"SHELL") {
+        None => (true, Flavor::Recursive),
+        Some(v) => (
             v.value.is_empty()
-                || v.origin == Origin::Environment
-                || (v.origin == Origin::Default && from_env)
-        }
+                || matches!(v.origin, Origin::Environment | Origin::EnvironmentOverride)
+                || (v.origin == Origin::Default && from_env),
+            match v.origin {
+                Origin::CommandLine => v.flavor,
+                _ => Flavor::Recursive,
+            },
+        ),
     };
-    if reset {
-        let var = Var::new(b"/bin/sh".to_vec(), Flavor::Recursive, Origin::File);
-        ev.globals.insert(b"SHELL", var);
+    if !reset {
+        return;
+    }
+    let named = opts.variables.iter().any(|a| {
+        crate::assignment::find_operator(a)
+            .is_some_and(|(start, _, _)| crate::words::trim(&a[..start]) == b"SHELL")
+    });
+    if opts.environment_overrides && named {
+        if let Some(v) = ev.globals.get(b"SHELL") {
+            ev.reading.command_line_shell_for_recipes = Some((v.value.clone(), v.flavor));
+        }
+    }
+    let var = Var::new(b"/bin/sh".to_vec(), flavor, Origin::File);
+    ev.globals.insert(b"SHELL", var);
+}
+
+/// Once the makefiles are read, under `-e`, the SHELL the command line
+/// left (empty, or the environment's after `SHELL+=`) is the recipes'
+/// SHELL, as an environment override (GNU 4.4.1; 4.3 keeps /bin/sh): only
+/// an `override` beats it. Reading itself had /bin/sh.
+pub(super) fn command_line_shell_for_recipes(ev: &mut Evaluator) {
+    let Some((value, flavor)) = ev.reading.command_line_shell_for_recipes.take() else {
+        return;
+    };
+    if ev
+        .globals
+        .get(b"SHELL")
+        .is_some_and(|v| v.origin < Origin::EnvironmentOverride)
+    {
+        ev.set_global(b"SHELL", &value, flavor, Origin::EnvironmentOverride);
     }
 }
 
@@ -331,27 +388,11 @@ pub(super) fn environment_makeflags() -> Vec<u8> {
     let mut env_makeflags = Vec::new();
     for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
         if let Some(v) = std::env::var_os(name) {
-            env_makeflags.extend(dashed(&undouble_dollars(v.as_bytes())));
+            env_makeflags.extend(dashed(&crate::options::undouble_dollars(v.as_bytes())));
             env_makeflags.push(b' ');
         }
     }
     env_makeflags
-}
-
-/// MAKEFLAGS from the environment is expanded as a variable before it is
-/// parsed: the `$$` a parent wrote for `--eval=$(...)` becomes `$` again.
-pub(super) fn undouble_dollars(value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(value.len());
-    let mut i = 0;
-    while i < value.len() {
-        out.push(value[i]);
-        i += if value[i] == b'$' && value.get(i + 1) == Some(&b'$') {
-            2
-        } else {
-            1
-        };
-    }
-    out
 }
 
 /// A MAKEFLAGS value whose first word is switch letters gets its `-`, so

@@ -17,12 +17,31 @@ const DEFAULT_NAMES: [&[u8]; 3] = [b"GNUmakefile", b"makefile", b"Makefile"];
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
 /// Returns whether any makefile was read.
 pub(super) fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
+    start_makefile_list(ev);
     read_makefiles_variable(ev)?;
     if !opts.makefiles.is_empty() {
         read_named_makefiles(ev, opts)?;
         return Ok(true);
     }
     read_default_makefile(ev)
+}
+
+/// `MAKEFILE_LIST` starts empty (simple, from a makefile) as the first
+/// makefile is about to be read, not before: `--eval` sees it undefined or
+/// as the environment has it, and its value is dropped here. One that
+/// outranks a makefile (the command line's, `override`, the environment's
+/// under `-e`) stays, and reading never appends to it (GNU 4.4.1 and 4.3).
+fn start_makefile_list(ev: &mut Evaluator) {
+    let env_overrides = ev.invocation.options.environment_overrides;
+    if let Some(v) = ev.globals.get_mut(b"MAKEFILE_LIST") {
+        if env_overrides && v.origin == Origin::Environment {
+            v.origin = Origin::EnvironmentOverride;
+        }
+        if v.origin > Origin::File {
+            return;
+        }
+    }
+    ev.set_global(b"MAKEFILE_LIST", b"", Flavor::Simple, Origin::File);
 }
 
 /// MAKEFILES (from the environment or the command line) names makefiles
@@ -39,7 +58,7 @@ fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     for name in names {
         read::announce(ev, &name, read::ReadAs::Optional);
         let path = read::find_include(ev, &name);
-        match read::read_makefile(ev, &path) {
+        match read::read_makefile(ev, &path, read::ReadAs::Optional) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
@@ -73,7 +92,7 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
             continue;
         }
         read::announce(ev, name, read::ReadAs::Main);
-        match read::read_makefile(ev, name) {
+        match read::read_makefile(ev, name, read::ReadAs::Main) {
             Ok(()) => {}
             Err(ReadError::Fatal(e)) => return Err(e),
             Err(ReadError::NotFound(e)) => {
@@ -82,7 +101,7 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
                     loc: None,
                     optional: false,
                     error: e.raw_os_error(),
-                    after_read: ev.reading.read_count,
+                    after_read: ev.reading.makefiles_read.len(),
                 });
             }
         }
@@ -95,7 +114,7 @@ fn read_default_makefile(ev: &mut Evaluator) -> Result<bool, Fatal> {
     for name in DEFAULT_NAMES {
         if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
             read::announce(ev, name, read::ReadAs::Main);
-            match read::read_makefile(ev, name) {
+            match read::read_makefile(ev, name, read::ReadAs::Main) {
                 Ok(()) => return Ok(true),
                 Err(ReadError::Fatal(e)) => return Err(e),
                 Err(ReadError::NotFound(_)) => continue,
@@ -116,6 +135,6 @@ fn optional_makefile(ev: &mut Evaluator, name: Vec<u8>, error: Option<i32>) {
         loc: None,
         optional: true,
         error,
-        after_read: ev.reading.read_count,
+        after_read: ev.reading.makefiles_read.len(),
     });
 }

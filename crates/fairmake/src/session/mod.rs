@@ -84,13 +84,13 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let mut opts = Options::default();
     // GNUMAKEFLAGS first (GNU-only switches), then MAKEFLAGS.
     if let Some(flags) = std::env::var_os("GNUMAKEFLAGS") {
-        let flags = initial::undouble_dollars(flags.as_bytes());
+        let flags = options::undouble_dollars(flags.as_bytes());
         for message in options::parse_makeflags(&mut opts, &flags)? {
             diag::warn(None, message);
         }
     }
     if let Some(flags) = std::env::var_os("MAKEFLAGS") {
-        let flags = initial::undouble_dollars(flags.as_bytes());
+        let flags = options::undouble_dollars(flags.as_bytes());
         for message in options::parse_makeflags(&mut opts, &flags)? {
             diag::warn(None, message);
         }
@@ -342,6 +342,7 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading(builtin_variables_defined);
+    initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }

@@ -3,10 +3,11 @@
 //! goal before the command line's goals; when one of them changed, make
 //! starts over from the top (`restart`), in the directory it started in.
 
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::rc::Rc;
 
-use crate::diag::{self, Fatal};
+use crate::diag::{self, Fatal, Loc};
 use crate::eval::{Evaluator, MissingInclude};
 use crate::exec::Runner;
 use crate::plan::{Node, Planner};
@@ -37,6 +38,9 @@ struct MakefileGoals<'m> {
     dont_care: FxHashSet<FileId>,
     /// The missing makefiles that must exist in the end.
     required: Vec<(FileId, &'m MissingInclude)>,
+    /// The makefiles read whose failure is an error, with the `include`
+    /// line that named them.
+    read_required: FxHashMap<FileId, Option<Loc>>,
     /// The missing includes' notes (`file:line: name: No such file or
     /// directory`), one a makefile, said with their error.
     notes: Vec<(FileId, Vec<u8>, String)>,
@@ -68,6 +72,9 @@ struct Updated<'m> {
     /// Required makefiles still missing after a failure nobody reported
     /// (the recipe was run for an optional one).
     unreported: Vec<&'m MissingInclude>,
+    /// Under `-k` after a failure, the makefiles whose failure is an error
+    /// that failed (`failed_required`).
+    failed_required: Vec<(Vec<u8>, Option<Loc>)>,
     /// Whether a makefile changed (or appeared).
     changed: bool,
     runner: Runner,
@@ -86,18 +93,33 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
         return Ok(Remade::No(Box::new(runner), Vec::new()));
     }
     quiet_for_optional_only(ev, &mut makefiles);
+    // -n, -q and -t do not apply to remaking makefiles: GNU turns them off
+    // meanwhile, so the recipes' MAKEFLAGS and MFLAGS lack them too. -O, -l
+    // and --shuffle do apply, and --debug=j with --debug=m only (GNU's
+    // debugging is off while makefiles are remade unless it covers them).
     let saved_mode = runner.mode.clone();
-    // -n, -q and -t do not apply to remaking makefiles; -O, -l and
-    // --shuffle do, and --debug=j with --debug=m only (GNU's debugging is
-    // off while makefiles are remade unless it covers makefiles).
     runner.mode.dry_run = false;
     runner.mode.touch = false;
     runner.mode.question = false;
     runner.mode.debug_jobs &= ev.invocation.options.debug.makefile;
+    let saved_options = ev.invocation.options.clone();
+    let mut options = (*saved_options).clone();
+    options.dry_run = false;
+    options.touch = false;
+    options.question = false;
+    ev.invocation.options = Rc::new(options);
+    ev.publish_makeflags();
     let required = std::mem::take(&mut makefiles.required);
     let mut updated = update_makefiles(ev, runner, makefiles, &required);
     updated.runner.mode = saved_mode;
-    check_remade(ev, updated.result, &required, updated.unreported)?;
+    ev.invocation.options = saved_options;
+    ev.publish_makeflags();
+    check_remade(
+        ev,
+        updated.result,
+        updated.unreported,
+        updated.failed_required,
+    )?;
     if updated.changed {
         updated.runner.finish_jobserver();
         return Ok(Remade::Yes);
@@ -112,20 +134,34 @@ fn always_remade(file: &File) -> bool {
     file.phony || file.double_colon().iter().any(|r| r.deps.is_empty())
 }
 
-/// The makefiles read (`MAKEFILE_LIST`); implicit rules may remake them
-/// too, so each is a goal whether or not it has a rule.
+/// The makefiles read; implicit rules may remake them too, so each is a
+/// goal whether or not it has a rule. Those make opened, not what the
+/// `MAKEFILE_LIST` variable says at the end: a makefile or the command
+/// line may have assigned it (GNU keeps its own list too). Failing to
+/// remake one named by `-include` or MAKEFILES goes unsaid, as its absence
+/// would; the others' failure is an error.
 fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
-    let list = ev
-        .global_value(b"MAKEFILE_LIST")
-        .map(<[u8]>::to_vec)
-        .unwrap_or_default();
-    for (i, name) in crate::words::words(&list).enumerate() {
-        if name == b"-" {
+    let list = std::mem::take(&mut ev.reading.makefiles_read);
+    let mut optional = Vec::new();
+    for (i, read) in list.into_iter().enumerate() {
+        if read.name == b"-" {
             continue;
         }
-        let id = ev.db.intern(name);
-        if !always_remade(ev.db.file(id)) {
-            makefiles.add(id, (i, 1));
+        let id = ev.db.intern(&read.name);
+        if always_remade(ev.db.file(id)) {
+            continue;
+        }
+        makefiles.add(id, (i, 1));
+        if read.optional {
+            optional.push(id);
+        } else {
+            makefiles.read_required.entry(id).or_insert(read.loc);
+        }
+    }
+    // Read once as required, it is required.
+    for id in optional {
+        if !makefiles.read_required.contains_key(&id) {
+            makefiles.dont_care.insert(id);
         }
     }
 }
@@ -208,14 +244,23 @@ fn update_makefiles<'m>(
 ) -> Updated<'m> {
     let serial = runner.is_serial();
     let goals = makefiles.goals;
+    let read_required = makefiles.read_required;
     let notes = makefiles.notes;
     for &g in &goals {
         // All of them, before any is made (`run_noting_each` makes them in
         // turns).
         ev.db.file_mut(g).entered = true;
     }
+    // -B remakes the makefiles only when make started with it (the command
+    // line, the environment's MAKEFLAGS), not when the MAKEFLAGS variable
+    // brought it (a makefile, `make MAKEFLAGS=B`), as GNU 4.4.1 and 4.3
+    // do; and not after a restart, or make would remake them and restart
+    // forever.
+    let always_make =
+        ev.switches_at_start().always_make && std::env::var_os("MAKE_RESTARTS").is_none();
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
+    planner.makefiles_always_make = always_make;
     planner.dont_care = makefiles.dont_care;
     planner.unreadable = makefiles.unreadable;
     planner.watched = goals.clone();
@@ -239,6 +284,12 @@ fn update_makefiles<'m>(
         })
         .map(|&(_, m)| m)
         .collect();
+    let failed_required =
+        if planner.ev.invocation.options.keep_going && matches!(result, Ok(code) if code != 0) {
+            failed_required(&planner, &goals, required, &read_required)
+        } else {
+            Vec::new()
+        };
     // Only a makefile that changed (or appeared) makes make start over: a
     // recipe that left it as it was does not.
     let remade: Vec<bool> = goals
@@ -249,10 +300,38 @@ fn update_makefiles<'m>(
     Updated {
         result,
         unreported,
+        failed_required,
         changed: remade.iter().any(|&r| r),
         runner,
         settled,
     }
+}
+
+/// The makefiles whose failure is an error that failed: required ones
+/// still missing, and required ones read whose remaking failed, in the
+/// order they were named, each with its `include` line.
+fn failed_required(
+    planner: &Planner<Runner>,
+    goals: &[FileId],
+    required: &[(FileId, &MissingInclude)],
+    read_required: &FxHashMap<FileId, Option<Loc>>,
+) -> Vec<(Vec<u8>, Option<Loc>)> {
+    let missing: FxHashMap<FileId, &MissingInclude> = required.iter().copied().collect();
+    goals
+        .iter()
+        .filter_map(|&g| {
+            let name = planner.ev.db.file(g).name;
+            match missing.get(&g) {
+                Some(m) => crate::fscache::mtime_now(name)
+                    .is_none()
+                    .then(|| (m.name.clone(), m.loc.clone())),
+                None => read_required
+                    .get(&g)
+                    .filter(|_| planner.has_failed(g))
+                    .map(|loc| (name.to_vec(), loc.clone())),
+            }
+        })
+        .collect()
 }
 
 /// Makes the makefiles one after the other, as GNU does, each missing
@@ -291,41 +370,41 @@ fn run_noting_each(
 }
 
 /// Whether make may go on after remaking the makefiles: a failure stops
-/// it, naming each required makefile still missing when no error did.
+/// it, naming each required makefile still missing when no error did, or
+/// under `-k` each required makefile that failed.
 fn check_remade(
     ev: &Evaluator,
     result: Result<i32, Fatal>,
-    required: &[(FileId, &MissingInclude)],
     unreported: Vec<&MissingInclude>,
+    failed_required: Vec<(Vec<u8>, Option<Loc>)>,
 ) -> Result<(), Fatal> {
     match result {
         Ok(0) if !unreported.is_empty() => {
             for m in unreported {
-                failed_to_remake(m);
+                failed_to_remake(&m.name, m.loc.as_ref());
             }
             Err(Fatal::silent(2))
         }
         Ok(0) => Ok(()),
         Ok(code) if !ev.invocation.options.keep_going => Err(Fatal::silent(code)),
         Ok(code) => {
-            // `-k`: every required makefile still missing is named.
-            let mut failed = false;
-            for (id, m) in required {
-                if crate::fscache::mtime_now(ev.db.file(*id).name).is_none() {
-                    failed_to_remake(m);
-                    failed = true;
-                }
+            for (name, loc) in &failed_required {
+                failed_to_remake(name, loc.as_ref());
             }
-            Err(Fatal::silent(if failed { 2 } else { code }))
+            Err(Fatal::silent(if failed_required.is_empty() {
+                code
+            } else {
+                2
+            }))
         }
         Err(fatal) => Err(fatal),
     }
 }
 
-fn failed_to_remake(m: &MissingInclude) {
+fn failed_to_remake(name: &[u8], loc: Option<&Loc>) {
     diag::warn(
-        m.loc.as_ref(),
-        format_args!("Failed to remake makefile '{}'.", diag::show(&m.name)),
+        loc,
+        format_args!("Failed to remake makefile '{}'.", diag::show(name)),
     );
 }
 
