@@ -78,7 +78,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else if draft.recipe.is_none() && !phony {
             self.resolve_without_recipe(id, &mut draft)?;
         }
-        if draft.stem.is_empty() && draft.recipe.is_some() {
+        // An explicit rule's `$*`, single- or double-colon alike.
+        if draft.stem.is_empty() && (draft.recipe.is_some() || draft.double_recipe.is_some()) {
             draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }
         self.add_extra_prereqs(id, &mut draft)?;

@@ -481,8 +481,9 @@ fn explicit_rule(
         Some(pattern) => {
             let pat = PercentPattern::new(pattern);
             let Some(stem) = pat.match_stem(target) else {
-                // GNU keeps the target, with the recipe and no prerequisites.
-                return unmatched_target(ev, ctx, id, target, line.double_colon);
+                // GNU keeps the target, with the recipe, no prerequisites
+                // and the whole name as its stem (`$*`).
+                return record_rule(ev, ctx, id, target, b"", Some(target.to_vec()), line);
             };
             // A stem substituted into text left for the second expansion
             // is not expanded again: its `$`s are escaped.
@@ -511,28 +512,6 @@ fn explicit_rule(
         return ControlFlow::Continue(());
     }
     record_rule(ev, ctx, id, target, &deps_text, stem, line)
-}
-
-/// A target that does not match the static pattern: GNU records it with no
-/// prerequisites, to take the recipe.
-fn unmatched_target(
-    ev: &mut Evaluator,
-    ctx: &mut RuleContext,
-    id: FileId,
-    target: &[u8],
-    double_colon: bool,
-) -> ControlFlow<()> {
-    if claim_target(ev, ctx, id, target, double_colon)? {
-        maybe_default_goal(ev, id, target);
-    }
-    ctx.targets.push(RecipeTarget::Single(
-        id,
-        Added {
-            deps: 0..0,
-            deferred: None,
-        },
-    ));
-    ControlFlow::Continue(())
 }
 
 /// Makes `id` a target of this line: stops the line if it mixes `:` and
