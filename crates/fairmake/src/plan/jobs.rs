@@ -12,7 +12,7 @@ use super::vpath::in_gpath;
 use super::{Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::eval::ScopeEntry;
-use crate::exec::JobRequest;
+use crate::exec::{JobRequest, PreparedRecipe};
 use crate::rules::FileId;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -25,9 +25,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
-    fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+    fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
         let id = outcome.file;
+        // -t ran the recursive lines: the target is touched now.
+        if let Some(times) = self.touches_after_job.remove(&id) {
+            if outcome.ok && !self.touch_times(id, times) {
+                outcome.ok = false;
+            }
+        }
         if self.basic() {
             let template = if outcome.ok {
                 "Successfully remade target file '{}'."
@@ -181,7 +187,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         id: FileId,
         resolved: &Rc<Resolved>,
         newer: &[FileId],
-    ) -> (Result<Vec<crate::exec::PreparedLine>>, Vec<ScopeEntry>) {
+    ) -> (Result<PreparedRecipe>, Vec<ScopeEntry>) {
         // A double-colon rule's automatic variables name its own
         // prerequisites only.
         let scope = if self.ev.db.file(id).double_colon().is_empty() {
@@ -194,7 +200,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.recipe_scope(id, &own, newer)
         };
         let Some(recipe) = &resolved.recipe else {
-            return (Ok(Vec::new()), scope);
+            return (Ok(PreparedRecipe::default()), scope);
         };
         let lines = self
             .ev
@@ -219,20 +225,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .and_then(crate::exec::output::Captured::redirect);
         // A recipe -t touches for is not even expanded.
         let touched = self.touches_instead(resolved);
-        let (lines, scope) = if touched {
-            (Ok(Vec::new()), Vec::new())
+        let (recipe, scope) = if touched {
+            (Ok(PreparedRecipe::default()), Vec::new())
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
-        if lines.is_ok() && self.explains(resolved, touched) {
+        if recipe.is_ok() && self.explains(resolved, touched) {
             // Under -O the line is part of the job's output.
             self.explain(id, resolved, &newer, my_mtime_missing);
         }
         drop(redirected);
-        let mut lines = lines?;
+        let PreparedRecipe { mut lines, touches } = recipe?;
+        let touches = if self.touch() { touches } else { 0 };
         let mut capture = capture;
-        if let Some(status) = self.settle_without_job(id, resolved, &lines, &mut capture) {
+        if let Some(status) = self.settle_without_job(id, resolved, &lines, touches, &mut capture) {
             return Ok(status);
+        }
+        if touches > 0 {
+            self.touches_after_job.insert(id, touches);
         }
         if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
@@ -277,12 +287,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A recipe that needs no job: a phony target under `-t`, an empty
     /// recipe, `-q` (the answer is known), `-t` (touched instead). `None`:
     /// a job runs. What expanding the recipe printed (`capture`, under -O)
-    /// comes out before what is printed here.
+    /// comes out before what is printed here. `touches`: what -t does after
+    /// the recipe's recursive commands (see `exec::PreparedRecipe`).
     fn settle_without_job(
         &mut self,
         id: FileId,
         resolved: &Resolved,
         lines: &[crate::exec::PreparedLine],
+        touches: u8,
         capture: &mut Option<crate::exec::output::Captured>,
     ) -> Option<Status> {
         let touch = self.touches_instead(resolved);
@@ -293,9 +305,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].remade = true;
             return Some(self.rule_finished(id));
         }
-        // An empty recipe does nothing, but -t still touches its target.
+        // An empty recipe does nothing, but -t still touches its target,
+        // even when its recursive lines (run, not touched for) are blank.
         if lines.is_empty() && !touch {
             self.nodes[id].remade = true;
+            if !self.touch_times(id, touches) {
+                return Some(Status::Failed);
+            }
             return Some(self.rule_finished(id));
         }
         // -t wins over -q, as in GNU.
@@ -324,14 +340,35 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && !resolved
                 .recipe
                 .as_ref()
-                .is_some_and(|r| crate::exec::written_recursive(r))
+                .is_some_and(|r| crate::exec::written_recursive(r, self.ev.db.oneshell))
     }
 
-    /// `-t`: touch instead of running. With -n too the touch is only shown.
+    /// `-t`: touch instead of running.
     fn touch_target(&mut self, id: FileId) -> Status {
+        if !self.touch_file(id) {
+            return Status::Failed;
+        }
+        self.nodes[id].status = Status::Done;
+        Status::Done
+    }
+
+    /// `-t` after a recipe's recursive commands ran: touches `id` as many
+    /// times as GNU does (`times`, see `exec::PreparedRecipe`), a phony
+    /// target never. False if a touch failed.
+    fn touch_times(&mut self, id: FileId, times: u8) -> bool {
+        if self.ev.db.file(id).phony {
+            return true;
+        }
+        (0..times).all(|_| self.touch_file(id))
+    }
+
+    /// Touches `id`'s file, saying so unless make is silent (`-s`, or
+    /// `.SILENT:` naming no target); with -n too the touch is only said.
+    /// False (the target failed) if the file cannot be touched.
+    fn touch_file(&mut self, id: FileId) -> bool {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
-        if !self.ev.invocation.options.silent || dry_run {
+        if !(self.ev.invocation.options.silent || self.ev.db.silent_all) {
             println!("touch {}", diag::show(name));
         }
         if dry_run {
@@ -353,14 +390,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !(opts.keep_going || opts.ignore_errors) {
                 self.stopping = true;
             }
-            return Status::Failed;
+            return false;
         }
         self.runner.count_touched();
         self.forget_mtime(id);
-        self.nodes[id].status = Status::Done;
         self.nodes[id].remade = true;
         self.nodes[id].simulated = dry_run;
-        Status::Done
+        true
     }
 
     /// Waits for a job slot, letting finished jobs report meanwhile. A

@@ -288,6 +288,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
+    /// Under -t, the targets of running jobs (of recursive lines) to touch
+    /// when they succeed, and how many times (see `exec::PreparedRecipe`).
+    touches_after_job: rustc_hash::FxHashMap<FileId, u8>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
     /// Circular prerequisites dropped, as (whose list, which file) and how
@@ -346,6 +349,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             new_files: Vec::new(),
             goals: Vec::new(),
             peer_checks: Default::default(),
+            touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
             rule_index: Default::default(),
