@@ -187,6 +187,10 @@ pub struct Options {
     pub bad_shuffle: Option<Vec<u8>>,
     /// `-j` came from the command line (not from MAKEFLAGS).
     pub jobs_on_command_line: bool,
+    /// `-B` came from the command line or the environment's MAKEFLAGS: only
+    /// then does it apply to remaking the makefiles, not when a makefile
+    /// (or a `MAKEFLAGS=` argument) adds it.
+    pub always_make_at_start: bool,
     /// `-S` was the last word on keeping going (GNU 4.4.1 writes `S` back).
     pub stop: bool,
 }

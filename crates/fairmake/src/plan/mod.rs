@@ -433,11 +433,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some()
     }
 
-    /// `-B` is in force; after a restart it no longer applies to makefiles,
-    /// or make would remake them and restart forever.
+    /// `-B` is in force. For the makefiles, only if given at start (see
+    /// `Options::always_make_at_start`), and not after a restart, or make
+    /// would remake them and restart forever.
     fn always_make(&self) -> bool {
-        self.ev.invocation.options.always_make
-            && !(self.makefiles_phase && std::env::var_os("MAKE_RESTARTS").is_some())
+        let opts = &self.ev.invocation.options;
+        if self.makefiles_phase {
+            opts.always_make_at_start && std::env::var_os("MAKE_RESTARTS").is_none()
+        } else {
+            opts.always_make
+        }
     }
 
     /// A failure without `-k`: make only waits for the jobs running.

@@ -99,6 +99,7 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let own = options::parse_args(argv)?;
     options::parse_args_into(&mut opts, argv)?;
     opts.jobs_on_command_line = own.jobs.is_some();
+    opts.always_make_at_start = opts.always_make;
     // -R given at start implies -r at once (MAKEFLAGS says `rR` while the
     // makefiles are read); one a makefile adds implies it after reading.
     if opts.no_builtin_variables {
