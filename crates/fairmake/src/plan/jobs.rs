@@ -500,8 +500,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for id in order {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
-            let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
-            if (node.intermediate || explicit)
+            if (node.intermediate || file.intermediate)
                 && node.remade
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)
