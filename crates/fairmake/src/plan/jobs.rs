@@ -488,7 +488,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
     /// the line is shown for every one that would have been made, and
     /// nothing is deleted; `-t` leaves the files it touched, silently.
-    pub(super) fn delete_intermediates(&mut self) {
+    pub fn delete_intermediates(&mut self) {
         if self.touch() {
             return;
         }
