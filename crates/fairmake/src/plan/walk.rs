@@ -73,7 +73,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
                 match st? {
-                    Status::Failed => made.failed = true,
+                    Status::Failed => made.failed_with(self.nodes[d].out_of_date),
                     Status::Done => {}
                     _ => made.pending = true,
                 }
@@ -137,8 +137,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if walk.failed {
             self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date =
-                walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
+            self.nodes[id].out_of_date = !walk.failed_as_error;
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
@@ -209,8 +208,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 _ if changed => return self.walk_prereqs(id),
                 Status::Failed => {
-                    walk.failed = true;
-                    walk.first_failed.get_or_insert(dep.file());
+                    walk.failed_with(self.nodes[dep.file()].out_of_date);
                     // Without -k nothing more is tried for this target.
                     if !self.ev.invocation.options.keep_going {
                         break;
@@ -363,9 +361,19 @@ struct Walk {
     /// Some are still being made.
     pending: bool,
     failed: bool,
-    /// The first prerequisite that failed.
-    first_failed: Option<FileId>,
+    /// Some failed other than by being out of date under -q: the target
+    /// failed as an error too (-q -k's status 2 rather than 1), whatever
+    /// the order of its prerequisites.
+    failed_as_error: bool,
     /// Missing intermediate files whose making waits until the target is
     /// known to need them.
     deferred: Vec<FileId>,
+}
+
+impl Walk {
+    /// A prerequisite failed; `out_of_date`: only as out of date (-q).
+    fn failed_with(&mut self, out_of_date: bool) {
+        self.failed = true;
+        self.failed_as_error |= !out_of_date;
+    }
 }
