@@ -52,20 +52,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             node.made_seq = seq;
             // Every double-colon rule is judged by the file's time before the
             // first of them ran.
-            if self.rule_finished(id) == Status::Done {
+            if self.rule_finished(id) != Status::Pending {
                 self.ev.fs.invalidate(self.ev.db.file(id).name);
                 self.forget_mtime(id);
                 self.find_made_library(id);
             }
         } else if self.dont_care.contains(&id) {
             // Only an optional makefile needed it: no error, no stop.
-            self.node(id).status = Status::Failed;
+            self.rule_failed(id, false);
         } else if let Some(how) = outcome.out_of_date {
             // -q: out of date is status 1, not an error. Reaching a command
             // is as if it had been decided before the job: the other goals
             // are still looked at; a sub-make's answer stops make.
-            self.node(id).status = Status::Failed;
-            self.nodes[id].out_of_date = true;
+            self.rule_failed(id, true);
             self.question_dirty = true;
             if how == crate::exec::OutOfDate::SubMake && !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
@@ -74,7 +73,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.stopping = true;
             }
         } else {
-            self.node(id).status = Status::Failed;
+            self.rule_failed(id, false);
             self.failed = true;
             if !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
@@ -325,10 +324,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // lines; one that is first is decided here, with no job.
         if self.question() && lines.first().is_none_or(|l| !l.recursive) {
             drop(capture.take());
-            self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date = true;
             self.question_dirty = true;
-            return Some(Status::Failed);
+            return Some(self.rule_failed(id, true));
         }
         None
     }
@@ -343,13 +340,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .is_some_and(|r| crate::exec::written_recursive(r, self.ev.db.oneshell))
     }
 
-    /// `-t`: touch instead of running.
+    /// `-t`: touch instead of running (each double-colon rule in turn).
     fn touch_target(&mut self, id: FileId) -> Status {
         if !self.touch_file(id) {
             return Status::Failed;
         }
-        self.nodes[id].status = Status::Done;
-        Status::Done
+        self.rule_finished(id)
     }
 
     /// `-t` after a recipe's recursive commands ran: touches `id` as many
@@ -393,7 +389,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return false;
         }
         self.runner.count_touched();
-        self.forget_mtime(id);
+        // Every double-colon rule is judged by the file's time before the
+        // first of them ran.
+        if self.on_last_rule(id) {
+            self.forget_mtime(id);
+        }
         self.nodes[id].remade = true;
         self.nodes[id].simulated = dry_run;
         true

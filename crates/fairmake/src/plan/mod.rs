@@ -204,9 +204,17 @@ pub struct Node {
     /// Where in the next peer's list the walk goes on (it stopped to make
     /// what it had added).
     pub peer_pos: u32,
-    /// Under -q, it failed because it (or the first of its prerequisites
-    /// to fail) is out of date, not through an error: status 1, not 2.
+    /// Under -q, it failed because it (or every prerequisite that failed)
+    /// is out of date, not through an error: status 1, not 2. A
+    /// double-colon file is if each of its rules that failed is.
     pub out_of_date: bool,
+    /// Whether the first of its rules to fail failed as out of date: what
+    /// -q -k's status goes by for a goal (GNU takes a double-colon goal's
+    /// rules as goals of their own, and the first goal to fail says).
+    pub first_rule_out_of_date: bool,
+    /// With -k, one of its double-colon rules failed: the later ones still
+    /// run, each on its own, and the file ends `Failed`.
+    pub double_colon_failed: bool,
 }
 
 impl Node {
@@ -252,6 +260,8 @@ impl Default for Node {
             peers_taken: 0,
             peer_pos: 0,
             out_of_date: false,
+            first_rule_out_of_date: false,
+            double_colon_failed: false,
         }
     }
 }
@@ -559,7 +569,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .iter()
                 .find(|&&g| self.nodes[g].status == Status::Failed)
             {
-                return Ok(if self.nodes[g].out_of_date { 1 } else { 2 });
+                return Ok(if self.nodes[g].first_rule_out_of_date {
+                    1
+                } else {
+                    2
+                });
             }
         }
         if self.failed {

@@ -63,7 +63,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         };
         if let Some(settled) = self.unsettled(id, parent, &walk) {
-            return Ok(settled);
+            return self.then_next_rule(id, parent, settled);
         }
         if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
             // Something needs remaking: now the intermediate files are made.
@@ -79,7 +79,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
             if let Some(settled) = self.unsettled(id, parent, &made) {
-                return Ok(settled);
+                return self.then_next_rule(id, parent, settled);
             }
         }
         if self.verbose() {
@@ -136,8 +136,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Some(Status::Pending);
         }
         if walk.failed {
-            self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date = !walk.failed_as_error;
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
@@ -153,9 +151,23 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     format_args!("Target '{name}' not remade because of errors."),
                 );
             }
-            return Some(Status::Failed);
+            return Some(self.rule_failed(id, !walk.failed_as_error));
         }
         None
+    }
+
+    /// After `unsettled`: a double-colon target whose rule failed under -k
+    /// goes on to its next rule at once (it was moved there, unresolved).
+    fn then_next_rule(
+        &mut self,
+        id: FileId,
+        parent: Option<FileId>,
+        settled: Status,
+    ) -> Result<Status> {
+        if settled == Status::Pending && self.nodes[id].resolved.is_none() && !self.halting() {
+            return self.update(id, parent);
+        }
+        Ok(settled)
     }
 
     /// Updates the prerequisites of `id` (which is `Visiting`), in order;
@@ -246,18 +258,58 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// One rule of `id` is done: a double-colon target moves on to its next
-    /// rule (`Pending`); otherwise the file is `Done`.
+    /// rule (`Pending`); otherwise the file is `Done` (`Failed` if, with
+    /// -k, an earlier double-colon rule failed).
     pub(super) fn rule_finished(&mut self, id: FileId) -> Status {
-        let rules = self.ev.db.file(id).double_colon().len();
-        let node = self.node(id);
-        if (node.double_colon_rule as usize) + 1 < rules {
-            node.double_colon_rule += 1;
-            node.resolved = None;
-            node.status = Status::Pending;
-        } else {
-            node.status = Status::Done;
+        if self.next_double_colon_rule(id) {
+            return Status::Pending;
         }
+        let node = self.node(id);
+        node.status = if node.double_colon_failed {
+            Status::Failed
+        } else {
+            Status::Done
+        };
         node.status
+    }
+
+    /// One rule of `id` failed (its recipe or a prerequisite): with -k a
+    /// double-colon target still moves on to its next rule (`Pending`), as
+    /// GNU tries each in turn; otherwise the file is `Failed`.
+    /// `out_of_date`: it failed only as out of date (-q); the file did if
+    /// each of its rules that failed did.
+    pub(super) fn rule_failed(&mut self, id: FileId, out_of_date: bool) -> Status {
+        let node = self.node(id);
+        if !node.double_colon_failed {
+            node.first_rule_out_of_date = out_of_date;
+        }
+        node.out_of_date = out_of_date && (!node.double_colon_failed || node.out_of_date);
+        if self.ev.invocation.options.keep_going && self.next_double_colon_rule(id) {
+            self.nodes[id].double_colon_failed = true;
+            return Status::Pending;
+        }
+        self.node(id).status = Status::Failed;
+        Status::Failed
+    }
+
+    /// Whether `id` is at its last rule: it has no double-colon rule after
+    /// the one being worked on.
+    pub(super) fn on_last_rule(&mut self, id: FileId) -> bool {
+        let rules = self.ev.db.file(id).double_colon().len();
+        (self.node(id).double_colon_rule as usize) + 1 >= rules
+    }
+
+    /// Moves `id` on to its next double-colon rule, if it has one: it is
+    /// `Pending`, to be resolved anew.
+    fn next_double_colon_rule(&mut self, id: FileId) -> bool {
+        if self.on_last_rule(id) {
+            return false;
+        }
+        let node = self.node(id);
+        node.double_colon_rule += 1;
+        node.resolved = None;
+        node.status = Status::Pending;
+        true
     }
 
     /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
