@@ -98,6 +98,9 @@ struct ResolvedMore {
     order: Vec<usize>,
     /// The recipe is `.DEFAULT`'s: `$<` names the target itself.
     default_recipe: bool,
+    /// The rest of a grouped peer's list its target took as its own (see
+    /// `peers`): what the automatic variables name, as listed.
+    adopted: Option<Vec<Dep>>,
 }
 
 impl ResolvedMore {
@@ -108,6 +111,7 @@ impl ResolvedMore {
             && self.siblings.is_empty()
             && self.order.is_empty()
             && !self.default_recipe
+            && self.adopted.is_none()
     }
 }
 
@@ -119,6 +123,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     siblings: Vec::new(),
     order: Vec::new(),
     default_recipe: false,
+    adopted: None,
 };
 
 impl Resolved {
@@ -145,6 +150,10 @@ impl Resolved {
 
     fn hidden(&self) -> &[FileId] {
         &self.more().hidden
+    }
+
+    fn adopted(&self) -> Option<&[Dep]> {
+        self.more().adopted.as_deref()
     }
 
     fn siblings(&self) -> &[FileId] {
@@ -303,10 +312,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     touches_after_job: rustc_hash::FxHashMap<FileId, u8>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
-    /// Circular prerequisites dropped, as (whose list, which file) and how
-    /// many times (a file listed twice is dropped once per listing): a
-    /// grouped target looks at its peers' lists as they are by then.
-    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), u32>,
+    /// Circular prerequisites dropped, as (whose list, which file) and
+    /// which of its listings there (1 for the first as written): a grouped
+    /// target looks at its peers' lists as they are by then.
+    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.

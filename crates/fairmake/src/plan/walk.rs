@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::seams::{FileTimes, Jobs};
 use super::{Planner, Status};
 use crate::diag::{self, Result};
-use crate::rules::FileId;
+use crate::rules::{Dep, FileId};
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
@@ -204,9 +204,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let changed = !Rc::ptr_eq(&resolved, &current);
             match st? {
                 Status::Visiting => {
-                    self.drop_circular(id, id, dep.file());
+                    // The listing walked, of those the list has now.
+                    let nth = nth_listing(&resolved.deps[..=i], dep.file());
+                    self.drop_circular(id, id, dep.file(), nth);
                     let at = if changed {
-                        current.deps.iter().position(|d| d.file() == dep.file())
+                        nth_position(&current.deps, dep.file(), nth)
                     } else {
                         Some(i)
                     };
@@ -241,10 +243,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `id`, being made, found `dep` of `list`'s prerequisites (its own or
     /// a grouped peer's) in the making: the dependency is circular, and
-    /// dropped from that list for good.
-    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+    /// that listing of it (the `nth` of those the list has now) is dropped
+    /// from the list for good, as GNU unlinks it.
+    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId, nth: u32) {
         self.report_circular(id, dep);
-        *self.circular_dropped.entry((list, dep)).or_default() += 1;
+        let dropped = self.circular_dropped.entry((list, dep)).or_default();
+        // The listing as written: the `nth` of those not dropped yet.
+        let written = (1..)
+            .filter(|o| !dropped.contains(o))
+            .nth(nth.saturating_sub(1) as usize)
+            .expect("unbounded");
+        dropped.push(written);
     }
 
     /// Says that `id`, being made, found `dep` in the making.
@@ -428,4 +437,18 @@ impl Walk {
         self.failed = true;
         self.failed_as_error |= !out_of_date;
     }
+}
+
+/// Which listing of `file` the last of `deps` is (1 for the first).
+pub(super) fn nth_listing(deps: &[Dep], file: FileId) -> u32 {
+    deps.iter().filter(|d| d.file() == file).count() as u32
+}
+
+/// Where the `nth` listing of `file` is in `deps`.
+pub(super) fn nth_position(deps: &[Dep], file: FileId, nth: u32) -> Option<usize> {
+    deps.iter()
+        .enumerate()
+        .filter(|(_, d)| d.file() == file)
+        .nth(nth.checked_sub(1)? as usize)
+        .map(|(at, _)| at)
 }
