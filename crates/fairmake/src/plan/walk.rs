@@ -62,12 +62,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
-        if let Some(settled) = self.unsettled(id, parent, &walk) {
-            return self.then_next_rule(id, parent, settled);
+        // With -k, a target whose prerequisites failed still has its
+        // missing intermediate ones made if it would need them, as GNU
+        // does, before it is said not to be remade.
+        let failed_anyway = walk.failed
+            && !walk.pending
+            && self.ev.invocation.options.keep_going
+            && !walk.deferred.is_empty()
+            && self.deferred_needed(id, &walk.deferred);
+        if !failed_anyway {
+            if let Some(settled) = self.unsettled(id, parent, &walk) {
+                return self.then_next_rule(id, parent, settled);
+            }
         }
-        if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
+        if failed_anyway || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
+        {
             // Something needs remaking: now the intermediate files are made.
-            let mut made = Walk::default();
+            let mut made = Walk {
+                failed: walk.failed,
+                failed_as_error: walk.failed_as_error,
+                ..Walk::default()
+            };
             for &d in &walk.deferred {
                 self.depth += 1;
                 let st = self.update(d, Some(id));
