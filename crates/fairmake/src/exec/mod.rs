@@ -13,7 +13,7 @@ pub mod spawn;
 pub mod sync_mutex;
 
 use recipe::recipe_place;
-pub use recipe::{prepare_lines, written_recursive, PreparedLine};
+pub use recipe::{prepare_lines, written_recursive, PreparedLine, PreparedRecipe};
 pub use signals::SignalWatch;
 
 use std::collections::VecDeque;
@@ -398,8 +398,12 @@ impl Runner {
                 self.finish_as(slot, false, Some(OutOfDate::Command));
                 return Ok(());
             }
-            let runs =
-                !(self.mode.dry_run || self.mode.touch || self.mode.question) || line.recursive;
+            if self.mode.touch && !line.recursive {
+                // -t runs only recursive commands, and does not show the
+                // others (the planner touches the target afterwards).
+                continue;
+            }
+            let runs = !(self.mode.dry_run || self.mode.question) || line.recursive;
             if self.mode.question {
                 // (Said at once otherwise; see `session::run_after_reading`.)
                 diag::say_deferred_directory();
@@ -592,9 +596,6 @@ impl Runner {
         self.running -= 1;
         self.slots.release(self.slots_in_use());
         self.govern();
-        if ok && self.mode.touch && !job.req.lines.iter().any(|l| l.recursive) {
-            let _ = touch(&job.req.name);
-        }
         self.finished.push_back(JobOutcome {
             file: job.req.file,
             ok,

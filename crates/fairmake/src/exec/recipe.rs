@@ -39,15 +39,75 @@ impl PreparedLine {
     }
 }
 
+/// A recipe expanded: its commands, and what `-t` does once it has run
+/// the recursive ones.
+#[derive(Debug, Default)]
+pub struct PreparedRecipe {
+    pub lines: Vec<PreparedLine>,
+    /// How many times `-t` touches the target after running the recipe's
+    /// recursive commands (and skipping, unseen, the others), if they all
+    /// succeed: see [`TouchCount`].
+    pub touches: u8,
+}
+
+/// Counts, as the lines are expanded, how often GNU make's `-t` touches
+/// the target of a recipe it runs for its recursive lines (a recipe
+/// without one is touched instead, see [`written_recursive`]):
+///
+/// - never when every line is recursive: written so (`+`, `$(MAKE)`), or
+///   made so by a `+` its expansion starts a command with;
+/// - once when one is not (a blank line counts: it is no recursive one);
+/// - twice when, moreover, the last command the recipe expands to (a
+///   line expanding to nothing at all is none) is not run: not recursive,
+///   or blank once its prefixes are removed. GNU then notices the job's
+///   end both as its last line is passed over and as the job ends, and
+///   each time touches (and says so).
+#[derive(Default)]
+struct TouchCount {
+    nonrecursive_line: bool,
+    /// Whether the last command so far is one that is not run.
+    last_skipped: Option<bool>,
+}
+
+impl TouchCount {
+    fn command(&mut self, recursive: bool, blank: bool) {
+        self.last_skipped = Some(!recursive || blank);
+    }
+
+    fn line(&mut self, recursive: bool) {
+        self.nonrecursive_line |= !recursive;
+    }
+
+    fn touches(&self, recipe: &Recipe) -> u8 {
+        if !self.nonrecursive_line {
+            0
+        } else if self.last_skipped == Some(true) && !only_prefixes(recipe) {
+            2
+        } else {
+            1
+        }
+    }
+}
+
+/// A recipe of nothing but blanks and prefix characters is no recipe to
+/// GNU: not run as a job, its end is noticed once.
+fn only_prefixes(recipe: &Recipe) -> bool {
+    recipe.lines.iter().all(|l| {
+        l.text
+            .iter()
+            .all(|&b| matches!(b, b'@' | b'-' | b'+') || crate::words::is_space(b))
+    })
+}
+
 /// Expands a recipe's lines in the current scope (automatic variables set).
-pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
+pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     let outer = ev.recipe_start.replace(recipe.loc.clone());
     let prepared = expand_lines(ev, recipe);
     ev.recipe_start = outer;
     prepared
 }
 
-fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>> {
+fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored; flags the makefile set are used as they are.
@@ -71,6 +131,7 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>
     let silent_all = quiet_ignored || silent_target;
     let ignore_all = ev.db.ignore_all || ev.invocation.options.ignore_errors || ignore_target;
     let mut out = Vec::new();
+    let mut count = TouchCount::default();
     let saved = ev.loc.clone();
     if ev.db.oneshell && !recipe.lines.is_empty() {
         let mut text = Vec::new();
@@ -94,25 +155,37 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>
         } else {
             body.to_vec()
         };
+        let recursive = flags.recursive || recursive;
+        count.line(recursive);
+        if !text.is_empty() {
+            count.command(recursive, is_blank_command(&body));
+        }
+        let touches = count.touches(recipe);
         if is_blank_command(&body) {
             // As a line: GNU neither echoes nor runs an empty recipe
             // (`all: ;` is up to date).
             ev.loc = saved;
-            return Ok(out);
+            return Ok(PreparedRecipe {
+                lines: out,
+                touches,
+            });
         }
         out.push(PreparedLine {
             command: body,
             silent: flags.silent || silent_all,
             ignore_errors: flags.ignore || ignore_all,
             quiet_ignored,
-            recursive: flags.recursive || recursive,
+            recursive,
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
             shell_flags: flags_for(flags.ignore || ignore_all),
             oneshell: true,
         });
         ev.loc = saved;
-        return Ok(out);
+        return Ok(PreparedRecipe {
+            lines: out,
+            touches,
+        });
     }
     for line in &recipe.lines {
         ev.loc = Some(line.loc.clone());
@@ -121,12 +194,20 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>
         // line expands to (`@$(CANNED)` silences all of them).
         let (unexpanded, outer) = strip_prefixes(&line.text);
         let expanded = ev.expand_text(unexpanded)?;
+        // GNU marks the whole line recursive once one of its commands is:
+        // the commands after it in the same line's expansion are too.
+        let mut recursive_line = outer.recursive || recursive_text;
         // An expansion with newlines (a canned recipe) is several commands.
-        for piece in split_commands(&expanded) {
+        for (i, piece) in split_commands(&expanded).into_iter().enumerate() {
             let (body, mut flags) = strip_prefixes(piece);
             flags.silent |= outer.silent;
             flags.ignore |= outer.ignore;
-            flags.recursive |= outer.recursive;
+            recursive_line |= flags.recursive;
+            // The written prefixes belong to the first command's text.
+            let written_prefix = i == 0 && unexpanded.len() < line.text.len();
+            if !piece.is_empty() || written_prefix {
+                count.command(recursive_line, is_blank_command(body));
+            }
             if is_blank_command(body) {
                 // GNU neither echoes nor runs an empty command.
                 continue;
@@ -136,16 +217,20 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<Vec<PreparedLine>
                 silent: flags.silent || silent_all,
                 ignore_errors: flags.ignore || ignore_all,
                 quiet_ignored,
-                recursive: flags.recursive || recursive_text,
+                recursive: recursive_line,
                 loc: line.loc.clone(),
                 shell: shell.clone(),
                 shell_flags: flags_for(flags.ignore || ignore_all),
                 oneshell: false,
             });
         }
+        count.line(recursive_line);
     }
     ev.loc = saved;
-    Ok(out)
+    Ok(PreparedRecipe {
+        lines: out,
+        touches: count.touches(recipe),
+    })
 }
 
 /// The prefix characters (`@-+` and blanks) that start each later recipe
@@ -215,12 +300,16 @@ fn listed_in(ev: &Evaluator, special: &[u8], target: &[u8]) -> bool {
 
 /// Whether a recipe, as written (before expansion), has a line with a `+`
 /// prefix or naming `$(MAKE)`: what `-t` goes by to run it instead of
-/// touching its target.
-pub fn written_recursive(recipe: &Recipe) -> bool {
-    recipe
-        .lines
-        .iter()
-        .any(|l| strip_prefixes(&l.text).1.recursive || mentions_make(&l.text))
+/// touching its target. Under `.ONESHELL` the recipe is one line: only the
+/// first line's prefixes are its own.
+pub fn written_recursive(recipe: &Recipe, oneshell: bool) -> bool {
+    let prefixed = |l: &crate::rules::RecipeLine| strip_prefixes(&l.text).1.recursive;
+    let mut lines = recipe.lines.iter();
+    if oneshell {
+        lines.clone().next().is_some_and(prefixed) || lines.any(|l| mentions_make(&l.text))
+    } else {
+        lines.any(|l| prefixed(l) || mentions_make(&l.text))
+    }
 }
 
 /// Whether unexpanded recipe text refers to `$(MAKE)` or `${MAKE}`.

@@ -86,16 +86,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         };
         let target = self.path_or_name(id).to_vec();
-        let normal: Vec<FileId> = resolved
-            .deps
+        // The prerequisites named: those not hidden, or the list a grouped
+        // target adopted from a peer.
+        let named: Vec<&Dep> = match resolved.adopted() {
+            Some(adopted) => adopted.iter().collect(),
+            None => resolved
+                .deps
+                .iter()
+                .filter(|d| !resolved.hidden().contains(&d.file()))
+                .collect(),
+        };
+        let normal: Vec<FileId> = named
             .iter()
-            .filter(|d| !d.order_only && !resolved.hidden().contains(&d.file()))
+            .filter(|d| !d.order_only)
             .map(|d| d.file())
             .collect();
-        let order_only: Vec<FileId> = resolved
-            .deps
+        let order_only: Vec<FileId> = named
             .iter()
-            .filter(|d| d.order_only && !resolved.hidden().contains(&d.file()))
+            .filter(|d| d.order_only)
             .map(|d| d.file())
             // Named as a normal prerequisite too, it is a normal one.
             .filter(|f| !normal.contains(f))

@@ -18,7 +18,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let my_mtime = if self.unreadable.contains(&id) {
             None
         } else {
-            self.mtime_of(id)
+            self.group_mtime(id)
         };
         let file = self.ev.db.file(id);
         let phony = file.phony;
@@ -77,6 +77,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// `id`'s time; for a target of a grouped rule, the oldest of its
+    /// group's (none if one is missing): one recipe makes them all, so
+    /// what is newer than any of them is newer for each (in `$?` too).
+    fn group_mtime(&mut self, id: FileId) -> Option<Mtime> {
+        let mine = self.mtime_of(id)?;
+        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
+            return Some(mine);
+        };
+        group
+            .iter()
+            .filter(|&&p| p != id)
+            .try_fold(mine, |oldest, &p| Some(oldest.min(self.mtime_of(p)?)))
     }
 
     /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.
@@ -161,11 +175,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         let member_target = crate::archive::is_member(self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        // (A prerequisite that failed, -k going on, and is missing counts
+        // as newer.)
         let others_newer = resolved
             .deps
             .iter()
             .filter(|d| !d.order_only && !deferred.contains(&d.file()))
-            .any(|d| self.dep_is_newer(d.file(), Some(mine), member_target));
+            .any(|d| {
+                self.dep_is_newer(d.file(), Some(mine), member_target)
+                    || (self.nodes[d.file()].status == Status::Failed
+                        && self.mtime_of(d.file()).is_none())
+            });
         others_newer
             || deferred
                 .iter()

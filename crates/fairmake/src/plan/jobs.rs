@@ -12,7 +12,7 @@ use super::vpath::in_gpath;
 use super::{Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::eval::ScopeEntry;
-use crate::exec::JobRequest;
+use crate::exec::{JobRequest, PreparedRecipe};
 use crate::rules::FileId;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -25,9 +25,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
-    fn job_finished(&mut self, outcome: crate::exec::JobOutcome) {
+    fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
         let id = outcome.file;
+        // -t ran the recursive lines: the target is touched now.
+        if let Some(times) = self.touches_after_job.remove(&id) {
+            if outcome.ok && !self.touch_times(id, times) {
+                outcome.ok = false;
+            }
+        }
         if self.basic() {
             let template = if outcome.ok {
                 "Successfully remade target file '{}'."
@@ -46,20 +52,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             node.made_seq = seq;
             // Every double-colon rule is judged by the file's time before the
             // first of them ran.
-            if self.rule_finished(id) == Status::Done {
+            if self.rule_finished(id) != Status::Pending {
                 self.ev.fs.invalidate(self.ev.db.file(id).name);
                 self.forget_mtime(id);
                 self.find_made_library(id);
             }
         } else if self.dont_care.contains(&id) {
             // Only an optional makefile needed it: no error, no stop.
-            self.node(id).status = Status::Failed;
+            self.rule_failed(id, false);
         } else if let Some(how) = outcome.out_of_date {
             // -q: out of date is status 1, not an error. Reaching a command
             // is as if it had been decided before the job: the other goals
             // are still looked at; a sub-make's answer stops make.
-            self.node(id).status = Status::Failed;
-            self.nodes[id].out_of_date = true;
+            self.rule_failed(id, true);
             self.question_dirty = true;
             if how == crate::exec::OutOfDate::SubMake && !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
@@ -68,7 +73,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.stopping = true;
             }
         } else {
-            self.node(id).status = Status::Failed;
+            self.rule_failed(id, false);
             self.failed = true;
             if !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
@@ -181,7 +186,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         id: FileId,
         resolved: &Rc<Resolved>,
         newer: &[FileId],
-    ) -> (Result<Vec<crate::exec::PreparedLine>>, Vec<ScopeEntry>) {
+    ) -> (Result<PreparedRecipe>, Vec<ScopeEntry>) {
         // A double-colon rule's automatic variables name its own
         // prerequisites only.
         let scope = if self.ev.db.file(id).double_colon().is_empty() {
@@ -194,7 +199,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.recipe_scope(id, &own, newer)
         };
         let Some(recipe) = &resolved.recipe else {
-            return (Ok(Vec::new()), scope);
+            return (Ok(PreparedRecipe::default()), scope);
         };
         let lines = self
             .ev
@@ -219,20 +224,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .and_then(crate::exec::output::Captured::redirect);
         // A recipe -t touches for is not even expanded.
         let touched = self.touches_instead(resolved);
-        let (lines, scope) = if touched {
-            (Ok(Vec::new()), Vec::new())
+        let (recipe, scope) = if touched {
+            (Ok(PreparedRecipe::default()), Vec::new())
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
-        if lines.is_ok() && self.explains(resolved, touched) {
+        if recipe.is_ok() && self.explains(resolved, touched) {
             // Under -O the line is part of the job's output.
             self.explain(id, resolved, &newer, my_mtime_missing);
         }
         drop(redirected);
-        let mut lines = lines?;
+        let PreparedRecipe { mut lines, touches } = recipe?;
+        let touches = if self.touch() { touches } else { 0 };
         let mut capture = capture;
-        if let Some(status) = self.settle_without_job(id, resolved, &lines, &mut capture) {
+        if let Some(status) = self.settle_without_job(id, resolved, &lines, touches, &mut capture) {
             return Ok(status);
+        }
+        if touches > 0 {
+            self.touches_after_job.insert(id, touches);
         }
         if self.basic() {
             self.debug_line(id, 0, "Must remake target '{}'.");
@@ -277,12 +286,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A recipe that needs no job: a phony target under `-t`, an empty
     /// recipe, `-q` (the answer is known), `-t` (touched instead). `None`:
     /// a job runs. What expanding the recipe printed (`capture`, under -O)
-    /// comes out before what is printed here.
+    /// comes out before what is printed here. `touches`: what -t does after
+    /// the recipe's recursive commands (see `exec::PreparedRecipe`).
     fn settle_without_job(
         &mut self,
         id: FileId,
         resolved: &Resolved,
         lines: &[crate::exec::PreparedLine],
+        touches: u8,
         capture: &mut Option<crate::exec::output::Captured>,
     ) -> Option<Status> {
         let touch = self.touches_instead(resolved);
@@ -293,9 +304,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].remade = true;
             return Some(self.rule_finished(id));
         }
-        // An empty recipe does nothing, but -t still touches its target.
+        // An empty recipe does nothing, but -t still touches its target,
+        // even when its recursive lines (run, not touched for) are blank.
         if lines.is_empty() && !touch {
             self.nodes[id].remade = true;
+            if !self.touch_times(id, touches) {
+                return Some(Status::Failed);
+            }
             return Some(self.rule_finished(id));
         }
         // -t wins over -q, as in GNU.
@@ -309,10 +324,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // lines; one that is first is decided here, with no job.
         if self.question() && lines.first().is_none_or(|l| !l.recursive) {
             drop(capture.take());
-            self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date = true;
             self.question_dirty = true;
-            return Some(Status::Failed);
+            return Some(self.rule_failed(id, true));
         }
         None
     }
@@ -324,12 +337,31 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && !resolved
                 .recipe
                 .as_ref()
-                .is_some_and(|r| crate::exec::written_recursive(r))
+                .is_some_and(|r| crate::exec::written_recursive(r, self.ev.db.oneshell))
     }
 
-    /// `-t`: touch instead of running. With -n too the touch is only shown.
-    /// Either way `-s` (or `.SILENT:` naming no target) keeps it unsaid.
+    /// `-t`: touch instead of running (each double-colon rule in turn).
     fn touch_target(&mut self, id: FileId) -> Status {
+        if !self.touch_file(id) {
+            return Status::Failed;
+        }
+        self.rule_finished(id)
+    }
+
+    /// `-t` after a recipe's recursive commands ran: touches `id` as many
+    /// times as GNU does (`times`, see `exec::PreparedRecipe`), a phony
+    /// target never. False if a touch failed.
+    fn touch_times(&mut self, id: FileId, times: u8) -> bool {
+        if self.ev.db.file(id).phony {
+            return true;
+        }
+        (0..times).all(|_| self.touch_file(id))
+    }
+
+    /// Touches `id`'s file, saying so unless make is silent (`-s`, or
+    /// `.SILENT:` naming no target); with -n too the touch is only said.
+    /// False (the target failed) if the file cannot be touched.
+    fn touch_file(&mut self, id: FileId) -> bool {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
         if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
@@ -354,14 +386,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !(opts.keep_going || opts.ignore_errors) {
                 self.stopping = true;
             }
-            return Status::Failed;
+            return false;
         }
         self.runner.count_touched();
-        self.forget_mtime(id);
-        self.nodes[id].status = Status::Done;
+        // Every double-colon rule is judged by the file's time before the
+        // first of them ran.
+        if self.on_last_rule(id) {
+            self.forget_mtime(id);
+        }
         self.nodes[id].remade = true;
         self.nodes[id].simulated = dry_run;
-        Status::Done
+        true
     }
 
     /// Waits for a job slot, letting finished jobs report meanwhile. A
@@ -453,7 +488,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
     /// the line is shown for every one that would have been made, and
     /// nothing is deleted; `-t` leaves the files it touched, silently.
-    pub(super) fn delete_intermediates(&mut self) {
+    pub fn delete_intermediates(&mut self) {
         if self.touch() {
             return;
         }
@@ -465,8 +500,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for id in order {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
-            let explicit = file.intermediate || (self.ev.db.intermediate_all && file.is_target);
-            if (node.intermediate || explicit)
+            if (node.intermediate || file.intermediate)
                 && node.remade
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)

@@ -98,6 +98,9 @@ struct ResolvedMore {
     order: Vec<usize>,
     /// The recipe is `.DEFAULT`'s: `$<` names the target itself.
     default_recipe: bool,
+    /// The rest of a grouped peer's list its target took as its own (see
+    /// `peers`): what the automatic variables name, as listed.
+    adopted: Option<Vec<Dep>>,
 }
 
 impl ResolvedMore {
@@ -108,6 +111,7 @@ impl ResolvedMore {
             && self.siblings.is_empty()
             && self.order.is_empty()
             && !self.default_recipe
+            && self.adopted.is_none()
     }
 }
 
@@ -119,6 +123,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     siblings: Vec::new(),
     order: Vec::new(),
     default_recipe: false,
+    adopted: None,
 };
 
 impl Resolved {
@@ -145,6 +150,10 @@ impl Resolved {
 
     fn hidden(&self) -> &[FileId] {
         &self.more().hidden
+    }
+
+    fn adopted(&self) -> Option<&[Dep]> {
+        self.more().adopted.as_deref()
     }
 
     fn siblings(&self) -> &[FileId] {
@@ -217,12 +226,20 @@ pub struct Node {
     /// Where in the next peer's list the walk goes on (it stopped to make
     /// what it had added).
     pub peer_pos: u32,
-    /// Under -q, it failed because it (or the first of its prerequisites
-    /// to fail) is out of date, not through an error: status 1, not 2.
+    /// Under -q, it failed because it (or every prerequisite that failed)
+    /// is out of date, not through an error: status 1, not 2. A
+    /// double-colon file is if each of its rules that failed is.
     pub out_of_date: bool,
     /// It failed, quietly, while the makefiles were remade (an optional
     /// makefile, or what only such need): it is not tried again.
     pub failed_quietly: bool,
+    /// Whether the first of its rules to fail failed as out of date: what
+    /// -q -k's status goes by for a goal (GNU takes a double-colon goal's
+    /// rules as goals of their own, and the first goal to fail says).
+    pub first_rule_out_of_date: bool,
+    /// With -k, one of its double-colon rules failed: the later ones still
+    /// run, each on its own, and the file ends `Failed`.
+    pub double_colon_failed: bool,
 }
 
 impl Node {
@@ -269,6 +286,8 @@ impl Default for Node {
             peer_pos: 0,
             out_of_date: false,
             failed_quietly: false,
+            first_rule_out_of_date: false,
+            double_colon_failed: false,
         }
     }
 }
@@ -308,12 +327,15 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
+    /// Under -t, the targets of running jobs (of recursive lines) to touch
+    /// when they succeed, and how many times (see `exec::PreparedRecipe`).
+    touches_after_job: rustc_hash::FxHashMap<FileId, u8>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
-    /// Circular prerequisites dropped, as (whose list, which file) and how
-    /// many times (a file listed twice is dropped once per listing): a
-    /// grouped target looks at its peers' lists as they are by then.
-    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), u32>,
+    /// Circular prerequisites dropped, as (whose list, which file) and
+    /// which of its listings there (1 for the first as written): a grouped
+    /// target looks at its peers' lists as they are by then.
+    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -367,6 +389,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             new_files: Vec::new(),
             goals: Vec::new(),
             peer_checks: Default::default(),
+            touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
             rule_index: Default::default(),
@@ -582,7 +605,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .iter()
                 .find(|&&g| self.nodes[g].status == Status::Failed)
             {
-                return Ok(if self.nodes[g].out_of_date { 1 } else { 2 });
+                return Ok(if self.nodes[g].first_rule_out_of_date {
+                    1
+                } else {
+                    2
+                });
             }
         }
         if self.failed {

@@ -12,6 +12,7 @@
 use std::rc::Rc;
 
 use super::seams::{FileTimes, Jobs};
+use super::walk::{nth_listing, nth_position};
 use super::{Planner, Resolved, Status};
 use crate::diag::Result;
 use crate::rules::{Dep, FileId};
@@ -49,18 +50,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let mut kept_before = from > 0;
             let mut whole = true;
             // Dropped from this list on this walk: gone when it resumes.
-            let mut dropped = 0;
+            let mut dropped: Vec<FileId> = Vec::new();
             for (k, dep) in deps.iter().enumerate().skip(from) {
                 if self.is_visiting(dep.file()) {
                     if added {
                         // Reached once those before it are made.
-                        self.nodes[id].peer_pos = (k - dropped) as u32;
+                        self.nodes[id].peer_pos = (k - dropped.len()) as u32;
                         whole = false;
                         break;
                     }
                     if kept_before {
-                        self.drop_from_peer(id, peer, dep.file());
-                        dropped += 1;
+                        // This listing, of those the list has now.
+                        let gone = dropped.iter().filter(|&&f| f == dep.file()).count();
+                        let nth = nth_listing(&deps[..=k], dep.file()) - gone as u32;
+                        self.drop_from_peer(id, peer, dep.file(), nth);
+                        dropped.push(dep.file());
                     } else {
                         self.report_circular(id, dep.file());
                         own_now = self.adopt_peer_tail(&mut r, &deps[k + 1..]);
@@ -112,7 +116,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// `peer`'s prerequisites as its list stands: without those dropped
-    /// as circular (a file listed twice may be dropped once).
+    /// as circular (of a file listed twice, the listing that was).
     fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
         let deps = self.expanded_deps(peer)?;
         Ok(self.without_dropped(peer, deps))
@@ -130,7 +134,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let nth = met.entry(dep.file()).or_default();
             *nth += 1;
             let dropped = self.circular_dropped.get(&(list, dep.file()));
-            if dropped.is_none_or(|&n| *nth > n) {
+            if dropped.is_none_or(|d| !d.contains(nth)) {
                 out.push(dep);
             }
         }
@@ -140,8 +144,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Drops `dep` from `peer`'s list as circular: from the rule `peer`
     /// has already, if it has one, as for its later walk (GNU's lists are
     /// the same whoever walks them).
-    fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId) {
-        self.drop_circular(id, peer, dep);
+    fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId, nth: u32) {
+        self.drop_circular(id, peer, dep, nth);
         let Some(resolved) = self
             .nodes
             .get(peer.index())
@@ -149,7 +153,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         else {
             return;
         };
-        let Some(at) = resolved.deps.iter().position(|d| d.file() == dep) else {
+        let Some(at) = nth_position(&resolved.deps, dep, nth) else {
             return;
         };
         let mut r = (*resolved).clone();
@@ -178,6 +182,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .collect();
         let more = r.more_mut();
         more.hidden.extend(own);
+        // The automatic variables name the tail as listed, a file listed
+        // twice twice (`$+`); adopted again, the tail replaces it.
+        more.adopted = Some(
+            tail.iter()
+                .filter(|d| !self.is_visiting(d.file()))
+                .cloned()
+                .collect(),
+        );
         let mut new = Vec::new();
         for dep in tail {
             if self.is_visiting(dep.file()) {

@@ -78,7 +78,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else if draft.recipe.is_none() && !phony {
             self.resolve_without_recipe(id, &mut draft)?;
         }
-        // Each double-colon rule with a recipe is an explicit rule too.
+        // An explicit rule's `$*`, single- or double-colon alike.
         if draft.stem.is_empty() && (draft.recipe.is_some() || draft.double_recipe.is_some()) {
             draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }

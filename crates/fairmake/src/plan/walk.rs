@@ -11,7 +11,7 @@ use std::rc::Rc;
 use super::seams::{FileTimes, Jobs};
 use super::{Planner, Status};
 use crate::diag::{self, Result};
-use crate::rules::FileId;
+use crate::rules::{Dep, FileId};
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
@@ -63,24 +63,39 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
-        if let Some(settled) = self.unsettled(id, parent, &walk) {
-            return Ok(settled);
+        // With -k, a target whose prerequisites failed still has its
+        // missing intermediate ones made if it would need them, as GNU
+        // does, before it is said not to be remade.
+        let failed_anyway = walk.failed
+            && !walk.pending
+            && self.ev.invocation.options.keep_going
+            && !walk.deferred.is_empty()
+            && self.deferred_needed(id, &walk.deferred);
+        if !failed_anyway {
+            if let Some(settled) = self.unsettled(id, parent, &walk) {
+                return self.then_next_rule(id, parent, settled);
+            }
         }
-        if !walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred) {
+        if failed_anyway || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
+        {
             // Something needs remaking: now the intermediate files are made.
-            let mut made = Walk::default();
+            let mut made = Walk {
+                failed: walk.failed,
+                failed_as_error: walk.failed_as_error,
+                ..Walk::default()
+            };
             for &d in &walk.deferred {
                 self.depth += 1;
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
                 match st? {
-                    Status::Failed => made.failed = true,
+                    Status::Failed => made.failed_with(self.nodes[d].out_of_date),
                     Status::Done => {}
                     _ => made.pending = true,
                 }
             }
             if let Some(settled) = self.unsettled(id, parent, &made) {
-                return Ok(settled);
+                return self.then_next_rule(id, parent, settled);
             }
         }
         if self.verbose() {
@@ -137,9 +152,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Some(Status::Pending);
         }
         if walk.failed {
-            self.nodes[id].status = Status::Failed;
-            self.nodes[id].out_of_date =
-                walk.first_failed.is_some_and(|d| self.nodes[d].out_of_date);
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
@@ -155,9 +167,23 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     format_args!("Target '{name}' not remade because of errors."),
                 );
             }
-            return Some(Status::Failed);
+            return Some(self.rule_failed(id, !walk.failed_as_error));
         }
         None
+    }
+
+    /// After `unsettled`: a double-colon target whose rule failed under -k
+    /// goes on to its next rule at once (it was moved there, unresolved).
+    fn then_next_rule(
+        &mut self,
+        id: FileId,
+        parent: Option<FileId>,
+        settled: Status,
+    ) -> Result<Status> {
+        if settled == Status::Pending && self.nodes[id].resolved.is_none() && !self.halting() {
+            return self.update(id, parent);
+        }
+        Ok(settled)
     }
 
     /// Updates the prerequisites of `id` (which is `Visiting`), in order;
@@ -194,9 +220,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let changed = !Rc::ptr_eq(&resolved, &current);
             match st? {
                 Status::Visiting => {
-                    self.drop_circular(id, id, dep.file());
+                    // The listing walked, of those the list has now.
+                    let nth = nth_listing(&resolved.deps[..=i], dep.file());
+                    self.drop_circular(id, id, dep.file(), nth);
                     let at = if changed {
-                        current.deps.iter().position(|d| d.file() == dep.file())
+                        nth_position(&current.deps, dep.file(), nth)
                     } else {
                         Some(i)
                     };
@@ -209,8 +237,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 _ if changed => return self.walk_prereqs(id),
                 Status::Failed => {
-                    walk.failed = true;
-                    walk.first_failed.get_or_insert(dep.file());
+                    walk.failed_with(self.nodes[dep.file()].out_of_date);
                     // Without -k nothing more is tried for this target.
                     if !self.ev.invocation.options.keep_going {
                         break;
@@ -231,10 +258,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `id`, being made, found `dep` of `list`'s prerequisites (its own or
     /// a grouped peer's) in the making: the dependency is circular, and
-    /// dropped from that list for good.
-    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId) {
+    /// that listing of it (the `nth` of those the list has now) is dropped
+    /// from the list for good, as GNU unlinks it.
+    pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId, nth: u32) {
         self.report_circular(id, dep);
-        *self.circular_dropped.entry((list, dep)).or_default() += 1;
+        let dropped = self.circular_dropped.entry((list, dep)).or_default();
+        // The listing as written: the `nth` of those not dropped yet.
+        let written = (1..)
+            .filter(|o| !dropped.contains(o))
+            .nth(nth.saturating_sub(1) as usize)
+            .expect("unbounded");
+        dropped.push(written);
     }
 
     /// Says that `id`, being made, found `dep` in the making.
@@ -248,18 +282,58 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// One rule of `id` is done: a double-colon target moves on to its next
-    /// rule (`Pending`); otherwise the file is `Done`.
+    /// rule (`Pending`); otherwise the file is `Done` (`Failed` if, with
+    /// -k, an earlier double-colon rule failed).
     pub(super) fn rule_finished(&mut self, id: FileId) -> Status {
-        let rules = self.ev.db.file(id).double_colon().len();
-        let node = self.node(id);
-        if (node.double_colon_rule as usize) + 1 < rules {
-            node.double_colon_rule += 1;
-            node.resolved = None;
-            node.status = Status::Pending;
-        } else {
-            node.status = Status::Done;
+        if self.next_double_colon_rule(id) {
+            return Status::Pending;
         }
+        let node = self.node(id);
+        node.status = if node.double_colon_failed {
+            Status::Failed
+        } else {
+            Status::Done
+        };
         node.status
+    }
+
+    /// One rule of `id` failed (its recipe or a prerequisite): with -k a
+    /// double-colon target still moves on to its next rule (`Pending`), as
+    /// GNU tries each in turn; otherwise the file is `Failed`.
+    /// `out_of_date`: it failed only as out of date (-q); the file did if
+    /// each of its rules that failed did.
+    pub(super) fn rule_failed(&mut self, id: FileId, out_of_date: bool) -> Status {
+        let node = self.node(id);
+        if !node.double_colon_failed {
+            node.first_rule_out_of_date = out_of_date;
+        }
+        node.out_of_date = out_of_date && (!node.double_colon_failed || node.out_of_date);
+        if self.ev.invocation.options.keep_going && self.next_double_colon_rule(id) {
+            self.nodes[id].double_colon_failed = true;
+            return Status::Pending;
+        }
+        self.node(id).status = Status::Failed;
+        Status::Failed
+    }
+
+    /// Whether `id` is at its last rule: it has no double-colon rule after
+    /// the one being worked on.
+    pub(super) fn on_last_rule(&mut self, id: FileId) -> bool {
+        let rules = self.ev.db.file(id).double_colon().len();
+        (self.node(id).double_colon_rule as usize) + 1 >= rules
+    }
+
+    /// Moves `id` on to its next double-colon rule, if it has one: it is
+    /// `Pending`, to be resolved anew.
+    fn next_double_colon_rule(&mut self, id: FileId) -> bool {
+        if self.on_last_rule(id) {
+            return false;
+        }
+        let node = self.node(id);
+        node.double_colon_rule += 1;
+        node.resolved = None;
+        node.status = Status::Pending;
+        true
     }
 
     /// `.NOTPARALLEL: id`: the prerequisites of `id` are made one at a time.
@@ -371,9 +445,33 @@ struct Walk {
     /// Some are still being made.
     pending: bool,
     failed: bool,
-    /// The first prerequisite that failed.
-    first_failed: Option<FileId>,
+    /// Some failed other than by being out of date under -q: the target
+    /// failed as an error too (-q -k's status 2 rather than 1), whatever
+    /// the order of its prerequisites.
+    failed_as_error: bool,
     /// Missing intermediate files whose making waits until the target is
     /// known to need them.
     deferred: Vec<FileId>,
+}
+
+impl Walk {
+    /// A prerequisite failed; `out_of_date`: only as out of date (-q).
+    fn failed_with(&mut self, out_of_date: bool) {
+        self.failed = true;
+        self.failed_as_error |= !out_of_date;
+    }
+}
+
+/// Which listing of `file` the last of `deps` is (1 for the first).
+pub(super) fn nth_listing(deps: &[Dep], file: FileId) -> u32 {
+    deps.iter().filter(|d| d.file() == file).count() as u32
+}
+
+/// Where the `nth` listing of `file` is in `deps`.
+pub(super) fn nth_position(deps: &[Dep], file: FileId, nth: u32) -> Option<usize> {
+    deps.iter()
+        .enumerate()
+        .filter(|(_, d)| d.file() == file)
+        .nth(nth.checked_sub(1)? as usize)
+        .map(|(at, _)| at)
 }

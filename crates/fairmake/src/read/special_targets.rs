@@ -39,12 +39,9 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
                 }
             }
         }
-        b".INTERMEDIATE" => {
-            if deps.is_empty() {
-                db.intermediate_all = true;
-            }
-            mark(db, |f| f.intermediate = true)
-        }
+        // With no prerequisites, it has no effect (GNU manual, Special
+        // Built-in Target Names).
+        b".INTERMEDIATE" => mark(db, |f| f.intermediate = true),
         b".SECONDARY" => {
             if deps.is_empty() {
                 db.secondary_all = true;

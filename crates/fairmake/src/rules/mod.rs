@@ -263,7 +263,6 @@ pub struct Database {
     pub ignore_all: bool,
     /// `.PRECIOUS`/`.SECONDARY` etc. with patterns.
     pub precious_patterns: Vec<PercentPattern>,
-    pub intermediate_all: bool,
     /// `.NOTINTERMEDIATE` with no prerequisites: nothing is intermediate.
     pub notintermediate_all: bool,
     /// `.NOTINTERMEDIATE` with patterns.

@@ -513,12 +513,14 @@ fn update_goals(
     // Files made or checked while remaking makefiles are not looked at again.
     planner.nodes = settled;
     let result = planner.run_goals(goals);
-    let mut runner = planner.finish();
     if let Err(fatal) = &result {
-        // Let running jobs finish before stopping, as GNU does.
+        // Let running jobs finish before stopping, as GNU does; then the
+        // intermediate files made so far are deleted, as at a normal end.
         fatal.print();
-        runner.finish_running();
+        planner.runner.finish_running();
+        planner.delete_intermediates();
     }
+    let mut runner = planner.finish();
     // A signal caught after the last job (a broken pipe to the `rm` line).
     runner.die_if_signalled();
     // The status line goes before the summary and make's last words.
