@@ -509,6 +509,103 @@ fn a_sub_make_killed_before_its_start_was_noted_keeps_its_slot() {
     );
 }
 
+/// The state letter of process `pid` (`/proc/PID/stat`).
+fn state_of(pid: i32) -> Option<char> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 1..].trim_start().chars().next()
+}
+
+/// Two sub-makes SIGKILLed together, while the make that ran them is
+/// stopped, so that it finds both dead and both their jobs adopted when it
+/// reaps the first. Each orphaned job runs on its own sub-make's slot, and
+/// both slots stay taken until they end: the probe after them gets the one
+/// slot left of -j3. (The jobs start 300 ms after their sub-makes, so each
+/// is younger than both sub-makes and either could be the other's.)
+#[test]
+fn two_sub_makes_killed_together_keep_both_slots() {
+    let sb = Sandbox::new();
+    let log = sb.join("jobs.log");
+    for s in 1..=2 {
+        sb.write(
+            &format!("sub{s}.mk"),
+            &format!(
+                "$(shell sleep 0.3)\nall: o{s}\no{s}:\n{}",
+                logged_recipe(&log, &format!("o{s}"), 2000)
+            ),
+        );
+    }
+    let names: Vec<String> = (1..=6).map(|j| format!("p{j}")).collect();
+    let mut probe = format!("all: {}\n", names.join(" "));
+    for n in &names {
+        probe.push_str(&format!("{n}:\n{}", logged_recipe(&log, n, 300)));
+    }
+    sb.write("probe.mk", &probe);
+    sb.write(
+        "top.mk",
+        "all: s1 s2 .WAIT probe\n\
+         s1 s2:\n\t$(MAKE) -f sub$(subst s,,$@).mk\n\
+         probe:\n\t$(MAKE) -f probe.mk\n\
+         .PHONY: all s1 s2 probe\n",
+    );
+    let mut cmd = sb.command(&fairmake());
+    cmd.args(["-k", "-j3", "-f", "top.mk"]);
+    let running = spawn(&sb, cmd);
+    let top = running.pid();
+    let both = ["o1".to_string(), "o2".to_string()];
+    let jobs_started = e2e::wait_until(Duration::from_secs(20), || {
+        let started = JobLog::read(&log).started();
+        both.iter().all(|o| started.contains(o))
+    });
+    // SAFETY: stopping the make this test started.
+    unsafe { libc::kill(top, libc::SIGSTOP) };
+    let stopped = e2e::wait_until(Duration::from_secs(20), || state_of(top) == Some('T'));
+    let subs: Vec<i32> = victims(top)
+        .into_iter()
+        .filter(|(_, what)| what.starts_with("sub"))
+        .map(|(pid, _)| pid)
+        .collect();
+    for &pid in &subs {
+        // SAFETY: killing a process below the make this test started.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+    }
+    let dead = e2e::wait_until(Duration::from_secs(20), || {
+        subs.iter().all(|&pid| !e2e::process_alive(pid))
+    });
+    // SAFETY: continuing the make this test stopped.
+    unsafe { libc::kill(top, libc::SIGCONT) };
+    let o = running.wait(LIMIT);
+    o.check(
+        jobs_started && stopped && subs.len() == 2 && dead,
+        &format!("the jobs did not start, make did not stop or the sub-makes {subs:?} did not die"),
+    );
+    o.check(o.code() == Some(2), "exit status is not 2");
+    o.check(
+        !o.stderr.contains("INTERNAL") && !o.stderr.contains("panicked"),
+        "tokens missing at exit or a panic",
+    );
+    e2e::wait_until(Duration::from_secs(20), || {
+        let ended = JobLog::read(&log).ended();
+        both.iter().all(|o| ended.contains(o))
+    });
+    let jl = JobLog::read(&log);
+    o.check(
+        jl.max_concurrency() <= 3,
+        &format!(
+            "{} jobs at once under -j3: a killed sub-make's slot was given back while its job ran",
+            jl.max_concurrency()
+        ),
+    );
+    let mut all = names.clone();
+    all.extend(both.iter().cloned());
+    jl.assert_all_ran(&all, &o);
+    let first_probe = jl.lines.iter().position(|(_, n)| n.starts_with('p'));
+    let orphans_end = jl.lines.iter().position(|(s, n)| !s && n.starts_with('o'));
+    o.check(
+        matches!((first_probe, orphans_end), (Some(p), Some(e)) if p < e),
+        "the orphans ended before the probe started",
+    );
+}
+
 // 2. Fatal signals at random moments ---------------------------------------
 
 /// A recursive build whose every target is written in two steps with a

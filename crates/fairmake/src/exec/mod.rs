@@ -135,7 +135,8 @@ pub struct Runner {
     casualty: Option<String>,
     /// The orphans of each job killed by a signal (adopted, see
     /// `adopting`): they run on that job's slot, so the slot stays taken
-    /// until the last of them is gone.
+    /// until the last of them is gone. Groups may share a process (see
+    /// `note_orphans_of_killed_job`).
     orphan_groups: Vec<Vec<u32>>,
     /// The build is over: tokens are counted, as GNU counts them, and no
     /// longer healed.
