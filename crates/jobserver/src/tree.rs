@@ -69,7 +69,10 @@ pub fn started_at(pid: i32) -> Option<u64> {
     rest.split_ascii_whitespace().nth(19)?.parse().ok()
 }
 
-/// Now, on the clock of [`started_at`]: clock ticks since boot.
+/// Now, on the clock of [`started_at`]: clock ticks since boot. Read
+/// before a fork, it is at most the start time of the child and of every
+/// process below it; read after a spawn returns, it can be later than
+/// theirs (the child may run, and start others, before the caller does).
 pub fn now_ticks() -> u64 {
     let mut ts = libc::timespec {
         tv_sec: 0,

@@ -96,8 +96,10 @@ struct Child {
     slot: usize,
     /// A recursive command: it got the jobserver's descriptors.
     recursive: bool,
-    /// When it was started ([`fairmake_jobserver::now_ticks`]), when this
-    /// make adopts orphans: orphans older than it are not its own.
+    /// When it was started ([`fairmake_jobserver::now_ticks`], read just
+    /// before the fork), when this make adopts orphans: every process it
+    /// starts has a start time (`/proc`, same clock) at least this, and
+    /// orphans older than it are not its own.
     started: u64,
 }
 
@@ -133,7 +135,8 @@ pub struct Runner {
     casualty: Option<String>,
     /// The orphans of each job killed by a signal (adopted, see
     /// `adopting`): they run on that job's slot, so the slot stays taken
-    /// until the last of them is gone.
+    /// until the last of them is gone. Groups may share a process (see
+    /// `note_orphans_of_killed_job`).
     orphan_groups: Vec<Vec<u32>>,
     /// The build is over: tokens are counted, as GNU counts them, and no
     /// longer healed.
@@ -425,6 +428,16 @@ impl Runner {
             let envp = self.envp_for(&env);
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let inherit = self.slots.prepare_child(line.recursive);
+            // Read before the fork, not after: `spawn` returns only once the
+            // child has run `exec`, and on a loaded machine this make may
+            // then wait for a CPU while the child (a sub-make, a shell)
+            // already starts processes of its own, which would seem older
+            // than their job (see `note_orphans_of_killed_job`).
+            let started = if self.adopting {
+                fairmake_jobserver::now_ticks()
+            } else {
+                0
+            };
             let spawned = spawn(&line, &env, &envp, job.capture.as_ref(), inherit.as_ref());
             drop(inherit);
             match spawned {
@@ -445,11 +458,6 @@ impl Runner {
                     if line.recursive {
                         job.child_pids.push(pid);
                     }
-                    let started = if self.adopting {
-                        fairmake_jobserver::now_ticks()
-                    } else {
-                        0
-                    };
                     self.children.insert(
                         pid,
                         Child {

@@ -95,10 +95,15 @@ impl Runner {
 
     /// A job's process started at `started` was killed by a signal: the
     /// processes it left (now ours, as this make adopts orphans) run on in
-    /// its slot, which stays taken until they are gone. Orphans that
-    /// started before it (a daemon an earlier job left) are not its own.
-    /// (A job that exits normally and leaves a daemon behind gives its slot
-    /// back, as in GNU make.)
+    /// its slot, which stays taken until they are gone. The kernel hands
+    /// them to us before it tells us of the death, so they are all among
+    /// our children now (or have ended). Orphans that started before it (a
+    /// daemon an earlier job left) are not its own; any other may be, even
+    /// one already in the group of another killed job (two jobs killed
+    /// together: which of them an orphan ran for cannot be told), so
+    /// groups may overlap, and a slot is kept too long rather than given
+    /// back while its orphan runs. (A job that exits normally and leaves a
+    /// daemon behind gives its slot back, as in GNU make.)
     fn note_orphans_of_killed_job(&mut self, started: u64) {
         if !self.adopting {
             return;
@@ -106,20 +111,22 @@ impl Runner {
         let Ok(pids) = fairmake_jobserver::children() else {
             return;
         };
+        // `started` was read before the fork, on the clock of `started_at`:
+        // the job's processes started at or after it; the tick of margin can
+        // only keep the slot longer.
         let new: Vec<u32> = pids
             .into_iter()
             .filter(|&p| fairmake_jobserver::started_at(p).is_some_and(|t| t + 1 >= started))
             .map(|p| p as u32)
             .filter(|p| !self.children.contains_key(p))
-            .filter(|p| !self.orphan_groups.iter().any(|g| g.contains(p)))
             .collect();
         if !new.is_empty() {
             self.orphan_groups.push(new);
         }
     }
 
-    /// An adopted orphan exited: the slot of its killed job is free once
-    /// the job's last orphan is gone; then healing may be sound.
+    /// An adopted orphan exited: the slot of a killed job is free once
+    /// the last orphan of its group is gone; then healing may be sound.
     fn orphan_exited(&mut self, pid: u32) {
         let before = self.orphan_groups.len();
         for group in &mut self.orphan_groups {
