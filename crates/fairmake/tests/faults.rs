@@ -1,5 +1,7 @@
 //! Fault injection against the `fairmake` binary: sub-makes SIGKILLed at
-//! random moments, fatal signals at random moments of a parallel recursive
+//! random moments, and at two chosen ones (while make, held by ptrace, has
+//! not yet returned from starting the sub-make; two at once, make
+//! stopped), fatal signals at random moments of a parallel recursive
 //! build, and hostile jobservers (pipes with too many, too few or garbage
 //! tokens, a pipe at end of file, a fifo that cannot be opened).
 //!
@@ -429,7 +431,7 @@ fn a_sub_make_killed_before_its_start_was_noted_keeps_its_slot() {
     let log = sb.join("jobs.log");
     sb.write(
         "sub1.mk",
-        &format!("all: o1\no1:\n{}", logged_recipe(&log, "o1", 2000)),
+        &format!("all: o1\no1:\n{}", logged_recipe(&log, "o1", 3000)),
     );
     let names: Vec<String> = (1..=8).map(|j| format!("p{j}")).collect();
     let mut probe = format!("all: {}\n", names.join(" "));
@@ -530,7 +532,7 @@ fn two_sub_makes_killed_together_keep_both_slots() {
             &format!("sub{s}.mk"),
             &format!(
                 "$(shell sleep 0.3)\nall: o{s}\no{s}:\n{}",
-                logged_recipe(&log, &format!("o{s}"), 2000)
+                logged_recipe(&log, &format!("o{s}"), 3000)
             ),
         );
     }
