@@ -159,6 +159,15 @@ impl Outcome {
         assert!(cond, "{what}\n{self}");
     }
 
+    /// No `INTERNAL` (tokens missing at exit) and no panic; `context` says
+    /// which run this was.
+    pub fn check_no_lost_token_or_panic(&self, context: &str) {
+        self.check(
+            !self.stderr.contains("INTERNAL") && !self.stderr.contains("panicked"),
+            &format!("tokens missing at exit or a panic {context}"),
+        );
+    }
+
     /// No `INTERNAL` (tokens missing at exit) and no warning of any kind.
     pub fn assert_clean_stderr(&self) {
         self.check(
