@@ -551,7 +551,9 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let f = self.ev.db.file(id);
         if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite || f.entered {
+        } else if f.is_prerequisite || f.entered || f.builtin {
+            // A built-in suffix rule's file (`.y.c`) or a default suffix is
+            // in the data base as a mentioned file is.
             Some(implicit::Ought::Compat)
         } else {
             None
