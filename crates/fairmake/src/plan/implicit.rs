@@ -256,6 +256,21 @@ struct Candidate<'n> {
 pub struct Rules<'r> {
     pub list: &'r [PatternRule],
     pub index: &'r RuleIndex,
+    /// The global `.EXTRA_PREREQS` gives every pattern rule prerequisites
+    /// (as `-p` shows them), the dummy `%.SUFFIX:` rules too.
+    pub extra_prereqs: bool,
+}
+
+impl Rules<'_> {
+    /// Whether a rule matching a name rules out the non-terminal
+    /// match-anything rules for it: one with a recipe, or one with neither
+    /// recipe nor prerequisites (a dummy `%.c:` rule, GNU manual,
+    /// "Match-Anything Pattern Rules"). One with prerequisites but no
+    /// recipe does not: it is dropped as if never matched (GNU 4.4.1).
+    fn rules_out_anything(&self, rule: &PatternRule) -> bool {
+        rule.recipe.is_some()
+            || (rule.deps.is_empty() && rule.order_only.is_empty() && !self.extra_prereqs)
+    }
 }
 
 /// The candidates of one name: on the stack, as this runs for every link of
@@ -277,7 +292,7 @@ fn candidates<'n>(
     rules.index.may_match(name, may_match);
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
-    // match-anything rules. Rules without a recipe count here: they are
+    // match-anything rules. Rules without a recipe may count here: they are
     // dropped only after.
     let mut specific = false;
     let mut last_rule = None;
@@ -305,7 +320,7 @@ fn candidates<'n>(
         }
         last_rule = Some(ri);
         let anything = pat.text == b"%";
-        specific |= !anything;
+        specific |= !anything && rules.rules_out_anything(rule);
         if anything && !rule.terminal && for_chain {
             continue;
         }

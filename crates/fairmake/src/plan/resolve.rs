@@ -353,9 +353,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !self.rule_index.is_for(&rules) {
             self.rule_index = rule_index::RuleIndex::new(&rules);
         }
+        let extra_prereqs = self
+            .ev
+            .reading
+            .extra_prereqs
+            .as_ref()
+            .is_some_and(|e| !crate::words::trim(&e.rules).is_empty());
         let indexed = implicit::Rules {
             list: &rules,
             index: &self.rule_index,
+            extra_prereqs,
         };
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
