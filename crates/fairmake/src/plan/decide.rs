@@ -17,6 +17,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     pub(super) fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
         let my_mtime = if self.unreadable.contains(&id) {
             None
+        } else if self.is_new_file(id) && !self.restarted_makefiles_phase() {
+            // `-W FILE`: FILE is there and newer than anything, as far as
+            // make knows, so its own recipe does not run (GNU 4.4.1, 4.3).
+            Some(crate::fscache::Mtime {
+                secs: i64::MAX,
+                nanos: 999_999_999,
+            })
         } else {
             self.group_mtime(id)
         };
