@@ -17,6 +17,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     pub(super) fn decide(&mut self, id: FileId, resolved: &Rc<Resolved>) -> Result<Status> {
         let my_mtime = if self.unreadable.contains(&id) {
             None
+        } else if self.is_new_file(id) && !self.restarted_makefiles_phase() {
+            // `-W FILE`: FILE is there and newer than anything, as far as
+            // make knows, so its own recipe does not run (GNU 4.4.1, 4.3).
+            Some(crate::fscache::Mtime {
+                secs: i64::MAX,
+                nanos: 999_999_999,
+            })
         } else {
             self.group_mtime(id)
         };
@@ -41,6 +48,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     1,
                     &format!("Prerequisite '{dep_name}' is {word} than target '{{}}'."),
                 );
+            }
+            // An intermediate file its recipe did not create makes the
+            // target out of date, but is not newer than it: not in `$?`
+            // (GNU 4.4.1, 4.3).
+            if dep_newer
+                && my_mtime.is_some()
+                && !self.always_make()
+                && self.made_missing(dep.file())
+            {
+                out_of_date = true;
+                continue;
             }
             // With -B every prerequisite counts as newer, in `$?` too.
             if dep_newer || my_mtime.is_none() || phony || self.always_make() {
@@ -77,6 +95,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// `dep` is an intermediate file that was remade (not only under
+    /// `-n`) and still does not exist.
+    fn made_missing(&mut self, dep: FileId) -> bool {
+        let node = &self.nodes[dep];
+        node.remade
+            && !node.simulated
+            && !self.ev.db.file(dep).phony
+            && self.may_stay_missing(dep)
+            && self.mtime_of(dep).is_none()
     }
 
     /// `id`'s time; for a target of a grouped rule, the oldest of its
@@ -228,6 +257,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|d| !d.order_only)
             .any(|d| match self.mtime_of(d.file()) {
                 _ if self.nodes[d.file()].remade => true,
+                // `-W FILE`: newer than anything; `-o FILE`: older.
+                _ if self.old_files.contains(&d.file()) => false,
+                _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
                 Some(m) => m.newer_than(limit, coarse),
                 None => {
                     !self.may_stay_missing(d.file())

@@ -256,6 +256,21 @@ struct Candidate<'n> {
 pub struct Rules<'r> {
     pub list: &'r [PatternRule],
     pub index: &'r RuleIndex,
+    /// The global `.EXTRA_PREREQS` gives every pattern rule prerequisites
+    /// (as `-p` shows them), the dummy `%.SUFFIX:` rules too.
+    pub extra_prereqs: bool,
+}
+
+impl Rules<'_> {
+    /// Whether a rule matching a name rules out the non-terminal
+    /// match-anything rules for it: one with a recipe, or one with neither
+    /// recipe nor prerequisites (a dummy `%.c:` rule, GNU manual,
+    /// "Match-Anything Pattern Rules"). One with prerequisites but no
+    /// recipe does not: it is dropped as if never matched (GNU 4.4.1).
+    fn rules_out_anything(&self, rule: &PatternRule) -> bool {
+        rule.recipe.is_some()
+            || (rule.deps.is_empty() && rule.order_only.is_empty() && !self.extra_prereqs)
+    }
 }
 
 /// The candidates of one name: on the stack, as this runs for every link of
@@ -277,7 +292,7 @@ fn candidates<'n>(
     rules.index.may_match(name, may_match);
     // A rule that is not match-anything (`%`) matching, or a prerequisite
     // of an implicit rule being searched for, rules out non-terminal
-    // match-anything rules. Rules without a recipe count here: they are
+    // match-anything rules. Rules without a recipe may count here: they are
     // dropped only after.
     let mut specific = false;
     let mut last_rule = None;
@@ -305,7 +320,7 @@ fn candidates<'n>(
         }
         last_rule = Some(ri);
         let anything = pat.text == b"%";
-        specific |= !anything;
+        specific |= !anything && rules.rules_out_anything(rule);
         if anything && !rule.terminal && for_chain {
             continue;
         }
@@ -386,8 +401,9 @@ fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
 }
 
 /// Searches for a rule to make `name`: with the strict "ought to exist",
-/// then, finding none, with the compatible one. `scratch` is the space of
-/// earlier searches, to use again.
+/// then, finding none, with the compatible one (GNU manual, "Implicit Rule
+/// Search Algorithm", step 7). `scratch` is the space of earlier searches,
+/// to use again.
 pub fn search(
     rules: Rules,
     name: &[u8],
@@ -397,28 +413,16 @@ pub fn search(
     scratch.clear();
     let mut cands = Candidates::new();
     candidates(rules, name, false, &mut scratch.may_match, &mut cands);
-    // Each candidate's prerequisites are computed once: a second expansion
-    // (with its `$(info)`s) happens once per candidate, as in GNU.
-    let mut computed = Vec::new();
     let pure = !k.second_expansion();
     let mut s = Search {
         rules,
         k,
         ought: Ought::Strict,
         pure,
-        compat_differs: !pure,
+        compat_differs: false,
         scratch,
     };
-    if let Some(m) = s.candidates(name, &cands, &mut computed, 0) {
-        return Some(m);
-    }
-    // The compatible pass can only find more when some answer differs.
-    if !s.compat_differs {
-        return None;
-    }
-    s.ought = Ought::Compat;
-    s.scratch.failed.clear();
-    s.candidates(name, &cands, &mut computed, 0)
+    s.passes(name, &cands, 0)
 }
 
 /// What a search learns and works in, kept from one search to the next by
@@ -467,9 +471,9 @@ struct Search<'r, 'k, 's> {
     /// expansion's `$(info)`s must run each time), and prerequisite
     /// patterns are names as written.
     pure: bool,
-    /// During the strict pass: a name was not to exist strictly but would
-    /// be compatibly (or the search is not pure), so the compatible pass
-    /// may find more.
+    /// During the strict pass of a name: one of its prerequisites was not
+    /// to exist strictly but would be compatibly (or the search is not
+    /// pure), so the compatible pass may find more.
     compat_differs: bool,
     /// Where the search works, and what it has learnt so far.
     scratch: &'s mut Scratch,
@@ -561,13 +565,12 @@ impl Search<'_, '_, '_> {
             &mut self.scratch.may_match,
             &mut cands,
         );
-        let mut computed = Vec::new();
         self.scratch.frames.push(Frame {
             base: self.scratch.in_chain.len(),
             relied_on: RuleList::new(),
             depth_limited: false,
         });
-        let found = self.candidates(name, &cands, &mut computed, depth);
+        let found = self.passes(name, &cands, depth);
         let frame = self.scratch.frames.pop().expect("pushed above");
         if found.is_none() && self.pure {
             let mut relied_on = frame.relied_on;
@@ -618,6 +621,31 @@ impl Search<'_, '_, '_> {
     /// kept, which is what most candidates of a failing search need.
     fn plain(&self, rule: usize) -> bool {
         self.pure && self.rules.index.plain[rule]
+    }
+
+    /// The search for one name, the target's or an intermediate file's
+    /// along a chain: the strict passes, then, finding nothing, the
+    /// compatible ones, whose own chains are searched compatibly only. So
+    /// a chain's link is found compatibly before a later rule of the link
+    /// above it is tried (GNU 4.4.1). Whether some search finds a rule does
+    /// not depend on the order (the compatible "ought to exist" allows
+    /// more), so what failed before fails again either way.
+    fn passes(&mut self, name: &[u8], cands: &[Candidate], depth: usize) -> Option<Match> {
+        // Each candidate's prerequisites are computed once: a second
+        // expansion (with its `$(info)`s) happens once per candidate, as
+        // in GNU.
+        let mut computed = Vec::new();
+        // The compatible passes can only find more when some answer of this
+        // name's own prerequisites differs (or the search is not pure).
+        let outer = std::mem::replace(&mut self.compat_differs, !self.pure);
+        let mut found = self.candidates(name, cands, &mut computed, depth);
+        if found.is_none() && self.ought == Ought::Strict && self.compat_differs {
+            self.ought = Ought::Compat;
+            found = self.candidates(name, cands, &mut computed, depth);
+            self.ought = Ought::Strict;
+        }
+        self.compat_differs = outer;
+        found
     }
 
     /// The two passes over the candidates: every prerequisite exists or

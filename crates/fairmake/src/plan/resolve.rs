@@ -353,9 +353,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !self.rule_index.is_for(&rules) {
             self.rule_index = rule_index::RuleIndex::new(&rules);
         }
+        let extra_prereqs = self
+            .ev
+            .reading
+            .extra_prereqs
+            .as_ref()
+            .is_some_and(|e| !crate::words::trim(&e.rules).is_empty());
         let indexed = implicit::Rules {
             list: &rules,
             index: &self.rule_index,
+            extra_prereqs,
         };
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
@@ -551,7 +558,9 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let f = self.ev.db.file(id);
         if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite || f.entered {
+        } else if f.is_prerequisite || f.entered || f.builtin {
+            // A built-in suffix rule's file (`.y.c`) or a default suffix is
+            // in the data base as a mentioned file is.
             Some(implicit::Ought::Compat)
         } else {
             None

@@ -98,10 +98,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 return self.then_next_rule(id, parent, settled);
             }
         }
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        if resolved.recipe.is_none()
+            && !self.ev.db.file(id).is_target
+            && !self.nodes[id].intermediate
+        {
+            // Its prerequisites were its own `.EXTRA_PREREQS` only (a
+            // target-specific value): made, yet it has no rule, so it must
+            // exist (GNU 4.4.1).
+            return self.leaf(id, parent);
+        }
         if self.verbose() {
             self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
         }
-        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         match self.decide(id, &resolved)? {
             // On to the next double-colon rule (none once make is stopping:
             // the recipe was not started, see `start`).

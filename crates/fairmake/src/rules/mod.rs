@@ -184,6 +184,10 @@ pub struct File {
     pub intermediate: bool,
     pub secondary: bool,
     pub notintermediate: bool,
+    /// Entered by make itself before any makefile (a default suffix, a
+    /// built-in suffix rule): `-p` says "Builtin rule" while no makefile
+    /// gave it a recipe.
+    pub builtin: bool,
     /// Known to make though no rule names it: a goal, a makefile, a file
     /// of `-W` or `-o`. For implicit rules it "ought to exist" as a file
     /// the makefile mentions does, as in GNU make, where such files are in
@@ -276,24 +280,6 @@ pub struct Database {
     pub group_members: rustc_hash::FxHashSet<FileId>,
 }
 
-/// GNU's built-in rules are mostly suffix rules (`.c.o`), which exist only
-/// while both suffixes are in `.SUFFIXES`; the few true pattern rules
-/// (several prerequisites, RCS/SCCS, archive members) always do.
-fn builtin_rule_enabled(target: &[u8], terminal: bool, deps: &[u8], suffixes: &[Vec<u8>]) -> bool {
-    let mut words = crate::words::words(deps);
-    let (Some(dep), None) = (words.next(), words.next()) else {
-        return true;
-    };
-    let (Some(from), Some(to)) = (dep.strip_prefix(b"%"), target.strip_prefix(b"%")) else {
-        return true;
-    };
-    if terminal || !from.starts_with(b".") || !(to.is_empty() || to.starts_with(b".")) {
-        return true;
-    }
-    let known = |s: &[u8]| suffixes.iter().any(|k| k == s);
-    known(from) && (to.is_empty() || known(to))
-}
-
 impl Database {
     /// The id of `name`, creating an entry when it is new.
     pub fn intern(&mut self, name: &[u8]) -> FileId {
@@ -379,51 +365,35 @@ impl Database {
         self.pattern_rules.iter().any(|r| r.same_as(rule))
     }
 
-    /// Adds the built-in pattern rules after the makefile's own.
+    /// GNU's built-in suffix rules, as the files `.c.o`, `.c`, ... with a
+    /// recipe: a makefile's own recipe for one stays, one that gave it
+    /// prerequisites only gets the built-in recipe. They are converted to
+    /// pattern rules as the makefile's are (see `convert_suffix_rules`),
+    /// and a goal `.c.o` runs the recipe, as GNU does.
+    pub fn enter_builtin_suffix_rules(&mut self, loc: &Loc) {
+        for &(name, recipe) in builtin::SUFFIX_RULES {
+            let id = self.intern(name);
+            let file = self.file_mut(id);
+            if file.rule.recipe.is_none() && file.double_colon().is_empty() {
+                file.rule.recipe = Some(builtin_recipe(recipe, loc));
+                file.builtin = true;
+            }
+        }
+    }
+
+    /// Adds the built-in pattern rules after the makefile's own and the
+    /// converted suffix rules, unless one with the same targets and
+    /// prerequisites is there.
     pub fn add_builtin_rules(&mut self, loc: &Loc) {
-        let suffixes = self.suffixes();
-        // Only the makefile's own rules can replace a built-in one: the
-        // built-in table has no two rules with the same targets and
+        // The built-in table has no two rules with the same targets and
         // prerequisites (a test checks it), so it is not compared with itself.
         let own = self.pattern_rules.len();
         for &(target, terminal, deps, recipe) in builtin::PATTERN_RULES {
-            if target == b"(%)" {
-                // The suffix rules end here; a makefile's own suffixes'
-                // dummies come before the rest, as in GNU's list.
-                self.add_suffix_dummies();
-            }
-            if recipe.is_empty() {
-                // `%.SUFFIX:` without a recipe: GNU's dummy rule for a known
-                // suffix, which keeps non-terminal match-anything rules off
-                // such names. Only for a suffix still listed.
-                if deps.is_empty()
-                    && target
-                        .strip_prefix(b"%")
-                        .is_some_and(|s| suffixes.iter().any(|k| k == s))
-                {
-                    self.add_suffix_dummy(target);
-                }
-                continue;
-            }
-            if !builtin_rule_enabled(target, terminal, deps, &suffixes) {
-                continue;
-            }
-            let lines = recipe
-                .iter()
-                .map(|l| RecipeLine {
-                    text: l.to_vec(),
-                    loc: loc.clone(),
-                })
-                .collect();
             let rule = PatternRule {
                 targets: vec![PercentPattern::new(target)],
                 deps: crate::words::words(deps).map(<[u8]>::to_vec).collect(),
                 order_only: Vec::new(),
-                recipe: Some(Rc::new(Recipe {
-                    lines,
-                    loc: loc.clone(),
-                    rule_loc: loc.clone(),
-                })),
+                recipe: Some(builtin_recipe(recipe, loc)),
                 terminal,
                 builtin: true,
             };
@@ -433,29 +403,9 @@ impl Database {
         }
     }
 
-    /// GNU's dummy rules `%.SUFFIX:` (no prerequisites, no recipe) for the
-    /// listed suffixes that have none yet, after every other implicit rule:
-    /// a name with a known suffix is "a specific type of data", which
-    /// non-terminal match-anything rules do not make (GNU manual,
-    /// "Match-Anything Pattern Rules"). The built-in suffixes' dummies are
-    /// placed by `add_builtin_rules`, in GNU's order; these are the rest
-    /// (a makefile's own suffixes, and all of them under `-r`).
-    pub fn add_suffix_dummies(&mut self) {
-        for suffix in self.suffixes() {
-            let target = [&b"%"[..], &suffix].concat();
-            self.add_suffix_dummy(&target);
-        }
-    }
-
-    fn add_suffix_dummy(&mut self, target: &[u8]) {
-        let rule = PatternRule {
-            targets: vec![PercentPattern::new(target)],
-            deps: Vec::new(),
-            order_only: Vec::new(),
-            recipe: None,
-            terminal: false,
-            builtin: true,
-        };
+    /// Adds `rule` unless one with the same targets and prerequisites is
+    /// defined (or cancelled) already.
+    fn add_pattern_rule_once(&mut self, rule: PatternRule) {
         if !self.pattern_rule_defined(&rule) {
             self.pattern_rules.push(rule);
         }
@@ -475,65 +425,61 @@ impl Database {
         }
     }
 
-    /// Turns the makefile's suffix rules (`.c.o:`, `.c:`) into pattern rules,
-    /// ahead of the built-in ones, as GNU does once reading is done.
-    /// `builtin_rules`: the built-in rules will be added (no `-r`);
+    /// Turns the suffix rules (`.c.o:`, `.c:`) into pattern rules after the
+    /// makefile's own, as GNU does once reading is done: in the order of
+    /// `.SUFFIXES`, for each suffix its dummy rule `%.c:` (no prerequisites,
+    /// no recipe: a name with a known suffix is "a specific type of data",
+    /// which non-terminal match-anything rules do not make; GNU manual,
+    /// "Match-Anything Pattern Rules"), its single-suffix rule `%: %.c`,
+    /// then its double-suffix rules `%.o: %.c` in the list's order. So the
+    /// suffix listed first wins when two rules could make a file.
     /// `extra_prereqs`: `.EXTRA_PREREQS` gives every target prerequisites.
-    pub fn convert_suffix_rules(&mut self, builtin_rules: bool, extra_prereqs: bool) {
+    pub fn convert_suffix_rules(&mut self, extra_prereqs: bool) {
         let suffixes = self.suffixes();
         if suffixes.is_empty() {
             return;
         }
-        self.warn_suffix_rule_prerequisites(&suffixes, builtin_rules, extra_prereqs);
-        let mut converted = Vec::new();
-        for file in &self.files {
-            if !file.is_target || file.name.first() != Some(&b'.') {
-                continue;
-            }
-            // With prerequisites it is an ordinary rule; GNU 4.4 still makes
-            // a suffix rule of it (single or double suffix), ignoring the
-            // prerequisites, except under .POSIX.
-            if !file.rule.deps.is_empty() && self.posix {
-                continue;
-            }
-            let name = &file.name;
-            // `.X.Y`: both suffixes known; `.X`: a single-suffix rule.
-            let pair = suffixes.iter().find_map(|s| {
-                let rest = name.strip_prefix(s.as_slice())?;
-                if rest.is_empty() {
-                    return Some((s.clone(), Vec::new()));
-                }
-                suffixes
-                    .iter()
-                    .find(|t| t.as_slice() == rest)
-                    .map(|t| (s.clone(), t.clone()))
-            });
-            let Some((from, to)) = pair else { continue };
-            let Some(recipe) = file.rule.recipe.clone() else {
-                continue;
-            };
-            let target = [&b"%"[..], &to].concat();
-            let dep = [&b"%"[..], &from].concat();
-            converted.push(PatternRule {
-                targets: vec![PercentPattern::new(&target)],
-                deps: vec![dep],
+        self.warn_suffix_rule_prerequisites(&suffixes, extra_prereqs);
+        let mut name = Vec::new();
+        for from in &suffixes {
+            let dep = [&b"%"[..], from].concat();
+            self.add_pattern_rule_once(PatternRule {
+                targets: vec![PercentPattern::new(&dep)],
+                deps: Vec::new(),
                 order_only: Vec::new(),
-                recipe: Some(recipe),
+                recipe: None,
                 terminal: false,
-                builtin: false,
+                builtin: true,
             });
+            for to in std::iter::once(&Vec::new()).chain(&suffixes) {
+                name.clear();
+                name.extend_from_slice(from);
+                name.extend_from_slice(to);
+                let Some(recipe) = self.suffix_rule_recipe(&name) else {
+                    continue;
+                };
+                let target = [&b"%"[..], to].concat();
+                self.add_pattern_rule_once(PatternRule {
+                    targets: vec![PercentPattern::new(&target)],
+                    deps: vec![dep.clone()],
+                    order_only: Vec::new(),
+                    builtin: recipe.loc.line == 0,
+                    recipe: Some(recipe),
+                    terminal: false,
+                });
+            }
         }
-        // Converted rules go after the makefile's pattern rules and before built-ins.
-        let at = self
-            .pattern_rules
-            .iter()
-            .position(|r| r.builtin)
-            .unwrap_or(self.pattern_rules.len());
-        // They do not replace a pattern rule the makefile defined.
-        converted.retain(|rule| !self.pattern_rule_defined(rule));
-        for (i, rule) in converted.into_iter().enumerate() {
-            self.pattern_rules.insert(at + i, rule);
+    }
+
+    /// The recipe of the suffix rule `name`, if there is one: with
+    /// prerequisites it is an ordinary rule under `.POSIX`; GNU 4.4 still
+    /// makes a suffix rule of it otherwise, ignoring the prerequisites.
+    fn suffix_rule_recipe(&self, name: &[u8]) -> Option<Rc<Recipe>> {
+        let file = self.file(self.lookup(name)?);
+        if self.posix && !file.rule.deps.is_empty() {
+            return None;
         }
+        file.rule.recipe.clone()
     }
 
     /// Warns about the prerequisites of double-suffix rules, as GNU does
@@ -541,12 +487,7 @@ impl Database {
     /// list that spells a rule's target, in the list's order, so a suffix
     /// listed twice warns twice. Said where the recipe starts; without one
     /// the rule takes the built-in recipe, if any, which has no location.
-    fn warn_suffix_rule_prerequisites(
-        &self,
-        suffixes: &[Vec<u8>],
-        builtin_rules: bool,
-        extra_prereqs: bool,
-    ) {
+    fn warn_suffix_rule_prerequisites(&self, suffixes: &[Vec<u8>], extra_prereqs: bool) {
         if self.posix {
             // An ordinary rule there.
             return;
@@ -563,16 +504,10 @@ impl Database {
                 if !file.is_target || (file.rule.deps.is_empty() && !extra_prereqs) {
                     continue;
                 }
-                let builtin = || {
-                    builtin_rules
-                        && builtin::PATTERN_RULES.iter().any(|r| {
-                            r.0.strip_prefix(b"%") == Some(&to[..])
-                                && r.2.strip_prefix(b"%") == Some(&from[..])
-                        })
-                };
+                // A built-in recipe has no location.
                 match &file.rule.recipe {
+                    Some(r) if r.loc.line == 0 => crate::diag::warn(None, SUFFIX_PREREQS),
                     Some(r) => crate::diag::warn(Some(&r.loc), SUFFIX_PREREQS),
-                    None if builtin() => crate::diag::warn(None, SUFFIX_PREREQS),
                     None => {}
                 }
             }
@@ -581,3 +516,19 @@ impl Database {
 }
 
 const SUFFIX_PREREQS: &str = "warning: ignoring prerequisites on suffix rule definition";
+
+/// A recipe of the built-in rules, said to be `<builtin>`.
+fn builtin_recipe(lines: &[&[u8]], loc: &Loc) -> Rc<Recipe> {
+    let lines = lines
+        .iter()
+        .map(|l| RecipeLine {
+            text: l.to_vec(),
+            loc: loc.clone(),
+        })
+        .collect();
+    Rc::new(Recipe {
+        lines,
+        loc: loc.clone(),
+        rule_loc: loc.clone(),
+    })
+}

@@ -246,7 +246,11 @@ fn define_suffixes(ev: &mut Evaluator) {
         ),
     );
     let suffixes = ev.db.intern(b".SUFFIXES");
-    let deps = crate::read::rule_line::intern_deps(ev, crate::rules::builtin::SUFFIXES);
+    let deps: thin_vec::ThinVec<crate::rules::Dep> =
+        crate::read::rule_line::intern_deps(ev, crate::rules::builtin::SUFFIXES);
+    for d in &deps {
+        ev.db.file_mut(d.file()).builtin = true;
+    }
     ev.db.file_mut(suffixes).rule.deps = deps;
 }
 

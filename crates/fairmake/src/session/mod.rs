@@ -365,11 +365,13 @@ fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     let files = ev.expand_global_value(b".EXTRA_PREREQS")?;
     ev.db.settle_pattern_rules();
     let extra = !crate::words::trim(&files).is_empty();
-    ev.db.convert_suffix_rules(!opts.no_builtin_rules, extra);
+    if !opts.no_builtin_rules {
+        ev.db.enter_builtin_suffix_rules(&builtin_loc);
+    }
+    ev.db.convert_suffix_rules(extra);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
-    ev.db.add_suffix_dummies();
     let rules = ev.expand_global_value(b".EXTRA_PREREQS")?;
     ev.reading.extra_prereqs = Some(crate::eval::ExtraPrereqs { files, rules });
     Ok(())

@@ -243,6 +243,10 @@ fn write_file(ev: &Evaluator, out: &mut impl Write, id: FileId) -> std::io::Resu
         }
     }
     writeln!(out)?;
+    let builtin_recipe = file.rule.recipe.as_ref().is_none_or(|r| r.loc.line == 0);
+    if file.builtin && builtin_recipe {
+        writeln!(out, "#  Builtin rule")?;
+    }
     if file.phony {
         writeln!(out, "#  Phony target (prerequisite of .PHONY).")?;
     }
