@@ -235,6 +235,9 @@ impl Evaluator {
         opts.variables = self.invocation.options.variables.clone();
         opts.shuffle = self.invocation.options.shuffle.clone();
         opts.jobs_on_command_line = self.invocation.options.jobs_on_command_line;
+        // `.IGNORE:` with no prerequisites is -i: MAKEFLAGS says so from
+        // the next time it is written (GNU 4.4.1 and 4.3).
+        opts.ignore_errors |= self.db.ignore_all;
         let include_dirs_changed = opts.include_dirs != self.invocation.options.include_dirs;
         let print_directory_on = opts.print_directory == Some(true)
             && self.invocation.options.print_directory != Some(true);
