@@ -139,9 +139,11 @@ DECLARATIONS = [
          "so which lines it reads next depends on the makefile name's "
          "length; fairmake warns and skips the rest of the conditional, as "
          "GNU does for long names.  Counted only when GNU warned "
-         "`extraneous text after 'else' directive`.",
+         "`extraneous text after 'else' directive`, or when both stderrs are "
+         "the same (so fairmake's identical warning, if any, is GNU's).",
          match=lambda p, d: uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S")
-         and any(b"extraneous text after 'else' directive" in dd[1] for dd in d if dd[0] == "stderr")),
+         and (any(b"extraneous text after 'else' directive" in dd[1] for dd in d if dd[0] == "stderr")
+              or "stderr" not in aspects(d))),
     Decl("4.4-syntax", {"4.3"},
          "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "
          ".NOTINTERMEDIATE, --shuffle. Not generated against 4.3.",
