@@ -11,6 +11,7 @@ pub mod signals;
 pub mod slots;
 pub mod spawn;
 pub mod sync_mutex;
+pub mod tmpdir;
 
 use recipe::recipe_place;
 pub use recipe::{prepare_lines, written_recursive, PreparedLine, PreparedRecipe};

@@ -37,13 +37,15 @@ fn stdout_is_stderr() -> bool {
 }
 
 impl Captured {
-    /// Unnamed temporary files (never visible in a shared directory).
+    /// Unnamed temporary files (never visible in a shared directory), in
+    /// make's temporary directory.
     pub fn new() -> std::io::Result<Captured> {
-        let out = tempfile::tempfile()?;
+        let dir = super::tmpdir::temp_dir();
+        let out = tempfile::tempfile_in(&dir)?;
         let err = if stdout_is_stderr() {
             None
         } else {
-            Some(tempfile::tempfile()?)
+            Some(tempfile::tempfile_in(&dir)?)
         };
         Ok(Captured { out, err })
     }

@@ -37,6 +37,19 @@ pub enum Slots {
 /// a [`fairmake_jobserver::Ledger`] directory, for tests of whole builds.
 pub const MEMORY_LEDGER_ENV: &str = "FAIRMAKE_MEMORY_LEDGER";
 
+/// GNU's warning for a jobserver fifo named in MAKEFLAGS that cannot be
+/// opened.
+fn cannot_open_jobserver(path: &std::path::Path, error: &std::io::Error) {
+    diag::warn(
+        None,
+        format_args!(
+            "cannot open jobserver {}: {}",
+            path.display(),
+            diag::io_error_text(error)
+        ),
+    );
+}
+
 /// Where the governor reads memory: the ledger tests name, else the
 /// system (`/proc/meminfo`, the cgroups of this process, PSI).
 fn memory_source() -> Option<Box<dyn MemorySource>> {
@@ -58,62 +71,13 @@ impl Slots {
         style: Style,
         env_makeflags: &[u8],
         memory: Option<Reserve>,
-    ) -> Slots {
-        let inherited = if jobs_from_command_line {
-            Ok(None)
-        } else {
-            Client::from_makeflags(env_makeflags)
-        };
-        match inherited {
-            Ok(Some(client)) => {
-                // The processes a killed job leaves behind become ours, so
-                // that its slot stays taken while they run.
-                let _ = fairmake_jobserver::adopt_orphans();
-                return Slots::Jobserver {
-                    server: None,
-                    client,
-                    tokens: Vec::new(),
-                    governor: None,
-                };
+    ) -> Result<Slots, diag::Fatal> {
+        if !jobs_from_command_line {
+            if let Some(slots) = Slots::join_parent(env_makeflags) {
+                return Ok(slots);
             }
-            Ok(None) => {}
-            Err(ClientError::Unavailable { .. }) => {
-                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
-                return Slots::Local(Some(1));
-            }
-            Err(ClientError::FifoMissing(path)) => {
-                let e = std::io::Error::from_raw_os_error(libc::ENOENT);
-                diag::warn(
-                    None,
-                    format_args!(
-                        "cannot open jobserver {}: {}",
-                        path.display(),
-                        crate::diag::io_error_text(&e)
-                    ),
-                );
-                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
-                return Slots::Local(Some(1));
-            }
-            Err(ClientError::Open { path, error }) => {
-                diag::warn(
-                    None,
-                    format_args!(
-                        "cannot open jobserver {}: {}",
-                        path.display(),
-                        crate::diag::io_error_text(&error)
-                    ),
-                );
-                diag::warn(None, fairmake_jobserver::UNAVAILABLE_WARNING);
-                return Slots::Local(Some(1));
-            }
-            Err(e) => {
-                diag::warn(None, format_args!("warning: {e}: using -j1"));
-                return Slots::Local(Some(1));
-            }
-        }
-        if jobs_from_command_line
-            && fairmake_jobserver::find(env_makeflags)
-                .is_ok_and(|named| named != fairmake_jobserver::Named::Nothing)
+        } else if fairmake_jobserver::find(env_makeflags)
+            .is_ok_and(|named| named != fairmake_jobserver::Named::Nothing)
         {
             // `-j` alone is said as -j0.
             if let Some(n) = jobs.map(|n| n.unwrap_or(0)) {
@@ -123,53 +87,109 @@ impl Slots {
                 );
             }
         }
-        match jobs {
-            Some(Some(n)) if n > 1 => {
-                let tmpdir = std::env::var_os("MAKE_TMPDIR").map(std::path::PathBuf::from);
-                match Server::create(n, style, tmpdir.as_deref()) {
-                    Ok(server) => {
-                        server.register_signal_cleanup();
-                        // Orphans of killed clients and jobs become our
-                        // children, so that healing waits until they are
-                        // gone too, and a killed job's slot stays taken.
-                        let _ = fairmake_jobserver::adopt_orphans();
-                        match server.client() {
-                            Ok(client) => {
-                                // Its first look, before the first job
-                                // starts, takes every token (slow start).
-                                let governor = memory
-                                    .and_then(|reserve| Some((reserve, memory_source()?)))
-                                    .map(|(reserve, source)| {
-                                        Box::new(Governor::new(n, source, reserve))
-                                    });
-                                Slots::Jobserver {
-                                    server: Some(Box::new(server)),
-                                    client,
-                                    tokens: Vec::new(),
-                                    governor,
-                                }
-                            }
-                            Err(e) => {
-                                diag::warn(
-                                    None,
-                                    format_args!("warning: cannot use the jobserver: {e}"),
-                                );
-                                Slots::Local(Some(n))
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        diag::warn(
-                            None,
-                            format_args!("warning: cannot create the jobserver: {e}: using -j1"),
-                        );
-                        Slots::Local(Some(1))
-                    }
-                }
-            }
+        Ok(match jobs {
+            Some(Some(n)) if n > 1 => Slots::serve(n, style, memory)?,
             Some(None) => Slots::Local(None),
             _ => Slots::Local(Some(1)),
+        })
+    }
+
+    /// A sub-make's slots: the parent's jobserver named in MAKEFLAGS, or
+    /// -j1 when it is named but cannot be used (GNU's warnings); `None`
+    /// when none is named.
+    fn join_parent(env_makeflags: &[u8]) -> Option<Slots> {
+        let unusable = |what: std::fmt::Arguments<'_>| {
+            diag::warn(None, what);
+            Some(Slots::Local(Some(1)))
+        };
+        match Client::from_makeflags(env_makeflags) {
+            Ok(Some(client)) => {
+                // The processes a killed job leaves behind become ours, so
+                // that its slot stays taken while they run.
+                let _ = fairmake_jobserver::adopt_orphans();
+                Some(Slots::Jobserver {
+                    server: None,
+                    client,
+                    tokens: Vec::new(),
+                    governor: None,
+                })
+            }
+            Ok(None) => None,
+            Err(ClientError::Unavailable { .. }) => {
+                unusable(format_args!("{}", fairmake_jobserver::UNAVAILABLE_WARNING))
+            }
+            Err(ClientError::FifoMissing(path)) => {
+                let e = std::io::Error::from_raw_os_error(libc::ENOENT);
+                cannot_open_jobserver(&path, &e);
+                unusable(format_args!("{}", fairmake_jobserver::UNAVAILABLE_WARNING))
+            }
+            Err(ClientError::Open { path, error }) => {
+                cannot_open_jobserver(&path, &error);
+                unusable(format_args!("{}", fairmake_jobserver::UNAVAILABLE_WARNING))
+            }
+            Err(e) => unusable(format_args!("warning: {e}: using -j1")),
         }
+    }
+
+    /// The top-level make's jobserver of `n` slots. Without a fifo (its
+    /// temporary directory not writable) the default style falls back to
+    /// a pipe, as GNU make 4.4.1 does; `--jobserver-style=fifo` then stops,
+    /// with GNU's words. Without even a pipe (no descriptors left), -j1.
+    fn serve(n: u32, style: Style, memory: Option<Reserve>) -> Result<Slots, diag::Fatal> {
+        let dir = super::tmpdir::temp_dir();
+        let server = match Server::create(n, style, Some(&dir)) {
+            Err(e) if style != Style::Pipe => {
+                diag::warn(
+                    None,
+                    format_args!(
+                        "jobserver mkfifo: {}/fairmake-js.XXXXXX: {}",
+                        dir.display(),
+                        diag::io_error_text(&e)
+                    ),
+                );
+                if style == Style::Fifo {
+                    return Err(diag::Fatal::new(
+                        None,
+                        "unknown jobserver auth style 'fifo'",
+                    ));
+                }
+                Server::create(n, Style::Pipe, None)
+            }
+            created => created,
+        };
+        let server = match server {
+            Ok(server) => server,
+            Err(e) => {
+                diag::warn(
+                    None,
+                    format_args!("warning: cannot create the jobserver: {e}: using -j1"),
+                );
+                return Ok(Slots::Local(Some(1)));
+            }
+        };
+        server.register_signal_cleanup();
+        // Orphans of killed clients and jobs become our children, so that
+        // healing waits until they are gone too, and a killed job's slot
+        // stays taken.
+        let _ = fairmake_jobserver::adopt_orphans();
+        let client = match server.client() {
+            Ok(client) => client,
+            Err(e) => {
+                diag::warn(None, format_args!("warning: cannot use the jobserver: {e}"));
+                return Ok(Slots::Local(Some(n)));
+            }
+        };
+        // Its first look, before the first job starts, takes every token
+        // (slow start).
+        let governor = memory
+            .and_then(|reserve| Some((reserve, memory_source()?)))
+            .map(|(reserve, source)| Box::new(Governor::new(n, source, reserve)));
+        Ok(Slots::Jobserver {
+            server: Some(Box::new(server)),
+            client,
+            tokens: Vec::new(),
+            governor,
+        })
     }
 
     /// Whether only one job runs at a time (GNU then waits for each job).

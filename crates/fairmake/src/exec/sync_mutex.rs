@@ -69,7 +69,7 @@ pub fn setup(inherited: Option<&[u8]>, create: bool) -> (Option<Vec<u8>>, Option
     }
     let Ok(temp) = tempfile::Builder::new()
         .prefix("fairmake-sync.")
-        .tempfile_in(tmpdir())
+        .tempfile_in(super::tmpdir::temp_dir())
     else {
         return (None, None);
     };
@@ -81,17 +81,6 @@ pub fn setup(inherited: Option<&[u8]>, create: bool) -> (Option<Vec<u8>>, Option
     let value = [&b"fnm:"[..], path.as_os_str().as_bytes()].concat();
     let _ = MUTEX.set(file);
     (Some(value), Some(Owned { path }))
-}
-
-/// Where the top-level make puts the file: as for the jobserver's fifo.
-fn tmpdir() -> PathBuf {
-    for var in ["MAKE_TMPDIR", "TMPDIR"] {
-        match std::env::var_os(var) {
-            Some(v) if !v.is_empty() => return PathBuf::from(v),
-            _ => {}
-        }
-    }
-    PathBuf::from("/tmp")
 }
 
 /// Held while a block is written; released when dropped.

@@ -426,7 +426,7 @@ fn start_runner(
         style,
         &env_makeflags,
         memory,
-    );
+    )?;
     ev.child_env.jobserver_words = slots.makeflags_words();
     ev.child_env.jobserver_child_words = slots.child_makeflags_words();
     let sync_mutex = output_sync_lock(ev, !slots.is_serial());
