@@ -297,6 +297,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.next_double_colon_rule(id) {
             return Status::Pending;
         }
+        // An earlier double-colon rule remade the file (each rule is judged
+        // by its time before the first ran): what needs it now sees its new
+        // time, even when the last rule had nothing to do.
+        if self.nodes[id].remade && self.ev.db.file(id).double_colon().len() > 1 {
+            self.ev.fs.invalidate(self.ev.db.file(id).name);
+            self.forget_mtime(id);
+        }
         let node = self.node(id);
         node.status = if node.double_colon_failed {
             Status::Failed
