@@ -93,7 +93,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None => resolved
                 .deps
                 .iter()
-                .filter(|d| !resolved.hidden().contains(&d.file()))
+                .filter(|d| !d.extra && !resolved.hidden().contains(&d.file()))
                 .collect(),
         };
         let normal: Vec<FileId> = named

@@ -87,7 +87,10 @@ struct ResolvedMore {
     /// A double-colon rule's own prerequisites: its recipe's automatic
     /// variables name only these.
     own_deps: Vec<Dep>,
-    /// Prerequisites from `.EXTRA_PREREQS`: built, but not in `$^` and friends.
+    /// Prerequisites built but not in `$^` and friends: other targets' of
+    /// the same pattern recipe, or those a grouped target's own list gave
+    /// before it took a peer's (those of `.EXTRA_PREREQS` are marked as
+    /// such in `deps`).
     hidden: Vec<FileId>,
     /// Of `hidden`, those that are prerequisites of other targets of the
     /// same pattern recipe (not `.EXTRA_PREREQS`).

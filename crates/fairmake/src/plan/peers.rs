@@ -177,6 +177,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let own: Vec<FileId> = r
             .deps
             .iter()
+            .filter(|d| !d.extra)
             .map(Dep::file)
             .filter(|f| !r.hidden().contains(f))
             .collect();

@@ -224,8 +224,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if crate::words::trim(&extra).is_empty() {
             return Ok(());
         }
-        let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-        draft.more.hidden.extend(hidden.iter().map(|d| d.file()));
+        let hidden = extra_deps(self.ev, &extra);
         let names_itself = hidden.iter().any(|d| d.file() == id);
         if draft.implicit && draft.named {
             let at = draft.implicit_deps;
@@ -453,18 +452,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut deps = self.match_deps(m);
         // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too.
         let extra = self.extra_prereqs_of_rule(id)?;
-        let hidden: Vec<Dep> = crate::read::rule_line::intern_deps(self.ev, &extra);
-        let hidden_ids: Vec<FileId> = hidden.iter().map(Dep::file).collect();
-        deps.extend(hidden);
+        deps.extend(extra_deps(self.ev, &extra));
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),
             stem: m.stem.as_slice().into(),
-            more: (!siblings.is_empty() || !hidden_ids.is_empty()).then(|| {
+            more: (!siblings.is_empty()).then(|| {
                 Box::new(ResolvedMore {
                     siblings,
-                    hidden: hidden_ids,
                     ..ResolvedMore::default()
                 })
             }),
@@ -616,6 +612,18 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             }
         }
     }
+}
+
+/// The prerequisites `.EXTRA_PREREQS`' value `text` names, interned and
+/// marked as extra: a file the rule names too is still named by the
+/// automatic variables, as in GNU make (`x.o: x.c` with `.EXTRA_PREREQS =
+/// x.c` has `$<` `x.c`).
+fn extra_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
+    let mut deps: Vec<Dep> = crate::read::rule_line::intern_deps(ev, text);
+    for d in &mut deps {
+        d.extra = true;
+    }
+    deps
 }
 
 /// The global `.EXTRA_PREREQS` (`which` expansion of it), as expanded once

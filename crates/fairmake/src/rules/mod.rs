@@ -60,6 +60,10 @@ pub struct Dep {
     pub order_only: bool,
     /// A `.WAIT` came before this prerequisite in its list.
     pub wait_before: bool,
+    /// It comes from `.EXTRA_PREREQS`: built, but not named by the
+    /// automatic variables (this listing only: the same file may be
+    /// named in the rule too).
+    pub extra: bool,
 }
 
 impl Dep {
@@ -68,6 +72,7 @@ impl Dep {
             file,
             order_only,
             wait_before,
+            extra: false,
         }
     }
 
