@@ -383,8 +383,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
-        if self.always_make()
-            || !matches!(self.status(id), Status::New | Status::Pending)
+        if !matches!(self.status(id), Status::New | Status::Pending)
             || self.ev.db.file(id).phony
         {
             return false;
