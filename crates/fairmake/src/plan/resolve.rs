@@ -439,16 +439,26 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         deps
     }
 
-    /// Records a file created by an implicit-rule chain.
+    /// Records a file created by an implicit-rule chain, then the files
+    /// its own chain creates: a name the chain meets twice (`%.o: %.o`
+    /// leads from `c.o` to `c.o` made by `%.o: %.c`) keeps the rule found
+    /// nearer the target, as in GNU make, and its prerequisite naming
+    /// itself is then dropped as circular.
     fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) -> Result<()> {
         let id = self.ev.db.intern(name);
+        if self.node(id).resolved.is_some() {
+            // Already known (another chain, or made): it keeps what it is.
+            return Ok(());
+        }
+        self.resolve_intermediate(id, m)?;
         for (n, sub) in &m.chain {
             self.adopt_intermediate(n, sub)?;
         }
-        if self.node(id).resolved.is_some() {
-            // Already known (another chain, or made): keep what it is.
-            return Ok(());
-        }
+        Ok(())
+    }
+
+    /// `id` is an intermediate file made by the implicit rule `m`.
+    fn resolve_intermediate(&mut self, id: FileId, m: &implicit::Match) -> Result<()> {
         let mut deps = self.match_deps(m);
         // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too.
         let extra = self.extra_prereqs_of_rule(id)?;
