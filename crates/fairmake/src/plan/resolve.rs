@@ -174,7 +174,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut extra = self.match_deps(m);
         let terminal = self.ev.db.pattern_rules[m.rule].terminal;
         for d in &extra {
-            self.adopt_made_peer(d.file());
+            self.adopt_implicit_prereq(d.file());
             if terminal {
                 self.node(d.file()).no_implicit = true;
             }
@@ -460,6 +460,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id` is an intermediate file made by the implicit rule `m`.
     fn resolve_intermediate(&mut self, id: FileId, m: &implicit::Match) -> Result<()> {
         let mut deps = self.match_deps(m);
+        for d in &deps {
+            self.adopt_implicit_prereq(d.file());
+        }
         // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too.
         let extra = self.extra_prereqs_of_rule(id)?;
         deps.extend(extra_deps(self.ev, &extra));
@@ -506,11 +509,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         !kept && !mentioned
     }
 
-    /// A prerequisite of an implicit rule that exists only because this run
-    /// made it as another target of a pattern rule is intermediate like
-    /// one made through a chain, unless the makefile mentions it.
-    fn adopt_made_peer(&mut self, id: FileId) {
-        if self.node(id).remade && self.may_be_intermediate(id) {
+    /// A prerequisite of an implicit rule is intermediate like one made
+    /// through a chain, unless the makefile mentions it, when it exists
+    /// only because this run made it as another target of a pattern rule,
+    /// or when it is a missing built-in suffix rule's file (`.y.c`, which
+    /// ought to exist as a mentioned file does, and its recipe makes).
+    fn adopt_implicit_prereq(&mut self, id: FileId) {
+        let missing_builtin =
+            self.ev.db.file(id).builtin && !self.ev.fs.exists(self.ev.db.file(id).name);
+        if (self.node(id).remade || missing_builtin) && self.may_be_intermediate(id) {
             self.nodes[id].intermediate = true;
         }
     }

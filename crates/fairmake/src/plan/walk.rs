@@ -383,9 +383,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
-        if !matches!(self.status(id), Status::New | Status::Pending)
-            || self.ev.db.file(id).phony
-        {
+        if !matches!(self.status(id), Status::New | Status::Pending) || self.ev.db.file(id).phony {
             return false;
         }
         self.may_stay_missing(id) && self.mtime_of(id).is_none()
