@@ -408,11 +408,15 @@ impl Runner {
                 continue;
             }
             let runs = !(self.mode.dry_run || self.mode.question) || line.recursive;
-            if self.mode.question {
-                // (Said at once otherwise; see `session::run_after_reading`.)
+            let blank = line.command.iter().all(|b| crate::words::is_space(*b));
+            let spawns = runs && !blank && !is_no_op(&line);
+            let shown = !line.silent || self.mode.dry_run;
+            // A line shown or a command run makes `Entering directory` due;
+            // a silent `:` (which runs nothing) does not.
+            if shown || spawns {
                 diag::say_deferred_directory();
             }
-            if !line.silent || self.mode.dry_run {
+            if shown {
                 match &mut job.capture {
                     Some(c) => c.echo(&line.command),
                     None => println_flush(&line.command),
@@ -422,7 +426,7 @@ impl Runner {
                 // make (which does not catch SIGPIPE) dies in that write.
                 self.die_if_signalled();
             }
-            if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
+            if !spawns {
                 continue;
             }
             let env = self.job_env(slot, env.as_deref_mut())?;

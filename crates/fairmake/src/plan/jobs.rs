@@ -365,7 +365,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
         if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
-            crate::diag::out_line(format_args!("touch {}", diag::show(name)));
+            crate::diag::message_line(format_args!("touch {}", diag::show(name)));
         }
         if dry_run {
             self.ev.fs.invalidate(name);
@@ -517,7 +517,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if !self.ev.invocation.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
-            crate::diag::out_line(format_args!("rm {}", list.join(" ")));
+            crate::diag::message_line(format_args!("rm {}", list.join(" ")));
         }
         if dry_run {
             return;
