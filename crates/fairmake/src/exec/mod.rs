@@ -126,6 +126,10 @@ pub struct Runner {
     jobs: Vec<Option<Job>>,
     children: FxHashMap<u32, Child>,
     finished: VecDeque<JobOutcome>,
+    /// Of `finished`, the jobs whose command could not be started (no such
+    /// program). GNU's child fails after the fork, and make learns so only
+    /// when it reaps it: with -j make goes on meanwhile (to the next goal).
+    failed_to_start: usize,
     pub slots: slots::Slots,
     running: u32,
     /// As the jobserver's server, orphans below this make are its children
@@ -191,6 +195,7 @@ impl Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
             finished: VecDeque::new(),
+            failed_to_start: 0,
             adopting: slots.adopts_orphans(),
             casualty: None,
             orphan_groups: Vec::new(),
@@ -221,6 +226,19 @@ impl Runner {
     /// all run in-process (`:`) finishes as it starts.
     pub fn has_outcomes(&self) -> bool {
         !self.finished.is_empty()
+    }
+
+    /// Whether a job finished as it started, having run no process (`:`,
+    /// every line under -n): its outcome is known at once. One whose
+    /// command could not be started counts only once it is collected.
+    pub fn has_outcomes_at_start(&self) -> bool {
+        self.finished.len() > self.failed_to_start
+    }
+
+    /// The finished jobs, collected.
+    fn collect(&mut self) -> Vec<JobOutcome> {
+        self.failed_to_start = 0;
+        self.finished.drain(..).collect()
     }
 
     pub fn is_serial(&self) -> bool {
@@ -483,6 +501,7 @@ impl Runner {
                         )
                     });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
+                        self.failed_to_start += 1;
                         return Ok(());
                     }
                 }
@@ -639,7 +658,7 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// Waits for a child to exit or, when a slot is wanted, for the
@@ -653,7 +672,7 @@ impl Runner {
             self.wait_for_event(want_token);
             self.reap();
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// The fatal signal that arrived, if any.

@@ -464,7 +464,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
             }
-        } else if self.runner.has_outcomes() {
+        } else if self.runner.has_outcomes_at_start() {
             // A job that ran no process (every line under -n, or `:`) is
             // finished already: settled now, as GNU does, its parent can
             // follow at once, and -n prints in the order of -j1.
