@@ -371,7 +371,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.ev.fs.invalidate(name);
         } else if let Err(e) = self.times.touch(&mut self.ev.fs, name) {
             // GNU: `make: touch: open: sub/x: No such file or directory`,
-            // and the target failed.
+            // and the target failed: what needs it is not touched, but
+            // make goes on to the next goal (no job failed), as GNU does.
             diag::warn(
                 None,
                 format_args!(
@@ -382,10 +383,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             );
             self.nodes[id].status = Status::Failed;
             self.failed = true;
-            let opts = &self.ev.invocation.options;
-            if !(opts.keep_going || opts.ignore_errors) {
-                self.stopping = true;
-            }
             return false;
         }
         self.runner.count_touched();
