@@ -86,6 +86,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 ..Walk::default()
             };
             for &d in &walk.deferred {
+                // As for the other prerequisites: without -k, a failure
+                // (this target's or another's) ends the making of the rest.
+                if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
+                    made.pending |= !made.failed;
+                    break;
+                }
                 self.depth += 1;
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
