@@ -224,13 +224,15 @@ pub fn directory_line(what: &str, dir: &[u8]) -> String {
 static ENTERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// `Entering directory` not said yet, and whether to say it quietly: GNU
-/// 4.4 says it before make's first message or once the makefiles are read,
-/// so that a makefile's `MAKEFLAGS += --no-print-directory` still silences
-/// it (Kbuild's sub-make in `O=out` prints no Entering/Leaving lines).
+/// (4.4.1 and 4.3) says it before make's first message, the first recipe
+/// line it shows or the first command it runs; a make that does none of
+/// these says neither it nor `Leaving directory`. So a makefile's
+/// `MAKEFLAGS += --no-print-directory` still silences it (Kbuild's sub-make
+/// in `O=out` prints no Entering/Leaving lines).
 static PENDING_DIRECTORY: std::sync::Mutex<Option<(Vec<u8>, bool)>> = std::sync::Mutex::new(None);
 
 /// Says `Entering directory` (see [`enter_directory`]) when it is due:
-/// before make's first message, or once the makefiles are read.
+/// before make's first message, recipe line shown or command run.
 pub fn defer_enter_directory(dir: &[u8], quietly: bool) {
     if let Ok(mut pending) = PENDING_DIRECTORY.lock() {
         *pending = Some((dir.to_vec(), quietly));
@@ -249,6 +251,20 @@ pub fn say_deferred_directory() {
     let pending = PENDING_DIRECTORY.lock().ok().and_then(|mut p| p.take());
     if let Some((dir, quietly)) = pending {
         enter_directory(&dir, quietly);
+    }
+}
+
+/// The makefiles are read: a restarted make records the `Entering
+/// directory` the make before it said, so that `Leaving directory` is
+/// owed whatever it prints.
+pub fn makefiles_read() {
+    let mut pending = PENDING_DIRECTORY.lock().ok();
+    let quiet = pending
+        .as_mut()
+        .and_then(|p| p.take_if(|(_, quietly)| *quietly));
+    drop(pending);
+    if let Some((dir, _)) = quiet {
+        enter_directory(&dir, true);
     }
 }
 
@@ -314,8 +330,16 @@ pub fn stdout_failed() -> bool {
     STDOUT_FAILED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
-/// One line of make's own output on stdout (`touch x`, `'x' is up to
-/// date.`, -d's lines). GNU's stdout is buffered and its errors are found
+/// A message of make's on stdout (`touch x`, `'x' is up to date.`,
+/// `--trace`'s lines): a deferred `Entering directory` is due first. (-d's
+/// lines and `-p`'s data base, printed with `out_line`, do not make it due,
+/// in GNU 4.4.1 and 4.3.)
+pub fn message_line(args: std::fmt::Arguments<'_>) {
+    say_deferred_directory();
+    out_line(args);
+}
+
+/// One line of make's own output on stdout (a message, -d's lines). GNU's stdout is buffered and its errors are found
 /// at exit, so a full device does not stop the build: the failure is noted
 /// and said then (`write error: stdout`, status 1). A closed pipe panics as
 /// `println!` does, which make turns into its SIGPIPE ending.

@@ -126,6 +126,10 @@ pub struct Runner {
     jobs: Vec<Option<Job>>,
     children: FxHashMap<u32, Child>,
     finished: VecDeque<JobOutcome>,
+    /// Of `finished`, the jobs whose command could not be started (no such
+    /// program). GNU's child fails after the fork, and make learns so only
+    /// when it reaps it: with -j make goes on meanwhile (to the next goal).
+    failed_to_start: usize,
     pub slots: slots::Slots,
     running: u32,
     /// As the jobserver's server, orphans below this make are its children
@@ -191,6 +195,7 @@ impl Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
             finished: VecDeque::new(),
+            failed_to_start: 0,
             adopting: slots.adopts_orphans(),
             casualty: None,
             orphan_groups: Vec::new(),
@@ -221,6 +226,19 @@ impl Runner {
     /// all run in-process (`:`) finishes as it starts.
     pub fn has_outcomes(&self) -> bool {
         !self.finished.is_empty()
+    }
+
+    /// Whether a job finished as it started, having run no process (`:`,
+    /// every line under -n): its outcome is known at once. One whose
+    /// command could not be started counts only once it is collected.
+    pub fn has_outcomes_at_start(&self) -> bool {
+        self.finished.len() > self.failed_to_start
+    }
+
+    /// The finished jobs, collected.
+    fn collect(&mut self) -> Vec<JobOutcome> {
+        self.failed_to_start = 0;
+        self.finished.drain(..).collect()
     }
 
     pub fn is_serial(&self) -> bool {
@@ -408,11 +426,15 @@ impl Runner {
                 continue;
             }
             let runs = !(self.mode.dry_run || self.mode.question) || line.recursive;
-            if self.mode.question {
-                // (Said at once otherwise; see `session::run_after_reading`.)
+            let blank = line.command.iter().all(|b| crate::words::is_space(*b));
+            let spawns = runs && !blank && !is_no_op(&line);
+            let shown = !line.silent || self.mode.dry_run;
+            // A line shown or a command run makes `Entering directory` due;
+            // a silent `:` (which runs nothing) does not.
+            if shown || spawns {
                 diag::say_deferred_directory();
             }
-            if !line.silent || self.mode.dry_run {
+            if shown {
                 match &mut job.capture {
                     Some(c) => c.echo(&line.command),
                     None => println_flush(&line.command),
@@ -422,7 +444,7 @@ impl Runner {
                 // make (which does not catch SIGPIPE) dies in that write.
                 self.die_if_signalled();
             }
-            if !runs || line.command.iter().all(|b| crate::words::is_space(*b)) || is_no_op(&line) {
+            if !spawns {
                 continue;
             }
             let env = self.job_env(slot, env.as_deref_mut())?;
@@ -479,6 +501,7 @@ impl Runner {
                         )
                     });
                     if !self.line_failed(slot, &line, ExitKind::Code(127)) {
+                        self.failed_to_start += 1;
                         return Ok(());
                     }
                 }
@@ -635,7 +658,7 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// Waits for a child to exit or, when a slot is wanted, for the
@@ -649,7 +672,7 @@ impl Runner {
             self.wait_for_event(want_token);
             self.reap();
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// The fatal signal that arrived, if any.

@@ -78,9 +78,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !out_of_date && resolved.recipe.is_some() && self.peer_out_of_date(id)? {
             out_of_date = true;
         }
-        if self.old_files.contains(&id) {
-            out_of_date = false;
-        }
         if !out_of_date || resolved.recipe.is_none() {
             if out_of_date && (my_mtime.is_none() || phony || any_newer) {
                 // No recipe, but it counts as updated for its parents.
@@ -193,9 +190,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// remade, and so its missing intermediate prerequisites made: it is
     /// out of date anyway, or something those are made from is newer.
     pub(super) fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> bool {
-        if self.old_files.contains(&id) {
-            return false;
-        }
         let Some(mine) = self.mtime_of(id) else {
             return true;
         };

@@ -365,13 +365,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let name = self.ev.db.file(id).name;
         let dry_run = self.ev.invocation.options.dry_run;
         if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
-            crate::diag::out_line(format_args!("touch {}", diag::show(name)));
+            crate::diag::message_line(format_args!("touch {}", diag::show(name)));
         }
         if dry_run {
             self.ev.fs.invalidate(name);
         } else if let Err(e) = self.times.touch(&mut self.ev.fs, name) {
             // GNU: `make: touch: open: sub/x: No such file or directory`,
-            // and the target failed.
+            // and the target failed: what needs it is not touched, but
+            // make goes on to the next goal (no job failed), as GNU does.
             diag::warn(
                 None,
                 format_args!(
@@ -382,10 +383,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             );
             self.nodes[id].status = Status::Failed;
             self.failed = true;
-            let opts = &self.ev.invocation.options;
-            if !(opts.keep_going || opts.ignore_errors) {
-                self.stopping = true;
-            }
             return false;
         }
         self.runner.count_touched();
@@ -464,7 +461,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
             }
-        } else if self.runner.has_outcomes() {
+        } else if self.runner.has_outcomes_at_start() {
             // A job that ran no process (every line under -n, or `:`) is
             // finished already: settled now, as GNU does, its parent can
             // follow at once, and -n prints in the order of -j1.
@@ -517,7 +514,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if !self.ev.invocation.options.silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
-            crate::diag::out_line(format_args!("rm {}", list.join(" ")));
+            crate::diag::message_line(format_args!("rm {}", list.join(" ")));
         }
         if dry_run {
             return;

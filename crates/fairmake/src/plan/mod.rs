@@ -640,13 +640,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None => self.ev.db.file(goal).rule.recipe.is_some(),
         };
         if has_recipe && !self.ev.db.file(goal).phony {
-            crate::diag::out_line(format_args!(
+            crate::diag::message_line(format_args!(
                 "{}: '{}' is up to date.",
                 diag::prefix(),
                 name
             ));
         } else {
-            crate::diag::out_line(format_args!(
+            crate::diag::message_line(format_args!(
                 "{}: Nothing to be done for '{}'.",
                 diag::prefix(),
                 name

@@ -24,6 +24,8 @@ pub trait Jobs {
     fn running(&self) -> u32;
     /// Some job has finished and waits to be collected.
     fn has_outcomes(&self) -> bool;
+    /// Some job finished as it started, running no process.
+    fn has_outcomes_at_start(&self) -> bool;
     /// One job at a time: the planner waits for each before going on.
     fn is_serial(&self) -> bool;
     /// A job may start now (a slot, a token, the load allows it).
@@ -56,6 +58,9 @@ impl Jobs for Runner {
     }
     fn has_outcomes(&self) -> bool {
         Runner::has_outcomes(self)
+    }
+    fn has_outcomes_at_start(&self) -> bool {
+        Runner::has_outcomes_at_start(self)
     }
     fn is_serial(&self) -> bool {
         Runner::is_serial(self)

@@ -51,6 +51,9 @@ impl Jobs for FakeJobs {
     fn has_outcomes(&self) -> bool {
         false
     }
+    fn has_outcomes_at_start(&self) -> bool {
+        false
+    }
     fn is_serial(&self) -> bool {
         self.slots == 1
     }

@@ -31,6 +31,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Running => return Ok(Status::Running),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, parent),
+            Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
         // GNU looks at a grouped target's peers' lists again each time it
@@ -85,6 +86,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 ..Walk::default()
             };
             for &d in &walk.deferred {
+                // As for the other prerequisites: without -k, a failure
+                // (this target's or another's) ends the making of the rest.
+                if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
+                    made.pending |= !made.failed;
+                    break;
+                }
                 self.depth += 1;
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
@@ -364,6 +371,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, Some(parent)),
+            Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
         self.enter(id, Some(parent))?;
@@ -380,6 +388,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         })
     }
 
+    /// `-o FILE`: FILE counts as made already, and old. Neither its rule
+    /// nor its prerequisites are looked at, so nothing it needs is made, a
+    /// missing FILE is no error, and a goal FILE gets "Nothing to be done"
+    /// unless a rule of its own has a recipe (GNU 4.4.1, 4.3).
+    fn assume_old(&mut self, id: FileId) -> Status {
+        self.nodes[id].depth = self.depth as u32;
+        if self.verbose() {
+            self.debug_line(id, 0, "Considering target file '{}'.");
+            self.debug_line(id, 0, "File '{}' was considered already.");
+        }
+        self.nodes[id].status = Status::Done;
+        Status::Done
+    }
+
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
@@ -390,10 +412,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// A file with no rule: fine if it exists, an error otherwise. One
-    /// named by `-o` or `-W` is taken as there (old, or new), as in GNU.
+    /// named by `-W` is taken as there (and new), as in GNU.
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.exists(id);
-        let assumed = self.old_files.contains(&id) || self.new_files.contains(&id);
+        let assumed = self.new_files.contains(&id);
         let dont_care = self.dont_care.contains(&id);
         let phony = self.ev.db.file(id).phony;
         if dont_care && !exists && !assumed && !phony && parent.is_some() {

@@ -61,7 +61,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .collect();
             names.join(" ")
         };
-        crate::diag::out_line(format_args!(
+        crate::diag::message_line(format_args!(
             "{loc}: update target '{target}' due to: {why}"
         ));
     }

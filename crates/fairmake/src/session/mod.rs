@@ -289,7 +289,11 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
         print!("{}", options::version_text());
         crate::diag::out_line(format_args!("Reading makefiles..."));
     }
-    makefiles::read_makefiles(ev, opts)
+    let found = makefiles::read_makefiles(ev, opts)?;
+    // GNU checks what the makefiles said of special targets as part of
+    // reading them: under -O its stop is said in the reading's block.
+    check_special_targets(ev)?;
+    Ok(found)
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking
@@ -299,7 +303,7 @@ fn run_after_reading(
     found_makefile: bool,
     builtin_variables_defined: bool,
 ) -> Result<i32, Fatal> {
-    after_reading(ev, builtin_variables_defined)?;
+    after_reading(ev, builtin_variables_defined);
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
     check_jobserver_style(opts)?;
@@ -332,9 +336,9 @@ fn run_after_reading(
 }
 
 /// What GNU does as soon as the makefiles are read, before anything is
-/// made: the switches they added, and the checks of what they said.
+/// made: the switches they added.
 /// `builtin_variables_defined`: no `-R` at start.
-fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
+fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) {
     // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
     // `undefine`), it is an undefined variable like any other.
     if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
@@ -346,12 +350,8 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }
-    // Under -q, `Entering directory` waits until a command is run: a make
-    // that only answers "up to date" prints nothing, as GNU's does.
-    if !ev.invocation.options.question {
-        crate::diag::say_deferred_directory();
-    }
-    check_special_targets(ev)
+    // `Entering directory` waits for make's first words (see `diag`).
+    crate::diag::makefiles_read();
 }
 
 /// The implicit rules: the makefiles' pattern rules settled, the suffix
@@ -452,9 +452,7 @@ fn serial_output(opts: &Options) {
             std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
         diag::defer_enter_directory(&dir, restarted);
         // As `after_reading` does without -O.
-        if !opts.question {
-            diag::say_deferred_directory();
-        }
+        diag::makefiles_read();
     }
 }
 
