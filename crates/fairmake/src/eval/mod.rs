@@ -128,6 +128,10 @@ pub struct Reading {
     pub stdin_copy: Option<Vec<u8>>,
     /// The global `.EXTRA_PREREQS`, expanded once reading is done.
     pub extra_prereqs: Option<ExtraPrereqs>,
+    /// The makefiles MAKEFILES names are being read: their targets do not
+    /// become the default goal (though an assignment to `.DEFAULT_GOAL`
+    /// there does count).
+    pub no_default_goal: bool,
     /// Under `-e`, the SHELL the command line left where make put /bin/sh
     /// instead, with its flavor: the recipes get it (`session::initial`).
     pub command_line_shell_for_recipes: Option<(Vec<u8>, Flavor)>,

@@ -696,6 +696,9 @@ fn substitute_each(text: &[u8], stem: &[u8]) -> Vec<u8> {
 
 /// The first plain target becomes the default goal (`.DEFAULT_GOAL`).
 fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
+    if ev.reading.no_default_goal {
+        return;
+    }
     let empty = ev
         .global_value(b".DEFAULT_GOAL")
         .is_none_or(|v| trim(v).is_empty());

@@ -46,27 +46,26 @@ fn start_makefile_list(ev: &mut Evaluator) {
 
 /// MAKEFILES (from the environment or the command line) names makefiles
 /// read first, quietly when missing; their targets never become the
-/// default goal.
+/// default goal, though a `.DEFAULT_GOAL` they set stays (GNU 4.4.1, 4.3).
 fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     let list = ev.global_value(b"MAKEFILES").map(<[u8]>::to_vec);
     let list = ev.expand_text(&list.unwrap_or_default())?;
     let names: Vec<Vec<u8>> = crate::words::words(&list).map(<[u8]>::to_vec).collect();
-    if names.is_empty() {
-        return Ok(());
-    }
-    let saved_goal = ev.global_value(b".DEFAULT_GOAL").map(<[u8]>::to_vec);
-    for name in names {
+    ev.reading.no_default_goal = true;
+    let read = names.into_iter().try_for_each(|name| {
         read::announce(ev, &name, read::ReadAs::Optional);
         let path = read::find_include(ev, &name);
         match read::read_makefile(ev, &path, read::ReadAs::Optional) {
-            Ok(()) => {}
-            Err(ReadError::Fatal(e)) => return Err(e),
-            Err(ReadError::NotFound(e)) => optional_makefile(ev, name, e.raw_os_error()),
+            Ok(()) => Ok(()),
+            Err(ReadError::Fatal(e)) => Err(e),
+            Err(ReadError::NotFound(e)) => {
+                optional_makefile(ev, name, e.raw_os_error());
+                Ok(())
+            }
         }
-    }
-    let goal = saved_goal.unwrap_or_default();
-    ev.set_global(b".DEFAULT_GOAL", &goal, Flavor::Simple, Origin::File);
-    Ok(())
+    });
+    ev.reading.no_default_goal = false;
+    read
 }
 
 /// The `-f` makefiles, in order; a missing one must be remade.
