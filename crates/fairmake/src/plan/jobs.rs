@@ -57,7 +57,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.forget_mtime(id);
                 self.find_made_library(id);
             }
-        } else if self.dont_care.contains(&id) {
+        } else if self.dont_care.contains(id) {
             // Only an optional makefile needed it: no error, no stop.
             self.rule_failed(id, false);
         } else if let Some(how) = outcome.out_of_date {
@@ -260,7 +260,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             lines,
             precious: self.is_precious(id),
             delete_on_error: self.ev.db.delete_on_error,
-            quiet_failure: self.dont_care.contains(&id),
+            quiet_failure: self.dont_care.contains(id),
             capture,
             waited_for: self.waited_for(resolved),
         };

@@ -21,6 +21,7 @@
 
 mod automatic;
 mod decide;
+mod dont_care;
 pub mod implicit;
 mod jobs;
 pub mod mtime;
@@ -45,6 +46,7 @@ use crate::diag::{self, Result};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::Runner;
 use crate::rules::{Dep, FileId, Recipe};
+pub use dont_care::DontCare;
 use jobs::PeerCheck;
 use mtime::{KnownMtime, Mtime};
 use seams::{Disk, FileTimes, Jobs};
@@ -233,9 +235,6 @@ pub struct Node {
     /// is out of date, not through an error: status 1, not 2. A
     /// double-colon file is if each of its rules that failed is.
     pub out_of_date: bool,
-    /// It failed, quietly, while the makefiles were remade (an optional
-    /// makefile, or what only such need): it is not tried again.
-    pub failed_quietly: bool,
     /// Whether the first of its rules to fail failed as out of date: what
     /// -q -k's status goes by for a goal (GNU takes a double-colon goal's
     /// rules as goals of their own, and the first goal to fail says).
@@ -288,11 +287,18 @@ impl Default for Node {
             peers_taken: 0,
             peer_pos: 0,
             out_of_date: false,
-            failed_quietly: false,
             first_rule_out_of_date: false,
             double_colon_failed: false,
         }
     }
+}
+
+/// What one walk leaves for the next in the same run (the makefiles' for
+/// the goals'): see [`Planner::into_settled`].
+#[derive(Default)]
+pub struct Settled {
+    nodes: Vec<Node>,
+    dont_care: DontCare,
 }
 
 /// The goal walker and its executor. `J` starts the jobs and `T` answers
@@ -318,8 +324,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     depth: usize,
     /// Jobs finished so far (orders intermediate deletion).
     made_count: u32,
-    /// Files whose absence is no error (optional includes).
-    pub dont_care: rustc_hash::FxHashSet<FileId>,
+    /// Files whose failure is no error (optional makefiles, and what is
+    /// first tried for them).
+    pub dont_care: DontCare,
     /// Makefiles that exist but could not be read: remade as if missing.
     pub unreadable: rustc_hash::FxHashSet<FileId>,
     /// Files given to `-o`.
@@ -433,21 +440,22 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         ));
     }
 
-    /// The runner back (for the next phase), and the files settled so far
-    /// (up to date or remade), for a later walk in the same run; the others
-    /// start afresh there, and so do those of optional makefiles whose
-    /// missing rules were forgiven (one whose recipe ran is done with).
-    /// Those that failed (quietly: make goes on) are marked so: GNU does not
-    /// try them again. The nodes are turned over in place: a tree with tens
-    /// of thousands of files would otherwise hold two copies at once.
-    pub fn into_settled(self) -> (J, Vec<Node>) {
+    /// The runner back (for the next phase), and what the next walk of the
+    /// same run starts from: the files settled so far (up to date or
+    /// remade), and those that failed quietly (not tried again: GNU says
+    /// they have no rule). The others start afresh, and so do those of
+    /// optional makefiles whose missing rules were forgiven (one whose
+    /// recipe ran is done with). The nodes are turned over in place: a
+    /// tree with tens of thousands of files would otherwise hold two
+    /// copies at once.
+    pub fn into_settled(self) -> (J, Settled) {
         let dont_care = self.dont_care;
-        let settled = self
+        let nodes: Vec<Node> = self
             .nodes
             .into_iter()
             .enumerate()
             .map(|(id, n)| match n.status {
-                Status::Done if !dont_care.contains(&FileId::from_index(id)) || n.made_seq > 0 => {
+                Status::Done if !dont_care.contains(FileId::from_index(id)) || n.made_seq > 0 => {
                     Node {
                         depth: 0,
                         inherited: None,
@@ -455,13 +463,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     }
                 }
                 Status::Failed => Node {
-                    failed_quietly: true,
-                    ..Node::default()
+                    depth: 0,
+                    inherited: None,
+                    ..n
                 },
                 _ => Node::default(),
             })
             .collect();
-        (self.runner, settled)
+        let dont_care = dont_care.settled(|id| {
+            nodes
+                .get(id.index())
+                .is_some_and(|n| n.status == Status::Failed)
+        });
+        (self.runner, Settled { nodes, dont_care })
+    }
+
+    /// Starts from what an earlier walk of the same run settled.
+    pub fn resume(&mut self, settled: Settled) {
+        self.nodes = settled.nodes;
+        self.dont_care = settled.dont_care;
     }
 
     /// Gives the runner back after the last walk. The planning state (a
@@ -564,6 +584,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     break;
                 }
                 let before = self.runner.started();
+                self.dont_care.start_goal(i, goal);
                 let st = self.update(goal, None)?;
                 started[i] += self.runner.started() - before;
                 match st {
@@ -593,6 +614,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             self.wait_for_jobs()?;
         }
+        self.dont_care.end_run(goals.len());
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }

@@ -16,7 +16,9 @@ use crate::rules::{Dep, FileId};
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
     pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
+        self.dont_care.needed(id, parent);
         match self.status(id) {
+            Status::Failed if self.failed_quietly(id) => return self.met_quiet_failure(id, parent),
             Status::Done | Status::Failed => {
                 if self.verbose() {
                     crate::diag::out_line(format_args!(
@@ -30,7 +32,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             Status::Running => return Ok(Status::Running),
             Status::Visiting => return Ok(Status::Visiting),
-            Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, parent),
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
@@ -132,6 +133,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
+            self.dont_care.entered(id, parent);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
             if self.verbose() {
@@ -367,10 +369,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Brings the prerequisites of the missing intermediate `id` up to date
     /// without deciding about `id` itself; `Done` when they all are.
     fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
+        self.dont_care.needed(id, Some(parent));
         match self.status(id) {
+            Status::Failed if self.failed_quietly(id) => {
+                return self.met_quiet_failure(id, Some(parent))
+            }
             Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
-            Status::New if self.nodes[id].failed_quietly => return self.no_rule(id, Some(parent)),
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
@@ -416,7 +421,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn leaf(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let exists = self.exists(id);
         let assumed = self.new_files.contains(&id);
-        let dont_care = self.dont_care.contains(&id);
+        let dont_care = self.dont_care.contains(id);
         let phony = self.ev.db.file(id).phony;
         if dont_care && !exists && !assumed && !phony && parent.is_some() {
             // Needed by an optional makefile only: it fails, quietly, and
@@ -438,9 +443,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.no_rule(id, parent)
     }
 
-    /// `id` cannot be made: "No rule to make target". Also said of a file
-    /// that failed quietly while the makefiles were remade, when something
-    /// needs it after all (GNU words it so, whatever its rule was).
+    /// `id` cannot be made: "No rule to make target".
     fn no_rule(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let message = match parent {
@@ -451,6 +454,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             ),
             None => format!("No rule to make target '{name}'"),
         };
+        self.cannot_make(id, message)
+    }
+
+    /// `id` fails with `message` (said at once with -k, else as make stops).
+    pub(super) fn cannot_make(&mut self, id: FileId, message: String) -> Result<Status> {
         self.nodes[id].status = Status::Failed;
         self.failed = true;
         if self.ev.invocation.options.keep_going {

@@ -506,12 +506,12 @@ fn goal_ids(
 fn update_goals(
     ev: &mut Evaluator,
     runner: crate::exec::Runner,
-    settled: Vec<crate::plan::Node>,
+    settled: crate::plan::Settled,
     goals: &[crate::rules::FileId],
 ) -> Result<i32, Fatal> {
     let mut planner = crate::plan::Planner::new(ev, runner);
     // Files made or checked while remaking makefiles are not looked at again.
-    planner.nodes = settled;
+    planner.resume(settled);
     let result = planner.run_goals(goals);
     if let Err(fatal) = &result {
         // Let running jobs finish before stopping, as GNU does; then the

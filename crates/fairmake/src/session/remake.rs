@@ -10,14 +10,14 @@ use std::rc::Rc;
 use crate::diag::{self, Fatal, Loc};
 use crate::eval::{Evaluator, MissingInclude};
 use crate::exec::Runner;
-use crate::plan::{Node, Planner};
+use crate::plan::{DontCare, Planner, Settled};
 use crate::rules::{File, FileId};
 
 /// What remaking the makefiles did.
 pub(super) enum Remade {
     /// Nothing changed: go on with the goals, on the same runner, knowing
     /// the files already brought up to date.
-    No(Box<Runner>, Vec<Node>),
+    No(Box<Runner>, Settled),
     /// A makefile changed: make must start again.
     Yes,
 }
@@ -34,7 +34,7 @@ struct MakefileGoals<'m> {
     /// tree may include thousands of `.d` files.
     goal_set: FxHashSet<FileId>,
     /// Those whose failure is quiet ("-include", MAKEFILES, the default
-    /// names), and what only they need.
+    /// names); what is first tried for them is too (`plan::DontCare`).
     dont_care: FxHashSet<FileId>,
     /// The missing makefiles that must exist in the end.
     required: Vec<(FileId, &'m MissingInclude)>,
@@ -78,7 +78,7 @@ struct Updated<'m> {
     /// Whether a makefile changed (or appeared).
     changed: bool,
     runner: Runner,
-    settled: Vec<Node>,
+    settled: Settled,
 }
 
 /// Every makefile read, and every missing include, is a goal first (GNU's
@@ -90,9 +90,8 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     add_missing_makefiles(ev, &missing, &mut makefiles)?;
     makefiles.sort();
     if makefiles.goals.is_empty() {
-        return Ok(Remade::No(Box::new(runner), Vec::new()));
+        return Ok(Remade::No(Box::new(runner), Settled::default()));
     }
-    quiet_for_optional_only(ev, &mut makefiles);
     // -n, -q and -t do not apply to remaking makefiles: GNU turns them off
     // meanwhile, so the recipes' MAKEFLAGS and MFLAGS lack them too. -O, -l
     // and --shuffle do apply, and --debug=j with --debug=m only (GNU's
@@ -221,20 +220,6 @@ fn add_missing_makefiles<'m>(
     Ok(())
 }
 
-/// What only optional makefiles need may fail quietly too.
-fn quiet_for_optional_only(ev: &Evaluator, makefiles: &mut MakefileGoals) {
-    let (optional, required): (Vec<FileId>, Vec<FileId>) = makefiles
-        .goals
-        .iter()
-        .partition(|g| makefiles.dont_care.contains(g));
-    let needed: FxHashSet<FileId> = explicit_closure(ev, &required).into_iter().collect();
-    for id in explicit_closure(ev, &optional) {
-        if !needed.contains(&id) {
-            makefiles.dont_care.insert(id);
-        }
-    }
-}
-
 /// Runs the planner on the makefiles, as goals.
 fn update_makefiles<'m>(
     ev: &mut Evaluator,
@@ -261,7 +246,7 @@ fn update_makefiles<'m>(
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.makefiles_always_make = always_make;
-    planner.dont_care = makefiles.dont_care;
+    planner.dont_care = DontCare::for_goals(makefiles.dont_care);
     planner.unreadable = makefiles.unreadable;
     planner.watched = goals.clone();
     let result = if serial && !notes.is_empty() {
@@ -406,29 +391,6 @@ fn failed_to_remake(name: &[u8], loc: Option<&Loc>) {
         loc,
         format_args!("Failed to remake makefile '{}'.", diag::show(name)),
     );
-}
-
-/// Every file the explicit rules of `roots` lead to, `roots` included.
-fn explicit_closure(ev: &Evaluator, roots: &[FileId]) -> Vec<FileId> {
-    let mut order: Vec<FileId> = Vec::with_capacity(roots.len());
-    let mut seen = FxHashSet::default();
-    order.extend(roots.iter().copied().filter(|&r| seen.insert(r)));
-    let mut i = 0;
-    while i < order.len() {
-        let file = ev.db.file(order[i]);
-        for dep in file
-            .rule
-            .deps
-            .iter()
-            .chain(file.double_colon().iter().flat_map(|r| r.deps.iter()))
-        {
-            if seen.insert(dep.file()) {
-                order.push(dep.file());
-            }
-        }
-        i += 1;
-    }
-    order
 }
 
 /// The note for a missing makefile: `file:line: name: No such file or

@@ -1,0 +1,164 @@
+//! "Don't care" files: failing to remake an optional makefile (`-include`,
+//! `sinclude`, MAKEFILES, a missing default name) is no error (GNU manual,
+//! "Including Other Makefiles", "How Makefiles Are Remade"), and neither
+//! is the failure of a file first tried for one: it fails quietly and make
+//! goes on. Which files those are is settled as the walk goes, as in GNU:
+//! the first goal a file is tried for decides, whatever rule (explicit or
+//! implicit) led there.
+//!
+//! Such a file, met again (by a makefile whose failure counts, or by a
+//! goal once the makefiles are remade), is not tried again: GNU says it
+//! has no rule, naming the file whose own failure it was (its recipe
+//! failed, or nothing could make it: following each failed file's first
+//! failed prerequisite) and the target that one was last needed by. This
+//! module owns those sets and that message.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::seams::{FileTimes, Jobs};
+use super::{Planner, Status};
+use crate::diag::{self, Result};
+use crate::rules::FileId;
+
+/// Which files fail quietly, and what is said when they are met again.
+#[derive(Default)]
+pub struct DontCare {
+    /// The goals whose failure is quiet (optional makefiles).
+    goals: FxHashSet<FileId>,
+    /// The goal being made, counted over the planner's runs, and whether
+    /// it is one of `goals`.
+    walk: u32,
+    walk_quiet: bool,
+    /// Goals started in earlier runs (`walk` goes on from there).
+    walks_before: u32,
+    /// The files first tried for one of `goals`.
+    files: FxHashSet<FileId>,
+    /// The target each of `files` was last needed by.
+    needed_by: FxHashMap<FileId, FileId>,
+    /// (walk, target, file) already said: a target looked at again while
+    /// its other prerequisites run does not say it twice.
+    told: FxHashSet<(u32, Option<FileId>, FileId)>,
+}
+
+impl DontCare {
+    /// The makefile goals `optional` fail quietly.
+    pub fn for_goals(optional: FxHashSet<FileId>) -> DontCare {
+        DontCare {
+            goals: optional,
+            ..DontCare::default()
+        }
+    }
+
+    /// Whether a failure of `id` is quiet (it was first tried for an
+    /// optional makefile).
+    pub fn contains(&self, id: FileId) -> bool {
+        !self.files.is_empty() && self.files.contains(&id)
+    }
+
+    /// The `index`-th goal of a run, `goal`, is being made.
+    pub(super) fn start_goal(&mut self, index: usize, goal: FileId) {
+        self.walk = self.walks_before + index as u32;
+        self.walk_quiet = self.goals.contains(&goal);
+    }
+
+    /// A run of `count` goals is over.
+    pub(super) fn end_run(&mut self, count: usize) {
+        self.walks_before += count as u32;
+        self.walk_quiet = false;
+    }
+
+    /// `id` is tried for the first time, needed by `parent`.
+    pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>) {
+        if self.walk_quiet {
+            self.files.insert(id);
+            self.needed(id, parent);
+        }
+    }
+
+    /// `parent` needs `id` (each time it looks at it).
+    pub(super) fn needed(&mut self, id: FileId, parent: Option<FileId>) {
+        if let Some(p) = parent {
+            if self.contains(id) {
+                self.needed_by.insert(id, p);
+            }
+        }
+    }
+
+    /// What goes on to the next phase (the goals): the files that failed
+    /// quietly, and what they were needed by. The others start afresh
+    /// there, where a failure is an error.
+    pub(super) fn settled(self, failed: impl Fn(FileId) -> bool) -> DontCare {
+        let files: FxHashSet<FileId> = self.files.into_iter().filter(|&f| failed(f)).collect();
+        let needed_by = self
+            .needed_by
+            .into_iter()
+            .filter(|(f, _)| files.contains(f))
+            .collect();
+        DontCare {
+            files,
+            needed_by,
+            ..DontCare::default()
+        }
+    }
+}
+
+impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
+    /// `id` failed quietly before: it is not tried again.
+    pub(super) fn failed_quietly(&self, id: FileId) -> bool {
+        self.dont_care.contains(id) && self.nodes[id].status == Status::Failed
+    }
+
+    /// `parent` (or the goal list) met `id`, which failed quietly: for
+    /// another optional makefile it fails quietly again; otherwise it is
+    /// said to have no rule, as GNU says it.
+    pub(super) fn met_quiet_failure(
+        &mut self,
+        id: FileId,
+        parent: Option<FileId>,
+    ) -> Result<Status> {
+        if self.dont_care.walk_quiet
+            || !self
+                .dont_care
+                .told
+                .insert((self.dont_care.walk, parent, id))
+        {
+            return Ok(Status::Failed);
+        }
+        let root = self.blamed(id);
+        let name = diag::show(self.ev.db.file(root).name).to_string();
+        let message = match self.dont_care.needed_by.get(&root) {
+            Some(&p) => format!(
+                "No rule to make target '{}', needed by '{}'",
+                name,
+                diag::show(self.ev.db.file(p).name)
+            ),
+            None => format!("No rule to make target '{name}'"),
+        };
+        self.cannot_make(id, message)
+    }
+
+    /// The file whose own failure `id`'s is: down each failed file's first
+    /// failed prerequisite (in the order they were made), to one that has
+    /// none.
+    fn blamed(&self, id: FileId) -> FileId {
+        let mut at = id;
+        let mut seen = FxHashSet::default();
+        while seen.insert(at) {
+            let Some(resolved) = self.nodes[at].resolved.as_deref() else {
+                break;
+            };
+            let failed = (0..resolved.deps.len())
+                .map(|k| resolved.deps[resolved.made_at(k)].file())
+                .find(|&d| {
+                    self.nodes
+                        .get(d.index())
+                        .is_some_and(|n| n.status == Status::Failed)
+                });
+            match failed {
+                Some(d) => at = d,
+                None => break,
+            }
+        }
+        at
+    }
+}
