@@ -154,6 +154,16 @@ pub fn error_line(message: impl fmt::Display) {
     write_whole(&format!("{}: *** {message}\n", prefix()));
 }
 
+/// `make: *** Waiting for unfinished jobs....`: no target's failure, so
+/// the notes of missing makefiles still wait (GNU says them with the
+/// error about their makefile, not here).
+pub fn waiting_for_jobs() {
+    write_whole(&format!(
+        "{}: *** Waiting for unfinished jobs....\n",
+        prefix()
+    ));
+}
+
 /// A note printed before the next error, if its file is still missing then.
 type Preamble = Vec<(Vec<u8>, String)>;
 

@@ -641,7 +641,7 @@ impl Runner {
         if self.children.is_empty() {
             return;
         }
-        diag::error_line("Waiting for unfinished jobs....");
+        diag::waiting_for_jobs();
         while !self.children.is_empty() {
             self.wait_any();
         }

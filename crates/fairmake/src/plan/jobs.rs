@@ -68,7 +68,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.question_dirty = true;
             if how == crate::exec::OutOfDate::SubMake && !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
-                    diag::error_line("Waiting for unfinished jobs....");
+                    diag::waiting_for_jobs();
                 }
                 self.stopping = true;
             }
@@ -77,7 +77,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.failed = true;
             if !self.ev.invocation.options.keep_going {
                 if !self.stopping && self.runner.running() > 0 {
-                    diag::error_line("Waiting for unfinished jobs....");
+                    diag::waiting_for_jobs();
                 }
                 self.stopping = true;
             }

@@ -472,7 +472,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if self.runner.running() > 0 {
                 diag::error_line(format_args!("{message}.  Stop."));
                 if first {
-                    diag::error_line("Waiting for unfinished jobs....");
+                    diag::waiting_for_jobs();
                 }
                 Ok(Status::Failed)
             } else {
