@@ -618,11 +618,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
-        // The goals still need the jobserver after the makefiles are remade.
+        // The goals still need the jobserver after the makefiles are
+        // remade; the intermediate files made for those are deleted once
+        // all of them are (by the session).
         if !self.makefiles_phase {
             self.runner.finish_jobserver();
+            self.delete_intermediates();
         }
-        self.delete_intermediates();
         // -q -k: the first goal that failed says whether the answer is
         // "out of date" or an error, as in GNU.
         if self.question() && self.ev.invocation.options.keep_going {

@@ -67,18 +67,25 @@ impl MakefileGoals<'_> {
 }
 
 /// What updating the makefiles left behind.
-struct Updated<'m> {
-    result: Result<i32, Fatal>,
-    /// Required makefiles still missing after a failure nobody reported
-    /// (the recipe was run for an optional one).
-    unreported: Vec<&'m MissingInclude>,
-    /// Under `-k` after a failure, the makefiles whose failure is an error
-    /// that failed (`failed_required`).
-    failed_required: Vec<(Vec<u8>, Option<Loc>)>,
+struct Updated {
+    /// How it ended, all said already.
+    outcome: Outcome,
     /// Whether a makefile changed (or appeared).
     changed: bool,
     runner: Runner,
     settled: Settled,
+}
+
+/// How remaking the makefiles ended.
+enum Outcome {
+    /// Every makefile whose failure counts is up to date.
+    Fine,
+    /// Some failed, and make goes no further than starting over, if
+    /// another changed: under -k, or when nobody said why (the recipe ran
+    /// for an optional makefile). The exit status.
+    Failed(i32),
+    /// An error stopped make at once (no -k): no starting over.
+    Stopped(i32),
 }
 
 /// Every makefile read, and every missing include, is a goal first (GNU's
@@ -113,17 +120,17 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     updated.runner.mode = saved_mode;
     ev.invocation.options = saved_options;
     ev.publish_makeflags();
-    check_remade(
-        ev,
-        updated.result,
-        updated.unreported,
-        updated.failed_required,
-    )?;
-    if updated.changed {
-        updated.runner.finish_jobserver();
-        return Ok(Remade::Yes);
+    match updated.outcome {
+        Outcome::Stopped(code) => Err(Fatal::silent(code)),
+        // A makefile that changed makes make start over even when another
+        // failed (it may need what changed), as GNU 4.4.1 does.
+        _ if updated.changed => {
+            updated.runner.finish_jobserver();
+            Ok(Remade::Yes)
+        }
+        Outcome::Failed(code) => Err(Fatal::silent(code)),
+        Outcome::Fine => Ok(Remade::No(Box::new(updated.runner), updated.settled)),
     }
-    Ok(Remade::No(Box::new(updated.runner), updated.settled))
 }
 
 /// A phony makefile, or a `::` one without prerequisites, would be remade
@@ -221,12 +228,12 @@ fn add_missing_makefiles<'m>(
 }
 
 /// Runs the planner on the makefiles, as goals.
-fn update_makefiles<'m>(
+fn update_makefiles(
     ev: &mut Evaluator,
     runner: Runner,
     makefiles: MakefileGoals,
-    required: &[(FileId, &'m MissingInclude)],
-) -> Updated<'m> {
+    required: &[(FileId, &MissingInclude)],
+) -> Updated {
     let serial = runner.is_serial();
     let goals = makefiles.goals;
     let read_required = makefiles.read_required;
@@ -261,34 +268,66 @@ fn update_makefiles<'m>(
         // (An error still to be printed keeps the notes.)
         diag::set_preamble(Vec::new());
     }
-    let unreported: Vec<&MissingInclude> = required
-        .iter()
-        .filter(|(id, _)| {
-            planner.has_failed(*id)
-                && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
-        })
-        .map(|&(_, m)| m)
-        .collect();
-    let failed_required =
-        if planner.ev.invocation.options.keep_going && matches!(result, Ok(code) if code != 0) {
-            failed_required(&planner, &goals, required, &read_required)
-        } else {
-            Vec::new()
-        };
+    let outcome = outcome(&mut planner, result, &goals, required, &read_required);
+    // The intermediate files made for any makefile go once all is said,
+    // as GNU deletes them (after its last words if it stops).
+    planner.delete_intermediates();
     // Only a makefile that changed (or appeared) makes make start over: a
     // recipe that left it as it was does not.
-    let remade: Vec<bool> = goals
-        .iter()
-        .map(|&g| planner.changed_by_recipes(g))
-        .collect();
+    let changed = goals.iter().any(|&g| planner.changed_by_recipes(g));
     let (runner, settled) = planner.into_settled();
     Updated {
-        result,
-        unreported,
-        failed_required,
-        changed: remade.iter().any(|&r| r),
+        outcome,
+        changed,
         runner,
         settled,
+    }
+}
+
+/// How remaking the makefiles ended, said: an error that stops make (the
+/// jobs still running finish first), or each required makefile that failed
+/// when no error said so (still missing after a recipe run for an optional
+/// makefile), or under -k each one that failed.
+fn outcome(
+    planner: &mut Planner<Runner>,
+    result: Result<i32, Fatal>,
+    goals: &[FileId],
+    required: &[(FileId, &MissingInclude)],
+    read_required: &FxHashMap<FileId, Option<Loc>>,
+) -> Outcome {
+    let keep_going = planner.ev.invocation.options.keep_going;
+    match result {
+        Err(fatal) => {
+            fatal.print();
+            planner.runner.finish_running();
+            Outcome::Stopped(fatal.silent_code().unwrap_or(2))
+        }
+        Ok(0) => {
+            let unreported: Vec<&MissingInclude> = required
+                .iter()
+                .filter(|(id, _)| {
+                    planner.has_failed(*id)
+                        && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
+                })
+                .map(|&(_, m)| m)
+                .collect();
+            for m in &unreported {
+                failed_to_remake(&m.name, m.loc.as_ref());
+            }
+            if unreported.is_empty() {
+                Outcome::Fine
+            } else {
+                Outcome::Failed(2)
+            }
+        }
+        Ok(code) if !keep_going => Outcome::Stopped(code),
+        Ok(code) => {
+            let failed = failed_required(planner, goals, required, read_required);
+            for (name, loc) in &failed {
+                failed_to_remake(name, loc.as_ref());
+            }
+            Outcome::Failed(if failed.is_empty() { code } else { 2 })
+        }
     }
 }
 
@@ -352,38 +391,6 @@ fn run_noting_each(
         }
     }
     Ok(code)
-}
-
-/// Whether make may go on after remaking the makefiles: a failure stops
-/// it, naming each required makefile still missing when no error did, or
-/// under `-k` each required makefile that failed.
-fn check_remade(
-    ev: &Evaluator,
-    result: Result<i32, Fatal>,
-    unreported: Vec<&MissingInclude>,
-    failed_required: Vec<(Vec<u8>, Option<Loc>)>,
-) -> Result<(), Fatal> {
-    match result {
-        Ok(0) if !unreported.is_empty() => {
-            for m in unreported {
-                failed_to_remake(&m.name, m.loc.as_ref());
-            }
-            Err(Fatal::silent(2))
-        }
-        Ok(0) => Ok(()),
-        Ok(code) if !ev.invocation.options.keep_going => Err(Fatal::silent(code)),
-        Ok(code) => {
-            for (name, loc) in &failed_required {
-                failed_to_remake(name, loc.as_ref());
-            }
-            Err(Fatal::silent(if failed_required.is_empty() {
-                code
-            } else {
-                2
-            }))
-        }
-        Err(fatal) => Err(fatal),
-    }
 }
 
 fn failed_to_remake(name: &[u8], loc: Option<&Loc>) {
