@@ -365,8 +365,7 @@ fn failed_required(
 /// makefile failed and there is no `-k`) or no error is printed while it
 /// is made (what it needs failed before, for another makefile). The
 /// makefiles without a note between them are made in one run, as all of
-/// them are when there is no note (each run deletes the intermediate files
-/// it made at its end, where GNU deletes them once, after the last).
+/// them are when there is no note.
 fn run_noting_each(
     planner: &mut Planner<Runner>,
     goals: &[FileId],
