@@ -4,7 +4,8 @@
 //! Layout: [`table`] declares the switches; [`getopt`] splits argument lists
 //! like glibc; this module applies what was found to [`Options`];
 //! [`makeflags`] reads and writes MAKEFLAGS/MFLAGS; [`usage`] has the
-//! `--help` and `--version` texts.
+//! `--help` and `--version` texts; [`stdin_arg`] finds the `-f -` a restart
+//! replaces.
 //!
 //! Precedence (confirmed against GNU make): MAKEFLAGS from the environment is
 //! decoded first, then argv, so the command line wins for scalar switches
@@ -14,6 +15,7 @@
 
 mod getopt;
 mod makeflags;
+mod stdin_arg;
 mod table;
 mod usage;
 
@@ -24,6 +26,7 @@ pub use makeflags::{
     makeflags_value, mflags_value, parse_makeflags, undouble_dollars, variable_words, CmdlineVar,
     VarFlavor,
 };
+pub use stdin_arg::replace_stdin_makefile;
 pub use usage::{usage_text, version_text};
 
 use std::ffi::OsString;

@@ -686,3 +686,26 @@ fn help_and_version_texts() {
 fn print_help_text() {
     print!("{}", usage_text("make"));
 }
+
+/// Where a restart writes `--temp-stdin=F`: in place of the `-f -`, as GNU
+/// 4.4.1's "Re-executing" line shows.
+#[test]
+fn stdin_makefile_replaced_in_place() {
+    let replace = |list: &[&str]| {
+        let words: Vec<Vec<u8>> = list.iter().map(|w| w.as_bytes().to_vec()).collect();
+        replace_stdin_makefile(&words, b"T").map(|out| {
+            out.into_iter()
+                .map(|w| String::from_utf8(w).unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(replace(&["-f", "-", "-k"]).unwrap(), ["T", "-k"]);
+    assert_eq!(replace(&["-sf-", "x"]).unwrap(), ["-s", "T", "x"]);
+    assert_eq!(replace(&["-skf", "-"]).unwrap(), ["-sk", "T"]);
+    assert_eq!(replace(&["--file=-"]).unwrap(), ["T"]);
+    assert_eq!(replace(&["--makefile", "-", "a"]).unwrap(), ["T", "a"]);
+    // `-C` takes the rest of its word: no `-f` there.
+    assert_eq!(replace(&["-Cf-"]), None);
+    assert_eq!(replace(&["-f", "Makefile"]), None);
+    assert_eq!(replace(&["--", "-f", "-"]), None);
+}

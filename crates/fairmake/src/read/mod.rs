@@ -117,7 +117,7 @@ pub fn read_makefile_as(
     // recursing forever.
     let mut open_file = None;
     let text = if name == b"-" {
-        stdin_makefile(ev)?
+        stdin_text()?
     } else {
         let file =
             std::fs::File::open(std::ffi::OsStr::from_bytes(name)).map_err(ReadError::NotFound)?;
@@ -153,29 +153,37 @@ pub fn read_makefile_as(
     result.map_err(ReadError::Fatal)
 }
 
-/// The makefile named `-`: standard input, copied to a temporary file so
-/// that a restart (after remaking makefiles) can read it again through
-/// `--temp-stdin=FILE`, as GNU 4.4 does.
-fn stdin_makefile(ev: &mut Evaluator) -> std::result::Result<Vec<u8>, ReadError> {
+/// Standard input, read as a makefile (`include -`).
+fn stdin_text() -> std::result::Result<Vec<u8>, ReadError> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(ReadError::NotFound)?;
-    let stored = tempfile::Builder::new()
-        .prefix("GmStdin")
-        .tempfile()
-        .and_then(|mut f| {
-            std::io::Write::write_all(&mut f, &buf)?;
-            f.keep().map_err(|e| e.error)
+    Ok(buf)
+}
+
+/// The makefile `-f -` names: standard input, copied to a temporary file
+/// (`/tmp/GmXXXXXX`), which is then the makefile read, as GNU 4.4.1 and 4.3
+/// do: `MAKEFILE_LIST` and messages name the copy, and a restart (after
+/// remaking makefiles) reads it again through `--temp-stdin=FILE`.
+/// Returns the copy's name.
+pub fn copy_stdin(ev: &mut Evaluator) -> diag::Result<Vec<u8>> {
+    let stored = stdin_text()
+        .map_err(|_| std::io::Error::other("stdin"))
+        .and_then(|buf| {
+            let mut file = tempfile::Builder::new().prefix("Gm").tempfile()?;
+            std::io::Write::write_all(&mut file, &buf)?;
+            file.keep().map_err(|e| e.error)
         });
     match stored {
-        Ok((_, path)) => ev.reading.stdin_copy = Some(path.into_os_string().into_encoded_bytes()),
-        Err(_) => {
-            return Err(ReadError::Fatal(diag::Fatal::new(
-                None,
-                "cannot store makefile from stdin to a temporary file",
-            )))
+        Ok((_, path)) => {
+            let path = path.into_os_string().into_encoded_bytes();
+            ev.reading.stdin_copy = Some(path.clone());
+            Ok(path)
         }
+        Err(_) => Err(diag::Fatal::new(
+            None,
+            "cannot store makefile from stdin to a temporary file",
+        )),
     }
-    Ok(buf)
 }
 
 /// Notes `name` as read, and appends it to the `MAKEFILE_LIST` variable as

@@ -68,28 +68,33 @@ fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     read
 }
 
-/// The `-f` makefiles, in order; a missing one must be remade.
+/// The `-f` makefiles, in order; a missing one must be remade. `-`
+/// (standard input) is read from a copy; after a restart,
+/// `--temp-stdin=FILE` (in its place in the list) names that copy.
 fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
-    if opts
+    let from_stdin = opts
         .makefiles
         .iter()
         .filter(|m| m.as_slice() == b"-")
         .count()
-        > 1
-    {
+        + usize::from(opts.temp_stdin.is_some());
+    if from_stdin > 1 {
         return Err(Fatal::new(
             None,
             "Makefile from standard input specified twice",
         ));
     }
-    // After a restart, `--temp-stdin=FILE` (also in the list) stands for `-`.
     if let Some(copy) = &opts.temp_stdin {
         ev.reading.stdin_copy = Some(copy.clone());
     }
     for name in &opts.makefiles {
-        if name == b"-" && opts.temp_stdin.is_some() {
-            continue;
-        }
+        let copy;
+        let name = if name == b"-" {
+            copy = read::copy_stdin(ev)?;
+            &copy
+        } else {
+            name
+        };
         read::announce(ev, name, read::ReadAs::Main);
         match read::read_makefile(ev, name, read::ReadAs::Main) {
             Ok(()) => {}

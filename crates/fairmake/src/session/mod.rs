@@ -226,22 +226,33 @@ fn build(
     };
     drop(redirected);
     drop(reading_output);
-    let found_makefile = found_makefile?;
+    let found_makefile = match found_makefile {
+        Ok(found) => found,
+        Err(fatal) => {
+            remove_stdin_copy(&ev);
+            return Err(fatal);
+        }
+    };
     let builtin_variables_defined = !opts.no_builtin_variables;
     let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
     // `-p` prints the data base however the run ended, as GNU does.
     if opts.print_data_base {
         print_data_base::print_database(&ev);
     }
-    // The copy of a makefile read from stdin goes with the last make using it.
-    if let Some(copy) = &ev.reading.stdin_copy {
-        let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
-    }
+    remove_stdin_copy(&ev);
     // The process exits next: freeing the data base piece by piece (every
     // file, variable and built-in rule) would only cost time, 5 % of a small
     // sub-make's instructions. The evaluator holds only memory, no files.
     std::mem::forget(ev);
     result
+}
+
+/// The copy of a makefile read from stdin goes with the last make using it
+/// (one that stops while reading too).
+fn remove_stdin_copy(ev: &Evaluator) {
+    if let Some(copy) = &ev.reading.stdin_copy {
+        let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(copy));
+    }
 }
 
 /// The pipe jobserver named in the inherited MAKEFLAGS.

@@ -150,9 +150,6 @@ fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
     let list = std::mem::take(&mut ev.reading.makefiles_read);
     let mut optional = Vec::new();
     for (i, read) in list.into_iter().enumerate() {
-        if read.name == b"-" {
-            continue;
-        }
         let id = ev.db.intern(&read.name);
         if always_remade(ev.db.file(id)) {
             continue;
@@ -496,23 +493,32 @@ pub(super) fn restart(
     Ok(127)
 }
 
-/// The arguments make starts again with: its own, and the makefile from
-/// stdin read again from its copy.
+/// The arguments make starts again with: its own, with the makefile from
+/// standard input read again from its copy (`--temp-stdin=FILE` in the
+/// place of the `-f -`, as GNU 4.4.1 writes it).
 fn restart_args(
-    mut args: Vec<std::ffi::OsString>,
+    args: Vec<std::ffi::OsString>,
     stdin_copy: Option<&[u8]>,
 ) -> Vec<std::ffi::OsString> {
-    if let Some(copy) = stdin_copy {
-        if !args
-            .iter()
-            .any(|a| a.as_bytes().starts_with(b"--temp-stdin="))
-        {
-            args.push(std::ffi::OsString::from_vec(
-                [&b"--temp-stdin="[..], copy].concat(),
-            ));
-        }
+    let Some(copy) = stdin_copy else {
+        return args;
+    };
+    if args
+        .iter()
+        .any(|a| a.as_bytes().starts_with(b"--temp-stdin="))
+    {
+        return args;
     }
-    args
+    let temp = [&b"--temp-stdin="[..], copy].concat();
+    let words: Vec<Vec<u8>> = args.into_iter().map(|a| a.into_vec()).collect();
+    let words = match crate::options::replace_stdin_makefile(&words, &temp) {
+        Some(replaced) => replaced,
+        None => words.into_iter().chain(std::iter::once(temp)).collect(),
+    };
+    words
+        .into_iter()
+        .map(std::ffi::OsString::from_vec)
+        .collect()
 }
 
 /// MAKEFLAGS without the words that name a jobserver.
