@@ -534,23 +534,21 @@ fn explicit_rule_with(
 }
 
 /// Makes `id` a target of this line: stops the line if it mixes `:` and
-/// `::` for the file (the error waits in `ctx`); else says whether this is
-/// the file's first rule.
+/// `::` for the file (the error waits in `ctx`).
 fn claim_target(
     ev: &mut Evaluator,
     ctx: &mut RuleContext,
     id: FileId,
     target: &[u8],
     double_colon: bool,
-) -> ControlFlow<(), bool> {
+) -> ControlFlow<()> {
     let file = ev.db.file_mut(id);
     if colons_clash(file, double_colon) {
         ctx.pending = Some(both_colons(ev, target));
         return ControlFlow::Break(());
     }
-    let first_rule = !file.is_target;
     file.is_target = true;
-    ControlFlow::Continue(first_rule)
+    ControlFlow::Continue(())
 }
 
 /// Adds the prerequisites `deps_text` to the target's rule (or to a new
@@ -570,7 +568,7 @@ fn record_rule(
     } else {
         intern_deps(ev, deps_text)
     };
-    let first_rule = claim_target(ev, ctx, id, target, double_colon)?;
+    claim_target(ev, ctx, id, target, double_colon)?;
     let file = ev.db.file_mut(id);
     let rule = if double_colon {
         let rules = file.double_colon_mut();
@@ -607,9 +605,9 @@ fn record_rule(
         file.rule.set_group(line.group.clone());
         ctx.targets.push(RecipeTarget::Single(id, added));
     }
-    if first_rule {
-        maybe_default_goal(ev, id, target);
-    }
+    // Any rule may set it, a target's first or not: one met again after
+    // `.DEFAULT_GOAL :=`, or first in a MAKEFILES makefile (GNU 4.4.1, 4.3).
+    maybe_default_goal(ev, id, target);
     ControlFlow::Continue(())
 }
 
