@@ -96,8 +96,10 @@ fn import_environment(ev: &mut Evaluator) {
             continue;
         }
         if k == b"MAKE_RESTARTS" {
-            // Only for this make: a sub-make starts its own count.
-            let mut var = Var::new(v, Flavor::Simple, Origin::Override);
+            // An environment variable like any other (a makefile or the
+            // command line may set it), but only for this make: a sub-make
+            // starts its own count.
+            let mut var = Var::new(v, Flavor::Recursive, env_origin);
             var.export = Export::No;
             ev.globals.insert(&k, var);
             continue;
