@@ -436,8 +436,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         crate::diag::out_line(format_args!(
             "{:indent$}{text}",
             "",
-            indent = depth * 2 + extra
+            indent = self.indent(depth) + extra
         ));
+    }
+
+    /// How far a debugging line at `depth` is indented: two blanks a
+    /// level (GNU 4.3's), and one more while the makefiles are remade
+    /// (GNU 4.4.1 and 4.3 alike).
+    fn indent(&self, depth: usize) -> usize {
+        depth * 2 + usize::from(self.makefiles_phase)
     }
 
     /// The runner back (for the next phase), and what the next walk of the

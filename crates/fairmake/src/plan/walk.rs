@@ -25,7 +25,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         "{:indent$}Pruning file '{}'.",
                         "",
                         diag::show(self.ev.db.file(id).name),
-                        indent = self.depth * 2
+                        indent = self.indent(self.depth)
                     ));
                 }
                 return Ok(self.nodes[id].status);
