@@ -10,8 +10,9 @@
 //! goal once the makefiles are remade), is not tried again: GNU says it
 //! has no rule, naming the file whose own failure it was (its recipe
 //! failed, or nothing could make it: following each failed file's first
-//! failed prerequisite) and the target that one was last needed by. This
-//! module owns those sets and that message.
+//! failed prerequisite) and the target that one was last needed by; met
+//! itself, that file says so once. This module owns those sets and that
+//! message.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -23,8 +24,9 @@ use crate::rules::FileId;
 /// Which files fail quietly, and what is said when they are met again.
 #[derive(Default)]
 pub struct DontCare {
-    /// The goals whose failure is quiet (optional makefiles).
-    goals: FxHashSet<FileId>,
+    /// Whether each goal's failure is quiet (an optional makefile), by
+    /// its place in the goal list (a makefile named twice may be both).
+    quiet_goals: Vec<bool>,
     /// The goal being made, counted over the planner's runs, and whether
     /// it is one of `goals`.
     walk: u32,
@@ -38,13 +40,17 @@ pub struct DontCare {
     /// (walk, target, file) already said: a target looked at again while
     /// its other prerequisites run does not say it twice.
     told: FxHashSet<(u32, Option<FileId>, FileId)>,
+    /// The files whose own failure was said: met again themselves, they
+    /// say nothing more (what failed through them still does).
+    said: FxHashSet<FileId>,
 }
 
 impl DontCare {
-    /// The makefile goals `optional` fail quietly.
-    pub fn for_goals(optional: FxHashSet<FileId>) -> DontCare {
+    /// Goals whose failure is quiet where `quiet_goals` says so, by their
+    /// place in the goal list (over all the runs of the planner).
+    pub fn for_goals(quiet_goals: Vec<bool>) -> DontCare {
         DontCare {
-            goals: optional,
+            quiet_goals,
             ..DontCare::default()
         }
     }
@@ -55,10 +61,10 @@ impl DontCare {
         !self.files.is_empty() && self.files.contains(&id)
     }
 
-    /// The `index`-th goal of a run, `goal`, is being made.
-    pub(super) fn start_goal(&mut self, index: usize, goal: FileId) {
+    /// The `index`-th goal of a run is being made.
+    pub(super) fn start_goal(&mut self, index: usize) {
         self.walk = self.walks_before + index as u32;
-        self.walk_quiet = self.goals.contains(&goal);
+        self.walk_quiet = self.quiet_goals.get(self.walk as usize) == Some(&true);
     }
 
     /// A run of `count` goals is over.
@@ -85,7 +91,7 @@ impl DontCare {
     }
 
     /// What goes on to the next phase (the goals): the files that failed
-    /// quietly, and what they were needed by. The others start afresh
+    /// quietly, what they were needed by, and which were said. The others start afresh
     /// there, where a failure is an error.
     pub(super) fn settled(self, failed: impl Fn(FileId) -> bool) -> DontCare {
         let files: FxHashSet<FileId> = self.files.into_iter().filter(|&f| failed(f)).collect();
@@ -97,6 +103,7 @@ impl DontCare {
         DontCare {
             files,
             needed_by,
+            said: self.said,
             ..DontCare::default()
         }
     }
@@ -110,21 +117,29 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
 
     /// `parent` (or the goal list) met `id`, which failed quietly: for
     /// another optional makefile it fails quietly again; otherwise it is
-    /// said to have no rule, as GNU says it.
+    /// said to have no rule, as GNU says it: each time a file that failed
+    /// through its prerequisites is met, and the first time only when the
+    /// file to blame is met itself.
     pub(super) fn met_quiet_failure(
         &mut self,
         id: FileId,
         parent: Option<FileId>,
     ) -> Result<Status> {
-        if self.dont_care.walk_quiet
-            || !self
-                .dont_care
-                .told
-                .insert((self.dont_care.walk, parent, id))
-        {
+        if self.dont_care.walk_quiet {
             return Ok(Status::Failed);
         }
         let root = self.blamed(id);
+        let first = if root == id {
+            self.dont_care.said.insert(id)
+        } else {
+            self.dont_care.said.insert(root);
+            self.dont_care
+                .told
+                .insert((self.dont_care.walk, parent, id))
+        };
+        if !first {
+            return Ok(Status::Failed);
+        }
         let name = diag::show(self.ev.db.file(root).name).to_string();
         let message = match self.dont_care.needed_by.get(&root) {
             Some(&p) => format!(

@@ -450,26 +450,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The runner back (for the next phase), and what the next walk of the
     /// same run starts from: the files settled so far (up to date or
     /// remade), and those that failed quietly (not tried again: GNU says
-    /// they have no rule). The others start afresh, and so do those of
-    /// optional makefiles whose missing rules were forgiven (one whose
-    /// recipe ran is done with). The nodes are turned over in place: a
-    /// tree with tens of thousands of files would otherwise hold two
-    /// copies at once.
+    /// they have no rule). The others start afresh. The nodes are turned
+    /// over in place: a tree with tens of thousands of files would
+    /// otherwise hold two copies at once.
     pub fn into_settled(self) -> (J, Settled) {
-        let dont_care = self.dont_care;
         let nodes: Vec<Node> = self
             .nodes
             .into_iter()
-            .enumerate()
-            .map(|(id, n)| match n.status {
-                Status::Done if !dont_care.contains(FileId::from_index(id)) || n.made_seq > 0 => {
-                    Node {
-                        depth: 0,
-                        inherited: None,
-                        ..n
-                    }
-                }
-                Status::Failed => Node {
+            .map(|n| match n.status {
+                Status::Done | Status::Failed => Node {
                     depth: 0,
                     inherited: None,
                     ..n
@@ -477,7 +466,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 _ => Node::default(),
             })
             .collect();
-        let dont_care = dont_care.settled(|id| {
+        let dont_care = self.dont_care.settled(|id| {
             nodes
                 .get(id.index())
                 .is_some_and(|n| n.status == Status::Failed)
@@ -591,7 +580,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     break;
                 }
                 let before = self.runner.started();
-                self.dont_care.start_goal(i, goal);
+                self.dont_care.start_goal(i);
                 let st = self.update(goal, None)?;
                 started[i] += self.runner.started() - before;
                 match st {

@@ -423,13 +423,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let assumed = self.new_files.contains(&id);
         let dont_care = self.dont_care.contains(id);
         let phony = self.ev.db.file(id).phony;
-        if dont_care && !exists && !assumed && !phony && parent.is_some() {
-            // Needed by an optional makefile only: it fails, quietly, and
-            // so does what needs it (GNU does not run its recipe).
+        if dont_care && !exists && !assumed && !phony {
+            // A missing optional makefile, or what one needs: it fails,
+            // quietly, and so does what needs it (GNU does not run its
+            // recipe).
             self.nodes[id].status = Status::Failed;
             return Ok(Status::Failed);
         }
-        if exists || assumed || phony || dont_care {
+        if exists || assumed || phony {
             if exists && self.verbose() {
                 self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
                 self.debug_line(id, 0, "No need to remake target '{}'.");

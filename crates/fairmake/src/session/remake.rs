@@ -3,7 +3,7 @@
 //! goal before the command line's goals; when one of them changed, make
 //! starts over from the top (`restart`), in the directory it started in.
 
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashSet;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::rc::Rc;
 
@@ -25,22 +25,11 @@ pub(super) enum Remade {
 /// The makefiles to remake, and what is known of each before trying.
 #[derive(Default)]
 struct MakefileGoals<'m> {
-    /// In the order they were named (read or found missing), as GNU
-    /// remakes them; each with its place: (makefiles read before it, 0 for
-    /// a missing one and 1 for one read), sorted once all are in.
-    goals: Vec<FileId>,
-    places: Vec<(usize, u8)>,
-    /// Membership of the lists below is asked once per makefile: sets, as a
-    /// tree may include thousands of `.d` files.
-    goal_set: FxHashSet<FileId>,
-    /// Those whose failure is quiet ("-include", MAKEFILES, the default
-    /// names); what is first tried for them is too (`plan::DontCare`).
-    dont_care: FxHashSet<FileId>,
-    /// The missing makefiles that must exist in the end.
-    required: Vec<(FileId, &'m MissingInclude)>,
-    /// The makefiles read whose failure is an error, with the `include`
-    /// line that named them.
-    read_required: FxHashMap<FileId, Option<Loc>>,
+    /// Each time a makefile was named (read or found missing), in that
+    /// order once sorted, as GNU remakes them: a makefile named twice is a
+    /// goal twice, each time with its own `include` line and its own
+    /// "don't care".
+    goals: Vec<MakefileGoal<'m>>,
     /// The missing includes' notes (`file:line: name: No such file or
     /// directory`), one a makefile, said with their error.
     notes: Vec<(FileId, Vec<u8>, String)>,
@@ -48,21 +37,30 @@ struct MakefileGoals<'m> {
     unreadable: FxHashSet<FileId>,
 }
 
+/// One naming of a makefile.
+struct MakefileGoal<'m> {
+    id: FileId,
+    /// Its place: (makefiles read before it, 0 for a missing one and 1 for
+    /// one read).
+    place: (usize, u8),
+    /// Named by `-include`, MAKEFILES or as a default name: its failure
+    /// is quiet, and so is that of what is first tried for it
+    /// (`plan::DontCare`).
+    optional: bool,
+    /// Missing when named (and how it was named), or read from the
+    /// `include` line at `Read`.
+    missing: Option<&'m MissingInclude>,
+    loc: Option<Loc>,
+}
+
 impl MakefileGoals<'_> {
-    fn add(&mut self, id: FileId, place: (usize, u8)) {
-        if self.goal_set.insert(id) {
-            self.goals.push(id);
-            self.places.push(place);
-        }
+    /// Puts the goals in naming order.
+    fn sort(&mut self) {
+        self.goals.sort_by_key(|g| g.place);
     }
 
-    /// Puts the goals in naming order (stable: a name said twice keeps its
-    /// first place).
-    fn sort(&mut self) {
-        let mut both: Vec<((usize, u8), FileId)> =
-            self.places.drain(..).zip(self.goals.drain(..)).collect();
-        both.sort_by_key(|&(place, _)| place);
-        self.goals = both.into_iter().map(|(_, id)| id).collect();
+    fn ids(&self) -> Vec<FileId> {
+        self.goals.iter().map(|g| g.id).collect()
     }
 }
 
@@ -115,8 +113,7 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     options.question = false;
     ev.invocation.options = Rc::new(options);
     ev.publish_makeflags();
-    let required = std::mem::take(&mut makefiles.required);
-    let mut updated = update_makefiles(ev, runner, makefiles, &required);
+    let mut updated = update_makefiles(ev, runner, makefiles);
     updated.runner.mode = saved_mode;
     ev.invocation.options = saved_options;
     ev.publish_makeflags();
@@ -148,24 +145,18 @@ fn always_remade(file: &File) -> bool {
 /// would; the others' failure is an error.
 fn add_makefiles_read(ev: &mut Evaluator, makefiles: &mut MakefileGoals) {
     let list = std::mem::take(&mut ev.reading.makefiles_read);
-    let mut optional = Vec::new();
     for (i, read) in list.into_iter().enumerate() {
         let id = ev.db.intern(&read.name);
         if always_remade(ev.db.file(id)) {
             continue;
         }
-        makefiles.add(id, (i, 1));
-        if read.optional {
-            optional.push(id);
-        } else {
-            makefiles.read_required.entry(id).or_insert(read.loc);
-        }
-    }
-    // Read once as required, it is required.
-    for id in optional {
-        if !makefiles.read_required.contains_key(&id) {
-            makefiles.dont_care.insert(id);
-        }
+        makefiles.goals.push(MakefileGoal {
+            id,
+            place: (i, 1),
+            optional: read.optional,
+            missing: None,
+            loc: read.loc,
+        });
     }
 }
 
@@ -203,18 +194,25 @@ fn add_missing_makefiles<'m>(
         if exists {
             makefiles.unreadable.insert(id);
         }
-        makefiles.add(id, (m.after_read, 0));
-        if m.optional {
-            makefiles.dont_care.insert(id);
-        } else {
-            makefiles.required.push((id, m));
+        makefiles.goals.push(MakefileGoal {
+            id,
+            place: (m.after_read, 0),
+            optional: m.optional,
+            missing: Some(m),
+            loc: m.loc.clone(),
+        });
+        if !m.optional {
             if m.loc.is_none() {
                 // A `-f` makefile that is missing is said at once, before
                 // anything is remade; includes wait until their error.
                 eprint!("{}", missing_line(m));
             } else if !makefiles.notes.iter().any(|n| n.0 == id) {
-                // Included twice, it is noted once.
-                makefiles.notes.push((id, m.name.clone(), missing_line(m)));
+                // Included twice, it is noted once, where it was first
+                // named (by `-include` too).
+                let first = missing.iter().find(|f| f.name == m.name).unwrap_or(m);
+                makefiles
+                    .notes
+                    .push((id, m.name.clone(), missing_line(first)));
             }
         }
     }
@@ -225,15 +223,9 @@ fn add_missing_makefiles<'m>(
 }
 
 /// Runs the planner on the makefiles, as goals.
-fn update_makefiles(
-    ev: &mut Evaluator,
-    runner: Runner,
-    makefiles: MakefileGoals,
-    required: &[(FileId, &MissingInclude)],
-) -> Updated {
+fn update_makefiles(ev: &mut Evaluator, runner: Runner, makefiles: MakefileGoals) -> Updated {
     let serial = runner.is_serial();
-    let goals = makefiles.goals;
-    let read_required = makefiles.read_required;
+    let goals = makefiles.ids();
     let notes = makefiles.notes;
     for &g in &goals {
         // All of them, before any is made (`run_noting_each` makes them in
@@ -250,7 +242,7 @@ fn update_makefiles(
     let mut planner = Planner::new(ev, runner);
     planner.makefiles_phase = true;
     planner.makefiles_always_make = always_make;
-    planner.dont_care = DontCare::for_goals(makefiles.dont_care);
+    planner.dont_care = DontCare::for_goals(makefiles.goals.iter().map(|g| g.optional).collect());
     planner.unreadable = makefiles.unreadable;
     planner.watched = goals.clone();
     let result = if serial && !notes.is_empty() {
@@ -265,7 +257,7 @@ fn update_makefiles(
         // (An error still to be printed keeps the notes.)
         diag::set_preamble(Vec::new());
     }
-    let outcome = outcome(&mut planner, result, &goals, required, &read_required);
+    let outcome = outcome(&mut planner, result, &makefiles.goals);
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them (after its last words if it stops).
     planner.delete_intermediates();
@@ -288,9 +280,7 @@ fn update_makefiles(
 fn outcome(
     planner: &mut Planner<Runner>,
     result: Result<i32, Fatal>,
-    goals: &[FileId],
-    required: &[(FileId, &MissingInclude)],
-    read_required: &FxHashMap<FileId, Option<Loc>>,
+    goals: &[MakefileGoal],
 ) -> Outcome {
     let keep_going = planner.ev.invocation.options.keep_going;
     match result {
@@ -299,57 +289,44 @@ fn outcome(
             planner.runner.finish_running();
             Outcome::Stopped(fatal.silent_code().unwrap_or(2))
         }
-        Ok(0) => {
-            let unreported: Vec<&MissingInclude> = required
-                .iter()
-                .filter(|(id, _)| {
-                    planner.has_failed(*id)
-                        && crate::fscache::mtime_now(planner.ev.db.file(*id).name).is_none()
-                })
-                .map(|&(_, m)| m)
-                .collect();
-            for m in &unreported {
-                failed_to_remake(&m.name, m.loc.as_ref());
-            }
-            if unreported.is_empty() {
-                Outcome::Fine
-            } else {
-                Outcome::Failed(2)
-            }
-        }
-        Ok(code) if !keep_going => Outcome::Stopped(code),
+        Ok(code) if code != 0 && !keep_going => Outcome::Stopped(code),
         Ok(code) => {
-            let failed = failed_required(planner, goals, required, read_required);
+            let failed = failed_required(planner, goals, code == 0);
             for (name, loc) in &failed {
                 failed_to_remake(name, loc.as_ref());
             }
-            Outcome::Failed(if failed.is_empty() { code } else { 2 })
+            match (failed.is_empty(), code) {
+                (true, 0) => Outcome::Fine,
+                (true, code) => Outcome::Failed(code),
+                (false, _) => Outcome::Failed(2),
+            }
         }
     }
 }
 
-/// The makefiles whose failure is an error that failed: required ones
-/// still missing, and required ones read whose remaking failed, in the
-/// order they were named, each with its `include` line.
+/// Each naming of a makefile whose failure is an error, where it failed,
+/// in the order they were named, with its `include` line: still missing
+/// (the `include` line as written); or, when some error was said (-k),
+/// read and failed to remake. Without an error (`quiet_only`), a required
+/// makefile can only be missing because what would have made it failed
+/// quietly, for an optional one.
 fn failed_required(
     planner: &Planner<Runner>,
-    goals: &[FileId],
-    required: &[(FileId, &MissingInclude)],
-    read_required: &FxHashMap<FileId, Option<Loc>>,
+    goals: &[MakefileGoal],
+    quiet_only: bool,
 ) -> Vec<(Vec<u8>, Option<Loc>)> {
-    let missing: FxHashMap<FileId, &MissingInclude> = required.iter().copied().collect();
     goals
         .iter()
-        .filter_map(|&g| {
-            let name = planner.ev.db.file(g).name;
-            match missing.get(&g) {
-                Some(m) => crate::fscache::mtime_now(name)
-                    .is_none()
-                    .then(|| (m.name.clone(), m.loc.clone())),
-                None => read_required
-                    .get(&g)
-                    .filter(|_| planner.has_failed(g))
-                    .map(|loc| (name.to_vec(), loc.clone())),
+        .filter(|g| !g.optional)
+        .filter_map(|g| {
+            let name = planner.ev.db.file(g.id).name;
+            match g.missing {
+                Some(m) => (planner.has_failed(g.id) || !quiet_only)
+                    .then(|| crate::fscache::mtime_now(name).is_none())
+                    .filter(|&missing| missing)
+                    .map(|_| (m.name.clone(), g.loc.clone())),
+                None => (!quiet_only && planner.has_failed(g.id))
+                    .then(|| (name.to_vec(), g.loc.clone())),
             }
         })
         .collect()
