@@ -28,12 +28,12 @@ pub struct DontCare {
     /// its place in the goal list (a makefile named twice may be both).
     quiet_goals: Vec<bool>,
     /// The goal being made, counted over the planner's runs, and whether
-    /// it is one of `goals`.
+    /// its failure is quiet.
     walk: u32,
     walk_quiet: bool,
     /// Goals started in earlier runs (`walk` goes on from there).
     walks_before: u32,
-    /// The files first tried for one of `goals`.
+    /// The files first tried for a goal whose failure is quiet.
     files: FxHashSet<FileId>,
     /// The target each of `files` was last needed by.
     needed_by: FxHashMap<FileId, FileId>,
@@ -91,8 +91,8 @@ impl DontCare {
     }
 
     /// What goes on to the next phase (the goals): the files that failed
-    /// quietly, what they were needed by, and which were said. The others start afresh
-    /// there, where a failure is an error.
+    /// quietly, what they were needed by, and which were said. The others
+    /// start afresh there, where a failure is an error.
     pub(super) fn settled(self, failed: impl Fn(FileId) -> bool) -> DontCare {
         let files: FxHashSet<FileId> = self.files.into_iter().filter(|&f| failed(f)).collect();
         let needed_by = self

@@ -47,9 +47,10 @@ struct MakefileGoal<'m> {
     /// is quiet, and so is that of what is first tried for it
     /// (`plan::DontCare`).
     optional: bool,
-    /// Missing when named (and how it was named), or read from the
-    /// `include` line at `Read`.
+    /// How it was named, when it was not found then.
     missing: Option<&'m MissingInclude>,
+    /// The `include` line that named it (none for `-f`, MAKEFILES and the
+    /// default names).
     loc: Option<Loc>,
 }
 
