@@ -175,7 +175,9 @@ thread_local! {
 /// `file:line: name: No such file or directory` line) are printed before an
 /// error about that makefile (`No rule to make target 'x'`, `[...: x]
 /// Error 1`), if it is still missing then, as GNU does; all of them before
-/// an error about another file. A stop that is no target's failure (an
+/// an error about another file; none before an error about a makefile
+/// without a note (given with an empty line). A stop that is no target's
+/// failure (an
 /// expansion's `*** unterminated variable reference.  Stop.`, even in a
 /// makefile's recipe) goes without them, as in GNU.
 pub fn set_preamble(notes: Preamble) {
@@ -199,7 +201,7 @@ fn flush_preamble(message: &str) {
     });
     for (name, line) in notes {
         use std::os::unix::ffi::OsStrExt;
-        if !std::path::Path::new(std::ffi::OsStr::from_bytes(&name)).exists() {
+        if !line.is_empty() && !std::path::Path::new(std::ffi::OsStr::from_bytes(&name)).exists() {
             write_whole(&line);
         }
     }

@@ -250,8 +250,9 @@ fn update_makefiles(ev: &mut Evaluator, runner: Runner, makefiles: MakefileGoals
         run_noting_each(&mut planner, &goals, &notes)
     } else {
         // In parallel the makefiles are made together; the notes wait for
-        // an error that names their makefile, or any other error.
-        diag::set_preamble(notes.into_iter().map(|(_, n, l)| (n, l)).collect());
+        // an error that names their makefile, or an error about a file
+        // that is no makefile.
+        diag::set_preamble(parallel_notes(&planner, &goals, notes));
         planner.run_goals(&goals)
     };
     if result.is_ok() {
@@ -272,6 +273,26 @@ fn update_makefiles(ev: &mut Evaluator, runner: Runner, makefiles: MakefileGoals
         runner,
         settled,
     }
+}
+
+/// The notes of the missing makefiles, and every other makefile without
+/// one: an error about it says none (GNU 4.4.1).
+fn parallel_notes(
+    planner: &Planner<Runner>,
+    goals: &[FileId],
+    notes: Vec<(FileId, Vec<u8>, String)>,
+) -> Vec<(Vec<u8>, String)> {
+    let noted: FxHashSet<FileId> = notes.iter().map(|n| n.0).collect();
+    let mut seen = FxHashSet::default();
+    let quiet = goals
+        .iter()
+        .filter(|&&g| !noted.contains(&g) && seen.insert(g))
+        .map(|&g| (planner.ev.db.file(g).name.to_vec(), String::new()));
+    notes
+        .into_iter()
+        .map(|(_, n, l)| (n, l))
+        .chain(quiet)
+        .collect()
 }
 
 /// How remaking the makefiles ended, said: an error that stops make (the
