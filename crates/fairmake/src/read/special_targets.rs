@@ -55,10 +55,11 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
             for d in &deps {
                 if PercentPattern::new(d).percent.is_some() {
                     db.notintermediate_patterns.push(PercentPattern::new(d));
-                } else {
-                    let dep = db.intern(d);
-                    db.file_mut(dep).notintermediate = true;
                 }
+                // A pattern names a file too: `%.o` also listed in
+                // .SECONDARY or .INTERMEDIATE is refused (GNU 4.4.1).
+                let dep = db.intern(d);
+                db.file_mut(dep).notintermediate = true;
             }
         }
         b".SECONDEXPANSION" => db.second_expansion = true,
