@@ -229,8 +229,9 @@ fn build(
     let found_makefile = found_makefile?;
     let builtin_variables_defined = !opts.no_builtin_variables;
     let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
-    // `-p` prints the data base however the run ended, as GNU does.
-    if opts.print_data_base {
+    // `-p` prints the data base however the run ended, as GNU does; a
+    // makefile may ask for it too (`MAKEFLAGS += p`).
+    if ev.invocation.options.print_data_base {
         print_data_base::print_database(&ev);
     }
     // The copy of a makefile read from stdin goes with the last make using it.
