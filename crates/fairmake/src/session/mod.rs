@@ -304,7 +304,7 @@ fn run_after_reading(
     found_makefile: bool,
     builtin_variables_defined: bool,
 ) -> Result<i32, Fatal> {
-    after_reading(ev, builtin_variables_defined);
+    after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
     check_jobserver_style(opts)?;
@@ -337,9 +337,9 @@ fn run_after_reading(
 }
 
 /// What GNU does as soon as the makefiles are read, before anything is
-/// made: the switches they added.
+/// made: the switches and variables they added, the search paths.
 /// `builtin_variables_defined`: no `-R` at start.
-fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) {
+fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
     // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
     // `undefine`), it is an undefined variable like any other.
     if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
@@ -347,12 +347,14 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) {
     }
     // The makefiles may have added switches through MAKEFLAGS.
     ev.makeflags_after_reading(builtin_variables_defined);
+    crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }
     // `Entering directory` waits for make's first words (see `diag`).
     crate::diag::makefiles_read();
+    Ok(())
 }
 
 /// The implicit rules: the makefiles' pattern rules settled, the suffix
