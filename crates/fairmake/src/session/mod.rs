@@ -546,7 +546,10 @@ fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::s
         return None;
     }
     let inherited = ev.invocation.options.sync_mutex.clone();
-    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel);
+    // Under -Orecurse a make's output is all its parent's to write: GNU
+    // 4.4.1 names no mutex in MAKEFLAGS then.
+    let create = parallel && ev.invocation.options.output_sync != options::OutputSync::Recurse;
+    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), create);
     if value != inherited {
         Rc::make_mut(&mut ev.invocation.options).sync_mutex = value;
     }
