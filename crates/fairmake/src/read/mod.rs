@@ -860,7 +860,7 @@ fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) 
     let origin = def.origin;
     ev.define(set, def)?;
     if set.is_none() && origin != Origin::CommandLine {
-        special_variable_assigned(ev, name);
+        special_variable_assigned(ev, name, origin)?;
     }
     Ok(())
 }
@@ -868,11 +868,33 @@ fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) 
 /// Variables whose assignment in a makefile changes how make behaves
 /// (whether or not the assignment took: one the command line outranks
 /// counts too).
-fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
+fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) -> Result<()> {
     if name == b"MAKEFLAGS" {
-        // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
-        ev.decode_makeflags_variable();
+        // Options added by `MAKEFLAGS += -r` etc. take effect for the rest
+        // of the run; `MAKEFLAGS += V=1` defines V as this assignment
+        // would (GNU 4.4.1 and 4.3).
+        let variables = ev.decode_makeflags_variable();
+        define_makeflags_variables(ev, &variables, origin)?;
     }
+    Ok(())
+}
+
+/// Defines the variable assignments found in MAKEFLAGS's value, with
+/// `origin`.
+pub fn define_makeflags_variables(
+    ev: &mut Evaluator,
+    assignments: &[Vec<u8>],
+    origin: Origin,
+) -> Result<()> {
+    for assignment in assignments {
+        let Some((start, op, end)) = assignment::find_operator(assignment) else {
+            continue;
+        };
+        let name = words::trim(&assignment[..start]);
+        let value = words::trim_start(&assignment[end..]);
+        assign(ev, None, name, op, value, Modifiers::default(), origin)?;
+    }
+    Ok(())
 }
 
 /// `include FILES`, `-include FILES`, `sinclude FILES`.

@@ -346,7 +346,12 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
         diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
     }
     // The makefiles may have added switches through MAKEFLAGS.
-    ev.makeflags_after_reading(builtin_variables_defined);
+    let variables = ev.makeflags_after_reading(builtin_variables_defined);
+    // Those a command line's MAKEFLAGS holds count as the environment's
+    // (GNU 4.4.1 and 4.3): a makefile's definition beats them, except
+    // under -e.
+    let env = crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
+    read::define_makeflags_variables(ev, &variables, env)?;
     crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
