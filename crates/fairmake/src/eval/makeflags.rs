@@ -209,9 +209,35 @@ impl Evaluator {
                 Err(_) => return Vec::new(),
             },
         };
+        self.decode_switches(&expanded)
+    }
+
+    /// GNUMAKEFLAGS once the makefiles are read: its value, as they left
+    /// it, is decoded as MAKEFLAGS's is; then it is emptied (a simple
+    /// `override` variable): its switches reach children through MAKEFLAGS
+    /// (GNU 4.4.1 and 4.3). Returns the variable assignments it held.
+    /// Undefined (`-R`), it is defined all the same.
+    pub fn decode_gnumakeflags(&mut self) -> diag::Result<Vec<Vec<u8>>> {
+        let export = self.globals.get(b"GNUMAKEFLAGS").map(|v| v.export);
+        let mut variables = Vec::new();
+        if export.is_some() {
+            let mut value = Vec::new();
+            self.expand_var(b"GNUMAKEFLAGS", &mut value)?;
+            variables = self.decode_switches(&value);
+        }
+        self.set_global(b"GNUMAKEFLAGS", b"", Flavor::Simple, Origin::Override);
+        if let (Some(export), Some(v)) = (export, self.globals.get_mut(b"GNUMAKEFLAGS")) {
+            v.export = export;
+        }
+        Ok(variables)
+    }
+
+    /// A MAKEFLAGS-style value's switches added to the options (see
+    /// `decode_makeflags_variable`); returns its variable assignments.
+    fn decode_switches(&mut self, expanded: &[u8]) -> Vec<Vec<u8>> {
         // As a child would get it: `--eval` words have their `$` doubled;
         // a variable's value keeps them (`V:=a$$b` makes V `a$b`).
-        let value = options::undouble_dollars(&expanded);
+        let value = options::undouble_dollars(expanded);
         let mut messages = Vec::new();
         let mut decoded = std::mem::take(&mut self.invocation.variable_switches);
         match options::parse_makeflags(&mut decoded, &value) {
@@ -222,7 +248,7 @@ impl Evaluator {
         // assignment that gave them says (not in MAKEOVERRIDES).
         decoded.variables.clear();
         let mut with_variables = Options::default();
-        let _ = options::parse_makeflags(&mut with_variables, &expanded);
+        let _ = options::parse_makeflags(&mut with_variables, expanded);
         let variables = with_variables.variables;
         self.invocation.variable_switches = decoded.clone();
         // Said without a place, as GNU does; the environment's and the

@@ -345,12 +345,15 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
         diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
     }
+    // The variables a command line's MAKEFLAGS or GNUMAKEFLAGS holds count
+    // as the environment's (GNU 4.4.1): a makefile's definition beats them,
+    // except under -e.
+    let env =
+        crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
+    let variables = ev.decode_gnumakeflags()?;
+    read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
     let variables = ev.makeflags_after_reading(builtin_variables_defined);
-    // Those a command line's MAKEFLAGS holds count as the environment's
-    // (GNU 4.4.1 and 4.3): a makefile's definition beats them, except
-    // under -e.
-    let env = crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
     read::define_makeflags_variables(ev, &variables, env)?;
     crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
