@@ -226,7 +226,18 @@ fn build(
     };
     drop(redirected);
     drop(reading_output);
-    let found_makefile = found_makefile?;
+    let found_makefile = match found_makefile {
+        Ok(found) => found,
+        Err(fatal) => {
+            // A stop while reading prints it too (GNU 4.4.1, 4.3).
+            if ev.invocation.options.print_data_base {
+                fatal.print();
+                print_data_base::print_database(&ev);
+                return Err(Fatal::silent(fatal.silent_code().unwrap_or(2)));
+            }
+            return Err(fatal);
+        }
+    };
     let builtin_variables_defined = !opts.no_builtin_variables;
     let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
     // `-p` prints the data base however the run ended, as GNU does; a
