@@ -146,6 +146,14 @@ DECLARATIONS = [
          "tracker`; compared with that line removed.",
          avoid="--version, --help, -p, -d/--debug",
          normalize=lambda t: re.sub(rb"(?m)^Report bugs to .*\n", b"", t)),
+    Decl("data-base-from-makefile", {"4.4.1", "4.3"},
+         "-p that a makefile turns on (MAKEFLAGS or GNUMAKEFLAGS holding a "
+         "`p`) prints the data base, whose contents are in GNU's hash order "
+         "(and whose header names fairmake): counted here when both makes "
+         "printed one and nothing else differs.",
+         match=lambda p, d: only(d, "stdout") and all(
+             b"# Make data base, printed on" in dd[1] and b"# Make data base, printed by fairmake" in dd[2]
+             for dd in d)),
     Decl("signal-to-make-alone", {"4.4.1", "4.3"},
          "SIGINT/SIGHUP/SIGQUIT sent to make alone (a recipe's `kill -INT "
          "$$PPID`) is passed on to the running jobs; GNU passes on only "
