@@ -331,10 +331,11 @@ impl BufferReader {
             let index = u32::try_from(rule.lines.len()).unwrap_or(u32::MAX);
             loc.line = first.loc.line.saturating_add(index);
         }
-        rule.lines.push(RecipeLine {
-            text: strip_recipe_prefixes(&line.raw[1..], prefix),
-            loc,
-        });
+        let mut text = strip_recipe_prefixes(&line.raw[1..], prefix);
+        if line.continued_at_end {
+            lines::end_continued_recipe(&mut text);
+        }
+        rule.lines.push(RecipeLine { text, loc });
     }
 
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
@@ -512,7 +513,11 @@ impl BufferReader {
         let joined = (!ev.db.posix).then_some(text);
         match rule_line::parse(ev, line.raw, joined)? {
             rule_line::Parsed::Nothing => Ok(()),
-            rule_line::Parsed::Rule(ctx) => {
+            rule_line::Parsed::Rule(mut ctx) => {
+                // A recipe after `;` on the last line, continued.
+                if let Some(recipe) = ctx.lines.last_mut().filter(|_| line.continued_at_end) {
+                    lines::end_continued_recipe(&mut recipe.text);
+                }
                 self.rule = Some(ctx);
                 Ok(())
             }
