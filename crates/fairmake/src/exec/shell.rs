@@ -426,11 +426,12 @@ pub fn run_function(
 /// Whether `shell` names a Bourne-compatible shell (by its file name), one
 /// that `.ONESHELL` recipes may be given with their prefixes removed.
 pub fn is_bourne_compatible(shell: &[u8]) -> bool {
-    let first = crate::words::words(shell).next().unwrap_or_default();
-    let name = first.rsplit(|&b| b == b'/').next().unwrap_or(first);
+    // The whole value names the shell: `/bin/sh -e` or `sh ` (a trailing
+    // blank) is another program to GNU 4.4.1, as are mksh and posh.
+    let name = shell.rsplit(|&b| b == b'/').next().unwrap_or(shell);
     matches!(
         name,
-        b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh" | b"mksh" | b"posh"
+        b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh"
     )
 }
 

@@ -613,7 +613,7 @@ pub struct Modifiers {
 }
 
 /// The recipe prefix character (`.RECIPEPREFIX`, tab by default).
-fn recipe_prefix(ev: &Evaluator) -> u8 {
+pub fn recipe_prefix(ev: &Evaluator) -> u8 {
     match ev.global_value(b".RECIPEPREFIX") {
         Some(v) if !v.is_empty() => v[0],
         _ => b'\t',
