@@ -43,12 +43,31 @@ def only(diffs, *allowed):
 
 def _same_words(a, b):
     # Brackets around a printed list (`[$(.VARIABLES)]`) stick to its first
-    # and last names, which differ with the order.
+    # and last names, which differ with the order; so does any text just
+    # before or after the list (`sub/$(.VARIABLES)x.o`): line by line, a
+    # common start and end may be set apart before the words are compared.
+    def text(t):
+        return t.decode("utf-8", "replace") if isinstance(t, bytes) else t
+
     def words(t):
-        if isinstance(t, bytes):
-            t = t.decode("utf-8", "replace")
         return sorted(re.sub(r"[\[\]]", " ", t).split())
-    return words(a) == words(b)
+
+    def same_line(x, y):
+        if x == y or words(x) == words(y):
+            return True
+        n = min(len(x), len(y))
+        start = next((i for i in range(n) if x[i] != y[i]), n)
+        end = next((i for i in range(n - start) if x[-1 - i] != y[-1 - i]), n - start)
+        for i in range(min(start, 64) + 1):
+            for j in range(min(end, 64) + 1):
+                if words(x[i:len(x) - j]) == words(y[i:len(y) - j]):
+                    return True
+        return False
+
+    la, lb = text(a).split("\n"), text(b).split("\n")
+    if len(la) != len(lb):
+        return words(text(a)) == words(text(b))
+    return all(same_line(x, y) for x, y in zip(la, lb))
 
 
 def _sort_rm(text):
@@ -127,6 +146,14 @@ DECLARATIONS = [
          "tracker`; compared with that line removed.",
          avoid="--version, --help, -p, -d/--debug",
          normalize=lambda t: re.sub(rb"(?m)^Report bugs to .*\n", b"", t)),
+    Decl("data-base-from-makefile", {"4.4.1", "4.3"},
+         "-p that a makefile turns on (MAKEFLAGS or GNUMAKEFLAGS holding a "
+         "`p`) prints the data base, whose contents are in GNU's hash order "
+         "(and whose header names fairmake): counted here when both makes "
+         "printed one and nothing else differs.",
+         match=lambda p, d: only(d, "stdout") and all(
+             b"# Make data base, printed on" in dd[1] and b"# Make data base, printed by fairmake" in dd[2]
+             for dd in d)),
     Decl("signal-to-make-alone", {"4.4.1", "4.3"},
          "SIGINT/SIGHUP/SIGQUIT sent to make alone (a recipe's `kill -INT "
          "$$PPID`) is passed on to the running jobs; GNU passes on only "

@@ -185,31 +185,71 @@ impl Evaluator {
     /// environment's and the command line's switches are applied again
     /// after them and keep the last word (`-S` beats `MAKEFLAGS += -k`).
     /// The variable is then written back in canonical form, unless it is
-    /// kept as written (`publish_makeflags`).
-    pub fn decode_makeflags_variable(&mut self) {
+    /// kept as written (`publish_makeflags`). Returns the variable
+    /// assignments among its words, for the caller to define (GNU 4.4.1
+    /// and 4.3 define them; they are gone from the value written back).
+    pub fn decode_makeflags_variable(&mut self) -> Vec<Vec<u8>> {
         // The command-line variables we published stay out of the switches:
         // `MAKEFLAGS += -k` appends after them.
-        let raw = self
-            .global_value(b"MAKEFLAGS")
-            .map(<[u8]>::to_vec)
+        let (raw, simple) = self
+            .globals
+            .get(b"MAKEFLAGS")
+            .map(|v| (v.value.clone(), v.flavor == Flavor::Simple))
             .unwrap_or_default();
         let raw = match memchr::memmem::find(&raw, OVERRIDES_REF) {
             Some(at) => [&raw[..at], &raw[at + OVERRIDES_REF.len()..]].concat(),
             None => raw,
         };
-        let Ok(value) = self.expand_text(&raw) else {
-            return;
+        // The variable's value: a simple one's is not expanded again
+        // (`MAKEFLAGS := $$(X)` is no -k with X=k).
+        let expanded = match simple {
+            true => raw,
+            false => match self.expand_text(&raw) {
+                Ok(value) => value,
+                Err(_) => return Vec::new(),
+            },
         };
-        // As a child would get it: `--eval` words have their `$` doubled.
-        let value = options::undouble_dollars(&value);
+        self.decode_switches(&expanded)
+    }
+
+    /// GNUMAKEFLAGS once the makefiles are read: its value, as they left
+    /// it, is decoded as MAKEFLAGS's is; then it is emptied (a simple
+    /// `override` variable): its switches reach children through MAKEFLAGS
+    /// (GNU 4.4.1 and 4.3). Returns the variable assignments it held.
+    /// Undefined (`-R`), it is defined all the same.
+    pub fn decode_gnumakeflags(&mut self) -> diag::Result<Vec<Vec<u8>>> {
+        let export = self.globals.get(b"GNUMAKEFLAGS").map(|v| v.export);
+        let mut variables = Vec::new();
+        if export.is_some() {
+            let mut value = Vec::new();
+            self.expand_var(b"GNUMAKEFLAGS", &mut value)?;
+            variables = self.decode_switches(&value);
+        }
+        self.set_global(b"GNUMAKEFLAGS", b"", Flavor::Simple, Origin::Override);
+        if let (Some(export), Some(v)) = (export, self.globals.get_mut(b"GNUMAKEFLAGS")) {
+            v.export = export;
+        }
+        Ok(variables)
+    }
+
+    /// A MAKEFLAGS-style value's switches added to the options (see
+    /// `decode_makeflags_variable`); returns its variable assignments.
+    fn decode_switches(&mut self, expanded: &[u8]) -> Vec<Vec<u8>> {
+        // As a child would get it: `--eval` words have their `$` doubled;
+        // a variable's value keeps them (`V:=a$$b` makes V `a$b`).
+        let value = options::undouble_dollars(expanded);
         let mut messages = Vec::new();
         let mut decoded = std::mem::take(&mut self.invocation.variable_switches);
         match options::parse_makeflags(&mut decoded, &value) {
             Ok(m) => messages.extend(m),
             Err(e) => messages.push(e.message),
         }
-        // Its variables are the command line's business (MAKEOVERRIDES).
+        // Its variables are not switches: defined by the caller, as the
+        // assignment that gave them says (not in MAKEOVERRIDES).
         decoded.variables.clear();
+        let mut with_variables = Options::default();
+        let _ = options::parse_makeflags(&mut with_variables, expanded);
+        let variables = with_variables.variables;
         self.invocation.variable_switches = decoded.clone();
         // Said without a place, as GNU does; the environment's and the
         // command line's were said at start.
@@ -258,6 +298,7 @@ impl Evaluator {
             diag::cancel_enter_directory();
         }
         self.publish_makeflags();
+        variables
     }
 
     /// `-r` that came from the makefiles (`MAKEFLAGS = r`): SUFFIXES is
@@ -283,9 +324,10 @@ impl Evaluator {
     /// built-in variables go if `-R` came late (they were
     /// `builtin_variables_defined` at start; with `-R` at start, the ones
     /// `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is written
-    /// afresh.
-    pub fn makeflags_after_reading(&mut self, builtin_variables_defined: bool) {
-        self.decode_makeflags_variable();
+    /// afresh. Returns the variable assignments MAKEFLAGS still holds (a
+    /// command line's `MAKEFLAGS='k V=1'`), to define.
+    pub fn makeflags_after_reading(&mut self, builtin_variables_defined: bool) -> Vec<Vec<u8>> {
+        let variables = self.decode_makeflags_variable();
         let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;
@@ -310,5 +352,6 @@ impl Evaluator {
         }
         self.invocation.options = Rc::new(opts);
         self.publish_makeflags();
+        variables
     }
 }

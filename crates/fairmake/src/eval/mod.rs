@@ -547,8 +547,11 @@ impl Evaluator {
                 return f(Some(v));
             }
         }
+        // A private global variable is not seen in a target's context:
+        // there `$(origin)` says `undefined`, as `$(V)` is empty (GNU 4.4.1).
         match self.globals.get(name) {
-            Some(v) => f(Some(v)),
+            Some(v) if !v.private || self.scope.is_empty() => f(Some(v)),
+            Some(_) => f(None),
             None => f(self.computed_variable(name).as_ref()),
         }
     }

@@ -147,14 +147,14 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             text.extend_from_slice(&expanded);
         }
         let (body, flags) = strip_prefixes(&text);
-        // Later lines' prefix characters are removed too, as GNU does, when
-        // the shell is a Bourne shell: to another interpreter (`SHELL =
-        // perl`) they may be code.
-        let body = if shell::is_bourne_compatible(&shell) {
-            strip_oneshell_prefixes(body)
-        } else {
-            body.to_vec()
-        };
+        // Later lines lose the recipe prefix characters they start with and,
+        // when the shell is a Bourne shell, their prefix characters too, as
+        // in GNU: to another interpreter (`SHELL = perl`) they may be code.
+        let body = strip_oneshell_prefixes(
+            body,
+            crate::read::recipe_prefix(ev),
+            shell::is_bourne_compatible(&shell),
+        );
         let recursive = flags.recursive || recursive;
         count.line(recursive);
         if !text.is_empty() {
@@ -233,10 +233,12 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     })
 }
 
-/// The prefix characters (`@-+` and blanks) that start each later recipe
-/// line of a `.ONESHELL` script, removed; a line continued from the one
-/// before (after a backslash) is no new recipe line and keeps them.
-fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
+/// Each later recipe line of a `.ONESHELL` script without the recipe
+/// prefix characters it starts with, then, for a `bourne` shell, without
+/// the prefix characters (`@-+` and blanks) after them; a line continued
+/// from the one before (after a backslash) is no new recipe line and keeps
+/// them.
+fn strip_oneshell_prefixes(body: &[u8], recipe_prefix: u8, bourne: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut continued = false;
     for (i, line) in body.split(|&b| b == b'\n').enumerate() {
@@ -246,10 +248,14 @@ fn strip_oneshell_prefixes(body: &[u8]) -> Vec<u8> {
             out.extend_from_slice(line);
         } else if i > 0 {
             out.push(b'\n');
-            let n = line
-                .iter()
-                .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
-                .count();
+            let line = &line[line.iter().take_while(|&&b| b == recipe_prefix).count()..];
+            let n = match bourne {
+                true => line
+                    .iter()
+                    .take_while(|&&b| matches!(b, b'@' | b'-' | b'+' | b' ' | b'\t'))
+                    .count(),
+                false => 0,
+            };
             out.extend_from_slice(&line[n..]);
         } else {
             out.extend_from_slice(line);

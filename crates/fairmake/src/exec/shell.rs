@@ -326,6 +326,21 @@ pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
     Ok((shell, flags))
 }
 
+/// `.SHELLSTATUS` is defined where the `$(shell)` was expanded: in a
+/// target's context (its recipe, a `TARGET: VAR := $(shell ...)`), in that
+/// target's own variables, which other targets do not see (GNU 4.4.1).
+fn set_shell_status(ev: &mut Evaluator, status: i32) {
+    use crate::eval::vars::{Flavor, Origin, Var};
+    let value = status.to_string().into_bytes();
+    match ev.scope.iter().find(|e| !e.inherited) {
+        Some(own) => {
+            let var = Var::new(value, Flavor::Simple, Origin::Override);
+            own.set.borrow_mut().insert(b".SHELLSTATUS", var);
+        }
+        None => ev.set_global(b".SHELLSTATUS", &value, Flavor::Simple, Origin::Override),
+    }
+}
+
 /// `$(shell COMMAND)` and `!=`: runs the command, returns its output with the
 /// trailing newlines removed and other newlines turned into spaces, and sets
 /// `.SHELLSTATUS`.
@@ -390,12 +405,7 @@ pub fn run_function(
             (Vec::new(), 127)
         }
     };
-    ev.set_global(
-        b".SHELLSTATUS",
-        status.to_string().as_bytes(),
-        crate::eval::vars::Flavor::Simple,
-        crate::eval::vars::Origin::Override,
-    );
+    set_shell_status(ev, status);
     while output.last() == Some(&b'\n') {
         output.pop();
         if output.last() == Some(&b'\r') {
@@ -416,11 +426,12 @@ pub fn run_function(
 /// Whether `shell` names a Bourne-compatible shell (by its file name), one
 /// that `.ONESHELL` recipes may be given with their prefixes removed.
 pub fn is_bourne_compatible(shell: &[u8]) -> bool {
-    let first = crate::words::words(shell).next().unwrap_or_default();
-    let name = first.rsplit(|&b| b == b'/').next().unwrap_or(first);
+    // The whole value names the shell: `/bin/sh -e` or `sh ` (a trailing
+    // blank) is another program to GNU 4.4.1, as are mksh and posh.
+    let name = shell.rsplit(|&b| b == b'/').next().unwrap_or(shell);
     matches!(
         name,
-        b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh" | b"mksh" | b"posh"
+        b"sh" | b"bash" | b"dash" | b"ash" | b"ksh" | b"rksh" | b"zsh"
     )
 }
 

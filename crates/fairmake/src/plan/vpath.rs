@@ -93,18 +93,40 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 }
 
+/// Expands `VPATH`, then `GPATH`, into their directories: once, when the
+/// makefiles are read, before any is remade (GNU 4.4.1, 4.3). What the
+/// expansion says (`$(warning)`, an undefined variable) is located at the
+/// variable's definition.
+pub fn settle_search_paths(ev: &mut Evaluator) -> crate::diag::Result<()> {
+    ev.db.general_vpath = search_path(ev, b"VPATH")?;
+    ev.db.gpath = search_path(ev, b"GPATH")?;
+    Ok(())
+}
+
+/// The directories a search-path variable names, separated by blanks or
+/// colons.
+fn search_path(ev: &mut Evaluator, name: &[u8]) -> crate::diag::Result<Vec<Vec<u8>>> {
+    if ev.globals.get(name).is_none() {
+        return Ok(Vec::new());
+    }
+    let mut value = Vec::new();
+    ev.expand_var(name, &mut value)?;
+    Ok(crate::words::words(&value)
+        .flat_map(|w| w.split(|&b| b == b':'))
+        .filter(|d| !d.is_empty())
+        .map(<[u8]>::to_vec)
+        .collect())
+}
+
 /// Whether a vpath-found name lies in a GPATH directory.
-pub(super) fn in_gpath(ev: &mut Evaluator, found: &[u8]) -> bool {
-    let Some(gpath) = ev.global_value(b"GPATH").map(<[u8]>::to_vec) else {
-        return false;
-    };
-    let gpath = ev.expand_text(&gpath).unwrap_or_default();
+pub(super) fn in_gpath(ev: &Evaluator, found: &[u8]) -> bool {
     let dir = match found.iter().rposition(|&b| b == b'/') {
         Some(p) => &found[..p],
         None => return false,
     };
-    crate::words::words(&gpath)
-        .flat_map(|w| w.split(|&b| b == b':'))
+    ev.db
+        .gpath
+        .iter()
         .any(|g| g.strip_suffix(b"/").unwrap_or(g) == dir)
 }
 
@@ -158,10 +180,7 @@ fn library_search(ev: &mut Evaluator, lib: &[u8]) -> Option<Vec<u8>> {
 /// Whether any `vpath` directive or a non-empty `VPATH` could find a file
 /// elsewhere (without them, resolving each prerequisite costs nothing).
 pub(super) fn vpath_configured(ev: &Evaluator) -> bool {
-    !ev.db.vpaths.is_empty()
-        || ev
-            .global_value(b"VPATH")
-            .is_some_and(|v| !crate::words::trim(v).is_empty())
+    !ev.db.vpaths.is_empty() || !ev.db.general_vpath.is_empty()
 }
 
 /// Looks `name` up in the `vpath` directives and `VPATH`.
@@ -182,15 +201,7 @@ fn vpath_search_ranked(ev: &mut Evaluator, name: &[u8]) -> Option<(Vec<u8>, usiz
         }
         rank += v.dirs.len();
     }
-    if let Some(vpath) = ev.global_value(b"VPATH") {
-        let vpath = vpath.to_vec();
-        let expanded = ev.expand_text(&vpath).unwrap_or_default();
-        let general = crate::words::words(&expanded)
-            .flat_map(|w| w.split(|&b| b == b':'))
-            .filter(|d| !d.is_empty())
-            .map(<[u8]>::to_vec);
-        dirs.extend(general.zip(rank..));
-    }
+    dirs.extend(ev.db.general_vpath.iter().cloned().zip(rank..));
     for (dir, rank) in dirs {
         let mut candidate = dir.clone();
         if candidate.last() != Some(&b'/') {

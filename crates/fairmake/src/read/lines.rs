@@ -6,6 +6,10 @@
 pub struct LogicalLine<'a> {
     pub raw: &'a [u8],
     pub line: u32,
+    /// The text ends inside this line's continuation: its last backslash,
+    /// newline or not after it, continues into nothing. A recipe line
+    /// keeps it as a backslash-newline (GNU 4.4.1 and 4.3).
+    pub continued_at_end: bool,
 }
 
 /// Splits a buffer into logical lines.
@@ -69,13 +73,27 @@ impl<'a> Iterator for Lines<'a> {
         if raw.last() == Some(&b'\r') {
             raw = &raw[..raw.len() - 1];
         }
+        let continued_at_end = self.pos >= self.text.len() && ends_with_odd_backslashes(raw);
         // A backslash-newline at the very end of the text continues nothing:
         // the backslash goes.
         if end < self.pos && ends_with_odd_backslashes(raw) {
             raw = &raw[..raw.len() - 1];
         }
-        Some(LogicalLine { raw, line: first })
+        Some(LogicalLine {
+            raw,
+            line: first,
+            continued_at_end,
+        })
     }
+}
+
+/// A recipe line at the end of the text that a backslash continues ends
+/// with a backslash-newline, whether or not the text had the newline.
+pub fn end_continued_recipe(text: &mut Vec<u8>) {
+    if !ends_with_odd_backslashes(text) {
+        text.push(b'\\');
+    }
+    text.push(b'\n');
 }
 
 /// Whether `text` ends with an odd number of backslashes (a continuation).

@@ -339,10 +339,11 @@ impl BufferReader {
             let index = u32::try_from(rule.lines.len()).unwrap_or(u32::MAX);
             loc.line = first.loc.line.saturating_add(index);
         }
-        rule.lines.push(RecipeLine {
-            text: strip_recipe_prefixes(&line.raw[1..], prefix),
-            loc,
-        });
+        let mut text = strip_recipe_prefixes(&line.raw[1..], prefix);
+        if line.continued_at_end {
+            lines::end_continued_recipe(&mut text);
+        }
+        rule.lines.push(RecipeLine { text, loc });
     }
 
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
@@ -520,7 +521,11 @@ impl BufferReader {
         let joined = (!ev.db.posix).then_some(text);
         match rule_line::parse(ev, line.raw, joined)? {
             rule_line::Parsed::Nothing => Ok(()),
-            rule_line::Parsed::Rule(ctx) => {
+            rule_line::Parsed::Rule(mut ctx) => {
+                // A recipe after `;` on the last line, continued.
+                if let Some(recipe) = ctx.lines.last_mut().filter(|_| line.continued_at_end) {
+                    lines::end_continued_recipe(&mut recipe.text);
+                }
                 self.rule = Some(ctx);
                 Ok(())
             }
@@ -616,7 +621,7 @@ pub struct Modifiers {
 }
 
 /// The recipe prefix character (`.RECIPEPREFIX`, tab by default).
-fn recipe_prefix(ev: &Evaluator) -> u8 {
+pub fn recipe_prefix(ev: &Evaluator) -> u8 {
     match ev.global_value(b".RECIPEPREFIX") {
         Some(v) if !v.is_empty() => v[0],
         _ => b'\t',
@@ -868,7 +873,7 @@ fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) 
     let origin = def.origin;
     ev.define(set, def)?;
     if set.is_none() && origin != Origin::CommandLine {
-        special_variable_assigned(ev, name);
+        special_variable_assigned(ev, name, origin)?;
     }
     Ok(())
 }
@@ -876,11 +881,33 @@ fn install(ev: &mut Evaluator, set: Option<&SharedVarSet>, def: Definition<'_>) 
 /// Variables whose assignment in a makefile changes how make behaves
 /// (whether or not the assignment took: one the command line outranks
 /// counts too).
-fn special_variable_assigned(ev: &mut Evaluator, name: &[u8]) {
+fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) -> Result<()> {
     if name == b"MAKEFLAGS" {
-        // Options added by `MAKEFLAGS += -r` etc. take effect for the rest of the run.
-        ev.decode_makeflags_variable();
+        // Options added by `MAKEFLAGS += -r` etc. take effect for the rest
+        // of the run; `MAKEFLAGS += V=1` defines V as this assignment
+        // would (GNU 4.4.1 and 4.3).
+        let variables = ev.decode_makeflags_variable();
+        define_makeflags_variables(ev, &variables, origin)?;
     }
+    Ok(())
+}
+
+/// Defines the variable assignments found in MAKEFLAGS's value, with
+/// `origin`.
+pub fn define_makeflags_variables(
+    ev: &mut Evaluator,
+    assignments: &[Vec<u8>],
+    origin: Origin,
+) -> Result<()> {
+    for assignment in assignments {
+        let Some((start, op, end)) = assignment::find_operator(assignment) else {
+            continue;
+        };
+        let name = words::trim(&assignment[..start]);
+        let value = words::trim_start(&assignment[end..]);
+        assign(ev, None, name, op, value, Modifiers::default(), origin)?;
+    }
+    Ok(())
 }
 
 /// `include FILES`, `-include FILES`, `sinclude FILES`.

@@ -55,10 +55,11 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
             for d in &deps {
                 if PercentPattern::new(d).percent.is_some() {
                     db.notintermediate_patterns.push(PercentPattern::new(d));
-                } else {
-                    let dep = db.intern(d);
-                    db.file_mut(dep).notintermediate = true;
                 }
+                // A pattern names a file too: `%.o` also listed in
+                // .SECONDARY or .INTERMEDIATE is refused (GNU 4.4.1).
+                let dep = db.intern(d);
+                db.file_mut(dep).notintermediate = true;
             }
         }
         b".SECONDEXPANSION" => db.second_expansion = true,
@@ -112,9 +113,12 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
 /// `.POSIX`: the standard's defaults replace GNU's for the variables that
 /// still have their default value. GNU 4.4.1 defines them under `-R` too
 /// (a `-R` the makefile adds to MAKEFLAGS removes them after reading, with
-/// every default variable).
+/// every default variable). `.SHELLFLAGS` becomes `-ec`, which
+/// `$(.SHELLFLAGS)` shows from then on.
 fn posix_defaults(ev: &mut Evaluator) {
-    for &(name, value) in crate::rules::builtin::POSIX_VARIABLES {
+    let shell_flags: (&[u8], &[u8]) = (b".SHELLFLAGS", b"-ec");
+    let posix = crate::rules::builtin::POSIX_VARIABLES.iter().copied();
+    for (name, value) in posix.chain([shell_flags]) {
         if ev
             .globals
             .get(name)

@@ -63,7 +63,7 @@ pub fn target_variable(
         }];
         // As for a global assignment, the expansion is the name as it is:
         // blanks it yields belong to the name.
-        let name = ev.with_scope(scope, |ev| ev.expand_text(trim(&body[..start])))?;
+        let name = ev.with_scope(scope.clone(), |ev| ev.expand_text(trim(&body[..start])))?;
         if is_pattern && overridden_for_pattern(ev, target, &name, mods.override_) {
             continue;
         }
@@ -73,7 +73,14 @@ pub fn target_variable(
         {
             continue;
         }
-        assign(ev, Some(&set), &name, op, &value, mods, Origin::File)?;
+        // A target's value is expanded with its own variables in view
+        // (`t: F := $(F)y` takes t's F), a pattern's in the global scope
+        // alone; `$(foreach)` variables show either way (GNU 4.4.1, 4.3).
+        let own = if is_pattern { Vec::new() } else { scope };
+        let outer = std::mem::replace(&mut ev.scope, own);
+        let assigned = assign(ev, Some(&set), &name, op, &value, mods, Origin::File);
+        ev.scope = outer;
+        assigned?;
         if is_pattern && op == assignment::AssignOp::Conditional {
             // Decided when a target looks it up (see `Var::conditional`).
             if let Some(v) = set.borrow_mut().get_mut(&name) {

@@ -253,6 +253,10 @@ pub struct Database {
     /// Pattern-specific variables, in definition order.
     pub pattern_vars: Vec<(PercentPattern, SharedVarSet)>,
     pub vpaths: Vec<Vpath>,
+    /// The directories of `VPATH` and of `GPATH`, expanded once when the
+    /// makefiles are read (later assignments change nothing, as in GNU).
+    pub general_vpath: Vec<Vec<u8>>,
+    pub gpath: Vec<Vec<u8>>,
     /// The first target eligible as default goal.
     pub first_target: Option<FileId>,
     pub second_expansion: bool,

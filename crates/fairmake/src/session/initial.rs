@@ -67,7 +67,8 @@ pub(super) fn initial_variables(
     {
         ev.publish_makeflags();
     }
-    // Now with the values the command line's variables ended up with.
+    // Now with the values the command line's variables ended up with,
+    // before SHELL is /bin/sh again: MAKEFLAGS passes `SHELL:=` on as given.
     if has_overrides {
         let overrides = ev.overrides_from_options();
         ev.globals.insert(
@@ -75,6 +76,7 @@ pub(super) fn initial_variables(
             Var::new(overrides, Flavor::Simple, Origin::Automatic),
         );
     }
+    define_default_shell(ev, opts);
     define_default_goal(ev, opts);
     Ok(())
 }
@@ -280,7 +282,6 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
             Origin::CommandLine,
         )?;
     }
-    define_default_shell(ev, opts);
     Ok(())
 }
 

@@ -230,13 +230,20 @@ fn build(
         Ok(found) => found,
         Err(fatal) => {
             remove_stdin_copy(&ev);
+            // A stop while reading prints it too (GNU 4.4.1, 4.3).
+            if ev.invocation.options.print_data_base {
+                fatal.print();
+                print_data_base::print_database(&ev);
+                return Err(Fatal::silent(fatal.silent_code().unwrap_or(2)));
+            }
             return Err(fatal);
         }
     };
     let builtin_variables_defined = !opts.no_builtin_variables;
     let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
-    // `-p` prints the data base however the run ended, as GNU does.
-    if opts.print_data_base {
+    // `-p` prints the data base however the run ended, as GNU does; a
+    // makefile may ask for it too (`MAKEFLAGS += p`).
+    if ev.invocation.options.print_data_base {
         print_data_base::print_database(&ev);
     }
     remove_stdin_copy(&ev);
@@ -314,7 +321,7 @@ fn run_after_reading(
     found_makefile: bool,
     builtin_variables_defined: bool,
 ) -> Result<i32, Fatal> {
-    after_reading(ev, builtin_variables_defined);
+    after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
     check_jobserver_style(opts)?;
@@ -347,22 +354,32 @@ fn run_after_reading(
 }
 
 /// What GNU does as soon as the makefiles are read, before anything is
-/// made: the switches they added.
+/// made: the switches and variables they added, the search paths.
 /// `builtin_variables_defined`: no `-R` at start.
-fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) {
+fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
     // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
     // `undefine`), it is an undefined variable like any other.
     if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
         diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
     }
+    // The variables a command line's MAKEFLAGS or GNUMAKEFLAGS holds count
+    // as the environment's (GNU 4.4.1): a makefile's definition beats them,
+    // except under -e.
+    let env =
+        crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
+    let variables = ev.decode_gnumakeflags()?;
+    read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
-    ev.makeflags_after_reading(builtin_variables_defined);
+    let variables = ev.makeflags_after_reading(builtin_variables_defined);
+    read::define_makeflags_variables(ev, &variables, env)?;
+    crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }
     // `Entering directory` waits for make's first words (see `diag`).
     crate::diag::makefiles_read();
+    Ok(())
 }
 
 /// The implicit rules: the makefiles' pattern rules settled, the suffix
@@ -554,7 +571,10 @@ fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::s
         return None;
     }
     let inherited = ev.invocation.options.sync_mutex.clone();
-    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel);
+    // Under -Orecurse a make's output is all its parent's to write: GNU
+    // 4.4.1 names no mutex in MAKEFLAGS then.
+    let create = parallel && ev.invocation.options.output_sync != options::OutputSync::Recurse;
+    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), create);
     if value != inherited {
         Rc::make_mut(&mut ev.invocation.options).sync_mutex = value;
     }
