@@ -50,10 +50,14 @@ impl Drop for Owned {
 }
 
 /// Sets up the lock: opens the file named by an inherited
-/// `--sync-mutex=fnm:PATH`, or, with none and `create` (a parallel `-O`
-/// build), creates one. Returns the value for `--sync-mutex=` that
-/// children get, and the file to remove at exit when this make made it.
-pub fn setup(inherited: Option<&[u8]>, create: bool) -> (Option<Vec<u8>>, Option<Owned>) {
+/// `--sync-mutex=fnm:PATH`, or, with none and `create`, creates one.
+/// Returns the value for `--sync-mutex=` that children get, and the file
+/// to remove at exit when this make made it; an error when it could not
+/// be made (see [`say_suppressed`]).
+pub fn setup(
+    inherited: Option<&[u8]>,
+    create: bool,
+) -> std::io::Result<(Option<Vec<u8>>, Option<Owned>)> {
     if let Some(value) = inherited {
         if let Some(path) = value.strip_prefix(b"fnm:") {
             let path = std::ffi::OsStr::from_bytes(path);
@@ -62,25 +66,54 @@ pub fn setup(inherited: Option<&[u8]>, create: bool) -> (Option<Vec<u8>>, Option
             }
         }
         // (Passed on as it came, even when it cannot be opened here.)
-        return (Some(value.to_vec()), None);
+        return Ok((Some(value.to_vec()), None));
     }
     if !create {
-        return (None, None);
+        return Ok((None, None));
     }
-    let Ok(temp) = tempfile::Builder::new()
-        .prefix("fairmake-sync.")
-        .tempfile_in(super::tmpdir::temp_dir())
-    else {
-        return (None, None);
-    };
-    let (file, path) = temp.into_parts();
-    let path = match path.keep() {
-        Ok(p) => p,
-        Err(_) => return (None, None),
-    };
+    let (file, path) = create_file(&super::tmpdir::temp_dir())?;
     let value = [&b"fnm:"[..], path.as_os_str().as_bytes()].concat();
     let _ = MUTEX.set(file);
-    (Some(value), Some(Owned { path }))
+    Ok((Some(value), Some(Owned { path })))
+}
+
+const PREFIX: &str = "fairmake-sync.";
+
+/// `mkostemp` in `dir`: a new file only we can read (0600), closed on exec;
+/// its error is the system's own, for GNU's message.
+fn create_file(dir: &std::path::Path) -> std::io::Result<(std::fs::File, PathBuf)> {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::ffi::OsStringExt;
+    let mut template = dir.as_os_str().as_bytes().to_vec();
+    template.push(b'/');
+    template.extend_from_slice(PREFIX.as_bytes());
+    template.extend_from_slice(b"XXXXXX\0");
+    // SAFETY: a writable, NUL-terminated template ending in XXXXXX.
+    let fd = unsafe { libc::mkostemp(template.as_mut_ptr().cast(), libc::O_CLOEXEC) };
+    if fd == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    template.pop();
+    // SAFETY: mkostemp returned a new descriptor that nothing else owns.
+    let file = unsafe { std::fs::File::from_raw_fd(fd) };
+    Ok((file, PathBuf::from(std::ffi::OsString::from_vec(template))))
+}
+
+/// Says, in GNU make 4.4.1's words, that the lock file could not be made,
+/// so that output is not synchronized in this run.
+pub fn say_suppressed(error: &std::io::Error) {
+    crate::diag::warn(
+        None,
+        format_args!(
+            "cannot create temporary file {}/{PREFIX}XXXXXX: {}",
+            super::tmpdir::temp_dir().display(),
+            crate::diag::io_error_text(error)
+        ),
+    );
+    crate::diag::warn(
+        None,
+        "cannot open output-sync lock file, suppressing output-sync.",
+    );
 }
 
 /// Held while a block is written; released when dropped.

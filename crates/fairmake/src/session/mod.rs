@@ -171,13 +171,7 @@ fn reading_capture(opts: &mut Options) -> Option<crate::exec::output::Captured> 
     match crate::exec::output::Captured::new() {
         Ok(c) => Some(c),
         Err(e) => {
-            diag::warn(
-                None,
-                format_args!(
-                    "cannot create temporary file: {}: suppressing output-sync",
-                    crate::diag::io_error_text(&e)
-                ),
-            );
+            crate::exec::sync_mutex::say_suppressed(&e);
             opts.output_sync = options::OutputSync::None;
             None
         }
@@ -426,15 +420,6 @@ fn start_runner(
     opts: &Options,
     jobs_from_command_line: bool,
 ) -> Result<(crate::exec::Runner, Option<crate::exec::sync_mutex::Owned>), Fatal> {
-    let mode = crate::exec::Mode {
-        dry_run: opts.dry_run,
-        touch: opts.touch,
-        question: opts.question,
-        max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
-        output_sync: opts.output_sync_in_effect(),
-        debug_jobs: opts.debug.jobs,
-        shuffle: opts.shuffle_name(),
-    };
     let style = match opts.jobserver_style {
         Some(crate::options::JobserverStyle::Pipe) => fairmake_jobserver::Style::Pipe,
         Some(crate::options::JobserverStyle::Fifo) => fairmake_jobserver::Style::Fifo,
@@ -457,8 +442,23 @@ fn start_runner(
     )?;
     ev.child_env.jobserver_words = slots.makeflags_words();
     ev.child_env.jobserver_child_words = slots.child_makeflags_words();
-    let sync_mutex = output_sync_lock(ev, !slots.is_serial());
-    serial_output(opts);
+    let (sync_mutex, output_sync) = match output_sync_lock(ev, !slots.is_serial()) {
+        Ok(owned) => (owned, opts.output_sync_in_effect()),
+        Err(e) => {
+            crate::exec::sync_mutex::say_suppressed(&e);
+            (None, options::OutputSync::None)
+        }
+    };
+    let mode = crate::exec::Mode {
+        dry_run: opts.dry_run,
+        touch: opts.touch,
+        question: opts.question,
+        max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
+        output_sync,
+        debug_jobs: opts.debug.jobs,
+        shuffle: opts.shuffle_name(),
+    };
+    serial_output(opts, output_sync);
     // Recipes see the jobserver in $(MAKEFLAGS) too.
     ev.publish_makeflags();
     let mut runner = crate::exec::Runner::new(slots, mode, signals);
@@ -466,13 +466,12 @@ fn start_runner(
     Ok((runner, sync_mutex))
 }
 
-/// `-O` in a make that runs one job at a time groups nothing (GNU): once
+/// `-O` in a make that runs one job at a time (or without a lock file)
+/// groups nothing (GNU): once
 /// the makefiles are read (their output was one block), jobs print as they
 /// go, inside one `Entering`/`Leaving directory` pair said when due.
-fn serial_output(opts: &Options) {
-    if opts.output_sync == options::OutputSync::None
-        || opts.output_sync_in_effect() != options::OutputSync::None
-    {
+fn serial_output(opts: &Options, in_effect: options::OutputSync) {
+    if opts.output_sync == options::OutputSync::None || in_effect != options::OutputSync::None {
         return;
     }
     if let Some(dir) = diag::end_sync_directory() {
@@ -565,20 +564,28 @@ fn update_goals(
 /// Under `-O`: the lock that keeps output blocks whole across the makes of
 /// the build, inherited or, in a parallel top-level make, created here and
 /// named in MAKEFLAGS (`--sync-mutex=`). Returns the file to remove at exit
-/// when this make created it.
-fn output_sync_lock(ev: &mut Evaluator, parallel: bool) -> Option<crate::exec::sync_mutex::Owned> {
-    if ev.invocation.options.output_sync_in_effect() == options::OutputSync::None {
-        return None;
+/// when this make created it; an error when none could be made.
+fn output_sync_lock(
+    ev: &mut Evaluator,
+    parallel: bool,
+) -> std::io::Result<Option<crate::exec::sync_mutex::Owned>> {
+    let sync = ev.invocation.options.output_sync_in_effect();
+    if sync == options::OutputSync::None {
+        return Ok(None);
     }
     let inherited = ev.invocation.options.sync_mutex.clone();
-    // Under -Orecurse a make's output is all its parent's to write: GNU
-    // 4.4.1 names no mutex in MAKEFLAGS then.
-    let create = parallel && ev.invocation.options.output_sync != options::OutputSync::Recurse;
-    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), create);
+    // GNU 4.4.1 makes the file under -Orecurse too, serial or not (so an
+    // unwritable TMPDIR turns output sync off), but names no mutex in
+    // MAKEFLAGS then: a make's output is all its parent's to write.
+    let recurse = sync == options::OutputSync::Recurse;
+    let (value, owned) = crate::exec::sync_mutex::setup(inherited.as_deref(), parallel || recurse)?;
+    if recurse {
+        return Ok(None);
+    }
     if value != inherited {
         Rc::make_mut(&mut ev.invocation.options).sync_mutex = value;
     }
-    owned
+    Ok(owned)
 }
 
 /// Contradictions between special targets that GNU refuses.
