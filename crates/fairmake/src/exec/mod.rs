@@ -125,11 +125,13 @@ pub struct Mode {
 pub struct Runner {
     jobs: Vec<Option<Job>>,
     children: FxHashMap<u32, Child>,
+    /// Jobs whose command could not be started (its program missing): the
+    /// failure is said at once, as GNU says it, but the job is collected
+    /// like a child that exited with status 127, at the next reap, which
+    /// comes before another job starts (see `collect_unstarted`). Their
+    /// slots stay taken until then.
+    unstarted: Vec<usize>,
     finished: VecDeque<JobOutcome>,
-    /// Of `finished`, the jobs whose command could not be started (no such
-    /// program). GNU's child fails after the fork, and make learns so only
-    /// when it reaps it: with -j make goes on meanwhile (to the next goal).
-    failed_to_start: usize,
     pub slots: slots::Slots,
     running: u32,
     /// As the jobserver's server, orphans below this make are its children
@@ -194,8 +196,8 @@ impl Runner {
         Runner {
             jobs: Vec::new(),
             children: FxHashMap::default(),
+            unstarted: Vec::new(),
             finished: VecDeque::new(),
-            failed_to_start: 0,
             adopting: slots.adopts_orphans(),
             casualty: None,
             orphan_groups: Vec::new(),
@@ -222,23 +224,17 @@ impl Runner {
         self.running
     }
 
+    /// Jobs with a process running: make stopping waits for these, and not
+    /// for a job whose command could not start, which GNU never collects
+    /// then.
+    pub fn alive(&self) -> u32 {
+        self.children.len() as u32
+    }
+
     /// Whether finished jobs wait to be collected: a job whose commands
     /// all run in-process (`:`) finishes as it starts.
     pub fn has_outcomes(&self) -> bool {
         !self.finished.is_empty()
-    }
-
-    /// Whether a job finished as it started, having run no process (`:`,
-    /// every line under -n): its outcome is known at once. One whose
-    /// command could not be started counts only once it is collected.
-    pub fn has_outcomes_at_start(&self) -> bool {
-        self.finished.len() > self.failed_to_start
-    }
-
-    /// The finished jobs, collected.
-    fn collect(&mut self) -> Vec<JobOutcome> {
-        self.failed_to_start = 0;
-        self.finished.drain(..).collect()
     }
 
     pub fn is_serial(&self) -> bool {
@@ -500,10 +496,9 @@ impl Runner {
                             format_args!("{}: {}", diag::show(program), diag::io_error_text(&e)),
                         )
                     });
-                    if !self.line_failed(slot, &line, ExitKind::Code(127)) {
-                        self.failed_to_start += 1;
-                        return Ok(());
-                    }
+                    // Under -j1 the planner waits for it at once.
+                    self.unstarted.push(slot);
+                    return Ok(());
                 }
             }
         }
@@ -636,29 +631,55 @@ impl Runner {
     }
 
     /// Make stops on a fatal error: as GNU does, the jobs running go on to
-    /// their end first (their failures said as usual).
+    /// their end first (their failures said as usual). A job whose command
+    /// could not start is not waited for: if nothing else runs, it ends
+    /// unsaid, as in GNU make.
     pub fn finish_running(&mut self) {
         if self.children.is_empty() {
+            self.abandon_unstarted();
             return;
         }
         diag::waiting_for_jobs();
-        while !self.children.is_empty() {
+        while !self.children.is_empty() || !self.unstarted.is_empty() {
             self.wait_any();
         }
+    }
+
+    /// Ends the jobs whose command could not start without a word: make
+    /// stops and never collects them. Under `-O` what they printed (their
+    /// echoed command, the exec failure) was held for the job's end, and
+    /// is never seen.
+    fn abandon_unstarted(&mut self) {
+        for slot in std::mem::take(&mut self.unstarted) {
+            let job = self.jobs[slot].as_mut().expect("live job");
+            if let Some(capture) = job.capture.take() {
+                capture.discard();
+            }
+            self.finish(slot, false);
+        }
+    }
+
+    /// Collects the jobs whose command could not start, as GNU does at the
+    /// reap before it starts another job (or expands its recipe): their
+    /// `Error 127` is said now, and an ignored one goes on to its next
+    /// command. Returns the jobs that finished.
+    pub fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
+        self.reap_unstarted();
+        self.finished.drain(..).collect()
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
     pub fn wait_any(&mut self) -> Vec<JobOutcome> {
         while self.finished.is_empty() {
             self.die_if_signalled();
-            if self.children.is_empty() {
+            if self.children.is_empty() && self.unstarted.is_empty() {
                 break;
             }
             if !self.reap() {
                 self.wait_for_event(false);
             }
         }
-        self.collect()
+        self.finished.drain(..).collect()
     }
 
     /// Waits for a child to exit or, when a slot is wanted, for the
@@ -672,7 +693,7 @@ impl Runner {
             self.wait_for_event(want_token);
             self.reap();
         }
-        self.collect()
+        self.finished.drain(..).collect()
     }
 
     /// The fatal signal that arrived, if any.

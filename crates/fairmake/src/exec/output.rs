@@ -87,6 +87,15 @@ impl Captured {
         Some(guard)
     }
 
+    /// Drops what was captured unseen: the block of a job make never
+    /// collects (GNU prints a block only when it reaps the job).
+    pub fn discard(mut self) {
+        let _ = take_all(&mut self.out);
+        if let Some(err) = &mut self.err {
+            let _ = take_all(err);
+        }
+    }
+
     /// Copies what was captured to the real stdout and stderr, then empties
     /// the files for what comes next.
     pub fn flush(&mut self) {

@@ -17,7 +17,7 @@ impl Runner {
         if self.dying.is_none() && self.fatal_signal() != 0 {
             self.dying = Some(Vec::new());
         }
-        let mut any = false;
+        let mut any = self.reap_unstarted();
         while let Some((pid, status)) = self.next_exited() {
             any = true;
             match self.children.remove(&pid) {
@@ -28,6 +28,19 @@ impl Runner {
             }
         }
         any
+    }
+
+    /// Collects the jobs whose command could not start (`unstarted`) as
+    /// children that exited with status 127, as the shell reports a
+    /// command it cannot find; returns whether there were any. A job that
+    /// goes on and cannot start its next command either waits for the
+    /// next reap.
+    pub(super) fn reap_unstarted(&mut self) -> bool {
+        let unstarted = std::mem::take(&mut self.unstarted);
+        for &slot in &unstarted {
+            self.child_exited(slot, std::process::ExitStatus::from_raw(127 << 8));
+        }
+        !unstarted.is_empty()
     }
 
     /// The next child that has exited, reaped, with its wait status.

@@ -214,6 +214,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: Vec<FileId>,
     ) -> Result<Status> {
+        if self.collect_unstarted() && self.halting() {
+            // Make is stopping: the target stays unmade.
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Pending);
+        }
         self.note_watched_times();
         let my_mtime_missing = self.mtime_of(id).is_none();
         self.drop_vpath_name(id);
@@ -270,6 +275,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(Status::Pending);
         }
         self.launch(id, resolved, request, scope)
+    }
+
+    /// Collects the jobs whose command could not start, as GNU does before
+    /// it expands the next recipe: their failure may stop make before it.
+    /// Returns whether there were any.
+    fn collect_unstarted(&mut self) -> bool {
+        let done = self.runner.collect_unstarted();
+        let any = !done.is_empty();
+        for outcome in done {
+            self.job_finished(outcome);
+        }
+        any
     }
 
     /// A target found through vpath is remade under its own name, unless
@@ -461,7 +478,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             while self.nodes[id].status == Status::Running {
                 self.wait_for_jobs()?;
             }
-        } else if self.runner.has_outcomes_at_start() {
+        } else if self.runner.has_outcomes() {
             // A job that ran no process (every line under -n, or `:`) is
             // finished already: settled now, as GNU does, its parent can
             // follow at once, and -n prints in the order of -j1.

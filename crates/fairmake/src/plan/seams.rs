@@ -22,10 +22,14 @@ pub trait Jobs {
     fn count_touched(&mut self);
     /// Jobs running (or finished and not yet collected).
     fn running(&self) -> u32;
+    /// Jobs with a process running (not those whose command could not
+    /// start): the ones make waits for when it stops.
+    fn alive(&self) -> u32;
     /// Some job has finished and waits to be collected.
     fn has_outcomes(&self) -> bool;
-    /// Some job finished as it started, running no process.
-    fn has_outcomes_at_start(&self) -> bool;
+    /// Collects the jobs whose command could not start, as GNU does before
+    /// it starts another job; returns the jobs that finished.
+    fn collect_unstarted(&mut self) -> Vec<JobOutcome>;
     /// One job at a time: the planner waits for each before going on.
     fn is_serial(&self) -> bool;
     /// A job may start now (a slot, a token, the load allows it).
@@ -56,11 +60,14 @@ impl Jobs for Runner {
     fn running(&self) -> u32 {
         Runner::running(self)
     }
+    fn alive(&self) -> u32 {
+        Runner::alive(self)
+    }
     fn has_outcomes(&self) -> bool {
         Runner::has_outcomes(self)
     }
-    fn has_outcomes_at_start(&self) -> bool {
-        Runner::has_outcomes_at_start(self)
+    fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
+        Runner::collect_unstarted(self)
     }
     fn is_serial(&self) -> bool {
         Runner::is_serial(self)

@@ -48,11 +48,14 @@ impl Jobs for FakeJobs {
     fn running(&self) -> u32 {
         self.running.len() as u32
     }
+    fn alive(&self) -> u32 {
+        self.running.len() as u32
+    }
     fn has_outcomes(&self) -> bool {
         false
     }
-    fn has_outcomes_at_start(&self) -> bool {
-        false
+    fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
+        Vec::new()
     }
     fn is_serial(&self) -> bool {
         self.slots == 1

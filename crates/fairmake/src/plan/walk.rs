@@ -470,7 +470,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // then waits for them.
             let first = !self.stopping;
             self.stopping = true;
-            if self.runner.running() > 0 {
+            // (Not for a job whose command could not start: GNU has not
+            // collected it yet, and never does.)
+            if self.runner.alive() > 0 {
                 diag::error_line(format_args!("{message}.  Stop."));
                 if first {
                     diag::waiting_for_jobs();
