@@ -28,6 +28,9 @@ struct Draft {
     implicit: bool,
     /// How many prerequisites it gave (they come first).
     implicit_deps: usize,
+    /// The implicit rule is terminal (`%::`): no implicit rule makes its
+    /// prerequisites, `.EXTRA_PREREQS` included.
+    terminal: bool,
     /// A rule of the makefile names the file as a target (an implicit
     /// rule may still give its recipe).
     named: bool,
@@ -51,6 +54,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             more: ResolvedMore::default(),
             implicit: false,
             implicit_deps: 0,
+            terminal: false,
             named: file.is_target,
         };
         // Less any a grouped peer's walk dropped as circular already.
@@ -173,6 +177,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         let mut extra = self.match_deps(m);
         let terminal = self.ev.db.pattern_rules[m.rule].terminal;
+        draft.terminal = terminal;
         for d in &extra {
             self.adopt_implicit_prereq(d.file());
             if terminal {
@@ -225,6 +230,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         let hidden = extra_deps(self.ev, &extra);
+        if draft.implicit && draft.terminal {
+            // GNU counts them among the terminal rule's prerequisites.
+            for d in &hidden {
+                self.node(d.file()).no_implicit = true;
+            }
+        }
         let names_itself = hidden.iter().any(|d| d.file() == id);
         if draft.implicit && draft.named {
             let at = draft.implicit_deps;
