@@ -95,7 +95,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(added)
     }
 
-    /// `id`'s own prerequisites failed (without -k, as `-q` fails): each
+    /// `id`'s own prerequisites were found out of date under `-q` (a
+    /// failure, without -k, that does not stop make at once): each
     /// peer's list is still looked at, its circular prerequisites reported
     /// up to the first other one, which is made, and no further.
     pub(super) fn peers_after_failure(&mut self, id: FileId) -> Result<()> {
