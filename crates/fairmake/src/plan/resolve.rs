@@ -247,6 +247,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
+    /// The `.EXTRA_PREREQS` at the end of the list of `id`, a target of
+    /// the makefile's grouped rule, as another target of the rule walks
+    /// that list: none if they name `id` itself.
+    pub(super) fn named_extra_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
+        let extra = self.extra_prereqs(id, true)?;
+        if crate::words::trim(&extra).is_empty() {
+            return Ok(Vec::new());
+        }
+        let deps = extra_deps(self.ev, &extra);
+        if deps.iter().any(|d| d.file() == id) {
+            return Ok(Vec::new());
+        }
+        Ok(deps)
+    }
+
     /// The order `--shuffle` makes `deps` in (empty: as written). It
     /// changes the order prerequisites are made in, not their order in `$^`
     /// and friends. Under .NOTPARALLEL the order is kept (every
