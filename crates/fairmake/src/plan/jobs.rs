@@ -105,6 +105,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     node.resolved = None;
                     node.status = Status::Pending;
                 }
+                // A peer being walked (the recipe ran for a target among
+                // its prerequisites) is still in the making: GNU finds it
+                // so, circular, when its walk comes to it again.
+                None if node.status == Status::Visiting => {}
                 None => node.status = status,
             }
         }

@@ -95,7 +95,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(added)
     }
 
-    /// `id`'s own prerequisites failed (without -k, as `-q` fails): each
+    /// `id`'s own prerequisites were found out of date under `-q` (a
+    /// failure, without -k, that does not stop make at once): each
     /// peer's list is still looked at, its circular prerequisites reported
     /// up to the first other one, which is made, and no further.
     pub(super) fn peers_after_failure(&mut self, id: FileId) -> Result<()> {
@@ -115,10 +116,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
-    /// `peer`'s prerequisites as its list stands: without those dropped
-    /// as circular (of a file listed twice, the listing that was).
+    /// `peer`'s prerequisites as its list stands (its `.EXTRA_PREREQS`
+    /// last): without those dropped as circular (of a file listed twice,
+    /// the listing that was).
     fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
-        let deps = self.expanded_deps(peer)?;
+        let mut deps = self.expanded_deps(peer)?;
+        deps.extend(self.named_extra_deps(peer)?);
         Ok(self.without_dropped(peer, deps))
     }
 

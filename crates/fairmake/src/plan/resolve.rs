@@ -28,6 +28,9 @@ struct Draft {
     implicit: bool,
     /// How many prerequisites it gave (they come first).
     implicit_deps: usize,
+    /// The implicit rule is terminal (`%::`): no implicit rule makes its
+    /// prerequisites, `.EXTRA_PREREQS` included.
+    terminal: bool,
     /// A rule of the makefile names the file as a target (an implicit
     /// rule may still give its recipe).
     named: bool,
@@ -51,6 +54,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             more: ResolvedMore::default(),
             implicit: false,
             implicit_deps: 0,
+            terminal: false,
             named: file.is_target,
         };
         // Less any a grouped peer's walk dropped as circular already.
@@ -173,6 +177,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         let mut extra = self.match_deps(m);
         let terminal = self.ev.db.pattern_rules[m.rule].terminal;
+        draft.terminal = terminal;
         for d in &extra {
             self.adopt_implicit_prereq(d.file());
             if terminal {
@@ -225,6 +230,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         let hidden = extra_deps(self.ev, &extra);
+        if draft.implicit && draft.terminal {
+            // GNU counts them among the terminal rule's prerequisites.
+            for d in &hidden {
+                self.node(d.file()).no_implicit = true;
+            }
+        }
         let names_itself = hidden.iter().any(|d| d.file() == id);
         if draft.implicit && draft.named {
             let at = draft.implicit_deps;
@@ -234,6 +245,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             draft.deps.extend(hidden);
         }
         Ok(())
+    }
+
+    /// The `.EXTRA_PREREQS` at the end of the list of `id`, a target of
+    /// the makefile's grouped rule, as another target of the rule walks
+    /// that list: none if they name `id` itself.
+    pub(super) fn named_extra_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
+        let extra = self.extra_prereqs(id, true)?;
+        if crate::words::trim(&extra).is_empty() {
+            return Ok(Vec::new());
+        }
+        let deps = extra_deps(self.ev, &extra);
+        if deps.iter().any(|d| d.file() == id) {
+            return Ok(Vec::new());
+        }
+        Ok(deps)
     }
 
     /// The order `--shuffle` makes `deps` in (empty: as written). It

@@ -58,7 +58,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let walk = loop {
             let walk = self.walk_prereqs(id)?;
             if walk.failed && !self.ev.invocation.options.keep_going {
-                self.peers_after_failure(id)?;
+                // A recipe that failed stops make at once; one found out
+                // of date (-q) lets the peers' lists be looked at.
+                if !walk.failed_as_error {
+                    self.peers_after_failure(id)?;
+                }
                 break walk;
             }
             if !self.add_peer_prereqs(id)? {
