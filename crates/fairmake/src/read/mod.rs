@@ -936,6 +936,9 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
         }
     }
     for name in expanded {
+        // An included file is named as any other file: GNU drops a leading
+        // `./`, so `include ./x` reads, reports and remakes `x`.
+        let name = names::strip_dot_slash(&name).to_vec();
         announce(
             ev,
             &name,
