@@ -616,11 +616,15 @@ impl Search<'_, '_, '_> {
         true
     }
 
-    /// A rule whose prerequisites are names as written, one per pattern
-    /// (no second expansion, no wildcard): they are checked without being
-    /// kept, which is what most candidates of a failing search need.
-    fn plain(&self, rule: usize) -> bool {
-        self.pure && self.rules.index.plain[rule]
+    /// A candidate whose prerequisites are names as written, one per
+    /// pattern (no second expansion, no wildcard in the patterns nor in the
+    /// stem, as a goal `x*` gives): they are checked without being kept,
+    /// which is what most candidates of a failing search need.
+    fn plain(&self, c: &Candidate) -> bool {
+        self.pure
+            && self.rules.index.plain[c.rule]
+            && !crate::glob::has_magic(c.stem)
+            && !crate::glob::has_magic(c.dir)
     }
 
     /// The search for one name, the target's or an intermediate file's
@@ -680,7 +684,7 @@ impl Search<'_, '_, '_> {
                 continue;
             }
             let rule = &rules.list[c.rule];
-            let all_there = if self.plain(c.rule) {
+            let all_there = if self.plain(c) {
                 rule.deps.iter().chain(&rule.order_only).all(|pattern| {
                     prereq_name_into(pattern, c, scratch);
                     self.there(scratch, own)
@@ -701,7 +705,7 @@ impl Search<'_, '_, '_> {
                 continue;
             }
             self.scratch.in_chain.push(c.rule);
-            let chain = if self.plain(c.rule) {
+            let chain = if self.plain(c) {
                 self.plain_chain(rule, c, own, depth, scratch)
             } else {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
