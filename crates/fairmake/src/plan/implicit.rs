@@ -171,7 +171,10 @@ fn word_names(
                 if percent.is_none() && memchr::memchr(b'%', w).is_some() {
                     prereq_name(w, c)
                 } else {
-                    [dir, w].concat()
+                    // The name as written loses its `./` before the
+                    // directory goes in front: `$$*.c` is `x.c` for `./x.o`,
+                    // `$$(dir %)y.c` is `./y.c` (GNU 4.4.1).
+                    [dir, crate::read::rule_line::strip_dot_slash(w)].concat()
                 }
             };
             let names = crate::words::words(n).map(name);
@@ -387,16 +390,27 @@ fn prereq_name_into(pattern: &[u8], c: &Candidate, out: &mut Vec<u8>) {
             }
             None => out.extend_from_slice(pattern),
         }
-        return;
-    }
-    let pat = PercentPattern::new(pattern);
-    match pat.percent {
-        Some(_) => {
-            // The directory split off the target goes back in front.
-            out.extend_from_slice(c.dir);
-            pat.substitute(c.stem, out);
+    } else {
+        let pat = PercentPattern::new(pattern);
+        match pat.percent {
+            Some(_) => {
+                // The directory split off the target goes back in front.
+                out.extend_from_slice(c.dir);
+                pat.substitute(c.stem, out);
+            }
+            None => out.extend_from_slice(&pat.text),
         }
-        None => out.extend_from_slice(&pat.text),
+    }
+    drop_dot_slash(out);
+}
+
+/// A prerequisite name is a file name like any other: a target named
+/// `./x` (as `MAKEFILES=./x` names it) has the implicit prerequisite
+/// `x.c`, not `./x.c`, while its stem stays `./x` (GNU 4.4.1).
+fn drop_dot_slash(name: &mut Vec<u8>) {
+    let kept = crate::read::rule_line::strip_dot_slash(name).len();
+    if kept < name.len() {
+        name.drain(..name.len() - kept);
     }
 }
 
