@@ -244,6 +244,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
+        // A line that is not recursive (a blank one too) makes -t touch.
+        let runs_in_part = touches > 0 && self.pretends();
         let touches = if self.touch() { touches } else { 0 };
         let mut capture = capture;
         if let Some(status) = self.settle_without_job(id, resolved, &lines, touches, &mut capture) {
@@ -278,7 +280,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
-        self.launch(id, resolved, request, scope)
+        self.launch(id, resolved, request, scope, runs_in_part)
     }
 
     /// Collects the jobs whose command could not start, as GNU does before
@@ -443,8 +445,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Resolved,
         request: JobRequest,
         scope: Vec<ScopeEntry>,
+        runs_in_part: bool,
     ) -> Result<Status> {
-        if !resolved.siblings().is_empty() {
+        // A recipe that runs only in part has its target count as made
+        // without a look at the files: GNU does not check its peers then.
+        if !resolved.siblings().is_empty() && !runs_in_part {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
                 let peers = resolved
@@ -489,6 +494,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.wait_for_jobs()?;
         }
         Ok(self.nodes[id].status)
+    }
+
+    /// -n, -t or -q is in force: only a recipe's recursive lines run.
+    fn pretends(&self) -> bool {
+        let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
+        dry_run || self.touch() || self.question()
     }
 
     fn is_precious(&self, id: FileId) -> bool {
