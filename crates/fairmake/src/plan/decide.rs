@@ -193,7 +193,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let Some(mine) = self.mtime_of(id) else {
             return true;
         };
-        if self.ev.db.file(id).phony {
+        // Under -B every target is out of date: an existing `prog` needs
+        // its missing `prog.o` made before it is linked.
+        if self.ev.db.file(id).phony || self.always_make() {
             return true;
         }
         let member_target = crate::archive::is_member(self.ev.db.file(id).name);
