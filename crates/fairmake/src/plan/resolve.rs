@@ -209,42 +209,51 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// included). A target of the makefile that they name itself gets none
     /// of them; a file an implicit rule makes gets them all, itself too,
     /// which the walk reports as a circular dependency and drops, as GNU
-    /// make does. A target of the makefile whose recipe an implicit rule
-    /// gives gets them twice, as GNU does: with the implicit rule's
-    /// prerequisites, and as its own. A makefile no rule names gets none
-    /// (only an implicit rule could remake it).
+    /// make does. A file whose recipe an implicit rule gives gets the
+    /// rule's ones (with its other prerequisites), then its own: those of
+    /// a target of the makefile, or its target-specific value; so a target
+    /// of the makefile gets them twice, as GNU does. A makefile no rule
+    /// names gets none (only an implicit rule could remake it).
     fn add_extra_prereqs(&mut self, id: FileId, draft: &mut Draft) -> Result<()> {
         if self.makefiles_phase && !self.ev.db.file(id).is_target {
             return Ok(());
         }
-        let made_by_rule = {
-            let file = self.ev.db.file(id);
-            file.is_target || file.phony
-        };
-        let extra = if draft.implicit {
-            self.extra_prereqs_of_rule(id)?
-        } else {
-            self.extra_prereqs(id, made_by_rule)?
-        };
-        if crate::words::trim(&extra).is_empty() {
-            return Ok(());
+        // (Named by the makefile: an implicit rule found now makes the file
+        // a target for later searches, not a target of the makefile.)
+        let made_by_rule = draft.named || self.ev.db.file(id).phony;
+        if draft.implicit {
+            let extra = self.extra_prereqs_of_rules()?;
+            let from_rule = self.hidden_deps(&extra, draft);
+            if draft.named {
+                let at = draft.implicit_deps;
+                draft.deps.splice(at..at, from_rule);
+            } else {
+                // Itself among them too: the walk drops it as circular.
+                draft.deps.extend(from_rule);
+            }
         }
-        let hidden = extra_deps(self.ev, &extra);
+        let extra = self.extra_prereqs(id, made_by_rule)?;
+        let own = self.hidden_deps(&extra, draft);
+        if !own.iter().any(|d| d.file() == id) {
+            draft.deps.extend(own);
+        }
+        Ok(())
+    }
+
+    /// The prerequisites `.EXTRA_PREREQS`' value `extra` names, for a file
+    /// being resolved as `draft`.
+    fn hidden_deps(&mut self, extra: &[u8], draft: &Draft) -> Vec<Dep> {
+        if crate::words::trim(extra).is_empty() {
+            return Vec::new();
+        }
+        let hidden = extra_deps(self.ev, extra);
         if draft.implicit && draft.terminal {
             // GNU counts them among the terminal rule's prerequisites.
             for d in &hidden {
                 self.node(d.file()).no_implicit = true;
             }
         }
-        let names_itself = hidden.iter().any(|d| d.file() == id);
-        if draft.implicit && draft.named {
-            let at = draft.implicit_deps;
-            draft.deps.splice(at..at, hidden.iter().cloned());
-        }
-        if draft.implicit && !draft.named || !names_itself {
-            draft.deps.extend(hidden);
-        }
-        Ok(())
+        hidden
     }
 
     /// The `.EXTRA_PREREQS` at the end of the list of `id`, a target of
@@ -437,12 +446,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         })
     }
 
-    /// The `.EXTRA_PREREQS` of `id` made by an implicit rule: its own, or
-    /// the implicit rules' ones.
-    fn extra_prereqs_of_rule(&mut self, id: FileId) -> Result<Vec<u8>> {
-        if self.ev.db.target_vars(id).is_some() {
-            return self.extra_prereqs(id, true);
-        }
+    /// The `.EXTRA_PREREQS` every implicit rule has among its
+    /// prerequisites (GNU adds the global value to each pattern rule, as
+    /// `-p` shows): what a file made by one gets, whatever its own
+    /// target-specific variables say.
+    fn extra_prereqs_of_rules(&mut self) -> Result<Vec<u8>> {
         global_extra_prereqs(self.ev, |e| &e.rules)
     }
 
@@ -489,8 +497,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for d in &deps {
             self.adopt_implicit_prereq(d.file());
         }
-        // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too.
-        let extra = self.extra_prereqs_of_rule(id)?;
+        // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too
+        // (not its target-specific ones: GNU looks at those only for a
+        // file it walks to from the makefile's rules).
+        let extra = self.extra_prereqs_of_rules()?;
         deps.extend(extra_deps(self.ev, &extra));
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
