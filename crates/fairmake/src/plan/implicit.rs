@@ -259,9 +259,11 @@ struct Candidate<'n> {
 pub struct Rules<'r> {
     pub list: &'r [PatternRule],
     pub index: &'r RuleIndex,
-    /// The global `.EXTRA_PREREQS` gives every pattern rule prerequisites
-    /// (as `-p` shows them), the dummy `%.SUFFIX:` rules too.
-    pub extra_prereqs: bool,
+    /// The names the global `.EXTRA_PREREQS` gives every pattern rule as
+    /// prerequisites after its own (as `-p` shows them), the dummy
+    /// `%.SUFFIX:` rules too: the search wants them to exist, ought to, or
+    /// be made by a chain, as any name a rule writes without `%`.
+    pub extras: &'r [Vec<u8>],
 }
 
 impl Rules<'_> {
@@ -272,7 +274,7 @@ impl Rules<'_> {
     /// recipe does not: it is dropped as if never matched (GNU 4.4.1).
     fn rules_out_anything(&self, rule: &PatternRule) -> bool {
         rule.recipe.is_some()
-            || (rule.deps.is_empty() && rule.order_only.is_empty() && !self.extra_prereqs)
+            || (rule.deps.is_empty() && rule.order_only.is_empty() && self.extras.is_empty())
     }
 }
 
@@ -706,7 +708,7 @@ impl Search<'_, '_, '_> {
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
             };
-            if all_there {
+            if all_there && rules.extras.iter().all(|d| self.there(d, own)) {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
@@ -719,11 +721,16 @@ impl Search<'_, '_, '_> {
                 continue;
             }
             self.scratch.in_chain.push(c.rule);
-            let chain = if self.plain(c) {
+            let mut chain = if self.plain(c) {
                 self.plain_chain(rule, c, own, depth, scratch)
             } else {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
+            if let Some(links) = &mut chain {
+                if self.extras_chain(own, depth, links).is_none() {
+                    chain = None;
+                }
+            }
             self.scratch.in_chain.pop();
             if let Some(chain) = chain {
                 let deps =
@@ -774,6 +781,25 @@ impl Search<'_, '_, '_> {
             self.link(scratch, own, depth, &mut chain)?;
         }
         Some(chain)
+    }
+
+    /// Adds to `chain` what makes the `.EXTRA_PREREQS` of a candidate that
+    /// neither exist nor ought to; `None` when one cannot be made.
+    fn extras_chain(
+        &mut self,
+        own: bool,
+        depth: usize,
+        chain: &mut Vec<(Vec<u8>, Match)>,
+    ) -> Option<()> {
+        let extras = self.rules.extras;
+        for d in extras {
+            // Named twice, as a pattern's and as an extra prerequisite:
+            // made once.
+            if !chain.iter().any(|(n, _)| n == d) {
+                self.link(d, own, depth, chain)?;
+            }
+        }
+        Some(())
     }
 
     /// Adds to `chain` what makes the prerequisite `d` when it neither

@@ -338,6 +338,8 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
+    /// The names the global `.EXTRA_PREREQS` gives every implicit rule.
+    rules_extra_names: Option<std::rc::Rc<[Vec<u8>]>>,
     /// Under -t, the targets of running jobs (of recursive lines) to touch
     /// when they succeed, and how many times (see `exec::PreparedRecipe`).
     touches_after_job: rustc_hash::FxHashMap<FileId, u8>,
@@ -400,6 +402,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             new_files: Vec::new(),
             goals: Vec::new(),
             peer_checks: Default::default(),
+            rules_extra_names: None,
             touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),

@@ -387,16 +387,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !self.rule_index.is_for(&rules) {
             self.rule_index = rule_index::RuleIndex::new(&rules);
         }
-        let extra_prereqs = self
-            .ev
-            .reading
-            .extra_prereqs
-            .as_ref()
-            .is_some_and(|e| !crate::words::trim(&e.rules).is_empty());
+        let extras = self.rules_extra_names();
         let indexed = implicit::Rules {
             list: &rules,
             index: &self.rule_index,
-            extra_prereqs,
+            extras: &extras,
         };
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
@@ -444,6 +439,34 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
             None => global_extra_prereqs(ev, |e| &e.files),
         })
+    }
+
+    /// The names of the `.EXTRA_PREREQS` every implicit rule has among its
+    /// prerequisites, worked out once (the makefiles are read).
+    fn rules_extra_names(&mut self) -> Rc<[Vec<u8>]> {
+        if let Some(names) = &self.rules_extra_names {
+            return names.clone();
+        }
+        let text = self
+            .ev
+            .reading
+            .extra_prereqs
+            .as_ref()
+            .map(|e| e.rules.clone());
+        let names: Rc<[Vec<u8>]> = match text {
+            Some(text) => crate::words::words(&text)
+                .map(crate::read::rule_line::normalize_name)
+                .collect(),
+            None => Rc::from(Vec::new()),
+        };
+        // Named as prerequisites (of every file of the makefile too), they
+        // are mentioned files: they ought to exist, compatibly.
+        for name in names.iter() {
+            let id = self.ev.db.intern(name);
+            self.ev.db.file_mut(id).entered = true;
+        }
+        self.rules_extra_names = Some(names.clone());
+        names
     }
 
     /// The `.EXTRA_PREREQS` every implicit rule has among its

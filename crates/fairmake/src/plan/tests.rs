@@ -505,7 +505,7 @@ fn search(
     let rules = implicit::Rules {
         list,
         index: &index,
-        extra_prereqs: false,
+        extras: &[],
     };
     let found = implicit::search(rules, target.as_bytes(), &mut k, &mut Default::default())?;
     let text = |v: &[u8]| String::from_utf8_lossy(v).into_owned();
