@@ -225,10 +225,28 @@ pub struct PatternRule {
 }
 
 impl PatternRule {
-    /// The same targets and prerequisites: a later definition replaces this
-    /// one (or, without a recipe, cancels it).
-    fn same_as(&self, other: &PatternRule) -> bool {
-        self.targets == other.targets && self.deps == other.deps
+    /// Whether `later`, defined after this rule, replaces it (or, without a
+    /// recipe, cancels it). As GNU 4.4.1 compares them: the prerequisites
+    /// as written, order-only ones too, in order; and the targets the same,
+    /// or this rule's one target among the later rule's: `%.o: %.c` is
+    /// replaced by `%.o %.d&: | %.c` too (but `%.o %.d: %.c` is not by
+    /// `%.o: %.c`).
+    fn replaced_by(&self, later: &PatternRule) -> bool {
+        let same_deps = self
+            .deps
+            .iter()
+            .chain(&self.order_only)
+            .eq(later.deps.iter().chain(&later.order_only));
+        same_deps && (self.targets == later.targets || self.one_target_among(later))
+    }
+
+    /// This rule has one target (written once or more), which `later` has.
+    fn one_target_among(&self, later: &PatternRule) -> bool {
+        let Some(first) = self.targets.first() else {
+            return false;
+        };
+        self.targets.iter().all(|t| t.text == first.text)
+            && later.targets.iter().any(|t| t.text == first.text)
     }
 }
 
@@ -362,7 +380,7 @@ impl Database {
         let rules = std::mem::take(&mut self.pattern_rules);
         let mut kept: Vec<PatternRule> = Vec::with_capacity(rules.len());
         for rule in rules {
-            kept.retain(|k| !k.same_as(&rule));
+            kept.retain(|k| !k.replaced_by(&rule));
             kept.push(rule);
         }
         self.pattern_rules = kept;
@@ -371,7 +389,7 @@ impl Database {
     /// Whether a rule with the same targets and prerequisites is defined
     /// (or cancelled) already.
     fn pattern_rule_defined(&self, rule: &PatternRule) -> bool {
-        self.pattern_rules.iter().any(|r| r.same_as(rule))
+        self.pattern_rules.iter().any(|r| r.replaced_by(rule))
     }
 
     /// GNU's built-in suffix rules, as the files `.c.o`, `.c`, ... with a
@@ -406,7 +424,10 @@ impl Database {
                 terminal,
                 builtin: true,
             };
-            if !self.pattern_rules[..own].iter().any(|r| r.same_as(&rule)) {
+            if !self.pattern_rules[..own]
+                .iter()
+                .any(|r| r.replaced_by(&rule))
+            {
                 self.pattern_rules.push(rule);
             }
         }
