@@ -59,6 +59,8 @@ pub struct JobOutcome {
     pub ok: bool,
     /// Under `-q`: how the job found its target out of date (`ok` is false).
     pub out_of_date: Option<OutOfDate>,
+    /// The recipe line whose command failed the job.
+    pub failed_at: Option<diag::Loc>,
 }
 
 /// How a job under `-q`, which runs only recursive commands, learns that
@@ -554,7 +556,10 @@ impl Runner {
             return true;
         }
         self.delete_if_needed(slot, matches!(kind, ExitKind::Signal(_)));
-        self.finish(slot, false);
+        self.finish_as(slot, false, None);
+        if let Some(outcome) = self.finished.back_mut() {
+            outcome.failed_at = Some(line.loc.clone());
+        }
         false
     }
 
@@ -627,6 +632,7 @@ impl Runner {
             file: job.req.file,
             ok,
             out_of_date,
+            failed_at: None,
         });
     }
 

@@ -112,17 +112,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 None => node.status = status,
             }
         }
-        if let Some(check) = self.peer_checks.remove(&id) {
-            if outcome.ok {
-                self.check_peers(id, check);
-            }
+        // A recipe that failed after updating its target is checked too,
+        // the warning placed at the line that failed (GNU 4.4.1).
+        if let Some(mut check) = self.peer_checks.remove(&id) {
+            let after = match outcome.failed_at {
+                Some(loc) => {
+                    check.loc = loc;
+                    // Its time as the disk has it: a failed target's
+                    // time is not looked at again otherwise.
+                    crate::fscache::mtime_now(self.ev.db.file(id).name)
+                }
+                None => self.mtime_of(id),
+            };
+            self.check_peers(after, check);
         }
     }
 
     /// GNU 4.4 warns when a pattern recipe that updated its target left
     /// another target of the rule as it was.
-    fn check_peers(&mut self, id: FileId, check: PeerCheck) {
-        let after = self.mtime_of(id);
+    fn check_peers(&mut self, after: Option<Mtime>, check: PeerCheck) {
         if after.is_none() || after == check.before {
             return;
         }

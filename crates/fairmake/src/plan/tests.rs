@@ -95,6 +95,7 @@ impl Jobs for FakeJobs {
             file,
             ok: true,
             out_of_date: None,
+            failed_at: None,
         }]
     }
     fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
