@@ -540,10 +540,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
+        // Still `New`: its first visit is to come (it is said to be
+        // considered then, and what it is first tried for counts then).
         node.intermediate = intermediate;
-        if node.status == Status::New {
-            node.status = Status::Pending;
-        }
         Ok(())
     }
 
