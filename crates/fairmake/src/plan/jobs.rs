@@ -524,9 +524,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
     /// the line is shown for every one that would have been made, and
-    /// nothing is deleted; `-t` leaves the files it touched, silently.
+    /// nothing is deleted; `-t` leaves the files it touched, silently, and
+    /// `-q` leaves them too (it makes nothing itself), as GNU does.
     pub fn delete_intermediates(&mut self) {
-        if self.touch() {
+        if self.touch() || self.question() {
             return;
         }
         let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
@@ -563,6 +564,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             use std::os::unix::ffi::OsStrExt;
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(n));
         }
+    }
+
+    /// Deletes the intermediate files made for the makefiles as make
+    /// starts over: `-n`, `-q` and `-t` are in force again by then (GNU
+    /// 4.4.1 says `rm` under -n without deleting, and says nothing under
+    /// -q or -t).
+    pub fn delete_intermediates_as_user(&mut self, options: Rc<crate::options::Options>) {
+        let phase_options = std::mem::replace(&mut self.ev.invocation.options, options);
+        let phase = std::mem::replace(&mut self.makefiles_phase, false);
+        self.delete_intermediates();
+        self.makefiles_phase = phase;
+        self.ev.invocation.options = phase_options;
     }
 }
 

@@ -481,6 +481,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Starts from what an earlier walk of the same run settled.
     pub fn resume(&mut self, settled: Settled) {
         self.nodes = settled.nodes;
+        // What is made now was made after those (the `rm` line's order).
+        self.made_count = self.nodes.iter().map(|n| n.made_seq).max().unwrap_or(0);
         self.dont_care = settled.dont_care;
     }
 

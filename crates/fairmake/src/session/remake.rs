@@ -114,7 +114,7 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     options.question = false;
     ev.invocation.options = Rc::new(options);
     ev.publish_makeflags();
-    let mut updated = update_makefiles(ev, runner, makefiles);
+    let mut updated = update_makefiles(ev, runner, makefiles, saved_options.clone());
     updated.runner.mode = saved_mode;
     ev.invocation.options = saved_options;
     ev.publish_makeflags();
@@ -224,7 +224,12 @@ fn add_missing_makefiles<'m>(
 }
 
 /// Runs the planner on the makefiles, as goals.
-fn update_makefiles(ev: &mut Evaluator, runner: Runner, makefiles: MakefileGoals) -> Updated {
+fn update_makefiles(
+    ev: &mut Evaluator,
+    runner: Runner,
+    makefiles: MakefileGoals,
+    user_options: Rc<crate::options::Options>,
+) -> Updated {
     let serial = runner.is_serial();
     let goals = makefiles.ids();
     let notes = makefiles.notes;
@@ -260,12 +265,18 @@ fn update_makefiles(ev: &mut Evaluator, runner: Runner, makefiles: MakefileGoals
         diag::set_preamble(Vec::new());
     }
     let outcome = outcome(&mut planner, result, &makefiles.goals);
-    // The intermediate files made for any makefile go once all is said,
-    // as GNU deletes them (after its last words if it stops).
-    planner.delete_intermediates();
     // Only a makefile that changed (or appeared) makes make start over: a
     // recipe that left it as it was does not.
     let changed = goals.iter().any(|&g| planner.changed_by_recipes(g));
+    // The intermediate files made for any makefile go once all is said,
+    // as GNU deletes them: after its last words if it stops, before it
+    // starts over, else at its end with the goals' own.
+    match outcome {
+        Outcome::Stopped(_) => planner.delete_intermediates(),
+        _ if changed => planner.delete_intermediates_as_user(user_options),
+        Outcome::Failed(_) => planner.delete_intermediates(),
+        Outcome::Fine => {}
+    }
     let (runner, settled) = planner.into_settled();
     Updated {
         outcome,
