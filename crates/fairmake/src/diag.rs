@@ -154,6 +154,14 @@ pub fn error_line(message: impl fmt::Display) {
     write_whole(&format!("{}: *** {message}\n", prefix()));
 }
 
+/// A `make: [place: target] Error 1 (ignored)` line: an error all the
+/// same, which the notes of missing makefiles come before (GNU 4.4.1).
+pub fn ignored_error_line(message: impl fmt::Display) {
+    let message = message.to_string();
+    flush_preamble(&message);
+    write_whole(&format!("{}: {message}\n", prefix()));
+}
+
 /// `make: *** Waiting for unfinished jobs....`: no target's failure, so
 /// the notes of missing makefiles still wait (GNU says them with the
 /// error about their makefile, not here).

@@ -578,10 +578,9 @@ impl Runner {
                 return;
             }
             self.in_job_block(slot, || {
-                diag::warn(
-                    None,
-                    format_args!("[{place}: {target}] {what} (ignored){shuffle}"),
-                )
+                diag::ignored_error_line(format_args!(
+                    "[{place}: {target}] {what} (ignored){shuffle}"
+                ))
             });
         } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
