@@ -539,7 +539,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
             if (node.intermediate || file.intermediate)
-                && node.remade
+                && (node.remade || node.remaking)
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary

@@ -213,6 +213,10 @@ pub struct Node {
     path: Option<Box<Vec<u8>>>,
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
+    /// Found to need remaking, its missing intermediate prerequisites
+    /// were made for it (even if they failed): under -n, it is among the
+    /// intermediate files said deleted, as in GNU.
+    pub remaking: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
     /// When its job finished, in the order of the run (0: not made).
@@ -279,6 +283,7 @@ impl Default for Node {
             mtime: KnownMtime::UNKNOWN,
             path: None,
             remade: false,
+            remaking: false,
             depth: 0,
             intermediate: false,
             simulated: false,

@@ -85,6 +85,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if failed_anyway || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
         {
             // Something needs remaking: now the intermediate files are made.
+            self.nodes[id].remaking = true;
             let mut made = Walk {
                 failed: walk.failed,
                 failed_as_error: walk.failed_as_error,

@@ -341,8 +341,10 @@ fn run_after_reading(
     if opts.debug.basic {
         crate::diag::out_line(format_args!("Updating goal targets...."));
     }
-    let goals = goal_ids(ev, opts, found_makefile)?;
-    let code = update_goals(ev, runner, settled, &goals);
+    // (`No targets` stops make only now: what remaking the makefiles left
+    // behind is cleaned up as at any stop.)
+    let goals = goal_ids(ev, opts, found_makefile);
+    let code = update_goals(ev, runner, settled, goals);
     drop(sync_mutex);
     code
 }
@@ -534,12 +536,12 @@ fn update_goals(
     ev: &mut Evaluator,
     runner: crate::exec::Runner,
     settled: crate::plan::Settled,
-    goals: &[crate::rules::FileId],
+    goals: Result<Vec<crate::rules::FileId>, Fatal>,
 ) -> Result<i32, Fatal> {
     let mut planner = crate::plan::Planner::new(ev, runner);
     // Files made or checked while remaking makefiles are not looked at again.
     planner.resume(settled);
-    let result = planner.run_goals(goals);
+    let result = goals.and_then(|goals| planner.run_goals(&goals));
     if let Err(fatal) = &result {
         // Let running jobs finish before stopping, as GNU does; then the
         // intermediate files made so far are deleted, as at a normal end.
