@@ -162,6 +162,7 @@ impl Run<'_> {
         let dry_run = options.dry_run;
         let mut ev = Evaluator::new(Rc::new(options), b"/nonexistent".to_vec());
         crate::read::eval_text(&mut ev, self.makefile.as_bytes()).expect("makefile reads");
+        crate::read::settle_every_file(&mut ev.db);
         let world: Shared = Default::default();
         {
             let mut w = world.borrow_mut();

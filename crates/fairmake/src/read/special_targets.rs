@@ -42,16 +42,8 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
         // With no prerequisites, it has no effect (GNU manual, Special
         // Built-in Target Names).
         b".INTERMEDIATE" => mark(db, |f| f.intermediate = true),
-        b".SECONDARY" => {
-            if deps.is_empty() {
-                db.secondary_all = true;
-            }
-            mark(db, |f| f.secondary = true)
-        }
+        b".SECONDARY" => mark(db, |f| f.secondary = true),
         b".NOTINTERMEDIATE" => {
-            if deps.is_empty() {
-                db.notintermediate_all = true;
-            }
             for d in &deps {
                 if PercentPattern::new(d).percent.is_some() {
                     db.notintermediate_patterns.push(PercentPattern::new(d));
@@ -69,21 +61,9 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
             posix_defaults(ev);
         }
         b".DELETE_ON_ERROR" => db.delete_on_error = true,
-        b".NOTPARALLEL" => {
-            if deps.is_empty() {
-                db.not_parallel = true;
-            }
-        }
-        b".SILENT" => {
-            if deps.is_empty() {
-                db.silent_all = true;
-            }
-        }
-        b".IGNORE" => {
-            if deps.is_empty() {
-                db.ignore_all = true;
-            }
-        }
+        // With no prerequisites at all once the makefiles are read, these
+        // apply to every file (`settle_every_file`).
+        b".NOTPARALLEL" | b".SILENT" | b".IGNORE" => {}
         b".EXPORT_ALL_VARIABLES" => db.export_all_variables = true,
         b".SUFFIXES" => {
             // An empty list clears the known suffixes; otherwise they accumulate.
@@ -108,6 +88,25 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
     file.is_target = true;
     file.rule.deps.extend(deps);
     true
+}
+
+/// `.SECONDARY`, `.NOTINTERMEDIATE`, `.NOTPARALLEL`, `.SILENT` and
+/// `.IGNORE` apply to every file when they end up with no prerequisites
+/// once the makefiles are read, as GNU decides (4.4.1 and 4.3): a line
+/// naming none does nothing to a list given on another line, before it or
+/// after.
+pub fn settle_every_file(db: &mut crate::rules::Database) {
+    let bare = |db: &crate::rules::Database, name: &[u8]| {
+        db.lookup(name).is_some_and(|id| {
+            let f = db.file(id);
+            f.is_target && f.rule.deps.is_empty()
+        })
+    };
+    db.secondary_all = bare(db, b".SECONDARY");
+    db.notintermediate_all = bare(db, b".NOTINTERMEDIATE");
+    db.not_parallel = bare(db, b".NOTPARALLEL");
+    db.silent_all = bare(db, b".SILENT");
+    db.ignore_all = bare(db, b".IGNORE");
 }
 
 /// `.POSIX`: the standard's defaults replace GNU's for the variables that

@@ -302,6 +302,7 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
         crate::diag::out_line(format_args!("Reading makefiles..."));
     }
     let found = makefiles::read_makefiles(ev, opts)?;
+    crate::read::settle_every_file(&mut ev.db);
     // GNU checks what the makefiles said of special targets as part of
     // reading them: under -O its stop is said in the reading's block.
     check_special_targets(ev)?;
