@@ -13,6 +13,13 @@
 //! failed prerequisite) and the target that one was last needed by; met
 //! itself, that file says so once. This module owns those sets and that
 //! message.
+//!
+//! What is walked beneath a missing intermediate file whose making waits
+//! (`walk::update_deferred`) is not "don't care", as in GNU: a file with
+//! no rule there, or a recipe failing there, is an error said as usual
+//! (the intermediate files of a chain, deferred themselves, still fail
+//! quietly). It stops make without -k; with -k make goes on, and the
+//! exit status does not count it.
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -43,6 +50,12 @@ pub struct DontCare {
     /// The files whose own failure was said: met again themselves, they
     /// say nothing more (what failed through them still does).
     said: FxHashSet<FileId>,
+    /// How many deferred walks of missing intermediate files are under
+    /// way (nested).
+    deferred_walks: u32,
+    /// The files first tried beneath such a walk for a quiet goal: their
+    /// failure is said, but does not count for the exit status under -k.
+    loud: FxHashSet<FileId>,
 }
 
 impl DontCare {
@@ -73,11 +86,41 @@ impl DontCare {
         self.walk_quiet = false;
     }
 
-    /// `id` is tried for the first time, needed by `parent`.
-    pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>) {
-        if self.walk_quiet {
+    /// `id` is tried for the first time, needed by `parent`; `deferred`:
+    /// as a missing intermediate file whose making waits.
+    pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>, deferred: bool) {
+        if !self.walk_quiet {
+            return;
+        }
+        if self.in_deferred_walk() && !deferred {
+            self.loud.insert(id);
+        } else {
             self.files.insert(id);
             self.needed(id, parent);
+        }
+    }
+
+    /// A deferred walk (of a missing intermediate file's prerequisites)
+    /// begins or ends.
+    pub(super) fn deferred_walk(&mut self, begins: bool) {
+        if begins {
+            self.deferred_walks += 1;
+        } else {
+            self.deferred_walks -= 1;
+        }
+    }
+
+    fn in_deferred_walk(&self) -> bool {
+        self.deferred_walks > 0
+    }
+
+    /// Whether a failure now (of a file met in the walk, or of `id`'s
+    /// recipe) leaves the exit status alone under -k: it happened beneath a
+    /// deferred walk for a quiet goal.
+    pub(super) fn uncounted(&self, id: Option<FileId>) -> bool {
+        match id {
+            Some(id) => self.loud.contains(&id),
+            None => self.walk_quiet,
         }
     }
 
@@ -124,8 +167,9 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
         &mut self,
         id: FileId,
         parent: Option<FileId>,
+        deferred: bool,
     ) -> Result<Status> {
-        if self.dont_care.walk_quiet {
+        if self.dont_care.walk_quiet && (deferred || !self.dont_care.in_deferred_walk()) {
             return Ok(Status::Failed);
         }
         let root = self.blamed(id);

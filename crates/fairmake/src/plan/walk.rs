@@ -18,7 +18,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         self.dont_care.needed(id, parent);
         match self.status(id) {
-            Status::Failed if self.failed_quietly(id) => return self.met_quiet_failure(id, parent),
+            Status::Failed if self.failed_quietly(id) => {
+                return self.met_quiet_failure(id, parent, false)
+            }
             Status::Done | Status::Failed => {
                 if self.verbose() {
                     crate::diag::out_line(format_args!(
@@ -38,7 +40,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // GNU looks at a grouped target's peers' lists again each time it
         // comes back to the target.
         let revisit = self.nodes[id].status == Status::Pending;
-        self.enter(id, parent)?;
+        self.enter(id, parent, false)?;
         if revisit {
             self.nodes[id].peers_taken = 0;
             self.nodes[id].peer_pos = 0;
@@ -134,11 +136,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// The first visit of `id` (its rule is resolved), or a revisit; it is
     /// `Visiting` afterwards.
-    fn enter(&mut self, id: FileId, parent: Option<FileId>) -> Result<()> {
+    fn enter(&mut self, id: FileId, parent: Option<FileId>, deferred: bool) -> Result<()> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
-            self.dont_care.entered(id, parent);
+            self.dont_care.entered(id, parent, deferred);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
             if self.verbose() {
@@ -377,15 +379,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.dont_care.needed(id, Some(parent));
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
-                return self.met_quiet_failure(id, Some(parent))
+                return self.met_quiet_failure(id, Some(parent), true)
             }
             Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
-        self.enter(id, Some(parent))?;
-        let walk = self.walk_prereqs(id)?;
+        self.enter(id, Some(parent), true)?;
+        self.dont_care.deferred_walk(true);
+        let walk = self.walk_prereqs(id);
+        self.dont_care.deferred_walk(false);
+        let walk = walk?;
         if walk.failed && !walk.pending {
             self.nodes[id].status = Status::Failed;
             return Ok(Status::Failed);
@@ -466,11 +471,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id` fails with `message` (said at once with -k, else as make stops).
     pub(super) fn cannot_make(&mut self, id: FileId, message: String) -> Result<Status> {
         self.nodes[id].status = Status::Failed;
-        self.failed = true;
         if self.ev.invocation.options.keep_going {
+            self.failed |= !self.dont_care.uncounted(None);
             diag::error_line(format_args!("{message}."));
             Ok(Status::Failed)
         } else {
+            self.failed = true;
             // With jobs still running, GNU says `Stop.` all the same and
             // then waits for them.
             let first = !self.stopping;
