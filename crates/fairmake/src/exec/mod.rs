@@ -414,7 +414,12 @@ impl Runner {
             };
             job.next_line += 1;
             if self.mode.question && !line.recursive {
-                // -q runs recursive commands only: the target is out of date.
+                // -q runs recursive commands only: the target is out of
+                // date. What the recursive ones before changed of it goes,
+                // as for a recipe cut short (GNU 4.4.1 and 4.3).
+                if job.next_line > 1 {
+                    self.delete_cut_short(slot);
+                }
                 self.finish_as(slot, false, Some(OutOfDate::Command));
                 return Ok(());
             }
@@ -603,6 +608,18 @@ impl Runner {
             return;
         }
         if self.target_changed(job) {
+            self.in_job_block(slot, || say_deleting(&job.req.name));
+            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
+        }
+    }
+
+    /// A recipe stopped before its end (-q met a command it does not
+    /// run): the target goes if the commands run so far changed it,
+    /// unless it is precious. (GNU deletes it even when they did not: an
+    /// old file is kept here, as the manual says of interrupts.)
+    fn delete_cut_short(&mut self, slot: usize) {
+        let job = self.jobs[slot].as_ref().expect("live job");
+        if !job.req.precious && self.target_changed(job) {
             self.in_job_block(slot, || say_deleting(&job.req.name));
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
