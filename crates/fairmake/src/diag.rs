@@ -313,7 +313,13 @@ pub fn leave_directory(dir: &[u8]) {
 /// error message may be on its way to stderr): what stays unwritten makes
 /// the exit say `write error: stdout`, as GNU's buffered stdout does.
 fn say_directory_line(line: &str) {
-    let _ = writeln!(std::io::stdout(), "{line}");
+    if let Err(e) = writeln!(std::io::stdout(), "{line}") {
+        // The stream is in error from now on (a block copied later does
+        // not say `fwrite()` again), as GNU's stdio stream is.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            note_stdout_failed();
+        }
+    }
 }
 
 /// Under -O with -w: the directory each synchronized output block names.

@@ -831,12 +831,21 @@ fn job_id(job: &Job) -> usize {
     job as *const Job as usize
 }
 
+/// A recipe's line echoed on stdout. A full device does not stop the
+/// build: make's exit says `write error: stdout` (status 1), as GNU's
+/// buffered stdout does.
 fn println_flush(text: &[u8]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text);
-    let _ = out.write_all(b"\n");
-    let _ = out.flush();
+    let written = out
+        .write_all(text)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            diag::note_stdout_failed();
+        }
+    }
 }
 
 fn spawn(

@@ -116,15 +116,18 @@ impl Captured {
         let mut first = line("Entering").into_bytes();
         first.extend_from_slice(&out);
         let last = line("Leaving").into_bytes();
+        // A block that begins with its directory line fails there first,
+        // which GNU does not say (only at exit, `write error: stdout`).
+        let say = dir.is_none();
         if err.is_empty() {
             first.extend_from_slice(&last);
-            write_out(&first);
+            write_out(&first, say);
         } else {
-            write_out(&first);
+            write_out(&first, say);
             let mut stderr = std::io::stderr().lock();
             let _ = stderr.write_all(&err);
             let _ = stderr.flush();
-            write_out(&last);
+            write_out(&last, say);
         }
     }
 }
@@ -151,7 +154,9 @@ impl Drop for Redirected {
     }
 }
 
-fn write_out(data: &[u8]) {
+/// Writes a block's stdout part; `say`: a failure is said at once
+/// (`fwrite(): ...`), else only noted for the exit's message.
+fn write_out(data: &[u8], say: bool) {
     if data.is_empty() {
         return;
     }
@@ -162,7 +167,7 @@ fn write_out(data: &[u8]) {
         // device`); make then ends with `write error: stdout`, status 1.
         // A closed pipe is SIGPIPE's business.
         // Said once: the stream stays in error (GNU's stdio does too).
-        if e.kind() != std::io::ErrorKind::BrokenPipe && !crate::diag::stdout_failed() {
+        if say && e.kind() != std::io::ErrorKind::BrokenPipe && !crate::diag::stdout_failed() {
             eprintln!("fwrite(): {}", crate::diag::io_error_text(&e));
         }
         crate::diag::note_stdout_failed();
