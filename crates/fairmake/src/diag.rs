@@ -182,7 +182,7 @@ thread_local! {
 /// While makefiles are remade: `notes` (a missing makefile's name, its
 /// `file:line: name: No such file or directory` line) are printed before an
 /// error about that makefile (`No rule to make target 'x'`, `[...: x]
-/// Error 1`), if it is still missing then, as GNU does; all of them before
+/// Error 1`), unless it was remade meanwhile, as GNU does; all of them before
 /// an error about another file; none before an error about a makefile
 /// without a note (given with an empty line). A stop that is no target's
 /// failure (an
@@ -190,6 +190,12 @@ thread_local! {
 /// makefile's recipe) goes without them, as in GNU.
 pub fn set_preamble(notes: Preamble) {
     PREAMBLE.with(|p| *p.borrow_mut() = notes);
+}
+
+/// The makefile `name` was remade: its note is not said (a recipe that
+/// made it and then failed still has it said, as GNU does).
+pub fn drop_preamble_note(name: &[u8]) {
+    PREAMBLE.with(|p| p.borrow_mut().retain(|(n, _)| n != name));
 }
 
 fn flush_preamble(message: &str) {
@@ -207,9 +213,8 @@ fn flush_preamble(message: &str) {
         *p = kept;
         due
     });
-    for (name, line) in notes {
-        use std::os::unix::ffi::OsStrExt;
-        if !line.is_empty() && !std::path::Path::new(std::ffi::OsStr::from_bytes(&name)).exists() {
+    for (_, line) in notes {
+        if !line.is_empty() {
             write_whole(&line);
         }
     }

@@ -50,6 +50,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let node = self.node(id);
             node.remade = true;
             node.made_seq = seq;
+            if self.makefiles_phase {
+                diag::drop_preamble_note(self.ev.db.file(id).name);
+            }
             // Every double-colon rule is judged by the file's time before the
             // first of them ran.
             if self.rule_finished(id) != Status::Pending {
