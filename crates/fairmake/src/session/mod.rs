@@ -326,7 +326,7 @@ fn run_after_reading(
         crate::diag::out_line(format_args!("Updating makefiles...."));
     }
     let (runner, settled) = match remake::remake_makefiles(ev, runner)? {
-        Remade::No(runner, settled) => (*runner, settled),
+        Remade::No(runner, settled) => (*runner, *settled),
         Remade::Yes => {
             // A sub-make given its own -j left its parent's jobserver: the
             // make it becomes again must not leave it (and say so) twice.

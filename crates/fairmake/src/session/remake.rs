@@ -17,7 +17,7 @@ use crate::rules::{File, FileId};
 pub(super) enum Remade {
     /// Nothing changed: go on with the goals, on the same runner, knowing
     /// the files already brought up to date.
-    No(Box<Runner>, Settled),
+    No(Box<Runner>, Box<Settled>),
     /// A makefile changed: make must start again.
     Yes,
 }
@@ -96,7 +96,7 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     add_missing_makefiles(ev, &missing, &mut makefiles)?;
     makefiles.sort();
     if makefiles.goals.is_empty() {
-        return Ok(Remade::No(Box::new(runner), Settled::default()));
+        return Ok(Remade::No(Box::new(runner), Box::default()));
     }
     // -n, -q and -t do not apply to remaking makefiles: GNU turns them off
     // meanwhile, so the recipes' MAKEFLAGS and MFLAGS lack them too. -O, -l
@@ -127,7 +127,10 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
             Ok(Remade::Yes)
         }
         Outcome::Failed(code) => Err(Fatal::silent(code)),
-        Outcome::Fine => Ok(Remade::No(Box::new(updated.runner), updated.settled)),
+        Outcome::Fine => Ok(Remade::No(
+            Box::new(updated.runner),
+            Box::new(updated.settled),
+        )),
     }
 }
 
