@@ -19,7 +19,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.dont_care.needed(id, parent);
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
-                return self.met_quiet_failure(id, parent, false)
+                // A missing intermediate file that failed before is met as
+                // one whose making waits would be: quietly.
+                let deferrable = self.may_stay_missing(id) && self.mtime_of(id).is_none();
+                return self.met_quiet_failure(id, parent, deferrable);
             }
             Status::Done | Status::Failed => {
                 if self.verbose() {
