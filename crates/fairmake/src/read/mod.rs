@@ -886,7 +886,7 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) ->
         // Options added by `MAKEFLAGS += -r` etc. take effect for the rest
         // of the run; `MAKEFLAGS += V=1` defines V as this assignment
         // would (GNU 4.4.1 and 4.3).
-        let variables = ev.decode_makeflags_variable();
+        let variables = ev.decode_makeflags_variable()?;
         define_makeflags_variables(ev, &variables, origin)?;
     }
     Ok(())
@@ -904,6 +904,11 @@ pub fn define_makeflags_variables(
             continue;
         };
         let name = words::trim(&assignment[..start]);
+        if name.is_empty() {
+            // Defined as the command line's are: the error has no place
+            // (`MAKEFLAGS = =` in a makefile, GNU 4.4.1 and 4.3).
+            return Err(diag::Fatal::new(None, "empty variable name"));
+        }
         let value = words::trim_start(&assignment[end..]);
         assign(ev, None, name, op, value, Modifiers::default(), origin)?;
     }

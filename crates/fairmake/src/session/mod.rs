@@ -364,7 +364,7 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     let variables = ev.decode_gnumakeflags()?;
     read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
-    let variables = ev.makeflags_after_reading(builtin_variables_defined);
+    let variables = ev.makeflags_after_reading(builtin_variables_defined)?;
     read::define_makeflags_variables(ev, &variables, env)?;
     crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
