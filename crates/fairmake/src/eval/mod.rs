@@ -63,6 +63,9 @@ pub struct Evaluator {
     /// The variable about to be expanded places nothing (see
     /// `expand_own_var`).
     unplacing: bool,
+    /// `undefine .VARIABLES` left no variable to compute (see
+    /// `computed_variable`).
+    variables_undefined: bool,
     /// The first line of the recipe being expanded (the rule line for
     /// `target: ; recipe`): GNU says there, not at the line being
     /// expanded, that a `$(eval)` in it may not define a rule.
@@ -198,6 +201,7 @@ impl Evaluator {
             expanding_loc: None,
             placed_by_variable: false,
             unplacing: false,
+            variables_undefined: false,
             recipe_start: None,
             invocation: Invocation {
                 options,
@@ -360,6 +364,16 @@ impl Evaluator {
             }
         }
         Ok(())
+    }
+
+    /// Expands a variable make looks up to do its work (SHELL to run a
+    /// recipe): unset, it is empty and draws no warning, as it is no
+    /// makefile's reference.
+    pub fn expand_consulted_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.lookup_chain(name).is_empty() && self.computed_variable(name).is_none() {
+            return Ok(());
+        }
+        self.expand_var(name, out)
     }
 
     /// Expands a variable make itself reads (`.DEFAULT_GOAL`,
@@ -560,9 +574,9 @@ impl Evaluator {
     /// origin `default`) and computes when it is looked up: every global
     /// variable's name. fairmake keeps no entry for it until a makefile
     /// defines it; until then every lookup (an expansion, `ifdef`,
-    /// `$(origin)`, `+=`) finds it here.
+    /// `$(origin)`, `+=`) finds it here, unless a makefile undefined it.
     fn computed_variable(&self, name: &[u8]) -> Option<Var> {
-        if name != b".VARIABLES" {
+        if name != b".VARIABLES" || self.variables_undefined {
             return None;
         }
         let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
@@ -570,6 +584,14 @@ impl Evaluator {
         names.push(b".VARIABLES");
         names.sort_unstable();
         Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
+    }
+
+    /// `undefine NAME`: the global variable is gone, even one GNU computes
+    /// (`.VARIABLES`), which is then undefined like any other.
+    pub fn undefine_global(&mut self, name: &[u8]) {
+        if self.globals.remove(name).is_none() && name == b".VARIABLES" {
+            self.variables_undefined = true;
+        }
     }
 
     /// Whether `name` is defined in the current scope.
@@ -803,33 +825,20 @@ impl Piece {
     }
 }
 
-/// Variables GNU make defines or consults itself: referencing them while
-/// unset draws no `--warn-undefined-variables` warning.
+/// Variables GNU make consults itself and need not be set: referencing
+/// them while unset draws no `--warn-undefined-variables` warning (GNU
+/// 4.4.1). The others it defines (CURDIR, MAKEFLAGS, .VARIABLES, ...) are
+/// undefined like any variable once a makefile undefines them.
 fn is_special_variable(name: &[u8]) -> bool {
     const NAMES: &[&[u8]] = &[
-        b".VARIABLES",
         b"MAKECMDGOALS",
         b"MAKE_RESTARTS",
-        b"CURDIR",
-        b"GNUMAKEFLAGS",
-        b"MAKEFLAGS",
-        b"MFLAGS",
-        b"MAKE_COMMAND",
-        b"MAKE",
-        b"MAKEFILE_LIST",
         b"MAKEOVERRIDES",
         b"-*-command-variables-*-",
-        b".RECIPEPREFIX",
-        b".LOADED",
-        b".FEATURES",
-        b"SHELL",
-        b".SHELLFLAGS",
+        b"-*-eval-flags-*-",
         b"MAKE_TERMOUT",
         b"MAKE_TERMERR",
         b".DEFAULT",
-        b".DEFAULT_GOAL",
-        b"-*-eval-flags-*-",
-        b"SUFFIXES",
         b"VPATH",
         b"GPATH",
     ];

@@ -783,7 +783,7 @@ fn undefine(ev: &mut Evaluator, names: &[u8], mods: Modifiers) -> Result<()> {
             v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)
         });
         if !blocked {
-            ev.globals.remove(name);
+            ev.undefine_global(name);
         }
     }
     Ok(())

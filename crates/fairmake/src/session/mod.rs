@@ -351,10 +351,15 @@ fn run_after_reading(
 /// made: the switches and variables they added, the search paths.
 /// `builtin_variables_defined`: no `-R` at start.
 fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
-    // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
-    // `undefine`), it is an undefined variable like any other.
-    if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
-        diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
+    // GNU reads GNUMAKEFLAGS, then MAKEFLAGS, once the makefiles are
+    // read: undefined (-R, `undefine`), each is an undefined variable like
+    // any other.
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if ev.invocation.options.warn_undefined_variables
+            && ev.globals.get(name.as_bytes()).is_none()
+        {
+            diag::warn(None, format_args!("warning: undefined variable '{name}'"));
+        }
     }
     // The variables a command line's MAKEFLAGS or GNUMAKEFLAGS holds count
     // as the environment's (GNU 4.4.1): a makefile's definition beats them,
