@@ -593,7 +593,10 @@ impl BufferReader {
 /// "missing separator", with GNU's hints.
 fn missing_separator(ev: &Evaluator, text: &[u8], raw: &[u8]) -> diag::Fatal {
     let prefix = recipe_prefix(ev);
-    if text.first() == Some(&prefix) || raw.first() == Some(&prefix) {
+    // Only a line that starts with the prefix: blanks before it (or a
+    // `.RECIPEPREFIX` that is the line's first word after a tab) make an
+    // ordinary line.
+    if raw.first() == Some(&prefix) {
         return ev.fatal("recipe commences before first target");
     }
     // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
