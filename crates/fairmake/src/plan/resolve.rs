@@ -543,6 +543,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         node.intermediate = intermediate;
         if node.status == Status::New {
             node.status = Status::Pending;
+            // It is first tried now, for the file whose rule needs it: for
+            // an optional makefile, its failure is quiet too.
+            self.dont_care.entered(id, None);
         }
         Ok(())
     }
