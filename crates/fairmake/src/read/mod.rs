@@ -349,11 +349,13 @@ impl BufferReader {
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
         match kw {
             Keyword::Endif => {
-                if self.conds.pop().is_none() {
-                    return Err(ev.fatal("extraneous 'endif'"));
-                }
+                // The text after it is looked at first, even for an
+                // `endif` with no conditional to end.
                 if !trim(args).is_empty() {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'endif' directive");
+                }
+                if self.conds.pop().is_none() {
+                    return Err(ev.fatal("extraneous 'endif'"));
                 }
                 Ok(())
             }
