@@ -395,7 +395,10 @@ impl Evaluator {
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let saved = match loc.clone() {
+        // A variable make reads itself (see `expand_own_var`) places none
+        // of its errors at its definition.
+        let unplacing = std::mem::take(&mut self.unplacing);
+        let saved = match loc.clone().filter(|_| !unplacing) {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
@@ -403,9 +406,8 @@ impl Evaluator {
         // environment, after reading), what the outermost variable's value
         // says is located at its definition (at none if it has none), as in
         // GNU: the variables inside it do not move that place again.
-        let unplaced = !self.placed_by_variable
-            && !std::mem::take(&mut self.unplacing)
-            && self.loc.as_ref().is_none_or(Loc::is_nowhere);
+        let unplaced =
+            !self.placed_by_variable && !unplacing && self.loc.as_ref().is_none_or(Loc::is_nowhere);
         let placed = unplaced.then(|| {
             self.placed_by_variable = true;
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
