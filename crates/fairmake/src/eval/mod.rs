@@ -476,7 +476,10 @@ impl Evaluator {
         })
     }
 
-    /// Expands a recursive value without the self-reference guard (`$(call)`).
+    /// Expands a recursive value without the self-reference guard (`$(call)`):
+    /// its own expansion is not marked, but the variables being expanded
+    /// around it stay so (`A = $(B)`, `B = $(call A)`: B references
+    /// itself through A, as GNU says).
     pub fn expand_unguarded(
         &mut self,
         name: &[u8],
@@ -488,10 +491,7 @@ impl Evaluator {
             // expanded stands for its start-up value (see the field).
             return self.expand_recursive(name, exp, out);
         }
-        let saved = std::mem::take(&mut self.active);
-        let result = self.expand(exp, out);
-        self.active = saved;
-        result
+        self.expand(exp, out)
     }
 
     /// The definitions that make up `name`'s value, innermost first; several
