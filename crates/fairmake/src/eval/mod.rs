@@ -480,18 +480,28 @@ impl Evaluator {
     /// its own expansion is not marked, but the variables being expanded
     /// around it stay so (`A = $(B)`, `B = $(call A)`: B references
     /// itself through A, as GNU says).
+    /// Errors found parsing the value are said at its definition `loc`,
+    /// as for a reference.
     pub fn expand_unguarded(
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        if self.self_reference_is_environment {
+        let saved = match loc {
+            Some(l) => self.expanding_loc.replace(l),
+            None => self.expanding_loc.clone(),
+        };
+        let result = if self.self_reference_is_environment {
             // Guarded all the same: a `$(call)` of a variable being
             // expanded stands for its start-up value (see the field).
-            return self.expand_recursive(name, exp, out);
-        }
-        self.expand(exp, out)
+            self.expand_recursive(name, exp, out)
+        } else {
+            self.expand(exp, out)
+        };
+        self.expanding_loc = saved;
+        result
     }
 
     /// The definitions that make up `name`'s value, innermost first; several
