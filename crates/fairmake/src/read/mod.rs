@@ -6,6 +6,7 @@ mod attach;
 pub mod conditional;
 pub mod lines;
 mod names;
+mod nul;
 pub mod rule_line;
 mod separators;
 mod special_targets;
@@ -234,17 +235,31 @@ fn eval_buffer(
     file: Option<Rc<[u8]>>,
     fixed_line: Option<u32>,
 ) -> Result<()> {
-    // GNU reads makefiles as C strings: a NUL byte ends the text.
-    let text = memchr::memchr(0, text).map_or(text, |nul| &text[..nul]);
+    // GNU reads makefiles a line at a time as C strings (see `nul`); an
+    // `$(eval)` text is one string, which a NUL ends.
+    let has_nul = memchr::memchr(0, text);
+    let nul_text = has_nul
+        .filter(|_| fixed_line.is_none())
+        .map(|_| nul::read(text));
+    let text = has_nul.map_or(text, |nul| &text[..nul]);
     let mut reader = BufferReader {
         file,
         fixed_line,
         conds: Vec::new(),
         rule: None,
     };
-    let mut lines = Lines::new(text, 1);
+    let mut lines = match &nul_text {
+        Some(nul) => Lines::of_nul_text(nul),
+        None => Lines::new(text, 1),
+    };
     while let Some(line) = lines.next() {
         reader.set_loc(ev, line.line);
+        if line.nul_seen {
+            diag::warn(
+                ev.loc.as_ref(),
+                "warning: NUL character seen; rest of line ignored",
+            );
+        }
         reader.line(ev, &line, &mut lines)?;
     }
     // An open conditional is reported before the last rule is recorded.

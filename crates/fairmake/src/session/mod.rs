@@ -308,10 +308,7 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
-fn run_after_reading(
-    ev: &mut Evaluator,
-    builtin_variables_defined: bool,
-) -> Result<i32, Fatal> {
+fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<i32, Fatal> {
     after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
@@ -510,10 +507,7 @@ fn watch_runner(
 
 /// The goals: the command line's, or the default goal (GNU manual,
 /// "Arguments to Specify the Goals"), in `--shuffle`'s order.
-fn goal_ids(
-    ev: &mut Evaluator,
-    opts: &Options,
-) -> Result<Vec<crate::rules::FileId>, Fatal> {
+fn goal_ids(ev: &mut Evaluator, opts: &Options) -> Result<Vec<crate::rules::FileId>, Fatal> {
     let mut goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
         vec![default_goal(ev)?]
     } else {
@@ -643,7 +637,11 @@ fn default_goal(ev: &mut Evaluator) -> Result<Vec<u8>, Fatal> {
             None,
             ".DEFAULT_GOAL contains more than one target",
         )),
-        (None, _) if ev.global_value(b"MAKEFILE_LIST").is_some_and(|v| !v.is_empty()) => {
+        (None, _)
+            if ev
+                .global_value(b"MAKEFILE_LIST")
+                .is_some_and(|v| !v.is_empty()) =>
+        {
             Err(Fatal::new(None, "No targets"))
         }
         (None, _) => Err(Fatal::new(
