@@ -201,7 +201,9 @@ fn rule(
         ));
     }
 
-    // A static pattern rule has a second colon.
+    // A static pattern rule has a second colon, as written or in the
+    // prerequisites' expansion (`x: $(v)` with v `%.o: %.c`), as GNU
+    // finds it.
     let (static_pattern, prereq_raw) = match find_colon(rest) {
         Some(c) => (Some(&rest[..c]), &rest[c + 1..]),
         None => (None, rest),
@@ -211,6 +213,16 @@ fn rule(
     let static_pattern = match static_pattern {
         Some(p) => Some(target_pattern(ev, p, pre_expanded)?),
         None => None,
+    };
+    let (static_pattern, prereq_text) = match (&static_pattern, &prereq_text) {
+        (None, Cow::Owned(expanded)) => match find_colon(expanded) {
+            Some(c) => (
+                Some(target_pattern(ev, &expanded[..c], true)?),
+                Cow::Owned(expanded[c + 1..].to_vec()),
+            ),
+            None => (static_pattern, prereq_text),
+        },
+        _ => (static_pattern, prereq_text),
     };
     let line = Line {
         double_colon,
