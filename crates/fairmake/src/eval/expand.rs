@@ -85,7 +85,9 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
                         i = end + 1;
                     }
                     None => {
-                        nodes.push(unterminated(&text[d + 2..], close));
+                        if let Some(node) = unterminated(&text[d + 2..], close) {
+                            nodes.push(node);
+                        }
                         return;
                     }
                 }
@@ -100,8 +102,11 @@ fn parse_into(text: &[u8], nodes: &mut Vec<Node>) {
 }
 
 /// The error node for an unclosed reference: a call when it starts with a
-/// function name and a blank (or nothing more).
-fn unterminated(inner: &[u8], close: u8) -> Node {
+/// function name and a blank (or nothing more). A variable whose name has
+/// a reference in it before a closing paren (`$($(a)b`: the parens do not
+/// balance) is no error in GNU: it and the rest of the text expand to
+/// nothing (`None`).
+fn unterminated(inner: &[u8], close: u8) -> Option<Node> {
     let name_len = inner
         .iter()
         .position(|&b| !(b.is_ascii_alphanumeric() || b == b'-'))
@@ -112,10 +117,13 @@ fn unterminated(inner: &[u8], close: u8) -> Node {
         .is_none_or(|&b| crate::words::is_space(b))
     {
         if let Some(f) = functions::lookup(&inner[..name_len]) {
-            return Node::UnterminatedCall(f, close);
+            return Some(Node::UnterminatedCall(f, close));
         }
     }
-    Node::Unterminated
+    match memchr::memchr(close, inner) {
+        Some(first) if memchr::memchr(b'$', &inner[..first]).is_some() => None,
+        _ => Some(Node::Unterminated),
+    }
 }
 
 /// Finds the end of the reference opened just before `start`.  A function

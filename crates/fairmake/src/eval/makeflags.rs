@@ -188,7 +188,9 @@ impl Evaluator {
     /// kept as written (`publish_makeflags`). Returns the variable
     /// assignments among its words, for the caller to define (GNU 4.4.1
     /// and 4.3 define them; they are gone from the value written back).
-    pub fn decode_makeflags_variable(&mut self) -> Vec<Vec<u8>> {
+    /// An error in expanding the value (`MAKEFLAGS = $(wordlist 2,,)`) is
+    /// the assignment's, as in GNU 4.4.1.
+    pub fn decode_makeflags_variable(&mut self) -> diag::Result<Vec<Vec<u8>>> {
         // The command-line variables we published stay out of the switches:
         // `MAKEFLAGS += -k` appends after them.
         let (raw, simple) = self
@@ -204,12 +206,9 @@ impl Evaluator {
         // (`MAKEFLAGS := $$(X)` is no -k with X=k).
         let expanded = match simple {
             true => raw,
-            false => match self.expand_text(&raw) {
-                Ok(value) => value,
-                Err(_) => return Vec::new(),
-            },
+            false => self.expand_text(&raw)?,
         };
-        self.decode_switches(&expanded)
+        Ok(self.decode_switches(&expanded))
     }
 
     /// GNUMAKEFLAGS once the makefiles are read: its value, as they left
@@ -326,8 +325,11 @@ impl Evaluator {
     /// `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is written
     /// afresh. Returns the variable assignments MAKEFLAGS still holds (a
     /// command line's `MAKEFLAGS='k V=1'`), to define.
-    pub fn makeflags_after_reading(&mut self, builtin_variables_defined: bool) -> Vec<Vec<u8>> {
-        let variables = self.decode_makeflags_variable();
+    pub fn makeflags_after_reading(
+        &mut self,
+        builtin_variables_defined: bool,
+    ) -> diag::Result<Vec<Vec<u8>>> {
+        let variables = self.decode_makeflags_variable()?;
         let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;
@@ -352,6 +354,6 @@ impl Evaluator {
         }
         self.invocation.options = Rc::new(opts);
         self.publish_makeflags();
-        variables
+        Ok(variables)
     }
 }

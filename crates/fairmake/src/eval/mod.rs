@@ -63,6 +63,9 @@ pub struct Evaluator {
     /// The variable about to be expanded places nothing (see
     /// `expand_own_var`).
     unplacing: bool,
+    /// `undefine .VARIABLES` left no variable to compute (see
+    /// `computed_variable`).
+    variables_undefined: bool,
     /// The first line of the recipe being expanded (the rule line for
     /// `target: ; recipe`): GNU says there, not at the line being
     /// expanded, that a `$(eval)` in it may not define a rule.
@@ -198,6 +201,7 @@ impl Evaluator {
             expanding_loc: None,
             placed_by_variable: false,
             unplacing: false,
+            variables_undefined: false,
             recipe_start: None,
             invocation: Invocation {
                 options,
@@ -362,6 +366,16 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Expands a variable make looks up to do its work (SHELL to run a
+    /// recipe): unset, it is empty and draws no warning, as it is no
+    /// makefile's reference.
+    pub fn expand_consulted_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        if self.lookup_chain(name).is_empty() && self.computed_variable(name).is_none() {
+            return Ok(());
+        }
+        self.expand_var(name, out)
+    }
+
     /// Expands a variable make itself reads (`.DEFAULT_GOAL`,
     /// `.EXTRA_PREREQS`): GNU expands its value in place, so what it says is
     /// located by the variables inside it, not by its own definition.
@@ -381,7 +395,10 @@ impl Evaluator {
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let saved = match loc.clone() {
+        // A variable make reads itself (see `expand_own_var`) places none
+        // of its errors at its definition.
+        let unplacing = std::mem::take(&mut self.unplacing);
+        let saved = match loc.clone().filter(|_| !unplacing) {
             Some(l) => self.expanding_loc.replace(l),
             None => self.expanding_loc.clone(),
         };
@@ -389,9 +406,8 @@ impl Evaluator {
         // environment, after reading), what the outermost variable's value
         // says is located at its definition (at none if it has none), as in
         // GNU: the variables inside it do not move that place again.
-        let unplaced = !self.placed_by_variable
-            && !std::mem::take(&mut self.unplacing)
-            && self.loc.as_ref().is_none_or(Loc::is_nowhere);
+        let unplaced =
+            !self.placed_by_variable && !unplacing && self.loc.as_ref().is_none_or(Loc::is_nowhere);
         let placed = unplaced.then(|| {
             self.placed_by_variable = true;
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
@@ -460,21 +476,31 @@ impl Evaluator {
         })
     }
 
-    /// Expands a recursive value without the self-reference guard (`$(call)`).
+    /// Expands a recursive value without the self-reference guard (`$(call)`):
+    /// its own expansion is not marked, but the variables being expanded
+    /// around it stay so (`A = $(B)`, `B = $(call A)`: B references
+    /// itself through A, as GNU says).
+    /// Errors found parsing the value are said at its definition `loc`,
+    /// as for a reference.
     pub fn expand_unguarded(
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        if self.self_reference_is_environment {
+        let saved = match loc {
+            Some(l) => self.expanding_loc.replace(l),
+            None => self.expanding_loc.clone(),
+        };
+        let result = if self.self_reference_is_environment {
             // Guarded all the same: a `$(call)` of a variable being
             // expanded stands for its start-up value (see the field).
-            return self.expand_recursive(name, exp, out);
-        }
-        let saved = std::mem::take(&mut self.active);
-        let result = self.expand(exp, out);
-        self.active = saved;
+            self.expand_recursive(name, exp, out)
+        } else {
+            self.expand(exp, out)
+        };
+        self.expanding_loc = saved;
         result
     }
 
@@ -560,9 +586,9 @@ impl Evaluator {
     /// origin `default`) and computes when it is looked up: every global
     /// variable's name. fairmake keeps no entry for it until a makefile
     /// defines it; until then every lookup (an expansion, `ifdef`,
-    /// `$(origin)`, `+=`) finds it here.
+    /// `$(origin)`, `+=`) finds it here, unless a makefile undefined it.
     fn computed_variable(&self, name: &[u8]) -> Option<Var> {
-        if name != b".VARIABLES" {
+        if name != b".VARIABLES" || self.variables_undefined {
             return None;
         }
         let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
@@ -570,6 +596,14 @@ impl Evaluator {
         names.push(b".VARIABLES");
         names.sort_unstable();
         Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
+    }
+
+    /// `undefine NAME`: the global variable is gone, even one GNU computes
+    /// (`.VARIABLES`), which is then undefined like any other.
+    pub fn undefine_global(&mut self, name: &[u8]) {
+        if self.globals.remove(name).is_none() && name == b".VARIABLES" {
+            self.variables_undefined = true;
+        }
     }
 
     /// Whether `name` is defined in the current scope.
@@ -803,33 +837,20 @@ impl Piece {
     }
 }
 
-/// Variables GNU make defines or consults itself: referencing them while
-/// unset draws no `--warn-undefined-variables` warning.
+/// Variables GNU make consults itself and need not be set: referencing
+/// them while unset draws no `--warn-undefined-variables` warning (GNU
+/// 4.4.1). The others it defines (CURDIR, MAKEFLAGS, .VARIABLES, ...) are
+/// undefined like any variable once a makefile undefines them.
 fn is_special_variable(name: &[u8]) -> bool {
     const NAMES: &[&[u8]] = &[
-        b".VARIABLES",
         b"MAKECMDGOALS",
         b"MAKE_RESTARTS",
-        b"CURDIR",
-        b"GNUMAKEFLAGS",
-        b"MAKEFLAGS",
-        b"MFLAGS",
-        b"MAKE_COMMAND",
-        b"MAKE",
-        b"MAKEFILE_LIST",
         b"MAKEOVERRIDES",
         b"-*-command-variables-*-",
-        b".RECIPEPREFIX",
-        b".LOADED",
-        b".FEATURES",
-        b"SHELL",
-        b".SHELLFLAGS",
+        b"-*-eval-flags-*-",
         b"MAKE_TERMOUT",
         b"MAKE_TERMERR",
         b".DEFAULT",
-        b".DEFAULT_GOAL",
-        b"-*-eval-flags-*-",
-        b"SUFFIXES",
         b"VPATH",
         b"GPATH",
     ];

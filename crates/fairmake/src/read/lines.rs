@@ -10,6 +10,9 @@ pub struct LogicalLine<'a> {
     /// newline or not after it, continues into nothing. A recipe line
     /// keeps it as a backslash-newline (GNU 4.4.1 and 4.3).
     pub continued_at_end: bool,
+    /// Reading it met a NUL at the start of a physical line (see
+    /// `read::nul`): GNU warns as it reads it.
+    pub nul_seen: bool,
 }
 
 /// Splits a buffer into logical lines.
@@ -17,6 +20,10 @@ pub struct Lines<'a> {
     text: &'a [u8],
     pos: usize,
     line: u32,
+    /// The physical lines read so far.
+    physical: usize,
+    /// A text read from one with NULs: its lines' numbers are GNU's.
+    nul: Option<&'a super::nul::NulText>,
 }
 
 impl<'a> Lines<'a> {
@@ -25,13 +32,26 @@ impl<'a> Lines<'a> {
             text,
             pos: 0,
             line: first_line,
+            physical: 0,
+            nul: None,
+        }
+    }
+
+    /// The lines of a makefile that held NULs, as GNU read it.
+    pub fn of_nul_text(nul: &'a super::nul::NulText) -> Lines<'a> {
+        Lines {
+            nul: Some(nul),
+            ..Lines::new(&nul.text, 1)
         }
     }
 
     /// The number of the next line: after the last one, the line GNU
     /// reports the end of the text at.
     pub fn next_line(&self) -> u32 {
-        self.line
+        match self.nul {
+            Some(nul) => nul.numbers.get(self.physical).copied().unwrap_or(nul.end),
+            None => self.line,
+        }
     }
 }
 
@@ -43,7 +63,8 @@ impl<'a> Iterator for Lines<'a> {
             return None;
         }
         let start = self.pos;
-        let first = self.line;
+        let first = self.next_line();
+        let first_physical = self.physical;
         let mut span = 0;
         loop {
             span += 1;
@@ -64,6 +85,10 @@ impl<'a> Iterator for Lines<'a> {
             }
         }
         self.line += span;
+        self.physical += span as usize;
+        let nul_seen = self
+            .nul
+            .is_some_and(|nul| nul.warned[first_physical..self.physical].contains(&true));
         let mut end = self.pos;
         if end > start && self.text[end - 1] == b'\n' {
             end -= 1;
@@ -83,6 +108,7 @@ impl<'a> Iterator for Lines<'a> {
             raw,
             line: first,
             continued_at_end,
+            nul_seen,
         })
     }
 }

@@ -6,6 +6,7 @@ mod attach;
 pub mod conditional;
 pub mod lines;
 mod names;
+mod nul;
 pub mod rule_line;
 mod separators;
 mod special_targets;
@@ -235,17 +236,31 @@ fn eval_buffer(
     file: Option<Rc<[u8]>>,
     fixed_line: Option<u32>,
 ) -> Result<()> {
-    // GNU reads makefiles as C strings: a NUL byte ends the text.
-    let text = memchr::memchr(0, text).map_or(text, |nul| &text[..nul]);
+    // GNU reads makefiles a line at a time as C strings (see `nul`); an
+    // `$(eval)` text is one string, which a NUL ends.
+    let has_nul = memchr::memchr(0, text);
+    let nul_text = has_nul
+        .filter(|_| fixed_line.is_none())
+        .map(|_| nul::read(text));
+    let text = has_nul.map_or(text, |nul| &text[..nul]);
     let mut reader = BufferReader {
         file,
         fixed_line,
         conds: Vec::new(),
         rule: None,
     };
-    let mut lines = Lines::new(text, 1);
+    let mut lines = match &nul_text {
+        Some(nul) => Lines::of_nul_text(nul),
+        None => Lines::new(text, 1),
+    };
     while let Some(line) = lines.next() {
         reader.set_loc(ev, line.line);
+        if line.nul_seen {
+            diag::warn(
+                ev.loc.as_ref(),
+                "warning: NUL character seen; rest of line ignored",
+            );
+        }
         reader.line(ev, &line, &mut lines)?;
     }
     // An open conditional is reported before the last rule is recorded.
@@ -350,11 +365,13 @@ impl BufferReader {
     fn conditional(&mut self, ev: &mut Evaluator, kw: Keyword, args: &[u8]) -> Result<()> {
         match kw {
             Keyword::Endif => {
-                if self.conds.pop().is_none() {
-                    return Err(ev.fatal("extraneous 'endif'"));
-                }
+                // The text after it is looked at first, even for an
+                // `endif` with no conditional to end.
                 if !trim(args).is_empty() {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'endif' directive");
+                }
+                if self.conds.pop().is_none() {
+                    return Err(ev.fatal("extraneous 'endif'"));
                 }
                 Ok(())
             }
@@ -594,7 +611,10 @@ impl BufferReader {
 /// "missing separator", with GNU's hints.
 fn missing_separator(ev: &Evaluator, text: &[u8], raw: &[u8]) -> diag::Fatal {
     let prefix = recipe_prefix(ev);
-    if text.first() == Some(&prefix) || raw.first() == Some(&prefix) {
+    // Only a line that starts with the prefix: blanks before it (or a
+    // `.RECIPEPREFIX` that is the line's first word after a tab) make an
+    // ordinary line.
+    if raw.first() == Some(&prefix) {
         return ev.fatal("recipe commences before first target");
     }
     // GNU 4.4 gives the hint for `ifeq`/`ifneq` followed by
@@ -784,7 +804,7 @@ fn undefine(ev: &mut Evaluator, names: &[u8], mods: Modifiers) -> Result<()> {
             v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)
         });
         if !blocked {
-            ev.globals.remove(name);
+            ev.undefine_global(name);
         }
     }
     Ok(())
@@ -887,7 +907,7 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) ->
         // Options added by `MAKEFLAGS += -r` etc. take effect for the rest
         // of the run; `MAKEFLAGS += V=1` defines V as this assignment
         // would (GNU 4.4.1 and 4.3).
-        let variables = ev.decode_makeflags_variable();
+        let variables = ev.decode_makeflags_variable()?;
         define_makeflags_variables(ev, &variables, origin)?;
     }
     Ok(())
@@ -905,6 +925,11 @@ pub fn define_makeflags_variables(
             continue;
         };
         let name = words::trim(&assignment[..start]);
+        if name.is_empty() {
+            // Defined as the command line's are: the error has no place
+            // (`MAKEFLAGS = =` in a makefile, GNU 4.4.1 and 4.3).
+            return Err(diag::Fatal::new(None, "empty variable name"));
+        }
         let value = words::trim_start(&assignment[end..]);
         assign(ev, None, name, op, value, Modifiers::default(), origin)?;
     }

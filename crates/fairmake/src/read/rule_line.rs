@@ -74,13 +74,21 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
     };
     let loc = super::current_loc(ev);
     let Some(colon) = find_colon(head) else {
+        if recipe.is_some() && trim(head).is_empty() {
+            return Err(ev.fatal("missing rule before recipe"));
+        }
         let expanded = ev.expand_text(head)?;
+        // Without a `;` as written, one the expansion gives starts the
+        // recipe (`$(x)` with x `a: ; cmd`).
+        let (expanded, recipe) = match recipe {
+            Some(recipe) => (expanded, Some(recipe)),
+            None => match expanded_recipe(&expanded) {
+                Some((before, after)) => (before.to_vec(), Some(recipe_after_semicolon(after))),
+                None => (expanded, None),
+            },
+        };
         if trim(&expanded).is_empty() {
-            return Ok(if recipe.is_some() {
-                Parsed::NotARule
-            } else {
-                Parsed::Nothing
-            });
+            return Ok(Parsed::Nothing);
         }
         // A variable may expand to a whole rule: parse the expansion, escaping
         // nothing further.
@@ -91,6 +99,15 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
         return Ok(Parsed::NotARule);
     };
     rule(ev, &head[..colon], &head[colon..], recipe, loc, false)
+}
+
+/// A `;` in the expansion of a rule line's text up to its colon: GNU
+/// takes it for the start of a recipe, the text before it for the whole
+/// rule line (which then has no colon, unless it expanded to one). The
+/// text before it and after it.
+fn expanded_recipe(expanded: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = memchr::memchr(b';', expanded)?;
+    Some((&expanded[..at], &expanded[at + 1..]))
 }
 
 /// The recipe line that follows a rule's `;`.
@@ -119,6 +136,22 @@ fn rule(
         targets_raw = &targets_raw[..targets_raw.len() - 1];
     }
     let targets_text = expand_unless(ev, targets_raw, pre_expanded)?;
+    if let (Cow::Owned(expanded), None) = (&targets_text, &recipe) {
+        if let Some((before, after)) = expanded_recipe(expanded) {
+            // What followed the colon as written is part of the recipe.
+            if trim(before).is_empty() {
+                return Ok(Parsed::Nothing);
+            }
+            let Some(c) = find_colon(before) else {
+                return Ok(Parsed::NotARule);
+            };
+            let mut recipe = after.to_vec();
+            recipe.extend_from_slice(full_rest);
+            let recipe = Some(recipe_after_semicolon(&recipe));
+            let (targets, rest) = (before[..c].to_vec(), before[c..].to_vec());
+            return rule(ev, &targets, &rest, recipe, loc, true);
+        }
+    }
     // (Only text that was expanded here can have gained a colon.)
     let anew = match &targets_text {
         Cow::Owned(expanded) => reread(expanded, full_rest),
@@ -168,7 +201,9 @@ fn rule(
         ));
     }
 
-    // A static pattern rule has a second colon.
+    // A static pattern rule has a second colon, as written or in the
+    // prerequisites' expansion (`x: $(v)` with v `%.o: %.c`), as GNU
+    // finds it.
     let (static_pattern, prereq_raw) = match find_colon(rest) {
         Some(c) => (Some(&rest[..c]), &rest[c + 1..]),
         None => (None, rest),
@@ -178,6 +213,16 @@ fn rule(
     let static_pattern = match static_pattern {
         Some(p) => Some(target_pattern(ev, p, pre_expanded)?),
         None => None,
+    };
+    let (static_pattern, prereq_text) = match (&static_pattern, &prereq_text) {
+        (None, Cow::Owned(expanded)) => match find_colon(expanded) {
+            Some(c) => (
+                Some(target_pattern(ev, &expanded[..c], true)?),
+                Cow::Owned(expanded[c + 1..].to_vec()),
+            ),
+            None => (static_pattern, prereq_text),
+        },
+        _ => (static_pattern, prereq_text),
     };
     let line = Line {
         double_colon,

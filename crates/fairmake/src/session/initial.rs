@@ -286,11 +286,20 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
 }
 
 /// GNU defines the command line's variables before most of its default
-/// ones (all but `.SHELLFLAGS` and `.FEATURES`): `CC+=x` and `SHELL+=~`
-/// on the command line append to nothing, `CC?=x` defines CC. SHELL
+/// ones (all but `.SHELLFLAGS`, `.FEATURES`, `.RECIPEPREFIX` and
+/// `.LOADED`) and before CURDIR, MAKELEVEL and MFLAGS: `CC+=x` and
+/// `SHELL+=~` on the command line append to nothing, `CC?=x` and
+/// `CURDIR?=x` define them, `.RECIPEPREFIX?=>` does nothing. SHELL
 /// appends to the environment's value when there is one.
 fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
-    const DEFINED_BEFORE: &[&[u8]] = &[b".SHELLFLAGS", b".FEATURES", b"MAKEOVERRIDES"];
+    const DEFINED_BEFORE: &[&[u8]] = &[
+        b".SHELLFLAGS",
+        b".FEATURES",
+        b"MAKEOVERRIDES",
+        b".RECIPEPREFIX",
+        b".LOADED",
+    ];
+    const DEFINED_AFTER: &[&[u8]] = &[b"CURDIR", b"MAKELEVEL", b"MFLAGS"];
     let from_command_line = ev
         .globals
         .get(name)
@@ -304,6 +313,10 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
             let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
             ev.globals.insert(name, var);
         }
+        return;
+    }
+    if DEFINED_AFTER.contains(&name) && !from_command_line {
+        ev.globals.remove(name);
         return;
     }
     let is_default = ev

@@ -15,13 +15,11 @@ use crate::read::{self, ReadError};
 const DEFAULT_NAMES: [&[u8]; 3] = [b"GNUmakefile", b"makefile", b"Makefile"];
 
 /// Reads `-f` makefiles, or the first of GNUmakefile, makefile, Makefile.
-/// Returns whether any makefile was read.
-pub(super) fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<bool, Fatal> {
+pub(super) fn read_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     start_makefile_list(ev);
     read_makefiles_variable(ev)?;
     if !opts.makefiles.is_empty() {
-        read_named_makefiles(ev, opts)?;
-        return Ok(true);
+        return read_named_makefiles(ev, opts);
     }
     read_default_makefile(ev)
 }
@@ -113,13 +111,13 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
     Ok(())
 }
 
-/// The first default name that exists; returns whether one was read.
-fn read_default_makefile(ev: &mut Evaluator) -> Result<bool, Fatal> {
+/// The first default name that exists.
+fn read_default_makefile(ev: &mut Evaluator) -> Result<(), Fatal> {
     for name in DEFAULT_NAMES {
         if std::path::Path::new(std::ffi::OsStr::from_bytes(name)).exists() {
             read::announce(ev, name, read::ReadAs::Main);
             match read::read_makefile(ev, name, read::ReadAs::Main) {
-                Ok(()) => return Ok(true),
+                Ok(()) => return Ok(()),
                 Err(ReadError::Fatal(e)) => return Err(e),
                 Err(ReadError::NotFound(_)) => continue,
             }
@@ -129,7 +127,7 @@ fn read_default_makefile(ev: &mut Evaluator) -> Result<bool, Fatal> {
     for name in DEFAULT_NAMES {
         optional_makefile(ev, name.to_vec(), None);
     }
-    Ok(false)
+    Ok(())
 }
 
 /// A makefile that may be missing: remade if a rule can, quietly otherwise.

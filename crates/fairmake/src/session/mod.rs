@@ -210,7 +210,7 @@ fn build(
     let redirected = reading_output
         .as_ref()
         .and_then(crate::exec::output::Captured::redirect);
-    let found_makefile = match read_all(&mut ev, &opts, &argv0, &cwd) {
+    let read = match read_all(&mut ev, &opts, &argv0, &cwd) {
         // A stop while reading is said inside the block.
         Err(fatal) if redirected.is_some() => {
             fatal.print();
@@ -220,8 +220,8 @@ fn build(
     };
     drop(redirected);
     drop(reading_output);
-    let found_makefile = match found_makefile {
-        Ok(found) => found,
+    match read {
+        Ok(()) => {}
         Err(fatal) => {
             remove_stdin_copy(&ev);
             // A stop while reading prints it too (GNU 4.4.1, 4.3).
@@ -232,9 +232,9 @@ fn build(
             }
             return Err(fatal);
         }
-    };
+    }
     let builtin_variables_defined = !opts.no_builtin_variables;
-    let result = run_after_reading(&mut ev, found_makefile, builtin_variables_defined);
+    let result = run_after_reading(&mut ev, builtin_variables_defined);
     // `-p` prints the data base however the run ended, as GNU does; a
     // makefile may ask for it too (`MAKEFLAGS += p`).
     if ev.invocation.options.print_data_base {
@@ -289,9 +289,8 @@ fn keep_inherited_jobserver_private() {
     }
 }
 
-/// The initial variables, `--eval`s and the makefiles; returns whether any
-/// makefile was read.
-fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<bool, Fatal> {
+/// The initial variables, `--eval`s and the makefiles.
+fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Result<(), Fatal> {
     initial::initial_variables(ev, opts, argv0, cwd)?;
     for text in &opts.evals {
         read::eval_text(ev, text)?;
@@ -301,21 +300,16 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
         print!("{}", options::version_text());
         crate::diag::out_line(format_args!("Reading makefiles..."));
     }
-    let found = makefiles::read_makefiles(ev, opts)?;
+    makefiles::read_makefiles(ev, opts)?;
     crate::read::settle_every_file(&mut ev.db);
     // GNU checks what the makefiles said of special targets as part of
     // reading them: under -O its stop is said in the reading's block.
-    check_special_targets(ev)?;
-    Ok(found)
+    check_special_targets(ev)
 }
 
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
-fn run_after_reading(
-    ev: &mut Evaluator,
-    found_makefile: bool,
-    builtin_variables_defined: bool,
-) -> Result<i32, Fatal> {
+fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<i32, Fatal> {
     after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
@@ -344,7 +338,7 @@ fn run_after_reading(
     }
     // (`No targets` stops make only now: what remaking the makefiles left
     // behind is cleaned up as at any stop.)
-    let goals = goal_ids(ev, opts, found_makefile);
+    let goals = goal_ids(ev, opts);
     let code = update_goals(ev, runner, settled, goals);
     drop(sync_mutex);
     code
@@ -354,10 +348,15 @@ fn run_after_reading(
 /// made: the switches and variables they added, the search paths.
 /// `builtin_variables_defined`: no `-R` at start.
 fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
-    // GNU reads GNUMAKEFLAGS once the makefiles are read: undefined (-R,
-    // `undefine`), it is an undefined variable like any other.
-    if ev.invocation.options.warn_undefined_variables && ev.globals.get(b"GNUMAKEFLAGS").is_none() {
-        diag::warn(None, "warning: undefined variable 'GNUMAKEFLAGS'");
+    // GNU reads GNUMAKEFLAGS, then MAKEFLAGS, once the makefiles are
+    // read: undefined (-R, `undefine`), each is an undefined variable like
+    // any other.
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if ev.invocation.options.warn_undefined_variables
+            && ev.globals.get(name.as_bytes()).is_none()
+        {
+            diag::warn(None, format_args!("warning: undefined variable '{name}'"));
+        }
     }
     // The variables a command line's MAKEFLAGS or GNUMAKEFLAGS holds count
     // as the environment's (GNU 4.4.1): a makefile's definition beats them,
@@ -367,7 +366,7 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     let variables = ev.decode_gnumakeflags()?;
     read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
-    let variables = ev.makeflags_after_reading(builtin_variables_defined);
+    let variables = ev.makeflags_after_reading(builtin_variables_defined)?;
     read::define_makeflags_variables(ev, &variables, env)?;
     crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
@@ -511,13 +510,9 @@ fn watch_runner(
 
 /// The goals: the command line's, or the default goal (GNU manual,
 /// "Arguments to Specify the Goals"), in `--shuffle`'s order.
-fn goal_ids(
-    ev: &mut Evaluator,
-    opts: &Options,
-    found_makefile: bool,
-) -> Result<Vec<crate::rules::FileId>, Fatal> {
+fn goal_ids(ev: &mut Evaluator, opts: &Options) -> Result<Vec<crate::rules::FileId>, Fatal> {
     let mut goal_names: Vec<Vec<u8>> = if opts.goals.is_empty() {
-        vec![default_goal(ev, found_makefile)?]
+        vec![default_goal(ev)?]
     } else {
         opts.goals.clone()
     };
@@ -623,7 +618,10 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 
 /// The goal when the command line names none: `.DEFAULT_GOAL`, expanded
 /// (it may be `$N`, or recursive) and globbed, which must name one target.
-fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fatal> {
+/// With none, whether a makefile was found is what MAKEFILE_LIST holds
+/// as written, as GNU has it: empty (a command line's `MAKEFILE_LIST=`)
+/// or undefined is no makefile.
+fn default_goal(ev: &mut Evaluator) -> Result<Vec<u8>, Fatal> {
     let mut default = Vec::new();
     ev.expand_own_var(b".DEFAULT_GOAL", &mut default)?;
     let default = crate::words::trim(&default).to_vec();
@@ -642,7 +640,13 @@ fn default_goal(ev: &mut Evaluator, found_makefile: bool) -> Result<Vec<u8>, Fat
             None,
             ".DEFAULT_GOAL contains more than one target",
         )),
-        (None, _) if found_makefile => Err(Fatal::new(None, "No targets")),
+        (None, _)
+            if ev
+                .global_value(b"MAKEFILE_LIST")
+                .is_some_and(|v| !v.is_empty()) =>
+        {
+            Err(Fatal::new(None, "No targets"))
+        }
         (None, _) => Err(Fatal::new(
             None,
             "No targets specified and no makefile found",

@@ -261,7 +261,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
     let body = ev.with_var(&fname, |v| {
         v.map(|v| match v.flavor {
             Flavor::Simple => Err(v.value.clone()),
-            Flavor::Recursive => Ok(v.compiled()),
+            Flavor::Recursive => Ok((v.compiled(), v.loc.clone())),
         })
     });
     let Some(body) = body else {
@@ -285,7 +285,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
             out.extend_from_slice(&text);
             Ok(())
         }
-        Ok(exp) => ev.expand_unguarded(&fname, &exp, out),
+        Ok((exp, loc)) => ev.expand_unguarded(&fname, &exp, loc, out),
     };
     CALL_DEPTH_ARGS.with(|c| c.set(outer));
     ev.bindings.unbind(frame);
