@@ -617,9 +617,10 @@ fn debug_categories(all: bool, specs: &[Vec<u8>]) -> Result<Debug, String> {
 }
 
 /// A non-option word: an assignment is a command-line variable, anything
-/// else a goal (argv) or ignored (MAKEFLAGS). GNU ignores a lone `-`.
+/// else a goal (argv) or ignored (MAKEFLAGS). GNU ignores a lone `-` and
+/// an empty word (`make ''` makes the default goal).
 fn push_operand(opts: &mut Options, arg: &[u8], goals_allowed: bool) {
-    if arg == b"-" {
+    if arg == b"-" || arg.is_empty() {
         return;
     }
     if crate::assignment::looks_like_assignment(arg) {
