@@ -7,7 +7,9 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 static PROGRAM: OnceLock<String> = OnceLock::new();
-static LEVEL: OnceLock<u32> = OnceLock::new();
+/// Set from the environment at start, and again once the command line's
+/// assignments are known (`make MAKELEVEL=2`).
+static LEVEL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 /// The GNU make release whose behaviour and messages fairmake matches
 /// (`MAKE_VERSION`, `--version`, `-p`).
@@ -28,13 +30,18 @@ pub fn io_error_text(e: &std::io::Error) -> String {
 /// Records the name the binary was invoked as (basename of argv[0]) and MAKELEVEL.
 pub fn set_program(name: &str, level: u32) {
     let _ = PROGRAM.set(name.to_string());
-    let _ = LEVEL.set(level);
+    set_level(level);
+}
+
+/// Records MAKELEVEL, which the prefix shows.
+pub fn set_level(level: u32) {
+    LEVEL.store(level, std::sync::atomic::Ordering::Relaxed);
 }
 
 /// `make` or `make[2]`: the prefix GNU puts before messages.
 pub fn prefix() -> String {
     let name = program_name();
-    match LEVEL.get().copied().unwrap_or(0) {
+    match LEVEL.load(std::sync::atomic::Ordering::Relaxed) {
         0 => name.to_string(),
         n => format!("{name}[{n}]"),
     }

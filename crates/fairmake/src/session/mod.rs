@@ -49,6 +49,9 @@ pub fn run() -> i32 {
             return 2;
         }
     };
+    // A command-line `MAKELEVEL=N` says which level this make is.
+    let level = command_line_level(&opts.variables).map_or(level, |v| makelevel(&v));
+    diag::set_level(level);
     stdout::catch_stdout_write_errors();
     crate::trace::observe::note_start(&opts, level);
     if opts.help {
@@ -652,6 +655,35 @@ fn default_goal(ev: &mut Evaluator) -> Result<Vec<u8>, Fatal> {
             "No targets specified and no makefile found",
         )),
     }
+}
+
+/// The value the command line's assignments give `MAKELEVEL`, as written
+/// (GNU 4.4.1 takes the level from it: `make MAKELEVEL=1` prints
+/// `Entering directory` and its sub-makes are at level 2), starting from
+/// the environment's; `None` when the command line assigns none. A `!=`
+/// is not run here.
+fn command_line_level(variables: &[Vec<u8>]) -> Option<Vec<u8>> {
+    use crate::assignment::{find_operator, AssignOp};
+    let mut value: Option<Vec<u8>> = std::env::var_os("MAKELEVEL").map(OsStringExt::into_vec);
+    let mut assigned = false;
+    for word in variables {
+        let Some((start, op, end)) = find_operator(word) else {
+            continue;
+        };
+        let name = crate::words::trim(&word[..start]);
+        if name != b"MAKELEVEL" {
+            continue;
+        }
+        let text = word[end..].trim_ascii_start().to_vec();
+        value = match (op, value) {
+            (AssignOp::Shell, old) => old,
+            (AssignOp::Conditional, Some(old)) => Some(old),
+            (AssignOp::Append, Some(old)) => Some([old, b" ".to_vec(), text].concat()),
+            _ => Some(text),
+        };
+        assigned = true;
+    }
+    value.filter(|_| assigned)
 }
 
 /// `MAKELEVEL` read as C's `atoi` reads it, as GNU does: leading blanks, a
