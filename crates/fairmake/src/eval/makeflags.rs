@@ -295,6 +295,11 @@ impl Evaluator {
             diag::defer_enter_directory(&self.invocation.cwd, restarted);
         } else if self.invocation.options.print_directory == Some(false) {
             diag::cancel_enter_directory();
+        } else if self.invocation.options.print_directory.is_none()
+            && self.invocation.options.silent
+        {
+            // `-s` implies --no-print-directory, turned on by a makefile too.
+            diag::cancel_enter_directory();
         }
         self.publish_makeflags();
         variables
