@@ -227,14 +227,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if (file.intermediate || file.secondary) && !file.notintermediate {
             return true;
         }
+        let chained = self.nodes.get(id.index()).is_some_and(|n| n.intermediate);
+        // A pattern names the files implicit-rule chains make, which the
+        // makefile does not mention: under `.SECONDARY:` a file it mentions
+        // may stay missing though it matches (GNU 4.4.1).
+        let mentioned = file.is_target || file.is_prerequisite || file.pattern_prerequisite;
         let notintermediate = file.notintermediate
             || db.notintermediate_all
-            || db
-                .notintermediate_patterns
-                .iter()
-                .any(|p| p.match_stem(file.name).is_some());
-        !notintermediate
-            && (self.nodes.get(id.index()).is_some_and(|n| n.intermediate) || db.secondary_all)
+            || (!mentioned
+                && db
+                    .notintermediate_patterns
+                    .iter()
+                    .any(|p| p.match_stem(file.name).is_some()));
+        !notintermediate && (chained || db.secondary_all)
     }
 
     /// The missing intermediate `dep` would be remade (and be newer than
