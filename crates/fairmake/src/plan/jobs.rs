@@ -557,7 +557,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if names.is_empty() {
             return;
         }
-        if !self.ev.invocation.options.silent {
+        // `.SILENT:` naming no target silences it as -s does.
+        if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             crate::diag::message_line(format_args!("rm {}", list.join(" ")));
         }
