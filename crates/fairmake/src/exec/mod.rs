@@ -51,6 +51,9 @@ pub struct JobRequest {
     /// For the trace: the prerequisites made by jobs of this run, which
     /// this job waited for (empty when nothing is traced).
     pub waited_for: Vec<Vec<u8>>,
+    /// Its commands are only shown, as under -n, though -n is off: a
+    /// makefile that is also a goal, remade under -n.
+    pub dry_run: bool,
 }
 
 /// A finished job.
@@ -428,10 +431,11 @@ impl Runner {
                 // others (the planner touches the target afterwards).
                 continue;
             }
-            let runs = !(self.mode.dry_run || self.mode.question) || line.recursive;
+            let dry_run = self.mode.dry_run || job.req.dry_run;
+            let runs = !(dry_run || self.mode.question) || line.recursive;
             let blank = line.command.iter().all(|b| crate::words::is_space(*b));
             let spawns = runs && !blank && !is_no_op(&line);
-            let shown = !line.silent || self.mode.dry_run;
+            let shown = !line.silent || dry_run;
             // A line shown or a command run makes `Entering directory` due;
             // a silent `:` (which runs nothing) does not.
             if shown || spawns {

@@ -274,8 +274,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 line.silent = false;
             }
         }
-        self.nodes[id].simulated = self.ev.invocation.options.dry_run
-            && !self.makefiles_phase
+        let dry_run_makefile = self.makefiles_phase && self.dry_run_makefiles.contains(&id);
+        self.nodes[id].simulated = (self.ev.invocation.options.dry_run && !self.makefiles_phase
+            || dry_run_makefile)
             && !lines.iter().all(|l| l.recursive);
         let request = JobRequest {
             file: id,
@@ -286,6 +287,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             quiet_failure: self.dont_care.contains(id),
             capture,
             waited_for: self.waited_for(resolved),
+            dry_run: dry_run_makefile,
         };
         if !self.wait_for_slot() {
             // Make is stopping: the target stays unmade.

@@ -335,6 +335,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub dont_care: DontCare,
     /// Makefiles that exist but could not be read: remade as if missing.
     pub unreadable: rustc_hash::FxHashSet<FileId>,
+    /// Remaking makefiles under -n: the makefiles that are goals on the
+    /// command line too, whose recipes -n still applies to (GNU manual,
+    /// "How Makefiles Are Remade").
+    pub dry_run_makefiles: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -403,6 +407,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             made_count: 0,
             dont_care: Default::default(),
             unreadable: Default::default(),
+            dry_run_makefiles: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),

@@ -102,6 +102,19 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     // meanwhile, so the recipes' MAKEFLAGS and MFLAGS lack them too. -O, -l
     // and --shuffle do apply, and --debug=j with --debug=m only (GNU's
     // debugging is off while makefiles are remade unless it covers them).
+    // A makefile that is a goal on the command line too is remade under
+    // -n as any goal is: its commands are shown, not run.
+    let dry_run_makefiles: Vec<FileId> = if runner.mode.dry_run {
+        let goals = &ev.invocation.options.goals;
+        let ids = makefiles.ids();
+        goals
+            .iter()
+            .filter_map(|g| ev.db.lookup(g))
+            .filter(|id| ids.contains(id))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let saved_mode = runner.mode.clone();
     runner.mode.dry_run = false;
     runner.mode.touch = false;
@@ -114,7 +127,13 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     options.question = false;
     ev.invocation.options = Rc::new(options);
     ev.publish_makeflags();
-    let mut updated = update_makefiles(ev, runner, makefiles, saved_options.clone());
+    let mut updated = update_makefiles(
+        ev,
+        runner,
+        makefiles,
+        saved_options.clone(),
+        dry_run_makefiles,
+    );
     updated.runner.mode = saved_mode;
     ev.invocation.options = saved_options;
     ev.publish_makeflags();
@@ -232,6 +251,7 @@ fn update_makefiles(
     runner: Runner,
     makefiles: MakefileGoals,
     user_options: Rc<crate::options::Options>,
+    dry_run_makefiles: Vec<FileId>,
 ) -> Updated {
     let serial = runner.is_serial();
     let goals = makefiles.ids();
@@ -253,6 +273,7 @@ fn update_makefiles(
     planner.makefiles_always_make = always_make;
     planner.dont_care = DontCare::for_goals(makefiles.goals.iter().map(|g| g.optional).collect());
     planner.unreadable = makefiles.unreadable;
+    planner.dry_run_makefiles = dry_run_makefiles;
     planner.watched = goals.clone();
     let result = if serial && !notes.is_empty() {
         run_noting_each(&mut planner, &goals, &notes)
