@@ -304,12 +304,12 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
         .globals
         .get(name)
         .is_some_and(|v| v.origin == Origin::CommandLine);
-    if name == b"MAKEFLAGS" && !from_command_line {
-        // MAKEFLAGS is written from the switches after the command line's
-        // variables: `MAKEFLAGS+=s` appends to the environment's value as
-        // it came, or to nothing (GNU 4.4.1 and 4.3).
+    if matches!(name, b"MAKEFLAGS" | b"MFLAGS") && !from_command_line {
+        // MAKEFLAGS and MFLAGS are written from the switches after the
+        // command line's variables: `MAKEFLAGS+=s` appends to the
+        // environment's value as it came, or to nothing (GNU 4.4.1 and 4.3).
         ev.globals.remove(name);
-        if let Some(value) = std::env::var_os("MAKEFLAGS") {
+        if let Some(value) = std::env::var_os(std::ffi::OsStr::from_bytes(name)) {
             let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
             ev.globals.insert(name, var);
         }
