@@ -147,6 +147,13 @@ fn define_special_variables(ev: &mut Evaluator, opts: &Options, argv0: &[u8]) {
             .get(name)
             .is_some_and(|v| v.origin == Origin::Environment);
         if from_env && name != b".RECIPEPREFIX" {
+            // Under -e the environment's value overrides make's own, so
+            // says `$(origin)`; GNU sets these three before reading the
+            // environment, whose values replace them.
+            let set_before = [&b".SHELLFLAGS"[..], b".FEATURES", b".LOADED"];
+            if opts.environment_overrides && !set_before.contains(&name) {
+                mark_environment_override(ev, name);
+            }
             continue;
         }
         let flavor = if name == b"MAKE" {
@@ -228,12 +235,26 @@ fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
 /// "Variables Used by Implicit Rules"); not under `-R`.
 fn define_builtin_variables(ev: &mut Evaluator) {
     for &(name, value) in crate::rules::builtin::VARIABLES {
-        // The environment's value beats a default one.
+        // The environment's value beats a default one (and says so under
+        // -e).
+        if ev.invocation.options.environment_overrides {
+            mark_environment_override(ev, name);
+        }
         if ev.globals.get(name).is_none() {
             ev.globals.insert(
                 name,
                 Var::new(value.to_vec(), Flavor::Recursive, Origin::Default),
             );
+        }
+    }
+}
+
+/// Under -e: an environment variable that make defines too is of origin
+/// `environment override`, as in GNU 4.4.1.
+fn mark_environment_override(ev: &mut Evaluator, name: &[u8]) {
+    if let Some(v) = ev.globals.get_mut(name) {
+        if v.origin == Origin::Environment {
+            v.origin = Origin::EnvironmentOverride;
         }
     }
 }
