@@ -133,10 +133,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             out
         };
-        let all = join(self, &normal, true);
+        // `$^` and `$?` name each file once, where it is first listed,
+        // though that listing is order-only (`all: | c` whose recipe puts
+        // it before an earlier `all: h c`): `$^` is `c h`, as in GNU.
+        let normal_set: rustc_hash::FxHashSet<FileId> = normal.iter().copied().collect();
+        let in_place: Vec<FileId> = named
+            .iter()
+            .map(|d| d.file())
+            .filter(|f| normal_set.contains(f))
+            .collect();
+        let all = join(self, &in_place, true);
         let plus = join(self, &normal, false);
         let oo = join(self, &order_only, true);
-        let newer_list: Vec<FileId> = normal
+        let newer_list: Vec<FileId> = in_place
             .iter()
             .copied()
             .filter(|f| newer.contains(f))
