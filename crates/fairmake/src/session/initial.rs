@@ -26,7 +26,7 @@ pub(super) fn initial_variables(
 ) -> Result<(), Fatal> {
     import_environment(ev);
     define_special_variables(ev, opts, argv0);
-    define_run_variables(ev, opts, cwd);
+    define_run_variables(ev, opts);
     define_automatic_variables(ev);
     // Defined only when the command line has variables (GNU 4.4.1): the
     // words in an automatic variable, and MAKEOVERRIDES referring to it
@@ -59,6 +59,18 @@ pub(super) fn initial_variables(
         ev.globals.insert(b"SUFFIXES", var);
     }
     define_command_line_variables(ev, opts)?;
+    // CURDIR is defined after the command line's variables, which only
+    // an assignment there outranks (`CURDIR?=x` leaves the directory),
+    // or the environment's value under -e.
+    let origin = ev.globals.get(b"CURDIR").map(|v| v.origin);
+    if origin == Some(Origin::Environment) && opts.environment_overrides {
+        mark_environment_override(ev, b"CURDIR");
+    } else if origin != Some(Origin::CommandLine) {
+        ev.globals.insert(
+            b"CURDIR",
+            Var::new(cwd.to_vec(), Flavor::Simple, Origin::File),
+        );
+    }
     // `MAKEFLAGS?=k` left the environment's value: written afresh.
     if ev
         .globals
@@ -202,14 +214,11 @@ fn define_default_goal(ev: &mut Evaluator, opts: &Options) {
     ev.globals.insert(b".DEFAULT_GOAL", var);
 }
 
-/// What this run is: `CURDIR`, `MAKELEVEL` (exported, so that a sub-make
-/// counts one more) and `MAKECMDGOALS`.
-fn define_run_variables(ev: &mut Evaluator, opts: &Options, cwd: &[u8]) {
+/// What this run is: `MAKELEVEL` (exported, so that a sub-make counts one
+/// more) and `MAKECMDGOALS`. (`CURDIR` comes after the command line's
+/// variables.)
+fn define_run_variables(ev: &mut Evaluator, opts: &Options) {
     let level = ev.invocation.level.to_string().into_bytes();
-    ev.globals.insert(
-        b"CURDIR",
-        Var::new(cwd.to_vec(), Flavor::Simple, Origin::File),
-    );
     ev.globals.insert(
         b"MAKELEVEL",
         Var::new(
@@ -325,10 +334,11 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
         .globals
         .get(name)
         .is_some_and(|v| v.origin == Origin::CommandLine);
-    if matches!(name, b"MAKEFLAGS" | b"MFLAGS") && !from_command_line {
-        // MAKEFLAGS and MFLAGS are written from the switches after the
-        // command line's variables: `MAKEFLAGS+=s` appends to the
-        // environment's value as it came, or to nothing (GNU 4.4.1 and 4.3).
+    if matches!(name, b"MAKEFLAGS" | b"MFLAGS" | b"CURDIR") && !from_command_line {
+        // MAKEFLAGS and MFLAGS are written from the switches, CURDIR is
+        // defined, after the command line's variables: `MAKEFLAGS+=s`
+        // appends to the environment's value as it came, or to nothing
+        // (GNU 4.4.1 and 4.3).
         ev.globals.remove(name);
         if let Some(value) = std::env::var_os(std::ffi::OsStr::from_bytes(name)) {
             let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
