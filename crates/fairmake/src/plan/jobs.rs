@@ -544,8 +544,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for id in order {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
+            // Under -n one that failed for want of a prerequisite is said
+            // too, as GNU does (it would have been made).
+            let tried = node.remade || node.remaking || (dry_run && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
-                && (node.remade || node.remaking)
+                && tried
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary
