@@ -10,7 +10,10 @@ of three ways:
 - avoid: a construct the grammar does not generate for that reference
   (gen.py reads the profile; listed here so all exceptions are in one place);
 - match: a predicate on the program and its differences; a divergence that
-  matches is counted under the declaration's id instead of being reported.
+  matches is counted under the declaration's id instead of being reported;
+- rewrite: a change to the program that takes away only the declared cause
+  (a list's order, say); the divergence is declared when the rewritten
+  program differs and both makes agree on it entirely.
 
 A match should be as narrow as the difference it declares: it names the
 construct in the program that causes it, and the aspect it may affect.
@@ -19,9 +22,10 @@ import re
 
 
 class Decl:
-    def __init__(self, id, refs, reason, normalize=None, match=None, avoid=None):
+    def __init__(self, id, refs, reason, normalize=None, match=None, avoid=None, rewrite=None):
         self.id, self.refs, self.reason = id, refs, reason
         self.normalize, self.match, self.avoid = normalize, match, avoid
+        self.rewrite = rewrite
 
 
 def mk_text(prog):
@@ -80,7 +84,9 @@ def _sort_rm(text):
 
 
 def _no_load_feature(text):
-    return text.replace(b" check-symlink load", b" check-symlink")
+    # Also as MAKEFLAGS quotes a command line's `.FEATURES+=...`.
+    return text.replace(b" check-symlink load", b" check-symlink").replace(
+        b" check-symlink\\ load", b" check-symlink")
 
 
 def _stderr_lines(diffs):
@@ -107,6 +113,135 @@ def _nested_shell_env(prog, diffs):
         return False
     shell_err = (b"err", b"/bin/sh: 1: exit: Illegal number: 3")
     return all(l in shell_err or l.startswith(b"cat: ") or l.startswith(b"ls: ") for l in _stderr_lines(diffs))
+
+
+def _rewrite_lines(prog, fn):
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            f = dict(f, lines=fn(f["lines"]))
+        files.append(f)
+    return dict(prog, files=files)
+
+
+def _through(name, definition):
+    """A rewrite: every makefile that names `name` reads it through a
+    variable of its own, defined (recursively) at the top as `definition`.
+    Both makes then see one list in one order."""
+    alias = "_decl" + re.sub(r"\W", "_", name)
+    pat = re.compile(r"(?<=[({ ])" + re.escape(name) + r"(?=[:)} ])")
+
+    def fn(lines):
+        if not any(pat.search(l) for l in lines):
+            return lines
+        return ["%s = %s" % (alias, definition)] + [pat.sub(alias, l) for l in lines]
+    return lambda prog: _rewrite_lines(prog, fn)
+
+
+_DELETING = re.compile(rb"^\S+: \*\*\* (?:\[[^\]\n]*\] )?Deleting (?:intermediate )?file '([^'\n]*)'$")
+
+
+def _deleted_only(diffs, side):
+    """Names that only `side`'s make deleted ("ref" or "fm"), when that is
+    the whole divergence: its extra stderr lines are `Deleting file` lines,
+    and the files left differ exactly in those names, absent on that side
+    and kept on the other with the content and mtime they had ("setup"
+    when the other make never touched them).  None otherwise."""
+    if not only(diffs, "stderr", "files"):
+        return None
+    ref_err = next((a for k, a, b in diffs if k == "stderr"), None)
+    extra = _stderr_lines(diffs)
+    names = set()
+    for l in extra:
+        m = _DELETING.match(l)
+        if not m:
+            return None
+        in_ref = ref_err is not None and l in ref_err.split(b"\n")
+        if in_ref != (side == "ref"):
+            return None
+        names.add(m.group(1).decode("utf-8", "replace"))
+    files = next((a for k, a, b in diffs if k == "files"), [])
+    left = set()
+    for n, x, y in files:
+        gone, kept = (x, y) if side == "ref" else (y, x)
+        if gone is not None or kept is None:
+            return None
+        left.add((n, kept[2]))
+    if {n for n, _ in left} != names or not names:
+        return None
+    return left
+
+
+def _question_mode(prog):
+    return any(re.match(r"^(-[a-zA-Z]*q|--question)$", a) for a in prog["args"]) or \
+        any(k in ("MAKEFLAGS", "GNUMAKEFLAGS") and re.match(r"^-?[a-zA-Z]*q", v) for k, v in prog["env"])
+
+
+def _gnu_deletes_untouched(prog, diffs):
+    left = _deleted_only(diffs, "ref")
+    if not left or any(cls != "setup" for _, cls in left):
+        return False
+    if _question_mode(prog):
+        return True
+    # An interrupted grouped-target recipe: GNU deletes every peer.
+    return uses(prog, r"&:") and uses(prog, r"kill -[A-Z]+ ")
+
+
+def _gnu_keeps_unstarted(prog, diffs):
+    if not uses(prog, r"\.DELETE_ON_ERROR") or not _deleted_only(diffs, "fm"):
+        return False
+    # The failing command ran without a shell and could not be started:
+    # `make: NAME: No such file or directory` and Error 127 on both sides.
+    err = next(a for k, a, b in diffs if k == "stderr")
+    return re.search(rb"(?m)^\S+: [^*\n]*: (No such file or directory|Permission denied)$", err) is not None \
+        and re.search(rb"\] Error 12[67]$", err, re.M) is not None
+
+
+_UNDEFINED_WARNING = re.compile(rb"^\S+:\d+: warning: undefined variable '[^'\n]*'$")
+_STOP = re.compile(rb"\*\*\* .*\.  Stop\.$")
+
+
+def _last_line(text):
+    ls = text.rstrip(b"\n").split(b"\n")
+    return ls[-1] if ls else b""
+
+
+def _export_order(prog, diffs):
+    # Exported variables are expanded for each recipe's environment: GNU in
+    # its hash table's order, fairmake in the order they were defined.  What
+    # can differ: the order of `undefined variable` warnings, and which
+    # exported variable's error stops make first (with the $(info) or
+    # warnings the other make's earlier expansions printed).
+    if not uses(prog, r"\bexport\b", r"\.EXPORT_ALL_VARIABLES"):
+        return False
+    if not only(diffs, "stderr", "stdout"):
+        return False
+    errs = [(a, b) for k, a, b in diffs if k == "stderr"]
+    if not errs:
+        return False
+    a, b = errs[0]
+    extra = _stderr_lines(diffs)
+    stops = _STOP.search(_last_line(a)) and _STOP.search(_last_line(b))
+    if not stops:
+        # The same warnings, in another order.
+        return not extra and "stdout" not in aspects(diffs)
+    for l in extra:
+        if not _UNDEFINED_WARNING.match(l) and l not in (_last_line(a), _last_line(b)):
+            return False
+    # A different stdout too, when make stopped: the $(info) of expansions
+    # the other make had not reached.
+    return True
+
+
+def _default_goal_undefined(prog, diffs):
+    # `undefine .DEFAULT_GOAL` with no target after it: GNU 4.4.1 takes a
+    # stale name (a vpath pattern, a freed file) as the default goal.
+    if not uses(prog, r"undefine\s+\.DEFAULT_GOAL\b") or not only(diffs, "stderr"):
+        return False
+    a, b = next((a, b) for k, a, b in diffs if k == "stderr")
+    return _last_line(b).endswith(b"*** No targets.  Stop.") and \
+        re.search(rb"\*\*\* No rule to make target '[^']*'\.  Stop\.$", _last_line(a)) is not None \
+        and a.split(b"\n")[:-2] == b.split(b"\n")[:-2]
 
 
 DECLARATIONS = [
@@ -159,6 +294,40 @@ DECLARATIONS = [
          "$$PPID`) is passed on to the running jobs; GNU passes on only "
          "SIGTERM and waits for the jobs (README, Differences).",
          match=lambda p, d: uses(p, r"kill -(INT|HUP|QUIT) \$\$PPID")),
+    Decl("variables-order-selected", {"4.4.1", "4.3"},
+         "As variables-order, where words are picked from $(.VARIABLES) by "
+         "position ($(word), $(firstword), $(join), ...): declared when the "
+         "program reading a sorted $(.VARIABLES) shows no divergence.",
+         rewrite=_through(".VARIABLES", "$(sort $(.VARIABLES))")),
+    Decl("no-load-selected", {"4.4.1", "4.3"},
+         "As no-load, where .FEATURES is reshaped ($(addsuffix), "
+         "substitution references, ...) beyond what no-load's rewrite of "
+         "the output sees: declared when the program reading .FEATURES "
+         "without `load` shows no divergence.",
+         rewrite=_through(".FEATURES", "$(filter-out load,$(.FEATURES))")),
+    Decl("manual-deletes-untouched", {"4.4.1", "4.3"},
+         "GNU 4.4.1 departs from its manual (README, Differences): under -q "
+         "it deletes a target its recipe never touched, and an interrupt "
+         "deletes grouped-target peers that did not change. Counted when "
+         "GNU's extra `Deleting file` lines are the whole divergence and "
+         "fairmake left those files as they were.",
+         match=_gnu_deletes_untouched),
+    Decl("manual-delete-on-error", {"4.4.1", "4.3"},
+         "GNU 4.4.1 departs from its manual (README, Differences): "
+         ".DELETE_ON_ERROR does not delete a changed target when the failing "
+         "command, run without a shell, could not be started.",
+         match=_gnu_keeps_unstarted),
+    Decl("export-order", {"4.4.1"},
+         "Exported variables are expanded for a recipe's environment in the "
+         "order they were defined, not in GNU's hash order (README, "
+         "Differences): warnings come in another order, or another "
+         "variable's error stops make first.",
+         match=_export_order),
+    Decl("default-goal-undefined", {"4.4.1", "4.3"},
+         "`undefine .DEFAULT_GOAL` with no target after it: fairmake says "
+         "`No targets` as the manual's 'restart the default goal "
+         "selection' implies; GNU 4.4.1 takes a stale name as the goal.",
+         match=_default_goal_undefined),
     # --- GNU make 4.3 -> 4.4 (only against a 4.3 reference, as in CI) ---
     Decl("else-if-extra-words", {"4.4.1", "4.3"},
          "`else ifdef A B` (an else's conditional with extraneous words): "
@@ -231,8 +400,17 @@ def normalizers(ref_version):
     return [d for d in DECLARATIONS if d.normalize and ref_version in d.refs]
 
 
-def matching(prog, diffs, ref_version):
+def matching(prog, diffs, ref_version, agree=None):
+    """The declaration the divergence falls under.  agree(p) runs a
+    rewritten program with both makes and tells whether they agree on it
+    entirely; without it, rewrite declarations are skipped."""
     for d in DECLARATIONS:
         if d.match and ref_version in d.refs and d.match(prog, diffs):
             return d
+    if agree:
+        for d in DECLARATIONS:
+            if d.rewrite and ref_version in d.refs:
+                q = d.rewrite(prog)
+                if q != prog and agree(q):
+                    return d
     return None
