@@ -30,12 +30,14 @@ fn is_identifier(name: &[u8]) -> bool {
 }
 
 /// The export status (and origin) of the first definition of `name` in
-/// `outer` scopes that says `export` or `unexport`, else of the global one.
+/// `outer` scopes that says `export` or `unexport`, else of the global one,
+/// for a target-specific definition of origin `own_origin`.
 fn outer_export(
     ev: &Evaluator,
     outer: &[crate::eval::ScopeEntry],
     name: &[u8],
     in_target: bool,
+    own_origin: Origin,
 ) -> Option<(Export, Origin)> {
     for entry in outer {
         if let Some(v) = entry.set.borrow().get(name) {
@@ -47,6 +49,14 @@ fn outer_export(
     ev.globals
         .get(name)
         .filter(|g| !(in_target && g.private))
+        // A command-line variable is exported for being from the command
+        // line, not for being marked: a target's `override` of it is the
+        // makefile's own and exported only if it says so (GNU 4.4).
+        .filter(|g| {
+            !(g.export == Export::Default
+                && g.origin == Origin::CommandLine
+                && own_origin == Origin::Override)
+        })
         .map(|g| (g.export, g.origin))
 }
 
@@ -154,8 +164,10 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             // definition it hides (a parent target's, then the global one)
             // unless it says otherwise.
             let (export, origin) = match var.export {
-                Export::Default => outer_export(ev, &scope[depth + 1..], name, in_target)
-                    .unwrap_or((var.export, var.origin)),
+                Export::Default => {
+                    outer_export(ev, &scope[depth + 1..], name, in_target, var.origin)
+                        .unwrap_or((var.export, var.origin))
+                }
                 _ => (var.export, var.origin),
             };
             if seen.insert(name.to_vec()) && exported(ev, name, export, origin) {
