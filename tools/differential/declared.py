@@ -198,7 +198,9 @@ def _gnu_keeps_unstarted(prog, diffs):
 
 
 _UNDEFINED_WARNING = re.compile(rb"^\S+:\d+: warning: undefined variable '[^'\n]*'$")
-_STOP = re.compile(rb"\*\*\* .*\.  Stop\.$")
+# An error while expanding an exported variable is located at its
+# definition.
+_STOP = re.compile(rb"^[^:\n]+:\d+: \*\*\* .*\.  Stop\.$")
 
 
 def _last_line(text):
@@ -229,7 +231,10 @@ def _export_order(prog, diffs):
         if not _UNDEFINED_WARNING.match(l) and l not in (_last_line(a), _last_line(b)):
             return False
     # A different stdout too, when make stopped: the $(info) of expansions
-    # the other make had not reached.
+    # the other make had not reached, at the end.
+    for k, x, y in diffs:
+        if k == "stdout" and not (x.startswith(y) or y.startswith(x)):
+            return False
     return True
 
 
