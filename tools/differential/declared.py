@@ -238,6 +238,20 @@ def _export_order(prog, diffs):
     return True
 
 
+def _without_undefined_command_line(prog):
+    """The program without the command-line definitions of the variables it
+    `override undefine`s: what the manual says such a makefile sees."""
+    names = set()
+    for f in prog["files"]:
+        for l in f.get("lines", []):
+            m = re.match(r"^\s*override\s+undefine\s+(\S+)\s*$", l)
+            if m:
+                names.add(m.group(1))
+    args = [a for a in prog["args"]
+            if not any(re.match(re.escape(n) + r"\s*(::?=|:::=|\?=|\+=|!=|=)", a) for n in names)]
+    return dict(prog, args=args)
+
+
 def _default_goal_undefined(prog, diffs):
     # `undefine .DEFAULT_GOAL` with no target after it: GNU 4.4.1 takes a
     # stale name (a vpath pattern, a freed file) as the default goal.
@@ -322,6 +336,13 @@ DECLARATIONS = [
          ".DELETE_ON_ERROR does not delete a changed target when the failing "
          "command, run without a shell, could not be started.",
          match=_gnu_keeps_unstarted),
+    Decl("manual-override-undefine", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): after "
+         "`override undefine V` of a command-line V, it gives V its "
+         "command-line value back once the makefiles are read, so recipes "
+         "see it (4.3 does not). Declared when the program without V on "
+         "its command line shows no divergence.",
+         rewrite=_without_undefined_command_line),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
