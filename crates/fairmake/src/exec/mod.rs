@@ -608,19 +608,16 @@ impl Runner {
     /// `.DELETE_ON_ERROR` (or an interrupt): remove a target the recipe changed.
     fn delete_if_needed(&mut self, slot: usize, signalled: bool) {
         let job = self.jobs[slot].as_ref().expect("live job");
-        if job.req.precious || !(job.req.delete_on_error || signalled) {
-            return;
-        }
-        if self.target_changed(job) {
-            self.in_job_block(slot, || say_deleting(&job.req.name));
-            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
+        if job.req.delete_on_error || signalled {
+            self.delete_cut_short(slot);
         }
     }
 
-    /// A recipe stopped before its end (-q met a command it does not
-    /// run): the target goes if the commands run so far changed it,
-    /// unless it is precious. (GNU deletes it even when they did not: an
-    /// old file is kept here, as the manual says of interrupts.)
+    /// A recipe stopped before its end (a command failed, a signal, or -q
+    /// met a command it does not run): the target goes if the commands run
+    /// so far changed it, unless it is precious. (GNU's -q deletes it even
+    /// when they did not: an old file is kept here, as the manual says of
+    /// interrupts.)
     fn delete_cut_short(&mut self, slot: usize) {
         let job = self.jobs[slot].as_ref().expect("live job");
         if !job.req.precious && self.target_changed(job) {
@@ -685,13 +682,18 @@ impl Runner {
         }
     }
 
+    /// The finished jobs, collected.
+    fn collect(&mut self) -> Vec<JobOutcome> {
+        self.finished.drain(..).collect()
+    }
+
     /// Collects the jobs whose command could not start, as GNU does at the
     /// reap before it starts another job (or expands its recipe): their
     /// `Error 127` is said now, and an ignored one goes on to its next
     /// command. Returns the jobs that finished.
     pub fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
         self.reap_unstarted();
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
@@ -705,7 +707,7 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// Waits for a child to exit or, when a slot is wanted, for the
@@ -719,7 +721,7 @@ impl Runner {
             self.wait_for_event(want_token);
             self.reap();
         }
-        self.finished.drain(..).collect()
+        self.collect()
     }
 
     /// The fatal signal that arrived, if any.
