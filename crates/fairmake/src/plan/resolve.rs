@@ -221,9 +221,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // (Named by the makefile: an implicit rule found now makes the file
         // a target for later searches, not a target of the makefile.)
         let made_by_rule = draft.named || self.ev.db.file(id).phony;
+        let terminal = draft.implicit && draft.terminal;
         if draft.implicit {
             let extra = self.extra_prereqs_of_rules()?;
-            let from_rule = self.hidden_deps(&extra, draft);
+            let from_rule = self.hidden_deps(&extra, terminal);
             if draft.named {
                 let at = draft.implicit_deps;
                 draft.deps.splice(at..at, from_rule);
@@ -232,22 +233,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 draft.deps.extend(from_rule);
             }
         }
-        let extra = self.extra_prereqs(id, made_by_rule)?;
-        let own = self.hidden_deps(&extra, draft);
-        if !own.iter().any(|d| d.file() == id) {
-            draft.deps.extend(own);
-        }
+        let own = self.own_extra_deps(id, made_by_rule, terminal)?;
+        draft.deps.extend(own);
         Ok(())
     }
 
-    /// The prerequisites `.EXTRA_PREREQS`' value `extra` names, for a file
-    /// being resolved as `draft`.
-    fn hidden_deps(&mut self, extra: &[u8], draft: &Draft) -> Vec<Dep> {
+    /// The prerequisites `.EXTRA_PREREQS`' value `extra` names; `terminal`:
+    /// for a file a terminal implicit rule makes.
+    fn hidden_deps(&mut self, extra: &[u8], terminal: bool) -> Vec<Dep> {
         if crate::words::trim(extra).is_empty() {
             return Vec::new();
         }
         let hidden = extra_deps(self.ev, extra);
-        if draft.implicit && draft.terminal {
+        if terminal {
             // GNU counts them among the terminal rule's prerequisites.
             for d in &hidden {
                 self.node(d.file()).no_implicit = true;
@@ -256,19 +254,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         hidden
     }
 
-    /// The `.EXTRA_PREREQS` at the end of the list of `id`, a target of
-    /// the makefile's grouped rule, as another target of the rule walks
-    /// that list: none if they name `id` itself.
-    pub(super) fn named_extra_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
-        let extra = self.extra_prereqs(id, true)?;
-        if crate::words::trim(&extra).is_empty() {
-            return Ok(Vec::new());
-        }
-        let deps = extra_deps(self.ev, &extra);
+    /// The prerequisites `id`'s own `.EXTRA_PREREQS` names (see
+    /// `extra_prereqs`): none if they name `id` itself.
+    fn own_extra_deps(
+        &mut self,
+        id: FileId,
+        made_by_rule: bool,
+        terminal: bool,
+    ) -> Result<Vec<Dep>> {
+        let extra = self.extra_prereqs(id, made_by_rule)?;
+        let deps = self.hidden_deps(&extra, terminal);
         if deps.iter().any(|d| d.file() == id) {
             return Ok(Vec::new());
         }
         Ok(deps)
+    }
+
+    /// The `.EXTRA_PREREQS` at the end of the list of `id`, a target of
+    /// the makefile's grouped rule, as another target of the rule walks
+    /// that list: none if they name `id` itself.
+    pub(super) fn named_extra_deps(&mut self, id: FileId) -> Result<Vec<Dep>> {
+        self.own_extra_deps(id, true, false)
     }
 
     /// The order `--shuffle` makes `deps` in (empty: as written). It
