@@ -370,7 +370,12 @@ impl Evaluator {
     /// recipe): unset, it is empty and draws no warning, as it is no
     /// makefile's reference.
     pub fn expand_consulted_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        if self.lookup_chain(name).is_empty() && self.computed_variable(name).is_none() {
+        // (Looked up first only when a warning could be due: this is done
+        // for every recipe.)
+        if self.invocation.options.warn_undefined_variables
+            && self.lookup_chain(name).is_empty()
+            && self.computed_variable(name).is_none()
+        {
             return Ok(());
         }
         self.expand_var(name, out)

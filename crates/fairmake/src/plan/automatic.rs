@@ -136,11 +136,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // `$^` and `$?` name each file once, where it is first listed,
         // though that listing is order-only (`all: | c` whose recipe puts
         // it before an earlier `all: h c`): `$^` is `c h`, as in GNU.
-        let normal_set: rustc_hash::FxHashSet<FileId> = normal.iter().copied().collect();
+        // (Only an order-only listing needs a look at the normal ones.)
         let in_place: Vec<FileId> = named
             .iter()
+            .filter(|d| !d.order_only || normal.contains(&d.file()))
             .map(|d| d.file())
-            .filter(|f| normal_set.contains(f))
             .collect();
         let all = join(self, &in_place, true);
         let plus = join(self, &normal, false);
