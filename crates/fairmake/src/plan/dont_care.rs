@@ -101,27 +101,32 @@ impl DontCare {
     }
 
     /// A deferred walk (of a missing intermediate file's prerequisites)
-    /// begins or ends.
-    pub(super) fn deferred_walk(&mut self, begins: bool) {
-        if begins {
-            self.deferred_walks += 1;
-        } else {
-            self.deferred_walks -= 1;
-        }
+    /// begins.
+    pub(super) fn begin_deferred_walk(&mut self) {
+        self.deferred_walks += 1;
+    }
+
+    /// The deferred walk begun last ends.
+    pub(super) fn end_deferred_walk(&mut self) {
+        self.deferred_walks -= 1;
     }
 
     fn in_deferred_walk(&self) -> bool {
         self.deferred_walks > 0
     }
 
-    /// Whether a failure now (of a file met in the walk, or of `id`'s
-    /// recipe) leaves the exit status alone under -k: it happened beneath a
-    /// deferred walk for a quiet goal.
-    pub(super) fn uncounted(&self, id: Option<FileId>) -> bool {
-        match id {
-            Some(id) => self.loud.contains(&id),
-            None => self.walk_quiet,
-        }
+    /// Whether the failure of `id`'s recipe leaves the exit status alone
+    /// under -k: `id` was first tried beneath a deferred walk for a quiet
+    /// goal.
+    pub(super) fn recipe_failure_uncounted(&self, id: FileId) -> bool {
+        self.loud.contains(&id)
+    }
+
+    /// Whether a file met in the walk now that cannot be made leaves the
+    /// exit status alone under -k: the walk is for a quiet goal (what
+    /// fails loudly there is beneath a deferred walk).
+    pub(super) fn walk_failure_uncounted(&self) -> bool {
+        self.walk_quiet
     }
 
     /// `parent` needs `id` (each time it looks at it).

@@ -78,8 +78,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.rule_failed(id, false);
             let keep_going = self.ev.invocation.options.keep_going;
-            self.failed |= !(keep_going && self.dont_care.uncounted(Some(id)));
-            if !self.ev.invocation.options.keep_going {
+            self.failed |= !(keep_going && self.dont_care.recipe_failure_uncounted(id));
+            if !keep_going {
                 if !self.stopping && self.runner.running() > 0 {
                     diag::waiting_for_jobs();
                 }

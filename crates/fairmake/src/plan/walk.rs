@@ -390,9 +390,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::New | Status::Pending => {}
         }
         self.enter(id, Some(parent), true)?;
-        self.dont_care.deferred_walk(true);
+        self.dont_care.begin_deferred_walk();
         let walk = self.walk_prereqs(id);
-        self.dont_care.deferred_walk(false);
+        self.dont_care.end_deferred_walk();
         let walk = walk?;
         if walk.failed && !walk.pending {
             self.nodes[id].status = Status::Failed;
@@ -475,7 +475,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     pub(super) fn cannot_make(&mut self, id: FileId, message: String) -> Result<Status> {
         self.nodes[id].status = Status::Failed;
         if self.ev.invocation.options.keep_going {
-            self.failed |= !self.dont_care.uncounted(None);
+            self.failed |= !self.dont_care.walk_failure_uncounted();
             diag::error_line(format_args!("{message}."));
             Ok(Status::Failed)
         } else {
