@@ -22,6 +22,16 @@ pub fn looks_like_assignment(word: &[u8]) -> bool {
     find_operator(word).is_some()
 }
 
+/// A command-line (or MAKEFLAGS) word `NAME OP VALUE` taken apart: the
+/// name without the blanks around it, the operator, and the value from its
+/// first non-blank, as in a makefile (binutils passes `LDFLAGS="${LDFLAGS}"`
+/// with LDFLAGS a blank).
+pub fn split_word(word: &[u8]) -> Option<(&[u8], AssignOp, &[u8])> {
+    let (start, op, end) = find_operator(word)?;
+    let name = crate::words::trim(&word[..start]);
+    Some((name, op, crate::words::trim_start(&word[end..])))
+}
+
 /// Like `find_operator`, for a makefile line: a variable name cannot contain
 /// blanks outside references (`x y = 1` is no assignment, `$(X) = 1` is).
 pub fn find_assignment(text: &[u8]) -> Option<(usize, AssignOp, usize)> {

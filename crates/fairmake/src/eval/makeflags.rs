@@ -1,12 +1,14 @@
 //! The MAKEFLAGS, MFLAGS and MAKEOVERRIDES variables: written from the
 //! options (GNU 4.4's canonical form), read back as switches whenever a
-//! makefile assigns MAKEFLAGS, and handed to children in their environment.
+//! makefile assigns MAKEFLAGS (and GNUMAKEFLAGS's once the makefiles are
+//! read), and handed to children in their environment. The variable
+//! assignments such a value holds are handed back to the reader to define.
 
 use std::rc::Rc;
 
 use super::vars::{Flavor, Origin};
 use super::Evaluator;
-use crate::assignment::{find_operator, AssignOp};
+use crate::assignment::{split_word, AssignOp};
 use crate::diag;
 use crate::options::{self, CmdlineVar, Options, VarFlavor};
 
@@ -39,8 +41,7 @@ impl Evaluator {
     pub fn overrides_from_options(&self) -> Vec<u8> {
         let mut parsed = Vec::new();
         for assignment in &self.invocation.options.variables {
-            if let Some((start, op, end)) = find_operator(assignment) {
-                let name = crate::words::trim(&assignment[..start]);
+            if let Some((name, op, written)) = split_word(assignment) {
                 let (flavor, value) = match self.globals.get(name) {
                     Some(v) => (
                         match v.flavor {
@@ -54,7 +55,7 @@ impl Evaluator {
                             AssignOp::Simple | AssignOp::Immediate => VarFlavor::Simple,
                             _ => VarFlavor::Recursive,
                         },
-                        crate::words::trim_start(&assignment[end..]),
+                        written,
                     ),
                 };
                 parsed.push((name, flavor, value));

@@ -921,16 +921,14 @@ pub fn define_makeflags_variables(
     origin: Origin,
 ) -> Result<()> {
     for assignment in assignments {
-        let Some((start, op, end)) = assignment::find_operator(assignment) else {
+        let Some((name, op, value)) = assignment::split_word(assignment) else {
             continue;
         };
-        let name = words::trim(&assignment[..start]);
         if name.is_empty() {
             // Defined as the command line's are: the error has no place
             // (`MAKEFLAGS = =` in a makefile, GNU 4.4.1 and 4.3).
             return Err(diag::Fatal::new(None, "empty variable name"));
         }
-        let value = words::trim_start(&assignment[end..]);
         assign(ev, None, name, op, value, Modifiers::default(), origin)?;
     }
     Ok(())

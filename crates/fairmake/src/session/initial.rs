@@ -292,20 +292,16 @@ fn define_suffixes(ev: &mut Evaluator) {
 /// that they win over all the above.
 fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     for assignment in &opts.variables {
-        let Some((start, op, end)) = crate::assignment::find_operator(assignment) else {
+        let Some((name, op, value)) = crate::assignment::split_word(assignment) else {
             continue;
         };
-        let name = crate::words::trim(&assignment[..start]).to_vec();
-        // As in a makefile, the value starts at its first non-blank
-        // (binutils passes `LDFLAGS="${LDFLAGS}"` with LDFLAGS a blank).
-        let value = crate::words::trim_start(&assignment[end..]);
         if matches!(op, AssignOp::Append | AssignOp::Conditional) {
-            as_before_defaults(ev, &name);
+            as_before_defaults(ev, name);
         }
         read::assign(
             ev,
             None,
-            &name,
+            name,
             op,
             value,
             read::Modifiers::default(),
@@ -392,10 +388,10 @@ fn define_default_shell(ev: &mut Evaluator, opts: &Options) {
     if !reset {
         return;
     }
-    let named = opts.variables.iter().any(|a| {
-        crate::assignment::find_operator(a)
-            .is_some_and(|(start, _, _)| crate::words::trim(&a[..start]) == b"SHELL")
-    });
+    let named = opts
+        .variables
+        .iter()
+        .any(|a| crate::assignment::split_word(a).is_some_and(|(name, _, _)| name == b"SHELL"));
     if opts.environment_overrides && named {
         if let Some(v) = ev.globals.get(b"SHELL") {
             ev.reading.command_line_shell_for_recipes = Some((v.value.clone(), v.flavor));
