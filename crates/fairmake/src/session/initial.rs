@@ -325,25 +325,25 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
         b".RECIPEPREFIX",
         b".LOADED",
     ];
-    const DEFINED_AFTER: &[&[u8]] = &[b"CURDIR", b"MAKELEVEL", b"MFLAGS"];
+    const DEFINED_AFTER: &[&[u8]] = &[b"MAKEFLAGS", b"MFLAGS", b"CURDIR", b"MAKELEVEL"];
     let from_command_line = ev
         .globals
         .get(name)
         .is_some_and(|v| v.origin == Origin::CommandLine);
-    if matches!(name, b"MAKEFLAGS" | b"MFLAGS" | b"CURDIR") && !from_command_line {
-        // MAKEFLAGS and MFLAGS are written from the switches, CURDIR is
-        // defined, after the command line's variables: `MAKEFLAGS+=s`
-        // appends to the environment's value as it came, or to nothing
-        // (GNU 4.4.1 and 4.3).
+    if DEFINED_AFTER.contains(&name) && !from_command_line {
+        // MAKEFLAGS and MFLAGS are written from the switches, CURDIR and
+        // MAKELEVEL defined, after the command line's variables:
+        // `MAKEFLAGS+=s` appends to the environment's value as it came, or
+        // to nothing (GNU 4.4.1 and 4.3). `MAKELEVEL+=1` appends to nothing
+        // here (GNU 4.4.1 appends to the environment's MAKELEVEL too).
         ev.globals.remove(name);
-        if let Some(value) = std::env::var_os(std::ffi::OsStr::from_bytes(name)) {
+        let from_env = (name != b"MAKELEVEL")
+            .then(|| std::env::var_os(std::ffi::OsStr::from_bytes(name)))
+            .flatten();
+        if let Some(value) = from_env {
             let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
             ev.globals.insert(name, var);
         }
-        return;
-    }
-    if DEFINED_AFTER.contains(&name) && !from_command_line {
-        ev.globals.remove(name);
         return;
     }
     let is_default = ev
