@@ -1,5 +1,6 @@
 //! Special targets (`.PHONY`, `.SUFFIXES`, `.POSIX`, ...): what naming one
-//! as a rule's target does to the database and the variables.
+//! as a rule's target does to the database and the variables, and, once
+//! the makefiles are read, which of them apply to every file.
 
 use super::names::{intern_deps, normalize_name};
 use crate::diag;

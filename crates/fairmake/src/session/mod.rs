@@ -472,9 +472,9 @@ fn start_runner(
 }
 
 /// `-O` in a make that runs one job at a time (or without a lock file)
-/// groups nothing (GNU): once
-/// the makefiles are read (their output was one block), jobs print as they
-/// go, inside one `Entering`/`Leaving directory` pair said when due.
+/// groups nothing (GNU): once the makefiles are read (their output was one
+/// block), jobs print as they go, inside one `Entering`/`Leaving
+/// directory` pair said when due.
 fn serial_output(opts: &Options, in_effect: options::OutputSync) {
     if opts.output_sync == options::OutputSync::None || in_effect != options::OutputSync::None {
         return;
