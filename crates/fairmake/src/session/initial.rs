@@ -333,14 +333,10 @@ fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
     if DEFINED_AFTER.contains(&name) && !from_command_line {
         // MAKEFLAGS and MFLAGS are written from the switches, CURDIR and
         // MAKELEVEL defined, after the command line's variables:
-        // `MAKEFLAGS+=s` appends to the environment's value as it came, or
-        // to nothing (GNU 4.4.1 and 4.3). `MAKELEVEL+=1` appends to nothing
-        // here (GNU 4.4.1 appends to the environment's MAKELEVEL too).
+        // `MAKEFLAGS+=s` and `MAKELEVEL+=1` append to the environment's
+        // value as it came, or to nothing (GNU 4.4.1 and 4.3).
         ev.globals.remove(name);
-        let from_env = (name != b"MAKELEVEL")
-            .then(|| std::env::var_os(std::ffi::OsStr::from_bytes(name)))
-            .flatten();
-        if let Some(value) = from_env {
+        if let Some(value) = std::env::var_os(std::ffi::OsStr::from_bytes(name)) {
             let var = Var::new(value.into_vec(), Flavor::Recursive, Origin::Environment);
             ev.globals.insert(name, var);
         }
