@@ -314,6 +314,21 @@ pub fn enter_directory(dir: &[u8], quietly: bool) {
     }
 }
 
+/// Whether the make before a restart said `Entering directory`: GNU
+/// (4.4.1 and 4.3) writes `MAKE_RESTARTS` as `-N` then and `N` when it had
+/// not, so only the sign tells; a `MAKE_RESTARTS` a sub-make inherits from
+/// its parent's command line has none.
+pub fn entered_before_restart() -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    std::env::var_os("MAKE_RESTARTS").is_some_and(|v| v.as_bytes().first() == Some(&b'-'))
+}
+
+/// Whether `Entering directory` was said (and `Leaving directory` is owed):
+/// a restart passes it on.
+pub fn entered() -> bool {
+    ENTERED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Says `Leaving directory` if `Entering directory` was said.
 pub fn leave_directory(dir: &[u8]) {
     if ENTERED.swap(false, std::sync::atomic::Ordering::Relaxed) {

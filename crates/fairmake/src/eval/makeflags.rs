@@ -289,8 +289,7 @@ impl Evaluator {
         }
         if print_directory_on {
             // A restarted make already said where it is.
-            let restarted =
-                std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+            let restarted = crate::diag::entered_before_restart();
             // Said when make first prints, as for -w at start: under -q,
             // maybe never.
             diag::defer_enter_directory(&self.invocation.cwd, restarted);

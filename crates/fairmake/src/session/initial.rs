@@ -112,8 +112,15 @@ fn import_environment(ev: &mut Evaluator) {
         if k == b"MAKE_RESTARTS" {
             // An environment variable like any other (a makefile or the
             // command line may set it), but only for this make: a sub-make
-            // starts its own count.
-            let mut var = Var::new(v, Flavor::Recursive, env_origin);
+            // starts its own count. Its value is the count, without the
+            // sign that says `Entering directory` was said
+            // (`diag::entered_before_restart`).
+            let count = if v.starts_with(b"-") {
+                v[1..].to_vec()
+            } else {
+                v
+            };
+            let mut var = Var::new(count, Flavor::Recursive, env_origin);
             var.export = Export::No;
             ev.globals.insert(&k, var);
             continue;

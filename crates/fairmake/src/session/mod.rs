@@ -140,7 +140,7 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
         diag::set_sync_directory(&cwd);
     }
     // A restarted make already said where it is.
-    let restarted = std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+    let restarted = crate::diag::entered_before_restart();
     if print_directory && opts.output_sync == options::OutputSync::None {
         diag::defer_enter_directory(&cwd, restarted);
     } else if print_directory && !per_block {
@@ -480,8 +480,7 @@ fn serial_output(opts: &Options, in_effect: options::OutputSync) {
         return;
     }
     if let Some(dir) = diag::end_sync_directory() {
-        let restarted =
-            std::env::var_os("MAKE_RESTARTS").is_some_and(|v| !v.is_empty() && v != "0");
+        let restarted = crate::diag::entered_before_restart();
         diag::defer_enter_directory(&dir, restarted);
         // As `after_reading` does without -O.
         diag::makefiles_read();

@@ -465,6 +465,13 @@ pub(super) fn note_start_dir() {
     }
 }
 
+/// `MAKE_RESTARTS` for the next make: the count, signed `-` when this make
+/// said `Entering directory` so that the next does not say it again.
+fn restarts_value(count: u32) -> String {
+    let sign = if crate::diag::entered() { "-" } else { "" };
+    format!("{sign}{count}")
+}
+
 /// Starts make again from the top, in the directory it started in, with
 /// `MAKE_RESTARTS` counting the restarts.
 pub(super) fn restart(
@@ -475,7 +482,7 @@ pub(super) fn restart(
     use std::os::unix::process::CommandExt;
     let restarts: u32 = std::env::var("MAKE_RESTARTS")
         .ok()
-        .and_then(|v| v.parse().ok())
+        .and_then(|v| v.trim_start_matches('-').parse().ok())
         .unwrap_or(0);
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
@@ -509,7 +516,7 @@ pub(super) fn restart(
     command
         .arg0(argv0)
         .args(args)
-        .env("MAKE_RESTARTS", (restarts + 1).to_string());
+        .env("MAKE_RESTARTS", restarts_value(restarts + 1));
     if left_parent_jobserver {
         if let Some(flags) = std::env::var_os("MAKEFLAGS") {
             command.env("MAKEFLAGS", without_jobserver_auth(flags.as_bytes()));
