@@ -86,6 +86,9 @@ struct Job {
     mtime_before: Option<crate::fscache::Mtime>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
+    /// The block set aside while a recursive line runs (see
+    /// [`Runner::unsynced_line`]).
+    set_aside: Option<output::Captured>,
     /// When it started (trace clock), for `--trace-json` and `--stats`.
     start_us: u64,
     token_wait_us: u64,
@@ -316,6 +319,7 @@ impl Runner {
         self.observe_start(slot, &req);
         self.jobs[slot] = Some(Job {
             capture,
+            set_aside: None,
             start_us,
             token_wait_us,
             child_pids: Vec::new(),
@@ -393,15 +397,30 @@ impl Runner {
         output::Captured::new().ok()
     }
 
-    /// A recursive job's sub-make syncs its own output, except with
-    /// `-Orecurse`: what its expansion printed goes out now.
+    /// The job's block under `-O`, holding what its expansion printed.
     fn job_capture(&self, req: &mut JobRequest) -> Option<output::Captured> {
-        use crate::options::OutputSync;
-        let recursive = req.lines.iter().any(|l| l.recursive);
         match self.mode.output_sync {
-            OutputSync::None => None,
-            OutputSync::Line | OutputSync::Target if recursive => None,
+            crate::options::OutputSync::None => None,
             _ => req.capture.take(),
+        }
+    }
+
+    /// Before each line: under `-Oline` and `-Otarget` a recursive line's
+    /// sub-make syncs its own output, so make does not hold back that line
+    /// (its echo, its output, make's words about its failure), as the
+    /// manual says; what the recipe printed before it goes out first as a
+    /// block, and the lines after it make a block again (GNU 4.4.1, 4.3).
+    fn unsynced_line(&mut self, slot: usize, recursive: bool) {
+        use crate::options::OutputSync;
+        let job = self.jobs[slot].as_mut().expect("advancing a live job");
+        if let Some(block) = job.set_aside.take() {
+            job.capture = Some(block);
+        }
+        if recursive && matches!(self.mode.output_sync, OutputSync::Line | OutputSync::Target) {
+            job.set_aside = job.capture.take().map(|mut block| {
+                block.flush();
+                block
+            });
         }
     }
 
@@ -416,6 +435,8 @@ impl Runner {
                 return Ok(());
             };
             job.next_line += 1;
+            self.unsynced_line(slot, line.recursive);
+            let job = self.jobs[slot].as_mut().expect("advancing a live job");
             if self.mode.question && !line.recursive {
                 // -q runs recursive commands only: the target is out of
                 // date. What the recursive ones before changed of it goes,
