@@ -329,6 +329,12 @@ pub fn entered() -> bool {
     ENTERED.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// `Leaving directory` is owed for an `Entering directory` the make before
+/// a restart said, whatever this make prints.
+pub fn owe_leaving_directory() {
+    ENTERED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
 /// Says `Leaving directory` if `Entering directory` was said.
 pub fn leave_directory(dir: &[u8]) {
     if ENTERED.swap(false, std::sync::atomic::Ordering::Relaxed) {

@@ -136,11 +136,17 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
             opts.output_sync,
             options::OutputSync::Line | options::OutputSync::Target
         );
-    if per_block {
-        diag::set_sync_directory(&cwd);
-    }
     // A restarted make already said where it is.
     let restarted = crate::diag::entered_before_restart();
+    if per_block {
+        diag::set_sync_directory(&cwd);
+        // The make before the restart ran one job at a time and said it
+        // once for the run: its `Leaving directory` is owed, after this
+        // make's blocks (GNU 4.4.1).
+        if restarted {
+            diag::owe_leaving_directory();
+        }
+    }
     if print_directory && opts.output_sync == options::OutputSync::None {
         diag::defer_enter_directory(&cwd, restarted);
     } else if print_directory && !per_block {
