@@ -151,14 +151,19 @@ impl Evaluator {
             .is_some_and(|v| matches!(v.origin, Origin::CommandLine | Origin::Override))
     }
 
+    /// Whether MFLAGS is make's own, not a makefile's or the command
+    /// line's: GNU defines it as if it came from the environment
+    /// (recursive, origin `environment`), and any other definition
+    /// outranks it and stays (`environment override` under -e).
+    pub fn mflags_is_makes_own(&self) -> bool {
+        let env = Origin::as_if_environment(self.invocation.options.environment_overrides);
+        self.globals.get(b"MFLAGS").is_none_or(|v| v.origin <= env)
+    }
+
     /// Sets MFLAGS from the switches.
     fn publish_mflags(&mut self) {
-        // GNU defines MFLAGS as if it came from the environment (recursive,
-        // origin `environment`): a makefile's or the command line's own
-        // MFLAGS outranks it and stays (`environment override` under -e).
         let env = Origin::as_if_environment(self.invocation.options.environment_overrides);
-        let ours = self.globals.get(b"MFLAGS").is_none_or(|v| v.origin <= env);
-        if ours {
+        if self.mflags_is_makes_own() {
             let auth = self.jobserver_auth_word(false);
             let mflags = options::mflags_value(&self.invocation.options, auth.as_deref());
             self.set_global(b"MFLAGS", &mflags, Flavor::Recursive, env);

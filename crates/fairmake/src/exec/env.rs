@@ -187,11 +187,17 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         }
     }
     let mut env = Vec::with_capacity(names.len() + 3);
+    // MFLAGS that a makefile or the command line defined is a variable like
+    // any other: exported only if it says so, expanded (with its errors)
+    // for the child, as in GNU 4.4.1 and 4.3; make's own is written below.
+    let makes_mflags = ev.mflags_is_makes_own();
+    let mut export_mflags = false;
     for name in names {
-        if matches!(
-            &name[..],
-            b"MAKELEVEL" | b"MAKEFLAGS" | b"MFLAGS" | b"SHELL"
-        ) {
+        if name == b"MFLAGS" && makes_mflags {
+            export_mflags = true;
+            continue;
+        }
+        if matches!(&name[..], b"MAKELEVEL" | b"MAKEFLAGS" | b"SHELL") {
             continue;
         }
         let raw = ev.with_var(&name, |v| {
@@ -239,7 +245,9 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
     }
-    env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));
+    if export_mflags {
+        env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));
+    }
     if let Some(path) = &ev.invocation.trace_path {
         env.push((crate::trace::TRACE_ENV.as_bytes().to_vec(), path.clone()));
     }
