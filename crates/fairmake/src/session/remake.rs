@@ -290,8 +290,12 @@ fn update_makefiles(
     }
     let outcome = outcome(&mut planner, result, &makefiles.goals);
     // Only a makefile that changed (or appeared) makes make start over: a
-    // recipe that left it as it was does not.
-    let changed = goals.iter().any(|&g| planner.changed_by_recipes(g));
+    // recipe that left it as it was does not, nor one that failed for an
+    // optional makefile (GNU 4.4.1 and 4.3).
+    let changed = makefiles
+        .goals
+        .iter()
+        .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
     // starts over, else at its end with the goals' own.
@@ -378,10 +382,10 @@ fn failed_required(
         .filter_map(|g| {
             let name = planner.ev.db.file(g.id).name;
             match g.missing {
-                Some(m) => (planner.has_failed(g.id) || !quiet_only)
-                    .then(|| crate::fscache::mtime_now(name).is_none())
-                    .filter(|&missing| missing)
-                    .map(|_| (m.name.clone(), g.loc.clone())),
+                // One whose recipe failed failed, even if it left the file.
+                Some(m) if planner.has_failed(g.id) => Some((m.name.clone(), g.loc.clone())),
+                Some(m) => (!quiet_only && crate::fscache::mtime_now(name).is_none())
+                    .then(|| (m.name.clone(), g.loc.clone())),
                 None => (!quiet_only && planner.has_failed(g.id))
                     .then(|| (name.to_vec(), g.loc.clone())),
             }
