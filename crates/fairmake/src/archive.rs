@@ -20,20 +20,19 @@ pub fn is_member(name: &[u8]) -> bool {
 }
 
 /// Rejoins words of a list so that `lib(a.o b.o)` becomes `lib(a.o)` and
-/// `lib(b.o)`; other words pass through.
+/// `lib(b.o)`; other words pass through. A group the list ends before
+/// closing is none: its words stay plain names, as written (GNU 4.4.1,
+/// 4.3).
 pub fn expand_groups<'a>(words: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    let mut open: Option<(Vec<u8>, bool)> = None;
+    // The open group: its archive, and its words as written.
+    let mut open: Option<(&[u8], Vec<&[u8]>)> = None;
     for word in words {
         match open.take() {
             None => match memchr::memchr(b'(', word) {
                 // `lib(a.o` opens a group; `foo(bar).baz` is a plain name.
                 Some(p) if p > 0 && memchr::memchr(b')', &word[p..]).is_none() => {
-                    let (lib, first) = (&word[..p], &word[p + 1..]);
-                    if !first.is_empty() {
-                        out.push(member_name(lib, first));
-                    }
-                    open = Some((lib.to_vec(), true));
+                    open = Some((&word[..p], vec![word]));
                 }
                 Some(p) if p > 0 && word.ends_with(b")") => {
                     let (lib, members) = (&word[..p], &word[p + 1..word.len() - 1]);
@@ -41,19 +40,37 @@ pub fn expand_groups<'a>(words: impl Iterator<Item = &'a [u8]>) -> Vec<Vec<u8>> 
                 }
                 _ => out.push(word.to_vec()),
             },
-            Some((lib, _)) => {
-                if let Some(last) = word.strip_suffix(b")") {
-                    if !last.is_empty() {
-                        out.push(member_name(&lib, last));
-                    }
+            Some((lib, mut written)) => {
+                written.push(word);
+                if word.ends_with(b")") {
+                    close_group(lib, &written, &mut out);
                 } else {
-                    out.push(member_name(&lib, word));
-                    open = Some((lib, true));
+                    open = Some((lib, written));
                 }
             }
         }
     }
+    if let Some((_, written)) = open {
+        out.extend(written.into_iter().map(<[u8]>::to_vec));
+    }
     out
+}
+
+/// The members of a closed group `lib(a b ... z)`, given as its words.
+fn close_group(lib: &[u8], written: &[&[u8]], out: &mut Vec<Vec<u8>>) {
+    let last = written.len() - 1;
+    for (i, word) in written.iter().enumerate() {
+        let mut member = *word;
+        if i == 0 {
+            member = &member[lib.len() + 1..];
+        }
+        if i == last {
+            member = &member[..member.len() - 1];
+        }
+        if !member.is_empty() {
+            out.push(member_name(lib, member));
+        }
+    }
 }
 
 fn member_name(lib: &[u8], member: &[u8]) -> Vec<u8> {
