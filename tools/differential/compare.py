@@ -13,6 +13,7 @@ import declared
 
 _JOBSERVER = re.compile(rb"--jobserver-(auth|fds)=\S+")
 _SYNC_MUTEX = re.compile(rb"--sync-mutex=fnm:\S+")
+_TRACED_KILL = re.compile(rb"(?m)^(\++ kill -[A-Z]+ )\d+$")
 
 
 def parallel(prog):
@@ -34,6 +35,9 @@ def normalize(text, sandbox, ref_version):
     text = _JOBSERVER.sub(rb"--jobserver-\1=<auth>", text)
     # The -O lock's file is a fresh temporary name in each make.
     text = _SYNC_MUTEX.sub(rb"--sync-mutex=fnm:<lock>", text)
+    # A shell's trace (.SHELLFLAGS = -xc) of `kill -TERM $$PPID` shows
+    # make's process id.
+    text = _TRACED_KILL.sub(rb"\1<pid>", text)
     for d in declared.normalizers(ref_version):
         text = d.normalize(text)
     return text

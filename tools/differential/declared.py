@@ -356,16 +356,19 @@ DECLARATIONS = [
          match=_default_goal_undefined),
     # --- GNU make 4.3 -> 4.4 (only against a 4.3 reference, as in CI) ---
     Decl("else-if-extra-words", {"4.4.1", "4.3"},
-         "`else ifdef A B` (an else's conditional with extraneous words): "
-         "GNU reads uninitialised memory there (valgrind: conditional_line), "
+         "A malformed conditional after `else` (`else ifdef A B`, `else "
+         "ifeq (a)`, `else ifneq 'a'`): GNU reads the state of another "
+         "conditional, or uninitialised memory (valgrind: conditional_line), "
          "so which lines it reads next depends on the makefile name's "
          "length; fairmake warns and skips the rest of the conditional, as "
          "GNU does for long names.  Counted only when GNU warned "
-         "`extraneous text after 'else' directive`, or when both stderrs are "
-         "the same (so fairmake's identical warning, if any, is GNU's).",
-         match=lambda p, d: uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S")
-         and (any(b"extraneous text after 'else' directive" in dd[1] for dd in d if dd[0] == "stderr")
-              or "stderr" not in aspects(d))),
+         "`extraneous text after 'else' directive` (in a stderr that "
+         "differs), or for `else ifdef A B` when both stderrs are the same "
+         "(so fairmake's identical warning, if any, is GNU's).",
+         match=lambda p, d: (uses(p, r"(?m)^[ \t]*else[ \t]+if(n?def|n?eq)\b")
+                             and any(b"extraneous text after 'else' directive" in dd[1]
+                                     for dd in d if dd[0] == "stderr"))
+         or (uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S") and "stderr" not in aspects(d))),
     Decl("4.4-syntax", {"4.3"},
          "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "
          ".NOTINTERMEDIATE, --shuffle. Not generated against 4.3.",
