@@ -261,6 +261,13 @@ fn update_makefiles(
         // turns).
         ev.db.file_mut(g).entered = true;
     }
+    // The command line's goals are known to make before any makefile is
+    // read: they ought to exist (compatibly) for the implicit rules that
+    // remake a makefile, as in GNU 4.4.1.
+    for goal in ev.invocation.options.goals.clone() {
+        let id = ev.db.intern(&crate::read::rule_line::normalize_name(&goal));
+        ev.db.file_mut(id).entered = true;
+    }
     // -B remakes the makefiles only when make started with it (the command
     // line, the environment's MAKEFLAGS), not when the MAKEFLAGS variable
     // brought it (a makefile, `make MAKEFLAGS=B`), as GNU 4.4.1 and 4.3
