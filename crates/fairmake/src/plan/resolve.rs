@@ -576,14 +576,40 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A prerequisite of an implicit rule is intermediate like one made
     /// through a chain, unless the makefile mentions it, when it exists
     /// only because this run made it as another target of a pattern rule,
-    /// or when it is a missing built-in suffix rule's file (`.y.c`, which
-    /// ought to exist as a mentioned file does, and its recipe makes).
+    /// or when it is missing and known to make without the makefile
+    /// naming it (so it ought to exist, as a mentioned file does).
     fn adopt_implicit_prereq(&mut self, id: FileId) {
-        let missing_builtin =
-            self.ev.db.file(id).builtin && !self.ev.fs.exists(self.ev.db.file(id).name);
-        if (self.node(id).remade || missing_builtin) && self.may_be_intermediate(id) {
+        let missing_known = self.known_unnamed(id) && !self.ev.fs.exists(self.ev.db.file(id).name);
+        if (self.node(id).remade || missing_known) && self.may_be_intermediate(id) {
             self.nodes[id].intermediate = true;
         }
+    }
+
+    /// A file make knows though no rule of the makefile names it: a
+    /// built-in suffix rule's file (`.y.c`, which its recipe makes), a
+    /// goal of the command line, or a name of the global `.EXTRA_PREREQS`
+    /// (GNU 4.4.1). Not a makefile, nor a file of `-W` or `-o`.
+    fn known_unnamed(&self, id: FileId) -> bool {
+        let f = self.ev.db.file(id);
+        if f.builtin {
+            return true;
+        }
+        if !f.entered {
+            return false;
+        }
+        let name = f.name;
+        let is_goal = self
+            .ev
+            .invocation
+            .options
+            .goals
+            .iter()
+            .any(|g| *crate::read::rule_line::normalize_name(g) == *name);
+        is_goal
+            || self
+                .rules_extra_names
+                .as_ref()
+                .is_some_and(|names| names.iter().any(|n| n == name))
     }
 }
 

@@ -49,12 +49,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].peer_pos = 0;
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipe.is_none()
-            && resolved.deps.is_empty()
-            && !self.ev.db.file(id).is_target
-            && !self.nodes[id].intermediate
-        {
-            // A plain file with no rule: it must exist.
+        if resolved.recipe.is_none() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target {
+            // A plain file with no rule: it must exist. (An intermediate
+            // one too, made at last as what needs it must be remade.)
             return self.leaf(id, parent);
         }
         // The peers' prerequisites are made alongside its own (with -j,
