@@ -185,11 +185,17 @@ impl Resolved {
 
     /// Drops the prerequisite at `at` (a circular one), from the automatic
     /// variables of a double-colon rule's recipe too: its own prerequisites
-    /// are the rule's, in which a file is found at its first place.
+    /// are the rule's, in which a file is found at its first place. The
+    /// others keep the order `--shuffle` gave them.
     fn drop_dep(&mut self, at: usize) {
         let dep = self.deps.remove(at);
         if let Some(more) = &mut self.more {
-            more.order.clear();
+            more.order.retain(|&i| i != at);
+            for i in &mut more.order {
+                if *i > at {
+                    *i -= 1;
+                }
+            }
             if let Some(own) = more.own_deps.iter().position(|d| d.file() == dep.file()) {
                 more.own_deps.remove(own);
             }

@@ -10,20 +10,14 @@ pub fn reorders(mode: &Shuffle) -> bool {
     !matches!(mode, Shuffle::None | Shuffle::Random)
 }
 
-/// Reorders `items` as `mode` says. `.WAIT` boundaries (items for which
-/// `wait` holds start a new run) are kept: only the items between two
-/// `.WAIT`s are permuted among themselves.
+/// Reorders `items` as `mode` says. A list with `.WAIT` in it (an item
+/// for which `wait` holds) is kept as written (GNU manual, "Options
+/// Summary").
 pub fn apply<T>(mode: &Shuffle, target: &[u8], items: &mut [T], wait: impl Fn(&T) -> bool) {
-    if !reorders(mode) || items.len() < 2 {
+    if !reorders(mode) || items.len() < 2 || items.iter().any(wait) {
         return;
     }
-    let mut start = 0;
-    for i in 1..=items.len() {
-        if i == items.len() || wait(&items[i]) {
-            shuffle_run(mode, target, &mut items[start..i]);
-            start = i;
-        }
-    }
+    shuffle_run(mode, target, items);
 }
 
 fn shuffle_run<T>(mode: &Shuffle, target: &[u8], run: &mut [T]) {
@@ -83,13 +77,13 @@ mod tests {
     }
 
     #[test]
-    fn wait_is_a_barrier() {
+    fn wait_keeps_the_list() {
         let mut d = deps(4);
         d[2].wait_before = true;
         apply(&Shuffle::Reverse, b"t", &mut d, |d| d.wait_before);
         assert_eq!(
             d.iter().map(|d| d.file().index()).collect::<Vec<_>>(),
-            vec![1, 0, 3, 2]
+            vec![0, 1, 2, 3]
         );
     }
 }
