@@ -319,7 +319,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             };
             let other_file = self.ev.db.file(other);
             if !named_is_target {
-                if other_file.is_target || other_file.is_prerequisite {
+                if other_file.is_target
+                    || other_file.is_prerequisite
+                    || other_file.static_prerequisite
+                {
                     d.set_file(other);
                 }
             } else if other_file.is_target
@@ -585,13 +588,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
     }
 
-    /// A file make knows though no rule of the makefile names it: a
-    /// built-in suffix rule's file (`.y.c`, which its recipe makes), a
-    /// goal of the command line, or a name of the global `.EXTRA_PREREQS`
-    /// (GNU 4.4.1). Not a makefile, nor a file of `-W` or `-o`.
+    /// A file make knows though no rule of the makefile names it as an
+    /// ordinary prerequisite or a target: a built-in suffix rule's file
+    /// (`.y.c`, which its recipe makes), a prerequisite of static pattern
+    /// rules only, a goal of the command line, or a name of the global
+    /// `.EXTRA_PREREQS` (GNU 4.4.1). Not a makefile, nor a file of `-W` or
+    /// `-o`.
     fn known_unnamed(&self, id: FileId) -> bool {
         let f = self.ev.db.file(id);
-        if f.builtin {
+        if f.builtin || f.static_prerequisite {
             return true;
         }
         if !f.entered {
@@ -661,7 +666,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         let f = self.ev.db.file(id);
         if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite || f.entered || f.builtin {
+        } else if f.is_prerequisite || f.static_prerequisite || f.entered || f.builtin {
             // A built-in suffix rule's file (`.y.c`) or a default suffix is
             // in the data base as a mentioned file is.
             Some(implicit::Ought::Compat)

@@ -160,6 +160,21 @@ pub fn unescape_colons(name: &[u8]) -> Vec<u8> {
 /// the kind of list the caller keeps (a rule's `ThinVec`, the planner's
 /// `Vec`).
 pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
+    intern_deps_marked(ev, text, |f| f.is_prerequisite = true)
+}
+
+/// [`intern_deps`] for a static pattern rule's prerequisites: they are
+/// marked as such, not as ordinary prerequisites.
+pub fn intern_static_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
+    intern_deps_marked(ev, text, |f| f.static_prerequisite = true)
+}
+
+/// Interns a prerequisite list, marking each file named with `mark`.
+fn intern_deps_marked<List: FromIterator<Dep>>(
+    ev: &mut Evaluator,
+    text: &[u8],
+    mark: fn(&mut crate::rules::File),
+) -> List {
     let (normal, order_only) = split_order_only(text);
     // Gathered on the stack (a `.d` file's line names about ten), then
     // collected into a list of exactly their number: one allocation per
@@ -173,7 +188,7 @@ pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> 
                 return;
             }
             let file = ev.db.intern(&name);
-            ev.db.file_mut(file).is_prerequisite = true;
+            mark(ev.db.file_mut(file));
             deps.push(Dep::new(file, oo, wait));
             wait = false;
         });

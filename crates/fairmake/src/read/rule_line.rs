@@ -24,7 +24,7 @@ use crate::rules::{Deferred, FileId, PatternRule, Rule};
 use crate::words::{self, trim};
 
 // Used by the planner and the session through this module.
-pub use super::names::{intern_deps, normalize_name, strip_dot_slash};
+pub use super::names::{intern_deps, intern_static_deps, normalize_name, strip_dot_slash};
 pub use super::separators::split_order_only;
 
 /// What a rule line's recipe will be attached to.
@@ -610,6 +610,8 @@ fn record_rule(
     let (double_colon, deferred) = (line.double_colon, line.deferred);
     let deps = if deferred {
         ThinVec::new()
+    } else if stem.is_some() {
+        intern_static_deps(ev, deps_text)
     } else {
         intern_deps(ev, deps_text)
     };

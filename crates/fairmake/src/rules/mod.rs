@@ -184,6 +184,10 @@ pub struct File {
     /// Named (without `%`) as a prerequisite of a pattern rule: not an
     /// intermediate file, though it does not "ought to exist".
     pub pattern_prerequisite: bool,
+    /// Named as a prerequisite of a static pattern rule only: it ought to
+    /// exist, as a mentioned file, yet an implicit rule may make it as an
+    /// intermediate file (GNU 4.4.1).
+    pub static_prerequisite: bool,
     pub phony: bool,
     pub precious: bool,
     pub intermediate: bool,
