@@ -534,6 +534,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // file it walks to from the makefile's rules).
         let extra = self.extra_prereqs_of_rules()?;
         deps.extend(extra_deps(self.ev, &extra));
+        // A terminal rule's prerequisites, those included, are not made by
+        // implicit rules, as for a file the makefile names.
+        if self.ev.db.pattern_rules[m.rule].terminal {
+            for d in &deps {
+                self.node(d.file()).no_implicit = true;
+            }
+        }
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         let resolved = Resolved {
             deps,
