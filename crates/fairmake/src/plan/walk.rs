@@ -395,7 +395,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.dont_care.end_deferred_walk();
         let walk = walk?;
         if walk.failed && !walk.pending {
-            self.nodes[id].status = Status::Failed;
+            // Under -q it failed as its prerequisites did: out of date
+            // unless one failed through an error.
+            let node = self.node(id);
+            node.status = Status::Failed;
+            node.out_of_date = !walk.failed_as_error;
+            node.first_rule_out_of_date = node.out_of_date;
             return Ok(Status::Failed);
         }
         self.nodes[id].status = Status::Pending;
