@@ -244,6 +244,9 @@ pub struct Node {
     /// -q -k's status goes by for a goal (GNU takes a double-colon goal's
     /// rules as goals of their own, and the first goal to fail says).
     pub first_rule_out_of_date: bool,
+    /// Its first rule (of several double-colon ones) has a recipe, its own
+    /// or an implicit rule's: GNU's note for a goal goes by that rule.
+    pub first_rule_recipe: bool,
     /// With -k, one of its double-colon rules failed: the later ones still
     /// run, each on its own, and the file ends `Failed`.
     pub double_colon_failed: bool,
@@ -294,6 +297,7 @@ impl Default for Node {
             peer_pos: 0,
             out_of_date: false,
             first_rule_out_of_date: false,
+            first_rule_recipe: false,
             double_colon_failed: false,
         }
     }
@@ -671,7 +675,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let name = diag::show(self.ev.db.file(goal).name).to_string();
         // A goal another target's recipe made (a grouped peer) was never
         // resolved: its own rule says whether it has a recipe.
+        // A double-colon file's first rule says, whichever ran last.
         let has_recipe = match &self.nodes[goal].resolved {
+            Some(_) if !self.ev.db.file(goal).double_colon().is_empty() => {
+                self.nodes[goal].first_rule_recipe
+            }
             Some(r) => r.recipe.is_some(),
             None => self.ev.db.file(goal).rule.recipe.is_some(),
         };
