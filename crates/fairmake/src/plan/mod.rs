@@ -655,7 +655,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 });
             }
         }
-        if self.failed {
+        // A goal can fail through a file that failed before the goals
+        // were looked at (a grouped peer of an optional makefile whose
+        // recipe failed): nothing is said then, but it is a failure.
+        let goal_failed = || {
+            !self.makefiles_phase
+                && !self.question()
+                && goals.iter().any(|&g| self.nodes[g].status == Status::Failed)
+        };
+        if self.failed || goal_failed() {
             return Ok(2);
         }
         if self.question() && self.question_dirty {
