@@ -610,7 +610,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         }
                         reported[i] = true;
                     }
-                    _ => all_settled = false,
+                    _ => {
+                        all_settled = false;
+                        // `.NOTPARALLEL:` makes the goals one at a time.
+                        if self.ev.db.not_parallel {
+                            break;
+                        }
+                    }
                 }
             }
             // A job that ran no process (its recipe `@:`) has finished
