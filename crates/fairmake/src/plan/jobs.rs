@@ -27,6 +27,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
+        self.jobs_finished += 1;
         let id = outcome.file;
         // -t ran the recursive lines: the target is touched now.
         if let Some(times) = self.touches_after_job.remove(&id) {

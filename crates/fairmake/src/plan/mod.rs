@@ -322,6 +322,8 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub failed: bool,
     /// Stop starting new work (a failure without `-k`).
     pub stopping: bool,
+    /// How many jobs have finished (been recorded).
+    jobs_finished: u64,
     /// `-q`: something is out of date.
     pub question_dirty: bool,
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
@@ -404,6 +406,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             times,
             failed: false,
             stopping: false,
+            jobs_finished: 0,
             question_dirty: false,
             makefiles_phase: false,
             makefiles_always_make: false,
@@ -595,6 +598,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut reported = vec![false; goals.len()];
         loop {
             let mut all_settled = true;
+            let finished_before = self.jobs_finished;
             for (i, &goal) in goals.iter().enumerate() {
                 if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
@@ -631,6 +635,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break;
             }
             if self.runner.running() == 0 {
+                // The last jobs finished during the pass, after the goals
+                // waiting for them were looked at: look again.
+                if self.jobs_finished != finished_before {
+                    continue;
+                }
                 // Nothing can progress (a cycle through pending files): stop rather than hang.
                 break;
             }
