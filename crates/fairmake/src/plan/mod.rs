@@ -219,6 +219,9 @@ pub struct Node {
     pub remaking: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
+    /// The last pass over the goals that found it waiting for its
+    /// prerequisites (see `Planner::pass`).
+    pub seen_pass: u32,
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u32,
     pub intermediate: bool,
@@ -288,6 +291,7 @@ impl Default for Node {
             remade: false,
             remaking: false,
             depth: 0,
+            seen_pass: 0,
             intermediate: false,
             simulated: false,
             no_implicit: false,
@@ -324,6 +328,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub stopping: bool,
     /// How many jobs have finished (been recorded).
     jobs_finished: u64,
+    /// Which pass over the goals this is: a file whose prerequisites are
+    /// being made is looked at once a pass, as in GNU; met again in the
+    /// same pass, it is still waiting, whatever finished meanwhile.
+    pass: u32,
     /// `-q`: something is out of date.
     pub question_dirty: bool,
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
@@ -411,6 +419,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             makefiles_phase: false,
             makefiles_always_make: false,
             depth: 0,
+            pass: 1,
             made_count: 0,
             dont_care: Default::default(),
             unreadable: Default::default(),
@@ -599,6 +608,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         loop {
             let mut all_settled = true;
             let finished_before = self.jobs_finished;
+            self.pass += 1;
             for (i, &goal) in goals.iter().enumerate() {
                 if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
