@@ -550,6 +550,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let tried = node.remade || node.remaking || (dry_run && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
+                && !node.existed
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary

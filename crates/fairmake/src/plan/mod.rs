@@ -224,6 +224,9 @@ pub struct Node {
     pub seen_pass: u32,
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u32,
+    /// An intermediate file that was there before it was made: it stays
+    /// (GNU manual, "Chains of Implicit Rules").
+    pub existed: bool,
     pub intermediate: bool,
     /// Its recipe was only printed (-n, a line not recursive): it counts as
     /// updated though its file did not change.
@@ -292,6 +295,7 @@ impl Default for Node {
             remaking: false,
             depth: 0,
             seen_pass: 0,
+            existed: false,
             intermediate: false,
             simulated: false,
             no_implicit: false,
