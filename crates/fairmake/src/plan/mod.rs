@@ -690,7 +690,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let goal_failed = || {
             !self.makefiles_phase
                 && !self.question()
-                && goals.iter().any(|&g| self.nodes[g].status == Status::Failed)
+                && goals
+                    .iter()
+                    .any(|&g| self.nodes[g].status == Status::Failed)
         };
         if self.failed || goal_failed() {
             return Ok(2);
