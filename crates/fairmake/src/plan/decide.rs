@@ -27,6 +27,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.group_mtime(id)
         };
+        if self.ev.db.file(id).intermediate && self.mtime_of(id).is_some() {
+            self.nodes[id].existed = true;
+        }
         let file = self.ev.db.file(id);
         let phony = file.phony;
         let member_target = crate::archive::is_member(file.name);

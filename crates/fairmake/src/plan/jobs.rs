@@ -27,6 +27,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
+        self.jobs_finished += 1;
         let id = outcome.file;
         // -t ran the recursive lines: the target is touched now.
         if let Some(times) = self.touches_after_job.remove(&id) {
@@ -549,6 +550,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let tried = node.remade || node.remaking || (dry_run && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
+                && !node.existed
                 && !self.goals.contains(&id)
                 && !self.is_precious(id)
                 && !file.secondary

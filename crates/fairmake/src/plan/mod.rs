@@ -225,8 +225,14 @@ pub struct Node {
     pub remaking: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
+    /// The last pass over the goals that found it waiting for its
+    /// prerequisites (see `Planner::pass`).
+    pub seen_pass: u32,
     /// When its job finished, in the order of the run (0: not made).
     pub made_seq: u32,
+    /// An intermediate file that was there before it was made: it stays
+    /// (GNU manual, "Chains of Implicit Rules").
+    pub existed: bool,
     pub intermediate: bool,
     /// Its recipe was only printed (-n, a line not recursive): it counts as
     /// updated though its file did not change.
@@ -250,6 +256,9 @@ pub struct Node {
     /// -q -k's status goes by for a goal (GNU takes a double-colon goal's
     /// rules as goals of their own, and the first goal to fail says).
     pub first_rule_out_of_date: bool,
+    /// Its first rule (of several double-colon ones) has a recipe, its own
+    /// or an implicit rule's: GNU's note for a goal goes by that rule.
+    pub first_rule_recipe: bool,
     /// With -k, one of its double-colon rules failed: the later ones still
     /// run, each on its own, and the file ends `Failed`.
     pub double_colon_failed: bool,
@@ -291,6 +300,8 @@ impl Default for Node {
             remade: false,
             remaking: false,
             depth: 0,
+            seen_pass: 0,
+            existed: false,
             intermediate: false,
             simulated: false,
             no_implicit: false,
@@ -300,6 +311,7 @@ impl Default for Node {
             peer_pos: 0,
             out_of_date: false,
             first_rule_out_of_date: false,
+            first_rule_recipe: false,
             double_colon_failed: false,
         }
     }
@@ -324,6 +336,12 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub failed: bool,
     /// Stop starting new work (a failure without `-k`).
     pub stopping: bool,
+    /// How many jobs have finished (been recorded).
+    jobs_finished: u64,
+    /// Which pass over the goals this is: a file whose prerequisites are
+    /// being made is looked at once a pass, as in GNU; met again in the
+    /// same pass, it is still waiting, whatever finished meanwhile.
+    pass: u32,
     /// `-q`: something is out of date.
     pub question_dirty: bool,
     /// Remaking makefiles: `-n`, `-q`, `-t` do not apply, and goals get no
@@ -406,10 +424,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             times,
             failed: false,
             stopping: false,
+            jobs_finished: 0,
             question_dirty: false,
             makefiles_phase: false,
             makefiles_always_make: false,
             depth: 0,
+            pass: 1,
             made_count: 0,
             dont_care: Default::default(),
             unreadable: Default::default(),
@@ -597,6 +617,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut reported = vec![false; goals.len()];
         loop {
             let mut all_settled = true;
+            let finished_before = self.jobs_finished;
+            self.pass += 1;
             for (i, &goal) in goals.iter().enumerate() {
                 if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
@@ -612,7 +634,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         }
                         reported[i] = true;
                     }
-                    _ => all_settled = false,
+                    _ => {
+                        all_settled = false;
+                        // `.NOTPARALLEL:` makes the goals one at a time.
+                        if self.ev.db.not_parallel {
+                            break;
+                        }
+                    }
                 }
             }
             // A job that ran no process (its recipe `@:`) has finished
@@ -627,6 +655,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break;
             }
             if self.runner.running() == 0 {
+                // The last jobs finished during the pass, after the goals
+                // waiting for them were looked at: look again.
+                if self.jobs_finished != finished_before {
+                    continue;
+                }
                 // Nothing can progress (a cycle through pending files): stop rather than hang.
                 break;
             }
@@ -657,7 +690,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 });
             }
         }
-        if self.failed {
+        // A goal can fail through a file that failed before the goals
+        // were looked at (a grouped peer of an optional makefile whose
+        // recipe failed): nothing is said then, but it is a failure.
+        let goal_failed = || {
+            !self.makefiles_phase
+                && !self.question()
+                && goals
+                    .iter()
+                    .any(|&g| self.nodes[g].status == Status::Failed)
+        };
+        if self.failed || goal_failed() {
             return Ok(2);
         }
         if self.question() && self.question_dirty {
@@ -677,7 +720,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let name = diag::show(self.ev.db.file(goal).name).to_string();
         // A goal another target's recipe made (a grouped peer) was never
         // resolved: its own rule says whether it has a recipe.
+        // A double-colon file's first rule says, whichever ran last.
         let has_recipe = match &self.nodes[goal].resolved {
+            Some(_) if !self.ev.db.file(goal).double_colon().is_empty() => {
+                self.nodes[goal].first_rule_recipe
+            }
             Some(r) => r.recipe.is_some(),
             None => self.ev.db.file(goal).rule.recipe.is_some(),
         };

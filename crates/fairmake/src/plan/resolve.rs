@@ -110,7 +110,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             Rc::new(resolved)
         };
-        self.node(id).resolved = Some(resolved);
+        let node = self.node(id);
+        if rule_index == 0 {
+            node.first_rule_recipe = resolved.recipe.is_some();
+        }
+        node.resolved = Some(resolved);
         // Resolution interns files (implicit prerequisites, intermediates,
         // second expansion): every id in the database has a node from here on.
         let files = self.ev.db.files.len();

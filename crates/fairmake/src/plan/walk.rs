@@ -174,6 +174,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // not end the target while its siblings are still being made.
         if walk.pending {
             self.nodes[id].status = Status::Pending;
+            self.nodes[id].seen_pass = self.pass;
             return Some(Status::Pending);
         }
         if walk.failed {
@@ -232,7 +233,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             let deferred = self.deferrable(dep.file());
             self.depth += 1;
-            let st = if deferred {
+            let st = if self.seen_this_pass(dep.file()) {
+                Ok(Status::Pending)
+            } else if deferred {
                 self.update_deferred(dep.file(), id)
             } else {
                 self.update(dep.file(), Some(id))
@@ -294,6 +297,22 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .nth(nth.saturating_sub(1) as usize)
             .expect("unbounded");
         dropped.push(written);
+    }
+
+    /// `id` waits for its prerequisites and was looked at in this pass
+    /// over the goals already: GNU prunes it.
+    fn seen_this_pass(&self, id: FileId) -> bool {
+        let node = &self.nodes[id];
+        let seen = node.status == Status::Pending && node.seen_pass == self.pass;
+        if seen && self.verbose() {
+            crate::diag::out_line(format_args!(
+                "{:indent$}Pruning file '{}'.",
+                "",
+                diag::show(self.ev.db.file(id).name),
+                indent = self.indent(self.depth)
+            ));
+        }
+        seen
     }
 
     /// Says that `id`, being made, found `dep` in the making.
@@ -392,7 +411,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.dont_care.end_deferred_walk();
         let walk = walk?;
         if walk.failed && !walk.pending {
-            self.nodes[id].status = Status::Failed;
+            // Under -q it failed as its prerequisites did: out of date
+            // unless one failed through an error.
+            let node = self.node(id);
+            node.status = Status::Failed;
+            node.out_of_date = !walk.failed_as_error;
+            node.first_rule_out_of_date = node.out_of_date;
             return Ok(Status::Failed);
         }
         self.nodes[id].status = Status::Pending;
