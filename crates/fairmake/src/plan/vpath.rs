@@ -208,12 +208,14 @@ fn vpath_search_ranked(ev: &mut Evaluator, name: &[u8]) -> Option<(Vec<u8>, usiz
             candidate.push(b'/');
         }
         candidate.extend_from_slice(name);
-        // A file the makefile names as a target counts, existing or not.
-        let is_target = ev
+        // A file the makefile mentions counts, existing or not (GNU
+        // manual, "Directory Search": it "exists (or is mentioned in the
+        // makefile)").
+        let mentioned = ev
             .db
             .lookup(&candidate)
-            .is_some_and(|id| ev.db.file(id).is_target);
-        if is_target || ev.fs.exists(&candidate) {
+            .is_some_and(|id| ev.db.file(id).is_mentioned());
+        if mentioned || ev.fs.exists(&candidate) {
             return Some((candidate, rank));
         }
     }

@@ -205,6 +205,22 @@ pub struct File {
 }
 
 impl File {
+    /// Whether a makefile or the command line names this file: as a target,
+    /// a prerequisite of an explicit or static pattern rule, a special
+    /// target's prerequisite, a goal. A pattern rule's prerequisite is not
+    /// a mention.
+    pub fn is_mentioned(&self) -> bool {
+        self.is_target
+            || self.is_prerequisite
+            || self.static_prerequisite
+            || self.entered
+            || self.phony
+            || self.precious
+            || self.intermediate
+            || self.secondary
+            || self.notintermediate
+    }
+
     /// Double-colon rules, each run on its own.
     pub fn double_colon(&self) -> &[Rule] {
         self.double_colon.as_deref().map_or(&[], |v| v)
