@@ -13,7 +13,8 @@ of three ways:
   matches is counted under the declaration's id instead of being reported;
 - rewrite: a change to the program that takes away only the declared cause
   (a list's order, say); the divergence is declared when the rewritten
-  program differs and both makes agree on it entirely.
+  program differs and both makes agree on it entirely.  A declaration with
+  a rewrite and a match tries the rewrite only where the match holds.
 
 A match should be as narrow as the difference it declares: it names the
 construct in the program that causes it, and the aspect it may affect.
@@ -238,6 +239,32 @@ def _gnu_deletes_old_file(prog, diffs):
     return True
 
 
+def _dry_run_parallel(prog):
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    dry = re.search(r"(^|\s)-[a-zA-Z]*n", flags) or "--just-print" in flags or "--dry-run" in flags \
+        or re.match(r"^-?[a-zA-Z]*n", env)
+    par = re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j", env)
+    return bool(dry and par)
+
+
+def _gnu_restarts_forever(prog, diffs):
+    # GNU timed out; the rewrite without -j then shows whether that was
+    # all.
+    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
+    if timeout != (True, False) or not _dry_run_parallel(prog):
+        return False
+    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"MAKEFILES", r"(?m)^\s*-?include\b")):
+        return False
+    return only(diffs, "stdout", "stderr", "status", "timeout")
+
+
+def _without_jobs(prog):
+    """The program with -j taken off its command line."""
+    args = [a for a in prog["args"] if not re.match(r"^(-j\d*|--jobs(=\d+)?)$", a)]
+    return dict(prog, args=args)
+
+
 _UNDEFINED_WARNING = re.compile(rb"^\S+:\d+: warning: undefined variable '[^'\n]*'$")
 # An error while expanding an exported variable is located at its
 # definition.
@@ -380,6 +407,14 @@ DECLARATIONS = [
          "are all old files, which fairmake left as they were, and nothing "
          "else differs.",
          match=_gnu_deletes_old_file),
+    Decl("manual-restart-loop", {"4.4.1", "4.3"},
+         "GNU 4.4.1 departs from its manual (README, Differences): under -n "
+         "with -j, makefiles that a recipe 'remade' without creating them "
+         "(`.DEFAULT`, MAKEFILES) make it start over forever; the manual "
+         "starts over only when a makefile changed. Counted when GNU timed "
+         "out and fairmake did not, and both agree on the program without "
+         "-j.",
+         match=_gnu_restarts_forever, rewrite=_without_jobs),
     Decl("manual-delete-on-error", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): "
          ".DELETE_ON_ERROR does not delete a changed target when the failing "
@@ -483,11 +518,15 @@ def matching(prog, diffs, ref_version, agree=None):
     rewritten program with both makes and tells whether they agree on it
     entirely; without it, rewrite declarations are skipped."""
     for d in DECLARATIONS:
-        if d.match and ref_version in d.refs and d.match(prog, diffs):
+        if d.match and not d.rewrite and ref_version in d.refs and d.match(prog, diffs):
             return d
     if agree:
         for d in DECLARATIONS:
             if d.rewrite and ref_version in d.refs:
+                # A declaration with both: the match says when the
+                # rewrite is worth trying.
+                if d.match and not d.match(prog, diffs):
+                    continue
                 q = d.rewrite(prog)
                 if q != prog and agree(q):
                     return d
