@@ -742,7 +742,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
 /// automatic variables, as in GNU make (`x.o: x.c` with `.EXTRA_PREREQS =
 /// x.c` has `$<` `x.c`).
 fn extra_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
-    let mut deps: Vec<Dep> = crate::read::rule_line::intern_deps(ev, text);
+    let mut deps: Vec<Dep> = crate::read::rule_line::intern_extra_deps(ev, text);
     for d in &mut deps {
         d.extra = true;
     }

@@ -169,6 +169,13 @@ pub fn intern_static_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u
     intern_deps_marked(ev, text, |f| f.static_prerequisite = true)
 }
 
+/// [`intern_deps`] for `.EXTRA_PREREQS` names: known to make, yet not
+/// mentioned by the makefile, so an implicit rule may still make one as an
+/// intermediate file, deleted afterwards (GNU 4.4.1).
+pub fn intern_extra_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
+    intern_deps_marked(ev, text, |f| f.entered = true)
+}
+
 /// Interns a prerequisite list, marking each file named with `mark`.
 fn intern_deps_marked<List: FromIterator<Dep>>(
     ev: &mut Evaluator,

@@ -24,7 +24,9 @@ use crate::rules::{Deferred, FileId, PatternRule, Rule};
 use crate::words::{self, trim};
 
 // Used by the planner and the session through this module.
-pub use super::names::{intern_deps, intern_static_deps, normalize_name, strip_dot_slash};
+pub use super::names::{
+    intern_deps, intern_extra_deps, intern_static_deps, normalize_name, strip_dot_slash,
+};
 pub use super::separators::split_order_only;
 
 /// What a rule line's recipe will be attached to.
