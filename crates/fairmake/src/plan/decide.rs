@@ -11,6 +11,7 @@ use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::rules::FileId;
+use crate::trace::debug;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// All prerequisites are settled: decide whether to run the recipe.
@@ -86,11 +87,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
                 if self.basic() {
-                    self.debug_line(id, 0, "Must remake target '{}'.");
-                    self.debug_line(id, 0, "Successfully remade target file '{}'.");
+                    self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+                    self.debug_line(id, 0, debug::walk::REMADE);
                 }
             } else if self.verbose() {
-                self.debug_line(id, 0, "No need to remake target '{}'.");
+                self.debug_line(id, 0, debug::walk::NO_NEED);
             }
             return Ok(self.rule_finished(id));
         }

@@ -47,6 +47,7 @@ use crate::diag::{self, Result};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::Runner;
 use crate::rules::{Dep, FileId, Recipe};
+use crate::trace::debug;
 pub use dont_care::DontCare;
 use jobs::PeerCheck;
 use mtime::{KnownMtime, Mtime};
@@ -467,24 +468,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         p
     }
 
-    /// A `--debug=basic` line about `id`, indented by its depth as GNU does
-    /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
+    /// A `--debug` line about `id` (`template`'s `{}` is its name), at
+    /// its depth in the walk plus `extra` (see `trace::debug`).
     fn debug_line(&self, id: FileId, extra: usize, template: &str) {
         let depth = self.nodes.get(id.index()).map_or(0, |n| n.depth as usize);
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
-        crate::diag::out_line(format_args!(
-            "{:indent$}{text}",
-            "",
-            indent = self.indent(depth) + extra
-        ));
+        debug::line(self.indent(depth) + extra, format_args!("{text}"));
     }
 
-    /// How far a debugging line at `depth` is indented: two blanks a
-    /// level (GNU 4.3's), and one more while the makefiles are remade
-    /// (GNU 4.4.1 and 4.3 alike).
+    /// How far a debugging line at `depth` is indented: a blank a level,
+    /// and one more while the makefiles are remade (GNU 4.4.1; 4.3 put two
+    /// blanks a level).
     fn indent(&self, depth: usize) -> usize {
-        depth * 2 + usize::from(self.makefiles_phase)
+        depth + usize::from(self.makefiles_phase)
     }
 
     /// The runner back (for the next phase), and what the next walk of the
@@ -567,6 +564,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn basic(&self) -> bool {
         let debug = &self.ev.invocation.options.debug;
         debug.basic && (!self.makefiles_phase || debug.makefile)
+    }
+
+    /// `--debug=i` lines are printed (not while remaking makefiles either).
+    fn implicit_debug(&self) -> bool {
+        let debug = &self.ev.invocation.options.debug;
+        debug.implicit && (!self.makefiles_phase || debug.makefile)
     }
 
     /// `--debug=v` lines are printed (not while remaking makefiles either).

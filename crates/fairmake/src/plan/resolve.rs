@@ -13,6 +13,7 @@ use crate::diag::{self, Result};
 use crate::eval::vars::Flavor;
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::rules::{Dep, FileId, Recipe};
+use crate::trace::debug;
 
 /// A rule being resolved, before it becomes a `Resolved`.
 struct Draft {
@@ -131,7 +132,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // from now on, for the implicit search too.
         self.vpath_resolve(id);
         // A terminal rule's prerequisites are not made by implicit rules.
-        let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
+        let no_implicit = self.node(id).no_implicit;
+        let narrate = !no_implicit && self.implicit_debug();
+        if narrate {
+            self.debug_line(id, 1, debug::walk::LOOKING_FOR_IMPLICIT);
+        }
+        let found = if no_implicit || self.ev.db.pattern_rules.is_empty() {
             None
         } else {
             let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
@@ -140,6 +146,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             };
             self.implicit(id, &search_name, &draft.deps)?
         };
+        if narrate {
+            match &found {
+                Some(m) => {
+                    let rule = debug::rule_text(&self.ev.db.pattern_rules[m.rule]);
+                    let text = format!("Found implicit rule '{rule}' for '{{}}'.");
+                    self.debug_line(id, 1, &text);
+                }
+                None => self.debug_line(id, 1, debug::walk::NO_IMPLICIT),
+            }
+        }
         if let Some(m) = found {
             self.take_implicit_match(id, &m, draft)?;
         } else if !self.ev.db.file(id).is_target {
@@ -154,6 +170,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             {
                 draft.recipe = Some(default);
                 draft.more.default_recipe = true;
+                if narrate {
+                    self.debug_line(id, 1, debug::walk::DEFAULT_RECIPE);
+                }
             }
         }
         Ok(())

@@ -12,6 +12,7 @@ use super::seams::{FileTimes, Jobs};
 use super::{Planner, Status};
 use crate::diag::{self, Result};
 use crate::rules::{Dep, FileId};
+use crate::trace::debug;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
@@ -26,12 +27,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             Status::Done | Status::Failed => {
                 if self.verbose() {
-                    crate::diag::out_line(format_args!(
-                        "{:indent$}Pruning file '{}'.",
-                        "",
-                        diag::show(self.ev.db.file(id).name),
-                        indent = self.indent(self.depth)
-                    ));
+                    self.debug_pruning(id);
                 }
                 return Ok(self.nodes[id].status);
             }
@@ -124,7 +120,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return self.leaf(id, parent);
         }
         if self.verbose() {
-            self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+            self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
         }
         match self.decide(id, &resolved)? {
             // On to the next double-colon rule (none once make is stopping:
@@ -144,10 +140,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
             if self.verbose() {
-                self.debug_line(id, 0, "Considering target file '{}'.");
+                self.debug_line(id, 0, debug::walk::CONSIDERING);
             }
             if self.basic() && self.mtime_of(id).is_none() {
-                self.debug_line(id, 1, "File '{}' does not exist.");
+                self.debug_line(id, 1, debug::walk::DOES_NOT_EXIST);
             }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
@@ -305,14 +301,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let node = &self.nodes[id];
         let seen = node.status == Status::Pending && node.seen_pass == self.pass;
         if seen && self.verbose() {
-            crate::diag::out_line(format_args!(
-                "{:indent$}Pruning file '{}'.",
-                "",
-                diag::show(self.ev.db.file(id).name),
-                indent = self.indent(self.depth)
-            ));
+            self.debug_pruning(id);
         }
         seen
+    }
+
+    /// `--debug=v`: `id`, met again where the walk is now, is not looked
+    /// at again.
+    fn debug_pruning(&self, id: FileId) {
+        let name = diag::show(self.ev.db.file(id).name).to_string();
+        let text = debug::walk::PRUNING.replace("{}", &name);
+        debug::line(self.indent(self.depth), format_args!("{text}"));
     }
 
     /// Says that `id`, being made, found `dep` in the making.
@@ -434,8 +433,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn assume_old(&mut self, id: FileId) -> Status {
         self.nodes[id].depth = self.depth as u32;
         if self.verbose() {
-            self.debug_line(id, 0, "Considering target file '{}'.");
-            self.debug_line(id, 0, "File '{}' was considered already.");
+            self.debug_line(id, 0, debug::walk::CONSIDERING);
+            self.debug_line(id, 0, debug::walk::CONSIDERED_ALREADY);
         }
         self.nodes[id].status = Status::Done;
         Status::Done
@@ -466,14 +465,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if exists || assumed || phony {
             if exists && self.verbose() {
-                self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
-                self.debug_line(id, 0, "No need to remake target '{}'.");
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+                self.debug_line(id, 0, debug::walk::NO_NEED);
             }
             self.nodes[id].status = Status::Done;
             if self.ev.db.file(id).phony {
                 self.nodes[id].remade = true;
             }
             return Ok(Status::Done);
+        }
+        // GNU finds it must be remade before it finds no way to.
+        if self.verbose() {
+            self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+        }
+        if self.basic() {
+            self.debug_line(id, 0, debug::walk::MUST_REMAKE);
         }
         self.no_rule(id, parent)
     }
