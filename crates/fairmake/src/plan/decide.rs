@@ -45,13 +45,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             let dep_newer = self.dep_is_newer(dep.file(), my_mtime, member_target);
             if my_mtime.is_some() && self.verbose() {
-                let word = if dep_newer { "newer" } else { "older" };
-                let dep_name = diag::show(self.ev.db.file(dep.file()).name).to_string();
-                self.debug_line(
-                    id,
-                    1,
-                    &format!("Prerequisite '{dep_name}' is {word} than target '{{}}'."),
-                );
+                self.debug_prerequisite(id, dep.file(), dep_newer);
             }
             // An intermediate file its recipe did not create makes the
             // target out of date, but is not newer than it: not in `$?`
@@ -96,6 +90,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// `--debug=v`: how prerequisite `dep` compares with the existing
+    /// `id`: missing (remade or not), newer or older (GNU 4.4.1).
+    fn debug_prerequisite(&mut self, id: FileId, dep: FileId, newer: bool) {
+        let dep_name = diag::show(self.ev.db.file(dep).name).to_string();
+        let text = if self.mtime_of(dep).is_none() {
+            format!("Prerequisite '{dep_name}' of target '{{}}' does not exist.")
+        } else {
+            let word = if newer { "newer" } else { "older" };
+            format!("Prerequisite '{dep_name}' is {word} than target '{{}}'.")
+        };
+        self.debug_line(id, 1, &text);
     }
 
     /// `dep` is an intermediate file that was remade (not only under

@@ -263,6 +263,9 @@ pub struct Node {
     /// With -k, one of its double-colon rules failed: the later ones still
     /// run, each on its own, and the file ends `Failed`.
     pub double_colon_failed: bool,
+    /// `--debug`: first met as a missing intermediate file whose making
+    /// waits: it is said to be considered once it is made (GNU 4.4.1).
+    pub unannounced: bool,
 }
 
 impl Node {
@@ -314,6 +317,7 @@ impl Default for Node {
             first_rule_out_of_date: false,
             first_rule_recipe: false,
             double_colon_failed: false,
+            unannounced: false,
         }
     }
 }

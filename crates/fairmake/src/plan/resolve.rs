@@ -144,7 +144,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
                 _ => self.ev.db.file(id).name.into(),
             };
-            self.implicit(id, &search_name, &draft.deps)?
+            if narrate {
+                let depth = self.nodes[id].depth as usize;
+                self.search_scratch.trace = Some(self.indent(depth) + 1);
+            }
+            let found = self.implicit(id, &search_name, &draft.deps);
+            self.search_scratch.trace = None;
+            found?
         };
         if narrate {
             match &found {

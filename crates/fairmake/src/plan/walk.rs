@@ -139,11 +139,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.dont_care.entered(id, parent, deferred);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
-            if self.verbose() {
-                self.debug_line(id, 0, debug::walk::CONSIDERING);
-            }
-            if self.basic() && self.mtime_of(id).is_none() {
-                self.debug_line(id, 1, debug::walk::DOES_NOT_EXIST);
+            if deferred && self.basic() {
+                self.nodes[id].unannounced = true;
+            } else {
+                self.announce(id);
             }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
@@ -153,6 +152,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        if !first_visit && !deferred && self.nodes[id].unannounced {
+            self.nodes[id].unannounced = false;
+            self.announce(id);
+        }
         // Resolved on the first visit, and again for each double-colon rule.
         if self.nodes[id].resolved.is_none() {
             if let Err(e) = self.resolve(id, parent) {
@@ -161,6 +164,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(())
+    }
+
+    /// `--debug`: the walk comes to `id` ("Considering", and whether
+    /// it exists).
+    fn announce(&mut self, id: FileId) {
+        if self.verbose() {
+            self.debug_line(id, 0, debug::walk::CONSIDERING);
+        }
+        if self.basic() && self.mtime_of(id).is_none() {
+            self.debug_line(id, 1, debug::walk::DOES_NOT_EXIST);
+        }
     }
 
     /// After a walk: `Some` status when `id` cannot be decided yet
@@ -504,6 +518,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.ev.invocation.options.keep_going {
             self.failed |= !self.dont_care.walk_failure_uncounted();
             diag::error_line(format_args!("{message}."));
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::FAILED);
+            }
             Ok(Status::Failed)
         } else {
             self.failed = true;

@@ -61,6 +61,88 @@ pub mod walk {
     pub const DEFAULT_RECIPE: &str = "Using default recipe for '{}'.";
 }
 
+/// The words of the implicit rule search (`--debug=i`).
+pub mod search {
+    use super::line;
+
+    pub fn trying_rule(indent: usize, rule: &str, stem: &str) {
+        line(
+            indent,
+            format_args!("Trying pattern rule '{rule}' with stem '{stem}'."),
+        );
+    }
+    pub fn trying_prerequisite(indent: usize, name: &str, with_percent: bool) {
+        let kind = if with_percent { "implicit" } else { "rule" };
+        line(indent, format_args!("Trying {kind} prerequisite '{name}'."));
+    }
+    pub fn found(indent: usize, name: &str) {
+        line(indent, format_args!("Found '{name}'."));
+    }
+    pub fn not_found(indent: usize, name: &str) {
+        line(indent, format_args!("Not found '{name}'."));
+    }
+    pub fn trying_harder(indent: usize) {
+        line(indent, format_args!("Trying harder."));
+    }
+    pub fn looking_for_intermediate(indent: usize, name: &str) {
+        line(
+            indent,
+            format_args!("Looking for a rule with intermediate file '{name}'."),
+        );
+    }
+    pub fn avoiding_recursion(indent: usize, rule: &str) {
+        line(
+            indent,
+            format_args!("Avoiding implicit rule recursion for rule '{rule}'."),
+        );
+    }
+    pub fn rejecting_impossible(indent: usize, rule: &str, name: &str, implicit: bool) {
+        let kind = if implicit { " implicit" } else { "" };
+        line(
+            indent,
+            format_args!("Rejecting rule '{rule}' due to impossible{kind} prerequisite '{name}'."),
+        );
+    }
+    pub fn ought_to_exist(indent: usize, name: &str) {
+        line(indent, format_args!("'{name}' ought to exist."));
+    }
+    pub fn does_not_qualify(indent: usize, name: &str, rule: &str) {
+        line(
+            indent,
+            format_args!(
+                "Prerequisite '{name}' of rule '{rule}' does not qualify as ought to exist."
+            ),
+        );
+    }
+    pub fn using_compatibility_rule(indent: usize, rule: &str, name: &str) {
+        line(
+            indent,
+            format_args!("Using compatibility rule '{rule}' due to '{name}'."),
+        );
+    }
+    pub fn searching_compatibility(indent: usize, name: &str) {
+        line(
+            indent,
+            format_args!("Searching for a compatibility rule for '{name}'."),
+        );
+    }
+    pub fn looking_for_explicit(indent: usize, name: &str) {
+        line(
+            indent,
+            format_args!("Looking for a rule with explicit file '{name}'."),
+        );
+    }
+    pub fn found_rule(indent: usize, rule: &str, name: &str) {
+        line(
+            indent,
+            format_args!("Found implicit rule '{rule}' for '{name}'."),
+        );
+    }
+    pub fn no_rule(indent: usize, name: &str) {
+        line(indent, format_args!("No implicit rule found for '{name}'."));
+    }
+}
+
 /// `--debug=j`: a job's life. A job is put on the chain once, as its
 /// first command starts; each command is a live child, reaped as it ends;
 /// the job leaves the chain once, after its last command (or the one that
