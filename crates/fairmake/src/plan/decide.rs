@@ -72,6 +72,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // A double-colon rule without prerequisites always runs.
         if !self.ev.db.file(id).double_colon().is_empty() && resolved.deps.is_empty() {
             out_of_date = true;
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::DOUBLE_COLON_ALONE);
+            }
         }
         if !out_of_date && resolved.recipe.is_some() && self.peer_out_of_date(id)? {
             out_of_date = true;
@@ -85,7 +88,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     self.debug_line(id, 0, debug::walk::REMADE);
                 }
             } else if self.verbose() {
-                self.debug_line(id, 0, debug::walk::NO_NEED);
+                self.debug_no_need(id);
             }
             return Ok(self.rule_finished(id));
         }

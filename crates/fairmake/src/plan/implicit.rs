@@ -47,6 +47,11 @@ pub trait Knowledge {
     /// searched for; `Compat` when it is only mentioned elsewhere in the
     /// makefile; `None` when neither.
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<Ought>;
+    /// Where directory search found a file that is not where its name
+    /// says (`--debug=i` names it).
+    fn found_by_vpath(&mut self, _name: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
@@ -888,7 +893,10 @@ impl Search<'_, '_, '_> {
     fn traced_there(&mut self, d: &[u8], own: bool, rule: &str) -> bool {
         let at = self.base + 1;
         if self.k.exists(d) {
-            say::found(at, &show(d));
+            match self.k.found_by_vpath(d) {
+                Some(path) => say::found_by_vpath(at, &show(d), &show(&path)),
+                None => say::found(at, &show(d)),
+            }
             return true;
         }
         match self.k.ought_to_exist(d, own) {

@@ -481,6 +481,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         debug::line(self.indent(depth) + extra, format_args!("{text}"));
     }
 
+    /// "No need to remake target", naming where directory search found
+    /// the file if it did.
+    fn debug_no_need(&self, id: FileId) {
+        match self.nodes.get(id.index()).and_then(Node::path) {
+            Some(path) => {
+                let path = diag::show(path).to_string();
+                let text = format!("No need to remake target '{{}}'; using VPATH name '{path}'.");
+                self.debug_line(id, 0, &text);
+            }
+            None => self.debug_line(id, 0, debug::walk::NO_NEED),
+        }
+    }
+
     /// How far a debugging line at `depth` is indented: a blank a level,
     /// and one more while the makefiles are remade (GNU 4.4.1; 4.3 put two
     /// blanks a level).

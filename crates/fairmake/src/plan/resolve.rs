@@ -711,6 +711,13 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         }
     }
 
+    fn found_by_vpath(&mut self, name: &[u8]) -> Option<Vec<u8>> {
+        if !self.vpath_configured || self.ev.fs.exists(name) {
+            return None;
+        }
+        vpath_search(self.ev, name)
+    }
+
     fn is_phony(&self, name: &[u8]) -> bool {
         self.ev
             .db

@@ -155,6 +155,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !first_visit && !deferred && self.nodes[id].unannounced {
             self.nodes[id].unannounced = false;
             self.announce(id);
+        } else if !first_visit && self.nodes[id].resolved.is_none() {
+            // The next double-colon rule: considered anew (GNU 4.4.1).
+            self.announce(id);
         }
         // Resolved on the first visit, and again for each double-colon rule.
         if self.nodes[id].resolved.is_none() {
@@ -480,7 +483,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if exists || assumed || phony {
             if exists && self.verbose() {
                 self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
-                self.debug_line(id, 0, debug::walk::NO_NEED);
+                self.debug_no_need(id);
             }
             self.nodes[id].status = Status::Done;
             if self.ev.db.file(id).phony {

@@ -54,6 +54,7 @@ pub mod walk {
     pub const NO_NEED: &str = "No need to remake target '{}'.";
     pub const REMADE: &str = "Successfully remade target file '{}'.";
     pub const FAILED: &str = "Failed to remake target file '{}'.";
+    pub const DOUBLE_COLON_ALONE: &str = "Target '{}' is double-colon and has no prerequisites.";
     pub const PRUNING: &str = "Pruning file '{}'.";
     pub const NEEDS_REMAKING_UNDER_Q: &str = "Target file '{}' needs to be remade under -q.";
     pub const LOOKING_FOR_IMPLICIT: &str = "Looking for an implicit rule for '{}'.";
@@ -77,6 +78,12 @@ pub mod search {
     }
     pub fn found(indent: usize, name: &str) {
         line(indent, format_args!("Found '{name}'."));
+    }
+    pub fn found_by_vpath(indent: usize, name: &str, path: &str) {
+        line(
+            indent,
+            format_args!("Found prerequisite '{name}' as VPATH '{path}'."),
+        );
     }
     pub fn not_found(indent: usize, name: &str) {
         line(indent, format_args!("Not found '{name}'."));
