@@ -14,6 +14,11 @@ import declared
 _JOBSERVER = re.compile(rb"--jobserver-(auth|fds)=\S+")
 _SYNC_MUTEX = re.compile(rb"--sync-mutex=fnm:\S+")
 _TRACED_KILL = re.compile(rb"(?m)^(\++ kill -[A-Z]+ )\d+$")
+# --debug=j names a job by an address and its child by a process id.
+_CHILD = re.compile(rb"(?m)^((?:Putting|Live|Reaping winning|Reaping losing|Removing) child )"
+                    rb"0x[0-9a-f]+( .*?PID )\d+")
+_JOB_LINE = re.compile(rb"(?m)^(?:Putting|Live|Reaping winning|Reaping losing|Removing) child .*\n")
+_FIFO = re.compile(rb"fifo:/tmp/GMfifo\d+")
 
 
 def parallel(prog):
@@ -38,9 +43,22 @@ def normalize(text, sandbox, ref_version):
     # A shell's trace (.SHELLFLAGS = -xc) of `kill -TERM $$PPID` shows
     # make's process id.
     text = _TRACED_KILL.sub(rb"\1<pid>", text)
+    text = _FIFO.sub(b"fifo:<fifo>", text)
+    text = _debug_jobs(text)
     for d in declared.normalizers(ref_version):
         text = d.normalize(text)
     return text
+
+
+def _debug_jobs(text):
+    """--debug=j's lines with the address and process id normalised, and
+    moved after the rest: a recipe's output races with the lines make
+    prints as it starts and reaps the child, in either make."""
+    text = _CHILD.sub(rb"\1<job>\2<pid>", text)
+    jobs = _JOB_LINE.findall(text)
+    if not jobs:
+        return text
+    return _JOB_LINE.sub(b"", text) + b"--- debug=j\n" + b"".join(jobs)
 
 
 def lines(b):

@@ -26,6 +26,7 @@ use rustc_hash::FxHashMap;
 
 use crate::diag;
 use crate::rules::FileId;
+use crate::trace::debug;
 
 /// A child's environment: (name, value) pairs.
 pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
@@ -83,6 +84,8 @@ struct Job {
     env: Option<Rc<Environment>>,
     next_line: usize,
     pid: Option<u32>,
+    /// `--debug=j`: the job is on the chain, its last child this one.
+    chained: Option<u32>,
     mtime_before: Option<crate::fscache::Mtime>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
@@ -327,6 +330,7 @@ impl Runner {
             env: None,
             next_line: 0,
             pid: None,
+            chained: None,
             mtime_before,
             seq: self.started,
         });
@@ -497,14 +501,12 @@ impl Runner {
                     job.pid = Some(pid);
                     if self.mode.debug_jobs {
                         let id = job_id(job);
-                        let name = diag::show(&job.req.name);
-                        println_flush(
-                            format!(
-                                "Putting child {id:#x} ({name}) PID {pid} on the chain.\n\
-                                 Live child {id:#x} ({name}) PID {pid} "
-                            )
-                            .as_bytes(),
-                        );
+                        let name = diag::show(&job.req.name).to_string();
+                        if job.chained.is_none() {
+                            debug::jobs::putting(id, &name, pid);
+                        }
+                        job.chained = Some(pid);
+                        debug::jobs::live(id, &name, pid);
                     }
                     if line.recursive {
                         job.child_pids.push(pid);
@@ -658,6 +660,11 @@ impl Runner {
     }
 
     fn finish_as(&mut self, slot: usize, ok: bool, out_of_date: Option<OutOfDate>) {
+        if let Some(job) = &self.jobs[slot] {
+            if let Some(pid) = job.chained {
+                debug::jobs::removing(job_id(job), pid);
+            }
+        }
         let mut job = self.jobs[slot].take().expect("finishing a live job");
         self.record_job(slot, &job, ok);
         if let Some(c) = &mut job.capture {

@@ -8,7 +8,7 @@
 use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 
-use super::{diag, job_id, println_flush, Child, Ended, ExitKind, OutOfDate, Runner};
+use super::{diag, job_id, Child, Ended, ExitKind, OutOfDate, Runner};
 
 impl Runner {
     /// Reaps every exited child; returns whether any was reaped.
@@ -72,15 +72,7 @@ impl Runner {
         } = child;
         if self.mode.debug_jobs {
             if let Some(job) = &self.jobs[slot] {
-                let id = job_id(job);
-                let how = if status == 0 { "winning" } else { "losing" };
-                println_flush(
-                    format!(
-                        "Reaping {how} child {id:#x} PID {pid} \n\
-                         Removing child {id:#x} PID {pid} from chain."
-                    )
-                    .as_bytes(),
-                );
+                crate::trace::debug::jobs::reaping(job_id(job), pid, status == 0);
             }
         }
         let exit = std::process::ExitStatus::from_raw(status);

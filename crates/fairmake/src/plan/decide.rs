@@ -11,6 +11,7 @@ use super::seams::{FileTimes, Jobs};
 use super::{Node, Planner, Resolved, Status};
 use crate::diag::{self, Result};
 use crate::rules::FileId;
+use crate::trace::debug;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// All prerequisites are settled: decide whether to run the recipe.
@@ -44,13 +45,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             let dep_newer = self.dep_is_newer(dep.file(), my_mtime, member_target);
             if my_mtime.is_some() && self.verbose() {
-                let word = if dep_newer { "newer" } else { "older" };
-                let dep_name = diag::show(self.ev.db.file(dep.file()).name).to_string();
-                self.debug_line(
-                    id,
-                    1,
-                    &format!("Prerequisite '{dep_name}' is {word} than target '{{}}'."),
-                );
+                self.debug_prerequisite(id, dep.file(), dep_newer);
             }
             // An intermediate file its recipe did not create makes the
             // target out of date, but is not newer than it: not in `$?`
@@ -77,6 +72,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // A double-colon rule without prerequisites always runs.
         if !self.ev.db.file(id).double_colon().is_empty() && resolved.deps.is_empty() {
             out_of_date = true;
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::DOUBLE_COLON_ALONE);
+            }
         }
         if !out_of_date && resolved.recipe.is_some() && self.peer_out_of_date(id)? {
             out_of_date = true;
@@ -86,15 +84,28 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
                 if self.basic() {
-                    self.debug_line(id, 0, "Must remake target '{}'.");
-                    self.debug_line(id, 0, "Successfully remade target file '{}'.");
+                    self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+                    self.debug_line(id, 0, debug::walk::REMADE);
                 }
             } else if self.verbose() {
-                self.debug_line(id, 0, "No need to remake target '{}'.");
+                self.debug_no_need(id);
             }
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// `--debug=v`: how prerequisite `dep` compares with the existing
+    /// `id`: missing (remade or not), newer or older (GNU 4.4.1).
+    fn debug_prerequisite(&mut self, id: FileId, dep: FileId, newer: bool) {
+        let dep_name = diag::show(self.ev.db.file(dep).name).to_string();
+        let text = if self.mtime_of(dep).is_none() {
+            format!("Prerequisite '{dep_name}' of target '{{}}' does not exist.")
+        } else {
+            let word = if newer { "newer" } else { "older" };
+            format!("Prerequisite '{dep_name}' is {word} than target '{{}}'.")
+        };
+        self.debug_line(id, 1, &text);
     }
 
     /// `dep` is an intermediate file that was remade (not only under

@@ -10,6 +10,7 @@ use crate::pattern::PercentPattern;
 
 use super::rule_index::RuleIndex;
 use crate::rules::{PatternRule, Recipe};
+use crate::trace::debug::{self, search as say};
 
 /// A pattern rule chosen for a target.
 #[derive(Clone, Debug)]
@@ -46,6 +47,11 @@ pub trait Knowledge {
     /// searched for; `Compat` when it is only mentioned elsewhere in the
     /// makefile; `None` when neither.
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<Ought>;
+    /// Where directory search found a file that is not where its name
+    /// says (`--debug=i` names it).
+    fn found_by_vpath(&mut self, _name: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
@@ -430,6 +436,7 @@ pub fn search(
     let mut cands = Candidates::new();
     candidates(rules, name, false, &mut scratch.may_match, &mut cands);
     let pure = !k.second_expansion();
+    let base = scratch.trace.unwrap_or(0);
     let mut s = Search {
         rules,
         k,
@@ -437,6 +444,7 @@ pub fn search(
         pure,
         compat_differs: false,
         scratch,
+        base,
     };
     s.passes(name, &cands, 0)
 }
@@ -462,6 +470,12 @@ pub struct Scratch {
     may_match: Vec<(usize, usize)>,
     /// Buffers for prerequisite names, one per chain level under way.
     names: Vec<Vec<u8>>,
+    /// `--debug=i`: how far in the search's "Looking for" line is (the
+    /// search narrates itself), or `None` (it does not).
+    pub trace: Option<usize>,
+    /// `--debug=i`: intermediate files no rule could make, for the whole
+    /// run; a candidate needing one is rejected at once (GNU 4.4.1).
+    impossible: rustc_hash::FxHashSet<Vec<u8>>,
 }
 
 impl Scratch {
@@ -493,6 +507,9 @@ struct Search<'r, 'k, 's> {
     compat_differs: bool,
     /// Where the search works, and what it has learnt so far.
     scratch: &'s mut Scratch,
+    /// `--debug=i`: the indentation of the name's own lines (its
+    /// candidates' are one further in).
+    base: usize,
 }
 
 /// A failed search for an intermediate file, as [`Scratch::failed`] keeps it.
@@ -570,7 +587,9 @@ impl Search<'_, '_, '_> {
             note_depth_limited(&mut self.scratch.frames);
             return None;
         }
-        if self.known_to_fail(name, depth) {
+        if self.tracing() {
+            self.say_avoiding();
+        } else if self.known_to_fail(name, depth) {
             return None;
         }
         let mut cands = Candidates::new();
@@ -660,6 +679,9 @@ impl Search<'_, '_, '_> {
         let outer = std::mem::replace(&mut self.compat_differs, !self.pure);
         let mut found = self.candidates(name, cands, &mut computed, depth);
         if found.is_none() && self.ought == Ought::Strict && self.compat_differs {
+            if self.tracing() {
+                say::searching_compatibility(self.base, &show(name));
+            }
             self.ought = Ought::Compat;
             found = self.candidates(name, cands, &mut computed, depth);
             self.ought = Ought::Strict;
@@ -695,11 +717,29 @@ impl Search<'_, '_, '_> {
     ) -> Option<Match> {
         let own = depth == 0;
         let rules = self.rules;
+        // `--debug=i`: the candidates a prerequisite known to be impossible
+        // ruled out (not tried again), and whether any was tried.
+        let mut rejected = Vec::new();
+        let mut tried = false;
         for (i, c) in cands.iter().enumerate() {
             if self.excluded(c.rule) {
                 continue;
             }
             let rule = &rules.list[c.rule];
+            if self.tracing() {
+                tried = true;
+                self.say_trying(rule, c);
+                if self.traced_first_pass(rule, c, own, scratch) {
+                    let deps =
+                        slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
+                    let (deps, order_only) = deps.all_names(rule, c, name, self.k);
+                    return Some(make_match(rules, c, deps, order_only, Vec::new()));
+                }
+                if self.rejected_as_impossible(rule, c, scratch) {
+                    rejected.push(i);
+                }
+                continue;
+            }
             let all_there = if self.plain(c) {
                 rule.deps.iter().chain(&rule.order_only).all(|pattern| {
                     prereq_name_into(pattern, c, scratch);
@@ -715,13 +755,21 @@ impl Search<'_, '_, '_> {
                 return Some(make_match(rules, c, deps, order_only, Vec::new()));
             }
         }
+        if tried {
+            say::trying_harder(self.base + 1);
+        }
         for (i, c) in cands.iter().enumerate() {
             let rule = &rules.list[c.rule];
-            if rule.terminal || self.excluded(c.rule) {
+            if rule.terminal || rejected.contains(&i) || self.excluded(c.rule) {
                 continue;
             }
+            if self.tracing() {
+                self.say_trying(rule, c);
+            }
             self.scratch.in_chain.push(c.rule);
-            let mut chain = if self.plain(c) {
+            let mut chain = if self.tracing() {
+                self.traced_chain(rule, c, own, depth, scratch)
+            } else if self.plain(c) {
                 self.plain_chain(rule, c, own, depth, scratch)
             } else {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
@@ -740,6 +788,188 @@ impl Search<'_, '_, '_> {
             }
         }
         None
+    }
+
+    /// `--debug=i` is on: the search says what it tries.
+    fn tracing(&self) -> bool {
+        self.scratch.trace.is_some()
+    }
+
+    /// "Trying pattern rule ... with stem ...".
+    fn say_trying(&self, rule: &PatternRule, c: &Candidate) {
+        let stem = [c.dir, c.stem].concat();
+        say::trying_rule(self.base + 1, &debug::rule_text(rule), &show(&stem));
+    }
+
+    /// A chain's search does not use the rules of the chain that led to
+    /// it: each is named, in the order they were defined.
+    fn say_avoiding(&self) {
+        let mut rules = self.scratch.in_chain.clone();
+        rules.sort_unstable();
+        rules.dedup();
+        for r in rules {
+            let text = debug::rule_text(&self.rules.list[r]);
+            say::avoiding_recursion(self.base + 1, &text);
+        }
+    }
+
+    /// The prerequisite names of a candidate, each with whether its
+    /// pattern has a `%` (an "implicit" prerequisite, else a "rule" one).
+    fn traced_names(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        scratch: &mut Vec<u8>,
+    ) -> Vec<(Vec<u8>, bool)> {
+        rule.deps
+            .iter()
+            .chain(&rule.order_only)
+            .map(|pattern| {
+                prereq_name_into(pattern, c, scratch);
+                (scratch.clone(), memchr::memchr(b'%', pattern).is_some())
+            })
+            .collect()
+    }
+
+    /// A prerequisite the run found impossible rules the candidate out
+    /// at once (not in the compatible search, which allows more).
+    fn impossible(&self, name: &[u8]) -> bool {
+        self.ought == Ought::Strict && self.scratch.impossible.contains(name)
+    }
+
+    /// Whether a candidate was ruled out by an impossible prerequisite
+    /// (before the first one that is not there).
+    fn rejected_as_impossible(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        scratch: &mut Vec<u8>,
+    ) -> bool {
+        for (d, _) in self.traced_names(rule, c, scratch) {
+            if self.impossible(&d) {
+                return true;
+            }
+            if !self.quietly_there(&d) {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// [`Search::there`] without noting anything.
+    fn quietly_there(&mut self, d: &[u8]) -> bool {
+        let compat_differs = self.compat_differs;
+        let there = self.there(d, false);
+        self.compat_differs = compat_differs;
+        there
+    }
+
+    /// The first pass over one candidate, narrated: whether each
+    /// prerequisite exists or ought to.
+    fn traced_first_pass(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        own: bool,
+        scratch: &mut Vec<u8>,
+    ) -> bool {
+        let at = self.base + 1;
+        let text = debug::rule_text(rule);
+        for (d, percent) in self.traced_names(rule, c, scratch) {
+            if self.impossible(&d) {
+                say::rejecting_impossible(at, &text, &show(&d), true);
+                return false;
+            }
+            say::trying_prerequisite(at, &show(&d), percent);
+            if !self.traced_there(&d, own, &text) {
+                say::not_found(at, &show(&d));
+                return false;
+            }
+        }
+        self.rules.extras.iter().all(|d| self.there(d, own))
+    }
+
+    /// Whether `d` exists or ought to, saying which.
+    fn traced_there(&mut self, d: &[u8], own: bool, rule: &str) -> bool {
+        let at = self.base + 1;
+        if self.k.exists(d) {
+            match self.k.found_by_vpath(d) {
+                Some(path) => say::found_by_vpath(at, &show(d), &show(&path)),
+                None => say::found(at, &show(d)),
+            }
+            return true;
+        }
+        match self.k.ought_to_exist(d, own) {
+            Some(Ought::Strict) => {
+                say::ought_to_exist(at, &show(d));
+                true
+            }
+            Some(Ought::Compat) if self.ought == Ought::Compat => {
+                say::using_compatibility_rule(at, rule, &show(d));
+                true
+            }
+            Some(Ought::Compat) => {
+                say::does_not_qualify(at, &show(d), rule);
+                self.compat_differs = true;
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// The second pass over one candidate, narrated: a prerequisite that
+    /// is not there is looked for as an intermediate file.
+    fn traced_chain(
+        &mut self,
+        rule: &PatternRule,
+        c: &Candidate,
+        own: bool,
+        depth: usize,
+        scratch: &mut Vec<u8>,
+    ) -> Option<Vec<(Vec<u8>, Match)>> {
+        let at = self.base + 1;
+        let text = debug::rule_text(rule);
+        let mut chain = Vec::new();
+        for (d, percent) in self.traced_names(rule, c, scratch) {
+            if self.impossible(&d) {
+                say::rejecting_impossible(at, &text, &show(&d), true);
+                return None;
+            }
+            say::trying_prerequisite(at, &show(&d), percent);
+            let mentioned = !self.k.exists(&d)
+                && self.ought == Ought::Strict
+                && self.k.ought_to_exist(&d, own) == Some(Ought::Compat);
+            if self.traced_there(&d, own, &text) {
+                continue;
+            }
+            if self.k.is_phony(&d) {
+                return None;
+            }
+            if mentioned {
+                say::looking_for_explicit(at, &show(&d));
+            } else {
+                say::looking_for_intermediate(at, &show(&d));
+            }
+            self.base += 1;
+            let found = self.chain(&d, depth + 1);
+            self.base -= 1;
+            match found {
+                Some(m) => {
+                    let found_rule = debug::rule_text(&self.rules.list[m.rule]);
+                    say::found_rule(at, &found_rule, &show(&d));
+                    chain.push((d, m));
+                }
+                None => {
+                    say::no_rule(at, &show(&d));
+                    say::rejecting_impossible(at, &text, &show(&d), false);
+                    if self.ought == Ought::Strict {
+                        self.scratch.impossible.insert(d);
+                    }
+                    return None;
+                }
+            }
+        }
+        Some(chain)
     }
 
     /// Whether every prerequisite of a candidate whose words may expand to
@@ -843,6 +1073,11 @@ impl Search<'_, '_, '_> {
         }
         Some(chain)
     }
+}
+
+/// A name as the debugging lines show it.
+fn show(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
 }
 
 /// Candidate `i`'s expanded prerequisites, of `n` candidates: room is made

@@ -14,6 +14,7 @@ use crate::diag::{self, Result};
 use crate::eval::ScopeEntry;
 use crate::exec::{JobRequest, PreparedRecipe};
 use crate::rules::FileId;
+use crate::trace::debug;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Waits for at least one job to finish and records the results.
@@ -37,9 +38,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if self.basic() {
             let template = if outcome.ok {
-                "Successfully remade target file '{}'."
+                debug::walk::REMADE
             } else {
-                "Failed to remake target file '{}'."
+                debug::walk::FAILED
             };
             self.debug_line(id, 0, template);
         }
@@ -237,6 +238,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(Status::Pending);
         }
         self.note_watched_times();
+        if self.basic() {
+            // Before the recipe is expanded: its `$(info)`s and the
+            // "update target" line come after (GNU 4.4.1).
+            self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+        }
         let my_mtime_missing = self.mtime_of(id).is_none();
         self.drop_vpath_name(id);
         // Under -O, what expanding the recipe prints is the job's output.
@@ -266,9 +272,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if touches > 0 {
             self.touches_after_job.insert(id, touches);
-        }
-        if self.basic() {
-            self.debug_line(id, 0, "Must remake target '{}'.");
         }
         if self.shows_every_command() {
             for line in &mut lines {
@@ -340,7 +343,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if touch && self.ev.db.file(id).phony {
             drop(capture.take());
             self.nodes[id].remade = true;
-            return Some(self.rule_finished(id));
+            return Some(self.settled_remade(id));
         }
         // An empty recipe does nothing, but -t still touches its target,
         // even when its recursive lines (run, not touched for) are blank.
@@ -349,12 +352,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !self.touch_times(id, touches) {
                 return Some(Status::Failed);
             }
-            return Some(self.rule_finished(id));
+            return Some(self.settled_remade(id));
         }
         // -t wins over -q, as in GNU.
         if touch {
             drop(capture.take());
-            return Some(self.touch_target(id));
+            let status = self.touch_target(id);
+            if status != Status::Failed && self.basic() {
+                self.debug_line(id, 0, debug::walk::REMADE);
+            }
+            return Some(status);
         }
         // `-q`: the recipe is expanded (its `$(info)`s print); its recursive
         // lines run, as under -n, up to the first that is not recursive: a
@@ -363,9 +370,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.question() && lines.first().is_none_or(|l| !l.recursive) {
             drop(capture.take());
             self.question_dirty = true;
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::NEEDS_REMAKING_UNDER_Q);
+            }
             return Some(self.rule_failed(id, true));
         }
         None
+    }
+
+    /// A recipe that needed no job is done (`--debug=b` says so).
+    fn settled_remade(&mut self, id: FileId) -> Status {
+        if self.basic() {
+            self.debug_line(id, 0, debug::walk::REMADE);
+        }
+        self.rule_finished(id)
     }
 
     /// -t touches instead of running, unless a line is written recursive

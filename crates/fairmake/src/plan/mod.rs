@@ -47,6 +47,7 @@ use crate::diag::{self, Result};
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::exec::Runner;
 use crate::rules::{Dep, FileId, Recipe};
+use crate::trace::debug;
 pub use dont_care::DontCare;
 use jobs::PeerCheck;
 use mtime::{KnownMtime, Mtime};
@@ -262,6 +263,9 @@ pub struct Node {
     /// With -k, one of its double-colon rules failed: the later ones still
     /// run, each on its own, and the file ends `Failed`.
     pub double_colon_failed: bool,
+    /// `--debug`: first met as a missing intermediate file whose making
+    /// waits: it is said to be considered once it is made (GNU 4.4.1).
+    pub unannounced: bool,
 }
 
 impl Node {
@@ -313,6 +317,7 @@ impl Default for Node {
             first_rule_out_of_date: false,
             first_rule_recipe: false,
             double_colon_failed: false,
+            unannounced: false,
         }
     }
 }
@@ -467,24 +472,33 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         p
     }
 
-    /// A `--debug=basic` line about `id`, indented by its depth as GNU does
-    /// (`extra` is 1 for "File ..." lines, 0 for "Must remake ..." ones).
+    /// A `--debug` line about `id` (`template`'s `{}` is its name), at
+    /// its depth in the walk plus `extra` (see `trace::debug`).
     fn debug_line(&self, id: FileId, extra: usize, template: &str) {
         let depth = self.nodes.get(id.index()).map_or(0, |n| n.depth as usize);
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = template.replace("{}", &name);
-        crate::diag::out_line(format_args!(
-            "{:indent$}{text}",
-            "",
-            indent = self.indent(depth) + extra
-        ));
+        debug::line(self.indent(depth) + extra, format_args!("{text}"));
     }
 
-    /// How far a debugging line at `depth` is indented: two blanks a
-    /// level (GNU 4.3's), and one more while the makefiles are remade
-    /// (GNU 4.4.1 and 4.3 alike).
+    /// "No need to remake target", naming where directory search found
+    /// the file if it did.
+    fn debug_no_need(&self, id: FileId) {
+        match self.nodes.get(id.index()).and_then(Node::path) {
+            Some(path) => {
+                let path = diag::show(path).to_string();
+                let text = format!("No need to remake target '{{}}'; using VPATH name '{path}'.");
+                self.debug_line(id, 0, &text);
+            }
+            None => self.debug_line(id, 0, debug::walk::NO_NEED),
+        }
+    }
+
+    /// How far a debugging line at `depth` is indented: a blank a level,
+    /// and one more while the makefiles are remade (GNU 4.4.1; 4.3 put two
+    /// blanks a level).
     fn indent(&self, depth: usize) -> usize {
-        depth * 2 + usize::from(self.makefiles_phase)
+        depth + usize::from(self.makefiles_phase)
     }
 
     /// The runner back (for the next phase), and what the next walk of the
@@ -567,6 +581,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn basic(&self) -> bool {
         let debug = &self.ev.invocation.options.debug;
         debug.basic && (!self.makefiles_phase || debug.makefile)
+    }
+
+    /// `--debug=i` lines are printed (not while remaking makefiles either).
+    fn implicit_debug(&self) -> bool {
+        let debug = &self.ev.invocation.options.debug;
+        debug.implicit && (!self.makefiles_phase || debug.makefile)
     }
 
     /// `--debug=v` lines are printed (not while remaking makefiles either).

@@ -13,6 +13,7 @@ use crate::diag::{self, Result};
 use crate::eval::vars::Flavor;
 use crate::eval::{Evaluator, ScopeEntry};
 use crate::rules::{Dep, FileId, Recipe};
+use crate::trace::debug;
 
 /// A rule being resolved, before it becomes a `Resolved`.
 struct Draft {
@@ -131,15 +132,36 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // from now on, for the implicit search too.
         self.vpath_resolve(id);
         // A terminal rule's prerequisites are not made by implicit rules.
-        let found = if self.node(id).no_implicit || self.ev.db.pattern_rules.is_empty() {
+        let no_implicit = self.node(id).no_implicit;
+        let narrate = !no_implicit && self.implicit_debug();
+        if narrate {
+            self.debug_line(id, 1, debug::walk::LOOKING_FOR_IMPLICIT);
+        }
+        let found = if no_implicit || self.ev.db.pattern_rules.is_empty() {
             None
         } else {
             let search_name: std::borrow::Cow<'static, [u8]> = match self.nodes[id].path() {
                 Some(found) if in_gpath(self.ev, found) => found.to_vec().into(),
                 _ => self.ev.db.file(id).name.into(),
             };
-            self.implicit(id, &search_name, &draft.deps)?
+            if narrate {
+                let depth = self.nodes[id].depth as usize;
+                self.search_scratch.trace = Some(self.indent(depth) + 1);
+            }
+            let found = self.implicit(id, &search_name, &draft.deps);
+            self.search_scratch.trace = None;
+            found?
         };
+        if narrate {
+            match &found {
+                Some(m) => {
+                    let rule = debug::rule_text(&self.ev.db.pattern_rules[m.rule]);
+                    let text = format!("Found implicit rule '{rule}' for '{{}}'.");
+                    self.debug_line(id, 1, &text);
+                }
+                None => self.debug_line(id, 1, debug::walk::NO_IMPLICIT),
+            }
+        }
         if let Some(m) = found {
             self.take_implicit_match(id, &m, draft)?;
         } else if !self.ev.db.file(id).is_target {
@@ -154,6 +176,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             {
                 draft.recipe = Some(default);
                 draft.more.default_recipe = true;
+                if narrate {
+                    self.debug_line(id, 1, debug::walk::DEFAULT_RECIPE);
+                }
             }
         }
         Ok(())
@@ -684,6 +709,13 @@ impl implicit::Knowledge for DbKnowledge<'_> {
         } else {
             None
         }
+    }
+
+    fn found_by_vpath(&mut self, name: &[u8]) -> Option<Vec<u8>> {
+        if !self.vpath_configured || self.ev.fs.exists(name) {
+            return None;
+        }
+        vpath_search(self.ev, name)
     }
 
     fn is_phony(&self, name: &[u8]) -> bool {

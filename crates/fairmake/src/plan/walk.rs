@@ -12,6 +12,7 @@ use super::seams::{FileTimes, Jobs};
 use super::{Planner, Status};
 use crate::diag::{self, Result};
 use crate::rules::{Dep, FileId};
+use crate::trace::debug;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
@@ -26,12 +27,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             Status::Done | Status::Failed => {
                 if self.verbose() {
-                    crate::diag::out_line(format_args!(
-                        "{:indent$}Pruning file '{}'.",
-                        "",
-                        diag::show(self.ev.db.file(id).name),
-                        indent = self.indent(self.depth)
-                    ));
+                    self.debug_pruning(id);
                 }
                 return Ok(self.nodes[id].status);
             }
@@ -124,7 +120,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return self.leaf(id, parent);
         }
         if self.verbose() {
-            self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
+            self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
         }
         match self.decide(id, &resolved)? {
             // On to the next double-colon rule (none once make is stopping:
@@ -143,11 +139,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.dont_care.entered(id, parent, deferred);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
-            if self.verbose() {
-                self.debug_line(id, 0, "Considering target file '{}'.");
-            }
-            if self.basic() && self.mtime_of(id).is_none() {
-                self.debug_line(id, 1, "File '{}' does not exist.");
+            if deferred && self.basic() {
+                self.nodes[id].unannounced = true;
+            } else {
+                self.announce(id);
             }
             if let Some(p) = parent {
                 let scope = self.scope_for(p);
@@ -157,6 +152,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        if !first_visit && !deferred && self.nodes[id].unannounced {
+            self.nodes[id].unannounced = false;
+            self.announce(id);
+        } else if !first_visit && self.nodes[id].resolved.is_none() {
+            // The next double-colon rule: considered anew (GNU 4.4.1).
+            self.announce(id);
+        }
         // Resolved on the first visit, and again for each double-colon rule.
         if self.nodes[id].resolved.is_none() {
             if let Err(e) = self.resolve(id, parent) {
@@ -165,6 +167,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(())
+    }
+
+    /// `--debug`: the walk comes to `id` ("Considering", and whether
+    /// it exists).
+    fn announce(&mut self, id: FileId) {
+        if self.verbose() {
+            self.debug_line(id, 0, debug::walk::CONSIDERING);
+        }
+        if self.basic() && self.mtime_of(id).is_none() {
+            self.debug_line(id, 1, debug::walk::DOES_NOT_EXIST);
+        }
     }
 
     /// After a walk: `Some` status when `id` cannot be decided yet
@@ -305,14 +318,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let node = &self.nodes[id];
         let seen = node.status == Status::Pending && node.seen_pass == self.pass;
         if seen && self.verbose() {
-            crate::diag::out_line(format_args!(
-                "{:indent$}Pruning file '{}'.",
-                "",
-                diag::show(self.ev.db.file(id).name),
-                indent = self.indent(self.depth)
-            ));
+            self.debug_pruning(id);
         }
         seen
+    }
+
+    /// `--debug=v`: `id`, met again where the walk is now, is not looked
+    /// at again.
+    fn debug_pruning(&self, id: FileId) {
+        let name = diag::show(self.ev.db.file(id).name).to_string();
+        let text = debug::walk::PRUNING.replace("{}", &name);
+        debug::line(self.indent(self.depth), format_args!("{text}"));
     }
 
     /// Says that `id`, being made, found `dep` in the making.
@@ -434,8 +450,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn assume_old(&mut self, id: FileId) -> Status {
         self.nodes[id].depth = self.depth as u32;
         if self.verbose() {
-            self.debug_line(id, 0, "Considering target file '{}'.");
-            self.debug_line(id, 0, "File '{}' was considered already.");
+            self.debug_line(id, 0, debug::walk::CONSIDERING);
+            self.debug_line(id, 0, debug::walk::CONSIDERED_ALREADY);
         }
         self.nodes[id].status = Status::Done;
         Status::Done
@@ -466,14 +482,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if exists || assumed || phony {
             if exists && self.verbose() {
-                self.debug_line(id, 1, "Finished prerequisites of target file '{}'.");
-                self.debug_line(id, 0, "No need to remake target '{}'.");
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+                self.debug_no_need(id);
             }
             self.nodes[id].status = Status::Done;
             if self.ev.db.file(id).phony {
                 self.nodes[id].remade = true;
             }
             return Ok(Status::Done);
+        }
+        // GNU finds it must be remade before it finds no way to.
+        if self.verbose() {
+            self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+        }
+        if self.basic() {
+            self.debug_line(id, 0, debug::walk::MUST_REMAKE);
         }
         self.no_rule(id, parent)
     }
@@ -498,6 +521,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.ev.invocation.options.keep_going {
             self.failed |= !self.dont_care.walk_failure_uncounted();
             diag::error_line(format_args!("{message}."));
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::FAILED);
+            }
             Ok(Status::Failed)
         } else {
             self.failed = true;

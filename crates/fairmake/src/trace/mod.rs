@@ -1,6 +1,6 @@
 //! Seeing a build: a Chrome/Perfetto trace shared by every make of a
 //! recursive build (`--trace-json`), the end-of-build summary (`--stats`) and
-//! the status line (`--progress`).
+//! the status line (`--progress`); and `--debug`'s narration (`debug`).
 //!
 //! Each make appends one JSON event per line to the same file, each line in
 //! a single `write` on an `O_APPEND` descriptor, so sub-makes never mix their
@@ -16,6 +16,7 @@
 //! sub-make is the child of the recursive job whose `child_pids` holds its
 //! pid or its parent's (a shell between them).
 
+pub mod debug;
 pub mod follow;
 pub mod graph;
 pub mod observe;
