@@ -147,6 +147,9 @@ pub struct Reading {
 pub struct ExtraPrereqs {
     pub files: Vec<u8>,
     pub rules: Vec<u8>,
+    /// Each target's own (target-specific) value, expanded between the
+    /// two.
+    pub own: rustc_hash::FxHashMap<crate::rules::FileId, Vec<u8>>,
 }
 
 /// A makefile that was read.
