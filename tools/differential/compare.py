@@ -14,6 +14,7 @@ import declared
 _JOBSERVER = re.compile(rb"--jobserver-(auth|fds)=\S+")
 _SYNC_MUTEX = re.compile(rb"--sync-mutex=fnm:\S+")
 _TRACED_KILL = re.compile(rb"(?m)^(\++ kill -[A-Z]+ )\d+$")
+_FIFO_NAME = re.compile(rb"GMfifo\d+")
 
 
 def parallel(prog):
@@ -38,6 +39,9 @@ def normalize(text, sandbox, ref_version):
     # A shell's trace (.SHELLFLAGS = -xc) of `kill -TERM $$PPID` shows
     # make's process id.
     text = _TRACED_KILL.sub(rb"\1<pid>", text)
+    # The jobserver fifo's name (`$(notdir $(MAKEFLAGS))`) has the top
+    # make's process id.
+    text = _FIFO_NAME.sub(rb"GMfifo<pid>", text)
     for d in declared.normalizers(ref_version):
         text = d.normalize(text)
     return text
