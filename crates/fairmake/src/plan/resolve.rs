@@ -86,7 +86,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if draft.stem.is_empty() && (draft.recipe.is_some() || draft.double_recipe.is_some()) {
             draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }
-        self.add_extra_prereqs(id, &mut draft)?;
+        // A double-colon target's `.EXTRA_PREREQS` are its first rule's
+        // (GNU 4.4.1 and 4.3): the other rules run on their own
+        // prerequisites only.
+        if rule_index == 0 {
+            self.add_extra_prereqs(id, &mut draft)?;
+        }
         draft.more.order = self.shuffled_order(id, &draft.deps);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
