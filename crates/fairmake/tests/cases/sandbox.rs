@@ -186,7 +186,20 @@ fn set_stdout(cmd: &mut Command, kind: StdoutKind) -> std::io::Result<()> {
         StdoutKind::BrokenPipe => {
             // The reader is gone before make starts; SIGPIPE is at its
             // default in make, as std leaves it in a child.
-            let (reader, writer) = std::io::pipe()?;
+            let mut fds = [0; 2];
+            // SAFETY: pipe2(2) fills in two new descriptors, owned at once
+            // (close-on-exec: no other case's make inherits them).
+            if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: each descriptor is new and owned only here.
+            let (reader, writer) = unsafe {
+                use std::os::fd::FromRawFd;
+                (
+                    std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                    std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+                )
+            };
             drop(reader);
             cmd.stdout(writer);
         }
