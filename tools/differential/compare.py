@@ -19,6 +19,7 @@ _CHILD = re.compile(rb"(?m)^((?:Putting|Live|Reaping winning|Reaping losing|Remo
                     rb"0x[0-9a-f]+( .*?PID )\d+")
 _JOB_LINE = re.compile(rb"(?m)^(?:Putting|Live|Reaping winning|Reaping losing|Removing) child .*\n")
 _FIFO = re.compile(rb"fifo:/tmp/GMfifo\d+")
+_FIFO_NAME = re.compile(rb"GMfifo\d+")
 
 
 def parallel(prog):
@@ -45,6 +46,9 @@ def normalize(text, sandbox, ref_version):
     text = _TRACED_KILL.sub(rb"\1<pid>", text)
     text = _FIFO.sub(b"fifo:<fifo>", text)
     text = _debug_jobs(text)
+    # The jobserver fifo's name (`$(notdir $(MAKEFLAGS))`) has the top
+    # make's process id.
+    text = _FIFO_NAME.sub(rb"GMfifo<pid>", text)
     for d in declared.normalizers(ref_version):
         text = d.normalize(text)
     return text

@@ -51,6 +51,7 @@ mod words;
 // crate's own.
 pub use eval::vars::{Flavor, Origin};
 pub use eval::{Evaluator, Expansion};
+pub use exec::output::hold_closed_stdout;
 pub use exec::signals::{record_startup_dispositions, restore_sigpipe};
 pub use exec::SignalWatch;
 pub use options::{makeflags_value, parse_args, parse_makeflags, Options};

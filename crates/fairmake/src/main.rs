@@ -35,6 +35,8 @@ fn start() -> ! {
     // Before anything opens a file: which jobserver descriptors named in
     // MAKEFLAGS were really inherited (a closed 3 or 4 is soon reused).
     fairmake_jobserver::note_inherited_fds();
+    // A closed stdout is held, so that no file make opens becomes it.
+    fairmake::hold_closed_stdout();
     // Rust ignores SIGPIPE; make does not, unless its parent did: `make |
     // head` must end quietly the way GNU make does (killed by SIGPIPE), and
     // recipes must start with the disposition make was given.

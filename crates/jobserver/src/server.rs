@@ -174,7 +174,9 @@ impl Server {
 
     fn create_fifo(jobs: u32, tmpdir: &Path) -> io::Result<Server> {
         let dir = make_private_dir(tmpdir)?;
-        let fifo_path = dir.join("fifo");
+        // Named as GNU make 4.4 names its own (`GMfifoPID`): a makefile
+        // that takes MAKEFLAGS apart sees the same file name.
+        let fifo_path = dir.join(format!("GMfifo{}", std::process::id()));
         let paths: &'static FifoPaths = Box::leak(Box::new(FifoPaths {
             fifo: cstring(fifo_path.as_os_str().as_bytes())?,
             dir: cstring(dir.as_os_str().as_bytes())?,

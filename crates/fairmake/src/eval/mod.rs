@@ -20,7 +20,7 @@ use crate::options::Options;
 use crate::rules::Database;
 pub use expand::{Expansion, Node};
 pub use reentry::Reentry;
-use vars::{Export, Flavor, Origin, SharedVarSet, Var, VarSet};
+use vars::{Export, Flavor, Origin, SharedVarSet, Var, VarKey, VarSet};
 
 /// A cached child environment: the `globals` generation and `export_all`
 /// it was computed for, and the (name, value) pairs.
@@ -44,9 +44,10 @@ pub struct Evaluator {
     pub scope: Vec<ScopeEntry>,
     /// `$(foreach)`, `$(let)` and `$(call)` variables: they shadow the scope.
     pub bindings: bindings::Bindings,
-    /// Recursive values being expanded (by their compiled tree), to catch
-    /// loops. A set: chains of references can be 100 000 deep.
-    active: rustc_hash::FxHashSet<*const Expansion>,
+    /// Recursive variables being expanded, to catch loops: by variable,
+    /// not by value, so that one redefined while it is expanded is still
+    /// caught. A set: chains of references can be 100 000 deep.
+    active: rustc_hash::FxHashSet<VarKey>,
     /// Computing a `$(shell)` environment: a variable met again while it
     /// is being expanded (directly, or through `$(call)`) stands for the
     /// value make was started with, as in GNU 4.4.1, instead of an error.
@@ -147,6 +148,9 @@ pub struct Reading {
 pub struct ExtraPrereqs {
     pub files: Vec<u8>,
     pub rules: Vec<u8>,
+    /// Each target's own (target-specific) value, expanded between the
+    /// two.
+    pub own: rustc_hash::FxHashMap<crate::rules::FileId, Vec<u8>>,
 }
 
 /// A makefile that was read.
@@ -357,7 +361,9 @@ impl Evaluator {
             let before = out.len();
             match piece {
                 Piece::Text(text) => out.extend_from_slice(&text),
-                Piece::Compiled(exp, loc) => self.expand_recursive_at(name, &exp, loc, out)?,
+                Piece::Compiled(exp, loc, key) => {
+                    self.expand_recursive_at(name, &exp, key, loc, out)?
+                }
             }
             if out.len() > before {
                 first = false;
@@ -397,6 +403,7 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        key: VarKey,
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
@@ -418,7 +425,7 @@ impl Evaluator {
             let place = loc.clone().unwrap_or_else(Loc::nowhere);
             self.loc.replace(place)
         });
-        let result = self.expand_guarded(name, exp, loc.as_ref(), out);
+        let result = self.expand_guarded(name, exp, key, loc.as_ref(), out);
         self.expanding_loc = saved;
         if let Some(outer) = placed {
             self.loc = outer;
@@ -427,14 +434,16 @@ impl Evaluator {
         result
     }
 
-    /// Expands a recursive value, refusing to re-enter one already being expanded.
+    /// Expands the recursive value of the variable `key`, refusing to
+    /// re-enter one already being expanded.
     pub fn expand_recursive(
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        key: VarKey,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        self.expand_guarded(name, exp, None, out)
+        self.expand_guarded(name, exp, key, None, out)
     }
 
     /// [`Self::expand_recursive`]; a self-reference found here is said at
@@ -445,38 +454,41 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        key: VarKey,
         defined_at: Option<&Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
+        // (A value without references needs no mark, but it may be the new
+        // value of a variable being expanded, which refers to itself.)
         if let Some(text) = exp.as_literal() {
-            out.extend_from_slice(text);
-            return Ok(());
-        }
-        let key = Rc::as_ptr(exp);
-        if !self.active.insert(key) {
-            if self.self_reference_is_environment {
-                out.extend_from_slice(&start_up_value(name));
+            if !self.active.contains(&key) {
+                out.extend_from_slice(text);
                 return Ok(());
             }
-            let message = format!(
-                "Recursive variable '{}' references itself (eventually)",
-                diag::show(name)
-            );
-            return Err(match defined_at {
-                Some(loc) => Fatal::new(Some(loc), message),
-                None => self.fatal(message),
-            });
+        } else if self.active.insert(key) {
+            let result = self.expand(exp, out);
+            self.active.remove(&key);
+            return result;
         }
-        let result = self.expand(exp, out);
-        self.active.remove(&key);
-        result
+        if self.self_reference_is_environment {
+            out.extend_from_slice(&start_up_value(name));
+            return Ok(());
+        }
+        let message = format!(
+            "Recursive variable '{}' references itself (eventually)",
+            diag::show(name)
+        );
+        Err(match defined_at {
+            Some(loc) => Fatal::new(Some(loc), message),
+            None => self.fatal(message),
+        })
     }
 
     /// Whether the value `name` has in the current scope is being expanded
     /// (so expanding it again would reference itself).
     pub fn is_being_expanded(&self, name: &[u8]) -> bool {
         self.lookup_chain(name).iter().any(|piece| match piece {
-            Piece::Compiled(exp, _) => self.active.contains(&Rc::as_ptr(exp)),
+            Piece::Compiled(_, _, key) => self.active.contains(key),
             Piece::Text(_) => false,
         })
     }
@@ -491,6 +503,7 @@ impl Evaluator {
         &mut self,
         name: &[u8],
         exp: &Rc<Expansion>,
+        key: VarKey,
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
@@ -501,7 +514,7 @@ impl Evaluator {
         let result = if self.self_reference_is_environment {
             // Guarded all the same: a `$(call)` of a variable being
             // expanded stands for its start-up value (see the field).
-            self.expand_recursive(name, exp, out)
+            self.expand_recursive(name, exp, key, out)
         } else {
             self.expand(exp, out)
         };
@@ -515,24 +528,24 @@ impl Evaluator {
         // Most names have one definition: no allocation for them.
         let mut chain = SmallVec::new();
         if let Some(v) = self.bindings.get(name) {
-            chain.push(Piece::of(v));
+            chain.push(Piece::of(v, None));
             return chain;
         }
         for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
-            if let Some(v) = set.get(name) {
+            if let Some((key, v)) = set.get_keyed(name) {
                 if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
-                chain.push(Piece::of(v));
+                chain.push(Piece::of(v, Some(key)));
                 if !v.append {
                     return chain;
                 }
             }
         }
-        if let Some(v) = self.globals.get(name) {
+        if let Some((key, v)) = self.globals.get_keyed(name) {
             if !v.private || self.scope.is_empty() {
-                chain.push(Piece::of(v));
+                chain.push(Piece::of(v, Some(key)));
             }
         }
         chain
@@ -566,24 +579,34 @@ impl Evaluator {
 
     /// Looks a variable up through the scope; calls `f` with it.
     pub fn with_var<R>(&self, name: &[u8], f: impl FnOnce(Option<&Var>) -> R) -> R {
+        self.with_var_keyed(name, |v| f(v.map(|(_, v)| v)))
+    }
+
+    /// [`Self::with_var`], with the variable's key where it has one (not
+    /// a binding, nor a computed variable).
+    pub fn with_var_keyed<R>(
+        &self,
+        name: &[u8],
+        f: impl FnOnce(Option<(Option<VarKey>, &Var)>) -> R,
+    ) -> R {
         if let Some(v) = self.bindings.get(name) {
-            return f(Some(v));
+            return f(Some((None, v)));
         }
         for (depth, entry) in self.scope.iter().enumerate() {
             let set = entry.set.borrow();
-            if let Some(v) = set.get(name) {
+            if let Some((key, v)) = set.get_keyed(name) {
                 if (entry.inherited && v.private) || self.conditional_hidden(v, depth, name) {
                     continue;
                 }
-                return f(Some(v));
+                return f(Some((Some(key), v)));
             }
         }
         // A private global variable is not seen in a target's context:
         // there `$(origin)` says `undefined`, as `$(V)` is empty (GNU 4.4.1).
-        match self.globals.get(name) {
-            Some(v) if !v.private || self.scope.is_empty() => f(Some(v)),
+        match self.globals.get_keyed(name) {
+            Some((key, v)) if !v.private || self.scope.is_empty() => f(Some((Some(key), v))),
             Some(_) => f(None),
-            None => f(self.computed_variable(name).as_ref()),
+            None => f(self.computed_variable(name).as_ref().map(|v| (None, v))),
         }
     }
 
@@ -823,21 +846,28 @@ fn old_value_for(v: &mut Var, def: &Definition<'_>) -> Vec<u8> {
 /// One definition in a lookup chain.
 enum Piece {
     Text(Vec<u8>),
-    Compiled(Rc<Expansion>, Option<Loc>),
+    /// A recursive value, its definition, and which variable it is.
+    Compiled(Rc<Expansion>, Option<Loc>, VarKey),
 }
 
 impl Piece {
-    fn of(v: &Var) -> Piece {
+    /// The piece `v` gives; `key`: which variable it is, if it is kept in
+    /// a set (else its value stands for it).
+    fn of(v: &Var, key: Option<VarKey>) -> Piece {
         match v.flavor {
             Flavor::Simple => Piece::Text(v.value.clone()),
-            Flavor::Recursive => Piece::Compiled(v.compiled(), v.loc.clone()),
+            Flavor::Recursive => {
+                let exp = v.compiled();
+                let key = key.unwrap_or_else(|| VarKey::of_value(&exp));
+                Piece::Compiled(exp, v.loc.clone(), key)
+            }
         }
     }
 
     fn value_is_empty(&self) -> bool {
         match self {
             Piece::Text(t) => t.is_empty(),
-            Piece::Compiled(e, _) => e.nodes.is_empty(),
+            Piece::Compiled(e, _, _) => e.nodes.is_empty(),
         }
     }
 }

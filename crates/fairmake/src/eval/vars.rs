@@ -121,6 +121,22 @@ impl Var {
     }
 }
 
+/// Which variable a definition belongs to, for the guard against a value
+/// that references itself: it stays the same while the variable is
+/// redefined in its set (a `$(eval)` inside its own value), as GNU keeps
+/// one variable and marks it, not its value; it is another once the
+/// variable was undefined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct VarKey(usize);
+
+impl VarKey {
+    /// The key of a value held nowhere else (a `$(call)` binding): the
+    /// value itself.
+    pub fn of_value<T>(value: &Rc<T>) -> VarKey {
+        VarKey(Rc::as_ptr(value) as *const u8 as usize)
+    }
+}
+
 /// A set of variables by name.
 ///
 /// The variables live in a vector, in the order they were first defined, and
@@ -157,6 +173,16 @@ impl VarSet {
 
     pub fn get(&self, name: &[u8]) -> Option<&Var> {
         self.position(name).map(|i| &self.entries[i].1)
+    }
+
+    /// [`Self::get`], with the variable's [`VarKey`]: where its name is
+    /// kept, which a redefinition keeps and which no other variable alive
+    /// has.
+    pub fn get_keyed(&self, name: &[u8]) -> Option<(VarKey, &Var)> {
+        self.position(name).map(|i| {
+            let (name, var) = &self.entries[i];
+            (VarKey(name.as_ptr() as usize), var)
+        })
     }
 
     pub fn get_mut(&mut self, name: &[u8]) -> Option<&mut Var> {

@@ -7,6 +7,11 @@
 //! what reading the makefiles prints: while such a block is being written,
 //! file descriptors 1 and 2 themselves point into it ([`Captured::redirect`]),
 //! so that `$(shell)` children write there as well.
+//!
+//! A make started with its standard output closed holds descriptor 1
+//! with a placeholder ([`hold_closed_stdout`]), which no child inherits,
+//! and collects no job's stdout: the jobs find it closed, as they do
+//! without `-O` (GNU make 4.4.1).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -16,10 +21,45 @@ use std::sync::OnceLock;
 
 /// Output held back for one block.
 pub struct Captured {
-    out: File,
+    /// `None` when make's stdout was closed: nothing is collected for it.
+    out: Option<File>,
     /// stderr's own file; `None` when stdout and stderr are one file (a
     /// terminal, a `2>&1` log), where their lines keep their order in one.
     err: Option<File>,
+}
+
+/// Make was started with descriptor 1 closed (see [`hold_closed_stdout`]).
+static STDOUT_CLOSED: OnceLock<bool> = OnceLock::new();
+
+/// Whether make was started with its standard output closed.
+fn stdout_closed() -> bool {
+    STDOUT_CLOSED.get().copied().unwrap_or(false)
+}
+
+/// To be called first thing, before anything opens a file: when make's
+/// standard output is closed, descriptor 1 gets a placeholder, so that no
+/// file make opens (a temporary file of `-O`, the jobserver's fifo) takes
+/// its place and receives what make says on stdout. The placeholder is
+/// `/dev/null` opened read-only, so make's own writes there still fail
+/// (EBADF, as on a closed descriptor), and close-on-exec, so that every
+/// child finds its stdout closed, as it would have.
+pub fn hold_closed_stdout() {
+    // SAFETY: fcntl, open, dup3 and close on descriptor numbers, before any
+    // other part of make holds a descriptor.
+    let held = unsafe {
+        if libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) != -1 {
+            false
+        } else {
+            let fd = libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC);
+            // (Not at 1 when stdin was closed too, which stays so.)
+            if fd >= 0 && fd != libc::STDOUT_FILENO {
+                libc::dup3(fd, libc::STDOUT_FILENO, libc::O_CLOEXEC);
+                libc::close(fd);
+            }
+            fd >= 0
+        }
+    };
+    let _ = STDOUT_CLOSED.set(held);
 }
 
 /// Whether fds 1 and 2 are the same open file, decided once at the start
@@ -41,8 +81,11 @@ impl Captured {
     /// make's temporary directory.
     pub fn new() -> std::io::Result<Captured> {
         let dir = super::tmpdir::temp_dir();
-        let out = tempfile::tempfile_in(&dir)?;
-        let err = if stdout_is_stderr() {
+        let out = match stdout_closed() {
+            true => None,
+            false => Some(tempfile::tempfile_in(&dir)?),
+        };
+        let err = if stdout_is_stderr() && out.is_some() {
             None
         } else {
             Some(tempfile::tempfile_in(&dir)?)
@@ -50,27 +93,46 @@ impl Captured {
         Ok(Captured { out, err })
     }
 
-    fn err_file(&self) -> &File {
-        self.err.as_ref().unwrap_or(&self.out)
+    /// Where stderr is collected: its own file, or stdout's (`new` makes
+    /// one of the two).
+    fn err_file(&self) -> Option<&File> {
+        self.err.as_ref().or(self.out.as_ref())
     }
 
-    /// A command echo, written where the job's output goes.
+    /// A command echo, written where the job's output goes (where make's
+    /// stdout is closed, nowhere).
     pub fn echo(&mut self, text: &[u8]) {
-        let _ = self.out.write_all(text);
-        let _ = self.out.write_all(b"\n");
+        if let Some(out) = &mut self.out {
+            let _ = out.write_all(text);
+            let _ = out.write_all(b"\n");
+        }
     }
 
-    /// Where the child's stdout and stderr go.
+    /// Where the child's stdout and stderr go: make's own stdout (held,
+    /// closed in the child) when it was closed.
     pub fn fds(&self) -> (BorrowedFd<'_>, BorrowedFd<'_>) {
-        (self.out.as_fd(), self.err_file().as_fd())
+        let out = match &self.out {
+            Some(out) => out.as_fd(),
+            None => rustix::stdio::stdout(),
+        };
+        let err = match self.err_file() {
+            Some(err) => err.as_fd(),
+            None => rustix::stdio::stderr(),
+        };
+        (out, err)
     }
 
     /// The child's stdout and stderr, for std's `Command`.
     pub fn stdio(&self) -> std::io::Result<(Stdio, Stdio)> {
-        Ok((
-            Stdio::from(self.out.try_clone()?),
-            Stdio::from(self.err_file().try_clone()?),
-        ))
+        let out = match &self.out {
+            Some(out) => Stdio::from(out.try_clone()?),
+            None => Stdio::inherit(),
+        };
+        let err = match self.err_file() {
+            Some(err) => Stdio::from(err.try_clone()?),
+            None => Stdio::inherit(),
+        };
+        Ok((out, err))
     }
 
     /// Points fds 1 and 2 into this block until the guard is dropped.
@@ -82,15 +144,21 @@ impl Captured {
             saved_out,
             saved_err,
         };
-        rustix::stdio::dup2_stdout(self.out.as_fd()).ok()?;
-        rustix::stdio::dup2_stderr(self.err_file().as_fd()).ok()?;
+        if let Some(out) = &self.out {
+            rustix::stdio::dup2_stdout(out.as_fd()).ok()?;
+        }
+        if let Some(err) = self.err_file() {
+            rustix::stdio::dup2_stderr(err.as_fd()).ok()?;
+        }
         Some(guard)
     }
 
     /// Drops what was captured unseen: the block of a job make never
     /// collects (GNU prints a block only when it reaps the job).
     pub fn discard(mut self) {
-        let _ = take_all(&mut self.out);
+        if let Some(out) = &mut self.out {
+            let _ = take_all(out);
+        }
         if let Some(err) = &mut self.err {
             let _ = take_all(err);
         }
@@ -99,7 +167,7 @@ impl Captured {
     /// Copies what was captured to the real stdout and stderr, then empties
     /// the files for what comes next.
     pub fn flush(&mut self) {
-        let out = take_all(&mut self.out);
+        let out = self.out.as_mut().map(take_all).unwrap_or_default();
         let err = self.err.as_mut().map(take_all).unwrap_or_default();
         if out.is_empty() && err.is_empty() {
             return;

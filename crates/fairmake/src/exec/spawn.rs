@@ -79,7 +79,11 @@ pub fn spawn(
 
     let actions = FileActions::new()?;
     if let Some((out, err)) = output {
-        actions.dup2(out.as_raw_fd(), libc::STDOUT_FILENO)?;
+        // (Make's own stdout, given as the job's, stays as it is: closed
+        // in the child if it is close-on-exec, see `output`.)
+        if out.as_raw_fd() != libc::STDOUT_FILENO {
+            actions.dup2(out.as_raw_fd(), libc::STDOUT_FILENO)?;
+        }
         actions.dup2(err.as_raw_fd(), libc::STDERR_FILENO)?;
     }
     for &(from, to) in dup2s {

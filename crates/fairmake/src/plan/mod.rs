@@ -33,6 +33,7 @@ mod second_expansion;
 pub mod shuffle;
 mod times;
 mod vpath;
+pub use resolve::expand_own_extra_prereqs;
 pub use vpath::settle_search_paths;
 mod waits;
 mod walk;

@@ -87,7 +87,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if draft.stem.is_empty() && (draft.recipe.is_some() || draft.double_recipe.is_some()) {
             draft.stem = explicit_stem(&self.ev.db, self.ev.db.file(id).name);
         }
-        self.add_extra_prereqs(id, &mut draft)?;
+        // A double-colon target's `.EXTRA_PREREQS` are its first rule's
+        // (GNU 4.4.1 and 4.3): the other rules run on their own
+        // prerequisites only.
+        if rule_index == 0 {
+            self.add_extra_prereqs(id, &mut draft)?;
+        }
         draft.more.order = self.shuffled_order(id, &draft.deps);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
@@ -327,8 +332,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Prerequisites found through vpath are known by their found names;
-    /// one found as another file the makefile names (a target, or a
-    /// prerequisite elsewhere) becomes that file, so no implicit rule is
+    /// one found as another file make knows (a target, a prerequisite
+    /// elsewhere, a goal) becomes that file, so no implicit rule is
     /// looked for under the name written (binutils' `doc/bfd.texi`, found
     /// as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
     fn known_by_found_names(&mut self, deps: &mut [Dep]) {
@@ -348,10 +353,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             };
             let other_file = self.ev.db.file(other);
             if !named_is_target {
-                if other_file.is_target
-                    || other_file.is_prerequisite
-                    || other_file.static_prerequisite
-                {
+                if other_file.is_mentioned() {
                     d.set_file(other);
                 }
             } else if other_file.is_target
@@ -465,18 +467,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// one, or it is phony): not a file made by `.DEFAULT`.
     /// Pattern-specific values count for nothing.
     fn extra_prereqs(&mut self, id: FileId, made_by_rule: bool) -> Result<Vec<u8>> {
-        let own = self.ev.db.target_vars(id).map(|set| {
-            set.borrow()
-                .get(b".EXTRA_PREREQS")
-                .map(|v| (v.value.clone(), v.flavor))
-        });
-        self.ev.with_scope(Vec::new(), |ev| match own {
-            Some(Some((text, Flavor::Recursive))) => ev.expand_text(&text),
-            Some(Some((text, Flavor::Simple))) => Ok(text),
-            Some(None) => Ok(Vec::new()),
-            None if !made_by_rule || ev.globals.get(b".EXTRA_PREREQS").is_none() => Ok(Vec::new()),
-            None => global_extra_prereqs(ev, |e| &e.files),
-        })
+        let expanded = self.ev.reading.extra_prereqs.as_ref();
+        if let Some(text) = expanded.and_then(|e| e.own.get(&id)) {
+            return Ok(text.clone());
+        }
+        match own_extra_prereqs(self.ev, id)? {
+            Some(text) => Ok(text),
+            None if !made_by_rule || self.ev.globals.get(b".EXTRA_PREREQS").is_none() => {
+                Ok(Vec::new())
+            }
+            None => global_extra_prereqs(self.ev, |e| &e.files),
+        }
     }
 
     /// The names of the `.EXTRA_PREREQS` every implicit rule has among its
@@ -779,6 +780,40 @@ fn extra_deps(ev: &mut Evaluator, text: &[u8]) -> Vec<Dep> {
         d.extra = true;
     }
     deps
+}
+
+/// `id`'s own `.EXTRA_PREREQS`, its target-specific value, expanded as a
+/// global variable would be (in no target's scope), as GNU make 4.4 does:
+/// empty for a target with other target-specific variables only (a `+=`
+/// there appends to nothing), `None` for a file with none.
+fn own_extra_prereqs(ev: &mut Evaluator, id: FileId) -> Result<Option<Vec<u8>>> {
+    let own = ev.db.target_vars(id).map(|set| {
+        set.borrow()
+            .get(b".EXTRA_PREREQS")
+            .map(|v| (v.value.clone(), v.flavor))
+    });
+    ev.with_scope(Vec::new(), |ev| match own {
+        Some(Some((text, Flavor::Recursive))) => ev.expand_text(&text).map(Some),
+        Some(Some((text, Flavor::Simple))) => Ok(Some(text)),
+        Some(None) => Ok(Some(Vec::new())),
+        None => Ok(None),
+    })
+}
+
+/// Every target's own `.EXTRA_PREREQS`, expanded once the makefiles are
+/// read, as GNU make does, whether the target is ever made or not: what
+/// the expansion prints or warns shows then, and only then. In the order
+/// the targets were first named (GNU: its hash table's).
+pub fn expand_own_extra_prereqs(
+    ev: &mut Evaluator,
+) -> Result<rustc_hash::FxHashMap<FileId, Vec<u8>>> {
+    let mut own = rustc_hash::FxHashMap::default();
+    for id in ev.db.files_with_target_vars() {
+        if let Some(text) = own_extra_prereqs(ev, id)? {
+            own.insert(id, text);
+        }
+    }
+    Ok(own)
 }
 
 /// The global `.EXTRA_PREREQS` (`which` expansion of it), as expanded once

@@ -372,6 +372,14 @@ impl Database {
     }
 
     /// The target-specific variables of `id`, if it has any.
+    /// The files that have target-specific variables, in the order they
+    /// were first named.
+    pub fn files_with_target_vars(&self) -> Vec<FileId> {
+        let mut ids: Vec<FileId> = self.target_vars.keys().copied().collect();
+        ids.sort_unstable();
+        ids
+    }
+
     pub fn target_vars(&self, id: FileId) -> Option<&SharedVarSet> {
         if self.target_vars.is_empty() {
             return None;

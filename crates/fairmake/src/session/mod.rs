@@ -391,11 +391,12 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
 /// rules converted, and the built-in ones after them (GNU manual, "Using
 /// Implicit Rules"; `-r` leaves the built-in ones out). The global
 /// `.EXTRA_PREREQS` is expanded on the way, as GNU does: for the files
-/// before the suffix rules (whose prerequisites they count as), for the
-/// implicit rules after them.
+/// before the suffix rules (whose prerequisites they count as), then each
+/// target's own value, for the implicit rules after the suffix rules.
 fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     let builtin_loc = crate::diag::Loc::nowhere();
     let files = ev.expand_global_value(b".EXTRA_PREREQS")?;
+    let own = crate::plan::expand_own_extra_prereqs(ev)?;
     ev.db.settle_pattern_rules();
     let extra = !crate::words::trim(&files).is_empty();
     if !opts.no_builtin_rules {
@@ -406,7 +407,7 @@ fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
         ev.db.add_builtin_rules(&builtin_loc);
     }
     let rules = ev.expand_global_value(b".EXTRA_PREREQS")?;
-    ev.reading.extra_prereqs = Some(crate::eval::ExtraPrereqs { files, rules });
+    ev.reading.extra_prereqs = Some(crate::eval::ExtraPrereqs { files, rules, own });
     Ok(())
 }
 

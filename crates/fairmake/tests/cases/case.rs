@@ -34,6 +34,8 @@ pub struct Case {
     pub cwd: Option<String>,
     /// Seconds before the run is killed and the case fails.
     pub timeout_secs: u64,
+    /// What make's standard output is.
+    pub stdout_kind: StdoutKind,
     pub options: Options,
     /// Files and directories to create before the run, in order.
     pub setup: Vec<Setup>,
@@ -47,6 +49,22 @@ pub struct Case {
     pub absent: Vec<String>,
     /// The raw sections, kept so that blessing can rewrite the file faithfully.
     pub raw: RawCase,
+}
+
+/// What make's standard output is (the `stdout:` header line): a pipe the
+/// harness reads (the default), or one of the broken outputs a user's
+/// make can be given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StdoutKind {
+    #[default]
+    Pipe,
+    /// Descriptor 1 is not open (`make >&-`).
+    Closed,
+    /// A pipe whose reader is gone (`make | true`, once `true` exited):
+    /// a write raises SIGPIPE.
+    BrokenPipe,
+    /// `/dev/full`: every write fails with ENOSPC.
+    Full,
 }
 
 /// Markers from the `options:` header line.
@@ -150,6 +168,7 @@ pub fn parse(name: String, path: &Path, dir: Option<PathBuf>) -> Result<Case, Pa
         env: Vec::new(),
         cwd: None,
         timeout_secs: 10,
+        stdout_kind: StdoutKind::Pipe,
         options: Options::default(),
         setup: Vec::new(),
         stdout: None,
@@ -235,6 +254,15 @@ fn header_field(case: &mut Case, key: &str, value: &str) -> Res<()> {
         }
         "cwd" => case.cwd = Some(value.trim().to_owned()),
         "timeout" => case.timeout_secs = value.trim().parse().map_err(|_| "bad timeout")?,
+        "stdout" => {
+            case.stdout_kind = match value.trim() {
+                "pipe" => StdoutKind::Pipe,
+                "closed" => StdoutKind::Closed,
+                "broken-pipe" => StdoutKind::BrokenPipe,
+                "full" => StdoutKind::Full,
+                other => return Err(format!("unknown stdout kind {other:?}")),
+            }
+        }
         "options" => {
             for opt in value.split(|c: char| c == '|' || c == ',' || c.is_whitespace()) {
                 match opt {

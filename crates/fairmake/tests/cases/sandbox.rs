@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::case::{Case, Setup, MTIME_BASE};
+use crate::case::{Case, Setup, StdoutKind, MTIME_BASE};
 
 /// What a run produced.
 pub struct Outcome {
@@ -131,12 +131,15 @@ pub fn run(case: &Case, make: &Path, root: &Path) -> std::io::Result<Outcome> {
         .env("LC_ALL", "C")
         .envs(case.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
-        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own process group, so that a hung run is killed with all its children.
         .process_group(0);
+    set_stdout(&mut cmd, case.stdout_kind)?;
     let mut child = cmd.spawn()?;
-    let out = reader(child.stdout.take().expect("piped"));
+    let out = match child.stdout.take() {
+        Some(pipe) => reader(pipe),
+        None => reader(std::io::empty()),
+    };
     let err = reader(child.stderr.take().expect("piped"));
     let deadline = Instant::now() + Duration::from_secs(case.timeout_secs);
     let pgid = child.id() as i32;
@@ -161,6 +164,50 @@ pub fn run(case: &Case, make: &Path, root: &Path) -> std::io::Result<Outcome> {
         status,
         timed_out,
     })
+}
+
+/// Gives make the standard output `kind` says.
+fn set_stdout(cmd: &mut Command, kind: StdoutKind) -> std::io::Result<()> {
+    match kind {
+        StdoutKind::Pipe => {
+            cmd.stdout(Stdio::piped());
+        }
+        StdoutKind::Closed => {
+            cmd.stdout(Stdio::null());
+            // SAFETY: close(2) is async-signal-safe, as a pre_exec closure
+            // must be; descriptor 1 is the child's own.
+            unsafe {
+                cmd.pre_exec(|| {
+                    libc::close(1);
+                    Ok(())
+                });
+            }
+        }
+        StdoutKind::BrokenPipe => {
+            // The reader is gone before make starts; SIGPIPE is at its
+            // default in make, as std leaves it in a child.
+            let mut fds = [0; 2];
+            // SAFETY: pipe2(2) fills in two new descriptors, owned at once
+            // (close-on-exec: no other case's make inherits them).
+            if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // SAFETY: each descriptor is new and owned only here.
+            let (reader, writer) = unsafe {
+                use std::os::fd::FromRawFd;
+                (
+                    std::os::fd::OwnedFd::from_raw_fd(fds[0]),
+                    std::os::fd::OwnedFd::from_raw_fd(fds[1]),
+                )
+            };
+            drop(reader);
+            cmd.stdout(writer);
+        }
+        StdoutKind::Full => {
+            cmd.stdout(fs::OpenOptions::new().write(true).open("/dev/full")?);
+        }
+    }
+    Ok(())
 }
 
 fn kill_group(pgid: i32) {

@@ -7,7 +7,7 @@ use std::io::Write;
 use super::{expands_args, max_args, min_args, name, FuncId};
 use crate::diag::{self, Result};
 use crate::eval::bindings::Frame;
-use crate::eval::vars::Flavor;
+use crate::eval::vars::{Flavor, VarKey};
 use crate::eval::{Evaluator, Expansion};
 use crate::words::{self, trim};
 
@@ -258,10 +258,14 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
         }
         return call_expanded(ev, builtin, &rest, out);
     }
-    let body = ev.with_var(&fname, |v| {
-        v.map(|v| match v.flavor {
+    let body = ev.with_var_keyed(&fname, |v| {
+        v.map(|(key, v)| match v.flavor {
             Flavor::Simple => Err(v.value.clone()),
-            Flavor::Recursive => Ok((v.compiled(), v.loc.clone())),
+            Flavor::Recursive => {
+                let exp = v.compiled();
+                let key = key.unwrap_or_else(|| VarKey::of_value(&exp));
+                Ok((exp, key, v.loc.clone()))
+            }
         })
     });
     let Some(body) = body else {
@@ -285,7 +289,7 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
             out.extend_from_slice(&text);
             Ok(())
         }
-        Ok((exp, loc)) => ev.expand_unguarded(&fname, &exp, loc, out),
+        Ok((exp, key, loc)) => ev.expand_unguarded(&fname, &exp, key, loc, out),
     };
     CALL_DEPTH_ARGS.with(|c| c.set(outer));
     ev.bindings.unbind(frame);
