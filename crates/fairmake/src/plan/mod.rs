@@ -625,7 +625,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 let before = self.runner.started();
                 self.dont_care.start_goal(i);
-                let st = self.update(goal, None)?;
+                // A goal met already in this pass, as another's
+                // prerequisite, still waiting: pruned, as GNU does (its
+                // grouped peers' lists are not looked at again).
+                let st = if self.seen_this_pass(goal) {
+                    Status::Pending
+                } else {
+                    self.update(goal, None)?
+                };
                 started[i] += self.runner.started() - before;
                 match st {
                     Status::Done | Status::Failed => {

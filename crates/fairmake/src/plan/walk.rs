@@ -301,7 +301,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `id` waits for its prerequisites and was looked at in this pass
     /// over the goals already: GNU prunes it.
-    fn seen_this_pass(&self, id: FileId) -> bool {
+    pub(super) fn seen_this_pass(&self, id: FileId) -> bool {
         let node = &self.nodes[id];
         let seen = node.status == Status::Pending && node.seen_pass == self.pass;
         if seen && self.verbose() {
