@@ -263,7 +263,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     }
                     return self.walk_prereqs(id);
                 }
-                _ if changed => return self.walk_prereqs(id),
+                Status::Failed if !self.ev.invocation.options.keep_going && changed => {
+                    return self.walk_prereqs(id)
+                }
+                _ if changed => {
+                    let stale = self.walk_unlinked(id, &resolved, &current, i)?;
+                    let mut rest = self.walk_prereqs(id)?;
+                    rest.merge(stale);
+                    return Ok(rest);
+                }
                 Status::Failed => {
                     walk.failed_with(self.nodes[dep.file()].out_of_date);
                     // Without -k nothing more is tried for this target.
@@ -279,6 +287,45 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             if serial && walk.pending {
                 break;
+            }
+        }
+        Ok(walk)
+    }
+
+    /// GNU walks a list as linked: when a grouped peer's walk dropped the
+    /// listing of `id`'s list that `id`'s walk stands on (at `at` of
+    /// `old`), and those right after it, the walk goes on through them as
+    /// they were linked, up to the first still listed (`now`). Each is
+    /// made as usual; one in the making is said to be circular once more
+    /// (it is out of the list already). Not for a `--shuffle` order.
+    fn walk_unlinked(
+        &mut self,
+        id: FileId,
+        old: &super::Resolved,
+        now: &super::Resolved,
+        at: usize,
+    ) -> Result<Walk> {
+        let mut walk = Walk::default();
+        if old.more().order.len() == old.deps.len() && !old.deps.is_empty() {
+            return Ok(walk);
+        }
+        let kept = kept_listings(&old.deps, &now.deps);
+        if kept[at] {
+            return Ok(walk);
+        }
+        for k in at + 1..old.deps.len() {
+            if kept[k] || (walk.failed && !self.ev.invocation.options.keep_going) {
+                break;
+            }
+            let dep = old.deps[k].file();
+            self.depth += 1;
+            let st = self.update(dep, Some(id));
+            self.depth -= 1;
+            match st? {
+                Status::Visiting => self.report_circular(id, dep),
+                Status::Failed => walk.failed_with(self.nodes[dep].out_of_date),
+                Status::Done => {}
+                _ => walk.pending = true,
             }
         }
         Ok(walk)
@@ -541,6 +588,33 @@ impl Walk {
         self.failed = true;
         self.failed_as_error |= !out_of_date;
     }
+
+    /// What a walk of other prerequisites of the same target found too.
+    fn merge(&mut self, other: Walk) {
+        self.pending |= other.pending;
+        self.failed |= other.failed;
+        self.failed_as_error |= other.failed_as_error;
+        for d in other.deferred {
+            if !self.deferred.contains(&d) {
+                self.deferred.push(d);
+            }
+        }
+    }
+}
+
+/// Which of `old`'s listings `now` (`old` less some, maybe more at its
+/// end) still has: matched in order.
+fn kept_listings(old: &[Dep], now: &[Dep]) -> Vec<bool> {
+    let mut rest = now.iter().peekable();
+    old.iter()
+        .map(|d| {
+            let kept = rest.peek().is_some_and(|n| n.file() == d.file());
+            if kept {
+                rest.next();
+            }
+            kept
+        })
+        .collect()
 }
 
 /// Which listing of `file` the last of `deps` is (1 for the first).
