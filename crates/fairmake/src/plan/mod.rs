@@ -382,6 +382,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// which of its listings there (1 for the first as written): a grouped
     /// target looks at its peers' lists as they are by then.
     circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
+    /// A grouped target's walk of a peer's list that stopped to make what
+    /// it had added: the list as it stood then (see `Node::peer_pos`).
+    peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -442,6 +445,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
+            peer_stops: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),

@@ -47,6 +47,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if revisit {
             self.nodes[id].peers_taken = 0;
             self.nodes[id].peer_pos = 0;
+            self.peer_stops.remove(&id);
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         if resolved.recipe.is_none() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target {
@@ -604,7 +605,7 @@ impl Walk {
 
 /// Which of `old`'s listings `now` (`old` less some, maybe more at its
 /// end) still has: matched in order.
-fn kept_listings(old: &[Dep], now: &[Dep]) -> Vec<bool> {
+pub(super) fn kept_listings(old: &[Dep], now: &[Dep]) -> Vec<bool> {
     let mut rest = now.iter().peekable();
     old.iter()
         .map(|d| {
