@@ -538,6 +538,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
+        let keep_going = self.ev.invocation.options.keep_going;
         let mut names = Vec::new();
         let mut order: Vec<FileId> = (0..self.nodes.len()).map(FileId::from_index).collect();
         // In the order they were made.
@@ -545,9 +546,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for id in order {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
-            // Under -n one that failed for want of a prerequisite is said
-            // too, as GNU does (it would have been made).
-            let tried = node.remade || node.remaking || (dry_run && node.status == Status::Failed);
+            // Under -n -k one that failed for want of a prerequisite is
+            // said too, as GNU does (it would have been made); without -k
+            // that failure stopped make before it was looked at.
+            let tried = node.remade
+                || node.remaking
+                || (dry_run && keep_going && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
                 && !node.existed
