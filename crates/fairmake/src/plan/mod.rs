@@ -385,6 +385,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// A grouped target's walk of a peer's list that stopped to make what
     /// it had added: the list as it stood then (see `Node::peer_pos`).
     peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// The pattern rule (its index) that makes a file, for the files an
+    /// implicit rule makes: `.PRECIOUS` naming its target pattern keeps it.
+    made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -446,6 +449,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             expanded: Default::default(),
             circular_dropped: Default::default(),
             peer_stops: Default::default(),
+            made_by_pattern: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
