@@ -388,6 +388,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// The pattern rule (its index) that makes a file, for the files an
     /// implicit rule makes: `.PRECIOUS` naming its target pattern keeps it.
     made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
+    /// Missing intermediate files whose prerequisites were still being
+    /// made when they were last met, and in which pass: made as soon as
+    /// those are, if needed.
+    deferred_waiting: rustc_hash::FxHashMap<FileId, u32>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -450,6 +454,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             circular_dropped: Default::default(),
             peer_stops: Default::default(),
             made_by_pattern: Default::default(),
+            deferred_waiting: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),

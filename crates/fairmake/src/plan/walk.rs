@@ -453,11 +453,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
+        // It waited for its prerequisites when met in an earlier pass.
+        let waited = match self.deferred_waiting.remove(&id) {
+            Some(pass) => pass < self.pass,
+            None => {
+                let node = &self.nodes[id];
+                node.status == Status::Pending && node.seen_pass != 0 && node.seen_pass < self.pass
+            }
+        };
         self.enter(id, Some(parent), true)?;
         self.dont_care.begin_deferred_walk();
         let walk = self.walk_prereqs(id);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
+        if waited && !walk.pending && !walk.failed && self.needed_by(id, parent) {
+            // Its prerequisites, still being made when it was first met,
+            // are made now, and it is needed: GNU makes it at once, not
+            // once the parent's other prerequisites are (which matters
+            // with -j, while those run).
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, Some(parent));
+        }
         if walk.failed && !walk.pending {
             // Under -q it failed as its prerequisites did: out of date
             // unless one failed through an error.
@@ -468,11 +484,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(Status::Failed);
         }
         self.nodes[id].status = Status::Pending;
+        if walk.pending {
+            self.deferred_waiting.insert(id, self.pass);
+        }
         Ok(if walk.pending || walk.failed {
             Status::Pending
         } else {
             Status::Done
         })
+    }
+
+    /// The missing intermediate `id` would be remade for `parent`: the
+    /// parent is missing, or something `id` is made from was remade or is
+    /// newer than the parent.
+    fn needed_by(&mut self, id: FileId, parent: FileId) -> bool {
+        match self.mtime_of(parent) {
+            None => true,
+            Some(limit) => {
+                let coarse = crate::archive::is_member(self.ev.db.file(parent).name);
+                self.chain_changed(id, limit, coarse, 0)
+            }
+        }
     }
 
     /// `-o FILE`: FILE counts as made already, and old. Neither its rule
