@@ -314,11 +314,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if kept[at] {
             return Ok(walk);
         }
-        for k in at + 1..old.deps.len() {
-            if kept[k] || (walk.failed && !self.ev.invocation.options.keep_going) {
+        for (dep, &kept) in old.deps.iter().zip(&kept).skip(at + 1) {
+            if kept || (walk.failed && !self.ev.invocation.options.keep_going) {
                 break;
             }
-            let dep = old.deps[k].file();
+            let dep = dep.file();
             self.depth += 1;
             let st = self.update(dep, Some(id));
             self.depth -= 1;
