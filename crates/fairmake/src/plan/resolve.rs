@@ -303,8 +303,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Prerequisites found through vpath are known by their found names;
-    /// one found as another file the makefile names (a target, or a
-    /// prerequisite elsewhere) becomes that file, so no implicit rule is
+    /// one found as another file make knows (a target, a prerequisite
+    /// elsewhere, a goal) becomes that file, so no implicit rule is
     /// looked for under the name written (binutils' `doc/bfd.texi`, found
     /// as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
     fn known_by_found_names(&mut self, deps: &mut [Dep]) {
@@ -324,10 +324,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             };
             let other_file = self.ev.db.file(other);
             if !named_is_target {
-                if other_file.is_target
-                    || other_file.is_prerequisite
-                    || other_file.static_prerequisite
-                {
+                if other_file.is_mentioned() {
                     d.set_file(other);
                 }
             } else if other_file.is_target
