@@ -259,7 +259,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The missing intermediate `dep` would be remade (and be newer than
     /// `limit`): something it is made from was remade or is newer.
     /// `coarse`: the target is an archive member (whole seconds).
-    fn chain_changed(&mut self, dep: FileId, limit: Mtime, coarse: bool, depth: usize) -> bool {
+    pub(super) fn chain_changed(
+        &mut self,
+        dep: FileId,
+        limit: Mtime,
+        coarse: bool,
+        depth: usize,
+    ) -> bool {
         if depth > 32 {
             return true;
         }

@@ -537,14 +537,30 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     fn is_precious(&self, id: FileId) -> bool {
         let file = self.ev.db.file(id);
-        file.precious
-            || file.phony
-            || self
-                .ev
-                .db
-                .precious_patterns
-                .iter()
-                .any(|p| p.match_stem(file.name).is_some())
+        file.precious || file.phony || self.precious_by_pattern(id)
+    }
+
+    /// `.PRECIOUS` names the target pattern of the implicit rule that
+    /// makes `id` (the one of its targets `id` matches): the GNU manual's
+    /// way to keep the files such a rule makes. A file the makefile's own
+    /// rules make is not kept by a pattern its name matches (GNU 4.4.1).
+    fn precious_by_pattern(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        if db.precious_patterns.is_empty() {
+            return false;
+        }
+        let Some(rule) = self
+            .made_by_pattern
+            .get(&id)
+            .and_then(|&r| db.pattern_rules.get(r))
+        else {
+            return false;
+        };
+        let name = db.file(id).name;
+        rule.targets
+            .iter()
+            .filter(|t| t.match_stem(name).is_some())
+            .any(|t| db.precious_patterns.contains(t))
     }
 
     /// Deletes intermediate files made in this run (`rm a b`). Under `-n`
@@ -556,6 +572,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
+        let keep_going = self.ev.invocation.options.keep_going;
         let mut names = Vec::new();
         let mut order: Vec<FileId> = (0..self.nodes.len()).map(FileId::from_index).collect();
         // In the order they were made.
@@ -563,9 +580,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for id in order {
             let node = &self.nodes[id];
             let file = self.ev.db.file(id);
-            // Under -n one that failed for want of a prerequisite is said
-            // too, as GNU does (it would have been made).
-            let tried = node.remade || node.remaking || (dry_run && node.status == Status::Failed);
+            // Under -n -k one that failed for want of a prerequisite is
+            // said too, as GNU does (it would have been made); without -k
+            // that failure stopped make before it was looked at.
+            let tried = node.remade
+                || node.remaking
+                || (dry_run && keep_going && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
                 && !node.existed

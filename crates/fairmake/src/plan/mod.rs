@@ -388,6 +388,16 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// which of its listings there (1 for the first as written): a grouped
     /// target looks at its peers' lists as they are by then.
     circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
+    /// A grouped target's walk of a peer's list that stopped to make what
+    /// it had added: the list as it stood then (see `Node::peer_pos`).
+    peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// The pattern rule (its index) that makes a file, for the files an
+    /// implicit rule makes: `.PRECIOUS` naming its target pattern keeps it.
+    made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
+    /// Missing intermediate files whose prerequisites were still being
+    /// made when they were last met, and in which pass: made as soon as
+    /// those are, if needed.
+    deferred_waiting: rustc_hash::FxHashMap<FileId, u32>,
     /// The pattern rules' targets by suffix, for the implicit search.
     rule_index: rule_index::RuleIndex,
     /// Implicit-rule searches' working space, kept from one to the next.
@@ -448,6 +458,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
+            peer_stops: Default::default(),
+            made_by_pattern: Default::default(),
+            deferred_waiting: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
@@ -646,7 +659,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 let before = self.runner.started();
                 self.dont_care.start_goal(i);
-                let st = self.update(goal, None)?;
+                // A goal met already in this pass, as another's
+                // prerequisite, still waiting: pruned, as GNU does (its
+                // grouped peers' lists are not looked at again).
+                let st = if self.seen_this_pass(goal) {
+                    Status::Pending
+                } else {
+                    self.update(goal, None)?
+                };
                 started[i] += self.runner.started() - before;
                 match st {
                     Status::Done | Status::Failed => {

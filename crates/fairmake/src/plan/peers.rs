@@ -46,16 +46,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let deps = self.peer_list(peer)?;
             // Where the walk of this list stopped last time, if it did.
             let from = std::mem::take(&mut self.nodes[id].peer_pos) as usize;
+            let from = self.resume_peer_walk(id, &deps, from);
             // Whether the list keeps a prerequisite before this one.
             let mut kept_before = from > 0;
             let mut whole = true;
             // Dropped from this list on this walk: gone when it resumes.
             let mut dropped: Vec<FileId> = Vec::new();
+            let mut dropped_at: Vec<usize> = Vec::new();
             for (k, dep) in deps.iter().enumerate().skip(from) {
                 if self.is_visiting(dep.file()) {
                     if added {
                         // Reached once those before it are made.
                         self.nodes[id].peer_pos = (k - dropped.len()) as u32;
+                        let stood = deps
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| !dropped_at.contains(j))
+                            .map(|(_, d)| d.clone())
+                            .collect();
+                        self.peer_stops.insert(id, stood);
                         whole = false;
                         break;
                     }
@@ -65,6 +74,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         let nth = nth_listing(&deps[..=k], dep.file()) - gone as u32;
                         self.drop_from_peer(id, peer, dep.file(), nth);
                         dropped.push(dep.file());
+                        dropped_at.push(k);
                     } else {
                         self.report_circular(id, dep.file());
                         own_now = self.adopt_peer_tail(&mut r, &deps[k + 1..]);
@@ -93,6 +103,35 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.node(id).resolved = Some(Rc::new(r));
         }
         Ok(added)
+    }
+
+    /// Where `id`'s walk of a peer's list (`deps` now) goes on, having
+    /// stopped at `from` of the list as it stood then. GNU walks a list as
+    /// linked: when the making of what it added dropped the listing the
+    /// walk stood on (the one before `from`), with those after it, the
+    /// walk goes on through them as they were linked, up to the first
+    /// still listed; each one in the making is said to be circular once
+    /// more (it is out of the list already). Those not in the making were
+    /// made as its ancestors: nothing more is said of them.
+    fn resume_peer_walk(&mut self, id: FileId, deps: &[Dep], from: usize) -> usize {
+        let Some(stood) = self.peer_stops.remove(&id) else {
+            return from;
+        };
+        if from == 0 || from > stood.len() {
+            return from;
+        }
+        let kept = super::walk::kept_listings(&stood, deps);
+        if !kept[from - 1] {
+            for (k, dep) in stood.iter().enumerate().skip(from) {
+                if kept[k] {
+                    break;
+                }
+                if self.is_visiting(dep.file()) {
+                    self.report_circular(id, dep.file());
+                }
+            }
+        }
+        kept[..from].iter().filter(|&&k| k).count()
     }
 
     /// `id`'s own prerequisites were found out of date under `-q` (a

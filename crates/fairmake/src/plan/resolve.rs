@@ -201,6 +201,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         draft.stem = m.stem.clone();
         draft.recipe = m.recipe.clone();
         draft.implicit = true;
+        self.made_by_pattern.insert(id, m.rule);
         let more = &mut draft.more;
         more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         // A file an implicit rule makes counts as a target from now on
@@ -555,6 +556,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `id` is an intermediate file made by the implicit rule `m`.
     fn resolve_intermediate(&mut self, id: FileId, m: &implicit::Match) -> Result<()> {
+        self.made_by_pattern.insert(id, m.rule);
         let mut deps = self.match_deps(m);
         for d in &deps {
             self.adopt_implicit_prereq(d.file());

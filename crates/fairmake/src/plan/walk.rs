@@ -43,6 +43,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if revisit {
             self.nodes[id].peers_taken = 0;
             self.nodes[id].peer_pos = 0;
+            self.peer_stops.remove(&id);
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         if resolved.recipe.is_none() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target {
@@ -276,7 +277,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     }
                     return self.walk_prereqs(id);
                 }
-                _ if changed => return self.walk_prereqs(id),
+                Status::Failed if !self.ev.invocation.options.keep_going && changed => {
+                    return self.walk_prereqs(id)
+                }
+                _ if changed => {
+                    let stale = self.walk_unlinked(id, &resolved, &current, i)?;
+                    let mut rest = self.walk_prereqs(id)?;
+                    rest.merge(stale);
+                    return Ok(rest);
+                }
                 Status::Failed => {
                     walk.failed_with(self.nodes[dep.file()].out_of_date);
                     // Without -k nothing more is tried for this target.
@@ -292,6 +301,45 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             if serial && walk.pending {
                 break;
+            }
+        }
+        Ok(walk)
+    }
+
+    /// GNU walks a list as linked: when a grouped peer's walk dropped the
+    /// listing of `id`'s list that `id`'s walk stands on (at `at` of
+    /// `old`), and those right after it, the walk goes on through them as
+    /// they were linked, up to the first still listed (`now`). Each is
+    /// made as usual; one in the making is said to be circular once more
+    /// (it is out of the list already). Not for a `--shuffle` order.
+    fn walk_unlinked(
+        &mut self,
+        id: FileId,
+        old: &super::Resolved,
+        now: &super::Resolved,
+        at: usize,
+    ) -> Result<Walk> {
+        let mut walk = Walk::default();
+        if old.more().order.len() == old.deps.len() && !old.deps.is_empty() {
+            return Ok(walk);
+        }
+        let kept = kept_listings(&old.deps, &now.deps);
+        if kept[at] {
+            return Ok(walk);
+        }
+        for (dep, &kept) in old.deps.iter().zip(&kept).skip(at + 1) {
+            if kept || (walk.failed && !self.ev.invocation.options.keep_going) {
+                break;
+            }
+            let dep = dep.file();
+            self.depth += 1;
+            let st = self.update(dep, Some(id));
+            self.depth -= 1;
+            match st? {
+                Status::Visiting => self.report_circular(id, dep),
+                Status::Failed => walk.failed_with(self.nodes[dep].out_of_date),
+                Status::Done => {}
+                _ => walk.pending = true,
             }
         }
         Ok(walk)
@@ -314,7 +362,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `id` waits for its prerequisites and was looked at in this pass
     /// over the goals already: GNU prunes it.
-    fn seen_this_pass(&self, id: FileId) -> bool {
+    pub(super) fn seen_this_pass(&self, id: FileId) -> bool {
         let node = &self.nodes[id];
         let seen = node.status == Status::Pending && node.seen_pass == self.pass;
         if seen && self.verbose() {
@@ -421,11 +469,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
         }
+        // It waited for its prerequisites when met in an earlier pass.
+        let waited = match self.deferred_waiting.remove(&id) {
+            Some(pass) => pass < self.pass,
+            None => {
+                let node = &self.nodes[id];
+                node.status == Status::Pending && node.seen_pass != 0 && node.seen_pass < self.pass
+            }
+        };
         self.enter(id, Some(parent), true)?;
         self.dont_care.begin_deferred_walk();
         let walk = self.walk_prereqs(id);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
+        if waited && !walk.pending && !walk.failed && self.needed_by(id, parent) {
+            // Its prerequisites, still being made when it was first met,
+            // are made now, and it is needed: GNU makes it at once, not
+            // once the parent's other prerequisites are (which matters
+            // with -j, while those run).
+            self.nodes[id].status = Status::Pending;
+            return self.update(id, Some(parent));
+        }
         if walk.failed && !walk.pending {
             // Under -q it failed as its prerequisites did: out of date
             // unless one failed through an error.
@@ -436,11 +500,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(Status::Failed);
         }
         self.nodes[id].status = Status::Pending;
+        if walk.pending {
+            self.deferred_waiting.insert(id, self.pass);
+        }
         Ok(if walk.pending || walk.failed {
             Status::Pending
         } else {
             Status::Done
         })
+    }
+
+    /// The missing intermediate `id` would be remade for `parent`: the
+    /// parent is missing, or something `id` is made from was remade or is
+    /// newer than the parent.
+    fn needed_by(&mut self, id: FileId, parent: FileId) -> bool {
+        match self.mtime_of(parent) {
+            None => true,
+            Some(limit) => {
+                let coarse = crate::archive::is_member(self.ev.db.file(parent).name);
+                self.chain_changed(id, limit, coarse, 0)
+            }
+        }
     }
 
     /// `-o FILE`: FILE counts as made already, and old. Neither its rule
@@ -567,6 +647,33 @@ impl Walk {
         self.failed = true;
         self.failed_as_error |= !out_of_date;
     }
+
+    /// What a walk of other prerequisites of the same target found too.
+    fn merge(&mut self, other: Walk) {
+        self.pending |= other.pending;
+        self.failed |= other.failed;
+        self.failed_as_error |= other.failed_as_error;
+        for d in other.deferred {
+            if !self.deferred.contains(&d) {
+                self.deferred.push(d);
+            }
+        }
+    }
+}
+
+/// Which of `old`'s listings `now` (`old` less some, maybe more at its
+/// end) still has: matched in order.
+pub(super) fn kept_listings(old: &[Dep], now: &[Dep]) -> Vec<bool> {
+    let mut rest = now.iter().peekable();
+    old.iter()
+        .map(|d| {
+            let kept = rest.peek().is_some_and(|n| n.file() == d.file());
+            if kept {
+                rest.next();
+            }
+            kept
+        })
+        .collect()
 }
 
 /// Which listing of `file` the last of `deps` is (1 for the first).

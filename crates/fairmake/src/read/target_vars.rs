@@ -54,6 +54,10 @@ pub fn target_variable(
             ev.db.pattern_vars_of(target)
         } else {
             let id = ev.db.intern(target);
+            // Now in make's data base, the file is mentioned: for implicit
+            // rules it "ought to exist" as an ordinary prerequisite's file
+            // does (GNU 4.4.1 and 4.3).
+            ev.db.file_mut(id).entered = true;
             ev.db.vars_of(id)
         };
         // The name is expanded with the target's own variables in view.

@@ -198,9 +198,9 @@ pub struct File {
     /// gave it a recipe.
     pub builtin: bool,
     /// Known to make though no rule names it: a goal, a makefile, a file
-    /// of `-W` or `-o`. For implicit rules it "ought to exist" as a file
-    /// the makefile mentions does, as in GNU make, where such files are in
-    /// the database too.
+    /// of `-W` or `-o`, a target of target-specific variables. For
+    /// implicit rules it "ought to exist" as a file the makefile mentions
+    /// does, as in GNU make, where such files are in the database too.
     pub entered: bool,
 }
 

@@ -305,11 +305,13 @@ fn update_makefiles(
         .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
-    // starts over, else at its end with the goals' own.
+    // starts over, else at its end with the goals' own. Giving up after
+    // -k let it go on, make deletes them as the user's -n, -t or -q
+    // says (said only, or kept), as GNU 4.4.1 does.
     match outcome {
         Outcome::Stopped(_) => planner.delete_intermediates(),
-        _ if changed => planner.delete_intermediates_as_user(user_options),
-        Outcome::Failed(_) => planner.delete_intermediates(),
+        Outcome::Failed(_) => planner.delete_intermediates_as_user(user_options),
+        Outcome::Fine if changed => planner.delete_intermediates_as_user(user_options),
         Outcome::Fine => {}
     }
     let (runner, settled) = planner.into_settled();
