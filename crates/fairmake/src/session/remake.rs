@@ -305,11 +305,13 @@ fn update_makefiles(
         .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
-    // starts over, else at its end with the goals' own.
+    // starts over, else at its end with the goals' own. Only an error that
+    // stops make within the phase deletes them under -n; a failure (-k)
+    // ends make after it, with -n in force again (GNU 4.4.1).
     match outcome {
         Outcome::Stopped(_) => planner.delete_intermediates(),
+        Outcome::Failed(_) => planner.delete_intermediates_as_user(user_options),
         _ if changed => planner.delete_intermediates_as_user(user_options),
-        Outcome::Failed(_) => planner.delete_intermediates(),
         Outcome::Fine => {}
     }
     let (runner, settled) = planner.into_settled();
