@@ -57,8 +57,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Whether the watched file `id` was remade and its time is not what
-    /// it was before the first recipe ran (it changed, or appeared). When no
-    /// recipe ran, nothing was changed.
+    /// it was before the first recipe ran (it changed, appeared, or was
+    /// deleted: GNU 4.4.1 starts over for a makefile its recipe removed
+    /// too). When no recipe ran, nothing was changed.
     pub fn changed_by_recipes(&mut self, id: FileId) -> bool {
         if !self.was_remade(id) {
             return false;
@@ -66,8 +67,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let Some(&before) = self.watched_times.as_ref().and_then(|t| t.get(&id)) else {
             return false;
         };
-        let after = self.mtime_now(id);
-        after.is_some() && after != before
+        self.mtime_now(id) != before
     }
 
     /// The modification time of `id` as the file system says now.

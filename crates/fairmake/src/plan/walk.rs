@@ -76,18 +76,22 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && self.ev.invocation.options.keep_going
             && !walk.deferred.is_empty()
             && self.deferred_needed(id, &walk.deferred);
-        if !failed_anyway {
+        let early = self.intermediates_early(id, &walk);
+        if !failed_anyway && !early {
             if let Some(settled) = self.unsettled(id, parent, &walk) {
                 return self.then_next_rule(id, parent, settled);
             }
         }
-        if failed_anyway || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
+        if failed_anyway
+            || early
+            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
         {
             // Something needs remaking: now the intermediate files are made.
             self.nodes[id].remaking = true;
             let mut made = Walk {
                 failed: walk.failed,
                 failed_as_error: walk.failed_as_error,
+                pending: walk.pending,
                 ..Walk::default()
             };
             for &d in &walk.deferred {
@@ -535,6 +539,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         self.nodes[id].status = Status::Done;
         Status::Done
+    }
+
+    /// Whether `id`'s missing intermediate prerequisites are made now,
+    /// while its other prerequisites still run (-j): `id` is missing and
+    /// needs to exist, so it will be remade whatever those do, as GNU
+    /// 4.4.1 knows. (A missing intermediate file itself may stay missing;
+    /// under .NOTPARALLEL the others are not all started yet.)
+    fn intermediates_early(&mut self, id: FileId, walk: &Walk) -> bool {
+        walk.pending
+            && !walk.failed
+            && !walk.deferred.is_empty()
+            && !self.ev.db.not_parallel
+            && !self.listed_not_parallel(id)
+            && !self.may_stay_missing(id)
+            && self.mtime_of(id).is_none()
     }
 
     /// A prerequisite that is not made unless something needs it: a missing
