@@ -265,6 +265,11 @@ impl Evaluator {
         let (argv, env) = &*self.invocation.args.clone();
         let _ = options::parse_makeflags(&mut opts, env);
         let _ = options::parse_args_into(&mut opts, argv);
+        // `-R` given at start implied `-r` at once (see `session`); it
+        // still does.
+        if opts.no_builtin_variables && self.switches_at_start().no_builtin_variables {
+            opts.no_builtin_rules = true;
+        }
         // `--debug` words add up; those of the environment and the command
         // line come first in MAKEFLAGS, the makefile's after them.
         let mut specs = self.switches_at_start().debug_specs;
