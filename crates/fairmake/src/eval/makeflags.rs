@@ -81,7 +81,14 @@ impl Evaluator {
     /// The `MAKEFLAGS` value children see: the switches, then ` -- ` and
     /// the current MAKEOVERRIDES expanded (a makefile may empty it or
     /// append to it; it refers to `-*-command-variables-*-`).
+    /// A `$(shell)` run while MAKEFLAGS itself is expanded, for a child or
+    /// to be decoded, gets its start-up value, as for any variable
+    /// (`self_reference_is_environment`; GNU 4.4.1): `override MAKEFLAGS
+    /// += $(shell ...)` is no self-reference.
     pub fn makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
+        if self.self_reference_is_environment && self.child_env.decoding_makeflags {
+            return Ok(super::start_up_value(b"MAKEFLAGS"));
+        }
         if self.makeflags_as_written() {
             let mut value = Vec::new();
             self.expand_var(b"MAKEFLAGS", &mut value)?;
@@ -212,7 +219,12 @@ impl Evaluator {
         // (`MAKEFLAGS := $$(X)` is no -k with X=k).
         let expanded = match simple {
             true => raw,
-            false => self.expand_text(&raw)?,
+            false => {
+                let outer = std::mem::replace(&mut self.child_env.decoding_makeflags, true);
+                let expanded = self.expand_text(&raw);
+                self.child_env.decoding_makeflags = outer;
+                expanded?
+            }
         };
         Ok(self.decode_switches(&expanded))
     }
@@ -265,6 +277,11 @@ impl Evaluator {
         let (argv, env) = &*self.invocation.args.clone();
         let _ = options::parse_makeflags(&mut opts, env);
         let _ = options::parse_args_into(&mut opts, argv);
+        // `-R` given at start implied `-r` at once (see `session`); it
+        // still does.
+        if opts.no_builtin_variables && self.switches_at_start().no_builtin_variables {
+            opts.no_builtin_rules = true;
+        }
         // `--debug` words add up; those of the environment and the command
         // line come first in MAKEFLAGS, the makefile's after them.
         let mut specs = self.switches_at_start().debug_specs;

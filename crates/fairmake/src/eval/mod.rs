@@ -112,6 +112,10 @@ pub struct ChildEnv {
     /// The jobserver words of the MAKEFLAGS in children's environment,
     /// when they differ from `jobserver_words` (see `exec::slots`).
     pub jobserver_child_words: Vec<Vec<u8>>,
+    /// The MAKEFLAGS variable's value is being expanded to be decoded:
+    /// to a `$(shell)` in it, MAKEFLAGS is being expanded (see
+    /// `Evaluator::makeflags_for_children`).
+    pub decoding_makeflags: bool,
     /// The environment of a child with no target-specific variables, and the
     /// generation of `globals` (and `export_all`) it was computed from.
     pub cache: Option<EnvCache>,
@@ -893,7 +897,7 @@ fn is_special_variable(name: &[u8]) -> bool {
 }
 
 /// The value `name` had in make's environment at start-up (empty if none).
-fn start_up_value(name: &[u8]) -> Vec<u8> {
+pub(crate) fn start_up_value(name: &[u8]) -> Vec<u8> {
     use std::os::unix::ffi::{OsStrExt, OsStringExt};
     std::env::var_os(std::ffi::OsStr::from_bytes(name))
         .map(|v| v.into_vec())

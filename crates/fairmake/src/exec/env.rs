@@ -241,7 +241,14 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
         b"MAKELEVEL".to_vec(),
         (ev.invocation.level + 1).to_string().into_bytes(),
     ));
-    let makeflags = ev.makeflags_for_children()?;
+    // A `$(shell)` in a makefile's MAKEFLAGS, run while MAKEFLAGS is
+    // expanded for a child, sees MAKEFLAGS's start-up value, as for any
+    // other variable (GNU 4.4.1), not a self-reference.
+    let saved = ev.self_reference_is_environment;
+    ev.self_reference_is_environment |= who != For::Recipe;
+    let makeflags = ev.makeflags_for_children();
+    ev.self_reference_is_environment = saved;
+    let makeflags = makeflags?;
     if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
         env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
     }

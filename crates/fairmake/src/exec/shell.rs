@@ -15,7 +15,11 @@ const SHELL_SPECIAL: &[u8] = b"#;\"*?[]&|<>(){}$`^~!'\\\n";
 /// and builtins GNU make knows for a Bourne shell. It runs the others as
 /// programs, even where a shell would not (`source`, `fi`, `local`, `pwd`,
 /// `kill`, `time`: `make: source: No such file or directory`); so does
-/// fairmake, to give the same results and messages.
+/// fairmake, to give the same results and messages. A keyword counts
+/// quoted too (`'cd' /`), but `{`, `}`, `!`, `[` and `[[` are not here:
+/// unquoted they are shell syntax already, and quoted (`'{'`, `\!`, or the
+/// first word of a SHELL `{ x`, which make's line quotes) GNU 4.4.1 runs
+/// them as programs.
 const SHELL_WORDS: &[&[u8]] = &[
     b".",
     b":",
@@ -54,11 +58,6 @@ const SHELL_WORDS: &[&[u8]] = &[
     b"type",
     b"unalias",
     b"return",
-    b"[",
-    b"[[",
-    b"!",
-    b"{",
-    b"}",
 ];
 
 /// How a command is run: the program and its argv (`argv[0]` as written).
@@ -141,9 +140,31 @@ pub fn invocation(command: &[u8], shell: &[u8], shell_flags: &[u8], caller: Call
 fn simple_command(text: &[u8], newline_is_word: bool) -> Option<Vec<Vec<u8>>> {
     let argv = plain_words(text, newline_is_word)?;
     match argv.first() {
-        Some(first) if SHELL_WORDS.contains(&first.as_slice()) || first.contains(&b'=') => None,
+        Some(first) if SHELL_WORDS.contains(&first.as_slice()) || first_word_assigns(text) => None,
         _ => Some(argv),
     }
+}
+
+/// Whether the first word of `text` has an `=` outside quotes: only that
+/// makes an assignment for the shell; `'X=1' cmd` and `X\=1 cmd` run a
+/// program named `X=1` (GNU 4.4.1 too).
+fn first_word_assigns(text: &[u8]) -> bool {
+    let start = text.iter().position(|&b| !matches!(b, b' ' | b'\t'));
+    let mut rest = &text[start.unwrap_or(text.len())..];
+    while let Some((&b, after)) = rest.split_first() {
+        rest = after;
+        match b {
+            b' ' | b'\t' => return false,
+            b'=' => return true,
+            b'\\' => rest = rest.get(1..).unwrap_or_default(),
+            b'\'' => match memchr::memchr(b'\'', rest) {
+                Some(end) => rest = &rest[end + 1..],
+                None => return false,
+            },
+            _ => {}
+        }
+    }
+    false
 }
 
 /// SHELL as make writes it into a line it splits again: its shell syntax

@@ -212,9 +212,7 @@ fn build(
     // A sub-make's jobserver is in MAKEFLAGS from the start (GNU sets it up
     // before reading): `$(shell $(MAKE))` children see it too.
     if !opts.jobs_on_command_line {
-        ev.child_env
-            .jobserver_words
-            .extend(inherited_pipe_auth_word());
+        ev.child_env.jobserver_words.extend(inherited_auth_word());
     }
     let redirected = reading_output
         .as_ref()
@@ -265,18 +263,31 @@ fn remove_stdin_copy(ev: &Evaluator) {
     }
 }
 
-/// The pipe jobserver named in the inherited MAKEFLAGS.
-fn inherited_pipe_auth() -> Option<fairmake_jobserver::Auth> {
+/// The jobserver named in the inherited MAKEFLAGS.
+fn inherited_auth() -> Option<fairmake_jobserver::Auth> {
     let flags = std::env::var_os("MAKEFLAGS")?;
-    match fairmake_jobserver::parse_makeflags(flags.as_bytes()) {
-        Ok(Some(auth @ fairmake_jobserver::Auth::Pipe { .. })) => Some(auth),
-        _ => None,
-    }
+    fairmake_jobserver::parse_makeflags(flags.as_bytes())
+        .ok()
+        .flatten()
 }
 
-/// Its `--jobserver-auth=R,W` word.
-fn inherited_pipe_auth_word() -> Option<Vec<u8>> {
-    let auth = inherited_pipe_auth()?;
+/// The inherited jobserver, when it is a pipe.
+fn inherited_pipe_auth() -> Option<fairmake_jobserver::Auth> {
+    inherited_auth().filter(|auth| matches!(auth, fairmake_jobserver::Auth::Pipe { .. }))
+}
+
+/// Its `--jobserver-auth=` word (`R,W` or `fifo:PATH`): a fifo only if
+/// the path is one (any other is said when the jobserver is joined, and
+/// make runs without it).
+fn inherited_auth_word() -> Option<Vec<u8>> {
+    use std::os::unix::fs::FileTypeExt;
+    let auth = inherited_auth()?;
+    if let fairmake_jobserver::Auth::Fifo(path) = &auth {
+        let is_fifo = std::fs::metadata(path).is_ok_and(|m| m.file_type().is_fifo());
+        if !is_fifo {
+            return None;
+        }
+    }
     Some([&b"--jobserver-auth="[..], &auth.to_bytes()].concat())
 }
 
