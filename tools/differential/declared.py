@@ -265,6 +265,54 @@ def _without_jobs(prog):
     return dict(prog, args=args)
 
 
+def _extra_lines(diffs, aspect):
+    """(lines only the reference printed, lines only fairmake printed) of
+    one stream, as multisets."""
+    for k, a, b in diffs:
+        if k == aspect:
+            ref, fm = a.split(b"\n"), b.split(b"\n")
+            only_ref = list(ref)
+            only_fm = []
+            for l in fm:
+                if l in only_ref:
+                    only_ref.remove(l)
+                else:
+                    only_fm.append(l)
+            return only_ref, only_fm
+    return [], []
+
+
+_SIGPIPE_WAIT = re.compile(rb"^\S+: (\*\*\* Waiting for unfinished jobs\.\.\.\.|\*\*\* wait: No child processes\.  Stop\.|"
+                           rb"write error: stdout)$")
+
+
+def _gnu_sigpipe_waits(prog, diffs):
+    # stdout a pipe nobody reads: GNU 4.4.1's SIGPIPE handler waits for a
+    # job that is not there and exits 1; fairmake dies of SIGPIPE (141).
+    if prog.get("stdout") != "broken" or not only(diffs, "stderr", "status"):
+        return False
+    status = next(((a, b) for k, a, b in diffs if k == "status"), None)
+    if status is None or status[1] != 128 + 13:
+        return False
+    only_ref, only_fm = _extra_lines(diffs, "stderr")
+    return not only_fm and bool(only_ref) and all(_SIGPIPE_WAIT.match(l) for l in only_ref)
+
+
+def _output_sync(prog):
+    return any(re.match(r"^(-[a-zA-Z]*O|--output-sync)", a) for a in prog["args"]) or \
+        any(k in ("MAKEFLAGS", "GNUMAKEFLAGS") and "O" in v for k, v in prog["env"])
+
+
+def _gnu_closed_stdout_reused(prog, diffs):
+    # stdout closed under -O: GNU's temporary file for stderr takes
+    # descriptor 1, so what make itself writes to stdout (command echoes)
+    # comes out on stderr; fairmake's is lost, as without -O.
+    if prog.get("stdout") != "closed" or not _output_sync(prog) or not only(diffs, "stderr"):
+        return False
+    only_ref, only_fm = _extra_lines(diffs, "stderr")
+    return not only_fm and bool(only_ref) and not any(re.match(rb"^\S*make(\[\d+\])?: ", l) for l in only_ref)
+
+
 _UNDEFINED_WARNING = re.compile(rb"^\S+:\d+: warning: undefined variable '[^'\n]*'$")
 # An error while expanding an exported variable is located at its
 # definition.
@@ -415,6 +463,20 @@ DECLARATIONS = [
          "out and fairmake did not, and both agree on the program without "
          "-j.",
          match=_gnu_restarts_forever, rewrite=_without_jobs),
+    Decl("gnu-sigpipe-waits", {"4.4.1"},
+         "stdout a pipe nobody reads (`make | true`): fairmake dies of "
+         "SIGPIPE, as GNU 4.3 does (README, Differences); GNU 4.4.1's "
+         "handler waits for a job that is not there, says `wait: No child "
+         "processes` and `write error: stdout`, and exits 1. Counted when "
+         "those lines and the status are the whole divergence.",
+         match=_gnu_sigpipe_waits),
+    Decl("gnu-closed-stdout-reused", {"4.4.1", "4.3"},
+         "stdout closed (`make >&-`) under -O: GNU's temporary file takes "
+         "descriptor 1, so the commands it echoes come out on stderr; "
+         "fairmake keeps descriptor 1 closed and they are lost, as without "
+         "-O (README, Differences). Counted when GNU's extra stderr lines, "
+         "none of them make's own messages, are the whole divergence.",
+         match=_gnu_closed_stdout_reused),
     Decl("manual-delete-on-error", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): "
          ".DELETE_ON_ERROR does not delete a changed target when the failing "
