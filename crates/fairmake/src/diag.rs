@@ -381,6 +381,22 @@ pub fn show(bytes: &[u8]) -> &bstr::BStr {
 /// exit says `write error: stdout` with status 1, as GNU's does.
 static STDOUT_FAILED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+/// A line on stdout, flushed at once (a job's children write to the same
+/// place). A full device does not stop the build: make's exit says `write
+/// error: stdout` (status 1), as GNU's buffered stdout does.
+pub fn flushed_line(text: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(text)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            note_stdout_failed();
+        }
+    }
+}
+
 pub fn note_stdout_failed() {
     STDOUT_FAILED.store(true, std::sync::atomic::Ordering::Relaxed);
 }

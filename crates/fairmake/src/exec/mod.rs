@@ -469,7 +469,7 @@ impl Runner {
             if shown {
                 match &mut job.capture {
                     Some(c) => c.echo(&line.command),
-                    None => println_flush(&line.command),
+                    None => diag::flushed_line(&line.command),
                 }
                 // A write to a stdout without a reader raised SIGPIPE just
                 // now: make ends here, before running the line, as GNU
@@ -863,23 +863,6 @@ fn is_no_op(line: &PreparedLine) -> bool {
 
 fn job_id(job: &Job) -> usize {
     job as *const Job as usize
-}
-
-/// A recipe's line echoed on stdout. A full device does not stop the
-/// build: make's exit says `write error: stdout` (status 1), as GNU's
-/// buffered stdout does.
-fn println_flush(text: &[u8]) {
-    use std::io::Write;
-    let mut out = std::io::stdout().lock();
-    let written = out
-        .write_all(text)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            diag::note_stdout_failed();
-        }
-    }
 }
 
 fn spawn(

@@ -12,7 +12,6 @@
 //! The implicit rule search indents each link of a chain one more.
 
 use std::fmt;
-use std::io::Write;
 
 /// One debugging line on stdout, `indent` blanks in.
 pub fn line(indent: usize, text: fmt::Arguments<'_>) {
@@ -174,18 +173,8 @@ pub mod jobs {
     }
 }
 
-/// A line on stdout, flushed at once: a job's children write to the same
-/// place. A full device does not stop the build (make's exit says
-/// `write error: stdout`).
+/// A `--debug=j` line, flushed at once: a job's children write to the
+/// same place.
 fn flush_line(text: fmt::Arguments<'_>) {
-    let mut out = std::io::stdout().lock();
-    let written = out
-        .write_fmt(text)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    if let Err(e) = written {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            crate::diag::note_stdout_failed();
-        }
-    }
+    crate::diag::flushed_line(text.to_string().as_bytes());
 }
