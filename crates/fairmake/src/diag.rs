@@ -351,8 +351,22 @@ fn say_directory_line(line: &str) {
         // not say `fwrite()` again), as GNU's stdio stream is.
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             note_stdout_failed();
+        } else if let Some(end) = ON_BROKEN_STDOUT.get() {
+            end();
         }
     }
+}
+
+/// What a directory line that finds stdout's reader gone does: the write
+/// raised SIGPIPE, and GNU make dies of it in that write, before any
+/// message of its own. The session sets it (the signal path lies above
+/// this module). No job of this make is running then: the line is said
+/// before the first command runs, or after the last has ended.
+static ON_BROKEN_STDOUT: OnceLock<fn()> = OnceLock::new();
+
+/// Sets what a directory line's broken pipe does (see [`ON_BROKEN_STDOUT`]).
+pub fn on_broken_stdout(end: fn()) {
+    let _ = ON_BROKEN_STDOUT.set(end);
 }
 
 /// Under -O with -w: the directory each synchronized output block names.

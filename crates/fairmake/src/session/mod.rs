@@ -147,6 +147,10 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
             diag::owe_leaving_directory();
         }
     }
+    // A caught SIGPIPE from a directory line ends make at once, as the
+    // uncaught one ends GNU make (when SIGPIPE was ignored at start-up,
+    // nothing is pending and make goes on).
+    diag::on_broken_stdout(crate::exec::signals::end_now_if_pending);
     if print_directory && opts.output_sync == options::OutputSync::None {
         diag::defer_enter_directory(&cwd, restarted);
     } else if print_directory && !per_block {
