@@ -337,6 +337,12 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
     after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
+    // The search paths come after the implicit rules, as in GNU make (its
+    // suffix-rule warning comes before VPATH's `$(info)`). Rules come only
+    // from the makefiles: one that expanding VPATH defines (`$(eval a.x:
+    // b.x)`) comes too late.
+    ev.db.rules_closed = true;
+    crate::plan::settle_search_paths(ev)?;
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
@@ -369,7 +375,7 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
 }
 
 /// What GNU does as soon as the makefiles are read, before anything is
-/// made: the switches and variables they added, the search paths.
+/// made: the switches and variables they added.
 /// `builtin_variables_defined`: no `-R` at start.
 fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
     // GNU reads GNUMAKEFLAGS, then MAKEFLAGS, once the makefiles are
@@ -392,7 +398,6 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     // The makefiles may have added switches through MAKEFLAGS.
     let variables = ev.makeflags_after_reading(builtin_variables_defined)?;
     read::define_makeflags_variables(ev, &variables, env)?;
-    crate::plan::settle_search_paths(ev)?;
     initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
