@@ -324,6 +324,20 @@ def _last_line(text):
     return ls[-1] if ls else b""
 
 
+_PATTERN_PRIVATE_CONDITIONAL = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|override[ \t]+)*)private[ \t]+(?=[^=]*\?=)")
+
+
+def _without_pattern_private_conditional(prog):
+    """The program with `private` taken off its pattern-specific `?=`
+    assignments (`%.o: private Y ?= w` -> `%.o: Y ?= w`)."""
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            f = dict(f, lines=[_PATTERN_PRIVATE_CONDITIONAL.sub(r"\1", l) for l in f["lines"]])
+        files.append(f)
+    return dict(prog, files=files)
+
+
 def _exported_define_infos(prog):
     """The texts the `$(info TEXT)` lines inside exported `define` bodies
     print (TEXT without references): expanding the variable for an
@@ -522,6 +536,14 @@ DECLARATIONS = [
          "see it (4.3 does not). Declared when the program without V on "
          "its command line shows no divergence.",
          rewrite=_without_undefined_command_line),
+    Decl("manual-pattern-private-conditional", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): a "
+         "pattern-specific `private Y ?= w` for a Y already defined gives "
+         "Y an empty value for the matching targets; `?=` leaves it alone "
+         "in fairmake. Declared when, with `private` taken off those "
+         "assignments, both makes agree on the program.",
+         match=lambda p, d: uses(p, _PATTERN_PRIVATE_CONDITIONAL.pattern.replace("^", "(?m)^", 1)),
+         rewrite=_without_pattern_private_conditional),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
