@@ -225,18 +225,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         extra.append(&mut draft.deps);
         let deps = &mut draft.deps;
         *deps = extra;
-        // The recipe makes the other targets too: their own
-        // prerequisites are made first (built, not in `$^`).
+        self.add_sibling_prereqs(deps, more);
+        Ok(())
+    }
+
+    /// A pattern recipe makes its other targets too: their own
+    /// prerequisites (`b.x: n` for `%.o %.x:` making `b.o`) are made first,
+    /// built but not in `$^`; so for an intermediate file of a chain, as
+    /// in GNU make.
+    fn add_sibling_prereqs(&self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) {
         for &sibling in &more.siblings {
-            for d in self.ev.db.file(sibling).rule.deps.clone() {
+            for d in &self.ev.db.file(sibling).rule.deps {
                 if !deps.iter().any(|e| e.file() == d.file()) {
                     more.hidden.push(d.file());
                     more.peer_deps.push(d.file());
-                    deps.push(d);
+                    deps.push(d.clone());
                 }
             }
         }
-        Ok(())
     }
 
     /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
@@ -574,16 +580,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        let more = (!siblings.is_empty()).then(|| {
+            let mut more = ResolvedMore {
+                siblings,
+                ..ResolvedMore::default()
+            };
+            self.add_sibling_prereqs(&mut deps, &mut more);
+            Box::new(more)
+        });
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),
             stem: m.stem.as_slice().into(),
-            more: (!siblings.is_empty()).then(|| {
-                Box::new(ResolvedMore {
-                    siblings,
-                    ..ResolvedMore::default()
-                })
-            }),
+            more,
         };
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
