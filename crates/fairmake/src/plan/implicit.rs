@@ -301,10 +301,12 @@ fn candidates<'n>(
 ) {
     let (dir, file) = split_dir(name);
     rules.index.may_match(name, may_match);
-    // A rule that is not match-anything (`%`) matching, or a prerequisite
-    // of an implicit rule being searched for, rules out non-terminal
-    // match-anything rules. Rules without a recipe may count here: they are
-    // dropped only after.
+    // A target pattern other than `%` matching (of any rule, a
+    // match-anything one's `%.o` too), or a prerequisite of an implicit
+    // rule being searched for, rules out non-terminal match-anything rules:
+    // those with a `%` target, whichever of their targets matched (GNU
+    // 4.4.1, 4.3). Rules without a recipe may count here: they are dropped
+    // only after.
     let mut specific = false;
     let mut last_rule = None;
     for &(ri, ti) in may_match.iter() {
@@ -332,7 +334,7 @@ fn candidates<'n>(
         last_rule = Some(ri);
         let anything = pat.text == b"%";
         specific |= !anything && rules.rules_out_anything(rule);
-        if anything && !rule.terminal && for_chain {
+        if rules.index.match_anything[ri] && !rule.terminal && for_chain {
             continue;
         }
         found.push(Candidate {
@@ -343,10 +345,7 @@ fn candidates<'n>(
         });
     }
     if specific {
-        // A `%` target of a rule with others, matched first.
-        found.retain(|c| {
-            rules.list[c.rule].terminal || rules.list[c.rule].targets[c.target_index].text != b"%"
-        });
+        found.retain(|c| rules.list[c.rule].terminal || !rules.index.match_anything[c.rule]);
     }
     let anything = |ri: usize| Candidate {
         rule: ri,

@@ -29,6 +29,9 @@ pub struct RuleIndex {
     /// Per rule: no prerequisite pattern has a wildcard, so each names one
     /// file (when second expansion is off).
     pub plain: Vec<bool>,
+    /// Per rule: one of its targets is `%`, which makes the whole rule a
+    /// match-anything rule (`%.o %:` as much as `%:`), as in GNU make.
+    pub match_anything: Vec<bool>,
     /// How many rules were indexed. During planning rules are only ever
     /// added (an `$(eval)` in a second expansion or a recipe), so a
     /// different count means the index is stale.
@@ -49,6 +52,10 @@ impl RuleIndex {
                     .chain(&r.order_only)
                     .all(|p| !crate::glob::has_magic(p))
             })
+            .collect();
+        index.match_anything = rules
+            .iter()
+            .map(|r| r.targets.iter().any(|t| t.text == b"%"))
             .collect();
         for (ri, rule) in rules.iter().enumerate() {
             if let [only] = rule.targets.as_slice() {
