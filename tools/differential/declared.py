@@ -210,6 +210,40 @@ def _old_files(prog):
     return names
 
 
+def _double_colon_targets(prog):
+    """The targets of the program's double-colon rules (`a.x b:: c`)."""
+    names = set()
+    for f in prog["files"]:
+        for l in f.get("lines", []):
+            m = re.match(r"^([^:=#\t][^:=#]*?)::(?![:=])", l)
+            if m:
+                names.update(m.group(1).split())
+    return names
+
+
+def _old_double_colon(prog):
+    return bool(_old_files(prog) & _double_colon_targets(prog))
+
+
+def _without_old_double_colon(prog):
+    """The program without the -o options that name a double-colon target."""
+    names = _old_files(prog) & _double_colon_targets(prog)
+    args, skip = [], False
+    for i, a in enumerate(prog["args"]):
+        if skip:
+            skip = False
+            continue
+        m = re.match(r"^(?:-o|--old-file=|--assume-old=)(.+)$", a)
+        if m and m.group(1) in names:
+            continue
+        if a in ("-o", "--old-file", "--assume-old") and i + 1 < len(prog["args"]) \
+                and prog["args"][i + 1] in names:
+            skip = True
+            continue
+        args.append(a)
+    return dict(prog, args=args)
+
+
 def _without_rm_of(text, names):
     # `rm a b c` lines with the given names taken out; a line left with no
     # name goes.
@@ -502,6 +536,13 @@ DECLARATIONS = [
          "are all old files, which fairmake left as they were, and nothing "
          "else differs.",
          match=_gnu_deletes_old_file),
+    Decl("manual-old-file-double-colon", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): it ignores "
+         "-o/--old-file for a target of double-colon rules and runs their "
+         "recipes; fairmake treats the file as very old and ignores its "
+         "rules, as the manual says. Declared when both makes agree on the "
+         "program without those -o options.",
+         match=lambda p, d: _old_double_colon(p), rewrite=_without_old_double_colon),
     Decl("manual-restart-loop", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): under -n "
          "with -j, makefiles that a recipe 'remade' without creating them "
