@@ -210,6 +210,48 @@ def _old_files(prog):
     return names
 
 
+_PATTERN_RULE_LINE = re.compile(r"^([^:=#\t][^:=#]*):(?![:=])([^;#]*)")
+
+
+def _pattern_rule_key(line):
+    """(targets, prerequisites) of a multi-target pattern rule's line, or
+    None."""
+    m = _PATTERN_RULE_LINE.match(line)
+    if not m:
+        return None
+    targets = tuple(m.group(1).split())
+    if len(targets) < 2 or not all("%" in t for t in targets):
+        return None
+    return targets, tuple(m.group(2).split())
+
+
+def _without_redefined_pattern_rule(prog):
+    """The program without the second definitions (line and recipe) of
+    multi-target pattern rules with the same targets and prerequisites."""
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            seen, kept, dropping = set(), [], False
+            for l in f["lines"]:
+                if dropping and l.startswith("\t"):
+                    continue
+                dropping = False
+                key = _pattern_rule_key(l)
+                if key is not None and key in seen:
+                    dropping = True
+                    continue
+                if key is not None:
+                    seen.add(key)
+                kept.append(l)
+            f = dict(f, lines=kept)
+        files.append(f)
+    return dict(prog, files=files)
+
+
+def _redefines_pattern_rule(prog):
+    return _without_redefined_pattern_rule(prog) != prog
+
+
 def _double_colon_targets(prog):
     """The targets of the program's double-colon rules (`a.x b:: c`)."""
     names = set()
@@ -536,6 +578,13 @@ DECLARATIONS = [
          "are all old files, which fairmake left as they were, and nothing "
          "else differs.",
          match=_gnu_deletes_old_file),
+    Decl("manual-pattern-rule-redefined", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): a pattern "
+         "rule with several targets defined again with the same targets "
+         "and prerequisites keeps its first recipe in GNU; the later one "
+         "replaces it in fairmake, as for one target. Declared when, with "
+         "the later definitions taken out, both makes agree.",
+         match=lambda p, d: _redefines_pattern_rule(p), rewrite=_without_redefined_pattern_rule),
     Decl("manual-old-file-double-colon", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): it ignores "
          "-o/--old-file for a target of double-colon rules and runs their "
