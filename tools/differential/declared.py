@@ -444,6 +444,17 @@ def _same_but_infos(x, y, infos):
     return bool(infos) and keep(x) == keep(y)
 
 
+def _from_warning_call(prog, line):
+    """A stderr line `FILE:N: text` whose line N calls $(warning): what
+    expanding a variable defined there prints."""
+    m = re.match(rb"^([^:\n]+):(\d+): ", line)
+    if not m:
+        return False
+    name, n = m.group(1).decode("utf-8", "replace"), int(m.group(2))
+    f = next((f for f in prog["files"] if f["name"] == name and "lines" in f), None)
+    return f is not None and 0 < n <= len(f["lines"]) and re.search(r"\$[({]warning\s", f["lines"][n - 1]) is not None
+
+
 def _export_order(prog, diffs):
     # Exported variables are expanded for each recipe's environment: GNU in
     # its hash table's order, fairmake in the order they were defined.  What
@@ -467,7 +478,8 @@ def _export_order(prog, diffs):
         # The same warnings, in another order.
         return not extra and "stdout" not in aspects(diffs)
     for l in extra:
-        if not _UNDEFINED_WARNING.match(l) and l not in (_last_line(a), _last_line(b)):
+        if not (_UNDEFINED_WARNING.match(l) or _from_warning_call(prog, l)) \
+                and l not in (_last_line(a), _last_line(b)):
             return False
     # A different stdout too, when make stopped: the $(info) of expansions
     # the other make had not reached, at the end.
