@@ -296,13 +296,10 @@ fn update_makefiles(
         diag::set_preamble(Vec::new());
     }
     let outcome = outcome(&mut planner, result, &makefiles.goals);
-    // Only a makefile that changed (or appeared) makes make start over: a
-    // recipe that left it as it was does not, nor one that failed for an
-    // optional makefile (GNU 4.4.1 and 4.3).
     let changed = makefiles
         .goals
         .iter()
-        .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
+        .any(|g| changed_for_restart(&mut planner, g));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
     // starts over, else at its end with the goals' own. Giving up after
@@ -321,6 +318,21 @@ fn update_makefiles(
         runner,
         settled,
     }
+}
+
+/// Whether making this makefile changed it so that make starts over: only
+/// a makefile that changed (appeared, or was deleted) does, not one a
+/// recipe left as it was. One that failed counts only if it is required
+/// and still there: a failed recipe that deleted it leaves nothing to read
+/// again, and make says it failed and stops (GNU 4.4.1).
+fn changed_for_restart(planner: &mut Planner<Runner>, goal: &MakefileGoal) -> bool {
+    if !planner.changed_by_recipes(goal.id) {
+        return false;
+    }
+    if !planner.has_failed(goal.id) {
+        return true;
+    }
+    !goal.optional && planner.mtime_now(goal.id).is_some()
 }
 
 /// The notes of the missing makefiles, and every other makefile without
