@@ -161,6 +161,14 @@ pub fn error_line(message: impl fmt::Display) {
     write_whole(&format!("{}: *** {message}\n", prefix()));
 }
 
+/// A `make: *** message` line that is no error of a target (`Deleting
+/// file 'x'`): the notes of missing makefiles wait for the error that
+/// follows (GNU 4.4.1 deletes a signalled job's target before it says how
+/// the job ended, and says the note with the latter).
+pub fn notice_line(message: impl fmt::Display) {
+    write_whole(&format!("{}: *** {message}\n", prefix()));
+}
+
 /// A `make: [place: target] Error 1 (ignored)` line: an error all the
 /// same, which the notes of missing makefiles come before (GNU 4.4.1).
 pub fn ignored_error_line(message: impl fmt::Display) {

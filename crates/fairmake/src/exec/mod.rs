@@ -836,7 +836,7 @@ struct Ended {
 
 /// GNU's line before a target is deleted.
 fn say_deleting(name: &[u8]) {
-    diag::error_line(format_args!("Deleting file '{}'", diag::show(name)));
+    diag::notice_line(format_args!("Deleting file '{}'", diag::show(name)));
 }
 
 impl ExitKind {
