@@ -480,6 +480,10 @@ impl Runner {
                 continue;
             }
             let env = self.job_env(slot, env.as_deref_mut())?;
+            // Expanding the exported variables may write (`$(info)`) to a
+            // stdout without a reader: make dies of that SIGPIPE before
+            // the command runs, as GNU does in that write.
+            self.die_if_signalled();
             let envp = self.envp_for(&env);
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let inherit = self.slots.prepare_child(line.recursive);
