@@ -751,6 +751,10 @@ impl Runner {
             // Held back by load, a readable token pipe is no reason to wake.
             let want_token = !self.load_limited;
             self.wait_for_event(want_token);
+            // A fatal signal that woke make (`kill -INT 0` from a recipe
+            // reaches make and the job together) ends make before the job
+            // is reaped as any failed job would be: no `-k` going on.
+            self.die_if_signalled();
             self.reap();
         }
         self.collect()
