@@ -614,13 +614,17 @@ impl Runner {
                 return;
             }
             self.in_job_block(slot, || {
-                diag::ignored_error_line(format_args!(
-                    "[{place}: {target}] {what} (ignored){shuffle}"
-                ))
+                diag::about_failed_job(&job.req.name, || {
+                    diag::ignored_error_line(format_args!(
+                        "[{place}: {target}] {what} (ignored){shuffle}"
+                    ))
+                })
             });
         } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
-                diag::error_line(format_args!("[{place}: {target}] {what}{shuffle}"))
+                diag::about_failed_job(&job.req.name, || {
+                    diag::error_line(format_args!("[{place}: {target}] {what}{shuffle}"))
+                })
             });
         }
     }
