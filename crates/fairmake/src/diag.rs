@@ -95,8 +95,9 @@ pub struct Fatal {
     pub loc: Option<Loc>,
     pub message: String,
     /// A target's failure (`No rule to make target 'x'`), which the notes
-    /// of missing makefiles come before (see [`set_preamble`]); a stop in
-    /// expansion or reading (`unterminated variable reference`) is not.
+    /// of missing makefiles come before (see [`set_missing_notes`]); a
+    /// stop in expansion or reading (`unterminated variable reference`)
+    /// is not.
     pub target_failure: bool,
 }
 
@@ -133,7 +134,7 @@ impl Fatal {
             return;
         }
         if self.target_failure {
-            flush_preamble(&self.message);
+            flush_preamble();
         }
         let line = match Loc::said(self.loc.as_ref()) {
             Some(loc) => format!("{loc}: *** {}.  Stop.\n", self.message),
@@ -157,7 +158,15 @@ pub fn warn(loc: Option<&Loc>, message: impl fmt::Display) {
 /// Prints a `make: *** message` error line that does not stop make.
 pub fn error_line(message: impl fmt::Display) {
     let message = message.to_string();
-    flush_preamble(&message);
+    flush_preamble();
+    write_whole(&format!("{}: *** {message}\n", prefix()));
+}
+
+/// A `make: *** message` line that is no error of a target (`Deleting
+/// file 'x'`): the notes of missing makefiles wait for the error that
+/// follows (GNU 4.4.1 deletes a signalled job's target before it says how
+/// the job ended, and says the note with the latter).
+pub fn notice_line(message: impl fmt::Display) {
     write_whole(&format!("{}: *** {message}\n", prefix()));
 }
 
@@ -165,7 +174,7 @@ pub fn error_line(message: impl fmt::Display) {
 /// same, which the notes of missing makefiles come before (GNU 4.4.1).
 pub fn ignored_error_line(message: impl fmt::Display) {
     let message = message.to_string();
-    flush_preamble(&message);
+    flush_preamble();
     write_whole(&format!("{}: {message}\n", prefix()));
 }
 
@@ -179,62 +188,95 @@ pub fn waiting_for_jobs() {
     ));
 }
 
-/// A note printed before the next error, if its file is still missing then.
-type Preamble = Vec<(Vec<u8>, String)>;
+/// The notes of the missing makefiles (`file:line: name: No such file or
+/// directory`) while makefiles are remade, and which makefile each error
+/// is about.
+#[derive(Default)]
+struct MissingNotes {
+    /// Each missing makefile's name and note, until said.
+    notes: Vec<(Vec<u8>, String)>,
+    /// The makefile being made (its note's name; none for a makefile
+    /// without a note).
+    current: Option<Vec<u8>>,
+    /// The jobs started, each with the makefile it was started for.
+    owners: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// The target of the failed job being said.
+    failed_job: Option<Vec<u8>>,
+}
 
 thread_local! {
-    static PREAMBLE: std::cell::RefCell<Preamble> = const { std::cell::RefCell::new(Vec::new()) };
+    static MISSING_NOTES: std::cell::RefCell<MissingNotes> = std::cell::RefCell::new(MissingNotes::default());
 }
 
 /// While makefiles are remade: `notes` (a missing makefile's name, its
-/// `file:line: name: No such file or directory` line) are printed before an
-/// error about that makefile (`No rule to make target 'x'`, `[...: x]
-/// Error 1`), unless it was remade meanwhile, as GNU does; all of them before
-/// an error about another file; none before an error about a makefile
-/// without a note (given with an empty line). A stop that is no target's
-/// failure (an
+/// note) are said, once, just before the first error about a target
+/// (`No rule to make target 'x'`, `[...: x] Error 1`, ignored too) made
+/// for their makefile: the manual's "make diagnoses the missing makefile"
+/// once it failed to remake it. A stop that is no target's failure (an
 /// expansion's `*** unterminated variable reference.  Stop.`, even in a
 /// makefile's recipe) goes without them, as in GNU.
-pub fn set_preamble(notes: Preamble) {
-    PREAMBLE.with(|p| *p.borrow_mut() = notes);
+pub fn set_missing_notes(notes: Vec<(Vec<u8>, String)>) {
+    MISSING_NOTES.with(|m| {
+        *m.borrow_mut() = MissingNotes {
+            notes,
+            ..MissingNotes::default()
+        }
+    });
+}
+
+/// The makefile being made from now on is `name` (none: one without a
+/// note): the errors said while it is looked at are about it.
+pub fn set_current_makefile(name: Option<&[u8]>) {
+    MISSING_NOTES.with(|m| m.borrow_mut().current = name.map(<[u8]>::to_vec));
+}
+
+/// A job for `target` starts, for the makefile being made: its failure is
+/// about that makefile, even when said while make looks at another one
+/// (under -j).
+pub fn note_job_started(target: &[u8]) {
+    MISSING_NOTES.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.notes.is_empty() {
+            return;
+        }
+        let current = m.current.clone();
+        m.owners.push((target.to_vec(), current));
+    });
+}
+
+/// Says `say`, the failure of the job for `target`.
+pub fn about_failed_job(target: &[u8], say: impl FnOnce()) {
+    MISSING_NOTES.with(|m| m.borrow_mut().failed_job = Some(target.to_vec()));
+    say();
+    MISSING_NOTES.with(|m| m.borrow_mut().failed_job = None);
 }
 
 /// The makefile `name` was remade: its note is not said (a recipe that
 /// made it and then failed still has it said, as GNU does).
 pub fn drop_preamble_note(name: &[u8]) {
-    PREAMBLE.with(|p| p.borrow_mut().retain(|(n, _)| n != name));
+    MISSING_NOTES.with(|m| m.borrow_mut().notes.retain(|(n, _)| n != name));
 }
 
-fn flush_preamble(message: &str) {
-    let notes = PREAMBLE.with(|p| {
-        let mut p = p.borrow_mut();
-        let notes = std::mem::take(&mut *p);
-        if !notes.iter().any(|(name, _)| names_target(message, name)) {
-            // About another file (a prerequisite of a makefile): every
-            // note, as the makefiles it was for may have failed with it.
-            return notes;
-        }
-        let (due, kept) = notes
-            .into_iter()
-            .partition(|(name, _)| names_target(message, name));
-        *p = kept;
-        due
+/// Says the note of the makefile the error being said is about, if it is
+/// still due.
+fn flush_preamble() {
+    let note = MISSING_NOTES.with(|m| {
+        let mut m = m.borrow_mut();
+        let owner = match &m.failed_job {
+            Some(target) => m
+                .owners
+                .iter()
+                .rev()
+                .find(|(t, _)| t == target)
+                .map_or_else(|| m.current.clone(), |(_, o)| o.clone()),
+            None => m.current.clone(),
+        }?;
+        let at = m.notes.iter().position(|(n, _)| *n == owner)?;
+        Some(m.notes.remove(at).1)
     });
-    for (_, line) in notes {
-        if !line.is_empty() {
-            write_whole(&line);
-        }
+    if let Some(line) = note {
+        write_whole(&line);
     }
-}
-
-/// Whether an error message is about the target `name`: names it quoted
-/// (`'x'`) or as the target of a failed recipe (`: x]`).
-fn names_target(message: &str, name: &[u8]) -> bool {
-    let message = message.as_bytes();
-    let quoted = [&b"'"[..], name, b"'"].concat();
-    let recipe = [&b": "[..], name, b"]"].concat();
-    memchr::memmem::find(message, &quoted).is_some()
-        || memchr::memmem::find(message, &recipe).is_some()
 }
 
 /// Writes a message to stderr in one `write`, so that the lines of parallel

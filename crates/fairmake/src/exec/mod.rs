@@ -480,6 +480,10 @@ impl Runner {
                 continue;
             }
             let env = self.job_env(slot, env.as_deref_mut())?;
+            // Expanding the exported variables may write (`$(info)`) to a
+            // stdout without a reader: make dies of that SIGPIPE before
+            // the command runs, as GNU does in that write.
+            self.die_if_signalled();
             let envp = self.envp_for(&env);
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             let inherit = self.slots.prepare_child(line.recursive);
@@ -610,13 +614,17 @@ impl Runner {
                 return;
             }
             self.in_job_block(slot, || {
-                diag::ignored_error_line(format_args!(
-                    "[{place}: {target}] {what} (ignored){shuffle}"
-                ))
+                diag::about_failed_job(&job.req.name, || {
+                    diag::ignored_error_line(format_args!(
+                        "[{place}: {target}] {what} (ignored){shuffle}"
+                    ))
+                })
             });
         } else if !job.req.quiet_failure {
             self.in_job_block(slot, || {
-                diag::error_line(format_args!("[{place}: {target}] {what}{shuffle}"))
+                diag::about_failed_job(&job.req.name, || {
+                    diag::error_line(format_args!("[{place}: {target}] {what}{shuffle}"))
+                })
             });
         }
     }
@@ -747,6 +755,10 @@ impl Runner {
             // Held back by load, a readable token pipe is no reason to wake.
             let want_token = !self.load_limited;
             self.wait_for_event(want_token);
+            // A fatal signal that woke make (`kill -INT 0` from a recipe
+            // reaches make and the job together) ends make before the job
+            // is reaped as any failed job would be: no `-k` going on.
+            self.die_if_signalled();
             self.reap();
         }
         self.collect()
@@ -836,7 +848,7 @@ struct Ended {
 
 /// GNU's line before a target is deleted.
 fn say_deleting(name: &[u8]) {
-    diag::error_line(format_args!("Deleting file '{}'", diag::show(name)));
+    diag::notice_line(format_args!("Deleting file '{}'", diag::show(name)));
 }
 
 impl ExitKind {

@@ -202,6 +202,14 @@ impl Runner {
             (None, Some(sig)) => Some(ExitKind::Signal(sig)),
             (None, None) => Some(ExitKind::Code(1)),
         };
+        // A fatal signal that came with the child's end (`kill -INT 0` from
+        // its command reaches make and the child together; the handler
+        // runs as the wait returns) ends make as GNU's does: the job is
+        // said with the others in `die_if_signalled`, not as a failure
+        // that -k goes on from.
+        if self.fatal_signal() != 0 {
+            self.dying.get_or_insert_with(Vec::new);
+        }
         if let Some(ended) = &mut self.dying {
             // The job goes no further; see `die_if_signalled`.
             ended.push(Ended { slot, line, kind });

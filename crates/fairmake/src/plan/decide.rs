@@ -80,7 +80,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             out_of_date = true;
         }
         if !out_of_date || resolved.recipe.is_none() {
-            if out_of_date && (my_mtime.is_none() || phony || any_newer) {
+            // An existing target without a recipe is updated only when a
+            // prerequisite actually changed (was remade, or is missing):
+            // one only newer than it leaves it as it is, and a missing
+            // intermediate file made from it need not be made (GNU 4.4.1,
+            // "No recipe for 'x' and no prerequisites actually changed").
+            let counts = my_mtime.is_none()
+                || phony
+                || (any_newer && (self.always_make() || self.deps_changed(resolved)));
+            if out_of_date && counts {
                 // No recipe, but it counts as updated for its parents.
                 self.nodes[id].remade = true;
                 if self.basic() {
@@ -93,6 +101,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(self.rule_finished(id));
         }
         self.start(id, resolved, newer)
+    }
+
+    /// Whether a prerequisite (not order-only) of `id` actually changed in
+    /// this run: it was remade, or it does not exist.
+    fn deps_changed(&mut self, resolved: &Resolved) -> bool {
+        resolved
+            .deps
+            .iter()
+            .filter(|d| !d.order_only)
+            .any(|d| self.nodes[d.file()].remade || self.mtime_of(d.file()).is_none())
     }
 
     /// `--debug=v`: how prerequisite `dep` compares with the existing

@@ -496,6 +496,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         self.ev.fs.job_started();
+        if self.makefiles_phase {
+            diag::note_job_started(self.ev.db.file(id).name);
+        }
         let ev = &mut *self.ev;
         let mut scope = Some(scope);
         let mut env = || {

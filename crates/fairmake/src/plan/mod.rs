@@ -365,6 +365,11 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub dont_care: DontCare,
     /// Makefiles that exist but could not be read: remade as if missing.
     pub unreadable: rustc_hash::FxHashSet<FileId>,
+    /// Remaking makefiles under -j: for each goal (by place) that is a
+    /// required missing makefile, the name its note goes by: an error met
+    /// while it is looked at, or the failure of a job started for it, says
+    /// the note (see `diag::set_current_makefile`).
+    pub noted_goals: Vec<Option<Vec<u8>>>,
     /// Remaking makefiles under -n: the makefiles that are goals on the
     /// command line too, whose recipes -n still applies to (GNU manual,
     /// "How Makefiles Are Remade").
@@ -449,6 +454,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             made_count: 0,
             dont_care: Default::default(),
             unreadable: Default::default(),
+            noted_goals: Vec::new(),
             dry_run_makefiles: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
@@ -659,6 +665,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 let before = self.runner.started();
                 self.dont_care.start_goal(i);
+                if !reported[i] && !self.noted_goals.is_empty() {
+                    // The goal being made, for the errors met while it is
+                    // looked at and the jobs started for it.
+                    diag::set_current_makefile(self.noted_goals.get(i).and_then(|n| n.as_deref()));
+                }
                 // A goal met already in this pass, as another's
                 // prerequisite, still waiting: pruned, as GNU does (its
                 // grouped peers' lists are not looked at again).

@@ -282,27 +282,32 @@ fn update_makefiles(
     planner.unreadable = makefiles.unreadable;
     planner.dry_run_makefiles = dry_run_makefiles;
     planner.watched = goals.clone();
+    diag::set_missing_notes(
+        notes
+            .iter()
+            .map(|(_, n, l)| (n.clone(), l.clone()))
+            .collect(),
+    );
     let result = if serial && !notes.is_empty() {
         run_noting_each(&mut planner, &goals, &notes)
     } else {
-        // In parallel the makefiles are made together; the notes wait for
-        // an error that names their makefile, or an error about a file
-        // that is no makefile.
-        diag::set_preamble(parallel_notes(&planner, &goals, notes));
+        // In parallel the makefiles are made together: an error is about
+        // the makefile looked at when it is met, a job's failure about the
+        // one the job was started for. (GNU 4.4.1 says instead the note
+        // of the last makefile it looked at before waiting, whichever job
+        // failed: not the makefile that failed, as its manual has it.)
+        planner.noted_goals = noted_goals(&makefiles.goals, &notes);
         planner.run_goals(&goals)
     };
     if result.is_ok() {
         // (An error still to be printed keeps the notes.)
-        diag::set_preamble(Vec::new());
+        diag::set_missing_notes(Vec::new());
     }
     let outcome = outcome(&mut planner, result, &makefiles.goals);
-    // Only a makefile that changed (or appeared) makes make start over: a
-    // recipe that left it as it was does not, nor one that failed for an
-    // optional makefile (GNU 4.4.1 and 4.3).
     let changed = makefiles
         .goals
         .iter()
-        .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
+        .any(|g| changed_for_restart(&mut planner, g));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
     // starts over, else at its end with the goals' own. Giving up after
@@ -323,23 +328,34 @@ fn update_makefiles(
     }
 }
 
-/// The notes of the missing makefiles, and every other makefile without
-/// one: an error about it says none (GNU 4.4.1).
-fn parallel_notes(
-    planner: &Planner<Runner>,
-    goals: &[FileId],
-    notes: Vec<(FileId, Vec<u8>, String)>,
-) -> Vec<(Vec<u8>, String)> {
-    let noted: FxHashSet<FileId> = notes.iter().map(|n| n.0).collect();
-    let mut seen = FxHashSet::default();
-    let quiet = goals
+/// Whether making this makefile changed it so that make starts over: only
+/// a makefile that changed (appeared, or was deleted) does, not one a
+/// recipe left as it was. One that failed counts only if it is required
+/// and still there: a failed recipe that deleted it leaves nothing to read
+/// again, and make says it failed and stops (GNU 4.4.1).
+fn changed_for_restart(planner: &mut Planner<Runner>, goal: &MakefileGoal) -> bool {
+    if !planner.changed_by_recipes(goal.id) {
+        return false;
+    }
+    if !planner.has_failed(goal.id) {
+        return true;
+    }
+    !goal.optional && planner.mtime_now(goal.id).is_some()
+}
+
+/// For each goal, the name of its note if it is a required missing
+/// makefile with one (a makefile named twice has its note from the first
+/// naming, said once).
+fn noted_goals(
+    goals: &[MakefileGoal],
+    notes: &[(FileId, Vec<u8>, String)],
+) -> Vec<Option<Vec<u8>>> {
+    goals
         .iter()
-        .filter(|&&g| !noted.contains(&g) && seen.insert(g))
-        .map(|&g| (planner.ev.db.file(g).name.to_vec(), String::new()));
-    notes
-        .into_iter()
-        .map(|(_, n, l)| (n, l))
-        .chain(quiet)
+        .map(|g| {
+            let note = notes.iter().find(|n| n.0 == g.id)?;
+            (!g.optional && g.missing.is_some()).then(|| note.1.clone())
+        })
         .collect()
 }
 
@@ -420,14 +436,14 @@ fn run_noting_each(
     let mut rest = goals;
     while !rest.is_empty() {
         let (segment, note) = match note_of(rest[0]) {
-            Some((_, name, line)) => (&rest[..1], vec![(name.clone(), line.clone())]),
+            Some((_, name, _)) => (&rest[..1], Some(name.clone())),
             None => {
                 let end = rest.iter().position(|&g| note_of(g).is_some());
-                (&rest[..end.unwrap_or(rest.len())], Vec::new())
+                (&rest[..end.unwrap_or(rest.len())], None)
             }
         };
         rest = &rest[segment.len()..];
-        diag::set_preamble(note);
+        diag::set_current_makefile(note.as_deref());
         code = planner.run_goals(segment)?;
         if code != 0 && !planner.ev.invocation.options.keep_going {
             break;
