@@ -252,6 +252,29 @@ def _redefines_pattern_rule(prog):
     return _without_redefined_pattern_rule(prog) != prog
 
 
+_MISSING_NOTE = re.compile(rb"^[^:\n]+:\d+: [^:\n]+: No such file or directory$")
+
+
+def _parallel(prog):
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    return bool(re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j|^[a-zA-Z]*j", env)
+                or uses(prog, r"MAKEFLAGS.*-j"))
+
+
+def _missing_include_note(prog, diffs):
+    # Under -j the two makes name different missing makefiles in their
+    # notes (`Makefile:2: gen.mk: No such file or directory`): every line
+    # one stderr has and the other lacks is such a note.
+    if not only(diffs, "stderr") or not _parallel(prog):
+        return False
+    if not uses(prog, r"(?m)^\s*-?include\b", r"(?m)^\s*sinclude\b") and \
+            not any(k == "MAKEFILES" for k, _ in prog["env"]):
+        return False
+    extra = [l for l in _stderr_lines(diffs) if l]
+    return bool(extra) and all(_MISSING_NOTE.match(l) for l in extra)
+
+
 def _double_colon_targets(prog):
     """The targets of the program's double-colon rules (`a.x b:: c`)."""
     names = set()
@@ -597,6 +620,14 @@ DECLARATIONS = [
          "replaces it in fairmake, as for one target. Declared when, with "
          "the later definitions taken out, both makes agree.",
          match=lambda p, d: _redefines_pattern_rule(p), rewrite=_without_redefined_pattern_rule),
+    Decl("manual-missing-include-note", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): under "
+         "-j, when a missing included makefile's recipe fails, it says the "
+         "`No such file or directory` note of the last makefile it looked "
+         "at, not of the one that failed; fairmake says the failed one's "
+         "with its error. Counted when such notes are the whole "
+         "difference.",
+         match=_missing_include_note),
     Decl("manual-old-file-double-colon", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): it ignores "
          "-o/--old-file for a target of double-colon rules and runs their "
