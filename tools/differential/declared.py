@@ -188,6 +188,13 @@ def _gnu_deletes_untouched(prog, diffs):
     return uses(prog, r"&:") and uses(prog, r"kill -[A-Z]+ ")
 
 
+def _gnu_keeps_grouped_under_question(prog, diffs):
+    # -q: a grouped target its `+` line changed. GNU deletes a plain
+    # target there, but not a grouped one; fairmake deletes both.
+    left = _deleted_only(diffs, "fm")
+    return bool(left) and _question_mode(prog) and uses(prog, r"&:")
+
+
 def _gnu_keeps_unstarted(prog, diffs):
     if not uses(prog, r"\.DELETE_ON_ERROR") or not _deleted_only(diffs, "fm"):
         return False
@@ -605,6 +612,13 @@ DECLARATIONS = [
          "GNU's extra `Deleting file` lines are the whole divergence and "
          "fairmake left those files as they were.",
          match=_gnu_deletes_untouched),
+    Decl("gnu-question-keeps-grouped", {"4.4.1", "4.3"},
+         "Under -q, a target that a recipe's `+` line changed is deleted "
+         "when make stops short of the rest of the recipe; GNU deletes a "
+         "plain target there but keeps a grouped one (README, "
+         "Differences). Counted when fairmake's `Deleting file` lines, "
+         "for files it deleted, are the whole divergence.",
+         match=_gnu_keeps_grouped_under_question),
     Decl("manual-old-file-deleted", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): a file "
          "given to -o/--old-file that an implicit chain passes through is "
