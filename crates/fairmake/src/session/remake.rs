@@ -298,11 +298,12 @@ fn update_makefiles(
     let outcome = outcome(&mut planner, result, &makefiles.goals);
     // Only a makefile that changed (or appeared) makes make start over: a
     // recipe that left it as it was does not, nor one that failed for an
-    // optional makefile (GNU 4.4.1 and 4.3).
+    // optional makefile (GNU 4.4.1 and 4.3), nor one whose failed recipe
+    // deleted it: nothing is there to read again (GNU 4.4.1).
     let changed = makefiles
         .goals
         .iter()
-        .any(|g| planner.changed_by_recipes(g.id) && !(g.optional && planner.has_failed(g.id)));
+        .any(|g| planner.changed_by_recipes(g.id) && !failed_to_nothing(&mut planner, g));
     // The intermediate files made for any makefile go once all is said,
     // as GNU deletes them: after its last words if it stops, before it
     // starts over, else at its end with the goals' own. Giving up after
@@ -321,6 +322,12 @@ fn update_makefiles(
         runner,
         settled,
     }
+}
+
+/// Whether `goal`'s recipe failed and that counts for nothing: it is
+/// optional, or the file is gone.
+fn failed_to_nothing(planner: &mut Planner<Runner>, goal: &MakefileGoal) -> bool {
+    planner.has_failed(goal.id) && (goal.optional || planner.mtime_now(goal.id).is_none())
 }
 
 /// The notes of the missing makefiles, and every other makefile without
