@@ -587,7 +587,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if (node.intermediate || file.intermediate)
                 && tried
                 && !node.existed
-                && !self.goals.contains(&id)
+                && (self.goal_is_default || !self.goals.contains(&id))
                 && !self.is_precious(id)
                 && !file.secondary
             {

@@ -372,8 +372,14 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
-    /// The goals being made: never deleted as intermediate files.
+    /// The goals being made: never deleted as intermediate files when
+    /// named on the command line.
     goals: Vec<FileId>,
+    /// Whether `goals` is the default goal, not the command line's: an
+    /// intermediate file is deleted even then, as `.INTERMEDIATE` "takes
+    /// effect even if the file is mentioned explicitly" (GNU manual,
+    /// "Chains of Implicit Rules"; GNU 4.4.1 and 4.3).
+    pub goal_is_default: bool,
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
@@ -453,6 +459,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
+            goal_is_default: false,
             peer_checks: Default::default(),
             rules_extra_names: None,
             touches_after_job: Default::default(),
