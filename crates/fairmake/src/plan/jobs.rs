@@ -581,8 +581,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // Under -n -k one that failed for want of a prerequisite is
             // said too, as GNU does (it would have been made); without -k
             // that failure stopped make before it was looked at.
+            // One found to need remaking counts once its walk is over: an
+            // error that stopped make while its prerequisites were being
+            // made (a recipe that could not be expanded) leaves it unsaid,
+            // as in GNU 4.4.1.
+            let settled = matches!(node.status, Status::Done | Status::Failed);
             let tried = node.remade
-                || node.remaking
+                || (node.remaking && settled)
                 || (dry_run && keep_going && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
