@@ -253,7 +253,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
         // A recipe -t touches for is not even expanded.
-        let touched = self.touches_instead(resolved);
+        let touched = self.touches_instead(id, resolved);
         let (recipe, scope) = if touched {
             (Ok(PreparedRecipe::default()), Vec::new())
         } else {
@@ -266,8 +266,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
         // A line that is not recursive (a blank one too) makes -t touch.
-        let runs_in_part = touches > 0 && self.pretends();
-        let touches = if self.touch() { touches } else { 0 };
+        let runs_in_part = touches > 0 && self.pretends(id);
+        let touches = if self.touches_target(id) { touches } else { 0 };
         let mut capture = capture;
         if let Some(status) = self.settle_without_job(id, resolved, &lines, touches, &mut capture) {
             return Ok(status);
@@ -339,7 +339,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         touches: u8,
         capture: &mut Option<crate::exec::output::Captured>,
     ) -> Option<Status> {
-        let touch = self.touches_instead(resolved);
+        let touch = self.touches_instead(id, resolved);
         // A phony target is no file: -t neither creates it nor says so, and
         // skipping its recipe is no command run; it still counts as remade.
         if touch && self.ev.db.file(id).phony {
@@ -390,8 +390,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// -t touches instead of running, unless a line is written recursive
     /// (a `+` prefix or `$(MAKE)` before expansion).
-    fn touches_instead(&self, resolved: &Resolved) -> bool {
-        self.touch()
+    fn touches_instead(&self, id: FileId, resolved: &Resolved) -> bool {
+        self.touches_target(id)
             && !resolved
                 .recipe
                 .as_ref()
@@ -421,7 +421,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// False (the target failed) if the file cannot be touched.
     fn touch_file(&mut self, id: FileId) -> bool {
         let name = self.ev.db.file(id).name;
-        let dry_run = self.ev.invocation.options.dry_run;
+        let dry_run = self.ev.invocation.options.dry_run
+            || (self.makefiles_phase && self.dry_run_makefiles.contains(&id));
         if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
             crate::diag::message_line(format_args!("touch {}", diag::show(name)));
         }
@@ -527,10 +528,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(self.nodes[id].status)
     }
 
-    /// -n, -t or -q is in force: only a recipe's recursive lines run.
-    fn pretends(&self) -> bool {
+    /// -n, -t or -q is in force for `id`: only a recipe's recursive lines
+    /// run.
+    fn pretends(&self, id: FileId) -> bool {
         let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
-        dry_run || self.touch() || self.question()
+        dry_run || self.touches_target(id) || self.question()
     }
 
     fn is_precious(&self, id: FileId) -> bool {

@@ -369,6 +369,8 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// command line too, whose recipes -n still applies to (GNU manual,
     /// "How Makefiles Are Remade").
     pub dry_run_makefiles: Vec<FileId>,
+    /// Likewise under -t: the makefiles that are goals too are touched.
+    pub touch_makefiles: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -456,6 +458,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             dont_care: Default::default(),
             unreadable: Default::default(),
             dry_run_makefiles: Vec::new(),
+            touch_makefiles: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
@@ -619,6 +622,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.invocation.options.touch && !self.makefiles_phase
+    }
+
+    /// `-t` applies to `id`: any target, or while makefiles are remade,
+    /// a makefile that is a goal on the command line too (GNU manual,
+    /// "How Makefiles Are Remade": "the options -t and so on do apply to
+    /// them").
+    fn touches_target(&self, id: FileId) -> bool {
+        self.touch() || (self.makefiles_phase && self.touch_makefiles.contains(&id))
     }
 
     /// Whether making `id` failed in this run.
