@@ -59,7 +59,8 @@ pub struct PreparedRecipe {
 /// - once when one is not (a blank line counts: it is no recursive one);
 /// - twice when, moreover, the last command the recipe expands to (a
 ///   line expanding to nothing at all is none) is not run: not recursive,
-///   or blank once its prefixes are removed. GNU then notices the job's
+///   or blank once its prefixes are removed, or `:` alone (see
+///   [`runs_nothing`]). GNU then notices the job's
 ///   end both as its last line is passed over and as the job ends, and
 ///   each time touches (and says so).
 #[derive(Default)]
@@ -206,7 +207,7 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             // The written prefixes belong to the first command's text.
             let written_prefix = i == 0 && unexpanded.len() < line.text.len();
             if !piece.is_empty() || written_prefix {
-                count.command(recursive_line, is_blank_command(body));
+                count.command(recursive_line, runs_nothing(body));
             }
             if is_blank_command(body) {
                 // GNU neither echoes nor runs an empty command.
@@ -277,6 +278,13 @@ pub(super) fn recipe_place(loc: &Loc) -> String {
     } else {
         loc.to_string()
     }
+}
+
+/// A command GNU passes over without starting anything: a blank one, or
+/// the no-op `:` alone (its -t touches its target once more after it, as
+/// after a command not run; `: ` with a blank after it runs).
+fn runs_nothing(body: &[u8]) -> bool {
+    is_blank_command(body) || body == b":"
 }
 
 /// A command with nothing but blanks and backslash-newlines is no command.

@@ -135,13 +135,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// GNU 4.4 warns when a pattern recipe that updated its target left
-    /// another target of the rule as it was.
+    /// another target of the rule missing. A peer that is there, even one
+    /// the recipe did not touch, is not warned about: the manual says make
+    /// "cannot detect all such situations", and GNU 4.4.1 says nothing then.
     fn check_peers(&mut self, after: Option<Mtime>, check: PeerCheck) {
         if after.is_none() || after == check.before {
             return;
         }
-        for (peer, before) in check.peers {
-            if self.mtime_of(peer) == before {
+        for peer in check.peers {
+            if self.mtime_now(peer).is_none() {
                 let name = diag::show(self.ev.db.file(peer).name).to_string();
                 diag::warn(
                     Some(&check.loc),
@@ -251,7 +253,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
         // A recipe -t touches for is not even expanded.
-        let touched = self.touches_instead(resolved);
+        let touched = self.touches_instead(id, resolved);
         let (recipe, scope) = if touched {
             (Ok(PreparedRecipe::default()), Vec::new())
         } else {
@@ -264,8 +266,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
         // A line that is not recursive (a blank one too) makes -t touch.
-        let runs_in_part = touches > 0 && self.pretends();
-        let touches = if self.touch() { touches } else { 0 };
+        let runs_in_part = touches > 0 && self.pretends(id);
+        let touches = if self.touches_target(id) { touches } else { 0 };
         let mut capture = capture;
         if let Some(status) = self.settle_without_job(id, resolved, &lines, touches, &mut capture) {
             return Ok(status);
@@ -337,7 +339,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         touches: u8,
         capture: &mut Option<crate::exec::output::Captured>,
     ) -> Option<Status> {
-        let touch = self.touches_instead(resolved);
+        let touch = self.touches_instead(id, resolved);
         // A phony target is no file: -t neither creates it nor says so, and
         // skipping its recipe is no command run; it still counts as remade.
         if touch && self.ev.db.file(id).phony {
@@ -388,8 +390,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// -t touches instead of running, unless a line is written recursive
     /// (a `+` prefix or `$(MAKE)` before expansion).
-    fn touches_instead(&self, resolved: &Resolved) -> bool {
-        self.touch()
+    fn touches_instead(&self, id: FileId, resolved: &Resolved) -> bool {
+        self.touches_target(id)
             && !resolved
                 .recipe
                 .as_ref()
@@ -419,7 +421,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// False (the target failed) if the file cannot be touched.
     fn touch_file(&mut self, id: FileId) -> bool {
         let name = self.ev.db.file(id).name;
-        let dry_run = self.ev.invocation.options.dry_run;
+        let dry_run = self.ev.invocation.options.dry_run
+            || (self.makefiles_phase && self.dry_run_makefiles.contains(&id));
         if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
             crate::diag::message_line(format_args!("touch {}", diag::show(name)));
         }
@@ -485,11 +488,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !resolved.siblings().is_empty() && !runs_in_part {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
-                let peers = resolved
-                    .siblings()
-                    .iter()
-                    .map(|&p| (p, self.mtime_of(p)))
-                    .collect();
+                let peers = resolved.siblings().to_vec();
                 let loc = recipe.loc.clone();
                 self.peer_checks
                     .insert(id, PeerCheck { before, peers, loc });
@@ -532,10 +531,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(self.nodes[id].status)
     }
 
-    /// -n, -t or -q is in force: only a recipe's recursive lines run.
-    fn pretends(&self) -> bool {
+    /// -n, -t or -q is in force for `id`: only a recipe's recursive lines
+    /// run.
+    fn pretends(&self, id: FileId) -> bool {
         let dry_run = self.ev.invocation.options.dry_run && !self.makefiles_phase;
-        dry_run || self.touch() || self.question()
+        dry_run || self.touches_target(id) || self.question()
     }
 
     fn is_precious(&self, id: FileId) -> bool {
@@ -586,13 +586,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // Under -n -k one that failed for want of a prerequisite is
             // said too, as GNU does (it would have been made); without -k
             // that failure stopped make before it was looked at.
+            // One found to need remaking counts once its walk is over: an
+            // error that stopped make while its prerequisites were being
+            // made (a recipe that could not be expanded) leaves it unsaid,
+            // as in GNU 4.4.1.
+            let settled = matches!(node.status, Status::Done | Status::Failed);
             let tried = node.remade
-                || node.remaking
+                || (node.remaking && settled)
                 || (dry_run && keep_going && node.status == Status::Failed);
             if (node.intermediate || file.intermediate)
                 && tried
                 && !node.existed
-                && !self.goals.contains(&id)
+                && (self.goal_is_default || !self.goals.contains(&id))
                 && !self.is_precious(id)
                 && !file.secondary
             {
@@ -635,6 +640,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 /// A multi-target pattern recipe's target and peers before it ran.
 pub(super) struct PeerCheck {
     before: Option<Mtime>,
-    peers: Vec<(FileId, Option<Mtime>)>,
+    peers: Vec<FileId>,
     loc: crate::diag::Loc,
 }

@@ -374,11 +374,19 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// command line too, whose recipes -n still applies to (GNU manual,
     /// "How Makefiles Are Remade").
     pub dry_run_makefiles: Vec<FileId>,
+    /// Likewise under -t: the makefiles that are goals too are touched.
+    pub touch_makefiles: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
-    /// The goals being made: never deleted as intermediate files.
+    /// The goals being made: never deleted as intermediate files when
+    /// named on the command line.
     goals: Vec<FileId>,
+    /// Whether `goals` is the default goal, not the command line's: an
+    /// intermediate file is deleted even then, as `.INTERMEDIATE` "takes
+    /// effect even if the file is mentioned explicitly" (GNU manual,
+    /// "Chains of Implicit Rules"; GNU 4.4.1 and 4.3).
+    pub goal_is_default: bool,
     /// Running multi-target pattern recipes: the modification times before
     /// the run of the target and its peers, to warn about peers not updated.
     peer_checks: rustc_hash::FxHashMap<FileId, PeerCheck>,
@@ -456,9 +464,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             unreadable: Default::default(),
             noted_goals: Vec::new(),
             dry_run_makefiles: Vec::new(),
+            touch_makefiles: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
+            goal_is_default: false,
             peer_checks: Default::default(),
             rules_extra_names: None,
             touches_after_job: Default::default(),
@@ -618,6 +628,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `-t` is in force.
     fn touch(&self) -> bool {
         self.ev.invocation.options.touch && !self.makefiles_phase
+    }
+
+    /// `-t` applies to `id`: any target, or while makefiles are remade,
+    /// a makefile that is a goal on the command line too (GNU manual,
+    /// "How Makefiles Are Remade": "the options -t and so on do apply to
+    /// them").
+    fn touches_target(&self, id: FileId) -> bool {
+        self.touch() || (self.makefiles_phase && self.touch_makefiles.contains(&id))
     }
 
     /// Whether making `id` failed in this run.

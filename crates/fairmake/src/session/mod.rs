@@ -563,7 +563,9 @@ fn update_goals(
     settled: crate::plan::Settled,
     goals: Result<Vec<crate::rules::FileId>, Fatal>,
 ) -> Result<i32, Fatal> {
+    let goal_is_default = ev.invocation.options.goals.is_empty();
     let mut planner = crate::plan::Planner::new(ev, runner);
+    planner.goal_is_default = goal_is_default;
     // Files made or checked while remaking makefiles are not looked at again.
     planner.resume(settled);
     let result = goals.and_then(|goals| planner.run_goals(&goals));

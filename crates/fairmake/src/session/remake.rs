@@ -103,8 +103,9 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     // and --shuffle do apply, and --debug=j with --debug=m only (GNU's
     // debugging is off while makefiles are remade unless it covers them).
     // A makefile that is a goal on the command line too is remade under
-    // -n as any goal is: its commands are shown, not run.
-    let dry_run_makefiles: Vec<FileId> = if runner.mode.dry_run {
+    // -n as any goal is: its commands are shown, not run; under -t it is
+    // touched (said only with -n too).
+    let goal_makefiles: Vec<FileId> = {
         let goals = &ev.invocation.options.goals;
         let ids = makefiles.ids();
         goals
@@ -112,8 +113,18 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
             .filter_map(|g| ev.db.lookup(g))
             .filter(|id| ids.contains(id))
             .collect()
-    } else {
-        Vec::new()
+    };
+    let pretended = PretendedMakefiles {
+        dry_run: if runner.mode.dry_run {
+            goal_makefiles.clone()
+        } else {
+            Vec::new()
+        },
+        touch: if runner.mode.touch {
+            goal_makefiles
+        } else {
+            Vec::new()
+        },
     };
     let saved_mode = runner.mode.clone();
     runner.mode.dry_run = false;
@@ -127,13 +138,7 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     options.question = false;
     ev.invocation.options = Rc::new(options);
     ev.publish_makeflags();
-    let mut updated = update_makefiles(
-        ev,
-        runner,
-        makefiles,
-        saved_options.clone(),
-        dry_run_makefiles,
-    );
+    let mut updated = update_makefiles(ev, runner, makefiles, saved_options.clone(), pretended);
     updated.runner.mode = saved_mode;
     ev.invocation.options = saved_options;
     ev.publish_makeflags();
@@ -151,6 +156,13 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
             Box::new(updated.settled),
         )),
     }
+}
+
+/// The makefiles that are goals on the command line too, to which -n or
+/// -t apply while makefiles are remade.
+struct PretendedMakefiles {
+    dry_run: Vec<FileId>,
+    touch: Vec<FileId>,
 }
 
 /// A phony makefile, or a `::` one without prerequisites, would be remade
@@ -251,7 +263,7 @@ fn update_makefiles(
     runner: Runner,
     makefiles: MakefileGoals,
     user_options: Rc<crate::options::Options>,
-    dry_run_makefiles: Vec<FileId>,
+    pretended: PretendedMakefiles,
 ) -> Updated {
     let serial = runner.is_serial();
     let goals = makefiles.ids();
@@ -280,7 +292,8 @@ fn update_makefiles(
     planner.makefiles_always_make = always_make;
     planner.dont_care = DontCare::for_goals(makefiles.goals.iter().map(|g| g.optional).collect());
     planner.unreadable = makefiles.unreadable;
-    planner.dry_run_makefiles = dry_run_makefiles;
+    planner.dry_run_makefiles = pretended.dry_run;
+    planner.touch_makefiles = pretended.touch;
     planner.watched = goals.clone();
     diag::set_missing_notes(
         notes
