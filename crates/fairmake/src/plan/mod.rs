@@ -718,6 +718,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.wait_for_jobs()?;
         }
         self.dont_care.end_run(goals.len());
+        self.say_waiting_if_failed(goals);
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
@@ -759,6 +760,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(1);
         }
         Ok(0)
+    }
+
+    /// The goals are settled with jobs still running (under `-q`, a goal
+    /// found out of date while another goal's recursive command runs):
+    /// if make will fail, GNU says it waits for them, as when a failure
+    /// stops it (once: `stopping` means it was said or needed not be).
+    fn say_waiting_if_failed(&mut self, goals: &[FileId]) {
+        if self.makefiles_phase || self.stopping || self.runner.running() == 0 {
+            return;
+        }
+        let failed = self.failed
+            || (self.question() && self.question_dirty)
+            || goals
+                .iter()
+                .any(|&g| self.nodes[g].status == Status::Failed);
+        if failed {
+            diag::waiting_for_jobs();
+            self.stopping = true;
+        }
     }
 
     /// GNU's note for a goal that needed no commands.
