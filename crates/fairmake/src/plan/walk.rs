@@ -68,6 +68,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
+        // A job for its group started during the walk (with -j): `id` is
+        // in the making, as in GNU, and settles when that job ends.
+        if self.made_by_running_job.contains(&id) {
+            self.nodes[id].status = Status::Running;
+            return Ok(Status::Running);
+        }
         // With -k, a target whose prerequisites failed still has its
         // missing intermediate ones made if it would need them, as GNU
         // does, before it is said not to be remade.
@@ -264,7 +270,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // it is now.
             let current = self.nodes[id].resolved.clone().expect("resolved above");
             let changed = !Rc::ptr_eq(&resolved, &current);
-            match st? {
+            let st = st?;
+            match st {
                 Status::Visiting => {
                     // The listing walked, of those the list has now.
                     let nth = nth_listing(&resolved.deps[..=i], dep.file());
@@ -288,6 +295,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
                     let mut rest = self.walk_prereqs(id)?;
                     rest.merge(stale);
+                    // With -k, a prerequisite that failed as the list
+                    // changed (a grouped peer's failed recipe, run for it)
+                    // still fails `id`: GNU says `id` is not remade.
+                    if st == Status::Failed {
+                        rest.failed_with(self.nodes[dep.file()].out_of_date);
+                    }
                     return Ok(rest);
                 }
                 Status::Failed => {
