@@ -410,6 +410,11 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// The targets `.NOTPARALLEL` lists: their prerequisites are made one at
     /// a time. Like `vpath_configured`, fixed once the makefiles are read.
     serial_targets: rustc_hash::FxHashSet<FileId>,
+    /// Grouped peers whose walk was under way when a job started for
+    /// their group (they are among the prerequisites of a target they
+    /// would make): that job makes them too, so their walk, ended while
+    /// it runs, waits for it rather than starting the recipe again.
+    made_by_running_job: rustc_hash::FxHashSet<FileId>,
     /// Some `vpath` directive or a non-empty `VPATH`: files may be found
     /// elsewhere than under their names.
     vpath_configured: bool,
@@ -470,6 +475,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
+            made_by_running_job: Default::default(),
             vpath_configured,
             watched: Vec::new(),
             watched_times: None,
@@ -766,8 +772,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// found out of date while another goal's recursive command runs):
     /// if make will fail, GNU says it waits for them, as when a failure
     /// stops it (once: `stopping` means it was said or needed not be).
+    /// With -k a goal settles only once its jobs have ended.
     fn say_waiting_if_failed(&mut self, goals: &[FileId]) {
-        if self.makefiles_phase || self.stopping || self.runner.running() == 0 {
+        let keep_going = self.ev.invocation.options.keep_going;
+        if self.makefiles_phase || self.stopping || keep_going || self.runner.running() == 0 {
             return;
         }
         let failed = self.failed
