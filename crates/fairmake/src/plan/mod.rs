@@ -160,6 +160,14 @@ impl Resolved {
         &self.more().hidden
     }
 
+    /// Whether `f` is among the prerequisites only as one of another
+    /// target's that the same recipe makes (a grouped peer, a pattern
+    /// sibling), not as one of its own (unless its own list took a
+    /// peer's as its own, see `peers`).
+    fn only_a_peers(&self, f: FileId) -> bool {
+        self.more().adopted.is_none() && self.hidden().contains(&f)
+    }
+
     fn adopted(&self) -> Option<&[Dep]> {
         self.more().adopted.as_deref()
     }

@@ -100,7 +100,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 pending: walk.pending,
                 ..Walk::default()
             };
+            let resolved = self.nodes[id].resolved.clone().expect("resolved above");
             for &d in &walk.deferred {
+                if resolved.only_a_peers(d) {
+                    // A grouped peer's or pattern sibling's list gave it:
+                    // GNU makes only the target's own intermediate files.
+                    continue;
+                }
                 // As for the other prerequisites: without -k, a failure
                 // (this target's or another's) ends the making of the rest.
                 if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
