@@ -115,7 +115,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // A peer being walked (the recipe ran for a target among
                 // its prerequisites) is still in the making: GNU finds it
                 // so, circular, when its walk comes to it again.
-                None if node.status == Status::Visiting => {}
+                None if node.status == Status::Visiting => {
+                    self.made_while_visiting.insert(other, status);
+                }
                 None => node.status = status,
             }
         }

@@ -423,6 +423,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// would make): that job makes them too, so their walk, ended while
     /// it runs, waits for it rather than starting the recipe again.
     made_by_running_job: rustc_hash::FxHashSet<FileId>,
+    /// Grouped peers a job made while their walk was under way, with how
+    /// the job ended: a missing intermediate file whose prerequisites were
+    /// being made is then made already, as GNU finds it.
+    made_while_visiting: rustc_hash::FxHashMap<FileId, Status>,
     /// Some `vpath` directive or a non-empty `VPATH`: files may be found
     /// elsewhere than under their names.
     vpath_configured: bool,
@@ -484,6 +488,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             search_scratch: Default::default(),
             serial_targets: Default::default(),
             made_by_running_job: Default::default(),
+            made_while_visiting: Default::default(),
             vpath_configured,
             watched: Vec::new(),
             watched_times: None,

@@ -68,6 +68,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
+        // Made by its group's recipe during the walk: GNU makes it again
+        // (see `update_deferred` for the exception).
+        self.made_while_visiting.remove(&id);
         // A job for its group started during the walk (with -j): `id` is
         // in the making, as in GNU, and settles when that job ends.
         if self.made_by_running_job.contains(&id) {
@@ -505,6 +508,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let walk = self.walk_prereqs(id);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
+        if let Some(status) = self.made_while_visiting.remove(&id) {
+            // Its group's recipe ran for one of its prerequisites (under
+            // -n, or one at a time): made already, as GNU finds it.
+            self.nodes[id].status = status;
+            return Ok(status);
+        }
         if waited && !walk.pending && !walk.failed && self.needed_by(id, parent) {
             // Its prerequisites, still being made when it was first met,
             // are made now, and it is needed: GNU makes it at once, not
