@@ -113,6 +113,9 @@ struct Child {
     /// starts has a start time (`/proc`, same clock) at least this, and
     /// orphans older than it are not its own.
     started: u64,
+    /// Its place among the processes this make has started: the exited
+    /// ones are reaped oldest first, as `wait` gives them to GNU make.
+    forked: u64,
 }
 
 /// Execution switches from the options.
@@ -121,6 +124,8 @@ pub struct Mode {
     pub dry_run: bool,
     pub touch: bool,
     pub question: bool,
+    /// `-k`: a failed job does not stop make.
+    pub keep_going: bool,
     /// `-l N`.
     pub max_load: Option<f64>,
     /// `-O`: how job output is grouped.
@@ -169,6 +174,8 @@ pub struct Runner {
     /// How many jobs have been started: the planner tells from it whether a
     /// goal needed any commands.
     pub started: u64,
+    /// How many processes jobs have started (see `Child::forked`).
+    forks: u64,
     /// When jobs were started in the last second (for `-l`).
     recent_starts: Vec<std::time::Instant>,
     /// The last slot request was refused for load: do not wait on tokens.
@@ -220,6 +227,7 @@ impl Runner {
             mode,
             sigchld: read,
             started: 0,
+            forks: 0,
             recent_starts: Vec::new(),
             load_limited: false,
             trace: None,
@@ -515,12 +523,14 @@ impl Runner {
                     if line.recursive {
                         job.child_pids.push(pid);
                     }
+                    self.forks += 1;
                     self.children.insert(
                         pid,
                         Child {
                             slot,
                             recursive: line.recursive,
                             started,
+                            forked: self.forks,
                         },
                     );
                     return Ok(());

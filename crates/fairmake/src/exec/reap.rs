@@ -11,14 +11,22 @@ use std::os::unix::process::ExitStatusExt;
 use super::{diag, job_id, Child, Ended, ExitKind, OutOfDate, Runner};
 
 impl Runner {
-    /// Reaps every exited child; returns whether any was reaped.
+    /// Reaps the exited children, one by one, until one's failure stops
+    /// make; returns whether any was reaped. The children not reaped yet
+    /// are still running for make, as in GNU make, which stops at that
+    /// failure: it says `*** Waiting for unfinished jobs....` if any
+    /// child is left, even one that has already ended.
     pub(super) fn reap(&mut self) -> bool {
         // A child killed by the signal that is ending make is said later.
         if self.dying.is_none() && self.fatal_signal() != 0 {
             self.dying = Some(Vec::new());
         }
+        let before = self.finished.len();
         let mut any = self.reap_unstarted();
-        while let Some((pid, status)) = self.next_exited() {
+        while !self.stopping_failure(before) {
+            let Some((pid, status)) = self.next_exited() else {
+                break;
+            };
             any = true;
             match self.children.remove(&pid) {
                 Some(child) => self.job_child_exited(pid, child, status),
@@ -30,16 +38,38 @@ impl Runner {
         any
     }
 
+    /// Whether a job finished since `finished` held `before` outcomes
+    /// failed in a way that stops make: a command's error (not ignored, no
+    /// `-k`), or a sub-make's "out of date" under `-q`. (The failure of a
+    /// prerequisite of an optional makefile stops nothing; ending the reap
+    /// there only leaves the other children for the next one.)
+    fn stopping_failure(&self, before: usize) -> bool {
+        !self.mode.keep_going
+            && self
+                .finished
+                .iter()
+                .skip(before)
+                .any(|o| !o.ok && o.out_of_date != Some(OutOfDate::Command))
+    }
+
     /// Collects the jobs whose command could not start (`unstarted`) as
     /// children that exited with status 127, as the shell reports a
-    /// command it cannot find; returns whether there were any. A job that
-    /// goes on and cannot start its next command either waits for the
-    /// next reap.
+    /// command it cannot find, until one's failure stops make (see
+    /// `reap`); returns whether there were any. A job that goes on and
+    /// cannot start its next command either waits for the next reap.
     pub(super) fn reap_unstarted(&mut self) -> bool {
+        let before = self.finished.len();
         let unstarted = std::mem::take(&mut self.unstarted);
-        for &slot in &unstarted {
+        let mut left = unstarted.iter();
+        for &slot in left.by_ref() {
             self.child_exited(slot, std::process::ExitStatus::from_raw(127 << 8));
+            if self.stopping_failure(before) {
+                break;
+            }
         }
+        let mut rest: Vec<usize> = left.copied().collect();
+        rest.append(&mut self.unstarted);
+        self.unstarted = rest;
         !unstarted.is_empty()
     }
 
@@ -56,8 +86,13 @@ impl Runner {
                 .flatten()
                 .map(found);
         }
-        let pids: Vec<u32> = self.children.keys().copied().collect();
-        pids.into_iter().find_map(|pid| {
+        let mut pids: Vec<(u64, u32)> = self
+            .children
+            .iter()
+            .map(|(&pid, child)| (child.forked, pid))
+            .collect();
+        pids.sort_unstable();
+        pids.into_iter().find_map(|(_, pid)| {
             let pid = Pid::from_raw(pid as i32)?;
             rustix::process::waitpid(Some(pid), WaitOptions::NOHANG)
                 .ok()

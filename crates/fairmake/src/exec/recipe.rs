@@ -111,7 +111,9 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedReci
 fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
-    // errors are ignored; flags the makefile set are used as they are.
+    // errors are ignored by their `-` prefix (not by -i or `.IGNORE`, which
+    // ignore the shell's failure but keep `-e`, as GNU 4.4 does); flags
+    // the makefile set are used as they are.
     let posix_flags = ev.db.posix
         && ev.with_var(b".SHELLFLAGS", |v| {
             v.is_none_or(|v| v.origin == crate::eval::vars::Origin::Default)
@@ -179,7 +181,7 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             recursive,
             loc: recipe.lines[0].loc.clone(),
             shell: shell.clone(),
-            shell_flags: flags_for(flags.ignore || ignore_all),
+            shell_flags: flags_for(flags.ignore),
             oneshell: true,
         });
         ev.loc = saved;
@@ -221,7 +223,7 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
                 recursive: recursive_line,
                 loc: line.loc.clone(),
                 shell: shell.clone(),
-                shell_flags: flags_for(flags.ignore || ignore_all),
+                shell_flags: flags_for(flags.ignore),
                 oneshell: false,
             });
         }

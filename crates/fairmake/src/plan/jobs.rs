@@ -95,6 +95,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         let group = self.running_group(id);
         for other in companions {
+            self.made_by_running_job.remove(&other);
             self.ev.fs.invalidate(self.ev.db.file(other).name);
             self.forget_mtime(other);
             let next = match (&group, status) {
@@ -114,7 +115,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // A peer being walked (the recipe ran for a target among
                 // its prerequisites) is still in the making: GNU finds it
                 // so, circular, when its walk comes to it again.
-                None if node.status == Status::Visiting => {}
+                None if node.status == Status::Visiting => {
+                    self.made_while_visiting.insert(other, status);
+                }
                 None => node.status = status,
             }
         }
@@ -516,6 +519,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if matches!(node.status, Status::New | Status::Pending) {
                 node.status = Status::Running;
                 node.remade = true;
+            } else if node.status == Status::Visiting && !self.runner.is_serial() {
+                self.made_by_running_job.insert(other);
             }
         }
         if self.runner.is_serial() {

@@ -160,6 +160,14 @@ impl Resolved {
         &self.more().hidden
     }
 
+    /// Whether `f` is among the prerequisites only as one of another
+    /// target's that the same recipe makes (a grouped peer, a pattern
+    /// sibling), not as one of its own (unless its own list took a
+    /// peer's as its own, see `peers`).
+    fn only_a_peers(&self, f: FileId) -> bool {
+        self.more().adopted.is_none() && self.hidden().contains(&f)
+    }
+
     fn adopted(&self) -> Option<&[Dep]> {
         self.more().adopted.as_deref()
     }
@@ -418,6 +426,15 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// The targets `.NOTPARALLEL` lists: their prerequisites are made one at
     /// a time. Like `vpath_configured`, fixed once the makefiles are read.
     serial_targets: rustc_hash::FxHashSet<FileId>,
+    /// Grouped peers whose walk was under way when a job started for
+    /// their group (they are among the prerequisites of a target they
+    /// would make): that job makes them too, so their walk, ended while
+    /// it runs, waits for it rather than starting the recipe again.
+    made_by_running_job: rustc_hash::FxHashSet<FileId>,
+    /// Grouped peers a job made while their walk was under way, with how
+    /// the job ended: a missing intermediate file whose prerequisites were
+    /// being made is then made already, as GNU finds it.
+    made_while_visiting: rustc_hash::FxHashMap<FileId, Status>,
     /// Some `vpath` directive or a non-empty `VPATH`: files may be found
     /// elsewhere than under their names.
     vpath_configured: bool,
@@ -480,6 +497,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             rule_index: Default::default(),
             search_scratch: Default::default(),
             serial_targets: Default::default(),
+            made_by_running_job: Default::default(),
+            made_while_visiting: Default::default(),
             vpath_configured,
             watched: Vec::new(),
             watched_times: None,
@@ -736,6 +755,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.wait_for_jobs()?;
         }
         self.dont_care.end_run(goals.len());
+        self.say_waiting_if_failed(goals);
         while self.runner.running() > 0 {
             self.wait_for_jobs()?;
         }
@@ -777,6 +797,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(1);
         }
         Ok(0)
+    }
+
+    /// The goals are settled with jobs still running (under `-q`, a goal
+    /// found out of date while another goal's recursive command runs):
+    /// if make will fail, GNU says it waits for them, as when a failure
+    /// stops it (once: `stopping` means it was said or needed not be).
+    /// With -k a goal settles only once its jobs have ended.
+    fn say_waiting_if_failed(&mut self, goals: &[FileId]) {
+        let keep_going = self.ev.invocation.options.keep_going;
+        if self.makefiles_phase || self.stopping || keep_going || self.runner.running() == 0 {
+            return;
+        }
+        let failed = self.failed
+            || (self.question() && self.question_dirty)
+            || goals
+                .iter()
+                .any(|&g| self.nodes[g].status == Status::Failed);
+        if failed {
+            diag::waiting_for_jobs();
+            self.stopping = true;
+        }
     }
 
     /// GNU's note for a goal that needed no commands.

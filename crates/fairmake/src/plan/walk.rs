@@ -68,6 +68,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
+        // Made by its group's recipe during the walk: GNU makes it again
+        // (see `update_deferred` for the exception).
+        self.made_while_visiting.remove(&id);
+        // A job for its group started during the walk (with -j): `id` is
+        // in the making, as in GNU, and settles when that job ends.
+        if self.made_by_running_job.contains(&id) {
+            self.nodes[id].status = Status::Running;
+            return Ok(Status::Running);
+        }
         // With -k, a target whose prerequisites failed still has its
         // missing intermediate ones made if it would need them, as GNU
         // does, before it is said not to be remade.
@@ -94,7 +103,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 pending: walk.pending,
                 ..Walk::default()
             };
+            let resolved = self.nodes[id].resolved.clone().expect("resolved above");
             for &d in &walk.deferred {
+                if resolved.only_a_peers(d) {
+                    // A grouped peer's or pattern sibling's list gave it:
+                    // GNU makes only the target's own intermediate files.
+                    continue;
+                }
                 // As for the other prerequisites: without -k, a failure
                 // (this target's or another's) ends the making of the rest.
                 if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
@@ -264,7 +279,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // it is now.
             let current = self.nodes[id].resolved.clone().expect("resolved above");
             let changed = !Rc::ptr_eq(&resolved, &current);
-            match st? {
+            let st = st?;
+            match st {
                 Status::Visiting => {
                     // The listing walked, of those the list has now.
                     let nth = nth_listing(&resolved.deps[..=i], dep.file());
@@ -288,6 +304,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
                     let mut rest = self.walk_prereqs(id)?;
                     rest.merge(stale);
+                    // With -k, a prerequisite that failed as the list
+                    // changed (a grouped peer's failed recipe, run for it)
+                    // still fails `id`: GNU says `id` is not remade.
+                    if st == Status::Failed {
+                        rest.failed_with(self.nodes[dep.file()].out_of_date);
+                    }
                     return Ok(rest);
                 }
                 Status::Failed => {
@@ -486,6 +508,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let walk = self.walk_prereqs(id);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
+        if let Some(status) = self.made_while_visiting.remove(&id) {
+            // Its group's recipe ran for one of its prerequisites (under
+            // -n, or one at a time): made already, as GNU finds it.
+            self.nodes[id].status = status;
+            return Ok(status);
+        }
         if waited && !walk.pending && !walk.failed && self.needed_by(id, parent) {
             // Its prerequisites, still being made when it was first met,
             // are made now, and it is needed: GNU makes it at once, not

@@ -485,6 +485,7 @@ fn start_runner(
         dry_run: opts.dry_run,
         touch: opts.touch,
         question: opts.question,
+        keep_going: opts.keep_going,
         max_load: opts.load_average.flatten().filter(|l| *l > 0.0),
         output_sync,
         debug_jobs: opts.debug.jobs,
