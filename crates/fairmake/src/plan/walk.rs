@@ -17,7 +17,10 @@ use crate::trace::debug;
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
     pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
-        self.dont_care.needed(id, parent);
+        // (Not by a circular dependency, which is dropped.)
+        if self.status(id) != Status::Visiting {
+            self.dont_care.needed(id, parent);
+        }
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
                 // A missing intermediate file that failed before is met as
@@ -463,7 +466,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Brings the prerequisites of the missing intermediate `id` up to date
     /// without deciding about `id` itself; `Done` when they all are.
     fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
-        self.dont_care.needed(id, Some(parent));
+        if self.status(id) != Status::Visiting {
+            self.dont_care.needed(id, Some(parent));
+        }
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
                 return self.met_quiet_failure(id, Some(parent), true)
@@ -600,10 +605,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.no_rule(id, parent)
     }
 
-    /// `id` cannot be made: "No rule to make target".
+    /// `id` cannot be made: "No rule to make target", needed by `parent`;
+    /// met as a goal, by what needed it last before, as GNU says it.
     fn no_rule(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let name = diag::show(self.ev.db.file(id).name).to_string();
-        let message = match parent {
+        let message = match parent.or_else(|| self.dont_care.last_needed_by(id)) {
             Some(p) => format!(
                 "No rule to make target '{}', needed by '{}'",
                 name,
