@@ -205,17 +205,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: &[FileId],
     ) -> (Result<PreparedRecipe>, Vec<ScopeEntry>) {
-        // A double-colon rule's automatic variables name its own
-        // prerequisites only.
-        let scope = if self.ev.db.file(id).double_colon().is_empty() {
-            self.recipe_scope(id, resolved, newer)
-        } else {
-            let own = Resolved {
-                deps: resolved.more().own_deps.clone(),
-                ..(**resolved).clone()
-            };
-            self.recipe_scope(id, &own, newer)
-        };
+        let scope = self.recipe_scope(id, &self.recipe_view(id, resolved), newer);
         let Some(recipe) = &resolved.recipe else {
             return (Ok(PreparedRecipe::default()), scope);
         };
@@ -223,6 +213,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .ev
             .with_scope(scope.clone(), |ev| crate::exec::prepare_lines(ev, recipe));
         (lines, scope)
+    }
+
+    /// What `id`'s recipe sees of `resolved`: a double-colon rule's
+    /// automatic variables name its own prerequisites only.
+    fn recipe_view(&self, id: FileId, resolved: &Rc<Resolved>) -> Rc<Resolved> {
+        if self.ev.db.file(id).double_colon().is_empty() {
+            return resolved.clone();
+        }
+        Rc::new(Resolved {
+            deps: resolved.more().own_deps.clone(),
+            ..(**resolved).clone()
+        })
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -259,7 +261,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         if recipe.is_ok() && self.explains(resolved, touched) {
             // Under -O the line is part of the job's output.
-            self.explain(id, resolved, &newer, my_mtime_missing);
+            // Its reasons are the files `$?` names.
+            let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
+            self.explain(id, resolved, &due, my_mtime_missing);
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
