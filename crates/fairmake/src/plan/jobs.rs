@@ -93,6 +93,26 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             Status::Failed
         };
+        self.companions_made(id, companions, status);
+        // A recipe that failed after updating its target is checked too,
+        // the warning placed at the line that failed (GNU 4.4.1).
+        if let Some(mut check) = self.peer_checks.remove(&id) {
+            let after = match outcome.failed_at {
+                Some(loc) => {
+                    check.loc = loc;
+                    // Its time as the disk has it: a failed target's
+                    // time is not looked at again otherwise.
+                    crate::fscache::mtime_now(self.ev.db.file(id).name)
+                }
+                None => self.mtime_of(id),
+            };
+            self.check_peers(after, check);
+        }
+    }
+
+    /// `id`'s recipe ended (`status`): the other files that one run of it
+    /// makes (`companions`) are remade, or failed, with it.
+    fn companions_made(&mut self, id: FileId, companions: Vec<FileId>, status: Status) {
         let group = self.running_group(id);
         for other in companions {
             self.ev.fs.invalidate(self.ev.db.file(other).name);
@@ -117,20 +137,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 None if node.status == Status::Visiting => {}
                 None => node.status = status,
             }
-        }
-        // A recipe that failed after updating its target is checked too,
-        // the warning placed at the line that failed (GNU 4.4.1).
-        if let Some(mut check) = self.peer_checks.remove(&id) {
-            let after = match outcome.failed_at {
-                Some(loc) => {
-                    check.loc = loc;
-                    // Its time as the disk has it: a failed target's
-                    // time is not looked at again otherwise.
-                    crate::fscache::mtime_now(self.ev.db.file(id).name)
-                }
-                None => self.mtime_of(id),
-            };
-            self.check_peers(after, check);
         }
     }
 
@@ -356,7 +362,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !self.touch_times(id, touches) {
                 return Some(Status::Failed);
             }
-            return Some(self.settled_remade(id));
+            // Its grouped targets and pattern siblings are made by it as
+            // much as by a recipe that ran (GNU 4.4.1, 4.3).
+            let companions = self.companions(id);
+            let status = self.settled_remade(id);
+            self.companions_made(id, companions, Status::Done);
+            return Some(status);
         }
         // -t wins over -q, as in GNU.
         if touch {
