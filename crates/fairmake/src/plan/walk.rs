@@ -71,12 +71,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break walk;
             }
         };
-        // With -k, a target whose prerequisites failed still has its
-        // missing intermediate ones made if it would need them, as GNU
-        // does, before it is said not to be remade.
+        // With -k, or when -q found a prerequisite out of date, a target
+        // whose prerequisites failed still has its missing intermediate
+        // ones made if it would need them, as GNU does, before it is said
+        // not to be remade.
         let failed_anyway = walk.failed
             && !walk.pending
-            && self.ev.invocation.options.keep_going
+            && (self.ev.invocation.options.keep_going
+                || (self.question() && !walk.failed_as_error))
             && !walk.deferred.is_empty()
             && self.deferred_needed(id, &walk.deferred);
         let early = self.intermediates_early(id, &walk);
@@ -97,10 +99,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 pending: walk.pending,
                 ..Walk::default()
             };
+            // (Failed before only as -q's out of date, when it goes on.)
+            let mut one_failed = false;
             for &d in &walk.deferred {
                 // As for the other prerequisites: without -k, a failure
                 // (this target's or another's) ends the making of the rest.
-                if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
+                if self.halting() || (one_failed && !self.ev.invocation.options.keep_going) {
                     made.pending |= !made.failed;
                     break;
                 }
@@ -108,7 +112,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
                 match st? {
-                    Status::Failed => made.failed_with(self.nodes[d].out_of_date),
+                    Status::Failed => {
+                        one_failed = true;
+                        made.failed_with(self.nodes[d].out_of_date);
+                    }
                     Status::Done => {}
                     _ => made.pending = true,
                 }
@@ -295,8 +302,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 Status::Failed => {
                     walk.failed_with(self.nodes[dep.file()].out_of_date);
-                    // Without -k nothing more is tried for this target.
+                    // Without -k nothing more is tried for this target,
+                    // but its missing intermediate files, after -q found
+                    // one out of date.
                     if !self.ev.invocation.options.keep_going {
+                        if self.question() && !walk.failed_as_error {
+                            self.defer_the_rest(&resolved, k + 1, &mut walk);
+                        }
                         break;
                     }
                 }
@@ -311,6 +323,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(walk)
+    }
+
+    /// The missing intermediate files among `resolved`'s prerequisites
+    /// from the `from`-th on (in the order they are made), which the walk
+    /// stopped before: they wait with the others, to be made if the
+    /// target needs them (GNU 4.4.1 under -q).
+    fn defer_the_rest(&mut self, resolved: &super::Resolved, from: usize, walk: &mut Walk) {
+        for k in from..resolved.deps.len() {
+            let dep = resolved.deps[resolved.made_at(k)].file();
+            if self.deferrable(dep) && !walk.deferred.contains(&dep) {
+                walk.deferred.push(dep);
+            }
+        }
     }
 
     /// GNU walks a list as linked: when a grouped peer's walk dropped the
