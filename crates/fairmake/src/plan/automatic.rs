@@ -86,21 +86,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         };
         let target = self.path_or_name(id).to_vec();
-        // The prerequisites named: those not hidden, or the list a grouped
-        // target adopted from a peer.
-        let named: Vec<&Dep> = match resolved.adopted() {
-            Some(adopted) => adopted.iter().collect(),
-            None => resolved
-                .deps
-                .iter()
-                .filter(|d| !d.extra && !resolved.hidden().contains(&d.file()))
-                .collect(),
-        };
-        let normal: Vec<FileId> = named
-            .iter()
-            .filter(|d| !d.order_only)
-            .map(|d| d.file())
-            .collect();
+        let named = named_deps(resolved);
+        let normal = normal_files(&named);
         let order_only: Vec<FileId> = named
             .iter()
             .filter(|d| d.order_only)
@@ -133,24 +120,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             out
         };
-        // `$^` and `$?` name each file once, where it is first listed,
-        // though that listing is order-only (`all: | c` whose recipe puts
-        // it before an earlier `all: h c`): `$^` is `c h`, as in GNU.
-        // (Only an order-only listing needs a look at the normal ones.)
-        let in_place: Vec<FileId> = named
-            .iter()
-            .filter(|d| !d.order_only || normal.contains(&d.file()))
-            .map(|d| d.file())
-            .collect();
+        let in_place = in_place_files(&named, &normal);
         let all = join(self, &in_place, true);
         let plus = join(self, &normal, false);
         let oo = join(self, &order_only, true);
-        let newer_list: Vec<FileId> = in_place
-            .iter()
-            .copied()
-            .filter(|f| newer.contains(f))
-            .collect();
-        let qm = join(self, &newer_list, true);
+        let qm = join(self, &newer_in_place(&in_place, newer), true);
         Automatic {
             target: target_name.to_vec(),
             member: Some(member.to_vec()),
@@ -162,6 +136,59 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stem: resolved.stem().to_vec(),
         }
     }
+}
+
+/// The files `$?` names for a recipe of `resolved`, each once: the
+/// `--trace` line's reasons too (GNU 4.4.1), so not `.EXTRA_PREREQS`.
+pub(super) fn newer_named(resolved: &Resolved, newer: &[FileId]) -> Vec<FileId> {
+    let named = named_deps(resolved);
+    let in_place = in_place_files(&named, &normal_files(&named));
+    newer_in_place(&in_place, newer)
+}
+
+/// The prerequisites a recipe's automatic variables name: those not
+/// hidden and not `.EXTRA_PREREQS`, or the list a grouped target adopted
+/// from a peer.
+fn named_deps(resolved: &Resolved) -> Vec<&Dep> {
+    match resolved.adopted() {
+        Some(adopted) => adopted.iter().collect(),
+        None => resolved
+            .deps
+            .iter()
+            .filter(|d| !d.extra && !resolved.hidden().contains(&d.file()))
+            .collect(),
+    }
+}
+
+/// The normal (not order-only) files of `named`, as listed (`$+`).
+fn normal_files(named: &[&Dep]) -> Vec<FileId> {
+    named
+        .iter()
+        .filter(|d| !d.order_only)
+        .map(|d| d.file())
+        .collect()
+}
+
+/// `$^` and `$?` name each file once, where it is first listed, though
+/// that listing is order-only (`all: | c` whose recipe puts it before an
+/// earlier `all: h c`): `$^` is `c h`, as in GNU. (Only an order-only
+/// listing needs a look at the normal ones.) Not deduplicated here.
+fn in_place_files(named: &[&Dep], normal: &[FileId]) -> Vec<FileId> {
+    named
+        .iter()
+        .filter(|d| !d.order_only || normal.contains(&d.file()))
+        .map(|d| d.file())
+        .collect()
+}
+
+/// Those of `in_place` that are among `newer`, each once (`$?`).
+fn newer_in_place(in_place: &[FileId], newer: &[FileId]) -> Vec<FileId> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    in_place
+        .iter()
+        .copied()
+        .filter(|f| newer.contains(f) && seen.insert(*f))
+        .collect()
 }
 
 /// The automatic variables: one table for the recipe's and for second

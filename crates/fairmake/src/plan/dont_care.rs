@@ -42,7 +42,9 @@ pub struct DontCare {
     walks_before: u32,
     /// The files first tried for a goal whose failure is quiet.
     files: FxHashSet<FileId>,
-    /// The target each of `files` was last needed by.
+    /// The target each file was last needed by, over the phases: "No rule
+    /// to make target" names it, for a file met as a goal too (GNU 4.4.1
+    /// keeps it with the file).
     needed_by: FxHashMap<FileId, FileId>,
     /// (walk, target, file) already said: a target looked at again while
     /// its other prerequisites run does not say it twice.
@@ -132,25 +134,23 @@ impl DontCare {
     /// `parent` needs `id` (each time it looks at it).
     pub(super) fn needed(&mut self, id: FileId, parent: Option<FileId>) {
         if let Some(p) = parent {
-            if self.contains(id) {
-                self.needed_by.insert(id, p);
-            }
+            self.needed_by.insert(id, p);
         }
     }
 
+    /// The target `id` was last needed by, if any was.
+    pub(super) fn last_needed_by(&self, id: FileId) -> Option<FileId> {
+        self.needed_by.get(&id).copied()
+    }
+
     /// What goes on to the next phase (the goals): the files that failed
-    /// quietly, what they were needed by, and which were said. The others
-    /// start afresh there, where a failure is an error.
+    /// quietly, what every file was needed by, and which were said. The
+    /// others start afresh there, where a failure is an error.
     pub(super) fn settled(self, failed: impl Fn(FileId) -> bool) -> DontCare {
         let files: FxHashSet<FileId> = self.files.into_iter().filter(|&f| failed(f)).collect();
-        let needed_by = self
-            .needed_by
-            .into_iter()
-            .filter(|(f, _)| files.contains(f))
-            .collect();
         DontCare {
             files,
-            needed_by,
+            needed_by: self.needed_by,
             said: self.said,
             ..DontCare::default()
         }

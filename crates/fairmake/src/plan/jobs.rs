@@ -93,6 +93,26 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             Status::Failed
         };
+        self.companions_made(id, companions, status);
+        // A recipe that failed after updating its target is checked too,
+        // the warning placed at the line that failed (GNU 4.4.1).
+        if let Some(mut check) = self.peer_checks.remove(&id) {
+            let after = match outcome.failed_at {
+                Some(loc) => {
+                    check.loc = loc;
+                    // Its time as the disk has it: a failed target's
+                    // time is not looked at again otherwise.
+                    crate::fscache::mtime_now(self.ev.db.file(id).name)
+                }
+                None => self.mtime_of(id),
+            };
+            self.check_peers(after, check);
+        }
+    }
+
+    /// `id`'s recipe ended (`status`): the other files that one run of it
+    /// makes (`companions`) are remade, or failed, with it.
+    fn companions_made(&mut self, id: FileId, companions: Vec<FileId>, status: Status) {
         let group = self.running_group(id);
         for other in companions {
             self.made_by_running_job.remove(&other);
@@ -120,20 +140,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 None => node.status = status,
             }
-        }
-        // A recipe that failed after updating its target is checked too,
-        // the warning placed at the line that failed (GNU 4.4.1).
-        if let Some(mut check) = self.peer_checks.remove(&id) {
-            let after = match outcome.failed_at {
-                Some(loc) => {
-                    check.loc = loc;
-                    // Its time as the disk has it: a failed target's
-                    // time is not looked at again otherwise.
-                    crate::fscache::mtime_now(self.ev.db.file(id).name)
-                }
-                None => self.mtime_of(id),
-            };
-            self.check_peers(after, check);
         }
     }
 
@@ -210,17 +216,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: &[FileId],
     ) -> (Result<PreparedRecipe>, Vec<ScopeEntry>) {
-        // A double-colon rule's automatic variables name its own
-        // prerequisites only.
-        let scope = if self.ev.db.file(id).double_colon().is_empty() {
-            self.recipe_scope(id, resolved, newer)
-        } else {
-            let own = Resolved {
-                deps: resolved.more().own_deps.clone(),
-                ..(**resolved).clone()
-            };
-            self.recipe_scope(id, &own, newer)
-        };
+        let scope = self.recipe_scope(id, &self.recipe_view(id, resolved), newer);
         let Some(recipe) = &resolved.recipe else {
             return (Ok(PreparedRecipe::default()), scope);
         };
@@ -228,6 +224,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .ev
             .with_scope(scope.clone(), |ev| crate::exec::prepare_lines(ev, recipe));
         (lines, scope)
+    }
+
+    /// What `id`'s recipe sees of `resolved`: a double-colon rule's
+    /// automatic variables name its own prerequisites only.
+    fn recipe_view(&self, id: FileId, resolved: &Rc<Resolved>) -> Rc<Resolved> {
+        if self.ev.db.file(id).double_colon().is_empty() {
+            return resolved.clone();
+        }
+        Rc::new(Resolved {
+            deps: resolved.more().own_deps.clone(),
+            ..(**resolved).clone()
+        })
     }
 
     /// Expands the recipe and hands it to the executor.
@@ -264,7 +272,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         if recipe.is_ok() && self.explains(resolved, touched) {
             // Under -O the line is part of the job's output.
-            self.explain(id, resolved, &newer, my_mtime_missing);
+            // Its reasons are the files `$?` names.
+            let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
+            self.explain(id, resolved, &due, my_mtime_missing);
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
@@ -357,7 +367,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !self.touch_times(id, touches) {
                 return Some(Status::Failed);
             }
-            return Some(self.settled_remade(id));
+            // Its grouped targets and pattern siblings are made by it as
+            // much as by a recipe that ran (GNU 4.4.1, 4.3).
+            let companions = self.companions(id);
+            let status = self.settled_remade(id);
+            self.companions_made(id, companions, Status::Done);
+            return Some(status);
         }
         // -t wins over -q, as in GNU.
         if touch {

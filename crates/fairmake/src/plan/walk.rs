@@ -17,7 +17,10 @@ use crate::trace::debug;
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Updates `id`, returning where it stands.
     pub(super) fn update(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
-        self.dont_care.needed(id, parent);
+        // (Not by a circular dependency, which is dropped.)
+        if self.status(id) != Status::Visiting {
+            self.dont_care.needed(id, parent);
+        }
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
                 // A missing intermediate file that failed before is met as
@@ -77,12 +80,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Running;
             return Ok(Status::Running);
         }
-        // With -k, a target whose prerequisites failed still has its
-        // missing intermediate ones made if it would need them, as GNU
-        // does, before it is said not to be remade.
+        // With -k, or when -q found a prerequisite out of date, a target
+        // whose prerequisites failed still has its missing intermediate
+        // ones made if it would need them, as GNU does, before it is said
+        // not to be remade.
         let failed_anyway = walk.failed
             && !walk.pending
-            && self.ev.invocation.options.keep_going
+            && (self.ev.invocation.options.keep_going
+                || (self.question() && !walk.failed_as_error))
             && !walk.deferred.is_empty()
             && self.deferred_needed(id, &walk.deferred);
         let early = self.intermediates_early(id, &walk);
@@ -104,6 +109,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 ..Walk::default()
             };
             let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+            // (Failed before only as -q's out of date, when it goes on.)
+            let mut one_failed = false;
             for &d in &walk.deferred {
                 if resolved.only_a_peers(d) {
                     // A grouped peer's or pattern sibling's list gave it:
@@ -112,7 +119,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 // As for the other prerequisites: without -k, a failure
                 // (this target's or another's) ends the making of the rest.
-                if self.halting() || (made.failed && !self.ev.invocation.options.keep_going) {
+                if self.halting() || (one_failed && !self.ev.invocation.options.keep_going) {
                     made.pending |= !made.failed;
                     break;
                 }
@@ -120,7 +127,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let st = self.update(d, Some(id));
                 self.depth -= 1;
                 match st? {
-                    Status::Failed => made.failed_with(self.nodes[d].out_of_date),
+                    Status::Failed => {
+                        one_failed = true;
+                        made.failed_with(self.nodes[d].out_of_date);
+                    }
                     Status::Done => {}
                     _ => made.pending = true,
                 }
@@ -314,8 +324,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 Status::Failed => {
                     walk.failed_with(self.nodes[dep.file()].out_of_date);
-                    // Without -k nothing more is tried for this target.
+                    // Without -k nothing more is tried for this target,
+                    // but its missing intermediate files, after -q found
+                    // one out of date.
                     if !self.ev.invocation.options.keep_going {
+                        if self.question() && !walk.failed_as_error {
+                            self.defer_the_rest(&resolved, k + 1, &mut walk);
+                        }
                         break;
                     }
                 }
@@ -330,6 +345,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(walk)
+    }
+
+    /// The missing intermediate files among `resolved`'s prerequisites
+    /// from the `from`-th on (in the order they are made), which the walk
+    /// stopped before: they wait with the others, to be made if the
+    /// target needs them (GNU 4.4.1 under -q).
+    fn defer_the_rest(&mut self, resolved: &super::Resolved, from: usize, walk: &mut Walk) {
+        for k in from..resolved.deps.len() {
+            let dep = resolved.deps[resolved.made_at(k)].file();
+            if self.deferrable(dep) && !walk.deferred.contains(&dep) {
+                walk.deferred.push(dep);
+            }
+        }
     }
 
     /// GNU walks a list as linked: when a grouped peer's walk dropped the
@@ -485,7 +513,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Brings the prerequisites of the missing intermediate `id` up to date
     /// without deciding about `id` itself; `Done` when they all are.
     fn update_deferred(&mut self, id: FileId, parent: FileId) -> Result<Status> {
-        self.dont_care.needed(id, Some(parent));
+        if self.status(id) != Status::Visiting {
+            self.dont_care.needed(id, Some(parent));
+        }
         match self.status(id) {
             Status::Failed if self.failed_quietly(id) => {
                 return self.met_quiet_failure(id, Some(parent), true)
@@ -628,10 +658,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.no_rule(id, parent)
     }
 
-    /// `id` cannot be made: "No rule to make target".
+    /// `id` cannot be made: "No rule to make target", needed by `parent`;
+    /// met as a goal, by what needed it last before, as GNU says it.
     fn no_rule(&mut self, id: FileId, parent: Option<FileId>) -> Result<Status> {
         let name = diag::show(self.ev.db.file(id).name).to_string();
-        let message = match parent {
+        let message = match parent.or_else(|| self.dont_care.last_needed_by(id)) {
             Some(p) => format!(
                 "No rule to make target '{}', needed by '{}'",
                 name,
