@@ -321,10 +321,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The order `--shuffle` makes `deps` in (empty: as written). It
     /// changes the order prerequisites are made in, not their order in `$^`
     /// and friends. Under .NOTPARALLEL the order is kept (every
-    /// prerequisite waits for the one before it).
+    /// prerequisite waits for the one before it), and so it is while the
+    /// makefiles are remade: GNU 4.4.1 shuffles only for the goals.
     fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
-        if !shuffle::reorders(&self.ev.invocation.options.shuffle) || serial {
+        let reorders = shuffle::reorders(&self.ev.invocation.options.shuffle);
+        if !reorders || serial || self.makefiles_phase {
             return Vec::new();
         }
         let mut order: Vec<usize> = (0..deps.len()).collect();
