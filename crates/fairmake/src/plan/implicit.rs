@@ -850,9 +850,13 @@ impl Search<'_, '_, '_> {
     /// A prerequisite the run found impossible rules the candidate out
     /// at once (not in the compatible search, which allows more), when it
     /// comes from a pattern with `%`: a prerequisite named as it is
-    /// written is looked for again (GNU 4.4.1).
+    /// written is looked for again (GNU 4.4.1). One that has become a
+    /// target since (the other target of a pattern rule applied) ought to
+    /// exist instead.
     fn impossible(&self, name: &[u8]) -> bool {
-        self.ought == Ought::Strict && self.scratch.impossible.contains(name)
+        self.ought == Ought::Strict
+            && self.scratch.impossible.contains(name)
+            && self.k.ought_to_exist(name, false) != Some(Ought::Strict)
     }
 
     /// Whether a candidate was ruled out by an impossible prerequisite
