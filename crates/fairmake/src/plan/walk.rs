@@ -65,7 +65,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
                 break walk;
             }
-            if !self.add_peer_prereqs(id)? {
+            // A recipe failed meanwhile (a job of this walk, reaped): make
+            // stops, and the peers' lists are not looked at.
+            if self.halting() || !self.add_peer_prereqs(id)? {
                 break walk;
             }
         };
