@@ -139,6 +139,20 @@ fn word_count(rule: &PatternRule) -> usize {
     rule.deps.len() + rule.order_only.len()
 }
 
+/// Rule word `w`: of the prerequisites, then of the order-only ones.
+fn word_pattern(rule: &PatternRule, w: usize) -> &[u8] {
+    match rule.deps.get(w) {
+        Some(p) => p,
+        None => &rule.order_only[w - rule.deps.len()],
+    }
+}
+
+/// A prerequisite pattern with a `%`: its names are "implicit
+/// prerequisites" (`--debug=i`), the others "rule prerequisites".
+fn has_percent(pattern: &[u8]) -> bool {
+    memchr::memchr(b'%', pattern).is_some()
+}
+
 /// The normal and order-only names one prerequisite word of a pattern rule
 /// gives for one candidate: second expansion (when on and the word has a
 /// `$`; a `|` in its result starts order-only names), then the stem
@@ -472,8 +486,11 @@ pub struct Scratch {
     /// `--debug=i`: how far in the search's "Looking for" line is (the
     /// search narrates itself), or `None` (it does not).
     pub trace: Option<usize>,
-    /// `--debug=i`: intermediate files no rule could make, for the whole
-    /// run; a candidate needing one is rejected at once (GNU 4.4.1).
+    /// Intermediate files no rule could make (in a strict search, whatever
+    /// the chain that led to them excluded), for the whole run: a candidate
+    /// needing one is rejected at once by later strict searches, which so
+    /// may take a rule the compatible search finds (GNU 4.4.1, `--debug=i`
+    /// or not).
     impossible: rustc_hash::FxHashSet<Vec<u8>>,
 }
 
@@ -742,7 +759,7 @@ impl Search<'_, '_, '_> {
             let all_there = if self.plain(c) {
                 rule.deps.iter().chain(&rule.order_only).all(|pattern| {
                     prereq_name_into(pattern, c, scratch);
-                    self.there(scratch, own)
+                    !(has_percent(pattern) && self.impossible(scratch)) && self.there(scratch, own)
                 })
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
@@ -825,15 +842,21 @@ impl Search<'_, '_, '_> {
             .chain(&rule.order_only)
             .map(|pattern| {
                 prereq_name_into(pattern, c, scratch);
-                (scratch.clone(), memchr::memchr(b'%', pattern).is_some())
+                (scratch.clone(), has_percent(pattern))
             })
             .collect()
     }
 
     /// A prerequisite the run found impossible rules the candidate out
-    /// at once (not in the compatible search, which allows more).
+    /// at once (not in the compatible search, which allows more), when it
+    /// comes from a pattern with `%`: a prerequisite named as it is
+    /// written is looked for again (GNU 4.4.1). One that has become a
+    /// target since (the other target of a pattern rule applied) ought to
+    /// exist instead.
     fn impossible(&self, name: &[u8]) -> bool {
-        self.ought == Ought::Strict && self.scratch.impossible.contains(name)
+        self.ought == Ought::Strict
+            && self.scratch.impossible.contains(name)
+            && self.k.ought_to_exist(name, false) != Some(Ought::Strict)
     }
 
     /// Whether a candidate was ruled out by an impossible prerequisite
@@ -844,8 +867,8 @@ impl Search<'_, '_, '_> {
         c: &Candidate,
         scratch: &mut Vec<u8>,
     ) -> bool {
-        for (d, _) in self.traced_names(rule, c, scratch) {
-            if self.impossible(&d) {
+        for (d, percent) in self.traced_names(rule, c, scratch) {
+            if percent && self.impossible(&d) {
                 return true;
             }
             if !self.quietly_there(&d) {
@@ -875,7 +898,7 @@ impl Search<'_, '_, '_> {
         let at = self.base + 1;
         let text = debug::rule_text(rule);
         for (d, percent) in self.traced_names(rule, c, scratch) {
-            if self.impossible(&d) {
+            if percent && self.impossible(&d) {
                 say::rejecting_impossible(at, &text, &show(&d), true);
                 return false;
             }
@@ -930,11 +953,13 @@ impl Search<'_, '_, '_> {
         let text = debug::rule_text(rule);
         let mut chain = Vec::new();
         for (d, percent) in self.traced_names(rule, c, scratch) {
-            if self.impossible(&d) {
+            if percent && self.impossible(&d) {
                 say::rejecting_impossible(at, &text, &show(&d), true);
                 return None;
             }
             say::trying_prerequisite(at, &show(&d), percent);
+            // GNU names a prerequisite written without `%`, or one the
+            // compatible search would allow, an "explicit file".
             let mentioned = !self.k.exists(&d)
                 && self.ought == Ought::Strict
                 && self.k.ought_to_exist(&d, own) == Some(Ought::Compat);
@@ -944,7 +969,7 @@ impl Search<'_, '_, '_> {
             if self.k.is_phony(&d) {
                 return None;
             }
-            if mentioned {
+            if mentioned || !percent {
                 say::looking_for_explicit(at, &show(&d));
             } else {
                 say::looking_for_intermediate(at, &show(&d));
@@ -984,9 +1009,10 @@ impl Search<'_, '_, '_> {
     ) -> bool {
         let deps = computed.get_or_insert_with(CandidateDeps::default);
         for w in 0..word_count(rule) {
+            let implicit = has_percent(word_pattern(rule, w));
             let (normal, order_only) = deps.word(w, rule, c, name, self.k);
             for d in normal.iter().chain(order_only) {
-                if !self.there(d, own) {
+                if (implicit && self.impossible(d)) || !self.there(d, own) {
                     return false;
                 }
             }
@@ -1007,7 +1033,7 @@ impl Search<'_, '_, '_> {
         let mut chain = Vec::new();
         for pattern in rule.deps.iter().chain(&rule.order_only) {
             prereq_name_into(pattern, c, scratch);
-            self.link(scratch, own, depth, &mut chain)?;
+            self.link(scratch, has_percent(pattern), own, depth, &mut chain)?;
         }
         Some(chain)
     }
@@ -1025,28 +1051,39 @@ impl Search<'_, '_, '_> {
             // Named twice, as a pattern's and as an extra prerequisite:
             // made once.
             if !chain.iter().any(|(n, _)| n == d) {
-                self.link(d, own, depth, chain)?;
+                self.link(d, false, own, depth, chain)?;
             }
         }
         Some(())
     }
 
-    /// Adds to `chain` what makes the prerequisite `d` when it neither
-    /// exists nor ought to; `None` when nothing can.
+    /// Adds to `chain` what makes the prerequisite `d` (`implicit`: of a
+    /// pattern with `%`) when it neither exists nor ought to; `None` when
+    /// nothing can. One no rule could make is impossible from then on, as
+    /// [`Search::traced_chain`] has it.
     fn link(
         &mut self,
         d: &[u8],
+        implicit: bool,
         own: bool,
         depth: usize,
         chain: &mut Vec<(Vec<u8>, Match)>,
     ) -> Option<()> {
+        if implicit && self.impossible(d) {
+            return None;
+        }
         if self.there(d, own) {
             return Some(());
         }
         if self.k.is_phony(d) {
             return None;
         }
-        let m = self.chain(d, depth + 1)?;
+        let Some(m) = self.chain(d, depth + 1) else {
+            if self.ought == Ought::Strict {
+                self.scratch.impossible.insert(d.to_vec());
+            }
+            return None;
+        };
         chain.push((d.to_vec(), m));
         Some(())
     }
@@ -1065,9 +1102,10 @@ impl Search<'_, '_, '_> {
         let deps = computed.as_mut()?;
         let mut chain = Vec::new();
         for w in 0..word_count(rule) {
+            let implicit = has_percent(word_pattern(rule, w));
             let (normal, order_only) = deps.word(w, rule, c, name, self.k);
             for d in normal.iter().chain(order_only) {
-                self.link(d, own, depth, &mut chain)?;
+                self.link(d, implicit, own, depth, &mut chain)?;
             }
         }
         Some(chain)

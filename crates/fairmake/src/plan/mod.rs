@@ -415,6 +415,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// The pattern rule (its index) that makes a file, for the files an
     /// implicit rule makes: `.PRECIOUS` naming its target pattern keeps it.
     made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
+    /// The other targets of each multi-target pattern rule applied so far:
+    /// targets from then on, so they "ought to exist" for later implicit
+    /// searches (GNU 4.4.1), though that does not make them mentioned.
+    also_made: rustc_hash::FxHashSet<FileId>,
     /// Missing intermediate files whose prerequisites were still being
     /// made when they were last met, and in which pass: made as soon as
     /// those are, if needed.
@@ -493,6 +497,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             circular_dropped: Default::default(),
             peer_stops: Default::default(),
             made_by_pattern: Default::default(),
+            also_made: Default::default(),
             deferred_waiting: Default::default(),
             rule_index: Default::default(),
             search_scratch: Default::default(),

@@ -204,6 +204,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.made_by_pattern.insert(id, m.rule);
         let more = &mut draft.more;
         more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        self.also_made.extend(more.siblings.iter().copied());
         // A file an implicit rule makes counts as a target from now on
         // ("ought to exist" for later searches).
         self.ev.db.file_mut(id).is_target = true;
@@ -321,10 +322,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The order `--shuffle` makes `deps` in (empty: as written). It
     /// changes the order prerequisites are made in, not their order in `$^`
     /// and friends. Under .NOTPARALLEL the order is kept (every
-    /// prerequisite waits for the one before it).
+    /// prerequisite waits for the one before it), and so it is while the
+    /// makefiles are remade: GNU 4.4.1 shuffles only for the goals.
     fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
-        if !shuffle::reorders(&self.ev.invocation.options.shuffle) || serial {
+        let reorders = shuffle::reorders(&self.ev.invocation.options.shuffle);
+        if !reorders || serial || self.makefiles_phase {
             return Vec::new();
         }
         let mut order: Vec<usize> = (0..deps.len()).collect();
@@ -443,6 +446,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut k = DbKnowledge {
             vpath_configured: self.vpath_configured,
             ev: self.ev,
+            also_made: &self.also_made,
             explicit_deps: explicit,
             target: name,
             scope,
@@ -580,6 +584,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
+        self.also_made.extend(siblings.iter().copied());
         let more = (!siblings.is_empty()).then(|| {
             let mut more = ResolvedMore {
                 siblings,
@@ -688,6 +693,8 @@ fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
 /// The implicit-rule search's view of the database and the file system.
 struct DbKnowledge<'a> {
     ev: &'a mut Evaluator,
+    /// [`Planner::also_made`]: targets, for "ought to exist".
+    also_made: &'a rustc_hash::FxHashSet<FileId>,
     /// The explicit prerequisites of the target searched for, as written
     /// (for `$$<`, `$$^`, `$$+` and `$$|`).
     explicit_deps: &'a [Dep],
@@ -712,7 +719,11 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {
         let id = self.ev.db.lookup(name)?;
         let f = self.ev.db.file(id);
-        if f.is_target || f.phony || (own && self.explicit_deps.iter().any(|d| d.file() == id)) {
+        if f.is_target
+            || f.phony
+            || self.also_made.contains(&id)
+            || (own && self.explicit_deps.iter().any(|d| d.file() == id))
+        {
             Some(implicit::Ought::Strict)
         } else if f.is_prerequisite || f.static_prerequisite || f.entered || f.builtin {
             // A built-in suffix rule's file (`.y.c`) or a default suffix is

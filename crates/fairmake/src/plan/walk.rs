@@ -61,13 +61,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let walk = self.walk_prereqs(id)?;
             if walk.failed && !self.ev.invocation.options.keep_going {
                 // A recipe that failed stops make at once; one found out
-                // of date (-q) lets the peers' lists be looked at.
-                if !walk.failed_as_error {
+                // of date (-q), or one that failed quietly (for an
+                // optional makefile), lets the peers' lists be looked at.
+                if !walk.failed_as_error || !self.stopping {
                     self.peers_after_failure(id)?;
                 }
                 break walk;
             }
-            if !self.add_peer_prereqs(id)? {
+            // A recipe failed meanwhile (a job of this walk, reaped): make
+            // stops, and the peers' lists are not looked at.
+            if self.halting() || !self.add_peer_prereqs(id)? {
                 break walk;
             }
         };

@@ -491,6 +491,10 @@ fn explicit_rules(
     for &id in named.iter().rev().filter(|_| !line.double_colon) {
         if !ev.db.group_members.insert(id) {
             ctx.regrouped.push(id);
+            // Grouped alone now (`a&:`): it has no peers any more.
+            if line.group.is_none() {
+                ev.db.file_mut(id).rule.set_group(Some(Rc::new(vec![id])));
+            }
         }
     }
     Parsed::Rule(ctx)
