@@ -212,6 +212,19 @@ fn rule(
     };
     let second = ev.db.second_expansion;
     let prereq_text = expand_unless(ev, prereq_raw, pre_expanded)?;
+    // Without a `;` as written, one the prerequisites' expansion gives
+    // starts the recipe, which is the rest of that expansion (GNU 4.4.1:
+    // `a: $(x)` with x `b; cmd`).
+    let (prereq_text, recipe) = match (prereq_text, recipe) {
+        (Cow::Owned(expanded), None) => match expanded_recipe(&expanded) {
+            Some((before, after)) => (
+                Cow::Owned(before.to_vec()),
+                Some(recipe_after_semicolon(after)),
+            ),
+            None => (Cow::Owned(expanded), None),
+        },
+        (text, recipe) => (text, recipe),
+    };
     let static_pattern = match static_pattern {
         Some(p) => Some(target_pattern(ev, p, pre_expanded)?),
         None => None,
