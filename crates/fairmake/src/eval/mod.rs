@@ -388,7 +388,13 @@ impl Evaluator {
         {
             return Ok(());
         }
-        self.expand_var(name, out)
+        // Expanded in place, as `expand_own_var`: GNU locates what SHELL's
+        // own value says where make consults it (a recipe's line, a
+        // `$(shell)`), not at its definition.
+        self.unplacing = true;
+        let result = self.expand_var(name, out);
+        self.unplacing = false;
+        result
     }
 
     /// Expands a variable make itself reads (`.DEFAULT_GOAL`,

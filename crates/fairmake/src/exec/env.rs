@@ -10,7 +10,8 @@ use crate::eval::{Evaluator, ScopeEntry};
 
 /// Whether a variable goes into children's environment. Exporting all
 /// (`export` alone, `.EXPORT_ALL_VARIABLES`) leaves out make's built-in
-/// ones; a command-line one goes only under a name the shell can take.
+/// ones; a command-line one goes only under a name the shell can take;
+/// MAKEFILES goes once something defined it.
 fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool {
     match export {
         Export::Yes => true,
@@ -19,6 +20,10 @@ fn exported(ev: &Evaluator, name: &[u8], export: Export, origin: Origin) -> bool
             matches!(origin, Origin::Environment | Origin::EnvironmentOverride)
                 || (origin == Origin::CommandLine && is_identifier(name))
                 || (ev.child_env.export_all && origin != Origin::Default && is_identifier(name))
+                // The makefiles to read first, for recursive makes (GNU
+                // manual, "The Variable MAKEFILES"): a makefile's goes
+                // down as the environment's does (GNU 4.4.1, 4.3).
+                || (name == b"MAKEFILES" && origin != Origin::Default)
         }
     }
 }

@@ -108,7 +108,12 @@ pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedReci
     prepared
 }
 
-fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
+/// SHELL and .SHELLFLAGS for one command, expanded as GNU does as it
+/// starts the command: after the whole recipe is expanded, once per
+/// command, what they say located at the command's line (at none for a
+/// built-in recipe).
+fn settle_shell(ev: &mut Evaluator, line: &mut PreparedLine, dash_prefix: bool) -> Result<()> {
+    ev.loc = Some(line.loc.clone());
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored by their `-` prefix (not by -i or `.IGNORE`, which
@@ -118,13 +123,44 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
         && ev.with_var(b".SHELLFLAGS", |v| {
             v.is_none_or(|v| v.origin == crate::eval::vars::Origin::Default)
         });
-    let flags_for = |ignore: bool| -> Vec<u8> {
-        match (posix_flags, ignore) {
-            (true, false) => b"-ec".to_vec(),
-            (true, true) => b"-c".to_vec(),
-            (false, _) => shell_flags.clone(),
-        }
+    line.shell = shell;
+    line.shell_flags = match (posix_flags, dash_prefix) {
+        (true, false) => b"-ec".to_vec(),
+        (true, true) => b"-c".to_vec(),
+        (false, _) => shell_flags,
     };
+    Ok(())
+}
+
+/// Settles the shell of each command (see `settle_shell`); `dash_prefix`
+/// says, per command, whether its own `-` prefix ignores its errors.
+fn settle_shells(
+    ev: &mut Evaluator,
+    lines: &mut [PreparedLine],
+    dash_prefix: &[bool],
+) -> Result<()> {
+    let saved = ev.loc.clone();
+    // (A `.ONESHELL` script's was settled as it was read: it decides
+    // which prefixes its later lines lose.)
+    let result = lines
+        .iter_mut()
+        .zip(dash_prefix)
+        .filter(|(l, _)| !l.oneshell)
+        .try_for_each(|(l, &dash)| settle_shell(ev, l, dash));
+    ev.loc = saved;
+    result
+}
+
+fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
+    let (prepared, dash_prefix) = expand_commands(ev, recipe)?;
+    let PreparedRecipe { mut lines, touches } = prepared;
+    settle_shells(ev, &mut lines, &dash_prefix)?;
+    Ok(PreparedRecipe { lines, touches })
+}
+
+/// The recipe's commands, their shell not yet settled, and for each
+/// whether its own `-` prefix ignores its errors.
+fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecipe, Vec<bool>)> {
     let target = ev
         .with_var(b"@", |v| v.map(|v| v.value.clone()))
         .unwrap_or_default();
@@ -150,6 +186,20 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             text.extend_from_slice(&expanded);
         }
         let (body, flags) = strip_prefixes(&text);
+        // (Which prefixes a later line loses depends on the shell.)
+        let mut first = PreparedLine {
+            command: Vec::new(),
+            silent: false,
+            ignore_errors: flags.ignore || ignore_all,
+            quiet_ignored,
+            recursive: false,
+            loc: recipe.lines[0].loc.clone(),
+            shell: Vec::new(),
+            shell_flags: Vec::new(),
+            oneshell: true,
+        };
+        settle_shell(ev, &mut first, flags.ignore)?;
+        let shell = first.shell.clone();
         // Later lines lose the recipe prefix characters they start with and,
         // when the shell is a Bourne shell, their prefix characters too, as
         // in GNU: to another interpreter (`SHELL = perl`) they may be code.
@@ -168,10 +218,13 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             // As a line: GNU neither echoes nor runs an empty recipe
             // (`all: ;` is up to date).
             ev.loc = saved;
-            return Ok(PreparedRecipe {
-                lines: out,
-                touches,
-            });
+            return Ok((
+                PreparedRecipe {
+                    lines: out,
+                    touches,
+                },
+                Vec::new(),
+            ));
         }
         out.push(PreparedLine {
             command: body,
@@ -180,16 +233,20 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
             quiet_ignored,
             recursive,
             loc: recipe.lines[0].loc.clone(),
-            shell: shell.clone(),
-            shell_flags: flags_for(flags.ignore),
+            shell: first.shell,
+            shell_flags: first.shell_flags,
             oneshell: true,
         });
         ev.loc = saved;
-        return Ok(PreparedRecipe {
-            lines: out,
-            touches,
-        });
+        return Ok((
+            PreparedRecipe {
+                lines: out,
+                touches,
+            },
+            vec![flags.ignore],
+        ));
     }
+    let mut dash_prefix = Vec::new();
     for line in &recipe.lines {
         ev.loc = Some(line.loc.clone());
         let recursive_text = mentions_make(&line.text);
@@ -222,18 +279,22 @@ fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
                 quiet_ignored,
                 recursive: recursive_line,
                 loc: line.loc.clone(),
-                shell: shell.clone(),
-                shell_flags: flags_for(flags.ignore),
+                shell: Vec::new(),
+                shell_flags: Vec::new(),
                 oneshell: false,
             });
+            dash_prefix.push(flags.ignore);
         }
         count.line(recursive_line);
     }
     ev.loc = saved;
-    Ok(PreparedRecipe {
-        lines: out,
-        touches: count.touches(recipe),
-    })
+    Ok((
+        PreparedRecipe {
+            lines: out,
+            touches: count.touches(recipe),
+        },
+        dash_prefix,
+    ))
 }
 
 /// Each later recipe line of a `.ONESHELL` script without the recipe

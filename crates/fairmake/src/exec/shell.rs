@@ -261,13 +261,6 @@ pub fn program_and_argv(inv: &Invocation, path: Option<&[u8]>) -> Option<(Vec<u8
     Some((program, argv.to_vec()))
 }
 
-/// A `Command` for an invocation (never for an empty argv); see
-/// [`program_and_argv`].
-pub fn command_for(inv: &Invocation, path: Option<&[u8]>) -> Option<Command> {
-    let (program, argv) = program_and_argv(inv, path)?;
-    Some(command(&program, &argv))
-}
-
 /// A `Command` running `program` with `argv` (`argv[0]` as given).
 pub fn command(program: &[u8], argv: &[Vec<u8>]) -> Command {
     let mut cmd = Command::new(std::ffi::OsStr::from_bytes(program));
@@ -390,9 +383,10 @@ pub fn run_function(
         .iter()
         .find(|(k, _)| k == b"PATH")
         .map(|(_, v)| v.as_slice());
-    let Some(mut cmd) = command_for(&inv, path) else {
+    let Some((program, argv)) = program_and_argv(&inv, path) else {
         return Ok((Vec::new(), 0));
     };
+    let mut cmd = self::command(&program, &argv);
     // A shell is about to run: under -w a deferred `Entering directory`
     // is due now, even under -q (GNU 4.4.1 and 4.3).
     crate::diag::say_deferred_directory();
@@ -406,7 +400,14 @@ pub fn run_function(
     cmd.stdin(Stdio::inherit())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit());
-    let ran = cmd.output();
+    let ran = if program.is_empty() {
+        // An empty SHELL under .ONESHELL: make's PATH search finds only
+        // directories, as for a recipe (GNU 4.4.1: `make: : Permission
+        // denied`).
+        Err(std::io::Error::from_raw_os_error(libc::EACCES))
+    } else {
+        cmd.output()
+    };
     // The command may have made or removed files.
     ev.fs.outside_change();
     let (mut output, status) = match ran {

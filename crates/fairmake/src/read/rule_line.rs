@@ -12,7 +12,7 @@ use std::rc::Rc;
 use thin_vec::ThinVec;
 
 use super::names::{for_each_name, unescape_colons};
-use super::separators::{find_colon, split_recipe, words_outside_refs};
+use super::separators::{find_colon, find_colon_in_expansion, split_recipe, words_outside_refs};
 use super::special_targets::special_target;
 use super::target_vars::target_variable;
 use super::{lines, RuleContext};
@@ -94,7 +94,7 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
         }
         // A variable may expand to a whole rule: parse the expansion, escaping
         // nothing further.
-        if let Some(c) = find_colon(&expanded) {
+        if let Some(c) = find_colon_in_expansion(&expanded) {
             let (targets, rest) = (expanded[..c].to_vec(), expanded[c..].to_vec());
             return rule(ev, &targets, &rest, recipe, loc, true);
         }
@@ -144,7 +144,7 @@ fn rule(
             if trim(before).is_empty() {
                 return Ok(Parsed::Nothing);
             }
-            let Some(c) = find_colon(before) else {
+            let Some(c) = find_colon_in_expansion(before) else {
                 return Ok(Parsed::NotARule);
             };
             let mut recipe = after.to_vec();
@@ -206,18 +206,35 @@ fn rule(
     // A static pattern rule has a second colon, as written or in the
     // prerequisites' expansion (`x: $(v)` with v `%.o: %.c`), as GNU
     // finds it.
-    let (static_pattern, prereq_raw) = match find_colon(rest) {
+    let colon = match pre_expanded {
+        true => find_colon_in_expansion(rest),
+        false => find_colon(rest),
+    };
+    let (static_pattern, prereq_raw) = match colon {
         Some(c) => (Some(&rest[..c]), &rest[c + 1..]),
         None => (None, rest),
     };
     let second = ev.db.second_expansion;
     let prereq_text = expand_unless(ev, prereq_raw, pre_expanded)?;
+    // Without a `;` as written, one the prerequisites' expansion gives
+    // starts the recipe, which is the rest of that expansion (GNU 4.4.1:
+    // `a: $(x)` with x `b; cmd`).
+    let (prereq_text, recipe) = match (prereq_text, recipe) {
+        (Cow::Owned(expanded), None) => match expanded_recipe(&expanded) {
+            Some((before, after)) => (
+                Cow::Owned(before.to_vec()),
+                Some(recipe_after_semicolon(after)),
+            ),
+            None => (Cow::Owned(expanded), None),
+        },
+        (text, recipe) => (text, recipe),
+    };
     let static_pattern = match static_pattern {
         Some(p) => Some(target_pattern(ev, p, pre_expanded)?),
         None => None,
     };
     let (static_pattern, prereq_text) = match (&static_pattern, &prereq_text) {
-        (None, Cow::Owned(expanded)) => match find_colon(expanded) {
+        (None, Cow::Owned(expanded)) => match find_colon_in_expansion(expanded) {
             Some(c) => (
                 Some(target_pattern(ev, &expanded[..c], true)?),
                 Cow::Owned(expanded[c + 1..].to_vec()),
@@ -265,7 +282,7 @@ struct Line<'a> {
 /// colon (`$(dir)foo: x` with `dir = a:`), as GNU reads it: the new line
 /// and where its targets end.
 fn reread(targets_text: &[u8], full_rest: &[u8]) -> Option<(Vec<u8>, usize)> {
-    let c = find_colon(targets_text)?;
+    let c = find_colon_in_expansion(targets_text)?;
     let mut line = escape_dollars(&targets_text[..c]);
     let targets_end = line.len();
     line.extend_from_slice(&escape_dollars(&targets_text[c..]));

@@ -104,6 +104,22 @@ pub fn find_colon(text: &[u8]) -> Option<usize> {
     top_level(text).find(|&(_, b)| b == b':').map(|(i, _)| i)
 }
 
+/// The first `:` of text that is an expansion's result: every `$` in it
+/// is literal (`$:` from `$$:` is the name `$` and a colon, and so is the
+/// colon in `$(x:y)` from `$$(x:y)`), as GNU finds it; only `\:` is no
+/// separator.
+pub fn find_colon_in_expansion(text: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let at = from + memchr::memchr(b':', &text[from..])?;
+        let backslashes = text[..at].iter().rev().take_while(|&&c| c == b'\\').count();
+        if backslashes % 2 == 0 {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+}
+
 /// Splits a prerequisite list at its first `|` outside references (GNU
 /// splits there even inside a word: `a|b`) into normal and order-only parts.
 pub fn split_order_only(text: &[u8]) -> (&[u8], &[u8]) {

@@ -114,11 +114,21 @@ pub fn settle_every_file(db: &mut crate::rules::Database) {
 /// still have their default value. GNU 4.4.1 defines them under `-R` too
 /// (a `-R` the makefile adds to MAKEFLAGS removes them after reading, with
 /// every default variable). `.SHELLFLAGS` becomes `-ec`, which
-/// `$(.SHELLFLAGS)` shows from then on.
+/// `$(.SHELLFLAGS)` shows from then on. Under `-e`, a variable the
+/// environment defined keeps its value as an environment override.
 fn posix_defaults(ev: &mut Evaluator) {
     let shell_flags: (&[u8], &[u8]) = (b".SHELLFLAGS", b"-ec");
     let posix = crate::rules::builtin::POSIX_VARIABLES.iter().copied();
+    let env_overrides = ev.invocation.options.environment_overrides;
     for (name, value) in posix.chain([shell_flags]) {
+        let existing = ev.globals.get_mut(name);
+        if let Some(v) = existing.filter(|v| v.origin == Origin::Environment && env_overrides) {
+            // Under -e, the environment's value beats this default, as it
+            // beats GNU's own defaults (ARFLAGS): it is then an
+            // `environment override` (GNU 4.4.1).
+            v.origin = Origin::EnvironmentOverride;
+            continue;
+        }
         if ev
             .globals
             .get(name)

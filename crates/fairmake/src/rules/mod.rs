@@ -513,7 +513,7 @@ impl Database {
                 name.clear();
                 name.extend_from_slice(from);
                 name.extend_from_slice(to);
-                let Some(recipe) = self.suffix_rule_recipe(&name) else {
+                let Some(recipe) = self.suffix_rule_recipe(&name, extra_prereqs) else {
                     continue;
                 };
                 let target = [&b"%"[..], to].concat();
@@ -532,9 +532,13 @@ impl Database {
     /// The recipe of the suffix rule `name`, if there is one: with
     /// prerequisites it is an ordinary rule under `.POSIX`; GNU 4.4 still
     /// makes a suffix rule of it otherwise, ignoring the prerequisites.
-    fn suffix_rule_recipe(&self, name: &[u8]) -> Option<Rc<Recipe>> {
+    /// `.EXTRA_PREREQS` gives a makefile's target prerequisites too, so
+    /// under `.POSIX` none of the makefile's suffix rules is one then
+    /// (GNU 4.4.1).
+    fn suffix_rule_recipe(&self, name: &[u8], extra_prereqs: bool) -> Option<Rc<Recipe>> {
         let file = self.file(self.lookup(name)?);
-        if self.posix && !file.rule.deps.is_empty() {
+        let has_prereqs = !file.rule.deps.is_empty() || (extra_prereqs && file.is_target);
+        if self.posix && has_prereqs {
             return None;
         }
         file.rule.recipe.clone()

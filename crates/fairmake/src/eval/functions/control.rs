@@ -304,7 +304,9 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
         return Ok(());
     }
     use std::os::unix::ffi::OsStrExt;
-    let spec = trim(spec);
+    // (An unknown operation is shown with the blanks after it, as GNU
+    // shows it.)
+    let spec = words::trim_start(spec);
     let (mode, path) = if let Some(p) = spec.strip_prefix(b">>") {
         (">>", p)
     } else if let Some(p) = spec.strip_prefix(b">") {
