@@ -282,6 +282,49 @@ def _missing_include_note(prog, diffs):
     return bool(extra) and all(_MISSING_NOTE.match(l) for l in extra)
 
 
+_NEEDED_BY = re.compile(rb"^(.*\*\*\* No rule to make target '([^']*)', needed by ')([^']*)('\..*)$")
+
+
+def _mentioned_words(prog):
+    """Every word of the makefiles' text and of the command line."""
+    text = mk_text(prog) + "\n" + " ".join(prog["args"]) + "\n" + " ".join(v for _, v in prog["env"])
+    return set(re.split(r"[\s:|;=&()$,{}'\"]+", text))
+
+
+def _gnu_ought_to_exist_history(prog, diffs):
+    # GNU 4.4.1 counts a chain file an abandoned implicit search found a
+    # rule for as "ought to exist" in later searches, so a compatibility
+    # search takes an earlier rule through it: the same missing file is
+    # then needed by that chain file, which the makefile never names.
+    if not only(diffs, "stderr"):
+        return False
+    a, b = next((a, b) for k, a, b in diffs if k == "stderr")
+    la, lb = a.split(b"\n"), b.split(b"\n")
+    if len(la) != len(lb):
+        return False
+    pairs = [(x, y) for x, y in zip(la, lb) if x != y]
+    if not pairs:
+        return False
+    words = _mentioned_words(prog)
+    for x, y in pairs:
+        mx, my = _NEEDED_BY.match(x), _NEEDED_BY.match(y)
+        if not mx or not my or mx.group(1) != my.group(1) or mx.group(4) != my.group(4):
+            return False
+        if mx.group(3).decode("utf-8", "replace") in words:
+            return False
+    return True
+
+
+def _gnu_makeflags_append_spins(prog, diffs):
+    # `MAKEFLAGS=e make MAKEFLAGS+=`: GNU 4.4.1 spins forever (or crashes,
+    # counted apart) on any makefile; 4.3 and fairmake go on.
+    if not any(re.match(r"^MAKEFLAGS\s*\+=\s*$", a) for a in prog["args"]):
+        return False
+    if not any(k == "MAKEFLAGS" and v for k, v in prog["env"]):
+        return False
+    return ("timeout", True, False) in diffs
+
+
 def _double_colon_targets(prog):
     """The targets of the program's double-colon rules (`a.x b:: c`)."""
     names = set()
@@ -642,6 +685,22 @@ DECLARATIONS = [
          "with its error. Counted when such notes are the whole "
          "difference.",
          match=_missing_include_note),
+    Decl("manual-ought-to-exist-history", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences; manual, "
+         "Implicit Rule Search Algorithm): a file an earlier, abandoned "
+         "chain search found a rule for (`-d`: \"'c.c' ought to exist\") "
+         "counts as one that ought to exist in later searches, so a "
+         "compatibility search takes a rule through it that the manual "
+         "would not. fairmake and GNU 4.3 follow the manual. Counted when "
+         "the only difference is the target a missing file is needed by, "
+         "GNU's being a name the program never mentions.",
+         match=_gnu_ought_to_exist_history),
+    Decl("gnu-makeflags-append-spins", {"4.4.1"},
+         "With MAKEFLAGS in the environment, an empty `MAKEFLAGS+=` on the "
+         "command line makes GNU 4.4.1 spin forever (`MAKEFLAGS=e`) or "
+         "crash (`MAKEFLAGS=k`), whatever the makefile; GNU 4.3 and "
+         "fairmake go on. Counted when GNU timed out and fairmake did not.",
+         match=_gnu_makeflags_append_spins),
     Decl("manual-old-file-double-colon", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): it ignores "
          "-o/--old-file for a target of double-colon rules and runs their "
