@@ -374,8 +374,37 @@ def _without_rm_of(text, names):
     return b"\n".join(out)
 
 
+def _what_if_files(prog):
+    """The names given to -W/--what-if/--new-file/--assume-new."""
+    names, args = set(), prog["args"]
+    for i, a in enumerate(args):
+        m = re.match(r"^(?:-W|--what-if=|--new-file=|--assume-new=)(.+)$", a)
+        if m:
+            names.add(m.group(1))
+        elif a in ("-W", "--what-if", "--new-file", "--assume-new") and i + 1 < len(args):
+            names.add(args[i + 1])
+    return names
+
+
+def _always_make(prog):
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    return bool(re.search(r"(^|\s)-[a-zA-Z]*B", flags) or "--always-make" in prog["args"]
+                or re.match(r"^-?[a-zA-Z]*B", env) or any(re.match(r"^MAKEFLAGS\s*:?=.*B", a) for a in prog["args"]))
+
+
+def _gnu_deletes_what_if_source(prog, diffs):
+    # -W SRC with -B: GNU 4.4.1 deletes SRC as an intermediate file.
+    return _always_make(prog) and _gnu_deletes_files_of(_what_if_files(prog), diffs)
+
+
 def _gnu_deletes_old_file(prog, diffs):
-    old = _old_files(prog)
+    return _gnu_deletes_files_of(_old_files(prog), diffs)
+
+
+def _gnu_deletes_files_of(old, diffs):
+    """GNU's extra `rm` names are all in `old`, files fairmake left as they
+    were set up, and nothing else differs."""
     if not old or not only(diffs, "stdout", "files"):
         return False
     for aspect, a, b in diffs:
@@ -708,6 +737,14 @@ DECLARATIONS = [
          "rules, as the manual says. Declared when both makes agree on the "
          "program without those -o options.",
          match=lambda p, d: _old_double_colon(p), rewrite=_without_old_double_colon),
+    Decl("manual-what-if-source-deleted", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): with "
+         "-B, a source file given to -W (`make -W z.c -B z.o`) is deleted "
+         "as an intermediate file (`rm z.c`), though make never made it; "
+         "4.3 and fairmake keep it. Counted when GNU's extra `rm` names "
+         "are all such files, which fairmake left as they were, and "
+         "nothing else differs.",
+         match=_gnu_deletes_what_if_source),
     Decl("manual-restart-loop", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): under -n "
          "with -j, makefiles that a recipe 'remade' without creating them "
