@@ -315,6 +315,47 @@ def _gnu_ought_to_exist_history(prog, diffs):
     return True
 
 
+def _let_lists(line):
+    """(start, end) of the list argument of each `$(let NAMES,LIST,BODY)`
+    in `line` whose NAMES are several words."""
+    spans = []
+    for m in re.finditer(r"\$[({]let[ \t]", line):
+        depth, i, commas = 0, m.end(), []
+        while i < len(line) and len(commas) < 2:
+            c = line[i]
+            if c in "({":
+                depth += 1
+            elif c in ")}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif c == "," and depth == 0:
+                commas.append(i)
+            i += 1
+        if len(commas) == 2 and len(line[m.end():commas[0]].split()) > 1:
+            spans.append((commas[0] + 1, commas[1]))
+    return spans
+
+
+def _let_several_names(prog):
+    return any(_let_lists(l) for f in prog["files"] for l in f.get("lines", []))
+
+
+def _with_let_lists_stripped(prog):
+    """The program with each such LIST written `$(strip LIST)`: a blank
+    list becomes an empty one, the same to the manual (no words)."""
+    def strip(line):
+        for a, b in reversed(_let_lists(line)):
+            line = line[:a] + "$(strip " + line[a:b] + ")" + line[b:]
+        return line
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            f = dict(f, lines=[strip(l) for l in f["lines"]])
+        files.append(f)
+    return dict(prog, files=files)
+
+
 def _gnu_makeflags_append_spins(prog, diffs):
     # `MAKEFLAGS=e make MAKEFLAGS+=`: GNU 4.4.1 spins forever (or crashes,
     # counted apart) on any makefile; 4.3 and fairmake go on.
@@ -724,6 +765,13 @@ DECLARATIONS = [
          "the only difference is the target a missing file is needed by, "
          "GNU's being a name the program never mentions.",
          match=_gnu_ought_to_exist_history),
+    Decl("gnu-let-blank-list", {"4.4.1"},
+         "`$(let a b, ,BODY)`, several names and a list of blanks: GNU "
+         "4.4.1 loses the text already expanded around it (`$(info "
+         "R$(let j k, ,))` prints an empty line); fairmake gives the names "
+         "no words, as for an empty list (README, Differences). Declared "
+         "when, with such lists written `$(strip LIST)`, both makes agree.",
+         match=lambda p, d: _let_several_names(p), rewrite=_with_let_lists_stripped),
     Decl("gnu-makeflags-append-spins", {"4.4.1"},
          "With MAKEFLAGS in the environment, an empty `MAKEFLAGS+=` on the "
          "command line makes GNU 4.4.1 spin forever (`MAKEFLAGS=e`) or "
