@@ -336,7 +336,9 @@ impl BufferReader {
             return self.define(ev, after, rest, Modifiers::default());
         }
         if directive_word(text, b"endef").is_some() {
-            // GNU reads a stray endef as an ordinary line.
+            // GNU reads a stray endef as an ordinary line: the rule before
+            // it is recorded first (with its warnings), then it is no rule.
+            self.end_rule(ev)?;
             return Err(ev.fatal("missing separator"));
         }
         self.statement(ev, text, line, rest)
