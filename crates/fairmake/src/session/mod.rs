@@ -422,7 +422,9 @@ fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     if !opts.no_builtin_rules {
         ev.db.enter_builtin_suffix_rules(&builtin_loc);
     }
-    ev.db.convert_suffix_rules(extra);
+    let suffixes_own = ev.db.lookup(b".SUFFIXES").and_then(|id| own.get(&id));
+    let suffix_extras = ev.db.suffix_extras(&files, suffixes_own.map(|o| &o[..]));
+    ev.db.convert_suffix_rules(extra, suffix_extras);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }
