@@ -423,8 +423,12 @@ fn failed_required(
             match g.missing {
                 // One whose recipe failed failed, even if it left the file.
                 Some(m) if planner.has_failed(g.id) => Some((m.name.clone(), g.loc.clone())),
-                Some(m) => (!quiet_only && crate::fscache::mtime_now(name).is_none())
-                    .then(|| (m.name.clone(), g.loc.clone())),
+                // One made without failing (a `.DEFAULT` or empty recipe
+                // that left no file) is no failure (GNU 4.4.1).
+                Some(m) => (!quiet_only
+                    && !planner.is_done(g.id)
+                    && crate::fscache::mtime_now(name).is_none())
+                .then(|| (m.name.clone(), g.loc.clone())),
                 None => (!quiet_only && planner.has_failed(g.id))
                     .then(|| (name.to_vec(), g.loc.clone())),
             }
