@@ -423,16 +423,29 @@ fn expand_tilde(pattern: &[u8]) -> Option<Cow<'_, [u8]>> {
     Some(Cow::Owned(out))
 }
 
-/// `$HOME`, or the password database entry of the current user.
+/// `$HOME`, or the password database entry of the login name: as in GNU
+/// make, the name of the user logged in on the controlling terminal, not
+/// the user make runs as, so without a login (no terminal, as under a job
+/// scheduler) `~` stays `~`.
 fn own_home() -> Option<Vec<u8>> {
     use std::os::unix::ffi::OsStrExt;
     match std::env::var_os("HOME") {
         Some(h) if !h.is_empty() => Some(h.as_bytes().to_vec()),
-        // SAFETY: getuid has no preconditions and cannot fail.
-        _ => passwd_home(|pwd, buf, len, res| unsafe {
-            libc::getpwuid_r(libc::getuid(), pwd, buf, len, res)
-        }),
+        _ => user_home(&login_name()?),
     }
+}
+
+/// `getlogin`'s name, if there is a login.
+fn login_name() -> Option<Vec<u8>> {
+    // SAFETY: getlogin has no preconditions; its static result is copied
+    // at once (only the reading thread looks up home directories).
+    let name = unsafe { libc::getlogin() };
+    if name.is_null() {
+        return None;
+    }
+    // SAFETY: a non-null result is a NUL-terminated string.
+    let name = unsafe { CStr::from_ptr(name) };
+    Some(name.to_bytes().to_vec()).filter(|n| !n.is_empty())
 }
 
 /// Home directory of `user` from the password database.

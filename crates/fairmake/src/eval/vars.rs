@@ -219,15 +219,19 @@ impl VarSet {
             .ok()?
             .remove()
             .0 as usize;
-        // The last entry moves into the gap; its position in the index follows.
-        let last = self.entries.len() - 1;
-        if at != last {
-            let moved = name_hash(&self.entries[last].0);
-            if let Some(slot) = self.index.find_mut(moved, |&i| i as usize == last) {
-                *slot = at as u32;
+        // The entries after it move up one, keeping the order they were
+        // defined in (which a child's environment is expanded in: a
+        // variable defined later must not come first for an `undefine`);
+        // their positions in the index follow. `undefine` is rare enough
+        // for the whole index to be visited.
+        if at + 1 < self.entries.len() {
+            for slot in self.index.iter_mut() {
+                if *slot as usize > at {
+                    *slot -= 1;
+                }
             }
         }
-        Some(self.entries.swap_remove(at).1)
+        Some(self.entries.remove(at).1)
     }
 
     /// Changes so far: equal generations mean equal contents.
@@ -278,7 +282,7 @@ mod tests {
                 simple(format!("{i}").as_bytes()),
             );
         }
-        // Removing from the middle moves the last entry into the gap.
+        // Removing from the middle keeps the others found, in order.
         for i in (0..100).step_by(3) {
             let removed = set.remove(format!("v{i}").as_bytes()).expect("defined");
             assert_eq!(removed.value, format!("{i}").into_bytes());
@@ -290,7 +294,12 @@ mod tests {
             assert_eq!(value_of(&set, format!("v{i}").as_bytes()), expected, "v{i}");
         }
         assert_eq!(set.len(), 66);
-        assert_eq!(set.iter().count(), 66);
+        let order: Vec<&[u8]> = set.iter().map(|(name, _)| name).collect();
+        let expected: Vec<Vec<u8>> = (0..100)
+            .filter(|i| i % 3 != 0)
+            .map(|i| format!("v{i}").into_bytes())
+            .collect();
+        assert_eq!(order, expected.iter().map(|n| &n[..]).collect::<Vec<_>>());
     }
 
     #[test]

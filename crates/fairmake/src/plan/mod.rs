@@ -669,6 +669,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .is_some_and(|n| n.status == Status::Failed)
     }
 
+    /// Whether `id` was brought up to date in this run (its recipe, if
+    /// any, succeeded), whether or not that left the file.
+    pub fn is_done(&self, id: FileId) -> bool {
+        self.nodes
+            .get(id.index())
+            .is_some_and(|n| n.status == Status::Done)
+    }
+
     /// Whether `id` was remade in this run.
     pub fn was_remade(&self, id: FileId) -> bool {
         self.nodes.get(id.index()).is_some_and(|n| n.remade)

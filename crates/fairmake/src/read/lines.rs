@@ -66,16 +66,22 @@ impl<'a> Iterator for Lines<'a> {
         let first = self.next_line();
         let first_physical = self.physical;
         let mut span = 0;
+        // GNU counts a logical line as its newlines, or 1 for a last line
+        // that has none: the end of the text continued into a last line
+        // without a newline is on that last line, not after it.
+        let mut lines_counted = 0;
         loop {
             span += 1;
             match memchr::memchr(b'\n', &self.text[self.pos..]) {
                 None => {
                     self.pos = self.text.len();
+                    lines_counted = lines_counted.max(1);
                     break;
                 }
                 Some(off) => {
                     let nl = self.pos + off;
                     self.pos = nl + 1;
+                    lines_counted += 1;
                     let before = &self.text[start..nl];
                     let before = before.strip_suffix(b"\r").unwrap_or(before);
                     if !ends_with_odd_backslashes(before) || self.pos >= self.text.len() {
@@ -84,7 +90,7 @@ impl<'a> Iterator for Lines<'a> {
                 }
             }
         }
-        self.line += span;
+        self.line += lines_counted;
         self.physical += span as usize;
         let nul_seen = self
             .nul

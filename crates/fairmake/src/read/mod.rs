@@ -336,7 +336,9 @@ impl BufferReader {
             return self.define(ev, after, rest, Modifiers::default());
         }
         if directive_word(text, b"endef").is_some() {
-            // GNU reads a stray endef as an ordinary line.
+            // GNU reads a stray endef as an ordinary line: the rule before
+            // it is recorded first (with its warnings), then it is no rule.
+            self.end_rule(ev)?;
             return Err(ev.fatal("missing separator"));
         }
         self.statement(ev, text, line, rest)
@@ -960,19 +962,22 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
     }
     let names = ev.expand_text(names)?;
     let loc = ev.loc.clone();
-    // Include names are globbed, as `$(wildcard)` does; a pattern that
-    // matches nothing stays as written.
+    // Include names are split as a rule's are (`a\ b` names `a b`), then
+    // globbed, as `$(wildcard)` does; a name that matches nothing stays as
+    // written, its other backslashes included (`a\#b`, as GNU 4.4.1).
     let mut expanded = Vec::new();
-    for word in crate::glob::glob_words(&names) {
-        if crate::glob::names_itself(word) {
+    for word in names::name_words(&names) {
+        let may_glob =
+            memchr::memchr3(b'*', b'?', b'[', &word).is_some() || !crate::glob::names_itself(&word);
+        if !may_glob {
             // Found or not, a name without wildcards is read as written:
             // a tree's 20 000 `.d` files need no look at the disk here.
-            expanded.push(crate::glob::unescape(word).into_owned());
+            expanded.push(word.into_owned());
             continue;
         }
-        let found = crate::glob::glob(word, &mut ev.fs);
+        let found = crate::glob::glob(&word, &mut ev.fs);
         if found.is_empty() {
-            expanded.push(crate::glob::unescape(word).into_owned());
+            expanded.push(word.into_owned());
         } else {
             expanded.extend(found);
         }

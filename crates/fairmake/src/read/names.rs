@@ -14,7 +14,7 @@ use crate::words;
 /// except a blank escaped by a backslash (`foo\ bar` names `foo bar`). The
 /// backslashes before a blank pair up, as GNU reads them: `x\\ y` is `x\`
 /// and `y`.
-fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
+pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
     use std::borrow::Cow;
     if memchr::memchr(b'\\', text).is_none() {
         return words::words(text).map(Cow::Borrowed).collect();

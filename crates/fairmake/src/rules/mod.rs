@@ -483,6 +483,26 @@ impl Database {
         }
     }
 
+    /// The `.EXTRA_PREREQS` that `.SUFFIXES` gets as a target like any
+    /// other, once the makefiles are read, so that they count as suffixes
+    /// too (GNU 4.4.1): `own`, its target-specific value, if it has
+    /// target-specific variables, else `global`; none if it is no target
+    /// (the built-in list alone) or if it would be its own prerequisite.
+    pub fn suffix_extras<'a>(&self, global: &'a [u8], own: Option<&'a [u8]>) -> &'a [u8] {
+        let Some(file) = self.lookup(b".SUFFIXES").map(|id| self.file(id)) else {
+            return b"";
+        };
+        let words = match own {
+            Some(own) => own,
+            None if file.is_target => global,
+            None => return b"",
+        };
+        if crate::words::words(words).any(|w| w == b".SUFFIXES") {
+            return b"";
+        }
+        words
+    }
+
     /// Turns the suffix rules (`.c.o:`, `.c:`) into pattern rules after the
     /// makefile's own, as GNU does once reading is done: in the order of
     /// `.SUFFIXES`, for each suffix its dummy rule `%.c:` (no prerequisites,
@@ -491,9 +511,12 @@ impl Database {
     /// "Match-Anything Pattern Rules"), its single-suffix rule `%: %.c`,
     /// then its double-suffix rules `%.o: %.c` in the list's order. So the
     /// suffix listed first wins when two rules could make a file.
-    /// `extra_prereqs`: `.EXTRA_PREREQS` gives every target prerequisites.
-    pub fn convert_suffix_rules(&mut self, extra_prereqs: bool) {
-        let suffixes = self.suffixes();
+    /// `extra_prereqs`: `.EXTRA_PREREQS` gives every target prerequisites;
+    /// `suffix_extras`: those it gives `.SUFFIXES` (see
+    /// [`Self::suffix_extras`]), suffixes after the listed ones.
+    pub fn convert_suffix_rules(&mut self, extra_prereqs: bool, suffix_extras: &[u8]) {
+        let mut suffixes = self.suffixes();
+        suffixes.extend(crate::words::words(suffix_extras).map(<[u8]>::to_vec));
         if suffixes.is_empty() {
             return;
         }

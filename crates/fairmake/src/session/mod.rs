@@ -250,6 +250,11 @@ fn build(
     // makefile may ask for it too (`MAKEFLAGS += p`).
     if ev.invocation.options.print_data_base {
         print_data_base::print_database(&ev);
+    } else if ev.invocation.options.version {
+        // `-v` that a makefile added (`MAKEFLAGS += v`) comes too late to
+        // stop make: GNU prints the version as it exits, however it ends
+        // (the data base has it already).
+        print!("{}", options::version_text());
     }
     remove_stdin_copy(&ev);
     // The process exits next: freeing the data base piece by piece (every
@@ -422,7 +427,9 @@ fn add_builtin_rules(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal> {
     if !opts.no_builtin_rules {
         ev.db.enter_builtin_suffix_rules(&builtin_loc);
     }
-    ev.db.convert_suffix_rules(extra);
+    let suffixes_own = ev.db.lookup(b".SUFFIXES").and_then(|id| own.get(&id));
+    let suffix_extras = ev.db.suffix_extras(&files, suffixes_own.map(|o| &o[..]));
+    ev.db.convert_suffix_rules(extra, suffix_extras);
     if !opts.no_builtin_rules {
         ev.db.add_builtin_rules(&builtin_loc);
     }

@@ -302,7 +302,8 @@ fn update_makefiles(
             .collect(),
     );
     let result = if serial && !notes.is_empty() {
-        run_noting_each(&mut planner, &goals, &notes)
+        let optional: Vec<bool> = makefiles.goals.iter().map(|g| g.optional).collect();
+        run_noting_each(&mut planner, &goals, &optional, &notes)
     } else {
         // In parallel the makefiles are made together: an error is about
         // the makefile looked at when it is met, a job's failure about the
@@ -422,8 +423,12 @@ fn failed_required(
             match g.missing {
                 // One whose recipe failed failed, even if it left the file.
                 Some(m) if planner.has_failed(g.id) => Some((m.name.clone(), g.loc.clone())),
-                Some(m) => (!quiet_only && crate::fscache::mtime_now(name).is_none())
-                    .then(|| (m.name.clone(), g.loc.clone())),
+                // One made without failing (a `.DEFAULT` or empty recipe
+                // that left no file) is no failure (GNU 4.4.1).
+                Some(m) => (!quiet_only
+                    && !planner.is_done(g.id)
+                    && crate::fscache::mtime_now(name).is_none())
+                .then(|| (m.name.clone(), g.loc.clone())),
                 None => (!quiet_only && planner.has_failed(g.id))
                     .then(|| (name.to_vec(), g.loc.clone())),
             }
@@ -438,24 +443,32 @@ fn failed_required(
 /// makefile failed and there is no `-k`) or no error is printed while it
 /// is made (what it needs failed before, for another makefile). The
 /// makefiles without a note between them are made in one run, as all of
-/// them are when there is no note.
+/// them are when there is no note. A makefile is made for its first
+/// naming: named by `-include` or MAKEFILES first (`optional`, one per
+/// goal), its errors go without the note, which waits for the naming that
+/// requires it (GNU 4.4.1).
 fn run_noting_each(
     planner: &mut Planner<Runner>,
     goals: &[FileId],
+    optional: &[bool],
     notes: &[(FileId, Vec<u8>, String)],
 ) -> Result<i32, Fatal> {
-    let note_of = |g: FileId| notes.iter().find(|n| n.0 == g);
+    let note_of = |i: usize| {
+        let found = notes.iter().find(|n| n.0 == goals[i]);
+        found.filter(|_| !optional.get(i).copied().unwrap_or(false))
+    };
     let mut code = 0;
-    let mut rest = goals;
-    while !rest.is_empty() {
-        let (segment, note) = match note_of(rest[0]) {
-            Some((_, name, _)) => (&rest[..1], Some(name.clone())),
+    let mut at = 0;
+    while at < goals.len() {
+        let (end, note) = match note_of(at) {
+            Some((_, name, _)) => (at + 1, Some(name.clone())),
             None => {
-                let end = rest.iter().position(|&g| note_of(g).is_some());
-                (&rest[..end.unwrap_or(rest.len())], None)
+                let next = (at..goals.len()).position(|i| note_of(i).is_some());
+                (next.map_or(goals.len(), |n| at + n), None)
             }
         };
-        rest = &rest[segment.len()..];
+        let segment = &goals[at..end];
+        at = end;
         diag::set_current_makefile(note.as_deref());
         code = planner.run_goals(segment)?;
         if code != 0 && !planner.ev.invocation.options.keep_going {
