@@ -557,6 +557,20 @@ def _without_pattern_private_conditional(prog):
     return dict(prog, files=files)
 
 
+_PATTERN_PRIVATE = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|override[ \t]+)*)private[ \t]+")
+
+
+def _without_pattern_private(prog):
+    """The program with `private` taken off its pattern-specific
+    assignments (`%.o: private export P = 1` -> `%.o: export P = 1`)."""
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            f = dict(f, lines=[_PATTERN_PRIVATE.sub(r"\1", l) for l in f["lines"]])
+        files.append(f)
+    return dict(prog, files=files)
+
+
 def _exported_define_infos(prog):
     """The texts the `$(info TEXT)` lines inside exported `define` bodies
     print (TEXT without references): expanding the variable for an
@@ -644,6 +658,29 @@ def _without_undefined_command_line(prog):
     args = [a for a in prog["args"]
             if not any(re.match(re.escape(n) + r"\s*(::?=|:::=|\?=|\+=|!=|=)", a) for n in names)]
     return dict(prog, args=args)
+
+
+_ELSE_IF = re.compile(r"^[ \t]*else[ \t]+(ifn?def|ifn?eq)\b(.*)$")
+_EQ_PAREN = re.compile(r"^\s*\(.*,.*\)\s*$")
+_EQ_QUOTED = re.compile(r"""^\s*(['"]).*\1\s+(['"]).*\2\s*$""")
+
+
+def _malformed_else_if(prog):
+    """Whether a makefile has an `else ifX` line whose test is malformed:
+    `else ifdef` with no name or more than one word, `else ifeq` with
+    neither the `(a,b)` nor the quoted form."""
+    for f in prog["files"]:
+        for line in f.get("lines", []):
+            m = _ELSE_IF.match(line.split("#", 1)[0])
+            if not m:
+                continue
+            kw, rest = m.groups()
+            if kw.endswith("def"):
+                if len(rest.split()) != 1:
+                    return True
+            elif not (_EQ_PAREN.match(rest) or _EQ_QUOTED.match(rest)):
+                return True
+    return False
 
 
 def _default_goal_undefined(prog, diffs):
@@ -835,6 +872,17 @@ DECLARATIONS = [
          "assignments, both makes agree on the program.",
          match=lambda p, d: uses(p, _PATTERN_PRIVATE_CONDITIONAL.pattern.replace("^", "(?m)^", 1)),
          rewrite=_without_pattern_private_conditional),
+    Decl("gnu-private-pattern-unexported", {"4.4.1"},
+         "GNU 4.4.1 leaves a pattern-specific `private` variable out of the "
+         "environment of the matching target's own recipe, though it is "
+         "exported (`export P`, `.EXPORT_ALL_VARIABLES`) and `$(P)` there "
+         "gives its value; 4.3 and fairmake export it, as the manual's "
+         "`private` only stops inheritance by prerequisites (README, "
+         "Differences). Declared when, with `private` taken off the "
+         "pattern-specific assignments, both makes agree on the program.",
+         match=lambda p, d: uses(p, _PATTERN_PRIVATE.pattern.replace("^", "(?m)^", 1))
+         and uses(p, r"\bexport\b|\.EXPORT_ALL_VARIABLES"),
+         rewrite=_without_pattern_private),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
@@ -860,7 +908,10 @@ DECLARATIONS = [
          match=lambda p, d: (uses(p, r"(?m)^[ \t]*else[ \t]+if(n?def|n?eq)\b")
                              and any(b"extraneous text after 'else' directive" in dd[1]
                                      for dd in d if dd[0] == "stderr"))
-         or (uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S") and "stderr" not in aspects(d))),
+         or (uses(p, r"(?m)^[ \t]*else[ \t]+ifn?def[ \t]+\S+[ \t]+\S") and "stderr" not in aspects(d))
+         # The same warning from both (stderr agrees) and a malformed test
+         # after `else`: what is read next is GNU's stale state.
+         or (_malformed_else_if(p) and "stderr" not in aspects(d))),
     Decl("4.4-syntax", {"4.3"},
          "Syntax 4.3 lacks: :::=, .WAIT, $(let), $(intcmp), "
          ".NOTINTERMEDIATE, --shuffle. Not generated against 4.3.",
