@@ -538,6 +538,17 @@ _UNDEFINED_WARNING = re.compile(rb"^\S+:\d+: warning: undefined variable '[^'\n]
 _STOP = re.compile(rb"^[^:\n]+:\d+: \*\*\* .*\.  Stop\.$")
 
 
+def _stop_line(text):
+    """The makefile error that stopped make (`FILE:N: *** ...  Stop.`): its
+    last line, or under -j, where stderr is compared as a multiset and so
+    in sorted order, its one such line."""
+    last = _last_line(text)
+    if _STOP.search(last):
+        return last
+    stops = [l for l in text.split(b"\n") if _STOP.search(l)]
+    return stops[0] if len(stops) == 1 else None
+
+
 def _last_line(text):
     ls = text.rstrip(b"\n").split(b"\n")
     return ls[-1] if ls else b""
@@ -630,13 +641,13 @@ def _export_order(prog, diffs):
         return all(_same_but_infos(x, y, infos) for k, x, y in diffs)
     a, b = errs[0]
     extra = _stderr_lines(diffs)
-    stops = _STOP.search(_last_line(a)) and _STOP.search(_last_line(b))
+    stops = _stop_line(a) and _stop_line(b)
     if not stops:
         # The same warnings, in another order.
         return not extra and "stdout" not in aspects(diffs)
     for l in extra:
         if not (_UNDEFINED_WARNING.match(l) or _from_warning_call(prog, l)) \
-                and l not in (_last_line(a), _last_line(b)):
+                and l not in (_stop_line(a), _stop_line(b)):
             return False
     # A different stdout too, when make stopped: the $(info) of expansions
     # the other make had not reached, at the end.
@@ -730,7 +741,12 @@ DECLARATIONS = [
          "(after a bad option) ends `Report bugs to the fairmake issue "
          "tracker`; compared with that line removed.",
          avoid="--version, --help, -p, -d/--debug",
-         normalize=lambda t: re.sub(rb"(?m)^Report bugs to .*\n", b"", t)),
+         # A makefile's MAKEFLAGS can still turn on -v: the version text
+         # (each make's own) becomes one line.
+         normalize=lambda t: re.sub(
+             rb"(?m)^GNU Make 4\.[0-9.]+( compatible \(fairmake [^)]*\))?\nBuilt for .*\n(?:.*\n){2,3}?"
+             rb"This is free software: .*\nThere is NO WARRANTY, .*\n",
+             b"<version>\n", re.sub(rb"(?m)^Report bugs to .*\n", b"", t))),
     Decl("data-base-from-makefile", {"4.4.1", "4.3"},
          "-p that a makefile turns on (MAKEFLAGS or GNUMAKEFLAGS holding a "
          "`p`) prints the data base, whose contents are in GNU's hash order "
