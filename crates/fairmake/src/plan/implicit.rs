@@ -665,7 +665,11 @@ impl Search<'_, '_, '_> {
     fn enter_chain(&mut self, m: &Match) {
         let mut more = false;
         for (name, link) in &m.chain {
-            more |= self.scratch.entered.insert(name.clone(), link.clone()).is_none();
+            more |= self
+                .scratch
+                .entered
+                .insert(name.clone(), link.clone())
+                .is_none();
         }
         if more {
             self.scratch.failed.clear();
