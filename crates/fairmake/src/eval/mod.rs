@@ -64,6 +64,9 @@ pub struct Evaluator {
     /// The variable about to be expanded places nothing (see
     /// `expand_own_var`).
     unplacing: bool,
+    /// Make is expanding SHELL or .SHELLFLAGS for its own use: no
+    /// undefined-variable warnings (see `expand_consulted_var`).
+    consulting: bool,
     /// `undefine .VARIABLES` left no variable to compute (see
     /// `computed_variable`).
     variables_undefined: bool,
@@ -209,6 +212,7 @@ impl Evaluator {
             expanding_loc: None,
             placed_by_variable: false,
             unplacing: false,
+            consulting: false,
             variables_undefined: false,
             recipe_start: None,
             invocation: Invocation {
@@ -338,7 +342,10 @@ impl Evaluator {
             }
         }
         if chain.is_empty() {
-            if self.invocation.options.warn_undefined_variables && !is_special_variable(name) {
+            if self.invocation.options.warn_undefined_variables
+                && !self.consulting
+                && !is_special_variable(name)
+            {
                 // A built-in rule's recipe has no place in a makefile.
                 let loc = self.loc.as_ref().filter(|l| *l.file != *b"<builtin>");
                 // `$(^D)` is `$(patsubst %/,%,$(dir $^))` in GNU: what is
@@ -377,23 +384,18 @@ impl Evaluator {
     }
 
     /// Expands a variable make looks up to do its work (SHELL to run a
-    /// recipe): unset, it is empty and draws no warning, as it is no
-    /// makefile's reference.
+    /// recipe): no makefile's reference, so neither it nor what its value
+    /// refers to draws an undefined-variable warning (GNU 4.4.1 turns them
+    /// off for SHELL and .SHELLFLAGS).
     pub fn expand_consulted_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
-        // (Looked up first only when a warning could be due: this is done
-        // for every recipe.)
-        if self.invocation.options.warn_undefined_variables
-            && self.lookup_chain(name).is_empty()
-            && self.computed_variable(name).is_none()
-        {
-            return Ok(());
-        }
+        let outer = std::mem::replace(&mut self.consulting, true);
         // Expanded in place, as `expand_own_var`: GNU locates what SHELL's
         // own value says where make consults it (a recipe's line, a
         // `$(shell)`), not at its definition.
         self.unplacing = true;
         let result = self.expand_var(name, out);
         self.unplacing = false;
+        self.consulting = outer;
         result
     }
 

@@ -62,6 +62,10 @@ fn outer_export(
                 && g.origin == Origin::CommandLine
                 && own_origin == Origin::Override)
         })
+        // Nor is a default one's status the target's: its own definition
+        // decides (GNU 4.4.1), as `.EXPORT_ALL_VARIABLES` or being
+        // MAKEFILES has it.
+        .filter(|g| !(g.export == Export::Default && g.origin == Origin::Default))
         .map(|g| (g.export, g.origin))
 }
 

@@ -148,10 +148,10 @@ pub(super) fn newer_named(resolved: &Resolved, newer: &[FileId]) -> Vec<FileId> 
 
 /// The prerequisites a recipe's automatic variables name: those not
 /// hidden and not `.EXTRA_PREREQS`, or the list a grouped target adopted
-/// from a peer.
+/// from a peer (its `.EXTRA_PREREQS` still unnamed: GNU marks the listing).
 fn named_deps(resolved: &Resolved) -> Vec<&Dep> {
     match resolved.adopted() {
-        Some(adopted) => adopted.iter().collect(),
+        Some(adopted) => adopted.iter().filter(|d| !d.extra).collect(),
         None => resolved
             .deps
             .iter()

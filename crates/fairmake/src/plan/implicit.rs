@@ -492,6 +492,13 @@ pub struct Scratch {
     /// may take a rule the compatible search finds (GNU 4.4.1, `--debug=i`
     /// or not).
     impossible: rustc_hash::FxHashSet<Vec<u8>>,
+    /// Intermediate files a chain search found a rule for, with it, for
+    /// the whole run: GNU 4.4.1 enters them as targets then, even when the
+    /// candidate that looked for them fails at a later prerequisite (an
+    /// `.EXTRA_PREREQS` that no rule makes), so from then on they ought
+    /// to exist, and are made as the intermediate files they were found
+    /// to be.
+    entered: rustc_hash::FxHashMap<Vec<u8>, Match>,
 }
 
 impl Scratch {
@@ -585,7 +592,7 @@ impl Search<'_, '_, '_> {
         if self.k.exists(d) {
             return true;
         }
-        match self.k.ought_to_exist(d, own) {
+        match self.ought_to_exist(d, own) {
             Some(Ought::Strict) => true,
             Some(Ought::Compat) if self.ought == Ought::Compat => true,
             Some(Ought::Compat) => {
@@ -594,6 +601,15 @@ impl Search<'_, '_, '_> {
             }
             None => false,
         }
+    }
+
+    /// Whether `d` ought to exist (see [`Knowledge::ought_to_exist`]): a
+    /// file a chain search found a rule for does, as a target.
+    fn ought_to_exist(&self, d: &[u8], own: bool) -> Option<Ought> {
+        if self.scratch.entered.contains_key(d) {
+            return Some(Ought::Strict);
+        }
+        self.k.ought_to_exist(d, own)
     }
 
     /// Searches for a rule to make the missing prerequisite `name` of an
@@ -622,6 +638,9 @@ impl Search<'_, '_, '_> {
             depth_limited: false,
         });
         let found = self.passes(name, &cands, depth);
+        if let Some(m) = &found {
+            self.enter_chain(m);
+        }
         let frame = self.scratch.frames.pop().expect("pushed above");
         if found.is_none() && self.pure {
             let mut relied_on = frame.relied_on;
@@ -638,6 +657,23 @@ impl Search<'_, '_, '_> {
             }
         }
         found
+    }
+
+    /// The intermediate files of `m`, found for a chain's link, are
+    /// targets from now on (see [`Scratch::entered`]). What failed before
+    /// may not fail now.
+    fn enter_chain(&mut self, m: &Match) {
+        let mut more = false;
+        for (name, link) in &m.chain {
+            more |= self
+                .scratch
+                .entered
+                .insert(name.clone(), link.clone())
+                .is_none();
+        }
+        if more {
+            self.scratch.failed.clear();
+        }
     }
 
     /// A search for `name` failed before, with every rule it found
@@ -749,7 +785,7 @@ impl Search<'_, '_, '_> {
                     let deps =
                         slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                     let (deps, order_only) = deps.all_names(rule, c, name, self.k);
-                    return Some(make_match(rules, c, deps, order_only, Vec::new()));
+                    return Some(self.found(c, deps, order_only, Vec::new()));
                 }
                 if self.rejected_as_impossible(rule, c, scratch) {
                     rejected.push(i);
@@ -768,7 +804,7 @@ impl Search<'_, '_, '_> {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
-                return Some(make_match(rules, c, deps, order_only, Vec::new()));
+                return Some(self.found(c, deps, order_only, Vec::new()));
             }
         }
         if tried {
@@ -800,10 +836,37 @@ impl Search<'_, '_, '_> {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
-                return Some(make_match(rules, c, deps, order_only, chain));
+                return Some(self.found(c, deps, order_only, chain));
             }
         }
         None
+    }
+
+    /// The match of candidate `c`: a prerequisite that is there only as
+    /// an intermediate file an earlier chain search found (see
+    /// [`Scratch::entered`]) is made as that search found.
+    fn found(
+        &mut self,
+        c: &Candidate,
+        deps: Vec<Vec<u8>>,
+        order_only: Vec<Vec<u8>>,
+        mut chain: Vec<(Vec<u8>, Match)>,
+    ) -> Match {
+        if !self.scratch.entered.is_empty() {
+            for d in deps.iter().chain(&order_only) {
+                let Some(link) = self.scratch.entered.get(d) else {
+                    continue;
+                };
+                let link = link.clone();
+                if chain.iter().all(|(n, _)| n != d)
+                    && !self.k.exists(d)
+                    && self.k.ought_to_exist(d, false) != Some(Ought::Strict)
+                {
+                    chain.push((d.clone(), link));
+                }
+            }
+        }
+        make_match(self.rules, c, deps, order_only, chain)
     }
 
     /// `--debug=i` is on: the search says what it tries.
@@ -856,7 +919,7 @@ impl Search<'_, '_, '_> {
     fn impossible(&self, name: &[u8]) -> bool {
         self.ought == Ought::Strict
             && self.scratch.impossible.contains(name)
-            && self.k.ought_to_exist(name, false) != Some(Ought::Strict)
+            && self.ought_to_exist(name, false) != Some(Ought::Strict)
     }
 
     /// Whether a candidate was ruled out by an impossible prerequisite
@@ -921,7 +984,7 @@ impl Search<'_, '_, '_> {
             }
             return true;
         }
-        match self.k.ought_to_exist(d, own) {
+        match self.ought_to_exist(d, own) {
             Some(Ought::Strict) => {
                 say::ought_to_exist(at, &show(d));
                 true
@@ -962,7 +1025,7 @@ impl Search<'_, '_, '_> {
             // compatible search would allow, an "explicit file".
             let mentioned = !self.k.exists(&d)
                 && self.ought == Ought::Strict
-                && self.k.ought_to_exist(&d, own) == Some(Ought::Compat);
+                && self.ought_to_exist(&d, own) == Some(Ought::Compat);
             if self.traced_there(&d, own, &text) {
                 continue;
             }

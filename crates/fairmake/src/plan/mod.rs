@@ -160,12 +160,17 @@ impl Resolved {
         &self.more().hidden
     }
 
-    /// Whether `f` is among the prerequisites only as one of another
-    /// target's that the same recipe makes (a grouped peer, a pattern
-    /// sibling), not as one of its own (unless its own list took a
-    /// peer's as its own, see `peers`).
-    fn only_a_peers(&self, f: FileId) -> bool {
-        self.more().adopted.is_none() && self.hidden().contains(&f)
+    /// Whether the missing intermediate `f`, met in the walk, is left
+    /// unmade when the target must be remade: GNU makes only those of the
+    /// target's own list then, not those it has only as another target's
+    /// that the same recipe makes (a grouped peer, a pattern sibling); a
+    /// list taken from a peer (see `peers`) is its own from then on, what
+    /// it had before no longer (GNU 4.4.1).
+    fn not_made_for_it(&self, f: FileId) -> bool {
+        match self.adopted() {
+            Some(adopted) => !adopted.iter().any(|d| d.file() == f),
+            None => self.hidden().contains(&f),
+        }
     }
 
     fn adopted(&self) -> Option<&[Dep]> {

@@ -115,7 +115,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // (Failed before only as -q's out of date, when it goes on.)
             let mut one_failed = false;
             for &d in &walk.deferred {
-                if resolved.only_a_peers(d) {
+                if resolved.not_made_for_it(d) {
                     // A grouped peer's or pattern sibling's list gave it:
                     // GNU makes only the target's own intermediate files.
                     continue;
