@@ -282,39 +282,6 @@ def _missing_include_note(prog, diffs):
     return bool(extra) and all(_MISSING_NOTE.match(l) for l in extra)
 
 
-_NEEDED_BY = re.compile(rb"^(.*\*\*\* No rule to make target '([^']*)', needed by ')([^']*)('\..*)$")
-
-
-def _mentioned_words(prog):
-    """Every word of the makefiles' text and of the command line."""
-    text = mk_text(prog) + "\n" + " ".join(prog["args"]) + "\n" + " ".join(v for _, v in prog["env"])
-    return set(re.split(r"[\s:|;=&()$,{}'\"]+", text))
-
-
-def _gnu_ought_to_exist_history(prog, diffs):
-    # GNU 4.4.1 counts a chain file an abandoned implicit search found a
-    # rule for as "ought to exist" in later searches, so a compatibility
-    # search takes an earlier rule through it: the same missing file is
-    # then needed by that chain file, which the makefile never names.
-    if not only(diffs, "stderr"):
-        return False
-    a, b = next((a, b) for k, a, b in diffs if k == "stderr")
-    la, lb = a.split(b"\n"), b.split(b"\n")
-    if len(la) != len(lb):
-        return False
-    pairs = [(x, y) for x, y in zip(la, lb) if x != y]
-    if not pairs:
-        return False
-    words = _mentioned_words(prog)
-    for x, y in pairs:
-        mx, my = _NEEDED_BY.match(x), _NEEDED_BY.match(y)
-        if not mx or not my or mx.group(1) != my.group(1) or mx.group(4) != my.group(4):
-            return False
-        if mx.group(3).decode("utf-8", "replace") in words:
-            return False
-    return True
-
-
 def _let_lists(line):
     """(start, end) of the list argument of each `$(let NAMES,LIST,BODY)`
     in `line` whose NAMES are several words."""
@@ -481,6 +448,12 @@ def _gnu_restarts_forever(prog, diffs):
 def _without_jobs(prog):
     """The program with -j taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^(-j\d*|--jobs(=\d+)?)$", a)]
+    return dict(prog, args=args)
+
+
+def _without_shuffle(prog):
+    """The program with --shuffle taken off its command line."""
+    args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
     return dict(prog, args=args)
 
 
@@ -808,16 +781,6 @@ DECLARATIONS = [
          "with its error. Counted when such notes are the whole "
          "difference.",
          match=_missing_include_note),
-    Decl("manual-ought-to-exist-history", {"4.4.1"},
-         "GNU 4.4.1 departs from its manual (README, Differences; manual, "
-         "Implicit Rule Search Algorithm): a file an earlier, abandoned "
-         "chain search found a rule for (`-d`: \"'c.c' ought to exist\") "
-         "counts as one that ought to exist in later searches, so a "
-         "compatibility search takes a rule through it that the manual "
-         "would not. fairmake and GNU 4.3 follow the manual. Counted when "
-         "the only difference is the target a missing file is needed by, "
-         "GNU's being a name the program never mentions.",
-         match=_gnu_ought_to_exist_history),
     Decl("gnu-let-blank-list", {"4.4.1"},
          "`$(let a b, ,BODY)`, several names and a list of blanks: GNU "
          "4.4.1 loses the text already expanded around it (`$(info "
@@ -899,6 +862,16 @@ DECLARATIONS = [
          match=lambda p, d: uses(p, _PATTERN_PRIVATE.pattern.replace("^", "(?m)^", 1))
          and uses(p, r"\bexport\b|\.EXPORT_ALL_VARIABLES"),
          rewrite=_without_pattern_private),
+    Decl("gnu-shuffle-circular-drop", {"4.4.1"},
+         "Under --shuffle, GNU 4.4.1 says `Circular b <- a dependency "
+         "dropped` but unlinks the prerequisite at that position of the "
+         "unshuffled list, so $^, $? and $< keep the file it named and lose "
+         "another; fairmake drops the file it names (README, Differences; "
+         "manual: --shuffle does not change the automatic variables). "
+         "Declared when only stdout or files differ and, without --shuffle, "
+         "both makes agree on the program.",
+         match=lambda p, d: only(d, "stdout", "files"),
+         rewrite=_without_shuffle),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
