@@ -202,8 +202,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        // A pattern sibling with `::` rules of its own is not made by the
+        // pattern's recipe: GNU notes the sibling as a separate entry of
+        // its double-colon chain, and its rules still run (GNU 4.4.1, 4.3).
         if let Some(resolved) = self.nodes.get(id.index()).and_then(|n| n.resolved.as_ref()) {
-            out.extend(resolved.siblings().iter().copied().filter(|&g| g != id));
+            out.extend(
+                resolved
+                    .siblings()
+                    .iter()
+                    .copied()
+                    .filter(|&g| g != id && self.ev.db.file(g).double_colon().is_empty()),
+            );
         }
         out
     }

@@ -165,6 +165,7 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
         }
         other => other,
     };
+    options::say_owed_version();
     // A makefile may have turned -w on (`MAKEFLAGS += -w`).
     diag::leave_directory(&cwd);
     code
