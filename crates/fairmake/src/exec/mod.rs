@@ -703,15 +703,18 @@ impl Runner {
     /// their end first (their failures said as usual). A job whose command
     /// could not start is not waited for: if nothing else runs, it ends
     /// unsaid, as in GNU make.
-    pub fn finish_running(&mut self) {
+    /// Returns the jobs that ended meanwhile.
+    pub fn finish_running(&mut self) -> Vec<JobOutcome> {
         if self.children.is_empty() {
             self.abandon_unstarted();
-            return;
+            return Vec::new();
         }
         diag::waiting_for_jobs();
+        let mut ended = Vec::new();
         while !self.children.is_empty() || !self.unstarted.is_empty() {
-            self.wait_any();
+            ended.extend(self.wait_any());
         }
+        ended
     }
 
     /// Ends the jobs whose command could not start without a word: make

@@ -26,6 +26,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
+    /// Make stops on an error: the jobs running go on to their end, and
+    /// -t still touches the targets of those that succeeded, as GNU
+    /// notices each job's end (nothing else is made).
+    pub fn finish_running(&mut self) {
+        for outcome in self.runner.finish_running() {
+            if let Some(times) = self.touches_after_job.remove(&outcome.file) {
+                if outcome.ok {
+                    self.touch_times(outcome.file, times);
+                }
+            }
+        }
+    }
+
     fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
         self.jobs_finished += 1;

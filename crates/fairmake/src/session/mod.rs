@@ -575,7 +575,7 @@ fn update_goals(
         // Let running jobs finish before stopping, as GNU does; then the
         // intermediate files made so far are deleted, as at a normal end.
         fatal.print();
-        planner.runner.finish_running();
+        planner.finish_running();
         planner.delete_intermediates();
     }
     let mut runner = planner.finish();
