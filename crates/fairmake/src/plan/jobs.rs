@@ -30,12 +30,32 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// -t still touches the targets of those that succeeded, as GNU
     /// notices each job's end (nothing else is made).
     pub fn finish_running(&mut self) {
-        for outcome in self.runner.finish_running() {
-            if let Some(times) = self.touches_after_job.remove(&outcome.file) {
-                if outcome.ok {
-                    self.touch_times(outcome.file, times);
-                }
+        for mut outcome in self.runner.finish_running() {
+            self.touch_after_job(&mut outcome);
+        }
+    }
+
+    /// -t ran the recursive lines of `outcome`'s job: its target is
+    /// touched now (the first of two touches as the job passed over its
+    /// last line, before its held output, see
+    /// `JobRequest::touched_before_output`). A failed touch fails the job.
+    fn touch_after_job(&mut self, outcome: &mut crate::exec::JobOutcome) {
+        let id = outcome.file;
+        let mut held = outcome.held.take();
+        if let Some(times) = self.touches_after_job.remove(&id) {
+            let first = if held.is_some() { 1 } else { times };
+            if outcome.ok && !self.touch_times(id, first) {
+                outcome.ok = false;
             }
+            if let Some(block) = &mut held {
+                block.flush();
+            }
+            if outcome.ok && first < times && !self.touch_times(id, times - first) {
+                outcome.ok = false;
+            }
+        }
+        if let Some(block) = &mut held {
+            block.flush();
         }
     }
 
@@ -43,12 +63,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.ev.fs.job_ended();
         self.jobs_finished += 1;
         let id = outcome.file;
-        // -t ran the recursive lines: the target is touched now.
-        if let Some(times) = self.touches_after_job.remove(&id) {
-            if outcome.ok && !self.touch_times(id, times) {
-                outcome.ok = false;
-            }
-        }
+        self.touch_after_job(&mut outcome);
         if self.basic() {
             let template = if outcome.ok {
                 debug::walk::REMADE
@@ -329,6 +344,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             capture,
             waited_for: self.waited_for(resolved),
             dry_run: dry_run_makefile,
+            touched_before_output: touches == 2,
         };
         if !self.wait_for_slot() {
             // Make is stopping: the target stays unmade.

@@ -103,6 +103,7 @@ impl Jobs for FakeJobs {
             ok: true,
             out_of_date: None,
             failed_at: None,
+            held: None,
         }]
     }
     fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
