@@ -338,15 +338,16 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
     after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
-    // The search paths come after the implicit rules, as in GNU make (its
-    // suffix-rule warning comes before VPATH's `$(info)`). Rules come only
-    // from the makefiles: one that expanding VPATH defines (`$(eval a.x:
-    // b.x)`) comes too late.
-    ev.db.rules_closed = true;
-    crate::plan::settle_search_paths(ev)?;
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
+    // The search paths come after the implicit rules, as in GNU make (its
+    // suffix-rule warning comes before VPATH's `$(info)`), and after the
+    // jobserver: VPATH's expansion sees it in MAKEFLAGS, after its
+    // warnings (GNU 4.4.1). Rules come only from the makefiles: one that
+    // expanding VPATH defines (`$(eval a.x: b.x)`) comes too late.
+    ev.db.rules_closed = true;
+    crate::plan::settle_search_paths(ev)?;
     if opts.debug.basic {
         crate::diag::out_line(format_args!("Updating makefiles...."));
     }
