@@ -307,11 +307,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
+        // The "update target" line: for a recipe that needs a job, said
+        // once the job has its slot (a failure met while waiting for one
+        // stops make before it, GNU 4.4.1).
+        let mut explanation = None;
         if recipe.is_ok() && self.explains(resolved, touched) {
-            // Under -O the line is part of the job's output.
             // Its reasons are the files `$?` names.
             let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
-            self.explain(id, resolved, &due, my_mtime_missing);
+            if self.needs_job(&recipe, touched) {
+                explanation = Some(due);
+            } else {
+                // Under -O the line is part of the job's output.
+                self.explain(id, resolved, &due, my_mtime_missing);
+            }
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
@@ -351,7 +359,29 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
+        if let Some(due) = explanation {
+            // Under -O the line is part of the job's output.
+            let redirected = request
+                .capture
+                .as_ref()
+                .and_then(crate::exec::output::Captured::redirect);
+            self.explain(id, resolved, &due, my_mtime_missing);
+            drop(redirected);
+        }
         self.launch(id, resolved, request, scope, runs_in_part)
+    }
+
+    /// Whether the expanded `recipe` runs as a job: not when -t touches
+    /// instead, nor when it is empty, nor when -q knows the answer from
+    /// its first line (see `settle_without_job`).
+    fn needs_job(&self, recipe: &Result<PreparedRecipe>, touched: bool) -> bool {
+        let Ok(prepared) = recipe else {
+            return false;
+        };
+        let lines = &prepared.lines;
+        !touched
+            && !lines.is_empty()
+            && !(self.question() && lines.first().is_none_or(|l| !l.recursive))
     }
 
     /// Collects the jobs whose command could not start, as GNU does before
