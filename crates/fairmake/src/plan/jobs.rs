@@ -379,9 +379,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return false;
         };
         let lines = &prepared.lines;
-        !touched
-            && !lines.is_empty()
-            && !(self.question() && lines.first().is_none_or(|l| !l.recursive))
+        let question_answered = self.question() && lines.first().is_none_or(|l| !l.recursive);
+        !(touched || lines.is_empty() || question_answered)
     }
 
     /// Collects the jobs whose command could not start, as GNU does before

@@ -329,9 +329,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // Without -k a failed prerequisite ends the walk, whatever a
                 // grouped peer's walk dropped from the list meanwhile (the
                 // failed one too): `id` is given up on (GNU 4.4.1).
-                _ if changed
-                    && !(st == Status::Failed && !self.ev.invocation.options.keep_going) =>
-                {
+                _ if changed && (st != Status::Failed || self.ev.invocation.options.keep_going) => {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
                     let mut rest = self.walk_prereqs(id)?;
                     rest.merge(stale);
