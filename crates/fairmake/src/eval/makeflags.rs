@@ -303,6 +303,9 @@ impl Evaluator {
         let include_dirs_changed = opts.include_dirs != self.invocation.options.include_dirs;
         let print_directory_on = opts.print_directory == Some(true)
             && self.invocation.options.print_directory != Some(true);
+        if opts.version {
+            options::owe_version();
+        }
         self.invocation.options = Rc::new(opts);
         if include_dirs_changed {
             let dirs =

@@ -55,6 +55,10 @@ pub struct JobRequest {
     /// Its commands are only shown, as under -n, though -n is off: a
     /// makefile that is also a goal, remade under -n.
     pub dry_run: bool,
+    /// -t touches its target as the job passes over its last line (which
+    /// is not run), before the output held under -O goes out: the job
+    /// hands that output back (`JobOutcome::held`) instead of writing it.
+    pub touched_before_output: bool,
 }
 
 /// A finished job.
@@ -65,6 +69,9 @@ pub struct JobOutcome {
     pub out_of_date: Option<OutOfDate>,
     /// The recipe line whose command failed the job.
     pub failed_at: Option<diag::Loc>,
+    /// The job's output held under -O, for the planner to write (see
+    /// `JobRequest::touched_before_output`).
+    pub held: Option<output::Captured>,
 }
 
 /// How a job under `-q`, which runs only recursive commands, learns that
@@ -685,7 +692,10 @@ impl Runner {
         }
         let mut job = self.jobs[slot].take().expect("finishing a live job");
         self.record_job(slot, &job, ok);
-        if let Some(c) = &mut job.capture {
+        let mut held = None;
+        if ok && job.req.touched_before_output {
+            held = job.capture.take();
+        } else if let Some(c) = &mut job.capture {
             c.flush();
         }
         self.running -= 1;
@@ -696,6 +706,7 @@ impl Runner {
             ok,
             out_of_date,
             failed_at: None,
+            held,
         });
     }
 
@@ -703,15 +714,18 @@ impl Runner {
     /// their end first (their failures said as usual). A job whose command
     /// could not start is not waited for: if nothing else runs, it ends
     /// unsaid, as in GNU make.
-    pub fn finish_running(&mut self) {
+    /// Returns the jobs that ended meanwhile.
+    pub fn finish_running(&mut self) -> Vec<JobOutcome> {
         if self.children.is_empty() {
             self.abandon_unstarted();
-            return;
+            return Vec::new();
         }
         diag::waiting_for_jobs();
+        let mut ended = Vec::new();
         while !self.children.is_empty() || !self.unstarted.is_empty() {
-            self.wait_any();
+            ended.extend(self.wait_any());
         }
+        ended
     }
 
     /// Ends the jobs whose command could not start without a word: make

@@ -27,7 +27,7 @@ pub use makeflags::{
     VarFlavor,
 };
 pub use stdin_arg::replace_stdin_makefile;
-pub use usage::{usage_text, version_text};
+pub use usage::{owe_version, say_owed_version, usage_text, version_text};
 
 use std::ffi::OsString;
 use table::{OptId, Spec};

@@ -95,6 +95,26 @@ pub fn usage_text(prog: &str) -> String {
     )
 }
 
+/// `-v` that a makefile turned on (`MAKEFLAGS += v`): make goes on, and
+/// says its version as it ends, before `Leaving directory` (GNU 4.4.1
+/// and 4.3).
+static VERSION_OWED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// A makefile's MAKEFLAGS asked for the version: see [`say_owed_version`].
+pub fn owe_version() {
+    VERSION_OWED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// As make ends: the version, if a makefile asked for it. It is no
+/// message: it makes no `Entering directory` due.
+pub fn say_owed_version() {
+    if VERSION_OWED.swap(false, std::sync::atomic::Ordering::Relaxed) {
+        for line in version_text().lines() {
+            crate::diag::out_line(format_args!("{line}"));
+        }
+    }
+}
+
 /// The `--version` text. The first line keeps "GNU Make 4.4.1" so scripts
 /// that parse it see the behaviour fairmake implements; the rest is honest
 /// about what this program is.

@@ -26,16 +26,44 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
+    /// Make stops on an error: the jobs running go on to their end, and
+    /// -t still touches the targets of those that succeeded, as GNU
+    /// notices each job's end (nothing else is made).
+    pub fn finish_running(&mut self) {
+        for mut outcome in self.runner.finish_running() {
+            self.touch_after_job(&mut outcome);
+        }
+    }
+
+    /// -t ran the recursive lines of `outcome`'s job: its target is
+    /// touched now (the first of two touches as the job passed over its
+    /// last line, before its held output, see
+    /// `JobRequest::touched_before_output`). A failed touch fails the job.
+    fn touch_after_job(&mut self, outcome: &mut crate::exec::JobOutcome) {
+        let id = outcome.file;
+        let mut held = outcome.held.take();
+        if let Some(times) = self.touches_after_job.remove(&id) {
+            let first = if held.is_some() { 1 } else { times };
+            if outcome.ok && !self.touch_times(id, first) {
+                outcome.ok = false;
+            }
+            if let Some(block) = &mut held {
+                block.flush();
+            }
+            if outcome.ok && first < times && !self.touch_times(id, times - first) {
+                outcome.ok = false;
+            }
+        }
+        if let Some(block) = &mut held {
+            block.flush();
+        }
+    }
+
     fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
         self.ev.fs.job_ended();
         self.jobs_finished += 1;
         let id = outcome.file;
-        // -t ran the recursive lines: the target is touched now.
-        if let Some(times) = self.touches_after_job.remove(&id) {
-            if outcome.ok && !self.touch_times(id, times) {
-                outcome.ok = false;
-            }
-        }
+        self.touch_after_job(&mut outcome);
         if self.basic() {
             let template = if outcome.ok {
                 debug::walk::REMADE
@@ -202,8 +230,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        // A pattern sibling with `::` rules of its own is not made by the
+        // pattern's recipe: GNU notes the sibling as a separate entry of
+        // its double-colon chain, and its rules still run (GNU 4.4.1, 4.3).
         if let Some(resolved) = self.nodes.get(id.index()).and_then(|n| n.resolved.as_ref()) {
-            out.extend(resolved.siblings().iter().copied().filter(|&g| g != id));
+            out.extend(
+                resolved
+                    .siblings()
+                    .iter()
+                    .copied()
+                    .filter(|&g| g != id && self.ev.db.file(g).double_colon().is_empty()),
+            );
         }
         out
     }
@@ -270,11 +307,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
+        // The "update target" line: for a recipe that needs a job, said
+        // once the job has its slot (a failure met while waiting for one
+        // stops make before it, GNU 4.4.1).
+        let mut explanation = None;
         if recipe.is_ok() && self.explains(resolved, touched) {
-            // Under -O the line is part of the job's output.
             // Its reasons are the files `$?` names.
             let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
-            self.explain(id, resolved, &due, my_mtime_missing);
+            if self.needs_job(&recipe, touched) {
+                explanation = Some(due);
+            } else {
+                // Under -O the line is part of the job's output.
+                self.explain(id, resolved, &due, my_mtime_missing);
+            }
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
@@ -307,13 +352,35 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             capture,
             waited_for: self.waited_for(resolved),
             dry_run: dry_run_makefile,
+            touched_before_output: touches == 2,
         };
         if !self.wait_for_slot() {
             // Make is stopping: the target stays unmade.
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
         }
+        if let Some(due) = explanation {
+            // Under -O the line is part of the job's output.
+            let redirected = request
+                .capture
+                .as_ref()
+                .and_then(crate::exec::output::Captured::redirect);
+            self.explain(id, resolved, &due, my_mtime_missing);
+            drop(redirected);
+        }
         self.launch(id, resolved, request, scope, runs_in_part)
+    }
+
+    /// Whether the expanded `recipe` runs as a job: not when -t touches
+    /// instead, nor when it is empty, nor when -q knows the answer from
+    /// its first line (see `settle_without_job`).
+    fn needs_job(&self, recipe: &Result<PreparedRecipe>, touched: bool) -> bool {
+        let Ok(prepared) = recipe else {
+            return false;
+        };
+        let lines = &prepared.lines;
+        let question_answered = self.question() && lines.first().is_none_or(|l| !l.recursive);
+        !(touched || lines.is_empty() || question_answered)
     }
 
     /// Collects the jobs whose command could not start, as GNU does before

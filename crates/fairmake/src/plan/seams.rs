@@ -42,6 +42,8 @@ pub trait Jobs {
     fn wait_any(&mut self) -> Vec<JobOutcome>;
     /// Waits until a slot may be free, with the jobs that finished.
     fn wait_for_slot(&mut self) -> Vec<JobOutcome>;
+    /// Make stops: waits for the jobs running, returns those that ended.
+    fn finish_running(&mut self) -> Vec<JobOutcome>;
     /// Under `-O`: where expanding a recipe prints to.
     fn capture_for_recipe(&self) -> Option<Captured>;
     /// The goals are made: the jobserver is no longer needed.
@@ -80,6 +82,9 @@ impl Jobs for Runner {
     }
     fn wait_any(&mut self) -> Vec<JobOutcome> {
         Runner::wait_any(self)
+    }
+    fn finish_running(&mut self) -> Vec<JobOutcome> {
+        Runner::finish_running(self)
     }
     fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
         Runner::wait_for_slot(self)

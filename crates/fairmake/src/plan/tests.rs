@@ -77,6 +77,13 @@ impl Jobs for FakeJobs {
         self.running.push((req.file, req.name));
         Ok(())
     }
+    fn finish_running(&mut self) -> Vec<JobOutcome> {
+        let mut ended = Vec::new();
+        while !self.running.is_empty() {
+            ended.extend(self.wait_any());
+        }
+        ended
+    }
     fn wait_any(&mut self) -> Vec<JobOutcome> {
         if self.running.is_empty() {
             return Vec::new();
@@ -96,6 +103,7 @@ impl Jobs for FakeJobs {
             ok: true,
             out_of_date: None,
             failed_at: None,
+            held: None,
         }]
     }
     fn wait_for_slot(&mut self) -> Vec<JobOutcome> {

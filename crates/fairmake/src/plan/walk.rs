@@ -178,6 +178,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.announce(id);
             }
             if let Some(p) = parent {
+                self.inherit_pretending(id, p);
                 let scope = self.scope_for(p);
                 // Most files inherit nothing: no allocation for them.
                 if !scope.is_empty() {
@@ -200,6 +201,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(())
+    }
+
+    /// While makefiles are remade, -n and -t apply to one that is a goal
+    /// too, and so to what is made for it: its prerequisites' recipes are
+    /// shown (or they are touched), not run (GNU 4.4.1 and 4.3).
+    fn inherit_pretending(&mut self, id: FileId, parent: FileId) {
+        if !self.makefiles_phase {
+            return;
+        }
+        if self.dry_run_makefiles.contains(&parent) && !self.dry_run_makefiles.contains(&id) {
+            self.dry_run_makefiles.push(id);
+        }
+        if self.touch_makefiles.contains(&parent) && !self.touch_makefiles.contains(&id) {
+            self.touch_makefiles.push(id);
+        }
     }
 
     /// `--debug`: the walk comes to `id` ("Considering", and whether
@@ -310,10 +326,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     }
                     return self.walk_prereqs(id);
                 }
-                Status::Failed if !self.ev.invocation.options.keep_going && changed => {
-                    return self.walk_prereqs(id)
-                }
-                _ if changed => {
+                // Without -k a failed prerequisite ends the walk, whatever a
+                // grouped peer's walk dropped from the list meanwhile (the
+                // failed one too): `id` is given up on (GNU 4.4.1).
+                _ if changed && (st != Status::Failed || self.ev.invocation.options.keep_going) => {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
                     let mut rest = self.walk_prereqs(id)?;
                     rest.merge(stale);

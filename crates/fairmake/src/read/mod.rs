@@ -58,6 +58,11 @@ struct BufferReader {
     /// `$(eval)` text reports every error at the line of the eval call.
     fixed_line: Option<u32>,
     conds: Vec<Cond>,
+    /// For each depth of conditional, the state the last one there had
+    /// (see [`Cond::gnu_state`]): GNU keeps it in an array it reuses, and
+    /// a malformed `else ifeq` opens a level it never sets, which reads
+    /// what that depth last held.
+    stale: Vec<u8>,
     rule: Option<RuleContext>,
 }
 
@@ -247,6 +252,7 @@ fn eval_buffer(
         file,
         fixed_line,
         conds: Vec::new(),
+        stale: Vec::new(),
         rule: None,
     };
     let mut lines = match &nul_text {
@@ -289,6 +295,13 @@ impl BufferReader {
             file: file.clone(),
             line: self.fixed_line.unwrap_or(line),
         });
+    }
+
+    fn note_state(&mut self, depth: usize, state: u8) {
+        if self.stale.len() <= depth {
+            self.stale.resize(depth + 1, 2);
+        }
+        self.stale[depth] = state;
     }
 
     fn ignoring(&self) -> bool {
@@ -372,9 +385,10 @@ impl BufferReader {
                 if !trim(args).is_empty() {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'endif' directive");
                 }
-                if self.conds.pop().is_none() {
+                let Some(cond) = self.conds.pop() else {
                     return Err(ev.fatal("extraneous 'endif'"));
-                }
+                };
+                self.note_state(self.conds.len(), cond.gnu_state());
                 Ok(())
             }
             Keyword::Else => {
@@ -420,16 +434,14 @@ impl BufferReader {
                             let cond = self.conds.last_mut().expect("checked above");
                             cond.taking = true;
                             cond.any_taken = true;
-                            self.conds.push(Cond {
-                                taking: false,
-                                any_taken: true,
-                                seen_else: false,
-                                outer_ignoring: false,
-                            });
+                            let state = self.stale.get(self.conds.len()).copied();
+                            self.conds.push(Cond::left_unset(state));
                             return Ok(());
                         }
                     }
                 };
+                // The test had a level of its own, one deeper, for a moment.
+                self.note_state(self.conds.len(), if taking { 0 } else { 1 });
                 let cond = self.conds.last_mut().expect("checked above");
                 cond.taking = taking;
                 cond.any_taken |= taking;

@@ -165,6 +165,7 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
         }
         other => other,
     };
+    options::say_owed_version();
     // A makefile may have turned -w on (`MAKEFLAGS += -w`).
     diag::leave_directory(&cwd);
     code
@@ -342,15 +343,16 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
     after_reading(ev, builtin_variables_defined)?;
     let opts = &ev.invocation.options.clone();
     add_builtin_rules(ev, opts)?;
-    // The search paths come after the implicit rules, as in GNU make (its
-    // suffix-rule warning comes before VPATH's `$(info)`). Rules come only
-    // from the makefiles: one that expanding VPATH defines (`$(eval a.x:
-    // b.x)`) comes too late.
-    ev.db.rules_closed = true;
-    crate::plan::settle_search_paths(ev)?;
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
+    // The search paths come after the implicit rules, as in GNU make (its
+    // suffix-rule warning comes before VPATH's `$(info)`), and after the
+    // jobserver: VPATH's expansion sees it in MAKEFLAGS, after its
+    // warnings (GNU 4.4.1). Rules come only from the makefiles: one that
+    // expanding VPATH defines (`$(eval a.x: b.x)`) comes too late.
+    ev.db.rules_closed = true;
+    crate::plan::settle_search_paths(ev)?;
     if opts.debug.basic {
         crate::diag::out_line(format_args!("Updating makefiles...."));
     }
@@ -581,7 +583,7 @@ fn update_goals(
         // Let running jobs finish before stopping, as GNU does; then the
         // intermediate files made so far are deleted, as at a normal end.
         fatal.print();
-        planner.runner.finish_running();
+        planner.finish_running();
         planner.delete_intermediates();
     }
     let mut runner = planner.finish();

@@ -386,7 +386,7 @@ fn outcome(
     match result {
         Err(fatal) => {
             fatal.print();
-            planner.runner.finish_running();
+            planner.finish_running();
             Outcome::Stopped(fatal.silent_code().unwrap_or(2))
         }
         Ok(code) if code != 0 && !keep_going => Outcome::Stopped(code),
