@@ -251,11 +251,6 @@ fn build(
     // makefile may ask for it too (`MAKEFLAGS += p`).
     if ev.invocation.options.print_data_base {
         print_data_base::print_database(&ev);
-    } else if ev.invocation.options.version {
-        // `-v` that a makefile added (`MAKEFLAGS += v`) comes too late to
-        // stop make: GNU prints the version as it exits, however it ends
-        // (the data base has it already).
-        print!("{}", options::version_text());
     }
     remove_stdin_copy(&ev);
     // The process exits next: freeing the data base piece by piece (every
