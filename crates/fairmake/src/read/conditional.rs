@@ -17,33 +17,6 @@ pub struct Cond {
     pub outer_ignoring: bool,
 }
 
-impl Cond {
-    /// The conditional as GNU records it: 0 reading its branch, 1 no
-    /// branch taken yet, 2 one taken before (an `else` turns 0 into 2 and
-    /// 1 into 0).
-    pub fn gnu_state(&self) -> u8 {
-        match (self.taking, self.any_taken) {
-            (true, _) => 0,
-            (false, false) => 1,
-            (false, true) => 2,
-        }
-    }
-
-    /// The level a malformed `else ifeq` opens and never sets: it has the
-    /// state the last conditional at its depth left (`None`: no state
-    /// known, as at a depth not used before, where GNU reads memory it
-    /// never wrote; it mostly skips, so this does).
-    pub fn left_unset(state: Option<u8>) -> Cond {
-        let state = state.unwrap_or(2);
-        Cond {
-            taking: state == 0,
-            any_taken: state != 1,
-            seen_else: false,
-            outer_ignoring: false,
-        }
-    }
-}
-
 /// The conditional directive keywords.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keyword {

@@ -58,11 +58,6 @@ struct BufferReader {
     /// `$(eval)` text reports every error at the line of the eval call.
     fixed_line: Option<u32>,
     conds: Vec<Cond>,
-    /// For each depth of conditional, the state the last one there had
-    /// (see [`Cond::gnu_state`]): GNU keeps it in an array it reuses, and
-    /// a malformed `else ifeq` opens a level it never sets, which reads
-    /// what that depth last held.
-    stale: Vec<u8>,
     rule: Option<RuleContext>,
 }
 
@@ -252,7 +247,6 @@ fn eval_buffer(
         file,
         fixed_line,
         conds: Vec::new(),
-        stale: Vec::new(),
         rule: None,
     };
     let mut lines = match &nul_text {
@@ -295,13 +289,6 @@ impl BufferReader {
             file: file.clone(),
             line: self.fixed_line.unwrap_or(line),
         });
-    }
-
-    fn note_state(&mut self, depth: usize, state: u8) {
-        if self.stale.len() <= depth {
-            self.stale.resize(depth + 1, 2);
-        }
-        self.stale[depth] = state;
     }
 
     fn ignoring(&self) -> bool {
@@ -385,10 +372,9 @@ impl BufferReader {
                 if !trim(args).is_empty() {
                     diag::warn(ev.loc.as_ref(), "extraneous text after 'endif' directive");
                 }
-                let Some(cond) = self.conds.pop() else {
+                if self.conds.pop().is_none() {
                     return Err(ev.fatal("extraneous 'endif'"));
-                };
-                self.note_state(self.conds.len(), cond.gnu_state());
+                }
                 Ok(())
             }
             Keyword::Else => {
@@ -434,14 +420,16 @@ impl BufferReader {
                             let cond = self.conds.last_mut().expect("checked above");
                             cond.taking = true;
                             cond.any_taken = true;
-                            let state = self.stale.get(self.conds.len()).copied();
-                            self.conds.push(Cond::left_unset(state));
+                            self.conds.push(Cond {
+                                taking: false,
+                                any_taken: true,
+                                seen_else: false,
+                                outer_ignoring: false,
+                            });
                             return Ok(());
                         }
                     }
                 };
-                // The test had a level of its own, one deeper, for a moment.
-                self.note_state(self.conds.len(), if taking { 0 } else { 1 });
                 let cond = self.conds.last_mut().expect("checked above");
                 cond.taking = taking;
                 cond.any_taken |= taking;
