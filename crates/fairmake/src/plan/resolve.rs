@@ -111,6 +111,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stem: stem.into(),
             more: (!more.is_empty()).then(|| Box::new(more)),
         };
+        let resolved = self.less_dropped_before(id, resolved);
         let resolved = if resolved.is_empty() {
             self.empty_resolved.clone()
         } else {
@@ -128,6 +129,31 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes.resize_with(files, Node::default);
         }
         Ok(())
+    }
+
+    /// `resolved`, `id`'s rule as written, less the prerequisites the
+    /// makefiles' walk dropped from its list as circular: GNU resolves a
+    /// file once, so the goals' walk does not find them again.
+    fn less_dropped_before(&self, id: FileId, mut resolved: Resolved) -> Resolved {
+        if self.dropped_before.is_empty() {
+            return resolved;
+        }
+        let mut gone: Vec<usize> = Vec::new();
+        for (&(list, dep), listings) in &self.dropped_before {
+            if list != id {
+                continue;
+            }
+            for &nth in listings {
+                if let Some(at) = super::walk::nth_position(&resolved.deps, dep, nth) {
+                    gone.push(at);
+                }
+            }
+        }
+        gone.sort_unstable();
+        for &at in gone.iter().rev() {
+            resolved.drop_dep(at);
+        }
+        resolved
     }
 
     /// A file without a recipe of its own: an implicit rule, or else
@@ -599,6 +625,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stem: m.stem.as_slice().into(),
             more,
         };
+        let resolved = self.less_dropped_before(id, resolved);
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
