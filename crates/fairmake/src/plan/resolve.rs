@@ -93,6 +93,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if rule_index == 0 {
             self.add_extra_prereqs(id, &mut draft)?;
         }
+        // A pattern sibling's list comes after the whole of `id`'s own.
+        self.add_sibling_prereqs(&mut draft.deps, &mut draft.more);
         draft.more.order = self.shuffled_order(id, &draft.deps);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
@@ -250,24 +252,37 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         draft.implicit_deps = extra.len();
         extra.reserve_exact(draft.deps.len());
         extra.append(&mut draft.deps);
-        let deps = &mut draft.deps;
-        *deps = extra;
-        self.add_sibling_prereqs(deps, more);
+        draft.deps = extra;
         Ok(())
     }
 
-    /// A pattern recipe makes its other targets too: their own
-    /// prerequisites (`b.x: n` for `%.o %.x:` making `b.o`) are made first,
-    /// built but not in `$^`; so for an intermediate file of a chain, as
-    /// in GNU make.
+    /// A pattern recipe makes its other targets too: their lists
+    /// (`b.x: n` for `%.o %.x:` making `b.o`) are walked after `id`'s own
+    /// (its `.EXTRA_PREREQS` included), built but not in `$^`; so for an
+    /// intermediate file of a chain, as in GNU make. A sibling's list is
+    /// the one it has by now: what an implicit rule found for it already,
+    /// or its own rule's. Each listing is walked again, as GNU walks the
+    /// sibling's list on its own: one in the making is circular there too.
     fn add_sibling_prereqs(&self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) {
         for &sibling in &more.siblings {
-            for d in &self.ev.db.file(sibling).rule.deps {
+            let resolved = self
+                .nodes
+                .get(sibling.index())
+                .and_then(|n| n.resolved.as_ref());
+            let list = match resolved {
+                Some(r) => &r.deps[..],
+                None => &self.ev.db.file(sibling).rule.deps[..],
+            };
+            // (Not what its own siblings' lists gave it.)
+            for d in list.iter().filter(|d| !d.sibling) {
                 if !deps.iter().any(|e| e.file() == d.file()) {
                     more.hidden.push(d.file());
                     more.peer_deps.push(d.file());
-                    deps.push(d.clone());
                 }
+                let mut d = d.clone();
+                d.extra = true;
+                d.sibling = true;
+                deps.push(d);
             }
         }
     }

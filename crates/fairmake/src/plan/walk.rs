@@ -58,7 +58,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // while those run), with -k even when one of its own failed, as
         // GNU does; each time some are added, they are walked.
         let walk = loop {
-            let walk = self.walk_prereqs(id)?;
+            let walk = self.walk_prereqs(id, false)?;
             if walk.failed && !self.ev.invocation.options.keep_going {
                 // A recipe that failed stops make at once; one found out
                 // of date (-q), or one that failed quietly (for an
@@ -262,14 +262,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `.WAIT` holds back the rest until the earlier ones are done. A
     /// missing file that may stay missing (intermediate, secondary) only
     /// has its own prerequisites updated: whether it is made is decided once
-    /// all of `id`'s prerequisites are.
-    fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
+    /// all of `id`'s prerequisites are. `own_only`: the walk of a missing
+    /// intermediate file whose making waits, which leaves its pattern
+    /// siblings' lists for when it is made (GNU walks those then only).
+    fn walk_prereqs(&mut self, id: FileId, own_only: bool) -> Result<Walk> {
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         for k in 0..resolved.deps.len() {
             let i = resolved.made_at(k);
             let dep = &resolved.deps[i];
+            if own_only && dep.sibling {
+                continue;
+            }
             if dep.wait_before && walk.pending {
                 break;
             }
@@ -308,14 +313,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         r.drop_dep(at);
                         self.nodes[id].resolved = Some(Rc::new(r));
                     }
-                    return self.walk_prereqs(id);
+                    return self.walk_prereqs(id, own_only);
                 }
                 Status::Failed if !self.ev.invocation.options.keep_going && changed => {
-                    return self.walk_prereqs(id)
+                    return self.walk_prereqs(id, own_only)
                 }
                 _ if changed => {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
-                    let mut rest = self.walk_prereqs(id)?;
+                    let mut rest = self.walk_prereqs(id, own_only)?;
                     rest.merge(stale);
                     // With -k, a prerequisite that failed as the list
                     // changed (a grouped peer's failed recipe, run for it)
@@ -538,7 +543,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         self.enter(id, Some(parent), true)?;
         self.dont_care.begin_deferred_walk();
-        let walk = self.walk_prereqs(id);
+        let walk = self.walk_prereqs(id, true);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
         if let Some(status) = self.made_while_visiting.remove(&id) {
