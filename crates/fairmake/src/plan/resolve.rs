@@ -687,11 +687,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// ordinary prerequisite or a target: a built-in suffix rule's file
     /// (`.y.c`, which its recipe makes), a prerequisite of static pattern
     /// rules only, a goal of the command line, or a name of the global
-    /// `.EXTRA_PREREQS` (GNU 4.4.1). Not a makefile, nor a file of `-W` or
-    /// `-o`.
+    /// `.EXTRA_PREREQS` (GNU 4.4.1), or a file a pattern rule's recipe
+    /// makes besides the one it was found for (GNU 4.4.1). Not a makefile,
+    /// nor a file of `-W` or `-o`.
     fn known_unnamed(&self, id: FileId) -> bool {
         let f = self.ev.db.file(id);
-        if f.builtin || f.static_prerequisite {
+        if f.builtin || f.static_prerequisite || (self.also_made.contains(&id) && !f.is_target) {
             return true;
         }
         if !f.entered {
