@@ -94,7 +94,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.add_extra_prereqs(id, &mut draft)?;
         }
         // A pattern sibling's list comes after the whole of `id`'s own.
-        self.add_sibling_prereqs(&mut draft.deps, &mut draft.more);
+        self.add_sibling_prereqs(&mut draft.deps, &mut draft.more)?;
         draft.more.order = self.shuffled_order(id, &draft.deps);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
@@ -263,28 +263,31 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// the one it has by now: what an implicit rule found for it already,
     /// or its own rule's. Each listing is walked again, as GNU walks the
     /// sibling's list on its own: one in the making is circular there too.
-    fn add_sibling_prereqs(&self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) {
+    fn add_sibling_prereqs(&mut self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) -> Result<()> {
         for &sibling in &more.siblings {
             let resolved = self
                 .nodes
                 .get(sibling.index())
-                .and_then(|n| n.resolved.as_ref());
+                .and_then(|n| n.resolved.clone());
             let list = match resolved {
-                Some(r) => &r.deps[..],
-                None => &self.ev.db.file(sibling).rule.deps[..],
+                Some(r) => r.deps.clone(),
+                // A target of the makefile's list has its `.EXTRA_PREREQS`.
+                None if self.ev.db.file(sibling).is_target => self.peer_list(sibling)?,
+                None => self.ev.db.file(sibling).rule.deps.to_vec(),
             };
             // (Not what its own siblings' lists gave it.)
-            for d in list.iter().filter(|d| !d.sibling) {
+            for d in list.into_iter().filter(|d| !d.sibling) {
                 if !deps.iter().any(|e| e.file() == d.file()) {
                     more.hidden.push(d.file());
                     more.peer_deps.push(d.file());
                 }
-                let mut d = d.clone();
+                let mut d = d;
                 d.extra = true;
                 d.sibling = true;
                 deps.push(d);
             }
         }
+        Ok(())
     }
 
     /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
@@ -631,9 +634,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 siblings,
                 ..ResolvedMore::default()
             };
-            self.add_sibling_prereqs(&mut deps, &mut more);
-            Box::new(more)
+            self.add_sibling_prereqs(&mut deps, &mut more)?;
+            Ok::<_, diag::Fatal>(Box::new(more))
         });
+        let more = more.transpose()?;
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),

@@ -560,6 +560,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Pending;
             return self.update(id, Some(parent));
         }
+        if walk.failed && !walk.pending && self.ev.invocation.options.keep_going && !self.question()
+        {
+            // With -k it is looked at again if what needs it is to be
+            // remade (given up on then, its siblings' lists walked), as GNU
+            // does.
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Failed);
+        }
         if walk.failed && !walk.pending {
             // Under -q it failed as its prerequisites did: out of date
             // unless one failed through an error.
