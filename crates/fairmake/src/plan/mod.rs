@@ -342,6 +342,8 @@ impl Default for Node {
 pub struct Settled {
     nodes: Vec<Node>,
     dont_care: DontCare,
+    /// Circular prerequisites dropped (see `Planner::circular_dropped`).
+    circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
 }
 
 /// The goal walker and its executor. `J` starts the jobs and `T` answers
@@ -414,6 +416,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// which of its listings there (1 for the first as written): a grouped
     /// target looks at its peers' lists as they are by then.
     circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
+    /// Those the makefiles' walk dropped from a file's whole list (as
+    /// `circular_dropped`): GNU unlinked them from the file's prerequisites,
+    /// so the goals' walk of a file it had not settled finds them gone.
+    dropped_before: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
     /// A grouped target's walk of a peer's list that stopped to make what
     /// it had added: the list as it stood then (see `Node::peer_pos`).
     peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
@@ -500,6 +506,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             touches_after_job: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
+            dropped_before: Default::default(),
             peer_stops: Default::default(),
             made_by_pattern: Default::default(),
             also_made: Default::default(),
@@ -584,7 +591,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .get(id.index())
                 .is_some_and(|n| n.status == Status::Failed)
         });
-        (self.runner, Settled { nodes, dont_care })
+        let circular_dropped = self.circular_dropped;
+        (
+            self.runner,
+            Settled {
+                nodes,
+                dont_care,
+                circular_dropped,
+            },
+        )
     }
 
     /// Starts from what an earlier walk of the same run settled.
@@ -593,6 +608,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // What is made now was made after those (the `rm` line's order).
         self.made_count = self.nodes.iter().map(|n| n.made_seq).max().unwrap_or(0);
         self.dont_care = settled.dont_care;
+        self.dropped_before = settled.circular_dropped;
     }
 
     /// Gives the runner back after the last walk. The planning state (a

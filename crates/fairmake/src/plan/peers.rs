@@ -158,7 +158,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `peer`'s prerequisites as its list stands (its `.EXTRA_PREREQS`
     /// last): without those dropped as circular (of a file listed twice,
     /// the listing that was).
-    fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+    pub(super) fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
         let mut deps = self.expanded_deps(peer)?;
         deps.extend(self.named_extra_deps(peer)?);
         Ok(self.without_dropped(peer, deps))

@@ -93,6 +93,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if rule_index == 0 {
             self.add_extra_prereqs(id, &mut draft)?;
         }
+        // A pattern sibling's list comes after the whole of `id`'s own.
+        self.add_sibling_prereqs(&mut draft.deps, &mut draft.more)?;
         draft.more.order = self.shuffled_order(id, &draft.deps);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
@@ -111,6 +113,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stem: stem.into(),
             more: (!more.is_empty()).then(|| Box::new(more)),
         };
+        let resolved = self.less_dropped_before(id, resolved);
         let resolved = if resolved.is_empty() {
             self.empty_resolved.clone()
         } else {
@@ -128,6 +131,31 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes.resize_with(files, Node::default);
         }
         Ok(())
+    }
+
+    /// `resolved`, `id`'s rule as written, less the prerequisites the
+    /// makefiles' walk dropped from its list as circular: GNU resolves a
+    /// file once, so the goals' walk does not find them again.
+    fn less_dropped_before(&self, id: FileId, mut resolved: Resolved) -> Resolved {
+        if self.dropped_before.is_empty() {
+            return resolved;
+        }
+        let mut gone: Vec<usize> = Vec::new();
+        for (&(list, dep), listings) in &self.dropped_before {
+            if list != id {
+                continue;
+            }
+            for &nth in listings {
+                if let Some(at) = super::walk::nth_position(&resolved.deps, dep, nth) {
+                    gone.push(at);
+                }
+            }
+        }
+        gone.sort_unstable();
+        for &at in gone.iter().rev() {
+            resolved.drop_dep(at);
+        }
+        resolved
     }
 
     /// A file without a recipe of its own: an implicit rule, or else
@@ -224,26 +252,42 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         draft.implicit_deps = extra.len();
         extra.reserve_exact(draft.deps.len());
         extra.append(&mut draft.deps);
-        let deps = &mut draft.deps;
-        *deps = extra;
-        self.add_sibling_prereqs(deps, more);
+        draft.deps = extra;
         Ok(())
     }
 
-    /// A pattern recipe makes its other targets too: their own
-    /// prerequisites (`b.x: n` for `%.o %.x:` making `b.o`) are made first,
-    /// built but not in `$^`; so for an intermediate file of a chain, as
-    /// in GNU make.
-    fn add_sibling_prereqs(&self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) {
+    /// A pattern recipe makes its other targets too: their lists
+    /// (`b.x: n` for `%.o %.x:` making `b.o`) are walked after `id`'s own
+    /// (its `.EXTRA_PREREQS` included), built but not in `$^`; so for an
+    /// intermediate file of a chain, as in GNU make. A sibling's list is
+    /// the one it has by now: what an implicit rule found for it already,
+    /// or its own rule's. Each listing is walked again, as GNU walks the
+    /// sibling's list on its own: one in the making is circular there too.
+    fn add_sibling_prereqs(&mut self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) -> Result<()> {
         for &sibling in &more.siblings {
-            for d in &self.ev.db.file(sibling).rule.deps {
+            let resolved = self
+                .nodes
+                .get(sibling.index())
+                .and_then(|n| n.resolved.clone());
+            let list = match resolved {
+                Some(r) => r.deps.clone(),
+                // A target of the makefile's list has its `.EXTRA_PREREQS`.
+                None if self.ev.db.file(sibling).is_target => self.peer_list(sibling)?,
+                None => self.ev.db.file(sibling).rule.deps.to_vec(),
+            };
+            // (Not what its own siblings' lists gave it.)
+            for d in list.into_iter().filter(|d| !d.sibling) {
                 if !deps.iter().any(|e| e.file() == d.file()) {
                     more.hidden.push(d.file());
                     more.peer_deps.push(d.file());
-                    deps.push(d.clone());
                 }
+                let mut d = d;
+                d.extra = true;
+                d.sibling = true;
+                deps.push(d);
             }
         }
+        Ok(())
     }
 
     /// `.EXTRA_PREREQS` are built but stay out of the automatic variables.
@@ -590,15 +634,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 siblings,
                 ..ResolvedMore::default()
             };
-            self.add_sibling_prereqs(&mut deps, &mut more);
-            Box::new(more)
+            self.add_sibling_prereqs(&mut deps, &mut more)?;
+            Ok::<_, diag::Fatal>(Box::new(more))
         });
+        let more = more.transpose()?;
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),
             stem: m.stem.as_slice().into(),
             more,
         };
+        let resolved = self.less_dropped_before(id, resolved);
         let intermediate = self.may_be_intermediate(id);
         let node = self.node(id);
         node.resolved = Some(Rc::new(resolved));
@@ -645,11 +691,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// ordinary prerequisite or a target: a built-in suffix rule's file
     /// (`.y.c`, which its recipe makes), a prerequisite of static pattern
     /// rules only, a goal of the command line, or a name of the global
-    /// `.EXTRA_PREREQS` (GNU 4.4.1). Not a makefile, nor a file of `-W` or
-    /// `-o`.
+    /// `.EXTRA_PREREQS` (GNU 4.4.1), or a file a pattern rule's recipe
+    /// makes besides the one it was found for (GNU 4.4.1). Not a makefile,
+    /// nor a file of `-W` or `-o`.
     fn known_unnamed(&self, id: FileId) -> bool {
         let f = self.ev.db.file(id);
-        if f.builtin || f.static_prerequisite {
+        if f.builtin || f.static_prerequisite || (self.also_made.contains(&id) && !f.is_target) {
             return true;
         }
         if !f.entered {

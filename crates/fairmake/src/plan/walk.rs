@@ -58,7 +58,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // while those run), with -k even when one of its own failed, as
         // GNU does; each time some are added, they are walked.
         let walk = loop {
-            let walk = self.walk_prereqs(id)?;
+            let walk = self.walk_prereqs(id, false)?;
             if walk.failed && !self.ev.invocation.options.keep_going {
                 // A recipe that failed stops make at once; one found out
                 // of date (-q), or one that failed quietly (for an
@@ -278,14 +278,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `.WAIT` holds back the rest until the earlier ones are done. A
     /// missing file that may stay missing (intermediate, secondary) only
     /// has its own prerequisites updated: whether it is made is decided once
-    /// all of `id`'s prerequisites are.
-    fn walk_prereqs(&mut self, id: FileId) -> Result<Walk> {
+    /// all of `id`'s prerequisites are. `own_only`: the walk of a missing
+    /// intermediate file whose making waits, which leaves its pattern
+    /// siblings' lists for when it is made (GNU walks those then only).
+    fn walk_prereqs(&mut self, id: FileId, own_only: bool) -> Result<Walk> {
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         for k in 0..resolved.deps.len() {
             let i = resolved.made_at(k);
             let dep = &resolved.deps[i];
+            if own_only && dep.sibling {
+                continue;
+            }
             if dep.wait_before && walk.pending {
                 break;
             }
@@ -324,14 +329,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         r.drop_dep(at);
                         self.nodes[id].resolved = Some(Rc::new(r));
                     }
-                    return self.walk_prereqs(id);
+                    return self.walk_prereqs(id, own_only);
                 }
                 // Without -k a failed prerequisite ends the walk, whatever a
                 // grouped peer's walk dropped from the list meanwhile (the
                 // failed one too): `id` is given up on (GNU 4.4.1).
                 _ if changed && (st != Status::Failed || self.ev.invocation.options.keep_going) => {
                     let stale = self.walk_unlinked(id, &resolved, &current, i)?;
-                    let mut rest = self.walk_prereqs(id)?;
+                    let mut rest = self.walk_prereqs(id, own_only)?;
                     rest.merge(stale);
                     // With -k, a prerequisite that failed as the list
                     // changed (a grouped peer's failed recipe, run for it)
@@ -554,7 +559,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         self.enter(id, Some(parent), true)?;
         self.dont_care.begin_deferred_walk();
-        let walk = self.walk_prereqs(id);
+        let walk = self.walk_prereqs(id, true);
         self.dont_care.end_deferred_walk();
         let walk = walk?;
         if let Some(status) = self.made_while_visiting.remove(&id) {
@@ -570,6 +575,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // with -j, while those run).
             self.nodes[id].status = Status::Pending;
             return self.update(id, Some(parent));
+        }
+        if walk.failed && !walk.pending && self.ev.invocation.options.keep_going && !self.question()
+        {
+            // With -k it is looked at again if what needs it is to be
+            // remade (given up on then, its siblings' lists walked), as GNU
+            // does.
+            self.nodes[id].status = Status::Pending;
+            return Ok(Status::Failed);
         }
         if walk.failed && !walk.pending {
             // Under -q it failed as its prerequisites did: out of date

@@ -7,6 +7,7 @@ use std::borrow::Cow;
 
 use super::separators::split_order_only;
 use crate::eval::Evaluator;
+use crate::pattern::PercentPattern;
 use crate::rules::Dep;
 use crate::words;
 
@@ -163,10 +164,62 @@ pub fn intern_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> 
     intern_deps_marked(ev, text, |f| f.is_prerequisite = true)
 }
 
-/// [`intern_deps`] for a static pattern rule's prerequisites: they are
-/// marked as such, not as ordinary prerequisites.
-pub fn intern_static_deps<List: FromIterator<Dep>>(ev: &mut Evaluator, text: &[u8]) -> List {
-    intern_deps_marked(ev, text, |f| f.static_prerequisite = true)
+/// [`intern_deps`] for a static pattern rule's prerequisites, `text` with
+/// `stem` put for the `%` of each name: they are marked as such, not as
+/// ordinary prerequisites. A name with a `%` is the file it becomes,
+/// unglobbed, as GNU does (`x%: %*` for `xa` needs `a*` itself); the
+/// others are globbed as usual.
+pub fn intern_static_deps<List: FromIterator<Dep>>(
+    ev: &mut Evaluator,
+    text: &[u8],
+    stem: &[u8],
+) -> List {
+    let (normal, order_only) = split_order_only(text);
+    let mut deps: smallvec::SmallVec<[Dep; 16]> = smallvec::SmallVec::new();
+    for (part, oo) in [(normal, false), (order_only, true)] {
+        let mut wait = false;
+        let mut add = |ev: &mut Evaluator, name: Cow<'_, [u8]>| {
+            if *name == *b".WAIT" {
+                wait = true;
+                return;
+            }
+            let file = ev.db.intern(&name);
+            ev.db.file_mut(file).static_prerequisite = true;
+            deps.push(Dep::new(file, oo, wait));
+            wait = false;
+        };
+        if memchr::memchr(b'(', part).is_some() {
+            // Archive member groups may span names: all globbed.
+            let mut all = Vec::new();
+            for name in name_words(part) {
+                PercentPattern::new(&name).substitute(stem, &mut all);
+                all.push(b' ');
+            }
+            for_each_name(ev, &all, &mut add);
+            continue;
+        }
+        for name in name_words(part) {
+            let pattern = PercentPattern::new(&name);
+            let mut made = Vec::new();
+            pattern.substitute(stem, &mut made);
+            let made = if pattern.percent.is_some() {
+                made
+            } else {
+                // (One name: a blank in it stays in it.)
+                match glob_names(ev, vec![made]).as_slice() {
+                    [one] => one.clone(),
+                    many => {
+                        for name in many {
+                            add(ev, Cow::Owned(normalize_name(name)));
+                        }
+                        continue;
+                    }
+                }
+            };
+            add(ev, Cow::Owned(normalize_name(&made)));
+        }
+    }
+    deps.into_iter().collect()
 }
 
 /// [`intern_deps`] for `.EXTRA_PREREQS` names: known to make, yet not

@@ -633,8 +633,11 @@ fn record_rule(
     let (double_colon, deferred) = (line.double_colon, line.deferred);
     let deps = if deferred {
         ThinVec::new()
+    } else if let Some(stem) = stem.as_deref().filter(|_| !deps_text.is_empty()) {
+        // (The line's own text: whether a word had a `%` matters.)
+        intern_static_deps(ev, line.prereq_text, stem)
     } else if stem.is_some() {
-        intern_static_deps(ev, deps_text)
+        ThinVec::new()
     } else {
         intern_deps(ev, deps_text)
     };

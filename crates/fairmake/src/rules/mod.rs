@@ -64,6 +64,10 @@ pub struct Dep {
     /// automatic variables (this listing only: the same file may be
     /// named in the rule too).
     pub extra: bool,
+    /// It comes from a pattern sibling's list (see
+    /// `plan::resolve::add_sibling_prereqs`): walked only when the file is
+    /// made, after its own list.
+    pub sibling: bool,
 }
 
 impl Dep {
@@ -73,6 +77,7 @@ impl Dep {
             order_only,
             wait_before,
             extra: false,
+            sibling: false,
         }
     }
 
