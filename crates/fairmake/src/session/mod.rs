@@ -123,19 +123,12 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     let cwd = std::env::current_dir()
         .map(|p| p.into_os_string().into_vec())
         .unwrap_or_default();
-    // `-s` implies --no-print-directory.
-    let print_directory = opts
-        .print_directory
-        .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
+    let print_directory = opts.prints_directory(level);
     let reading_output = reading_capture(&mut opts);
     // Under --output-sync=line or =target each output block carries its own
     // Entering/Leaving lines instead of one pair around the run; with
-    // =recurse the run is one block.
-    let per_block = print_directory
-        && matches!(
-            opts.output_sync,
-            options::OutputSync::Line | options::OutputSync::Target
-        );
+    // =recurse the run is one block, whose lines are said as without -O.
+    let per_block = print_directory && opts.syncs_per_block();
     // A restarted make already said where it is.
     let restarted = crate::diag::entered_before_restart();
     if per_block {
@@ -151,10 +144,9 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     // uncaught one ends GNU make (when SIGPIPE was ignored at start-up,
     // nothing is pending and make goes on).
     diag::on_broken_stdout(crate::exec::signals::end_now_if_pending);
-    if print_directory && opts.output_sync == options::OutputSync::None {
+    // Said when make first prints (a makefile's -s may still silence it).
+    if print_directory && !per_block {
         diag::defer_enter_directory(&cwd, restarted);
-    } else if print_directory && !per_block {
-        diag::enter_directory(&cwd, restarted);
     }
     let code = match build(opts, argv0, level, cwd.clone(), reading_output) {
         // The error comes before `Leaving directory` (and says `Entering
