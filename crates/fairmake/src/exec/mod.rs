@@ -833,7 +833,7 @@ impl Runner {
             }
         }
         crate::trace::interrupted(&mut self.progress, &mut self.trace, sig);
-        self.slots.finish();
+        self.slots.finish(false);
         self.slots.remove_fifo();
         for path in &self.remove_on_signal {
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));

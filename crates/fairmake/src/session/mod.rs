@@ -464,6 +464,13 @@ fn start_runner(
         &env_makeflags,
         memory,
     )?;
+    if opts.debug.verbose || opts.debug.jobs {
+        if let Some(auth) = slots.controller() {
+            let mut line = b"Using jobserver controller ".to_vec();
+            line.extend_from_slice(&auth);
+            diag::flushed_line(&line);
+        }
+    }
     ev.child_env.jobserver_words = slots.makeflags_words();
     ev.child_env.jobserver_child_words = slots.child_makeflags_words();
     let (sync_mutex, output_sync) = match output_sync_lock(ev, !slots.is_serial()) {
@@ -567,6 +574,7 @@ fn update_goals(
         // intermediate files made so far are deleted, as at a normal end.
         fatal.print();
         planner.runner.finish_running();
+        planner.runner.finish_jobserver();
         planner.delete_intermediates();
     }
     let mut runner = planner.finish();
