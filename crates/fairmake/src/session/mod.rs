@@ -355,12 +355,13 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
             );
         }
     };
-    if opts.debug.basic {
-        crate::diag::out_line(format_args!("Updating goal targets...."));
-    }
     // (`No targets` stops make only now: what remaking the makefiles left
     // behind is cleaned up as at any stop.)
     let goals = goal_ids(ev, opts);
+    // Not said when there is no goal to update (GNU 4.4.1).
+    if opts.debug.basic && goals.is_ok() {
+        crate::diag::out_line(format_args!("Updating goal targets...."));
+    }
     let code = update_goals(ev, runner, settled, goals);
     drop(sync_mutex);
     code
