@@ -147,11 +147,12 @@ pub(super) fn newer_named(resolved: &Resolved, newer: &[FileId]) -> Vec<FileId> 
 }
 
 /// The prerequisites a recipe's automatic variables name: those not
-/// hidden and not `.EXTRA_PREREQS`, or the list a grouped target adopted
-/// from a peer.
+/// hidden and not `.EXTRA_PREREQS`, or those of the list a grouped target
+/// adopted from a peer.
 fn named_deps(resolved: &Resolved) -> Vec<&Dep> {
     match resolved.adopted() {
-        Some(adopted) => adopted.iter().collect(),
+        // (Still without its `.EXTRA_PREREQS`.)
+        Some(adopted) => adopted.iter().filter(|d| !d.extra).collect(),
         None => resolved
             .deps
             .iter()
