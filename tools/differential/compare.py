@@ -18,7 +18,8 @@ _TRACED_KILL = re.compile(rb"(?m)^(\++ kill -[A-Z]+ )\d+$")
 _CHILD = re.compile(rb"(?m)^((?:Putting|Live|Reaping winning|Reaping losing|Removing) child )"
                     rb"0x[0-9a-f]+( .*?PID )\d+")
 _JOB_LINE = re.compile(rb"(?m)^(?:Putting|Live|Reaping winning|Reaping losing|Removing) child .*\n")
-_FIFO = re.compile(rb"fifo:/tmp/GMfifo\d+")
+# (fairmake's fifo is in a directory of its own.)
+_FIFO = re.compile(rb"fifo:/\S*GMfifo\d+")
 _FIFO_NAME = re.compile(rb"GMfifo\d+")
 
 

@@ -306,13 +306,24 @@ impl Evaluator {
         if opts.version {
             options::owe_version();
         }
+        let level = self.invocation.level;
+        let printed_directory = self.invocation.options.prints_directory(level);
+        let prints_directory = opts.prints_directory(level);
         self.invocation.options = Rc::new(opts);
         if include_dirs_changed {
             let dirs =
                 crate::options::include_path(&self.invocation.options.include_dirs).join(&b' ');
             self.set_global(b".INCLUDE_DIRS", &dirs, Flavor::Simple, Origin::Default);
         }
-        if print_directory_on {
+        if self.invocation.options.syncs_per_block() {
+            // -O's blocks name the directory as the setting is when each
+            // is written: the makefiles' own block too (GNU 4.4.1).
+            if prints_directory && !printed_directory {
+                diag::set_sync_directory(&self.invocation.cwd);
+            } else if !prints_directory {
+                diag::end_sync_directory();
+            }
+        } else if print_directory_on {
             // A restarted make already said where it is.
             let restarted = crate::diag::entered_before_restart();
             // Said when make first prints, as for -w at start: under -q,

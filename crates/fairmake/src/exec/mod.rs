@@ -151,7 +151,7 @@ pub struct Runner {
     /// Jobs whose command could not be started (its program missing): the
     /// failure is said at once, as GNU says it, but the job is collected
     /// like a child that exited with status 127, at the next reap, which
-    /// comes before another job starts (see `collect_unstarted`). Their
+    /// comes before another job starts (see `collect_ended`). Their
     /// slots stay taken until then.
     unstarted: Vec<usize>,
     finished: VecDeque<JobOutcome>,
@@ -747,13 +747,22 @@ impl Runner {
         self.finished.drain(..).collect()
     }
 
-    /// Collects the jobs whose command could not start, as GNU does at the
-    /// reap before it starts another job (or expands its recipe): their
-    /// `Error 127` is said now, and an ignored one goes on to its next
-    /// command. Returns the jobs that finished.
-    pub fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
-        self.reap_unstarted();
+    /// Reaps, without waiting, the children that have exited and the jobs
+    /// whose command could not start, as GNU does before it starts another
+    /// job (before it expands its recipe, and again before it asks the
+    /// jobserver for a token): a failure found there stops make before
+    /// that job starts. An `Error 127` is said now, and a job that goes on
+    /// starts its next command. Returns the jobs that finished.
+    pub fn collect_ended(&mut self) -> Vec<JobOutcome> {
+        self.die_if_signalled();
+        self.reap();
         self.collect()
+    }
+
+    /// Whether the next job needs a jobserver token: a job of this make
+    /// runs on the implicit slot (or an orphan of a killed one holds it).
+    pub fn needs_token(&self) -> bool {
+        matches!(self.slots, slots::Slots::Jobserver { .. }) && self.slots_in_use() > 0
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
@@ -838,7 +847,7 @@ impl Runner {
             }
         }
         crate::trace::interrupted(&mut self.progress, &mut self.trace, sig);
-        self.slots.finish();
+        self.slots.finish(false);
         self.slots.remove_fifo();
         for path in &self.remove_on_signal {
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(path));

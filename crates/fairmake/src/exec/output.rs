@@ -219,6 +219,12 @@ impl Drop for Redirected {
         let _ = std::io::stdout().flush();
         let _ = rustix::stdio::dup2_stdout(self.saved_out.as_fd());
         let _ = rustix::stdio::dup2_stderr(self.saved_err.as_fd());
+        // dup2 clears close-on-exec: the placeholder of a closed stdout
+        // must keep it, or every later job would find /dev/null there.
+        if stdout_closed() {
+            let stdout = rustix::stdio::stdout();
+            let _ = rustix::io::fcntl_setfd(stdout, rustix::io::FdFlags::CLOEXEC);
+        }
     }
 }
 
@@ -231,6 +237,11 @@ fn write_out(data: &[u8], say: bool) {
     let mut stdout = std::io::stdout().lock();
     let written = stdout.write_all(data).and_then(|()| stdout.flush());
     if let Err(e) = written {
+        // A closed pipe raised SIGPIPE: make dies in this write, as GNU
+        // make does, before the block's stderr part is written.
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            super::signals::end_now_if_pending();
+        }
         // As GNU's copy of a block does (`fwrite(): No space left on
         // device`); make then ends with `write error: stdout`, status 1.
         // A closed pipe is SIGPIPE's business.

@@ -184,7 +184,11 @@ impl Runner {
     /// could still give tokens back has the jobserver open: the orphans
     /// this make adopted (a client whose shell was killed) and the
     /// processes below them.
+    /// Once: a make that stops on an error finishes it there.
     pub fn finish_jobserver(&mut self) {
+        if self.finishing {
+            return;
+        }
         self.finishing = true;
         while self.adopting && self.orphans_hold_jobserver() {
             self.die_if_signalled();
@@ -192,7 +196,7 @@ impl Runner {
                 self.wait_for_event(false);
             }
         }
-        self.slots.finish();
+        self.slots.finish(self.mode.debug_jobs);
     }
 
     /// Whether an orphan this make adopted, or a process below one, has

@@ -192,6 +192,20 @@ impl Slots {
         })
     }
 
+    /// The jobserver this make uses, as GNU's `--debug=v` and `=j` name it
+    /// (`Using jobserver controller fifo:PATH`, or `R,W`): the one it
+    /// created, or its parent's.
+    pub fn controller(&self) -> Option<Vec<u8>> {
+        match self {
+            Slots::Jobserver {
+                server: Some(server),
+                ..
+            } => Some(server.auth().to_bytes()),
+            Slots::Jobserver { client, .. } => Some(client.auth().to_bytes()),
+            Slots::Local(_) => None,
+        }
+    }
+
     /// Whether only one job runs at a time (GNU then waits for each job).
     pub fn is_serial(&self) -> bool {
         matches!(self, Slots::Local(Some(1)))
@@ -295,7 +309,9 @@ impl Slots {
 
     /// At exit, as the server: every token must be back, counted and said
     /// as GNU make says it.
-    pub fn finish(&mut self) {
+    /// With `debug_jobs` (`--debug=j`), GNU's line for the tokens all
+    /// back: `Acquired all N jobserver tokens.`
+    pub fn finish(&mut self, debug_jobs: bool) {
         let Slots::Jobserver {
             server: Some(server),
             tokens,
@@ -315,6 +331,9 @@ impl Slots {
         if let Ok(count) = server.shutdown_check() {
             if !count.is_complete() {
                 diag::warn(None, count);
+            } else if debug_jobs {
+                let tokens = server.tokens_total();
+                diag::flushed_line(format!("Acquired all {tokens} jobserver tokens.").as_bytes());
             }
         }
         server.remove_fifo();

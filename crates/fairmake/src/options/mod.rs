@@ -80,6 +80,21 @@ impl Options {
         }
     }
 
+    /// Whether `Entering`/`Leaving directory` are said, in a make at
+    /// `level`: -w or --no-print-directory, whichever came last; else on
+    /// in a sub-make and with -C, unless -s (which implies
+    /// --no-print-directory).
+    pub fn prints_directory(&self, level: u32) -> bool {
+        self.print_directory
+            .unwrap_or(!self.silent && (level > 0 || !self.directories.is_empty()))
+    }
+
+    /// Whether each output block of -O names its directory itself
+    /// (`line` and `target`; `recurse` makes the whole make one block).
+    pub fn syncs_per_block(&self) -> bool {
+        matches!(self.output_sync, OutputSync::Line | OutputSync::Target)
+    }
+
     /// How `--shuffle` is named in MAKEFLAGS and after a failed command's
     /// `*** [...] Error N` (`shuffle=reverse`, `shuffle=SEED`, `identity`);
     /// `None` when nothing is shuffled. An unresolved `Random` is `random`.

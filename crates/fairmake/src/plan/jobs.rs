@@ -282,7 +282,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: Vec<FileId>,
     ) -> Result<Status> {
-        if self.collect_unstarted() && self.halting() {
+        if self.collect_ended() && self.halting() {
             // Make is stopping: the target stays unmade.
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
@@ -383,11 +383,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         !(touched || lines.is_empty() || question_answered)
     }
 
-    /// Collects the jobs whose command could not start, as GNU does before
-    /// it expands the next recipe: their failure may stop make before it.
-    /// Returns whether there were any.
-    fn collect_unstarted(&mut self) -> bool {
-        let done = self.runner.collect_unstarted();
+    /// Collects the jobs that have ended (or could not start their
+    /// command), without waiting, as GNU does before it expands the next
+    /// recipe: their failure may stop make before it. Returns whether
+    /// there were any.
+    fn collect_ended(&mut self) -> bool {
+        let done = self.runner.collect_ended();
         let any = !done.is_empty();
         for outcome in done {
             self.job_finished(outcome);
@@ -542,9 +543,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// Waits for a job slot, letting finished jobs report meanwhile. A
     /// failure reported while waiting (without -k) means make will stop:
-    /// it starts no new job, as GNU does (`false`).
+    /// it starts no new job, as GNU does (`false`). Before it asks the
+    /// jobserver for a token, GNU collects the jobs that ended meanwhile
+    /// (while the recipe was expanded): one that failed stops it too.
     fn wait_for_slot(&mut self) -> bool {
         loop {
+            if self.runner.needs_token() {
+                self.collect_ended();
+            }
             if self.halting() {
                 return false;
             }

@@ -27,9 +27,13 @@ pub trait Jobs {
     fn alive(&self) -> u32;
     /// Some job has finished and waits to be collected.
     fn has_outcomes(&self) -> bool;
-    /// Collects the jobs whose command could not start, as GNU does before
-    /// it starts another job; returns the jobs that finished.
-    fn collect_unstarted(&mut self) -> Vec<JobOutcome>;
+    /// Collects, without waiting, the jobs that have ended (and those whose
+    /// command could not start), as GNU does before it starts another job;
+    /// returns the jobs that finished.
+    fn collect_ended(&mut self) -> Vec<JobOutcome>;
+    /// The next job needs a jobserver token: one of this make's jobs holds
+    /// the implicit slot.
+    fn needs_token(&self) -> bool;
     /// One job at a time: the planner waits for each before going on.
     fn is_serial(&self) -> bool;
     /// A job may start now (a slot, a token, the load allows it).
@@ -68,8 +72,11 @@ impl Jobs for Runner {
     fn has_outcomes(&self) -> bool {
         Runner::has_outcomes(self)
     }
-    fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
-        Runner::collect_unstarted(self)
+    fn collect_ended(&mut self) -> Vec<JobOutcome> {
+        Runner::collect_ended(self)
+    }
+    fn needs_token(&self) -> bool {
+        Runner::needs_token(self)
     }
     fn is_serial(&self) -> bool {
         Runner::is_serial(self)

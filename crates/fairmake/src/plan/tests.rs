@@ -54,8 +54,11 @@ impl Jobs for FakeJobs {
     fn has_outcomes(&self) -> bool {
         false
     }
-    fn collect_unstarted(&mut self) -> Vec<JobOutcome> {
+    fn collect_ended(&mut self) -> Vec<JobOutcome> {
         Vec::new()
+    }
+    fn needs_token(&self) -> bool {
+        false
     }
     fn is_serial(&self) -> bool {
         self.slots == 1

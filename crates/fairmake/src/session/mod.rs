@@ -123,19 +123,12 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     let cwd = std::env::current_dir()
         .map(|p| p.into_os_string().into_vec())
         .unwrap_or_default();
-    // `-s` implies --no-print-directory.
-    let print_directory = opts
-        .print_directory
-        .unwrap_or(!opts.silent && (level > 0 || !opts.directories.is_empty()));
+    let print_directory = opts.prints_directory(level);
     let reading_output = reading_capture(&mut opts);
     // Under --output-sync=line or =target each output block carries its own
     // Entering/Leaving lines instead of one pair around the run; with
-    // =recurse the run is one block.
-    let per_block = print_directory
-        && matches!(
-            opts.output_sync,
-            options::OutputSync::Line | options::OutputSync::Target
-        );
+    // =recurse the run is one block, whose lines are said as without -O.
+    let per_block = print_directory && opts.syncs_per_block();
     // A restarted make already said where it is.
     let restarted = crate::diag::entered_before_restart();
     if per_block {
@@ -151,10 +144,9 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     // uncaught one ends GNU make (when SIGPIPE was ignored at start-up,
     // nothing is pending and make goes on).
     diag::on_broken_stdout(crate::exec::signals::end_now_if_pending);
-    if print_directory && opts.output_sync == options::OutputSync::None {
+    // Said when make first prints (a makefile's -s may still silence it).
+    if print_directory && !per_block {
         diag::defer_enter_directory(&cwd, restarted);
-    } else if print_directory && !per_block {
-        diag::enter_directory(&cwd, restarted);
     }
     let code = match build(opts, argv0, level, cwd.clone(), reading_output) {
         // The error comes before `Leaving directory` (and says `Entering
@@ -365,12 +357,13 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
             );
         }
     };
-    if opts.debug.basic {
-        crate::diag::out_line(format_args!("Updating goal targets...."));
-    }
     // (`No targets` stops make only now: what remaking the makefiles left
     // behind is cleaned up as at any stop.)
     let goals = goal_ids(ev, opts);
+    // Not said when there is no goal to update (GNU 4.4.1).
+    if opts.debug.basic && goals.is_ok() {
+        crate::diag::out_line(format_args!("Updating goal targets...."));
+    }
     let code = update_goals(ev, runner, settled, goals);
     drop(sync_mutex);
     code
@@ -476,6 +469,13 @@ fn start_runner(
         &env_makeflags,
         memory,
     )?;
+    if opts.debug.verbose || opts.debug.jobs {
+        if let Some(auth) = slots.controller() {
+            let mut line = b"Using jobserver controller ".to_vec();
+            line.extend_from_slice(&auth);
+            diag::flushed_line(&line);
+        }
+    }
     ev.child_env.jobserver_words = slots.makeflags_words();
     ev.child_env.jobserver_child_words = slots.child_makeflags_words();
     let (sync_mutex, output_sync) = match output_sync_lock(ev, !slots.is_serial()) {
@@ -579,6 +579,7 @@ fn update_goals(
         // intermediate files made so far are deleted, as at a normal end.
         fatal.print();
         planner.finish_running();
+        planner.runner.finish_jobserver();
         planner.delete_intermediates();
     }
     let mut runner = planner.finish();
