@@ -344,6 +344,23 @@ def _double_colon_targets(prog):
     return names
 
 
+_NO_RULE_FOR = re.compile(rb"\*\*\* No rule to make target '([^']*)'")
+
+
+def _double_colon_no_rule(prog, diffs):
+    # GNU 4.4.1 and 4.3 say `No rule to make target 'b.x'` for a target of
+    # a double-colon rule that an implicit chain reaches (`%.o: %.x` for
+    # b.o, then `b.x::`), even after running that rule's recipe: counted
+    # when every such line only GNU says names a double-colon target.
+    names = {n.encode() for n in _double_colon_targets(prog)}
+    for k, a, b in diffs:
+        if k == "stderr":
+            only_ref = [m.group(1) for m in _NO_RULE_FOR.finditer(a)
+                        if m.group(0) not in b]
+            return bool(only_ref) and all(n in names for n in only_ref)
+    return False
+
+
 def _old_double_colon(prog):
     return bool(_old_files(prog) & _double_colon_targets(prog))
 
@@ -872,6 +889,14 @@ DECLARATIONS = [
          "both makes agree on the program.",
          match=lambda p, d: only(d, "stdout", "files"),
          rewrite=_without_shuffle),
+    Decl("gnu-double-colon-chain-no-rule", {"4.4.1", "4.3"},
+         "A target of a double-colon rule that an implicit chain reaches "
+         "(`all: b`, `%: %.o`, `%.o: %.x`, `b.x:: ; @echo x`): GNU says "
+         "`No rule to make target 'b.x', needed by 'b.o'` and stops, even "
+         "after running the rule's recipe; fairmake uses the rule (README, "
+         "Differences). Counted when each `No rule` line only GNU says "
+         "names a double-colon target.",
+         match=_double_colon_no_rule),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
