@@ -419,8 +419,11 @@ def _always_make(prog):
 
 
 def _gnu_deletes_what_if_source(prog, diffs):
-    # -W SRC with -B: GNU 4.4.1 deletes SRC as an intermediate file.
-    return _always_make(prog) and _gnu_deletes_files_of(_what_if_files(prog), diffs)
+    # -B: GNU 4.4.1 deletes as an intermediate file a source that was
+    # there before make ran, given to -W or "remade" by a recipe that did
+    # not write it (`.DEFAULT`) in a chain.
+    existing = _what_if_files(prog) | {f["name"] for f in prog["files"] if "text" in f}
+    return _always_make(prog) and _gnu_deletes_files_of(existing, diffs)
 
 
 def _gnu_deletes_old_file(prog, diffs):
@@ -820,8 +823,10 @@ DECLARATIONS = [
          match=lambda p, d: _old_double_colon(p), rewrite=_without_old_double_colon),
     Decl("manual-what-if-source-deleted", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): with "
-         "-B, a source file given to -W (`make -W z.c -B z.o`) is deleted "
-         "as an intermediate file (`rm z.c`), though make never made it; "
+         "-B, a source file given to -W (`make -W z.c -B z.o`), or one a "
+         "chain reached and a recipe 'remade' without writing it "
+         "(`.DEFAULT`), is deleted as an intermediate file (`rm z.c`), "
+         "though it was there before make ran; "
          "4.3 and fairmake keep it. Counted when GNU's extra `rm` names "
          "are all such files, which fairmake left as they were, and "
          "nothing else differs.",
