@@ -217,7 +217,7 @@ def _old_files(prog):
     return names
 
 
-_PATTERN_RULE_LINE = re.compile(r"^([^:=#\t][^:=#]*):(?![:=])([^;#]*)")
+_PATTERN_RULE_LINE = re.compile(r"^([^:=#\t][^:=#]*)(::?)(?![:=])([^;#]*)")
 
 
 def _pattern_rule_key(line):
@@ -229,7 +229,8 @@ def _pattern_rule_key(line):
     targets = tuple(m.group(1).split())
     if len(targets) < 2 or not all("%" in t for t in targets):
         return None
-    return targets, tuple(m.group(2).split())
+    # A terminal rule (`::`) is defined again only by another `::` line.
+    return targets, m.group(2), tuple(m.group(3).split())
 
 
 def _without_redefined_pattern_rule(prog):
