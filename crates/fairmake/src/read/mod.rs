@@ -982,7 +982,11 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             expanded.push(word.into_owned());
             continue;
         }
-        let found = crate::glob::glob(&word, &mut ev.fs);
+        let home = match crate::glob::needs_home(&word) {
+            true => Some(ev.home_variable()?),
+            false => None,
+        };
+        let found = crate::glob::glob_home(&word, &mut ev.fs, home.as_deref());
         if found.is_empty() {
             expanded.push(word.into_owned());
         } else {
