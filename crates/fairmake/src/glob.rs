@@ -780,6 +780,17 @@ mod tests {
     }
 
     #[test]
+    fn tilde_is_the_home_given() {
+        let c = &mut FsCache::new();
+        assert_eq!(glob_home(b"~", c, Some(b"/")), [b"/".to_vec()]);
+        assert_eq!(tilde_name(b"~/x", Some(b"/h")), Some(b"/h/x".to_vec()));
+        assert_eq!(tilde_name(b"~", Some(b"/h")), Some(b"/h".to_vec()));
+        assert_eq!(tilde_name(b"a~", Some(b"/h")), None);
+        assert_eq!(tilde_name(b"~no_such_user_fairmake/x", Some(b"/h")), None);
+        assert!(needs_home(b"~") && needs_home(b"~/a") && !needs_home(b"~u/a"));
+    }
+
+    #[test]
     fn tilde_expansion() {
         let c = &mut FsCache::new();
         if let Some(home) = std::env::var_os("HOME").filter(|h| !h.is_empty()) {

@@ -267,11 +267,11 @@ mod tests {
         let d = String::from_utf8(dir.as_os_str().as_bytes().to_vec()).expect("utf8");
         let cache = &mut FsCache::new();
         let pats = format!("{d}/b.c {d}/a.c {d}/a.c {d}/*.c {d}/none.c {d}/sp\\ ace.c");
-        let got = run(|o| wildcard(pats.as_bytes(), cache, o));
+        let got = run(|o| wildcard(pats.as_bytes(), cache, None, o));
         let want = format!("{d}/b.c {d}/a.c {d}/a.c {d}/a.c {d}/b.c {d}/sp ace.c {d}/sp ace.c");
         assert_eq!(got, want);
-        assert_eq!(run(|o| wildcard(b"", cache, o)), "");
-        assert_eq!(run(|o| wildcard(b"  \t ", cache, o)), "");
+        assert_eq!(run(|o| wildcard(b"", cache, None, o)), "");
+        assert_eq!(run(|o| wildcard(b"  \t ", cache, None, o)), "");
         let _ = fs::remove_dir_all(&dir);
     }
 }
