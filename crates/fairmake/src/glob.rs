@@ -4,7 +4,8 @@
 //! Semantics follow GNU make's `$(wildcard)` as observed: `*`, `?` and
 //! `[...]` (with `!`/`^`, ranges, `[:class:]`); backslash quotes the next
 //! byte; a leading `.` in a name must be matched literally, but then `.` and
-//! `..` do match (`.*` yields `. ..`); `~` and `~user` expand; results of one
+//! `..` do match (`.*` yields `. ..`); `~` (as the caller's make variable
+//! HOME says, given as a value) and `~user` expand; results of one
 //! pattern are sorted bytewise; literal patterns are returned as written when
 //! they exist (dangling symlinks included). `?` and brackets match one UTF-8
 //! character where the name is valid UTF-8, else one byte.
@@ -264,10 +265,21 @@ fn class_matches(class: &[u8], c: u32) -> bool {
     }
 }
 
+/// [`glob_home`] where make has no variable `HOME` to say (the
+/// environment's HOME, or the login's home directory, is the home).
+#[cfg(test)]
+pub fn glob(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
+    glob_home(pattern, cache, None)
+}
+
 /// Expands one `wildcard` pattern (raw, still quoted) into the existing
 /// paths it names, sorted bytewise. An unknown `~user` yields nothing.
-pub fn glob(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
-    let Some(pattern) = expand_tilde(pattern) else {
+/// `home` is what `~` alone stands for, as the caller's make variable
+/// `HOME` expands (see [`needs_home`]); when it is `None` or empty, the
+/// environment's HOME is, then the login's home directory (as GNU make
+/// does). The caller expands it: this module does not know variables.
+pub fn glob_home(pattern: &[u8], cache: &mut FsCache, home: Option<&[u8]>) -> Vec<Vec<u8>> {
+    let Some(pattern) = expand_tilde(pattern, home) else {
         return Vec::new();
     };
     if !has_magic(&pattern) {
@@ -399,19 +411,46 @@ fn entry_is_dir(kind: EntryKind, path: &[u8], cache: &mut FsCache) -> bool {
     }
 }
 
+/// Whether `pattern` starts with a `~` that stands for make's own home
+/// (`~` or `~/...`, not `~user`): only then does [`glob_home`] use the
+/// `home` it is given.
+pub fn needs_home(pattern: &[u8]) -> bool {
+    pattern.first() == Some(&b'~') && matches!(pattern.get(1), None | Some(b'/'))
+}
+
+/// `name` with a leading `~` or `~user` replaced by the home directory, as
+/// a file name of a rule gets it whether or not it exists (`home` as for
+/// [`glob_home`]); `None` when it has no `~` to replace or the user is
+/// unknown (the name then stays as written).
+pub fn tilde_name(name: &[u8], home: Option<&[u8]>) -> Option<Vec<u8>> {
+    if name.first() != Some(&b'~') {
+        return None;
+    }
+    let end = memchr::memchr(b'/', name).unwrap_or(name.len());
+    let mut out = home_of(&name[1..end], home)?;
+    out.extend_from_slice(&name[end..]);
+    Some(out)
+}
+
+/// The home directory `~user` (`~` when `user` is empty) stands for.
+fn home_of(user: &[u8], home: Option<&[u8]>) -> Option<Vec<u8>> {
+    if !user.is_empty() {
+        return user_home(user);
+    }
+    match home.filter(|h| !h.is_empty()) {
+        Some(h) => Some(h.to_vec()),
+        None => own_home(),
+    }
+}
+
 /// Replaces a leading `~` or `~user` by the home directory (quoted so its
 /// bytes are not taken as wildcards). `None` when the user is unknown.
-fn expand_tilde(pattern: &[u8]) -> Option<Cow<'_, [u8]>> {
+fn expand_tilde<'p>(pattern: &'p [u8], home: Option<&[u8]>) -> Option<Cow<'p, [u8]>> {
     if pattern.first() != Some(&b'~') {
         return Some(Cow::Borrowed(pattern));
     }
     let end = memchr::memchr(b'/', pattern).unwrap_or(pattern.len());
-    let user = &pattern[1..end];
-    let home = if user.is_empty() {
-        own_home()
-    } else {
-        user_home(user)
-    }?;
+    let home = home_of(&pattern[1..end], home)?;
     let mut out = Vec::with_capacity(home.len() + pattern.len());
     for &b in &home {
         if matches!(b, b'\\' | b'*' | b'?' | b'[') {
@@ -738,6 +777,17 @@ mod tests {
         assert_eq!(glob(b"/", c), [b"/".to_vec()]);
         assert_eq!(glob(b"//", c), [b"/".to_vec()]);
         let _ = fs::remove_dir_all(os_path(&root));
+    }
+
+    #[test]
+    fn tilde_is_the_home_given() {
+        let c = &mut FsCache::new();
+        assert_eq!(glob_home(b"~", c, Some(b"/")), [b"/".to_vec()]);
+        assert_eq!(tilde_name(b"~/x", Some(b"/h")), Some(b"/h/x".to_vec()));
+        assert_eq!(tilde_name(b"~", Some(b"/h")), Some(b"/h".to_vec()));
+        assert_eq!(tilde_name(b"a~", Some(b"/h")), None);
+        assert_eq!(tilde_name(b"~no_such_user_fairmake/x", Some(b"/h")), None);
+        assert!(needs_home(b"~") && needs_home(b"~/a") && !needs_home(b"~u/a"));
     }
 
     #[test]

@@ -399,6 +399,26 @@ impl Evaluator {
         result
     }
 
+    /// What `~` in a file name stands for, as make's variable HOME says
+    /// (GNU 4.4.1 and 4.3): its value expanded in the current scope (a
+    /// target's own HOME in its recipe), without a warning if it is unset;
+    /// empty, the environment's HOME is used (see `glob::glob_home`).
+    pub fn home_variable(&mut self) -> Result<Vec<u8>> {
+        let mut home = Vec::new();
+        self.expand_consulted_var(b"HOME", &mut home)?;
+        Ok(home)
+    }
+
+    /// [`Self::home_variable`] for a name that starts with `~` or `~/`;
+    /// `None` for any other name, or when the expansion fails where no
+    /// error can be said (a rule's names): the environment's HOME then.
+    pub fn home_for(&mut self, name: &[u8]) -> Option<Vec<u8>> {
+        if !crate::glob::needs_home(name) {
+            return None;
+        }
+        self.home_variable().ok()
+    }
+
     /// Expands a variable make itself reads (`.DEFAULT_GOAL`,
     /// `.EXTRA_PREREQS`): GNU expands its value in place, so what it says is
     /// located by the variables inside it, not by its own definition.

@@ -796,7 +796,8 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     }
 
     fn glob(&mut self, pattern: &[u8]) -> Vec<Vec<u8>> {
-        crate::glob::glob(pattern, &mut self.ev.fs)
+        let home = self.ev.home_for(pattern);
+        crate::glob::glob_home(pattern, &mut self.ev.fs, home.as_deref())
     }
 
     fn mention(&mut self, name: &[u8]) {

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::rule_line::{Added, RecipeTarget};
+use super::record::{Added, RecipeTarget};
 use super::RuleContext;
 use crate::diag;
 use crate::eval::Evaluator;

@@ -1,12 +1,15 @@
 //! Makefile text → evaluated statements: logical lines, directives,
 //! conditionals, define, include. Reading evaluates as it goes, as GNU make
-//! does: assignments take effect and rules enter the database line by line.
+//! does: assignments take effect line by line, and a rule enters the
+//! database once its recipe is read, when the next line that is no recipe
+//! line and no conditional starts (see `record`).
 
 mod attach;
 pub mod conditional;
 pub mod lines;
 mod names;
 mod nul;
+mod record;
 pub mod rule_line;
 mod separators;
 mod special_targets;
@@ -30,7 +33,8 @@ pub use special_targets::settle_every_file;
 
 /// Where the recipe lines that follow a rule line go.
 pub struct RuleContext {
-    pub targets: Vec<rule_line::RecipeTarget>,
+    /// Filled in when the rule is recorded, as it ends.
+    pub targets: Vec<record::RecipeTarget>,
     pub lines: Vec<RecipeLine>,
     /// A `;` recipe or any recipe line was seen: the rule has a recipe.
     pub has_recipe: bool,
@@ -48,6 +52,8 @@ pub struct RuleContext {
     /// The error GNU gives when it records the rule (`target file 'x' has
     /// both : and :: entries`), said when the rule ends.
     pub pending: Option<diag::Fatal>,
+    /// The rule line as read, recorded when the rule ends.
+    pub unrecorded: Option<Box<record::Unrecorded>>,
 }
 
 /// The reading state of one buffer (a makefile or an `$(eval)` text).
@@ -585,6 +591,7 @@ impl BufferReader {
                 "grouped targets must provide a recipe",
             ));
         }
+        record::record(ev, &mut ctx);
         // The targets before the one GNU refuses get the recipe first.
         let pending = ctx.pending.take();
         let saved = ev.loc.clone();
@@ -975,7 +982,11 @@ fn include(ev: &mut Evaluator, names: &[u8], optional: bool) -> Result<()> {
             expanded.push(word.into_owned());
             continue;
         }
-        let found = crate::glob::glob(&word, &mut ev.fs);
+        let home = match crate::glob::needs_home(&word) {
+            true => Some(ev.home_variable()?),
+            false => None,
+        };
+        let found = crate::glob::glob_home(&word, &mut ev.fs, home.as_deref());
         if found.is_empty() {
             expanded.push(word.into_owned());
         } else {

@@ -76,7 +76,7 @@ pub fn for_each_name<'t>(
     // word stands alone, and most are plain names that need no copy at all.
     let may_glob = memchr::memchr3(b'*', b'?', b'[', text).is_some();
     for word in words::words(text) {
-        if may_glob && crate::glob::has_magic(word) {
+        if (may_glob && crate::glob::has_magic(word)) || word.first() == Some(&b'~') {
             for name in glob_names(ev, vec![word.to_vec()]) {
                 each(ev, Cow::Owned(normalize_name(&name)));
             }
@@ -98,13 +98,16 @@ pub fn glob_names(ev: &mut Evaluator, names: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
             }
             continue;
         }
+        let home = ev.home_for(&name);
         if !crate::glob::has_magic(&name) {
-            out.push(name);
+            // A leading `~` is the home directory, existing or not (GNU).
+            out.push(crate::glob::tilde_name(&name, home.as_deref()).unwrap_or(name));
             continue;
         }
-        let found = crate::glob::glob(&name, &mut ev.fs);
+        let found = crate::glob::glob_home(&name, &mut ev.fs, home.as_deref());
         if found.is_empty() {
-            out.push(name);
+            // Unmatched, it stays as written, but for its `~` (GNU 4.4.1).
+            out.push(crate::glob::tilde_name(&name, home.as_deref()).unwrap_or(name));
         } else {
             out.extend(found);
         }

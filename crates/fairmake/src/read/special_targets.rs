@@ -55,12 +55,8 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
                 db.file_mut(dep).notintermediate = true;
             }
         }
-        b".SECONDEXPANSION" => db.second_expansion = true,
-        b".ONESHELL" => db.oneshell = true,
-        b".POSIX" => {
-            db.posix = true;
-            posix_defaults(ev);
-        }
+        // Set as the line was read (`read_time_special_target`).
+        b".SECONDEXPANSION" | b".ONESHELL" | b".POSIX" => {}
         b".DELETE_ON_ERROR" => db.delete_on_error = true,
         // With no prerequisites at all once the makefiles are read, these
         // apply to every file (`settle_every_file`).
@@ -89,6 +85,22 @@ pub fn special_target(ev: &mut Evaluator, id: FileId, name: &[u8], deps_text: &[
     file.is_target = true;
     file.rule.deps.extend(deps);
     true
+}
+
+/// The special targets that take effect as soon as a rule line naming
+/// them is read, before the rule is recorded (GNU 4.4.1 and 4.3): a
+/// conditional that follows sees `.SHELLFLAGS` of `.POSIX`, and a rule it
+/// `$(eval)`s gets the second expansion.
+pub fn read_time_special_target(ev: &mut Evaluator, name: &[u8]) {
+    match name {
+        b".SECONDEXPANSION" => ev.db.second_expansion = true,
+        b".ONESHELL" => ev.db.oneshell = true,
+        b".POSIX" => {
+            ev.db.posix = true;
+            posix_defaults(ev);
+        }
+        _ => {}
+    }
 }
 
 /// `.SECONDARY`, `.NOTINTERMEDIATE`, `.NOTPARALLEL`, `.SILENT` and

@@ -9,7 +9,7 @@
 use std::os::unix::ffi::OsStrExt;
 
 use crate::fscache::{os_path, FsCache};
-use crate::glob::{glob, glob_words};
+use crate::glob::{glob_home, glob_words};
 use crate::words::{push_word, words};
 
 /// Index just past the last `/` in `word`, or 0.
@@ -148,11 +148,12 @@ pub fn realpath(cwd: &[u8], text: &[u8], out: &mut Vec<u8>) {
 
 /// `$(wildcard patterns)`: each pattern's matches, sorted per pattern, in
 /// pattern order; duplicates across patterns are kept. A backslash keeps a
-/// space inside a pattern (`sp\ ace.c`).
-pub fn wildcard(patterns: &[u8], cache: &mut FsCache, out: &mut Vec<u8>) {
+/// space inside a pattern (`sp\ ace.c`). `home` is make's variable HOME
+/// for a `~` (see `glob_home`).
+pub fn wildcard(patterns: &[u8], cache: &mut FsCache, home: Option<&[u8]>, out: &mut Vec<u8>) {
     let mut first = true;
     for pattern in glob_words(patterns) {
-        for path in glob(pattern, cache) {
+        for path in glob_home(pattern, cache, home) {
             push_word(out, &mut first, &path);
         }
     }
@@ -266,11 +267,11 @@ mod tests {
         let d = String::from_utf8(dir.as_os_str().as_bytes().to_vec()).expect("utf8");
         let cache = &mut FsCache::new();
         let pats = format!("{d}/b.c {d}/a.c {d}/a.c {d}/*.c {d}/none.c {d}/sp\\ ace.c");
-        let got = run(|o| wildcard(pats.as_bytes(), cache, o));
+        let got = run(|o| wildcard(pats.as_bytes(), cache, None, o));
         let want = format!("{d}/b.c {d}/a.c {d}/a.c {d}/a.c {d}/b.c {d}/sp ace.c {d}/sp ace.c");
         assert_eq!(got, want);
-        assert_eq!(run(|o| wildcard(b"", cache, o)), "");
-        assert_eq!(run(|o| wildcard(b"  \t ", cache, o)), "");
+        assert_eq!(run(|o| wildcard(b"", cache, None, o)), "");
+        assert_eq!(run(|o| wildcard(b"  \t ", cache, None, o)), "");
         let _ = fs::remove_dir_all(&dir);
     }
 }

@@ -51,7 +51,16 @@ pub fn dispatch_names(
         FuncId::Addprefix => names::addprefix(arg(0), arg(1), out),
         FuncId::Abspath => names::abspath(&ev.invocation.cwd, arg(0), out),
         FuncId::Realpath => names::realpath(&ev.invocation.cwd, arg(0), out),
-        FuncId::Wildcard => names::wildcard(arg(0), &mut ev.fs, out),
+        FuncId::Wildcard => {
+            // HOME is expanded once for the call, if a pattern needs it.
+            let needs = crate::glob::glob_words(arg(0)).any(crate::glob::needs_home);
+            let home = match needs.then(|| ev.home_variable()) {
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(home)) => Some(home),
+                None => None,
+            };
+            names::wildcard(arg(0), &mut ev.fs, home.as_deref(), out)
+        }
         _ => return None,
     }
     Some(Ok(()))
