@@ -14,7 +14,7 @@ pub mod sync_mutex;
 pub mod tmpdir;
 
 use recipe::recipe_place;
-pub use recipe::{prepare_lines, written_recursive, PreparedLine, PreparedRecipe};
+pub use recipe::{prepare_lines, settle_shell, written_recursive, PreparedLine, PreparedRecipe};
 pub use signals::SignalWatch;
 
 use std::collections::VecDeque;
@@ -36,6 +36,12 @@ pub type Environment = Vec<(Vec<u8>, Vec<u8>)>;
 /// echoed): what they print, and their errors, come there. A job that runs
 /// nothing (every line empty, `:`, or only shown under `-n`) never asks.
 pub type EnvSource<'a> = dyn FnMut() -> diag::Result<Rc<Environment>> + 'a;
+
+/// Settles a command's SHELL and .SHELLFLAGS, expanded in the scope of the
+/// job's target (see [`recipe::settle_shell`]). GNU expands them for each
+/// command as it reaches it, so what they print comes between the output
+/// of the commands before and the echo of this one.
+pub type ShellSource<'a> = dyn FnMut(FileId, &mut PreparedLine) -> diag::Result<()> + 'a;
 
 /// What the planner hands over: a target's expanded recipe.
 pub struct JobRequest {
@@ -201,6 +207,9 @@ pub struct Runner {
     /// the planner hands the same one to every job while nothing exported
     /// differs between them.
     envp: Option<(Rc<Environment>, Rc<spawn::Envp>)>,
+    /// The error expanding the shell of a job's later command (one not run
+    /// as the job started): make stops, as it would have then.
+    pub fatal: Option<diag::Fatal>,
 }
 
 impl Runner {
@@ -243,6 +252,7 @@ impl Runner {
             last_token_wait_us: 0,
             remove_on_signal: Vec::new(),
             envp: None,
+            fatal: None,
         }
     }
 
@@ -315,9 +325,15 @@ impl Runner {
     }
 
     /// Starts a job; its first command runs now, in the environment `env`
-    /// makes then. An error making it ends the job (unmade) and is returned.
-    /// (None once a fatal signal has arrived: make ends instead.)
-    pub fn start(&mut self, mut req: JobRequest, env: &mut EnvSource<'_>) -> diag::Result<()> {
+    /// makes then, with the shell `shells` settles. An error making either
+    /// ends the job (unmade) and is returned. (None once a fatal signal has
+    /// arrived: make ends instead.)
+    pub fn start(
+        &mut self,
+        mut req: JobRequest,
+        env: &mut EnvSource<'_>,
+        shells: &mut ShellSource<'_>,
+    ) -> diag::Result<()> {
         self.die_if_signalled();
         let mtime_before = crate::fscache::mtime_now(&req.name);
         let slot = self
@@ -354,7 +370,7 @@ impl Runner {
         if self.mode.max_load.is_some() {
             self.recent_starts.push(std::time::Instant::now());
         }
-        self.advance(slot, Some(env))
+        self.advance(slot, Some(env), shells)
     }
 
     /// Trace and progress for a job that starts.
@@ -446,15 +462,30 @@ impl Runner {
     /// Runs the job's next commands until one is running in a child or the
     /// job ends. `env` is there when the job starts: its first command to
     /// run a process runs then, so later calls find the environment made.
-    fn advance(&mut self, slot: usize, mut env: Option<&mut EnvSource<'_>>) -> diag::Result<()> {
+    fn advance(
+        &mut self,
+        slot: usize,
+        mut env: Option<&mut EnvSource<'_>>,
+        shells: &mut ShellSource<'_>,
+    ) -> diag::Result<()> {
+        let starting = env.is_some();
         loop {
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
-            let Some(line) = job.req.lines.get(job.next_line).cloned() else {
+            if job.next_line >= job.req.lines.len() {
                 self.finish(slot, true);
                 return Ok(());
-            };
+            }
             job.next_line += 1;
-            self.unsynced_line(slot, line.recursive);
+            let recursive = job.req.lines[job.next_line - 1].recursive;
+            self.unsynced_line(slot, recursive);
+            let line = match self.settle_line_shell(slot, starting, shells) {
+                Ok(line) => line,
+                Err(e) if starting => return Err(e),
+                Err(e) => {
+                    self.fatal.get_or_insert(e);
+                    return Ok(());
+                }
+            };
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             if self.mode.question && !line.recursive {
                 // -q runs recursive commands only: the target is out of
@@ -559,12 +590,43 @@ impl Runner {
         }
     }
 
-    /// Runs a job's next commands after one ended.
-    fn go_on(&mut self, slot: usize) {
-        // Only making the environment can fail, and a job whose command
-        // ended had it made as it started.
-        let made = self.advance(slot, None);
-        debug_assert!(made.is_ok(), "a job's environment is made as it starts");
+    /// The job's command just reached, its shell settled (see
+    /// [`ShellSource`]). What that prints goes into the job's `-O` block
+    /// as the job starts, and straight out for a later command, which
+    /// starts as another ends (GNU 4.4.1). An error ends the job, unmade.
+    fn settle_line_shell(
+        &mut self,
+        slot: usize,
+        starting: bool,
+        shells: &mut ShellSource<'_>,
+    ) -> diag::Result<PreparedLine> {
+        let job = self.jobs[slot].as_ref().expect("advancing a live job");
+        let file = job.req.file;
+        let mut line = job.req.lines[job.next_line - 1].clone();
+        if line.oneshell {
+            // (Settled as the script was read.)
+            return Ok(line);
+        }
+        let settled = if starting {
+            self.in_job_block(slot, || shells(file, &mut line))
+        } else {
+            shells(file, &mut line)
+        };
+        if let Err(e) = settled {
+            self.finish(slot, false);
+            return Err(e);
+        }
+        let job = self.jobs[slot].as_mut().expect("advancing a live job");
+        job.req.lines[job.next_line - 1] = line.clone();
+        Ok(line)
+    }
+
+    /// Runs a job's next commands after one ended. An error settling a
+    /// command's shell is left in `fatal` for the planner.
+    fn go_on(&mut self, slot: usize, shells: &mut ShellSource<'_>) {
+        // Making the environment cannot fail: a job whose command ended had
+        // it made as it started.
+        let _ = self.advance(slot, None, shells);
     }
 
     /// The job's environment, made (into its `-O` block) the first time
@@ -715,7 +777,7 @@ impl Runner {
     /// could not start is not waited for: if nothing else runs, it ends
     /// unsaid, as in GNU make.
     /// Returns the jobs that ended meanwhile.
-    pub fn finish_running(&mut self) -> Vec<JobOutcome> {
+    pub fn finish_running(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         if self.children.is_empty() {
             self.abandon_unstarted();
             return Vec::new();
@@ -723,7 +785,7 @@ impl Runner {
         diag::waiting_for_jobs();
         let mut ended = Vec::new();
         while !self.children.is_empty() || !self.unstarted.is_empty() {
-            ended.extend(self.wait_any());
+            ended.extend(self.wait_any(shells));
         }
         ended
     }
@@ -753,9 +815,9 @@ impl Runner {
     /// jobserver for a token): a failure found there stops make before
     /// that job starts. An `Error 127` is said now, and a job that goes on
     /// starts its next command. Returns the jobs that finished.
-    pub fn collect_ended(&mut self) -> Vec<JobOutcome> {
+    pub fn collect_ended(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         self.die_if_signalled();
-        self.reap();
+        self.reap(shells);
         self.collect()
     }
 
@@ -766,13 +828,13 @@ impl Runner {
     }
 
     /// Waits until at least one job has finished; returns the finished ones.
-    pub fn wait_any(&mut self) -> Vec<JobOutcome> {
+    pub fn wait_any(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         while self.finished.is_empty() {
             self.die_if_signalled();
             if self.children.is_empty() && self.unstarted.is_empty() {
                 break;
             }
-            if !self.reap() {
+            if !self.reap(shells) {
                 self.wait_for_event(false);
             }
         }
@@ -782,9 +844,9 @@ impl Runner {
     /// Waits for a child to exit or, when a slot is wanted, for the
     /// jobserver to become readable: one poll() for both, never a blocking
     /// read on the token pipe.
-    pub fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
+    pub fn wait_for_slot(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         self.die_if_signalled();
-        if self.finished.is_empty() && !self.reap() {
+        if self.finished.is_empty() && !self.reap(shells) {
             // Held back by load, a readable token pipe is no reason to wake.
             let want_token = !self.load_limited;
             self.wait_for_event(want_token);
@@ -792,7 +854,7 @@ impl Runner {
             // reaches make and the job together) ends make before the job
             // is reaped as any failed job would be: no `-k` going on.
             self.die_if_signalled();
-            self.reap();
+            self.reap(shells);
         }
         self.collect()
     }
@@ -820,8 +882,9 @@ impl Runner {
                 let _ = rustix::process::kill_process(pid, signal);
             }
         }
+        // (A job reaped now goes no further: no shell to settle.)
         while !self.children.is_empty() {
-            if !self.reap() {
+            if !self.reap(&mut |_, _| Ok(())) {
                 self.wait_for_event(false);
             }
         }

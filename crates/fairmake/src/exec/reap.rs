@@ -8,7 +8,7 @@
 use std::os::fd::AsFd;
 use std::os::unix::process::ExitStatusExt;
 
-use super::{diag, job_id, Child, Ended, ExitKind, OutOfDate, Runner};
+use super::{diag, job_id, Child, Ended, ExitKind, OutOfDate, Runner, ShellSource};
 
 impl Runner {
     /// Reaps the exited children, one by one, until one's failure stops
@@ -16,20 +16,20 @@ impl Runner {
     /// are still running for make, as in GNU make, which stops at that
     /// failure: it says `*** Waiting for unfinished jobs....` if any
     /// child is left, even one that has already ended.
-    pub(super) fn reap(&mut self) -> bool {
+    pub(super) fn reap(&mut self, shells: &mut ShellSource<'_>) -> bool {
         // A child killed by the signal that is ending make is said later.
         if self.dying.is_none() && self.fatal_signal() != 0 {
             self.dying = Some(Vec::new());
         }
         let before = self.finished.len();
-        let mut any = self.reap_unstarted();
+        let mut any = self.reap_unstarted(shells);
         while !self.stopping_failure(before) {
             let Some((pid, status)) = self.next_exited() else {
                 break;
             };
             any = true;
             match self.children.remove(&pid) {
-                Some(child) => self.job_child_exited(pid, child, status),
+                Some(child) => self.job_child_exited(pid, child, status, shells),
                 // An orphan adopted from a killed job or client: it may
                 // have been running on that job's slot and tokens.
                 None => self.orphan_exited(pid),
@@ -57,12 +57,12 @@ impl Runner {
     /// command it cannot find, until one's failure stops make (see
     /// `reap`); returns whether there were any. A job that goes on and
     /// cannot start its next command either waits for the next reap.
-    pub(super) fn reap_unstarted(&mut self) -> bool {
+    pub(super) fn reap_unstarted(&mut self, shells: &mut ShellSource<'_>) -> bool {
         let before = self.finished.len();
         let unstarted = std::mem::take(&mut self.unstarted);
         let mut left = unstarted.iter();
         for &slot in left.by_ref() {
-            self.child_exited(slot, std::process::ExitStatus::from_raw(127 << 8));
+            self.child_exited(slot, std::process::ExitStatus::from_raw(127 << 8), shells);
             if self.stopping_failure(before) {
                 break;
             }
@@ -101,7 +101,13 @@ impl Runner {
         })
     }
 
-    fn job_child_exited(&mut self, pid: u32, child: Child, status: i32) {
+    fn job_child_exited(
+        &mut self,
+        pid: u32,
+        child: Child,
+        status: i32,
+        shells: &mut ShellSource<'_>,
+    ) {
         let Child {
             slot, recursive, ..
         } = child;
@@ -125,7 +131,7 @@ impl Runner {
         }
         // A client killed hard may have taken tokens with it.
         self.heal_if_sound();
-        self.child_exited(slot, exit);
+        self.child_exited(slot, exit, shells);
     }
 
     /// Slots taken: by running jobs, and by the orphans of killed jobs.
@@ -192,7 +198,8 @@ impl Runner {
         self.finishing = true;
         while self.adopting && self.orphans_hold_jobserver() {
             self.die_if_signalled();
-            if !self.reap() {
+            // (No job is left to go on: no shell to settle.)
+            if !self.reap(&mut |_, _| Ok(())) {
                 self.wait_for_event(false);
             }
         }
@@ -231,7 +238,12 @@ impl Runner {
         self.slots.heal_if_sound(&live, self.casualty.as_deref());
     }
 
-    fn child_exited(&mut self, slot: usize, exit: std::process::ExitStatus) {
+    fn child_exited(
+        &mut self,
+        slot: usize,
+        exit: std::process::ExitStatus,
+        shells: &mut ShellSource<'_>,
+    ) {
         let job = self.jobs[slot].as_mut().expect("child of a live job");
         job.pid = None;
         let line = job.req.lines[job.next_line - 1].clone();
@@ -259,7 +271,7 @@ impl Runner {
                 if self.mode.output_sync == crate::options::OutputSync::Line {
                     self.flush_job_output(slot);
                 }
-                self.go_on(slot)
+                self.go_on(slot, shells)
             }
             // -q: a sub-make saying "out of date" is no error to report.
             Some(ExitKind::Code(1))
@@ -269,7 +281,7 @@ impl Runner {
             }
             Some(kind) => {
                 if self.line_failed(slot, &line, kind) {
-                    self.go_on(slot);
+                    self.go_on(slot, shells);
                 }
             }
         }

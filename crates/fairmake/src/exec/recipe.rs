@@ -21,10 +21,15 @@ pub struct PreparedLine {
     /// `+` or `$(MAKE)`: runs even under `-n`, `-t`, `-q`.
     pub recursive: bool,
     pub loc: Loc,
+    /// SHELL and .SHELLFLAGS: settled as the command starts (see
+    /// [`settle_shell`]), but for a `.ONESHELL` script, as it is read.
     pub shell: Vec<u8>,
     pub shell_flags: Vec<u8>,
     /// The whole recipe as one command (`.ONESHELL`): SHELL is not split.
     pub oneshell: bool,
+    /// Its own `-` prefix ignores its errors (not -i or `.IGNORE`): under
+    /// `.POSIX` its default flags lose `-e`.
+    pub dash_prefix: bool,
 }
 
 impl PreparedLine {
@@ -103,17 +108,25 @@ fn only_prefixes(recipe: &Recipe) -> bool {
 /// Expands a recipe's lines in the current scope (automatic variables set).
 pub fn prepare_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     let outer = ev.recipe_start.replace(recipe.loc.clone());
-    let prepared = expand_lines(ev, recipe);
+    let prepared = expand_commands(ev, recipe);
     ev.recipe_start = outer;
     prepared
 }
 
-/// SHELL and .SHELLFLAGS for one command, expanded as GNU does as it
-/// starts the command: after the whole recipe is expanded, once per
+/// SHELL and .SHELLFLAGS for one command, expanded in its target's scope
+/// as GNU does as it starts the command (or passes over it under -t and
+/// -q, or shows it under -n): after the whole recipe is expanded, once per
 /// command, what they say located at the command's line (at none for a
-/// built-in recipe).
-fn settle_shell(ev: &mut Evaluator, line: &mut PreparedLine, dash_prefix: bool) -> Result<()> {
-    ev.loc = Some(line.loc.clone());
+/// built-in recipe), after what the commands before it printed.
+pub fn settle_shell(ev: &mut Evaluator, line: &mut PreparedLine) -> Result<()> {
+    let saved = ev.loc.replace(line.loc.clone());
+    let settled = settle_shell_here(ev, line);
+    ev.loc = saved;
+    settled
+}
+
+fn settle_shell_here(ev: &mut Evaluator, line: &mut PreparedLine) -> Result<()> {
+    let dash_prefix = line.dash_prefix;
     let (shell, shell_flags) = shell::shell_and_flags(ev)?;
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored by their `-` prefix (not by -i or `.IGNORE`, which
@@ -132,35 +145,9 @@ fn settle_shell(ev: &mut Evaluator, line: &mut PreparedLine, dash_prefix: bool) 
     Ok(())
 }
 
-/// Settles the shell of each command (see `settle_shell`); `dash_prefix`
-/// says, per command, whether its own `-` prefix ignores its errors.
-fn settle_shells(
-    ev: &mut Evaluator,
-    lines: &mut [PreparedLine],
-    dash_prefix: &[bool],
-) -> Result<()> {
-    let saved = ev.loc.clone();
-    // (A `.ONESHELL` script's was settled as it was read: it decides
-    // which prefixes its later lines lose.)
-    let result = lines
-        .iter_mut()
-        .zip(dash_prefix)
-        .filter(|(l, _)| !l.oneshell)
-        .try_for_each(|(l, &dash)| settle_shell(ev, l, dash));
-    ev.loc = saved;
-    result
-}
-
-fn expand_lines(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
-    let (prepared, dash_prefix) = expand_commands(ev, recipe)?;
-    let PreparedRecipe { mut lines, touches } = prepared;
-    settle_shells(ev, &mut lines, &dash_prefix)?;
-    Ok(PreparedRecipe { lines, touches })
-}
-
-/// The recipe's commands, their shell not yet settled, and for each
-/// whether its own `-` prefix ignores its errors.
-fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecipe, Vec<bool>)> {
+/// The recipe's commands, their shell not yet settled (but a `.ONESHELL`
+/// script's).
+fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<PreparedRecipe> {
     let target = ev
         .with_var(b"@", |v| v.map(|v| v.value.clone()))
         .unwrap_or_default();
@@ -197,8 +184,11 @@ fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecip
             shell: Vec::new(),
             shell_flags: Vec::new(),
             oneshell: true,
+            dash_prefix: flags.ignore,
         };
-        settle_shell(ev, &mut first, flags.ignore)?;
+        // (Settled as it is read: it decides which prefixes its later
+        // lines lose.)
+        settle_shell(ev, &mut first)?;
         let shell = first.shell.clone();
         // Later lines lose the recipe prefix characters they start with and,
         // when the shell is a Bourne shell, their prefix characters too, as
@@ -218,13 +208,10 @@ fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecip
             // As a line: GNU neither echoes nor runs an empty recipe
             // (`all: ;` is up to date).
             ev.loc = saved;
-            return Ok((
-                PreparedRecipe {
-                    lines: out,
-                    touches,
-                },
-                Vec::new(),
-            ));
+            return Ok(PreparedRecipe {
+                lines: out,
+                touches,
+            });
         }
         out.push(PreparedLine {
             command: body,
@@ -236,17 +223,14 @@ fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecip
             shell: first.shell,
             shell_flags: first.shell_flags,
             oneshell: true,
+            dash_prefix: flags.ignore,
         });
         ev.loc = saved;
-        return Ok((
-            PreparedRecipe {
-                lines: out,
-                touches,
-            },
-            vec![flags.ignore],
-        ));
+        return Ok(PreparedRecipe {
+            lines: out,
+            touches,
+        });
     }
-    let mut dash_prefix = Vec::new();
     for line in &recipe.lines {
         ev.loc = Some(line.loc.clone());
         let recursive_text = mentions_make(&line.text);
@@ -282,19 +266,16 @@ fn expand_commands(ev: &mut Evaluator, recipe: &Recipe) -> Result<(PreparedRecip
                 shell: Vec::new(),
                 shell_flags: Vec::new(),
                 oneshell: false,
+                dash_prefix: flags.ignore,
             });
-            dash_prefix.push(flags.ignore);
         }
         count.line(recursive_line);
     }
     ev.loc = saved;
-    Ok((
-        PreparedRecipe {
-            lines: out,
-            touches: count.touches(recipe),
-        },
-        dash_prefix,
-    ))
+    Ok(PreparedRecipe {
+        lines: out,
+        touches: count.touches(recipe),
+    })
 }
 
 /// Each later recipe line of a `.ONESHELL` script without the recipe

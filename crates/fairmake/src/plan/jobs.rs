@@ -19,18 +19,25 @@ use crate::trace::debug;
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Waits for at least one job to finish and records the results.
     pub(super) fn wait_for_jobs(&mut self) -> Result<()> {
-        let done = self.runner.wait_any();
+        let done = {
+            let mut shells = shell_source(self.ev, &self.job_scopes);
+            self.runner.wait_any(&mut shells)
+        };
         for outcome in done {
             self.job_finished(outcome);
         }
-        Ok(())
+        self.runner.take_fatal().map_or(Ok(()), Err)
     }
 
     /// Make stops on an error: the jobs running go on to their end, and
     /// -t still touches the targets of those that succeeded, as GNU
     /// notices each job's end (nothing else is made).
     pub fn finish_running(&mut self) {
-        for mut outcome in self.runner.finish_running() {
+        let ended = {
+            let mut shells = shell_source(self.ev, &self.job_scopes);
+            self.runner.finish_running(&mut shells)
+        };
+        for mut outcome in ended {
             self.touch_after_job(&mut outcome);
         }
     }
@@ -63,6 +70,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.ev.fs.job_ended();
         self.jobs_finished += 1;
         let id = outcome.file;
+        self.job_scopes.remove(&id);
         self.touch_after_job(&mut outcome);
         if self.basic() {
             let template = if outcome.ok {
@@ -282,7 +290,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: Vec<FileId>,
     ) -> Result<Status> {
-        if self.collect_ended() && self.halting() {
+        let collected = self.collect_ended();
+        self.runner.take_fatal().map_or(Ok(()), Err)?;
+        if collected && self.halting() {
             // Make is stopping: the target stays unmade.
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
@@ -323,6 +333,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
+        if self.question() {
+            // -q settles the shell of a first command that is not recursive
+            // as it stops there, with no job (see `settle_without_job`).
+            if let Some(first) = lines.first_mut().filter(|l| !l.oneshell && !l.recursive) {
+                self.ev
+                    .with_scope(scope.clone(), |ev| crate::exec::settle_shell(ev, first))?;
+            }
+        }
         // A line that is not recursive (a blank one too) makes -t touch.
         let runs_in_part = touches > 0 && self.pretends(id);
         let touches = if self.touches_target(id) { touches } else { 0 };
@@ -354,7 +372,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             dry_run: dry_run_makefile,
             touched_before_output: touches == 2,
         };
-        if !self.wait_for_slot() {
+        let slot = self.wait_for_slot();
+        self.runner.take_fatal().map_or(Ok(()), Err)?;
+        if !slot {
             // Make is stopping: the target stays unmade.
             self.nodes[id].status = Status::Pending;
             return Ok(Status::Pending);
@@ -388,7 +408,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// recipe: their failure may stop make before it. Returns whether
     /// there were any.
     fn collect_ended(&mut self) -> bool {
-        let done = self.runner.collect_ended();
+        let done = {
+            let mut shells = shell_source(self.ev, &self.job_scopes);
+            self.runner.collect_ended(&mut shells)
+        };
         let any = !done.is_empty();
         for outcome in done {
             self.job_finished(outcome);
@@ -557,7 +580,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if self.runner.has_free_slot() {
                 return true;
             }
-            for outcome in self.runner.wait_for_slot() {
+            let done = {
+                let mut shells = shell_source(self.ev, &self.job_scopes);
+                self.runner.wait_for_slot(&mut shells)
+            };
+            for outcome in done {
                 self.job_finished(outcome);
             }
         }
@@ -589,13 +616,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if self.makefiles_phase {
             diag::note_job_started(self.ev.db.file(id).name);
         }
-        let ev = &mut *self.ev;
+        self.job_scopes.insert(id, scope.clone());
+        // (Each of the two asks for the evaluator in turn.)
+        let ev = std::cell::RefCell::new(&mut *self.ev);
         let mut scope = Some(scope);
         let mut env = || {
             let scope = scope.take().expect("a job's environment is made once");
-            crate::exec::env::job_environment(ev, scope)
+            crate::exec::env::job_environment(&mut ev.borrow_mut(), scope)
         };
-        let started = self.runner.start(request, &mut env);
+        let scopes = &self.job_scopes;
+        let mut shells = |file: FileId, line: &mut crate::exec::PreparedLine| {
+            settle_in_scope(&mut ev.borrow_mut(), scopes, file, line)
+        };
+        let started = self.runner.start(request, &mut env, &mut shells);
         if started.is_err() {
             self.ev.fs.job_ended();
         }
@@ -735,4 +768,23 @@ pub(super) struct PeerCheck {
     before: Option<Mtime>,
     peers: Vec<FileId>,
     loc: crate::diag::Loc,
+}
+
+/// Settles the shell of a running job's command in the scope its recipe
+/// was expanded in (see `exec::ShellSource`).
+fn shell_source<'a>(
+    ev: &'a mut crate::eval::Evaluator,
+    scopes: &'a rustc_hash::FxHashMap<FileId, Vec<ScopeEntry>>,
+) -> impl FnMut(FileId, &mut crate::exec::PreparedLine) -> Result<()> + 'a {
+    move |file, line| settle_in_scope(ev, scopes, file, line)
+}
+
+fn settle_in_scope(
+    ev: &mut crate::eval::Evaluator,
+    scopes: &rustc_hash::FxHashMap<FileId, Vec<ScopeEntry>>,
+    file: FileId,
+    line: &mut crate::exec::PreparedLine,
+) -> Result<()> {
+    let scope = scopes.get(&file).cloned().unwrap_or_default();
+    ev.with_scope(scope, |ev| crate::exec::settle_shell(ev, line))
 }

@@ -410,6 +410,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// Under -t, the targets of running jobs (of recursive lines) to touch
     /// when they succeed, and how many times (see `exec::PreparedRecipe`).
     touches_after_job: rustc_hash::FxHashMap<FileId, u8>,
+    /// The scope each running job's recipe was expanded in: its later
+    /// commands' shells are expanded in it as they start.
+    job_scopes: rustc_hash::FxHashMap<FileId, Vec<crate::eval::ScopeEntry>>,
     /// Single-colon prerequisites after the second expansion, by file.
     expanded: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
     /// Circular prerequisites dropped, as (whose list, which file) and
@@ -504,6 +507,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             peer_checks: Default::default(),
             rules_extra_names: None,
             touches_after_job: Default::default(),
+            job_scopes: Default::default(),
             expanded: Default::default(),
             circular_dropped: Default::default(),
             dropped_before: Default::default(),

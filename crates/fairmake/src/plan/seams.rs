@@ -9,9 +9,10 @@
 //! and vpath ask (`Evaluator::fs`), and archive members' times.
 
 use super::mtime::{self, Mtime};
+use crate::diag::Fatal;
 use crate::diag::Result;
 use crate::exec::output::Captured;
-use crate::exec::{EnvSource, JobOutcome, JobRequest, Runner};
+use crate::exec::{EnvSource, JobOutcome, JobRequest, Runner, ShellSource};
 use crate::fscache::FsCache;
 
 /// What the planner asks of the executor.
@@ -29,8 +30,10 @@ pub trait Jobs {
     fn has_outcomes(&self) -> bool;
     /// Collects, without waiting, the jobs that have ended (and those whose
     /// command could not start), as GNU does before it starts another job;
-    /// returns the jobs that finished.
-    fn collect_ended(&mut self) -> Vec<JobOutcome>;
+    /// returns the jobs that finished. `shells` settles the shell of each
+    /// command a job goes on to (see `exec::ShellSource`), here and in the
+    /// other calls that collect jobs.
+    fn collect_ended(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome>;
     /// The next job needs a jobserver token: one of this make's jobs holds
     /// the implicit slot.
     fn needs_token(&self) -> bool;
@@ -39,15 +42,24 @@ pub trait Jobs {
     /// A job may start now (a slot, a token, the load allows it).
     fn has_free_slot(&mut self) -> bool;
     /// Starts a job; its outcome comes from `wait_any` or `wait_for_slot`.
-    /// `env` makes its environment, if a command runs (an error doing so
-    /// ends the job and is returned).
-    fn start(&mut self, req: JobRequest, env: &mut EnvSource<'_>) -> Result<()>;
+    /// `env` makes its environment, if a command runs, and `shells` the
+    /// shell of each command (an error doing either ends the job and is
+    /// returned).
+    fn start(
+        &mut self,
+        req: JobRequest,
+        env: &mut EnvSource<'_>,
+        shells: &mut ShellSource<'_>,
+    ) -> Result<()>;
     /// Waits for at least one job to finish.
-    fn wait_any(&mut self) -> Vec<JobOutcome>;
+    fn wait_any(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome>;
     /// Waits until a slot may be free, with the jobs that finished.
-    fn wait_for_slot(&mut self) -> Vec<JobOutcome>;
+    fn wait_for_slot(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome>;
     /// Make stops: waits for the jobs running, returns those that ended.
-    fn finish_running(&mut self) -> Vec<JobOutcome>;
+    fn finish_running(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome>;
+    /// The error settling the shell of a job's later command, which stops
+    /// make (once).
+    fn take_fatal(&mut self) -> Option<Fatal>;
     /// Under `-O`: where expanding a recipe prints to.
     fn capture_for_recipe(&self) -> Option<Captured>;
     /// The goals are made: the jobserver is no longer needed.
@@ -72,8 +84,8 @@ impl Jobs for Runner {
     fn has_outcomes(&self) -> bool {
         Runner::has_outcomes(self)
     }
-    fn collect_ended(&mut self) -> Vec<JobOutcome> {
-        Runner::collect_ended(self)
+    fn collect_ended(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
+        Runner::collect_ended(self, shells)
     }
     fn needs_token(&self) -> bool {
         Runner::needs_token(self)
@@ -84,17 +96,25 @@ impl Jobs for Runner {
     fn has_free_slot(&mut self) -> bool {
         Runner::has_free_slot(self)
     }
-    fn start(&mut self, req: JobRequest, env: &mut EnvSource<'_>) -> Result<()> {
-        Runner::start(self, req, env)
+    fn start(
+        &mut self,
+        req: JobRequest,
+        env: &mut EnvSource<'_>,
+        shells: &mut ShellSource<'_>,
+    ) -> Result<()> {
+        Runner::start(self, req, env, shells)
     }
-    fn wait_any(&mut self) -> Vec<JobOutcome> {
-        Runner::wait_any(self)
+    fn wait_any(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
+        Runner::wait_any(self, shells)
     }
-    fn finish_running(&mut self) -> Vec<JobOutcome> {
-        Runner::finish_running(self)
+    fn finish_running(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
+        Runner::finish_running(self, shells)
     }
-    fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
-        Runner::wait_for_slot(self)
+    fn wait_for_slot(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
+        Runner::wait_for_slot(self, shells)
+    }
+    fn take_fatal(&mut self) -> Option<Fatal> {
+        self.fatal.take()
     }
     fn capture_for_recipe(&self) -> Option<Captured> {
         Runner::capture_for_recipe(self)

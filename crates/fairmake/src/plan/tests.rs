@@ -14,7 +14,7 @@ use super::seams::{FileTimes, Jobs};
 use super::Planner;
 use crate::eval::Evaluator;
 use crate::exec::output::Captured;
-use crate::exec::{EnvSource, JobOutcome, JobRequest};
+use crate::exec::{EnvSource, JobOutcome, JobRequest, ShellSource};
 use crate::fscache::FsCache;
 use crate::options::Options;
 
@@ -54,7 +54,7 @@ impl Jobs for FakeJobs {
     fn has_outcomes(&self) -> bool {
         false
     }
-    fn collect_ended(&mut self) -> Vec<JobOutcome> {
+    fn collect_ended(&mut self, _shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         Vec::new()
     }
     fn needs_token(&self) -> bool {
@@ -66,7 +66,12 @@ impl Jobs for FakeJobs {
     fn has_free_slot(&mut self) -> bool {
         self.running.len() < self.slots
     }
-    fn start(&mut self, req: JobRequest, _env: &mut EnvSource<'_>) -> crate::diag::Result<()> {
+    fn start(
+        &mut self,
+        req: JobRequest,
+        _env: &mut EnvSource<'_>,
+        _shells: &mut ShellSource<'_>,
+    ) -> crate::diag::Result<()> {
         let commands: Vec<String> = req
             .lines
             .iter()
@@ -80,14 +85,14 @@ impl Jobs for FakeJobs {
         self.running.push((req.file, req.name));
         Ok(())
     }
-    fn finish_running(&mut self) -> Vec<JobOutcome> {
+    fn finish_running(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         let mut ended = Vec::new();
         while !self.running.is_empty() {
-            ended.extend(self.wait_any());
+            ended.extend(self.wait_any(shells));
         }
         ended
     }
-    fn wait_any(&mut self) -> Vec<JobOutcome> {
+    fn wait_any(&mut self, _shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
         if self.running.is_empty() {
             return Vec::new();
         }
@@ -109,8 +114,11 @@ impl Jobs for FakeJobs {
             held: None,
         }]
     }
-    fn wait_for_slot(&mut self) -> Vec<JobOutcome> {
-        self.wait_any()
+    fn wait_for_slot(&mut self, shells: &mut ShellSource<'_>) -> Vec<JobOutcome> {
+        self.wait_any(shells)
+    }
+    fn take_fatal(&mut self) -> Option<crate::diag::Fatal> {
+        None
     }
     fn capture_for_recipe(&self) -> Option<Captured> {
         None
