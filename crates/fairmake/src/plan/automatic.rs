@@ -51,8 +51,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .iter()
             // Later definitions first: they are looked at before earlier ones.
             .rev()
+            // A pattern-specific variable needs a stem of one byte at
+            // least, as a pattern rule does: `o%` is not for `o` (GNU).
             .filter_map(|(p, set)| {
-                p.match_stem(name).map(|stem| {
+                p.match_stem(name).filter(|stem| !stem.is_empty()).map(|stem| {
                     (
                         stem.len(),
                         ScopeEntry {
