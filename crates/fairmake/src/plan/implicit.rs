@@ -922,6 +922,16 @@ impl Search<'_, '_, '_> {
             && self.ought_to_exist(name, false) != Some(Ought::Strict)
     }
 
+    /// No rule makes `d`: later strict searches reject a candidate needing
+    /// it at once. Not a name the makefile mentions (one only an
+    /// `.EXTRA_PREREQS` names too): the compatible search may still find
+    /// it, so it stays possible (GNU 4.4.1).
+    fn mark_impossible(&mut self, d: &[u8]) {
+        if self.ought == Ought::Strict && self.ought_to_exist(d, false).is_none() {
+            self.scratch.impossible.insert(d.to_vec());
+        }
+    }
+
     /// Whether a candidate was ruled out by an impossible prerequisite
     /// (before the first one that is not there).
     fn rejected_as_impossible(
@@ -1049,9 +1059,7 @@ impl Search<'_, '_, '_> {
                 None => {
                     say::no_rule(at, &show(&d));
                     say::rejecting_impossible(at, &text, &show(&d), false);
-                    if self.ought == Ought::Strict {
-                        self.scratch.impossible.insert(d);
-                    }
+                    self.mark_impossible(&d);
                     return None;
                 }
             }
@@ -1142,9 +1150,7 @@ impl Search<'_, '_, '_> {
             return None;
         }
         let Some(m) = self.chain(d, depth + 1) else {
-            if self.ought == Ought::Strict {
-                self.scratch.impossible.insert(d.to_vec());
-            }
+            self.mark_impossible(d);
             return None;
         };
         chain.push((d.to_vec(), m));
