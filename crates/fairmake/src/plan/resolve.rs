@@ -188,7 +188,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if narrate {
             match &found {
                 Some(m) => {
-                    let rule = debug::rule_text(&self.ev.db.pattern_rules[m.rule]);
+                    let extras = self.rules_extra_names();
+                    let rule = debug::rule_text_with(&self.ev.db.pattern_rules[m.rule], &extras);
                     let text = format!("Found implicit rule '{rule}' for '{{}}'.");
                     self.debug_line(id, 1, &text);
                 }
