@@ -428,6 +428,16 @@ impl FsCache {
         }
     }
 
+    /// Forgets the times of `path` after `-t` touched it, but not its
+    /// parent's listing: GNU 4.4.1 reads a directory again only after a
+    /// recipe ran, so a file `-t` created is still missing to the implicit
+    /// search (an `.EXTRA_PREREQS` name `-t` touched does not exist).
+    pub fn touched(&mut self, path: &[u8]) {
+        let key = normalize(path).into_owned();
+        let bare = strip_trailing_slashes(&key).to_vec();
+        self.stats.remove(bare.as_slice());
+    }
+
     /// Whether any cached answer says the (normalized) path `p` is absent.
     fn thinks_missing(&self, p: &[u8]) -> bool {
         if self.stats.get(p) == Some(&None)

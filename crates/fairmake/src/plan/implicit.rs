@@ -874,10 +874,15 @@ impl Search<'_, '_, '_> {
         self.scratch.trace.is_some()
     }
 
+    /// A rule as `--debug=i` names it: with the global `.EXTRA_PREREQS`.
+    fn rule_text(&self, rule: &PatternRule) -> String {
+        debug::rule_text_with(rule, self.rules.extras)
+    }
+
     /// "Trying pattern rule ... with stem ...".
     fn say_trying(&self, rule: &PatternRule, c: &Candidate) {
         let stem = [c.dir, c.stem].concat();
-        say::trying_rule(self.base + 1, &debug::rule_text(rule), &show(&stem));
+        say::trying_rule(self.base + 1, &self.rule_text(rule), &show(&stem));
     }
 
     /// A chain's search does not use the rules of the chain that led to
@@ -887,27 +892,33 @@ impl Search<'_, '_, '_> {
         rules.sort_unstable();
         rules.dedup();
         for r in rules {
-            let text = debug::rule_text(&self.rules.list[r]);
+            let text = self.rule_text(&self.rules.list[r]);
             say::avoiding_recursion(self.base + 1, &text);
         }
     }
 
     /// The prerequisite names of a candidate, each with whether its
-    /// pattern has a `%` (an "implicit" prerequisite, else a "rule" one).
+    /// pattern has a `%` (an "implicit" prerequisite, else a "rule" one),
+    /// the global `.EXTRA_PREREQS` last.
     fn traced_names(
         &mut self,
         rule: &PatternRule,
         c: &Candidate,
         scratch: &mut Vec<u8>,
     ) -> Vec<(Vec<u8>, bool)> {
-        rule.deps
+        let mut names: Vec<(Vec<u8>, bool)> = rule
+            .deps
             .iter()
             .chain(&rule.order_only)
             .map(|pattern| {
                 prereq_name_into(pattern, c, scratch);
                 (scratch.clone(), has_percent(pattern))
             })
-            .collect()
+            .collect();
+        // The global `.EXTRA_PREREQS` come last, tried as rule
+        // prerequisites (named as written).
+        names.extend(self.rules.extras.iter().map(|d| (d.clone(), false)));
+        names
     }
 
     /// A prerequisite the run found impossible rules the candidate out
@@ -920,6 +931,16 @@ impl Search<'_, '_, '_> {
         self.ought == Ought::Strict
             && self.scratch.impossible.contains(name)
             && self.ought_to_exist(name, false) != Some(Ought::Strict)
+    }
+
+    /// No rule makes `d`: later strict searches reject a candidate needing
+    /// it at once. Not a name the makefile mentions (one only an
+    /// `.EXTRA_PREREQS` names too): the compatible search may still find
+    /// it, so it stays possible (GNU 4.4.1).
+    fn mark_impossible(&mut self, d: &[u8]) {
+        if self.ought == Ought::Strict && self.ought_to_exist(d, false).is_none() {
+            self.scratch.impossible.insert(d.to_vec());
+        }
     }
 
     /// Whether a candidate was ruled out by an impossible prerequisite
@@ -959,7 +980,7 @@ impl Search<'_, '_, '_> {
         scratch: &mut Vec<u8>,
     ) -> bool {
         let at = self.base + 1;
-        let text = debug::rule_text(rule);
+        let text = self.rule_text(rule);
         for (d, percent) in self.traced_names(rule, c, scratch) {
             if percent && self.impossible(&d) {
                 say::rejecting_impossible(at, &text, &show(&d), true);
@@ -971,7 +992,7 @@ impl Search<'_, '_, '_> {
                 return false;
             }
         }
-        self.rules.extras.iter().all(|d| self.there(d, own))
+        true
     }
 
     /// Whether `d` exists or ought to, saying which.
@@ -1013,7 +1034,7 @@ impl Search<'_, '_, '_> {
         scratch: &mut Vec<u8>,
     ) -> Option<Vec<(Vec<u8>, Match)>> {
         let at = self.base + 1;
-        let text = debug::rule_text(rule);
+        let text = self.rule_text(rule);
         let mut chain = Vec::new();
         for (d, percent) in self.traced_names(rule, c, scratch) {
             if percent && self.impossible(&d) {
@@ -1021,6 +1042,11 @@ impl Search<'_, '_, '_> {
                 return None;
             }
             say::trying_prerequisite(at, &show(&d), percent);
+            // Named twice (a pattern's and an extra prerequisite): the
+            // chain makes it once.
+            if chain.iter().any(|(n, _)| *n == d) {
+                continue;
+            }
             // GNU names a prerequisite written without `%`, or one the
             // compatible search would allow, an "explicit file".
             let mentioned = !self.k.exists(&d)
@@ -1042,16 +1068,14 @@ impl Search<'_, '_, '_> {
             self.base -= 1;
             match found {
                 Some(m) => {
-                    let found_rule = debug::rule_text(&self.rules.list[m.rule]);
+                    let found_rule = self.rule_text(&self.rules.list[m.rule]);
                     say::found_rule(at, &found_rule, &show(&d));
                     chain.push((d, m));
                 }
                 None => {
                     say::no_rule(at, &show(&d));
                     say::rejecting_impossible(at, &text, &show(&d), false);
-                    if self.ought == Ought::Strict {
-                        self.scratch.impossible.insert(d);
-                    }
+                    self.mark_impossible(&d);
                     return None;
                 }
             }
@@ -1142,9 +1166,7 @@ impl Search<'_, '_, '_> {
             return None;
         }
         let Some(m) = self.chain(d, depth + 1) else {
-            if self.ought == Ought::Strict {
-                self.scratch.impossible.insert(d.to_vec());
-            }
+            self.mark_impossible(d);
             return None;
         };
         chain.push((d.to_vec(), m));

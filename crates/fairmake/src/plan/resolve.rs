@@ -188,7 +188,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if narrate {
             match &found {
                 Some(m) => {
-                    let rule = debug::rule_text(&self.ev.db.pattern_rules[m.rule]);
+                    let extras = self.rules_extra_names();
+                    let rule = debug::rule_text_with(&self.ev.db.pattern_rules[m.rule], &extras);
                     let text = format!("Found implicit rule '{rule}' for '{{}}'.");
                     self.debug_line(id, 1, &text);
                 }
@@ -237,7 +238,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // ("ought to exist" for later searches).
         self.ev.db.file_mut(id).is_target = true;
         for (inter_name, inter_match) in &m.chain {
-            self.adopt_intermediate(inter_name, inter_match)?;
+            self.adopt_intermediate(inter_name, inter_match, m)?;
         }
         let mut extra = self.match_deps(m);
         let terminal = self.ev.db.pattern_rules[m.rule].terminal;
@@ -595,17 +596,43 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// leads from `c.o` to `c.o` made by `%.o: %.c`) keeps the rule found
     /// nearer the target, as in GNU make, and its prerequisite naming
     /// itself is then dropped as circular.
-    fn adopt_intermediate(&mut self, name: &[u8], m: &implicit::Match) -> Result<()> {
+    /// `above` is the match whose prerequisite `name` is.
+    fn adopt_intermediate(
+        &mut self,
+        name: &[u8],
+        m: &implicit::Match,
+        above: &implicit::Match,
+    ) -> Result<()> {
         let id = self.ev.db.intern(name);
         if self.node(id).resolved.is_some() {
             // Already known (another chain, or made): it keeps what it is.
             return Ok(());
         }
         self.resolve_intermediate(id, m)?;
+        if self.only_extra_prereq(name, above) {
+            self.node(id).intermediate = false;
+        }
         for (n, sub) in &m.chain {
-            self.adopt_intermediate(n, sub)?;
+            self.adopt_intermediate(n, sub, m)?;
         }
         Ok(())
+    }
+
+    /// `name` is a prerequisite of the match `above` only as a global
+    /// `.EXTRA_PREREQS` name: every pattern rule names those without `%`,
+    /// so a chain makes it as a mentioned file, not an intermediate one
+    /// (GNU 4.4.1). Named by the rule's own patterns too, it may be.
+    fn only_extra_prereq(&self, name: &[u8], above: &implicit::Match) -> bool {
+        let extra = self
+            .rules_extra_names
+            .as_ref()
+            .is_some_and(|names| names.iter().any(|n| n[..] == *name));
+        extra
+            && !above
+                .deps
+                .iter()
+                .chain(&above.order_only)
+                .any(|d| d[..] == *name)
     }
 
     /// `id` is an intermediate file made by the implicit rule `m`.

@@ -164,7 +164,7 @@ impl FileTimes for Disk {
     }
     fn touch(&mut self, fs: &mut FsCache, path: &[u8]) -> std::io::Result<()> {
         let result = crate::exec::touch(path);
-        fs.invalidate(path);
+        fs.touched(path);
         result
     }
 }

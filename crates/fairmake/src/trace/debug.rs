@@ -20,7 +20,10 @@ pub fn line(indent: usize, text: fmt::Arguments<'_>) {
 
 /// A pattern rule as the search names it: `%.o: %.c`, `%:: %,v` (a
 /// terminal rule), `%.x %.y: %.z | %.w`, `%.o:` (no prerequisites).
-pub fn rule_text(rule: &crate::rules::PatternRule) -> String {
+/// The global `.EXTRA_PREREQS` (`extras`) are the rule's prerequisites
+/// too: they follow its own, before the order-only ones (`%.o: %.c m`,
+/// `%:: m`), as GNU 4.4.1 names the rule.
+pub fn rule_text_with(rule: &crate::rules::PatternRule, extras: &[Vec<u8>]) -> String {
     let show = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let mut text = rule
         .targets
@@ -29,7 +32,7 @@ pub fn rule_text(rule: &crate::rules::PatternRule) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     text.push_str(if rule.terminal { "::" } else { ":" });
-    for d in &rule.deps {
+    for d in rule.deps.iter().chain(extras) {
         text.push(' ');
         text.push_str(&show(d));
     }
