@@ -576,6 +576,20 @@ def _without_pattern_private(prog):
     return dict(prog, files=files)
 
 
+_PERCENT_CONDITIONAL = re.compile(r"^[ \t]*%[ \t]*:[ \t]*(?:override[ \t]+)?(?!export\b|private\b)[^:=#\s]+[ \t]*\?=")
+
+
+def _without_percent_conditional(prog):
+    """The program without its `%: A ?= v` lines (pattern exactly `%`,
+    not exported there)."""
+    files = []
+    for f in prog["files"]:
+        if "lines" in f:
+            f = dict(f, lines=[l for l in f["lines"] if not _PERCENT_CONDITIONAL.match(l)])
+        files.append(f)
+    return dict(prog, files=files)
+
+
 def _exported_define_infos(prog):
     """The texts the `$(info TEXT)` lines inside exported `define` bodies
     print (TEXT without references): expanding the variable for an
@@ -903,6 +917,17 @@ DECLARATIONS = [
          "Differences). Counted when each `No rule` line only GNU says "
          "names a double-colon target.",
          match=_double_colon_no_rule),
+    Decl("gnu-percent-conditional-unexports", {"4.4.1", "4.3"},
+         "A pattern-specific `?=` whose pattern is exactly `%` (`%: A ?= "
+         "x`) for a variable a makefile exports (`export A = g`): GNU 4.4.1 "
+         "and 4.3 leave A out of every recipe's environment, though `$(A)` "
+         "keeps its value and `?=` assigns nothing; other patterns and "
+         "operators do not do it. fairmake keeps A exported (README, "
+         "Differences). Declared when, without those lines, both makes "
+         "agree on the program.",
+         match=lambda p, d: uses(p, _PERCENT_CONDITIONAL.pattern.replace("^", "(?m)^", 1))
+         and uses(p, r"\bexport\b"),
+         rewrite=_without_percent_conditional),
     Decl("export-order", {"4.4.1"},
          "Exported variables are expanded for a recipe's environment in the "
          "order they were defined, not in GNU's hash order (README, "
