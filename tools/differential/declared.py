@@ -755,6 +755,12 @@ DECLARATIONS = [
              rb"(?m)^GNU Make 4\.[0-9.]+( compatible \(fairmake [^)]*\))?\nBuilt for .*\n(?:.*\n){2,3}?"
              rb"This is free software: .*\nThere is NO WARRANTY, .*\n",
              b"<version>\n", re.sub(rb"(?m)^Report bugs to .*\n", b"", t))),
+    Decl("debug-directory-cache", {"4.4.1", "4.3"},
+         "-d that a makefile turns on (MAKEFLAGS): GNU's lines about its "
+         "own directory cache (`Directory . cache invalidated (count 3 != "
+         "command 4)`) are not printed by fairmake, which keeps no such "
+         "cache (README, Differences); compared with those lines removed.",
+         normalize=lambda t: re.sub(rb"(?m)^Directory .* cache invalidated \(count \d+ != command \d+\)\n", b"", t)),
     Decl("data-base-from-makefile", {"4.4.1", "4.3"},
          "-p that a makefile turns on (MAKEFLAGS or GNUMAKEFLAGS holding a "
          "`p`) prints the data base, whose contents are in GNU's hash order "
