@@ -54,15 +54,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A pattern-specific variable needs a stem of one byte at
             // least, as a pattern rule does: `o%` is not for `o` (GNU).
             .filter_map(|(p, set)| {
-                p.match_stem(name).filter(|stem| !stem.is_empty()).map(|stem| {
-                    (
-                        stem.len(),
-                        ScopeEntry {
-                            set: set.clone(),
-                            inherited: false,
-                        },
-                    )
-                })
+                p.match_stem(name)
+                    .filter(|stem| !stem.is_empty())
+                    .map(|stem| {
+                        (
+                            stem.len(),
+                            ScopeEntry {
+                                set: set.clone(),
+                                inherited: false,
+                            },
+                        )
+                    })
             })
             .collect();
         // Shorter stems (more specific patterns) first; the sort is stable.
