@@ -38,15 +38,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.runner.finish_running(&mut shells)
         };
         for mut outcome in ended {
-            self.touch_after_job(&mut outcome);
+            let _ = self.touch_after_job(&mut outcome);
         }
     }
 
     /// -t ran the recursive lines of `outcome`'s job: its target is
     /// touched now (the first of two touches as the job passed over its
     /// last line, before its held output, see
-    /// `JobRequest::touched_before_output`). A failed touch fails the job.
-    fn touch_after_job(&mut self, outcome: &mut crate::exec::JobOutcome) {
+    /// `JobRequest::touched_before_output`). A failed touch fails the job;
+    /// true if it did.
+    fn touch_after_job(&mut self, outcome: &mut crate::exec::JobOutcome) -> bool {
+        let ok = outcome.ok;
         let id = outcome.file;
         let mut held = outcome.held.take();
         if let Some(times) = self.touches_after_job.remove(&id) {
@@ -64,6 +66,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if let Some(block) = &mut held {
             block.flush();
         }
+        ok && !outcome.ok
     }
 
     fn job_finished(&mut self, mut outcome: crate::exec::JobOutcome) {
@@ -71,7 +74,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.jobs_finished += 1;
         let id = outcome.file;
         self.job_scopes.remove(&id);
-        self.touch_after_job(&mut outcome);
+        let touch_failed = self.touch_after_job(&mut outcome);
         if self.basic() {
             let template = if outcome.ok {
                 debug::walk::REMADE
@@ -117,7 +120,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.rule_failed(id, false);
             let keep_going = self.ev.invocation.options.keep_going;
             self.failed |= !(keep_going && self.dont_care.recipe_failure_uncounted(id));
-            if !keep_going {
+            // A touch that failed after the job (-t) is no failed job: GNU
+            // goes on to the next goal, as it does after any failed touch.
+            if !keep_going && !touch_failed {
                 if !self.stopping && self.runner.running() > 0 {
                     diag::waiting_for_jobs();
                 }
