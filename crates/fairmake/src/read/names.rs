@@ -206,6 +206,10 @@ pub fn intern_static_deps<List: FromIterator<Dep>>(
             let mut made = Vec::new();
             pattern.substitute(stem, &mut made);
             let made = if pattern.percent.is_some() {
+                // An empty stem makes a lone `%` no name at all (GNU).
+                if made.is_empty() {
+                    continue;
+                }
                 made
             } else {
                 // (One name: a blank in it stays in it.)
