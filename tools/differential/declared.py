@@ -548,18 +548,19 @@ def _last_line(text):
     return ls[-1] if ls else b""
 
 
+def _with_lines(prog, change):
+    """The program with each makefile's lines replaced by change(lines)."""
+    files = [dict(f, lines=change(f["lines"])) if "lines" in f else f for f in prog["files"]]
+    return dict(prog, files=files)
+
+
 _PATTERN_PRIVATE_CONDITIONAL = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|override[ \t]+)*)private[ \t]+(?=[^=]*\?=)")
 
 
 def _without_pattern_private_conditional(prog):
     """The program with `private` taken off its pattern-specific `?=`
     assignments (`%.o: private Y ?= w` -> `%.o: Y ?= w`)."""
-    files = []
-    for f in prog["files"]:
-        if "lines" in f:
-            f = dict(f, lines=[_PATTERN_PRIVATE_CONDITIONAL.sub(r"\1", l) for l in f["lines"]])
-        files.append(f)
-    return dict(prog, files=files)
+    return _with_lines(prog, lambda lines: [_PATTERN_PRIVATE_CONDITIONAL.sub(r"\1", l) for l in lines])
 
 
 _PATTERN_PRIVATE = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|override[ \t]+)*)private[ \t]+")
@@ -568,12 +569,7 @@ _PATTERN_PRIVATE = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|overr
 def _without_pattern_private(prog):
     """The program with `private` taken off its pattern-specific
     assignments (`%.o: private export P = 1` -> `%.o: export P = 1`)."""
-    files = []
-    for f in prog["files"]:
-        if "lines" in f:
-            f = dict(f, lines=[_PATTERN_PRIVATE.sub(r"\1", l) for l in f["lines"]])
-        files.append(f)
-    return dict(prog, files=files)
+    return _with_lines(prog, lambda lines: [_PATTERN_PRIVATE.sub(r"\1", l) for l in lines])
 
 
 _PERCENT_CONDITIONAL = re.compile(r"^[ \t]*%[ \t]*:[ \t]*(?:override[ \t]+)?(?!export\b|private\b)[^:=#\s]+[ \t]*\?=")
@@ -582,12 +578,7 @@ _PERCENT_CONDITIONAL = re.compile(r"^[ \t]*%[ \t]*:[ \t]*(?:override[ \t]+)?(?!e
 def _without_percent_conditional(prog):
     """The program without its `%: A ?= v` lines (pattern exactly `%`,
     not exported there)."""
-    files = []
-    for f in prog["files"]:
-        if "lines" in f:
-            f = dict(f, lines=[l for l in f["lines"] if not _PERCENT_CONDITIONAL.match(l)])
-        files.append(f)
-    return dict(prog, files=files)
+    return _with_lines(prog, lambda lines: [l for l in lines if not _PERCENT_CONDITIONAL.match(l)])
 
 
 def _exported_define_infos(prog):
