@@ -466,6 +466,32 @@ def _gnu_restarts_forever(prog, diffs):
     return only(diffs, "stdout", "stderr", "status", "timeout")
 
 
+def _parallel(prog):
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    return bool(re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j", env))
+
+
+def _names_makefiles(prog):
+    return any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"MAKEFILES", r"(?m)^\s*-?include\b")
+
+
+def _gnu_restarts_for_grouped_peer(prog, diffs):
+    # GNU timed out, fairmake did not, and a grouped rule may name
+    # makefiles; the rewrite to plain rules shows whether that was all.
+    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
+    return timeout == (True, False) and _names_makefiles(prog) and uses(prog, r"&::?")
+
+
+def _without_grouped(prog):
+    """The program with its grouped rules made plain (`a b &: p` -> `a b: p`)."""
+    return _with_lines(prog, lambda lines: [re.sub(r"&(::?)", r"\1", l) for l in lines])
+
+
+def _restart_under_jobs_with_double_colon(prog, diffs):
+    return _parallel(prog) and _names_makefiles(prog) and uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)")
+
+
 def _without_jobs(prog):
     """The program with -j taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^(-j\d*|--jobs(=\d+)?)$", a)]
@@ -851,6 +877,21 @@ DECLARATIONS = [
          "out and fairmake did not, and both agree on the program without "
          "-j.",
          match=_gnu_restarts_forever, rewrite=_without_jobs),
+    Decl("gnu-grouped-makefile-restart", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): a "
+         "makefile that is a grouped-target peer of the one whose recipe "
+         "ran is taken as changed though the recipe did not write it, so "
+         "make starts over forever (4.3 and fairmake do not). Counted when "
+         "GNU timed out and fairmake did not, and both agree on the program "
+         "with its grouped rules made plain.",
+         match=_gnu_restarts_for_grouped_peer, rewrite=_without_grouped),
+    Decl("gnu-double-colon-makefile-restart", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): under -j it "
+         "starts over once the first double-colon rule of a makefile has "
+         "remade it, with the other rules' jobs still running (`INTERNAL: "
+         "Exiting with 1 jobserver tokens`); fairmake waits for every rule. "
+         "Counted when both agree on the program without -j.",
+         match=_restart_under_jobs_with_double_colon, rewrite=_without_jobs),
     Decl("gnu-sigpipe-waits", {"4.4.1"},
          "stdout a pipe nobody reads (`make | true`): fairmake dies of "
          "SIGPIPE, as GNU 4.3 does (README, Differences); GNU 4.4.1's "
