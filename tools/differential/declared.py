@@ -263,7 +263,8 @@ def _redefines_pattern_rule(prog):
 _MISSING_NOTE = re.compile(rb"^[^:\n]+:\d+: [^:\n]+: No such file or directory$")
 
 
-def _parallel(prog):
+def parallel(prog):
+    """Does the program run with -j (its command line or MAKEFLAGS)?"""
     flags = " ".join(a for a in prog["args"] if re.match(r"^-", a))
     env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
     return bool(re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j|^[a-zA-Z]*j", env)
@@ -274,7 +275,7 @@ def _missing_include_note(prog, diffs):
     # Under -j the two makes name different missing makefiles in their
     # notes (`Makefile:2: gen.mk: No such file or directory`): every line
     # one stderr has and the other lacks is such a note.
-    if not only(diffs, "stderr") or not _parallel(prog):
+    if not only(diffs, "stderr") or not parallel(prog):
         return False
     if not uses(prog, r"(?m)^\s*-?include\b", r"(?m)^\s*sinclude\b") and \
             not any(k == "MAKEFILES" for k, _ in prog["env"]):
@@ -466,12 +467,6 @@ def _gnu_restarts_forever(prog, diffs):
     return only(diffs, "stdout", "stderr", "status", "timeout")
 
 
-def _parallel(prog):
-    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
-    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
-    return bool(re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j", env))
-
-
 def _names_makefiles(prog):
     return any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"MAKEFILES", r"(?m)^\s*-?include\b")
 
@@ -489,7 +484,7 @@ def _without_grouped(prog):
 
 
 def _restart_under_jobs_with_double_colon(prog, diffs):
-    return _parallel(prog) and _names_makefiles(prog) and uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)")
+    return parallel(prog) and _names_makefiles(prog) and uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)")
 
 
 def _without_jobs(prog):
