@@ -363,6 +363,12 @@ impl Evaluator {
             }
             return Ok(());
         }
+        // What the pieces say is said at the definition found first (a
+        // target's `+=`), not at each piece's own, as in GNU 4.4.1 and 4.3.
+        let found_first = match chain.first() {
+            Some(Piece::Compiled(_, loc, _)) if chain.len() > 1 => Some(loc.clone()),
+            _ => None,
+        };
         // Outermost definition first: `+=` pieces append to what they inherit.
         let mut first = true;
         for piece in chain.into_iter().rev() {
@@ -373,6 +379,7 @@ impl Evaluator {
             match piece {
                 Piece::Text(text) => out.extend_from_slice(&text),
                 Piece::Compiled(exp, loc, key) => {
+                    let loc = found_first.clone().unwrap_or(loc);
                     self.expand_recursive_at(name, &exp, key, loc, out)?
                 }
             }
