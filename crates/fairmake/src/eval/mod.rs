@@ -58,6 +58,10 @@ pub struct Evaluator {
     /// GNU reports errors found while parsing a value (bad numbers,
     /// unterminated references, too few arguments) there.
     expanding_loc: Option<Loc>,
+    /// The variable whose definition `expanding_loc` is: redefined while
+    /// it is expanded (`$(eval)`), its new definition is the place, as in
+    /// GNU, which locates by the variable's own record.
+    expanding_key: Option<VarKey>,
     /// `loc` is the definition of the outermost variable being expanded
     /// where nothing was being read (see `expand_recursive_at`).
     placed_by_variable: bool,
@@ -210,6 +214,7 @@ impl Evaluator {
             self_reference_is_environment: false,
             loc: None,
             expanding_loc: None,
+            expanding_key: None,
             placed_by_variable: false,
             unplacing: false,
             consulting: false,
@@ -301,9 +306,38 @@ impl Evaluator {
     /// all (`make: *** ...`) when `loc` is `None`.
     pub fn expand_text_located(&mut self, text: &[u8], loc: Option<Loc>) -> Result<Vec<u8>> {
         let saved = std::mem::replace(&mut self.expanding_loc, loc);
+        let saved_key = self.expanding_key.take();
         let result = self.expand_text(text);
         self.expanding_loc = saved;
+        self.expanding_key = saved_key;
         result
+    }
+
+    /// Errors in a value are said at `loc`, the definition of variable
+    /// `key`, when it has one; what was said before comes back.
+    fn place_at(&mut self, loc: Option<Loc>, key: VarKey) -> (Option<Loc>, Option<VarKey>) {
+        match loc {
+            Some(l) => (
+                self.expanding_loc.replace(l),
+                self.expanding_key.replace(key),
+            ),
+            None => (self.expanding_loc.clone(), self.expanding_key),
+        }
+    }
+
+    fn restore_place(&mut self, (loc, key): (Option<Loc>, Option<VarKey>)) {
+        self.expanding_loc = loc;
+        self.expanding_key = key;
+    }
+
+    /// The variable `key` was just defined again at `loc`: if its value is
+    /// being expanded, that is where its errors are said from now on.
+    fn follow_redefinition(&mut self, key: VarKey, loc: &Option<Loc>) {
+        if self.expanding_key == Some(key) {
+            if let Some(l) = loc {
+                self.expanding_loc = Some(l.clone());
+            }
+        }
     }
 
     pub fn expand_text(&mut self, text: &[u8]) -> Result<Vec<u8>> {
@@ -363,6 +397,12 @@ impl Evaluator {
             }
             return Ok(());
         }
+        // What the pieces say is said at the definition found first (a
+        // target's `+=`), not at each piece's own, as in GNU 4.4.1 and 4.3.
+        let found_first = match chain.first() {
+            Some(Piece::Compiled(_, loc, _)) if chain.len() > 1 => Some(loc.clone()),
+            _ => None,
+        };
         // Outermost definition first: `+=` pieces append to what they inherit.
         let mut first = true;
         for piece in chain.into_iter().rev() {
@@ -373,6 +413,7 @@ impl Evaluator {
             match piece {
                 Piece::Text(text) => out.extend_from_slice(&text),
                 Piece::Compiled(exp, loc, key) => {
+                    let loc = found_first.clone().unwrap_or(loc);
                     self.expand_recursive_at(name, &exp, key, loc, out)?
                 }
             }
@@ -442,10 +483,7 @@ impl Evaluator {
         // A variable make reads itself (see `expand_own_var`) places none
         // of its errors at its definition.
         let unplacing = std::mem::take(&mut self.unplacing);
-        let saved = match loc.clone().filter(|_| !unplacing) {
-            Some(l) => self.expanding_loc.replace(l),
-            None => self.expanding_loc.clone(),
-        };
+        let saved = self.place_at(loc.clone().filter(|_| !unplacing), key);
         // Where nothing is being read (a built-in recipe, a job's
         // environment, after reading), what the outermost variable's value
         // says is located at its definition (at none if it has none), as in
@@ -458,7 +496,7 @@ impl Evaluator {
             self.loc.replace(place)
         });
         let result = self.expand_guarded(name, exp, key, loc.as_ref(), out);
-        self.expanding_loc = saved;
+        self.restore_place(saved);
         if let Some(outer) = placed {
             self.loc = outer;
             self.placed_by_variable = false;
@@ -539,10 +577,7 @@ impl Evaluator {
         loc: Option<Loc>,
         out: &mut Vec<u8>,
     ) -> Result<()> {
-        let saved = match loc {
-            Some(l) => self.expanding_loc.replace(l),
-            None => self.expanding_loc.clone(),
-        };
+        let saved = self.place_at(loc, key);
         let result = if self.self_reference_is_environment {
             // Guarded all the same: a `$(call)` of a variable being
             // expanded stands for its start-up value (see the field).
@@ -550,7 +585,7 @@ impl Evaluator {
         } else {
             self.expand(exp, out)
         };
-        self.expanding_loc = saved;
+        self.restore_place(saved);
         result
     }
 
@@ -753,6 +788,10 @@ impl Evaluator {
                     var.private |= old.private;
                 }
                 self.globals.insert(def.name, var);
+                if let Some((key, v)) = self.globals.get_keyed(def.name) {
+                    let loc = v.loc.clone();
+                    self.follow_redefinition(key, &loc);
+                }
             }
             Some(set) => {
                 // A command-line (or override) variable is not overridden by a
@@ -781,6 +820,13 @@ impl Evaluator {
                 }
                 var.loc = loc;
                 set.borrow_mut().insert(def.name, var);
+                let redefined = set
+                    .borrow()
+                    .get_keyed(def.name)
+                    .map(|(k, v)| (k, v.loc.clone()));
+                if let Some((key, loc)) = redefined {
+                    self.follow_redefinition(key, &loc);
+                }
             }
         }
         Ok(())

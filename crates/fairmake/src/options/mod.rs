@@ -348,13 +348,41 @@ fn push_once(list: &mut Vec<Vec<u8>>, v: Vec<u8>) {
     }
 }
 
+/// [`push_once`] for a file or directory name, kept without its leading
+/// `./` (`-I ./inc` is `-Iinc` in MAKEFLAGS, `-f ./mk` reads `mk`), as GNU
+/// 4.4.1 and 4.3 keep them. A repeat either way is dropped, so that the
+/// command line applied again after reading adds nothing (GNU asks only of
+/// the name as given, and keeps `inc` twice for `-I inc -I ./inc`).
+fn push_name_once(list: &mut Vec<Vec<u8>>, v: Vec<u8>) {
+    let name = without_dot_slash(&v);
+    if !list.contains(&v) && !list.contains(&name) {
+        list.push(name);
+    }
+}
+
+/// `name` without its leading `./`s and the slashes after each; `./` when
+/// nothing else is left.
+fn without_dot_slash(name: &[u8]) -> Vec<u8> {
+    let mut rest = name;
+    while let Some(after) = rest.strip_prefix(b"./") {
+        rest = after;
+        while let Some(after) = rest.strip_prefix(b"/") {
+            rest = after;
+        }
+    }
+    if rest.is_empty() {
+        return b"./".to_vec();
+    }
+    rest.to_vec()
+}
+
 fn apply_string(opts: &mut Options, id: OptId, v: Vec<u8>) {
     match id {
-        OptId::Directory => push_once(&mut opts.directories, v),
-        OptId::File => opts.makefiles.push(v),
-        OptId::IncludeDir => push_once(&mut opts.include_dirs, v),
-        OptId::OldFile => push_once(&mut opts.old_files, v),
-        OptId::WhatIf => push_once(&mut opts.new_files, v),
+        OptId::Directory => push_name_once(&mut opts.directories, v),
+        OptId::File => opts.makefiles.push(without_dot_slash(&v)),
+        OptId::IncludeDir => push_name_once(&mut opts.include_dirs, v),
+        OptId::OldFile => push_name_once(&mut opts.old_files, v),
+        OptId::WhatIf => push_name_once(&mut opts.new_files, v),
         OptId::Eval => push_once(&mut opts.evals, v),
         OptId::JobserverAuth | OptId::JobserverFds => opts.jobserver_auth = Some(v),
         OptId::SyncMutex => opts.sync_mutex = Some(v),

@@ -6,66 +6,57 @@ use crate::words;
 
 /// The bytes of `text` that are outside variable references, with their
 /// positions: where a rule line's `:`, `;` and `#` can be.
+/// A reference ends at the closer that matches its own opener: inside
+/// `$(...)` only parentheses nest, so `$(info }:)` holds its colon.
 fn top_level(text: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
-    let mut depth = 0usize;
-    let mut skip = 0;
+    let mut next = 0;
     text.iter().enumerate().filter_map(move |(i, &b)| {
-        if skip > 0 {
-            skip -= 1;
+        if i < next {
             return None;
         }
-        match b {
-            b'$' => {
-                // An unterminated reference is no reference: GNU still finds
-                // the `;` after `$(firstword x;`.
-                if matches!(text.get(i + 1), Some(b'(') | Some(b'{')) && closes(text, i + 1) {
-                    depth += 1;
-                    skip = 1;
-                } else if text.get(i + 1) == Some(&b'$')
-                    && matches!(text.get(i + 2), Some(b'(') | Some(b'{'))
-                    && closes(text, i + 2)
-                {
-                    // `$$(...)` becomes a reference in a second expansion:
-                    // its colons are not separators either.
-                    depth += 1;
-                    skip = 2;
-                } else {
-                    // `$$` and `$x` are never separators themselves.
-                    skip = 1;
-                }
-                None
-            }
-            b')' | b'}' if depth > 0 => {
-                depth -= 1;
-                None
-            }
-            _ if depth > 0 => None,
+        if b != b'$' {
             // `\:` is part of a name, not a separator.
-            b':' if text[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1 => None,
-            _ => Some((i, b)),
+            let escaped =
+                b == b':' && text[..i].iter().rev().take_while(|&&c| c == b'\\').count() % 2 == 1;
+            return (!escaped).then_some((i, b));
         }
+        // `$$(...)` becomes a reference in a second expansion: its colons
+        // are not separators either. An unterminated reference is no
+        // reference: GNU still finds the `;` after `$(firstword x;`.
+        let open = if text.get(i + 1) == Some(&b'$') {
+            i + 2
+        } else {
+            i + 1
+        };
+        next = match matching_close(text, open) {
+            Some(close) => close + 1,
+            // `$$` and `$x` are never separators themselves.
+            None => i + 2,
+        };
+        None
     })
 }
 
-/// Whether the parenthesis or brace at `open` has its match in `text`.
-fn closes(text: &[u8], open: usize) -> bool {
-    let (o, c) = if text[open] == b'(' {
-        (b'(', b')')
-    } else {
-        (b'{', b'}')
+/// Where the parenthesis or brace at `open` has its match in `text`,
+/// counting only its own kind.
+fn matching_close(text: &[u8], open: usize) -> Option<usize> {
+    let (o, c) = match text.get(open) {
+        Some(b'(') => (b'(', b')'),
+        Some(b'{') => (b'{', b'}'),
+        _ => return None,
     };
     let mut depth = 0usize;
-    for &b in &text[open..] {
+    for (i, &b) in text.iter().enumerate().skip(open) {
         if b == o {
             depth += 1;
         } else if b == c {
             depth -= 1;
             if depth == 0 {
-                return true;
+                return Some(i);
             }
         }
     }
-    false
+    None
 }
 
 /// Splits off the recipe after the first `;` that is outside references and
