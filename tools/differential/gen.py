@@ -665,7 +665,11 @@ class Gen:
                 # Not any words: letters of a word would be flags (d: debug).
                 args.append(v + self.ch(["=", ":=", "+="]) + self.ch(["k", "s", "-k", "", "B", "ks", "-- V=mf"]))
             else:
-                args.append(v + self.ch(["=", ":=", "+=", "?=", "::="]) + self.words(self.r.randint(0, 2)))
+                # `$$` is dropped: MAKEFLAGS carries it on as `$$$$`, so a
+                # recipe's `echo $(MAKEFLAGS)` hands the shell `$$`, its
+                # process id, which differs between any two runs (S64:15257).
+                op = self.ch(["=", ":=", "+=", "?=", "::="])
+                args.append(v + op + self.words(self.r.randint(0, 2)).replace("$$", ""))
         ngoals = self.r.choice([0, 0, 0, 1, 1, 1, 2, 3])
         for _ in range(ngoals):
             self.tag("opt:goal")
