@@ -30,15 +30,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Adds the prerequisites of the next peers (expanded a second time
     /// now) to `id`'s, as prerequisites that stay out of the automatic
     /// variables, stopping after the first peer that adds any: those are
-    /// made before the next peer is looked at. Returns whether any were
-    /// added.
-    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+    /// made before the next peer is looked at. Returns, when some were
+    /// added, how many peers' lists the walk has entered, the one that
+    /// added them included.
+    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<Option<usize>> {
         let Some(resolved) = self.nodes[id].resolved.clone() else {
-            return Ok(false);
+            return Ok(None);
         };
         let peers = self.peers(id);
         let mut r = (*resolved).clone();
         let mut added = false;
+        let mut entered = 0;
         let mut adopted = false;
         // Files of a peer's list now among `id`'s own, to be added so.
         let mut own_now: Vec<FileId> = Vec::new();
@@ -91,6 +93,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     added = true;
                 }
             }
+            entered = self.nodes[id].peers_taken as usize + 1;
             if whole {
                 self.nodes[id].peers_taken += 1;
             }
@@ -102,7 +105,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             r.forget_order();
             self.node(id).resolved = Some(Rc::new(r));
         }
-        Ok(added)
+        Ok(added.then_some(entered))
     }
 
     /// Where `id`'s walk of a peer's list (`deps` now) goes on, having
@@ -134,12 +137,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         kept[..from].iter().filter(|&&k| k).count()
     }
 
-    /// `id`'s own prerequisites were found out of date under `-q` (a
-    /// failure, without -k, that does not stop make at once): each
-    /// peer's list is still looked at, its circular prerequisites reported
-    /// up to the first other one, which is made, and no further.
-    pub(super) fn peers_after_failure(&mut self, id: FileId) -> Result<()> {
-        for peer in self.peers(id) {
+    /// `id`'s prerequisites were found out of date under `-q` (a failure,
+    /// without -k, that does not stop make at once): each peer's list the
+    /// walk has not entered (the first `entered` have been; the failure
+    /// ended the walk of the last) is still looked at, its circular
+    /// prerequisites reported up to the first other one, which is made,
+    /// and no further.
+    pub(super) fn peers_after_failure(&mut self, id: FileId, entered: usize) -> Result<()> {
+        for peer in self.peers(id).into_iter().skip(entered) {
             for dep in self.peer_list(peer)? {
                 if self.is_visiting(dep.file()) {
                     self.report_circular(id, dep.file());
