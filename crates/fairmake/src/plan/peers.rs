@@ -45,7 +45,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // Files of a peer's list now among `id`'s own, to be added so.
         let mut own_now: Vec<FileId> = Vec::new();
         while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
-            let deps = self.peer_list(peer)?;
+            let deps = self.peer_walk_list(peer)?;
             // Where the walk of this list stopped last time, if it did.
             let from = std::mem::take(&mut self.nodes[id].peer_pos) as usize;
             let from = self.resume_peer_walk(id, &deps, from);
@@ -145,7 +145,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// and no further.
     pub(super) fn peers_after_failure(&mut self, id: FileId, entered: usize) -> Result<()> {
         for peer in self.peers(id).into_iter().skip(entered) {
-            for dep in self.peer_list(peer)? {
+            for dep in self.peer_walk_list(peer)? {
                 if self.is_visiting(dep.file()) {
                     self.report_circular(id, dep.file());
                     continue;
@@ -167,6 +167,56 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut deps = self.expanded_deps(peer)?;
         deps.extend(self.named_extra_deps(peer)?);
         Ok(self.without_dropped(peer, deps))
+    }
+
+    /// `peer`'s list as a grouped target walks it: in the order
+    /// `--shuffle` gave it, if it did (see `shuffled_as_peer`).
+    fn peer_walk_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        let deps = self.peer_list(peer)?;
+        if !self.shuffled_as_peer(peer) {
+            return Ok(deps);
+        }
+        let order = self.shuffled_order(peer, &deps);
+        if order.len() != deps.len() {
+            return Ok(deps);
+        }
+        Ok(order.into_iter().map(|i| deps[i].clone()).collect())
+    }
+
+    /// Whether GNU has shuffled `peer`'s list by the time a grouped
+    /// target walks it: a file reached from the goals through the rules'
+    /// prerequisites is, before the walk; one whose list has a second
+    /// expansion is, as it is expanded (GNU 4.4.1). Another one is walked
+    /// as written (`all: x` with `x y &:` walks `y: b c` so).
+    fn shuffled_as_peer(&mut self, peer: FileId) -> bool {
+        if !super::shuffle::reorders(&self.ev.invocation.options.shuffle) {
+            return false;
+        }
+        if !self.ev.db.file(peer).rule.deferred().is_empty() {
+            return true;
+        }
+        if self.shuffle_reached.is_none() {
+            self.shuffle_reached = Some(self.reached_from_goals());
+        }
+        self.shuffle_reached
+            .as_ref()
+            .is_some_and(|r| r.contains(&peer))
+    }
+
+    /// The goals and what their rules' prerequisites reach.
+    fn reached_from_goals(&self) -> rustc_hash::FxHashSet<FileId> {
+        let mut reached: rustc_hash::FxHashSet<FileId> = self.goals.iter().copied().collect();
+        let mut todo: Vec<FileId> = self.goals.clone();
+        while let Some(f) = todo.pop() {
+            let file = self.ev.db.file(f);
+            let rules = std::iter::once(&file.rule).chain(file.double_colon());
+            for dep in rules.flat_map(|r| r.deps.iter()) {
+                if reached.insert(dep.file()) {
+                    todo.push(dep.file());
+                }
+            }
+        }
+        reached
     }
 
     /// `deps`, `list`'s prerequisites as written, less those dropped from
