@@ -298,6 +298,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if own_only && dep.sibling {
                 continue;
             }
+            if dep.sibling && self.dropped_from_siblings(&resolved, dep.file()) {
+                continue;
+            }
             if dep.wait_before && walk.pending {
                 break;
             }
@@ -376,6 +379,23 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(walk)
+    }
+
+    /// Whether `file`, in the making, which a pattern sibling's list gave
+    /// `resolved`, is gone from every sibling's list by now: dropped as
+    /// circular by the sibling's own walk (`a.o` of `%.o %.x: %.o` made
+    /// for `a.x` drops `a.x` of `%.o: %.x`). GNU walks the siblings' lists
+    /// as they are, so it is not met again.
+    fn dropped_from_siblings(&self, resolved: &super::Resolved, file: FileId) -> bool {
+        let visiting = self
+            .nodes
+            .get(file.index())
+            .is_some_and(|n| n.status == Status::Visiting);
+        visiting
+            && resolved.siblings().iter().all(|&s| {
+                let list = self.nodes.get(s.index()).and_then(|n| n.resolved.as_ref());
+                list.is_some_and(|r| !r.deps.iter().any(|d| !d.sibling && d.file() == file))
+            })
     }
 
     /// The missing intermediate files among `resolved`'s prerequisites
