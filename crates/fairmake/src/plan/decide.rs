@@ -295,7 +295,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .iter()
             .filter(|d| !d.order_only)
             .any(|d| match self.mtime_of(d.file()) {
-                _ if self.nodes[d.file()].remade => true,
+                // (One without a recipe, remade only as its prerequisites
+                // were, keeps its time: it counts if newer, as GNU has it.)
+                _ if self.nodes[d.file()].remade && !self.remade_without_recipe(d.file()) => true,
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
@@ -305,5 +307,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         || self.chain_changed(d.file(), limit, coarse, depth + 1)
                 }
             })
+    }
+
+    /// Whether `id` counts as remade with no recipe of its own to run:
+    /// its time is what it was.
+    fn remade_without_recipe(&self, id: FileId) -> bool {
+        self.nodes[id]
+            .resolved
+            .as_ref()
+            .is_some_and(|r| r.recipe.is_none())
     }
 }
