@@ -164,6 +164,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// last): without those dropped as circular (of a file listed twice,
     /// the listing that was).
     pub(super) fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        // A peer that took the rest of another's list as its own (see
+        // `adopt_peer_tail`) has that list from then on, for its peers'
+        // walks too: GNU relinked the file's list.
+        let adopted = self
+            .nodes
+            .get(peer.index())
+            .and_then(|n| n.resolved.as_ref())
+            .and_then(|r| r.adopted().map(<[Dep]>::to_vec));
+        if let Some(deps) = adopted {
+            return Ok(self.without_dropped(peer, deps));
+        }
         let mut deps = self.expanded_deps(peer)?;
         deps.extend(self.named_extra_deps(peer)?);
         Ok(self.without_dropped(peer, deps))
