@@ -295,7 +295,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .iter()
             .filter(|d| !d.order_only)
             .any(|d| match self.mtime_of(d.file()) {
-                _ if self.nodes[d.file()].remade => true,
+                // A file remade counts by its time now, as GNU has it (one
+                // whose recipe left it alone, or that has none, did not
+                // change); under -n by its recipe, which would have run.
+                m if self.nodes[d.file()].remade && self.counts_as_new(d.file(), m) => true,
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
@@ -305,5 +308,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         || self.chain_changed(d.file(), limit, coarse, depth + 1)
                 }
             })
+    }
+
+    /// Whether `id`, remade, is new whatever its time `now`: it is missing,
+    /// phony, an archive member (see `dep_is_newer`), or its recipe was
+    /// only printed (-n).
+    fn counts_as_new(&self, id: FileId, now: Option<Mtime>) -> bool {
+        now.is_none()
+            || self.nodes[id].simulated
+            || self.ev.db.file(id).phony
+            || crate::archive::is_member(self.ev.db.file(id).name)
     }
 }

@@ -426,6 +426,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// A grouped target's walk of a peer's list that stopped to make what
     /// it had added: the list as it stood then (see `Node::peer_pos`).
     peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// `--shuffle`: the files reached from the goals through the rules'
+    /// prerequisites, whose lists GNU shuffles before the walk (found on
+    /// first need).
+    shuffle_reached: Option<rustc_hash::FxHashSet<FileId>>,
     /// The pattern rule (its index) that makes a file, for the files an
     /// implicit rule makes: `.PRECIOUS` naming its target pattern keeps it.
     made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
@@ -512,6 +516,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             circular_dropped: Default::default(),
             dropped_before: Default::default(),
             peer_stops: Default::default(),
+            shuffle_reached: None,
             made_by_pattern: Default::default(),
             also_made: Default::default(),
             deferred_waiting: Default::default(),

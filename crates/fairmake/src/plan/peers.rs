@@ -30,20 +30,22 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Adds the prerequisites of the next peers (expanded a second time
     /// now) to `id`'s, as prerequisites that stay out of the automatic
     /// variables, stopping after the first peer that adds any: those are
-    /// made before the next peer is looked at. Returns whether any were
-    /// added.
-    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<bool> {
+    /// made before the next peer is looked at. Returns, when some were
+    /// added, how many peers' lists the walk has entered, the one that
+    /// added them included.
+    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<Option<usize>> {
         let Some(resolved) = self.nodes[id].resolved.clone() else {
-            return Ok(false);
+            return Ok(None);
         };
         let peers = self.peers(id);
         let mut r = (*resolved).clone();
         let mut added = false;
+        let mut entered = 0;
         let mut adopted = false;
         // Files of a peer's list now among `id`'s own, to be added so.
         let mut own_now: Vec<FileId> = Vec::new();
         while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
-            let deps = self.peer_list(peer)?;
+            let deps = self.peer_walk_list(peer)?;
             // Where the walk of this list stopped last time, if it did.
             let from = std::mem::take(&mut self.nodes[id].peer_pos) as usize;
             let from = self.resume_peer_walk(id, &deps, from);
@@ -91,6 +93,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     added = true;
                 }
             }
+            entered = self.nodes[id].peers_taken as usize + 1;
             if whole {
                 self.nodes[id].peers_taken += 1;
             }
@@ -102,7 +105,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             r.forget_order();
             self.node(id).resolved = Some(Rc::new(r));
         }
-        Ok(added)
+        Ok(added.then_some(entered))
     }
 
     /// Where `id`'s walk of a peer's list (`deps` now) goes on, having
@@ -134,13 +137,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         kept[..from].iter().filter(|&&k| k).count()
     }
 
-    /// `id`'s own prerequisites were found out of date under `-q` (a
-    /// failure, without -k, that does not stop make at once): each
-    /// peer's list is still looked at, its circular prerequisites reported
-    /// up to the first other one, which is made, and no further.
-    pub(super) fn peers_after_failure(&mut self, id: FileId) -> Result<()> {
-        for peer in self.peers(id) {
-            for dep in self.peer_list(peer)? {
+    /// `id`'s prerequisites were found out of date under `-q` (a failure,
+    /// without -k, that does not stop make at once): each peer's list the
+    /// walk has not entered (the first `entered` have been; the failure
+    /// ended the walk of the last) is still looked at, its circular
+    /// prerequisites reported up to the first other one, which is made,
+    /// and no further.
+    pub(super) fn peers_after_failure(&mut self, id: FileId, entered: usize) -> Result<()> {
+        for peer in self.peers(id).into_iter().skip(entered) {
+            for dep in self.peer_walk_list(peer)? {
                 if self.is_visiting(dep.file()) {
                     self.report_circular(id, dep.file());
                     continue;
@@ -159,9 +164,70 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// last): without those dropped as circular (of a file listed twice,
     /// the listing that was).
     pub(super) fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        // A peer that took the rest of another's list as its own (see
+        // `adopt_peer_tail`) has that list from then on, for its peers'
+        // walks too: GNU relinked the file's list.
+        let adopted = self
+            .nodes
+            .get(peer.index())
+            .and_then(|n| n.resolved.as_ref())
+            .and_then(|r| r.adopted().map(<[Dep]>::to_vec));
+        if let Some(deps) = adopted {
+            return Ok(self.without_dropped(peer, deps));
+        }
         let mut deps = self.expanded_deps(peer)?;
         deps.extend(self.named_extra_deps(peer)?);
         Ok(self.without_dropped(peer, deps))
+    }
+
+    /// `peer`'s list as a grouped target walks it: in the order
+    /// `--shuffle` gave it, if it did (see `shuffled_as_peer`).
+    fn peer_walk_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        let deps = self.peer_list(peer)?;
+        if !self.shuffled_as_peer(peer) {
+            return Ok(deps);
+        }
+        let order = self.shuffled_order(peer, &deps);
+        if order.len() != deps.len() {
+            return Ok(deps);
+        }
+        Ok(order.into_iter().map(|i| deps[i].clone()).collect())
+    }
+
+    /// Whether GNU has shuffled `peer`'s list by the time a grouped
+    /// target walks it: a file reached from the goals through the rules'
+    /// prerequisites is, before the walk; one whose list has a second
+    /// expansion is, as it is expanded (GNU 4.4.1). Another one is walked
+    /// as written (`all: x` with `x y &:` walks `y: b c` so).
+    fn shuffled_as_peer(&mut self, peer: FileId) -> bool {
+        if !super::shuffle::reorders(&self.ev.invocation.options.shuffle) {
+            return false;
+        }
+        if !self.ev.db.file(peer).rule.deferred().is_empty() {
+            return true;
+        }
+        if self.shuffle_reached.is_none() {
+            self.shuffle_reached = Some(self.reached_from_goals());
+        }
+        self.shuffle_reached
+            .as_ref()
+            .is_some_and(|r| r.contains(&peer))
+    }
+
+    /// The goals and what their rules' prerequisites reach.
+    fn reached_from_goals(&self) -> rustc_hash::FxHashSet<FileId> {
+        let mut reached: rustc_hash::FxHashSet<FileId> = self.goals.iter().copied().collect();
+        let mut todo: Vec<FileId> = self.goals.clone();
+        while let Some(f) = todo.pop() {
+            let file = self.ev.db.file(f);
+            let rules = std::iter::once(&file.rule).chain(file.double_colon());
+            for dep in rules.flat_map(|r| r.deps.iter()) {
+                if reached.insert(dep.file()) {
+                    todo.push(dep.file());
+                }
+            }
+        }
+        reached
     }
 
     /// `deps`, `list`'s prerequisites as written, less those dropped from

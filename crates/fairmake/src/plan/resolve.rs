@@ -369,7 +369,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// and friends. Under .NOTPARALLEL the order is kept (every
     /// prerequisite waits for the one before it), and so it is while the
     /// makefiles are remade: GNU 4.4.1 shuffles only for the goals.
-    fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
+    pub(super) fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         let reorders = shuffle::reorders(&self.ev.invocation.options.shuffle);
         if !reorders || serial || self.makefiles_phase {

@@ -57,21 +57,28 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // The peers' prerequisites are made alongside its own (with -j,
         // while those run), with -k even when one of its own failed, as
         // GNU does; each time some are added, they are walked.
+        // How many peers' lists the walk has entered.
+        let mut entered = 0;
         let walk = loop {
             let walk = self.walk_prereqs(id, false)?;
             if walk.failed && !self.ev.invocation.options.keep_going {
                 // A recipe that failed stops make at once; one found out
                 // of date (-q), or one that failed quietly (for an
-                // optional makefile), lets the peers' lists be looked at.
+                // optional makefile), lets the other peers' lists be
+                // looked at.
                 if !walk.failed_as_error || !self.stopping {
-                    self.peers_after_failure(id)?;
+                    self.peers_after_failure(id, entered)?;
                 }
                 break walk;
             }
             // A recipe failed meanwhile (a job of this walk, reaped): make
             // stops, and the peers' lists are not looked at.
-            if self.halting() || !self.add_peer_prereqs(id)? {
+            if self.halting() {
                 break walk;
+            }
+            match self.add_peer_prereqs(id)? {
+                Some(n) => entered = n,
+                None => break walk,
             }
         };
         // Made by its group's recipe during the walk: GNU makes it again
@@ -291,6 +298,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if own_only && dep.sibling {
                 continue;
             }
+            if dep.sibling && self.dropped_from_siblings(&resolved, dep.file()) {
+                continue;
+            }
             if dep.wait_before && walk.pending {
                 break;
             }
@@ -369,6 +379,23 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         Ok(walk)
+    }
+
+    /// Whether `file`, in the making, which a pattern sibling's list gave
+    /// `resolved`, is gone from every sibling's list by now: dropped as
+    /// circular by the sibling's own walk (`a.o` of `%.o %.x: %.o` made
+    /// for `a.x` drops `a.x` of `%.o: %.x`). GNU walks the siblings' lists
+    /// as they are, so it is not met again.
+    fn dropped_from_siblings(&self, resolved: &super::Resolved, file: FileId) -> bool {
+        let visiting = self
+            .nodes
+            .get(file.index())
+            .is_some_and(|n| n.status == Status::Visiting);
+        visiting
+            && resolved.siblings().iter().all(|&s| {
+                let list = self.nodes.get(s.index()).and_then(|n| n.resolved.as_ref());
+                list.is_some_and(|r| !r.deps.iter().any(|d| !d.sibling && d.file() == file))
+            })
     }
 
     /// The missing intermediate files among `resolved`'s prerequisites

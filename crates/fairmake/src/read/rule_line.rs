@@ -424,9 +424,11 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     if ev.reading.no_default_goal {
         return;
     }
+    // Only a value with no bytes at all is unset: one of blanks (`:= $(E) `)
+    // keeps the first target out and leaves no goal (GNU 4.4.1, 4.3).
     let empty = ev
         .global_value(b".DEFAULT_GOAL")
-        .is_none_or(|v| trim(v).is_empty());
+        .is_none_or(<[u8]>::is_empty);
     // Set on the command line (`.DEFAULT_GOAL+=`, even empty), by
     // `override` or by the environment under -e, it is the makefile's no
     // more to set.
