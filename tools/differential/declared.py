@@ -226,11 +226,15 @@ def _pattern_rule_key(line):
     m = _PATTERN_RULE_LINE.match(line)
     if not m:
         return None
-    targets = tuple(m.group(1).split())
+    # `&:` is the same rule: a pattern rule's targets are always grouped
+    # (S63:22516 redefined `%.o %.x: %.c` as `%.o %.x &: %.c`).
+    targets = tuple(m.group(1).rstrip(" \t").rstrip("&").split())
     if len(targets) < 2 or not all("%" in t for t in targets):
         return None
-    # A terminal rule (`::`) is defined again only by another `::` line.
-    return targets, m.group(2), tuple(m.group(3).split())
+    # `::` (terminal) or `:`: both makes compare targets and prerequisites
+    # only, so either defines the rule again (`%.o:: %.c` then `%.o: %.c`
+    # runs the second in GNU 4.4.1 as in fairmake).
+    return targets, tuple(m.group(3).split())
 
 
 def _without_redefined_pattern_rule(prog):
