@@ -240,6 +240,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Some(Status::Pending);
         }
         if walk.failed {
+            // A recipe that failed without -k stopped make there and then:
+            // this target, waiting on it, was never tried, so it is no
+            // intermediate file to delete (GNU 4.4.1 and 4.3, `rm c.c`,
+            // not `rm c.c c.o`, as c.o's prerequisite c.c fails).
+            if walk.failed_as_error && self.halting() {
+                self.nodes[id].remaking = false;
+            }
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
