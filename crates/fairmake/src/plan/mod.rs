@@ -235,8 +235,8 @@ pub struct Node {
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
     /// Found to need remaking, its missing intermediate prerequisites
-    /// were made for it (even if they failed): under -n, it is among the
-    /// intermediate files said deleted, as in GNU.
+    /// were made for it (even if they failed, when make went on): under
+    /// -n, it is among the intermediate files said deleted, as in GNU.
     pub remaking: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
