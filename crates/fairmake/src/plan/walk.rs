@@ -551,7 +551,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Failed if self.failed_quietly(id) => {
                 return self.met_quiet_failure(id, Some(parent), true)
             }
-            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            // Failed before: made (and failing again) only if needed.
+            Status::Failed => return Ok(Status::Done),
+            Status::Done | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
@@ -656,7 +658,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
-        if !matches!(self.status(id), Status::New | Status::Pending) || self.ev.db.file(id).phony {
+        // One that failed before (a goal with no rule, found since as a
+        // prerequisite only the compatible search allows) waits as any
+        // other: GNU does not look at a missing intermediate file unless
+        // the target needs it made.
+        let failed = self.status(id) == Status::Failed && !self.failed_quietly(id);
+        if !(failed || matches!(self.status(id), Status::New | Status::Pending))
+            || self.ev.db.file(id).phony
+        {
             return false;
         }
         self.may_stay_missing(id) && self.mtime_of(id).is_none()
