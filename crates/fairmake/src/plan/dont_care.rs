@@ -58,6 +58,10 @@ pub struct DontCare {
     /// The files first tried beneath such a walk for a quiet goal: their
     /// failure is said, but does not count for the exit status under -k.
     loud: FxHashSet<FileId>,
+    /// The files first tried for a double-colon target's second rule or a
+    /// later one (or beneath such a file) in a quiet walk: GNU keeps "don't
+    /// care" with the first rule only, so their failure is an error.
+    after_first_rule: FxHashSet<FileId>,
 }
 
 impl DontCare {
@@ -89,9 +93,20 @@ impl DontCare {
     }
 
     /// `id` is tried for the first time, needed by `parent`; `deferred`:
-    /// as a missing intermediate file whose making waits.
-    pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>, deferred: bool) {
+    /// as a missing intermediate file whose making waits; `later_rule`:
+    /// for the second double-colon rule of `parent` or a later one.
+    pub(super) fn entered(
+        &mut self,
+        id: FileId,
+        parent: Option<FileId>,
+        deferred: bool,
+        later_rule: bool,
+    ) {
         if !self.walk_quiet {
+            return;
+        }
+        if later_rule || parent.is_some_and(|p| self.after_first_rule.contains(&p)) {
+            self.after_first_rule.insert(id);
             return;
         }
         if self.in_deferred_walk() && !deferred {
@@ -161,6 +176,27 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
     /// `id` failed quietly before: it is not tried again.
     pub(super) fn failed_quietly(&self, id: FileId) -> bool {
         self.dont_care.contains(id) && self.nodes[id].status == Status::Failed
+    }
+
+    /// A quiet makefile goal of several double-colon rules failed quietly
+    /// at its first: GNU goes on to the next rule, without "don't care",
+    /// finds the file failed and says why, as for a makefile whose
+    /// failure counts (`foo:: u` twice, `-include foo`: "No rule to make
+    /// target 'u', needed by 'foo'").
+    pub(super) fn later_rules_of_quiet_goal(&mut self, goal: FileId) -> Result<Status> {
+        let several = self.ev.db.file(goal).double_colon().len() > 1;
+        if !self.makefiles_phase
+            || !self.dont_care.walk_quiet
+            || !several
+            || self.nodes[goal].double_colon_rule != 0
+            || !self.failed_quietly(goal)
+        {
+            return Ok(self.nodes[goal].status);
+        }
+        self.dont_care.walk_quiet = false;
+        let said = self.met_quiet_failure(goal, None, false);
+        self.dont_care.walk_quiet = true;
+        said
     }
 
     /// `parent` (or the goal list) met `id`, which failed quietly: for

@@ -751,7 +751,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let st = if self.seen_this_pass(goal) {
                     Status::Pending
                 } else {
-                    self.update(goal, None)?
+                    let st = self.update(goal, None)?;
+                    if st == Status::Failed {
+                        self.later_rules_of_quiet_goal(goal)?
+                    } else {
+                        st
+                    }
                 };
                 started[i] += self.runner.started() - before;
                 match st {

@@ -169,7 +169,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
-            self.dont_care.entered(id, parent, deferred);
+            let later_rule = parent.is_some_and(|p| self.nodes[p].double_colon_rule > 0)
+                || (parent.is_none() && self.nodes[id].double_colon_rule > 0);
+            self.dont_care.entered(id, parent, deferred, later_rule);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
             if deferred && self.basic() {
