@@ -264,6 +264,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     format_args!("Target '{name}' not remade because of errors."),
                 );
             }
+            if parent.is_none() {
+                self.note_first_rule_failed(id);
+            }
             return Some(self.rule_failed(id, !walk.failed_as_error));
         }
         None
