@@ -8,7 +8,9 @@
 //! many implicit-rule candidates in one directory costs a single `readdir`.
 //!
 //! The cache is only wrong about files changed behind make's back. After make
-//! itself rebuilds a target, [`FsCache::invalidate`] refreshes what it knew.
+//! itself rebuilds a target, [`FsCache::invalidate`] refreshes what it knew;
+//! a name a listing read before a job ran has is checked again when asked
+//! about (a recipe may remove more than its target).
 //!
 //! [`FsCache::stat_fresh`] serves callers that keep the answer themselves
 //! (the planner): it always asks the file system about files that exist,
@@ -385,10 +387,34 @@ impl FsCache {
     /// if the directory cannot be read. One hash lookup when the listing is
     /// known (an implicit-rule search asks this for every name it tries).
     fn listing_contains(&mut self, dir: &[u8], name: &[u8]) -> Option<bool> {
-        if let Some(known) = self.dirs.get(dir) {
-            return known.as_ref().map(|l| l.contains(name));
+        let listed = match self.dirs.get(dir) {
+            Some(known) => known.as_ref().map(|l| l.contains(name)),
+            None => self.listing_by_key(dir).map(|l| l.contains(name)),
+        }?;
+        if !listed || self.current_listing(dir).is_some() {
+            return Some(listed);
         }
-        self.listing_by_key(dir).map(|l| l.contains(name))
+        Some(self.still_there(dir, name))
+    }
+
+    /// Whether `name`, in the listing of `dir` read before a job ran, is
+    /// still there: a recipe may have removed more than its target (`rm -f
+    /// *.c`), which GNU sees. One `lstat` for a name listed (a search
+    /// finds few); a name not listed stays missing.
+    fn still_there(&mut self, dir: &[u8], name: &[u8]) -> bool {
+        let path = match dir {
+            b"." => name.to_vec(),
+            b"/" => [dir, name].concat(),
+            _ => [dir, b"/", name].concat(),
+        };
+        if lstat_kind(&path).is_some() {
+            return true;
+        }
+        if let Some(Some(listing)) = self.dirs.get_mut(dir) {
+            listing.update(name, None);
+        }
+        self.stats.remove(path.as_slice());
+        false
     }
 
     /// `listing` of a directory already in cache-key form (`dir_key`).

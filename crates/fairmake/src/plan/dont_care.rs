@@ -58,6 +58,13 @@ pub struct DontCare {
     /// The files first tried beneath such a walk for a quiet goal: their
     /// failure is said, but does not count for the exit status under -k.
     loud: FxHashSet<FileId>,
+    /// The files first tried for a double-colon target's second rule or a
+    /// later one (or beneath such a file) in a quiet walk: GNU keeps "don't
+    /// care" with the first rule only, so their failure is an error.
+    after_first_rule: FxHashSet<FileId>,
+    /// A quiet goal's first double-colon rule that failed quietly, by
+    /// goal: the file to blame for it, said once the goal's rules are done.
+    first_rule_failed: FxHashMap<FileId, FileId>,
 }
 
 impl DontCare {
@@ -89,9 +96,20 @@ impl DontCare {
     }
 
     /// `id` is tried for the first time, needed by `parent`; `deferred`:
-    /// as a missing intermediate file whose making waits.
-    pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>, deferred: bool) {
+    /// as a missing intermediate file whose making waits; `later_rule`:
+    /// for the second double-colon rule of `parent` or a later one.
+    pub(super) fn entered(
+        &mut self,
+        id: FileId,
+        parent: Option<FileId>,
+        deferred: bool,
+        later_rule: bool,
+    ) {
         if !self.walk_quiet {
+            return;
+        }
+        if later_rule || parent.is_some_and(|p| self.after_first_rule.contains(&p)) {
+            self.after_first_rule.insert(id);
             return;
         }
         if self.in_deferred_walk() && !deferred {
@@ -163,6 +181,61 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
         self.dont_care.contains(id) && self.nodes[id].status == Status::Failed
     }
 
+    /// A quiet makefile goal of several double-colon rules failed quietly
+    /// at its first: GNU goes on to each later rule, without "don't care",
+    /// finds the file failed and says why, as for a makefile whose
+    /// failure counts (`foo:: u` twice, `-include foo`: "No rule to make
+    /// target 'u', needed by 'foo'"), still as no error under -k.
+    pub(super) fn later_rules_of_quiet_goal(&mut self, goal: FileId) -> Result<Status> {
+        let Some(root) = self.dont_care.first_rule_failed.remove(&goal) else {
+            return Ok(self.nodes[goal].status);
+        };
+        self.dont_care.said.insert(root);
+        // Once per later rule (with -k; without, the first stops make).
+        let later_rules = self.ev.db.file(goal).double_colon().len() - 1;
+        let mut st = Status::Failed;
+        for _ in 0..later_rules {
+            let message = self.no_rule_message(root);
+            st = self.cannot_make(goal, message)?;
+        }
+        Ok(st)
+    }
+
+    /// The first double-colon rule of the goal `id` failed: for a quiet
+    /// makefile goal of several rules, what to blame is noted (see
+    /// `later_rules_of_quiet_goal`).
+    pub(super) fn note_first_rule_failed(&mut self, id: FileId) {
+        let quiet_goal = self.makefiles_phase
+            && self.dont_care.walk_quiet
+            && self.nodes[id].double_colon_rule == 0
+            && self.ev.db.file(id).double_colon().len() > 1;
+        if quiet_goal {
+            let root = self.blamed(id);
+            self.dont_care.first_rule_failed.insert(id, root);
+        }
+    }
+
+    /// Whether `parent` walks a double-colon rule after its first (or is
+    /// beneath one) in a quiet walk: what failed quietly is said there.
+    fn loud_parent(&self, parent: Option<FileId>) -> bool {
+        parent.is_some_and(|p| {
+            self.nodes[p].double_colon_rule > 0 || self.dont_care.after_first_rule.contains(&p)
+        })
+    }
+
+    /// "No rule to make target 'root'", with what needed it.
+    fn no_rule_message(&self, root: FileId) -> String {
+        let name = diag::show(self.ev.db.file(root).name).to_string();
+        match self.dont_care.needed_by.get(&root) {
+            Some(&p) => format!(
+                "No rule to make target '{}', needed by '{}'",
+                name,
+                diag::show(self.ev.db.file(p).name)
+            ),
+            None => format!("No rule to make target '{name}'"),
+        }
+    }
+
     /// `parent` (or the goal list) met `id`, which failed quietly: for
     /// another optional makefile it fails quietly again; otherwise it is
     /// said to have no rule, as GNU says it: each time a file that failed
@@ -174,7 +247,8 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
         parent: Option<FileId>,
         deferred: bool,
     ) -> Result<Status> {
-        if self.dont_care.walk_quiet && (deferred || !self.dont_care.in_deferred_walk()) {
+        let quiet = deferred || !self.dont_care.in_deferred_walk();
+        if self.dont_care.walk_quiet && quiet && !self.loud_parent(parent) {
             return Ok(Status::Failed);
         }
         let root = self.blamed(id);
@@ -189,15 +263,7 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
         if !first {
             return Ok(Status::Failed);
         }
-        let name = diag::show(self.ev.db.file(root).name).to_string();
-        let message = match self.dont_care.needed_by.get(&root) {
-            Some(&p) => format!(
-                "No rule to make target '{}', needed by '{}'",
-                name,
-                diag::show(self.ev.db.file(p).name)
-            ),
-            None => format!("No rule to make target '{name}'"),
-        };
+        let message = self.no_rule_message(root);
         self.cannot_make(id, message)
     }
 

@@ -235,8 +235,8 @@ pub struct Node {
     /// Its recipe ran (or would have, with -n/-q) in this run.
     pub remade: bool,
     /// Found to need remaking, its missing intermediate prerequisites
-    /// were made for it (even if they failed): under -n, it is among the
-    /// intermediate files said deleted, as in GNU.
+    /// were made for it (even if they failed, when make went on): under
+    /// -n, it is among the intermediate files said deleted, as in GNU.
     pub remaking: bool,
     /// How deep in the walk it was first met (for `--debug` indentation).
     pub depth: u32,
@@ -756,7 +756,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let st = if self.seen_this_pass(goal) {
                     Status::Pending
                 } else {
-                    self.update(goal, None)?
+                    let st = self.update(goal, None)?;
+                    if st == Status::Failed {
+                        self.later_rules_of_quiet_goal(goal)?
+                    } else {
+                        st
+                    }
                 };
                 started[i] += self.runner.started() - before;
                 match st {

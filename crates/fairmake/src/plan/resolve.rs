@@ -181,7 +181,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 let depth = self.nodes[id].depth as usize;
                 self.search_scratch.trace = Some(self.indent(depth) + 1);
             }
-            let found = self.implicit(id, &search_name, &draft.deps);
+            // Its `.EXTRA_PREREQS` are among its explicit prerequisites
+            // for "ought to exist" (GNU 4.4.1 adds them as it reads).
+            let extra = self.own_extra_deps(id, draft.named, false)?;
+            let found = self.implicit(id, &search_name, &draft.deps, &extra);
             self.search_scratch.trace = None;
             found?
         };
@@ -469,6 +472,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         id: FileId,
         name: &[u8],
         explicit: &[Dep],
+        extra: &[Dep],
     ) -> Result<Option<implicit::Match>> {
         if self.ev.db.pattern_rules.is_empty() {
             return Ok(None);
@@ -493,6 +497,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             ev: self.ev,
             also_made: &self.also_made,
             explicit_deps: explicit,
+            extra_deps: extra,
             target: name,
             scope,
             error: None,
@@ -772,6 +777,9 @@ struct DbKnowledge<'a> {
     /// The explicit prerequisites of the target searched for, as written
     /// (for `$$<`, `$$^`, `$$+` and `$$|`).
     explicit_deps: &'a [Dep],
+    /// Its `.EXTRA_PREREQS`: explicit prerequisites for "ought to exist",
+    /// not for the automatic variables.
+    extra_deps: &'a [Dep],
     /// The target searched for, and its variables.
     target: &'a [u8],
     scope: Vec<ScopeEntry>,
@@ -797,6 +805,7 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             || f.phony
             || self.also_made.contains(&id)
             || (own && self.explicit_deps.iter().any(|d| d.file() == id))
+            || (own && self.extra_deps.iter().any(|d| d.file() == id))
         {
             Some(implicit::Ought::Strict)
         } else if f.is_prerequisite || f.static_prerequisite || f.entered || f.builtin {

@@ -176,7 +176,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let first_visit = self.nodes[id].status == Status::New;
         self.nodes[id].status = Status::Visiting;
         if first_visit {
-            self.dont_care.entered(id, parent, deferred);
+            let later_rule = parent.is_some_and(|p| self.nodes[p].double_colon_rule > 0)
+                || (parent.is_none() && self.nodes[id].double_colon_rule > 0);
+            self.dont_care.entered(id, parent, deferred, later_rule);
             // A walk never nests four billion deep: its stack would give out first.
             self.nodes[id].depth = self.depth as u32;
             if deferred && self.basic() {
@@ -247,6 +249,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Some(Status::Pending);
         }
         if walk.failed {
+            // A recipe that failed without -k stopped make there and then:
+            // this target, waiting on it, was never tried, so it is no
+            // intermediate file to delete (GNU 4.4.1 and 4.3, `rm c.c`,
+            // not `rm c.c c.o`, as c.o's prerequisite c.c fails).
+            if walk.failed_as_error && self.halting() {
+                self.nodes[id].remaking = false;
+            }
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
@@ -261,6 +270,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     None,
                     format_args!("Target '{name}' not remade because of errors."),
                 );
+            }
+            if parent.is_none() {
+                self.note_first_rule_failed(id);
             }
             return Some(self.rule_failed(id, !walk.failed_as_error));
         }
@@ -571,7 +583,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             Status::Failed if self.failed_quietly(id) => {
                 return self.met_quiet_failure(id, Some(parent), true)
             }
-            Status::Done | Status::Failed | Status::Running => return Ok(self.nodes[id].status),
+            // Failed before: made (and failing again) only if needed.
+            Status::Failed => return Ok(Status::Done),
+            Status::Done | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
             Status::New if self.old_files.contains(&id) => return Ok(self.assume_old(id)),
             Status::New | Status::Pending => {}
@@ -676,7 +690,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
-        if !matches!(self.status(id), Status::New | Status::Pending) || self.ev.db.file(id).phony {
+        // One that failed before (a goal with no rule, found since as a
+        // prerequisite only the compatible search allows) waits as any
+        // other: GNU does not look at a missing intermediate file unless
+        // the target needs it made.
+        let failed = self.status(id) == Status::Failed && !self.failed_quietly(id);
+        if !(failed || matches!(self.status(id), Status::New | Status::Pending))
+            || self.ev.db.file(id).phony
+        {
             return false;
         }
         self.may_stay_missing(id) && self.mtime_of(id).is_none()

@@ -50,16 +50,18 @@ fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     let list = ev.expand_text(&list.unwrap_or_default())?;
     let names: Vec<Vec<u8>> = crate::words::words(&list).map(<[u8]>::to_vec).collect();
     ev.reading.no_default_goal = true;
-    let mut named = Vec::new();
     let read = names.into_iter().try_for_each(|name| {
-        let known_as = makefiles_name(ev, &mut named, &name);
         read::announce(ev, &name, read::ReadAs::Optional);
         let path = read::find_include(ev, &name);
-        match read::read_makefile(ev, &path, read::ReadAs::Optional) {
+        let file = known_as(ev, &name);
+        // Found where named: read as the file it is (`MAKEFILE_LIST`),
+        // while messages name it as written.
+        let file = if path == name { file } else { path.clone() };
+        match read::read_makefile_as(ev, &file, &path, read::ReadAs::Optional) {
             Ok(()) => Ok(()),
             Err(ReadError::Fatal(e)) => Err(e),
             Err(ReadError::NotFound(e)) => {
-                optional_makefile(ev, known_as, e.raw_os_error());
+                optional_makefile(ev, known_as(ev, &name), e.raw_os_error());
                 Ok(())
             }
         }
@@ -68,17 +70,17 @@ fn read_makefiles_variable(ev: &mut Evaluator) -> Result<(), Fatal> {
     read
 }
 
-/// The file a MAKEFILES word names, as GNU names it while reading them: a
-/// name with a leading `./` is a file known (from an earlier word, or
-/// `--eval`) by the name without it, else a file of its own under the name
-/// as written; so `x ./x` is made once and `./x x` twice (GNU 4.4.1, 4.3).
-fn makefiles_name(ev: &Evaluator, named: &mut Vec<Vec<u8>>, name: &[u8]) -> Vec<u8> {
+/// The file a MAKEFILES word names: `./x` is `x` when a file `x` is
+/// known by then (a rule or an earlier makefile named it), and a file of
+/// its own, `./x`, otherwise, as in GNU 4.4.1 and 4.3 (the name is looked
+/// up as file names are, without the `./`, but entered as written).
+fn known_as(ev: &Evaluator, name: &[u8]) -> Vec<u8> {
     let bare = read::rule_line::strip_dot_slash(name);
-    let known = bare != name
-        && (named.iter().any(|n| n.as_slice() == bare) || ev.db.lookup(bare).is_some());
-    let name = if known { bare } else { name }.to_vec();
-    named.push(name.clone());
-    name
+    let known = bare.len() < name.len()
+        && (ev.db.lookup(bare).is_some()
+            || ev.reading.makefiles_read.iter().any(|m| *m.name == *bare)
+            || ev.reading.missing_includes.iter().any(|m| *m.name == *bare));
+    if known { bare } else { name }.to_vec()
 }
 
 /// The `-f` makefiles, in order; a missing one must be remade. `-`
@@ -106,7 +108,10 @@ fn read_named_makefiles(ev: &mut Evaluator, opts: &Options) -> Result<(), Fatal>
             copy = read::copy_stdin(ev)?;
             &copy
         } else {
-            name
+            // `-f ./x` names the file `x`, in messages and `MAKEFILE_LIST`
+            // too (GNU 4.4.1 and 4.3).
+            copy = read::rule_line::strip_dot_slash(name).to_vec();
+            &copy
         };
         read::announce(ev, name, read::ReadAs::Main);
         match read::read_makefile(ev, name, read::ReadAs::Main) {
