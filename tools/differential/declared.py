@@ -497,6 +497,24 @@ def _without_jobs(prog):
     return dict(prog, args=args)
 
 
+def _shuffle_circular_drop(prog, diffs):
+    if only(diffs, "stdout", "files"):
+        return True
+    # The recipe run with the other list may fail (`cp $< bar` given no
+    # $<: S64:13255), so stderr and the status differ as well.
+    ref_err = next((a for k, a, _ in diffs if k == "stderr"), b"")
+    return only(diffs, "stdout", "stderr", "status", "files") and b"Circular " in (ref_err or b"")
+
+
+def _without_escaped_blanks(prog):
+    """The program with `\\ ` in its rule and assignment lines (not in
+    recipes), its environment and command line written `_`: names
+    without blanks in them."""
+    q = _with_lines(prog, lambda lines: [l if l.startswith("\t") else l.replace("\\ ", "_") for l in lines])
+    env = [[k, v.replace("\\ ", "_")] for k, v in prog["env"]]
+    return dict(q, env=env, args=[a.replace("\\ ", "_") for a in prog["args"]])
+
+
 def _without_shuffle(prog):
     """The program with --shuffle taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
@@ -942,10 +960,17 @@ DECLARATIONS = [
          "unshuffled list, so $^, $? and $< keep the file it named and lose "
          "another; fairmake drops the file it names (README, Differences; "
          "manual: --shuffle does not change the automatic variables). "
-         "Declared when only stdout or files differ and, without --shuffle, "
-         "both makes agree on the program.",
-         match=lambda p, d: only(d, "stdout", "files"),
-         rewrite=_without_shuffle),
+         "Declared when only stdout or files differ (or also stderr and the "
+         "status, where GNU said `Circular` and a recipe failed on the other "
+         "list) and, without --shuffle, both makes agree on the program.",
+         match=_shuffle_circular_drop, rewrite=_without_shuffle),
+    Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): a stem with an "
+         "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
+         "of its words, one prerequisite named `xa.c xb.c`; fairmake "
+         "substitutes the stem for the `%`, `xa b.c`, as the manual says. "
+         "Declared when, with those blanks written `_`, both makes agree.",
+         match=lambda p, d: uses(p, r"\\ "), rewrite=_without_escaped_blanks),
     Decl("gnu-double-colon-chain-no-rule", {"4.4.1", "4.3"},
          "A target of a double-colon rule that an implicit chain reaches "
          "(`all: b`, `%: %.o`, `%.o: %.x`, `b.x:: ; @echo x`): GNU says "
