@@ -506,6 +506,15 @@ def _shuffle_circular_drop(prog, diffs):
     return only(diffs, "stdout", "stderr", "status", "files") and b"Circular " in (ref_err or b"")
 
 
+_STATIC_PATTERN_RULE = re.compile(r"(?m)^[^\t#=:]+:[^:=;#]*%[^:=;#]*:(?![:=])")
+
+
+def _stem_may_have_blank(prog, diffs):
+    # An escaped blank somewhere and a static pattern rule (`a\ b: %:
+    # x%.c`), whose targets may come from a variable.
+    return uses(prog, r"\\ ") and bool(_STATIC_PATTERN_RULE.search(mk_text(prog)))
+
+
 def _without_escaped_blanks(prog):
     """The program with `\\ ` in its rule and assignment lines (not in
     recipes), its environment and command line written `_`: names
@@ -970,7 +979,7 @@ DECLARATIONS = [
          "of its words, one prerequisite named `xa.c xb.c`; fairmake "
          "substitutes the stem for the `%`, `xa b.c`, as the manual says. "
          "Declared when, with those blanks written `_`, both makes agree.",
-         match=lambda p, d: uses(p, r"\\ "), rewrite=_without_escaped_blanks),
+         match=_stem_may_have_blank, rewrite=_without_escaped_blanks),
     Decl("gnu-double-colon-chain-no-rule", {"4.4.1", "4.3"},
          "A target of a double-colon rule that an implicit chain reaches "
          "(`all: b`, `%: %.o`, `%.o: %.x`, `b.x:: ; @echo x`): GNU says "
