@@ -58,6 +58,11 @@ pub struct DontCare {
     /// The files first tried beneath such a walk for a quiet goal: their
     /// failure is said, but does not count for the exit status under -k.
     loud: FxHashSet<FileId>,
+    /// Missing intermediate files first met, their making waiting, for a
+    /// goal whose failure counts: not tried yet, so the goal they are
+    /// first tried for decides (GNU 4.4.1: a `.SECONDARY` file a makefile
+    /// that exists did not need, then needed by an `-include`d one).
+    untried: FxHashSet<FileId>,
 }
 
 impl DontCare {
@@ -92,6 +97,9 @@ impl DontCare {
     /// as a missing intermediate file whose making waits.
     pub(super) fn entered(&mut self, id: FileId, parent: Option<FileId>, deferred: bool) {
         if !self.walk_quiet {
+            if deferred {
+                self.untried.insert(id);
+            }
             return;
         }
         if self.in_deferred_walk() && !deferred {
@@ -99,6 +107,14 @@ impl DontCare {
         } else {
             self.files.insert(id);
             self.needed(id, parent);
+        }
+    }
+
+    /// `id`, met before only as a missing intermediate file whose making
+    /// waited, is tried now (needed by `parent`).
+    pub(super) fn tried(&mut self, id: FileId, parent: Option<FileId>) {
+        if !self.untried.is_empty() && self.untried.remove(&id) {
+            self.entered(id, parent, false);
         }
     }
 

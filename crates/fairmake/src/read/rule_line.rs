@@ -426,7 +426,9 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     }
     // Only an empty value is unset: a blank one (`.DEFAULT_GOAL := $(empty) `)
     // stays, and names no goal (GNU 4.4.1 and 4.3).
-    let empty = ev.global_value(b".DEFAULT_GOAL").is_none_or(<[u8]>::is_empty);
+    let empty = ev
+        .global_value(b".DEFAULT_GOAL")
+        .is_none_or(<[u8]>::is_empty);
     // Set on the command line (`.DEFAULT_GOAL+=`, even empty), by
     // `override` or by the environment under -e, it is the makefile's no
     // more to set.
