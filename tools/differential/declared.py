@@ -671,7 +671,17 @@ def _from_warning_call(prog, line):
         return False
     name, n = m.group(1).decode("utf-8", "replace"), int(m.group(2))
     f = next((f for f in prog["files"] if f["name"] == name and "lines" in f), None)
-    return f is not None and 0 < n <= len(f["lines"]) and re.search(r"\$[({]warning\s", f["lines"][n - 1]) is not None
+    if f is None:
+        return False
+    # An element of `lines` may hold newlines (blank lines, a continued
+    # line): N counts the file's own lines.
+    first = 1
+    for l in f["lines"]:
+        last = first + l.count("\n")
+        if first <= n <= last:
+            return re.search(r"\$[({]warning\s", l) is not None
+        first = last + 1
+    return False
 
 
 def _export_order(prog, diffs):

@@ -157,6 +157,28 @@ enum For {
     NestedShell,
 }
 
+/// The value a child gets for the exported variable `name` that is not
+/// taken verbatim; none when a `$(shell)` nested in another's environment
+/// finds a recursive variable that the environment did not give.
+fn expand_for_child(ev: &mut Evaluator, name: &[u8], who: For) -> Result<Option<Vec<u8>>> {
+    let mut value = Vec::new();
+    if who == For::NestedShell && is_recursive(ev, name) {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        return Ok(std::env::var_os(std::ffi::OsStr::from_bytes(name)).map(OsStringExt::into_vec));
+    }
+    if who == For::Shell {
+        // A reference to a variable being expanded stands for its
+        // start-up value (GNU 4.4.1): `fn = a$(fn)b` exports `ab`.
+        let saved = std::mem::replace(&mut ev.self_reference_is_environment, true);
+        let result = ev.expand_var(name, &mut value);
+        ev.self_reference_is_environment = saved;
+        result?;
+    } else {
+        ev.expand_var(name, &mut value)?;
+    }
+    Ok(Some(value))
+}
+
 fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut names: Vec<Vec<u8>> = Vec::new();
     let mut seen = rustc_hash::FxHashSet::default();
@@ -206,35 +228,25 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
             export_mflags = true;
             continue;
         }
-        if matches!(&name[..], b"MAKELEVEL" | b"MAKEFLAGS" | b"SHELL") {
+        if matches!(&name[..], b"MAKEFLAGS" | b"SHELL") {
             continue;
         }
         let raw = ev.with_var(&name, |v| {
             v.filter(|v| verbatim(v.origin)).map(|v| v.value.clone())
         });
         if let Some(value) = raw {
-            env.push((name, value));
-            continue;
-        }
-        let mut value = Vec::new();
-        if who == For::NestedShell && is_recursive(ev, &name) {
-            use std::os::unix::ffi::{OsStrExt, OsStringExt};
-            if let Some(v) = std::env::var_os(std::ffi::OsStr::from_bytes(&name)) {
-                env.push((name, v.into_vec()));
+            if name != b"MAKELEVEL" {
+                env.push((name, value));
             }
             continue;
         }
-        if who == For::Shell {
-            // A reference to a variable being expanded stands for its
-            // start-up value (GNU 4.4.1): `fn = a$(fn)b` exports `ab`.
-            let saved = std::mem::replace(&mut ev.self_reference_is_environment, true);
-            let result = ev.expand_var(&name, &mut value);
-            ev.self_reference_is_environment = saved;
-            result?;
-        } else {
-            ev.expand_var(&name, &mut value)?;
+        let value = expand_for_child(ev, &name, who)?;
+        // A makefile's MAKELEVEL is expanded like any exported variable (GNU
+        // 4.4.1 runs an `$(info)` in it for each child), but the child gets
+        // make's own level, written below.
+        if let Some(value) = value.filter(|_| name != b"MAKELEVEL") {
+            env.push((name, value));
         }
-        env.push((name, value));
     }
     // Children get the SHELL they were started with, unless the makefile
     // exports its own.

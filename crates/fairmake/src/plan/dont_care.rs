@@ -65,6 +65,11 @@ pub struct DontCare {
     /// A quiet goal's first double-colon rule that failed quietly, by
     /// goal: the file to blame for it, said once the goal's rules are done.
     first_rule_failed: FxHashMap<FileId, FileId>,
+    /// Missing intermediate files first met, their making waiting, for a
+    /// goal whose failure counts: not tried yet, so the goal they are
+    /// first tried for decides (GNU 4.4.1: a `.SECONDARY` file a makefile
+    /// that exists did not need, then needed by an `-include`d one).
+    untried: FxHashSet<FileId>,
 }
 
 impl DontCare {
@@ -106,6 +111,9 @@ impl DontCare {
         later_rule: bool,
     ) {
         if !self.walk_quiet {
+            if deferred {
+                self.untried.insert(id);
+            }
             return;
         }
         if later_rule || parent.is_some_and(|p| self.after_first_rule.contains(&p)) {
@@ -117,6 +125,14 @@ impl DontCare {
         } else {
             self.files.insert(id);
             self.needed(id, parent);
+        }
+    }
+
+    /// `id`, met before only as a missing intermediate file whose making
+    /// waited, is tried now (needed by `parent`).
+    pub(super) fn tried(&mut self, id: FileId, parent: Option<FileId>) {
+        if !self.untried.is_empty() && self.untried.remove(&id) {
+            self.entered(id, parent, false, false);
         }
     }
 

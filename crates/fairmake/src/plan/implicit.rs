@@ -324,10 +324,6 @@ fn candidates<'n>(
     let mut specific = false;
     let mut last_rule = None;
     for &(ri, ti) in may_match.iter() {
-        // Only a rule's first matching target pattern counts.
-        if last_rule == Some(ri) {
-            continue;
-        }
         let rule = &rules.list[ri];
         let pat = &rule.targets[ti];
         // A name without a directory is its own file part either way.
@@ -345,9 +341,15 @@ fn candidates<'n>(
         if stem.is_empty() && d.is_empty() {
             continue;
         }
-        last_rule = Some(ri);
         let anything = pat.text == b"%";
+        // Every matching target pattern counts here: in `% a%:` the `a%`
+        // matching `all` rules out the rule that its `%` matched first.
         specific |= !anything && rules.rules_out_anything(rule);
+        // Only a rule's first matching target pattern is a candidate.
+        if last_rule == Some(ri) {
+            continue;
+        }
+        last_rule = Some(ri);
         if rules.index.match_anything[ri] && !rule.terminal && for_chain {
             continue;
         }

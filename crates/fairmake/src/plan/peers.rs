@@ -187,7 +187,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !self.shuffled_as_peer(peer) {
             return Ok(deps);
         }
-        let order = self.shuffled_order(peer, &deps);
+        let order = self.shuffled_order(peer, &deps, false);
         if order.len() != deps.len() {
             return Ok(deps);
         }

@@ -95,7 +95,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         // A pattern sibling's list comes after the whole of `id`'s own.
         self.add_sibling_prereqs(&mut draft.deps, &mut draft.more)?;
-        draft.more.order = self.shuffled_order(id, &draft.deps);
+        draft.more.order = self.shuffled_order(id, &draft.deps, draft.implicit);
         self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
         let Draft {
@@ -370,12 +370,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// The order `--shuffle` makes `deps` in (empty: as written). It
     /// changes the order prerequisites are made in, not their order in `$^`
     /// and friends. Under .NOTPARALLEL the order is kept (every
-    /// prerequisite waits for the one before it), and so it is while the
-    /// makefiles are remade: GNU 4.4.1 shuffles only for the goals.
-    pub(super) fn shuffled_order(&self, id: FileId, deps: &[Dep]) -> Vec<usize> {
+    /// prerequisite waits for the one before it). While the makefiles are
+    /// remade only a list an implicit rule gave is shuffled: GNU 4.4.1
+    /// shuffles the makefile's lists for the goals only, but an implicit
+    /// rule's (an intermediate file's too) when it finds the rule.
+    pub(super) fn shuffled_order(&self, id: FileId, deps: &[Dep], implicit: bool) -> Vec<usize> {
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
         let reorders = shuffle::reorders(&self.ev.invocation.options.shuffle);
-        if !reorders || serial || self.makefiles_phase {
+        if !reorders || serial || (self.makefiles_phase && !implicit) {
             return Vec::new();
         }
         let mut order: Vec<usize> = (0..deps.len()).collect();
@@ -661,15 +663,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         let siblings: Vec<FileId> = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         self.also_made.extend(siblings.iter().copied());
-        let more = (!siblings.is_empty()).then(|| {
-            let mut more = ResolvedMore {
-                siblings,
-                ..ResolvedMore::default()
-            };
+        let mut more = ResolvedMore {
+            siblings,
+            ..ResolvedMore::default()
+        };
+        if !more.siblings.is_empty() {
             self.add_sibling_prereqs(&mut deps, &mut more)?;
-            Ok::<_, diag::Fatal>(Box::new(more))
-        });
-        let more = more.transpose()?;
+        }
+        more.order = self.shuffled_order(id, &deps, true);
+        let more = (!more.is_empty()).then(|| Box::new(more));
         let resolved = Resolved {
             deps,
             recipe: m.recipe.clone(),

@@ -195,6 +195,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 }
             }
         }
+        if !first_visit && !deferred {
+            self.dont_care.tried(id, parent);
+        }
         if !first_visit && !deferred && self.nodes[id].unannounced {
             self.nodes[id].unannounced = false;
             self.announce(id);
