@@ -524,6 +524,30 @@ def _without_escaped_blanks(prog):
     return dict(q, env=env, args=[a.replace("\\ ", "_") for a in prog["args"]])
 
 
+def _self_pattern_rule(line):
+    """Is the line a pattern rule with a prerequisite pattern that is one
+    of its own targets (`%.o: %.o`, `%.o %.x: %.x`)?"""
+    m = _PATTERN_RULE_LINE.match(line)
+    if not m:
+        return False
+    targets = set(m.group(1).rstrip(" \t").rstrip("&").split())
+    return any("%" in t for t in targets) and bool(targets & set(m.group(3).split("|")[0].split()))
+
+
+def _without_self_pattern_rules(prog):
+    """The program without those rules (line and recipe)."""
+    def change(lines):
+        kept, dropping = [], False
+        for l in lines:
+            if dropping and l.startswith("\t"):
+                continue
+            dropping = _self_pattern_rule(l)
+            if not dropping:
+                kept.append(l)
+        return kept
+    return _with_lines(prog, change)
+
+
 def _without_shuffle(prog):
     """The program with --shuffle taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
@@ -983,6 +1007,16 @@ DECLARATIONS = [
          "status, where GNU said `Circular` and a recipe failed on the other "
          "list) and, without --shuffle, both makes agree on the program.",
          match=_shuffle_circular_drop, rewrite=_without_shuffle),
+    Decl("gnu-self-pattern-searched-again", {"4.4.1"},
+         "A pattern rule whose prerequisite is its own target pattern "
+         "(`%.o: %.o`): GNU 4.4.1 searches the file again inside its own "
+         "search and gives it the prerequisites of the rule that inner "
+         "search found (`No rule to make target 'x.c', needed by 'x.o'`, a "
+         "second `Circular` line), while `-d` says it chose `%.o: %.o`; "
+         "4.3 and fairmake do not (README, Differences). Declared when, "
+         "without those rules, both makes agree.",
+         match=lambda p, d: any(_self_pattern_rule(l) for f in p["files"] for l in f.get("lines", [])),
+         rewrite=_without_self_pattern_rules),
     Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a stem with an "
          "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
