@@ -269,6 +269,38 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.nodes[peer].resolved = Some(Rc::new(r));
     }
 
+    /// `id` dropped `dep` from its own list as circular. Its peers walk
+    /// that list as GNU links it, the same list: the copy of the listing
+    /// a peer took (see `add_peer_prereqs`) goes too, unless another list
+    /// the peer walks names `dep` still (`all: o all` with `all y.o &:`
+    /// leaves `y.o` waiting for `o` only).
+    pub(super) fn drop_from_peer_copies(&mut self, id: FileId, dep: FileId) -> Result<()> {
+        'peers: for peer in self.peers(id) {
+            let Some(resolved) = self
+                .nodes
+                .get(peer.index())
+                .and_then(|n| n.resolved.clone())
+            else {
+                continue;
+            };
+            if !resolved.hidden().contains(&dep) {
+                continue;
+            }
+            let Some(at) = resolved.deps.iter().position(|d| d.file() == dep) else {
+                continue;
+            };
+            for other in self.peers(peer) {
+                if other != id && self.peer_list(other)?.iter().any(|d| d.file() == dep) {
+                    continue 'peers;
+                }
+            }
+            let mut r = (*resolved).clone();
+            r.drop_dep(at);
+            self.nodes[peer].resolved = Some(Rc::new(r));
+        }
+        Ok(())
+    }
+
     fn is_visiting(&self, id: FileId) -> bool {
         self.nodes
             .get(id.index())

@@ -354,6 +354,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         r.drop_dep(at);
                         self.nodes[id].resolved = Some(Rc::new(r));
                     }
+                    if !dep.sibling && !resolved.hidden().contains(&dep.file()) {
+                        self.drop_from_peer_copies(id, dep.file())?;
+                    }
                     return self.walk_prereqs(id, own_only);
                 }
                 // Without -k a failed prerequisite ends the walk, whatever a
