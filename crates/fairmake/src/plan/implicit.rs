@@ -24,6 +24,10 @@ pub struct Match {
     /// Prerequisites that do not exist and must be made by further implicit
     /// rules (intermediate files), with their own matches.
     pub chain: Vec<(Vec<u8>, Match)>,
+    /// The global `.EXTRA_PREREQS` the rule has, `%` in them replaced by
+    /// the stem as in its own prerequisites (GNU adds them to every
+    /// pattern rule).
+    pub extras: Vec<Vec<u8>>,
     /// The other targets the same recipe run makes (a pattern rule with
     /// several targets).
     pub siblings: Vec<Vec<u8>>,
@@ -800,7 +804,7 @@ impl Search<'_, '_, '_> {
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
             };
-            if all_there && rules.extras.iter().all(|d| self.there(d, own)) {
+            if all_there && self.extras_there(c, own, scratch) {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
@@ -827,7 +831,7 @@ impl Search<'_, '_, '_> {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
             if let Some(links) = &mut chain {
-                if self.extras_chain(own, depth, links).is_none() {
+                if self.extras_chain(c, own, depth, links).is_none() {
                     chain = None;
                 }
             }
@@ -915,9 +919,12 @@ impl Search<'_, '_, '_> {
                 (scratch.clone(), has_percent(pattern))
             })
             .collect();
-        // The global `.EXTRA_PREREQS` come last, tried as rule
-        // prerequisites (named as written).
-        names.extend(self.rules.extras.iter().map(|d| (d.clone(), false)));
+        // The global `.EXTRA_PREREQS` come last, tried as the rule's own
+        // prerequisites (named as written, or with the stem for `%`).
+        names.extend(self.rules.extras.iter().map(|d| {
+            extra_name_into(d, c, scratch);
+            (scratch.clone(), has_percent(d))
+        }));
         names
     }
 
@@ -1129,19 +1136,32 @@ impl Search<'_, '_, '_> {
     /// neither exist nor ought to; `None` when one cannot be made.
     fn extras_chain(
         &mut self,
+        c: &Candidate,
         own: bool,
         depth: usize,
         chain: &mut Vec<(Vec<u8>, Match)>,
     ) -> Option<()> {
         let extras = self.rules.extras;
+        let mut name = Vec::new();
         for d in extras {
+            extra_name_into(d, c, &mut name);
             // Named twice, as a pattern's and as an extra prerequisite:
             // made once.
-            if !chain.iter().any(|(n, _)| n == d) {
-                self.link(d, false, own, depth, chain)?;
+            if !chain.iter().any(|(n, _)| *n == name) {
+                self.link(&name, has_percent(d), own, depth, chain)?;
             }
         }
         Some(())
+    }
+
+    /// Whether every global `.EXTRA_PREREQS` of candidate `c` exists or
+    /// ought to.
+    fn extras_there(&mut self, c: &Candidate, own: bool, scratch: &mut Vec<u8>) -> bool {
+        let extras = self.rules.extras;
+        extras.iter().all(|d| {
+            extra_name_into(d, c, scratch);
+            !(has_percent(d) && self.impossible(scratch)) && self.there(scratch, own)
+        })
     }
 
     /// Adds to `chain` what makes the prerequisite `d` (`implicit`: of a
@@ -1232,7 +1252,31 @@ fn make_match(
         order_only,
         recipe: rule.recipe.clone(),
         chain,
+        extras: extra_names(rules.extras, c),
         siblings: siblings(rule, c),
+    }
+}
+
+/// The global `.EXTRA_PREREQS` of candidate `c`, named as
+/// [`extra_name_into`] does.
+fn extra_names(extras: &[Vec<u8>], c: &Candidate) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for d in extras {
+        out.push(Vec::new());
+        extra_name_into(d, c, out.last_mut().expect("just pushed"));
+    }
+    out
+}
+
+/// One global `.EXTRA_PREREQS` name of candidate `c`, into `out`: GNU adds
+/// them to each pattern rule's prerequisites, so a `%` in one stands for
+/// the stem there as in the rule's own (GNU 4.4.1).
+fn extra_name_into(name: &[u8], c: &Candidate, out: &mut Vec<u8>) {
+    if has_percent(name) {
+        prereq_name_into(name, c, out);
+    } else {
+        out.clear();
+        out.extend_from_slice(name);
     }
 }
 
