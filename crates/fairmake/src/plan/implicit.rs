@@ -529,8 +529,8 @@ struct Search<'r, 'k, 's> {
     /// patterns are names as written.
     pure: bool,
     /// During the strict pass of a name: one of its prerequisites was not
-    /// to exist strictly but would be compatibly (or the search is not
-    /// pure), so the compatible pass may find more.
+    /// to exist strictly but would be compatibly, so the compatible pass
+    /// may find more.
     compat_differs: bool,
     /// Where the search works, and what it has learnt so far.
     scratch: &'s mut Scratch,
@@ -731,8 +731,9 @@ impl Search<'_, '_, '_> {
         // in GNU.
         let mut computed = Vec::new();
         // The compatible passes can only find more when some answer of this
-        // name's own prerequisites differs (or the search is not pure).
-        let outer = std::mem::replace(&mut self.compat_differs, !self.pure);
+        // name's own prerequisites differs, second expansion or not; GNU
+        // (`-d`) searches compatibly only then.
+        let outer = std::mem::replace(&mut self.compat_differs, false);
         let mut found = self.candidates(name, cands, &mut computed, depth);
         if found.is_none() && self.ought == Ought::Strict && self.compat_differs {
             if self.tracing() {
