@@ -738,6 +738,9 @@ impl Search<'_, '_, '_> {
         if found.is_none() && self.ought == Ought::Strict && self.compat_differs {
             if self.tracing() {
                 say::searching_compatibility(self.base, &show(name));
+                // GNU's compatible pass is a new search: a chain's link
+                // says again which rules the chain above it uses.
+                self.say_avoiding();
             }
             self.ought = Ought::Compat;
             found = self.candidates(name, cands, &mut computed, depth);
