@@ -742,7 +742,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         // `.SILENT:` naming no target silences it as -s does.
-        if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
+        let silent = self.ev.invocation.options.silent || self.ev.db.silent_all;
+        if self.basic() {
+            // `--debug=b` heads the `rm` line; silenced, GNU has no line
+            // to head and says it for every file.
+            let times = if silent { names.len() } else { 1 };
+            for _ in 0..times {
+                debug::line(0, format_args!("{}", debug::REMOVING_INTERMEDIATES));
+            }
+        }
+        if !silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             crate::diag::message_line(format_args!("rm {}", list.join(" ")));
         }
