@@ -75,7 +75,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let id = outcome.file;
         self.job_scopes.remove(&id);
         let touch_failed = self.touch_after_job(&mut outcome);
-        if self.basic() {
+        // A recipe's error stops make at once without -k: GNU dies before
+        // it would say the target failed.
+        let stops = !outcome.ok
+            && outcome.out_of_date.is_none()
+            && !self.ev.invocation.options.keep_going
+            && !self.dont_care.contains(id);
+        if self.basic() && !stops {
             let template = if outcome.ok {
                 debug::walk::REMADE
             } else {
