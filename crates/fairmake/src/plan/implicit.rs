@@ -24,6 +24,10 @@ pub struct Match {
     /// Prerequisites that do not exist and must be made by further implicit
     /// rules (intermediate files), with their own matches.
     pub chain: Vec<(Vec<u8>, Match)>,
+    /// The global `.EXTRA_PREREQS` the rule has, `%` in them replaced by
+    /// the stem as in its own prerequisites (GNU adds them to every
+    /// pattern rule).
+    pub extras: Vec<Vec<u8>>,
     /// The other targets the same recipe run makes (a pattern rule with
     /// several targets).
     pub siblings: Vec<Vec<u8>>,
@@ -527,8 +531,8 @@ struct Search<'r, 'k, 's> {
     /// patterns are names as written.
     pure: bool,
     /// During the strict pass of a name: one of its prerequisites was not
-    /// to exist strictly but would be compatibly (or the search is not
-    /// pure), so the compatible pass may find more.
+    /// to exist strictly but would be compatibly, so the compatible pass
+    /// may find more.
     compat_differs: bool,
     /// Where the search works, and what it has learnt so far.
     scratch: &'s mut Scratch,
@@ -729,12 +733,16 @@ impl Search<'_, '_, '_> {
         // in GNU.
         let mut computed = Vec::new();
         // The compatible passes can only find more when some answer of this
-        // name's own prerequisites differs (or the search is not pure).
-        let outer = std::mem::replace(&mut self.compat_differs, !self.pure);
+        // name's own prerequisites differs, second expansion or not; GNU
+        // (`-d`) searches compatibly only then.
+        let outer = std::mem::replace(&mut self.compat_differs, false);
         let mut found = self.candidates(name, cands, &mut computed, depth);
         if found.is_none() && self.ought == Ought::Strict && self.compat_differs {
             if self.tracing() {
                 say::searching_compatibility(self.base, &show(name));
+                // GNU's compatible pass is a new search: a chain's link
+                // says again which rules the chain above it uses.
+                self.say_avoiding();
             }
             self.ought = Ought::Compat;
             found = self.candidates(name, cands, &mut computed, depth);
@@ -802,7 +810,7 @@ impl Search<'_, '_, '_> {
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
             };
-            if all_there && rules.extras.iter().all(|d| self.there(d, own)) {
+            if all_there && self.extras_there(c, own, scratch) {
                 let deps =
                     slot(computed, i, cands.len()).get_or_insert_with(CandidateDeps::default);
                 let (deps, order_only) = deps.all_names(rule, c, name, self.k);
@@ -829,7 +837,7 @@ impl Search<'_, '_, '_> {
                 self.general_chain(rule, c, name, slot(computed, i, cands.len()), own, depth)
             };
             if let Some(links) = &mut chain {
-                if self.extras_chain(own, depth, links).is_none() {
+                if self.extras_chain(c, own, depth, links).is_none() {
                     chain = None;
                 }
             }
@@ -917,9 +925,12 @@ impl Search<'_, '_, '_> {
                 (scratch.clone(), has_percent(pattern))
             })
             .collect();
-        // The global `.EXTRA_PREREQS` come last, tried as rule
-        // prerequisites (named as written).
-        names.extend(self.rules.extras.iter().map(|d| (d.clone(), false)));
+        // The global `.EXTRA_PREREQS` come last, tried as the rule's own
+        // prerequisites (named as written, or with the stem for `%`).
+        names.extend(self.rules.extras.iter().map(|d| {
+            extra_name_into(d, c, scratch);
+            (scratch.clone(), has_percent(d))
+        }));
         names
     }
 
@@ -1131,19 +1142,32 @@ impl Search<'_, '_, '_> {
     /// neither exist nor ought to; `None` when one cannot be made.
     fn extras_chain(
         &mut self,
+        c: &Candidate,
         own: bool,
         depth: usize,
         chain: &mut Vec<(Vec<u8>, Match)>,
     ) -> Option<()> {
         let extras = self.rules.extras;
+        let mut name = Vec::new();
         for d in extras {
+            extra_name_into(d, c, &mut name);
             // Named twice, as a pattern's and as an extra prerequisite:
             // made once.
-            if !chain.iter().any(|(n, _)| n == d) {
-                self.link(d, false, own, depth, chain)?;
+            if !chain.iter().any(|(n, _)| *n == name) {
+                self.link(&name, has_percent(d), own, depth, chain)?;
             }
         }
         Some(())
+    }
+
+    /// Whether every global `.EXTRA_PREREQS` of candidate `c` exists or
+    /// ought to.
+    fn extras_there(&mut self, c: &Candidate, own: bool, scratch: &mut Vec<u8>) -> bool {
+        let extras = self.rules.extras;
+        extras.iter().all(|d| {
+            extra_name_into(d, c, scratch);
+            !(has_percent(d) && self.impossible(scratch)) && self.there(scratch, own)
+        })
     }
 
     /// Adds to `chain` what makes the prerequisite `d` (`implicit`: of a
@@ -1234,7 +1258,31 @@ fn make_match(
         order_only,
         recipe: rule.recipe.clone(),
         chain,
+        extras: extra_names(rules.extras, c),
         siblings: siblings(rule, c),
+    }
+}
+
+/// The global `.EXTRA_PREREQS` of candidate `c`, named as
+/// [`extra_name_into`] does.
+fn extra_names(extras: &[Vec<u8>], c: &Candidate) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for d in extras {
+        out.push(Vec::new());
+        extra_name_into(d, c, out.last_mut().expect("just pushed"));
+    }
+    out
+}
+
+/// One global `.EXTRA_PREREQS` name of candidate `c`, into `out`: GNU adds
+/// them to each pattern rule's prerequisites, so a `%` in one stands for
+/// the stem there as in the rule's own (GNU 4.4.1).
+fn extra_name_into(name: &[u8], c: &Candidate, out: &mut Vec<u8>) {
+    if has_percent(name) {
+        prereq_name_into(name, c, out);
+    } else {
+        out.clear();
+        out.extend_from_slice(name);
     }
 }
 

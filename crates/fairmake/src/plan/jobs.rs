@@ -75,7 +75,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let id = outcome.file;
         self.job_scopes.remove(&id);
         let touch_failed = self.touch_after_job(&mut outcome);
-        if self.basic() {
+        // A recipe's error stops make at once without -k: GNU dies before
+        // it would say the target failed.
+        let stops = !outcome.ok
+            && outcome.out_of_date.is_none()
+            && !self.ev.invocation.options.keep_going
+            && !self.dont_care.contains(id);
+        if self.basic() && !stops {
             let template = if outcome.ok {
                 debug::walk::REMADE
             } else {
@@ -742,7 +748,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return;
         }
         // `.SILENT:` naming no target silences it as -s does.
-        if !self.ev.invocation.options.silent && !self.ev.db.silent_all {
+        let silent = self.ev.invocation.options.silent || self.ev.db.silent_all;
+        if self.basic() {
+            // `--debug=b` heads the `rm` line; silenced, GNU has no line
+            // to head and says it for every file.
+            let times = if silent { names.len() } else { 1 };
+            for _ in 0..times {
+                debug::line(0, format_args!("{}", debug::REMOVING_INTERMEDIATES));
+            }
+        }
+        if !silent {
             let list: Vec<String> = names.iter().map(|n| diag::show(n).to_string()).collect();
             crate::diag::message_line(format_args!("rm {}", list.join(" ")));
         }

@@ -29,6 +29,9 @@ struct Draft {
     implicit: bool,
     /// How many prerequisites it gave (they come first).
     implicit_deps: usize,
+    /// The global `.EXTRA_PREREQS` names the implicit rule has (see
+    /// [`implicit::Match::extras`]).
+    rule_extras: Vec<Vec<u8>>,
     /// The implicit rule is terminal (`%::`): no implicit rule makes its
     /// prerequisites, `.EXTRA_PREREQS` included.
     terminal: bool,
@@ -55,6 +58,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             more: ResolvedMore::default(),
             implicit: false,
             implicit_deps: 0,
+            rule_extras: Vec::new(),
             terminal: false,
             named: file.is_target,
         };
@@ -233,6 +237,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         draft.stem = m.stem.clone();
         draft.recipe = m.recipe.clone();
         draft.implicit = true;
+        draft.rule_extras = m.extras.clone();
         self.made_by_pattern.insert(id, m.rule);
         let more = &mut draft.more;
         more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
@@ -313,7 +318,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let made_by_rule = draft.named || self.ev.db.file(id).phony;
         let terminal = draft.implicit && draft.terminal;
         if draft.implicit {
-            let extra = self.extra_prereqs_of_rules()?;
+            let extra = self.extra_prereqs_of_match(&draft.rule_extras)?;
             let from_rule = self.hidden_deps(&extra, terminal);
             if draft.named {
                 let at = draft.implicit_deps;
@@ -579,6 +584,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         global_extra_prereqs(self.ev, |e| &e.rules)
     }
 
+    /// [`Self::extra_prereqs_of_rules`] as a match has them: `names`, its
+    /// [`implicit::Match::extras`], when a `%` in them stood for its stem.
+    fn extra_prereqs_of_match(&mut self, names: &[Vec<u8>]) -> Result<Vec<u8>> {
+        let text = self.extra_prereqs_of_rules()?;
+        if memchr::memchr(b'%', &text).is_none() {
+            return Ok(text);
+        }
+        Ok(names.join(&b' '))
+    }
+
     /// The prerequisites an implicit rule gives, interned (`.WAIT` in a
     /// pattern rule's prerequisites orders, it is no file).
     fn match_deps(&mut self, m: &implicit::Match) -> Vec<Dep> {
@@ -652,7 +667,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // Made by an implicit rule, it gets the rules' `.EXTRA_PREREQS` too
         // (not its target-specific ones: GNU looks at those only for a
         // file it walks to from the makefile's rules).
-        let extra = self.extra_prereqs_of_rules()?;
+        let extra = self.extra_prereqs_of_match(&m.extras)?;
         deps.extend(extra_deps(self.ev, &extra));
         // A terminal rule's prerequisites, those included, are not made by
         // implicit rules, as for a file the makefile names.

@@ -231,12 +231,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// `--debug`: the walk comes to `id` ("Considering", and whether
-    /// it exists).
+    /// it exists: a phony target never does, for GNU).
     fn announce(&mut self, id: FileId) {
         if self.verbose() {
             self.debug_line(id, 0, debug::walk::CONSIDERING);
         }
-        if self.basic() && self.mtime_of(id).is_none() {
+        if self.basic() && (self.ev.db.file(id).phony || self.mtime_of(id).is_none()) {
             self.debug_line(id, 1, debug::walk::DOES_NOT_EXIST);
         }
     }
@@ -723,15 +723,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.nodes[id].status = Status::Failed;
             return Ok(Status::Failed);
         }
-        if exists || assumed || phony {
+        if phony {
+            // Phony, it is remade, with nothing to run, as GNU says.
+            if self.verbose() {
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+            }
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+                self.debug_line(id, 0, debug::walk::REMADE);
+            }
+            self.nodes[id].status = Status::Done;
+            self.nodes[id].remade = true;
+            return Ok(Status::Done);
+        }
+        if exists || assumed {
             if exists && self.verbose() {
                 self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
                 self.debug_no_need(id);
             }
             self.nodes[id].status = Status::Done;
-            if self.ev.db.file(id).phony {
-                self.nodes[id].remade = true;
-            }
             return Ok(Status::Done);
         }
         // GNU finds it must be remade before it finds no way to.

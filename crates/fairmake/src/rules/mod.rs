@@ -541,7 +541,8 @@ impl Database {
                 name.clear();
                 name.extend_from_slice(from);
                 name.extend_from_slice(to);
-                let Some(recipe) = self.suffix_rule_recipe(&name, extra_prereqs) else {
+                let single = to.is_empty();
+                let Some(recipe) = self.suffix_rule_recipe(&name, single, extra_prereqs) else {
                     continue;
                 };
                 let target = [&b"%"[..], to].concat();
@@ -562,11 +563,17 @@ impl Database {
     /// makes a suffix rule of it otherwise, ignoring the prerequisites.
     /// `.EXTRA_PREREQS` gives a makefile's target prerequisites too, so
     /// under `.POSIX` none of the makefile's suffix rules is one then
-    /// (GNU 4.4.1).
-    fn suffix_rule_recipe(&self, name: &[u8], extra_prereqs: bool) -> Option<Rc<Recipe>> {
+    /// (GNU 4.4.1). A `single`-suffix rule (`.c:`) is one whatever its
+    /// prerequisites, `.POSIX` or not (GNU 4.4.1).
+    fn suffix_rule_recipe(
+        &self,
+        name: &[u8],
+        single: bool,
+        extra_prereqs: bool,
+    ) -> Option<Rc<Recipe>> {
         let file = self.file(self.lookup(name)?);
         let has_prereqs = !file.rule.deps.is_empty() || (extra_prereqs && file.is_target);
-        if self.posix && has_prereqs {
+        if self.posix && has_prereqs && !single {
             return None;
         }
         file.rule.recipe.clone()

@@ -46,6 +46,9 @@ pub fn rule_text_with(rule: &crate::rules::PatternRule, extras: &[Vec<u8>]) -> S
     text
 }
 
+/// `--debug=b`: what heads the `rm` line deleting intermediate files.
+pub const REMOVING_INTERMEDIATES: &str = "Removing intermediate files...";
+
 /// The words of the walk's lines about one file (`{}` is its name).
 pub mod walk {
     pub const CONSIDERING: &str = "Considering target file '{}'.";
