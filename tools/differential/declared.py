@@ -184,8 +184,20 @@ def _gnu_deletes_untouched(prog, diffs):
         return False
     if _question_mode(prog):
         return True
-    # An interrupted grouped-target recipe: GNU deletes every peer.
-    return uses(prog, r"&:") and uses(prog, r"kill -[A-Z]+ ")
+    # An interrupted or (under .DELETE_ON_ERROR) failed grouped-target
+    # recipe: GNU deletes every peer, changed or not (S65:11807).
+    return uses(prog, r"&:") and uses(prog, r"kill -[A-Z]+ ", r"\.DELETE_ON_ERROR")
+
+
+def _gnu_question_spins(prog, diffs):
+    # -q with a double-colon goal after an out-of-date one: GNU loops
+    # forever (S66:6193); what it printed before is what fairmake printed.
+    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
+    if timeout != (True, False) or not _question_mode(prog) or not uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)"):
+        return False
+    if not only(diffs, "stdout", "stderr", "status", "timeout"):
+        return False
+    return all(b.startswith(a) for k, a, b in diffs if k in ("stdout", "stderr"))
 
 
 def _gnu_keeps_grouped_under_question(prog, diffs):
@@ -865,10 +877,18 @@ DECLARATIONS = [
     Decl("manual-deletes-untouched", {"4.4.1", "4.3"},
          "GNU 4.4.1 departs from its manual (README, Differences): under -q "
          "it deletes a target its recipe never touched, and an interrupt "
-         "deletes grouped-target peers that did not change. Counted when "
+         "or a failure under .DELETE_ON_ERROR deletes grouped-target peers "
+         "that did not change. Counted when "
          "GNU's extra `Deleting file` lines are the whole divergence and "
          "fairmake left those files as they were.",
          match=_gnu_deletes_untouched),
+    Decl("gnu-question-double-colon-spins", {"4.4.1", "4.3"},
+         "`make -q` with an out-of-date goal and then a goal of two or more "
+         "double-colon rules: GNU 4.4.1 and 4.3 loop forever at full CPU; "
+         "fairmake answers, status 1 (README, Differences). Counted when GNU "
+         "timed out, fairmake did not, and GNU's output is the start of "
+         "fairmake's.",
+         match=_gnu_question_spins),
     Decl("gnu-question-keeps-grouped", {"4.4.1", "4.3"},
          "Under -q, a target that a recipe's `+` line changed is deleted "
          "when make stops short of the rest of the recipe; GNU deletes a "
