@@ -383,6 +383,29 @@ impl FsCache {
         self.listing_by_key(&key)
     }
 
+    /// The listing of `dir` as it is now: read again when a job started or
+    /// ended since it was read, as GNU 4.4.1 reads a directory again for
+    /// `$(wildcard)` once a command has run (a file a recipe made earlier
+    /// is listed). One read per directory between jobs.
+    pub fn listing_now(&mut self, dir: &[u8]) -> Option<&Listing> {
+        let key = dir_key(dir);
+        let stale = matches!(self.dirs.get(key.as_ref()), Some(Some(l)) if l.read_at != self.outside_changes);
+        if stale {
+            self.dirs.remove(key.as_ref());
+        }
+        self.listing_by_key(&key)
+    }
+
+    /// `exists`, with its directory's listing as it is now (`listing_now`):
+    /// `$(wildcard name)` sees a file a recipe made earlier.
+    pub fn exists_now(&mut self, path: &[u8]) -> bool {
+        let key = normalize(path).into_owned();
+        if let Some((dir, _)) = split_parent(&key) {
+            self.listing_now(dir);
+        }
+        self.exists(&key)
+    }
+
     /// Whether the listing of `dir` (in cache-key form) has `name`; `None`
     /// if the directory cannot be read. One hash lookup when the listing is
     /// known (an implicit-rule search asks this for every name it tries).

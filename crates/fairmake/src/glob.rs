@@ -314,7 +314,7 @@ fn literal(pattern: &[u8], cache: &mut FsCache) -> Vec<Vec<u8>> {
         // GNU reports the root once however it is spelled.
         return vec![b"/".to_vec()];
     }
-    if cache.exists(&path) {
+    if cache.exists_now(&path) {
         vec![path.into_owned()]
     } else {
         Vec::new()
@@ -384,7 +384,7 @@ fn step(
 /// and `..` which `readdir` listings omit but a `.*` pattern matches.
 fn matching_entries(prefix: &[u8], comp: &[u8], cache: &mut FsCache) -> Vec<(Vec<u8>, EntryKind)> {
     let dir: &[u8] = if prefix.is_empty() { b"." } else { prefix };
-    let Some(listing) = cache.listing(dir) else {
+    let Some(listing) = cache.listing_now(dir) else {
         return Vec::new();
     };
     let mut out: Vec<(Vec<u8>, EntryKind)> = [&b"."[..], b".."]

@@ -357,6 +357,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub failed: bool,
     /// Stop starting new work (a failure without `-k`).
     pub stopping: bool,
+    /// A prerequisite walk goes back over ones it walked already (after
+    /// dropping a circular one): meeting them again is not news to -d.
+    pub rewalking: bool,
     /// How many jobs have finished (been recorded).
     jobs_finished: u64,
     /// Which pass over the goals this is: a file whose prerequisites are
@@ -492,6 +495,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             times,
             failed: false,
             stopping: false,
+            rewalking: false,
             jobs_finished: 0,
             question_dirty: false,
             makefiles_phase: false,

@@ -304,6 +304,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// intermediate file whose making waits, which leaves its pattern
     /// siblings' lists for when it is made (GNU walks those then only).
     fn walk_prereqs(&mut self, id: FileId, own_only: bool) -> Result<Walk> {
+        self.walk_prereqs_from(id, own_only, 0)
+    }
+
+    /// `walk_prereqs`, the first `walked` of them walked already in this
+    /// walk: GNU goes on past a dropped circular prerequisite, so those
+    /// are met again quietly.
+    fn walk_prereqs_from(&mut self, id: FileId, own_only: bool, walked: usize) -> Result<Walk> {
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         let mut walk = Walk::default();
         let serial = self.ev.db.not_parallel || self.listed_not_parallel(id);
@@ -325,6 +332,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             let deferred = self.deferrable(dep.file());
             self.depth += 1;
+            self.rewalking = k < walked;
             let st = if self.seen_this_pass(dep.file()) {
                 Ok(Status::Pending)
             } else if deferred {
@@ -332,6 +340,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             } else {
                 self.update(dep.file(), Some(id))
             };
+            self.rewalking = false;
             self.depth -= 1;
             // A grouped peer's walk may have dropped one of `id`'s
             // prerequisites meanwhile: the walk goes on with the list as
@@ -357,7 +366,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     if !dep.sibling && !resolved.hidden().contains(&dep.file()) {
                         self.drop_from_peer_copies(id, dep.file())?;
                     }
-                    return self.walk_prereqs(id, own_only);
+                    return self.walk_prereqs_from(id, own_only, k);
                 }
                 // Without -k a failed prerequisite ends the walk, whatever a
                 // grouped peer's walk dropped from the list meanwhile (the
@@ -497,6 +506,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `--debug=v`: `id`, met again where the walk is now, is not looked
     /// at again.
     fn debug_pruning(&self, id: FileId) {
+        if self.rewalking {
+            return;
+        }
         let name = diag::show(self.ev.db.file(id).name).to_string();
         let text = debug::walk::PRUNING.replace("{}", &name);
         debug::line(self.indent(self.depth), format_args!("{text}"));

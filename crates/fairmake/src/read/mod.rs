@@ -28,7 +28,7 @@ use crate::rules::{Recipe, RecipeLine};
 use crate::words::{self, is_blank, trim};
 use conditional::{Cond, Keyword};
 use lines::{collapse_continuations_with, strip_comment, Lines, LogicalLine};
-pub use names::glob_names;
+pub use names::{glob_names, name_words};
 pub use special_targets::settle_every_file;
 
 /// Where the recipe lines that follow a rule line go.

@@ -294,14 +294,18 @@ fn explicit_rule_with(
     stem: Option<Vec<u8>>,
     line: &Line,
 ) -> ControlFlow<()> {
+    let before = ev.db.file(id).rule.deps.len();
     if special_target(ev, id, target, deps_text) {
         // A recipe still goes to the special target's file, as GNU keeps
-        // it (a second one is said to override it).
-        let nothing = Added {
-            deps: 0..0,
+        // it (a second one is said to override it), and puts the line's
+        // prerequisites first, as for any target: `.SUFFIXES: .c` with a
+        // recipe puts `.c` before the known suffixes.
+        let after = ev.db.file(id).rule.deps.len();
+        let added = Added {
+            deps: before.min(after)..after,
             deferred: None,
         };
-        ctx.targets.push(RecipeTarget::Single(id, nothing));
+        ctx.targets.push(RecipeTarget::Single(id, added));
         return ControlFlow::Continue(());
     }
     record_rule(ev, ctx, id, target, deps_text, stem, line)

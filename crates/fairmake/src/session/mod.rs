@@ -667,8 +667,12 @@ fn default_goal(ev: &mut Evaluator) -> Result<Vec<u8>, Fatal> {
     if first_target == Some(&default[..]) {
         return Ok(default);
     }
-    // Its words are globbed, as a rule's names are (`x*` names `x.c`).
-    let names = crate::words::words(&default).map(<[u8]>::to_vec).collect();
+    // Its words are names as a rule's are: a blank escaped with `\` is
+    // kept in one (`a\ b` is one goal), and they are globbed (`x*`).
+    let names = crate::read::name_words(&default)
+        .into_iter()
+        .map(std::borrow::Cow::into_owned)
+        .collect();
     let names = crate::read::glob_names(ev, names);
     let mut words = names.iter();
     match (words.next(), words.next()) {
