@@ -756,11 +756,13 @@ def _export_order(prog, diffs):
 
 def _without_undefined_command_line(prog):
     """The program without the command-line definitions of the variables it
-    `override undefine`s: what the manual says such a makefile sees."""
+    undefines (`override undefine`, or `undefine` of one whose command-line
+    `?=` left the environment's value, S67:22181): what the manual says
+    such a makefile sees."""
     names = set()
     for f in prog["files"]:
         for l in f.get("lines", []):
-            m = re.match(r"^\s*override\s+undefine\s+(\S+)\s*$", l)
+            m = re.match(r"^\s*(?:override\s+)?undefine\s+(\S+)\s*$", l)
             if m:
                 names.add(m.group(1))
     args = [a for a in prog["args"]
@@ -993,10 +995,11 @@ DECLARATIONS = [
          match=_gnu_keeps_unstarted),
     Decl("manual-override-undefine", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): after "
-         "`override undefine V` of a command-line V, it gives V its "
-         "command-line value back once the makefiles are read, so recipes "
-         "see it (4.3 does not). Declared when the program without V on "
-         "its command line shows no divergence.",
+         "`override undefine V` of a command-line V (or `undefine V` where "
+         "a command-line `V?=` kept the environment's value), it decodes "
+         "MAKEFLAGS again once the makefiles are read and gives V its value "
+         "back, so recipes see it (4.3 does not). Declared when the program "
+         "without V on its command line shows no divergence.",
          rewrite=_without_undefined_command_line),
     Decl("manual-pattern-private-conditional", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a "
