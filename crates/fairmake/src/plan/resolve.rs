@@ -205,10 +205,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if let Some(m) = found {
             self.take_implicit_match(id, &m, draft)?;
-        } else if !self.ev.db.file(id).is_target {
+        } else if !self.ev.db.file(id).is_target && !self.also_made.contains(&id) {
             // `.DEFAULT` serves files no rule at all names as a target,
             // existing ones too: they then have a recipe (a goal "is up to
-            // date", -B runs it).
+            // date", -B runs it). A file a pattern rule's recipe makes
+            // besides the one it was found for is a target of that rule
+            // (`a.x` of `%.o %.x::%.x` found for `a.o`): GNU 4.4.1 gives
+            // it no recipe of its own, `.DEFAULT`'s neither.
             if let Some(default) = self
                 .ev
                 .db

@@ -49,7 +49,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.peer_stops.remove(&id);
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipe.is_none() && resolved.deps.is_empty() && !self.ev.db.file(id).is_target {
+        if resolved.recipe.is_none() && resolved.deps.is_empty() && !self.is_target(id) {
             // A plain file with no rule: it must exist. (An intermediate
             // one too, made at last as what needs it must be remade.)
             return self.leaf(id, parent);
@@ -150,10 +150,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
-        if resolved.recipe.is_none()
-            && !self.ev.db.file(id).is_target
-            && !self.nodes[id].intermediate
-        {
+        if resolved.recipe.is_none() && !self.is_target(id) && !self.nodes[id].intermediate {
             // Its prerequisites were its own `.EXTRA_PREREQS` only (a
             // target-specific value): made, yet it has no rule, so it must
             // exist (GNU 4.4.1).
@@ -719,6 +716,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return false;
         }
         self.may_stay_missing(id) && self.mtime_of(id).is_none()
+    }
+
+    /// Whether `id` is a target: of the makefile, or of a pattern rule
+    /// found for another of its targets (`a.x` of `%.o %.x::%.x` found for
+    /// `a.o`), which GNU 4.4.1 takes as made by that rule's recipe, not
+    /// missing nor made by `.DEFAULT`.
+    fn is_target(&self, id: FileId) -> bool {
+        self.ev.db.file(id).is_target || self.also_made.contains(&id)
     }
 
     /// A file with no rule: fine if it exists, an error otherwise. One
