@@ -61,6 +61,10 @@ pub struct JobRequest {
     /// Its commands are only shown, as under -n, though -n is off: a
     /// makefile that is also a goal, remade under -n.
     pub dry_run: bool,
+    /// Only its recursive commands run, as under -t though -t is off: a
+    /// makefile that is also a goal, or what is made for it, remade
+    /// under -t.
+    pub touch: bool,
     /// -t touches its target as the job passes over its last line (which
     /// is not run), before the output held under -O goes out: the job
     /// hands that output back (`JobOutcome::held`) instead of writing it.
@@ -497,7 +501,7 @@ impl Runner {
                 self.finish_as(slot, false, Some(OutOfDate::Command));
                 return Ok(());
             }
-            if self.mode.touch && !line.recursive {
+            if (self.mode.touch || job.req.touch) && !line.recursive {
                 // -t runs only recursive commands, and does not show the
                 // others (the planner touches the target afterwards).
                 continue;

@@ -381,6 +381,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             capture,
             waited_for: self.waited_for(resolved),
             dry_run: dry_run_makefile,
+            touch: self.makefiles_phase && self.touch_makefiles.contains(&id),
             touched_before_output: touches == 2,
         };
         let slot = self.wait_for_slot();
