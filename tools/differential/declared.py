@@ -560,6 +560,15 @@ def _without_self_pattern_rules(prog):
     return _with_lines(prog, change)
 
 
+_TARGET_SHELLFLAGS_APPEND = re.compile(r"^[^\t#=]*:[ \t]*(?:(?:export|unexport|override|private)[ \t]+)*\.SHELLFLAGS[ \t]*\+=")
+
+
+def _without_target_shellflags_append(prog):
+    """The program without its target- or pattern-specific `.SHELLFLAGS
+    +=` lines."""
+    return _with_lines(prog, lambda lines: [l for l in lines if not _TARGET_SHELLFLAGS_APPEND.match(l)])
+
+
 def _without_shuffle(prog):
     """The program with --shuffle taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
@@ -1040,6 +1049,14 @@ DECLARATIONS = [
          "without those rules, both makes agree.",
          match=lambda p, d: any(_self_pattern_rule(l) for f in p["files"] for l in f.get("lines", [])),
          rewrite=_without_self_pattern_rules),
+    Decl("gnu-target-shellflags-append", {"4.4.1"},
+         "A target-specific `.SHELLFLAGS += -e`: GNU 4.4.1 runs the shell "
+         "with the appended words alone (`sh -e 'cmd'`: `cannot open "
+         "cmd`), though `$(.SHELLFLAGS)` gives `-c -e`; 4.3 and fairmake "
+         "run `sh -c -e 'cmd'` (README, Differences). Declared when, "
+         "without those lines, both makes agree.",
+         match=lambda p, d: any(_TARGET_SHELLFLAGS_APPEND.match(l) for f in p["files"] for l in f.get("lines", [])),
+         rewrite=_without_target_shellflags_append),
     Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a stem with an "
          "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
