@@ -99,7 +99,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && (self.ev.invocation.options.keep_going
                 || (self.question() && !walk.failed_as_error))
             && !walk.deferred.is_empty()
-            && self.deferred_needed(id, &walk.deferred);
+            && self.deferred_needed(id, &walk.deferred)?;
         let early = self.intermediates_early(id, &walk);
         if !failed_anyway && !early {
             if let Some(settled) = self.unsettled(id, parent, &walk) {
@@ -108,7 +108,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if failed_anyway
             || early
-            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
+            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred)?)
         {
             // Something needs remaking: now the intermediate files are made.
             self.nodes[id].remaking = true;
