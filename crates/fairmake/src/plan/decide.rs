@@ -221,14 +221,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Whether `id`, its other prerequisites all up to date, must be
     /// remade, and so its missing intermediate prerequisites made: it is
     /// out of date anyway, or something those are made from is newer.
-    pub(super) fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> bool {
+    pub(super) fn deferred_needed(&mut self, id: FileId, deferred: &[FileId]) -> Result<bool> {
         let Some(mine) = self.mtime_of(id) else {
-            return true;
+            return Ok(true);
         };
         // Under -B every target is out of date: an existing `prog` needs
         // its missing `prog.o` made before it is linked.
         if self.ev.db.file(id).phony || self.always_make() {
-            return true;
+            return Ok(true);
+        }
+        // A missing grouped peer: the group's recipe runs, so what it is
+        // made from must be there (GNU 4.4.1 says there is no rule for a
+        // missing secondary prerequisite then).
+        if self.peer_out_of_date(id)? {
+            return Ok(true);
         }
         let member_target = crate::archive::is_member(self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
@@ -243,10 +249,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     || (self.nodes[d.file()].status == Status::Failed
                         && self.mtime_of(d.file()).is_none())
             });
-        others_newer
+        Ok(others_newer
             || deferred
                 .iter()
-                .any(|&d| self.chain_changed(d, mine, member_target, 0))
+                .any(|&d| self.chain_changed(d, mine, member_target, 0)))
     }
 
     /// Intermediate and secondary files need not exist while what they are

@@ -94,12 +94,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // whose prerequisites failed still has its missing intermediate
         // ones made if it would need them, as GNU does, before it is said
         // not to be remade.
+        // So does one remade as a makefile that may fail quietly: a quiet
+        // failure does not stop make (GNU 4.4.1 and 4.3).
         let failed_anyway = walk.failed
             && !walk.pending
             && (self.ev.invocation.options.keep_going
-                || (self.question() && !walk.failed_as_error))
+                || (self.question() && !walk.failed_as_error)
+                || (self.makefiles_phase && self.dont_care.contains(id) && !self.stopping))
             && !walk.deferred.is_empty()
-            && self.deferred_needed(id, &walk.deferred);
+            && self.deferred_needed(id, &walk.deferred)?;
         let early = self.intermediates_early(id, &walk);
         if !failed_anyway && !early {
             if let Some(settled) = self.unsettled(id, parent, &walk) {
@@ -108,7 +111,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if failed_anyway
             || early
-            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred))
+            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred)?)
         {
             // Something needs remaking: now the intermediate files are made.
             self.nodes[id].remaking = true;
