@@ -569,6 +569,14 @@ def _without_target_shellflags_append(prog):
     return _with_lines(prog, lambda lines: [l for l in lines if not _TARGET_SHELLFLAGS_APPEND.match(l)])
 
 
+def _with_what_if_files_made(prog):
+    """The program with each missing -W file there (empty, old), as the
+    manual says -W is almost a `touch` of it."""
+    have = {f["name"] for f in prog["files"]}
+    made = [{"name": n, "text": "", "mtime": -30} for n in sorted(_what_if_files(prog) - have)]
+    return dict(prog, files=prog["files"] + made)
+
+
 def _without_shuffle(prog):
     """The program with --shuffle taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
@@ -1057,6 +1065,14 @@ DECLARATIONS = [
          "without those lines, both makes agree.",
          match=lambda p, d: any(_TARGET_SHELLFLAGS_APPEND.match(l) for f in p["files"] for l in f.get("lines", [])),
          rewrite=_without_target_shellflags_append),
+    Decl("manual-what-if-missing-prerequisite", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): a "
+         "pattern rule whose second prerequisite is a missing file given "
+         "to -W is rejected (`%.o: %.c p.h` with `-W p.h`), though -W is "
+         "'almost the same as running a touch command'; 4.3 and fairmake "
+         "use it. Declared when, with those files there, both makes agree.",
+         match=lambda p, d: bool(_what_if_files(p) - {f["name"] for f in p["files"]}),
+         rewrite=_with_what_if_files_made),
     Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a stem with an "
          "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
