@@ -344,6 +344,10 @@ pub struct Settled {
     dont_care: DontCare,
     /// Circular prerequisites dropped (see `Planner::circular_dropped`).
     circular_dropped: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
+    /// The implicit rule that made each settled file: a pattern `.PRECIOUS`
+    /// keeps an intermediate file made for a makefile too, when the
+    /// intermediate files are deleted at the end of the run.
+    made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
 }
 
 /// The goal walker and its executor. `J` starts the jobs and `T` answers
@@ -605,12 +609,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .is_some_and(|n| n.status == Status::Failed)
         });
         let circular_dropped = self.circular_dropped;
+        let mut made_by_pattern = self.made_by_pattern;
+        made_by_pattern.retain(|id, _| {
+            nodes
+                .get(id.index())
+                .is_some_and(|n| matches!(n.status, Status::Done | Status::Failed))
+        });
         (
             self.runner,
             Settled {
                 nodes,
                 dont_care,
                 circular_dropped,
+                made_by_pattern,
             },
         )
     }
@@ -622,6 +633,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.made_count = self.nodes.iter().map(|n| n.made_seq).max().unwrap_or(0);
         self.dont_care = settled.dont_care;
         self.dropped_before = settled.circular_dropped;
+        self.made_by_pattern = settled.made_by_pattern;
     }
 
     /// Gives the runner back after the last walk. The planning state (a

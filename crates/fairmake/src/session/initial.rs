@@ -221,8 +221,10 @@ fn define_default_goal(ev: &mut Evaluator, opts: &Options) {
     ev.globals.insert(b".DEFAULT_GOAL", var);
 }
 
-/// What this run is: `MAKELEVEL` (exported, so that a sub-make counts one
-/// more) and `MAKECMDGOALS`. (`CURDIR` comes after the command line's
+/// What this run is: `MAKELEVEL` and `MAKECMDGOALS`. `MAKELEVEL` has the
+/// environment's origin, so it is exported (and expanded for a child) only
+/// until a makefile sets it without `export` (GNU 4.4.1); a child gets
+/// make's own level either way. (`CURDIR` comes after the command line's
 /// variables.)
 fn define_run_variables(ev: &mut Evaluator, opts: &Options) {
     let level = ev.invocation.level.to_string().into_bytes();
@@ -241,9 +243,6 @@ fn define_run_variables(ev: &mut Evaluator, opts: &Options) {
             b"MAKECMDGOALS",
             Var::new(goals, Flavor::Simple, Origin::Default),
         );
-    }
-    if let Some(v) = ev.globals.get_mut(b"MAKELEVEL") {
-        v.export = Export::Yes;
     }
 }
 
