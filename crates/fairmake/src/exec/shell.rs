@@ -334,7 +334,7 @@ fn lookup_program(path: &[u8], name: &[u8]) -> Option<Vec<u8>> {
 /// makefile empties SHELL, and no flags when it empties .SHELLFLAGS).
 pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
     let mut shell = Vec::new();
-    ev.expand_consulted_var(b"SHELL", &mut shell)?;
+    ev.expand_consulted_var_placed(b"SHELL", &mut shell)?;
     let mut flags = Vec::new();
     ev.expand_consulted_var(b".SHELLFLAGS", &mut flags)?;
     Ok((shell, flags))
