@@ -223,7 +223,12 @@ fn plain_words(command: &[u8], newline_is_word: bool) -> Option<Vec<Vec<u8>>> {
             // or `\v` is part of a word.
             b' ' | b'\t' => words.extend(word.take()),
             b'\\' => {
-                let (&quoted, after) = rest.split_first()?;
+                // A backslash that ends the command quotes nothing: GNU
+                // (4.4.1, 4.3) drops it and runs the words before it
+                // itself, where the shell would keep it (`echo a \`).
+                let Some((&quoted, after)) = rest.split_first() else {
+                    break;
+                };
                 rest = after;
                 if quoted != b'\n' {
                     word.get_or_insert_with(Vec::new).push(quoted);
