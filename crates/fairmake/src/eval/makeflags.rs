@@ -226,7 +226,7 @@ impl Evaluator {
                 expanded?
             }
         };
-        Ok(self.decode_switches(&expanded))
+        self.decode_switches(&expanded)
     }
 
     /// GNUMAKEFLAGS once the makefiles are read: its value, as they left
@@ -240,7 +240,7 @@ impl Evaluator {
         if export.is_some() {
             let mut value = Vec::new();
             self.expand_var(b"GNUMAKEFLAGS", &mut value)?;
-            variables = self.decode_switches(&value);
+            variables = self.decode_switches(&value)?;
         }
         self.set_global(b"GNUMAKEFLAGS", b"", Flavor::Simple, Origin::Override);
         if let (Some(export), Some(v)) = (export, self.globals.get_mut(b"GNUMAKEFLAGS")) {
@@ -251,7 +251,7 @@ impl Evaluator {
 
     /// A MAKEFLAGS-style value's switches added to the options (see
     /// `decode_makeflags_variable`); returns its variable assignments.
-    fn decode_switches(&mut self, expanded: &[u8]) -> Vec<Vec<u8>> {
+    fn decode_switches(&mut self, expanded: &[u8]) -> diag::Result<Vec<Vec<u8>>> {
         // As a child would get it: `--eval` words have their `$` doubled;
         // a variable's value keeps them (`V:=a$$b` makes V `a$b`).
         let value = options::undouble_dollars(expanded);
@@ -259,7 +259,12 @@ impl Evaluator {
         let mut decoded = std::mem::take(&mut self.invocation.variable_switches);
         match options::parse_makeflags(&mut decoded, &value) {
             Ok(m) => messages.extend(m),
-            Err(e) => messages.push(e.message),
+            Err(e) => match fatal_text(&e.message) {
+                // A bad `-O` or `--debug` type stops make here too (GNU
+                // 4.4.1 and 4.3), as it would on the command line.
+                Some(text) => return Err(diag::Fatal::new(None, text)),
+                None => messages.push(e.message),
+            },
         }
         // Its variables are not switches: defined by the caller, as the
         // assignment that gave them says (not in MAKEOVERRIDES).
@@ -338,7 +343,7 @@ impl Evaluator {
             diag::cancel_enter_directory();
         }
         self.publish_makeflags();
-        variables
+        Ok(variables)
     }
 
     /// `-r` that came from the makefiles (`MAKEFLAGS = r`): SUFFIXES is
@@ -397,4 +402,13 @@ impl Evaluator {
         self.publish_makeflags();
         Ok(variables)
     }
+}
+
+/// The text of an options error that stops make (`*** text.  Stop.`), as a
+/// [`diag::Fatal`] says it; `None` for one that is only said. (A bad
+/// `--shuffle` mode in MAKEFLAGS does not stop GNU 4.4.1: it is left as it
+/// was.)
+fn fatal_text(message: &str) -> Option<&str> {
+    let text = message.strip_prefix("*** ")?.strip_suffix(".  Stop.")?;
+    (!text.starts_with("invalid shuffle mode")).then_some(text)
 }

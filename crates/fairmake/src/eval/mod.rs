@@ -429,11 +429,23 @@ impl Evaluator {
     /// refers to draws an undefined-variable warning (GNU 4.4.1 turns them
     /// off for SHELL and .SHELLFLAGS).
     pub fn expand_consulted_var(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.expand_consulted(name, true, out)
+    }
+
+    /// [`Self::expand_consulted_var`] for SHELL: GNU 4.4.1 and 4.3 say an
+    /// error in its value's syntax or a function's arguments (`$(word
+    /// 0,a)`, an unterminated call) at its definition, as for any variable,
+    /// though what it says (`$(warning)`, `$(error)`) is said at the command.
+    pub fn expand_consulted_var_placed(&mut self, name: &[u8], out: &mut Vec<u8>) -> Result<()> {
+        self.expand_consulted(name, false, out)
+    }
+
+    fn expand_consulted(&mut self, name: &[u8], unplacing: bool, out: &mut Vec<u8>) -> Result<()> {
         let outer = std::mem::replace(&mut self.consulting, true);
-        // Expanded in place, as `expand_own_var`: GNU locates what SHELL's
-        // own value says where make consults it (a recipe's line, a
-        // `$(shell)`), not at its definition.
-        self.unplacing = true;
+        // Expanded in place, as `expand_own_var`: GNU locates what
+        // .SHELLFLAGS's own value says where make consults it (a recipe's
+        // line, a `$(shell)`), not at its definition.
+        self.unplacing = unplacing;
         let result = self.expand_var(name, out);
         self.unplacing = false;
         self.consulting = outer;

@@ -223,7 +223,12 @@ fn plain_words(command: &[u8], newline_is_word: bool) -> Option<Vec<Vec<u8>>> {
             // or `\v` is part of a word.
             b' ' | b'\t' => words.extend(word.take()),
             b'\\' => {
-                let (&quoted, after) = rest.split_first()?;
+                // A backslash that ends the command quotes nothing: GNU
+                // (4.4.1, 4.3) drops it and runs the words before it
+                // itself, where the shell would keep it (`echo a \`).
+                let Some((&quoted, after)) = rest.split_first() else {
+                    break;
+                };
                 rest = after;
                 if quoted != b'\n' {
                     word.get_or_insert_with(Vec::new).push(quoted);
@@ -334,7 +339,7 @@ fn lookup_program(path: &[u8], name: &[u8]) -> Option<Vec<u8>> {
 /// makefile empties SHELL, and no flags when it empties .SHELLFLAGS).
 pub fn shell_and_flags(ev: &mut Evaluator) -> Result<(Vec<u8>, Vec<u8>)> {
     let mut shell = Vec::new();
-    ev.expand_consulted_var(b"SHELL", &mut shell)?;
+    ev.expand_consulted_var_placed(b"SHELL", &mut shell)?;
     let mut flags = Vec::new();
     ev.expand_consulted_var(b".SHELLFLAGS", &mut flags)?;
     Ok((shell, flags))

@@ -63,7 +63,10 @@ pub fn parse(ev: &mut Evaluator, raw: &[u8], joined: Option<&[u8]>) -> Result<Pa
         let (expanded, recipe) = match recipe {
             Some(recipe) => (expanded, Some(recipe)),
             None => match expanded_recipe(&expanded) {
-                Some((before, after)) => (before.to_vec(), Some(recipe_after_semicolon(after))),
+                Some((before, after)) => (
+                    before.to_vec(),
+                    Some(recipe_after_semicolon(after, super::recipe_prefix(ev))),
+                ),
                 None => (expanded, None),
             },
         };
@@ -90,9 +93,11 @@ fn expanded_recipe(expanded: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&expanded[..at], &expanded[at + 1..]))
 }
 
-/// The recipe line that follows a rule's `;`.
-fn recipe_after_semicolon(tail: &[u8]) -> Vec<u8> {
-    super::strip_recipe_prefixes(super::trim_start(tail), b'\t')
+/// The recipe line that follows a rule's `;`: its continuation lines lose
+/// the recipe prefix in force (`.RECIPEPREFIX`), as a tab recipe line's do;
+/// a tab there is kept when the prefix is another character.
+fn recipe_after_semicolon(tail: &[u8], prefix: u8) -> Vec<u8> {
+    super::strip_recipe_prefixes(super::trim_start(tail), prefix)
 }
 
 /// `targets` (unexpanded, up to the colon) and `rest` (from the colon on).
@@ -127,7 +132,7 @@ fn rule(
             };
             let mut recipe = after.to_vec();
             recipe.extend_from_slice(full_rest);
-            let recipe = Some(recipe_after_semicolon(&recipe));
+            let recipe = Some(recipe_after_semicolon(&recipe, super::recipe_prefix(ev)));
             let (targets, rest) = (before[..c].to_vec(), before[c..].to_vec());
             return rule(ev, &targets, &rest, recipe, loc, true);
         }
@@ -202,7 +207,7 @@ fn rule(
         (Cow::Owned(expanded), None) => match expanded_recipe(&expanded) {
             Some((before, after)) => (
                 Cow::Owned(before.to_vec()),
-                Some(recipe_after_semicolon(after)),
+                Some(recipe_after_semicolon(after, super::recipe_prefix(ev))),
             ),
             None => (Cow::Owned(expanded), None),
         },
@@ -313,7 +318,8 @@ fn rule_kind(
         return Parsed::Rule(failed_rule(error, line.loc, recipe, line.grouped));
     }
 
-    let mut ctx = rule_context(&line.loc, recipe, line.grouped);
+    let prefix = super::recipe_prefix(ev);
+    let mut ctx = rule_context(&line.loc, recipe, line.grouped, prefix);
     let targets: Vec<Vec<u8>> = targets.into_iter().map(Cow::into_owned).collect();
     if !any_pattern {
         if line.grouped && targets.len() > 1 {
@@ -350,7 +356,7 @@ fn read_time_effects(ev: &mut Evaluator, targets: &[Vec<u8>]) {
 
 /// Where the recipe lines that follow go, starting with the recipe on the
 /// rule line, after its `;`.
-fn rule_context(loc: &Loc, recipe: Option<Vec<u8>>, grouped: bool) -> RuleContext {
+fn rule_context(loc: &Loc, recipe: Option<Vec<u8>>, grouped: bool, prefix: u8) -> RuleContext {
     let has_recipe = recipe.is_some();
     let mut ctx = RuleContext {
         targets: Vec::new(),
@@ -365,7 +371,7 @@ fn rule_context(loc: &Loc, recipe: Option<Vec<u8>>, grouped: bool) -> RuleContex
     };
     if let Some(tail) = recipe {
         ctx.lines.push(crate::rules::RecipeLine {
-            text: recipe_after_semicolon(&tail),
+            text: recipe_after_semicolon(&tail, prefix),
             loc: loc.clone(),
         });
     }
