@@ -577,6 +577,14 @@ def _with_what_if_files_made(prog):
     return dict(prog, files=prog["files"] + made)
 
 
+_UNDEFINE_RECIPEPREFIX = re.compile(r"^[ \t]*(?:override[ \t]+)?undefine[ \t]+\.RECIPEPREFIX[ \t]*$")
+
+
+def _without_undefine_recipeprefix(prog):
+    """The program without its `undefine .RECIPEPREFIX` lines."""
+    return _with_lines(prog, lambda lines: [l for l in lines if not _UNDEFINE_RECIPEPREFIX.match(l)])
+
+
 def _without_shuffle(prog):
     """The program with --shuffle taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^--shuffle(=.*)?$", a)]
@@ -1030,12 +1038,13 @@ DECLARATIONS = [
          "GNU 4.4.1 leaves a pattern-specific `private` variable out of the "
          "environment of the matching target's own recipe, though it is "
          "exported (`export P`, `.EXPORT_ALL_VARIABLES`) and `$(P)` there "
-         "gives its value; 4.3 and fairmake export it, as the manual's "
+         "gives its value (one from the environment too); 4.3 and fairmake "
+         "export it, as the manual's "
          "`private` only stops inheritance by prerequisites (README, "
          "Differences). Declared when, with `private` taken off the "
          "pattern-specific assignments, both makes agree on the program.",
-         match=lambda p, d: uses(p, _PATTERN_PRIVATE.pattern.replace("^", "(?m)^", 1))
-         and uses(p, r"\bexport\b|\.EXPORT_ALL_VARIABLES"),
+         # Exported also when it came from the environment (S68:26541).
+         match=lambda p, d: uses(p, _PATTERN_PRIVATE.pattern.replace("^", "(?m)^", 1)),
          rewrite=_without_pattern_private),
     Decl("gnu-shuffle-circular-drop", {"4.4.1"},
          "Under --shuffle, GNU 4.4.1 says `Circular b <- a dependency "
@@ -1081,6 +1090,15 @@ DECLARATIONS = [
          "extra `rm` names are all files of the set-up tree, which fairmake "
          "left as they were, and nothing else differs.",
          match=lambda p, d: _gnu_deletes_files_of({f["name"] for f in p["files"]}, d)),
+    Decl("manual-recipeprefix-after-undefine", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): after "
+         "`undefine .RECIPEPREFIX`, setting it again (`.RECIPEPREFIX = >`) "
+         "no longer changes the recipe prefix, though `$(.RECIPEPREFIX)` "
+         "is `>` (`missing separator`); the manual makes the value's first "
+         "character the prefix, as fairmake does. Declared when, without "
+         "those `undefine` lines, both makes agree.",
+         match=lambda p, d: any(_UNDEFINE_RECIPEPREFIX.match(l) for f in p["files"] for l in f.get("lines", [])),
+         rewrite=_without_undefine_recipeprefix),
     Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a stem with an "
          "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
