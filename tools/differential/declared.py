@@ -1099,6 +1099,13 @@ DECLARATIONS = [
          "those `undefine` lines, both makes agree.",
          match=lambda p, d: any(_UNDEFINE_RECIPEPREFIX.match(l) for f in p["files"] for l in f.get("lines", [])),
          rewrite=_without_undefine_recipeprefix),
+    Decl("manual-shuffle-double-colon", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): "
+         "`--shuffle` leaves the prerequisites of a target's second and "
+         "later double-colon rules in their written order; the manual "
+         "shuffles every prerequisite list, as fairmake does. Declared when, "
+         "without --shuffle, both makes agree.",
+         match=lambda p, d: uses(p, r"(?m)^[^\t#=]*[^:=]::(?!=)"), rewrite=_without_shuffle),
     Decl("manual-stem-with-blank", {"4.4.1", "4.3"},
          "GNU departs from its manual (README, Differences): a stem with an "
          "escaped blank (`a\\ b: %: x%.c`) gets the prefix and suffix on each "
