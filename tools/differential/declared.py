@@ -445,7 +445,30 @@ def _gnu_deletes_what_if_source(prog, diffs):
 
 
 def _gnu_deletes_old_file(prog, diffs):
-    return _gnu_deletes_files_of(_old_files(prog), diffs)
+    old = _old_files(prog)
+    return _gnu_deletes_files_of(old, diffs) or _gnu_deletes_on_signal(old, diffs)
+
+
+def _gnu_deletes_on_signal(old, diffs):
+    """As make dies of a signal, GNU's extra `*** Deleting intermediate
+    file 'X'` lines name only files in `old`, which fairmake left as they
+    were set up, and nothing else differs (S68:42331, `make | head`)."""
+    if not old or not only(diffs, "stderr", "files"):
+        return False
+    for aspect, a, b in diffs:
+        if aspect == "stderr":
+            extra, missing = _extra_lines(diffs, "stderr")
+            if missing or not extra:
+                return False
+            for l in extra:
+                m = re.match(rb"^\S+: \*\*\* Deleting intermediate file '(.+)'$", l)
+                if not m or m.group(1).decode(errors="replace") not in old:
+                    return False
+        if aspect == "files":
+            for n, x, y in a:
+                if n not in old or x is not None or y is None or y[2] != "setup":
+                    return False
+    return True
 
 
 def _gnu_deletes_files_of(old, diffs):
