@@ -520,6 +520,9 @@ mod tests {
         assert_eq!(direct("./args a\rb\x0bc"), words(&["./args", "a\rb\x0bc"]));
         // An escaped backslash, then a newline that ends the command.
         assert_eq!(direct("echo a\\\\\nb"), None);
+        // A lone backslash ending the command is dropped, as GNU drops it
+        // when it runs the command itself.
+        assert_eq!(direct("echo a \\"), words(&["echo", "a"]));
     }
 
     #[test]
@@ -528,7 +531,6 @@ mod tests {
             "echo a\nb",
             "echo \"a b\"",
             "echo 'unterminated",
-            "echo a \\",
             "echo ~/x",
             "echo a; echo b",
             "'if' x",
