@@ -18,6 +18,11 @@ use crate::diag::Result;
 use crate::rules::{Dep, FileId};
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
+    /// The rule `id` has by now, if it has been resolved.
+    pub(super) fn resolved_of(&self, id: FileId) -> Option<Rc<Resolved>> {
+        self.nodes.get(id.index()).and_then(|n| n.resolved.clone())
+    }
+
     /// The other targets of `id`'s grouped rule, in the order their lists
     /// are looked at: the last named first.
     fn peers(&self, id: FileId) -> Vec<FileId> {
@@ -254,11 +259,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// the same whoever walks them).
     fn drop_from_peer(&mut self, id: FileId, peer: FileId, dep: FileId, nth: u32) {
         self.drop_circular(id, peer, dep, nth);
-        let Some(resolved) = self
-            .nodes
-            .get(peer.index())
-            .and_then(|n| n.resolved.clone())
-        else {
+        let Some(resolved) = self.resolved_of(peer) else {
             return;
         };
         let Some(at) = nth_position(&resolved.deps, dep, nth) else {
@@ -276,11 +277,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// leaves `y.o` waiting for `o` only).
     pub(super) fn drop_from_peer_copies(&mut self, id: FileId, dep: FileId) -> Result<()> {
         'peers: for peer in self.peers(id) {
-            let Some(resolved) = self
-                .nodes
-                .get(peer.index())
-                .and_then(|n| n.resolved.clone())
-            else {
+            let Some(resolved) = self.resolved_of(peer) else {
                 continue;
             };
             if !resolved.hidden().contains(&dep) {

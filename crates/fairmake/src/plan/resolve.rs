@@ -277,10 +277,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// sibling's list on its own: one in the making is circular there too.
     fn add_sibling_prereqs(&mut self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) -> Result<()> {
         for &sibling in &more.siblings {
-            let resolved = self
-                .nodes
-                .get(sibling.index())
-                .and_then(|n| n.resolved.clone());
+            let resolved = self.resolved_of(sibling);
             let list = match resolved {
                 Some(r) => r.deps.clone(),
                 // A target of the makefile's list has its `.EXTRA_PREREQS`.
