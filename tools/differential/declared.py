@@ -589,7 +589,7 @@ _TARGET_SHELLFLAGS_APPEND = re.compile(r"^[^\t#=]*:[ \t]*(?:(?:export|unexport|o
 def _without_target_shellflags_append(prog):
     """The program without its target- or pattern-specific `.SHELLFLAGS
     +=` lines."""
-    return _with_lines(prog, lambda lines: [l for l in lines if not _TARGET_SHELLFLAGS_APPEND.match(l)])
+    return _without_lines_matching(prog, _TARGET_SHELLFLAGS_APPEND)
 
 
 def _with_what_if_files_made(prog):
@@ -605,7 +605,7 @@ _UNDEFINE_RECIPEPREFIX = re.compile(r"^[ \t]*(?:override[ \t]+)?undefine[ \t]+\.
 
 def _without_undefine_recipeprefix(prog):
     """The program without its `undefine .RECIPEPREFIX` lines."""
-    return _with_lines(prog, lambda lines: [l for l in lines if not _UNDEFINE_RECIPEPREFIX.match(l)])
+    return _without_lines_matching(prog, _UNDEFINE_RECIPEPREFIX)
 
 
 def _without_shuffle(prog):
@@ -690,6 +690,16 @@ def _with_lines(prog, change):
     return dict(prog, files=files)
 
 
+def _any_line(prog, test):
+    """Does test(line) hold for some line of the program's makefiles?"""
+    return any(test(l) for f in prog["files"] for l in f.get("lines", []))
+
+
+def _without_lines_matching(prog, regex):
+    """The program without the makefile lines regex matches."""
+    return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
+
+
 _PATTERN_PRIVATE_CONDITIONAL = re.compile(r"^([^:=#\t]*%[^:=#]*:+[ \t]*(?:export[ \t]+|override[ \t]+)*)private[ \t]+(?=[^=]*\?=)")
 
 
@@ -714,7 +724,7 @@ _PERCENT_CONDITIONAL = re.compile(r"^[ \t]*%[ \t]*:[ \t]*(?:override[ \t]+)?(?!e
 def _without_percent_conditional(prog):
     """The program without its `%: A ?= v` lines (pattern exactly `%`,
     not exported there)."""
-    return _with_lines(prog, lambda lines: [l for l in lines if not _PERCENT_CONDITIONAL.match(l)])
+    return _without_lines_matching(prog, _PERCENT_CONDITIONAL)
 
 
 def _exported_define_infos(prog):
@@ -1087,7 +1097,7 @@ DECLARATIONS = [
          "second `Circular` line), while `-d` says it chose `%.o: %.o`; "
          "4.3 and fairmake do not (README, Differences). Declared when, "
          "without those rules, both makes agree.",
-         match=lambda p, d: any(_self_pattern_rule(l) for f in p["files"] for l in f.get("lines", [])),
+         match=lambda p, d: _any_line(p, _self_pattern_rule),
          rewrite=_without_self_pattern_rules),
     Decl("gnu-target-shellflags-append", {"4.4.1"},
          "A target-specific `.SHELLFLAGS += -e`: GNU 4.4.1 runs the shell "
@@ -1095,7 +1105,7 @@ DECLARATIONS = [
          "cmd`), though `$(.SHELLFLAGS)` gives `-c -e`; 4.3 and fairmake "
          "run `sh -c -e 'cmd'` (README, Differences). Declared when, "
          "without those lines, both makes agree.",
-         match=lambda p, d: any(_TARGET_SHELLFLAGS_APPEND.match(l) for f in p["files"] for l in f.get("lines", [])),
+         match=lambda p, d: _any_line(p, _TARGET_SHELLFLAGS_APPEND.match),
          rewrite=_without_target_shellflags_append),
     Decl("manual-what-if-missing-prerequisite", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): a "
@@ -1120,7 +1130,7 @@ DECLARATIONS = [
          "is `>` (`missing separator`); the manual makes the value's first "
          "character the prefix, as fairmake does. Declared when, without "
          "those `undefine` lines, both makes agree.",
-         match=lambda p, d: any(_UNDEFINE_RECIPEPREFIX.match(l) for f in p["files"] for l in f.get("lines", [])),
+         match=lambda p, d: _any_line(p, _UNDEFINE_RECIPEPREFIX.match),
          rewrite=_without_undefine_recipeprefix),
     Decl("manual-shuffle-double-colon", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): "
