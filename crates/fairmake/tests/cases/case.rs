@@ -76,6 +76,10 @@ pub struct Options {
     pub gnu_44_only: bool,
     /// fairmake deliberately differs from GNU here; the cross-check skips it.
     pub gnu_differs: bool,
+    /// GNU itself races here (a signal against its own reaping): against an
+    /// oracle the case gets three runs and one match is enough; fairmake
+    /// gets one run and must match.
+    pub gnu_racy: bool,
 }
 
 /// Something to create in the sandbox before running make.
@@ -270,6 +274,7 @@ fn header_field(case: &mut Case, key: &str, value: &str) -> Res<()> {
                     "pending" => case.options.pending = true,
                     "gnu-4.4-only" => case.options.gnu_44_only = true,
                     "gnu-differs" => case.options.gnu_differs = true,
+                    "gnu-racy" => case.options.gnu_racy = true,
                     other => return Err(format!("unknown option {other:?}")),
                 }
             }
