@@ -1254,21 +1254,40 @@ def normalizers(ref_version):
     return [d for d in DECLARATIONS if d.normalize and ref_version in d.refs]
 
 
-def matching(prog, diffs, ref_version, agree=None):
+def matching(prog, diffs, ref_version, agree=None, diffs_of=None, _depth=0):
     """The declaration the divergence falls under.  agree(p) runs a
     rewritten program with both makes and tells whether they agree on it
-    entirely; without it, rewrite declarations are skipped."""
+    entirely; without it, rewrite declarations are skipped.
+
+    diffs_of(p) runs a rewritten program and returns its differences.  With
+    it, two declared causes in one program combine: a rewrite that takes
+    away one cause leaves a program whose remaining differences must fall
+    under another declaration (found the same way, one step deep); the
+    result is named `first+second`.  Nothing undeclared can hide behind
+    the pair, since each part is checked as a single one is."""
     for d in DECLARATIONS:
         if d.match and not d.rewrite and ref_version in d.refs and d.match(prog, diffs):
             return d
-    if agree:
-        for d in DECLARATIONS:
-            if d.rewrite and ref_version in d.refs:
-                # A declaration with both: the match says when the
-                # rewrite is worth trying.
-                if d.match and not d.match(prog, diffs):
-                    continue
-                q = d.rewrite(prog)
-                if q != prog and agree(q):
+    if not agree:
+        return None
+    rewritten = []
+    for d in DECLARATIONS:
+        if d.rewrite and ref_version in d.refs:
+            # A declaration with both: the match says when the
+            # rewrite is worth trying.
+            if d.match and not d.match(prog, diffs):
+                continue
+            q = d.rewrite(prog)
+            if q != prog:
+                if agree(q):
                     return d
+                rewritten.append((d, q))
+    if diffs_of and _depth == 0:
+        for d, q in rewritten:
+            rest = diffs_of(q)
+            inner = rest and matching(q, rest, ref_version, agree, diffs_of, 1)
+            if inner and inner.id != d.id:
+                return Decl(d.id + "+" + inner.id, inner.refs & d.refs,
+                            d.reason + " And: " + inner.reason)
     return None
+
