@@ -728,11 +728,12 @@ def _without_percent_conditional(prog):
 
 
 def _exported_define_infos(prog):
-    """The texts the `$(info TEXT)` lines inside exported `define` bodies
+    """The texts the `$(info TEXT)` calls in exported variables' values
     print (TEXT without references): expanding the variable for an
-    environment prints them."""
+    environment prints them.  A `define` body counts line by line; an
+    assignment (`export V = ... $(info T)`, or any assignment once a bare
+    `export` or .EXPORT_ALL_VARIABLES exports everything) by its calls."""
     infos = set()
-    # A bare `export` or .EXPORT_ALL_VARIABLES exports every variable.
     all_exported = uses(prog, r"(?m)^[ \t]*export[ \t]*$", r"\.EXPORT_ALL_VARIABLES")
     for f in prog["files"]:
         exported, inside = False, False
@@ -746,7 +747,26 @@ def _exported_define_infos(prog):
                 m = re.match(r"^\s*\$[({]info\s+([^$()\{\}]*)[)}]\s*$", l)
                 if m:
                     infos.add(m.group(1).encode())
+            elif not inside and _exported_assignment(l, all_exported):
+                for m in re.finditer(r"\$[({]info\s+([^$()\{\}]*)[)}]", l):
+                    infos.add(m.group(1).encode())
     return infos
+
+
+def _exported_assignment(line, all_exported):
+    """Whether `line` assigns a variable that is exported: `export V = ...`
+    (also target-specific, `t: export V = ...`), or any assignment when
+    everything is exported."""
+    if line.startswith("\t") or not re.search(r"[:+?!]?=", line):
+        return False
+    return all_exported or re.match(r"^\s*([^:=#]*:\s*)?export\s", line) is not None
+
+
+def _file_written(prog, name):
+    """Whether a `$(file >NAME,...)` or `$(file >>NAME,...)` in the program
+    writes `name`."""
+    return any(m.group(1) == name for m in re.finditer(
+        r"\$[({]file\s+>>?\s*([^\s,)]+)", mk_text(prog)))
 
 
 def _same_but_infos(x, y, infos):
@@ -786,14 +806,19 @@ def _export_order(prog, diffs):
     # warnings the other make's earlier expansions printed).
     if not uses(prog, r"\bexport\b", r"\.EXPORT_ALL_VARIABLES"):
         return False
-    if not only(diffs, "stderr", "stdout"):
+    if not only(diffs, "stderr", "stdout", "files"):
         return False
+    # A $(file >X) in an expansion one make reached before the error and
+    # the other did not: X is left by one make only.
+    for k, a, b in diffs:
+        if k == "files" and not all(_file_written(prog, n) and (x is None or y is None) for n, x, y in a):
+            return False
     errs = [(a, b) for k, a, b in diffs if k == "stderr"]
     infos = _exported_define_infos(prog)
     if not errs:
         # Both stopped at the same error, one having expanded an exported
         # `define` (its $(info) lines) before it, the other not.
-        return all(_same_but_infos(x, y, infos) for k, x, y in diffs)
+        return all(k == "files" or _same_but_infos(x, y, infos) for k, x, y in diffs)
     a, b = errs[0]
     extra = _stderr_lines(diffs)
     stops = _stop_line(a) and _stop_line(b)
