@@ -737,7 +737,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 && !node.existed
                 && (self.goal_is_default || !self.goals.contains(&id))
                 && !self.is_precious(id)
+                // `.SECONDARY:` naming nothing keeps every file, those
+                // marked `.INTERMEDIATE` too.
                 && !file.secondary
+                && !self.ev.db.secondary_all
             {
                 let name = self.ev.db.file(id).name;
                 if dry_run || self.times.exists_now(name) {
