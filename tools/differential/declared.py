@@ -487,6 +487,54 @@ def _gnu_deletes_files_of(old, diffs, kept_any=False):
     return True
 
 
+_GROUPED_RULE = re.compile(r"^([^:#=\t][^:#=]*?)&:(?![:=])([^;#]*)(.*)$")
+
+
+def _without_grouped_self_prerequisites(prog):
+    """The program with each grouped rule's own targets taken out of its
+    prerequisites (`all p.out&: all` -> `all p.out&:`)."""
+    def fix(lines):
+        out = []
+        for l in lines:
+            m = _GROUPED_RULE.match(l)
+            if m:
+                targets = set(m.group(1).split())
+                kept = [w for w in m.group(2).split() if w not in targets]
+                if len(kept) != len(m.group(2).split()):
+                    l = "%s&: %s%s" % (m.group(1), " ".join(kept), m.group(3))
+            out.append(l)
+        return out
+    return _rewrite_lines(prog, fix)
+
+
+def _keep_going(prog):
+    return any(re.match(r"^(-[a-zA-Z]*k[a-zA-Z]*|--keep-going)$", a) for a in prog["args"]) or \
+        any(k in ("MAKEFLAGS", "GNUMAKEFLAGS") and re.match(r"^-?[a-zA-Z]*k", v) for k, v in prog["env"]) or \
+        uses(prog, r"MAKEFLAGS\s*[+:]?=.*k")
+
+
+_INTERRUPT_LINE = re.compile(rb"^\S+: (?:\*\*\* )?\[(?:[^\]]*: )?([^\]: ]+)\] Interrupt(?: \(ignored\))?$")
+
+
+def _gnu_lost_child_after_unstartable(prog, diffs):
+    """GNU loses a job's running command when that job's earlier command
+    could not be started (`Error 127 (ignored)`): a signal then ends make
+    without the `Interrupt` line for it (S68:35471).  Counted when
+    fairmake's only extra stderr lines are such `Interrupt` lines, each for
+    a target GNU said `Error 127 (ignored)` for."""
+    if not only(diffs, "stderr"):
+        return False
+    ref_only, fm_only = _extra_lines(diffs, "stderr")
+    if ref_only or not fm_only:
+        return False
+    ref = next(a for k, a, b in diffs if k == "stderr")
+    for l in fm_only:
+        m = _INTERRUPT_LINE.match(l)
+        if not m or not re.search(rb"\[[^\]]*" + re.escape(m.group(1)) + rb"\] Error 127 \(ignored\)", ref):
+            return False
+    return True
+
+
 def _dry_run_parallel(prog):
     flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
     env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
@@ -1141,6 +1189,23 @@ DECLARATIONS = [
          "use it. Declared when, with those files there, both makes agree.",
          match=lambda p, d: bool(_what_if_files(p) - {f["name"] for f in p["files"]}),
          rewrite=_with_what_if_files_made),
+    Decl("gnu-grouped-self-loop-status", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): under -k -j, "
+         "a grouped rule listing one of its own targets as a prerequisite "
+         "(`all p.out&: all`) has its recipe run after a prerequisite "
+         "failed, and make exits 0; the manual says such a target 'cannot "
+         "be remade' and the status is 2 after an error, as fairmake does. "
+         "Declared when both makes agree on the program without those self "
+         "prerequisites (S68:12319).",
+         match=lambda p, d: "status" in aspects(d) and uses(p, r"&:") and _keep_going(p),
+         rewrite=_without_grouped_self_prerequisites),
+    Decl("gnu-lost-child-after-unstartable", {"4.4.1", "4.3"},
+         "A job whose earlier command could not be started (`Error 127 "
+         "(ignored)`) is lost track of by GNU: a signal then ends make "
+         "without waiting for its running command or saying `Interrupt` "
+         "for it; fairmake waits and says it (README, Differences; "
+         "S68:35471).",
+         match=_gnu_lost_child_after_unstartable),
     Decl("manual-double-colon-not-intermediate", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): 'a file "
          "cannot be intermediate if it is mentioned in the makefile as a "
