@@ -85,6 +85,9 @@ pub struct Evaluator {
     pub reading: Reading,
     /// `$(shell)` and `$(eval)`, provided by the owner (the session).
     pub reentry: Reentry,
+    /// How many `$(shell)` and `!=` commands have run: the planner tells
+    /// from it whether expanding a recipe waited for one.
+    pub shell_runs: u64,
 }
 
 /// What this make was asked to do, and where: set up at start. The
@@ -234,6 +237,7 @@ impl Evaluator {
             fs: crate::fscache::FsCache::new(),
             reading: Reading::default(),
             reentry: Reentry::NONE,
+            shell_runs: 0,
         }
     }
 

@@ -38,6 +38,7 @@ impl Evaluator {
     /// `$(shell)` / `!=`, through the owner's [`Reentry`].
     pub fn run_shell(&mut self, command: &[u8], assignment: bool) -> Result<ShellOutput> {
         let shell = self.reentry.shell;
+        self.shell_runs += 1;
         shell(self, command, assignment)
     }
 

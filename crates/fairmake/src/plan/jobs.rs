@@ -323,11 +323,20 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .and_then(crate::exec::output::Captured::redirect);
         // A recipe -t touches for is not even expanded.
         let touched = self.touches_instead(id, resolved);
+        let shell_runs = self.ev.shell_runs;
         let (recipe, scope) = if touched {
             (Ok(PreparedRecipe::default()), Vec::new())
         } else {
             self.expand_recipe(id, resolved, &newer)
         };
+        if self.ev.shell_runs != shell_runs && self.runner.alive() > 0 {
+            // GNU waits for a `$(shell)`'s child by reaping children until
+            // it comes: the jobs that ended meanwhile are collected then,
+            // before the collection ahead of the token (`wait_for_slot`),
+            // which so meets what their next commands did: one that could
+            // not start fails there, and make stops before this job.
+            self.collect_ended();
+        }
         // The "update target" line: for a recipe that needs a job, said
         // once the job has its slot (a failure met while waiting for one
         // stops make before it, GNU 4.4.1).

@@ -124,6 +124,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let resolved = self.nodes[id].resolved.clone().expect("resolved above");
             // (Failed before only as -q's out of date, when it goes on.)
             let mut one_failed = false;
+            // After a quiet failure (an optional makefile's, without -k)
+            // the making of them goes on past one only while it is still
+            // running: once one is settled (at -j1 its job has ended as
+            // it returns, or it needed none), the rest are not made (GNU
+            // 4.4.1 and 4.3; with -j2 all are started).
+            let one_settled_ends = walk.failed
+                && !self.ev.invocation.options.keep_going
+                && self.makefiles_phase
+                && self.dont_care.contains(id);
             for &d in &walk.deferred {
                 if resolved.not_made_for_it(d) {
                     // A grouped peer's or pattern sibling's list gave it:
@@ -144,6 +153,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         one_failed = true;
                         made.failed_with(self.nodes[d].out_of_date);
                     }
+                    Status::Done if one_settled_ends => break,
                     Status::Done => {}
                     _ => made.pending = true,
                 }
