@@ -95,11 +95,17 @@ pub fn undouble_dollars(value: &[u8]) -> Vec<u8> {
 }
 
 /// Splits on unescaped blanks; a backslash makes the next byte literal.
+/// A value that ends in blanks after its last word has one more, empty,
+/// word (GNU 4.4.1 and 4.3): `MAKEFLAGS += -j ` gives `-j` an empty count
+/// and `-E ` an empty string, both said to be wrong.
 fn split_words(value: &[u8]) -> Vec<Vec<u8>> {
     let mut words = Vec::new();
     let mut word: Option<Vec<u8>> = None;
     let mut bytes = value.iter().copied();
+    let mut blank_after_word = false;
     while let Some(b) = bytes.next() {
+        blank_after_word =
+            matches!(b, b' ' | b'\t' | b'\n') && (word.is_some() || blank_after_word);
         match b {
             b' ' | b'\t' | b'\n' => {
                 if let Some(w) = word.take() {
@@ -116,6 +122,9 @@ fn split_words(value: &[u8]) -> Vec<Vec<u8>> {
         }
     }
     words.extend(word);
+    if blank_after_word {
+        words.push(Vec::new());
+    }
     words
 }
 

@@ -603,6 +603,30 @@ fn makeflags_value_errors() {
 }
 
 #[test]
+fn makeflags_trailing_blank_is_an_empty_last_word() {
+    let mut o = Options::default();
+    let warnings = parse_makeflags(&mut o, b"k -j ").unwrap();
+    assert_eq!(
+        warnings,
+        vec!["the '-j' option requires a positive integer argument".to_string()]
+    );
+    assert!(o.keep_going && o.jobs.is_none());
+    let warnings = parse_makeflags(&mut Options::default(), b"E \t").unwrap();
+    assert_eq!(
+        warnings,
+        vec!["the '-E' option requires a non-empty string argument".to_string()]
+    );
+    // An escaped blank ends no word; nor do blanks alone, or between words.
+    assert!(parse_makeflags(&mut Options::default(), b"-I a\\ ")
+        .unwrap()
+        .is_empty());
+    assert!(parse_makeflags(&mut Options::default(), b"  ")
+        .unwrap()
+        .is_empty());
+    assert_eq!(from_env("-I  a").include_dirs, bytes(&["a"]));
+}
+
+#[test]
 fn command_line_overrides_makeflags() {
     let mut o = Options::default();
     parse_makeflags(&mut o, b"k").unwrap();

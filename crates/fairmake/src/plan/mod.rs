@@ -398,6 +398,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub dry_run_makefiles: Vec<FileId>,
     /// Likewise under -t: the makefiles that are goals too are touched.
     pub touch_makefiles: Vec<FileId>,
+    /// Likewise under -q: an optional makefile that is a goal too, and what
+    /// is made for it, is out of date instead of remade (see `jobs`).
+    pub question_makefiles: Vec<FileId>,
     /// Files given to `-o`.
     pub old_files: Vec<FileId>,
     pub new_files: Vec<FileId>,
@@ -512,6 +515,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             noted_goals: Vec::new(),
             dry_run_makefiles: Vec::new(),
             touch_makefiles: Vec::new(),
+            question_makefiles: Vec::new(),
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),

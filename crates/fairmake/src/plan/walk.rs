@@ -225,7 +225,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
-    /// While makefiles are remade, -n and -t apply to one that is a goal
+    /// While makefiles are remade, -n, -t and -q apply to one that is a goal
     /// too, and so to what is made for it: its prerequisites' recipes are
     /// shown (or they are touched), not run (GNU 4.4.1 and 4.3).
     fn inherit_pretending(&mut self, id: FileId, parent: FileId) {
@@ -237,6 +237,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if self.touch_makefiles.contains(&parent) && !self.touch_makefiles.contains(&id) {
             self.touch_makefiles.push(id);
+        }
+        if self.question_makefiles.contains(&parent) && !self.question_makefiles.contains(&id) {
+            self.question_makefiles.push(id);
         }
     }
 

@@ -152,6 +152,7 @@ fn rule(
             false,
         );
     }
+    let targets_text = blank_for_last_backslash(targets_text);
     let mut targets: Vec<Cow<[u8]>> = Vec::new();
     for_each_name(ev, &targets_text, |_, t| targets.push(t));
     if targets.is_empty() {
@@ -455,4 +456,19 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
         crate::eval::vars::Flavor::Simple,
         Origin::File,
     );
+}
+
+/// Expanded targets that end in an unpaired backslash, just before the
+/// rule's colon (`$(objs): ...` with objs `a\`): GNU 4.4.1 and 4.3 take
+/// that backslash as an escaped blank, so the last target is `a ` (and a
+/// lone `\` is ` `).
+fn blank_for_last_backslash(text: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let backslashes = text.iter().rev().take_while(|&&b| b == b'\\').count();
+    match text {
+        Cow::Owned(mut expanded) if backslashes % 2 == 1 => {
+            expanded.push(b' ');
+            Cow::Owned(expanded)
+        }
+        text => text,
+    }
 }

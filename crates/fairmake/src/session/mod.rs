@@ -661,9 +661,13 @@ fn check_special_targets(ev: &Evaluator) -> Result<(), Fatal> {
 fn default_goal(ev: &mut Evaluator) -> Result<Vec<u8>, Fatal> {
     let mut default = Vec::new();
     ev.expand_own_var(b".DEFAULT_GOAL", &mut default)?;
-    let default = crate::words::trim(&default).to_vec();
-    // The target that set it may have blanks in its name (`a\ b:`).
+    // The target that set it may have blanks in its name (`a\ b:`), even
+    // last (`$(objs):` with objs `a\`).
     let first_target = ev.db.first_target.map(|id| ev.db.file(id).name);
+    if first_target == Some(&default[..]) {
+        return Ok(default);
+    }
+    let default = crate::words::trim(&default).to_vec();
     if first_target == Some(&default[..]) {
         return Ok(default);
     }

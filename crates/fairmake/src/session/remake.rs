@@ -121,6 +121,11 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
             Vec::new()
         },
         touch: if runner.mode.touch {
+            goal_makefiles.clone()
+        } else {
+            Vec::new()
+        },
+        question: if runner.mode.question {
             goal_makefiles
         } else {
             Vec::new()
@@ -158,11 +163,12 @@ pub(super) fn remake_makefiles(ev: &mut Evaluator, mut runner: Runner) -> Result
     }
 }
 
-/// The makefiles that are goals on the command line too, to which -n or
-/// -t apply while makefiles are remade.
+/// The makefiles that are goals on the command line too, to which -n, -t
+/// or -q apply while makefiles are remade.
 struct PretendedMakefiles {
     dry_run: Vec<FileId>,
     touch: Vec<FileId>,
+    question: Vec<FileId>,
 }
 
 /// A phony makefile, or a `::` one without prerequisites, would be remade
@@ -294,6 +300,7 @@ fn update_makefiles(
     planner.unreadable = makefiles.unreadable;
     planner.dry_run_makefiles = pretended.dry_run;
     planner.touch_makefiles = pretended.touch;
+    planner.question_makefiles = pretended.question;
     planner.watched = goals.clone();
     diag::set_missing_notes(
         notes
