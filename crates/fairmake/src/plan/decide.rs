@@ -28,9 +28,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.group_mtime(id)
         };
-        if self.ev.db.file(id).intermediate && self.mtime_of(id).is_some() {
-            self.nodes[id].existed = true;
-        }
+        self.note_existing_intermediates(id);
         let file = self.ev.db.file(id);
         let phony = file.phony;
         let member_target = crate::archive::is_member(file.name);
@@ -140,6 +138,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`'s time; for a target of a grouped rule, the oldest of its
     /// group's (none if one is missing): one recipe makes them all, so
     /// what is newer than any of them is newer for each (in `$?` too).
+    /// Notes which intermediate files among `id` and its grouped (`&:`)
+    /// peers are there before their recipe runs: those stay afterwards,
+    /// a peer too though make never walked to it (GNU 4.4.1).
+    fn note_existing_intermediates(&mut self, id: FileId) {
+        let peers = self.ev.db.file(id).rule.group().cloned();
+        let others = peers
+            .as_deref()
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&p| p != id);
+        for p in std::iter::once(id).chain(others).collect::<Vec<_>>() {
+            let untouched = p == id || !self.node(p).remade;
+            if untouched && self.ev.db.file(p).intermediate && self.mtime_of(p).is_some() {
+                self.nodes[p].existed = true;
+            }
+        }
+    }
+
     fn group_mtime(&mut self, id: FileId) -> Option<Mtime> {
         let mine = self.mtime_of(id)?;
         let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
