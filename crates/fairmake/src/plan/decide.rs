@@ -294,7 +294,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     .notintermediate_patterns
                     .iter()
                     .any(|p| p.match_stem(file.name).is_some()));
-        !notintermediate && (chained || db.secondary_all)
+        // A chained file is one no .NOTINTERMEDIATE of its own keeps from
+        // being intermediate (see `Planner::may_be_adopted`).
+        (chained && !file.notintermediate) || (db.secondary_all && !notintermediate)
     }
 
     /// The missing intermediate `dep` would be remade (and be newer than
