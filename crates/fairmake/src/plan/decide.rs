@@ -323,7 +323,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // A file remade counts by its time now, as GNU has it (one
                 // whose recipe left it alone, or that has none, did not
                 // change); under -n by its recipe, which would have run.
-                m if self.nodes[d.file()].remade && self.counts_as_new(d.file(), m) => true,
+                // One still missing that may stay so (`.SECONDARY:`) is
+                // looked at as if not remade (GNU 4.4.1, 4.3).
+                m if self.nodes[d.file()].remade
+                    && self.counts_as_new(d.file(), m)
+                    && !(m.is_none() && self.may_stay_missing(d.file())) =>
+                {
+                    true
+                }
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
