@@ -28,9 +28,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.group_mtime(id)
         };
-        if self.ev.db.file(id).intermediate && self.mtime_of(id).is_some() {
-            self.nodes[id].existed = true;
-        }
+        self.note_existing_intermediates(id);
         let file = self.ev.db.file(id);
         let phony = file.phony;
         let member_target = crate::archive::is_member(file.name);
@@ -140,6 +138,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`'s time; for a target of a grouped rule, the oldest of its
     /// group's (none if one is missing): one recipe makes them all, so
     /// what is newer than any of them is newer for each (in `$?` too).
+    /// Notes which intermediate files among `id` and its grouped (`&:`)
+    /// peers are there before their recipe runs: those stay afterwards,
+    /// a peer too though make never walked to it (GNU 4.4.1).
+    fn note_existing_intermediates(&mut self, id: FileId) {
+        let peers = self.ev.db.file(id).rule.group().cloned();
+        let others = peers
+            .as_deref()
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&p| p != id);
+        for p in std::iter::once(id).chain(others).collect::<Vec<_>>() {
+            let untouched = p == id || !self.node(p).remade;
+            if untouched && self.ev.db.file(p).intermediate && self.mtime_of(p).is_some() {
+                self.nodes[p].existed = true;
+            }
+        }
+    }
+
     fn group_mtime(&mut self, id: FileId) -> Option<Mtime> {
         let mine = self.mtime_of(id)?;
         let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
@@ -277,7 +294,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     .notintermediate_patterns
                     .iter()
                     .any(|p| p.match_stem(file.name).is_some()));
-        !notintermediate && (chained || db.secondary_all)
+        // A chained file is one no .NOTINTERMEDIATE of its own keeps from
+        // being intermediate (see `Planner::may_be_adopted`).
+        (chained && !file.notintermediate) || (db.secondary_all && !notintermediate)
     }
 
     /// The missing intermediate `dep` would be remade (and be newer than
@@ -304,7 +323,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // A file remade counts by its time now, as GNU has it (one
                 // whose recipe left it alone, or that has none, did not
                 // change); under -n by its recipe, which would have run.
-                m if self.nodes[d.file()].remade && self.counts_as_new(d.file(), m) => true,
+                // One still missing that may stay so (`.SECONDARY:`) is
+                // looked at as if not remade (GNU 4.4.1, 4.3).
+                m if self.nodes[d.file()].remade
+                    && self.counts_as_new(d.file(), m)
+                    && !(m.is_none() && self.may_stay_missing(d.file())) =>
+                {
+                    true
+                }
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,

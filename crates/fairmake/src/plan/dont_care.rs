@@ -65,10 +65,11 @@ pub struct DontCare {
     /// A quiet goal's first double-colon rule that failed quietly, by
     /// goal: the file to blame for it, said once the goal's rules are done.
     first_rule_failed: FxHashMap<FileId, FileId>,
-    /// Missing intermediate files first met, their making waiting, for a
-    /// goal whose failure counts: not tried yet, so the goal they are
-    /// first tried for decides (GNU 4.4.1: a `.SECONDARY` file a makefile
-    /// that exists did not need, then needed by an `-include`d one).
+    /// Missing intermediate files first met, their making waiting (outside
+    /// a deferred walk): not tried yet, so the goal they are first tried
+    /// for decides (GNU 4.4.1: a `.SECONDARY` file a makefile that exists
+    /// did not need, then needed by an `-include`d one), or, for a quiet
+    /// goal, whether that is beneath a deferred walk (then said).
     untried: FxHashSet<FileId>,
 }
 
@@ -122,6 +123,10 @@ impl DontCare {
         }
         if self.in_deferred_walk() && !deferred {
             self.loud.insert(id);
+        } else if deferred && !self.in_deferred_walk() {
+            // Not tried yet: where it is first tried decides.
+            self.untried.insert(id);
+            self.needed(id, parent);
         } else {
             self.files.insert(id);
             self.needed(id, parent);

@@ -753,7 +753,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let tried = node.remade
                 || (node.remaking && settled)
                 || (dry_run && keep_going && node.status == Status::Failed);
-            if (node.intermediate || file.intermediate)
+            if (file.intermediate || (node.intermediate && !self.ev.db.notintermediate(id)))
                 && tried
                 && !node.existed
                 && (self.goal_is_default || !self.goals.contains(&id))

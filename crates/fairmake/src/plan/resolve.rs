@@ -731,9 +731,24 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// naming it (so it ought to exist, as a mentioned file does).
     fn adopt_implicit_prereq(&mut self, id: FileId) {
         let missing_known = self.known_unnamed(id) && !self.ev.fs.exists(self.ev.db.file(id).name);
-        if (self.node(id).remade || missing_known) && self.may_be_intermediate(id) {
+        if (self.node(id).remade && self.may_be_intermediate(id))
+            || (missing_known && self.may_be_adopted(id))
+        {
             self.nodes[id].intermediate = true;
         }
+    }
+
+    /// A missing file make knows unnamed, as an implicit rule's
+    /// prerequisite, is taken as intermediate unless the makefile names it
+    /// as .PRECIOUS, .SECONDARY or .NOTINTERMEDIATE itself: a
+    /// `.NOTINTERMEDIATE` with no names or with patterns does not keep it
+    /// from staying missing (GNU 4.4.1), though it keeps it from deletion.
+    fn may_be_adopted(&self, id: FileId) -> bool {
+        let db = &self.ev.db;
+        let f = db.file(id);
+        let kept = f.secondary || f.precious || db.secondary_all || f.notintermediate;
+        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
+        !kept && !mentioned
     }
 
     /// A file make knows though no rule of the makefile names it as an

@@ -356,6 +356,17 @@ impl Database {
         }
     }
 
+    /// `.NOTINTERMEDIATE` names `id`, by name or pattern, or names nothing.
+    pub fn notintermediate(&self, id: FileId) -> bool {
+        let f = self.file(id);
+        f.notintermediate
+            || self.notintermediate_all
+            || self
+                .notintermediate_patterns
+                .iter()
+                .any(|p| p.match_stem(f.name).is_some())
+    }
+
     pub fn lookup(&self, name: &[u8]) -> Option<FileId> {
         let files = &self.files;
         self.index
