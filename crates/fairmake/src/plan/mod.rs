@@ -109,6 +109,9 @@ struct ResolvedMore {
     /// The rest of a grouped peer's list its target took as its own (see
     /// `peers`): what the automatic variables name, as listed.
     adopted: Option<Vec<Dep>>,
+    /// The peer whose list `adopted` is the rest of: GNU shares those
+    /// listings, so one dropped from that list is gone from this too.
+    adopted_from: Option<FileId>,
 }
 
 impl ResolvedMore {
@@ -132,6 +135,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     order: Vec::new(),
     default_recipe: false,
     adopted: None,
+    adopted_from: None,
 };
 
 impl Resolved {

@@ -79,12 +79,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         // This listing, of those the list has now.
                         let gone = dropped.iter().filter(|&&f| f == dep.file()).count();
                         let nth = nth_listing(&deps[..=k], dep.file()) - gone as u32;
+                        let from_end = nth_listing(&deps[k..], dep.file());
                         self.drop_from_peer(id, peer, dep.file(), nth);
+                        self.drop_from_adopters(peer, dep.file(), from_end);
                         dropped.push(dep.file());
                         dropped_at.push(k);
                     } else {
                         self.report_circular(id, dep.file());
                         own_now = self.adopt_peer_tail(&mut r, &deps[k + 1..]);
+                        r.more_mut().adopted_from = Some(peer);
                         adopted = true;
                     }
                     continue;
@@ -268,6 +271,40 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut r = (*resolved).clone();
         r.drop_dep(at);
         self.nodes[peer].resolved = Some(Rc::new(r));
+    }
+
+    /// A listing of `dep` (the `from_end`-th from the end, 1 the last) was
+    /// dropped from `list`: a peer that adopted the rest of that list (see
+    /// `adopt_peer_tail`) loses it too, as GNU's lists share it (`c bar
+    /// all&: bar e` with `all: c`: `bar` takes `e c` of `all`'s list, and
+    /// `c` dropping itself from `all`'s drops it from `bar`'s).
+    fn drop_from_adopters(&mut self, list: FileId, dep: FileId, from_end: u32) {
+        for p in self.peers(list) {
+            let Some(resolved) = self.resolved_of(p) else {
+                continue;
+            };
+            if resolved.more().adopted_from != Some(list) {
+                continue;
+            }
+            let Some(adopted) = resolved.adopted() else {
+                continue;
+            };
+            let Some(at) = adopted
+                .iter()
+                .enumerate()
+                .rev()
+                .filter(|(_, d)| d.file() == dep)
+                .nth(from_end.saturating_sub(1) as usize)
+                .map(|(at, _)| at)
+            else {
+                continue;
+            };
+            let mut r = (*resolved).clone();
+            if let Some(adopted) = r.more_mut().adopted.as_mut() {
+                adopted.remove(at);
+            }
+            self.nodes[p].resolved = Some(Rc::new(r));
+        }
     }
 
     /// `id` dropped `dep` from its own list as circular. Its peers walk
