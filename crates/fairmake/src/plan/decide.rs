@@ -47,13 +47,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             // An intermediate file its recipe did not create makes the
             // target out of date, but is not newer than it: not in `$?`
-            // (GNU 4.4.1, 4.3).
+            // (GNU 4.4.1, 4.3). Only if `id` made it, as it was found out
+            // of date: one another target made after `id` met it missing
+            // (`gen.h: b a` with `a: b`) leaves `id` as it was (GNU
+            // 4.4.1, 4.3).
             if dep_newer
                 && my_mtime.is_some()
                 && !self.always_make()
                 && self.made_missing(dep.file())
             {
-                out_of_date = true;
+                out_of_date |= self.nodes[id].remaking;
                 continue;
             }
             // With -B every prerequisite counts as newer, in `$?` too.

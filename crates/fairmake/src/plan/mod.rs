@@ -109,6 +109,9 @@ struct ResolvedMore {
     /// The rest of a grouped peer's list its target took as its own (see
     /// `peers`): what the automatic variables name, as listed.
     adopted: Option<Vec<Dep>>,
+    /// The peer whose list `adopted` is the rest of: GNU shares those
+    /// listings, so one dropped from that list is gone from this too.
+    adopted_from: Option<FileId>,
 }
 
 impl ResolvedMore {
@@ -132,6 +135,7 @@ static NO_MORE: ResolvedMore = ResolvedMore {
     order: Vec::new(),
     default_recipe: false,
     adopted: None,
+    adopted_from: None,
 };
 
 impl Resolved {
@@ -434,8 +438,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// so the goals' walk of a file it had not settled finds them gone.
     dropped_before: rustc_hash::FxHashMap<(FileId, FileId), Vec<u32>>,
     /// A grouped target's walk of a peer's list that stopped to make what
-    /// it had added: the list as it stood then (see `Node::peer_pos`).
-    peer_stops: rustc_hash::FxHashMap<FileId, Vec<Dep>>,
+    /// it had added: the list as it stood then (see `Node::peer_pos`), and
+    /// whether the peer had taken another's list as its own by then (see
+    /// `peers`: the walk goes on through the list it was on).
+    peer_stops: rustc_hash::FxHashMap<FileId, (Vec<Dep>, bool)>,
     /// `--shuffle`: the files reached from the goals through the rules'
     /// prerequisites, whose lists GNU shuffles before the walk (found on
     /// first need).

@@ -50,7 +50,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // Files of a peer's list now among `id`'s own, to be added so.
         let mut own_now: Vec<FileId> = Vec::new();
         while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
-            let deps = self.peer_walk_list(peer)?;
+            // A walk that stopped on the peer's own list goes on through
+            // it, though the peer has taken another's as its own since:
+            // GNU relinked the peer's head only, not the walk's list.
+            let on_own = self
+                .peer_stops
+                .get(&id)
+                .is_some_and(|(_, adopted)| !adopted && self.has_adopted(peer));
+            let deps = self.peer_walk_list(peer, !on_own)?;
             // Where the walk of this list stopped last time, if it did.
             let from = std::mem::take(&mut self.nodes[id].peer_pos) as usize;
             let from = self.resume_peer_walk(id, &deps, from);
@@ -71,7 +78,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                             .filter(|(j, _)| !dropped_at.contains(j))
                             .map(|(_, d)| d.clone())
                             .collect();
-                        self.peer_stops.insert(id, stood);
+                        let adopted = self.has_adopted(peer);
+                        self.peer_stops.insert(id, (stood, adopted));
                         whole = false;
                         break;
                     }
@@ -79,12 +87,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         // This listing, of those the list has now.
                         let gone = dropped.iter().filter(|&&f| f == dep.file()).count();
                         let nth = nth_listing(&deps[..=k], dep.file()) - gone as u32;
+                        let from_end = nth_listing(&deps[k..], dep.file());
                         self.drop_from_peer(id, peer, dep.file(), nth);
+                        self.drop_from_adopters(peer, dep.file(), from_end);
                         dropped.push(dep.file());
                         dropped_at.push(k);
                     } else {
                         self.report_circular(id, dep.file());
                         own_now = self.adopt_peer_tail(&mut r, &deps[k + 1..]);
+                        r.more_mut().adopted_from = Some(peer);
                         adopted = true;
                     }
                     continue;
@@ -122,7 +133,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// more (it is out of the list already). Those not in the making were
     /// made as its ancestors: nothing more is said of them.
     fn resume_peer_walk(&mut self, id: FileId, deps: &[Dep], from: usize) -> usize {
-        let Some(stood) = self.peer_stops.remove(&id) else {
+        let Some((stood, _)) = self.peer_stops.remove(&id) else {
             return from;
         };
         if from == 0 || from > stood.len() {
@@ -150,7 +161,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// and no further.
     pub(super) fn peers_after_failure(&mut self, id: FileId, entered: usize) -> Result<()> {
         for peer in self.peers(id).into_iter().skip(entered) {
-            for dep in self.peer_walk_list(peer)? {
+            for dep in self.peer_walk_list(peer, true)? {
                 if self.is_visiting(dep.file()) {
                     self.report_circular(id, dep.file());
                     continue;
@@ -169,6 +180,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// last): without those dropped as circular (of a file listed twice,
     /// the listing that was).
     pub(super) fn peer_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
+        self.peer_list_as(peer, true)
+    }
+
+    /// Whether `peer` has taken the rest of another's list as its own.
+    fn has_adopted(&self, peer: FileId) -> bool {
+        self.resolved_of(peer)
+            .is_some_and(|r| r.adopted().is_some())
+    }
+
+    /// `peer_list`; `adopted`: the list it took as its own, if it did,
+    /// rather than the one it had.
+    fn peer_list_as(&mut self, peer: FileId, adopted: bool) -> Result<Vec<Dep>> {
         // A peer that took the rest of another's list as its own (see
         // `adopt_peer_tail`) has that list from then on, for its peers'
         // walks too: GNU relinked the file's list.
@@ -176,7 +199,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .nodes
             .get(peer.index())
             .and_then(|n| n.resolved.as_ref())
-            .and_then(|r| r.adopted().map(<[Dep]>::to_vec));
+            .and_then(|r| r.adopted().map(<[Dep]>::to_vec))
+            .filter(|_| adopted);
         if let Some(deps) = adopted {
             return Ok(self.without_dropped(peer, deps));
         }
@@ -187,8 +211,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// `peer`'s list as a grouped target walks it: in the order
     /// `--shuffle` gave it, if it did (see `shuffled_as_peer`).
-    fn peer_walk_list(&mut self, peer: FileId) -> Result<Vec<Dep>> {
-        let deps = self.peer_list(peer)?;
+    fn peer_walk_list(&mut self, peer: FileId, adopted: bool) -> Result<Vec<Dep>> {
+        let deps = self.peer_list_as(peer, adopted)?;
         if !self.shuffled_as_peer(peer) {
             return Ok(deps);
         }
@@ -268,6 +292,40 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut r = (*resolved).clone();
         r.drop_dep(at);
         self.nodes[peer].resolved = Some(Rc::new(r));
+    }
+
+    /// A listing of `dep` (the `from_end`-th from the end, 1 the last) was
+    /// dropped from `list`: a peer that adopted the rest of that list (see
+    /// `adopt_peer_tail`) loses it too, as GNU's lists share it (`c bar
+    /// all&: bar e` with `all: c`: `bar` takes `e c` of `all`'s list, and
+    /// `c` dropping itself from `all`'s drops it from `bar`'s).
+    fn drop_from_adopters(&mut self, list: FileId, dep: FileId, from_end: u32) {
+        for p in self.peers(list) {
+            let Some(resolved) = self.resolved_of(p) else {
+                continue;
+            };
+            if resolved.more().adopted_from != Some(list) {
+                continue;
+            }
+            let Some(adopted) = resolved.adopted() else {
+                continue;
+            };
+            let Some(at) = adopted
+                .iter()
+                .enumerate()
+                .rev()
+                .filter(|(_, d)| d.file() == dep)
+                .nth(from_end.saturating_sub(1) as usize)
+                .map(|(at, _)| at)
+            else {
+                continue;
+            };
+            let mut r = (*resolved).clone();
+            if let Some(adopted) = r.more_mut().adopted.as_mut() {
+                adopted.remove(at);
+            }
+            self.nodes[p].resolved = Some(Rc::new(r));
+        }
     }
 
     /// `id` dropped `dep` from its own list as circular. Its peers walk
