@@ -908,8 +908,9 @@ _EQ_QUOTED = re.compile(r"""^\s*(['"]).*\1\s+(['"]).*\2\s*$""")
 
 
 def _malformed_else_if(prog):
-    """Whether a makefile has an `else ifX` line whose test is malformed:
-    `else ifdef` with no name or more than one word, `else ifeq` with
+    """Whether a makefile has an `else ifX` line whose test is, or may be,
+    malformed: `else ifdef` with no name, more than one word or a
+    reference, `else ifeq` with
     neither the `(a,b)` nor the quoted form."""
     for f in prog["files"]:
         for line in f.get("lines", []):
@@ -918,7 +919,9 @@ def _malformed_else_if(prog):
                 continue
             kw, rest = m.groups()
             if kw.endswith("def"):
-                if len(rest.split()) != 1:
+                # A reference may expand to several names, or none
+                # (`else ifndef $(EMPTY)`, S69:6581).
+                if len(rest.split()) != 1 or "$" in rest:
                     return True
             elif not (_EQ_PAREN.match(rest) or _EQ_QUOTED.match(rest)):
                 return True
