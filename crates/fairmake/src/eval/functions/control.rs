@@ -275,6 +275,13 @@ fn call_variable(ev: &mut Evaluator, a: &[Vec<u8>], out: &mut Vec<u8>) -> Result
         }
         return Ok(());
     };
+    if crate::stack::nearly_exhausted() {
+        // A call that calls itself without end: GNU dies of SIGSEGV here.
+        return Err(ev.fatal(format!(
+            "Recursion too deep in call to '{}'",
+            diag::show(&fname)
+        )));
+    }
     let outer = CALL_DEPTH_ARGS.with(|c| c.get());
     let mut frame = Frame::new();
     bind(ev, &mut frame, b"0", &fname);
