@@ -71,14 +71,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let mut dropped: Vec<FileId> = Vec::new();
             let mut dropped_at: Vec<usize> = Vec::new();
             for (k, dep) in deps.iter().enumerate().skip(from) {
+                if dep.wait_before && pending && !added {
+                    // GNU's walk waits there, before it looks at the file
+                    // (in the making, it is said circular only once those
+                    // before are made: `p.out gen.h &: .WAIT all t1`).
+                    waiting = true;
+                    break;
+                }
                 if self.is_visiting(dep.file()) {
-                    if dep.wait_before && pending && !added {
-                        // GNU's walk waits there, before it finds the file
-                        // in the making: nothing is said of it until those
-                        // before are made (`p.out gen.h &: .WAIT all t1`).
-                        waiting = true;
-                        break;
-                    }
                     if added {
                         // Reached once those before it are made.
                         self.nodes[id].peer_pos = (k - dropped.len()) as u32;
