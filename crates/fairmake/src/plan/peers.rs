@@ -37,8 +37,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// variables, stopping after the first peer that adds any: those are
     /// made before the next peer is looked at. Returns, when some were
     /// added, how many peers' lists the walk has entered, the one that
-    /// added them included.
-    pub(super) fn add_peer_prereqs(&mut self, id: FileId) -> Result<Option<usize>> {
+    /// added them included. `pending`: some of those walked so far are
+    /// still being made, so a `.WAIT` in a peer's list stops the walk.
+    pub(super) fn add_peer_prereqs(&mut self, id: FileId, pending: bool) -> Result<Option<usize>> {
         let Some(resolved) = self.nodes[id].resolved.clone() else {
             return Ok(None);
         };
@@ -47,6 +48,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let mut added = false;
         let mut entered = 0;
         let mut adopted = false;
+        // Stopped at a `.WAIT` until those before it are made.
+        let mut waiting = false;
         // Files of a peer's list now among `id`'s own, to be added so.
         let mut own_now: Vec<FileId> = Vec::new();
         while let Some(&peer) = peers.get(self.nodes[id].peers_taken as usize) {
@@ -68,6 +71,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let mut dropped: Vec<FileId> = Vec::new();
             let mut dropped_at: Vec<usize> = Vec::new();
             for (k, dep) in deps.iter().enumerate().skip(from) {
+                if dep.wait_before && pending && !added {
+                    // GNU's walk waits there, before it looks at the file
+                    // (in the making, it is said circular only once those
+                    // before are made: `p.out gen.h &: .WAIT all t1`).
+                    waiting = true;
+                    break;
+                }
                 if self.is_visiting(dep.file()) {
                     if added {
                         // Reached once those before it are made.
@@ -108,6 +118,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                     r.deps.push(dep.clone());
                     added = true;
                 }
+            }
+            if waiting {
+                break;
             }
             entered = self.nodes[id].peers_taken as usize + 1;
             if whole {

@@ -76,7 +76,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if self.halting() {
                 break walk;
             }
-            match self.add_peer_prereqs(id)? {
+            match self.add_peer_prereqs(id, walk.pending)? {
                 Some(n) => entered = n,
                 None => break walk,
             }
