@@ -744,6 +744,23 @@ def _any_line(prog, test):
     return any(test(l) for f in prog["files"] for l in f.get("lines", []))
 
 
+_GLOBAL_EXTRA_PREREQS = re.compile(r"^\s*(?:override\s+|export\s+)*\.EXTRA_PREREQS\s*(?:[:+?!]|::|:::)?=(.*)$")
+
+
+def _extra_prereqs_self_circular(prog, diffs):
+    """A word W of the global .EXTRA_PREREQS that GNU dropped from its own
+    list (`Circular W <- W`): W's implicit search met W itself as a
+    prerequisite (S60:63932)."""
+    words = set()
+    for f in prog["files"]:
+        for l in f.get("lines", []):
+            m = _GLOBAL_EXTRA_PREREQS.match(l)
+            if m:
+                words.update(w for w in m.group(1).split() if "$" not in w and "%" not in w)
+    ref = next((a for k, a, b in diffs if k == "stderr"), b"")
+    return any(("Circular %s <- %s dependency dropped." % (w, w)).encode() in ref for w in words)
+
+
 def _without_lines_matching(prog, regex):
     """The program without the makefile lines regex matches."""
     return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
@@ -1176,6 +1193,17 @@ DECLARATIONS = [
          "without those rules, both makes agree.",
          match=lambda p, d: _any_line(p, _self_pattern_rule),
          rewrite=_without_self_pattern_rules),
+    Decl("gnu-extra-prereqs-self-searched-again", {"4.4.1"},
+         "A file the global .EXTRA_PREREQS names gets, through them, itself "
+         "as a prerequisite; GNU 4.4.1 then searches one of its chain's "
+         "files again inside its own search, and the file now 'ought to "
+         "exist' only because the outer search just gave it a rule, so the "
+         "inner file gets another rule than the first search found (more "
+         "`Circular` lines, another recipe); 4.3 and fairmake keep the "
+         "first (README, Differences). Declared when, without the global "
+         ".EXTRA_PREREQS, both makes agree.",
+         match=_extra_prereqs_self_circular,
+         rewrite=lambda p: _without_lines_matching(p, _GLOBAL_EXTRA_PREREQS)),
     Decl("gnu-target-shellflags-append", {"4.4.1"},
          "A target-specific `.SHELLFLAGS += -e`: GNU 4.4.1 runs the shell "
          "with the appended words alone (`sh -e 'cmd'`: `cannot open "
