@@ -242,6 +242,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         draft.implicit = true;
         draft.rule_extras = m.extras.clone();
         self.made_by_pattern.insert(id, m.rule);
+        self.mention_plain_prereqs(m.rule);
         let more = &mut draft.more;
         more.siblings = m.siblings.iter().map(|s| self.ev.db.intern(s)).collect();
         self.also_made.extend(more.siblings.iter().copied());
@@ -660,6 +661,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id` is an intermediate file made by the implicit rule `m`.
     fn resolve_intermediate(&mut self, id: FileId, m: &implicit::Match) -> Result<()> {
         self.made_by_pattern.insert(id, m.rule);
+        self.mention_plain_prereqs(m.rule);
         let mut deps = self.match_deps(m);
         for d in &deps {
             self.adopt_implicit_prereq(d.file());
@@ -701,6 +703,30 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // considered then, and what it is first tried for counts then).
         node.intermediate = intermediate;
         Ok(())
+    }
+
+    /// The pattern rule `rule` is used for a file: the prerequisites it
+    /// names without `%` are mentioned files from now on, never
+    /// intermediate. A rule only written, or tried and not used, leaves
+    /// them intermediate (GNU 4.4.1 deletes such a file it made).
+    fn mention_plain_prereqs(&mut self, rule: usize) {
+        let r = &self.ev.db.pattern_rules[rule];
+        if r.builtin {
+            return;
+        }
+        let plain: Vec<Vec<u8>> = r
+            .deps
+            .iter()
+            .chain(&r.order_only)
+            .filter(|name| {
+                memchr::memchr2(b'%', b'$', name).is_none() && name.as_slice() != b".WAIT"
+            })
+            .map(|name| crate::read::rule_line::normalize_name(name))
+            .collect();
+        for name in plain {
+            let id = self.ev.db.intern(&name);
+            self.ev.db.file_mut(id).pattern_prerequisite = true;
+        }
     }
 
     /// A file an implicit rule makes without the makefile mentioning it is

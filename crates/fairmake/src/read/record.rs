@@ -14,9 +14,7 @@ use std::rc::Rc;
 
 use thin_vec::ThinVec;
 
-use super::names::{
-    intern_deps, intern_static_deps, normalize_name, strip_dot_slash, unescape_colons,
-};
+use super::names::{intern_deps, intern_static_deps, strip_dot_slash, unescape_colons};
 use super::rule_line::escape_dollars;
 use super::separators::{split_order_only, words_outside_refs};
 use super::special_targets::special_target;
@@ -122,17 +120,9 @@ fn pattern_rule(ev: &mut Evaluator, ctx: &mut RuleContext, targets: &[Vec<u8>], 
     };
     let deps = split(normal);
     let order_only = split(order_only);
-    // A prerequisite without `%` names one file: mentioned in the
-    // makefile, it is never an intermediate file.
-    for name in deps.iter().chain(&order_only) {
-        let plain = PercentPattern::new(name).percent.is_none()
-            && memchr::memchr(b'$', name).is_none()
-            && name != b".WAIT";
-        if plain {
-            let file = ev.db.intern(&normalize_name(name));
-            ev.db.file_mut(file).pattern_prerequisite = true;
-        }
-    }
+    // A prerequisite without `%` is mentioned only once the rule is used
+    // for a file (`Planner::mention_plain_prereqs`): named by a rule no
+    // file is made by, it may still be an intermediate file (GNU 4.4.1).
     let index = ev.db.pattern_rules.len();
     ev.db.pattern_rules.push(PatternRule {
         targets: targets.iter().map(|t| PercentPattern::new(t)).collect(),

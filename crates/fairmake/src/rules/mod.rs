@@ -186,8 +186,9 @@ pub struct File {
     pub is_target: bool,
     /// Whether a rule names this file as a prerequisite ("ought to exist").
     pub is_prerequisite: bool,
-    /// Named (without `%`) as a prerequisite of a pattern rule: not an
-    /// intermediate file, though it does not "ought to exist".
+    /// Named (without `%`) as a prerequisite of a pattern rule used for
+    /// some file: not an intermediate file, though it does not "ought to
+    /// exist".
     pub pattern_prerequisite: bool,
     /// Named as a prerequisite of a static pattern rule only: it ought to
     /// exist, as a mentioned file, yet an implicit rule may make it as an
