@@ -327,7 +327,7 @@ fn rule_kind(
             let ids: Vec<FileId> = targets.iter().map(|t| ev.db.intern(t)).collect();
             line.group = Some(Rc::new(ids));
         }
-        read_time_effects(ev, &targets);
+        read_time_effects(ev, &targets, &patterns);
     }
     // Recorded when the rule ends (see `record`).
     ctx.unrecorded = Some(Box::new(Unrecorded {
@@ -344,9 +344,15 @@ fn rule_kind(
 /// becomes the default goal, and `.POSIX`, `.SECONDEXPANSION` and
 /// `.ONESHELL` take effect, so a conditional before the recipe's end sees
 /// them (`$(.DEFAULT_GOAL)`, `$(.SHELLFLAGS)`, a rule it `$(eval)`s).
-fn read_time_effects(ev: &mut Evaluator, targets: &[Vec<u8>]) {
-    for target in targets {
+fn read_time_effects(ev: &mut Evaluator, targets: &[Vec<u8>], patterns: &[bool]) {
+    for (target, &pattern) in targets.iter().zip(patterns) {
         read_time_special_target(ev, target);
+        // A pattern after a plain target (the deprecated mixed form) is
+        // never the default goal (`. %:` leaves it to the next rule; GNU
+        // 4.4.1, 4.3).
+        if pattern {
+            continue;
+        }
         // Any rule may set it, a target's first or not: one met again
         // after `.DEFAULT_GOAL :=`, or first in a MAKEFILES makefile (GNU
         // 4.4.1, 4.3).
