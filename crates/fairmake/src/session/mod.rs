@@ -211,22 +211,11 @@ fn build(
     if !opts.jobs_on_command_line {
         ev.child_env.jobserver_words.extend(inherited_auth_word());
     }
-    let redirected = reading_output
-        .as_ref()
-        .and_then(crate::exec::output::Captured::redirect);
-    let read = match read_all(&mut ev, &opts, &argv0, &cwd) {
-        // A stop while reading is said inside the block.
-        Err(fatal) if redirected.is_some() => {
-            fatal.print();
-            Err(Fatal::silent(fatal.silent_code().unwrap_or(2)))
-        }
-        other => other,
-    };
-    drop(redirected);
-    drop(reading_output);
-    match read {
+    let reading = ReadingBlock(reading_output);
+    match reading.within(|| read_all(&mut ev, &opts, &argv0, &cwd)) {
         Ok(()) => {}
         Err(fatal) => {
+            drop(reading);
             remove_stdin_copy(&ev);
             // A stop while reading prints it too (GNU 4.4.1, 4.3).
             if ev.invocation.options.print_data_base {
@@ -238,7 +227,7 @@ fn build(
         }
     }
     let builtin_variables_defined = !opts.no_builtin_variables;
-    let result = run_after_reading(&mut ev, builtin_variables_defined);
+    let result = run_after_reading(&mut ev, builtin_variables_defined, reading);
     // `-p` prints the data base however the run ended, as GNU does; a
     // makefile may ask for it too (`MAKEFLAGS += p`).
     if ev.invocation.options.print_data_base {
@@ -250,6 +239,32 @@ fn build(
     // sub-make's instructions. The evaluator holds only memory, no files.
     std::mem::forget(ev);
     result
+}
+
+/// Under `-O` (`line`, `target`), what make says while it reads the
+/// makefiles and settles what they set (MAKEFLAGS, `.EXTRA_PREREQS`,
+/// VPATH) is one output block, with its own `Entering`/`Leaving directory`
+/// lines, a stop included (GNU 4.4.1 and 4.3); it is shown when dropped.
+struct ReadingBlock(Option<crate::exec::output::Captured>);
+
+impl ReadingBlock {
+    /// Runs `step` with stdout and stderr going into the block; a stop it
+    /// ends in is said inside the block too.
+    fn within<T>(&self, step: impl FnOnce() -> Result<T, Fatal>) -> Result<T, Fatal> {
+        let redirected = self
+            .0
+            .as_ref()
+            .and_then(crate::exec::output::Captured::redirect);
+        let result = match step() {
+            Err(fatal) if redirected.is_some() => {
+                fatal.print();
+                Err(Fatal::silent(fatal.silent_code().unwrap_or(2)))
+            }
+            other => other,
+        };
+        drop(redirected);
+        result
+    }
 }
 
 /// The copy of a makefile read from stdin goes with the last make using it
@@ -326,12 +341,20 @@ fn read_all(ev: &mut Evaluator, opts: &Options, argv0: &[u8], cwd: &[u8]) -> Res
 
 /// Everything after the makefiles are read: built-in rules, remaking
 /// makefiles, choosing goals, and the build.
-fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<i32, Fatal> {
-    after_reading(ev, builtin_variables_defined)?;
-    let opts = &ev.invocation.options.clone();
-    add_builtin_rules(ev, opts)?;
+fn run_after_reading(
+    ev: &mut Evaluator,
+    builtin_variables_defined: bool,
+    reading: ReadingBlock,
+) -> Result<i32, Fatal> {
+    let opts = &reading.within(|| {
+        after_reading(ev, builtin_variables_defined)?;
+        let opts = ev.invocation.options.clone();
+        add_builtin_rules(ev, &opts)?;
+        Ok(opts)
+    })?;
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
+    // The runner takes the real stdout (its -O lock), outside the block.
     let (runner, sync_mutex) = start_runner(ev, opts, jobs_from_command_line)?;
     // The search paths come after the implicit rules, as in GNU make (its
     // suffix-rule warning comes before VPATH's `$(info)`), and after the
@@ -339,7 +362,8 @@ fn run_after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Res
     // warnings (GNU 4.4.1). Rules come only from the makefiles: one that
     // expanding VPATH defines (`$(eval a.x: b.x)`) comes too late.
     ev.db.rules_closed = true;
-    crate::plan::settle_search_paths(ev)?;
+    reading.within(|| crate::plan::settle_search_paths(ev))?;
+    drop(reading);
     if opts.debug.basic {
         crate::diag::out_line(format_args!("Updating makefiles...."));
     }
