@@ -352,6 +352,14 @@ fn run_after_reading(
         add_builtin_rules(ev, &opts)?;
         Ok(opts)
     })?;
+    // A serial make's -O groups nothing once the makefiles are read (see
+    // `serial_output`): its block ends here.
+    let reading = if opts.output_sync_in_effect() == options::OutputSync::None {
+        drop(reading);
+        ReadingBlock(None)
+    } else {
+        reading
+    };
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     // The runner takes the real stdout (its -O lock), outside the block.
