@@ -228,6 +228,7 @@ fn rule(
         },
         _ => (static_pattern, prereq_text),
     };
+    let prereq_text = without_trailing_space(prereq_text);
     let line = Line {
         double_colon,
         grouped,
@@ -470,5 +471,20 @@ fn blank_for_last_backslash(text: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
             Cow::Owned(expanded)
         }
         text => text,
+    }
+}
+
+/// The expanded prerequisite list loses its trailing whitespace before it
+/// is split into names (GNU 4.4.1 and 4.3), so a backslash that ends the
+/// last name escapes nothing: `a: $(p) ;` with p `b\` needs `b\`, not
+/// `b `. (A second expansion's text keeps its own.)
+fn without_trailing_space(text: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let kept = words::trim_end(&text).len();
+    match text {
+        Cow::Owned(mut expanded) => {
+            expanded.truncate(kept);
+            Cow::Owned(expanded)
+        }
+        Cow::Borrowed(written) => Cow::Borrowed(&written[..kept]),
     }
 }
