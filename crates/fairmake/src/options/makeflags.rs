@@ -94,20 +94,22 @@ pub fn undouble_dollars(value: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Splits on unescaped blanks; a backslash makes the next byte literal.
-/// A value that ends in blanks after its last word has one more, empty,
-/// word (GNU 4.4.1 and 4.3): `MAKEFLAGS += -j ` gives `-j` an empty count
-/// and `-E ` an empty string, both said to be wrong.
+/// Splits on unescaped blanks (spaces and tabs); a backslash makes the next
+/// byte literal. A newline is no blank here (GNU 4.4.1 and 4.3): it stays
+/// in its word, so `-E` followed by a newline evaluates that newline, and
+/// an `--eval` text of several lines comes back whole from a parent's
+/// MAKEFLAGS. A value that ends in blanks after its last word has one more,
+/// empty, word (GNU 4.4.1 and 4.3): `MAKEFLAGS += -j ` gives `-j` an empty
+/// count and `-E ` an empty string, both said to be wrong.
 fn split_words(value: &[u8]) -> Vec<Vec<u8>> {
     let mut words = Vec::new();
     let mut word: Option<Vec<u8>> = None;
     let mut bytes = value.iter().copied();
     let mut blank_after_word = false;
     while let Some(b) = bytes.next() {
-        blank_after_word =
-            matches!(b, b' ' | b'\t' | b'\n') && (word.is_some() || blank_after_word);
+        blank_after_word = matches!(b, b' ' | b'\t') && (word.is_some() || blank_after_word);
         match b {
-            b' ' | b'\t' | b'\n' => {
+            b' ' | b'\t' => {
                 if let Some(w) = word.take() {
                     words.push(w);
                 }
@@ -129,11 +131,11 @@ fn split_words(value: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Escapes a value for MAKEFLAGS so `split_words` (after `$` expansion)
-/// gives it back.
+/// gives it back. A newline ends no word, so GNU writes it as it is.
 fn escape(out: &mut Vec<u8>, value: &[u8]) {
     for &b in value {
         match b {
-            b' ' | b'\t' | b'\n' | b'\\' => out.extend([b'\\', b]),
+            b' ' | b'\t' | b'\\' => out.extend([b'\\', b]),
             b'$' => out.extend(b"$$"),
             _ => out.push(b),
         }

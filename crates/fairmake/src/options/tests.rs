@@ -518,6 +518,7 @@ fn makeflags_variables_are_escaped_and_newest_first() {
     assert_eq!(got(&[v("F", "$(G)")]), " -- F=$$(G)");
     assert_eq!(got(&[v("F", "a\\b")]), " -- F=a\\\\b");
     assert_eq!(got(&[v("F", "a\tb")]), " -- F=a\\\tb");
+    assert_eq!(got(&[v("F", "a\nb")]), " -- F=a\nb");
     assert_eq!(got(&[v("F", "x#y")]), " -- F=x#y");
     let simple = CmdlineVar {
         name: b"Y",
@@ -555,6 +556,9 @@ fn makeflags_reading() {
     assert_eq!(from_env("-I /x").include_dirs, bytes(&["/x"]));
     assert_eq!(from_env("--eval FOO=1").evals, bytes(&["FOO=1"]));
     assert_eq!(from_env("-E FOO=1").evals, bytes(&["FOO=1"]));
+    // A newline is no blank: it stays in its word.
+    assert_eq!(from_env("-E\n").evals, bytes(&["\n"]));
+    assert_eq!(from_env("-E\nx=1\ny=2").evals, bytes(&["\nx=1\ny=2"]));
     assert!(from_env("--just-p").dry_run);
     assert!(from_env("-v").version);
     let o = from_env("--jobserver-auth=3,4 --jobserver-auth=5,6");

@@ -486,13 +486,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.companions_made(id, companions, Status::Done);
             return Some(status);
         }
-        // While makefiles are remade, -q makes an optional makefile that is
-        // a goal too fail quietly, as its failing recipe would: the goal
-        // then has "No rule to make target", though under -k the answer is
-        // still "out of date" (GNU 4.4.1 and 4.3).
+        // While makefiles are remade, -q makes a makefile that is a goal
+        // too fail quietly, as its failing recipe would. An optional one's
+        // goal then has "No rule to make target", though under -k the
+        // answer is still "out of date"; a required one is asked about
+        // again with the goals (see `unsettle_questioned_makefiles`), GNU
+        // 4.4.1 and 4.3.
         if self.makefiles_phase
             && self.question_makefiles.contains(&id)
-            && self.dont_care.contains(id)
             && lines.first().is_none_or(|l| !l.recursive)
         {
             drop(capture.take());

@@ -9,7 +9,7 @@
 use std::rc::Rc;
 
 use super::seams::{FileTimes, Jobs};
-use super::{Planner, Status};
+use super::{Node, Planner, Status};
 use crate::diag::{self, Result};
 use crate::rules::{Dep, FileId};
 use crate::trace::debug;
@@ -240,6 +240,21 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
         if self.question_makefiles.contains(&parent) && !self.question_makefiles.contains(&id) {
             self.question_makefiles.push(id);
+        }
+    }
+
+    /// After the makefiles are remade, a required makefile that -q found
+    /// out of date (and what it found so for it) failed only as a question
+    /// does: no "Failed to remake makefile", and the goals' walk asks about
+    /// it anew, so `make -q Makefile` answers "out of date" and later goals
+    /// are still looked at (GNU 4.4.1 and 4.3). An optional one stays
+    /// failed (see `settle_without_job`).
+    pub fn unsettle_questioned_makefiles(&mut self) {
+        for i in 0..self.question_makefiles.len() {
+            let id = self.question_makefiles[i];
+            if self.has_failed(id) && !self.dont_care.contains(id) {
+                self.nodes[id] = Node::default();
+            }
         }
     }
 

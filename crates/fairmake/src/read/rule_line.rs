@@ -228,6 +228,7 @@ fn rule(
         },
         _ => (static_pattern, prereq_text),
     };
+    let prereq_text = without_trailing_space(prereq_text);
     let line = Line {
         double_colon,
         grouped,
@@ -464,17 +465,32 @@ fn maybe_default_goal(ev: &mut Evaluator, id: FileId, name: &[u8]) {
     );
 }
 
-/// Expanded targets that end in an unpaired backslash, just before the
-/// rule's colon (`$(objs): ...` with objs `a\`): GNU 4.4.1 and 4.3 take
-/// that backslash as an escaped blank, so the last target is `a ` (and a
-/// lone `\` is ` `).
+/// Targets that end in backslashes just before the rule's colon: GNU
+/// 4.4.1 and 4.3 read them as if a blank followed, so they pair up as
+/// before any blank. Written, the run is even (an odd one escapes the
+/// colon): `a\\:` names `a\`. Expanded, it may be odd (`$(objs): ...`
+/// with objs `a\`): the last one escapes that blank, so the target is `a `
+/// (and a lone `\` is ` `).
 fn blank_for_last_backslash(text: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
-    let backslashes = text.iter().rev().take_while(|&&b| b == b'\\').count();
+    if text.last() != Some(&b'\\') {
+        return text;
+    }
+    let mut text = text.into_owned();
+    text.push(b' ');
+    Cow::Owned(text)
+}
+
+/// The expanded prerequisite list loses its trailing whitespace before it
+/// is split into names (GNU 4.4.1 and 4.3), so a backslash that ends the
+/// last name escapes nothing: `a: $(p) ;` with p `b\` needs `b\`, not
+/// `b `. (A second expansion's text keeps its own.)
+fn without_trailing_space(text: Cow<'_, [u8]>) -> Cow<'_, [u8]> {
+    let kept = words::trim_end(&text).len();
     match text {
-        Cow::Owned(mut expanded) if backslashes % 2 == 1 => {
-            expanded.push(b' ');
+        Cow::Owned(mut expanded) => {
+            expanded.truncate(kept);
             Cow::Owned(expanded)
         }
-        text => text,
+        Cow::Borrowed(written) => Cow::Borrowed(&written[..kept]),
     }
 }

@@ -324,6 +324,7 @@ fn update_makefiles(
         // (An error still to be printed keeps the notes.)
         diag::set_missing_notes(Vec::new());
     }
+    planner.unsettle_questioned_makefiles();
     let outcome = outcome(&mut planner, result, &makefiles.goals);
     let changed = makefiles
         .goals
