@@ -346,20 +346,22 @@ fn run_after_reading(
     builtin_variables_defined: bool,
     reading: ReadingBlock,
 ) -> Result<i32, Fatal> {
+    // A serial make's -O groups nothing once the makefiles are read (see
+    // `serial_output`): its block ends with them (GNU 4.4.1).
+    let serial = ev.invocation.options.output_sync_in_effect() == options::OutputSync::None;
+    let reading = if serial {
+        drop(reading);
+        serial_output(&ev.invocation.options, options::OutputSync::None);
+        ReadingBlock(None)
+    } else {
+        reading
+    };
     let opts = &reading.within(|| {
         after_reading(ev, builtin_variables_defined)?;
         let opts = ev.invocation.options.clone();
         add_builtin_rules(ev, &opts)?;
         Ok(opts)
     })?;
-    // A serial make's -O groups nothing once the makefiles are read (see
-    // `serial_output`): its block ends here.
-    let reading = if opts.output_sync_in_effect() == options::OutputSync::None {
-        drop(reading);
-        ReadingBlock(None)
-    } else {
-        reading
-    };
     check_jobserver_style(opts)?;
     let jobs_from_command_line = opts.jobs.is_some() && opts.jobs_on_command_line;
     // The runner takes the real stdout (its -O lock), outside the block.
