@@ -761,6 +761,29 @@ def _extra_prereqs_self_circular(prog, diffs):
     return any(("Circular %s <- %s dependency dropped." % (w, w)).encode() in ref for w in words)
 
 
+_NO_RULE_NEEDED_BY = re.compile(rb"^\S+: \*\*\* No rule to make target '[^']*', needed by '([^']*)'\.(?:  Stop\.)?$")
+
+
+def _gnu_optional_makefile_double_colon(prog, diffs):
+    """GNU 4.4.1's only extra stderr lines say `No rule to make target X,
+    needed by Y` for a double-colon target Y, in a program with an optional
+    makefile (MAKEFILES, `-include`) that an implicit rule can make
+    (S59:32412); status may differ with them, nothing else."""
+    if not only(diffs, "stderr", "status"):
+        return False
+    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"(?m)^\s*(-include|sinclude)\s")):
+        return False
+    ref_only, fm_only = _extra_lines(diffs, "stderr")
+    if fm_only or not ref_only:
+        return False
+    names = {n.encode() for n in _double_colon_targets(prog)}
+    for l in ref_only:
+        m = _NO_RULE_NEEDED_BY.match(l)
+        if not m or m.group(1) not in names:
+            return False
+    return True
+
+
 def _without_lines_matching(prog, regex):
     """The program without the makefile lines regex matches."""
     return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
@@ -1204,6 +1227,15 @@ DECLARATIONS = [
          ".EXTRA_PREREQS, both makes agree.",
          match=_extra_prereqs_self_circular,
          rewrite=lambda p: _without_lines_matching(p, _GLOBAL_EXTRA_PREREQS)),
+    Decl("gnu-optional-makefile-double-colon", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): an "
+         "optional makefile (MAKEFILES, `-include`) that an implicit rule "
+         "makes from a missing double-colon target (`x.o::e` under `%: "
+         "%.o`) has that target's missing prerequisite reported (`No rule "
+         "to make target 'e', needed by 'x.o'`, a stop without -k), where "
+         "the manual says such a makefile is ignored when it cannot be "
+         "remade; 4.3 and fairmake say nothing (S59:32412).",
+         match=_gnu_optional_makefile_double_colon),
     Decl("gnu-target-shellflags-append", {"4.4.1"},
          "A target-specific `.SHELLFLAGS += -e`: GNU 4.4.1 runs the shell "
          "with the appended words alone (`sh -e 'cmd'`: `cannot open "
