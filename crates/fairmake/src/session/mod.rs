@@ -112,12 +112,24 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
 
 fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
     remake::note_start_dir();
+    let start = std::env::current_dir()
+        .map(|p| p.into_os_string().into_vec())
+        .unwrap_or_default();
     for dir in &opts.directories {
         if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
-            return Err(Fatal::new(
+            let fatal = Fatal::new(
                 None,
                 format!("{}: {}", diag::show(dir), crate::diag::io_error_text(&e)),
-            ));
+            );
+            // GNU 4.4.1 says the directory make started in around the
+            // stop, as it would around the run (4.3 says neither).
+            if opts.prints_directory(level) {
+                diag::enter_directory(&start, false);
+                fatal.print();
+                diag::leave_directory(&start);
+                return Err(Fatal::silent(2));
+            }
+            return Err(fatal);
         }
     }
     let cwd = std::env::current_dir()
