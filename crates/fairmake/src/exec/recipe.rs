@@ -131,10 +131,11 @@ fn settle_shell_here(ev: &mut Evaluator, line: &mut PreparedLine) -> Result<()> 
     // Under .POSIX the default flags are `-ec`, and `-c` for lines whose
     // errors are ignored by their `-` prefix (not by -i or `.IGNORE`, which
     // ignore the shell's failure but keep `-e`, as GNU 4.4 does); flags
-    // the makefile set are used as they are.
+    // the makefile set are used as they are, and so is the empty value of
+    // a .SHELLFLAGS it undefined (no flags, as without .POSIX).
     let posix_flags = ev.db.posix
         && ev.with_var(b".SHELLFLAGS", |v| {
-            v.is_none_or(|v| v.origin == crate::eval::vars::Origin::Default)
+            v.is_some_and(|v| v.origin == crate::eval::vars::Origin::Default)
         });
     line.shell = shell;
     line.shell_flags = match (posix_flags, dash_prefix) {

@@ -95,7 +95,10 @@ pub fn read_time_special_target(ev: &mut Evaluator, name: &[u8]) {
     match name {
         b".SECONDEXPANSION" => ev.db.second_expansion = true,
         b".ONESHELL" => ev.db.oneshell = true,
-        b".POSIX" => {
+        // Only the first `.POSIX` sets the standard's defaults: a later one
+        // leaves a variable the makefile undefined in between undefined
+        // (GNU 4.4.1 and 4.3).
+        b".POSIX" if !ev.db.posix => {
             ev.db.posix = true;
             posix_defaults(ev);
         }
