@@ -575,6 +575,60 @@ def _restart_under_jobs_with_double_colon(prog, diffs):
     return parallel(prog) and _names_makefiles(prog) and uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)")
 
 
+def _gnu_timed_out_alone(diffs):
+    """GNU timed out, fairmake did not, and only the output and the status
+    differ with it."""
+    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
+    return timeout == (True, False) and only(diffs, "stdout", "stderr", "status", "timeout")
+
+
+def _makefile_names(prog):
+    """The makefiles a program names besides its own: MAKEFILES, and the
+    words of its include lines."""
+    names = set()
+    for k, v in prog["env"]:
+        if k == "MAKEFILES":
+            names.update(v.split())
+    for f in prog["files"]:
+        for l in f.get("lines", []):
+            m = re.match(r"^\s*(?:-include|sinclude|include)\s+(.*)$", l)
+            if m:
+                names.update(m.group(1).split())
+    return names
+
+
+def _command_line_goals(prog):
+    return {a for a in prog["args"] if not a.startswith("-") and "=" not in a}
+
+
+def _dry_run(prog):
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    return bool(re.search(r"(^|\s)-[a-zA-Z]*n", flags) or "--just-print" in prog["args"]
+                or "--dry-run" in prog["args"] or re.match(r"^-?[a-zA-Z]*n", env))
+
+
+def _gnu_dry_run_makefile_goal_loops(prog, diffs):
+    """S75:9164: under -n, a makefile that is also a goal."""
+    return _gnu_timed_out_alone(diffs) and _dry_run(prog) and \
+        bool(_makefile_names(prog) & _command_line_goals(prog))
+
+
+def _gnu_double_colon_makefile_loops(prog, diffs):
+    """S73:21677: a named makefile with two or more double-colon rules (or
+    one named twice in a `::` rule's targets)."""
+    if not _gnu_timed_out_alone(diffs):
+        return False
+    counts = {}
+    for f in prog["files"]:
+        for l in f.get("lines", []):
+            m = re.match(r"^([^:=#\t][^:=#]*?)::(?![:=])", l)
+            if m:
+                for t in m.group(1).split():
+                    counts[t] = counts.get(t, 0) + 1
+    return any(counts.get(n, 0) >= 2 for n in _makefile_names(prog))
+
+
 def _without_jobs(prog):
     """The program with -j taken off its command line."""
     args = [a for a in prog["args"] if not re.match(r"^(-j\d*|--jobs(=\d+)?)$", a)]
@@ -1134,6 +1188,21 @@ DECLARATIONS = [
          "out and fairmake did not, and both agree on the program without "
          "-j.",
          match=_gnu_restarts_forever, rewrite=_without_jobs),
+    Decl("manual-restart-loop-dry-run", {"4.4.1"},
+         "GNU 4.4.1 departs from its manual (README, Differences): under -n "
+         "a makefile that is also a goal, with a prerequisite that is a "
+         "makefile too, makes it start over forever, though nothing "
+         "changed (the manual's `make -f mfile -n mfile foo` prints mfile's "
+         "recipe, then foo's). Counted when GNU timed out and fairmake did "
+         "not, and only the output and the status differ (S75:9164).",
+         match=_gnu_dry_run_makefile_goal_loops),
+    Decl("gnu-double-colon-makefile-loop", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): a makefile "
+         "with two or more double-colon rules that run without creating it "
+         "makes it start over forever; the manual starts over only when a "
+         "makefile changed. Counted when GNU timed out and fairmake did "
+         "not, and only the output and the status differ (S73:21677).",
+         match=_gnu_double_colon_makefile_loops),
     Decl("gnu-grouped-makefile-restart", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): a "
          "makefile that is a grouped-target peer of the one whose recipe "
