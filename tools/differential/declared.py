@@ -1188,6 +1188,14 @@ DECLARATIONS = [
          "out and fairmake did not, and both agree on the program without "
          "-j.",
          match=_gnu_restarts_forever, rewrite=_without_jobs),
+    Decl("endless-call-stops", {"4.4.1", "4.3"},
+         "A $(call) that recurses without end stops fairmake with "
+         "`Recursion too deep in call to 'fn'` (README, Differences); GNU "
+         "fills its stack and dies of SIGSEGV (not compared), or, with "
+         "arguments that grow, runs past the explorer's time limit first. "
+         "Counted when GNU timed out and fairmake said that stop (S77:1252).",
+         match=lambda p, d: _gnu_timed_out_alone(d) and any(
+             k == "stderr" and b"*** Recursion too deep in call to '" in b for k, a, b in d)),
     Decl("manual-restart-loop-dry-run", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): under -n "
          "a makefile that is also a goal, with a prerequisite that is a "
