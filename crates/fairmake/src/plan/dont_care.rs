@@ -157,10 +157,11 @@ impl DontCare {
     }
 
     /// Whether the failure of `id`'s recipe leaves the exit status alone
-    /// under -k: `id` was first tried beneath a deferred walk for a quiet
-    /// goal.
+    /// under -k: `id` was first tried for a quiet goal beneath a deferred
+    /// walk, or for a double-colon rule after the first (said, as in GNU
+    /// 4.4.1 and 4.3, but make goes on to its goals and exits 0).
     pub(super) fn recipe_failure_uncounted(&self, id: FileId) -> bool {
-        self.loud.contains(&id)
+        self.loud.contains(&id) || self.after_first_rule.contains(&id)
     }
 
     /// Whether a file met in the walk now that cannot be made leaves the

@@ -171,11 +171,16 @@ struct PretendedMakefiles {
     question: Vec<FileId>,
 }
 
-/// A phony makefile, or a `::` one without prerequisites, would be remade
-/// on every run (and make would never stop starting over): GNU leaves
-/// those alone.
+/// A phony makefile, or one with a `::` rule that has a recipe but no
+/// prerequisites, would be remade on every run (and make would never stop
+/// starting over): GNU leaves those alone. A `::` rule without a recipe
+/// runs nothing, so it does not count (the manual says "with a recipe").
 fn always_remade(file: &File) -> bool {
-    file.phony || file.double_colon().iter().any(|r| r.deps.is_empty())
+    file.phony
+        || file
+            .double_colon()
+            .iter()
+            .any(|r| r.deps.is_empty() && r.recipe.is_some())
 }
 
 /// The makefiles read; implicit rules may remake them too, so each is a
