@@ -194,11 +194,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// another target of the rule missing. A peer that is there, even one
     /// the recipe did not touch, is not warned about: the manual says make
     /// "cannot detect all such situations", and GNU 4.4.1 says nothing then.
+    /// The warnings come last peer of the rule first, as GNU 4.4.1 gives them.
     fn check_peers(&mut self, after: Option<Mtime>, check: PeerCheck) {
         if after.is_none() || after == check.before {
             return;
         }
-        for peer in check.peers {
+        for peer in check.peers.into_iter().rev() {
             if self.mtime_now(peer).is_none() {
                 let name = diag::show(self.ev.db.file(peer).name).to_string();
                 diag::warn(

@@ -8,8 +8,9 @@ use crate::rules::FileId;
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// A goal that is no target, found through vpath as a name the
-    /// makefile has a rule for: that target (otherwise `id` itself, its
-    /// vpath name remembered).
+    /// makefile mentions (a target, or only a prerequisite, there or not):
+    /// that file, as for a prerequisite (otherwise `id` itself, its vpath
+    /// name remembered).
     pub(super) fn vpath_target(&mut self, id: FileId) -> FileId {
         self.vpath_resolve(id);
         if self.ev.db.file(id).is_target {
@@ -21,7 +22,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.ev
             .db
             .lookup(found)
-            .filter(|&t| self.ev.db.file(t).is_target)
+            .filter(|&t| self.ev.db.file(t).is_mentioned())
             .unwrap_or(id)
     }
 
