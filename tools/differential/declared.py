@@ -1196,6 +1196,17 @@ DECLARATIONS = [
          "Counted when GNU timed out and fairmake said that stop (S77:1252).",
          match=lambda p, d: _gnu_timed_out_alone(d) and any(
              k == "stderr" and b"*** Recursion too deep in call to '" in b for k, a, b in d)),
+    Decl("gnu-internal-token-error", {"4.4.1", "4.3"},
+         "GNU lost track of a job and says so itself (`INTERNAL: Exiting "
+         "with N jobserver tokens (should be 0)!`): the job's failure goes "
+         "unreported and make exits 0 (S77:4607, a grouped target that is "
+         "also an implicit rule's prerequisite under -j). fairmake reports "
+         "the failure (`*** [...] Error N`, status 2) and returns every "
+         "token. Counted when GNU's stderr has that INTERNAL line and "
+         "fairmake's has an `Error` line of its own instead.",
+         match=lambda p, d: any(
+             k == "stderr" and b"INTERNAL: Exiting with" in a and b"INTERNAL" not in b
+             and re.search(rb"\*\*\* \[[^\]]*\] Error \d+", b) for k, a, b in d)),
     Decl("manual-restart-loop-dry-run", {"4.4.1"},
          "GNU 4.4.1 departs from its manual (README, Differences): under -n "
          "a makefile that is also a goal, with a prerequisite that is a "
