@@ -936,7 +936,13 @@ def _from_warning_call(prog, line):
     for l in f["lines"]:
         last = first + l.count("\n")
         if first <= n <= last:
-            return re.search(r"\$[({]warning\s", l) is not None
+            if re.search(r"\$[({]warning\s", l):
+                return True
+            # A `!=` line runs a shell, whose environment holds the
+            # exported variables: a $(warning) in one of their values
+            # (here a `?=` one) is said at the `!=` line (S79:631).
+            return "!=" in l and any(
+                re.search(r"\?=.*\$[({]warning\s", x) for x in f["lines"])
         first = last + 1
     return False
 
