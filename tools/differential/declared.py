@@ -940,9 +940,9 @@ def _from_warning_call(prog, line):
                 return True
             # A `!=` line runs a shell, whose environment holds the
             # exported variables: a $(warning) in one of their values
-            # (here a `?=` one) is said at the `!=` line (S79:631).
+            # is said at the `!=` line (S79:631).
             return "!=" in l and any(
-                re.search(r"\?=.*\$[({]warning\s", x) for x in f["lines"])
+                re.search(r"=.*\$[({]warning\s", x) for x in f["lines"])
         first = last + 1
     return False
 
