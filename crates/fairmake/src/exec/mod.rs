@@ -651,6 +651,17 @@ impl Runner {
                 Ok(env)
             }
             Err(e) => {
+                // The stop is said inside the job's block, with its
+                // directory lines under -O (GNU 4.4.1 and 4.3).
+                let captured = self.jobs[slot]
+                    .as_ref()
+                    .is_some_and(|j| j.capture.is_some());
+                let e = if captured {
+                    self.in_job_block(slot, || e.print());
+                    diag::Fatal::silent(e.silent_code().unwrap_or(2))
+                } else {
+                    e
+                };
                 self.finish(slot, false);
                 Err(e)
             }

@@ -352,6 +352,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 self.explain(id, resolved, &due, my_mtime_missing);
             }
         }
+        // A stop while expanding is said inside the job's block too, with
+        // its directory lines (GNU 4.4.1 and 4.3).
+        let recipe = match recipe {
+            Err(fatal) if redirected.is_some() => {
+                fatal.print();
+                Err(crate::diag::Fatal::silent(fatal.silent_code().unwrap_or(2)))
+            }
+            other => other,
+        };
         drop(redirected);
         let PreparedRecipe { mut lines, touches } = recipe?;
         if self.question() {
