@@ -128,6 +128,13 @@ impl Fatal {
         self.message.strip_prefix('\0').and_then(|c| c.parse().ok())
     }
 
+    /// Prints the stop now (inside an output block, say); what is left is
+    /// a silent stop with the same exit status.
+    pub fn said(self) -> Fatal {
+        self.print();
+        Fatal::silent(self.silent_code().unwrap_or(2))
+    }
+
     /// Prints `file:line: *** message.  Stop.` or `make: *** message.  Stop.`.
     pub fn print(&self) {
         if self.silent_code().is_some() {

@@ -657,8 +657,7 @@ impl Runner {
                     .as_ref()
                     .is_some_and(|j| j.capture.is_some());
                 let e = if captured {
-                    self.in_job_block(slot, || e.print());
-                    diag::Fatal::silent(e.silent_code().unwrap_or(2))
+                    self.in_job_block(slot, || e.said())
                 } else {
                     e
                 };

@@ -355,10 +355,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // A stop while expanding is said inside the job's block too, with
         // its directory lines (GNU 4.4.1 and 4.3).
         let recipe = match recipe {
-            Err(fatal) if redirected.is_some() => {
-                fatal.print();
-                Err(crate::diag::Fatal::silent(fatal.silent_code().unwrap_or(2)))
-            }
+            Err(fatal) if redirected.is_some() => Err(fatal.said()),
             other => other,
         };
         drop(redirected);

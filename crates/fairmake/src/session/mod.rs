@@ -111,10 +111,7 @@ fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
 }
 
 fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal> {
-    remake::note_start_dir();
-    let start = std::env::current_dir()
-        .map(|p| p.into_os_string().into_vec())
-        .unwrap_or_default();
+    let start = remake::note_start_dir();
     for dir in &opts.directories {
         if let Err(e) = std::env::set_current_dir(std::ffi::OsStr::from_bytes(dir)) {
             let fatal = Fatal::new(
@@ -125,9 +122,9 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
             // stop, as it would around the run (4.3 says neither).
             if opts.prints_directory(level) {
                 diag::enter_directory(&start, false);
-                fatal.print();
+                let said = fatal.said();
                 diag::leave_directory(&start);
-                return Err(Fatal::silent(2));
+                return Err(said);
             }
             return Err(fatal);
         }
@@ -163,10 +160,7 @@ fn run_with(mut opts: Options, argv0: Vec<u8>, level: u32) -> Result<i32, Fatal>
     let code = match build(opts, argv0, level, cwd.clone(), reading_output) {
         // The error comes before `Leaving directory` (and says `Entering
         // directory` first if it is still due), as GNU's does.
-        Err(fatal) if fatal.silent_code().is_none() => {
-            fatal.print();
-            Err(Fatal::silent(2))
-        }
+        Err(fatal) if fatal.silent_code().is_none() => Err(fatal.said()),
         other => other,
     };
     options::say_owed_version();
@@ -231,9 +225,9 @@ fn build(
             remove_stdin_copy(&ev);
             // A stop while reading prints it too (GNU 4.4.1, 4.3).
             if ev.invocation.options.print_data_base {
-                fatal.print();
+                let said = fatal.said();
                 print_data_base::print_database(&ev);
-                return Err(Fatal::silent(fatal.silent_code().unwrap_or(2)));
+                return Err(said);
             }
             return Err(fatal);
         }
@@ -268,10 +262,7 @@ impl ReadingBlock {
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
         let result = match step() {
-            Err(fatal) if redirected.is_some() => {
-                fatal.print();
-                Err(Fatal::silent(fatal.silent_code().unwrap_or(2)))
-            }
+            Err(fatal) if redirected.is_some() => Err(fatal.said()),
             other => other,
         };
         drop(redirected);

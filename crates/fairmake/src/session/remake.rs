@@ -526,11 +526,15 @@ fn print_missing(m: &MissingInclude) {
 /// The directory make was started in (restarts go back there before `-C`).
 static START_DIR: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
 
-/// Remembers the directory make was started in, for `restart`.
-pub(super) fn note_start_dir() {
-    if let Ok(dir) = std::env::current_dir() {
-        let _ = START_DIR.set(dir);
-    }
+/// Remembers the directory make was started in, for `restart`; returns
+/// it (said around a failed `-C`).
+pub(super) fn note_start_dir() -> Vec<u8> {
+    use std::os::unix::ffi::OsStringExt;
+    let Ok(dir) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let _ = START_DIR.set(dir.clone());
+    dir.into_os_string().into_vec()
 }
 
 /// `MAKE_RESTARTS` for the next make: the count, signed `-` when this make
