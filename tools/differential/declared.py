@@ -192,10 +192,7 @@ def _gnu_deletes_untouched(prog, diffs):
 def _gnu_question_spins(prog, diffs):
     # -q with a double-colon goal after an out-of-date one: GNU loops
     # forever (S66:6193); what it printed before is what fairmake printed.
-    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
-    if timeout != (True, False) or not _question_mode(prog) or not uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)"):
-        return False
-    if not only(diffs, "stdout", "stderr", "status", "timeout"):
+    if not _gnu_timed_out_alone(diffs) or not _question_mode(prog) or not uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)"):
         return False
     return all(b.startswith(a) for k, a, b in diffs if k in ("stdout", "stderr"))
 
@@ -535,24 +532,25 @@ def _gnu_lost_child_after_unstartable(prog, diffs):
     return True
 
 
+def _dry_run(prog):
+    """-n, --just-print or --dry-run, on the command line or in MAKEFLAGS."""
+    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
+    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
+    return bool(re.search(r"(^|\s)-[a-zA-Z]*n", flags) or "--just-print" in prog["args"]
+                or "--dry-run" in prog["args"] or re.match(r"^-?[a-zA-Z]*n", env))
+
+
 def _dry_run_parallel(prog):
     flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
     env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
-    dry = re.search(r"(^|\s)-[a-zA-Z]*n", flags) or "--just-print" in flags or "--dry-run" in flags \
-        or re.match(r"^-?[a-zA-Z]*n", env)
     par = re.search(r"(^|\s)(-[a-zA-Z]*j|--jobs)", flags) or re.search(r"-j", env)
-    return bool(dry and par)
+    return _dry_run(prog) and bool(par)
 
 
 def _gnu_restarts_forever(prog, diffs):
     # GNU timed out; the rewrite without -j then shows whether that was
     # all.
-    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
-    if timeout != (True, False) or not _dry_run_parallel(prog):
-        return False
-    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"MAKEFILES", r"(?m)^\s*-?include\b")):
-        return False
-    return only(diffs, "stdout", "stderr", "status", "timeout")
+    return _gnu_timed_out_alone(diffs) and _dry_run_parallel(prog) and _names_makefiles(prog)
 
 
 def _names_makefiles(prog):
@@ -562,8 +560,7 @@ def _names_makefiles(prog):
 def _gnu_restarts_for_grouped_peer(prog, diffs):
     # GNU timed out, fairmake did not, and a grouped rule may name
     # makefiles; the rewrite to plain rules shows whether that was all.
-    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
-    return timeout == (True, False) and _names_makefiles(prog) and uses(prog, r"&::?")
+    return _gnu_timed_out(diffs) and _names_makefiles(prog) and uses(prog, r"&::?")
 
 
 def _without_grouped(prog):
@@ -575,11 +572,15 @@ def _restart_under_jobs_with_double_colon(prog, diffs):
     return parallel(prog) and _names_makefiles(prog) and uses(prog, r"(?m)^[^\t#=]*[^:=]::(?!=)")
 
 
+def _gnu_timed_out(diffs):
+    """GNU timed out and fairmake did not."""
+    return next(((a, b) for k, a, b in diffs if k == "timeout"), None) == (True, False)
+
+
 def _gnu_timed_out_alone(diffs):
     """GNU timed out, fairmake did not, and only the output and the status
     differ with it."""
-    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
-    return timeout == (True, False) and only(diffs, "stdout", "stderr", "status", "timeout")
+    return _gnu_timed_out(diffs) and only(diffs, "stdout", "stderr", "status", "timeout")
 
 
 def _makefile_names(prog):
@@ -599,13 +600,6 @@ def _makefile_names(prog):
 
 def _command_line_goals(prog):
     return {a for a in prog["args"] if not a.startswith("-") and "=" not in a}
-
-
-def _dry_run(prog):
-    flags = " ".join(a for a in prog["args"] if re.match(r"^-[a-zA-Z]", a))
-    env = " ".join(v for k, v in prog["env"] if k in ("MAKEFLAGS", "GNUMAKEFLAGS"))
-    return bool(re.search(r"(^|\s)-[a-zA-Z]*n", flags) or "--just-print" in prog["args"]
-                or "--dry-run" in prog["args"] or re.match(r"^-?[a-zA-Z]*n", env))
 
 
 def _gnu_dry_run_makefile_goal_loops(prog, diffs):
