@@ -248,7 +248,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.also_made.extend(more.siblings.iter().copied());
         // A file an implicit rule makes counts as a target from now on
         // ("ought to exist" for later searches).
-        self.ev.db.file_mut(id).is_target = true;
+        let file = self.ev.db.file_mut(id);
+        file.implicit_target |= !file.is_target;
+        file.is_target = true;
         for (inter_name, inter_match) in &m.chain {
             self.adopt_intermediate(inter_name, inter_match, m)?;
         }
@@ -733,9 +735,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// intermediate, unless marked otherwise (.SECONDARY, .PRECIOUS,
     /// .NOTINTERMEDIATE).
     fn may_be_intermediate(&self, id: FileId) -> bool {
+        let f = self.ev.db.file(id);
+        // Named in the makefile as a target or anyone's prerequisite: not
+        // intermediate.
+        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
+        !mentioned && !self.kept_from_intermediate(id)
+    }
+
+    /// .SECONDARY, .PRECIOUS or .NOTINTERMEDIATE (by name, pattern or for
+    /// all files) keeps `id` from being intermediate.
+    fn kept_from_intermediate(&self, id: FileId) -> bool {
         let db = &self.ev.db;
         let f = db.file(id);
-        let kept = f.secondary
+        f.secondary
             || f.precious
             || db.secondary_all
             || f.notintermediate
@@ -743,11 +755,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             || db
                 .notintermediate_patterns
                 .iter()
-                .any(|p| p.match_stem(f.name).is_some());
-        // Named in the makefile as a target or anyone's prerequisite: not
-        // intermediate.
-        let mentioned = f.is_target || f.is_prerequisite || f.pattern_prerequisite;
-        !kept && !mentioned
+                .any(|p| p.match_stem(f.name).is_some())
     }
 
     /// A prerequisite of an implicit rule is intermediate like one made
@@ -757,11 +765,25 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// naming it (so it ought to exist, as a mentioned file does).
     fn adopt_implicit_prereq(&mut self, id: FileId) {
         let missing_known = self.known_unnamed(id) && !self.ev.fs.exists(self.ev.db.file(id).name);
-        if (self.node(id).remade && self.may_be_intermediate(id))
+        if (self.node(id).remade && self.remade_unnamed(id))
             || (missing_known && self.may_be_adopted(id))
         {
             self.nodes[id].intermediate = true;
         }
+    }
+
+    /// `id`, remade in this run, is a file the makefile does not name,
+    /// though an implicit rule may have made it (a goal made by a pattern
+    /// rule, GNU 4.4.1): not a makefile being remade, which is never
+    /// intermediate.
+    fn remade_unnamed(&self, id: FileId) -> bool {
+        if self.makefiles_phase && self.goals.contains(&id) {
+            return false;
+        }
+        let f = self.ev.db.file(id);
+        let named =
+            (f.is_target && !f.implicit_target) || f.is_prerequisite || f.pattern_prerequisite;
+        !named && !self.kept_from_intermediate(id)
     }
 
     /// A missing file make knows unnamed, as an implicit rule's

@@ -208,6 +208,10 @@ pub struct File {
     /// implicit rules it "ought to exist" as a file the makefile mentions
     /// does, as in GNU make, where such files are in the database too.
     pub entered: bool,
+    /// A target only because an implicit rule made it (see `is_target`):
+    /// it ought to exist for later searches, yet the makefile does not
+    /// mention it.
+    pub implicit_target: bool,
 }
 
 impl File {
