@@ -318,10 +318,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let Some(resolved) = self.nodes[dep].resolved.clone() else {
             return true;
         };
+        // A pattern sibling's prerequisites are walked only once the file
+        // is made: they do not ask for it to be (GNU 4.4.1, 4.3).
         resolved
             .deps
             .iter()
-            .filter(|d| !d.order_only)
+            .filter(|d| !d.order_only && !d.sibling)
             .any(|d| match self.mtime_of(d.file()) {
                 // A file remade counts by its time now, as GNU has it (one
                 // whose recipe left it alone, or that has none, did not

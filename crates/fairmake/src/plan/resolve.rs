@@ -803,7 +803,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// ordinary prerequisite or a target: a built-in suffix rule's file
     /// (`.y.c`, which its recipe makes), a prerequisite of static pattern
     /// rules only, a goal of the command line, or a name of the global
-    /// `.EXTRA_PREREQS` (GNU 4.4.1), or a file a pattern rule's recipe
+    /// `.EXTRA_PREREQS` (GNU 4.4.1), a target of target-specific variables
+    /// only, or a file a pattern rule's recipe
     /// makes besides the one it was found for (GNU 4.4.1). Not a makefile,
     /// nor a file of `-W` or `-o`.
     fn known_unnamed(&self, id: FileId) -> bool {
@@ -822,7 +823,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .goals
             .iter()
             .any(|g| *crate::read::rule_line::normalize_name(g) == *name);
+        // A file only target-specific variables name is one too: made (by
+        // `.DEFAULT`) for an implicit rule, GNU 4.4.1 deletes it.
         is_goal
+            || self.ev.db.target_vars(id).is_some()
             || self
                 .rules_extra_names
                 .as_ref()

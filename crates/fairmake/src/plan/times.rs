@@ -67,7 +67,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let Some(&before) = self.watched_times.as_ref().and_then(|t| t.get(&id)) else {
             return false;
         };
-        self.mtime_now(id) != before
+        if self.mtime_now(id) != before {
+            return true;
+        }
+        // A makefile -t created is still missing to make's listing of its
+        // directory (see `FsCache::touched`): the disk says it appeared.
+        before.is_none() && {
+            let path = self.path_or_name(id).to_vec();
+            self.times.exists_now(&path)
+        }
     }
 
     /// The modification time of `id` as the file system says now.

@@ -659,7 +659,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // Its prerequisites, still being made when it was first met,
             // are made now, and it is needed: GNU makes it at once, not
             // once the parent's other prerequisites are (which matters
-            // with -j, while those run).
+            // with -j, while those run). It is made for `parent`, found
+            // out of date by it: missing afterwards, it leaves `parent`
+            // out of date, as one made with the deferred ones does (see
+            // `decide`).
+            self.nodes[parent].remaking = true;
             self.nodes[id].status = Status::Pending;
             return self.update(id, Some(parent));
         }
