@@ -39,9 +39,21 @@ impl Evaluator {
     /// the environment gives `X=a y`; `B?=v` with B already set, B's
     /// value), or as written before that.
     pub fn overrides_from_options(&self) -> Vec<u8> {
+        use std::borrow::Cow;
         let mut parsed = Vec::new();
-        for assignment in &self.invocation.options.variables {
+        for (i, assignment) in self.invocation.options.variables.iter().enumerate() {
             if let Some((name, op, written)) = split_word(assignment) {
+                let computed = name == b".VARIABLES"
+                    && op == AssignOp::Conditional
+                    && !self.variables_undefined
+                    && self.globals.get(name).is_none();
+                if computed {
+                    // `.VARIABLES?=` leaves GNU's computed variable, whose
+                    // value MAKEFLAGS records as it was then.
+                    let list = self.variables_at_command_line(i);
+                    parsed.push((name, VarFlavor::Simple, Cow::Owned(list)));
+                    continue;
+                }
                 let (flavor, value) = match self.globals.get(name) {
                     Some(v) => (
                         match v.flavor {
@@ -58,14 +70,14 @@ impl Evaluator {
                         written,
                     ),
                 };
-                parsed.push((name, flavor, value));
+                parsed.push((name, flavor, Cow::Borrowed(value)));
             }
         }
         let vars: Vec<CmdlineVar<'_>> = parsed
             .iter()
-            .map(|&(name, flavor, value)| CmdlineVar {
+            .map(|(name, flavor, value)| CmdlineVar {
                 name,
-                flavor,
+                flavor: *flavor,
                 value,
             })
             .collect();

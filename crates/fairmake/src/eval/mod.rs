@@ -709,6 +709,33 @@ impl Evaluator {
         Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
     }
 
+    /// `$(.VARIABLES)` as GNU computes it while it defines the command
+    /// line's variables (the one at `index` next): the environment's names,
+    /// the few of make's own defined before them, the command line's
+    /// earlier ones. MAKEFLAGS passes this value on for `.VARIABLES?=`.
+    pub fn variables_at_command_line(&self, index: usize) -> Vec<u8> {
+        use std::os::unix::ffi::OsStrExt;
+        const MAKES_OWN: [&[u8]; 5] = [
+            b".VARIABLES",
+            b".LOADED",
+            b".SHELLFLAGS",
+            b".RECIPEPREFIX",
+            b".FEATURES",
+        ];
+        let mut names: Vec<Vec<u8>> = std::env::vars_os()
+            .map(|(k, _)| k.as_bytes().to_vec())
+            .chain(MAKES_OWN.iter().map(|n| n.to_vec()))
+            .collect();
+        for assignment in &self.invocation.options.variables[..index] {
+            if let Some((name, _, _)) = crate::assignment::split_word(assignment) {
+                names.push(name.to_vec());
+            }
+        }
+        names.sort_unstable();
+        names.dedup();
+        names.join(&b' ')
+    }
+
     /// `undefine NAME`: the global variable is gone, even one GNU computes
     /// (`.VARIABLES`), which is then undefined like any other.
     pub fn undefine_global(&mut self, name: &[u8]) {

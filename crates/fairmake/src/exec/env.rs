@@ -223,12 +223,17 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     // for the child, as in GNU 4.4.1 and 4.3; make's own is written below.
     let makes_mflags = ev.mflags_is_makes_own();
     let mut export_mflags = false;
+    let mut exports_makeflags = false;
     for name in names {
         if name == b"MFLAGS" && makes_mflags {
             export_mflags = true;
             continue;
         }
-        if matches!(&name[..], b"MAKEFLAGS" | b"SHELL") {
+        if name == b"MAKEFLAGS" {
+            exports_makeflags = true;
+            continue;
+        }
+        if name == b"SHELL" {
             continue;
         }
         let raw = ev.with_var(&name, |v| {
@@ -265,13 +270,15 @@ fn environment(ev: &mut Evaluator, who: For) -> Result<Vec<(Vec<u8>, Vec<u8>)>> 
     // A `$(shell)` in a makefile's MAKEFLAGS, run while MAKEFLAGS is
     // expanded for a child, sees MAKEFLAGS's start-up value, as for any
     // other variable (GNU 4.4.1), not a self-reference.
-    let saved = ev.self_reference_is_environment;
-    ev.self_reference_is_environment |= who != For::Recipe;
-    let makeflags = ev.makeflags_for_children();
-    ev.self_reference_is_environment = saved;
-    let makeflags = makeflags?;
-    if !makeflags.is_empty() || ev.globals.get(b"MAKEFLAGS").is_some() {
-        env.push((b"MAKEFLAGS".to_vec(), makeflags.clone()));
+    // MAKEFLAGS is exported as any variable is (start-up marks it so):
+    // `unexport MAKEFLAGS` (global or for the target) or `undefine
+    // MAKEFLAGS` keeps it from children, sub-makes too (GNU 4.4.1, 4.3).
+    if exports_makeflags {
+        let saved = ev.self_reference_is_environment;
+        ev.self_reference_is_environment |= who != For::Recipe;
+        let makeflags = ev.makeflags_for_children();
+        ev.self_reference_is_environment = saved;
+        env.push((b"MAKEFLAGS".to_vec(), makeflags?));
     }
     if export_mflags {
         env.push((b"MFLAGS".to_vec(), ev.mflags_for_children()));

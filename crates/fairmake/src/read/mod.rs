@@ -343,9 +343,10 @@ impl BufferReader {
         }
         if directive_word(text, b"endef").is_some() {
             // GNU reads a stray endef as an ordinary line: the rule before
-            // it is recorded first (with its warnings), then it is no rule.
+            // it is recorded first (with its warnings), then it is no rule
+            // (a stray recipe when it starts with the recipe prefix).
             self.end_rule(ev)?;
-            return Err(ev.fatal("missing separator"));
+            return Err(missing_separator(ev, text, line.raw));
         }
         self.statement(ev, text, line, rest)
     }
@@ -724,8 +725,14 @@ fn read_define_body(ev: &mut Evaluator, rest: &mut Lines<'_>) -> Result<(Vec<u8>
     let mut depth = 0;
     let mut body: Vec<u8> = Vec::new();
     let mut first = true;
+    let prefix = recipe_prefix(ev);
     for line in rest.by_ref() {
-        let t = trim_start(line.raw);
+        // A line starting with the recipe prefix is body text, even
+        // `<TAB>endef` or `<TAB>define x` (GNU 4.4.1 and 4.3).
+        let t = match line.raw.first() == Some(&prefix) {
+            true => &b""[..],
+            false => trim_start(line.raw),
+        };
         if let Some(after) = directive_word(t, b"endef") {
             if depth == 0 {
                 let after = strip_comment(after);

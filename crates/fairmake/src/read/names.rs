@@ -18,7 +18,7 @@ use crate::words;
 pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
     use std::borrow::Cow;
     if memchr::memchr(b'\\', text).is_none() {
-        return words::words(text).map(Cow::Borrowed).collect();
+        return blank_words(text).map(Cow::Borrowed).collect();
     }
     let mut names = Vec::new();
     let mut word: Option<Vec<u8>> = None;
@@ -28,7 +28,7 @@ pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
             backslashes += 1;
             continue;
         }
-        if words::is_space(b) {
+        if words::is_blank(b) {
             if backslashes % 2 == 1 {
                 let w = word.get_or_insert_with(Vec::new);
                 w.extend(std::iter::repeat_n(b'\\', backslashes / 2));
@@ -55,6 +55,14 @@ pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
     names
 }
 
+/// The words of a list of names: only spaces and tabs part them, unlike
+/// the list functions' words. A newline a variable put there (`define`),
+/// or a `\r`, `\v`, `\f`, is part of a name (GNU 4.4.1 and 4.3).
+fn blank_words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
+    text.split(|&b| words::is_blank(b))
+        .filter(|w| !w.is_empty())
+}
+
 /// Calls `each` with every file name of a target or prerequisite list as
 /// rules record them: blanks escaped with `\` kept in names, archive groups
 /// `lib(a b)` split into members, globs expanded, a leading `./` dropped
@@ -75,7 +83,7 @@ pub fn for_each_name<'t>(
     // No archive groups and no backslash (so no `\:` to unescape): each
     // word stands alone, and most are plain names that need no copy at all.
     let may_glob = memchr::memchr3(b'*', b'?', b'[', text).is_some();
-    for word in words::words(text) {
+    for word in blank_words(text) {
         if (may_glob && crate::glob::has_magic(word)) || word.first() == Some(&b'~') {
             for name in glob_names(ev, vec![word.to_vec()]) {
                 each(ev, Cow::Owned(normalize_name(&name)));

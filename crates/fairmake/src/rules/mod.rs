@@ -236,6 +236,13 @@ impl File {
         self.double_colon.as_deref().map_or(&[], |v| v)
     }
 
+    /// The rule a suffix rule's target stands for: its first double-colon
+    /// rule, if it has any (GNU 4.4.1 and 4.3 take that one's recipe and
+    /// prerequisites), else its single-colon rule.
+    pub fn suffix_rule(&self) -> &Rule {
+        self.double_colon().first().unwrap_or(&self.rule)
+    }
+
     pub fn double_colon_mut(&mut self) -> &mut Vec<Rule> {
         self.double_colon.get_or_insert_with(Default::default)
     }
@@ -588,11 +595,12 @@ impl Database {
         extra_prereqs: bool,
     ) -> Option<Rc<Recipe>> {
         let file = self.file(self.lookup(name)?);
-        let has_prereqs = !file.rule.deps.is_empty() || (extra_prereqs && file.is_target);
+        let rule = file.suffix_rule();
+        let has_prereqs = !rule.deps.is_empty() || (extra_prereqs && file.is_target);
         if self.posix && has_prereqs && !single {
             return None;
         }
-        file.rule.recipe.clone()
+        rule.recipe.clone()
     }
 
     /// Warns about the prerequisites of double-suffix rules, as GNU does
@@ -614,11 +622,12 @@ impl Database {
                 let Some(file) = self.lookup(&name).map(|id| self.file(id)) else {
                     continue;
                 };
-                if !file.is_target || (file.rule.deps.is_empty() && !extra_prereqs) {
+                let rule = file.suffix_rule();
+                if !file.is_target || (rule.deps.is_empty() && !extra_prereqs) {
                     continue;
                 }
                 // A built-in recipe has no location.
-                match &file.rule.recipe {
+                match &rule.recipe {
                     Some(r) if r.loc.line == 0 => crate::diag::warn(None, SUFFIX_PREREQS),
                     Some(r) => crate::diag::warn(Some(&r.loc), SUFFIX_PREREQS),
                     None => {}

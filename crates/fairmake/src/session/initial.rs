@@ -90,6 +90,12 @@ pub(super) fn initial_variables(
     }
     define_default_shell(ev, opts);
     define_default_goal(ev, opts);
+    // GNU marks its MAKEFLAGS exported at start-up: `unexport MAKEFLAGS`
+    // keeps it from children, and one a makefile undefined is written
+    // again after reading as an ordinary, unexported, variable.
+    if let Some(v) = ev.globals.get_mut(b"MAKEFLAGS") {
+        v.export = Export::Yes;
+    }
     Ok(())
 }
 
