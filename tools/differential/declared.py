@@ -54,8 +54,10 @@ def _same_words(a, b):
     def text(t):
         return t.decode("utf-8", "replace") if isinstance(t, bytes) else t
 
+    # In MAKEFLAGS a command line's `.VARIABLES:=...` joins the names with
+    # `\ ` (S80:12026): a blank either way.
     def words(t):
-        return sorted(re.sub(r"[\[\]]", " ", t).split())
+        return sorted(re.sub(r"[\[\]]|\\(?= )", " ", t).split())
 
     def same_line(x, y):
         if x == y or words(x) == words(y):
