@@ -585,6 +585,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !node.double_colon_failed {
             node.first_rule_out_of_date = out_of_date;
         }
+        if node.double_colon_rule == 0 {
+            node.first_rule_failed = true;
+        }
         node.out_of_date = out_of_date && (!node.double_colon_failed || node.out_of_date);
         if self.ev.invocation.options.keep_going && self.next_double_colon_rule(id) {
             self.nodes[id].double_colon_failed = true;
