@@ -773,6 +773,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
                 }
+                if reported[i] && self.failed_quietly(goal) {
+                    // Settled: GNU drops a goal from its list once it is,
+                    // so one that failed quietly is not said again.
+                    continue;
+                }
                 let before = self.runner.started();
                 self.dont_care.start_goal(i);
                 if !reported[i] && !self.noted_goals.is_empty() {
