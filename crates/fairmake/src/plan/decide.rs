@@ -259,13 +259,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let member_target = crate::archive::is_member(self.ev.db.file(id).name);
         let resolved = self.nodes[id].resolved.clone().expect("resolved above");
         // (A prerequisite that failed, -k going on, and is missing counts
-        // as newer.)
+        // as newer. An intermediate one made already and still missing,
+        // as for a makefile, does not: it is not newer, see `decide`.)
         let others_newer = resolved
             .deps
             .iter()
             .filter(|d| !d.order_only && !deferred.contains(&d.file()))
             .any(|d| {
-                self.dep_is_newer(d.file(), Some(mine), member_target)
+                (self.dep_is_newer(d.file(), Some(mine), member_target)
+                    && (self.always_make() || !self.made_missing(d.file())))
                     || (self.nodes[d.file()].status == Status::Failed
                         && self.mtime_of(d.file()).is_none())
             });

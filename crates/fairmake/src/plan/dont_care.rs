@@ -46,9 +46,6 @@ pub struct DontCare {
     /// to make target" names it, for a file met as a goal too (GNU 4.4.1
     /// keeps it with the file).
     needed_by: FxHashMap<FileId, FileId>,
-    /// (walk, target, file) already said: a target looked at again while
-    /// its other prerequisites run does not say it twice.
-    told: FxHashSet<(u32, Option<FileId>, FileId)>,
     /// The files whose own failure was said: met again themselves, they
     /// say nothing more (what failed through them still does).
     said: FxHashSet<FileId>,
@@ -261,8 +258,9 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
     /// `parent` (or the goal list) met `id`, which failed quietly: for
     /// another optional makefile it fails quietly again; otherwise it is
     /// said to have no rule, as GNU says it: each time a file that failed
-    /// through its prerequisites is met, and the first time only when the
-    /// file to blame is met itself.
+    /// through its prerequisites is met (for each listing, and again each
+    /// time a target waiting for its other prerequisites is looked at),
+    /// and the first time only when the file to blame is met itself.
     pub(super) fn met_quiet_failure(
         &mut self,
         id: FileId,
@@ -274,14 +272,7 @@ impl<J: Jobs, T: FileTimes> Planner<'_, J, T> {
             return Ok(Status::Failed);
         }
         let root = self.blamed(id);
-        let first = if root == id {
-            self.dont_care.said.insert(id)
-        } else {
-            self.dont_care.said.insert(root);
-            self.dont_care
-                .told
-                .insert((self.dont_care.walk, parent, id))
-        };
+        let first = self.dont_care.said.insert(root) || root != id;
         if !first {
             return Ok(Status::Failed);
         }

@@ -281,6 +281,9 @@ pub struct Node {
     /// With -k, one of its double-colon rules failed: the later ones still
     /// run, each on its own, and the file ends `Failed`.
     pub double_colon_failed: bool,
+    /// Its first double-colon rule failed: with -k, a goal whose first
+    /// rule did not (and ran nothing) still gets GNU's note.
+    pub first_rule_failed: bool,
     /// `--debug`: first met as a missing intermediate file whose making
     /// waits: it is said to be considered once it is made (GNU 4.4.1).
     pub unannounced: bool,
@@ -335,6 +338,7 @@ impl Default for Node {
             first_rule_out_of_date: false,
             first_rule_recipe: false,
             double_colon_failed: false,
+            first_rule_failed: false,
             unannounced: false,
         }
     }
@@ -769,6 +773,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 if self.stopping && !self.ev.invocation.options.keep_going {
                     break;
                 }
+                if reported[i] && self.failed_quietly(goal) {
+                    // Settled: GNU drops a goal from its list once it is,
+                    // so one that failed quietly is not said again.
+                    continue;
+                }
                 let before = self.runner.started();
                 self.dont_care.start_goal(i);
                 if !reported[i] && !self.noted_goals.is_empty() {
@@ -792,7 +801,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 started[i] += self.runner.started() - before;
                 match st {
                     Status::Done | Status::Failed => {
-                        if st == Status::Done && !reported[i] && started[i] == 0 {
+                        let noted = st == Status::Done || self.first_rule_quiet(goal);
+                        if noted && !reported[i] && started[i] == 0 {
                             self.report_nothing_done(goal);
                         }
                         reported[i] = true;
@@ -892,6 +902,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             diag::waiting_for_jobs();
             self.stopping = true;
         }
+    }
+
+    /// A double-colon goal that failed under -k at a later rule, its
+    /// first having neither failed nor run anything: GNU judges the note
+    /// for a goal by that first rule (`a::` then `a:: missing` says
+    /// "Nothing to be done for 'a'" after the error).
+    fn first_rule_quiet(&self, goal: FileId) -> bool {
+        self.ev.invocation.options.keep_going
+            && self.ev.db.file(goal).double_colon().len() > 1
+            && !self.nodes[goal].first_rule_failed
     }
 
     /// GNU's note for a goal that needed no commands.

@@ -585,6 +585,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !node.double_colon_failed {
             node.first_rule_out_of_date = out_of_date;
         }
+        if node.double_colon_rule == 0 {
+            node.first_rule_failed = true;
+        }
         node.out_of_date = out_of_date && (!node.double_colon_failed || node.out_of_date);
         if self.ev.invocation.options.keep_going && self.next_double_colon_rule(id) {
             self.nodes[id].double_colon_failed = true;
@@ -725,15 +728,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// Whether `id`'s missing intermediate prerequisites are made now,
     /// while its other prerequisites still run (-j): `id` is missing and
     /// needs to exist, so it will be remade whatever those do, as GNU
-    /// 4.4.1 knows. (A missing intermediate file itself may stay missing;
-    /// under .NOTPARALLEL the others are not all started yet.)
+    /// 4.4.1 knows. (A missing intermediate file itself may stay missing,
+    /// but not as a goal; under .NOTPARALLEL the others are not all
+    /// started yet.)
     fn intermediates_early(&mut self, id: FileId, walk: &Walk) -> bool {
         walk.pending
             && !walk.failed
             && !walk.deferred.is_empty()
             && !self.ev.db.not_parallel
             && !self.listed_not_parallel(id)
-            && !self.may_stay_missing(id)
+            && (!self.may_stay_missing(id) || self.depth == 0)
             && self.mtime_of(id).is_none()
     }
 
