@@ -845,6 +845,25 @@ def _gnu_optional_makefile_double_colon(prog, diffs):
     return True
 
 
+def _gnu_optional_makefile_double_colon_stop(prog, diffs):
+    """GNU 4.4.1 stopped on such a `No rule ..., needed by` line (no -k,
+    S80:24473), where fairmake goes on to the goals."""
+    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"(?m)^\s*(-include|sinclude)\s")):
+        return False
+    names = {n.encode() for n in _double_colon_targets(prog)}
+    ref_only, _ = _extra_lines(diffs, "stderr")
+    for l in ref_only:
+        m = _NO_RULE_NEEDED_BY.match(l)
+        if m and l.endswith(b"Stop.") and m.group(1) in names:
+            return True
+    return False
+
+
+def _with_keep_going(prog):
+    """The program run with -k: a stop of one make is then a line only."""
+    return dict(prog, args=["-k"] + prog["args"])
+
+
 def _without_lines_matching(prog, regex):
     """The program without the makefile lines regex matches."""
     return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
@@ -1339,6 +1358,11 @@ DECLARATIONS = [
          "the manual says such a makefile is ignored when it cannot be "
          "remade; 4.3 and fairmake say nothing (S59:32412).",
          match=_gnu_optional_makefile_double_colon),
+    Decl("gnu-optional-makefile-double-colon-stop", {"4.4.1"},
+         "The same, where GNU 4.4.1 stops on that line and fairmake goes "
+         "on to the goals: counted when, run with -k, the two makes differ "
+         "by that line alone (S80:24473).",
+         match=_gnu_optional_makefile_double_colon_stop, rewrite=_with_keep_going),
     Decl("gnu-target-shellflags-append", {"4.4.1"},
          "A target-specific `.SHELLFLAGS += -e`: GNU 4.4.1 runs the shell "
          "with the appended words alone (`sh -e 'cmd'`: `cannot open "
