@@ -1,10 +1,13 @@
 //! Makefiles with NUL bytes, read as GNU reads them: a line at a time, as
-//! C strings. A NUL ends the text of its physical line there and the rest
-//! of that line goes, its newline too, so the next physical line is glued
-//! on; a physical line that starts with a NUL ends the line read so far,
-//! with "NUL character seen; rest of line ignored". GNU counts the lines
-//! by the newlines it kept (and one per such warning): after a glued
-//! line, its numbers run behind the file's.
+//! C strings, in pieces into one buffer. A piece ends at a newline or where
+//! the buffer is full; a NUL ends the piece's text there and the rest of
+//! the piece goes (the next piece is glued on); a piece that starts with a
+//! NUL ends the line read so far, with "NUL character seen; rest of line
+//! ignored". So where a long line is cut into pieces matters: the buffer
+//! holds 200 bytes at first and doubles when a piece does not end the line
+//! (as GNU 4.4.1's, found by running it on lines of every length). GNU
+//! counts the lines by the newlines it kept (and one per such warning):
+//! after a glued line, its numbers run behind the file's.
 
 /// The text as GNU reads it, NUL-free, with the numbers GNU gives its
 /// physical lines.
@@ -20,6 +23,31 @@ pub struct NulText {
     pub end: u32,
 }
 
+/// The bytes GNU's line buffer holds at first, and the room it wants
+/// left before it reads the next physical line of a continued line.
+const FIRST_BUFFER: usize = 200;
+const CONTINUATION_ROOM: usize = 80;
+
+/// The makefile's bytes, handed out as GNU's reads take them.
+struct Pieces<'a> {
+    text: &'a [u8],
+    pos: usize,
+    /// The size of the line buffer: it keeps its growth from line to line.
+    buffer: usize,
+}
+
+impl<'a> Pieces<'a> {
+    /// The next piece of at most `room` bytes, up to a newline.
+    fn next(&mut self, room: usize) -> &'a [u8] {
+        let rest = &self.text[self.pos..];
+        let n = memchr::memchr(b'\n', rest)
+            .map_or(rest.len(), |i| i + 1)
+            .min(room);
+        self.pos += n;
+        &rest[..n]
+    }
+}
+
 /// Reads `text`, which holds a NUL, as GNU does.
 pub fn read(text: &[u8]) -> NulText {
     let mut out = NulText {
@@ -28,16 +56,24 @@ pub fn read(text: &[u8]) -> NulText {
         warned: Vec::new(),
         end: 1,
     };
-    let mut chunks = text.split_inclusive(|&b| b == b'\n').peekable();
-    while chunks.peek().is_some() {
-        let (line, warned, counted) = read_line(&mut chunks);
-        let pieces = memchr::memchr_iter(b'\n', &line).count().max(1);
-        for k in 0..pieces {
+    let mut pieces = Pieces {
+        text,
+        pos: 0,
+        buffer: FIRST_BUFFER,
+    };
+    while pieces.pos < text.len() {
+        let (line, warned, counted) = read_line(&mut pieces);
+        // A line a piece starting with a NUL ended may lack its newline.
+        let lines =
+            memchr::memchr_iter(b'\n', &line).count() + usize::from(line.last() != Some(&b'\n'));
+        for k in 0..lines {
             out.numbers.push(out.end + k as u32);
             out.warned.push(warned && k == 0);
         }
         out.text.extend_from_slice(&line);
-        if line.last() != Some(&b'\n') {
+        // A line a NUL ended goes on no further; the last line of the
+        // file ends there as one without a NUL does.
+        if line.last() != Some(&b'\n') && (warned || pieces.pos < text.len()) {
             out.text.push(b'\n');
         }
         out.end += counted;
@@ -45,13 +81,16 @@ pub fn read(text: &[u8]) -> NulText {
     out
 }
 
-/// One line as GNU reads it (continuations included), whether a NUL at
-/// the start of a physical line ended it, and how many lines GNU counts
-/// it for.
-fn read_line<'a>(chunks: &mut impl Iterator<Item = &'a [u8]>) -> (Vec<u8>, bool, u32) {
+/// One line as GNU reads it (continuations included), whether a piece
+/// starting with a NUL ended it, and how many lines GNU counts it for.
+fn read_line(pieces: &mut Pieces) -> (Vec<u8>, bool, u32) {
     let mut line = Vec::new();
-    for chunk in chunks {
-        if chunk.first() == Some(&0) {
+    loop {
+        let piece = pieces.next(pieces.buffer - line.len() - 1);
+        if piece.is_empty() {
+            break;
+        }
+        if piece[0] == 0 {
             let counted = memchr::memchr_iter(b'\n', &line).count() as u32 + 1;
             // A continuation left open here continues nothing: its
             // backslash-newline is the blank it would have become.
@@ -64,18 +103,20 @@ fn read_line<'a>(chunks: &mut impl Iterator<Item = &'a [u8]>) -> (Vec<u8>, bool,
             }
             return (line, true, counted);
         }
-        let text = memchr::memchr(0, chunk).map_or(chunk, |nul| &chunk[..nul]);
+        let text = memchr::memchr(0, piece).map_or(piece, |nul| &piece[..nul]);
         line.extend_from_slice(text);
-        if text.len() < chunk.len() {
-            // The NUL took the newline: the next line is glued on.
-            continue;
-        }
         let Some(body) = line.strip_suffix(b"\n") else {
-            break;
+            // The buffer is full, or a NUL took the newline: the line
+            // goes on in a buffer twice the size.
+            pieces.buffer *= 2;
+            continue;
         };
         let body = body.strip_suffix(b"\r").unwrap_or(body);
         if !super::lines::ends_with_odd_backslashes(body) {
             break;
+        }
+        if pieces.buffer - line.len() < CONTINUATION_ROOM {
+            pieces.buffer *= 2;
         }
     }
     let counted = memchr::memchr_iter(b'\n', &line).count() as u32;
