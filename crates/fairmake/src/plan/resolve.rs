@@ -782,9 +782,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`, remade in this run, is a file the makefile does not name,
     /// though an implicit rule may have made it (a goal made by a pattern
     /// rule, GNU 4.4.1): not a makefile being remade, which is never
-    /// intermediate.
+    /// intermediate, nor one remade before the goals are (a `-include`d
+    /// or `MAKEFILES` file `.DEFAULT` or a pattern rule "made" without
+    /// creating it, found then as an implicit rule's prerequisite: GNU
+    /// 4.4.1 and 4.3 do not delete it, nor say so under -n).
     fn remade_unnamed(&self, id: FileId) -> bool {
-        if self.makefiles_phase && self.goals.contains(&id) {
+        if (self.makefiles_phase && self.goals.contains(&id)) || self.makefiles.contains(&id) {
             return false;
         }
         let f = self.ev.db.file(id);
