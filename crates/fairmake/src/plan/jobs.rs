@@ -302,7 +302,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         resolved: &Rc<Resolved>,
         newer: Vec<FileId>,
     ) -> Result<Status> {
-        let collected = self.collect_ended();
+        // A recipe -t touches for is not even expanded, and no job starts:
+        // GNU touches at once, without first collecting the jobs that
+        // ended, so a failure among them does not stop make before it
+        // (GNU 4.4.1 and 4.3).
+        let touched = self.touches_instead(id, resolved);
+        let collected = !touched && self.collect_ended();
         self.runner.take_fatal().map_or(Ok(()), Err)?;
         if collected && self.halting() {
             // Make is stopping: the target stays unmade.
@@ -322,8 +327,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let redirected = capture
             .as_ref()
             .and_then(crate::exec::output::Captured::redirect);
-        // A recipe -t touches for is not even expanded.
-        let touched = self.touches_instead(id, resolved);
         let shell_runs = self.ev.shell_runs;
         let (recipe, scope) = if touched {
             (Ok(PreparedRecipe::default()), Vec::new())

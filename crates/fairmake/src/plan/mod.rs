@@ -356,6 +356,8 @@ pub struct Settled {
     /// keeps an intermediate file made for a makefile too, when the
     /// intermediate files are deleted at the end of the run.
     made_by_pattern: rustc_hash::FxHashMap<FileId, usize>,
+    /// The makefiles the walk remade (its goals), if it was that walk.
+    makefiles: Vec<FileId>,
 }
 
 /// The goal walker and its executor. `J` starts the jobs and `T` answers
@@ -415,6 +417,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// The goals being made: never deleted as intermediate files when
     /// named on the command line.
     goals: Vec<FileId>,
+    /// The makefiles an earlier walk of the run remade: never
+    /// intermediate files, as the goals of that walk were not (see
+    /// `resolve::remade_unnamed`).
+    makefiles: Vec<FileId>,
     /// Whether `goals` is the default goal, not the command line's: an
     /// intermediate file is deleted even then, as `.INTERMEDIATE` "takes
     /// effect even if the file is mentioned explicitly" (GNU manual,
@@ -529,6 +535,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             old_files: Vec::new(),
             new_files: Vec::new(),
             goals: Vec::new(),
+            makefiles: Vec::new(),
             goal_is_default: false,
             peer_checks: Default::default(),
             rules_extra_names: None,
@@ -605,6 +612,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// over in place: a tree with tens of thousands of files would
     /// otherwise hold two copies at once.
     pub fn into_settled(self) -> (J, Settled) {
+        let makefiles = if self.makefiles_phase {
+            self.goals.clone()
+        } else {
+            self.makefiles.clone()
+        };
         let nodes: Vec<Node> = self
             .nodes
             .into_iter()
@@ -636,6 +648,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 dont_care,
                 circular_dropped,
                 made_by_pattern,
+                makefiles,
             },
         )
     }
@@ -648,6 +661,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.dont_care = settled.dont_care;
         self.dropped_before = settled.circular_dropped;
         self.made_by_pattern = settled.made_by_pattern;
+        self.makefiles = settled.makefiles;
     }
 
     /// Gives the runner back after the last walk. The planning state (a

@@ -281,8 +281,15 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     fn add_sibling_prereqs(&mut self, deps: &mut Vec<Dep>, more: &mut ResolvedMore) -> Result<()> {
         for &sibling in &more.siblings {
             let resolved = self.resolved_of(sibling);
+            // A double-colon sibling's prerequisites are its rules', each
+            // walked on its own when that rule's turn comes: not with the
+            // file the pattern recipe is found for, even once the sibling
+            // was resolved (GNU 4.4.1 and 4.3: `b.x:: b` is not met as
+            // circular from `b.o` of `%.o %.x:` made for `b`).
+            let double_colon = !self.ev.db.file(sibling).double_colon().is_empty();
             let list = match resolved {
-                Some(r) => r.deps.clone(),
+                Some(r) if !double_colon => r.deps.clone(),
+                Some(_) => self.peer_list(sibling)?,
                 // A target of the makefile's list has its `.EXTRA_PREREQS`.
                 None if self.ev.db.file(sibling).is_target => self.peer_list(sibling)?,
                 None => self.ev.db.file(sibling).rule.deps.to_vec(),
@@ -775,9 +782,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `id`, remade in this run, is a file the makefile does not name,
     /// though an implicit rule may have made it (a goal made by a pattern
     /// rule, GNU 4.4.1): not a makefile being remade, which is never
-    /// intermediate.
+    /// intermediate, nor one remade before the goals are (a `-include`d
+    /// or `MAKEFILES` file `.DEFAULT` or a pattern rule "made" without
+    /// creating it, found then as an implicit rule's prerequisite: GNU
+    /// 4.4.1 and 4.3 do not delete it, nor say so under -n).
     fn remade_unnamed(&self, id: FileId) -> bool {
-        if self.makefiles_phase && self.goals.contains(&id) {
+        if (self.makefiles_phase && self.goals.contains(&id)) || self.makefiles.contains(&id) {
             return false;
         }
         let f = self.ev.db.file(id);
