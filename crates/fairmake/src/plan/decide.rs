@@ -341,7 +341,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
-                Some(m) => m.newer_than(limit, coarse),
+                // One only looked at so far (see `only_checked`) would be
+                // remade if what it is made from is newer.
+                Some(m) => {
+                    m.newer_than(limit, coarse)
+                        || (self.nodes[d.file()].checked_only
+                            && self.chain_changed(d.file(), limit, coarse, depth + 1))
+                }
                 None => {
                     !self.may_stay_missing(d.file())
                         || self.chain_changed(d.file(), limit, coarse, depth + 1)
