@@ -154,7 +154,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|&p| p != id);
         for p in std::iter::once(id).chain(others).collect::<Vec<_>>() {
             let untouched = p == id || !self.node(p).remade;
-            if untouched && self.ev.db.file(p).intermediate && self.mtime_of(p).is_some() {
+            // (Not one only looked at first, see `Node::checked_first`.)
+            let checked_first = self.nodes[p].checked_first;
+            if untouched
+                && !checked_first
+                && self.ev.db.file(p).intermediate
+                && self.mtime_of(p).is_some()
+            {
                 self.nodes[p].existed = true;
             }
         }

@@ -295,6 +295,9 @@ pub struct Node {
     /// brought up to date: made afterwards, it makes its own missing
     /// intermediate ones in order, not last (GNU 4.4.1).
     pub prereqs_checked: bool,
+    /// It was `checked_only` before it was made: an intermediate file
+    /// then remade is deleted though it was there (GNU 4.4.1 and 4.3).
+    pub checked_first: bool,
 }
 
 impl Node {
@@ -350,6 +353,7 @@ impl Default for Node {
             unannounced: false,
             checked_only: false,
             prereqs_checked: false,
+            checked_first: false,
         }
     }
 }

@@ -741,6 +741,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let node = self.node(id);
             node.status = Status::Pending;
             node.checked_only = true;
+            node.checked_first = true;
         }
         Ok(Status::Done)
     }
