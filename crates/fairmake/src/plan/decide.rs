@@ -154,7 +154,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .filter(|&p| p != id);
         for p in std::iter::once(id).chain(others).collect::<Vec<_>>() {
             let untouched = p == id || !self.node(p).remade;
-            if untouched && self.ev.db.file(p).intermediate && self.mtime_of(p).is_some() {
+            // (Not one only looked at first, see `Node::checked_first`.)
+            let checked_first = self.nodes[p].checked_first;
+            if untouched
+                && !checked_first
+                && self.ev.db.file(p).intermediate
+                && self.mtime_of(p).is_some()
+            {
                 self.nodes[p].existed = true;
             }
         }
@@ -341,7 +347,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 // `-W FILE`: newer than anything; `-o FILE`: older.
                 _ if self.old_files.contains(&d.file()) => false,
                 _ if self.is_new_file(d.file()) && !self.restarted_makefiles_phase() => true,
-                Some(m) => m.newer_than(limit, coarse),
+                // One only looked at so far (see `only_checked`) would be
+                // remade if what it is made from is newer.
+                Some(m) => {
+                    m.newer_than(limit, coarse)
+                        || (self.nodes[d.file()].checked_only
+                            && self.chain_changed(d.file(), limit, coarse, depth + 1))
+                }
                 None => {
                     !self.may_stay_missing(d.file())
                         || self.chain_changed(d.file(), limit, coarse, depth + 1)

@@ -287,6 +287,17 @@ pub struct Node {
     /// `--debug`: first met as a missing intermediate file whose making
     /// waits: it is said to be considered once it is made (GNU 4.4.1).
     pub unannounced: bool,
+    /// Met by a deferred walk as an existing intermediate or secondary
+    /// file with no recipe of its own: looked at, not made, until what
+    /// needs it is (see `Planner::only_checked`).
+    pub checked_only: bool,
+    /// A missing intermediate file whose prerequisites a deferred walk
+    /// brought up to date: made afterwards, it makes its own missing
+    /// intermediate ones in order, not last (GNU 4.4.1).
+    pub prereqs_checked: bool,
+    /// It was `checked_only` before it was made: an intermediate file
+    /// then remade is deleted though it was there (GNU 4.4.1 and 4.3).
+    pub checked_first: bool,
 }
 
 impl Node {
@@ -340,6 +351,9 @@ impl Default for Node {
             double_colon_failed: false,
             first_rule_failed: false,
             unannounced: false,
+            checked_only: false,
+            prereqs_checked: false,
+            checked_first: false,
         }
     }
 }

@@ -42,6 +42,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // GNU looks at a grouped target's peers' lists again each time it
         // comes back to the target.
         let revisit = self.nodes[id].status == Status::Pending;
+        self.nodes[id].checked_only = false;
         self.enter(id, parent, false)?;
         if revisit {
             self.nodes[id].peers_taken = 0;
@@ -358,10 +359,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 walk.pending = true;
                 break;
             }
-            let deferred = self.deferrable(dep.file());
+            let mut deferred = self.deferrable(dep.file());
+            if deferred && !own_only && self.nodes[id].prereqs_checked {
+                // Made now, for `id`, which needs remaking.
+                deferred = false;
+                self.nodes[id].remaking = true;
+            }
+            let checked = own_only && !deferred && self.only_checked(dep.file());
             self.depth += 1;
             self.rewalking = k < walked;
-            let st = if self.seen_this_pass(dep.file()) {
+            let st = if checked {
+                self.check_only(dep.file(), id)
+            } else if self.seen_this_pass(dep.file()) {
                 Ok(Status::Pending)
             } else if deferred {
                 self.update_deferred(dep.file(), id)
@@ -690,12 +699,51 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.nodes[id].status = Status::Pending;
         if walk.pending {
             self.deferred_waiting.insert(id, self.pass);
+        } else if !walk.failed {
+            self.nodes[id].prereqs_checked = true;
         }
         Ok(if walk.pending || walk.failed {
             Status::Pending
         } else {
             Status::Done
         })
+    }
+
+    /// Whether `id`, met by the deferred walk of a missing intermediate
+    /// file, is only looked at, not made: an existing intermediate or
+    /// secondary file with no recipe of its own (one from `.DEFAULT` or a
+    /// pattern rule, or none). GNU 4.4.1 makes it, and what it is made
+    /// from, only once the file that needs it is made; whether that is
+    /// needed goes by what it is made from too (see `chain_changed`).
+    fn only_checked(&mut self, id: FileId) -> bool {
+        let node = &self.nodes[id];
+        if node.checked_only && node.status == Status::Pending {
+            return true;
+        }
+        if self.status(id) != Status::New || self.old_files.contains(&id) {
+            return false;
+        }
+        let file = self.ev.db.file(id);
+        let own_recipe = file.rule.recipe.is_some() || !file.double_colon().is_empty();
+        !own_recipe
+            && !file.phony
+            && !self.also_made.contains(&id)
+            && self.may_stay_missing(id)
+            && self.mtime_of(id).is_some()
+    }
+
+    /// `only_checked`'s file: its rule is looked up (for `chain_changed`)
+    /// and it waits, as one met for the first time, for `update`.
+    fn check_only(&mut self, id: FileId, parent: FileId) -> Result<Status> {
+        if self.status(id) == Status::New {
+            self.dont_care.needed(id, Some(parent));
+            self.enter(id, Some(parent), true)?;
+            let node = self.node(id);
+            node.status = Status::Pending;
+            node.checked_only = true;
+            node.checked_first = true;
+        }
+        Ok(Status::Done)
     }
 
     /// The missing intermediate `id` would be remade for `parent`: the
