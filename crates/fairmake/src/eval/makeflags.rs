@@ -106,6 +106,9 @@ impl Evaluator {
             self.expand_var(b"MAKEFLAGS", &mut value)?;
             return Ok(value);
         }
+        if self.target_defines_makeflags() {
+            return self.target_makeflags_for_children();
+        }
         let mut flags = self.makeflags_switches(true);
         let mut overrides = Vec::new();
         if self.globals.get(b"MAKEOVERRIDES").is_some() {
@@ -116,6 +119,41 @@ impl Evaluator {
             flags.extend_from_slice(&overrides);
         }
         Ok(flags)
+    }
+
+    /// Whether the MAKEFLAGS in sight is a target's (`t: MAKEFLAGS += i`),
+    /// not the global one.
+    fn target_defines_makeflags(&self) -> bool {
+        let global = self.globals.get_keyed(b"MAKEFLAGS").map(|(key, _)| key);
+        self.with_var_keyed(b"MAKEFLAGS", |v| {
+            v.is_some_and(|(key, _)| key.is_some() && key != global)
+        })
+    }
+
+    /// A target's MAKEFLAGS reaches its recipe's children as it expands
+    /// there, switches, variables and all (`t: MAKEFLAGS += i` gives them
+    /// ` -- X=1 i` after a command-line `X=1`); it changes nothing for the
+    /// target itself (GNU 4.4.1 and 4.3). The jobserver word `$(MAKEFLAGS)`
+    /// shows is the one children get, so older makes can use it too.
+    fn target_makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
+        let mut value = Vec::new();
+        self.expand_var(b"MAKEFLAGS", &mut value)?;
+        let (Some(shown), Some(given)) = (
+            self.jobserver_auth_word(false),
+            self.jobserver_auth_word(true),
+        ) else {
+            return Ok(value);
+        };
+        match memchr::memmem::find(&value, shown.as_bytes()) {
+            Some(at) => {
+                let rest = value.split_off(at + shown.len());
+                value.truncate(at);
+                value.extend_from_slice(given.as_bytes());
+                value.extend_from_slice(&rest);
+                Ok(value)
+            }
+            None => Ok(value),
+        }
     }
 
     /// The `MFLAGS` value children see.
