@@ -106,6 +106,9 @@ impl Evaluator {
             self.expand_var(b"MAKEFLAGS", &mut value)?;
             return Ok(value);
         }
+        if self.target_defines_makeflags() {
+            return self.target_makeflags_for_children();
+        }
         let mut flags = self.makeflags_switches(true);
         let mut overrides = Vec::new();
         if self.globals.get(b"MAKEOVERRIDES").is_some() {
@@ -116,6 +119,41 @@ impl Evaluator {
             flags.extend_from_slice(&overrides);
         }
         Ok(flags)
+    }
+
+    /// Whether the MAKEFLAGS in sight is a target's (`t: MAKEFLAGS += i`),
+    /// not the global one.
+    fn target_defines_makeflags(&self) -> bool {
+        let global = self.globals.get_keyed(b"MAKEFLAGS").map(|(key, _)| key);
+        self.with_var_keyed(b"MAKEFLAGS", |v| {
+            v.is_some_and(|(key, _)| key.is_some() && key != global)
+        })
+    }
+
+    /// A target's MAKEFLAGS reaches its recipe's children as it expands
+    /// there, switches, variables and all (`t: MAKEFLAGS += i` gives them
+    /// ` -- X=1 i` after a command-line `X=1`); it changes nothing for the
+    /// target itself (GNU 4.4.1 and 4.3). The jobserver word `$(MAKEFLAGS)`
+    /// shows is the one children get, so older makes can use it too.
+    fn target_makeflags_for_children(&mut self) -> crate::diag::Result<Vec<u8>> {
+        let mut value = Vec::new();
+        self.expand_var(b"MAKEFLAGS", &mut value)?;
+        let (Some(shown), Some(given)) = (
+            self.jobserver_auth_word(false),
+            self.jobserver_auth_word(true),
+        ) else {
+            return Ok(value);
+        };
+        match memchr::memmem::find(&value, shown.as_bytes()) {
+            Some(at) => {
+                let rest = value.split_off(at + shown.len());
+                value.truncate(at);
+                value.extend_from_slice(given.as_bytes());
+                value.extend_from_slice(&rest);
+                Ok(value)
+            }
+            None => Ok(value),
+        }
     }
 
     /// The `MFLAGS` value children see.
@@ -358,6 +396,41 @@ impl Evaluator {
         Ok(variables)
     }
 
+    /// Whether MAKEFLAGS is make's own form and refers to MAKEOVERRIDES:
+    /// asked before GNUMAKEFLAGS's switches write it afresh (GNU 4.4.1).
+    pub fn makeflags_refers_to_overrides(&self) -> bool {
+        !self.makeflags_as_written()
+            && self
+                .global_value(b"MAKEFLAGS")
+                .is_some_and(|v| memchr::memmem::find(v, OVERRIDES_REF).is_some())
+    }
+
+    /// The assignments MAKEOVERRIDES holds as the makefiles left it. Read
+    /// with MAKEFLAGS once the makefiles are read (GNU 4.4.1; not 4.3), they
+    /// are defined again as the environment's: a command-line `X?=v` that
+    /// left X as it was (a special variable's default) makes X's origin
+    /// `environment` from then on, and `MAKEOVERRIDES += W=1` defines W.
+    /// A command-line variable the makefiles undefined stays undefined, as
+    /// the manual has it (README, Differences from GNU make).
+    fn overrides_assignments(&mut self) -> diag::Result<Vec<Vec<u8>>> {
+        let mut overrides = b" -- ".to_vec();
+        self.expand_var(b"MAKEOVERRIDES", &mut overrides)?;
+        let mut opts = Options::default();
+        let _ = options::parse_makeflags(&mut opts, &overrides);
+        let undefined = |name: &[u8]| {
+            self.globals.get(name).is_none()
+                && self
+                    .invocation
+                    .options
+                    .variables
+                    .iter()
+                    .any(|a| split_word(a).is_some_and(|(n, _, _)| n == name))
+        };
+        let mut variables = opts.variables;
+        variables.retain(|a| split_word(a).is_none_or(|(name, _, _)| !undefined(name)));
+        Ok(variables)
+    }
+
     /// `-r` that came from the makefiles (`MAKEFLAGS = r`): SUFFIXES is
     /// emptied and the default suffix list goes as with `-r` on the command
     /// line, unless the makefiles named `.SUFFIXES` themselves (as GNU 4.4.1
@@ -383,11 +456,17 @@ impl Evaluator {
     /// `.POSIX` defined stay, as in GNU 4.4.1), and MAKEFLAGS is written
     /// afresh. Returns the variable assignments MAKEFLAGS still holds (a
     /// command line's `MAKEFLAGS='k V=1'`), to define.
+    /// `refers_to_overrides`: MAKEFLAGS, as the makefiles left it, refers
+    /// to MAKEOVERRIDES (see `makeflags_refers_to_overrides`).
     pub fn makeflags_after_reading(
         &mut self,
         builtin_variables_defined: bool,
+        refers_to_overrides: bool,
     ) -> diag::Result<Vec<Vec<u8>>> {
-        let variables = self.decode_makeflags_variable()?;
+        let mut variables = self.decode_makeflags_variable()?;
+        if refers_to_overrides {
+            variables.extend(self.overrides_assignments()?);
+        }
         let mut opts = (*self.invocation.options).clone();
         if opts.no_builtin_variables && !opts.no_builtin_rules {
             opts.no_builtin_rules = true;

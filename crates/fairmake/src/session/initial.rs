@@ -38,14 +38,7 @@ pub(super) fn initial_variables(
             b"-*-command-variables-*-",
             Var::new(overrides, Flavor::Simple, Origin::Automatic),
         );
-        ev.globals.insert(
-            b"MAKEOVERRIDES",
-            Var::new(
-                b"${-*-command-variables-*-}".to_vec(),
-                Flavor::Recursive,
-                Origin::Default,
-            ),
-        );
+        define_makeoverrides(ev, opts);
     }
     ev.publish_makeflags();
     if !opts.no_builtin_variables {
@@ -71,11 +64,13 @@ pub(super) fn initial_variables(
             Var::new(cwd.to_vec(), Flavor::Simple, Origin::File),
         );
     }
-    // `MAKEFLAGS?=k` left the environment's value: written afresh.
-    if ev
-        .globals
-        .get(b"MAKEFLAGS")
-        .is_some_and(|v| v.origin == Origin::Environment)
+    // `MAKEFLAGS?=k` left the environment's value: written afresh; so is
+    // it when the command line set MAKEOVERRIDES (over an empty one from
+    // the environment), to refer to it.
+    let written_afresh =
+        |name: &[u8], origin| ev.globals.get(name).is_some_and(|v| v.origin == origin);
+    if written_afresh(b"MAKEFLAGS", Origin::Environment)
+        || written_afresh(b"MAKEOVERRIDES", Origin::CommandLine)
     {
         ev.publish_makeflags();
     }
@@ -97,6 +92,26 @@ pub(super) fn initial_variables(
         v.export = Export::Yes;
     }
     Ok(())
+}
+
+/// MAKEOVERRIDES refers to the command line's variables, unless the
+/// environment has one: that stays, and MAKEFLAGS refers to it, so children
+/// get its assignments instead of the command line's (GNU 4.4.1). Make's
+/// defining it makes it `environment override` under -e, as a makefile's
+/// would. Make's own counts as defined after the command line's variables:
+/// `MAKEOVERRIDES+=Z=1` there appends to the environment's or to nothing.
+fn define_makeoverrides(ev: &mut Evaluator, opts: &Options) {
+    if let Some(v) = ev.globals.get_mut(b"MAKEOVERRIDES") {
+        if v.origin == Origin::Environment {
+            if opts.environment_overrides {
+                v.origin = Origin::EnvironmentOverride;
+            }
+            return;
+        }
+    }
+    let value = b"${-*-command-variables-*-}".to_vec();
+    let var = Var::new(value, Flavor::Recursive, Origin::Default);
+    ev.globals.insert(b"MAKEOVERRIDES", var);
 }
 
 /// Every environment variable becomes a make variable, exported again
@@ -330,13 +345,7 @@ fn define_command_line_variables(ev: &mut Evaluator, opts: &Options) -> Result<(
 /// `CURDIR?=x` define them, `.RECIPEPREFIX?=>` does nothing. SHELL
 /// appends to the environment's value when there is one.
 fn as_before_defaults(ev: &mut Evaluator, name: &[u8]) {
-    const DEFINED_BEFORE: &[&[u8]] = &[
-        b".SHELLFLAGS",
-        b".FEATURES",
-        b"MAKEOVERRIDES",
-        b".RECIPEPREFIX",
-        b".LOADED",
-    ];
+    const DEFINED_BEFORE: &[&[u8]] = &[b".SHELLFLAGS", b".FEATURES", b".RECIPEPREFIX", b".LOADED"];
     const DEFINED_AFTER: &[&[u8]] = &[b"MAKEFLAGS", b"MFLAGS", b"CURDIR", b"MAKELEVEL"];
     let from_command_line = ev
         .globals

@@ -425,10 +425,11 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     // except under -e.
     let env =
         crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
+    let refers_to_overrides = ev.makeflags_refers_to_overrides();
     let variables = ev.decode_gnumakeflags()?;
     read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
-    let variables = ev.makeflags_after_reading(builtin_variables_defined)?;
+    let variables = ev.makeflags_after_reading(builtin_variables_defined, refers_to_overrides)?;
     read::define_makeflags_variables(ev, &variables, env)?;
     initial::command_line_shell_for_recipes(ev);
     if ev.db.export_all_variables {
