@@ -629,10 +629,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.dont_care.needed(id, Some(parent));
         }
         match self.status(id) {
-            Status::Failed if self.failed_quietly(id) => {
-                return self.met_quiet_failure(id, Some(parent), true)
-            }
-            // Failed before: made (and failing again) only if needed.
+            // Failed before (quietly too, for an optional makefile): made
+            // (and failing again, said then) only if needed.
             Status::Failed => return Ok(Status::Done),
             Status::Done | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
@@ -745,12 +743,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
         // One that failed before (a goal with no rule, found since as a
-        // prerequisite only the compatible search allows) waits as any
-        // other: GNU does not look at a missing intermediate file unless
-        // the target needs it made.
-        let failed = self.status(id) == Status::Failed && !self.failed_quietly(id);
-        if !(failed || matches!(self.status(id), Status::New | Status::Pending))
-            || self.ev.db.file(id).phony
+        // prerequisite only the compatible search allows; an optional
+        // makefile that could not be made) waits as any other: GNU does
+        // not look at a missing intermediate file unless the target needs
+        // it made.
+        if !matches!(
+            self.status(id),
+            Status::New | Status::Pending | Status::Failed
+        ) || self.ev.db.file(id).phony
         {
             return false;
         }
