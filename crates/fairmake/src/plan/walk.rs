@@ -724,19 +724,17 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Whether `id`'s missing intermediate prerequisites are made now,
-    /// while its other prerequisites still run (-j): `id` is missing and
-    /// needs to exist, so it will be remade whatever those do, as GNU
-    /// 4.4.1 knows. (A missing intermediate file itself may stay missing,
-    /// but not as a goal; under .NOTPARALLEL the others are not all
-    /// started yet.)
+    /// while its other prerequisites still run (-j): `id` is known to be
+    /// remade whatever those do (it is missing, being made, an
+    /// intermediate file too; or see `out_of_date_already`), as GNU 4.4.1
+    /// knows. (Under .NOTPARALLEL the others are not all started yet.)
     fn intermediates_early(&mut self, id: FileId, walk: &Walk) -> bool {
         walk.pending
             && !walk.failed
             && !walk.deferred.is_empty()
             && !self.ev.db.not_parallel
             && !self.listed_not_parallel(id)
-            && (!self.may_stay_missing(id) || self.depth == 0)
-            && self.mtime_of(id).is_none()
+            && self.out_of_date_already(id, &walk.deferred)
     }
 
     /// A prerequisite that is not made unless something needs it: a missing
