@@ -283,6 +283,48 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 .any(|&d| self.chain_changed(d, mine, member_target, 0)))
     }
 
+    /// Whether the existing `id`, some of its prerequisites still being
+    /// made (-j), is known to be out of date already, so that its missing
+    /// intermediate prerequisites (`deferred`) are needed whatever those
+    /// do: one walked is phony, missing (being made, it will be new) or
+    /// newer than `id`, or a missing intermediate one is made from such a
+    /// file (GNU 4.4.1 makes them then, while the others run). One that
+    /// exists and is being made does not count: remade, it may stay as old.
+    pub(super) fn out_of_date_already(&mut self, id: FileId, deferred: &[FileId]) -> bool {
+        let Some(mine) = self.mtime_of(id) else {
+            return true;
+        };
+        if self.ev.db.file(id).phony || self.always_make() {
+            return true;
+        }
+        let member_target = crate::archive::is_member(self.ev.db.file(id).name);
+        let resolved = self.nodes[id].resolved.clone().expect("resolved above");
+        // (Those the walk did not come to yet, after a `.WAIT`, are not
+        // looked at.)
+        let walked = resolved.deps.iter().filter(|d| {
+            !d.order_only
+                && !deferred.contains(&d.file())
+                && self
+                    .nodes
+                    .get(d.file().index())
+                    .is_some_and(|n| n.status != Status::New)
+        });
+        for d in walked.map(|d| d.file()).collect::<Vec<_>>() {
+            let being_made_missing = self.mtime_of(d).is_none()
+                && !self.may_stay_missing(d)
+                && !self.old_files.contains(&d);
+            if self.ev.db.file(d).phony
+                || being_made_missing
+                || self.dep_is_newer(d, Some(mine), member_target)
+            {
+                return true;
+            }
+        }
+        deferred
+            .iter()
+            .any(|&d| self.chain_changed(d, mine, member_target, 0))
+    }
+
     /// Intermediate and secondary files need not exist while what they are
     /// made from is older than what needs them.
     pub(super) fn may_stay_missing(&self, id: FileId) -> bool {

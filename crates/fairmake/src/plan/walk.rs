@@ -638,10 +638,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.dont_care.needed(id, Some(parent));
         }
         match self.status(id) {
-            Status::Failed if self.failed_quietly(id) => {
-                return self.met_quiet_failure(id, Some(parent), true)
-            }
-            // Failed before: made (and failing again) only if needed.
+            // Failed before (quietly too, for an optional makefile): made
+            // (and failing again, said then) only if needed.
             Status::Failed => return Ok(Status::Done),
             Status::Done | Status::Running => return Ok(self.nodes[id].status),
             Status::Visiting => return Ok(Status::Visiting),
@@ -774,31 +772,31 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// Whether `id`'s missing intermediate prerequisites are made now,
-    /// while its other prerequisites still run (-j): `id` is missing and
-    /// needs to exist, so it will be remade whatever those do, as GNU
-    /// 4.4.1 knows. (A missing intermediate file itself may stay missing,
-    /// but not as a goal; under .NOTPARALLEL the others are not all
-    /// started yet.)
+    /// while its other prerequisites still run (-j): `id` is known to be
+    /// remade whatever those do (it is missing, being made, an
+    /// intermediate file too; or see `out_of_date_already`), as GNU 4.4.1
+    /// knows. (Under .NOTPARALLEL the others are not all started yet.)
     fn intermediates_early(&mut self, id: FileId, walk: &Walk) -> bool {
         walk.pending
             && !walk.failed
             && !walk.deferred.is_empty()
             && !self.ev.db.not_parallel
             && !self.listed_not_parallel(id)
-            && (!self.may_stay_missing(id) || self.depth == 0)
-            && self.mtime_of(id).is_none()
+            && self.out_of_date_already(id, &walk.deferred)
     }
 
     /// A prerequisite that is not made unless something needs it: a missing
     /// intermediate or secondary file not yet decided about.
     fn deferrable(&mut self, id: FileId) -> bool {
         // One that failed before (a goal with no rule, found since as a
-        // prerequisite only the compatible search allows) waits as any
-        // other: GNU does not look at a missing intermediate file unless
-        // the target needs it made.
-        let failed = self.status(id) == Status::Failed && !self.failed_quietly(id);
-        if !(failed || matches!(self.status(id), Status::New | Status::Pending))
-            || self.ev.db.file(id).phony
+        // prerequisite only the compatible search allows; an optional
+        // makefile that could not be made) waits as any other: GNU does
+        // not look at a missing intermediate file unless the target needs
+        // it made.
+        if !matches!(
+            self.status(id),
+            Status::New | Status::Pending | Status::Failed
+        ) || self.ev.db.file(id).phony
         {
             return false;
         }
