@@ -896,13 +896,31 @@ def _without_percent_conditional(prog):
     return _without_lines_matching(prog, _PERCENT_CONDITIONAL)
 
 
+# An $(info) argument: text, and plain references (`$X`, `$(NAME)`,
+# `${NAME}`) whose values are not known here.
+_INFO_REF = r"\$[A-Za-z0-9_.]|\$\([A-Za-z0-9_.]+\)|\$\{[A-Za-z0-9_.]+\}"
+_INFO_TEXT = r"((?:[^$()\{\}]|" + _INFO_REF + r")*)"
+
+
+def _info_pattern(text):
+    """The lines `$(info TEXT)` may print: each reference any text.  None
+    where TEXT has references and no other text but blanks: that could be
+    any line."""
+    parts = re.split("(" + _INFO_REF + ")", text)
+    literal = "".join(parts[::2])
+    if len(parts) > 1 and not literal.strip():
+        return None
+    return re.compile(b"".join(b".*" if i % 2 else re.escape(p.encode()) for i, p in enumerate(parts)))
+
+
 def _exported_define_infos(prog):
-    """The texts the `$(info TEXT)` calls in exported variables' values
-    print (TEXT without references): expanding the variable for an
-    environment prints them.  A `define` body counts line by line; an
-    assignment (`export V = ... $(info T)`, or any assignment once a bare
-    `export` or .EXPORT_ALL_VARIABLES exports everything) by its calls."""
-    infos = set()
+    """The lines the `$(info TEXT)` calls in exported variables' values
+    print, as patterns (a reference in TEXT matches anything): expanding
+    the variable for an environment prints them.  A `define` body counts
+    line by line; an assignment (`export V = ... $(info T)`, or any
+    assignment once a bare `export` or .EXPORT_ALL_VARIABLES exports
+    everything) by its calls."""
+    infos = []
     all_exported = uses(prog, r"(?m)^[ \t]*export[ \t]*$", r"\.EXPORT_ALL_VARIABLES")
     for f in prog["files"]:
         exported, inside = False, False
@@ -913,13 +931,13 @@ def _exported_define_infos(prog):
             elif inside and re.match(r"^\s*endef\b", l):
                 inside = False
             elif inside and exported:
-                m = re.match(r"^\s*\$[({]info\s+([^$()\{\}]*)[)}]\s*$", l)
+                m = re.match(r"^\s*\$[({]info\s+" + _INFO_TEXT + r"[)}]\s*$", l)
                 if m:
-                    infos.add(m.group(1).encode())
+                    infos.append(_info_pattern(m.group(1)))
             elif not inside and _exported_assignment(l, all_exported):
-                for m in re.finditer(r"\$[({]info\s+([^$()\{\}]*)[)}]", l):
-                    infos.add(m.group(1).encode())
-    return infos
+                for m in re.finditer(r"\$[({]info\s+" + _INFO_TEXT + r"[)}]", l):
+                    infos.append(_info_pattern(m.group(1)))
+    return [i for i in infos if i is not None]
 
 
 def _exported_assignment(line, all_exported):
@@ -942,7 +960,7 @@ def _same_but_infos(x, y, infos):
     """stdout x and y are the same once lines printed by `infos` are taken
     out of both."""
     def keep(t):
-        return [l for l in t.split(b"\n") if l not in infos]
+        return [l for l in t.split(b"\n") if not any(i.fullmatch(l) for i in infos)]
     return bool(infos) and keep(x) == keep(y)
 
 
