@@ -44,13 +44,16 @@ impl Evaluator {
         for (i, assignment) in self.invocation.options.variables.iter().enumerate() {
             if let Some((name, op, written)) = split_word(assignment) {
                 let computed = name == b".VARIABLES"
-                    && op == AssignOp::Conditional
+                    && matches!(op, AssignOp::Conditional | AssignOp::Append)
                     && !self.variables_undefined
-                    && self.globals.get(name).is_none();
+                    && self
+                        .globals
+                        .get(name)
+                        .is_none_or(|v| v.origin == Origin::CommandLine);
                 if computed {
-                    // `.VARIABLES?=` leaves GNU's computed variable, whose
-                    // value MAKEFLAGS records as it was then.
-                    let list = self.variables_at_command_line(i);
+                    // `.VARIABLES?=` and `+=` look GNU's computed variable
+                    // up, whose value MAKEFLAGS records as it was then.
+                    let list = self.variables_on_command_line(i);
                     parsed.push((name, VarFlavor::Simple, Cow::Owned(list)));
                     continue;
                 }
@@ -82,6 +85,47 @@ impl Evaluator {
             })
             .collect();
         options::variable_words(&vars).join(&b' ')
+    }
+
+    /// `.VARIABLES` once the command line's assignments up to the one at
+    /// `last` are defined. `?=` and `+=` look it up: GNU then recomputes
+    /// it (see `refreshed_variables`) unless the command line assigned it
+    /// since the last lookup and defined no new variable in between.
+    fn variables_on_command_line(&self, last: usize) -> Vec<u8> {
+        let mut value = Vec::new();
+        let mut assigned = false;
+        let mut looked_up: Option<Vec<u8>> = None;
+        for (i, assignment) in self.invocation.options.variables[..=last]
+            .iter()
+            .enumerate()
+        {
+            let Some((name, op, written)) = split_word(assignment) else {
+                continue;
+            };
+            if name != b".VARIABLES" {
+                continue;
+            }
+            match op {
+                AssignOp::Conditional | AssignOp::Append => {
+                    let list = self.variables_at_command_line(i);
+                    if !assigned || looked_up.as_ref() != Some(&list) {
+                        value = list.clone();
+                        assigned = false;
+                    }
+                    looked_up = Some(list);
+                    if op == AssignOp::Append && !written.is_empty() {
+                        value.push(b' ');
+                        value.extend_from_slice(written);
+                        assigned = true;
+                    }
+                }
+                _ => {
+                    value = written.to_vec();
+                    assigned = true;
+                }
+            }
+        }
+        value
     }
 
     /// The switches part of MAKEFLAGS (everything before ` -- `).

@@ -74,6 +74,12 @@ pub struct Evaluator {
     /// `undefine .VARIABLES` left no variable to compute (see
     /// `computed_variable`).
     variables_undefined: bool,
+    /// How many global variables there were when `.VARIABLES` was last
+    /// looked up: GNU recomputes its value on a lookup only when that
+    /// number changed (see `refreshed_variables`).
+    variables_counted: std::cell::Cell<Option<usize>>,
+    /// A definition of `.VARIABLES` set its value after that lookup.
+    variables_assigned: std::cell::Cell<bool>,
     /// The first line of the recipe being expanded (the rule line for
     /// `target: ; recipe`): GNU says there, not at the line being
     /// expanded, that a `$(eval)` in it may not define a rule.
@@ -222,6 +228,8 @@ impl Evaluator {
             unplacing: false,
             consulting: false,
             variables_undefined: false,
+            variables_counted: std::cell::Cell::new(None),
+            variables_assigned: std::cell::Cell::new(false),
             recipe_start: None,
             invocation: Invocation {
                 options,
@@ -687,7 +695,12 @@ impl Evaluator {
         // A private global variable is not seen in a target's context:
         // there `$(origin)` says `undefined`, as `$(V)` is empty (GNU 4.4.1).
         match self.globals.get_keyed(name) {
-            Some((key, v)) if !v.private || self.scope.is_empty() => f(Some((Some(key), v))),
+            Some((key, v)) if !v.private || self.scope.is_empty() => {
+                match self.refreshed_variables(name, v) {
+                    Some(fresh) => f(Some((Some(key), &fresh))),
+                    None => f(Some((Some(key), v))),
+                }
+            }
             Some(_) => f(None),
             None => f(self.computed_variable(name).as_ref().map(|v| (None, v))),
         }
@@ -699,14 +712,59 @@ impl Evaluator {
     /// defines it; until then every lookup (an expansion, `ifdef`,
     /// `$(origin)`, `+=`) finds it here, unless a makefile undefined it.
     fn computed_variable(&self, name: &[u8]) -> Option<Var> {
+        let var = self.unlooked_computed_variable(name)?;
+        self.variables_counted.set(Some(self.variables_count()));
+        self.variables_assigned.set(false);
+        Some(var)
+    }
+
+    /// [`Self::computed_variable`] for an assignment other than `+=`,
+    /// which does not look the variable up: a lookup after it computes
+    /// the list again unless one came before.
+    fn unlooked_computed_variable(&self, name: &[u8]) -> Option<Var> {
         if name != b".VARIABLES" || self.variables_undefined {
             return None;
         }
+        Some(self.variables_list())
+    }
+
+    /// How many global variables GNU counts: `.VARIABLES` among them
+    /// while fairmake keeps no entry for it.
+    fn variables_count(&self) -> usize {
+        let unstored = !self.variables_undefined && self.globals.get(b".VARIABLES").is_none();
+        self.globals.len() + usize::from(unstored)
+    }
+
+    /// A defined `.VARIABLES` as a lookup finds it: GNU keeps the value
+    /// last set until a lookup sees the number of global variables changed
+    /// since the one before (or comes first), and then recomputes it (an
+    /// assignment's value survives until a variable is defined or
+    /// undefined). `None`: the stored value stands.
+    fn refreshed_variables(&self, name: &[u8], stored: &Var) -> Option<Var> {
+        if name != b".VARIABLES" {
+            return None;
+        }
+        let count = self.variables_count();
+        let unchanged = self.variables_counted.get() == Some(count);
+        if unchanged && self.variables_assigned.get() {
+            return None;
+        }
+        self.variables_counted.set(Some(count));
+        self.variables_assigned.set(false);
+        let mut fresh = self.variables_list();
+        fresh.flavor = stored.flavor;
+        fresh.origin = stored.origin;
+        Some(fresh)
+    }
+
+    /// Every global variable's name, as `.VARIABLES` lists them.
+    fn variables_list(&self) -> Var {
         let mut names: Vec<&[u8]> = self.globals.iter().map(|(n, _)| n).collect();
         // It is a variable too, in GNU's list.
         names.push(b".VARIABLES");
         names.sort_unstable();
-        Some(Var::new(names.join(&b' '), Flavor::Simple, Origin::Default))
+        names.dedup();
+        Var::new(names.join(&b' '), Flavor::Simple, Origin::Default)
     }
 
     /// `$(.VARIABLES)` as GNU computes it while it defines the command
@@ -802,10 +860,23 @@ impl Evaluator {
                     }
                     return Ok(());
                 }
+                // `+=` looks `.VARIABLES` up, which may recompute it.
+                let fresh = match self.globals.get(def.name) {
+                    Some(v) if def.append => self.refreshed_variables(def.name, v),
+                    _ => None,
+                };
                 let existing = match self.globals.get_mut(def.name) {
-                    Some(v) => Some((v.origin, v.flavor, old_value_for(v, &def))),
-                    None => self
+                    Some(v) => {
+                        if let Some(fresh) = fresh {
+                            v.set_value(fresh.value);
+                        }
+                        Some((v.origin, v.flavor, old_value_for(v, &def)))
+                    }
+                    None if def.append => self
                         .computed_variable(def.name)
+                        .map(|v| (v.origin, v.flavor, v.value)),
+                    None => self
+                        .unlooked_computed_variable(def.name)
                         .map(|v| (v.origin, v.flavor, v.value)),
                 };
                 let Some(var) = self.compute_definition(def.name, existing, &mut def, false)?
@@ -831,6 +902,9 @@ impl Evaluator {
                     var.private |= old.private;
                 }
                 self.globals.insert(def.name, var);
+                if def.name == b".VARIABLES" {
+                    self.variables_assigned.set(true);
+                }
                 if let Some((key, v)) = self.globals.get_keyed(def.name) {
                     let loc = v.loc.clone();
                     self.follow_redefinition(key, &loc);
