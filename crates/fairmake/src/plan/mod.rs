@@ -288,15 +288,16 @@ pub struct Node {
     /// waits: it is said to be considered once it is made (GNU 4.4.1).
     pub unannounced: bool,
     /// Met by a deferred walk as an existing intermediate or secondary
-    /// file with no recipe of its own: looked at, not made, until what
-    /// needs it is (see `Planner::only_checked`).
+    /// file: looked at, not made, until what needs it is (see
+    /// `Planner::only_checked`).
     pub checked_only: bool,
     /// A missing intermediate file whose prerequisites a deferred walk
     /// brought up to date: made afterwards, it makes its own missing
     /// intermediate ones in order, not last (GNU 4.4.1).
     pub prereqs_checked: bool,
-    /// It was `checked_only` before it was made: an intermediate file
-    /// then remade is deleted though it was there (GNU 4.4.1 and 4.3).
+    /// It was `checked_only`, with no recipe of its own, before it was
+    /// made: an intermediate file then remade is deleted though it was
+    /// there (GNU 4.4.1 and 4.3); one with its own recipe is kept.
     pub checked_first: bool,
 }
 

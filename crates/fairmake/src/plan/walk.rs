@@ -709,10 +709,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// Whether `id`, met by the deferred walk of a missing intermediate
     /// file, is only looked at, not made: an existing intermediate or
-    /// secondary file with no recipe of its own (one from `.DEFAULT` or a
-    /// pattern rule, or none). GNU 4.4.1 makes it, and what it is made
-    /// from, only once the file that needs it is made; whether that is
-    /// needed goes by what it is made from too (see `chain_changed`).
+    /// secondary file (.PRECIOUS does not count). GNU 4.4.1 and 4.3 make
+    /// it, and what it is made from, only once the file that needs it is
+    /// made; whether that is needed goes by what it is made from too (see
+    /// `chain_changed`). GNU walks the prerequisites of one with a recipe
+    /// of its own then, which `check_only` does not: such a file is only
+    /// looked at when its prerequisites all exist (nothing to report).
     fn only_checked(&mut self, id: FileId) -> bool {
         let node = &self.nodes[id];
         if node.checked_only && node.status == Status::Pending {
@@ -722,9 +724,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return false;
         }
         let file = self.ev.db.file(id);
-        let own_recipe = file.rule.recipe.is_some() || !file.double_colon().is_empty();
-        !own_recipe
-            && !file.phony
+        let own_prereqs_there = match (&file.rule.recipe, file.double_colon().is_empty()) {
+            (None, true) => true,
+            (Some(_), true) => file
+                .rule
+                .deps
+                .clone()
+                .iter()
+                .all(|d| self.mtime_of(d.file()).is_some()),
+            _ => false,
+        };
+        own_prereqs_there
+            && !self.ev.db.file(id).phony
             && !self.also_made.contains(&id)
             && self.may_stay_missing(id)
             && self.mtime_of(id).is_some()
@@ -739,7 +750,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let node = self.node(id);
             node.status = Status::Pending;
             node.checked_only = true;
-            node.checked_first = true;
+            // Its rule was searched for, which GNU counts against its
+            // having been there; one with a recipe of its own kept it.
+            let file = self.ev.db.file(id);
+            let own_recipe = file.rule.recipe.is_some() || !file.double_colon().is_empty();
+            self.nodes[id].checked_first = !own_recipe;
         }
         Ok(Status::Done)
     }
