@@ -9,7 +9,7 @@ use crate::diag::{self, Result};
 use crate::eval::bindings::Frame;
 use crate::eval::vars::{Flavor, VarKey};
 use crate::eval::{Evaluator, Expansion};
-use crate::words::{self, trim};
+use crate::words::{self, trim, trim_start};
 
 /// Calls `func` with its argument trees, appending the result to `out`.
 pub fn call(ev: &mut Evaluator, func: FuncId, args: &[Expansion], out: &mut Vec<u8>) -> Result<()> {
@@ -313,7 +313,7 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
     use std::os::unix::ffi::OsStrExt;
     // (An unknown operation is shown with the blanks after it, as GNU
     // shows it.)
-    let spec = words::trim_start(spec);
+    let spec = trim_start(spec);
     let (mode, path) = if let Some(p) = spec.strip_prefix(b">>") {
         (">>", p)
     } else if let Some(p) = spec.strip_prefix(b">") {
@@ -326,7 +326,13 @@ fn file(ev: &mut Evaluator, spec: &[u8], text: Option<&[u8]>, out: &mut Vec<u8>)
             diag::show(spec)
         )));
     };
-    let path = trim(path);
+    // GNU 4.4 names the file by the first word after the operation and
+    // ignores the rest (4.3 took all of it).
+    let path = trim_start(path);
+    let path = &path[..path
+        .iter()
+        .position(|&b| words::is_space(b))
+        .unwrap_or(path.len())];
     if path.is_empty() {
         return Err(ev.fatal_in_value("file: missing filename"));
     }
