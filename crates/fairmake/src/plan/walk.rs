@@ -828,7 +828,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if dont_care && !exists && !assumed && !phony {
             // A missing optional makefile, or what one needs: it fails,
             // quietly, and so does what needs it (GNU does not run its
-            // recipe).
+            // recipe). Only `--debug` says so, as GNU 4.4.1 does.
+            if self.verbose() {
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+            }
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+                self.debug_line(id, 0, debug::walk::FAILED);
+            }
             self.nodes[id].status = Status::Failed;
             return Ok(Status::Failed);
         }
