@@ -889,10 +889,11 @@ impl Search<'_, '_, '_> {
         debug::rule_text_with(rule, self.rules.extras)
     }
 
-    /// "Trying pattern rule ... with stem ...".
+    /// "Trying pattern rule ... with stem ...": the stem as matched, without
+    /// the directory a pattern with no slash is matched past (`d` for
+    /// `sub/d.o` and `%.o`, though `$*` is `sub/d`), GNU 4.4.1 and 4.3.
     fn say_trying(&self, rule: &PatternRule, c: &Candidate) {
-        let stem = [c.dir, c.stem].concat();
-        say::trying_rule(self.base + 1, &self.rule_text(rule), &show(&stem));
+        say::trying_rule(self.base + 1, &self.rule_text(rule), &show(c.stem));
     }
 
     /// A chain's search does not use the rules of the chain that led to

@@ -288,6 +288,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if walk.failed_as_error && self.halting() {
                 self.nodes[id].remaking = false;
             }
+            // Unless make is stopping, it still says it looked at all it
+            // could of the prerequisites, and gives the target up (GNU
+            // 4.4.1 and 4.3, `--debug=v`, as under -q or -k).
+            if self.verbose() && !self.halting() {
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+                self.debug_line(id, 0, debug::walk::GIVING_UP);
+            }
             // A makefile that failed gets "Failed to remake makefile" instead.
             // (Not under -q, where out of date is the answer, not an error,
             // nor under -n, where nothing was to be remade.)
@@ -836,7 +843,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if dont_care && !exists && !assumed && !phony {
             // A missing optional makefile, or what one needs: it fails,
             // quietly, and so does what needs it (GNU does not run its
-            // recipe).
+            // recipe). Only `--debug` says so, as GNU 4.4.1 does.
+            if self.verbose() {
+                self.debug_line(id, 0, debug::walk::FINISHED_PREREQUISITES);
+            }
+            if self.basic() {
+                self.debug_line(id, 0, debug::walk::MUST_REMAKE);
+                self.debug_line(id, 0, debug::walk::FAILED);
+            }
             self.nodes[id].status = Status::Failed;
             return Ok(Status::Failed);
         }

@@ -59,6 +59,7 @@ pub mod walk {
     pub const NO_NEED: &str = "No need to remake target '{}'.";
     pub const REMADE: &str = "Successfully remade target file '{}'.";
     pub const FAILED: &str = "Failed to remake target file '{}'.";
+    pub const GIVING_UP: &str = "Giving up on target file '{}'.";
     pub const DOUBLE_COLON_ALONE: &str = "Target '{}' is double-colon and has no prerequisites.";
     pub const PRUNING: &str = "Pruning file '{}'.";
     pub const NEEDS_REMAKING_UNDER_Q: &str = "Target file '{}' needs to be remade under -q.";
