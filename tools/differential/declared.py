@@ -864,6 +864,26 @@ def _with_keep_going(prog):
     return dict(prog, args=["-k"] + prog["args"])
 
 
+# `-d` lines only GNU's parallel walk prints, and the walk's lines either
+# make may print where the other narrates that walk differently.
+_PARALLEL_WALK_ONLY = re.compile(
+    rb"^\s*(Need a job token; we don't have children|Recipe of '.*' is being run\.|"
+    rb"The prerequisites of '.*' are being made\.|File '.*' was considered already\.|"
+    rb"Acquired all \d+ jobserver tokens\.|(Obtained|Released) token for child .*)$")
+_WALK_LINE = re.compile(
+    rb"^\s*(Considering target file '.*'\.|Pruning file '.*'\.|Successfully remade target file '.*'\.|"
+    rb"Finished prerequisites of target file '.*'\.|No need to remake target '.*'\.|File '.*' does not exist\.)$")
+
+
+def _debug_parallel_walk(prog, diffs):
+    if not parallel(prog) or not only(diffs, "stdout"):
+        return False
+    only_ref, only_fm = _extra_lines(diffs, "stdout")
+    if not any(_PARALLEL_WALK_ONLY.match(l) for l in only_ref):
+        return False
+    return all(_PARALLEL_WALK_ONLY.match(l) or _WALK_LINE.match(l) for l in only_ref + only_fm)
+
+
 def _without_lines_matching(prog, regex):
     """The program without the makefile lines regex matches."""
     return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
@@ -1131,6 +1151,14 @@ DECLARATIONS = [
          "command 4)`) are not printed by fairmake, which keeps no such "
          "cache (README, Differences); compared with those lines removed.",
          normalize=lambda t: re.sub(rb"(?m)^Directory .* cache invalidated \(count \d+ != command \d+\)\n", b"", t)),
+    Decl("debug-parallel-walk", {"4.4.1", "4.3"},
+         "-d under -j: GNU narrates its parallel walk (`Need a job token; "
+         "we don't have children`, `Recipe of 'T' is being run.`, a target "
+         "considered again); fairmake prints its serial narration there "
+         "(`Pruning file`, `Successfully remade target file`) (README, "
+         "Differences). Counted when stdout alone differs, by such lines "
+         "only, GNU's including one of its parallel walk's own (S84:29904).",
+         match=_debug_parallel_walk),
     Decl("data-base-from-makefile", {"4.4.1", "4.3"},
          "-p that a makefile turns on (MAKEFLAGS or GNUMAKEFLAGS holding a "
          "`p`) prints the data base, whose contents are in GNU's hash order "
