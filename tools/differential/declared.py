@@ -884,6 +884,33 @@ def _debug_parallel_walk(prog, diffs):
     return all(_PARALLEL_WALK_ONLY.match(l) or _WALK_LINE.match(l) for l in only_ref + only_fm)
 
 
+def _oneshell_quoted_newline(prog, diffs):
+    """A .ONESHELL recipe with a line whose single quote is left open for
+    the next line (S84:11606): GNU runs the lines after it again."""
+    if not uses(prog, r"(?m)^\.ONESHELL\s*:"):
+        return False
+    for f in prog["files"]:
+        lines = f.get("lines", [])
+        for l, after in zip(lines, lines[1:]):
+            if l.startswith("\t") and after.startswith("\t") and l.count("'") % 2 == 1:
+                return True
+    return False
+
+
+_OWN_STOP = re.compile(rb"^[^:\n]+:\d+: \*\*\* .*\.  Stop\.$")
+_WAITING = re.compile(rb"^\S+: \*\*\* Waiting for unfinished jobs\.\.\.\.$")
+
+
+def _gnu_output_sync_drops_stop(prog, diffs):
+    """-O -j: fairmake says a recipe's expansion error (and waits for the
+    job running); GNU 4.4.1 says neither (S84:4510)."""
+    if not (_output_sync(prog) and parallel(prog)) or not only(diffs, "stderr"):
+        return False
+    only_ref, only_fm = _extra_lines(diffs, "stderr")
+    return not only_ref and any(_OWN_STOP.match(l) for l in only_fm) and \
+        all(_OWN_STOP.match(l) or _WAITING.match(l) for l in only_fm)
+
+
 def _without_lines_matching(prog, regex):
     """The program without the makefile lines regex matches."""
     return _with_lines(prog, lambda lines: [l for l in lines if not regex.match(l)])
@@ -1151,6 +1178,22 @@ DECLARATIONS = [
          "command 4)`) are not printed by fairmake, which keeps no such "
          "cache (README, Differences); compared with those lines removed.",
          normalize=lambda t: re.sub(rb"(?m)^Directory .* cache invalidated \(count \d+ != command \d+\)\n", b"", t)),
+    Decl("manual-oneshell-one-script", {"4.4.1", "4.3"},
+         "GNU departs from its manual (README, Differences): a .ONESHELL "
+         "recipe with a newline inside single quotes is split there; GNU "
+         "4.4.1 runs the script and then the lines after that newline "
+         "again (`Unterminated quoted string`), 4.3 splits it otherwise. "
+         "fairmake gives the whole recipe to one shell. Counted for a "
+         ".ONESHELL program with a recipe line whose single quote is "
+         "closed on a later line (S84:11606).",
+         match=_oneshell_quoted_newline),
+    Decl("gnu-output-sync-drops-stop", {"4.4.1"},
+         "-O under -j with a job running: GNU 4.4.1 expands a recipe whose "
+         "expansion fails (its $(file) writes) but never says the error, "
+         "nor `Waiting for unfinished jobs`; fairmake says both, as GNU "
+         "does without -O (README, Differences). Counted when those lines "
+         "of fairmake's are the whole divergence (S84:4510).",
+         match=_gnu_output_sync_drops_stop),
     Decl("debug-parallel-walk", {"4.4.1", "4.3"},
          "-d under -j: GNU narrates its parallel walk (`Need a job token; "
          "we don't have children`, `Recipe of 'T' is being run.`, a target "
