@@ -369,6 +369,46 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         Ok(())
     }
 
+    /// A file made by a pattern rule with other targets dropped `dep`, met
+    /// in the part of its list a sibling's gave it, right after `before`
+    /// of that part. GNU's list links on through the sibling's own: that
+    /// link is the sibling's too, so the listing is gone from the
+    /// sibling's list as well (`b.x: e.s b b.x` with `%.o %.x:` making
+    /// `b.o` for `b`: `b.x` does not find `b` circular again). One at the
+    /// head of the sibling's list is not (it follows no link of it).
+    pub(super) fn drop_from_sibling_chain(
+        &mut self,
+        resolved: &Resolved,
+        before: FileId,
+        dep: FileId,
+    ) -> Result<()> {
+        for &sibling in resolved.siblings() {
+            let list = match self.resolved_of(sibling) {
+                Some(r) if self.ev.db.file(sibling).double_colon().is_empty() => {
+                    r.deps.iter().filter(|d| !d.sibling).cloned().collect()
+                }
+                None if self.ev.db.file(sibling).is_target => self.peer_list(sibling)?,
+                _ => continue,
+            };
+            let Some(j) =
+                (1..list.len()).find(|&j| list[j].file() == dep && list[j - 1].file() == before)
+            else {
+                continue;
+            };
+            let nth = nth_listing(&list[..=j], dep);
+            self.record_dropped(sibling, dep, nth);
+            if let Some(r) = self.resolved_of(sibling) {
+                if let Some(at) = nth_position(&r.deps, dep, nth) {
+                    let mut r = (*r).clone();
+                    r.drop_dep(at);
+                    self.nodes[sibling].resolved = Some(Rc::new(r));
+                }
+            }
+            return Ok(());
+        }
+        Ok(())
+    }
+
     fn is_visiting(&self, id: FileId) -> bool {
         self.nodes
             .get(id.index())
