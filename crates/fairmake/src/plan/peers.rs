@@ -291,6 +291,34 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         out
     }
 
+    /// `without_dropped` for `tail`, the end of `list`'s prerequisites,
+    /// `before` coming first: a listing of a file in `tail` is counted
+    /// after those of `before`.
+    pub(super) fn without_dropped_after(
+        &self,
+        list: FileId,
+        before: &[Dep],
+        tail: Vec<Dep>,
+    ) -> Vec<Dep> {
+        if self.circular_dropped.is_empty() {
+            return tail;
+        }
+        let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
+        for dep in before {
+            *met.entry(dep.file()).or_default() += 1;
+        }
+        let mut out = Vec::with_capacity(tail.len());
+        for dep in tail {
+            let nth = met.entry(dep.file()).or_default();
+            *nth += 1;
+            let dropped = self.circular_dropped.get(&(list, dep.file()));
+            if dropped.is_none_or(|d| !d.contains(nth)) {
+                out.push(dep);
+            }
+        }
+        out
+    }
+
     /// Drops `dep` from `peer`'s list as circular: from the rule `peer`
     /// has already, if it has one, as for its later walk (GNU's lists are
     /// the same whoever walks them).

@@ -339,7 +339,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         let own = self.own_extra_deps(id, made_by_rule, terminal)?;
-        draft.deps.extend(own);
+        // Less any a grouped peer's walk dropped as circular already: they
+        // end the list it walked (see `peer_list`), after the rule's own.
+        let before = self.expanded_deps(id)?;
+        draft
+            .deps
+            .extend(self.without_dropped_after(id, &before, own));
         Ok(())
     }
 
