@@ -291,6 +291,34 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         out
     }
 
+    /// `without_dropped` for `tail`, the end of `list`'s prerequisites,
+    /// `before` coming first: a listing of a file in `tail` is counted
+    /// after those of `before`.
+    pub(super) fn without_dropped_after(
+        &self,
+        list: FileId,
+        before: &[Dep],
+        tail: Vec<Dep>,
+    ) -> Vec<Dep> {
+        if self.circular_dropped.is_empty() {
+            return tail;
+        }
+        let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
+        for dep in before {
+            *met.entry(dep.file()).or_default() += 1;
+        }
+        let mut out = Vec::with_capacity(tail.len());
+        for dep in tail {
+            let nth = met.entry(dep.file()).or_default();
+            *nth += 1;
+            let dropped = self.circular_dropped.get(&(list, dep.file()));
+            if dropped.is_none_or(|d| !d.contains(nth)) {
+                out.push(dep);
+            }
+        }
+        out
+    }
+
     /// Drops `dep` from `peer`'s list as circular: from the rule `peer`
     /// has already, if it has one, as for its later walk (GNU's lists are
     /// the same whoever walks them).
@@ -365,6 +393,46 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let mut r = (*resolved).clone();
             r.drop_dep(at);
             self.nodes[peer].resolved = Some(Rc::new(r));
+        }
+        Ok(())
+    }
+
+    /// A file made by a pattern rule with other targets dropped `dep`, met
+    /// in the part of its list a sibling's gave it, right after `before`
+    /// of that part. GNU's list links on through the sibling's own: that
+    /// link is the sibling's too, so the listing is gone from the
+    /// sibling's list as well (`b.x: e.s b b.x` with `%.o %.x:` making
+    /// `b.o` for `b`: `b.x` does not find `b` circular again). One at the
+    /// head of the sibling's list is not (it follows no link of it).
+    pub(super) fn drop_from_sibling_chain(
+        &mut self,
+        resolved: &Resolved,
+        before: FileId,
+        dep: FileId,
+    ) -> Result<()> {
+        for &sibling in resolved.siblings() {
+            let list = match self.resolved_of(sibling) {
+                Some(r) if self.ev.db.file(sibling).double_colon().is_empty() => {
+                    r.deps.iter().filter(|d| !d.sibling).cloned().collect()
+                }
+                None if self.ev.db.file(sibling).is_target => self.peer_list(sibling)?,
+                _ => continue,
+            };
+            let Some(j) =
+                (1..list.len()).find(|&j| list[j].file() == dep && list[j - 1].file() == before)
+            else {
+                continue;
+            };
+            let nth = nth_listing(&list[..=j], dep);
+            self.record_dropped(sibling, dep, nth);
+            if let Some(r) = self.resolved_of(sibling) {
+                if let Some(at) = nth_position(&r.deps, dep, nth) {
+                    let mut r = (*r).clone();
+                    r.drop_dep(at);
+                    self.nodes[sibling].resolved = Some(Rc::new(r));
+                }
+            }
+            return Ok(());
         }
         Ok(())
     }

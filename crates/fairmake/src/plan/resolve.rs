@@ -339,7 +339,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
         }
         let own = self.own_extra_deps(id, made_by_rule, terminal)?;
-        draft.deps.extend(own);
+        // Less any a grouped peer's walk dropped as circular already: they
+        // end the list it walked (see `peer_list`), after the rule's own.
+        let before = self.expanded_deps(id)?;
+        draft
+            .deps
+            .extend(self.without_dropped_after(id, &before, own));
         Ok(())
     }
 
@@ -641,6 +646,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             return Ok(());
         }
         self.resolve_intermediate(id, m)?;
+        // An intermediate file a chain found a rule for counts as a target
+        // from now on too (`all: sub/d.o d` with `sub/%.o: %.c` and `d.l`:
+        // `d` is made by `%: %.c` from that `d.c`, GNU 4.4.1 and 4.3).
+        let file = self.ev.db.file_mut(id);
+        file.implicit_target |= !file.is_target;
+        file.is_target = true;
         if self.only_extra_prereq(name, above) {
             self.node(id).intermediate = false;
         }

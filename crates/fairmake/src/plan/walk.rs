@@ -403,6 +403,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         Some(i)
                     };
                     if let Some(at) = at {
+                        if dep.sibling && at > 0 && current.deps[at - 1].sibling {
+                            let before = current.deps[at - 1].file();
+                            self.drop_from_sibling_chain(&current, before, dep.file())?;
+                        }
                         let mut r = (*current).clone();
                         r.drop_dep(at);
                         self.nodes[id].resolved = Some(Rc::new(r));
@@ -527,6 +531,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// from the list for good, as GNU unlinks it.
     pub(super) fn drop_circular(&mut self, id: FileId, list: FileId, dep: FileId, nth: u32) {
         self.report_circular(id, dep);
+        self.record_dropped(list, dep, nth);
+    }
+
+    /// Notes that the `nth` listing of `dep` that `list` has now is gone.
+    pub(super) fn record_dropped(&mut self, list: FileId, dep: FileId, nth: u32) {
         let dropped = self.circular_dropped.entry((list, dep)).or_default();
         // The listing as written: the `nth` of those not dropped yet.
         let written = (1..)
