@@ -339,7 +339,10 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // A pattern names the files implicit-rule chains make, which the
         // makefile does not mention: under `.SECONDARY:` a file it mentions
         // may stay missing though it matches (GNU 4.4.1).
-        let mentioned = file.is_target || file.is_prerequisite || file.pattern_prerequisite;
+        // A target only as an implicit rule made it is not mentioned.
+        let mentioned = (file.is_target && !file.implicit_target)
+            || file.is_prerequisite
+            || file.pattern_prerequisite;
         let notintermediate = file.notintermediate
             || db.notintermediate_all
             || (!mentioned
