@@ -825,6 +825,11 @@ def _extra_prereqs_self_circular(prog, diffs):
 _NO_RULE_NEEDED_BY = re.compile(rb"^\S+: \*\*\* No rule to make target '[^']*', needed by '([^']*)'\.(?:  Stop\.)?$")
 
 
+def _has_optional_makefiles(prog):
+    """MAKEFILES, or an `-include`/`sinclude` line."""
+    return any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"(?m)^\s*(-include|sinclude)\s")
+
+
 def _gnu_optional_makefile_double_colon(prog, diffs):
     """GNU 4.4.1's only extra stderr lines say `No rule to make target X,
     needed by Y` for a double-colon target Y, in a program with an optional
@@ -832,7 +837,7 @@ def _gnu_optional_makefile_double_colon(prog, diffs):
     (S59:32412); status may differ with them, nothing else."""
     if not only(diffs, "stderr", "status"):
         return False
-    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"(?m)^\s*(-include|sinclude)\s")):
+    if not _has_optional_makefiles(prog):
         return False
     ref_only, fm_only = _extra_lines(diffs, "stderr")
     if fm_only or not ref_only:
@@ -848,7 +853,7 @@ def _gnu_optional_makefile_double_colon(prog, diffs):
 def _gnu_optional_makefile_double_colon_stop(prog, diffs):
     """GNU 4.4.1 stopped on such a `No rule ..., needed by` line (no -k,
     S80:24473), where fairmake goes on to the goals."""
-    if not (any(k == "MAKEFILES" for k, _ in prog["env"]) or uses(prog, r"(?m)^\s*(-include|sinclude)\s")):
+    if not _has_optional_makefiles(prog):
         return False
     names = {n.encode() for n in _double_colon_targets(prog)}
     ref_only, _ = _extra_lines(diffs, "stderr")

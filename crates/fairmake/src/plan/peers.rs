@@ -275,20 +275,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// `deps`, `list`'s prerequisites as written, less those dropped from
     /// it as circular.
     pub(super) fn without_dropped(&self, list: FileId, deps: Vec<Dep>) -> Vec<Dep> {
-        if self.circular_dropped.is_empty() {
-            return deps;
-        }
-        let mut met: rustc_hash::FxHashMap<FileId, u32> = Default::default();
-        let mut out = Vec::with_capacity(deps.len());
-        for dep in deps {
-            let nth = met.entry(dep.file()).or_default();
-            *nth += 1;
-            let dropped = self.circular_dropped.get(&(list, dep.file()));
-            if dropped.is_none_or(|d| !d.contains(nth)) {
-                out.push(dep);
-            }
-        }
-        out
+        self.without_dropped_after(list, &[], deps)
     }
 
     /// `without_dropped` for `tail`, the end of `list`'s prerequisites,
