@@ -809,19 +809,28 @@ fn define_header(ev: &mut Evaluator, header: &[u8]) -> Result<(Vec<u8>, AssignOp
     Ok((trim(&name).to_vec(), op))
 }
 
-/// `undefine NAME...`.
-fn undefine(ev: &mut Evaluator, names: &[u8], mods: Modifiers) -> Result<()> {
-    let names = ev.expand_text(names)?;
-    if trim(&names).is_empty() {
+/// `undefine NAME`: the whole expanded text, trimmed, is one name (as for
+/// `define`); `undefine A B` removes a variable called `A B`, not two.
+fn undefine(ev: &mut Evaluator, name: &[u8], mods: Modifiers) -> Result<()> {
+    let name = ev.expand_text(name)?;
+    let name = trim(&name);
+    if name.is_empty() {
         return Err(ev.fatal("empty variable name"));
     }
-    for name in words::words(&names) {
-        let blocked = ev.globals.get(name).is_some_and(|v| {
-            v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)
-        });
-        if !blocked {
-            ev.undefine_global(name);
+    // Under -e an environment variable outranks the makefile: `undefine`
+    // leaves it, marked `environment override` as an assignment would.
+    if ev.invocation.options.environment_overrides && !mods.override_ {
+        if let Some(v) = ev.globals.get_mut(name) {
+            if v.origin == Origin::Environment {
+                v.origin = Origin::EnvironmentOverride;
+            }
         }
+    }
+    let blocked = ev.globals.get(name).is_some_and(|v| {
+        v.origin > Origin::File && !(mods.override_ && v.origin <= Origin::Override)
+    });
+    if !blocked {
+        ev.undefine_global(name);
     }
     Ok(())
 }
