@@ -696,6 +696,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // A job that ran no process (every line under -n, or `:`) is
             // finished already: settled now, as GNU does, its parent can
             // follow at once, and -n prints in the order of -j1.
+            self.finished_without_process += 1;
             self.wait_for_jobs()?;
         }
         Ok(self.nodes[id].status)

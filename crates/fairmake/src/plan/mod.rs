@@ -391,6 +391,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     pub rewalking: bool,
     /// How many jobs have finished (been recorded).
     jobs_finished: u64,
+    /// How many of those ran no process (`c: ; @:`), finished as they
+    /// started: each is a job's end make has not yet looked again after.
+    finished_without_process: u64,
     /// Which pass over the goals this is: a file whose prerequisites are
     /// being made is looked at once a pass, as in GNU; met again in the
     /// same pass, it is still waiting, whatever finished meanwhile.
@@ -535,6 +538,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             stopping: false,
             rewalking: false,
             jobs_finished: 0,
+            finished_without_process: 0,
             question_dirty: false,
             makefiles_phase: false,
             makefiles_always_make: false,
@@ -797,6 +801,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         loop {
             let mut all_settled = true;
             let finished_before = self.jobs_finished;
+            let without_process_before = self.finished_without_process;
             self.pass += 1;
             for (i, &goal) in goals.iter().enumerate() {
                 if self.stopping && !self.ev.invocation.options.keep_going {
@@ -855,6 +860,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             if all_settled || (self.stopping && self.runner.running() == 0) {
                 break;
+            }
+            // A job that ran no process ended during the pass, collected as
+            // it started: like any job's end, it is a reason to look at the
+            // goals again before waiting, as GNU 4.4.1 does (what ended
+            // while make waited for its slot can go on now).
+            if self.finished_without_process != without_process_before && !self.stopping {
+                continue;
             }
             if self.runner.running() == 0 {
                 // The last jobs finished during the pass, after the goals
