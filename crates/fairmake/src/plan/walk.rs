@@ -777,13 +777,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// earlier prerequisite of `id`: GNU 4.4.1 and 4.3 pass over it then,
     /// so it is made (if at all) by that prerequisite, when that is made
     /// (not first, nor when nothing needs that one). Another target's walk
-    /// makes it as usual.
+    /// makes it as usual. Only for one with no prerequisites: GNU's look
+    /// at it checks what it is made from too, which `check_only` does not
+    /// (so `chain_changed` would not know whether that changed).
     fn checked_for_me(&self, dep: FileId, id: FileId) -> bool {
         let node = &self.nodes[dep];
         node.checked_only
             && node.status == Status::Pending
             && node.checked_first
             && node.checked_for == Some(id)
+            && node.resolved.as_ref().is_some_and(|r| r.deps.is_empty())
     }
 
     /// `only_checked`'s file: its rule is looked up (for `chain_changed`)
