@@ -299,6 +299,9 @@ pub struct Node {
     /// made: an intermediate file then remade is deleted though it was
     /// there (GNU 4.4.1 and 4.3); one with its own recipe is kept.
     pub checked_first: bool,
+    /// The target whose walk met it `checked_only` (through the deferred
+    /// walk of one of that target's missing intermediate prerequisites).
+    pub checked_for: Option<FileId>,
 }
 
 impl Node {
@@ -355,6 +358,7 @@ impl Default for Node {
             checked_only: false,
             prereqs_checked: false,
             checked_first: false,
+            checked_for: None,
         }
     }
 }
@@ -389,6 +393,9 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     /// A prerequisite walk goes back over ones it walked already (after
     /// dropping a circular one): meeting them again is not news to -d.
     pub rewalking: bool,
+    /// The target whose prerequisite walk is in a deferred walk now (see
+    /// `Node::checked_for`).
+    checking_for: Option<FileId>,
     /// How many jobs have finished (been recorded).
     jobs_finished: u64,
     /// How many of those ran no process (`c: ; @:`), finished as they
@@ -573,6 +580,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             serial_targets: Default::default(),
             made_by_running_job: Default::default(),
             made_while_visiting: Default::default(),
+            checking_for: None,
             vpath_configured,
             watched: Vec::new(),
             watched_times: None,

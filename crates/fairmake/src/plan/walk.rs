@@ -377,10 +377,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.rewalking = k < walked;
             let st = if checked {
                 self.check_only(dep.file(), id)
+            } else if !own_only && self.checked_for_me(dep.file(), id) {
+                Ok(Status::Done)
             } else if self.seen_this_pass(dep.file()) {
                 Ok(Status::Pending)
             } else if deferred {
-                self.update_deferred(dep.file(), id)
+                self.update_deferred_for(dep.file(), id, own_only)
             } else {
                 self.update(dep.file(), Some(id))
             };
@@ -757,10 +759,41 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && self.mtime_of(id).is_some()
     }
 
+    /// `update_deferred` for `id`'s walk: one of `id`'s own (not in a
+    /// deferred walk already) notes `id` as the target its files only
+    /// looked at are checked for (see `checked_for_me`).
+    fn update_deferred_for(&mut self, dep: FileId, id: FileId, own_only: bool) -> Result<Status> {
+        let outer = self.checking_for;
+        if !own_only {
+            self.checking_for = Some(id);
+        }
+        let st = self.update_deferred(dep, id);
+        self.checking_for = outer;
+        st
+    }
+
+    /// Whether `dep`, met by `id`'s own walk, was only looked at (with no
+    /// recipe of its own, see `check_only`) by the deferred walk of an
+    /// earlier prerequisite of `id`: GNU 4.4.1 and 4.3 pass over it then,
+    /// so it is made (if at all) by that prerequisite, when that is made
+    /// (not first, nor when nothing needs that one). Another target's walk
+    /// makes it as usual. Only for one with no prerequisites: GNU's look
+    /// at it checks what it is made from too, which `check_only` does not
+    /// (so `chain_changed` would not know whether that changed).
+    fn checked_for_me(&self, dep: FileId, id: FileId) -> bool {
+        let node = &self.nodes[dep];
+        node.checked_only
+            && node.status == Status::Pending
+            && node.checked_first
+            && node.checked_for == Some(id)
+            && node.resolved.as_ref().is_some_and(|r| r.deps.is_empty())
+    }
+
     /// `only_checked`'s file: its rule is looked up (for `chain_changed`)
     /// and it waits, as one met for the first time, for `update`.
     fn check_only(&mut self, id: FileId, parent: FileId) -> Result<Status> {
         if self.status(id) == Status::New {
+            self.nodes[id].checked_for = self.checking_for;
             self.dont_care.needed(id, Some(parent));
             self.enter(id, Some(parent), true)?;
             let node = self.node(id);
