@@ -365,10 +365,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let PreparedRecipe { mut lines, touches } = recipe?;
         if self.question() {
             // -q settles the shell of a first command that is not recursive
-            // as it stops there, with no job (see `settle_without_job`).
-            if let Some(first) = lines.first_mut().filter(|l| !l.oneshell && !l.recursive) {
-                self.ev
-                    .with_scope(scope.clone(), |ev| crate::exec::settle_shell(ev, first))?;
+            // as it stops there, with no job (see `settle_without_job`). A
+            // command without words is passed over, as the runner does,
+            // and the next decides (all such: the recipe is empty).
+            while let Some(first) = lines.first_mut().filter(|l| !l.recursive) {
+                if !first.oneshell {
+                    self.ev
+                        .with_scope(scope.clone(), |ev| crate::exec::settle_shell(ev, first))?;
+                }
+                if !first.has_no_words() {
+                    break;
+                }
+                lines.remove(0);
             }
         }
         // A line that is not recursive (a blank one too) makes -t touch.
