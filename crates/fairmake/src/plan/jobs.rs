@@ -346,8 +346,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // stops make before it, GNU 4.4.1).
         let mut explanation = None;
         if recipe.is_ok() && self.explains(resolved, touched) {
-            // Its reasons are the files `$?` names.
-            let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
+            let due = self.reasons(&self.recipe_view(id, resolved), &newer);
             if self.needs_job(&recipe, touched) {
                 explanation = Some(due);
             } else {
