@@ -657,7 +657,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !resolved.siblings().is_empty() && !runs_in_part {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
-                let peers = resolved.siblings().to_vec();
+                // A peer with `::` rules is not warned about (GNU 4.4.1).
+                let peers = resolved
+                    .siblings()
+                    .iter()
+                    .copied()
+                    .filter(|&p| self.ev.db.file(p).double_colon().is_empty())
+                    .collect();
                 let loc = recipe.loc.clone();
                 self.peer_checks
                     .insert(id, PeerCheck { before, peers, loc });
