@@ -449,6 +449,22 @@ impl Evaluator {
                 .is_some_and(|v| memchr::memmem::find(v, OVERRIDES_REF).is_some())
     }
 
+    /// Whether MAKEFLAGS, decoded now (its `variables`, and MAKEOVERRIDES's
+    /// when it still refers to them), assigns SHELL: only then does GNU
+    /// 4.4.1 define the command line's SHELL again under -e (see
+    /// `Reading::command_line_shell_for_recipes`). A command line's
+    /// `MAKEFLAGS=k`, or a makefile's `MAKEOVERRIDES =`, leaves /bin/sh.
+    pub fn makeflags_assign_shell(&mut self, variables: &[Vec<u8>]) -> diag::Result<bool> {
+        let is_shell = |a: &Vec<u8>| split_word(a).is_some_and(|(name, _, _)| name == b"SHELL");
+        if variables.iter().any(is_shell) {
+            return Ok(true);
+        }
+        if !self.makeflags_refers_to_overrides() {
+            return Ok(false);
+        }
+        Ok(self.overrides_assignments()?.iter().any(is_shell))
+    }
+
     /// The assignments MAKEOVERRIDES holds as the makefiles left it. Read
     /// with MAKEFLAGS once the makefiles are read (GNU 4.4.1; not 4.3), they
     /// are defined again as the environment's: a command-line `X?=v` that

@@ -116,6 +116,9 @@ struct Job {
     child_pids: Vec<u32>,
     /// Its place in the order jobs were started (`Runner::started`).
     seq: u64,
+    /// One of its commands was more than an empty one (see
+    /// [`PreparedLine::has_no_words`]).
+    commanded: bool,
 }
 
 /// A running process of a job.
@@ -191,6 +194,10 @@ pub struct Runner {
     /// How many jobs have been started: the planner tells from it whether a
     /// goal needed any commands.
     pub started: u64,
+    /// How many of those jobs ended having met only commands without words
+    /// (see [`PreparedLine::has_no_words`]): as for an empty recipe, GNU
+    /// then says the goal is up to date.
+    pub idle: u64,
     /// How many processes jobs have started (see `Child::forked`).
     forks: u64,
     /// When jobs were started in the last second (for `-l`).
@@ -247,6 +254,7 @@ impl Runner {
             mode,
             sigchld: read,
             started: 0,
+            idle: 0,
             forks: 0,
             recent_starts: Vec::new(),
             load_limited: false,
@@ -368,6 +376,7 @@ impl Runner {
             chained: None,
             mtime_before,
             seq: self.started,
+            commanded: false,
         });
         self.running += 1;
         self.started += 1;
@@ -476,6 +485,9 @@ impl Runner {
         loop {
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
             if job.next_line >= job.req.lines.len() {
+                if !job.commanded {
+                    self.idle += 1;
+                }
                 self.finish(slot, true);
                 return Ok(());
             }
@@ -491,6 +503,11 @@ impl Runner {
                 }
             };
             let job = self.jobs[slot].as_mut().expect("advancing a live job");
+            if line.has_no_words() {
+                // Not shown, not run, and not out of date for -q.
+                continue;
+            }
+            job.commanded = true;
             if self.mode.question && !line.recursive {
                 // -q runs recursive commands only: the target is out of
                 // date. What the recursive ones before changed of it goes,

@@ -42,6 +42,14 @@ impl PreparedLine {
         };
         shell::invocation(&self.command, &self.shell, &self.shell_flags, caller)
     }
+
+    /// A command make runs itself that has no words: blanks and a backslash
+    /// ending it, which quotes nothing (`$(firstword \)`). GNU (4.4.1, 4.3)
+    /// neither shows nor runs it, as an empty command; under another shell
+    /// or other flags the shell gets it.
+    pub fn has_no_words(&self) -> bool {
+        matches!(self.invocation(), shell::Invocation::Direct(argv) if argv.is_empty())
+    }
 }
 
 /// A recipe expanded: its commands, and what `-t` does once it has run

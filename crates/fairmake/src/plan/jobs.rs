@@ -346,8 +346,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // stops make before it, GNU 4.4.1).
         let mut explanation = None;
         if recipe.is_ok() && self.explains(resolved, touched) {
-            // Its reasons are the files `$?` names.
-            let due = super::automatic::newer_named(&self.recipe_view(id, resolved), &newer);
+            let due = self.reasons(&self.recipe_view(id, resolved), &newer);
             if self.needs_job(&recipe, touched) {
                 explanation = Some(due);
             } else {
@@ -365,10 +364,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         let PreparedRecipe { mut lines, touches } = recipe?;
         if self.question() {
             // -q settles the shell of a first command that is not recursive
-            // as it stops there, with no job (see `settle_without_job`).
-            if let Some(first) = lines.first_mut().filter(|l| !l.oneshell && !l.recursive) {
-                self.ev
-                    .with_scope(scope.clone(), |ev| crate::exec::settle_shell(ev, first))?;
+            // as it stops there, with no job (see `settle_without_job`). A
+            // command without words is passed over, as the runner does,
+            // and the next decides (all such: the recipe is empty).
+            while let Some(first) = lines.first_mut().filter(|l| !l.recursive) {
+                if !first.oneshell {
+                    self.ev
+                        .with_scope(scope.clone(), |ev| crate::exec::settle_shell(ev, first))?;
+                }
+                if !first.has_no_words() {
+                    break;
+                }
+                lines.remove(0);
             }
         }
         // A line that is not recursive (a blank one too) makes -t touch.
@@ -650,7 +657,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !resolved.siblings().is_empty() && !runs_in_part {
             if let Some(recipe) = &resolved.recipe {
                 let before = self.mtime_of(id);
-                let peers = resolved.siblings().to_vec();
+                // A peer with `::` rules is not warned about (GNU 4.4.1).
+                let peers = resolved
+                    .siblings()
+                    .iter()
+                    .copied()
+                    .filter(|&p| self.ev.db.file(p).double_colon().is_empty())
+                    .collect();
                 let loc = recipe.loc.clone();
                 self.peer_checks
                     .insert(id, PeerCheck { before, peers, loc });

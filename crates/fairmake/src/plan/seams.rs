@@ -70,7 +70,7 @@ pub trait Jobs {
 
 impl Jobs for Runner {
     fn started(&self) -> u64 {
-        self.started
+        self.started - self.idle
     }
     fn count_touched(&mut self) {
         self.started += 1;

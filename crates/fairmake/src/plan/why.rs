@@ -37,6 +37,27 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         !self.makefiles_phase || self.ev.invocation.options.debug.makefile
     }
 
+    /// The files the "update target" line names: those `$?` names, or,
+    /// when it names none, every prerequisite (order-only and
+    /// `.EXTRA_PREREQS` too, as listed, each once) that does not exist or
+    /// is phony: GNU 4.4.1 says `due to: c` for a `.EXTRA_PREREQS` file
+    /// `c` whose recipe made no file, where `$?` is empty.
+    pub(super) fn reasons(&mut self, resolved: &Resolved, newer: &[FileId]) -> Vec<FileId> {
+        let named = super::automatic::newer_named(resolved, newer);
+        if !named.is_empty() {
+            return named;
+        }
+        let mut missing = Vec::new();
+        for dep in &resolved.deps {
+            let f = dep.file();
+            let absent = self.ev.db.file(f).phony || self.mtime_of(f).is_none();
+            if absent && !missing.contains(&f) {
+                missing.push(f);
+            }
+        }
+        missing
+    }
+
     /// Prints why `id`'s recipe runs: where the recipe is (`<builtin>` for
     /// the built-in rules), then .PHONY, a missing file, or the newer
     /// prerequisites (`$?`), which may be none (`-B`, a `::` rule without

@@ -934,7 +934,9 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) ->
         // would (GNU 4.4.1 and 4.3).
         let variables = ev.decode_makeflags_variable()?;
         define_makeflags_variables(ev, &variables, origin)?;
-        command_line_shell_again(ev);
+        if ev.makeflags_assign_shell(&variables)? {
+            command_line_shell_again(ev);
+        }
     }
     Ok(())
 }
@@ -942,7 +944,7 @@ fn special_variable_assigned(ev: &mut Evaluator, name: &[u8], origin: Origin) ->
 /// Under `-e`, a makefile's MAKEFLAGS assignment gives SHELL the value
 /// (and flavor) the command line left, where make had put /bin/sh (see
 /// `Reading::command_line_shell_for_recipes`): GNU 4.4.1 reads the command
-/// line's SHELL again there, as it does once the makefiles are read. Only
+/// line's SHELL again there (when MAKEFLAGS still holds it), as it does once the makefiles are read. Only
 /// an `override` keeps its value; the origin stays as it was.
 fn command_line_shell_again(ev: &mut Evaluator) {
     let Some((value, flavor)) = ev.reading.command_line_shell_for_recipes.clone() else {

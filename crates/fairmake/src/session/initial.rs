@@ -421,11 +421,16 @@ fn define_default_shell(ev: &mut Evaluator, opts: &Options) {
 /// Once the makefiles are read, under `-e`, the SHELL the command line
 /// left (empty, or the environment's after `SHELL+=`) is the recipes'
 /// SHELL, as an environment override (GNU 4.4.1; 4.3 keeps /bin/sh): only
-/// an `override` beats it. Reading itself had /bin/sh.
-pub(super) fn command_line_shell_for_recipes(ev: &mut Evaluator) {
+/// an `override` beats it. Reading itself had /bin/sh. GNU defines it
+/// again from MAKEFLAGS: not when MAKEFLAGS's variables (`shell_named`)
+/// no longer assign SHELL (a command line's `MAKEFLAGS=k`).
+pub(super) fn command_line_shell_for_recipes(ev: &mut Evaluator, shell_named: bool) {
     let Some((value, flavor)) = ev.reading.command_line_shell_for_recipes.take() else {
         return;
     };
+    if !shell_named {
+        return;
+    }
     if ev
         .globals
         .get(b"SHELL")

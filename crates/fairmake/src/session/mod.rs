@@ -431,7 +431,11 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     // The makefiles may have added switches through MAKEFLAGS.
     let variables = ev.makeflags_after_reading(builtin_variables_defined, refers_to_overrides)?;
     read::define_makeflags_variables(ev, &variables, env)?;
-    initial::command_line_shell_for_recipes(ev);
+    // (Defined again from MAKEFLAGS: not when it no longer holds SHELL.)
+    let shell_named = variables
+        .iter()
+        .any(|a| crate::assignment::split_word(a).is_some_and(|(name, _, _)| name == b"SHELL"));
+    initial::command_line_shell_for_recipes(ev, shell_named);
     if ev.db.export_all_variables {
         ev.child_env.export_all = true;
     }
