@@ -505,6 +505,13 @@ pub struct Scratch {
     /// to exist, and are made as the intermediate files they were found
     /// to be.
     entered: rustc_hash::FxHashMap<Vec<u8>, Match>,
+    /// The missing names a pattern's `%` gave in the last search that its
+    /// strict pass found only the compatible one would take ("does not
+    /// qualify as ought to exist"). GNU 4.4.1 makes such a file that the
+    /// makefile does not name (a goal, a static pattern rule's
+    /// prerequisite) an intermediate one from then on: the caller takes
+    /// them with [`Scratch::take_not_qualified`].
+    not_qualified: Vec<Vec<u8>>,
 }
 
 impl Scratch {
@@ -513,6 +520,12 @@ impl Scratch {
         self.in_chain.clear();
         self.failed.clear();
         self.frames.clear();
+        self.not_qualified.clear();
+    }
+
+    /// [`Scratch::not_qualified`] of the last search, taken.
+    pub fn take_not_qualified(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.not_qualified)
     }
 }
 
@@ -593,8 +606,9 @@ impl Search<'_, '_, '_> {
         note_relied_on(&mut self.scratch.frames, &self.scratch.in_chain, rule)
     }
 
-    /// `d` exists or ought to exist.
-    fn there(&mut self, d: &[u8], own: bool) -> bool {
+    /// `d` exists or ought to exist. `percent`: `d` is a pattern's (see
+    /// [`Search::not_qualifying`]).
+    fn there(&mut self, d: &[u8], own: bool, percent: bool) -> bool {
         if self.k.exists(d) {
             return true;
         }
@@ -602,10 +616,20 @@ impl Search<'_, '_, '_> {
             Some(Ought::Strict) => true,
             Some(Ought::Compat) if self.ought == Ought::Compat => true,
             Some(Ought::Compat) => {
-                self.compat_differs = true;
+                self.not_qualifying(d, percent);
                 false
             }
             None => false,
+        }
+    }
+
+    /// The strict search met `d`, which the compatible one would take: it
+    /// may find more. A missing name a pattern's `%` gave is noted too
+    /// (see [`Scratch::not_qualified`]).
+    fn not_qualifying(&mut self, d: &[u8], percent: bool) {
+        self.compat_differs = true;
+        if percent && !self.scratch.not_qualified.iter().any(|n| n == d) {
+            self.scratch.not_qualified.push(d.to_vec());
         }
     }
 
@@ -805,7 +829,8 @@ impl Search<'_, '_, '_> {
             let all_there = if self.plain(c) {
                 rule.deps.iter().chain(&rule.order_only).all(|pattern| {
                     prereq_name_into(pattern, c, scratch);
-                    !(has_percent(pattern) && self.impossible(scratch)) && self.there(scratch, own)
+                    let percent = has_percent(pattern);
+                    !(percent && self.impossible(scratch)) && self.there(scratch, own, percent)
                 })
             } else {
                 self.general_deps_there(rule, c, name, slot(computed, i, cands.len()), own)
@@ -979,7 +1004,7 @@ impl Search<'_, '_, '_> {
     /// [`Search::there`] without noting anything.
     fn quietly_there(&mut self, d: &[u8]) -> bool {
         let compat_differs = self.compat_differs;
-        let there = self.there(d, false);
+        let there = self.there(d, false, false);
         self.compat_differs = compat_differs;
         there
     }
@@ -1001,7 +1026,7 @@ impl Search<'_, '_, '_> {
                 return false;
             }
             say::trying_prerequisite(at, &show(&d), percent);
-            if !self.traced_there(&d, own, &text) {
+            if !self.traced_there(&d, own, percent, &text) {
                 say::not_found(at, &show(&d));
                 return false;
             }
@@ -1010,7 +1035,7 @@ impl Search<'_, '_, '_> {
     }
 
     /// Whether `d` exists or ought to, saying which.
-    fn traced_there(&mut self, d: &[u8], own: bool, rule: &str) -> bool {
+    fn traced_there(&mut self, d: &[u8], own: bool, percent: bool, rule: &str) -> bool {
         let at = self.base + 1;
         if self.k.exists(d) {
             match self.k.found_by_vpath(d) {
@@ -1030,7 +1055,7 @@ impl Search<'_, '_, '_> {
             }
             Some(Ought::Compat) => {
                 say::does_not_qualify(at, &show(d), rule);
-                self.compat_differs = true;
+                self.not_qualifying(d, percent);
                 false
             }
             None => false,
@@ -1066,7 +1091,7 @@ impl Search<'_, '_, '_> {
             let mentioned = !self.k.exists(&d)
                 && self.ought == Ought::Strict
                 && self.ought_to_exist(&d, own) == Some(Ought::Compat);
-            if self.traced_there(&d, own, &text) {
+            if self.traced_there(&d, own, percent, &text) {
                 continue;
             }
             if self.k.is_phony(&d) {
@@ -1113,7 +1138,7 @@ impl Search<'_, '_, '_> {
             let implicit = has_percent(word_pattern(rule, w));
             let (normal, order_only) = deps.word(w, rule, c, name, self.k);
             for d in normal.iter().chain(order_only) {
-                if (implicit && self.impossible(d)) || !self.there(d, own) {
+                if (implicit && self.impossible(d)) || !self.there(d, own, implicit) {
                     return false;
                 }
             }
@@ -1167,7 +1192,8 @@ impl Search<'_, '_, '_> {
         let extras = self.rules.extras;
         extras.iter().all(|d| {
             extra_name_into(d, c, scratch);
-            !(has_percent(d) && self.impossible(scratch)) && self.there(scratch, own)
+            let percent = has_percent(d);
+            !(percent && self.impossible(scratch)) && self.there(scratch, own, percent)
         })
     }
 
@@ -1186,7 +1212,7 @@ impl Search<'_, '_, '_> {
         if implicit && self.impossible(d) {
             return None;
         }
-        if self.there(d, own) {
+        if self.there(d, own, implicit) {
             return Some(());
         }
         if self.k.is_phony(d) {

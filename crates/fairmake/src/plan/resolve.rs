@@ -536,9 +536,36 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         };
         let error = k.error.take();
         self.ev.db.pattern_rules = rules;
+        for name in self.search_scratch.take_not_qualified() {
+            self.adopt_not_qualified(&name);
+        }
         match error {
             Some(e) => Err(e),
             None => Ok(found),
+        }
+    }
+
+    /// A missing file a search tried as a pattern's prerequisite and found
+    /// only compatibly there: one the makefile knows without naming it (a
+    /// goal, a static pattern rule's prerequisite, see `known_unnamed`) is
+    /// intermediate from then on, whatever rule is chosen, so a target
+    /// that has it as a prerequisite (its own, or a grouped or pattern
+    /// sibling's) does not make it unless it needs it: GNU 4.4.1 finds
+    /// `a.out` (of `%.out: %.c` then `%.out: %.z`) and then `a.x` (of
+    /// `a.x: %.x: %.c`), both there, up to date, `a.c` not made (4.3 has
+    /// no strict pass). Being a pattern rule's prerequisite written
+    /// without `%` (`%b: a.c`, used before or after) does not keep it
+    /// from this.
+    fn adopt_not_qualified(&mut self, name: &[u8]) {
+        let Some(id) = self.ev.db.lookup(name) else {
+            return;
+        };
+        let db = &self.ev.db;
+        let f = db.file(id);
+        let kept = f.secondary || f.precious || db.secondary_all || f.notintermediate;
+        let named = f.is_target || f.is_prerequisite;
+        if self.known_unnamed(id) && !kept && !named && !self.ev.fs.exists(name) {
+            self.node(id).intermediate = true;
         }
     }
 

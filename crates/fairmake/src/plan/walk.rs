@@ -367,8 +367,14 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 break;
             }
             let mut deferred = self.deferrable(dep.file());
-            if deferred && !own_only && self.nodes[id].prereqs_checked {
-                // Made now, for `id`, which needs remaking.
+            // Made now, for `id`, which needs remaking; but not one only a
+            // grouped peer's or pattern sibling's list gives it (see
+            // `update`): GNU 4.4.1 makes only the target's own.
+            if deferred
+                && !own_only
+                && self.nodes[id].prereqs_checked
+                && !resolved.not_made_for_it(dep.file())
+            {
                 deferred = false;
                 self.nodes[id].remaking = true;
             }
