@@ -299,6 +299,10 @@ pub struct Node {
     /// made: an intermediate file then remade is deleted though it was
     /// there (GNU 4.4.1 and 4.3); one with its own recipe is kept.
     pub checked_first: bool,
+    /// Looked at again after its prerequisites' jobs (-j): from then on
+    /// its pattern siblings count as its group's other targets (see
+    /// `Planner::group_mtime`).
+    pub considered_again: bool,
 }
 
 impl Node {
@@ -355,6 +359,7 @@ impl Default for Node {
             checked_only: false,
             prereqs_checked: false,
             checked_first: false,
+            considered_again: false,
         }
     }
 }
