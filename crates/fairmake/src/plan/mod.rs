@@ -790,8 +790,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
-        // A goal found through vpath as another target is that target.
-        let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
+        // A goal found through vpath as another target is that target; a
+        // makefile is not (an included `c`, with `o: sub/c` and VPATH
+        // `sub`, is made as `c`, GNU 4.4.1 and 4.3).
+        let goals: Vec<FileId> = match self.makefiles_phase {
+            true => goals.to_vec(),
+            false => goals.iter().map(|&g| self.vpath_target(g)).collect(),
+        };
+        for &g in &goals {
+            self.node(g);
+        }
         let goals = &goals[..];
         self.goals.extend_from_slice(goals);
         for &g in goals {
