@@ -572,9 +572,13 @@ impl Evaluator {
             "Recursive variable '{}' references itself (eventually)",
             diag::show(name)
         );
+        // A variable with no definition of its own (built in, from the
+        // environment or the command line) is said where the innermost
+        // variable around it is defined, as GNU does (`CFLAGS =
+        // $(COMPILE.c)`: at CFLAGS's line).
         Err(match defined_at {
             Some(loc) => Fatal::new(Some(loc), message),
-            None => self.fatal(message),
+            None => self.fatal_in_value(message),
         })
     }
 

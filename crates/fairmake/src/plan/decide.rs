@@ -138,9 +138,6 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             && self.mtime_of(dep).is_none()
     }
 
-    /// `id`'s time; for a target of a grouped rule, the oldest of its
-    /// group's (none if one is missing): one recipe makes them all, so
-    /// what is newer than any of them is newer for each (in `$?` too).
     /// Notes which intermediate files among `id` and its grouped (`&:`)
     /// peers are there before their recipe runs: those stay afterwards,
     /// a peer too though make never walked to it (GNU 4.4.1).
@@ -166,15 +163,30 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         }
     }
 
+    /// `id`'s time; for a target of a grouped rule, the oldest of its
+    /// group's (none if one is missing): one recipe makes them all, so
+    /// what is newer than any of them is newer for each (in `$?` too).
+    /// A target of a pattern rule with several targets has its siblings
+    /// for a group only when it is looked at again, after its
+    /// prerequisites' jobs (-j): GNU 4.4.1 knows them as its peers once
+    /// its rule is found, but checks the peers as it starts to look at a
+    /// file, before that search, so on a first look they do not count.
     fn group_mtime(&mut self, id: FileId) -> Option<Mtime> {
         let mine = self.mtime_of(id)?;
-        let Some(group) = self.ev.db.file(id).rule.group().cloned() else {
-            return Some(mine);
+        let siblings = match self.nodes[id].considered_again {
+            true => self.nodes[id]
+                .resolved
+                .as_ref()
+                .map(|r| r.siblings().to_vec()),
+            false => None,
         };
+        let group = self.ev.db.file(id).rule.group().map(|g| g.to_vec());
         group
-            .iter()
-            .filter(|&&p| p != id)
-            .try_fold(mine, |oldest, &p| Some(oldest.min(self.mtime_of(p)?)))
+            .into_iter()
+            .chain(siblings)
+            .flatten()
+            .filter(|&p| p != id)
+            .try_fold(mine, |oldest, p| Some(oldest.min(self.mtime_of(p)?)))
     }
 
     /// Whether prerequisite `dep` makes a target with `my_mtime` out of date.

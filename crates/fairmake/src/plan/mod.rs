@@ -302,6 +302,10 @@ pub struct Node {
     /// The target whose walk met it `checked_only` (through the deferred
     /// walk of one of that target's missing intermediate prerequisites).
     pub checked_for: Option<FileId>,
+    /// Looked at again after its prerequisites' jobs (-j): from then on
+    /// its pattern siblings count as its group's other targets (see
+    /// `Planner::group_mtime`).
+    pub considered_again: bool,
 }
 
 impl Node {
@@ -359,6 +363,7 @@ impl Default for Node {
             prereqs_checked: false,
             checked_first: false,
             checked_for: None,
+            considered_again: false,
         }
     }
 }
@@ -797,8 +802,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
 
     /// Brings every goal up to date; returns the exit status.
     pub fn run_goals(&mut self, goals: &[FileId]) -> Result<i32> {
-        // A goal found through vpath as another target is that target.
-        let goals: Vec<FileId> = goals.iter().map(|&g| self.vpath_target(g)).collect();
+        // A goal found through vpath as another target is that target; a
+        // makefile is not (an included `c`, with `o: sub/c` and VPATH
+        // `sub`, is made as `c`, GNU 4.4.1 and 4.3).
+        let goals: Vec<FileId> = match self.makefiles_phase {
+            true => goals.to_vec(),
+            false => goals.iter().map(|&g| self.vpath_target(g)).collect(),
+        };
+        for &g in &goals {
+            self.node(g);
+        }
         let goals = &goals[..];
         self.goals.extend_from_slice(goals);
         for &g in goals {

@@ -735,6 +735,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             self.add_sibling_prereqs(&mut deps, &mut more)?;
         }
         more.order = self.shuffled_order(id, &deps, true);
+        // As for any file's: `x.c` found through VPATH as `sub/x.c`, a
+        // name the makefile mentions, is that file (GNU 4.4.1 and 4.3).
+        self.known_by_found_names(&mut deps);
         let more = (!more.is_empty()).then(|| Box::new(more));
         let resolved = Resolved {
             deps,

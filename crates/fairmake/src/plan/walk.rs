@@ -45,6 +45,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         self.nodes[id].checked_only = false;
         self.enter(id, parent, false)?;
         if revisit {
+            self.nodes[id].considered_again = true;
             self.nodes[id].peers_taken = 0;
             self.nodes[id].peer_pos = 0;
             self.peer_stops.remove(&id);

@@ -14,7 +14,8 @@ use crate::words;
 /// The file names of a target or prerequisite list: words split at blanks,
 /// except a blank escaped by a backslash (`foo\ bar` names `foo bar`). The
 /// backslashes before a blank pair up, as GNU reads them: `x\\ y` is `x\`
-/// and `y`.
+/// and `y`. A name starts after any whitespace, a newline too (see
+/// [`blank_words`]).
 pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
     use std::borrow::Cow;
     if memchr::memchr(b'\\', text).is_none() {
@@ -40,6 +41,8 @@ pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
                 }
                 names.extend(word.take().map(Cow::Owned));
             }
+        } else if word.is_none() && backslashes == 0 && words::is_space(b) {
+            // Whitespace before a name is no part of it.
         } else {
             let w = word.get_or_insert_with(Vec::new);
             w.extend(std::iter::repeat_n(b'\\', backslashes));
@@ -57,9 +60,12 @@ pub fn name_words(text: &[u8]) -> Vec<std::borrow::Cow<'_, [u8]>> {
 
 /// The words of a list of names: only spaces and tabs part them, unlike
 /// the list functions' words. A newline a variable put there (`define`),
-/// or a `\r`, `\v`, `\f`, is part of a name (GNU 4.4.1 and 4.3).
+/// or a `\r`, `\v`, `\f`, is part of a name (GNU 4.4.1 and 4.3), except
+/// before it: a name starts after all whitespace, so `a <NL>b` names `a`
+/// and `b`, and a lone newline names nothing (`x<NL>` stays whole).
 fn blank_words(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     text.split(|&b| words::is_blank(b))
+        .map(|w| &w[w.iter().take_while(|&&b| words::is_space(b)).count()..])
         .filter(|w| !w.is_empty())
 }
 
