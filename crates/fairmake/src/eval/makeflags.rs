@@ -277,7 +277,9 @@ impl Evaluator {
     pub fn switches_at_start(&self) -> Options {
         let (argv, env) = &*self.invocation.args;
         let mut opts = Options::default();
-        let _ = options::parse_makeflags(&mut opts, env);
+        for value in env {
+            let _ = options::parse_makeflags(&mut opts, value);
+        }
         let _ = options::parse_args_into(&mut opts, argv);
         opts
     }
@@ -374,7 +376,9 @@ impl Evaluator {
         }
         let mut opts = decoded;
         let (argv, env) = &*self.invocation.args.clone();
-        let _ = options::parse_makeflags(&mut opts, env);
+        for value in env {
+            let _ = options::parse_makeflags(&mut opts, value);
+        }
         let _ = options::parse_args_into(&mut opts, argv);
         // `-R` given at start implied `-r` at once (see `session`); it
         // still does.

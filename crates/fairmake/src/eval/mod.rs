@@ -103,9 +103,10 @@ pub struct Invocation {
     pub cwd: Vec<u8>,
     /// `MAKELEVEL` of this make.
     pub level: u32,
-    /// argv and the inherited MAKEFLAGS: they keep the last word over a
+    /// argv and the inherited GNUMAKEFLAGS and MAKEFLAGS (each value on
+    /// its own, as each is parsed): they keep the last word over a
     /// makefile's MAKEFLAGS.
-    pub args: Rc<(Vec<std::ffi::OsString>, Vec<u8>)>,
+    pub args: Rc<(Vec<std::ffi::OsString>, Vec<Vec<u8>>)>,
     /// The switches decoded from the MAKEFLAGS variable so far (see
     /// `Evaluator::decode_makeflags_variable`): they add up, as GNU's do.
     pub variable_switches: Options,

@@ -559,9 +559,11 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 
     /// `-t`: touch instead of running (each double-colon rule in turn).
+    /// A touch that fails fails the rule as a recipe would: with -k the
+    /// next double-colon rule still touches (GNU 4.4.1, 4.3).
     fn touch_target(&mut self, id: FileId) -> Status {
         if !self.touch_file(id) {
-            return Status::Failed;
+            return self.rule_failed(id, false);
         }
         self.rule_finished(id)
     }

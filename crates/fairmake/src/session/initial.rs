@@ -451,17 +451,17 @@ fn makecmdgoals(goals: &[Vec<u8>]) -> Vec<u8> {
     names.join(&b' ')
 }
 
-/// GNUMAKEFLAGS and MAKEFLAGS from the environment, as one value of
-/// switches (what the evaluator keeps to rebuild MAKEFLAGS from).
-pub(super) fn environment_makeflags() -> Vec<u8> {
-    let mut env_makeflags = Vec::new();
-    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
-        if let Some(v) = std::env::var_os(name) {
-            env_makeflags.extend(dashed(&crate::options::undouble_dollars(v.as_bytes())));
-            env_makeflags.push(b' ');
-        }
-    }
-    env_makeflags
+/// GNUMAKEFLAGS and MAKEFLAGS from the environment, each a value of
+/// switches (what the evaluator keeps to rebuild MAKEFLAGS from). Kept
+/// apart, as make parsed them at start: joined, a blank after the last
+/// would be one more, empty, word, which a last `-j` would take for its
+/// count, and `MAKEFLAGS=-k -j` lose its `-j` (GNU 4.4.1 and 4.3 keep it).
+pub(super) fn environment_makeflags() -> Vec<Vec<u8>> {
+    ["GNUMAKEFLAGS", "MAKEFLAGS"]
+        .iter()
+        .filter_map(std::env::var_os)
+        .map(|v| dashed(&crate::options::undouble_dollars(v.as_bytes())))
+        .collect()
 }
 
 /// A MAKEFLAGS value whose first word is switch letters gets its `-`, so
