@@ -948,21 +948,94 @@ def _without_percent_conditional(prog):
     return _without_lines_matching(prog, _PERCENT_CONDITIONAL)
 
 
-# An $(info) argument: text, and plain references (`$X`, `$(NAME)`,
-# `${NAME}`) whose values are not known here.
-_INFO_REF = r"\$[A-Za-z0-9_.]|\$\([A-Za-z0-9_.]+\)|\$\{[A-Za-z0-9_.]+\}"
-_INFO_TEXT = r"((?:[^$()\{\}]|" + _INFO_REF + r")*)"
+def _reference_end(text, i):
+    """The index after the reference whose `$` is at i: `$(...)` and
+    `${...}` balanced in their own bracket, or `$X`."""
+    if i + 1 >= len(text) or text[i + 1] not in "({":
+        return min(i + 2, len(text))
+    opener = text[i + 1]
+    closer = ")" if opener == "(" else "}"
+    depth = 0
+    for j in range(i + 1, len(text)):
+        if text[j] == opener:
+            depth += 1
+        elif text[j] == closer:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return len(text)
 
 
-def _info_pattern(text):
-    """The lines `$(info TEXT)` may print: each reference any text.  None
-    where TEXT has references and no other text but blanks: that could be
-    any line."""
-    parts = re.split("(" + _INFO_REF + ")", text)
-    literal = "".join(parts[::2])
-    if len(parts) > 1 and not literal.strip():
+def _info_calls(line):
+    """The `$(info TEXT)` calls in a line, and `$(call info,TEXT)` (which
+    calls the built-in): (start, end, parts) each, where parts alternate
+    literal text and None for a reference whose value is not known here
+    (any `$X`, `$(...)`, `${...}`, functions too, S85:1673)."""
+    calls = []
+    for m in re.finditer(r"\$([({])(?:info\s+|call\s+info\s*,)", line):
+        opener = m.group(1)
+        closer = ")" if opener == "(" else "}"
+        parts, depth, i = [""], 1, m.end()
+        while i < len(line):
+            c = line[i]
+            if c == "$":
+                if line[i + 1:i + 2] == "$":
+                    parts[-1] += "$"
+                    i += 2
+                    continue
+                end = _reference_end(line, i)
+                parts += [_function_words(line[i:end]), ""]
+                i = end
+                continue
+            if c == opener:
+                depth += 1
+            elif c == closer:
+                depth -= 1
+                if depth == 0:
+                    break
+            elif c == "," and depth == 1 and m.group(0).startswith(("$(call", "${call")):
+                # More than one argument to info through call: not modelled.
+                break
+            parts[-1] += c
+            i += 1
+        if depth == 0:
+            calls.append((m.start(), i + 1, parts))
+    return calls
+
+
+def _function_words(ref):
+    """For a reference that calls a function (`${or , $F *.c}`), the
+    literal words of its arguments, one of which its value likely holds;
+    None for a variable's reference (or a function with none)."""
+    m = re.match(r"^\$[({]([a-z-]+)\s(.*)[)}]$", ref, re.S)
+    if not m:
         return None
-    return re.compile(b"".join(b".*" if i % 2 else re.escape(p.encode()) for i, p in enumerate(parts)))
+    text = m.group(2)
+    i, literal = 0, ""
+    while i < len(text):
+        if text[i] == "$":
+            end = _reference_end(text, i)
+            literal += " "
+            i = end
+        else:
+            literal += text[i]
+            i += 1
+    words = [w for w in re.split(r"[\s,]+", literal) if w]
+    return tuple(words) or None
+
+
+def _info_pattern(parts):
+    """The lines an info call with `parts` may print: each reference any
+    text (a function's, any text holding one of its literal words).  None
+    where there is nothing else but blanks: that could be any line."""
+    literal = "".join(p for p in parts if isinstance(p, str))
+    words = [w for p in parts if isinstance(p, tuple) for w in p]
+    if len(parts) > 1 and not literal.strip() and not words:
+        return None
+    ahead = b"".join(b"(?=.*(?:" + b"|".join(re.escape(w.encode()) for w in p) + b"))"
+                     for p in parts if isinstance(p, tuple))
+    return re.compile(ahead + b"".join(
+        re.escape(p.encode()) if isinstance(p, str) else b".*" for p in parts))
 
 
 def _exported_define_infos(prog):
@@ -983,12 +1056,11 @@ def _exported_define_infos(prog):
             elif inside and re.match(r"^\s*endef\b", l):
                 inside = False
             elif inside and exported:
-                m = re.match(r"^\s*\$[({]info\s+" + _INFO_TEXT + r"[)}]\s*$", l)
-                if m:
-                    infos.append(_info_pattern(m.group(1)))
+                calls = _info_calls(l)
+                if len(calls) == 1 and not (l[:calls[0][0]] + l[calls[0][1]:]).strip():
+                    infos.append(_info_pattern(calls[0][2]))
             elif not inside and _exported_assignment(l, all_exported):
-                for m in re.finditer(r"\$[({]info\s+" + _INFO_TEXT + r"[)}]", l):
-                    infos.append(_info_pattern(m.group(1)))
+                infos += [_info_pattern(parts) for _, _, parts in _info_calls(l)]
     return [i for i in infos if i is not None]
 
 
