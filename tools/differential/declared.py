@@ -108,14 +108,41 @@ def _stderr_lines(diffs):
 
 
 def _nested_shell_env(prog, diffs):
-    # Extra $(shell) runs only show through their stderr here (the grammar's
-    # shell commands write no files).
-    if not only(diffs, "stderr"):
+    # Extra $(shell) runs show through their stderr here (the grammar's
+    # shell commands write no files); the exported values GNU expands again
+    # for them through what their $(info) and $(warning) calls print, once
+    # more in GNU's output (S86:12905).
+    if not only(diffs, "stderr", "stdout"):
         return False
     if not uses(prog, r"\bexport\b", r"\.EXPORT_ALL_VARIABLES", r"-e\b") or not uses(prog, r"shell|!="):
         return False
     shell_err = (b"err", b"/bin/sh: 1: exit: Illegal number: 3")
-    return all(l in shell_err or l.startswith(b"cat: ") or l.startswith(b"ls: ") for l in _stderr_lines(diffs))
+    warnings = [p for l in mk_text(prog).split("\n") for _, _, parts in _info_calls(l, "warning")
+                for p in [_info_pattern(parts)] if p is not None]
+    for k, a, b in diffs:
+        if k == "stdout" and not _only_gnu_repeats(a, b, _exported_define_infos(prog)):
+            return False
+        if k == "stderr" and not _only_gnu_repeats(a, b, warnings, shell_err):
+            return False
+    return True
+
+
+def _only_gnu_repeats(ref, fm, patterns, shell_err=None):
+    """Whether ref's lines are fm's with some more, each printed by one of
+    `patterns` (`FILE:N: ` before a warning's text) or, on stderr, by an
+    extra shell (`shell_err`, `cat: `, `ls: `)."""
+    extra = list(ref.split(b"\n"))
+    for l in fm.split(b"\n"):
+        if l not in extra:
+            return False
+        extra.remove(l)
+    for l in extra:
+        if shell_err is not None and (l in shell_err or l.startswith((b"cat: ", b"ls: "))):
+            continue
+        text = re.sub(rb"^[^:\n]+:\d+: ", b"", l) if shell_err is not None else l
+        if not any(p.fullmatch(text) for p in patterns):
+            return False
+    return True
 
 
 def _rewrite_lines(prog, fn):
@@ -366,6 +393,9 @@ def _double_colon_targets(prog):
 _NO_RULE_FOR = re.compile(rb"\*\*\* No rule to make target '([^']*)'")
 
 
+_JOB_FAILED_FOR = re.compile(rb"^\S+: (?:\*\*\* )?\[[^\]\n]*: ([^\]\n]*)\] Error \d+(?: \(ignored\))?$")
+
+
 def _double_colon_no_rule(prog, diffs):
     # GNU 4.4.1 and 4.3 say `No rule to make target 'b.x'` for a target of
     # a double-colon rule that an implicit chain reaches (`%.o: %.x` for
@@ -376,8 +406,30 @@ def _double_colon_no_rule(prog, diffs):
         if k == "stderr":
             only_ref = [m.group(1) for m in _NO_RULE_FOR.finditer(a)
                         if m.group(0) not in b]
-            return bool(only_ref) and all(n in names for n in only_ref)
-    return False
+            if only_ref:
+                return all(n in names for n in only_ref)
+    return _double_colon_default_run(prog, diffs, names)
+
+
+def _double_colon_default_run(prog, diffs, names):
+    # The same extra rule, remade by `.DEFAULT` instead of `No rule`
+    # (S86:19300): GNU alone runs .DEFAULT's recipe for the double-colon
+    # target, seen here by its failure line; every other line only GNU
+    # printed is that recipe's output (no make line), fairmake none.
+    if not uses(prog, r"(?m)^\.DEFAULT\s*:") or not only(diffs, "stdout", "stderr"):
+        return False
+    failed_for = []
+    for k, a, b in diffs:
+        only_ref, only_fm = _extra_lines(diffs, k)
+        if [l for l in only_fm if l]:
+            return False
+        for l in only_ref:
+            m = _JOB_FAILED_FOR.match(l)
+            if m:
+                failed_for.append(m.group(1))
+            elif k == "stderr" and _MAKE_LINE.match(l):
+                return False
+    return bool(failed_for) and all(n in names for n in failed_for)
 
 
 def _old_double_colon(prog):
@@ -745,8 +797,9 @@ def _gnu_sigpipe_waits(prog, diffs):
     # job that is not there and exits 1; fairmake dies of SIGPIPE (141).
     if prog.get("stdout") != "broken" or not only(diffs, "stderr", "status"):
         return False
+    # (Both may die of SIGPIPE, 141: GNU after waiting, S86:37602.)
     status = next(((a, b) for k, a, b in diffs if k == "status"), None)
-    if status is None or status[1] != 128 + 13:
+    if status is not None and status[1] != 128 + 13:
         return False
     only_ref, only_fm = _extra_lines(diffs, "stderr")
     if only_fm or not any(_SIGPIPE_WAIT.match(l) for l in only_ref):
@@ -755,6 +808,41 @@ def _gnu_sigpipe_waits(prog, diffs):
     # line for each that fails (S78:11418).
     return all(_SIGPIPE_WAIT.match(l) or _JOB_FAILED.match(l) or not _MAKE_LINE.match(l)
                for l in only_ref)
+
+
+def _gnu_oneshell_shellflags_glob(prog, diffs):
+    # .SHELLFLAGS with a glob character under .ONESHELL: GNU 4.4.1 passes
+    # the shell a mangled argument list (`/bin/sh /bin/sh -c *.c e`), or
+    # aborts in free(); fairmake passes the words as written, as 4.3 does.
+    # Counted when only the shell's own lines differ.
+    if not uses(prog, r"\.ONESHELL") or not re.search(
+            r"(?m)^[ \t]*(?:override[ \t]+)?\.SHELLFLAGS[ \t]*[:+?!]*=.*[*?\[]", mk_text(prog)):
+        return False
+    if not only(diffs, "stderr", "stdout"):
+        return False
+    for k in ("stderr", "stdout"):
+        only_ref, only_fm = _extra_lines(diffs, k)
+        if any(_MAKE_LINE.match(l) for l in only_ref + only_fm):
+            return False
+    return True
+
+
+def _gnu_include_self(prog, diffs):
+    # A makefile that includes itself (`include Makefile`, or a glob that
+    # matches it): GNU reads it again without end until it crashes of
+    # SIGSEGV (here: killed at the timeout); fairmake stops when it runs
+    # out of file descriptors, with an error.
+    timeout = next(((a, b) for k, a, b in diffs if k == "timeout"), None)
+    if timeout != (True, False) or not uses(prog, r"(?m)^[ \t]*(?:-|s)?include\b"):
+        return False
+    # fairmake's own stderr shows the makefile read over and over: one line
+    # said a thousand times (a warning each level), or the descriptors
+    # running out.
+    fm_err = next((b for k, a, b in diffs if k == "stderr"), b"")
+    if b": Too many open files" in fm_err:
+        return True
+    lines = fm_err.split(b"\n")
+    return any(lines.count(l) >= 1000 for l in set(lines[:20]) if l)
 
 
 def _output_sync(prog):
@@ -966,13 +1054,13 @@ def _reference_end(text, i):
     return len(text)
 
 
-def _info_calls(line):
+def _info_calls(line, function="info"):
     """The `$(info TEXT)` calls in a line, and `$(call info,TEXT)` (which
     calls the built-in): (start, end, parts) each, where parts alternate
     literal text and None for a reference whose value is not known here
     (any `$X`, `$(...)`, `${...}`, functions too, S85:1673)."""
     calls = []
-    for m in re.finditer(r"\$([({])(?:info\s+|call\s+info\s*,)", line):
+    for m in re.finditer(r"\$([({])(?:%s\s+|call\s+%s\s*,)" % (function, function), line):
         opener = m.group(1)
         closer = ")" if opener == "(" else "}"
         parts, depth, i = [""], 1, m.end()
@@ -1008,7 +1096,8 @@ def _function_words(ref):
     literal words of its arguments, one of which its value likely holds;
     None for a variable's reference (or a function with none)."""
     m = re.match(r"^\$[({]([a-z-]+)\s(.*)[)}]$", ref, re.S)
-    if not m:
+    if not m or m.group(1) in ("wildcard", "shell"):
+        # (Their values are not their arguments' words.)
         return None
     text = m.group(2)
     i, literal = 0, ""
@@ -1435,6 +1524,19 @@ DECLARATIONS = [
          "Exiting with 1 jobserver tokens`); fairmake waits for every rule. "
          "Counted when both agree on the program without -j.",
          match=_restart_under_jobs_with_double_colon, rewrite=_without_jobs),
+    Decl("gnu-oneshell-shellflags-glob", {"4.4.1"},
+         "Under .ONESHELL, a .SHELLFLAGS with a glob character (`*`, `?`, "
+         "`[`): GNU 4.4.1 gives the shell a mangled argument list or aborts "
+         "(free(): invalid pointer); fairmake passes the flags as written, "
+         "as GNU 4.3 does (README, Differences). Counted when only the "
+         "shell's lines differ.",
+         match=_gnu_oneshell_shellflags_glob),
+    Decl("gnu-include-self", {"4.4.1", "4.3"},
+         "A makefile that includes itself without end: GNU reads it again "
+         "until it dies of SIGSEGV (past the explorer's timeout); fairmake "
+         "stops with an error (`Too many open files`, or the first error "
+         "met at the deepest level) and status 2 (README, Differences).",
+         match=_gnu_include_self),
     Decl("gnu-sigpipe-waits", {"4.4.1"},
          "stdout a pipe nobody reads (`make | true`): fairmake dies of "
          "SIGPIPE, as GNU 4.3 does (README, Differences); GNU 4.4.1's "
@@ -1608,7 +1710,8 @@ DECLARATIONS = [
          "`No rule to make target 'b.x', needed by 'b.o'` and stops, even "
          "after running the rule's recipe; fairmake uses the rule (README, "
          "Differences). Counted when each `No rule` line only GNU says "
-         "names a double-colon target.",
+         "names a double-colon target; with `.DEFAULT`, GNU runs its recipe "
+         "for that target instead, counted by its failure line.",
          match=_double_colon_no_rule),
     Decl("gnu-percent-conditional-unexports", {"4.4.1", "4.3"},
          "A pattern-specific `?=` whose pattern is exactly `%` (`%: A ?= "
