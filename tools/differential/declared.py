@@ -119,29 +119,17 @@ def _nested_shell_env(prog, diffs):
     shell_err = (b"err", b"/bin/sh: 1: exit: Illegal number: 3")
     warnings = [p for l in mk_text(prog).split("\n") for _, _, parts in _info_calls(l, "warning")
                 for p in [_info_pattern(parts)] if p is not None]
-    for k, a, b in diffs:
-        if k == "stdout" and not _only_gnu_repeats(a, b, _exported_define_infos(prog)):
-            return False
-        if k == "stderr" and not _only_gnu_repeats(a, b, warnings, shell_err):
-            return False
-    return True
-
-
-def _only_gnu_repeats(ref, fm, patterns, shell_err=None):
-    """Whether ref's lines are fm's with some more, each printed by one of
-    `patterns` (`FILE:N: ` before a warning's text) or, on stderr, by an
-    extra shell (`shell_err`, `cat: `, `ls: `)."""
-    extra = list(ref.split(b"\n"))
-    for l in fm.split(b"\n"):
-        if l not in extra:
-            return False
-        extra.remove(l)
-    for l in extra:
-        if shell_err is not None and (l in shell_err or l.startswith((b"cat: ", b"ls: "))):
-            continue
-        text = re.sub(rb"^[^:\n]+:\d+: ", b"", l) if shell_err is not None else l
-        if not any(p.fullmatch(text) for p in patterns):
-            return False
+    infos = _exported_define_infos(prog)
+    for k in ("stdout", "stderr"):
+        only_ref, only_fm = _extra_lines(diffs, k)
+        for l in only_ref + only_fm:
+            if k == "stderr" and (l in shell_err or l.startswith((b"cat: ", b"ls: "))):
+                continue  # an extra shell's, in either make
+            # Else GNU's repeat of what an exported value prints.
+            text = re.sub(rb"^[^:\n]+:\d+: ", b"", l) if k == "stderr" else l
+            if l not in only_ref or not any(p.fullmatch(text) for p in
+                                            (warnings if k == "stderr" else infos)):
+                return False
     return True
 
 
