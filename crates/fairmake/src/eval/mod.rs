@@ -641,10 +641,20 @@ impl Evaluator {
         }
         if let Some((key, v)) = self.globals.get_keyed(name) {
             if !v.private || self.scope.is_empty() {
-                chain.push(Piece::of(v, Some(key)));
+                chain.push(self.global_piece(name, v, key));
             }
         }
         chain
+    }
+
+    /// A global definition as a piece of a value. A recursive `.VARIABLES`
+    /// that a lookup (`copy_simple_value`'s, just before) computed again
+    /// since it was assigned is the list of names, not its assigned text.
+    fn global_piece(&self, name: &[u8], v: &Var, key: VarKey) -> Piece {
+        if name == b".VARIABLES" && !self.variables_assigned.get() {
+            return Piece::Text(self.variables_list().value);
+        }
+        Piece::of(v, Some(key))
     }
 
     /// The common case of a reference: `name`'s visible definition is a
