@@ -100,6 +100,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                         let from_end = nth_listing(&deps[k..], dep.file());
                         self.drop_from_peer(id, peer, dep.file(), nth);
                         self.drop_from_adopters(peer, dep.file(), from_end);
+                        if !on_own {
+                            self.drop_from_adopted_source(peer, dep.file(), from_end)?;
+                        }
                         dropped.push(dep.file());
                         dropped_at.push(k);
                     } else {
@@ -354,6 +357,37 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             }
             self.nodes[p].resolved = Some(Rc::new(r));
         }
+    }
+
+    /// A listing of `dep` (the `from_end`-th from the end) was dropped
+    /// from the list `peer` took as its own from another target's (see
+    /// `adopt_peer_tail`): that list is the end of the other's, as GNU
+    /// links it, so the listing is gone from the other's list too (`all
+    /// p.out y.o &: p.out r` with `all: y.o`: `p.out` takes `r y.o` of
+    /// `all`'s list; `y.o` dropping itself from it leaves `all`'s list
+    /// without it, and `y.o`'s walk of `all`'s list does not meet it).
+    fn drop_from_adopted_source(&mut self, peer: FileId, dep: FileId, from_end: u32) -> Result<()> {
+        let Some(source) = self.resolved_of(peer).and_then(|r| r.more().adopted_from) else {
+            return Ok(());
+        };
+        let listed = self.peer_list(source)?;
+        let count = nth_listing(&listed, dep);
+        if from_end == 0 || from_end > count {
+            return Ok(());
+        }
+        let nth = count - from_end + 1;
+        self.record_dropped(source, dep, nth);
+        let Some(resolved) = self.resolved_of(source) else {
+            return Ok(());
+        };
+        if let Some(at) = nth_position(&resolved.deps, dep, nth) {
+            let mut r = (*resolved).clone();
+            r.drop_dep(at);
+            self.nodes[source].resolved = Some(Rc::new(r));
+        }
+        // The list `peer` took (for `$^` too), and any other peer's.
+        self.drop_from_adopters(source, dep, from_end);
+        Ok(())
     }
 
     /// `id` dropped `dep` from its own list as circular. Its peers walk

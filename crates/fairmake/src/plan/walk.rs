@@ -111,9 +111,16 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 return self.then_next_rule(id, parent, settled);
             }
         }
+        // A grouped target whose deferred walk is done (see `walk_prereqs`)
+        // was found to need remaking then: its missing intermediate files
+        // are made after its peers' lists are walked, so not one a peer's
+        // list took from it (`o d.o &: d` with `d.o: x`, `x` secondary and
+        // `d.o` made for `d`: GNU 4.4.1 never looks at `x`).
+        let needed_before = self.nodes[id].prereqs_checked;
         if failed_anyway
             || early
-            || (!walk.deferred.is_empty() && self.deferred_needed(id, &walk.deferred)?)
+            || (!walk.deferred.is_empty()
+                && (needed_before || self.deferred_needed(id, &walk.deferred)?))
         {
             // Something needs remaking: now the intermediate files are made.
             self.nodes[id].remaking = true;
@@ -370,10 +377,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             let mut deferred = self.deferrable(dep.file());
             // Made now, for `id`, which needs remaking; but not one only a
             // grouped peer's or pattern sibling's list gives it (see
-            // `update`): GNU 4.4.1 makes only the target's own.
+            // `update`): GNU 4.4.1 makes only the target's own. A grouped
+            // target's are made once its peers' lists are walked (see
+            // `update`).
             if deferred
                 && !own_only
                 && self.nodes[id].prereqs_checked
+                && self.ev.db.file(id).rule.group().is_none()
                 && !resolved.not_made_for_it(dep.file())
             {
                 deferred = false;
