@@ -292,6 +292,12 @@ impl FsCache {
         }
     }
 
+    /// How many times, so far, something other than make's own reading
+    /// may have created files (see [`FsCache::outside_changes`]).
+    pub fn changes(&self) -> u64 {
+        self.outside_changes
+    }
+
     /// A `$(shell)` command ran or `$(file)` wrote: anything may have
     /// changed, and later `$(wildcard)`s must see it (as GNU's do), so
     /// everything cached is forgotten.

@@ -56,6 +56,11 @@ pub trait Knowledge {
     fn found_by_vpath(&mut self, _name: &[u8]) -> Option<Vec<u8>> {
         None
     }
+    /// Counts the moments files may have changed other than by make's
+    /// reading (a job, `$(shell)`): equal counts, nothing changed between.
+    fn changes(&self) -> u64 {
+        0
+    }
     /// The file is phony (never matched by implicit rules).
     fn is_phony(&self, name: &[u8]) -> bool;
     /// `.SECONDEXPANSION` of prerequisite text for `target` with `stem`;
@@ -494,10 +499,12 @@ pub struct Scratch {
     pub trace: Option<usize>,
     /// Intermediate files no rule could make (in a strict search, whatever
     /// the chain that led to them excluded), for the whole run: a candidate
-    /// needing one is rejected at once by later strict searches, which so
+    /// needing one is rejected at once by later searches, which so
     /// may take a rule the compatible search finds (GNU 4.4.1, `--debug=i`
-    /// or not).
-    impossible: rustc_hash::FxHashSet<Vec<u8>>,
+    /// or not). Each with [`Knowledge::changes`] when it was found so: GNU
+    /// keeps this with its directory listings, so it forgets it once a
+    /// recipe has run since (the listing is read again).
+    impossible: rustc_hash::FxHashMap<Vec<u8>, u64>,
     /// Intermediate files a chain search found a rule for, with it, for
     /// the whole run: GNU 4.4.1 enters them as targets then, even when the
     /// candidate that looked for them fails at a later prerequisite (an
@@ -505,6 +512,17 @@ pub struct Scratch {
     /// to exist, and are made as the intermediate files they were found
     /// to be.
     entered: rustc_hash::FxHashMap<Vec<u8>, Match>,
+    /// The other targets of the multi-target pattern rules chain searches
+    /// found for intermediate files, for the whole run: GNU 4.4.1 enters
+    /// them as targets at once, even when the candidate that looked for
+    /// the intermediate file fails, so from then on they ought to exist
+    /// (with no rule of their own: they are searched for when needed).
+    made_too: rustc_hash::FxHashSet<Vec<u8>>,
+    /// The names added to [`Scratch::made_too`] since the caller last took
+    /// them ([`Scratch::take_made_too`]): made by a pattern rule's recipe
+    /// as far as the caller is concerned, so neither `.DEFAULT` nor "No
+    /// rule" applies to them.
+    new_made_too: Vec<Vec<u8>>,
     /// The missing names a pattern's `%` gave in the last search that its
     /// strict pass found only the compatible one would take ("does not
     /// qualify as ought to exist"). GNU 4.4.1 makes such a file that the
@@ -521,6 +539,11 @@ impl Scratch {
         self.failed.clear();
         self.frames.clear();
         self.not_qualified.clear();
+    }
+
+    /// [`Scratch::new_made_too`], taken.
+    pub fn take_made_too(&mut self) -> Vec<Vec<u8>> {
+        std::mem::take(&mut self.new_made_too)
     }
 
     /// [`Scratch::not_qualified`] of the last search, taken.
@@ -636,7 +659,7 @@ impl Search<'_, '_, '_> {
     /// Whether `d` ought to exist (see [`Knowledge::ought_to_exist`]): a
     /// file a chain search found a rule for does, as a target.
     fn ought_to_exist(&self, d: &[u8], own: bool) -> Option<Ought> {
-        if self.scratch.entered.contains_key(d) {
+        if self.scratch.entered.contains_key(d) || self.scratch.made_too.contains(d) {
             return Some(Ought::Strict);
         }
         self.k.ought_to_exist(d, own)
@@ -689,11 +712,18 @@ impl Search<'_, '_, '_> {
         found
     }
 
-    /// The intermediate files of `m`, found for a chain's link, are
-    /// targets from now on (see [`Scratch::entered`]). What failed before
+    /// The intermediate files of `m`, found for a chain's link, and the
+    /// other targets of its rule are targets from now on (see
+    /// [`Scratch::entered`], [`Scratch::made_too`]). What failed before
     /// may not fail now.
     fn enter_chain(&mut self, m: &Match) {
         let mut more = false;
+        for sibling in &m.siblings {
+            if self.scratch.made_too.insert(sibling.clone()) {
+                self.scratch.new_made_too.push(sibling.clone());
+                more = true;
+            }
+        }
         for (name, link) in &m.chain {
             more |= self
                 .scratch
@@ -961,14 +991,13 @@ impl Search<'_, '_, '_> {
     }
 
     /// A prerequisite the run found impossible rules the candidate out
-    /// at once (not in the compatible search, which allows more), when it
-    /// comes from a pattern with `%`: a prerequisite named as it is
-    /// written is looked for again (GNU 4.4.1). One that has become a
-    /// target since (the other target of a pattern rule applied) ought to
-    /// exist instead.
+    /// at once (in the compatible search too: what no rule made strictly
+    /// was only a name no makefile mentions), when it comes from a pattern
+    /// with `%`: a prerequisite named as it is written is looked for again
+    /// (GNU 4.4.1). One that has become a target since (the other target
+    /// of a pattern rule applied) ought to exist instead.
     fn impossible(&self, name: &[u8]) -> bool {
-        self.ought == Ought::Strict
-            && self.scratch.impossible.contains(name)
+        self.scratch.impossible.get(name) == Some(&self.k.changes())
             && self.ought_to_exist(name, false) != Some(Ought::Strict)
     }
 
@@ -978,7 +1007,8 @@ impl Search<'_, '_, '_> {
     /// it, so it stays possible (GNU 4.4.1).
     fn mark_impossible(&mut self, d: &[u8]) {
         if self.ought == Ought::Strict && self.ought_to_exist(d, false).is_none() {
-            self.scratch.impossible.insert(d.to_vec());
+            let now = self.k.changes();
+            self.scratch.impossible.insert(d.to_vec(), now);
         }
     }
 

@@ -539,6 +539,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         for name in self.search_scratch.take_not_qualified() {
             self.adopt_not_qualified(&name);
         }
+        // The other targets of a rule a chain search found (see
+        // `Scratch::made_too`) are that rule's, even when the chain fails.
+        for name in self.search_scratch.take_made_too() {
+            let id = self.ev.db.intern(&name);
+            self.also_made.insert(id);
+        }
         match error {
             Some(e) => Err(e),
             None => Ok(found),
@@ -924,6 +930,10 @@ struct DbKnowledge<'a> {
 }
 
 impl implicit::Knowledge for DbKnowledge<'_> {
+    fn changes(&self) -> u64 {
+        self.ev.fs.changes()
+    }
+
     fn exists(&mut self, name: &[u8]) -> bool {
         self.ev.fs.exists(name)
             || (self.vpath_configured && vpath_search(self.ev, name).is_some())
