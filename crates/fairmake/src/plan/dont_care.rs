@@ -18,7 +18,7 @@
 //! (`walk::update_deferred`) is not "don't care", as in GNU: a file with
 //! no rule there, or a recipe failing there, is an error said as usual
 //! (the intermediate files of a chain, deferred themselves, still fail
-//! quietly). It stops make without -k; with -k make goes on, and the
+//! quietly, but not those of the chain of a file tried there). It stops make without -k; with -k make goes on, and the
 //! exit status does not count it.
 
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -118,7 +118,11 @@ impl DontCare {
             self.after_first_rule.insert(id);
             return;
         }
-        if self.in_deferred_walk() && !deferred {
+        // An intermediate file of the chain of a file tried there (a goal
+        // `x.c` made by `%: %.p`, beneath `x.web`'s walk) is one too (GNU
+        // 4.4.1 and 4.3).
+        let loud_parent = parent.is_some_and(|p| self.loud.contains(&p));
+        if self.in_deferred_walk() && (!deferred || loud_parent) {
             self.loud.insert(id);
         } else if deferred && !self.in_deferred_walk() {
             // Not tried yet: where it is first tried decides.

@@ -100,7 +100,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // A pattern sibling's list comes after the whole of `id`'s own.
         self.add_sibling_prereqs(&mut draft.deps, &mut draft.more)?;
         draft.more.order = self.shuffled_order(id, &draft.deps, draft.implicit);
-        self.known_by_found_names(&mut draft.deps);
+        let _ = self.known_by_found_names(&mut draft.deps);
         self.vpath_resolve(id);
         let Draft {
             deps,
@@ -416,7 +416,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     /// elsewhere, a goal) becomes that file, so no implicit rule is
     /// looked for under the name written (binutils' `doc/bfd.texi`, found
     /// as `$(srcdir)/doc/bfd.texi`, is not made by `doc/%.texi:`).
-    fn known_by_found_names(&mut self, deps: &mut [Dep]) {
+    fn known_by_found_names(&mut self, deps: &mut [Dep]) -> Vec<FileId> {
+        let mut redirected = Vec::new();
         for d in deps {
             self.vpath_resolve(d.file());
             let Some(found) = self
@@ -435,6 +436,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             if !named_is_target {
                 if other_file.is_mentioned() {
                     d.set_file(other);
+                    redirected.push(other);
                 }
             } else if other_file.is_target
                 && self.node(d.file()).status == Status::New
@@ -444,6 +446,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
                 d.set_file(other);
             }
         }
+        redirected
     }
 
     /// A target found through vpath as another target of the makefile
@@ -743,7 +746,8 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         more.order = self.shuffled_order(id, &deps, true);
         // As for any file's: `x.c` found through VPATH as `sub/x.c`, a
         // name the makefile mentions, is that file (GNU 4.4.1 and 4.3).
-        self.known_by_found_names(&mut deps);
+        let found = self.known_by_found_names(&mut deps);
+        self.remake_found_again(&found);
         let more = (!more.is_empty()).then(|| Box::new(more));
         let resolved = Resolved {
             deps,
@@ -759,6 +763,30 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         // considered then, and what it is first tried for counts then).
         node.intermediate = intermediate;
         Ok(())
+    }
+
+    /// Each chain that finds an intermediate file's prerequisite through
+    /// vpath as a file the makefile mentions makes that file anew: one
+    /// remade already in this run (by `.DEFAULT`, for another chain or
+    /// goal) is remade once more (GNU 4.4.1 and 4.3: `a.o b.o` with
+    /// `%.o: %.mod`, `%d: x.c`, `y: sub/x.c` and VPATH=sub run `.DEFAULT`
+    /// for `sub/x.c` twice). A file settled otherwise stays settled.
+    fn remake_found_again(&mut self, found: &[FileId]) {
+        for &id in found {
+            let Some(node) = self.nodes.get_mut(id.index()) else {
+                continue;
+            };
+            if node.status != Status::Done || !node.remade {
+                continue;
+            }
+            *node = Node {
+                resolved: node.resolved.take(),
+                path: node.path.take(),
+                intermediate: node.intermediate,
+                no_implicit: node.no_implicit,
+                ..Node::default()
+            };
+        }
     }
 
     /// The pattern rule `rule` is used for a file: the prerequisites it

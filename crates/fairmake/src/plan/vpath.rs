@@ -35,6 +35,12 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         if !library && !self.vpath_configured {
             return;
         }
+        // A makefile being remade is known by its own name only: GNU 4.4.1
+        // and 4.3 remake `-include c` missing here, though VPATH finds
+        // `sub/c` (and do not re-execute for that one unmade).
+        if self.makefiles_phase && self.goals.contains(&id) {
+            return;
+        }
         if let Some(lib) = name.strip_prefix(b"-l").filter(|l| !l.is_empty()) {
             if let Some(found) = library_search(self.ev, lib) {
                 self.node(id).set_path(Some(found));
