@@ -49,6 +49,9 @@ pub struct JobRequest {
     pub name: Vec<u8>,
     pub lines: Vec<PreparedLine>,
     pub precious: bool,
+    /// The other targets its recipe makes (grouped peers, a pattern
+    /// rule's other targets): deleted with it when the recipe is cut short.
+    pub also_made: Vec<AlsoMade>,
     pub delete_on_error: bool,
     /// A failure is said by nobody (a prerequisite of an optional makefile).
     pub quiet_failure: bool,
@@ -69,6 +72,12 @@ pub struct JobRequest {
     /// is not run), before the output held under -O goes out: the job
     /// hands that output back (`JobOutcome::held`) instead of writing it.
     pub touched_before_output: bool,
+}
+
+/// Another target a job's recipe makes (see [`JobRequest::also_made`]).
+pub struct AlsoMade {
+    pub name: Vec<u8>,
+    pub precious: bool,
 }
 
 /// A finished job.
@@ -104,6 +113,8 @@ struct Job {
     /// `--debug=j`: the job is on the chain, its last child this one.
     chained: Option<u32>,
     mtime_before: Option<crate::fscache::Mtime>,
+    /// The times of `req.also_made` as the job started.
+    also_made_before: Vec<Option<crate::fscache::Mtime>>,
     /// Output being held back under `-O`.
     capture: Option<output::Captured>,
     /// The block set aside while a recursive line runs (see
@@ -348,6 +359,11 @@ impl Runner {
     ) -> diag::Result<()> {
         self.die_if_signalled();
         let mtime_before = crate::fscache::mtime_now(&req.name);
+        let also_made_before = req
+            .also_made
+            .iter()
+            .map(|a| crate::fscache::mtime_now(&a.name))
+            .collect();
         let slot = self
             .jobs
             .iter()
@@ -375,6 +391,7 @@ impl Runner {
             pid: None,
             chained: None,
             mtime_before,
+            also_made_before,
             seq: self.started,
             commanded: false,
         });
@@ -765,6 +782,11 @@ impl Runner {
             self.in_job_block(slot, || say_deleting(&job.req.name));
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
+        let job = self.jobs[slot].as_ref().expect("live job");
+        let others = changed_also_made(job);
+        if !others.is_empty() {
+            self.in_job_block(slot, || delete_also_made(&job.req.name, &others));
+        }
     }
 
     /// Whether the job's recipe changed (or made) its target.
@@ -956,6 +978,36 @@ impl Runner {
             say_deleting(&job.req.name);
             let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
         }
+        delete_also_made(&job.req.name, &changed_also_made(job));
+    }
+}
+
+/// The job's other targets that its recipe changed (or made) and that are
+/// not precious, last first: the order GNU deletes them in.
+fn changed_also_made(job: &Job) -> Vec<&[u8]> {
+    job.req
+        .also_made
+        .iter()
+        .zip(&job.also_made_before)
+        .rev()
+        .filter(|(a, before)| {
+            let now = crate::fscache::mtime_now(&a.name);
+            !a.precious && now.is_some() && now != **before
+        })
+        .map(|(a, _)| a.name.as_slice())
+        .collect()
+}
+
+/// Deletes the other targets of `target`'s recipe, each with GNU's line
+/// (`*** [a.x] Deleting file 'a.y'`).
+fn delete_also_made(target: &[u8], others: &[&[u8]]) {
+    for name in others {
+        diag::notice_line(format_args!(
+            "[{}] Deleting file '{}'",
+            diag::show(target),
+            diag::show(name)
+        ));
+        let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(name));
     }
 }
 

@@ -265,6 +265,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         out
     }
 
+    /// The other targets `id`'s recipe makes, for the executor to delete
+    /// with it when the recipe is cut short (GNU 4.4.1 and 4.3).
+    fn also_made_request(&self, id: FileId) -> Vec<crate::exec::AlsoMade> {
+        self.companions(id)
+            .into_iter()
+            .map(|other| crate::exec::AlsoMade {
+                name: self.ev.db.file(other).name.to_vec(),
+                precious: self.is_precious(other),
+            })
+            .collect()
+    }
+
     /// The lines of `id`'s recipe, expanded in its scope; and that scope,
     /// which its environment is expanded in.
     fn expand_recipe(
@@ -402,6 +414,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             name: self.ev.db.file(id).name.to_vec(),
             lines,
             precious: self.is_precious(id),
+            also_made: self.also_made_request(id),
             delete_on_error: self.ev.db.delete_on_error,
             quiet_failure: self.dont_care.contains(id),
             capture,
