@@ -278,7 +278,7 @@ impl Evaluator {
         let (argv, env) = &*self.invocation.args;
         let mut opts = Options::default();
         for value in env {
-            let _ = options::parse_makeflags(&mut opts, value);
+            let _ = options::parse_environment_makeflags(&mut opts, value);
         }
         let _ = options::parse_args_into(&mut opts, argv);
         opts
@@ -377,7 +377,7 @@ impl Evaluator {
         let mut opts = decoded;
         let (argv, env) = &*self.invocation.args.clone();
         for value in env {
-            let _ = options::parse_makeflags(&mut opts, value);
+            let _ = options::parse_environment_makeflags(&mut opts, value);
         }
         let _ = options::parse_args_into(&mut opts, argv);
         // `-R` given at start implied `-r` at once (see `session`); it
