@@ -15,6 +15,15 @@ use crate::options::{self, CmdlineVar, Options, VarFlavor};
 /// How MAKEFLAGS refers to the command-line variables.
 const OVERRIDES_REF: &[u8] = b" -- $(MAKEOVERRIDES)";
 
+/// How MAKEFLAGS refers to them when written under `.POSIX`: to the
+/// command line's own variables, so that a makefile's changes to
+/// MAKEOVERRIDES no longer reach it (GNU 4.4.1 and 4.3).
+const POSIX_OVERRIDES_REF: &[u8] = b" -- $(-*-command-variables-*-)";
+
+/// The variable holding the command line's variables as MAKEOVERRIDES
+/// first refers to them.
+const COMMAND_VARIABLES: &[u8] = b"-*-command-variables-*-";
+
 impl Evaluator {
     /// The jobserver's words in `$(MAKEFLAGS)` (GNU's one
     /// `--jobserver-auth=` word) or, `for_environment`, in the MAKEFLAGS
@@ -155,14 +164,33 @@ impl Evaluator {
         }
         let mut flags = self.makeflags_switches(true);
         let mut overrides = Vec::new();
-        if self.globals.get(b"MAKEOVERRIDES").is_some() {
-            self.expand_var(b"MAKEOVERRIDES", &mut overrides)?;
+        if let Some(source) = self.overrides_source() {
+            if self.globals.get(source).is_some() {
+                self.expand_var(source, &mut overrides)?;
+            }
         }
         if !crate::words::trim(&overrides).is_empty() {
             flags.extend_from_slice(b" -- ");
             flags.extend_from_slice(&overrides);
         }
         Ok(flags)
+    }
+
+    /// The variable MAKEFLAGS, as last written, takes the command-line
+    /// variables from: MAKEOVERRIDES, under `.POSIX` the command line's
+    /// own (see `publish_makeflags`), or none when it was written with
+    /// MAKEOVERRIDES empty (a later `MAKEOVERRIDES := X=1` reaches children
+    /// only once MAKEFLAGS is written again, GNU 4.4.1 and 4.3).
+    fn overrides_source(&self) -> Option<&'static [u8]> {
+        let value = self.global_value(b"MAKEFLAGS")?;
+        let refers = |r: &[u8]| memchr::memmem::find(value, r).is_some();
+        if refers(OVERRIDES_REF) {
+            Some(b"MAKEOVERRIDES")
+        } else if refers(POSIX_OVERRIDES_REF) {
+            Some(COMMAND_VARIABLES)
+        } else {
+            None
+        }
     }
 
     /// Whether the MAKEFLAGS in sight is a target's (`t: MAKEFLAGS += i`),
@@ -210,7 +238,8 @@ impl Evaluator {
 
     /// Sets the MAKEFLAGS and MFLAGS variables from the options. MAKEFLAGS
     /// refers to `$(MAKEOVERRIDES)`, as GNU's does, so emptying that in a
-    /// makefile drops the variables.
+    /// makefile drops the variables; written once `.POSIX` is seen, it
+    /// refers to the command line's variables themselves.
     pub fn publish_makeflags(&mut self) {
         self.publish_mflags();
         if self.makeflags_as_written() {
@@ -223,11 +252,15 @@ impl Evaluator {
             }
             value.push(b);
         }
+        let (source, reference) = match self.db.posix {
+            true => (COMMAND_VARIABLES, POSIX_OVERRIDES_REF),
+            false => (&b"MAKEOVERRIDES"[..], OVERRIDES_REF),
+        };
         let has_overrides = self
-            .global_value(b"MAKEOVERRIDES")
+            .global_value(source)
             .is_some_and(|v| !crate::words::trim(v).is_empty());
         if has_overrides {
-            value.extend_from_slice(OVERRIDES_REF);
+            value.extend_from_slice(reference);
         }
         let mut origin = self
             .globals
@@ -278,7 +311,7 @@ impl Evaluator {
         let (argv, env) = &*self.invocation.args;
         let mut opts = Options::default();
         for value in env {
-            let _ = options::parse_makeflags(&mut opts, value);
+            let _ = options::parse_environment_makeflags(&mut opts, value);
         }
         let _ = options::parse_args_into(&mut opts, argv);
         opts
@@ -307,10 +340,12 @@ impl Evaluator {
             .get(b"MAKEFLAGS")
             .map(|v| (v.value.clone(), v.flavor == Flavor::Simple))
             .unwrap_or_default();
-        let raw = match memchr::memmem::find(&raw, OVERRIDES_REF) {
-            Some(at) => [&raw[..at], &raw[at + OVERRIDES_REF.len()..]].concat(),
-            None => raw,
-        };
+        let raw = [OVERRIDES_REF, POSIX_OVERRIDES_REF]
+            .iter()
+            .find_map(|r| memchr::memmem::find(&raw, r).map(|at| (at, r.len())))
+            .map_or(raw.clone(), |(at, len)| {
+                [&raw[..at], &raw[at + len..]].concat()
+            });
         // The variable's value: a simple one's is not expanded again
         // (`MAKEFLAGS := $$(X)` is no -k with X=k).
         let expanded = match simple {
@@ -377,7 +412,7 @@ impl Evaluator {
         let mut opts = decoded;
         let (argv, env) = &*self.invocation.args.clone();
         for value in env {
-            let _ = options::parse_makeflags(&mut opts, value);
+            let _ = options::parse_environment_makeflags(&mut opts, value);
         }
         let _ = options::parse_args_into(&mut opts, argv);
         // `-R` given at start implied `-r` at once (see `session`); it

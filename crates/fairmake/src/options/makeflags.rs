@@ -20,7 +20,7 @@
 
 use super::getopt::{self, Item};
 use super::table::{self, OptId};
-use super::{apply, finish, push_operand, OptionError, Options, OutputSync};
+use super::{apply, finish, push_operand, OptionError, Options, OutputSync, Problem};
 
 /// How a command-line variable is written back: GNU writes the variable's
 /// current flavor, so `X+=1` comes back as `X=1` and `Y::=2` as `Y:=2`.
@@ -41,7 +41,8 @@ pub struct CmdlineVar<'a> {
     pub value: &'a [u8],
 }
 
-/// Decodes an inherited MAKEFLAGS (or GNUMAKEFLAGS) value into `opts`.
+/// Decodes a MAKEFLAGS value a makefile gave (or GNUMAKEFLAGS as the
+/// makefiles left it) into `opts`.
 ///
 /// `makeflags` must already be expanded as a make variable reference (GNU
 /// decodes `$(MAKEFLAGS)`, so `$$` arrives as `$`). As in GNU: a first word
@@ -53,6 +54,32 @@ pub struct CmdlineVar<'a> {
 /// `Ok` carries non-fatal messages GNU prints (as `PROG: message`) and then
 /// carries on, such as a bad `-j` count. `Err` is fatal (`-Ox`, `--debug=x`).
 pub fn parse_makeflags(opts: &mut Options, makeflags: &[u8]) -> Result<Vec<String>, OptionError> {
+    decode(opts, makeflags, false)
+}
+
+/// Decodes the MAKEFLAGS (or GNUMAKEFLAGS) make inherits from its
+/// environment into `opts`, as [`parse_makeflags`] does a makefile's, but
+/// as a command line (GNU 4.4.1; 4.3 was as lenient as with a makefile's):
+/// every switch counts (`-f`, `-C` and `-h` too), a word that is no switch nor assignment is a goal, put
+/// before the command line's (`MAKEFLAGS='k i'` makes `i`), and every bad
+/// option or argument is reported, then the usage text, and make stops
+/// (`-j ` with its empty last word, `-Z`, a lone `4` read as `-4`).
+/// getopt's own messages then have no program name (`: invalid option --
+/// 'Z'`): GNU hands getopt an empty `argv[0]` for this value.
+pub fn parse_environment_makeflags(
+    opts: &mut Options,
+    makeflags: &[u8],
+) -> Result<(), OptionError> {
+    decode(opts, makeflags, true).map(|_| ())
+}
+
+/// The one decoder: `from_env` says whether the value is the environment's
+/// (strict, with goals) or a makefile's.
+fn decode(
+    opts: &mut Options,
+    makeflags: &[u8],
+    from_env: bool,
+) -> Result<Vec<String>, OptionError> {
     let mut words = split_words(makeflags);
     if let Some(first) = words.first_mut() {
         let is_assignment = crate::assignment::looks_like_assignment(first);
@@ -61,16 +88,22 @@ pub fn parse_makeflags(opts: &mut Options, makeflags: &[u8]) -> Result<Vec<Strin
         }
     }
     let mut warnings = Vec::new();
+    let mut problems = Vec::new();
     for item in getopt::scan(&words) {
         match item {
-            Item::Opt { spec, value } if spec.from_env => {
+            Item::Opt { spec, value } if from_env || spec.from_env => {
                 if let Err(message) = apply(opts, spec, value) {
-                    warnings.push(message);
+                    warnings.push(message.clone());
+                    problems.push(Problem::Make(message));
                 }
             }
-            Item::Opt { .. } | Item::Error(_) => {}
-            Item::Operand(word) => push_operand(opts, &word, false),
+            Item::Opt { .. } => {}
+            Item::Error(message) => problems.push(Problem::Getopt(message)),
+            Item::Operand(word) => push_operand(opts, &word, from_env),
         }
+    }
+    if from_env && !problems.is_empty() {
+        return Err(OptionError::usage_problems(problems, ""));
     }
     finish(opts).map_err(OptionError::fatal)?;
     Ok(warnings)

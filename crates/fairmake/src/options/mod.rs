@@ -23,8 +23,8 @@ mod usage;
 mod tests;
 
 pub use makeflags::{
-    makeflags_value, mflags_value, parse_makeflags, undouble_dollars, variable_words, CmdlineVar,
-    VarFlavor,
+    makeflags_value, mflags_value, parse_environment_makeflags, parse_makeflags, undouble_dollars,
+    variable_words, CmdlineVar, VarFlavor,
 };
 pub use stdin_arg::replace_stdin_makefile;
 pub use usage::{owe_version, say_owed_version, usage_text, version_text};
@@ -224,11 +224,41 @@ pub struct OptionError {
     /// Print the usage text after the messages (getopt and argument errors);
     /// false for fatal `*** ...  Stop.` errors such as a bad `--debug` flag.
     pub print_usage: bool,
+    /// For each message, the name getopt says before it when it is one of
+    /// getopt's (`""` for the environment's MAKEFLAGS); `None` for make's
+    /// own messages, said after the program's name.
+    getopt_names: Vec<Option<&'static str>>,
+}
+
+/// One problem found in an argument list: getopt's (a bad option) or
+/// make's (a bad argument to a good one).
+#[derive(Clone, Debug)]
+pub(crate) enum Problem {
+    Getopt(String),
+    Make(String),
 }
 
 impl OptionError {
     fn usage(messages: Vec<String>) -> Self {
         Self::new(messages, true)
+    }
+
+    /// A usage error whose getopt messages are said after `getopt_name`.
+    fn usage_problems(problems: Vec<Problem>, getopt_name: &'static str) -> Self {
+        let names = problems
+            .iter()
+            .map(|p| matches!(p, Problem::Getopt(_)).then_some(getopt_name))
+            .collect();
+        let messages = problems
+            .into_iter()
+            .map(|p| match p {
+                Problem::Getopt(m) | Problem::Make(m) => m,
+            })
+            .collect();
+        OptionError {
+            getopt_names: names,
+            ..Self::usage(messages)
+        }
     }
 
     fn fatal(message: String) -> Self {
@@ -241,14 +271,16 @@ impl OptionError {
             message,
             more: messages,
             print_usage,
+            getopt_names: Vec::new(),
         }
     }
 
     /// Exactly what GNU writes to stderr for this error.
     pub fn render(&self, prog: &str) -> String {
         let mut out = String::new();
-        for m in std::iter::once(&self.message).chain(&self.more) {
-            out.push_str(&format!("{prog}: {m}\n"));
+        for (i, m) in std::iter::once(&self.message).chain(&self.more).enumerate() {
+            let name = self.getopt_names.get(i).copied().flatten().unwrap_or(prog);
+            out.push_str(&format!("{name}: {m}\n"));
         }
         if self.print_usage {
             out.push_str(&usage_text(prog));
@@ -660,7 +692,8 @@ fn debug_categories(all: bool, specs: &[Vec<u8>]) -> Result<Debug, String> {
 }
 
 /// A non-option word: an assignment is a command-line variable, anything
-/// else a goal (argv) or ignored (MAKEFLAGS). GNU ignores a lone `-` and
+/// else a goal (argv, the environment's MAKEFLAGS) or ignored (a makefile's
+/// MAKEFLAGS). GNU ignores a lone `-` and
 /// an empty word (`make ''` makes the default goal).
 fn push_operand(opts: &mut Options, arg: &[u8], goals_allowed: bool) {
     if arg == b"-" || arg.is_empty() {

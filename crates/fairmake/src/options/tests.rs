@@ -737,3 +737,18 @@ fn stdin_makefile_replaced_in_place() {
     assert_eq!(replace(&["-f", "Makefile"]), None);
     assert_eq!(replace(&["--", "-f", "-"]), None);
 }
+
+#[test]
+fn environment_makeflags_is_a_command_line() {
+    let mut o = Options::default();
+    parse_environment_makeflags(&mut o, b"k i -- V=1 j").unwrap();
+    assert!(o.keep_going);
+    assert_eq!(o.goals, bytes(&["i", "j"]));
+    assert_eq!(o.variables, bytes(&["V=1"]));
+    let e = parse_environment_makeflags(&mut Options::default(), b"-Z -j0").unwrap_err();
+    let text = e.render("make");
+    assert!(text.starts_with(
+        ": invalid option -- 'Z'\nmake: the '-j' option requires a positive integer argument\nUsage: make "
+    ));
+    assert!(parse_environment_makeflags(&mut Options::default(), b"-k -j ").is_err());
+}

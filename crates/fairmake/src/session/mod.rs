@@ -45,7 +45,8 @@ pub fn run() -> i32 {
     let opts = match parse_options(&args[1..]) {
         Ok(o) => o,
         Err(e) => {
-            eprint!("{}", e.render(&diag::prefix()));
+            // Said before the level is known: no `[N]` (GNU 4.4.1 and 4.3).
+            eprint!("{}", e.render(&program));
             return 2;
         }
     };
@@ -86,16 +87,11 @@ fn command_name(argv0: Vec<u8>) -> Vec<u8> {
 fn parse_options(argv: &[OsString]) -> Result<Options, options::OptionError> {
     let mut opts = Options::default();
     // GNUMAKEFLAGS first (GNU-only switches), then MAKEFLAGS.
-    if let Some(flags) = std::env::var_os("GNUMAKEFLAGS") {
-        let flags = options::undouble_dollars(flags.as_bytes());
-        for message in options::parse_makeflags(&mut opts, &flags)? {
-            diag::warn(None, message);
-        }
-    }
-    if let Some(flags) = std::env::var_os("MAKEFLAGS") {
-        let flags = options::undouble_dollars(flags.as_bytes());
-        for message in options::parse_makeflags(&mut opts, &flags)? {
-            diag::warn(None, message);
+    // Each is decoded as a command line (GNU 4.4.1): a bad one stops make.
+    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
+        if let Some(flags) = std::env::var_os(name) {
+            let flags = options::undouble_dollars(flags.as_bytes());
+            options::parse_environment_makeflags(&mut opts, &flags)?;
         }
     }
     // Whether `-j` was given here decides if a sub-make leaves its parent's jobserver.
