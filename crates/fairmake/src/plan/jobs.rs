@@ -125,7 +125,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         } else {
             self.rule_failed(id, false);
             let keep_going = self.ev.invocation.options.keep_going;
-            self.failed |= !(keep_going && self.dont_care.recipe_failure_uncounted(id));
+            let uncounted = keep_going && self.dont_care.recipe_failure_uncounted(id);
+            self.failed |= !uncounted;
+            self.said_uncounted |= uncounted;
             // A touch that failed after the job (-t) is no failed job: GNU
             // goes on to the next goal, as it does after any failed touch.
             if !keep_going && !touch_failed {

@@ -393,6 +393,10 @@ pub struct Planner<'e, J = Runner, T = Disk> {
     times: T,
     /// Some target failed.
     pub failed: bool,
+    /// Under -k, a failure was said that does not count for the exit
+    /// status (see `DontCare`): a required makefile that failed through
+    /// it still failed to be remade.
+    pub said_uncounted: bool,
     /// Stop starting new work (a failure without `-k`).
     pub stopping: bool,
     /// A prerequisite walk goes back over ones it walked already (after
@@ -547,6 +551,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             runner,
             times,
             failed: false,
+            said_uncounted: false,
             stopping: false,
             rewalking: false,
             jobs_finished: 0,

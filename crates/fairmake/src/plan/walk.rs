@@ -963,7 +963,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     pub(super) fn cannot_make(&mut self, id: FileId, message: String) -> Result<Status> {
         self.nodes[id].status = Status::Failed;
         if self.ev.invocation.options.keep_going {
-            self.failed |= !self.dont_care.walk_failure_uncounted();
+            let uncounted = self.dont_care.walk_failure_uncounted();
+            self.failed |= !uncounted;
+            self.said_uncounted |= uncounted;
             diag::error_line(format_args!("{message}."));
             if self.basic() {
                 self.debug_line(id, 0, debug::walk::FAILED);

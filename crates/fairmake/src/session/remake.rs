@@ -404,7 +404,7 @@ fn outcome(
         }
         Ok(code) if code != 0 && !keep_going => Outcome::Stopped(code),
         Ok(code) => {
-            let failed = failed_required(planner, goals, code == 0);
+            let failed = failed_required(planner, goals, code == 0 && !planner.said_uncounted);
             for (name, loc) in &failed {
                 failed_to_remake(name, loc.as_ref());
             }
@@ -422,7 +422,9 @@ fn outcome(
 /// (the `include` line as written); or, when some error was said (-k),
 /// read and failed to remake. Without an error (`quiet_only`), a required
 /// makefile can only be missing because what would have made it failed
-/// quietly, for an optional one.
+/// quietly, for an optional one. An error said under -k that leaves the
+/// exit status alone is an error here (a read `Makefile` needing what
+/// failed so beneath an optional makefile's walk, GNU 4.4.1 and 4.3).
 fn failed_required(
     planner: &Planner<Runner>,
     goals: &[MakefileGoal],
