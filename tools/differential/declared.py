@@ -921,9 +921,11 @@ def _gnu_optional_makefile_double_colon(prog, diffs):
     names = {n.encode() for n in _double_colon_targets(prog)}
     for l in ref_only:
         m = _NO_RULE_NEEDED_BY.match(l)
-        if not m or m.group(1) not in names:
+        if not (m and m.group(1) in names or _JOB_FAILED.match(l)):
             return False
-    return True
+    # A failed recipe alone (what the double-colon target needs failing
+    # loudly, S88:20516) when the program has such a target to need it.
+    return bool(names)
 
 
 def _gnu_optional_makefile_double_colon_stop(prog, diffs):
@@ -937,7 +939,8 @@ def _gnu_optional_makefile_double_colon_stop(prog, diffs):
         m = _NO_RULE_NEEDED_BY.match(l)
         if m and l.endswith(b"Stop.") and m.group(1) in names:
             return True
-    return False
+    # Or on a recipe's failure that only GNU met (S88:20516).
+    return bool(names) and any(_JOB_FAILED.match(l) and b"(ignored)" not in l for l in ref_only)
 
 
 def _with_keep_going(prog):
@@ -1612,7 +1615,9 @@ DECLARATIONS = [
          "%.o`) has that target's missing prerequisite reported (`No rule "
          "to make target 'e', needed by 'x.o'`, a stop without -k), where "
          "the manual says such a makefile is ignored when it cannot be "
-         "remade; 4.3 and fairmake say nothing (S59:32412).",
+         "remade; 4.3 and fairmake say nothing (S59:32412). Also when what "
+         "that target needs fails loudly (`*** [<builtin>: c.c] Error 127`, "
+         "S88:20516).",
          match=_gnu_optional_makefile_double_colon),
     Decl("gnu-optional-makefile-double-colon-stop", {"4.4.1"},
          "The same, where GNU 4.4.1 stops on that line and fairmake goes "
