@@ -345,9 +345,11 @@ fn run_after_reading(
     builtin_variables_defined: bool,
     reading: ReadingBlock,
 ) -> Result<i32, Fatal> {
-    // A serial make's -O groups nothing once the makefiles are read (see
-    // `serial_output`): its block ends with them (GNU 4.4.1).
+    // A serial make's -O groups nothing once the makefiles are read and
+    // GNUMAKEFLAGS and MAKEFLAGS decoded (see `serial_output`): its block
+    // ends with them, their warnings inside (GNU 4.4.1).
     let serial = ev.invocation.options.output_sync_in_effect() == options::OutputSync::None;
+    reading.within(|| after_reading(ev, builtin_variables_defined))?;
     let reading = if serial {
         drop(reading);
         serial_output(&ev.invocation.options, options::OutputSync::None);
@@ -356,7 +358,6 @@ fn run_after_reading(
         reading
     };
     let opts = &reading.within(|| {
-        after_reading(ev, builtin_variables_defined)?;
         let opts = ev.invocation.options.clone();
         add_builtin_rules(ev, &opts)?;
         Ok(opts)
@@ -406,25 +407,23 @@ fn run_after_reading(
 /// made: the switches and variables they added.
 /// `builtin_variables_defined`: no `-R` at start.
 fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<(), Fatal> {
-    // GNU reads GNUMAKEFLAGS, then MAKEFLAGS, once the makefiles are
-    // read: undefined (-R, `undefine`), each is an undefined variable like
-    // any other.
-    for name in ["GNUMAKEFLAGS", "MAKEFLAGS"] {
-        if ev.invocation.options.warn_undefined_variables
-            && ev.globals.get(name.as_bytes()).is_none()
-        {
-            diag::warn(None, format_args!("warning: undefined variable '{name}'"));
-        }
-    }
     // The variables a command line's MAKEFLAGS or GNUMAKEFLAGS holds count
     // as the environment's (GNU 4.4.1): a makefile's definition beats them,
     // except under -e.
     let env =
         crate::eval::vars::Origin::as_if_environment(ev.invocation.options.environment_overrides);
     let refers_to_overrides = ev.makeflags_refers_to_overrides();
+    // GNU reads GNUMAKEFLAGS, then MAKEFLAGS, once the makefiles are
+    // read: undefined (-R, `undefine`), each is an undefined variable like
+    // any other, warned of as it is read (after GNUMAKEFLAGS's expansion).
+    // (Decoding GNUMAKEFLAGS defines MAKEFLAGS: what the makefiles left
+    // counts.)
+    let makeflags_undefined = undefined(ev, "MAKEFLAGS");
+    warn_undefined(undefined(ev, "GNUMAKEFLAGS"), "GNUMAKEFLAGS");
     let variables = ev.decode_gnumakeflags()?;
     read::define_makeflags_variables(ev, &variables, env)?;
     // The makefiles may have added switches through MAKEFLAGS.
+    warn_undefined(makeflags_undefined, "MAKEFLAGS");
     let variables = ev.makeflags_after_reading(builtin_variables_defined, refers_to_overrides)?;
     read::define_makeflags_variables(ev, &variables, env)?;
     // (Defined again from MAKEFLAGS: not when it no longer holds SHELL.)
@@ -438,6 +437,19 @@ fn after_reading(ev: &mut Evaluator, builtin_variables_defined: bool) -> Result<
     // `Entering directory` waits for make's first words (see `diag`).
     crate::diag::makefiles_read();
     Ok(())
+}
+
+/// Whether `--warn-undefined-variables` warns of a flag variable
+/// (GNUMAKEFLAGS, MAKEFLAGS) make reads after the makefiles.
+fn undefined(ev: &Evaluator, name: &str) -> bool {
+    ev.invocation.options.warn_undefined_variables && ev.globals.get(name.as_bytes()).is_none()
+}
+
+/// The warning `undefined` asks for.
+fn warn_undefined(undefined: bool, name: &str) {
+    if undefined {
+        diag::warn(None, format_args!("warning: undefined variable '{name}'"));
+    }
 }
 
 /// The implicit rules: the makefiles' pattern rules settled, the suffix
