@@ -976,9 +976,14 @@ impl Search<'_, '_, '_> {
             .deps
             .iter()
             .chain(&rule.order_only)
-            .map(|pattern| {
+            .flat_map(|pattern| {
                 prereq_name_into(pattern, c, scratch);
-                (scratch.clone(), has_percent(pattern))
+                let percent = has_percent(pattern);
+                // Wildcards match files, as the untraced search has them
+                // (`globbed`): GNU names each file it tries.
+                globbed(vec![scratch.clone()], &mut *self.k)
+                    .into_iter()
+                    .map(move |d| (d, percent))
             })
             .collect();
         // The global `.EXTRA_PREREQS` come last, tried as the rule's own
