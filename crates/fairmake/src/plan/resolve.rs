@@ -838,7 +838,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .collect();
         for name in plain {
             let id = self.ev.db.intern(&name);
-            self.ev.db.file_mut(id).pattern_prerequisite = true;
+            let f = self.ev.db.file_mut(id);
+            f.pattern_prerequisite = true;
+            f.chosen_rule_prerequisite = true;
         }
     }
 
@@ -1029,9 +1031,16 @@ impl implicit::Knowledge for DbKnowledge<'_> {
             || (own && self.extra_deps.iter().any(|d| d.file() == id))
         {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite || f.static_prerequisite || f.entered || f.builtin {
+        } else if f.is_prerequisite
+            || f.static_prerequisite
+            || f.entered
+            || f.builtin
+            || f.chosen_rule_prerequisite
+        {
             // A built-in suffix rule's file (`.y.c`) or a default suffix is
-            // in the data base as a mentioned file is.
+            // in the data base as a mentioned file is; so is a pattern
+            // rule's plain prerequisite once a search used the rule, even
+            // after a recipe removed it (S90:13035).
             Some(implicit::Ought::Compat)
         } else {
             None
