@@ -12,7 +12,7 @@ use super::{implicit, rule_index, shuffle, Node, Planner, Resolved, ResolvedMore
 use crate::diag::{self, Result};
 use crate::eval::vars::Flavor;
 use crate::eval::{Evaluator, ScopeEntry};
-use crate::rules::{Dep, FileId, Recipe};
+use crate::rules::{Dep, FileId, Recipe, Rule};
 use crate::trace::debug;
 
 /// A rule being resolved, before it becomes a `Resolved`.
@@ -38,6 +38,21 @@ struct Draft {
     /// A rule of the makefile names the file as a target (an implicit
     /// rule may still give its recipe).
     named: bool,
+    /// Prerequisites only a second expansion names (see
+    /// [`SecondExpanded`]).
+    second_expanded: SecondExpanded,
+}
+
+/// The prerequisites of the target searched for that only a second
+/// expansion names: GNU 4.4.1 expands them after the implicit search, so
+/// none is an explicit prerequisite for "ought to exist", and those the
+/// makefile names nowhere else (the expansion entered them) are not
+/// mentioned at all.
+#[derive(Default)]
+pub(super) struct SecondExpanded {
+    ids: Vec<FileId>,
+    /// Files with an id from here on were entered by the expansion.
+    first_new: usize,
 }
 
 impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
@@ -61,13 +76,19 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             rule_extras: Vec::new(),
             terminal: false,
             named: file.is_target,
+            second_expanded: SecondExpanded::default(),
         };
         // Less any a grouped peer's walk dropped as circular already.
+        draft.second_expanded.first_new = self.ev.db.files.len();
         let deps = self.expanded_deps(id)?;
+        let rule = &self.ev.db.file(id).rule;
+        draft.second_expanded.ids = only_second_expanded(&deps, rule);
         draft.deps = self.without_dropped(id, deps);
         if let Some(rule) = double {
             // Each double-colon rule is resolved on its own, when its turn comes.
             let d = self.second_expand_rule(id, &rule, true)?;
+            let more = only_second_expanded(&d, &rule);
+            draft.second_expanded.ids.extend(more);
             draft.deps.extend(d.iter().cloned());
             if let Some(s) = rule.stem() {
                 draft.stem = s.to_vec();
@@ -188,7 +209,13 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             // Its `.EXTRA_PREREQS` are among its explicit prerequisites
             // for "ought to exist" (GNU 4.4.1 adds them as it reads).
             let extra = self.own_extra_deps(id, draft.named, false)?;
-            let found = self.implicit(id, &search_name, &draft.deps, &extra);
+            let found = self.implicit(
+                id,
+                &search_name,
+                &draft.deps,
+                &extra,
+                &draft.second_expanded,
+            );
             self.search_scratch.trace = None;
             found?
         };
@@ -498,6 +525,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
         name: &[u8],
         explicit: &[Dep],
         extra: &[Dep],
+        second_expanded: &SecondExpanded,
     ) -> Result<Option<implicit::Match>> {
         if self.ev.db.pattern_rules.is_empty() {
             return Ok(None);
@@ -522,6 +550,7 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             ev: self.ev,
             also_made: &self.also_made,
             explicit_deps: explicit,
+            second_expanded,
             extra_deps: extra,
             target: name,
             scope,
@@ -809,7 +838,9 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
             .collect();
         for name in plain {
             let id = self.ev.db.intern(&name);
-            self.ev.db.file_mut(id).pattern_prerequisite = true;
+            let f = self.ev.db.file_mut(id);
+            f.pattern_prerequisite = true;
+            f.chosen_rule_prerequisite = true;
         }
     }
 
@@ -919,6 +950,18 @@ impl<'e, J: Jobs, T: FileTimes> Planner<'e, J, T> {
     }
 }
 
+/// The files of `deps` (a rule's, second expansion done) that none of the
+/// rule's prerequisites written without `$` names.
+fn only_second_expanded(deps: &[Dep], rule: &Rule) -> Vec<FileId> {
+    if rule.deferred().is_empty() {
+        return Vec::new();
+    }
+    deps.iter()
+        .map(Dep::file)
+        .filter(|f| !rule.deps.iter().any(|d| d.file() == *f))
+        .collect()
+}
+
 /// `$*` for an explicit rule (or `.DEFAULT`): the name minus a known
 /// suffix; for an archive member `lib.a(m.o)`, the member's name (`m`).
 fn explicit_stem(db: &crate::rules::Database, name: &[u8]) -> Vec<u8> {
@@ -946,6 +989,9 @@ struct DbKnowledge<'a> {
     /// The explicit prerequisites of the target searched for, as written
     /// (for `$$<`, `$$^`, `$$+` and `$$|`).
     explicit_deps: &'a [Dep],
+    /// Those of them only a second expansion names: not yet known to the
+    /// search in GNU 4.4.1, so none of "ought to exist".
+    second_expanded: &'a SecondExpanded,
     /// Its `.EXTRA_PREREQS`: explicit prerequisites for "ought to exist",
     /// not for the automatic variables.
     extra_deps: &'a [Dep],
@@ -974,16 +1020,27 @@ impl implicit::Knowledge for DbKnowledge<'_> {
     fn ought_to_exist(&self, name: &[u8], own: bool) -> Option<implicit::Ought> {
         let id = self.ev.db.lookup(name)?;
         let f = self.ev.db.file(id);
+        let later = self.second_expanded.ids.contains(&id);
+        if later && id.index() >= self.second_expanded.first_new && !f.is_target {
+            return None;
+        }
         if f.is_target
             || f.phony
             || self.also_made.contains(&id)
-            || (own && self.explicit_deps.iter().any(|d| d.file() == id))
+            || (own && !later && self.explicit_deps.iter().any(|d| d.file() == id))
             || (own && self.extra_deps.iter().any(|d| d.file() == id))
         {
             Some(implicit::Ought::Strict)
-        } else if f.is_prerequisite || f.static_prerequisite || f.entered || f.builtin {
+        } else if f.is_prerequisite
+            || f.static_prerequisite
+            || f.entered
+            || f.builtin
+            || f.chosen_rule_prerequisite
+        {
             // A built-in suffix rule's file (`.y.c`) or a default suffix is
-            // in the data base as a mentioned file is.
+            // in the data base as a mentioned file is; so is a pattern
+            // rule's plain prerequisite once a search used the rule, even
+            // after a recipe removed it (S90:13035).
             Some(implicit::Ought::Compat)
         } else {
             None

@@ -190,6 +190,11 @@ pub struct File {
     /// some file: not an intermediate file, though it does not "ought to
     /// exist".
     pub pattern_prerequisite: bool,
+    /// Named (without `%`) as a prerequisite of a pattern rule an implicit
+    /// search chose: in GNU 4.4.1's data base from then on, so a mentioned
+    /// file for later compatibility searches (not one a second expansion
+    /// made during a search whose rule was rejected).
+    pub chosen_rule_prerequisite: bool,
     /// Named as a prerequisite of a static pattern rule only: it ought to
     /// exist, as a mentioned file, yet an implicit rule may make it as an
     /// intermediate file (GNU 4.4.1).
