@@ -647,14 +647,14 @@ impl Evaluator {
         chain
     }
 
-    /// A global definition as a piece of a value. A recursive `.VARIABLES`
-    /// that a lookup (`copy_simple_value`'s, just before) computed again
-    /// since it was assigned is the list of names, not its assigned text.
+    /// A global definition as a piece of a value: a defined `.VARIABLES`
+    /// as a lookup finds it (see `refreshed_variables`), the list of names
+    /// when computed again, whatever its flavor.
     fn global_piece(&self, name: &[u8], v: &Var, key: VarKey) -> Piece {
-        if name == b".VARIABLES" && !self.variables_assigned.get() {
-            return Piece::Text(self.variables_list().value);
+        match self.refreshed_variables(name, v) {
+            Some(fresh) => Piece::Text(fresh.value),
+            None => Piece::of(v, Some(key)),
         }
-        Piece::of(v, Some(key))
     }
 
     /// The common case of a reference: `name`'s visible definition is a

@@ -778,21 +778,7 @@ impl Runner {
     /// interrupts.)
     fn delete_cut_short(&mut self, slot: usize) {
         let job = self.jobs[slot].as_ref().expect("live job");
-        if !job.req.precious && self.target_changed(job) {
-            self.in_job_block(slot, || say_deleting(&job.req.name));
-            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
-        }
-        let job = self.jobs[slot].as_ref().expect("live job");
-        let others = changed_also_made(job);
-        if !others.is_empty() {
-            self.in_job_block(slot, || delete_also_made(&job.req.name, &others));
-        }
-    }
-
-    /// Whether the job's recipe changed (or made) its target.
-    fn target_changed(&self, job: &Job) -> bool {
-        let now = crate::fscache::mtime_now(&job.req.name);
-        now.is_some() && now != job.mtime_before
+        self.in_job_block(slot, || delete_made_files(job));
     }
 
     fn finish(&mut self, slot: usize, ok: bool) {
@@ -973,13 +959,20 @@ impl Runner {
 
     /// A fatal signal ended the job: its target goes unless precious.
     fn delete_on_signal(&self, slot: usize) {
-        let job = self.jobs[slot].as_ref().expect("live job");
-        if !job.req.precious && self.target_changed(job) {
-            say_deleting(&job.req.name);
-            let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
-        }
-        delete_also_made(&job.req.name, &changed_also_made(job));
+        delete_made_files(self.jobs[slot].as_ref().expect("live job"));
     }
+}
+
+/// Deletes what a job cut short made: its target and the other targets of
+/// its recipe, each if the recipe changed (or made) it and it is not
+/// precious, each said.
+fn delete_made_files(job: &Job) {
+    let now = crate::fscache::mtime_now(&job.req.name);
+    if !job.req.precious && now.is_some() && now != job.mtime_before {
+        say_deleting(&job.req.name);
+        let _ = std::fs::remove_file(std::ffi::OsStr::from_bytes(&job.req.name));
+    }
+    delete_also_made(&job.req.name, &changed_also_made(job));
 }
 
 /// The job's other targets that its recipe changed (or made) and that are
